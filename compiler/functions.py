@@ -1,0 +1,437 @@
+"""The function sub-language of Map, SequenceMap and Select: expressions, lookup tables, predicates.
+
+Every function here is a plain value (a frozen dataclass) that prints canonically and is
+callable the way tracr calls it: `f(x)` for a Map, `f(x, y)` for a SequenceMap, and
+`predicate(key, query)` for a Select. Evaluation walks our own syntax tree with Python's
+operator semantics; program text is never handed to Python's `eval` or `exec`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import operator
+from typing import Any, Callable, Union
+
+import numpy as np
+from tracr.rasp import rasp
+
+Value = Union[None, bool, int, float, str, tuple]
+
+#: Canonical parameter names, by role; parsing accepts any names and renames to these.
+MAP_PARAMS = ("x",)
+SEQUENCE_MAP_PARAMS = ("x", "y")
+PREDICATE_PARAMS = ("k", "q")
+
+#: Deepest expression or value nesting accepted; keeps every walk over the tree far from
+#: Python's recursion limit.
+MAX_DEPTH = 64
+
+
+class EvaluationError(ValueError):
+    """A program function applied to values it is not defined on (e.g. `"a" + 1`)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Values: the literals of the language.
+
+
+def normalize_value(value: Any) -> Value:
+    """Returns `value` as a plain Python literal value, or raises TypeError if it has none.
+
+    numpy scalars (which tracr programs often produce) become int/float/bool; tuples are
+    normalised element-wise; floats must be finite.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not math.isfinite(value):
+            raise TypeError(f"{value!r} is not a finite number")
+        return value
+    if isinstance(value, tuple):
+        return tuple(normalize_value(v) for v in value)
+    raise TypeError(f"{value!r} of type {type(value).__name__} is not a RASP literal")
+
+
+def format_value(value: Value) -> str:
+    """Canonical text of a literal value."""
+    if value is None or isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same float
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, tuple):
+        inner = ", ".join(format_value(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    raise TypeError(f"{value!r} is not a RASP literal")
+
+
+def value_sort_key(value: Value) -> tuple:
+    """A total order on literal values (None < bools < numbers < strings < tuples)."""
+    if value is None:
+        return (0,)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, (int, float)):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    return (4, tuple(value_sort_key(v) for v in value))
+
+
+# ---------------------------------------------------------------------------------------
+# Expressions.
+
+# Binding strength for printing, loosest first; matches the grammar's precedence.
+_PREC_IFELSE, _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_COMPARE, _PREC_ADD, _PREC_MUL, _PREC_NEG, _PREC_ATOM = range(9)
+
+BINARY_OPS: dict[str, tuple[int, Callable[[Any, Any], Any]]] = {
+    "+": (_PREC_ADD, operator.add),
+    "-": (_PREC_ADD, operator.sub),
+    "*": (_PREC_MUL, operator.mul),
+    "/": (_PREC_MUL, operator.truediv),
+    "//": (_PREC_MUL, operator.floordiv),
+    "%": (_PREC_MUL, operator.mod),
+}
+COMPARE_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+CALLS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "abs": abs}
+
+
+@dataclasses.dataclass(frozen=True)
+class Const:
+    value: Value
+
+    def evaluate(self, args: tuple) -> Any:
+        return self.value
+
+    def format(self, params: tuple[str, ...]) -> str:
+        return format_value(self.value)
+
+    @property
+    def precedence(self) -> int:
+        negative = isinstance(self.value, (int, float)) and not isinstance(self.value, bool) and (
+            self.value < 0 or math.copysign(1, self.value) < 0)
+        return _PREC_NEG if negative else _PREC_ATOM
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    index: int
+    precedence = _PREC_ATOM
+
+    def evaluate(self, args: tuple) -> Any:
+        return args[self.index]
+
+    def format(self, params: tuple[str, ...]) -> str:
+        return params[self.index]
+
+
+@dataclasses.dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    precedence = _PREC_NEG
+
+    def evaluate(self, args: tuple) -> Any:
+        return -self.operand.evaluate(args)
+
+    def format(self, params: tuple[str, ...]) -> str:
+        return "-" + _wrap(self.operand, params, _PREC_NEG)
+
+
+@dataclasses.dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+    precedence = _PREC_NOT
+
+    def evaluate(self, args: tuple) -> Any:
+        return not self.operand.evaluate(args)
+
+    def format(self, params: tuple[str, ...]) -> str:
+        return "not " + _wrap(self.operand, params, _PREC_NOT)
+
+
+@dataclasses.dataclass(frozen=True)
+class Binary:
+    op: str
+    left: "Expr"
+    right: "Expr"
+
+    @property
+    def precedence(self) -> int:
+        return BINARY_OPS[self.op][0]
+
+    def evaluate(self, args: tuple) -> Any:
+        return BINARY_OPS[self.op][1](self.left.evaluate(args), self.right.evaluate(args))
+
+    def format(self, params: tuple[str, ...]) -> str:
+        # Left-associative: the right operand needs parentheses at equal precedence.
+        p = self.precedence
+        return f"{_wrap(self.left, params, p)} {self.op} {_wrap(self.right, params, p + 1)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Compare:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    precedence = _PREC_COMPARE
+
+    def evaluate(self, args: tuple) -> Any:
+        return COMPARE_OPS[self.op](self.left.evaluate(args), self.right.evaluate(args))
+
+    def format(self, params: tuple[str, ...]) -> str:
+        # Comparisons do not chain: both operands must bind tighter.
+        p = _PREC_COMPARE + 1
+        return f"{_wrap(self.left, params, p)} {self.op} {_wrap(self.right, params, p)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    left: "Expr"
+    right: "Expr"
+
+    @property
+    def precedence(self) -> int:
+        return _PREC_AND if self.op == "and" else _PREC_OR
+
+    def evaluate(self, args: tuple) -> Any:
+        left = self.left.evaluate(args)
+        if self.op == "and":
+            return left and self.right.evaluate(args)
+        return left or self.right.evaluate(args)
+
+    def format(self, params: tuple[str, ...]) -> str:
+        p = self.precedence
+        return f"{_wrap(self.left, params, p)} {self.op} {_wrap(self.right, params, p + 1)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class IfElse:
+    then: "Expr"
+    condition: "Expr"
+    otherwise: "Expr"
+    precedence = _PREC_IFELSE
+
+    def evaluate(self, args: tuple) -> Any:
+        return self.then.evaluate(args) if self.condition.evaluate(args) else self.otherwise.evaluate(args)
+
+    def format(self, params: tuple[str, ...]) -> str:
+        then = _wrap(self.then, params, _PREC_OR)
+        condition = _wrap(self.condition, params, _PREC_OR)
+        return f"{then} if {condition} else {_wrap(self.otherwise, params, _PREC_IFELSE)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    name: str  # a key of CALLS
+    args: tuple["Expr", ...]
+    precedence = _PREC_ATOM
+
+    def evaluate(self, args: tuple) -> Any:
+        return CALLS[self.name](*(a.evaluate(args) for a in self.args))
+
+    def format(self, params: tuple[str, ...]) -> str:
+        return f"{self.name}({', '.join(a.format(params) for a in self.args)})"
+
+
+Expr = Union[Const, Param, Neg, Not, Binary, Compare, BoolOp, IfElse, Call]
+
+
+def _wrap(expr: Expr, params: tuple[str, ...], min_precedence: int) -> str:
+    text = expr.format(params)
+    return f"({text})" if expr.precedence < min_precedence else text
+
+
+def _describe_args(args: tuple) -> str:
+    return ", ".join(format_value(a) if _is_literal(a) else repr(a) for a in args)
+
+
+def _is_literal(value: Any) -> bool:
+    try:
+        normalize_value(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Functions of Map and SequenceMap.
+
+
+@dataclasses.dataclass(frozen=True)
+class Lambda:
+    """`lambda x: body` (or `lambda x, y: body`); arity is the number of parameters."""
+
+    arity: int
+    body: Expr
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            return self.body.evaluate(args)
+        except ArithmeticError:
+            raise  # tracr reads these as "input never occurs"; keep their type
+        except (TypeError, ValueError, RecursionError) as error:
+            raise EvaluationError(
+                f"`{self.format()}` is not defined on ({_describe_args(args)}): {error}") from None
+
+    def format(self, params: tuple[str, ...] | None = None) -> str:
+        params = params or (MAP_PARAMS if self.arity == 1 else SEQUENCE_MAP_PARAMS)
+        return f"lambda {', '.join(params)}: {self.body.format(params)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A finite lookup table; inputs missing from it map to None (RASP's "no value")."""
+
+    arity: int
+    entries: tuple[tuple[Value, Value], ...]  # sorted by value_sort_key of the key
+
+    @staticmethod
+    def from_mapping(arity: int, mapping: dict) -> "Table":
+        items = sorted(mapping.items(), key=lambda kv: value_sort_key(kv[0]))
+        return Table(arity, tuple(items))
+
+    def __post_init__(self):
+        object.__setattr__(self, "_lookup", dict(self.entries))
+
+    def __call__(self, *args: Any) -> Any:
+        key = args[0] if self.arity == 1 else tuple(args)
+        try:
+            return self._lookup.get(key)
+        except TypeError:  # unhashable input
+            return None
+
+    def format(self) -> str:
+        return "{" + ", ".join(f"{format_value(k)}: {format_value(v)}" for k, v in self.entries) + "}"
+
+
+Function = Union[Lambda, Table]
+
+
+# ---------------------------------------------------------------------------------------
+# Select predicates. Plain comparisons are tracr's own `rasp.Comparison` members, so tracr
+# recognises them; the rest are ours.
+
+COMPARISON_NAMES = {c.name: c for c in rasp.Comparison}
+
+
+@dataclasses.dataclass(frozen=True)
+class PredicateLambda:
+    """`lambda k, q: body`: selects key k for query q when the body is truthy."""
+
+    body: Expr
+    precedence = _PREC_IFELSE
+
+    def __call__(self, key: Any, query: Any) -> bool:
+        try:
+            return bool(self.body.evaluate((key, query)))
+        except (TypeError, ValueError, ArithmeticError, RecursionError) as error:
+            raise EvaluationError(
+                f"`{self.format()}` is not defined on ({_describe_args((key, query))}): {error}") from None
+
+    def format(self) -> str:
+        return f"lambda {', '.join(PREDICATE_PARAMS)}: {self.body.format(PREDICATE_PARAMS)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PredicateTable:
+    """The finite set of (key, query) pairs that are selected; every other pair is not."""
+
+    pairs: tuple[tuple[Value, Value], ...]  # sorted, no duplicates
+    precedence = _PREC_ATOM
+
+    @staticmethod
+    def from_pairs(pairs) -> "PredicateTable":
+        unique = {tuple(p) for p in pairs}
+        return PredicateTable(tuple(sorted(unique, key=value_sort_key)))
+
+    def __post_init__(self):
+        object.__setattr__(self, "_lookup", frozenset(self.pairs))
+
+    def __call__(self, key: Any, query: Any) -> bool:
+        try:
+            return (key, query) in self._lookup
+        except TypeError:
+            return False
+
+    def format(self) -> str:
+        return "{" + ", ".join(format_value(p) for p in self.pairs) + "}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PredicateNot:
+    inner: "Predicate"
+    precedence = _PREC_NOT
+
+    def __call__(self, key: Any, query: Any) -> bool:
+        return not self.inner(key, query)
+
+    def format(self) -> str:
+        return "not " + _wrap_predicate(self.inner, _PREC_NOT)
+
+
+@dataclasses.dataclass(frozen=True)
+class PredicateBool:
+    op: str  # "and" | "or"
+    left: "Predicate"
+    right: "Predicate"
+
+    @property
+    def precedence(self) -> int:
+        return _PREC_AND if self.op == "and" else _PREC_OR
+
+    def __call__(self, key: Any, query: Any) -> bool:
+        left = bool(self.left(key, query))
+        if self.op == "and":
+            return left and bool(self.right(key, query))
+        return left or bool(self.right(key, query))
+
+    def format(self) -> str:
+        p = self.precedence
+        return f"{_wrap_predicate(self.left, p)} {self.op} {_wrap_predicate(self.right, p + 1)}"
+
+
+Predicate = Union[rasp.Comparison, PredicateLambda, PredicateTable, PredicateNot, PredicateBool]
+
+
+def predicate_precedence(predicate: Predicate) -> int:
+    return _PREC_ATOM if isinstance(predicate, rasp.Comparison) else predicate.precedence
+
+
+def format_predicate(predicate: Predicate) -> str:
+    if isinstance(predicate, rasp.Comparison):
+        return predicate.name
+    return predicate.format()
+
+
+def _wrap_predicate(predicate: Predicate, min_precedence: int) -> str:
+    text = format_predicate(predicate)
+    # A lambda swallows everything after its colon, so it is parenthesised inside any combination.
+    if predicate_precedence(predicate) < min_precedence or isinstance(predicate, PredicateLambda):
+        return f"({text})"
+    return text
+
+
+def is_predicate(value: Any) -> bool:
+    return isinstance(value, (rasp.Comparison, PredicateLambda, PredicateTable, PredicateNot, PredicateBool))
+
+
+def is_function(value: Any) -> bool:
+    return isinstance(value, (Lambda, Table))

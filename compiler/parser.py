@@ -1,0 +1,580 @@
+"""Parsing source text into a `Program`, with one clear `SourceError` for anything wrong.
+
+Three steps: lark parses the text (grammar.lark) into a tree; `_Build` turns the tree into
+literals, functions, predicates and unresolved operations; `_resolve` orders the
+definitions, rejects undefined names and cycles, and makes the typed nodes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark import Token, Transformer_NonRecursive, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from tracr.rasp import rasp
+
+from compiler import functions as fn
+from compiler import program as prog
+from compiler.errors import SourceError
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+#: Describes the grammar's terminals in error messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NL": "a line break",
+    "$END": "the end of the text", "COMPARE_OP": "a comparison (==, <, ...)",
+    "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/', '//' or '%'",
+}
+
+
+def _excerpt(text: str, line: int, column: int) -> str:
+    lines = text.splitlines() or [""]
+    if not 1 <= line <= len(lines):
+        return ""
+    source_line = lines[line - 1].expandtabs(1)
+    return f"    {source_line}\n    {' ' * (column - 1)}^"
+
+
+def _error(message: str, where: prog.Where, text: str) -> SourceError:
+    line, column = where or (0, 0)
+    return SourceError(message, line, column, _excerpt(text, line, column) if line else "")
+
+
+class _Layout:
+    """Post-lexer: newlines inside brackets, blank lines and leading newlines are not
+    statement ends; bracket nesting is bounded (and so is every tree built from it)."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        # Tokens are passed on at once: the contextual lexer lexes each token in the state
+        # the parser reached with the previous one, so holding one back would mislead it.
+        depth, previous = 0, "_NL"
+        for token in stream:
+            if token.type == "_NL":
+                if depth > 0 or previous == "_NL":
+                    continue
+            elif token.type in ("LPAR", "LBRACE"):
+                depth += 1
+                if depth > fn.MAX_DEPTH:
+                    raise SourceError(f"brackets nested more than {fn.MAX_DEPTH} deep; "
+                                      "split the expression into several definitions",
+                                      token.line, token.column)
+            elif token.type in ("RPAR", "RBRACE"):
+                depth = max(0, depth - 1)
+            previous = token.type
+            yield token
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lark.Lark(_GRAMMAR.read_text(), parser="lalr", postlex=_Layout(), propagate_positions=True,
+                     maybe_placeholders=False)
+
+
+def _reserved_words() -> frozenset[str]:
+    import re
+    name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+    return frozenset(t.pattern.value for t in _parser().terminals
+                     if t.pattern.type == "str" and name.match(t.pattern.value))
+
+
+#: Words of the language that cannot name a variable.
+RESERVED = _reserved_words()
+
+
+# ---------------------------------------------------------------------------------------
+# Tree -> syntax objects
+
+
+@dataclasses.dataclass
+class _Ref:
+    name: str
+    where: prog.Where
+
+
+@dataclasses.dataclass
+class _Op:
+    kind: str
+    args: list
+    where: prog.Where
+    encoding: rasp.Encoding | None = None
+    default: Any = None
+    default_given: bool = False
+
+
+@dataclasses.dataclass
+class _Definition:
+    name: str
+    value: Any  # _Ref | _Op
+    where: prog.Where
+
+
+@dataclasses.dataclass
+class _Output:
+    value: Any
+    where: prog.Where
+
+
+@dataclasses.dataclass(frozen=True)
+class _Name:
+    """A name inside a lambda body, until the lambda binds it to a parameter."""
+
+    name: str
+    where: prog.Where
+    precedence = 8
+
+
+@dataclasses.dataclass
+class _LambdaSyntax:
+    params: tuple[str, ...]
+    body: fn.Expr
+    where: prog.Where
+
+
+@dataclasses.dataclass
+class _TableSyntax:
+    entries: list[tuple[Any, Any]]
+    where: prog.Where
+
+
+def _where(meta) -> prog.Where:
+    return (meta.line, meta.column) if not meta.empty else None
+
+
+def _token_where(token: Token) -> prog.Where:
+    return (token.line, token.column)
+
+
+class _Build(Transformer_NonRecursive):
+    """One method per grammar rule; builds syntax objects bottom-up without recursion."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.depths: dict[int, int] = {}
+
+    def _nested(self, obj, where: prog.Where, *children):
+        depth = 1 + max((self.depths.get(id(c), 0) for c in children), default=0)
+        if depth > fn.MAX_DEPTH:
+            raise _error(f"expression nested more than {fn.MAX_DEPTH} deep; split it into several "
+                         "definitions", where, self.text)
+        self.depths[id(obj)] = depth
+        return obj
+
+    # -- program structure
+
+    def start(self, items):
+        return items
+
+    @v_args(inline=True)
+    def definition(self, name: Token, value):
+        return _Definition(str(name), value, _token_where(name))
+
+    @v_args(meta=True)
+    def output(self, meta, children):
+        return _Output(children[0], _where(meta))
+
+    @v_args(inline=True)
+    def reference(self, name: Token):
+        return _Ref(str(name), _token_where(name))
+
+    @v_args(inline=True)
+    def tokens(self, token):
+        return _Ref("tokens", _token_where(token))
+
+    @v_args(inline=True)
+    def indices(self, token):
+        return _Ref("indices", _token_where(token))
+
+    @v_args(inline=True)
+    def length(self, token):
+        return _Ref("length", _token_where(token))
+
+    def annotated(self, children):
+        *encoding, op = children
+        if encoding:
+            op.encoding = rasp.Encoding(str(encoding[0]))
+            if op.kind == "select":
+                raise _error("select: a selector has no encoding; drop "
+                             f"`{encoding[0]}`", _token_where(encoding[0]), self.text)
+        return op
+
+    # -- operations
+
+    def _op(kind):
+        @v_args(meta=True)
+        def build(self, meta, children):
+            return _Op(kind, list(children), _where(meta))
+        return build
+
+    map = _op("map")
+    sequence_map = _op("sequence_map")
+    linear_sequence_map = _op("linear_sequence_map")
+    select = _op("select")
+    selector_width = _op("selector_width")
+
+    @v_args(meta=True)
+    def aggregate(self, meta, children):
+        op = _Op("aggregate", list(children[:2]), _where(meta))
+        if len(children) == 3:
+            op.default, op.default_given = children[2].value, True
+        return op
+
+    del _op
+
+    # -- functions
+
+    @v_args(meta=True)
+    def lambda_(self, meta, children):
+        *names, body = children
+        params = tuple(str(n) for n in names)
+        for i, name in enumerate(names):
+            if params.index(str(name)) != i:
+                raise _error(f"lambda: parameter `{name}` appears twice", _token_where(name), self.text)
+        return _LambdaSyntax(params, self._bind(body, params), _where(meta))
+
+    def _bind(self, expr, params: tuple[str, ...]):
+        """Replaces each `_Name` in `expr` by the parameter it names (depth is bounded)."""
+        if isinstance(expr, _Name):
+            if expr.name not in params:
+                hint = difflib.get_close_matches(expr.name, params, n=1)
+                hint = f"; did you mean `{hint[0]}`?" if hint else ""
+                raise _error(f"`{expr.name}` is not defined in this lambda: a lambda sees only its "
+                             f"parameters ({', '.join(params)}){hint}", expr.where, self.text)
+            return fn.Param(params.index(expr.name))
+        if isinstance(expr, (fn.Const, fn.Param)):
+            return expr
+        changes = {}
+        for field in dataclasses.fields(expr):
+            value = getattr(expr, field.name)
+            if isinstance(value, tuple):
+                changes[field.name] = tuple(self._bind(v, params) for v in value)
+            elif not isinstance(value, str):
+                changes[field.name] = self._bind(value, params)
+        return dataclasses.replace(expr, **changes)
+
+    @v_args(meta=True)
+    def table(self, meta, children):
+        return _TableSyntax([(k.value, v.value) for k, v in children], _where(meta))
+
+    @v_args(inline=True)
+    def entry(self, key, value):
+        return key, value
+
+    # -- predicates
+
+    @v_args(inline=True)
+    def comparison(self, token):
+        return fn.COMPARISON_NAMES[str(token)]
+
+    @v_args(meta=True)
+    def predicate_lambda(self, meta, children):
+        syntax = children[0]
+        if len(syntax.params) != 2:
+            raise _error(f"select: a predicate takes a key and a query (`lambda k, q: ...`), not "
+                         f"{len(syntax.params)} argument(s)", syntax.where, self.text)
+        return fn.PredicateLambda(syntax.body)
+
+    @v_args(meta=True)
+    def predicate_table(self, meta, children):
+        pairs = []
+        for item in children:
+            if not (isinstance(item.value, tuple) and len(item.value) == 2):
+                raise _error(f"select: a predicate table lists (key, query) pairs, but found "
+                             f"{fn.format_value(item.value)}", _where(meta), self.text)
+            pairs.append(item.value)
+        return fn.PredicateTable.from_pairs(pairs)
+
+    @v_args(meta=True)
+    def predicate_or(self, meta, children):
+        return self._nested(fn.PredicateBool("or", *children), _where(meta), *children)
+
+    @v_args(meta=True)
+    def predicate_and(self, meta, children):
+        return self._nested(fn.PredicateBool("and", *children), _where(meta), *children)
+
+    @v_args(meta=True)
+    def predicate_not(self, meta, children):
+        return self._nested(fn.PredicateNot(children[0]), _where(meta), *children)
+
+    # -- expressions
+
+    @v_args(inline=True)
+    def param(self, name: Token):
+        return _Name(str(name), _token_where(name))
+
+    @v_args(meta=True)
+    def binary(self, meta, children):
+        left, op, right = children
+        return self._nested(fn.Binary(str(op), left, right), _where(meta), left, right)
+
+    @v_args(meta=True)
+    def compare(self, meta, children):
+        left, op, right = children
+        return self._nested(fn.Compare(str(op), left, right), _where(meta), left, right)
+
+    @v_args(meta=True)
+    def or_(self, meta, children):
+        return self._nested(fn.BoolOp("or", *children), _where(meta), *children)
+
+    @v_args(meta=True)
+    def and_(self, meta, children):
+        return self._nested(fn.BoolOp("and", *children), _where(meta), *children)
+
+    @v_args(meta=True)
+    def not_(self, meta, children):
+        return self._nested(fn.Not(children[0]), _where(meta), *children)
+
+    @v_args(meta=True)
+    def neg(self, meta, children):
+        (operand,) = children
+        value = operand.value if isinstance(operand, fn.Const) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return fn.Const(-value)  # `-1` is the constant minus one
+        return self._nested(fn.Neg(operand), _where(meta), operand)
+
+    @v_args(meta=True)
+    def ifelse(self, meta, children):
+        return self._nested(fn.IfElse(*children), _where(meta), *children)
+
+    @v_args(meta=True)
+    def call(self, meta, children):
+        name, *args = children
+        name = str(name)
+        if (name == "abs" and len(args) != 1) or (name != "abs" and len(args) < 2):
+            wanted = "one argument" if name == "abs" else "at least two arguments"
+            raise _error(f"{name}() takes {wanted}, got {len(args)}", _where(meta), self.text)
+        return self._nested(fn.Call(name, tuple(args)), _where(meta), *args)
+
+    # -- literals
+
+    @v_args(inline=True)
+    def constant(self, token: Token):
+        return fn.Const(self._literal(token))
+
+    @v_args(inline=True)
+    def negative(self, token: Token):
+        return fn.Const(-self._literal(token))
+
+    @v_args(meta=True)
+    def tuple_(self, meta, children):
+        return self._nested(fn.Const(tuple(c.value for c in children)), _where(meta), *children)
+
+    def _literal(self, token: Token):
+        text, where = str(token), _token_where(token)
+        if token.type == "NUMBER":
+            if any(c in text for c in ".eE"):
+                value = float(text)
+                if not math.isfinite(value):
+                    raise _error(f"number {text} is too large to represent", where, self.text)
+                return value
+            try:
+                return int(text)
+            except ValueError:  # over Python's limit on digits in an int
+                raise _error(f"number {text[:20]}... has too many digits", where, self.text) from None
+        if token.type == "STRING":
+            value = json.loads(text)
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _error("string contains a lone surrogate escape (\\ud800-\\udfff)", where,
+                             self.text) from None
+            return value
+        return {"TRUE": True, "FALSE": False, "NONE": None}[token.type]
+
+
+# ---------------------------------------------------------------------------------------
+# Syntax objects -> typed program
+
+
+def _references(value) -> list[_Ref]:
+    """Names an operation reads, inline operations included (bounded by bracket depth)."""
+    if isinstance(value, _Ref):
+        return [value]
+    if isinstance(value, _Op):
+        return [r for arg in value.args for r in _references(arg)]
+    return []
+
+
+def _resolve(items: list, text: str) -> prog.Program:
+    outputs = [i for i in items if isinstance(i, _Output)]
+    if not outputs:
+        where = (len(text.splitlines()) or 1, 1)
+        raise _error("the program has no output: end it with `return NAME`", where, text)
+    if len(outputs) > 1:
+        raise _error("a program has one `return`; this is a second one", outputs[1].where, text)
+    if items[-1] is not outputs[0]:
+        later = items[items.index(outputs[0]) + 1]
+        raise _error("`return` must be the last line; move this definition above it", later.where, text)
+
+    definitions: dict[str, _Definition] = {}
+    for item in items[:-1]:
+        if item.name in definitions:
+            first = definitions[item.name].where
+            raise _error(f"`{item.name}` is already defined on line {first[0]}; give this one "
+                         "another name", item.where, text)
+        if isinstance(item.value, _Ref):
+            raise _error(f"`{item.name} = {item.value.name}` only renames; use "
+                         f"`{item.value.name}` directly", item.where, text)
+        definitions[item.name] = item
+
+    for ref in (r for d in list(definitions.values()) + outputs for r in _references(d.value)):
+        if ref.name not in definitions and ref.name not in prog.PRIMITIVES:
+            hint = difflib.get_close_matches(ref.name, list(definitions) + list(prog.PRIMITIVES), n=1)
+            hint = f"; did you mean `{hint[0]}`?" if hint else ""
+            raise _error(f"`{ref.name}` is not defined{hint}", ref.where, text)
+
+    built: dict[str, prog.Node] = {}
+    for name in _definition_order(definitions, outputs[0], text):
+        definition = definitions[name]
+        built[name] = _make(definition.value, built, text, name=name)
+    output = _make(outputs[0].value, built, text, name=None)
+    if not isinstance(output, prog.SOpNode):
+        raise _error("a program returns an S-Op, not a selector", outputs[0].where, text)
+    return prog.Program(output)
+
+
+def _definition_order(definitions: dict[str, _Definition], output: _Output, text: str) -> list[str]:
+    """Definitions the output needs, each after those it reads; iterative depth-first search
+    so that long chains of definitions are no problem."""
+    order: list[str] = []
+    state: dict[str, str] = {}  # "open" while on the stack, "done" after
+    roots = [r.name for r in _references(output.value) if r.name in definitions]
+    for root in roots:
+        if root in state:
+            continue
+        stack = [(root, iter(_references(definitions[root].value)))]
+        state[root] = "open"
+        while stack:
+            name, refs = stack[-1]
+            ref = next(refs, None)
+            if ref is None:
+                stack.pop()
+                state[name] = "done"
+                order.append(name)
+            elif ref.name in definitions:
+                if state.get(ref.name) == "open":
+                    cycle = [n for n, _ in stack]
+                    cycle = cycle[cycle.index(ref.name):] + [ref.name]
+                    raise _error(f"`{ref.name}` depends on itself: {' -> '.join(cycle)}",
+                                 definitions[ref.name].where, text)
+                if ref.name not in state:
+                    state[ref.name] = "open"
+                    stack.append((ref.name, iter(_references(definitions[ref.name].value))))
+    return order
+
+
+def _make(value, built: dict[str, prog.Node], text: str, name: str | None) -> prog.Node:
+    """The node of a reference or (possibly nested) operation, inputs already built."""
+    if isinstance(value, _Ref):
+        return built[value.name] if value.name in built else prog.PRIMITIVES[value.name]
+    args = [a if not isinstance(a, (_Ref, _Op)) else _make(a, built, text, None) for a in value.args]
+    where = value.where
+    common = {"name": name, "where": where}
+    try:
+        if value.kind == "map":
+            function = _function(args[0], arity=1, kind="map", text=text)
+            return prog.make_map(function, args[1], encoding=value.encoding or prog.CATEGORICAL, **common)
+        if value.kind == "sequence_map":
+            function = _function(args[0], arity=2, kind="sequence_map", text=text)
+            return prog.make_sequence_map(function, args[1], args[2],
+                                          encoding=value.encoding or prog.CATEGORICAL, **common)
+        if value.kind == "linear_sequence_map":
+            return prog.make_linear_sequence_map(args[0], args[1], args[2].value, args[3].value,
+                                                 encoding=value.encoding or prog.CATEGORICAL, **common)
+        if value.kind == "select":
+            return prog.make_select(args[0], args[1], args[2], **common)
+        if value.kind == "aggregate":
+            return prog.make_aggregate(args[0], args[1], default=value.default,
+                                       default_given=value.default_given,
+                                       encoding=value.encoding or prog.CATEGORICAL, **common)
+        if value.kind == "selector_width":
+            return prog.make_selector_width(args[0], encoding=value.encoding or prog.CATEGORICAL,
+                                            **common)
+    except SourceError as error:
+        raise _error(error.message, where, text) from None
+    raise AssertionError(f"unknown operation {value.kind}")  # pragma: no cover
+
+
+def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
+    if isinstance(syntax, _LambdaSyntax):
+        if len(syntax.params) != arity:
+            params = "x" if arity == 1 else "x, y"
+            raise _error(f"{kind}: the function takes {len(syntax.params)} argument(s), but {kind} "
+                         f"passes {arity}: write `lambda {params}: ...`", syntax.where, text)
+        return fn.Lambda(arity, syntax.body)
+    mapping: dict = {}
+    for key, value in syntax.entries:
+        if arity == 2 and not (isinstance(key, tuple) and len(key) == 2):
+            raise _error(f"{kind}: table keys must be pairs (x, y), but found {fn.format_value(key)}",
+                         syntax.where, text)
+        if key in mapping:
+            raise _error(f"{kind}: the table has key {fn.format_value(key)} twice", syntax.where, text)
+        mapping[key] = value
+    return fn.Table.from_mapping(arity, mapping)
+
+
+def parse(text: str) -> prog.Program:
+    """Parses source text into a `Program`; raises `SourceError` with line and column."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse takes source text (str), not {type(text).__name__}")
+    try:
+        tree = _parser().parse(text)
+        items = _Build(text).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, SourceError):
+            raise error.orig_exc from None
+        raise
+    except UnexpectedInput as error:
+        raise _syntax_error(error, text) from None
+    except SourceError as error:  # from the post-lexer, which has no text for an excerpt
+        raise _error(error.message, (error.line, error.column), text) from None
+    return _resolve(items, text)
+
+
+def _syntax_error(error: UnexpectedInput, text: str) -> SourceError:
+    where = (error.line, error.column) if error.line and error.line > 0 else _end_of(text)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        if char == "'":
+            return _error("strings are written in double quotes: \"a\"", where, text)
+        found = f"unexpected character {char!r}"
+    elif isinstance(error, UnexpectedToken):
+        token = error.token
+        found = ("unexpected end of the text" if token.type == "$END"
+                 else "unexpected line break" if token.type == "_NL"
+                 else f"unexpected {str(token)!r}")
+        if token.type in ("$END",):
+            where = _end_of(text)
+    else:  # pragma: no cover - lark's LALR parser raises only the two above
+        found = "syntax error"
+    expected = sorted({_describe_terminal(t) for t in (getattr(error, "expected", None)
+                                                         or getattr(error, "allowed", None) or ())})
+    message = found + (f"; expected {_join_or(expected)}" if expected else "")
+    return _error(message, where, text)
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    lines = text.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    terminal = next((t for t in _parser().terminals if t.name == name), None)
+    if terminal is not None and terminal.pattern.type == "str":
+        return repr(terminal.pattern.value)
+    return name.lower()
+
+
+def _join_or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

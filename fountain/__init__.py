@@ -1,0 +1,1 @@
+"""The `fountain` command line: one thin subcommand per stage."""

@@ -254,6 +254,14 @@ class Call:
 Expr = Union[Const, Param, Neg, Not, Binary, Compare, BoolOp, IfElse, Call]
 
 
+def negate(operand: Expr) -> Expr:
+    """`-operand`; minus a number is a negative constant, the one spelling of `-1`."""
+    value = operand.value if isinstance(operand, Const) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Const(-value)
+    return Neg(operand)
+
+
 def _wrap(expr: Expr, params: tuple[str, ...], min_precedence: int) -> str:
     text = expr.format(params)
     return f"({text})" if expr.precedence < min_precedence else text

@@ -30,7 +30,7 @@ _GRAMMAR = Path(__file__).with_name("grammar.lark")
 _TERMINAL_WORDS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NL": "a line break",
     "$END": "the end of the text", "COMPARE_OP": "a comparison (==, <, ...)",
-    "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/', '//' or '%'",
+    "ADD_OP": "an operator (+, -)", "MUL_OP": "an operator (*, /, //, %)",
 }
 
 
@@ -174,8 +174,15 @@ class _Build(Transformer_NonRecursive):
     def start(self, items):
         return items
 
+    def _check_name(self, name: Token) -> None:
+        # The contextual lexer reads a keyword as a name where no keyword can stand.
+        if str(name) in RESERVED:
+            raise _error(f"`{name}` is a word of the language; choose another name", _token_where(name),
+                         self.text)
+
     @v_args(inline=True)
     def definition(self, name: Token, value):
+        self._check_name(name)
         return _Definition(str(name), value, _token_where(name))
 
     @v_args(meta=True)
@@ -235,6 +242,8 @@ class _Build(Transformer_NonRecursive):
     @v_args(meta=True)
     def lambda_(self, meta, children):
         *names, body = children
+        for name in names:
+            self._check_name(name)
         params = tuple(str(n) for n in names)
         for i, name in enumerate(names):
             if params.index(str(name)) != i:
@@ -336,10 +345,7 @@ class _Build(Transformer_NonRecursive):
     @v_args(meta=True)
     def neg(self, meta, children):
         (operand,) = children
-        value = operand.value if isinstance(operand, fn.Const) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return fn.Const(-value)  # `-1` is the constant minus one
-        return self._nested(fn.Neg(operand), _where(meta), operand)
+        return self._nested(fn.negate(operand), _where(meta), operand)
 
     @v_args(meta=True)
     def ifelse(self, meta, children):
@@ -500,6 +506,8 @@ def _make(value, built: dict[str, prog.Node], text: str, name: str | None) -> pr
             return prog.make_selector_width(args[0], encoding=value.encoding or prog.CATEGORICAL,
                                             **common)
     except SourceError as error:
+        if error.excerpt:  # already placed, at the function
+            raise
         raise _error(error.message, where, text) from None
     raise AssertionError(f"unknown operation {value.kind}")  # pragma: no cover
 
@@ -556,8 +564,8 @@ def _syntax_error(error: UnexpectedInput, text: str) -> SourceError:
             where = _end_of(text)
     else:  # pragma: no cover - lark's LALR parser raises only the two above
         found = "syntax error"
-    expected = sorted({_describe_terminal(t) for t in (getattr(error, "expected", None)
-                                                         or getattr(error, "allowed", None) or ())})
+    expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
+    expected = _describe_expected(set(expected))
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
     return _error(message, where, text)
 
@@ -567,13 +575,31 @@ def _end_of(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def _describe_terminal(name: str) -> str:
-    if name in _TERMINAL_WORDS:
-        return _TERMINAL_WORDS[name]
-    terminal = next((t for t in _parser().terminals if t.name == name), None)
-    if terminal is not None and terminal.pattern.type == "str":
-        return repr(terminal.pattern.value)
-    return name.lower()
+_TERMINAL_GROUPS = (
+    ({"MAP", "SEQUENCE_MAP", "LINEAR_SEQUENCE_MAP", "SELECT", "AGGREGATE", "SELECTOR_WIDTH"},
+     "an operation (map, sequence_map, linear_sequence_map, select, aggregate, selector_width)"),
+    ({"EQ", "NEQ", "LT", "LEQ", "GT", "GEQ", "ALWAYS", "NEVER"}, "a comparison (EQ, NEQ, LT, LEQ, GT, GEQ, TRUE, FALSE)"),
+    ({"NUMBER", "STRING", "TRUE", "FALSE", "NONE"}, "a value"),
+    ({"MIN", "MAX", "ABS"}, "min(...), max(...) or abs(...)"),
+    ({"NUMERICAL", "CATEGORICAL"}, "an encoding (numerical, categorical)"),
+)
+
+
+def _describe_expected(names: set[str]) -> list[str]:
+    """Readable names of the terminals the parser would have accepted, grouped."""
+    words = set()
+    for group, word in _TERMINAL_GROUPS:
+        if len(names & group) > 1:
+            names -= group
+            words.add(word)
+    for name in names:
+        if name in _TERMINAL_WORDS:
+            words.add(_TERMINAL_WORDS[name])
+            continue
+        terminal = next((t for t in _parser().terminals if t.name == name), None)
+        words.add(repr(terminal.pattern.value) if terminal is not None and terminal.pattern.type == "str"
+                  else name.lower())
+    return sorted(words)
 
 
 def _join_or(items: list[str]) -> str:

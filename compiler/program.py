@@ -18,7 +18,8 @@ from typing import Iterator, Sequence, Union
 from tracr.rasp import rasp
 
 from compiler.errors import SourceError
-from compiler.functions import Const, Function, Predicate, Table, Value, is_function, is_predicate
+from compiler.functions import (Const, Function, Predicate, Table, Value, format_value, is_function,
+                                is_predicate)
 
 CATEGORICAL = rasp.Encoding.CATEGORICAL
 NUMERICAL = rasp.Encoding.NUMERICAL
@@ -204,7 +205,7 @@ def _check_numeric_outputs(kind: str, function: Function, where: Where) -> None:
     for value in outputs:
         if value is not None and not isinstance(value, (bool, int, float)):
             raise _fail(kind, f"a numerical S-Op holds numbers, but the function can return "
-                        f"{value!r}; drop `numerical` or return numbers", where)
+                        f"{format_value(value)}; drop `numerical` or return numbers", where)
 
 
 def make_map(function: Function, inner: Node, *, encoding=CATEGORICAL, name=None, where=None) -> Map:
@@ -265,8 +266,8 @@ def make_aggregate(selector: Node, sop: Node, *, default: Value = None, encoding
     _expect_selector(kind, "first argument", selector, where)
     _expect_sop(kind, "second argument", sop, where)
     if sop.encoding != encoding:
-        fix = ("annotate the aggregated S-Op `numerical`" if encoding == NUMERICAL
-               else "write `numerical aggregate(...)`")
+        fix = ("aggregate a numerical S-Op, e.g. `numerical map(lambda x: x, ...)` of it"
+               if encoding == NUMERICAL else "write `numerical aggregate(...)`")
         raise _fail(kind, f"a {encoding.value} aggregate of {_describe(sop)}: tracr needs both "
                     f"encodings equal; {fix}", where)
     expected = 0 if encoding == NUMERICAL else None
@@ -339,18 +340,16 @@ class Program:
         return len(self.nodes)
 
     def names(self, keep: bool) -> dict[int, str]:
-        """Variable name of each node (by id): canonical `v1, v2, ...`, or with `keep` the
+        """Variable name of each node (by id): canonical `v{position}`, or with `keep` the
         names the program was written with where they are valid and unique."""
         names: dict[int, str] = {}
         used: set[str] = set()
-        counter = 0
-        for node in self.nodes:
+        for position, node in enumerate(self.nodes, start=1):
             name = node.name if keep else None
             if not (name and _IDENTIFIER.match(name) and not is_reserved(name) and name not in used):
-                counter += 1
-                while f"v{counter}" in used:
-                    counter += 1
-                name = f"v{counter}"
+                name = f"v{position}"
+                while name in used:
+                    name += "_"
             used.add(name)
             names[id(node)] = name
         return names

@@ -168,7 +168,8 @@ class _Importer:
         def get(child):
             return built[id(child)]
 
-        common = {"name": expr.name if expr.name else None}
+        # tracr's class-default names ("map", "select", ...) say nothing; drop them.
+        common = {"name": expr.name if expr.name != rasp.default_name(expr) else None}
         encoding = rasp.get_encoding(expr) if isinstance(expr, rasp.SOp) else None
         if isinstance(expr, (rasp.TokensType, rasp.IndicesType)):
             if encoding != prog.CATEGORICAL:
@@ -196,20 +197,20 @@ class _Importer:
         if isinstance(expr, rasp.SelectorWidth):
             return prog.make_selector_width(get(expr.selector), encoding=encoding, **common)
         if isinstance(expr, (rasp.SelectorAnd, rasp.SelectorOr)):
-            return self._combine(expr, get(expr.fst), get(expr.snd), "and" if isinstance(expr, rasp.SelectorAnd)
-                                 else "or")
+            op = "and" if isinstance(expr, rasp.SelectorAnd) else "or"
+            return self._combine(expr, get(expr.fst), get(expr.snd), op, **common)
         if isinstance(expr, rasp.SelectorNot):
             inner = get(expr.inner)
             return prog.make_select(inner.keys, inner.queries, fn.PredicateNot(inner.predicate), **common)
         raise _fail(expr, "is not a compilable RASP primitive (constant S-Ops and selectors exist "
                     "only in tracr's tests)")
 
-    def _combine(self, expr, fst: prog.Select, snd: prog.Select, op: str) -> prog.Select:
+    def _combine(self, expr, fst: prog.Select, snd: prog.Select, op: str, name: str | None) -> prog.Select:
         if fst.keys is not snd.keys or fst.queries is not snd.queries:
             raise _fail(expr, f"tracr compiles selector_{op} only of two selects with the same keys "
                         "and queries (it merges their predicates)")
         return prog.make_select(fst.keys, fst.queries, fn.PredicateBool(op, fst.predicate, snd.predicate),
-                                name=expr.name)
+                                name=name)
 
 
 def from_sop(sop: rasp.SOp, vocab=None, max_seq_len: int | None = None) -> prog.Program:

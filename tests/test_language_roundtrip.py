@@ -1,0 +1,52 @@
+"""Properties of the canonical form and the tokenizer over random well-typed programs."""
+
+from hypothesis import given, strategies as st
+
+import compiler
+from compiler import tokenizer
+from compiler.functions import EvaluationError
+from generator.strategies import programs
+
+
+def _outcome(program, xs):
+    try:
+        return compiler.evaluate(program, xs)
+    except (EvaluationError, ArithmeticError, ValueError, TypeError) as error:
+        return type(error).__name__
+
+
+@given(programs())
+def test_canonical_text_is_a_fixed_point(program):
+    text = compiler.to_source(program)
+    reparsed = compiler.parse(text)
+    assert compiler.to_source(reparsed) == text
+    assert reparsed == program and hash(reparsed) == hash(program)
+
+
+@given(programs(), st.lists(st.sampled_from([0, 1, 2, 3, "a", "b"]), min_size=1, max_size=5))
+def test_printing_keeps_behaviour(program, xs):
+    assert _outcome(compiler.parse(compiler.to_source(program)), xs) == _outcome(program, xs)
+
+
+@given(programs(), st.lists(st.sampled_from([0, 1, 2, "a"]), min_size=1, max_size=4))
+def test_keep_names_text_is_the_same_program(program, xs):
+    text = compiler.to_source(program, keep_names=True)
+    assert compiler.parse(text) == program
+
+
+@given(programs())
+def test_tokenizer_is_lossless_on_canonical_text(program):
+    text = compiler.to_source(program)
+    ids = tokenizer.encode(text)
+    vocab = tokenizer.vocabulary()
+    assert ids[0] == vocab.index(tokenizer.BOS) and ids[-1] == vocab.index(tokenizer.EOS)
+    assert all(0 <= i < len(vocab) for i in ids)
+    assert tokenizer.decode(ids) == text
+
+
+def test_same_structure_written_differently_is_one_text():
+    a = compiler.parse("p = select(indices, tokens, LT)\nq = map(lambda z: z + 1, tokens)\n"
+                       "return aggregate(p, q)")
+    b = compiler.parse("q = map(lambda x: (x + 1), tokens)\nreturn aggregate(sel, q)\n".replace(
+        "return", "sel = select(indices, tokens, LT)\nreturn"))
+    assert compiler.to_source(a) == compiler.to_source(b)

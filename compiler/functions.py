@@ -268,10 +268,10 @@ def _wrap(expr: Expr, params: tuple[str, ...], min_precedence: int) -> str:
 
 
 def _describe_args(args: tuple) -> str:
-    return ", ".join(format_value(a) if _is_literal(a) else repr(a) for a in args)
+    return ", ".join(format_value(a) if is_literal(a) else repr(a) for a in args)
 
 
-def _is_literal(value: Any) -> bool:
+def is_literal(value: Any) -> bool:
     try:
         normalize_value(value)
     except TypeError:

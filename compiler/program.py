@@ -291,7 +291,7 @@ def make_selector_width(selector: Node, *, encoding=CATEGORICAL, name=None, wher
 # Programs
 
 
-def _postorder(output: Node) -> list[Node]:
+def postorder(output: Node) -> list[Node]:
     """Operations reachable from `output`, each after its inputs, inputs visited in argument
     order; iterative so that long programs do not meet Python's recursion limit."""
     order: list[Node] = []
@@ -333,7 +333,7 @@ class Program:
     @functools.cached_property
     def nodes(self) -> tuple[Node, ...]:
         """The operations (primitives excluded), in canonical order: inputs first."""
-        return tuple(n for n in _postorder(self.output) if not isinstance(n, Primitive))
+        return tuple(n for n in postorder(self.output) if not isinstance(n, Primitive))
 
     @property
     def op_count(self) -> int:
@@ -406,7 +406,7 @@ def build_sop(program: Program) -> rasp.SOp:
             built[id(node)] = finish(rasp.SelectorWidth(select), "length", CATEGORICAL)
         return built[id(node)]
 
-    for node in _postorder(program.output):
+    for node in postorder(program.output):
         if isinstance(node, Primitive):
             get(node)
             continue

@@ -254,6 +254,25 @@ class Call:
 Expr = Union[Const, Param, Neg, Not, Binary, Compare, BoolOp, IfElse, Call]
 
 
+def replace_leaves(expr, replace: Callable[[Any], Any]):
+    """`expr` with every leaf (anything but an operator node) replaced by `replace(leaf)`.
+
+    Rebuilt through `negate`, so a constant put under a minus stays canonical.
+    """
+    if isinstance(expr, Neg):
+        return negate(replace_leaves(expr.operand, replace))
+    if not isinstance(expr, (Not, Binary, Compare, BoolOp, IfElse, Call)):
+        return replace(expr)
+    changes = {}
+    for field in dataclasses.fields(expr):
+        value = getattr(expr, field.name)
+        if isinstance(value, tuple):
+            changes[field.name] = tuple(replace_leaves(v, replace) for v in value)
+        elif not isinstance(value, str):
+            changes[field.name] = replace_leaves(value, replace)
+    return dataclasses.replace(expr, **changes)
+
+
 def negate(operand: Expr) -> Expr:
     """`-operand`; minus a number is a negative constant, the one spelling of `-1`."""
     value = operand.value if isinstance(operand, Const) else None
@@ -300,8 +319,16 @@ class Lambda:
                 f"`{self.format()}` is not defined on ({_describe_args(args)}): {error}") from None
 
     def format(self, params: tuple[str, ...] | None = None) -> str:
-        params = params or (MAP_PARAMS if self.arity == 1 else SEQUENCE_MAP_PARAMS)
+        if params is None:
+            params = MAP_PARAMS if self.arity == 1 else SEQUENCE_MAP_PARAMS
+            params += tuple(f"c{i}" for i in range(self.arity - len(params)))
         return f"lambda {', '.join(params)}: {self.body.format(params)}"
+
+    def bind(self, *constants: Value) -> "Lambda":
+        """This lambda with its last `len(constants)` parameters fixed to the constants."""
+        arity = self.arity - len(constants)
+        fixed = {arity + i: Const(c) for i, c in enumerate(constants)}
+        return Lambda(arity, replace_leaves(self.body, lambda leaf: fixed.get(getattr(leaf, "index", None), leaf)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -76,7 +76,7 @@ class _Layout:
 @functools.lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
     return lark.Lark(_GRAMMAR.read_text(), parser="lalr", postlex=_Layout(), propagate_positions=True,
-                     maybe_placeholders=False)
+                     maybe_placeholders=False, start=["start", "lambda_"])
 
 
 def _reserved_words() -> frozenset[str]:
@@ -159,14 +159,15 @@ class _Build(Transformer_NonRecursive):
     def __init__(self, text: str):
         super().__init__()
         self.text = text
-        self.depths: dict[int, int] = {}
+        self.depths: dict[int, tuple[Any, int]] = {}  # id -> (object, depth); holding the object
+        # keeps its id from passing to a new object
 
     def _nested(self, obj, where: prog.Where, *children):
-        depth = 1 + max((self.depths.get(id(c), 0) for c in children), default=0)
+        depth = 1 + max((self.depths.get(id(c), (c, 0))[1] for c in children), default=0)
         if depth > fn.MAX_DEPTH:
             raise _error(f"expression nested more than {fn.MAX_DEPTH} deep; split it into several "
                          "definitions", where, self.text)
-        self.depths[id(obj)] = depth
+        self.depths[id(obj)] = (obj, depth)
         return obj
 
     # -- program structure
@@ -251,24 +252,18 @@ class _Build(Transformer_NonRecursive):
         return _LambdaSyntax(params, self._bind(body, params), _where(meta))
 
     def _bind(self, expr, params: tuple[str, ...]):
-        """Replaces each `_Name` in `expr` by the parameter it names (depth is bounded)."""
-        if isinstance(expr, _Name):
-            if expr.name not in params:
-                hint = difflib.get_close_matches(expr.name, params, n=1)
+        """Replaces each `_Name` in `expr` by the parameter it names."""
+        def bind(leaf):
+            if not isinstance(leaf, _Name):
+                return leaf
+            if leaf.name not in params:
+                hint = difflib.get_close_matches(leaf.name, params, n=1)
                 hint = f"; did you mean `{hint[0]}`?" if hint else ""
-                raise _error(f"`{expr.name}` is not defined in this lambda: a lambda sees only its "
-                             f"parameters ({', '.join(params)}){hint}", expr.where, self.text)
-            return fn.Param(params.index(expr.name))
-        if isinstance(expr, (fn.Const, fn.Param)):
-            return expr
-        changes = {}
-        for field in dataclasses.fields(expr):
-            value = getattr(expr, field.name)
-            if isinstance(value, tuple):
-                changes[field.name] = tuple(self._bind(v, params) for v in value)
-            elif not isinstance(value, str):
-                changes[field.name] = self._bind(value, params)
-        return dataclasses.replace(expr, **changes)
+                raise _error(f"`{leaf.name}` is not defined in this lambda: a lambda sees only its "
+                             f"parameters ({', '.join(params)}){hint}", leaf.where, self.text)
+            return fn.Param(params.index(leaf.name))
+
+        return fn.replace_leaves(expr, bind)
 
     @v_args(meta=True)
     def table(self, meta, children):
@@ -532,11 +527,21 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
 
 def parse(text: str) -> prog.Program:
     """Parses source text into a `Program`; raises `SourceError` with line and column."""
+    return _resolve(_parse_tree(text, "start"), text)
+
+
+def parse_lambda(text: str) -> fn.Lambda:
+    """Parses `lambda x, ...: body` on its own, e.g. a function template of the generator."""
+    syntax = _parse_tree(text, "lambda_")
+    return fn.Lambda(len(syntax.params), syntax.body)
+
+
+def _parse_tree(text: str, start: str):
     if not isinstance(text, str):
-        raise TypeError(f"parse takes source text (str), not {type(text).__name__}")
+        raise TypeError(f"expected source text (str), not {type(text).__name__}")
     try:
-        tree = _parser().parse(text)
-        items = _Build(text).transform(tree)
+        tree = _parser().parse(text, start=start)
+        return _Build(text).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, SourceError):
             raise error.orig_exc from None
@@ -545,7 +550,6 @@ def parse(text: str) -> prog.Program:
         raise _syntax_error(error, text) from None
     except SourceError as error:  # from the post-lexer, which has no text for an excerpt
         raise _error(error.message, (error.line, error.column), text) from None
-    return _resolve(items, text)
 
 
 def _syntax_error(error: UnexpectedInput, text: str) -> SourceError:

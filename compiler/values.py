@@ -33,14 +33,19 @@ class ValueSets:
         except TypeError as error:
             raise ValueError(f"vocab: {error}") from None
         self.max_seq_len = max_seq_len
-        self._memo: dict[int, frozenset] = {}
+        # Nodes hash by identity; keying by the node (not its id) keeps it alive, so its id
+        # cannot pass to a new node.
+        self._memo: dict[prog.SOpNode, frozenset] = {}
 
     def __call__(self, node: prog.SOpNode) -> frozenset:
         # Inputs first, iteratively, so long programs do not recurse deeply.
         for inner in prog.postorder(node):
-            if isinstance(inner, prog.SOpNode) and id(inner) not in self._memo:
-                self._memo[id(inner)] = frozenset(self._compute(inner))
-        return self._memo[id(node)]
+            if isinstance(inner, prog.SOpNode) and inner not in self._memo:
+                self._memo[inner] = frozenset(self._compute(inner))
+        return self._memo[node]
+
+    def _known(self, node: prog.SOpNode) -> frozenset:
+        return self._memo[node]
 
     def _compute(self, node: prog.SOpNode) -> set:
         n = self.max_seq_len
@@ -51,14 +56,14 @@ class ValueSets:
         if node is prog.LENGTH or isinstance(node, prog.SelectorWidth):
             return set(range(n + 1))
         if isinstance(node, prog.Map):
-            return outputs(node, node.function, ((x,) for x in self._memo[id(node.inner)]))
+            return outputs(node, node.function, ((x,) for x in self._known(node.inner)))
         if isinstance(node, (prog.SequenceMap, prog.LinearSequenceMap)):
             function = (node.function if isinstance(node, prog.SequenceMap)
                         else lambda x, y: node.fst_fac * x + node.snd_fac * y)
-            pairs = itertools.product(self._memo[id(node.fst)], self._memo[id(node.snd)])
+            pairs = itertools.product(self._known(node.fst), self._known(node.snd))
             return outputs(node, function, pairs)
         if isinstance(node, prog.Aggregate):
-            inner = self._memo[id(node.sop)]
+            inner = self._known(node.sop)
             return set(inner) if node.encoding == prog.CATEGORICAL else self._means(node, inner)
         raise TypeError(f"no value set for {node!r}")  # pragma: no cover - all SOp nodes handled
 

@@ -4,14 +4,18 @@
     prog.sop                               # the tracr SOp it denotes
     compiler.to_source(prog_or_sop, vocab=None, max_seq_len=None) -> canonical text
     compiler.evaluate(prog, ["a", "b"])    # reference semantics (tracr's RASP evaluator)
+    net = compiler.compile_program(prog, vocab={1, 2}, max_seq_len=5)   # -> Net; CompileError
+    net.run([[1, 2]]); net.save(path); compiler.Net.load(path)
 """
 
+from compiler.compile import compile_program, compile_sop
 from compiler.errors import CompileError, SourceError
 from compiler.functions import EvaluationError
+from compiler.net import Net, NetConfig, NetFileError
 from compiler.parser import parse
 from compiler.printer import to_source
 from compiler.program import Program, evaluate
 from compiler.tracr_import import from_sop
 
-__all__ = ["CompileError", "EvaluationError", "Program", "SourceError", "evaluate", "from_sop", "parse",
-           "to_source"]
+__all__ = ["CompileError", "EvaluationError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
+           "compile_program", "compile_sop", "evaluate", "from_sop", "parse", "to_source"]

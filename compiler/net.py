@@ -1,0 +1,365 @@
+"""The `Net`: transformer weights plus everything needed to run, save and trace them.
+
+A `Net` is the one currency between the pipeline's stages (compiled, scrambled and retrained
+networks all share it). It holds
+
+* `params`: tracr's parameter names, flattened ("token_embed/embeddings",
+  "transformer/layer_0/attn/query/w", ..., "transformer/layer_0/mlp/linear_2/b");
+* `W_U`: the unembedding (residual -> output space), which tracr keeps outside its params;
+* `config`, `residual_labels`, the input encoding (token id -> token, BOS and PAD included),
+  the output encoding (categorical id -> value, or numerical) and a `provenance` dict.
+
+`Net.run` is a batched forward pass with exactly the arithmetic of tracr's Haiku model
+(no layer norm, residual attention then MLP in every layer, logits scaled by 1/sqrt(d_head),
+float32), in numpy or torch. `Net.save` / `Net.load` use safetensors with the non-tensor
+fields JSON-encoded in the header; values keep their Python type (int, float, bool, str,
+tuples of these, None).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from typing import Any, Sequence
+
+import numpy as np
+
+FORMAT_NAME = "rasp-fountain.net"
+FORMAT_VERSION = 1
+_METADATA_KEY = "rasp_fountain_net"
+_W_U_KEY = "W_U"
+_NONE_THRESHOLD = 0.5  # a categorical output row without a direction this strong decodes to None
+
+
+class NetFileError(ValueError):
+    """A file that is not a readable saved `Net`; says which file and what is wrong."""
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = os.fspath(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetConfig:
+    """Shape of the transformer; `causal` masks attention to earlier positions."""
+
+    n_layers: int
+    n_heads: int
+    d_head: int
+    d_mlp: int
+    d_model: int
+    max_seq_len: int
+    causal: bool = False
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Net:
+    """Weights of a tracr-style transformer with its input/output encodings and provenance.
+
+    `input_tokens[i]` is the token with id i (tracr's order, BOS and PAD included).
+    `output_values[i]` is the value of output direction i for a categorical output;
+    `output_values is None` means the output is numerical (one direction, read as a float).
+    """
+
+    params: dict[str, np.ndarray]
+    W_U: np.ndarray
+    config: NetConfig
+    residual_labels: list[str]
+    input_tokens: list[Any]
+    bos: str
+    pad: str
+    output_values: list[Any] | None
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # torch copies of params per device; not an init field, so dataclasses.replace starts afresh
+    _torch_cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
+
+    @property
+    def categorical_output(self) -> bool:
+        return self.output_values is not None
+
+    def run(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
+            device: str | None = None) -> list[list[Any]]:
+        """Runs the net on input sequences (without BOS); returns one output list per input.
+
+        Sequences may have different lengths: they are PAD-ed to a common length and the padding
+        is masked out of attention, so each output equals that of running the sequence alone.
+        Categorical outputs decode by argmax, except that a position with no output direction
+        set (tracr's encoding of None) decodes to None. Numerical outputs are floats.
+        """
+        if not batch:
+            return []
+        out = self.residual(batch, backend=backend, device=device) @ self.W_U
+        return [self._decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
+
+    def residual(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
+                 device: str | None = None) -> np.ndarray:
+        """The final residual stream [batch, 1 + longest input, d_model], BOS first."""
+        ids, key_mask = self._encode(batch)
+        if backend == "numpy":
+            return _forward_numpy(self, ids, key_mask)
+        if backend == "torch":
+            return _forward_torch(self, ids, key_mask, device)
+        raise ValueError(f"unknown backend {backend!r}; expected 'numpy' or 'torch'")
+
+    def _encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+        token_ids = _token_ids(self)
+        specials = {self.bos, self.pad}
+        longest = max((len(seq) for seq in batch), default=0)
+        if longest > self.config.max_seq_len:
+            raise ValueError(f"an input has length {longest} > max_seq_len "
+                             f"{self.config.max_seq_len}")
+        ids = np.full((len(batch), longest + 1), token_ids[self.pad], dtype=np.int64)
+        ids[:, 0] = token_ids[self.bos]
+        for b, seq in enumerate(batch):
+            for t, token in enumerate(seq):
+                try:
+                    known = token not in specials and token in token_ids
+                except TypeError:  # unhashable
+                    known = False
+                if not known:
+                    raise ValueError(f"input {b} has token {token!r} at position {t}, "
+                                     "which is not in the vocabulary")
+                ids[b, t + 1] = token_ids[token]
+        lengths = np.array([len(seq) for seq in batch])
+        key_mask = np.arange(longest + 1)[None, :] <= lengths[:, None]
+        return ids, key_mask
+
+    def _decode(self, out: np.ndarray) -> list[Any]:
+        if self.output_values is None:
+            return [float(v) for v in out[:, 0]]
+        best = out.argmax(axis=-1)
+        strength = out.max(axis=-1)
+        return [self.output_values[i] if s >= _NONE_THRESHOLD else None
+                for i, s in zip(best.tolist(), strength.tolist())]
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the net to a safetensors file atomically (temporary file, then rename)."""
+        from safetensors.numpy import save
+
+        tensors = {name: np.ascontiguousarray(value) for name, value in self.params.items()}
+        tensors[_W_U_KEY] = np.ascontiguousarray(self.W_U)
+        header = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "config": dataclasses.asdict(self.config),
+            "residual_labels": self.residual_labels,
+            "input_tokens": [encode_value(t) for t in self.input_tokens],
+            "bos": self.bos,
+            "pad": self.pad,
+            "output_values": (None if self.output_values is None
+                              else [encode_value(v) for v in self.output_values]),
+            "provenance": encode_value(self.provenance),
+        }
+        data = save(tensors, metadata={_METADATA_KEY: json.dumps(header)})
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Net":
+        """Reads a net written by `save`; raises `NetFileError` for anything else."""
+        from safetensors import SafetensorError
+        from safetensors.numpy import load
+
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            tensors = load(data)
+            metadata = _read_metadata(data)  # the numpy loader drops the header's metadata
+        except (SafetensorError, ValueError) as e:
+            raise NetFileError(path, f"not a valid safetensors file ({e})") from None
+        if _METADATA_KEY not in metadata:
+            raise NetFileError(path, "safetensors file without rasp-fountain metadata "
+                                     "(not a saved Net)")
+        try:
+            header = json.loads(metadata[_METADATA_KEY])
+            if header.get("format") != FORMAT_NAME:
+                raise ValueError(f"format is {header.get('format')!r}")
+            if header.get("version") != FORMAT_VERSION:
+                raise ValueError(f"unsupported version {header.get('version')!r}")
+            config = NetConfig(**header["config"])
+            output_values = header["output_values"]
+            net = cls(
+                params={k: v for k, v in tensors.items() if k != _W_U_KEY},
+                W_U=tensors[_W_U_KEY],
+                config=config,
+                residual_labels=list(header["residual_labels"]),
+                input_tokens=[decode_value(t) for t in header["input_tokens"]],
+                bos=header["bos"],
+                pad=header["pad"],
+                output_values=(None if output_values is None
+                               else [decode_value(v) for v in output_values]),
+                provenance=decode_value(header["provenance"]),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise NetFileError(path, f"malformed Net metadata ({type(e).__name__}: {e})") \
+                from None
+        problem = _shape_problem(net)
+        if problem:
+            raise NetFileError(path, problem)
+        return net
+
+
+def _read_metadata(data: bytes) -> dict[str, str]:
+    """The string metadata of a safetensors blob (its JSON header's "__metadata__")."""
+    if len(data) < 8:
+        raise ValueError("file shorter than the 8-byte header length")
+    size = int.from_bytes(data[:8], "little")
+    if size > len(data) - 8:
+        raise ValueError("header length exceeds file size")
+    header = json.loads(data[8:8 + size])
+    return header.get("__metadata__") or {}
+
+
+def _shape_problem(net: Net) -> str | None:
+    """Why the tensors don't fit the config and encodings, or None if they do."""
+    c = net.config
+    d_model, width = c.d_model, c.n_heads * c.d_head
+    expected = {
+        "token_embed/embeddings": (len(net.input_tokens), d_model),
+        "pos_embed/embeddings": (c.max_seq_len + 1, d_model),
+    }
+    for layer in range(c.n_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for name in ("query", "key", "value"):
+            expected[f"{attn}/{name}/w"] = (d_model, width)
+            expected[f"{attn}/{name}/b"] = (width,)
+        expected[f"{attn}/linear/w"] = (width, d_model)
+        expected[f"{attn}/linear/b"] = (d_model,)
+        expected[f"{mlp}/linear_1/w"] = (d_model, c.d_mlp)
+        expected[f"{mlp}/linear_1/b"] = (c.d_mlp,)
+        expected[f"{mlp}/linear_2/w"] = (c.d_mlp, d_model)
+        expected[f"{mlp}/linear_2/b"] = (d_model,)
+    if set(net.params) != set(expected):
+        missing = sorted(set(expected) - set(net.params))
+        extra = sorted(set(net.params) - set(expected))
+        return f"tensors do not match the config (missing {missing}, unexpected {extra})"
+    for name, shape in expected.items():
+        if net.params[name].shape != shape:
+            return f"tensor {name} has shape {net.params[name].shape}, expected {shape}"
+    d_out = 1 if net.output_values is None else len(net.output_values)
+    if net.W_U.shape != (d_model, d_out):
+        return f"W_U has shape {net.W_U.shape}, expected {(d_model, d_out)}"
+    if len(net.residual_labels) != d_model:
+        return f"{len(net.residual_labels)} residual labels for d_model {d_model}"
+    if net.bos not in net.input_tokens or net.pad not in net.input_tokens:
+        return "BOS or PAD missing from the input tokens"
+    return None
+
+
+def _token_ids(net: Net) -> dict[Any, int]:
+    return {token: i for i, token in enumerate(net.input_tokens)}
+
+
+def _layer(params: dict, layer: int, module: str) -> tuple:
+    prefix = f"transformer/layer_{layer}/{module}"
+    return params[f"{prefix}/w"], params[f"{prefix}/b"]
+
+
+def _attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
+    """[B, 1, T, T] booleans: which keys each query may attend to."""
+    t = key_mask.shape[1]
+    mask = np.broadcast_to(key_mask[:, None, None, :], (key_mask.shape[0], 1, t, t))
+    if causal:
+        mask = mask & np.tril(np.ones((t, t), dtype=bool))
+    return mask
+
+
+def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarray:
+    """Final residual stream [B, T, d_model] of the net on token ids (BOS included)."""
+    p, c = net.params, net.config
+    batch, t = ids.shape
+    x = p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][np.arange(t)][None]
+    mask = _attention_mask(key_mask, c.causal)
+    scale = np.float32(1 / math.sqrt(c.d_head))
+    for layer in range(c.n_layers):
+        q, k, v = (
+            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head)
+            for w, b in (_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")))
+        logits = np.einsum("bthd,bThd->bhtT", q, k) * scale
+        logits = np.where(mask, logits, np.float32(-1e30))
+        logits -= logits.max(axis=-1, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=-1, keepdims=True)
+        heads = np.einsum("bhtT,bThd->bthd", weights, v).reshape(batch, t, -1)
+        w_o, b_o = _layer(p, layer, "attn/linear")
+        x = x + heads @ w_o + b_o
+        w_in, b_in = _layer(p, layer, "mlp/linear_1")
+        w_out, b_out = _layer(p, layer, "mlp/linear_2")
+        x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
+    return x
+
+
+def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
+                   device: str | None) -> np.ndarray:
+    """The same forward pass as `_forward_numpy`, in torch (weights cached per device)."""
+    import torch
+    import torch.nn.functional as F
+
+    device = torch.device(device or "cpu")
+    if device not in net._torch_cache:
+        net._torch_cache[device] = {k: torch.as_tensor(v, device=device)
+                                    for k, v in net.params.items()}
+    p, c = net._torch_cache[device], net.config
+    ids_t = torch.as_tensor(ids, device=device)
+    mask = torch.as_tensor(np.ascontiguousarray(_attention_mask(key_mask, c.causal)),
+                           device=device)
+    batch, t = ids.shape
+    with torch.no_grad():
+        x = p["token_embed/embeddings"][ids_t] + p["pos_embed/embeddings"][:t][None]
+        for layer in range(c.n_layers):
+            q, k, v = (
+                (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(1, 2)
+                for w, b in (_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")))
+            heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            w_o, b_o = _layer(p, layer, "attn/linear")
+            x = x + heads.transpose(1, 2).reshape(batch, t, -1) @ w_o + b_o
+            w_in, b_in = _layer(p, layer, "mlp/linear_1")
+            w_out, b_out = _layer(p, layer, "mlp/linear_2")
+            x = x + torch.relu(x @ w_in + b_in) @ w_out + b_out
+        return x.cpu().numpy()
+
+
+_TUPLE_TAG = "__tuple__"
+
+
+def encode_value(value: Any) -> Any:
+    """JSON-ready form of a value that decodes to the same Python type.
+
+    JSON already tells int (1), float (1.0), bool, str and None apart; tuples are tagged,
+    lists and str-keyed dicts are encoded element-wise.
+    """
+    if isinstance(value, tuple):
+        return {_TUPLE_TAG: [encode_value(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value) or _TUPLE_TAG in value:
+            raise TypeError(f"cannot encode dict with keys {list(value)}")
+        return {k: encode_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} value {value!r}")
+
+
+def decode_value(value: Any) -> Any:
+    """Inverse of `encode_value`."""
+    if isinstance(value, dict):
+        if set(value) == {_TUPLE_TAG}:
+            return tuple(decode_value(v) for v in value[_TUPLE_TAG])
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value

@@ -1,0 +1,537 @@
+"""compile_sop: equal to stock tracr where tracr is right, exact or refused where it is not."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import numpy as np
+import pytest
+from tracr.compiler import compiling, lib, test_cases
+from tracr.rasp import rasp
+
+from compiler.compile import TRACR_MLP_EXACTNESS, compile_sop
+from compiler.errors import CompileError
+
+CASES = {case["testcase_name"]: case for case in test_cases.TEST_CASES}
+CAUSAL_CASES = {case["testcase_name"]: case for case in test_cases.CAUSAL_TEST_CASES}
+
+
+def compile_case(case, **kwargs):
+    return compile_sop(case["program"], case["vocab"], case["max_seq_len"], **kwargs)
+
+
+def inputs_up_to(vocab, max_len, limit=120, seed=0):
+    """All inputs of length 1..max_len if there are at most `limit`, else a sample of them.
+
+    The sample keeps every short input and draws the rest at random, always including
+    inputs of the longest length, where compiled nets fail first.
+    """
+    tokens = sorted(vocab, key=repr)
+    inputs = []
+    for length in range(1, max_len + 1):
+        count = len(tokens) ** length
+        if len(inputs) + count > limit:
+            rng = random.Random(seed)
+            for length in range(length, max_len + 1):
+                inputs += [[rng.choice(tokens) for _ in range(length)]
+                           for _ in range(max(1, (limit - len(inputs)) // 2))]
+            return inputs
+        inputs += [list(x) for x in itertools.product(tokens, repeat=length)]
+    return inputs
+
+
+def close(got, want) -> bool:
+    """tracr's convention: None expected means "anything"; numbers within atol/rtol."""
+    if want is None:
+        return True
+    if isinstance(want, float) or isinstance(got, float):
+        return got is not None and abs(got - want) <= 1e-3 + 5e-3 * abs(want)
+    return got == want
+
+
+def evaluate(program, xs, causal=False):
+    """rasp's output, on each prefix when causal; None where rasp raises (undefined)."""
+    try:
+        if causal:
+            return [rasp.evaluate(program, xs[:i + 1])[i] for i in range(len(xs))]
+        return rasp.evaluate(program, xs)
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+
+
+def assert_matches_rasp(net, program, inputs, causal=False):
+    outputs = net.run(inputs)
+    checked = 0
+    for xs, got in zip(inputs, outputs):
+        want = evaluate(program, xs, causal)
+        if want is None:
+            continue
+        checked += 1
+        assert all(close(g, w) for g, w in zip(got, want)), (xs, got, want)
+    assert checked, "rasp raised on every input"
+
+
+@pytest.fixture(scope="module")
+def nets():
+    return {name: compile_case(case) for name, case in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def tracr_model(nets):
+    """Stock tracr's model for a case (about a second each), at the exactness we chose."""
+    models = {}
+
+    def model(name):
+        if name not in models:
+            case = CASES[name]
+            models[name] = compiling.compile_rasp_to_model(
+                case["program"], case["vocab"], case["max_seq_len"], compiler_bos="BOS",
+                compiler_pad="PAD", mlp_exactness=nets[name].provenance["mlp_exactness"])
+        return models[name]
+
+    return model
+
+
+def _representatives() -> set[str]:
+    """One case per distinct compiled program (TEST_CASES repeats programs with new inputs).
+
+    Cases count as the same program when our nets agree in every parameter, token and
+    residual label up to the unique ids in labels; the full comparison runs with -m slow.
+    """
+    seen = {}
+    for name, case in CASES.items():
+        net = compile_case(case)
+        key = (tuple(re.sub(r"_\d+", "_", label) for label in net.residual_labels),
+               repr(net.input_tokens), repr(net.output_values),
+               tuple((k, v.tobytes()) for k, v in sorted(net.params.items())))
+        seen.setdefault(key, name)
+    return set(seen.values())
+
+
+REPRESENTATIVES = _representatives()
+# stock tracr's apply jit-compiles for every program, so the forward check samples both encodings
+FORWARD_SAMPLE = {"frac_prevs_1", "reverse_1", "length_numerical_1", "shuffle_dyck3_1",
+                  "sort_freq", "make_nary_sequencemap_2"}
+
+
+def sampled(names: set[str]) -> list:
+    return [name if name in names else pytest.param(name, marks=pytest.mark.slow)
+            for name in CASES]
+
+
+# -- equal to tracr --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sampled(REPRESENTATIVES))
+def test_params_and_labels_equal_tracr(name, nets, tracr_model):
+    net, model = nets[name], tracr_model(name)
+    flat = {f"{module}/{param}": np.asarray(value)
+            for module, params in model.params.items() for param, value in params.items()}
+    assert sorted(flat) == sorted(net.params)
+    for key, value in flat.items():
+        assert net.params[key].dtype == value.dtype
+        np.testing.assert_array_equal(net.params[key], value, err_msg=key)
+    assert net.residual_labels == model.residual_labels
+    assert net.input_tokens == list(model.input_encoder.encoding_map)
+    cfg = model.model_config
+    assert (net.config.n_layers, net.config.n_heads, net.config.d_head, net.config.d_mlp) == (
+        cfg.num_layers, cfg.num_heads, cfg.key_size, cfg.mlp_hidden_size)
+    if net.categorical_output:
+        assert net.output_values == list(model.output_encoder.encoding_map)
+
+
+@pytest.mark.parametrize("name", sampled(FORWARD_SAMPLE))
+def test_forward_equals_tracr(name, nets, tracr_model):
+    case, net, model = CASES[name], nets[name], tracr_model(name)
+    ours = net.residual([case["test_input"]])[0]
+    theirs = np.asarray(model.apply(["BOS"] + case["test_input"]).transformer_output[0])
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)
+
+
+def test_exactness_is_tracr_default_where_that_is_exact(nets):
+    assert nets["frac_prevs_1"].provenance["mlp_exactness"] == TRACR_MLP_EXACTNESS
+    assert nets["length_categorical_1"].provenance["mlp_exactness"] == TRACR_MLP_EXACTNESS
+
+
+# -- equal to rasp ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", CASES)
+def test_expected_output(name, nets):
+    case = CASES[name]
+    got = nets[name].run([case["test_input"]])[0]
+    assert all(close(g, w) for g, w in zip(got, case["expected_output"])), got
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_matches_rasp_on_small_inputs(name, nets):
+    case = CASES[name]
+    inputs = inputs_up_to(case["vocab"], case["max_seq_len"])
+    assert_matches_rasp(nets[name], case["program"], inputs)
+
+
+def test_compiles_in_milliseconds():
+    import time
+
+    start = time.perf_counter()
+    for case in CASES.values():
+        compile_case(case)
+    assert (time.perf_counter() - start) / len(CASES) < 0.25
+
+
+# -- refusals --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", test_cases.UNSUPPORTED_TEST_CASES,
+                         ids=lambda case: case["testcase_name"])
+def test_unsupported_cases_raise_compile_error(case):
+    with pytest.raises(CompileError) as info:
+        compile_case(case)
+    assert any(expr.label in str(info.value) for expr in _all_exprs(case["program"]))
+
+
+def _all_exprs(program):
+    stack, seen = [program], []
+    while stack:
+        expr = stack.pop()
+        seen.append(expr)
+        stack.extend(expr.children)
+    return seen
+
+
+@pytest.mark.parametrize("vocab, max_seq_len, kwargs, message", [
+    ({"a", "BOS"}, 4, {}, "compiler_bos"),
+    ({"a", "PAD"}, 4, {}, "compiler_pad"),
+    (set(), 4, {}, "empty"),
+    ({"a"}, 0, {}, "max_seq_len"),
+    ({"a"}, -3, {}, "max_seq_len"),
+    ({"a"}, 2.5, {}, "max_seq_len"),
+    ({"a"}, True, {}, "max_seq_len"),
+    ({"a", None}, 4, {}, "None"),
+    ({"a", float("nan")}, 4, {}, "NaN"),
+    ({"a"}, 4, {"compiler_bos": "X", "compiler_pad": "X"}, "both"),
+    ({"a"}, 4, {"compiler_bos": 1}, "str"),
+])
+def test_bad_arguments(vocab, max_seq_len, kwargs, message):
+    with pytest.raises(CompileError, match=message):
+        compile_sop(rasp.Map(lambda x: x, rasp.tokens), vocab, max_seq_len, **kwargs)
+
+
+def test_not_an_sop():
+    with pytest.raises(CompileError, match="rasp.SOp"):
+        compile_sop(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ), {"a"}, 3)
+
+
+def select(keys, queries, comparison=rasp.Comparison.EQ):
+    return rasp.Select(keys, queries, comparison)
+
+
+@pytest.mark.parametrize("program, message", [
+    (rasp.Aggregate(select(rasp.tokens, rasp.tokens) & select(rasp.indices, rasp.indices),
+                    rasp.tokens), "SelectorAnd"),
+    (rasp.SelectorWidth(~rasp.SelectorOr(select(rasp.tokens, rasp.tokens),
+                                         select(rasp.indices, rasp.indices))), "Selector"),
+    (rasp.SequenceMap(lambda x, y: x, rasp.tokens, rasp.Full(1)), "Full"),
+    (rasp.Map(lambda n: n, rasp.length), "LengthType"),
+    (rasp.SequenceMap(lambda x, y: x, rasp.tokens, rasp.ConstantSOp([1, 2])), "ConstantSOp"),
+    (rasp.tokens, "computes nothing"),
+    (rasp.Map(lambda x: x + 1, rasp.tokens), "TypeError"),
+    (rasp.Map(lambda x: [x], rasp.tokens), "unhashable"),
+    (rasp.numerical(rasp.Map(lambda x: "a" if x == "a" else 1, rasp.tokens)), "non-numeric"),
+    (rasp.numerical(rasp.Map(lambda x: float("inf"), rasp.tokens)), "non-finite"),
+    # tracr checks 0/1 with int(), which lets 0.5 and 1.5 through
+    (rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+                                   rasp.numerical(rasp.Map(lambda x: 0.5 if x == "a" else 1.5,
+                                                           rasp.tokens)), default=0)),
+     "0/1"),
+])
+def test_unsupported_programs(program, message):
+    with pytest.raises(CompileError, match=message):
+        compile_sop(program, {"a", "b"}, 4)
+
+
+def test_error_names_the_op():
+    bad = rasp.Map(lambda x: x + 1, rasp.tokens).named("increment")
+    with pytest.raises(CompileError, match=r"increment_\d+.*TypeError.*'a'"):
+        compile_sop(rasp.SequenceMap(lambda x, y: x, bad, rasp.indices), {"a"}, 3)
+
+
+def test_label_clash_is_refused():
+    flag = rasp.Map(lambda t: 1 if t == "a" else 0, rasp.tokens)
+    assert flag.label  # fixes the label; the annotated copy below inherits it
+    numeric = rasp.numerical(flag)
+    mean = rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+                                         numeric, default=0))
+    program = rasp.SequenceMap(lambda a, b: (a, b), flag, rasp.Map(lambda v: v > 0, mean))
+    with pytest.raises(CompileError, match="share"):
+        compile_sop(program, {"a", "b"}, 3)
+
+
+# -- tracr #7: discretising MLPs for longer sequences ----------------------------------------
+
+SELECTOR_WIDTH_PROGRAMS = {
+    "length_categorical": lambda: rasp.categorical(lib.make_length()),
+    "length_numerical": lambda: rasp.numerical(lib.make_length()),
+    "hist": lib.make_hist,
+    "count_a": lambda: lib.make_count(rasp.tokens, "a"),
+}
+
+
+@pytest.mark.parametrize("max_seq_len", range(10, 17))
+@pytest.mark.parametrize("kind", SELECTOR_WIDTH_PROGRAMS)
+def test_selector_width_exact_for_long_sequences(kind, max_seq_len):
+    program = SELECTOR_WIDTH_PROGRAMS[kind]()
+    net = compile_sop(program, {"a", "b"}, max_seq_len)
+    rng = random.Random(max_seq_len)
+    inputs = [["a"] * max_seq_len, ["b"] * max_seq_len, ["a"] * (max_seq_len - 1)]
+    inputs += [[rng.choice("ab") for _ in range(rng.randint(max_seq_len - 3, max_seq_len))]
+               for _ in range(20)]
+    assert_matches_rasp(net, program, inputs)
+
+
+@pytest.mark.slow
+def test_stock_tracr_selector_width_is_wrong_at_default_exactness():
+    """Documents tracr #7, the reason we choose mlp_exactness ourselves."""
+    program = lib.make_length()
+    model = compiling.compile_rasp_to_model(program, {"a"}, 12, compiler_bos="BOS")
+    assert model.apply(["BOS"] + ["a"] * 11).decoded[1:] != [11] * 11
+    net = compile_sop(program, {"a"}, 12)
+    assert net.run([["a"] * 11]) == [[11] * 11]
+    assert net.provenance["mlp_exactness"] > TRACR_MLP_EXACTNESS
+
+
+def test_numerical_map_of_mean_uses_true_value_set():
+    """tracr infers a mean of 0/1 values takes values v/n; 3/8 falls in 1/3's region."""
+    frac_a = lib.make_frac_prevs(rasp.tokens == "a")
+    program = rasp.Map(lambda x: x > 0.35, frac_a)
+    net = compile_sop(program, {"a", "b"}, 8)
+    assert net.provenance["value_sets_corrected"]
+    assert net.run([list("aaabbbbb")])[0][-1] is True
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b"}, 8, limit=600))
+
+
+# -- tracr #11: categorical aggregates that average ------------------------------------------
+
+@pytest.mark.parametrize("program", [
+    rasp.Aggregate(select(rasp.tokens, rasp.tokens), rasp.indices),
+    rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), rasp.tokens),
+    rasp.Aggregate(select(lib.make_hist(), rasp.indices), rasp.tokens),
+], ids=["same_token", "prefix", "hist_keys"])
+def test_averaging_categorical_aggregate_is_refused(program):
+    with pytest.raises(CompileError, match="#11"):
+        compile_sop(program, {"a", "b", "c"}, 4)
+
+
+@pytest.mark.parametrize("program, vocab", [
+    (lib.make_reverse(rasp.tokens), {"a", "b", "c"}),
+    (lib.shift_by(2, rasp.tokens), {"a", "b", "c"}),
+    (lib.make_sort_unique(rasp.tokens, rasp.tokens), {1, 2, 3}),  # duplicate keys, equal values
+    (lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=4, min_key=1), {1, 2, 3}),
+    (lib.make_sort(rasp.tokens, lib.make_hist(), max_seq_len=4, min_key=1), {1, 2, 3}),
+    (rasp.Aggregate(select(rasp.tokens, rasp.tokens), rasp.Map(lambda t: t * 2, rasp.tokens)),
+     {1, 2, 3}),
+    (rasp.Aggregate(select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE),
+                    rasp.Map(lambda t: "z", rasp.tokens)), {1, 2, 3}),
+    # keys repeat (99), but each query value matches the key at one index only
+    (rasp.Aggregate(select(rasp.Map(lambda i: i if i < 3 else 99, rasp.indices), rasp.tokens),
+                    rasp.tokens), {0, 1, 2}),
+], ids=["reverse", "shift_by", "sort_unique_dupes", "sort", "sort_by_hist", "same_key",
+        "one_value", "index_keys"])
+def test_moving_categorical_aggregates_compile_and_match(program, vocab):
+    net = compile_sop(program, vocab, 4)
+    assert_matches_rasp(net, program, inputs_up_to(vocab, 4, limit=200))
+
+
+# -- tracr #19: causal ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", CAUSAL_CASES)
+def test_causal_cases_compute_program_on_prefixes(name):
+    case = CAUSAL_CASES[name]
+    net = compile_case(case, causal=True)
+    assert net.config.causal
+    got = net.run([case["test_input"]])[0]
+    assert all(close(g, w) for g, w in zip(got, case["expected_output"])), got
+    inputs = inputs_up_to(case["vocab"], case["max_seq_len"], limit=80)
+    assert_matches_rasp(net, case["program"], inputs, causal=True)
+
+
+def test_causal_reverse_is_the_reverse_of_each_prefix():
+    program = lib.make_reverse(rasp.tokens)
+    net = compile_sop(program, {"a", "b", "c"}, 5, causal=True)
+    assert net.run([list("abc")]) == [list("aaa")]
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b", "c"}, 5), causal=True)
+
+
+def forward_mean():
+    """Mean of (token == 1) over this and later positions."""
+    return rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.GEQ),
+                                         rasp.numerical(rasp.tokens == 1), default=0))
+
+
+@pytest.mark.parametrize("program", [
+    lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=5, min_key=1),
+    lib.shift_by(1, lib.make_length()),
+    rasp.SelectorWidth(select(lib.make_hist(), rasp.tokens)),
+    rasp.numerical(rasp.Aggregate(
+        select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+        rasp.numerical(rasp.Map(lambda m: 1 if m > 0.5 else 0, forward_mean())), default=0)),
+], ids=["sort", "shift_length", "keys_hist", "reads_forward_mean"])
+def test_causal_refuses_what_depends_on_later_positions(program):
+    with pytest.raises(CompileError, match="causal"):
+        compile_sop(program, {1, 2, 3}, 5, causal=True)
+
+
+def test_causal_output_may_look_forward():
+    """On a prefix nothing lies beyond the last position, so only the own token is seen."""
+    program = forward_mean()
+    net = compile_sop(program, {1, 2, 3}, 5, causal=True)
+    assert_matches_rasp(net, program, inputs_up_to({1, 2, 3}, 5), causal=True)
+
+
+# -- tracr #24: categorical -> numerical with negative values --------------------------------
+
+def test_negative_categorical_to_numerical_map():
+    program = rasp.numerical(rasp.Map(lambda x: x - 2, rasp.tokens))
+    net = compile_sop(program, {0, 1, 2, 3}, 3)
+    assert net.run([[0, 1, 3]]) == [[-2.0, -1.0, 1.0]]
+    total = rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices,
+                                                 rasp.Comparison.LEQ),
+                                          rasp.numerical(rasp.tokens == 0), default=0))
+    shifted = rasp.numerical(rasp.LinearSequenceMap(total, program, 1, 1))
+    net = compile_sop(shifted, {0, 1, 2, 3}, 3)
+    assert_matches_rasp(net, shifted, inputs_up_to({0, 1, 2, 3}, 3))
+
+
+# -- tracr #25: None --------------------------------------------------------------------------
+
+def test_none_propagates_and_decodes_as_none():
+    """The example of tracr #25: rasp gives None where nothing is selected, and so do we."""
+    sel = select(rasp.indices, rasp.tokens)
+    program = rasp.Aggregate(sel, rasp.Aggregate(sel, rasp.indices))
+    net = compile_sop(program, {1, 2, 3, 4}, 5)
+    assert net.run([[1, 2, 3, 4]]) == [rasp.evaluate(program, [1, 2, 3, 4])] == [[2, 3, None, None]]
+    for xs in inputs_up_to({1, 2, 3, 4}, 4, limit=300):
+        assert net.run([xs])[0] == rasp.evaluate(program, xs)
+
+
+def test_numerical_none_is_refused():
+    program = rasp.numerical(rasp.Map(lambda x: None if x == "a" else 1, rasp.tokens))
+    with pytest.raises(CompileError, match="None"):
+        compile_sop(program, {"a", "b"}, 3)
+
+
+@pytest.mark.parametrize("program", [
+    rasp.SelectorWidth(rasp.Select(lib.shift_by(1, rasp.tokens), rasp.tokens,
+                                   lambda k, q: k != q)),
+    lib.make_count(lib.shift_by(1, rasp.tokens), "a"),  # a None query selects every "a"
+], ids=["none_key", "none_query"])
+def test_predicate_selecting_none_is_refused(program):
+    with pytest.raises(CompileError, match="None"):
+        compile_sop(program, {"a", "b"}, 3)
+
+
+def test_predicate_ignoring_none_compiles():
+    shifted = lib.shift_by(1, rasp.tokens)
+    program = rasp.SelectorWidth(rasp.Select(shifted, rasp.tokens, lambda k, q: k == "a"))
+    net = compile_sop(program, {"a", "b"}, 4)
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b"}, 4))
+
+
+# -- further tracr failures ------------------------------------------------------------------
+
+def test_two_selector_widths_in_one_layer():
+    """tracr merges their BOS-cleaning neurons and then attends away from BOS."""
+    count_a = lib.make_count(rasp.tokens, "a")
+    zero = rasp.Map(lambda t: 0, rasp.tokens)
+    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))
+    none_selected = rasp.numerical(rasp.Aggregate(select(count_a, zero), ones, default=0))
+    length = rasp.numerical(rasp.Map(lambda n: n, lib.make_length()))
+    program = rasp.numerical(rasp.LinearSequenceMap(none_selected, length, 1, 0))
+    net = compile_sop(program, {"a", "b"}, 4)
+    assert all(close(got, 0.0) for got in net.run([list("ab")])[0])
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b"}, 4))
+
+
+def frac_a():
+    is_a = rasp.numerical(rasp.Map(lambda t: 1 if t == "a" else 0, rasp.tokens))
+    return rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
+                                         is_a, default=0))
+
+
+def test_value_written_at_bos_used_as_key():
+    """few_a = (frac < 0.5) is True at BOS too, so BOS would out-bid the real True keys."""
+    few_a = rasp.Map(lambda x: x < 0.5, frac_a())
+    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))
+    program = rasp.numerical(rasp.Aggregate(select(few_a, rasp.Map(lambda t: True, rasp.tokens)),
+                                            ones, default=0))
+    net = compile_sop(program, {"a", "b"}, 5)
+    assert net.provenance["silenced_at_bos"] == [few_a.label]  # the only discretising Map
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b"}, 5))
+
+
+def test_value_written_at_bos_used_as_aggregated_value():
+    """A shift reads BOS where nothing is selected; BOS must then hold 0, not f(0) = 1."""
+    few_a = rasp.numerical(rasp.Map(lambda x: 1 if x < 0.5 else 0, frac_a()))
+    program = rasp.numerical(rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: q == k + 1), few_a, default=0))
+    net = compile_sop(program, {"a", "b"}, 5)
+    assert close(net.run([["b"]])[0][0], 0.0)
+    assert_matches_rasp(net, program, inputs_up_to({"a", "b"}, 5))
+
+
+def test_harmless_value_at_bos_keeps_tracr_weights():
+    """shuffle_dyck writes at BOS only into a categorical Aggregate's values: no change."""
+    net = compile_sop(lib.make_shuffle_dyck(["()"]), {"(", ")"}, 6)
+    assert net.provenance["silenced_at_bos"] == []
+
+
+def test_arithmetic_errors_mean_the_value_never_occurs():
+    """x / length: length's value set includes 0, where tracr's MLP construction crashes."""
+    program = rasp.SequenceMap(lambda x, n: x / n, rasp.tokens, lib.make_length())
+    net = compile_sop(program, {1, 2, 3}, 4)
+    assert_matches_rasp(net, program, inputs_up_to({1, 2, 3}, 4))
+
+
+def test_wide_heads_keep_means_exact():
+    """With d_head ~120, tracr's attention leaves ~1% to BOS and means come out 1% low."""
+    vocab = set(range(120))
+    frac = lib.make_frac_prevs(rasp.tokens < 3)
+    zero = rasp.numerical(rasp.Aggregate(select(rasp.tokens, rasp.tokens),
+                                         rasp.numerical(rasp.Map(lambda t: 0, rasp.tokens)),
+                                         default=0))
+    program = rasp.numerical(rasp.LinearSequenceMap(frac, zero, 1, 1))
+    net = compile_sop(program, vocab, 8)
+    assert net.config.d_head > 100 and net.provenance["attention_sharpening"] > 1
+    rng = random.Random(0)
+    inputs = [[rng.choice([0, 1, 2, 50, 99]) for _ in range(rng.randint(1, 8))]
+              for _ in range(50)]
+    for xs, got in zip(inputs, net.run(inputs)):
+        np.testing.assert_allclose(got, rasp.evaluate(program, xs), rtol=1e-4, atol=1e-6)
+
+
+def test_program_without_tokens():
+    program = rasp.Map(lambda i: i * i, rasp.indices)
+    net = compile_sop(program, {"a", "b"}, 4)
+    assert net.run([list("abba"), ["b"]]) == [[0, 1, 4, 9], [0]]
+
+
+def test_wide_values_with_narrow_keys():
+    """A value space wider than the query/key space crashes tracr's assembly."""
+    program = rasp.Aggregate(select(rasp.indices, rasp.indices), rasp.tokens)
+    vocab = set(range(30))
+    net = compile_sop(program, vocab, 3)
+    assert net.run([[5, 7, 29]]) == [[5, 7, 29]]
+
+
+def test_caller_program_is_not_modified():
+    program = rasp.SequenceMap(lambda x, n: x / n, rasp.tokens, lib.make_length())
+    f = program.f
+    compile_sop(program, {1, 2}, 3)
+    assert program.f is f
+
+
+def test_provenance():
+    net = compile_sop(lib.make_hist(), {"a", "b"}, 4, source="hist = ...")
+    p = net.provenance
+    assert (p["variant"], p["source"], p["vocab"], p["max_seq_len"]) == (
+        "compiled", "hist = ...", ["a", "b"], 4)
+    assert set(p["versions"]) >= {"tracr-pypi", "numpy"}

@@ -65,16 +65,131 @@ def cmd_parse(args) -> None:
             sys.stdout.write(format_program(program, keep_names=args.keep_names))
 
 
-def cmd_run(args) -> None:
-    """Evaluates a program on inputs with tracr's RASP semantics."""
+def _is_net(path: str) -> bool:
+    return path.endswith(".safetensors")
+
+
+def _load_net_or_exit(path: str):
+    from compiler.net import Net, NetFileError
+
+    if not Path(path).is_file():
+        raise SystemExit(f"error: no network file {path!r}")
+    try:
+        return Net.load(path)
+    except NetFileError as error:
+        raise SystemExit(f"error: {error}")
+
+
+def _compile_or_exit(program, args):
     import compiler
 
+    try:
+        return compiler.compile_program(program, vocab=set(parse_input(args.vocab)), max_seq_len=args.max_seq_len,
+                                        causal=getattr(args, "causal", False))
+    except compiler.CompileError as error:
+        raise SystemExit(f"error: cannot compile {args.program}: {error}")
+
+
+def cmd_run(args) -> None:
+    """Runs a network (`.safetensors`) or evaluates a program (RASP semantics) on inputs."""
+    import compiler
+
+    if _is_net(args.program):
+        net = _load_net_or_exit(args.program)
+        try:
+            outputs = net.run([parse_input(text) for text in args.input])
+        except ValueError as error:
+            raise SystemExit(f"error: running {args.program}: {error}")
+        for output in outputs:
+            print(format_output(output))
+        return
     program = _parse_or_exit(args.program)
     for text in args.input:
         try:
             print(format_output(compiler.evaluate(program, parse_input(text))))
         except (compiler.EvaluationError, ValueError, TypeError) as error:
             raise SystemExit(f"error: running {args.program} on {text!r}: {error}")
+
+
+def cmd_compile(args) -> None:
+    """Compiles a program to a network file."""
+    net = _compile_or_exit(_parse_or_exit(args.program), args)
+    net.save(args.output)
+    config = net.config
+    print(f"wrote {args.output}: {config.n_layers} layers, {config.n_heads} heads, "
+          f"residual width {config.d_model}, MLP width {config.d_mlp}")
+
+
+def cmd_check(args) -> None:
+    """Checks that the compiled network computes what the program computes."""
+    from compiler.check import check_net
+
+    program = _parse_or_exit(args.program)
+    net = _compile_or_exit(program, args)
+    result = check_net(program, net, examples=args.examples, seed=args.seed)
+    how = "every input" if result.exhaustive else f"{result.inputs} random and searched inputs"
+    if result.ok:
+        print(f"ok: the network agrees with the program on {how} (lengths 1..{args.max_seq_len})")
+        return
+    raise SystemExit(f"FAILED: the network disagrees with the program; smallest input found:\n"
+                     f"{result.counterexample.format()}")
+
+
+def cmd_show(args) -> None:
+    """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
+    net = _load_net_or_exit(args.net)
+    config = net.config
+    print(f"{args.net}: {config.n_layers} layers x {config.n_heads} heads (d_head {config.d_head}), "
+          f"residual width {config.d_model}, MLP width {config.d_mlp}, max_seq_len {config.max_seq_len}"
+          f"{', causal' if config.causal else ''}")
+    provenance = net.provenance
+    print(f"variant {provenance.get('variant')}; vocab {provenance.get('vocab')}")
+    if provenance.get("source"):
+        print("program:\n  " + provenance["source"].rstrip().replace("\n", "\n  "))
+    print("parameters:")
+    for name, value in net.params.items():
+        print(f"  {name:42s} {'x'.join(map(str, value.shape))}")
+    print(f"  {'W_U':42s} {'x'.join(map(str, net.W_U.shape))}")
+    print("residual stream:\n  " + " ".join(net.residual_labels))
+    if args.plot:
+        from compiler.plots import plot_weights
+
+        print(f"wrote {plot_weights(net, args.plot)}")
+
+
+def cmd_sample(args) -> None:
+    """Prints `-n` programs from the fountain, optionally with statistics and plots."""
+    import json
+
+    import generator
+    from generator import stats
+
+    config = json.loads(Path(args.config).read_text()) if args.config else {}
+    for field in ("max_seq_len", "min_ops", "max_ops"):
+        if getattr(args, field) is not None:
+            config[field] = getattr(args, field)
+    if args.vocab:
+        config["vocab"] = parse_input(args.vocab)
+    if args.no_check:
+        config["check"] = False
+    if args.unique_behaviour:
+        config["unique_behaviour"] = True
+    try:
+        programs, report = generator.sample(args.n, seed=args.seed, config=generator.GeneratorConfig.from_dict(config))
+    except (ValueError, RuntimeError) as error:
+        raise SystemExit(f"error: {error}")
+    for i, program in enumerate(programs):
+        print(f"# program {i + 1} of {len(programs)} (seed {args.seed})\n{program.source}")
+    if args.stats or args.plot:
+        import compiler
+
+        cfg = generator.GeneratorConfig.from_dict(config)
+        rows = [stats.program_stats(p, compiler.compile_program(p, vocab=set(cfg.vocab), max_seq_len=cfg.max_seq_len)
+                                    if cfg.check else None) for p in programs]
+        if args.stats:
+            print(report.format() + "\n\n" + stats.summarize(rows))
+        if args.plot:
+            print(f"wrote {stats.plot(rows, args.plot)}")
 
 
 def cmd_demo(args) -> None:
@@ -94,11 +209,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokens", action="store_true", help="print the interpreter's tokens instead")
     p.set_defaults(handler=cmd_parse)
 
-    p = sub.add_parser("run", help="evaluate a program on inputs (reference RASP semantics)")
-    p.add_argument("program", metavar="PROGRAM", help="program file, or - for stdin")
+    p = sub.add_parser("run", help="run a network, or evaluate a program (reference RASP semantics)")
+    p.add_argument("program", metavar="PROGRAM|NET", help="program file (- for stdin) or a .safetensors network")
     p.add_argument("--input", "-i", action="append", required=True,
                    help='input tokens separated by spaces, e.g. "1 2 3" (repeatable)')
     p.set_defaults(handler=cmd_run)
+
+    def compile_options(p):
+        p.add_argument("program", metavar="PROGRAM", help="program file, or - for stdin")
+        p.add_argument("--vocab", required=True, help='input tokens separated by spaces, e.g. "1 2 3"')
+        p.add_argument("--max-seq-len", type=int, required=True)
+        p.add_argument("--causal", action="store_true", help="causal attention (outputs on each prefix)")
+
+    p = sub.add_parser("compile", help="compile a program to a network (.safetensors)")
+    compile_options(p)
+    p.add_argument("-o", "--output", required=True, help="where to write the network")
+    p.set_defaults(handler=cmd_compile)
+
+    p = sub.add_parser("check", help="check the compiled network against the program; shrink failures")
+    compile_options(p)
+    p.add_argument("--examples", type=int, default=500, help="random inputs when not every input is tried")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("show", help="print a network's layers, shapes and residual stream")
+    p.add_argument("net", metavar="NET", help="a .safetensors network")
+    p.add_argument("--plot", metavar="PNG", help="write weight heatmaps (needs matplotlib)")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("sample", help="draw random programs that compile and match their networks")
+    p.add_argument("-n", type=int, default=10, help="how many programs (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same programs, on any machine")
+    p.add_argument("--config", help="generator config as JSON (fields of generator.GeneratorConfig)")
+    p.add_argument("--vocab", help='tokens separated by spaces, e.g. "1 2 3" (default 1..5)')
+    p.add_argument("--max-seq-len", type=int)
+    p.add_argument("--min-ops", type=int)
+    p.add_argument("--max-ops", type=int)
+    p.add_argument("--unique-behaviour", action="store_true", help="also no two programs alike on the probes")
+    p.add_argument("--no-check", action="store_true", help="skip compiling and checking each program")
+    p.add_argument("--stats", action="store_true", help="print rejections and the distribution of the sample")
+    p.add_argument("--plot", metavar="PNG", help="write histograms of the sample (needs matplotlib)")
+    p.set_defaults(handler=cmd_sample)
 
     p = sub.add_parser("demo", help="the end-to-end path on a laptop CPU")
     p.set_defaults(handler=cmd_demo)

@@ -1,20 +1,23 @@
-"""Hypothesis strategies of well-typed RASP programs and their parts.
+"""Hypothesis strategies of RASP programs and their parts.
 
-Built with `st.composite` and `st.recursive`, so a failing example shrinks towards the
-smallest program and the simplest function. `programs()` draws programs that pass every
-type check of the language; whether tracr compiles them for a given vocabulary is the
-compiler's business.
+`programs(**config)` draws what the fountain (`generator.sampler`) draws, compilable and
+checked, with hypothesis as the source of randomness, so a failure shrinks towards a small
+program. `typed_programs()` draws any well-typed program, every construct of the language
+included, compilable or not: the strategy the language's own tests use. Both are built
+with `st.composite` and `st.recursive`.
 """
 
 from __future__ import annotations
 
 import functools
 
+from hypothesis import reject
 from hypothesis import strategies as st
 from tracr.rasp import rasp
 
 from compiler import functions as fn
 from compiler import program as prog
+from generator.sampler import Choices, GeneratorConfig, Sampler
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)
 
@@ -68,8 +71,40 @@ def predicates() -> st.SearchStrategy[fn.Predicate]:
     return st.recursive(base, extend, max_leaves=4)
 
 
+class _DrawChoices(Choices):
+    def __init__(self, draw):
+        self.draw = draw
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+
 @st.composite
-def programs(draw, min_ops: int = 1, max_ops: int = 8) -> prog.Program:
+def programs(draw, attempts: int = 20, **config) -> prog.Program:
+    """Programs as `generator.sample_programs(**config)` makes them: compiled and checked
+    (unless config says `check=False`). Shrinks towards fewer operations."""
+    sampler = Sampler(_config(**config))
+    for _ in range(attempts):
+        program = sampler.candidate(_DrawChoices(draw))
+        if program is not None:
+            return program
+    reject()  # pragma: no cover - only for configs that almost never yield a program
+
+
+@functools.lru_cache(maxsize=64)
+def _config_cached(items: tuple) -> GeneratorConfig:
+    return GeneratorConfig(**dict(items))
+
+
+def _config(**config) -> GeneratorConfig:
+    try:
+        return _config_cached(tuple(sorted(config.items())))
+    except TypeError:  # unhashable values (e.g. a dict of op weights)
+        return GeneratorConfig(**config)
+
+
+@st.composite
+def typed_programs(draw, min_ops: int = 1, max_ops: int = 8) -> prog.Program:
     """Well-typed programs of `min_ops..max_ops` operations (some may be dead: the output is
     the last S-Op made, and what it does not read is dropped)."""
     categorical: list[prog.SOpNode] = [prog.TOKENS, prog.INDICES, prog.LENGTH]

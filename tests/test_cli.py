@@ -50,3 +50,29 @@ def test_demo_runs_end_to_end(capsys):
     main(["demo"])
     out = capsys.readouterr().out
     assert "all checks passed" in out
+
+
+def test_compile_run_show_check_a_network(sort_file, tmp_path, capsys):
+    net_path = str(tmp_path / "sort.safetensors")
+    main(["compile", sort_file, "--vocab", "1 2 3 4", "--max-seq-len", "4", "-o", net_path])
+    assert "layers" in capsys.readouterr().out
+    main(["run", net_path, "-i", "3 1 2", "-i", "4 2"])
+    assert capsys.readouterr().out == "1 2 3\n2 4\n"
+    main(["show", net_path])
+    out = capsys.readouterr().out
+    assert "transformer/layer_0/attn/query/w" in out and "residual stream" in out and "tokens:1" in out
+    main(["check", sort_file, "--vocab", "1 2 3 4", "--max-seq-len", "4"])
+    assert capsys.readouterr().out.startswith("ok: the network agrees with the program on every input")
+
+
+def test_compile_refusal_is_one_clear_error(tmp_path):
+    path = tmp_path / "mean.rasp"
+    path.write_text("return aggregate(select(tokens, tokens, TRUE), tokens)\n")
+    with pytest.raises(SystemExit, match="cannot compile .*Aggregate"):
+        main(["compile", str(path), "--vocab", "1 2", "--max-seq-len", "3", "-o", str(tmp_path / "x.safetensors")])
+
+
+def test_sample_prints_programs_and_stats(capsys):
+    main(["sample", "-n", "3", "--seed", "1", "--max-ops", "5", "--stats"])
+    out = capsys.readouterr().out
+    assert out.count("# program") == 3 and "operation kinds" in out and "residual width" in out

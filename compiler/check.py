@@ -1,0 +1,114 @@
+"""The property every network must have: on every input it computes what its program computes.
+
+Compared in tracr's convention: positions where the program says None are ignored, numbers
+(bools read as 0/1) match within atol 1e-3 and rtol 0.005 where the network gives a float,
+other values exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+from typing import Any, Sequence
+
+from compiler import functions as fn
+from compiler import program as prog
+
+ATOL, RTOL = 1e-3, 5e-3
+
+
+def outputs_agree(expected: Sequence, actual: Sequence, atol: float = ATOL, rtol: float = RTOL) -> bool:
+    """Whether a network's output matches its program's on one input (see module docstring)."""
+    if len(expected) != len(actual):
+        return False
+    for want, got in zip(expected, actual):
+        if want is None:
+            continue
+        if isinstance(got, float) and isinstance(want, (int, float)):
+            if abs(want - got) > atol + rtol * abs(want):
+                return False
+        elif want != got:
+            return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class Counterexample:
+    input: list
+    expected: list
+    actual: list
+
+    def format(self) -> str:
+        return f"input    {self.input}\nprogram  {self.expected}\nnetwork  {self.actual}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """How many inputs were compared, whether all of them, and the smallest failure if any."""
+
+    inputs: int
+    exhaustive: bool
+    counterexample: Counterexample | None
+
+    @property
+    def ok(self) -> bool:
+        return self.counterexample is None
+
+
+def all_inputs(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | None:
+    """Every input of length 1..max_seq_len, shortest first; None if there are over `limit`."""
+    tokens = sorted(vocab, key=fn.value_sort_key)
+    if sum(len(tokens) ** n for n in range(1, max_seq_len + 1)) > limit:
+        return None
+    return [list(xs) for n in range(1, max_seq_len + 1) for xs in itertools.product(tokens, repeat=n)]
+
+
+def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_limit: int = 5000,
+              seed: int = 0) -> CheckResult:
+    """Compares `net` with `program` on every input when there are at most `exhaustive_limit`,
+    else on `examples` random inputs (lengths 1 and max_seq_len always included) followed by
+    a hypothesis search; a failure is shrunk to a smallest input."""
+    from compiler.program import evaluate
+
+    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    max_seq_len = net.config.max_seq_len
+
+    def failure(batch: list[list]) -> Counterexample | None:
+        for xs, actual in zip(batch, net.run(batch)):
+            expected = evaluate(program, xs)
+            if not outputs_agree(expected, actual):
+                return Counterexample(list(xs), expected, actual)
+        return None
+
+    inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
+    if inputs is not None:  # shortest first, so the first failure is a smallest one
+        return CheckResult(len(inputs), True, failure(inputs))
+    rng = random.Random(seed)
+    tokens = sorted(vocab, key=fn.value_sort_key)
+    batch = [[rng.choice(tokens) for _ in range(n)] for n in
+             [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, examples - 2))]]
+    found = failure(batch)
+    searched = _search(program, net, tokens, max_seq_len, examples, seed)
+    return CheckResult(len(batch) + examples, False, searched or found)
+
+
+def _search(program, net, tokens: list, max_seq_len: int, examples: int, seed: int) -> Counterexample | None:
+    """A hypothesis search for a failing input, shrunk; None if it finds none."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    from compiler.program import evaluate
+
+    def fails(xs: list[Any]) -> bool:
+        return not outputs_agree(evaluate(program, xs), net.run([xs])[0])
+
+    inputs = st.lists(st.sampled_from(tokens), min_size=1, max_size=max_seq_len)
+    try:
+        xs = find(inputs, fails, settings=settings(max_examples=examples, database=None, derandomize=True,
+                                                    suppress_health_check=list(HealthCheck)),
+                  random=random.Random(seed))
+    except NoSuchExample:
+        return None
+    return Counterexample(xs, evaluate(program, xs), net.run([xs])[0])

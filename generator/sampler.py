@@ -1,0 +1,539 @@
+"""The fountain: random, typed programs that compile, each checked against its network.
+
+A candidate grows one operation at a time. Each operation is drawn by weight among the kinds
+its inputs allow, with arguments drawn from the S-Ops made so far (preferring those nothing
+reads yet, so that few operations end up dead), and functions drawn from a library of
+lambda templates whose trailing parameters are bound to constants. The values each S-Op can
+take are tracked (`compiler.values`), so categorical spaces stay small, numerical means
+average only 0/1, and functions are total on their inputs.
+
+A finished candidate is kept only if it is new (canonical text, optionally behaviour), not
+trivial (constant, the identity, mostly None), compiles, and its network agrees with the
+program on the probe inputs. Every rejection is counted by reason.
+
+All randomness goes through a `Choices` object: `random.Random` for `sample_programs`, and
+hypothesis's draws for `generator.strategies.compilable_programs`, which therefore shrinks
+towards small programs.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import json
+import random
+import re
+import time
+from typing import Any, Callable, Mapping, Sequence
+
+from tracr.rasp import rasp
+
+import compiler
+from compiler import functions as fn
+from compiler import program as prog
+from compiler.check import outputs_agree
+from compiler.parser import parse_lambda
+from compiler.values import ValueSetError, ValueSets
+
+#: Map functions: `lambda x: ...`, or `lambda x, c: ...` with c bound to a constant.
+MAP_FUNCTIONS = (
+    "lambda x, c: x + c", "lambda x, c: x - c", "lambda x, c: c - x", "lambda x, c: x * c",
+    "lambda x, c: x // c", "lambda x, c: x % c", "lambda x, c: min(x, c)", "lambda x, c: max(x, c)",
+    "lambda x, c: abs(x - c)", "lambda x, c: x == c", "lambda x, c: x != c", "lambda x, c: x < c",
+    "lambda x, c: x > c", "lambda x, c: x <= c", "lambda x, c: x >= c", "lambda x, c: 1 if x > c else 0",
+    "lambda x, c: x if x < c else c", "lambda x: -x", "lambda x: x * x", "lambda x: x % 2 == 0",
+    "lambda x: not x", "lambda x: x",
+)
+
+#: SequenceMap functions: `lambda x, y: ...`, optionally with a constant c.
+SEQUENCE_MAP_FUNCTIONS = (
+    "lambda x, y: x + y", "lambda x, y: x - y", "lambda x, y: x * y", "lambda x, y: min(x, y)",
+    "lambda x, y: max(x, y)", "lambda x, y: x == y", "lambda x, y: x != y", "lambda x, y: x < y",
+    "lambda x, y: x > y", "lambda x, y: x and y", "lambda x, y: x or y",
+    "lambda x, y: x if x > y else y", "lambda x, y, c: x + y + c", "lambda x, y, c: x if y == c else y",
+)
+
+OP_KINDS = ("map", "sequence_map", "linear_sequence_map", "aggregate", "selector_width")
+DEFAULT_OP_WEIGHTS = {"map": 4.0, "sequence_map": 2.0, "linear_sequence_map": 1.0, "aggregate": 4.0,
+                      "selector_width": 2.0}
+COMPARISONS = tuple(c.name for c in rasp.Comparison)
+
+#: Most values a numerical S-Op may take: the MLPs that read one grow with its values.
+_MAX_NUMERICAL_VALUES = 256
+#: Probe inputs that trivial programs are caught on before the rest are evaluated.
+_QUICK_PROBES = 16
+
+
+class ConfigError(ValueError):
+    """An invalid generator setting; names the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorConfig:
+    """Everything that shapes the programs drawn; plain data (see `to_dict`/`from_dict`)."""
+
+    vocab: tuple = (1, 2, 3, 4, 5)
+    max_seq_len: int = 5
+    min_ops: int = 1
+    max_ops: int = 12
+    op_weights: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_OP_WEIGHTS))
+    numerical_share: float = 0.25
+    map_functions: tuple[str, ...] = MAP_FUNCTIONS
+    sequence_map_functions: tuple[str, ...] = SEQUENCE_MAP_FUNCTIONS
+    comparisons: tuple[str, ...] = COMPARISONS
+    constants: tuple[int, ...] = (0, 1, 2, 3)
+    table_share: float = 0.1
+    max_values: int = 16
+    unique_behaviour: bool = False
+    check: bool = True
+    probes: int = 64
+
+    def __post_init__(self):
+        def need(ok: bool, field: str, message: str):
+            if not ok:
+                raise ConfigError(f"generator config `{field}`: {message}")
+
+        need(len(self.vocab) >= 1 and len(set(self.vocab)) == len(self.vocab), "vocab",
+             "needs one or more distinct tokens")
+        for token in self.vocab:
+            need(isinstance(token, (int, str)) and not isinstance(token, bool), "vocab",
+                 f"tokens are ints or strings, not {token!r}")
+        need(isinstance(self.max_seq_len, int) and 1 <= self.max_seq_len <= 64, "max_seq_len", "must be 1..64")
+        need(isinstance(self.min_ops, int) and 1 <= self.min_ops, "min_ops", "must be at least 1")
+        need(isinstance(self.max_ops, int) and self.min_ops <= self.max_ops <= 64, "max_ops",
+             "must be min_ops..64")
+        unknown = set(self.op_weights) - set(OP_KINDS)
+        need(not unknown, "op_weights", f"unknown kinds {sorted(unknown)}; kinds are {list(OP_KINDS)}")
+        need(all(w >= 0 for w in self.op_weights.values()) and sum(self.op_weights.values()) > 0,
+             "op_weights", "weights are >= 0 and not all 0")
+        need(0 <= self.numerical_share <= 1, "numerical_share", "must be in [0, 1]")
+        need(0 <= self.table_share <= 1, "table_share", "must be in [0, 1]")
+        need(set(self.comparisons) <= set(COMPARISONS) and self.comparisons, "comparisons",
+             f"a non-empty subset of {list(COMPARISONS)}")
+        need(self.max_values >= 2, "max_values", "must be at least 2")
+        need(self.probes >= 1, "probes", "must be at least 1")
+        for field, arity in (("map_functions", 1), ("sequence_map_functions", 2)):
+            templates = getattr(self, field)
+            need(len(templates) >= 1, field, "needs at least one template")
+            for template in templates:
+                try:
+                    function = _template(template)
+                except compiler.SourceError as error:
+                    raise ConfigError(f"generator config `{field}`: {template!r}: {error}") from None
+                need(arity <= function.arity <= arity + 1, field,
+                     f"{template!r} takes {function.arity} parameters; templates take {arity} "
+                     "(and optionally one constant c)")
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["op_weights"] = dict(self.op_weights)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "GeneratorConfig":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - fields
+        if unknown:
+            raise ConfigError(f"generator config: unknown field(s) {sorted(unknown)}; fields are {sorted(fields)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+@functools.lru_cache(maxsize=None)
+def _template(text: str) -> fn.Lambda:
+    return parse_lambda(text)
+
+
+# ---------------------------------------------------------------------------------------
+# Sources of randomness
+
+
+class Choices:
+    """What the sampler asks of randomness. Subclasses: `RandomChoices`, and hypothesis draws."""
+
+    def integer(self, low: int, high: int) -> int:
+        raise NotImplementedError
+
+    def choice(self, options: Sequence):
+        return options[self.integer(0, len(options) - 1)]
+
+    def weighted(self, options: Sequence, weights: Sequence[float]):
+        """An option with probability proportional to its weight (shrinks to the first)."""
+        total = sum(weights)
+        point = self.integer(0, 10**6 - 1) / 10**6 * total
+        for option, weight in zip(options, weights):
+            if point < weight:
+                return option
+            point -= weight
+        return options[-1]
+
+    def chance(self, probability: float) -> bool:
+        return self.integer(0, 10**6 - 1) < probability * 10**6
+
+
+class RandomChoices(Choices):
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+
+# ---------------------------------------------------------------------------------------
+# Building one candidate
+
+
+class _Reject(Exception):
+    """The candidate cannot be finished; `reason` is counted."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+@dataclasses.dataclass
+class _Pool:
+    categorical: list[prog.SOpNode]
+    numerical: list[prog.SOpNode]
+    selectors: list[prog.Select]
+    readers: collections.Counter  # node -> how many operations read it
+    maybe_none: set  # S-Ops that can be None (RASP's comparisons fail on None)
+
+
+def _sorted(values) -> list:
+    return sorted(values, key=fn.value_sort_key)
+
+
+class _Builder:
+    def __init__(self, config: GeneratorConfig, choices: Choices):
+        self.config = config
+        self.choices = choices
+        self.values = ValueSets(config.vocab, config.max_seq_len)
+        self.pool = _Pool([prog.TOKENS, prog.INDICES, prog.LENGTH], [], [], collections.Counter(), set())
+
+    def build(self) -> prog.Program:
+        target = self.choices.integer(self.config.min_ops, self.config.max_ops)
+        last = None
+        for _ in range(4 * target + 8):
+            if last is not None and prog.Program(last).op_count >= target:
+                break
+            node = self._operation()
+            if node is not None:
+                last = node
+        if last is None:
+            raise _Reject("no operation fitted")
+        program = prog.Program(last)
+        if program.op_count < self.config.min_ops:
+            raise _Reject("too few live operations")
+        return program
+
+    # -- arguments
+
+    def _pick(self, nodes: list, kind: str | None = None):
+        """An argument, preferring what nothing reads yet (fewer dead operations)."""
+        unread = [n for n in nodes if not self.pool.readers[n] and not isinstance(n, prog.Primitive)]
+        options = unread if unread and self.choices.chance(0.75) else nodes
+        return self.choices.choice(options)
+
+    def _read(self, *nodes):
+        for node in nodes:
+            self.pool.readers[node] += 1
+
+    def _add(self, node: prog.SOpNode, *inputs) -> prog.SOpNode | None:
+        if prog.Program(node).op_count > self.config.max_ops:
+            return None
+        try:
+            values = self.values(node)
+        except ValueSetError:
+            return None
+        limit = self.config.max_values if node.encoding == prog.CATEGORICAL else _MAX_NUMERICAL_VALUES
+        if not values or len(values) > limit:
+            return None
+        if len(values) == 1 and not isinstance(node, (prog.Aggregate, prog.SelectorWidth)):
+            return None  # a constant S-Op adds nothing
+        self._read(*inputs)
+        if (isinstance(node, prog.Aggregate) and node.encoding == prog.CATEGORICAL) or any(
+                i in self.pool.maybe_none for i in inputs if isinstance(i, prog.SOpNode)):
+            self.pool.maybe_none.add(node)
+        (self.pool.numerical if node.encoding == prog.NUMERICAL else self.pool.categorical).append(node)
+        return node
+
+    # -- operations
+
+    def _operation(self) -> prog.SOpNode | None:
+        config, pool = self.config, self.pool
+        weights = dict(config.op_weights)
+        if len(pool.numerical) == 0:
+            weights["linear_sequence_map"] = 0
+        kinds = [k for k in OP_KINDS if weights.get(k, 0) > 0]
+        if not kinds:
+            kinds = ["map"]
+        kind = self.choices.weighted(kinds, [weights.get(k, 0) for k in kinds])
+        return getattr(self, "_" + kind)()
+
+    def _function(self, templates: Sequence[str], inputs: list[list], numeric: bool,
+                  binary: bool = False) -> fn.Function | None:
+        """A function total on the input values whose outputs fit the target encoding."""
+        arity = len(inputs)
+        if self.choices.chance(self.config.table_share) and not numeric:
+            return self._table(inputs)
+        function = _template(self.choices.choice(templates))
+        if function.arity > arity:
+            constants = _sorted(set(self.config.constants) | (set(inputs[0]) if len(inputs[0]) < 8 else set()))
+            function = function.bind(self.choices.choice(constants))
+        outputs = set()
+        for args in _product(inputs):
+            try:
+                value = function(*args)
+            except (ArithmeticError, compiler.EvaluationError):
+                return None  # keep functions total on what they read
+            if value is None or (numeric and (isinstance(value, str) or isinstance(value, tuple))):
+                return None
+            outputs.add(value)
+        if binary and not outputs <= {0, 1}:
+            return None
+        if not numeric and len(outputs) > self.config.max_values:
+            return None
+        return function
+
+    def _table(self, inputs: list[list]) -> fn.Table:
+        keys = _product(inputs)
+        if len(keys) > 2 * self.config.max_values:
+            keys = keys[: 2 * self.config.max_values]
+        outputs = _sorted(set(self.config.vocab) | set(range(self.config.max_seq_len)))
+        table = {args[0] if len(args) == 1 else args: self.choices.choice(outputs) for args in keys}
+        return fn.Table.from_mapping(len(inputs), table)
+
+    def _map(self):
+        pool = self.pool
+        inner = self._pick(pool.categorical + pool.numerical)
+        numerical = self.choices.chance(self.config.numerical_share)
+        function = self._function(self.config.map_functions, [_sorted(self.values(inner))], numeric=numerical)
+        if function is None:
+            return None
+        encoding = prog.NUMERICAL if numerical else prog.CATEGORICAL
+        try:
+            node = prog.make_map(function, inner, encoding=encoding)
+        except compiler.SourceError:
+            return None
+        return self._add(node, inner)
+
+    def _sequence_map(self):
+        pool = self.pool
+        if len(pool.categorical) < 2:
+            return None
+        fst = self._pick(pool.categorical)
+        snd = self._pick([n for n in pool.categorical if n is not fst])
+        inputs = [_sorted(self.values(fst)), _sorted(self.values(snd))]
+        if len(inputs[0]) * len(inputs[1]) > 4 * self.config.max_values:
+            return None
+        function = self._function(self.config.sequence_map_functions, inputs, numeric=False)
+        if function is None:
+            return None
+        return self._add(prog.make_sequence_map(function, fst, snd), fst, snd)
+
+    def _linear_sequence_map(self):
+        pool = self.pool
+        fst, snd = self._pick(pool.numerical), self._pick(pool.numerical)
+        if len(self.values(fst)) * len(self.values(snd)) > _MAX_NUMERICAL_VALUES:
+            return None
+        factors = [-2, -1, 1, 2]
+        node = prog.make_linear_sequence_map(fst, snd, self.choices.choice(factors), self.choices.choice(factors))
+        return self._add(node, fst, snd)
+
+    def _selector(self) -> prog.Select | None:
+        pool = self.pool
+        if pool.selectors and self.choices.chance(0.2):
+            return self.choices.choice(pool.selectors)
+        never_none = [n for n in pool.categorical if n not in pool.maybe_none]
+        keys, queries = self._pick(never_none), self._pick(never_none)
+        comparison = fn.COMPARISON_NAMES[self.choices.choice(self.config.comparisons)]
+        try:  # order comparisons need comparable values
+            for k in self.values(keys):
+                for q in self.values(queries):
+                    comparison(k, q)
+        except TypeError:
+            return None
+        select = prog.make_select(keys, queries, comparison)
+        self._read(keys, queries)
+        pool.selectors.append(select)
+        return select
+
+    def _pointer(self) -> prog.Select | None:
+        """`select(indices, q, EQ)`: each query reads the one position q names, the selector
+        a categorical aggregate compiles exactly with (others are refused when they may
+        average different values)."""
+        positions = set(range(self.config.max_seq_len))
+        queries = [n for n in self.pool.categorical if n not in self.pool.maybe_none and n is not prog.INDICES
+                   and len(self.values(n) & positions) >= 2]
+        if not queries or "EQ" not in self.config.comparisons:
+            return None
+        query = self._pick(queries)
+        self._read(prog.INDICES, query)
+        select = prog.make_select(prog.INDICES, query, rasp.Comparison.EQ)
+        self.pool.selectors.append(select)
+        return select
+
+    def _aggregate(self):
+        pool = self.pool
+        binary = [n for n in pool.numerical if self.values(n) <= {0, 1}]
+        numerical = bool(binary) and self.choices.chance(self.config.numerical_share)
+        selector = (self._pointer() if not numerical and self.choices.chance(0.5) else None) or self._selector()
+        if selector is None:
+            return None
+        if numerical:
+            sop = self._pick(binary)
+        else:
+            # Averaging None fails in RASP, so only S-Ops that are never None are aggregated.
+            sop = self._pick([n for n in pool.categorical if n is not prog.LENGTH and n not in pool.maybe_none]
+                             or [prog.TOKENS])
+        node = prog.make_aggregate(selector, sop, encoding=sop.encoding)
+        return self._add(node, selector, sop)
+
+    def _selector_width(self):
+        selector = self._selector()
+        if selector is None:
+            return None
+        encoding = prog.NUMERICAL if self.choices.chance(self.config.numerical_share) else prog.CATEGORICAL
+        node = prog.make_selector_width(selector, encoding=encoding)
+        if node is prog.LENGTH:
+            return None
+        return self._add(node, selector)
+
+
+def _product(inputs: list[list]) -> list[tuple]:
+    if len(inputs) == 1:
+        return [(x,) for x in inputs[0]]
+    return [(x, y) for x in inputs[0] for y in inputs[1]]
+
+
+# ---------------------------------------------------------------------------------------
+# Checking a candidate
+
+
+def probe_inputs(vocab: Sequence, max_seq_len: int, count: int) -> list[list]:
+    """A fixed set of inputs (the same for every seed): lengths 1 and max_seq_len included."""
+    rng = random.Random(f"probes {max_seq_len} {json.dumps(_sorted(vocab))}")
+    tokens = _sorted(vocab)
+    lengths = [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, count - 2))]
+    return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
+
+
+@dataclasses.dataclass
+class SampleReport:
+    """What sampling did: programs kept, candidates rejected by reason, time taken."""
+
+    accepted: int = 0
+    rejected: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    seconds: float = 0.0
+
+    @property
+    def candidates(self) -> int:
+        return self.accepted + sum(self.rejected.values())
+
+    def format(self) -> str:
+        lines = [f"{self.accepted} programs from {self.candidates} candidates in {self.seconds:.1f} s "
+                 f"({self.accepted / max(self.seconds, 1e-9):.1f} programs/s)"]
+        for reason, count in self.rejected.most_common():
+            lines.append(f"  rejected {count:6d}  {reason}")
+        return "\n".join(lines)
+
+
+class Sampler:
+    """Draws candidates and keeps those that pass every check (see module docstring)."""
+
+    def __init__(self, config: GeneratorConfig):
+        self.config = config
+        self.probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)
+        self.seen_sources: set[str] = set()
+        self.seen_behaviours: set[str] = set()
+        self.report = SampleReport()
+
+    def candidate(self, choices: Choices) -> prog.Program | None:
+        """One candidate drawn with `choices`: the program if kept, else None (reason counted)."""
+        try:
+            program = _Builder(self.config, choices).build()
+            self._check(program)
+        except _Reject as rejection:
+            self.report.rejected[rejection.reason] += 1
+            return None
+        self.report.accepted += 1
+        return program
+
+    def _check(self, program: prog.Program) -> None:
+        source = program.source
+        if source in self.seen_sources:
+            raise _Reject("duplicate program")
+        outputs = self._evaluate(program, self.probes[:_QUICK_PROBES])
+        self._reject_trivial(outputs, self.probes[:_QUICK_PROBES])
+        outputs += self._evaluate(program, self.probes[_QUICK_PROBES:])
+        self._reject_trivial(outputs, self.probes)
+        behaviour = json.dumps([[_hashable(v) for v in out] for out in outputs], default=repr)
+        if self.config.unique_behaviour and behaviour in self.seen_behaviours:
+            raise _Reject("duplicate behaviour")
+        if self.config.check:
+            self._check_compiled(program, outputs)
+        self.seen_sources.add(source)
+        self.seen_behaviours.add(behaviour)
+
+    @staticmethod
+    def _evaluate(program: prog.Program, inputs: list[list]) -> list[list]:
+        try:
+            return [compiler.evaluate(program, xs) for xs in inputs]
+        except Exception:  # the reference evaluator's own failures: not a usable program
+            raise _Reject("evaluation error") from None
+
+    @staticmethod
+    def _reject_trivial(outputs: list[list], inputs: list[list]) -> None:
+        flat = [v for out in outputs for v in out]
+        defined = [v for v in flat if v is not None]
+        if len(defined) < len(flat) / 2:
+            raise _Reject("trivial: mostly None")
+        if len(set(map(_hashable, defined))) <= 1:
+            raise _Reject("trivial: constant output")
+        if all(out == xs for out, xs in zip(outputs, inputs)):
+            raise _Reject("trivial: identity")
+
+    def _check_compiled(self, program: prog.Program, outputs: list) -> None:
+        try:
+            net = compiler.compile_program(program, vocab=set(self.config.vocab), max_seq_len=self.config.max_seq_len)
+        except compiler.CompileError as error:
+            raise _Reject(f"refused by the compiler: {_reason(error)}") from None
+        for expected, actual in zip(outputs, net.run(self.probes)):
+            if not outputs_agree(expected, actual):
+                raise _Reject("network disagrees with program")
+
+
+def _hashable(value):
+    return repr(value) if isinstance(value, float) else value
+
+
+def _reason(error: Exception) -> str:
+    """The kind of a compile refusal, without op names and values, for counting."""
+    message = str(error).split("\n")[0]
+    message = (message.split(": ", 1)[1] if ": " in message else message).split(";")[0]
+    return re.sub(r"\b\w+_\d+\b|[-\d.]+|\{.*?\}|\(.*?\)|'.*?'", "…", message)[:90]
+
+
+def sample(n: int, seed: int = 0, config: GeneratorConfig | None = None,
+           max_candidates: int | None = None) -> tuple[list[prog.Program], SampleReport]:
+    """`n` programs for `seed` (the same on any machine) and the report of the sampling."""
+    config = config or GeneratorConfig()
+    sampler = Sampler(config)
+    choices = RandomChoices(random.Random(seed))
+    start = time.perf_counter()
+    programs: list[prog.Program] = []
+    limit = max_candidates if max_candidates is not None else 200 * n + 100
+    while len(programs) < n and sampler.report.candidates < limit:
+        program = sampler.candidate(choices)
+        if program is not None:
+            programs.append(program)
+    sampler.report.seconds = time.perf_counter() - start
+    if len(programs) < n:
+        raise RuntimeError(f"only {len(programs)} of {n} programs after {limit} candidates; the config is "
+                           f"too narrow:\n{sampler.report.format()}")
+    return programs, sampler.report
+
+
+def sample_programs(n: int, seed: int = 0, **config) -> list[prog.Program]:
+    """`n` distinct, non-trivial, checked programs; `config` fields as in `GeneratorConfig`."""
+    return sample(n, seed, GeneratorConfig(**config))[0]

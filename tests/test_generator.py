@@ -1,0 +1,103 @@
+"""The fountain: programs that compile and match their networks, deterministic per seed."""
+
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+
+import compiler
+import generator
+from generator import stats
+from compiler.check import outputs_agree
+from generator.sampler import ConfigError, GeneratorConfig, probe_inputs
+from generator.strategies import programs
+
+
+def _check_against_net(program, vocab, max_seq_len, samples=40, seed=0):
+    net = compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_seq_len)
+    rng = random.Random(seed)
+    inputs = [[rng.choice(sorted(vocab, key=str)) for _ in range(rng.randint(1, max_seq_len))]
+              for _ in range(samples)] + [[v] for v in vocab] + [[vocab[0]] * max_seq_len]
+    for xs, got in zip(inputs, net.run(inputs)):
+        assert outputs_agree(compiler.evaluate(program, xs), got), (program.source, xs, got)
+
+
+def test_sampled_programs_compile_match_and_are_distinct_and_not_trivial():
+    programs_, report = generator.sample(25, seed=1, config=GeneratorConfig(max_ops=8))
+    assert len({p.source for p in programs_}) == 25
+    assert report.accepted == 25 and report.candidates >= 25
+    for program in programs_:
+        assert 1 <= program.op_count <= 8
+        _check_against_net(program, (1, 2, 3, 4, 5), 5)
+        outputs = [compiler.evaluate(program, xs) for xs in probe_inputs((1, 2, 3, 4, 5), 5, 32)]
+        assert len({repr(v) for out in outputs for v in out if v is not None}) > 1  # not constant
+
+
+def test_same_seed_same_programs_in_any_process():
+    config = dict(vocab=("a", "b", "c"), max_seq_len=4, max_ops=6)
+    here = [p.source for p in generator.sample_programs(8, seed=7, **config)]
+    assert here == [p.source for p in generator.sample_programs(8, seed=7, **config)]
+    assert here != [p.source for p in generator.sample_programs(8, seed=8, **config)]
+    code = ("import generator, json; print(json.dumps([p.source for p in generator.sample_programs("
+            f"8, seed=7, **{config!r})]))")
+    for hash_seed in ("1", "2"):  # string hashing differs between these processes
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert __import__("json").loads(out.stdout) == here
+
+
+def test_unique_behaviour_rejects_programs_that_act_alike():
+    programs_, report = generator.sample(15, seed=0, config=GeneratorConfig(max_ops=3, unique_behaviour=True))
+    probes = probe_inputs((1, 2, 3, 4, 5), 5, 64)
+    behaviours = {repr([compiler.evaluate(p, xs) for xs in probes]) for p in programs_}
+    assert len(behaviours) == 15
+
+
+def test_rejections_are_counted_by_reason():
+    _, report = generator.sample(20, seed=2)
+    assert sum(report.rejected.values()) == report.candidates - 20
+    assert all(isinstance(reason, str) and reason for reason in report.rejected)
+    text = report.format()
+    assert "programs/s" in text and "rejected" in text
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("max_ops", 0, "max_ops"),
+    ("vocab", (), "vocab"),
+    ("vocab", (1, 1), "distinct"),
+    ("op_weights", {"mapp": 1.0}, "unknown kinds ['mapp']"),
+    ("map_functions", ("lambda x, y, z: x",), "takes 3 parameters"),
+    ("map_functions", ("lambda x: x +",), "lambda x: x +"),
+    ("comparisons", ("EQUALS",), "comparisons"),
+    ("numerical_share", 2.0, "numerical_share"),
+])
+def test_bad_config_names_the_field(field, value, words):
+    with pytest.raises(ConfigError) as caught:
+        GeneratorConfig(**{field: value})
+    assert field in str(caught.value) and words in str(caught.value)
+
+
+def test_config_round_trips_through_plain_data():
+    config = GeneratorConfig(vocab=("x", "y"), max_ops=4, op_weights={"map": 1.0, "aggregate": 2.0})
+    assert GeneratorConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ConfigError, match="unknown field"):
+        GeneratorConfig.from_dict({"max_opz": 3})
+
+
+def test_stats_describe_programs_and_nets():
+    programs_ = generator.sample_programs(10, seed=3, max_ops=6)
+    rows = [stats.program_stats(p, compiler.compile_program(p, vocab={1, 2, 3, 4, 5}, max_seq_len=5))
+            for p in programs_]
+    assert all(r["layers"] >= 1 and r["residual width"] > 0 and r["depth"] >= 1 for r in rows)
+    text = stats.summarize(rows)
+    for quantity in stats.QUANTITIES:
+        assert quantity in text
+
+
+@settings(max_examples=15)
+@given(programs(max_ops=6, vocab=(1, 2, 3), max_seq_len=4))
+def test_strategy_programs_compile_and_match(program):
+    _check_against_net(program, (1, 2, 3), 4)

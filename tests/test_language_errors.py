@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 import compiler
 from compiler.errors import SourceError
-from generator.strategies import programs
+from generator.strategies import typed_programs
 
 
 @pytest.mark.parametrize("text, line, column, words", [
@@ -90,7 +90,7 @@ def test_long_programs_are_not_limited_by_recursion():
 @st.composite
 def mutations(draw):
     """A valid program's text with a few characters deleted, inserted or replaced."""
-    text = list(compiler.to_source(draw(programs(max_ops=5))))
+    text = list(compiler.to_source(draw(typed_programs(max_ops=5))))
     alphabet = st.sampled_from(list("()[]{},:=+-*/%<>!\"'#\\\n x1.eE_") + ["lambda", "map", "return", "not"])
     for _ in range(draw(st.integers(1, 4))):
         position = draw(st.integers(0, len(text)))

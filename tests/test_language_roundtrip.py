@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 import compiler
 from compiler import tokenizer
 from compiler.functions import EvaluationError
-from generator.strategies import programs
+from generator.strategies import typed_programs
 
 
 def _outcome(program, xs):
@@ -15,7 +15,7 @@ def _outcome(program, xs):
         return type(error).__name__
 
 
-@given(programs())
+@given(typed_programs())
 def test_canonical_text_is_a_fixed_point(program):
     text = compiler.to_source(program)
     reparsed = compiler.parse(text)
@@ -23,18 +23,18 @@ def test_canonical_text_is_a_fixed_point(program):
     assert reparsed == program and hash(reparsed) == hash(program)
 
 
-@given(programs(), st.lists(st.sampled_from([0, 1, 2, 3, "a", "b"]), min_size=1, max_size=5))
+@given(typed_programs(), st.lists(st.sampled_from([0, 1, 2, 3, "a", "b"]), min_size=1, max_size=5))
 def test_printing_keeps_behaviour(program, xs):
     assert _outcome(compiler.parse(compiler.to_source(program)), xs) == _outcome(program, xs)
 
 
-@given(programs(), st.lists(st.sampled_from([0, 1, 2, "a"]), min_size=1, max_size=4))
+@given(typed_programs(), st.lists(st.sampled_from([0, 1, 2, "a"]), min_size=1, max_size=4))
 def test_keep_names_text_is_the_same_program(program, xs):
     text = compiler.to_source(program, keep_names=True)
     assert compiler.parse(text) == program
 
 
-@given(programs())
+@given(typed_programs())
 def test_tokenizer_is_lossless_on_canonical_text(program):
     text = compiler.to_source(program)
     ids = tokenizer.encode(text)

@@ -281,25 +281,27 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarra
     """Final residual stream [B, T, d_model] of the net on token ids (BOS included)."""
     p, c = net.params, net.config
     batch, t = ids.shape
-    x = p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][np.arange(t)][None]
-    mask = _attention_mask(key_mask, c.causal)
+    # The stream is kept as [B*T, d_model] so that every dense layer is one GEMM (numpy runs a
+    # 3-d @ 2-d product as one small product per batch item).
+    x = (p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][np.arange(t)][None]).reshape(batch * t, -1)
+    # Masked keys get -1e30 added to their logits (an additive mask, computed once).
+    mask_bias = np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30))
     scale = np.float32(1 / math.sqrt(c.d_head))
     for layer in range(c.n_layers):
         q, k, v = (
-            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head)
+            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
             for w, b in (_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")))
-        logits = np.einsum("bthd,bThd->bhtT", q, k) * scale
-        logits = np.where(mask, logits, np.float32(-1e30))
+        logits = (q @ k.transpose(0, 1, 3, 2)) * scale + mask_bias
         logits -= logits.max(axis=-1, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(axis=-1, keepdims=True)
-        heads = np.einsum("bhtT,bThd->bthd", weights, v).reshape(batch, t, -1)
+        heads = (weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, -1)
         w_o, b_o = _layer(p, layer, "attn/linear")
         x = x + heads @ w_o + b_o
         w_in, b_in = _layer(p, layer, "mlp/linear_1")
         w_out, b_out = _layer(p, layer, "mlp/linear_2")
         x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
-    return x
+    return x.reshape(batch, t, -1)
 
 
 def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,

@@ -38,6 +38,8 @@ class ValueSets:
         self._memo: dict[prog.SOpNode, frozenset] = {}
 
     def __call__(self, node: prog.SOpNode) -> frozenset:
+        if node in self._memo:
+            return self._memo[node]
         # Inputs first, iteratively, so long programs do not recurse deeply.
         for inner in prog.postorder(node):
             if isinstance(inner, prog.SOpNode) and inner not in self._memo:

@@ -439,14 +439,21 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     return list(_MemoEvaluator().evaluate(sop, list(xs)))
 
 
+def trace(program: Program, xs: Sequence[Value]) -> dict[str, list]:
+    """The value of every S-Op of the program on one input, by tracr label."""
+    evaluator = _MemoEvaluator()
+    evaluator.evaluate(program.sop, list(xs))
+    return {expr.label: list(value) for expr, value in evaluator.memo.values() if isinstance(expr, rasp.SOp)}
+
+
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):
     def __init__(self):
         super().__init__()
-        self._memo: dict[int, object] = {}
+        self.memo: dict[int, tuple[rasp.RASPExpr, object]] = {}  # id -> (expr, value)
 
     def evaluate(self, expr, xs):
         key = id(expr)
-        if key not in self._memo:
-            self._memo[key] = super().evaluate(expr, xs)
-        return self._memo[key]
+        if key not in self.memo:
+            self.memo[key] = (expr, super().evaluate(expr, xs))
+        return self.memo[key][1]
 

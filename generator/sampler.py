@@ -58,11 +58,14 @@ OP_KINDS = ("map", "sequence_map", "linear_sequence_map", "aggregate", "selector
 DEFAULT_OP_WEIGHTS = {"map": 4.0, "sequence_map": 2.0, "linear_sequence_map": 1.0, "aggregate": 4.0,
                       "selector_width": 2.0}
 COMPARISONS = tuple(c.name for c in rasp.Comparison)
+#: FALSE selects nothing, so whatever reads it is constant; it stays available by config.
+DEFAULT_COMPARISONS = tuple(c for c in COMPARISONS if c != "FALSE")
 
 #: Most values a numerical S-Op may take: the MLPs that read one grow with its values.
 _MAX_NUMERICAL_VALUES = 256
 #: Probe inputs that trivial programs are caught on before the rest are evaluated.
 _QUICK_PROBES = 16
+_PRIMITIVE_LABELS = {"tokens", "indices"}
 
 
 class ConfigError(ValueError):
@@ -81,7 +84,7 @@ class GeneratorConfig:
     numerical_share: float = 0.25
     map_functions: tuple[str, ...] = MAP_FUNCTIONS
     sequence_map_functions: tuple[str, ...] = SEQUENCE_MAP_FUNCTIONS
-    comparisons: tuple[str, ...] = COMPARISONS
+    comparisons: tuple[str, ...] = DEFAULT_COMPARISONS
     constants: tuple[int, ...] = (0, 1, 2, 3)
     table_share: float = 0.1
     max_values: int = 16
@@ -477,10 +480,17 @@ class Sampler:
 
     @staticmethod
     def _evaluate(program: prog.Program, inputs: list[list]) -> list[list]:
+        """The program's outputs; rejects it if any operation's value never changes."""
+        output = program.sop.label
         try:
-            return [compiler.evaluate(program, xs) for xs in inputs]
+            traces = [prog.trace(program, xs) for xs in inputs]
         except Exception:  # the reference evaluator's own failures: not a usable program
             raise _Reject("evaluation error") from None
+        for label in traces[0]:
+            if label not in _PRIMITIVE_LABELS and label != output and len(
+                    {repr(v) for trace in traces for v in trace[label]}) <= 1:
+                raise _Reject("trivial: an operation is constant")
+        return [trace[output] for trace in traces]
 
     @staticmethod
     def _reject_trivial(outputs: list[list], inputs: list[list]) -> None:
@@ -492,6 +502,10 @@ class Sampler:
             raise _Reject("trivial: constant output")
         if all(out == xs for out, xs in zip(outputs, inputs)):
             raise _Reject("trivial: identity")
+        if all(out == list(range(len(xs))) for out, xs in zip(outputs, inputs)):
+            raise _Reject("trivial: indices")
+        if all(out == [len(xs)] * len(xs) for out, xs in zip(outputs, inputs)):
+            raise _Reject("trivial: length")
 
     def _check_compiled(self, program: prog.Program, outputs: list) -> None:
         try:

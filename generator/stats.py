@@ -72,7 +72,9 @@ def plot(rows: Sequence[dict], path: str | Path) -> Path:
     figure, axes = plt.subplots(1, len(quantities) + 1, figsize=(4 * (len(quantities) + 1), 3.2))
     for axis, quantity in zip(axes, quantities):
         values = [r[quantity] for r in rows if quantity in r]
-        axis.hist(values, bins=range(min(values), max(values) + 2), color="#4c72b0", align="left")
+        low, high = min(values), max(values)
+        bins = range(low, high + 2) if high - low <= 30 else 30
+        axis.hist(values, bins=bins, color="#4c72b0", align="left" if high - low <= 30 else "mid")
         axis.set_title(quantity)
     kinds = collections.Counter()
     for row in rows:

@@ -76,3 +76,12 @@ def test_sample_prints_programs_and_stats(capsys):
     main(["sample", "-n", "3", "--seed", "1", "--max-ops", "5", "--stats"])
     out = capsys.readouterr().out
     assert out.count("# program") == 3 and "operation kinds" in out and "residual width" in out
+
+
+def test_plots_are_written(sort_file, tmp_path, capsys):
+    net_path = str(tmp_path / "sort.safetensors")
+    main(["compile", sort_file, "--vocab", "1 2 3", "--max-seq-len", "3", "-o", net_path])
+    main(["show", net_path, "--plot", str(tmp_path / "weights.png")])
+    main(["sample", "-n", "4", "--seed", "2", "--max-ops", "4", "--plot", str(tmp_path / "sample.png")])
+    for name in ("weights.png", "sample.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,50 @@
+"""The compiled == program property and its counterexamples."""
+
+import dataclasses
+
+import numpy as np
+
+import compiler
+from compiler.check import all_inputs, check_net, outputs_agree
+
+SORT = "s = select(tokens, tokens, LT)\nreturn aggregate(select(selector_width(s), indices, EQ), tokens)\n"
+
+
+def test_outputs_agree_in_tracrs_convention():
+    assert outputs_agree([None, 1, 2.0], [7, 1, 2.0004])
+    assert outputs_agree([True, 0.5], [1.0, 0.5])  # bools read as numbers against floats
+    assert not outputs_agree([1, 2], [1, 3])
+    assert not outputs_agree([0.5], [0.6])
+    assert not outputs_agree([1], [1, 2])
+
+
+def test_compiled_net_passes_on_every_input():
+    program = compiler.parse(SORT)
+    net = compiler.compile_program(program, vocab={1, 2, 3}, max_seq_len=4)
+    result = check_net(program, net)
+    assert result.ok and result.exhaustive and result.inputs == 3 + 9 + 27 + 81
+
+
+def test_a_broken_net_gets_a_smallest_counterexample():
+    program = compiler.parse(SORT)
+    net = compiler.compile_program(program, vocab={1, 2, 3}, max_seq_len=4)
+    broken = dataclasses.replace(net, W_U=net.W_U[:, ::-1].copy())  # outputs read backwards
+    result = check_net(program, broken)
+    assert not result.ok
+    assert len(result.counterexample.input) == 1  # exhaustive order is shortest first
+    assert "network" in result.counterexample.format()
+
+
+def test_search_finds_and_shrinks_when_inputs_are_too_many():
+    program = compiler.parse(SORT)
+    net = compiler.compile_program(program, vocab={1, 2, 3}, max_seq_len=4)
+    broken = dataclasses.replace(net, W_U=net.W_U[:, ::-1].copy())
+    result = check_net(program, broken, exhaustive_limit=10, examples=50)
+    assert not result.ok and not result.exhaustive
+    assert len(result.counterexample.input) == 1  # shrunk
+
+
+def test_all_inputs_counts_and_gives_up_past_the_limit():
+    assert len(all_inputs([1, 2], 3, limit=100)) == 2 + 4 + 8
+    assert all_inputs([1, 2], 3, limit=10) is None
+    assert np.array_equal(all_inputs(["b", "a"], 1, 10), [["a"], ["b"]])

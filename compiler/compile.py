@@ -101,6 +101,14 @@ _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.G
 _CLEAN_BOS = bases.BasisDirection("_hidden_clean_bos_")
 
 
+class _ReversibleByView(nx.DiGraph):
+    """tracr's basis inference reverses the graph only to walk it; a view walks the same
+    nodes without deep-copying every node's expression (a third of the compile time)."""
+
+    def reverse(self, copy: bool = True) -> nx.DiGraph:
+        return nx.reverse_view(self)
+
+
 def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_bos: str = "BOS",
                 causal: bool = False, compiler_pad: str = "PAD", *,
                 source: str | None = None) -> Net:
@@ -112,6 +120,7 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
     vocab = _check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
+    graph.__class__ = _ReversibleByView
     _check_supported(sop, graph)
     if isinstance(sop, (rasp.TokensType, rasp.IndicesType)):
         raise CompileError(f"{sop.label}: the program computes nothing (it is just tokens or "

@@ -75,7 +75,7 @@ class Net:
     output_values: list[Any] | None
     provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
     # torch copies of params per device; not an init field, so dataclasses.replace starts afresh
-    _torch_cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False,
+    _cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False,
                                            compare=False)
 
     @property
@@ -260,7 +260,9 @@ def _shape_problem(net: Net) -> str | None:
 
 
 def _token_ids(net: Net) -> dict[Any, int]:
-    return {token: i for i, token in enumerate(net.input_tokens)}
+    if "token_ids" not in net._cache:
+        net._cache["token_ids"] = {token: i for i, token in enumerate(net.input_tokens)}
+    return net._cache["token_ids"]
 
 
 def _layer(params: dict, layer: int, module: str) -> tuple:
@@ -277,6 +279,21 @@ def _attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
     return mask
 
 
+def _numpy_layers(net: Net) -> list[tuple]:
+    """Per layer: fused [W_Q W_K W_V] and its bias, W_O and b_O, the MLP's four arrays; a
+    part whose weights are all zero (tracr pads each layer's unused half) is None."""
+    if "numpy" not in net._cache:
+        p, layers = net.params, []
+        for layer in range(net.config.n_layers):
+            qkv = [_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")]
+            attention = (np.concatenate([w for w, _ in qkv], axis=1), np.concatenate([b for _, b in qkv]),
+                         *_layer(p, layer, "attn/linear"))
+            mlp = (*_layer(p, layer, "mlp/linear_1"), *_layer(p, layer, "mlp/linear_2"))
+            layers.append(tuple(part if any(a.any() for a in part) else None for part in (attention, mlp)))
+        net._cache["numpy"] = layers
+    return net._cache["numpy"]
+
+
 def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarray:
     """Final residual stream [B, T, d_model] of the net on token ids (BOS included)."""
     p, c = net.params, net.config
@@ -287,20 +304,20 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarra
     # Masked keys get -1e30 added to their logits (an additive mask, computed once).
     mask_bias = np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30))
     scale = np.float32(1 / math.sqrt(c.d_head))
-    for layer in range(c.n_layers):
-        q, k, v = (
-            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
-            for w, b in (_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")))
-        logits = (q @ k.transpose(0, 1, 3, 2)) * scale + mask_bias
-        logits -= logits.max(axis=-1, keepdims=True)
-        weights = np.exp(logits)
-        weights /= weights.sum(axis=-1, keepdims=True)
-        heads = (weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, -1)
-        w_o, b_o = _layer(p, layer, "attn/linear")
-        x = x + heads @ w_o + b_o
-        w_in, b_in = _layer(p, layer, "mlp/linear_1")
-        w_out, b_out = _layer(p, layer, "mlp/linear_2")
-        x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
+    width = c.n_heads * c.d_head
+    for attention, mlp in _numpy_layers(net):
+        if attention is not None:
+            w_qkv, b_qkv, w_o, b_o = attention
+            qkv = (x @ w_qkv + b_qkv).reshape(batch, t, 3, c.n_heads, c.d_head).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # each [B, heads, T, d_head]
+            logits = (q @ k.transpose(0, 1, 3, 2)) * scale + mask_bias
+            logits -= logits.max(axis=-1, keepdims=True)
+            weights = np.exp(logits)
+            weights /= weights.sum(axis=-1, keepdims=True)
+            x = x + (weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, width) @ w_o + b_o
+        if mlp is not None:
+            w_in, b_in, w_out, b_out = mlp
+            x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
     return x.reshape(batch, t, -1)
 
 
@@ -311,10 +328,10 @@ def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     import torch.nn.functional as F
 
     device = torch.device(device or "cpu")
-    if device not in net._torch_cache:
-        net._torch_cache[device] = {k: torch.as_tensor(v, device=device)
+    if ("torch", device) not in net._cache:
+        net._cache["torch", device] = {k: torch.as_tensor(v, device=device)
                                     for k, v in net.params.items()}
-    p, c = net._torch_cache[device], net.config
+    p, c = net._cache["torch", device], net.config
     ids_t = torch.as_tensor(ids, device=device)
     mask = torch.as_tensor(np.ascontiguousarray(_attention_mask(key_mask, c.causal)),
                            device=device)

@@ -298,10 +298,11 @@ class _Builder:
             return None
         return function
 
-    def _table(self, inputs: list[list]) -> fn.Table:
+    def _table(self, inputs: list[list]) -> fn.Table | None:
+        """A random lookup table, total on the input values (a missing key would give None)."""
         keys = _product(inputs)
         if len(keys) > 2 * self.config.max_values:
-            keys = keys[: 2 * self.config.max_values]
+            return None
         outputs = _sorted(set(self.config.vocab) | set(range(self.config.max_seq_len)))
         table = {args[0] if len(args) == 1 else args: self.choices.choice(outputs) for args in keys}
         return fn.Table.from_mapping(len(inputs), table)
@@ -351,11 +352,11 @@ class _Builder:
         keys, queries = self._pick(never_none), self._pick(never_none)
         comparison = fn.COMPARISON_NAMES[self.choices.choice(self.config.comparisons)]
         try:  # order comparisons need comparable values
-            for k in self.values(keys):
-                for q in self.values(queries):
-                    comparison(k, q)
+            outcomes = {comparison(k, q) for k in self.values(keys) for q in self.values(queries)}
         except TypeError:
             return None
+        if len(outcomes) < 2 and comparison is not rasp.Comparison.TRUE:
+            return None  # selects all or nothing whatever the input: what reads it is constant
         select = prog.make_select(keys, queries, comparison)
         self._read(keys, queries)
         pool.selectors.append(select)

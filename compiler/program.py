@@ -439,21 +439,14 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     return list(_MemoEvaluator().evaluate(sop, list(xs)))
 
 
-def trace(program: Program, xs: Sequence[Value]) -> dict[str, list]:
-    """The value of every S-Op of the program on one input, by tracr label."""
-    evaluator = _MemoEvaluator()
-    evaluator.evaluate(program.sop, list(xs))
-    return {expr.label: list(value) for expr, value in evaluator.memo.values() if isinstance(expr, rasp.SOp)}
-
-
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):
     def __init__(self):
         super().__init__()
-        self.memo: dict[int, tuple[rasp.RASPExpr, object]] = {}  # id -> (expr, value)
+        self.memo: dict[int, object] = {}  # by id: the expressions live as long as the evaluation
 
     def evaluate(self, expr, xs):
         key = id(expr)
         if key not in self.memo:
-            self.memo[key] = (expr, super().evaluate(expr, xs))
-        return self.memo[key][1]
+            self.memo[key] = super().evaluate(expr, xs)
+        return self.memo[key]
 

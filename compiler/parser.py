@@ -12,6 +12,7 @@ import difflib
 import functools
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,6 @@ def _parser() -> lark.Lark:
 
 
 def _reserved_words() -> frozenset[str]:
-    import re
     name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
     return frozenset(t.pattern.value for t in _parser().terminals
                      if t.pattern.type == "str" and name.match(t.pattern.value))

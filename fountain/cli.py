@@ -175,7 +175,8 @@ def cmd_sample(args) -> None:
     if args.unique_behaviour:
         config["unique_behaviour"] = True
     try:
-        programs, report = generator.sample(args.n, seed=args.seed, config=generator.GeneratorConfig.from_dict(config))
+        config = generator.GeneratorConfig.from_dict(config)
+        programs, report = generator.sample(args.n, seed=args.seed, config=config)
     except (ValueError, RuntimeError) as error:
         raise SystemExit(f"error: {error}")
     for i, program in enumerate(programs):
@@ -183,9 +184,9 @@ def cmd_sample(args) -> None:
     if args.stats or args.plot:
         import compiler
 
-        cfg = generator.GeneratorConfig.from_dict(config)
-        rows = [stats.program_stats(p, compiler.compile_program(p, vocab=set(cfg.vocab), max_seq_len=cfg.max_seq_len)
-                                    if cfg.check else None) for p in programs]
+        rows = [stats.program_stats(p, compiler.compile_program(p, vocab=set(config.vocab),
+                                                                max_seq_len=config.max_seq_len)
+                                    if config.check else None) for p in programs]
         if args.stats:
             print(report.format() + "\n\n" + stats.summarize(rows))
         if args.plot:

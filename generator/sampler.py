@@ -18,6 +18,7 @@ towards small programs.
 
 from __future__ import annotations
 
+import abc
 import collections
 import dataclasses
 import functools
@@ -150,11 +151,12 @@ def _template(text: str) -> fn.Lambda:
 # Sources of randomness
 
 
-class Choices:
+class Choices(abc.ABC):
     """What the sampler asks of randomness. Subclasses: `RandomChoices`, and hypothesis draws."""
 
+    @abc.abstractmethod
     def integer(self, low: int, high: int) -> int:
-        raise NotImplementedError
+        """An integer in [low, high]; the one primitive, so that hypothesis can shrink it."""
 
     def choice(self, options: Sequence):
         return options[self.integer(0, len(options) - 1)]
@@ -281,7 +283,7 @@ class _Builder:
 
     # -- arguments
 
-    def _pick(self, nodes: list, kind: str | None = None):
+    def _pick(self, nodes: list):
         """An argument, preferring what nothing reads yet (fewer dead operations)."""
         unread = [n for n in nodes if not self.pool.readers[n] and not isinstance(n, prog.Primitive)]
         options = unread if unread and self.choices.chance(0.75) else nodes

@@ -15,7 +15,9 @@ from compiler.net import Net, NetConfig, NetFileError
 from compiler.parser import parse
 from compiler.printer import to_source
 from compiler.program import Program, evaluate
+from compiler.scrambling import ScrambleError, scramble
 from compiler.tracr_import import from_sop
 
 __all__ = ["CompileError", "EvaluationError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
-           "compile_program", "compile_sop", "evaluate", "from_sop", "parse", "to_source"]
+           "ScrambleError", "compile_program", "compile_sop", "evaluate", "from_sop", "parse", "scramble",
+           "to_source"]

@@ -135,6 +135,21 @@ def cmd_check(args) -> None:
                      f"{result.counterexample.format()}")
 
 
+def cmd_scramble(args) -> None:
+    """Writes a function-preserving reparametrisation of a network."""
+    import compiler
+
+    net = _load_net_or_exit(args.net)
+    kinds = args.kinds.split(",") if args.kinds else None
+    try:
+        scrambled = compiler.scramble(net, seed=args.seed, kinds=kinds)
+    except ValueError as error:  # an unknown kind, or a ScrambleError
+        raise SystemExit(f"error: {error}")
+    scrambled.save(args.output)
+    print(f"wrote {args.output}: {', '.join(scrambled.provenance['scramble']['kinds'])} (seed {args.seed}); "
+          "outputs checked equal to the original's")
+
+
 def cmd_show(args) -> None:
     """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
     net = _load_net_or_exit(args.net)
@@ -232,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=500, help="random inputs when not every input is tried")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("scramble", help="reparametrise a network without changing what it computes")
+    p.add_argument("net", metavar="NET", help="a .safetensors network")
+    p.add_argument("-o", "--output", required=True, help="where to write the scrambled network")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--kinds", help="comma-separated, from: pad, permute_heads, mlp_neurons, qk, ov, rotate, "
+                                   "permute_residual (default: all but pad)")
+    p.set_defaults(handler=cmd_scramble)
 
     p = sub.add_parser("show", help="print a network's layers, shapes and residual stream")
     p.add_argument("net", metavar="NET", help="a .safetensors network")

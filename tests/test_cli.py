@@ -85,3 +85,13 @@ def test_plots_are_written(sort_file, tmp_path, capsys):
     main(["sample", "-n", "4", "--seed", "2", "--max-ops", "4", "--plot", str(tmp_path / "sample.png")])
     for name in ("weights.png", "sample.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scramble_writes_an_equivalent_network(sort_file, tmp_path, capsys):
+    net_path, scrambled_path = str(tmp_path / "sort.safetensors"), str(tmp_path / "scrambled.safetensors")
+    main(["compile", sort_file, "--vocab", "1 2 3", "--max-seq-len", "3", "-o", net_path])
+    main(["scramble", net_path, "-o", scrambled_path, "--seed", "4"])
+    main(["run", scrambled_path, "-i", "3 1 2"])
+    assert capsys.readouterr().out.splitlines()[-1] == "1 2 3"
+    with pytest.raises(SystemExit, match="unknown scramble kinds"):
+        main(["scramble", net_path, "-o", scrambled_path, "--kinds", "spin"])

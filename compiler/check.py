@@ -69,14 +69,12 @@ def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_lim
     """Compares `net` with `program` on every input when there are at most `exhaustive_limit`,
     else on `examples` random inputs (lengths 1 and max_seq_len always included) followed by
     a hypothesis search; a failure is shrunk to a smallest input."""
-    from compiler.program import evaluate
-
     vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
     max_seq_len = net.config.max_seq_len
 
     def failure(batch: list[list]) -> Counterexample | None:
         for xs, actual in zip(batch, net.run(batch)):
-            expected = evaluate(program, xs)
+            expected = prog.evaluate(program, xs)
             if not outputs_agree(expected, actual):
                 return Counterexample(list(xs), expected, actual)
         return None
@@ -99,10 +97,8 @@ def _search(program, net, tokens: list, max_seq_len: int, examples: int, seed: i
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample
 
-    from compiler.program import evaluate
-
     def fails(xs: list[Any]) -> bool:
-        return not outputs_agree(evaluate(program, xs), net.run([xs])[0])
+        return not outputs_agree(prog.evaluate(program, xs), net.run([xs])[0])
 
     inputs = st.lists(st.sampled_from(tokens), min_size=1, max_size=max_seq_len)
     try:
@@ -111,4 +107,4 @@ def _search(program, net, tokens: list, max_seq_len: int, examples: int, seed: i
                   random=random.Random(seed))
     except NoSuchExample:
         return None
-    return Counterexample(xs, evaluate(program, xs), net.run([xs])[0])
+    return Counterexample(xs, prog.evaluate(program, xs), net.run([xs])[0])

@@ -64,6 +64,13 @@ def all_inputs(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | No
     return [list(xs) for n in range(1, max_seq_len + 1) for xs in itertools.product(tokens, repeat=n)]
 
 
+def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
+    """`count` random inputs, the first of length 1 and the second of length max_seq_len."""
+    tokens = sorted(vocab, key=fn.value_sort_key)
+    lengths = [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, count - 2))]
+    return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
+
+
 def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_limit: int = 5000,
               seed: int = 0) -> CheckResult:
     """Compares `net` with `program` on every input when there are at most `exhaustive_limit`,
@@ -82,10 +89,8 @@ def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_lim
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is not None:  # shortest first, so the first failure is a smallest one
         return CheckResult(len(inputs), True, failure(inputs))
-    rng = random.Random(seed)
+    batch = random_inputs(vocab, max_seq_len, examples, random.Random(seed))
     tokens = sorted(vocab, key=fn.value_sort_key)
-    batch = [[rng.choice(tokens) for _ in range(n)] for n in
-             [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, examples - 2))]]
     found = failure(batch)
     searched = _search(program, net, tokens, max_seq_len, examples, seed)
     return CheckResult(len(batch) + examples, False, searched or found)

@@ -36,12 +36,12 @@ says `residual_labels: "generic"`.
 from __future__ import annotations
 
 import dataclasses
+import random
 from typing import Callable, Iterable
 
 import numpy as np
 
-from compiler.check import all_inputs, outputs_agree
-from compiler.functions import value_sort_key
+from compiler.check import all_inputs, outputs_agree, random_inputs
 from compiler.net import Net
 
 
@@ -140,10 +140,7 @@ def _verify(parent: Net, scrambled: Net, seed: int, applied: list[str]) -> None:
     n = parent.config.max_seq_len
     inputs = all_inputs(vocab, n, limit=_VERIFY_INPUTS)
     if inputs is None:
-        rng = np.random.default_rng([seed, len(KINDS)])
-        tokens = sorted(vocab, key=value_sort_key)
-        inputs = [[tokens[i] for i in rng.integers(len(tokens), size=length)]
-                  for length in [1, n, *rng.integers(1, n + 1, size=_VERIFY_INPUTS - 2)]]
+        inputs = random_inputs(vocab, n, _VERIFY_INPUTS, random.Random(f"verify scramble {seed}"))
     for xs, expected, actual in zip(inputs, parent.run(inputs), scrambled.run(inputs)):
         if not outputs_agree(expected, actual):
             raise ScrambleError(f"scrambling ({', '.join(applied)}; seed {seed}) changes this net's output "

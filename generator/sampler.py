@@ -33,7 +33,7 @@ from tracr.rasp import rasp
 import compiler
 from compiler import functions as fn
 from compiler import program as prog
-from compiler.check import outputs_agree
+from compiler.check import outputs_agree, random_inputs
 from compiler.parser import parse_lambda
 from compiler.values import ValueSetError, ValueSets
 
@@ -471,9 +471,7 @@ def _product(inputs: list[list]) -> list[tuple]:
 def probe_inputs(vocab: Sequence, max_seq_len: int, count: int) -> list[list]:
     """A fixed set of inputs (the same for every seed): lengths 1 and max_seq_len included."""
     rng = random.Random(f"probes {max_seq_len} {json.dumps(_sorted(vocab))}")
-    tokens = _sorted(vocab)
-    lengths = [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, count - 2))]
-    return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
+    return random_inputs(vocab, max_seq_len, count, rng)
 
 
 @dataclasses.dataclass

@@ -82,6 +82,7 @@ from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
 from compiler.errors import CompileError
+from compiler.functions import value_sort_key
 from compiler.net import Net, NetConfig, encode_value
 
 TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
@@ -146,7 +147,7 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
         "variant": "compiled",
         "source": source,
         "program": sop.label,
-        "vocab": sorted(vocab, key=_sort_key),
+        "vocab": sorted(vocab, key=value_sort_key),
         "max_seq_len": max_seq_len,
         "causal": causal,
         "compiler_bos": compiler_bos,
@@ -297,7 +298,7 @@ class _Program:
     def _tabulate(self, expr, value_sets: list[set]) -> dict[tuple, Any]:
         """f on every combination of input values; ArithmeticError counts as never occurring."""
         table = {}
-        for args in itertools.product(*(sorted(vs, key=_sort_key) for vs in value_sets)):
+        for args in itertools.product(*(sorted(vs, key=value_sort_key) for vs in value_sets)):
             if len(table) >= _MAX_VALUE_SET:
                 raise CompileError(f"{expr.label}: more than {_MAX_VALUE_SET} input combinations")
             try:
@@ -321,7 +322,7 @@ class _Program:
             return set(values)  # check_aggregates makes sure values are moved, not mixed
         if not values <= {0, 1}:
             raise CompileError(f"{expr.label}: a numerical Aggregate can only average 0/1 values, "
-                               f"but its input takes {sorted(values, key=_sort_key)[:8]}")
+                               f"but its input takes {sorted(values, key=value_sort_key)[:8]}")
         n = self.max_seq_len
         # tracr's {v/length} plus every mean of 0/1 values
         return ({v / length for v in values for length in range(1, n + 1)}
@@ -933,11 +934,6 @@ def _is_encodable(value) -> bool:
     except TypeError:
         return False
     return not isinstance(value, (list, dict))
-
-
-def _sort_key(value) -> tuple:
-    """Orders mixed-type values deterministically (numbers, then the rest by repr)."""
-    return (0, value, "") if _is_number(value) else (1, 0, repr(value))
 
 
 def _show_args(args: tuple) -> str:

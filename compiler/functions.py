@@ -75,17 +75,20 @@ def format_value(value: Value) -> str:
     raise TypeError(f"{value!r} is not a RASP literal")
 
 
-def value_sort_key(value: Value) -> tuple:
-    """A total order on literal values (None < bools < numbers < strings < tuples)."""
+def value_sort_key(value: Any) -> tuple:
+    """A total order on values: None < bools < numbers < strings < tuples < anything else
+    (by type name and repr, e.g. what an imported Python function returns)."""
     if value is None:
         return (0,)
     if isinstance(value, bool):
         return (1, value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and math.isfinite(value):
         return (2, value)
     if isinstance(value, str):
         return (3, value)
-    return (4, tuple(value_sort_key(v) for v in value))
+    if isinstance(value, tuple):
+        return (4, tuple(value_sort_key(v) for v in value))
+    return (5, type(value).__name__, repr(value))
 
 
 # ---------------------------------------------------------------------------------------

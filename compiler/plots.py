@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 
 
-def plot_weights(net, path: str | Path) -> Path:
-    """One row per layer: attention read (Q, K, V) and write (O), MLP read and write, each a
-    heatmap over the residual stream; embeddings and unembedding in the first row."""
+def pyplot():
+    """matplotlib's pyplot on a file backend, or one clear error when it is not installed."""
     try:
         import matplotlib
 
@@ -17,6 +16,13 @@ def plot_weights(net, path: str | Path) -> Path:
         import matplotlib.pyplot as plt
     except ImportError:
         raise SystemExit("plotting needs matplotlib: pip install 'rasp-fountain[plot]'") from None
+    return plt
+
+
+def plot_weights(net, path: str | Path) -> Path:
+    """One row per layer: attention read (Q, K, V) and write (O), MLP read and write, each a
+    heatmap over the residual stream; embeddings and unembedding in the first row."""
+    plt = pyplot()
     rows = [[("token_embed", net.params["token_embed/embeddings"]),
              ("pos_embed", net.params["pos_embed/embeddings"]), ("W_U", net.W_U.T)]]
     for layer in range(net.config.n_layers):

@@ -61,13 +61,9 @@ def summarize(rows: Sequence[dict]) -> str:
 
 def plot(rows: Sequence[dict], path: str | Path) -> Path:
     """Histograms of every quantity and a bar chart of op kinds, written to `path` (PNG)."""
-    try:
-        import matplotlib
+    from compiler.plots import pyplot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise SystemExit("plotting needs matplotlib: pip install 'rasp-fountain[plot]'") from None
+    plt = pyplot()
     quantities = [q for q in QUANTITIES if any(q in r for r in rows)]
     figure, axes = plt.subplots(1, len(quantities) + 1, figsize=(4 * (len(quantities) + 1), 3.2))
     for axis, quantity in zip(axes, quantities):

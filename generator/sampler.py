@@ -26,7 +26,7 @@ import json
 import random
 import re
 import time
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from tracr.rasp import rasp
 

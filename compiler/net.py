@@ -74,6 +74,10 @@ class Net:
     pad: str
     output_values: list[Any] | None
     provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # A categorical output position whose strongest direction is below this decodes to None
+    # (tracr writes no direction for None). None: plain argmax, for trained nets, whose logits
+    # have no such scale and which never emit None.
+    none_threshold: float | None = _NONE_THRESHOLD
     # torch copies of params per device; not an init field, so dataclasses.replace starts afresh
     _cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False,
                                            compare=False)
@@ -106,6 +110,14 @@ class Net:
             return _forward_torch(self, ids, key_mask, device)
         raise ValueError(f"unknown backend {backend!r}; expected 'numpy' or 'torch'")
 
+    def residuals(self, batch: Sequence[Sequence[Any]]) -> np.ndarray:
+        """Every residual stream [2 * n_layers + 1, batch, 1 + longest input, d_model]: after the
+        embeddings, then after each attention and each MLP sub-layer (numpy, float32)."""
+        ids, key_mask = self._encode(batch)
+        streams: list[np.ndarray] = []
+        _forward_numpy(self, ids, key_mask, streams)
+        return np.stack(streams)
+
     def _encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
         token_ids = _token_ids(self)
         specials = {self.bos, self.pad}
@@ -133,12 +145,14 @@ class Net:
         if self.output_values is None:
             return [float(v) for v in out[:, 0]]
         best = out.argmax(axis=-1)
+        if self.none_threshold is None:
+            return [self.output_values[i] for i in best.tolist()]
         strength = out.max(axis=-1)
-        return [self.output_values[i] if s >= _NONE_THRESHOLD else None
+        return [self.output_values[i] if s >= self.none_threshold else None
                 for i, s in zip(best.tolist(), strength.tolist())]
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Writes the net to a safetensors file atomically (temporary file, then rename)."""
+    def to_bytes(self) -> bytes:
+        """The net as a safetensors blob (what `save` writes)."""
         from safetensors.numpy import save
 
         tensors = {name: np.ascontiguousarray(value) for name, value in self.params.items()}
@@ -153,9 +167,14 @@ class Net:
             "pad": self.pad,
             "output_values": (None if self.output_values is None
                               else [encode_value(v) for v in self.output_values]),
+            "none_threshold": self.none_threshold,
             "provenance": encode_value(self.provenance),
         }
-        data = save(tensors, metadata={_METADATA_KEY: json.dumps(header)})
+        return save(tensors, metadata={_METADATA_KEY: json.dumps(header)})
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the net to a safetensors file atomically (temporary file, then rename)."""
+        data = self.to_bytes()
         path = os.fspath(path)
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")
@@ -170,11 +189,16 @@ class Net:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Net":
         """Reads a net written by `save`; raises `NetFileError` for anything else."""
+        with open(path, "rb") as f:
+            return cls.from_bytes(f.read(), source=path)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str | os.PathLike = "<bytes>") -> "Net":
+        """Reads a blob written by `to_bytes`; `NetFileError` names `source` when it is not one."""
         from safetensors import SafetensorError
         from safetensors.numpy import load
 
-        with open(path, "rb") as f:
-            data = f.read()
+        path = source
         try:
             tensors = load(data)
             metadata = _read_metadata(data)  # the numpy loader drops the header's metadata
@@ -191,6 +215,9 @@ class Net:
                 raise ValueError(f"unsupported version {header.get('version')!r}")
             config = NetConfig(**header["config"])
             output_values = header["output_values"]
+            none_threshold = header.get("none_threshold", _NONE_THRESHOLD)
+            if none_threshold is not None and not isinstance(none_threshold, (int, float)):
+                raise ValueError(f"none_threshold is {none_threshold!r}")
             net = cls(
                 params={k: v for k, v in tensors.items() if k != _W_U_KEY},
                 W_U=tensors[_W_U_KEY],
@@ -202,6 +229,7 @@ class Net:
                 output_values=(None if output_values is None
                                else [decode_value(v) for v in output_values]),
                 provenance=decode_value(header["provenance"]),
+                none_threshold=none_threshold,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise NetFileError(path, f"malformed Net metadata ({type(e).__name__}: {e})") \
@@ -294,8 +322,10 @@ def _numpy_layers(net: Net) -> list[tuple]:
     return net._cache["numpy"]
 
 
-def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarray:
-    """Final residual stream [B, T, d_model] of the net on token ids (BOS included)."""
+def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
+                   streams: list | None = None) -> np.ndarray:
+    """Final residual stream [B, T, d_model] of the net on token ids (BOS included); appends
+    the stream after the embeddings and after every sub-layer to `streams` when given."""
     p, c = net.params, net.config
     batch, t = ids.shape
     # The stream is kept as [B*T, d_model] so that every dense layer is one GEMM (numpy runs a
@@ -305,6 +335,8 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarra
     mask_bias = np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30))
     scale = np.float32(1 / math.sqrt(c.d_head))
     width = c.n_heads * c.d_head
+    keep = (lambda: streams.append(x.reshape(batch, t, -1))) if streams is not None else (lambda: None)
+    keep()
     for attention, mlp in _numpy_layers(net):
         if attention is not None:
             w_qkv, b_qkv, w_o, b_o = attention
@@ -315,9 +347,11 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray) -> np.ndarra
             weights = np.exp(logits)
             weights /= weights.sum(axis=-1, keepdims=True)
             x = x + (weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, width) @ w_o + b_o
+        keep()
         if mlp is not None:
             w_in, b_in, w_out, b_out = mlp
             x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
+        keep()
     return x.reshape(batch, t, -1)
 
 

@@ -124,8 +124,17 @@ def test_unknown_kind_names_the_allowed_ones():
 @settings(max_examples=10)
 @given(programs(max_ops=6, vocab=(1, 2, 3), max_seq_len=4))
 def test_default_scramble_agrees_with_sampled_programs(program):
+    # A seed whose rotation rounds an output past the tolerance is refused (ScrambleError), never
+    # returned; one of a few seeds always works.
     net = compiler.compile_program(program, vocab={1, 2, 3}, max_seq_len=4)
-    _assert_agrees(program, compiler.scramble(net, seed=0))
+    for seed in range(5):
+        try:
+            scrambled = compiler.scramble(net, seed=seed)
+        except compiler.ScrambleError:
+            continue
+        _assert_agrees(program, scrambled)
+        return
+    pytest.fail("five seeds in a row refused")
 
 
 def test_a_scramble_that_changes_outputs_is_refused(monkeypatch):

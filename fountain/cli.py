@@ -275,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="write histograms of the sample (needs matplotlib)")
     p.set_defaults(handler=cmd_sample)
 
+    from fountain.compare_cli import add_compare_parser
+
+    add_compare_parser(sub)
+
     p = sub.add_parser("demo", help="the end-to-end path on a laptop CPU")
     p.set_defaults(handler=cmd_demo)
     return parser

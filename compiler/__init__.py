@@ -6,6 +6,7 @@
     compiler.evaluate(prog, ["a", "b"])    # reference semantics (tracr's RASP evaluator)
     net = compiler.compile_program(prog, vocab={1, 2}, max_seq_len=5)   # -> Net; CompileError
     net.run([[1, 2]]); net.save(path); compiler.Net.load(path)
+    compiler.scramble(net, seed=0); compiler.retrain(net, seed=0); compiler.compress(net, d_model=8)
 """
 
 from compiler.compile import compile_program, compile_sop
@@ -15,9 +16,10 @@ from compiler.net import Net, NetConfig, NetFileError
 from compiler.parser import parse
 from compiler.printer import to_source
 from compiler.program import Program, evaluate
+from compiler.retraining import compress, retrain
 from compiler.scrambling import ScrambleError, scramble
 from compiler.tracr_import import from_sop
 
 __all__ = ["CompileError", "EvaluationError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
-           "ScrambleError", "compile_program", "compile_sop", "evaluate", "from_sop", "parse", "scramble",
-           "to_source"]
+           "ScrambleError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",
+           "retrain", "scramble", "to_source"]

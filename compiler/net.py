@@ -359,30 +359,47 @@ def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
                    device: str | None) -> np.ndarray:
     """The same forward pass as `_forward_numpy`, in torch (weights cached per device)."""
     import torch
-    import torch.nn.functional as F
 
     device = torch.device(device or "cpu")
     if ("torch", device) not in net._cache:
         net._cache["torch", device] = {k: torch.as_tensor(v, device=device)
                                     for k, v in net.params.items()}
-    p, c = net._cache["torch", device], net.config
-    ids_t = torch.as_tensor(ids, device=device)
-    mask = torch.as_tensor(np.ascontiguousarray(_attention_mask(key_mask, c.causal)),
+    mask = torch.as_tensor(np.ascontiguousarray(_attention_mask(key_mask, net.config.causal)),
                            device=device)
-    batch, t = ids.shape
     with torch.no_grad():
-        x = p["token_embed/embeddings"][ids_t] + p["pos_embed/embeddings"][:t][None]
-        for layer in range(c.n_layers):
-            q, k, v = (
-                (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(1, 2)
-                for w, b in (_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")))
-            heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            w_o, b_o = _layer(p, layer, "attn/linear")
-            x = x + heads.transpose(1, 2).reshape(batch, t, -1) @ w_o + b_o
-            w_in, b_in = _layer(p, layer, "mlp/linear_1")
-            w_out, b_out = _layer(p, layer, "mlp/linear_2")
-            x = x + torch.relu(x @ w_in + b_in) @ w_out + b_out
-        return x.cpu().numpy()
+        x = torch_forward(net._cache["torch", device], net.config,
+                          torch.as_tensor(ids, device=device), mask)
+    return x.cpu().numpy()
+
+
+def torch_forward(params: dict, config: NetConfig, ids, mask, streams: list | None = None):
+    """Differentiable forward pass over torch tensors named as in `Net.params`.
+
+    `ids` [B, T] token ids (BOS first), `mask` [B, 1, T, T] booleans (which keys each query sees).
+    Returns the final residual stream [B, T, d_model]; appends the stream after the embeddings and
+    after every sub-layer to `streams` when given. Retraining and compression train through it.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    batch, t = ids.shape
+    c = config
+    x = params["token_embed/embeddings"][ids] + params["pos_embed/embeddings"][:t][None]
+    keep = streams.append if streams is not None else (lambda _: None)
+    keep(x)
+    for layer in range(c.n_layers):
+        q, k, v = (
+            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(1, 2)
+            for w, b in (_layer(params, layer, f"attn/{n}") for n in ("query", "key", "value")))
+        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        w_o, b_o = _layer(params, layer, "attn/linear")
+        x = x + heads.transpose(1, 2).reshape(batch, t, -1) @ w_o + b_o
+        keep(x)
+        w_in, b_in = _layer(params, layer, "mlp/linear_1")
+        w_out, b_out = _layer(params, layer, "mlp/linear_2")
+        x = x + torch.relu(x @ w_in + b_in) @ w_out + b_out
+        keep(x)
+    return x
 
 
 _TUPLE_TAG = "__tuple__"

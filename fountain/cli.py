@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
 _INT = re.compile(r"[+-]?\d+\Z")
@@ -150,6 +151,45 @@ def cmd_scramble(args) -> None:
           "outputs checked equal to the original's")
 
 
+def cmd_retrain(args) -> None:
+    """Trains a network to imitate a program (or compresses a compiled one) and writes it."""
+    import compiler
+
+    if _is_net(args.source):
+        if args.vocab or args.max_seq_len:
+            raise SystemExit("error: --vocab and --max-seq-len come from the network; give them "
+                             "only with a program file")
+        source, where = _load_net_or_exit(args.source), {}
+    else:
+        if not (args.vocab and args.max_seq_len):
+            raise SystemExit("error: a program file needs --vocab and --max-seq-len "
+                             "(or give a compiled .safetensors network)")
+        source = _parse_or_exit(args.source)
+        where = {"vocab": set(parse_input(args.vocab)), "max_seq_len": args.max_seq_len}
+    options = {"max_steps": args.max_steps, "time_budget_s": args.time_budget,
+               "target_fidelity": args.target, "device": args.device}
+    started = time.perf_counter()
+    try:
+        if args.compress:
+            if args.d_model is None:
+                raise SystemExit("error: --compress needs --d-model (the compressed width)")
+            if where:
+                source = compiler.compile_program(source, **where)
+            net = compiler.compress(source, args.d_model, seed=args.seed, **options)
+            record = net.provenance["compress"]
+        else:
+            net = compiler.retrain(source, seed=args.seed, d_model=args.d_model,
+                                   residual_weight=args.residual_weight, **where, **options)
+            record = net.provenance["retrain"]
+    except ValueError as error:  # CompileError, a net that is not compiled, a bad option
+        raise SystemExit(f"error: {error}")
+    net.save(args.output)
+    verdict = "reached" if record["reached_target"] else "did NOT reach"
+    print(f"wrote {args.output}: {net.provenance['variant']}, residual width {net.config.d_model}; "
+          f"held-out fidelity {record['fidelity']:.1%} ({verdict} {record['target_fidelity']:.0%}) "
+          f"after {record['steps']} steps, {time.perf_counter() - started:.1f} s (seed {args.seed})")
+
+
 def cmd_show(args) -> None:
     """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
     net = _load_net_or_exit(args.net)
@@ -256,6 +296,24 @@ def build_parser() -> argparse.ArgumentParser:
                                    "permute_residual (default: all but pad)")
     p.set_defaults(handler=cmd_scramble)
 
+    p = sub.add_parser("retrain", help="train a network to imitate a program, or compress a compiled one")
+    p.add_argument("source", metavar="PROGRAM|NET", help="a program file (with --vocab, --max-seq-len) "
+                                                         "or a compiled .safetensors network")
+    p.add_argument("-o", "--output", required=True, help="where to write the trained network")
+    p.add_argument("--vocab", help='input tokens separated by spaces (with a program file)')
+    p.add_argument("--max-seq-len", type=int, help="with a program file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--d-model", type=int, help="residual width (default: the compiled net's)")
+    p.add_argument("--compress", action="store_true",
+                   help="tracr's compression: freeze the compiled weights, learn a projection to --d-model")
+    p.add_argument("--residual-weight", type=float, default=0.0,
+                   help="also pull every residual stream towards the compiled net's (same width only)")
+    p.add_argument("--max-steps", type=int, default=20_000)
+    p.add_argument("--time-budget", type=float, help="seconds of training at most")
+    p.add_argument("--target", type=float, default=0.99, help="stop at this held-out fidelity (default 0.99)")
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    p.set_defaults(handler=cmd_retrain)
+
     p = sub.add_parser("show", help="print a network's layers, shapes and residual stream")
     p.add_argument("net", metavar="NET", help="a .safetensors network")
     p.add_argument("--plot", metavar="PNG", help="write weight heatmaps (needs matplotlib)")
@@ -275,9 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="write histograms of the sample (needs matplotlib)")
     p.set_defaults(handler=cmd_sample)
 
+    from fountain.corpus_cli import add_corpus_parser
+
+    add_corpus_parser(sub)
+
     from fountain.compare_cli import add_compare_parser
 
     add_compare_parser(sub)
+
+    from fountain.interpreter_cli import add_interpreter_parsers
+
+    add_interpreter_parsers(sub)
 
     p = sub.add_parser("demo", help="the end-to-end path on a laptop CPU")
     p.set_defaults(handler=cmd_demo)

@@ -1,0 +1,694 @@
+"""Corpora: Parquet datasets of (program, network) rows, built from a recipe in parallel and resumably.
+
+Layout of a corpus directory:
+
+    build.json                  the recipe and package versions, written when a build starts
+    chunks/000003.json          the receipt of finished work unit 3: its shards, their sha256, counts
+    data/train-000003.parquet   work unit 3's rows in the train split (likewise val-, test-); zstd
+    manifest.json               written last: recipe, versions, counts, every shard's sha256
+
+**Work units.** Unit k samples `chunk_size` programs with a seed derived from (seed, k), compiles
+each from its canonical text and makes its variants (scrambles and retrainings with seeds derived
+from (seed, program_id, variant, j)). Nothing in a unit depends on where or when it runs. The
+parent takes units in order, drops every program an earlier unit already had (same canonical
+text, so same program_id), stops at `programs`, and writes the unit's rows split by split, each
+shard to a temporary file renamed into place, then the unit's receipt. So rows do not depend on
+the worker count (the same recipe gives the same shard bytes with the same package versions), and
+a build killed at any moment resumes: units with a receipt whose shards check out are kept, the
+others are redone, and the manifest comes last.
+
+**Splits** are by program: `split_of(program_id)` hashes the id with the recipe's `split_seed`, so
+every variant of a program lands in one split and no program (canonical text) is in two.
+
+**Rows** (one per network; columns may be added, never renamed):
+
+    program_id      string      first 16 hex digits of sha256(source); unique per program
+    source          string      canonical text (compiler.to_source)
+    program_tokens  list<int32> compiler.tokenizer.encode(source): <bos> ... <eos>
+    vocab           string      JSON list of the input tokens, sorted
+    max_seq_len     int32
+    variant         string      "compiled" | "scrambled" | "retrained"
+    variant_seed    int64       seed given to scramble/retrain (0 for compiled)
+    weights         binary      Net.to_bytes() (safetensors); compiler.Net.from_bytes decodes it
+    config          string      JSON of the net's NetConfig fields
+    n_ops, n_layers, d_model    int32
+    split           string      "train" | "val" | "test"
+
+**Reading:**
+
+    read_manifest(dir)                                    # the manifest, as a dict
+    read_rows(dir, split=None, columns=None)              # iterator of row dicts, bounded memory
+    data_files(dir)                                       # {"train": [paths], "val": ..., "test": ...}
+    datasets.load_dataset("parquet", data_files=data_files(dir))             # Hugging Face
+    pyarrow.parquet.read_table(f"{dir}/data", filters=[("split", "=", "val")])
+    generator.CorpusDataset(dir, split="train", shuffle_seed=0)              # torch IterableDataset
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from absl import logging
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+import compiler
+from compiler.functions import value_sort_key
+from compiler.tokenizer import encode
+from generator.recipes import SPLITS, Recipe, load_recipe
+from generator.sampler import sample
+
+FORMAT_NAME = "rasp-fountain.corpus"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+BUILD_FILE = "build.json"
+CHUNKS_DIR = "chunks"
+DATA_DIR = "data"
+_TMP_PREFIX = ".tmp-"
+
+SCHEMA = pa.schema([
+    ("program_id", pa.string()),
+    ("source", pa.string()),
+    ("program_tokens", pa.list_(pa.int32())),
+    ("vocab", pa.string()),
+    ("max_seq_len", pa.int32()),
+    ("variant", pa.string()),
+    ("variant_seed", pa.int64()),
+    ("weights", pa.binary()),
+    ("config", pa.string()),
+    ("n_ops", pa.int32()),
+    ("n_layers", pa.int32()),
+    ("d_model", pa.int32()),
+    ("split", pa.string()),
+])
+# Weight blobs are mostly unique floats: dictionary pages and min/max statistics only cost there.
+_PLAIN_COLUMNS = ("weights", "program_tokens")
+_ROW_GROUP_ROWS = 256  # what a reader decodes at once
+_ZSTD_LEVEL = 3
+# Seeds tried per scramble before a program is dropped (scramble refuses seeds whose float32
+# rounding would change an output; one in tens at most, see compiler.scrambling).
+_SCRAMBLE_TRIES = 16
+# Consecutive work units without a new program after which the recipe is taken to be exhausted.
+_BARREN_UNITS = 4
+
+
+class CorpusError(ValueError):
+    """A corpus that cannot be built or read as asked; says which directory or file, and why."""
+
+
+# ---------------------------------------------------------------------------------------
+# Seeds and splits
+
+
+def derive_seed(*parts: Any) -> int:
+    """A 32-bit seed for one purpose, from the text of `parts` (independent streams per purpose)."""
+    return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
+def program_id(source: str) -> str:
+    """The first 16 hex digits of the sha256 of a program's canonical text."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def split_of(program_id: str, splits: Mapping[str, float], split_seed: int = 0) -> str:
+    """The split of a program: a uniform draw from (split_seed, program_id) against the fractions."""
+    point = int.from_bytes(hashlib.sha256(f"split/{split_seed}/{program_id}".encode()).digest()[:8], "big") / 2**64
+    chosen = [s for s in SPLITS if splits.get(s, 0) > 0]
+    for split in chosen:
+        point -= splits[split]
+        if point < 0:
+            return split
+    return chosen[-1]  # the fractions' rounding left a sliver above their sum
+
+
+# ---------------------------------------------------------------------------------------
+# One work unit (runs in a worker process, a Ray task, or this process)
+
+
+class _ProgramDropped(Exception):
+    """A program that cannot get all its variants; `reason` is counted in the receipt."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def program_rows(recipe: Recipe, source: str) -> list[dict]:
+    """The rows of one program: its compiled net and the recipe's variants, in that order."""
+    try:
+        net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
+    except compiler.CompileError:  # only when the recipe turned the sampler's check off
+        raise _ProgramDropped("refused by the compiler") from None
+    pid = program_id(source)
+    common = {"program_id": pid, "source": source, "program_tokens": encode(source),
+              "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
+              "n_ops": compiler.parse(source).op_count, "split": split_of(pid, recipe.splits, recipe.split_seed)}
+    nets = [("compiled", 0, net)] if recipe.variants["compiled"] else []
+    used: set[int] = set()
+    for j in range(recipe.variants["scrambled"]):
+        nets.append(("scrambled", *_scrambled(net, derive_seed(recipe.seed, pid, "scrambled", j), used, recipe)))
+    for j in range(recipe.variants["retrained"]):
+        seed = derive_seed(recipe.seed, pid, "retrained", j)
+        nets.append(("retrained", seed, _without_wall_time(compiler.retrain(net, seed=seed, **recipe.retrain))))
+    return [dict(common, variant=variant, variant_seed=seed, weights=variant_net.to_bytes(),
+                 config=json.dumps(dataclasses.asdict(variant_net.config), sort_keys=True),
+                 n_layers=variant_net.config.n_layers, d_model=variant_net.config.d_model)
+            for variant, seed, variant_net in nets]
+
+
+def _scrambled(net, seed: int, used: set[int], recipe: Recipe):
+    """(seed, scrambled net): the first of seed, seed + 1, ... that scramble accepts and this
+    program has not used yet."""
+    for offset in range(_SCRAMBLE_TRIES):
+        candidate = (seed + offset) % 2**32
+        if candidate in used:
+            continue
+        try:
+            scrambled = compiler.scramble(net, seed=candidate, **recipe.scramble)
+        except compiler.ScrambleError:
+            continue
+        used.add(candidate)
+        return candidate, scrambled
+    raise _ProgramDropped(f"scramble refused {_SCRAMBLE_TRIES} seeds")
+
+
+def _without_wall_time(net):
+    """Retraining records its wall time in the provenance; rows must not depend on the machine's speed."""
+    record = net.provenance.get("retrain")
+    if not isinstance(record, dict) or "seconds" not in record:
+        return net
+    record = {k: v for k, v in record.items() if k != "seconds"}
+    return dataclasses.replace(net, provenance=dict(net.provenance, retrain=record))
+
+
+@contextlib.contextmanager
+def _one_thread(with_torch: bool):
+    """Workers are processes, one per core: BLAS and torch threads inside them only fight each
+    other (7x slower scrambles on a busy 2-core machine), and a thread count could change the
+    last bit of a float between builds with different worker counts."""
+    with threadpool_limits(limits=1):
+        if not with_torch:
+            yield
+            return
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
+    """Work unit `chunk` of the recipe (given as `Recipe.to_json()`): its rows before deduplication
+    against other units, as an Arrow IPC stream, and its report as JSON. Only bytes and text cross
+    process and machine boundaries."""
+    logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
+    recipe = _recipe_from_json(recipe_json)
+    rows, dropped = [], collections.Counter()
+    with _one_thread(with_torch=recipe.variants["retrained"] > 0):
+        programs, sampling = sample(recipe.chunk_size, seed=derive_seed(recipe.seed, "chunk", chunk),
+                                    config=recipe.generator)
+        for program in programs:
+            try:
+                rows += program_rows(recipe, program.source)
+            except _ProgramDropped as drop:
+                dropped[drop.reason] += 1
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, SCHEMA) as writer:
+        writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
+    report = {"candidates": sampling.candidates, "rejected": dict(sampling.rejected), "dropped": dict(dropped)}
+    return sink.getvalue().to_pybytes(), json.dumps(report, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=8)  # a worker runs many units of one recipe
+def _recipe_from_json(text: str) -> Recipe:
+    return Recipe.from_dict(json.loads(text), source="the build's recipe")
+
+
+# ---------------------------------------------------------------------------------------
+# Where units run
+
+
+class _InProcess:
+    """Units run one at a time in this process, when their result is asked for."""
+
+    capacity = 1
+
+    def submit(self, recipe_json: str, chunk: int):
+        return recipe_json, chunk
+
+    def result(self, handle) -> tuple[bytes, str]:
+        return build_chunk(*handle)
+
+    def close(self) -> None:
+        pass
+
+
+class _ProcessPool:
+    """Spawned worker processes (fork is unsafe once jax has started its threads). A worker that
+    dies (killed, out of memory) fails the build with an error instead of hanging it."""
+
+    def __init__(self, workers: int):
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self.capacity = 2 * workers  # one queued behind each running unit keeps every worker busy
+
+    def submit(self, recipe_json: str, chunk: int):
+        with self._dead_worker_is_an_error():
+            return self.pool.submit(build_chunk, recipe_json, chunk)
+
+    def result(self, future) -> tuple[bytes, str]:
+        with self._dead_worker_is_an_error():
+            return future.result()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _dead_worker_is_an_error():
+        try:
+            yield
+        except BrokenProcessPool:
+            raise CorpusError("a worker process died (killed, out of memory, or a script that calls build_corpus "
+                              "without `if __name__ == '__main__':`, which spawned workers re-import); finished "
+                              "work units are kept: run the build again to go on") from None
+
+    def close(self) -> None:
+        # Units submitted ahead may still run and are no longer needed: stop their processes, which
+        # the executor keeps in `_processes` (Python 3.14 adds terminate_workers() for this).
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+
+
+class _Ray:
+    """Tasks on a Ray cluster; every node needs this package installed (`pip install rasp-fountain[ray]`)."""
+
+    def __init__(self, address: str):
+        try:
+            import ray
+        except ImportError:
+            raise CorpusError("--ray needs Ray: pip install 'rasp-fountain[ray]' (or 'ray>=2.9')") from None
+        self.ray = ray
+        self.connected_here = not ray.is_initialized()
+        if self.connected_here:
+            try:
+                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            except (ConnectionError, ValueError, RuntimeError) as error:
+                raise CorpusError(f"cannot connect to Ray at {address!r}: {error}") from None
+        self.task = ray.remote(num_cpus=1, max_retries=3)(build_chunk)
+        self.capacity = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.pending: set = set()
+
+    def submit(self, recipe_json: str, chunk: int):
+        ref = self.task.remote(recipe_json, chunk)
+        self.pending.add(ref)
+        return ref
+
+    def result(self, ref) -> tuple[bytes, str]:
+        self.pending.discard(ref)
+        try:
+            return self.ray.get(ref)
+        except self.ray.exceptions.RayTaskError as error:
+            raise error.cause if isinstance(error.cause, Exception) else error
+
+    def close(self) -> None:
+        for ref in self.pending:  # units submitted ahead and no longer needed
+            self.ray.cancel(ref, force=True)
+        if self.connected_here:
+            self.ray.shutdown()
+
+
+def _executor(workers: int | None, ray_address: str | None):
+    if ray_address:
+        return _Ray(ray_address)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 0:
+        raise CorpusError(f"workers must be >= 0 (0 runs in this process), not {workers}")
+    return _InProcess() if workers == 0 else _ProcessPool(workers)
+
+
+# ---------------------------------------------------------------------------------------
+# Files
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Whole or not at all: a temporary file in the same folder, synced, renamed over `path`."""
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: missing ({what})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CorpusError(f"{path}: not valid JSON ({what}): {error}") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path}: not a JSON object ({what})")
+    return data
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """A shard's bytes: zstd, row groups of `_ROW_GROUP_ROWS`; the same table gives the same bytes."""
+    small = [name for name in table.column_names if name not in _PLAIN_COLUMNS]
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", compression_level=_ZSTD_LEVEL, use_dictionary=small,
+                   write_statistics=small, row_group_size=_ROW_GROUP_ROWS)
+    return sink.getvalue().to_pybytes()
+
+
+def package_versions(recipe: Recipe | None = None) -> dict[str, str | None]:
+    """Versions of what shapes the rows (and the code's git revision when run from a checkout)."""
+    names = ["rasp-fountain", "tracr-pypi", "numpy", "pyarrow", "safetensors"]
+    if recipe is not None and recipe.variants["retrained"]:
+        names.append("torch")
+    versions: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    versions["git"] = _git_revision()
+    return versions
+
+
+def _git_revision() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=root,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+# ---------------------------------------------------------------------------------------
+# Building
+
+
+def build_corpus(recipe: Recipe | str | os.PathLike, out: str | os.PathLike, *, workers: int | None = None,
+                 ray_address: str | None = None, progress: bool = True,
+                 log: Callable[[str], None] | None = None) -> dict:
+    """Builds (or finishes) the corpus of `recipe` in `out`; returns the manifest.
+
+    `workers`: processes (default: one per core; 0 runs everything in this process).
+    `ray_address`: run units as tasks on this Ray cluster instead ("auto", "host:port",
+    "ray://host:10001", or "local" for a new instance on this machine).
+    Running it again on the same `out` resumes or, when complete, re-verifies and does nothing else.
+    """
+    recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+    log = log or (lambda message: print(message, file=sys.stderr))
+    build = _Build(recipe, Path(out), log)
+    executor = _executor(workers, ray_address)
+    try:
+        build.run(executor, progress)
+    finally:
+        executor.close()
+    return build.write_manifest()
+
+
+class _Build:
+    """The parent's side of a build: units in order, deduplicated, written, receipted."""
+
+    def __init__(self, recipe: Recipe, out: Path, log: Callable[[str], None]):
+        self.recipe, self.out, self.log = recipe, out, log
+        self.recipe_json = recipe.to_json()
+        self._prepare()
+        self.finished = self._finished_units()
+        self.seen: set[str] = set()
+        self.programs = 0
+
+    def _prepare(self) -> None:
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise CorpusError(f"{out}: exists and is not a directory")
+        build_file = out / BUILD_FILE
+        if build_file.exists():
+            previous = read_json(build_file, "written when this corpus's build started")
+            if previous.get("recipe") != self.recipe.to_dict():
+                differing = sorted(k for k in set(previous.get("recipe") or {}) | set(self.recipe.to_dict())
+                                   if (previous.get("recipe") or {}).get(k) != self.recipe.to_dict().get(k))
+                raise CorpusError(f"{out} holds a build of a different recipe (differs in: {', '.join(differing)}); "
+                                  "build into a new directory, or delete this one")
+            now = package_versions(self.recipe)
+            if previous.get("versions") != now:
+                changed = sorted(k for k in now if now[k] != previous.get("versions", {}).get(k))
+                self.log(f"warning: {out} was started with other versions ({', '.join(changed)}); the units built "
+                         "now may not be byte-identical to the earlier ones")
+        else:
+            if out.is_dir() and any(out.iterdir()):
+                raise CorpusError(f"{out}: not empty and holds no corpus build; give a new or empty directory")
+            out.mkdir(parents=True, exist_ok=True)
+            _write_json(build_file, {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+                                     "recipe": self.recipe.to_dict(), "versions": package_versions(self.recipe)})
+        for sub in (CHUNKS_DIR, DATA_DIR):
+            (out / sub).mkdir(exist_ok=True)
+            for leftover in (out / sub).glob(f"{_TMP_PREFIX}*"):  # from a build killed mid-write
+                leftover.unlink()
+
+    def _finished_units(self) -> dict[int, dict]:
+        """Receipts whose shards are all present and intact; a broken one is removed (its unit is redone)."""
+        finished = {}
+        for path in sorted((self.out / CHUNKS_DIR).glob("*.json")):
+            try:
+                receipt = read_json(path, "a work unit's receipt")
+                chunk = int(receipt["chunk"])
+                problem = next((p for p in map(self._shard_problem, receipt["shards"]) if p), None)
+            except (CorpusError, KeyError, TypeError, ValueError) as error:
+                chunk, problem = None, str(error)
+            if problem or path.name != _receipt_name(chunk):
+                self.log(f"warning: {path.name}: {problem or 'misnamed'}; redoing that work unit")
+                path.unlink()
+                continue
+            finished[chunk] = receipt
+        return finished
+
+    def _shard_problem(self, shard: dict) -> str | None:
+        path = self.out / shard["path"]
+        if not path.is_file():
+            return f"{shard['path']} is missing"
+        if path.stat().st_size != shard["bytes"] or sha256_file(path) != shard["sha256"]:
+            return f"{shard['path']} does not match its checksum"
+        return None
+
+    def run(self, executor, progress: bool) -> None:
+        recipe = self.recipe
+        if self.finished:
+            self.log(f"resuming {self.out}: {len(self.finished)} work unit(s) already done and verified")
+        resumed = sum(s["rows"] for receipt in self.finished.values() for s in receipt["shards"])
+        bar = tqdm(total=recipe.rows, initial=resumed, unit=" rows", desc=recipe.name, disable=not progress,
+                   dynamic_ncols=True, smoothing=0.05)
+        ahead: dict[int, Any] = {}
+        next_unit, barren = 0, 0
+        try:
+            for chunk in range(10**9):
+                if self.programs >= recipe.programs:
+                    break
+                # Keep the workers busy with units that may still be needed, no further.
+                needed = chunk + math.ceil((recipe.programs - self.programs) / self._yield_per_unit(chunk))
+                next_unit = max(next_unit, chunk)
+                while len(ahead) < executor.capacity and next_unit < needed:
+                    if next_unit not in self.finished:
+                        ahead[next_unit] = executor.submit(self.recipe_json, next_unit)
+                    next_unit += 1
+                before = self.programs
+                if chunk in self.finished:
+                    self._take_finished(chunk)
+                else:
+                    bar.update(self._commit(chunk, *self._result(executor, ahead.pop(chunk), chunk)))
+                barren = 0 if self.programs > before else barren + 1
+                if barren >= _BARREN_UNITS:
+                    raise CorpusError(f"{barren} work units in a row added no new program ({self.programs} of "
+                                      f"{recipe.programs} so far): the recipe's [generator] settings cannot give "
+                                      "that many distinct programs; lower `programs` or widen [generator]")
+        finally:
+            bar.close()
+
+    def _yield_per_unit(self, chunk: int) -> float:
+        """New programs per unit so far (chunk_size before any is seen)."""
+        return max(1.0, self.programs / chunk) if chunk else float(self.recipe.chunk_size)
+
+    @staticmethod
+    def _result(executor, handle, chunk: int) -> tuple[bytes, str]:
+        try:
+            return executor.result(handle)
+        except (RuntimeError, ValueError) as error:  # the sampler's "config too narrow", a bad option
+            raise CorpusError(f"work unit {chunk}: {error}") from error
+
+    def _take_finished(self, chunk: int) -> None:
+        for shard in self.finished[chunk]["shards"]:
+            ids = pq.read_table(self.out / shard["path"], columns=["program_id"]).column("program_id")
+            self.seen.update(ids.to_pylist())
+        self.programs += self.finished[chunk]["programs"]
+
+    def _commit(self, chunk: int, rows_ipc: bytes, report_json: str) -> int:
+        """Writes the unit's new programs' rows and its receipt; returns the rows written."""
+        table = pa.ipc.open_stream(rows_ipc).read_all()
+        ids = table.column("program_id").to_pylist()
+        in_order = list(dict.fromkeys(ids))
+        fresh = [pid for pid in in_order if pid not in self.seen]
+        kept = set(fresh[:self.recipe.programs - self.programs])
+        table = table.filter(pa.array([pid in kept for pid in ids]))
+        shards = []
+        for split in SPLITS:
+            part = table.filter(pc.equal(table.column("split"), split))
+            path = self.out / DATA_DIR / f"{split}-{chunk:06d}.parquet"
+            if part.num_rows == 0:
+                path.unlink(missing_ok=True)  # left by a build with other package versions
+                continue
+            data = parquet_bytes(part)
+            _write_atomic(path, data)
+            variants = collections.Counter(part.column("variant").to_pylist())
+            shards.append({"path": f"{DATA_DIR}/{path.name}", "split": split, "rows": part.num_rows,
+                           "programs": len(set(part.column("program_id").to_pylist())),
+                           "variants": dict(sorted(variants.items())), "bytes": len(data),
+                           "weights_bytes": int(pc.sum(pc.binary_length(part.column("weights"))).as_py()),
+                           "sha256": hashlib.sha256(data).hexdigest()})
+        report = json.loads(report_json)
+        receipt = {"chunk": chunk, "programs": len(kept), "duplicates": len(in_order) - len(fresh),
+                   "surplus": len(fresh) - len(kept), **report, "shards": shards}
+        _write_json(self.out / CHUNKS_DIR / _receipt_name(chunk), receipt)
+        self.finished[chunk] = receipt
+        self.seen.update(kept)
+        self.programs += len(kept)
+        return table.num_rows
+
+    def write_manifest(self) -> dict:
+        receipts = [self.finished[c] for c in sorted(self.finished)]
+        manifest = manifest_from_receipts(self.recipe, receipts)
+        path = self.out / MANIFEST
+        if not path.exists() or read_json(path, "the corpus manifest") != manifest:
+            _write_json(path, manifest)
+        return manifest
+
+
+def _receipt_name(chunk: int | None) -> str:
+    return f"{chunk:06d}.json"
+
+
+def manifest_from_receipts(recipe: Recipe, receipts: list[dict]) -> dict:
+    """The manifest: the same receipts give the same manifest (no times, no worker counts)."""
+    splits = {s: {"programs": 0, "rows": 0, "bytes": 0, "variants": collections.Counter()} for s in SPLITS}
+    rejected, dropped = collections.Counter(), collections.Counter()
+    shards = []
+    for receipt in receipts:
+        rejected.update(receipt["rejected"])
+        dropped.update(receipt["dropped"])
+        for shard in receipt["shards"]:
+            totals = splits[shard["split"]]
+            for key in ("programs", "rows", "bytes"):
+                totals[key] += shard[key]
+            totals["variants"].update(shard["variants"])
+            shards.append(shard)
+    shards.sort(key=lambda s: (SPLITS.index(s["split"]), s["path"]))
+    for totals in splits.values():
+        totals["variants"] = dict(sorted(totals["variants"].items()))
+    return {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "name": recipe.name,
+        "recipe": recipe.to_dict(), "versions": package_versions(recipe),
+        "schema": {field.name: str(field.type) for field in SCHEMA},
+        "programs": sum(r["programs"] for r in receipts), "rows": sum(s["rows"] for s in shards),
+        "bytes": sum(s["bytes"] for s in shards), "weights_bytes": sum(s["weights_bytes"] for s in shards),
+        "splits": splits,
+        "sampling": {"work_units": len(receipts), "candidates": sum(r["candidates"] for r in receipts),
+                     "rejected": dict(rejected.most_common()), "dropped": dict(dropped.most_common()),
+                     "duplicates_across_units": sum(r["duplicates"] for r in receipts)},
+        "shards": shards,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def read_manifest(directory: str | os.PathLike) -> dict:
+    """The manifest of a finished corpus; CorpusError if the build has not finished."""
+    directory = Path(directory)
+    path = directory / MANIFEST
+    if not path.exists():
+        if (directory / BUILD_FILE).exists():
+            raise CorpusError(f"{directory}: the build has not finished (no {MANIFEST}); run the same "
+                              "`fountain corpus build` command again to finish it")
+        raise CorpusError(f"{directory}: not a corpus (no {MANIFEST})")
+    manifest = read_json(path, "the corpus manifest")
+    if manifest.get("format") != FORMAT_NAME or manifest.get("version") != FORMAT_VERSION:
+        raise CorpusError(f"{path}: not a version-{FORMAT_VERSION} {FORMAT_NAME} manifest")
+    return manifest
+
+
+def shard_paths(directory: str | os.PathLike, split: str | None = None) -> list[Path]:
+    """The shards of a finished corpus (one split, or all), in build order."""
+    if split is not None and split not in SPLITS:
+        raise CorpusError(f"unknown split {split!r}; splits are {', '.join(SPLITS)}")
+    manifest = read_manifest(directory)
+    return [Path(directory) / s["path"] for s in manifest["shards"] if split in (None, s["split"])]
+
+
+def data_files(directory: str | os.PathLike) -> dict[str, list[str]]:
+    """Shard paths per non-empty split, as `datasets.load_dataset("parquet", data_files=...)` takes them."""
+    files = {split: [str(p) for p in shard_paths(directory, split)] for split in SPLITS}
+    return {split: paths for split, paths in files.items() if paths}
+
+
+def read_rows(directory: str | os.PathLike, split: str | None = None,
+              columns: list[str] | None = None, batch_rows: int = 64) -> Iterator[dict]:
+    """Rows as dicts (weights as bytes), shard by shard, `batch_rows` decoded at a time."""
+    if columns is not None:
+        unknown = [c for c in columns if c not in SCHEMA.names]
+        if unknown:
+            raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
+    for path in shard_paths(directory, split):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
+            yield from batch.to_pylist()
+
+
+def read_table(directory: str | os.PathLike, split: str | None = None,
+               columns: list[str] | None = None) -> pa.Table:
+    """A whole split (or corpus) as one Arrow table, in memory."""
+    paths = shard_paths(directory, split)
+    if not paths:
+        return SCHEMA.empty_table() if columns is None else SCHEMA.empty_table().select(columns)
+    return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
+
+
+__all__ = ["CorpusError", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed", "program_id",
+           "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_of"]

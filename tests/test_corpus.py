@@ -1,0 +1,429 @@
+"""Corpora: recipes, deterministic sharded builds, resuming after kill -9, verification, readers."""
+
+import collections
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, strategies as st
+
+import compiler
+import generator
+from compiler.check import outputs_agree
+from compiler.tokenizer import decode
+from generator.corpus import (SCHEMA, CorpusError, build_corpus, data_files, program_id, read_manifest, read_rows,
+                              read_table, split_of)
+from generator.corpus_check import describe_corpus, verify_corpus
+from generator.recipes import RECIPES_DIR, Recipe, RecipeError, load_recipe
+
+TINY = RECIPES_DIR / "tiny.toml"
+
+
+def shard_digests(directory) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((Path(directory) / "data").iterdir())}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """The tiny corpus, built in this process."""
+    out = tmp_path_factory.mktemp("corpora") / "tiny"
+    build_corpus(TINY, out, workers=0, progress=False)
+    return out
+
+
+@pytest.fixture
+def tiny_copy(tiny, tmp_path) -> Path:
+    """A copy of the tiny corpus that a test may damage."""
+    return Path(shutil.copytree(tiny, tmp_path / "tiny"))
+
+
+# ---------------------------------------------------------------------------------------
+# Recipes
+
+
+@pytest.mark.parametrize("name", ["tiny", "small", "large"])
+def test_project_recipes_load_and_round_trip_through_json(name):
+    recipe = load_recipe(name)
+    assert recipe.name == name and recipe.description
+    assert Recipe.from_dict(json.loads(recipe.to_json())) == recipe
+    assert (RECIPES_DIR / f"{name}.md").is_file(), "every recipe has a dataset card"
+
+
+BASE = 'programs = 10\nvocab = [1, 2]\nmax_seq_len = 3\n'
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("vocab = [1, 2]\nmax_seq_len = 3\n", "programs", "missing"),
+    ("programs = 0\nvocab = [1, 2]\nmax_seq_len = 3\n", "programs", "at least 1"),
+    ("programs = 10\nvocab = []\nmax_seq_len = 3\n", "vocab", "non-empty"),
+    ("programs = 10\nvocab = [1, 1]\nmax_seq_len = 3\n", "vocab", "twice"),
+    ("programs = 10\nvocab = [1, 2.5]\nmax_seq_len = 3\n", "vocab", "integers or strings"),
+    ("programs = 10\nvocab = [1, 2]\nmax_seq_len = 100\n", "max_seq_len", "1..64"),
+    (BASE + "programz = 3\n", "programz", "unknown field"),
+    (BASE + 'seed = "one"\n', "seed", "integer"),
+    (BASE + "[variants]\nscrambled = -1\n", "variants.scrambled", "at least 0"),
+    (BASE + "[variants]\ncompiled = 2\n", "variants.compiled", "0..1"),
+    (BASE + "[variants]\ncompiled = 0\nscrambled = 0\n", "variants", "no networks"),
+    (BASE + "[variants]\nscrambles = 1\n", "variants.scrambles", "unknown"),
+    (BASE + "[splits]\ntrain = 0.8\nval = 0.1\n", "splits", "sum to 0.9"),
+    (BASE + "[splits]\ntrain = 1.5\n", "splits.train", "[0, 1]"),
+    (BASE + "[generator]\nmax_ops = 0\n", "max_ops", "min_ops..64"),
+    (BASE + "[generator]\nmax_ops = \"8\"\n", "max_ops", "max_ops"),
+    (BASE + "[generator]\nvocab = [1]\n", "generator.vocab", "top level"),
+    (BASE + "[generator]\nmax_opps = 3\n", "generator.max_opps", "unknown"),
+    (BASE + "[scramble]\nkinds = [\"spin\"]\n", "scramble.kinds", "unknown kind"),
+    (BASE + "[scramble]\nseed = 3\n", "scramble.seed", "set by the corpus"),
+    (BASE + "[retrain]\ntime_budget_s = 5.0\n", "retrain.time_budget_s", "max_steps"),
+    (BASE + "description = 2024-01-01\n", "description", "not a number"),
+    (BASE + "programs = 3\n", "", "not valid TOML"),
+])
+def test_invalid_recipe_is_one_error_naming_the_file_and_field(tmp_path, text, field, words):
+    if field.startswith("retrain") and not hasattr(compiler, "retrain"):
+        pytest.skip("compiler.retrain is not there yet")
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(path)
+    message = str(caught.value)
+    assert str(path) in message and words in message
+    assert f"`{field}`" in message or field in message
+
+
+def test_cli_refuses_a_bad_recipe_before_touching_the_output(tmp_path):
+    from fountain.cli import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text(BASE.replace("max_seq_len = 3", "max_seq_len = 0"))
+    with pytest.raises(SystemExit) as caught:
+        main(["corpus", "build", str(path), "--out", str(tmp_path / "out")])
+    assert "bad.toml" in str(caught.value) and "`max_seq_len`" in str(caught.value)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit) as caught:
+        main(["corpus", "build", "no-such-recipe", "--out", str(tmp_path / "out")])
+    assert "no such recipe" in str(caught.value) and "tiny" in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------
+# What a corpus holds
+
+
+def test_rows_have_the_schema_and_every_program_all_its_variants_in_one_split(tiny):
+    recipe = load_recipe(TINY)
+    table = read_table(tiny)
+    assert table.schema.equals(SCHEMA)
+    assert table.num_rows == recipe.rows == read_manifest(tiny)["rows"]
+    variants = collections.defaultdict(list)
+    splits = collections.defaultdict(set)
+    for row in table.to_pylist():
+        variants[row["program_id"]].append(row["variant"])
+        splits[row["program_id"]].add(row["split"])
+        assert row["program_id"] == program_id(row["source"]) == hashlib.sha256(row["source"].encode()).hexdigest()[:16]
+        assert compiler.to_source(compiler.parse(row["source"])) == row["source"]
+        assert decode(row["program_tokens"]) == row["source"]
+        assert json.loads(row["vocab"]) == [1, 2, 3] and row["max_seq_len"] == 4
+    assert len(variants) == recipe.programs
+    assert all(v == ["compiled", "scrambled"] for v in variants.values())
+    assert all(len(s) == 1 for s in splits.values())
+    assert len(set(table.column("source").to_pylist())) == recipe.programs  # no canonical duplicate anywhere
+    assert {s for ss in splits.values() for s in ss} == {"train", "val", "test"}
+
+
+def test_weights_are_networks_that_compute_their_program(tiny):
+    rows = list(read_rows(tiny, split="val"))
+    inputs = [[1], [3, 2], [2, 2, 1], [1, 3, 3, 2], [3, 1, 2, 1]]
+    for row in rows:
+        net = compiler.Net.from_bytes(row["weights"])
+        program = compiler.parse(row["source"])
+        assert json.loads(row["config"]) == net.config.__dict__
+        assert (row["n_layers"], row["d_model"], row["n_ops"]) == (net.config.n_layers, net.config.d_model,
+                                                                   program.op_count)
+        for xs, got in zip(inputs, net.run(inputs)):
+            assert outputs_agree(compiler.evaluate(program, xs), got), (row["source"], row["variant"], xs)
+        if row["variant"] == "scrambled":
+            assert net.provenance["scramble"]["seed"] == row["variant_seed"]
+        else:
+            assert row["variant_seed"] == 0
+            assert row["weights"] == compiler.compile_program(row["source"], vocab={1, 2, 3}, max_seq_len=4).to_bytes()
+
+
+@given(st.lists(st.text(alphabet="0123456789abcdef", min_size=16, max_size=16), min_size=1, max_size=20),
+       st.integers(0, 2**32))
+def test_split_of_is_a_function_of_the_id_that_never_picks_an_empty_split(ids, split_seed):
+    splits = {"train": 0.9, "val": 0.0, "test": 0.1}
+    for pid in ids:
+        assert split_of(pid, splits, split_seed) == split_of(pid, dict(splits), split_seed) != "val"
+
+
+def test_split_fractions_are_met_over_many_programs():
+    counts = collections.Counter(split_of(f"{i:016x}", {"train": 0.8, "val": 0.1, "test": 0.1}) for i in range(20000))
+    assert abs(counts["train"] / 20000 - 0.8) < 0.015 and abs(counts["val"] / 20000 - 0.1) < 0.01
+
+
+# ---------------------------------------------------------------------------------------
+# Determinism and resuming
+
+
+def test_same_rows_with_a_process_pool_as_in_process(tiny, tmp_path):
+    build_corpus(TINY, tmp_path / "pool", workers=2, progress=False)
+    assert shard_digests(tmp_path / "pool") == shard_digests(tiny)
+    assert (tmp_path / "pool" / "manifest.json").read_bytes() == (tiny / "manifest.json").read_bytes()
+
+
+def _build_command(out: Path, workers: int) -> list[str]:
+    return [sys.executable, "-m", "fountain.cli", "corpus", "build", str(TINY), "--out", str(out),
+            "--workers", str(workers), "--quiet"]
+
+
+def _wait_for(condition, process, seconds=120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert process.poll() is None, f"the build ended first: {process.stderr.read()}"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _worker_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds worker processes through /proc")
+def test_killed_worker_or_build_loses_nothing_and_a_rerun_gives_the_same_bytes(tiny, tmp_path):
+    out = tmp_path / "killed"
+    receipts = lambda: len(list((out / "chunks").glob("*.json")))  # noqa: E731
+
+    # kill -9 a worker: the build stops with an error that says what happened, instead of hanging
+    process = subprocess.Popen(_build_command(out, 2), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for(lambda: (out / "build.json").exists() and _worker_pids(process.pid), process)
+    os.kill(_worker_pids(process.pid)[0], signal.SIGKILL)
+    assert process.wait(timeout=120) == 1
+    assert "worker process died" in process.stderr.read().decode()
+
+    # kill -9 the whole build once a work unit is done
+    process = subprocess.Popen(_build_command(out, 1), start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: receipts() >= 1, process)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its worker: its new session holds just these
+        process.wait()
+    assert not (out / "manifest.json").exists() and 1 <= receipts() < 5
+    with pytest.raises(CorpusError, match="has not finished"):
+        read_manifest(out)
+    assert "UNFINISHED" in describe_corpus(out)
+
+    messages = []
+    build_corpus(TINY, out, workers=0, progress=False, log=messages.append)
+    assert any("resuming" in m for m in messages)
+    assert shard_digests(out) == shard_digests(tiny)
+    assert verify_corpus(out).ok
+
+
+def test_resume_redoes_units_whose_files_were_lost_or_damaged(tiny_copy):
+    chunks = sorted((tiny_copy / "chunks").iterdir())
+    receipt = json.loads(chunks[1].read_text())
+    damaged = tiny_copy / receipt["shards"][0]["path"]
+    damaged.write_bytes(damaged.read_bytes()[:-10])           # truncated after its receipt was written
+    chunks[2].unlink()                                        # killed between a shard's rename and the receipt
+    (tiny_copy / "data" / ".tmp-train-000003.parquet").write_bytes(b"half a shard")  # killed mid-write
+    (tiny_copy / "manifest.json").unlink()
+    messages = []
+    build_corpus(TINY, tiny_copy, workers=0, progress=False, log=messages.append)
+    assert any("000001.json" in m and "checksum" in m for m in messages)
+    assert not list((tiny_copy / "data").glob(".tmp-*"))
+    assert verify_corpus(tiny_copy).ok
+
+
+def test_a_finished_corpus_is_rechecked_not_rebuilt(tiny_copy):
+    before = {p: p.stat().st_mtime_ns for p in (tiny_copy / "data").iterdir()}
+    messages = []
+    manifest = build_corpus(TINY, tiny_copy, workers=0, progress=False, log=messages.append)
+    assert manifest == read_manifest(tiny_copy)
+    assert before == {p: p.stat().st_mtime_ns for p in (tiny_copy / "data").iterdir()}
+
+
+def test_refuses_a_directory_of_another_recipe_or_other_files(tiny_copy, tmp_path):
+    (tmp_path / "other").mkdir()
+    other = tmp_path / "other" / "tiny.toml"
+    other.write_text(TINY.read_text().replace("seed = 0", "seed = 1", 1))
+    with pytest.raises(CorpusError, match=r"different recipe \(differs in: seed\)"):
+        build_corpus(other, tiny_copy, workers=0, progress=False)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    with pytest.raises(CorpusError, match="not empty"):
+        build_corpus(TINY, busy, workers=0, progress=False)
+
+
+def test_a_recipe_that_cannot_give_enough_programs_stops_with_a_clear_error(tmp_path):
+    path = tmp_path / "narrow.toml"
+    path.write_text('programs = 50\nvocab = [1, 2]\nmax_seq_len = 2\nchunk_size = 4\n'
+                    '[generator]\nmax_ops = 1\nop_weights = {map = 1.0}\nmap_functions = ["lambda x: x == 1"]\n')
+    with pytest.raises(CorpusError, match="lower `programs`|config is too narrow"):
+        build_corpus(path, tmp_path / "out", workers=0, progress=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Verify and info
+
+
+def test_verify_passes_a_sound_corpus_and_info_describes_it(tiny, capsys):
+    from fountain.cli import main
+
+    report = verify_corpus(tiny)
+    assert report.ok and report.rows == 80 and report.programs == 40, report.format()
+    main(["corpus", "verify", str(tiny), "--quiet"])
+    main(["corpus", "info", str(tiny)])
+    out = capsys.readouterr().out
+    assert "ok: " in out and "80 rows" in out
+    assert "corpus tiny" in out and "bytes per network" in out and "residual width" in out
+
+
+def test_verify_names_the_corrupt_shard(tiny_copy, capsys):
+    from fountain.cli import main
+
+    shard = sorted((tiny_copy / "data").glob("train-*.parquet"))[1]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    report = verify_corpus(tiny_copy)
+    assert not report.ok and all(shard.name in p for p in report.problems if "data/" in p)
+    assert any(f"data/{shard.name}" in p and "sha256" in p for p in report.problems)
+    with pytest.raises(SystemExit):
+        main(["corpus", "verify", str(tiny_copy), "--quiet"])
+    assert shard.name in capsys.readouterr().err
+
+
+def test_verify_catches_rows_that_lie(tiny_copy):
+    """A shard rewritten with a consistent checksum but wrong contents is still caught, row by row."""
+    manifest = json.loads((tiny_copy / "manifest.json").read_text())
+    entry = next(s for s in manifest["shards"] if s["split"] == "val")
+    path = tiny_copy / entry["path"]
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["source"] = rows[0]["source"].replace("v1", "v9", 1)
+    rows[1]["weights"] = rows[1]["weights"][:100]
+    import pyarrow as pa
+    from generator.corpus import parquet_bytes
+
+    data = parquet_bytes(pa.Table.from_pylist(rows, schema=SCHEMA))
+    path.write_bytes(data)
+    entry.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    (tiny_copy / "manifest.json").write_text(json.dumps(manifest))
+    (tiny_copy / "data" / "stray-000009.parquet").write_bytes(data)
+    problems = "\n".join(verify_corpus(tiny_copy).problems)
+    assert f"{entry['path']}: row 0" in problems and "program_id is not the sha256" in problems
+    assert f"{entry['path']}: row 1" in problems and "weights do not decode" in problems
+    assert "stray-000009.parquet: a shard the manifest does not list" in problems
+
+
+def test_unfinished_or_missing_corpus_reads_as_a_clear_error(tiny_copy, tmp_path):
+    (tiny_copy / "manifest.json").unlink()
+    report = verify_corpus(tiny_copy)
+    assert not report.ok and "has not finished" in report.problems[0]
+    with pytest.raises(CorpusError, match="not a corpus"):
+        list(read_rows(tmp_path / "nothing"))
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def test_read_rows_by_split_and_columns(tiny):
+    manifest = read_manifest(tiny)
+    for split in ("train", "val", "test"):
+        rows = list(read_rows(tiny, split=split, columns=["program_id", "split"]))
+        assert len(rows) == manifest["splits"][split]["rows"] and {r["split"] for r in rows} == {split}
+        assert set(rows[0]) == {"program_id", "split"}
+    with pytest.raises(CorpusError, match="unknown column"):
+        list(read_rows(tiny, columns=["weight"]))
+    with pytest.raises(CorpusError, match="unknown split"):
+        list(read_rows(tiny, split="validation"))
+
+
+def test_loads_with_pyarrow_dataset_and_hugging_face_datasets(tiny):
+    table = pq.read_table(tiny / "data", filters=[("split", "=", "val")])
+    assert table.num_rows == read_manifest(tiny)["splits"]["val"]["rows"]
+    hf = pytest.importorskip("datasets", reason="Hugging Face datasets is not installed")
+    loaded = hf.load_dataset("parquet", data_files=data_files(tiny), cache_dir=str(tiny.parent / "hf-cache"))
+    assert {name: len(part) for name, part in loaded.items()} == {
+        split: totals["rows"] for split, totals in read_manifest(tiny)["splits"].items()}
+    row = loaded["test"][0]
+    assert compiler.Net.from_bytes(row["weights"]).provenance["source"] == row["source"]
+    assert isinstance(row["program_tokens"], list) and row["split"] == "test"
+
+
+def test_corpus_dataset_splits_rows_across_dataloader_workers_exactly_once(tiny):
+    import torch
+
+    dataset = generator.CorpusDataset(tiny, split="train", columns=["program_id", "variant"], shuffle_seed=3)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=2)
+    seen = [(row["program_id"], row["variant"]) for row in loader]
+    expected = [(r["program_id"], r["variant"]) for r in read_rows(tiny, split="train")]
+    assert sorted(seen) == sorted(expected) and len(dataset) == len(expected)
+
+
+def test_corpus_dataset_shuffles_by_seed_and_epoch_and_streams_in_order_without_one(tiny):
+    def order(**kwargs):
+        dataset = generator.CorpusDataset(tiny, split="train", columns=["program_id", "variant"],
+                                          shuffle_buffer=8, **kwargs)
+        epochs = []
+        for epoch in range(2):
+            dataset.set_epoch(epoch)
+            epochs.append([(r["program_id"], r["variant"]) for r in dataset])
+        return epochs
+
+    in_order = [(r["program_id"], r["variant"]) for r in read_rows(tiny, split="train")]
+    assert order() == [in_order, in_order]
+    first, second = order(shuffle_seed=1)
+    assert first == order(shuffle_seed=1)[0] and first != second and first != in_order
+    assert sorted(first) == sorted(second) == sorted(in_order)
+    tensors = generator.CorpusDataset(tiny, split="val", columns=["program_tokens"],
+                                      transform=lambda row: len(row["program_tokens"]))
+    assert all(isinstance(n, int) and n > 2 for n in tensors)
+
+
+# ---------------------------------------------------------------------------------------
+# Variants that need more than the compiler
+
+
+@pytest.mark.skipif(not hasattr(compiler, "retrain"), reason="compiler.retrain is not there yet")
+def test_retrained_variants_are_deterministic_networks_of_their_program(tmp_path):
+    path = tmp_path / "retrained.toml"
+    path.write_text('programs = 2\nvocab = [1, 2]\nmax_seq_len = 3\nchunk_size = 2\n'
+                    '[variants]\ncompiled = 1\nscrambled = 0\nretrained = 1\n'
+                    '[generator]\nmax_ops = 2\n[retrain]\nmax_steps = 40\neval_every = 20\n')
+    build_corpus(path, tmp_path / "a", workers=0, progress=False)
+    build_corpus(path, tmp_path / "b", workers=0, progress=False)
+    assert shard_digests(tmp_path / "a") == shard_digests(tmp_path / "b")
+    rows = [r for r in read_rows(tmp_path / "a") if r["variant"] == "retrained"]
+    assert len(rows) == 2
+    for row in rows:
+        net = compiler.Net.from_bytes(row["weights"])
+        assert net.provenance["variant"] == "retrained" and net.provenance["retrain"]["seed"] == row["variant_seed"]
+    assert verify_corpus(tmp_path / "a").ok
+
+
+@pytest.fixture
+def ray_cluster():
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'rasp-fountain[ray]')")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()
+
+
+def test_builds_on_a_ray_cluster_with_the_same_bytes(tiny, tmp_path, ray_cluster):
+    out = tmp_path / "ray"
+    subprocess.run([sys.executable, "-m", "fountain.cli", "corpus", "build", str(TINY), "--out", str(out),
+                    "--ray", ray_cluster, "--quiet"], check=True, capture_output=True, timeout=300)
+    assert shard_digests(out) == shard_digests(tiny)

@@ -55,6 +55,7 @@ import json
 import math
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -311,6 +312,7 @@ class _Ray:
         self.ray = ray
         self.connected_here = not ray.is_initialized()
         if self.connected_here:
+            _check_reachable(address)
             try:
                 ray.init(address=address, logging_level="ERROR", log_to_driver=False)
             except (ConnectionError, ValueError, RuntimeError) as error:
@@ -336,6 +338,18 @@ class _Ray:
             self.ray.cancel(ref, force=True)
         if self.connected_here:
             self.ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Fails fast for a "host:port" nobody listens on (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local": Ray finds or starts the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as error:
+        raise CorpusError(f"cannot reach Ray at {address!r} ({error}); is the cluster up? `ray start --head` "
+                          "prints the address to give") from None
 
 
 def _executor(workers: int | None, ray_address: str | None):
@@ -437,9 +451,9 @@ def build_corpus(recipe: Recipe | str | os.PathLike, out: str | os.PathLike, *, 
     """
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     log = log or (lambda message: print(message, file=sys.stderr))
-    build = _Build(recipe, Path(out), log)
-    executor = _executor(workers, ray_address)
+    executor = _executor(workers, ray_address)  # first: a cluster that is not there leaves no files behind
     try:
+        build = _Build(recipe, Path(out), log)
         build.run(executor, progress)
     finally:
         executor.close()

@@ -28,7 +28,7 @@ from generator.corpus import (BUILD_FILE, CHUNKS_DIR, DATA_DIR, MANIFEST, SCHEMA
                               read_manifest, sha256_file, split_of)
 from generator.recipes import SPLITS, VARIANTS, Recipe, RecipeError
 
-_PROBLEMS_PER_SHARD = 5  # after these, a shard's further problems are counted, not listed
+_PROBLEMS_PER_SHARD = 20  # after these, a shard's further problems are counted, not listed
 
 
 @dataclasses.dataclass
@@ -198,6 +198,10 @@ class _ShardCheck:
             self.problem(f"{where}: config columns disagree with the weights' config {config}")
         if net.provenance.get("source") != source or net.provenance.get("variant") != row["variant"]:
             self.problem(f"{where}: the weights' provenance is of another program or variant")
+        record = net.provenance.get({"scrambled": "scramble", "retrained": "retrain"}.get(row["variant"], ""))
+        if isinstance(record, dict) and record.get("seed") != row["variant_seed"]:
+            self.problem(f"{where}: variant_seed {row['variant_seed']}, the weights were made with seed "
+                         f"{record.get('seed')}")
 
     def program(self, source: str, where: str):
         if source not in self.parsed:

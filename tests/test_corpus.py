@@ -305,12 +305,13 @@ def test_verify_names_the_corrupt_shard(tiny_copy, capsys):
 def test_verify_catches_rows_that_lie(tiny_copy):
     """A shard rewritten with a consistent checksum but wrong contents is still caught, row by row."""
     manifest = json.loads((tiny_copy / "manifest.json").read_text())
-    entry = next(s for s in manifest["shards"] if s["split"] == "val")
+    entry = max(manifest["shards"], key=lambda s: s["rows"])
     path = tiny_copy / entry["path"]
-    table = pq.read_table(path)
-    rows = table.to_pylist()
+    rows = pq.read_table(path).to_pylist()
     rows[0]["source"] = rows[0]["source"].replace("v1", "v9", 1)
     rows[1]["weights"] = rows[1]["weights"][:100]
+    reseeded = next(i for i, row in enumerate(rows) if i > 1 and row["variant"] == "scrambled")
+    rows[reseeded]["variant_seed"] += 1
     import pyarrow as pa
     from generator.corpus import parquet_bytes
 
@@ -322,6 +323,7 @@ def test_verify_catches_rows_that_lie(tiny_copy):
     problems = "\n".join(verify_corpus(tiny_copy).problems)
     assert f"{entry['path']}: row 0" in problems and "program_id is not the sha256" in problems
     assert f"{entry['path']}: row 1" in problems and "weights do not decode" in problems
+    assert f"{entry['path']}: row {reseeded}" in problems and "the weights were made with seed" in problems
     assert "stray-000009.parquet: a shard the manifest does not list" in problems
 
 
@@ -427,3 +429,10 @@ def test_builds_on_a_ray_cluster_with_the_same_bytes(tiny, tmp_path, ray_cluster
     subprocess.run([sys.executable, "-m", "fountain.cli", "corpus", "build", str(TINY), "--out", str(out),
                     "--ray", ray_cluster, "--quiet"], check=True, capture_output=True, timeout=300)
     assert shard_digests(out) == shard_digests(tiny)
+
+
+def test_an_unreachable_ray_address_fails_fast_and_writes_nothing(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'rasp-fountain[ray]')")
+    with pytest.raises(CorpusError, match="cannot reach Ray at '127.0.0.1:1'"):
+        build_corpus(TINY, tmp_path / "out", ray_address="127.0.0.1:1", progress=False)
+    assert not (tmp_path / "out").exists()

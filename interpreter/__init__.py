@@ -1,1 +1,29 @@
-"""interpreter room (see README)."""
+"""The interpreter: a model that reads a network's weights and writes its program's source.
+
+    import interpreter
+    text = interpreter.decompile(net, "runs/small")      # a checkpoint, or a run directory's latest
+    result = interpreter.train("corpora/small", "runs/small", interpreter.TrainConfig())
+    report = interpreter.evaluate("runs/small", "corpora/small", split="test")
+    print(report.format())
+    run = interpreter.train_and_evaluate("corpora/small", "runs/demo", seconds=300)  # `fountain demo`
+
+Modules, in the order data flows: `encoding` (weights -> tokens: chunks or residual-invariant
+virtual weights), `data` (examples from a corpus or in memory, batches), `model` (encoder-decoder
+transformer), `train` (the loop; torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
+(which program token may come next), `decode` (greedy/beam search, `decompile`), `evaluate`
+(exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
+"""
+
+from interpreter.budget import BUDGET_CONFIG, BudgetRun, train_and_evaluate
+from interpreter.checkpoint import CheckpointError, load_model
+from interpreter.data import Example, load_examples, sample_examples
+from interpreter.decode import Decoded, decompile, search
+from interpreter.encoding import EncoderConfig, EncodingError, encode_net
+from interpreter.evaluate import EvalReport, evaluate
+from interpreter.model import Interpreter, ModelConfig
+from interpreter.train import TrainConfig, TrainResult, train
+
+__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "EncoderConfig", "EncodingError", "EvalReport",
+           "Example", "Interpreter", "ModelConfig", "TrainConfig", "TrainResult", "decompile", "encode_net",
+           "evaluate", "load_examples", "load_model", "sample_examples", "search", "train",
+           "train_and_evaluate"]

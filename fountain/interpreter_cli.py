@@ -1,0 +1,151 @@
+"""`fountain train | eval | decompile`: thin commands over the interpreter package."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+
+def add_interpreter_parsers(sub) -> None:
+    """Registers `train`, `eval` and `decompile` on the top-level subparsers."""
+    p = sub.add_parser("train", help="train an interpreter (network weights -> program source)",
+                       description="Trains on the train split of a corpus (or of programs drawn in memory), "
+                                   "validating on its val split; writes checkpoints and metrics.csv to --out. "
+                                   "Under torchrun, trains data-parallel on every process.")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", metavar="DIR", help="a corpus directory (fountain corpus build)")
+    source.add_argument("--programs", type=int, metavar="N",
+                        help="no corpus: draw N programs in memory, as --recipe's corpus would hold them")
+    p.add_argument("--recipe", default="small", help="with --programs: the recipe whose programs and variants "
+                                                    "to draw (a name in datasets/ or a .toml; default small)")
+    p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
+    p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
+                                                    "the weight encoder under \"model\": {\"encoder\": ...})")
+    p.add_argument("--encoder", help="weight encoder: invariant (virtual weights, the default) or baseline "
+                                     "(flattened parameter chunks)")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--minutes", type=float, help="train for this much wall time (the learning rate decays over it; "
+                                                      "--steps still caps the run)")
+    p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
+    p.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy machine)")
+    p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("eval", help="score an interpreter on a corpus split: exact, functional, per op and size")
+    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint directory or a run directory (its latest)")
+    p.add_argument("corpus", metavar="CORPUS", help="a corpus directory")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--beam", type=int, default=1, help="beam width (1: greedy)")
+    p.add_argument("--limit", type=int, help="at most this many nets per variant")
+    p.add_argument("--examples", type=int, default=3, help="decoded programs to print beside their source")
+    p.add_argument("--plot", metavar="PNG", help="write the accuracy plots (needs matplotlib)")
+    p.add_argument("--json", metavar="FILE", help="write every decoded program and its scores as JSON")
+    p.add_argument("--no-tracr-lib", action="store_true", help="skip tracr's lib.py programs (out of distribution)")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.set_defaults(handler=cmd_eval)
+
+    p = sub.add_parser("decompile", help="read a network's weights back into program source")
+    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint directory or a run directory (its latest)")
+    p.add_argument("net", metavar="NET", help="a .safetensors network")
+    p.add_argument("--beam", type=int, default=4, help="beam width (1: greedy)")
+    p.set_defaults(handler=cmd_decompile)
+
+
+def _threads(args) -> None:
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+
+def train_config(args: argparse.Namespace):
+    """The TrainConfig of `fountain train`'s options (a --config file, then single options)."""
+    from interpreter.train import TrainConfig
+
+    data = {}
+    if args.config:
+        try:
+            data = json.loads(Path(args.config).read_text())
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"error: --config {args.config}: {error}")
+    try:
+        config = TrainConfig.from_dict(data)
+        overrides = {name: getattr(args, option) for name, option in
+                     (("steps", "steps"), ("batch_size", "batch_size"), ("lr", "lr"), ("seed", "seed"))
+                     if getattr(args, option) is not None}
+        if args.lr is not None:
+            overrides["min_lr"] = min(config.min_lr, args.lr)
+        config = dataclasses.replace(config, **overrides)
+        if args.encoder:
+            encoder = dataclasses.replace(config.model.encoder, kind=args.encoder)
+            config = dataclasses.replace(config, model=dataclasses.replace(config.model, encoder=encoder))
+    except (TypeError, ValueError) as error:
+        raise SystemExit(f"error: {error}")
+    return config
+
+
+def cmd_train(args) -> None:
+    from interpreter.checkpoint import CheckpointError
+    from interpreter.data import sample_examples
+    from interpreter.train import train
+
+    _threads(args)
+    config = train_config(args)
+    if args.corpus:
+        if not Path(args.corpus).is_dir():
+            raise SystemExit(f"error: no corpus directory {args.corpus!r} (build one with `fountain corpus build`)")
+        data = args.corpus
+    else:
+        data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
+    try:
+        result = train(data, args.out, config, resume=args.resume,
+                       time_budget=None if args.minutes is None else 60 * args.minutes)
+    except (CheckpointError, ValueError) as error:
+        raise SystemExit(f"error: {error}")
+    last = result.metrics[-1] if result.metrics else {}
+    left_out = f"; left out {dict(result.skipped)}" if result.skipped else ""
+    val = f", val token accuracy {last['val_token_accuracy']:.1%}" if "val_token_accuracy" in last else ""
+    print(f"trained {result.step} steps on {result.train_examples} nets in {result.seconds:.0f} s{left_out}; "
+          f"loss {last.get('loss', float('nan')):.3f}{val}\ncheckpoint {result.checkpoint}")
+
+
+def cmd_eval(args) -> None:
+    from interpreter.checkpoint import CheckpointError
+    from interpreter.evaluate import evaluate
+
+    _threads(args)
+    if not Path(args.corpus).is_dir():
+        raise SystemExit(f"error: no corpus directory {args.corpus!r}")
+    try:
+        report = evaluate(args.checkpoint, args.corpus, args.split, beam_size=args.beam, limit=args.limit,
+                          out_of_distribution=not args.no_tracr_lib)
+    except (CheckpointError, ValueError) as error:
+        raise SystemExit(f"error: {error}")
+    print(report.format(examples=args.examples))
+    if args.plot:
+        print(f"wrote {report.plot(args.plot)}")
+    if args.json:
+        path = Path(args.json)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps([dataclasses.asdict(o) for o in report.outcomes], indent=1) + "\n")
+        tmp.replace(path)
+        print(f"wrote {path}")
+
+
+def cmd_decompile(args) -> None:
+    from compiler.net import Net, NetFileError
+    from interpreter.checkpoint import CheckpointError
+    from interpreter.decode import decompile
+    from interpreter.encoding import EncodingError
+
+    if not Path(args.net).is_file():
+        raise SystemExit(f"error: no network file {args.net!r}")
+    try:
+        sys.stdout.write(decompile(Net.load(args.net), args.checkpoint, beam_size=args.beam))
+    except (NetFileError, CheckpointError, EncodingError) as error:
+        raise SystemExit(f"error: {error}")

@@ -1,0 +1,176 @@
+"""Checkpoints: a directory with the model in safetensors, its config in JSON, and (for resuming)
+the optimizer state and RNG in a second safetensors file. No pickle anywhere.
+
+    run/step-000500/config.json            {"format": ..., "model": ModelConfig, "train": TrainConfig}
+    run/step-000500/model.safetensors      the model's state dict
+    run/step-000500/train_state.safetensors AdamW moments per parameter, torch RNG; step and
+                                           param groups as JSON in the header
+    run/latest.json                        {"checkpoint": "step-000500"}
+
+Each checkpoint is written to a temporary directory and renamed into place, and `latest.json`
+is replaced atomically after it, so a crash leaves the previous checkpoint readable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from interpreter.model import Interpreter, ModelConfig
+
+FORMAT_NAME = "rasp-fountain.interpreter"
+FORMAT_VERSION = 1
+_LATEST = "latest.json"
+_STATE_KEY = "train_state"
+
+
+class CheckpointError(ValueError):
+    """A path that is not a readable interpreter checkpoint; says which and what is wrong."""
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        super().__init__(f"{os.fspath(path)}: {problem}")
+
+
+@dataclasses.dataclass
+class TrainState:
+    """Where training stands: the step reached, and the optimizer and RNG to continue from."""
+
+    step: int
+    optimizer: dict[str, Any] | None = None  # torch.optim state_dict
+    rng: torch.Tensor | None = None          # torch.get_rng_state()
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, train_config: dict | None = None,
+                    state: TrainState | None = None, keep: int | None = None) -> Path:
+    """Writes `run_dir/name` and points `latest.json` at it; keeps the newest `keep` checkpoints."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=run_dir, prefix=".tmp-"))
+    try:
+        config = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "model": model.config.to_dict(),
+                  "train": train_config}
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()},
+                  tmp / "model.safetensors")
+        if state is not None:
+            _save_state(state, tmp / "train_state.safetensors")
+        final = run_dir / name
+        if final.exists():  # the same step saved again (a resumed run that stops where it began)
+            trash = Path(tempfile.mkdtemp(dir=run_dir, prefix=".old-"))
+            os.replace(final, trash / name)
+            shutil.rmtree(trash)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _write_atomically(run_dir / _LATEST, json.dumps({"checkpoint": name}) + "\n")
+    if keep is not None:
+        for old in sorted(p for p in run_dir.glob("step-*") if p.is_dir())[:-keep]:
+            shutil.rmtree(old)
+    return final
+
+
+def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
+    """The checkpoint `latest.json` names in `run_dir`, or None when there is none."""
+    pointer = Path(run_dir) / _LATEST
+    if not pointer.is_file():
+        return None
+    try:
+        return Path(run_dir) / json.loads(pointer.read_text())["checkpoint"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(pointer, f"unreadable ({error}); delete it to start afresh") from None
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    """A checkpoint directory from itself or from a run directory (its latest checkpoint)."""
+    path = Path(path)
+    if (path / "config.json").is_file():
+        return path
+    latest = latest_checkpoint(path) if path.is_dir() else None
+    if latest is None:
+        raise CheckpointError(path, "not an interpreter checkpoint (no config.json) nor a run directory "
+                                    "with latest.json; train one with `fountain train`")
+    return latest
+
+
+def read_config(path: str | os.PathLike) -> dict:
+    """The JSON config of a checkpoint (model config under "model", training under "train")."""
+    path = resolve(path)
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except ValueError as error:
+        raise CheckpointError(path / "config.json", f"not valid JSON ({error})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
+        raise CheckpointError(path / "config.json", "not an interpreter checkpoint config")
+    if config.get("version") != FORMAT_VERSION:
+        raise CheckpointError(path / "config.json", f"unsupported version {config.get('version')!r}")
+    return config
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> Interpreter:
+    """The model of a checkpoint (or of a run directory's latest), in eval mode."""
+    path = resolve(path)
+    try:
+        model = Interpreter(ModelConfig.from_dict(read_config(path)["model"]))
+        tensors = load_file(path / "model.safetensors", device=str(device))
+        model.load_state_dict(tensors)
+    except (SafetensorError, FileNotFoundError, OSError) as error:
+        raise CheckpointError(path / "model.safetensors", f"unreadable ({error})") from None
+    except (RuntimeError, ValueError, TypeError) as error:  # shape or key mismatches, bad config
+        raise CheckpointError(path, f"does not match its config ({error})") from None
+    return model.to(device).eval()
+
+
+def load_state(path: str | os.PathLike) -> TrainState:
+    """The training state saved with a checkpoint."""
+    file = resolve(path) / "train_state.safetensors"
+    try:
+        with safe_open(file, framework="pt") as f:
+            meta = json.loads(f.metadata()[_STATE_KEY])
+            tensors = {key: f.get_tensor(key) for key in f.keys()}
+    except (SafetensorError, FileNotFoundError, OSError, ValueError, KeyError) as error:
+        raise CheckpointError(file, f"no readable training state ({error})") from None
+    optimizer = None
+    if meta["param_groups"] is not None:
+        per_param: dict[int, dict[str, torch.Tensor]] = {}
+        for key, tensor in tensors.items():
+            if key.startswith("optimizer/"):
+                _, index, name = key.split("/")
+                per_param.setdefault(int(index), {})[name] = tensor
+        optimizer = {"state": per_param, "param_groups": meta["param_groups"]}
+    return TrainState(meta["step"], optimizer, tensors.get("rng/torch"), meta["extra"])
+
+
+def _save_state(state: TrainState, file: Path) -> None:
+    tensors: dict[str, torch.Tensor] = {}
+    param_groups = None
+    if state.optimizer is not None:
+        for index, entry in state.optimizer["state"].items():
+            for name, value in entry.items():
+                tensors[f"optimizer/{index}/{name}"] = torch.as_tensor(value).detach().contiguous().cpu()
+        param_groups = state.optimizer["param_groups"]
+    if state.rng is not None:
+        tensors["rng/torch"] = state.rng
+    meta = {"step": state.step, "param_groups": param_groups, "extra": state.extra}
+    save_file(tensors, file, metadata={_STATE_KEY: json.dumps(meta)})
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

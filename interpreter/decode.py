@@ -1,0 +1,146 @@
+"""From weights to source text: greedy and beam search over program tokens, constrained by
+`interpreter.grammar` so that every program emitted parses, and `decompile`, the public entry point.
+
+Search runs over many nets at once (one decoder batch holds every live hypothesis of every
+net). A hypothesis whose finished line the parser refuses, or that would outgrow the model's
+`max_target_len`, goes back to the start of that line with only `return` allowed there: the
+program ends with the lines that were fine, and its score keeps what the dropped line cost.
+Scores are the model's log-probabilities (not renormalised over the allowed tokens), so a
+hypothesis pays for every token the constraints force on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from typing import Sequence
+
+import torch
+
+from compiler import tokenizer
+from compiler.net import Net
+from interpreter import checkpoint
+from interpreter.data import BOS_ID
+from interpreter.encoding import EncodedNet, encode_net
+from interpreter.grammar import LineRejected, ProgramState
+from interpreter.model import Interpreter
+
+#: Tokens a `return` line takes after its line start: return, the variable, newline, EOS.
+_RETURN_LINE = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Decoded:
+    """A decoded program: canonical text, token ids (no BOS/EOS), summed log-probability, and
+    whether a line was dropped to make it parse or fit (`truncated`)."""
+
+    text: str
+    ids: tuple[int, ...]
+    score: float
+    truncated: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Hypothesis:
+    state: ProgramState
+    score: float
+    net: int  # which net of the batch it decodes
+    truncated: bool = False
+
+    def rewind(self) -> "_Hypothesis":
+        return dataclasses.replace(self, state=self.state.at_line_start(force_return=True), truncated=True)
+
+
+@torch.no_grad()
+def search(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int = 1, length_penalty: float = 1.0,
+           batch_size: int = 64) -> list[Decoded]:
+    """The best program for each encoded net: greedy when `beam_size` is 1, else beam search
+    ranking finished programs by score / length ** `length_penalty`."""
+    if beam_size < 1:
+        raise ValueError("beam_size must be at least 1")
+    results: list[Decoded] = []
+    for start in range(0, len(nets), batch_size):
+        results += _search_batch(model, nets[start:start + batch_size], beam_size, length_penalty)
+    return results
+
+
+def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int,
+                  length_penalty: float) -> list[Decoded]:
+    model.eval()
+    device = next(model.parameters()).device
+    width = max(len(n) for n in nets)
+    values = torch.zeros(len(nets), width, nets[0].values.shape[1])
+    tags = torch.zeros(len(nets), width, nets[0].tags.shape[1], dtype=torch.long)
+    mask = torch.zeros(len(nets), width, dtype=torch.bool)
+    for i, net in enumerate(nets):
+        values[i, :len(net)], tags[i, :len(net)], mask[i, :len(net)] = (
+            torch.from_numpy(net.values), torch.from_numpy(net.tags), True)
+    mask = mask.to(device)
+    cache = model.start_decoding(model.encode(values.to(device), tags.to(device), mask), mask)
+    max_len = model.config.max_target_len
+    live = [_Hypothesis(ProgramState(), 0.0, i) for i in range(len(nets))]
+    finished: list[list[_Hypothesis]] = [[] for _ in nets]
+    while live:
+        live = [h.rewind() if not h.state.in_return and 1 + len(h.state.ids) + 1 + _RETURN_LINE > max_len else h
+                for h in live]
+        # Each row feeds its last token (BOS first) at its position; a rewound row feeds again
+        # the last token before its line, whose keys and values the cache already holds.
+        tokens = torch.tensor([h.state.ids[-1] if h.state.ids else BOS_ID for h in live], device=device)
+        positions = torch.tensor([len(h.state.ids) for h in live], device=device)
+        nets_of_rows = torch.tensor([h.net for h in live], device=device)
+        log_probs = torch.log_softmax(model.decode_step(cache, nets_of_rows, tokens, positions).float(), dim=-1).cpu()
+        candidates: list[list[tuple[_Hypothesis, int]]] = [[] for _ in nets]
+        for row, (h, row_log_probs) in enumerate(zip(live, log_probs)):
+            allowed = torch.from_numpy(h.state.allowed())
+            top = torch.topk(row_log_probs.masked_fill(~allowed, float("-inf")), min(beam_size, int(allowed.sum())))
+            for log_prob, token in zip(top.values.tolist(), top.indices.tolist()):
+                candidates[h.net].append((_extend(h, token, log_prob), row))
+        live, parents = [], []
+        for net, options in enumerate(candidates):
+            options.sort(key=lambda option: -option[0].score)
+            kept = 0
+            for h, row in options:
+                if h.state.finished:
+                    finished[net].append(h)
+                elif kept < beam_size and len(finished[net]) < beam_size:
+                    live.append(h)
+                    parents.append(row)
+                    kept += 1
+        cache = cache.select(torch.tensor(parents, dtype=torch.long, device=device))
+    return [_best(options, length_penalty) for options in finished]
+
+
+def _extend(h: _Hypothesis, token: int, log_prob: float) -> _Hypothesis:
+    h = dataclasses.replace(h, score=h.score + log_prob)
+    try:
+        return dataclasses.replace(h, state=h.state.advance(token))
+    except LineRejected:
+        return h.rewind()
+
+
+def _best(options: list[_Hypothesis], length_penalty: float) -> Decoded:
+    best = max(options, key=lambda h: h.score / len(h.state.ids) ** length_penalty)
+    ids = best.state.ids[:-1]  # without EOS
+    return Decoded(tokenizer.decode(list(ids)), ids, best.score, best.truncated)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(path: str, mtime: float) -> Interpreter:
+    return checkpoint.load_model(path)
+
+
+def load_interpreter(path: str | os.PathLike) -> Interpreter:
+    """The model of a checkpoint (or a run directory's latest), cached while the file is unchanged."""
+    resolved = checkpoint.resolve(path)
+    return _cached_model(str(resolved), (resolved / "model.safetensors").stat().st_mtime)
+
+
+def decompile(net: Net, checkpoint_path: str | os.PathLike | Interpreter, beam_size: int = 4) -> str:
+    """Canonical source text of the program the interpreter reads in `net`'s weights.
+
+    `checkpoint_path` is a checkpoint directory, a run directory (its latest checkpoint) or a
+    loaded model. Raises `EncodingError` for a net too large for the model's encoder."""
+    model = checkpoint_path if isinstance(checkpoint_path, Interpreter) else load_interpreter(checkpoint_path)
+    return search(model, [encode_net(net, model.config.encoder)], beam_size=beam_size)[0].text
+

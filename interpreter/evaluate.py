@@ -1,0 +1,284 @@
+"""How well an interpreter reads programs back: exact match, functional equivalence, parse rate,
+token accuracy, per-operation and per-size accuracy, for each variant (compiled, scrambled,
+retrained) and for programs from tracr's `lib.py` (out of distribution).
+
+* exact: the decoded canonical text equals the true one;
+* functional: the decoded program compiles (with the net's vocabulary and max_seq_len) and its
+  network gives the true program's outputs (`compiler.check.outputs_agree`) on every input up to
+  max_seq_len, or on `samples` seeded random inputs when there are more than `exhaustive_limit`;
+  a program that does not compile counts as wrong. The true outputs come from the true program's
+  compiled network, which the fountain checked against the program;
+* parses: `compiler.parse` accepts the text (constrained decoding should make this 100%);
+  `truncated` counts programs the decoder had to end early to keep them parseable;
+* token accuracy: next-token accuracy with the true prefix (teacher forcing);
+* per operation: for each kind of line in the true program, how often line i of the decoded
+  program equals line i of the true one.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import random
+import re
+from pathlib import Path
+from typing import Callable, Sequence
+
+import compiler
+from compiler.check import all_inputs, outputs_agree, random_inputs
+from compiler.net import Net
+from interpreter.data import Example, Source, encode_examples, load_examples
+from interpreter.decode import load_interpreter, search
+from interpreter.model import Interpreter
+from interpreter.train import teacher_forced
+
+OUT_OF_DISTRIBUTION = "tracr-lib"
+_OPERATION = re.compile(r"^v\d+ = ((?:numerical )?\w+)\(")
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """One decoded net."""
+
+    program_id: str
+    variant: str
+    n_ops: int
+    source: str
+    decoded: str
+    exact: bool
+    functional: bool
+    parses: bool
+    truncated: bool
+    why: str  # why it is not functional ("" when it is)
+
+
+@dataclasses.dataclass
+class EvalReport:
+    outcomes: list[Outcome]
+    token_accuracy: dict[str, float]           # per variant
+    skipped: dict[str, collections.Counter]    # per variant: nets the encoder or length limit left out
+
+    def variants(self) -> list[str]:
+        seen = {o.variant for o in self.outcomes} | set(self.skipped)
+        order = ["compiled", "scrambled", "retrained", OUT_OF_DISTRIBUTION]
+        return [v for v in order if v in seen] + sorted(seen - set(order))
+
+    def summary(self) -> list[dict]:
+        """One row per variant: counts and rates (skipped nets count as wrong)."""
+        rows = []
+        for variant in self.variants():
+            outcomes = [o for o in self.outcomes if o.variant == variant]
+            total = len(outcomes) + sum(self.skipped.get(variant, {}).values())
+            rows.append({"variant": variant, "nets": total, "skipped": total - len(outcomes),
+                         "exact": _rate(sum(o.exact for o in outcomes), total),
+                         "functional": _rate(sum(o.functional for o in outcomes), total),
+                         "parses": _rate(sum(o.parses for o in outcomes), len(outcomes)),
+                         "truncated": _rate(sum(o.truncated for o in outcomes), len(outcomes)),
+                         "token_accuracy": self.token_accuracy.get(variant)})
+        return rows
+
+    def by_size(self) -> dict[str, dict[int, tuple[int, float, float]]]:
+        """Per variant, per number of operations: (nets, exact rate, functional rate)."""
+        table: dict[str, dict[int, tuple[int, float, float]]] = {}
+        for variant in self.variants():
+            groups = collections.defaultdict(list)
+            for o in self.outcomes:
+                if o.variant == variant:
+                    groups[o.n_ops].append(o)
+            table[variant] = {n: (len(g), _rate(sum(o.exact for o in g), len(g)),
+                                  _rate(sum(o.functional for o in g), len(g))) for n, g in sorted(groups.items())}
+        return table
+
+    def by_operation(self) -> dict[str, tuple[int, float]]:
+        """Per kind of operation in the true programs: (lines, rate decoded exactly in place)."""
+        counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+        for o in self.outcomes:
+            decoded = o.decoded.splitlines()
+            for i, line in enumerate(o.source.splitlines()):
+                match = _OPERATION.match(line)
+                if match:
+                    counts[match.group(1)][0] += 1
+                    counts[match.group(1)][1] += i < len(decoded) and decoded[i] == line
+        return {kind: (n, _rate(good, n)) for kind, (n, good) in sorted(counts.items(), key=lambda kv: -kv[1][0])}
+
+    def format(self, examples: int = 0) -> str:
+        """The tables as text, and the first `examples` decoded programs beside their source."""
+        lines = [_table(["variant", "nets", "skipped", "exact", "functional", "parses", "truncated", "token acc"],
+                        [[r["variant"], r["nets"], r["skipped"], _pct(r["exact"]), _pct(r["functional"]),
+                          _pct(r["parses"]), _pct(r["truncated"]), _pct(r["token_accuracy"])]
+                         for r in self.summary()])]
+        size_rows = [[variant, n, count, _pct(exact), _pct(functional)]
+                     for variant, sizes in self.by_size().items() for n, (count, exact, functional) in sizes.items()]
+        lines += ["", _table(["variant", "ops", "nets", "exact", "functional"], size_rows)]
+        lines += ["", _table(["operation", "lines", "decoded in place"],
+                             [[kind, n, _pct(rate)] for kind, (n, rate) in self.by_operation().items()])]
+        for o in self.outcomes[:examples]:
+            verdict = "exact" if o.exact else "same function" if o.functional else f"wrong ({o.why})"
+            lines += ["", f"--- {o.variant} {o.program_id}: {verdict}", "true:", o.source.rstrip(),
+                      "decoded:", o.decoded.rstrip()]
+        return "\n".join(lines)
+
+    def plot(self, path: str | Path) -> Path:
+        """Bars of exact/functional per variant, functional by size, per-operation accuracy."""
+        from compiler.plots import pyplot
+
+        plt = pyplot()
+        figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5))
+        rows = self.summary()
+        x = range(len(rows))
+        left.bar([i - 0.2 for i in x], [r["exact"] or 0 for r in rows], 0.4, label="exact")
+        left.bar([i + 0.2 for i in x], [r["functional"] or 0 for r in rows], 0.4, label="functional")
+        left.set_xticks(list(x), [r["variant"] for r in rows])
+        left.set_ylim(0, 1)
+        left.set_title("accuracy by variant")
+        left.legend()
+        for variant, sizes in self.by_size().items():
+            middle.plot(list(sizes), [f for _, _, f in sizes.values()], marker="o", label=variant)
+        middle.set_xlabel("operations in the true program")
+        middle.set_ylim(0, 1)
+        middle.set_title("functional accuracy by size")
+        middle.legend()
+        operations = self.by_operation()
+        right.barh(list(operations), [rate for _, rate in operations.values()])
+        right.set_xlim(0, 1)
+        right.set_title("lines decoded in place, by operation")
+        figure.tight_layout()
+        path = Path(path)
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        return path
+
+
+def evaluate(model: Interpreter | str, data: Source, split: str | None = "test", *, beam_size: int = 1,
+             limit: int | None = None, samples: int = 200, exhaustive_limit: int = 5000, seed: int = 0,
+             out_of_distribution: bool = True, progress: Callable[[int, int], None] | None = None) -> EvalReport:
+    """Decodes the nets of `split` of `data` (a corpus directory or a list of examples; at most
+    `limit` per variant) with `model` (or a checkpoint path) and scores them (module docstring).
+    With `out_of_distribution`, also tracr's library programs compiled with the test nets'
+    vocabulary and max_seq_len."""
+    if not isinstance(model, Interpreter):
+        model = load_interpreter(model)
+    examples = _limited(load_examples(data, split), limit)
+    if out_of_distribution and examples:
+        examples += tracr_library_examples(examples[0].net)
+    config = model.config
+    items, skipped_all = [], {}
+    for variant in dict.fromkeys(e.variant for e in examples):
+        kept, skipped = encode_examples([e for e in examples if e.variant == variant], config.encoder,
+                                        config.max_target_len)
+        items += kept
+        if skipped:
+            skipped_all[variant] = skipped
+    decoded = search(model, [item.tokens for item in items], beam_size=beam_size)
+    outcomes = []
+    for index, (item, result) in enumerate(zip(items, decoded)):
+        outcomes.append(_score(item.example, result.text, result.truncated, samples, exhaustive_limit, seed))
+        if progress:
+            progress(index + 1, len(items))
+    accuracy = {variant: teacher_forced(model, [i for i in items if i.example.variant == variant],
+                                        next(model.parameters()).device)[1]
+                for variant in dict.fromkeys(i.example.variant for i in items)}
+    return EvalReport(outcomes, accuracy, skipped_all)
+
+
+def _limited(examples: list[Example], limit: int | None) -> list[Example]:
+    if limit is None:
+        return examples
+    taken: collections.Counter = collections.Counter()
+    kept = []
+    for example in examples:
+        if taken[example.variant] < limit:
+            taken[example.variant] += 1
+            kept.append(example)
+    return kept
+
+
+def _score(example: Example, text: str, truncated: bool, samples: int, exhaustive_limit: int,
+           seed: int) -> Outcome:
+    try:
+        compiler.parse(text)
+        parses = True
+    except compiler.SourceError:
+        parses = False
+    why = functional_difference(text, example, samples, exhaustive_limit, seed) if parses else "does not parse"
+    return Outcome(example.program_id, example.variant, example.n_ops, example.source, text,
+                   text == example.source, why == "", parses, truncated, why)
+
+
+def net_domain(net: Net) -> tuple[list, int, bool]:
+    """(vocabulary, max_seq_len, causal) a net was compiled for (its provenance, else its shape)."""
+    vocab = net.provenance.get("vocab") or [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    return list(vocab), int(net.provenance.get("max_seq_len", net.config.max_seq_len)), net.config.causal
+
+
+def functional_difference(text: str, example: Example, samples: int = 200, exhaustive_limit: int = 5000,
+                          seed: int = 0) -> str:
+    """"" when `text` computes what `example`'s program computes on its net's inputs (module
+    docstring), else what differs."""
+    vocab, max_seq_len, causal = net_domain(example.net)
+    if text == example.source:
+        return ""
+    try:
+        decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
+    except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
+        return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
+    truth = _true_net(example.source, tuple(sorted(vocab, key=repr)), max_seq_len, causal)
+    inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
+    if inputs is None:
+        inputs = random_inputs(vocab, max_seq_len, samples, random.Random(seed))
+    for xs, want, got in zip(inputs, truth.run(inputs), decoded.run(inputs)):
+        if not outputs_agree(want, got):
+            return f"differs on {xs}"
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _true_net(source: str, vocab: tuple, max_seq_len: int, causal: bool) -> Net:
+    return compiler.compile_program(source, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
+
+
+def tracr_library_examples(like: Net) -> list[Example]:
+    """Programs of tracr's lib.py as examples compiled with `like`'s vocabulary and max_seq_len
+    (those that tracr cannot compile there are left out)."""
+    from tracr.compiler import lib
+    from tracr.rasp import rasp
+
+    vocab, max_seq_len, causal = net_domain(like)
+    first, second = sorted(vocab, key=repr)[:2] if len(vocab) > 1 else (vocab[0], vocab[0])
+    builders = {
+        "hist": lib.make_hist,
+        "length": lib.make_length,
+        "reverse": lambda: lib.make_reverse(rasp.tokens),
+        "sort_unique": lambda: lib.make_sort_unique(rasp.tokens, rasp.tokens),
+        "sort_freq": lambda: lib.make_sort_freq(max_seq_len),
+        "frac_prevs": lambda: lib.make_frac_prevs(rasp.tokens == first),
+        "shift_by_1": lambda: lib.shift_by(1, rasp.tokens),
+        "shift_by_2": lambda: lib.shift_by(2, rasp.tokens),
+        "detect_pattern": lambda: lib.detect_pattern(rasp.tokens, [first, second]),
+        "count_less_freq": lambda: lib.make_count_less_freq(2),
+        "count": lambda: lib.make_count(rasp.tokens, first),
+    }
+    examples = []
+    for name, build in builders.items():
+        try:
+            source = compiler.to_source(build(), vocab=set(vocab), max_seq_len=max_seq_len)
+            net = compiler.compile_program(source, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
+        except (compiler.SourceError, compiler.CompileError, ValueError):
+            continue
+        examples.append(Example(net, source, OUT_OF_DISTRIBUTION, "test", name))
+    return examples
+
+
+def _rate(good: int, total: int) -> float | None:
+    return good / total if total else None
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+                     for row in [header, *rows])

@@ -1,0 +1,359 @@
+"""Training loop: AdamW with warm-up and cosine decay, gradient clipping, bf16 autocast on CUDA,
+checkpoints to resume from, metrics to CSV (and TensorBoard when installed), `torchrun` DDP.
+
+Batches are a pure function of (seed, step): each epoch is a seeded shuffle of the training set,
+grouped by length and cut into batches of B*W items (W processes, B each), so a resumed run sees
+exactly the batches an uninterrupted one would.
+
+    torchrun --nproc_per_node 4 -m fountain.cli train --corpus DIR --out RUN
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import dataclasses
+import math
+import os
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from interpreter import checkpoint
+from interpreter.data import PAD_ID, Encoded, Source, collate, encode_examples, load_examples
+from interpreter.model import Interpreter, ModelConfig, config_from_dict, next_token_loss
+
+METRICS_FILE = "metrics.csv"
+METRIC_FIELDS = ("step", "loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "val_loss", "val_token_accuracy")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of a training run; plain data, saved as JSON with every checkpoint."""
+
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    steps: int = 2000
+    batch_size: int = 32
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.98)
+    grad_clip: float = 1.0
+    seed: int = 0
+    log_every: int = 10
+    eval_every: int = 250
+    eval_examples: int = 256
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    bf16: bool = True  # autocast to bfloat16 on CUDA; CPU runs stay float32 (and deterministic)
+
+    def __post_init__(self):
+        for field in ("steps", "batch_size", "log_every", "eval_every", "eval_examples", "checkpoint_every",
+                      "keep_checkpoints"):
+            if not isinstance(getattr(self, field), int) or getattr(self, field) < 1:
+                raise ValueError(f"train config `{field}` must be a positive integer")
+        if not 0 < self.min_lr <= self.lr:
+            raise ValueError("train config: need 0 < min_lr <= lr")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        return config_from_dict(cls, data, "train config", model=ModelConfig.from_dict)
+
+
+def learning_rate(config: TrainConfig, step: int, progress: float | None = None) -> float:
+    """Linear warm-up to `lr` over `warmup_steps`, then cosine decay to `min_lr` as training
+    progresses from 0 to 1 (by default step / steps)."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    if progress is None:
+        progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+@dataclasses.dataclass
+class TrainResult:
+    checkpoint: Path
+    step: int
+    metrics: list[dict]
+    skipped: collections.Counter
+    train_examples: int
+    val_examples: int
+    seconds: float
+
+
+class BatchStream:
+    """Which training items make each step's batch (see the module docstring).
+
+    Each epoch is a seeded shuffle, cut into pools of `_POOL` batches whose items are sorted by
+    length before being cut into batches (so that a batch pads little), the batches then
+    shuffled; items past the last whole batch wait for the next epoch's shuffle."""
+
+    _POOL = 8
+
+    def __init__(self, lengths: Sequence[int], seed: int, batch_size: int, rank: int, world_size: int):
+        self.lengths = np.asarray(lengths)
+        self.seed, self.batch_size, self.rank, self.world_size = seed, batch_size, rank, world_size
+        self._epoch: tuple[int, list[np.ndarray]] | None = None
+
+    def indices(self, step: int) -> list[int]:
+        batches = self._batches(0)
+        epoch, index = divmod(step, len(batches))
+        batch = self._batches(epoch)[index]
+        return batch[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].tolist()
+
+    def _batches(self, epoch: int) -> list[np.ndarray]:
+        if self._epoch is None or self._epoch[0] != epoch:
+            rng = np.random.default_rng([self.seed, epoch])
+            size = self.batch_size * self.world_size
+            order = rng.permutation(len(self.lengths))
+            order = np.resize(order, max(len(order), size))  # fewer items than a batch: repeat them
+            batches = []
+            for start in range(0, len(order), size * self._POOL):
+                pool = order[start:start + size * self._POOL]
+                pool = pool[np.argsort(self.lengths[pool], kind="stable")]
+                batches += [pool[i:i + size] for i in range(0, len(pool) - size + 1, size)]
+            self._epoch = (epoch, [batches[i] for i in rng.permutation(len(batches))])
+        return self._epoch[1]
+
+
+def _distributed() -> tuple[int, int, torch.device]:
+    """(rank, world size, device); joins the process group when started by torchrun."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available()
+    if world_size > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    rank = dist.get_rank() if world_size > 1 else 0
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if cuda:
+        torch.cuda.set_device(local)
+    return rank, world_size, torch.device(f"cuda:{local}" if cuda else "cpu")
+
+
+def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.PathLike,
+          config: TrainConfig = TrainConfig(), *, resume: bool = False, time_budget: float | None = None,
+          progress: bool = True) -> TrainResult:
+    """Trains an interpreter on the "train" split of `data` (a corpus directory or a list of
+    examples; or already encoded (train, val) items), validating on its "val" split, writing
+    checkpoints and metrics to `run_dir`. With `resume`, continues from `run_dir`'s latest
+    checkpoint.
+
+    `time_budget` (seconds) ends training when that much time has been spent on it (resumed runs
+    count their earlier time), with the cosine decay following time or steps, whichever is
+    further along; such a run depends on the machine's speed, a run by steps alone does not. The
+    clock starts after the examples are encoded."""
+    begun = time.perf_counter()
+    rank, world_size, device = _distributed()
+    run_dir = Path(run_dir)
+    skipped: collections.Counter = collections.Counter()
+    if isinstance(data, tuple):
+        train_items, val_items = data
+    else:
+        train_items, skipped = encode_examples(load_examples(data, "train"), config.model.encoder,
+                                               config.model.max_target_len)
+        val_items, _ = encode_examples(load_examples(data, "val")[:config.eval_examples], config.model.encoder,
+                                       config.model.max_target_len)
+    if not train_items:
+        raise ValueError(f"no training examples to train on (left out: {dict(skipped) or 'none'}); "
+                         "check the corpus's train split and the encoder limits")
+
+    torch.manual_seed(config.seed)
+    model = Interpreter(config.model).to(device)
+    optimizer = _optimizer(model, config)
+    step, spent_before = 0, 0.0
+    if resume and checkpoint.latest_checkpoint(run_dir) is not None:
+        step, spent_before = _restore(run_dir, model, optimizer, device)
+    wrapped = model
+    if world_size > 1:
+        wrapped = torch.nn.parallel.DistributedDataParallel(model, device_ids=None if device.index is None
+                                                            else [device.index])
+    stream = BatchStream([len(i.values) + len(i.target) for i in train_items], config.seed, config.batch_size, rank,
+                         world_size)
+    metrics = _Metrics(run_dir, step, enabled=rank == 0)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda" and config.bf16)
+    bar = _progress(config.steps, step, enabled=progress and rank == 0)
+    start_time = last_log = time.perf_counter()
+    tokens = 0
+
+    def spent() -> float:  # rank 0's clock, so that every process takes the same learning rate and stop
+        return _broadcast(spent_before + time.perf_counter() - start_time, world_size, device)
+
+    def save(elapsed: float) -> None:
+        if rank == 0:
+            _save(run_dir, model, optimizer, config, step, elapsed)
+
+    try:
+        while step < config.steps:
+            elapsed = spent()
+            if time_budget is not None and elapsed >= time_budget:
+                break
+            batch = collate([train_items[i] for i in stream.indices(step)]).to(device)
+            by_steps = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+            lr = learning_rate(config, step, None if time_budget is None else max(elapsed / time_budget, by_steps))
+            loss, grad_norm = _train_step(wrapped, optimizer, batch, lr, autocast, config.grad_clip)
+            step += 1
+            tokens += int((batch.targets != PAD_ID).sum()) - len(batch.targets)
+            bar.update(1)
+            row = {}
+            if step % config.log_every == 0 or step == config.steps:
+                now = time.perf_counter()
+                row = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
+                       "tokens_per_s": tokens * world_size / max(now - last_log, 1e-9),
+                       "elapsed_s": spent_before + now - start_time}
+                tokens, last_log = 0, now
+                bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.1e}")
+            if val_items and (step % config.eval_every == 0 or step == config.steps):
+                row.update(zip(("val_loss", "val_token_accuracy"), teacher_forced(model, val_items, device)))
+                row.setdefault("step", step)
+            if row:
+                metrics.write(row)
+            if step % config.checkpoint_every == 0:
+                save(spent())
+    finally:
+        bar.close()
+        metrics.close()
+    final, elapsed = run_dir / _name(step), spent()
+    if not final.is_dir():
+        save(elapsed)
+    return TrainResult(final, step, metrics.rows, skipped, len(train_items), len(val_items),
+                       time.perf_counter() - begun)
+
+
+def _train_step(model, optimizer, batch, lr: float, autocast, grad_clip: float) -> tuple[float, float]:
+    """One optimizer step at learning rate `lr`; returns (loss, gradient norm before clipping)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    model.train()
+    with autocast:
+        # through forward(), so that DistributedDataParallel sees the call and syncs gradients
+        loss = next_token_loss(model(batch), batch.targets)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.item(), grad_norm.item()
+
+
+def _optimizer(model: Interpreter, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW, with weight decay on matrices only (not on biases and norms)."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=config.lr, betas=config.betas)
+
+
+def _name(step: int) -> str:
+    return f"step-{step:07d}"
+
+
+def _save(run_dir: Path, model: Interpreter, optimizer, config: TrainConfig, step: int, spent: float) -> Path:
+    state = checkpoint.TrainState(step, optimizer.state_dict(), torch.get_rng_state(), {"spent_s": spent})
+    return checkpoint.save_checkpoint(run_dir, _name(step), model, config.to_dict(), state,
+                                      keep=config.keep_checkpoints)
+
+
+def _restore(run_dir: Path, model: Interpreter, optimizer, device: torch.device) -> tuple[int, float]:
+    """Loads the latest checkpoint of `run_dir` into `model` and `optimizer`; returns its step
+    and the seconds spent training up to it."""
+    path = checkpoint.latest_checkpoint(run_dir)
+    saved = checkpoint.load_model(path, device)
+    if saved.config != model.config:
+        raise checkpoint.CheckpointError(path, "was trained with another model config; resume with the same "
+                                               "config or start a new run directory")
+    model.load_state_dict(saved.state_dict())
+    state = checkpoint.load_state(path)
+    if state.optimizer is not None:
+        optimizer.load_state_dict(state.optimizer)
+    if state.rng is not None:
+        torch.set_rng_state(state.rng)
+    return state.step, float(state.extra.get("spent_s", 0.0))
+
+
+def _broadcast(value: float, world_size: int, device: torch.device) -> float:
+    """Rank 0's `value` on every process."""
+    if world_size == 1:
+        return value
+    tensor = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.broadcast(tensor, src=0)
+    return tensor.item()
+
+
+@torch.no_grad()
+def teacher_forced(model: Interpreter, items: Sequence[Encoded], device: torch.device | str = "cpu",
+                   batch_size: int = 64) -> tuple[float, float]:
+    """(mean loss, token accuracy) of next-token prediction given the true prefix."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    for start in range(0, len(items), batch_size):
+        batch = collate(items[start:start + batch_size]).to(torch.device(device))
+        logits = model(batch).float()
+        targets = batch.targets[:, 1:]
+        real = targets != PAD_ID
+        total_loss += float(F.cross_entropy(logits[real], targets[real], reduction="sum"))
+        correct += int((logits.argmax(-1)[real] == targets[real]).sum())
+        count += int(real.sum())
+    model.train(was_training)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+class _Metrics:
+    """Rows of METRIC_FIELDS to run_dir/metrics.csv (flushed per row) and TensorBoard if present."""
+
+    def __init__(self, run_dir: Path, start_step: int, enabled: bool):
+        self.rows: list[dict] = []
+        self.enabled = enabled
+        self.file = self.writer = self.board = None
+        if not enabled:
+            return
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path = run_dir / METRICS_FILE
+        kept = []
+        if path.is_file() and start_step > 0:  # rows a crashed run wrote past its last checkpoint go
+            with open(path, newline="") as f:
+                kept = [r for r in csv.DictReader(f) if int(r["step"]) <= start_step]
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, METRIC_FIELDS)
+            writer.writeheader()
+            writer.writerows(kept)
+        os.replace(tmp, path)
+        self.file = open(path, "a", newline="")
+        self.writer = csv.DictWriter(self.file, METRIC_FIELDS)
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+            self.board = SummaryWriter(str(run_dir / "tensorboard"), purge_step=start_step or None)
+        except ImportError:  # tensorboard is optional
+            self.board = None
+
+    def write(self, row: dict) -> None:
+        self.rows.append(row)
+        if not self.enabled:
+            return
+        self.writer.writerow(row)
+        self.file.flush()
+        if self.board is not None:
+            for key, value in row.items():
+                if key != "step":
+                    self.board.add_scalar(key, value, row["step"])
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        if self.board is not None:
+            self.board.close()
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled or None, desc="train", unit="step",
+                dynamic_ncols=True)

@@ -1,0 +1,314 @@
+"""The interpreter: weight encoders (residual invariance), grammar-constrained decoding, training
+(loss falls, checkpoints round-trip, resume is exact), evaluation and the CLI, on tiny data."""
+
+import dataclasses
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import compiler
+import generator
+from compiler import tokenizer
+from fountain.cli import main
+from interpreter import checkpoint
+from interpreter.data import collate, encode_examples, load_examples, sample_examples
+from interpreter.decode import decompile, search
+from interpreter.encoding import EncoderConfig, EncodingError, encode_net
+from interpreter.evaluate import evaluate
+from interpreter.grammar import VOCAB, LineRejected, ProgramState
+from interpreter.model import Interpreter, ModelConfig
+from interpreter.train import TrainConfig, teacher_forced, train
+
+TINY_MODEL = ModelConfig(d_model=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=64, max_target_len=96)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: the suite shares a few cores, where more threads only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return sample_examples(12, recipe="tiny", seed=1)
+
+
+@pytest.fixture(scope="module")
+def nets():
+    programs = generator.sample_programs(12, seed=2, vocab=(1, 2, 3), max_seq_len=4, max_ops=5)
+    return [compiler.compile_program(p, vocab={1, 2, 3}, max_seq_len=4) for p in programs]
+
+
+def _config(**changes) -> TrainConfig:
+    return dataclasses.replace(TrainConfig(model=TINY_MODEL, steps=6, batch_size=4, warmup_steps=2, lr=3e-3,
+                                           log_every=1, eval_every=3, checkpoint_every=3, keep_checkpoints=3),
+                               **changes)
+
+
+@pytest.fixture(scope="module")
+def run(examples, tmp_path_factory):
+    """A toy run: 6 steps, checkpoints at steps 3 and 6."""
+    run_dir = tmp_path_factory.mktemp("runs") / "toy"
+    return train(examples, run_dir, _config(), progress=False)
+
+
+# -- encoders
+
+
+def _scrambled(net, kinds):
+    for seed in range(10):
+        try:
+            return compiler.scramble(net, seed=seed, kinds=kinds)
+        except compiler.ScrambleError:
+            continue
+    raise AssertionError("no seed scrambles the net")
+
+
+@pytest.mark.parametrize("kinds", [["rotate"], ["permute_residual"], ["rotate", "permute_residual"]])
+def test_virtual_weights_are_blind_to_residual_changes_of_basis_and_chunks_are_not(nets, kinds):
+    invariant, baseline = EncoderConfig(kind="invariant"), EncoderConfig(kind="baseline")
+    moved = 0
+    for net in nets:
+        scrambled = _scrambled(net, kinds)
+        before, after = encode_net(net, invariant), encode_net(scrambled, invariant)
+        np.testing.assert_array_equal(before.tags, after.tags)
+        np.testing.assert_allclose(before.values, after.values, atol=1e-4)
+        before, after = encode_net(net, baseline), encode_net(scrambled, baseline)
+        moved += before.values.shape != after.values.shape or not np.allclose(before.values, after.values, atol=1e-2)
+    assert moved == len(nets)
+
+
+def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limits(nets):
+    for kind in ("invariant", "baseline"):
+        config = EncoderConfig(kind=kind, width=16)
+        for net in nets:
+            tokens = encode_net(net, config)
+            assert tokens.values.shape[1] == 16 and tokens.values.dtype == np.float32
+            assert ((tokens.tags >= 0) & (tokens.tags < np.array(config.tag_sizes))).all()
+    big = max(nets, key=lambda n: n.config.d_model)
+    with pytest.raises(EncodingError, match="raise max_tokens"):
+        encode_net(big, EncoderConfig(max_tokens=3))
+    with pytest.raises(EncodingError, match="max_layers"):
+        encode_net(big, EncoderConfig(max_layers=big.config.n_layers - 1))
+
+
+# -- constrained decoding
+
+
+def test_every_canonical_program_passes_the_decoding_constraints():
+    sources = [p.source for p in generator.sample_programs(40, seed=3, max_ops=8)]
+    from tracr.compiler import lib
+    from tracr.rasp import rasp
+    sources += [compiler.to_source(lib.make_sort_unique(rasp.tokens, rasp.indices), vocab={"a", "b"}, max_seq_len=4),
+                compiler.to_source(lib.make_frac_prevs(rasp.tokens == "a"), vocab={"a", "b"}, max_seq_len=4)]
+    for source in sources:
+        state = ProgramState()
+        for token in tokenizer.encode(source)[1:]:
+            state = state.advance(token)
+        assert state.finished and tokenizer.decode(list(state.ids)) == source
+
+
+def test_random_walks_through_allowed_tokens_always_parse():
+    rng = random.Random(0)
+    for _ in range(40):
+        state = ProgramState()
+        while not state.finished:
+            if len(state.ids) > 60 and not state.in_return:
+                state = state.at_line_start(force_return=True)
+            choices = np.flatnonzero(state.allowed())
+            try:
+                state = state.advance(int(rng.choice(choices)))
+            except LineRejected:
+                state = state.at_line_start(force_return=True)
+        compiler.parse(tokenizer.decode(list(state.ids)))
+
+
+def test_disallowed_token_is_refused():
+    state = ProgramState().advance(VOCAB.index("v1"))
+    with pytest.raises(ValueError, match="not allowed"):
+        state.advance(VOCAB.index("v2"))
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_untrained_model_decodes_programs_that_parse(nets, beam_size):
+    torch.manual_seed(0)
+    model = Interpreter(dataclasses.replace(TINY_MODEL, max_target_len=48))
+    results = search(model, [encode_net(net, model.config.encoder) for net in nets[:6]], beam_size=beam_size)
+    assert len(results) == 6
+    for result in results:
+        assert compiler.to_source(compiler.parse(result.text)) == result.text
+        assert len(result.ids) + 2 <= 48
+
+
+def test_step_by_step_decoding_with_the_cache_gives_the_full_decoder_logits():
+    torch.manual_seed(0)
+    model = Interpreter(dataclasses.replace(TINY_MODEL, n_decoder_layers=2, max_target_len=12)).eval()
+    values, tags = torch.randn(3, 7, TINY_MODEL.encoder.width), torch.zeros(3, 7, 8, dtype=torch.long)
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[1, 4:] = False
+    prefix = torch.randint(4, len(VOCAB), (3, 10))
+    with torch.no_grad():
+        memory = model.encode(values, tags, mask)
+        cache = model.start_decoding(memory, mask)
+        steps = [model.decode_step(cache, torch.arange(3), prefix[:, t], torch.full((3,), t)) for t in range(10)]
+        torch.testing.assert_close(torch.stack(steps, 1), model.decode(memory, mask, prefix), atol=1e-5, rtol=1e-5)
+
+
+# -- training, checkpoints
+
+
+def test_loss_falls_on_a_tiny_set(examples, tmp_path):
+    train_items = [e for e in examples if e.split == "train"][:8]
+    result = train(train_items, tmp_path / "run", _config(steps=25, batch_size=8, lr=1e-2, eval_every=100,
+                                                          checkpoint_every=100), progress=False)
+    losses = [row["loss"] for row in result.metrics if "loss" in row]
+    assert losses[-1] < 0.6 * losses[0]
+    assert (tmp_path / "run" / "metrics.csv").read_text().count("\n") == 26
+
+
+def test_a_time_budget_ends_training_with_the_learning_rate_decayed(examples, tmp_path):
+    result = train(examples, tmp_path / "run", _config(steps=10**6, warmup_steps=1, lr=1e-2, min_lr=1e-4),
+                   time_budget=1.5, progress=False)
+    assert 1 < result.step < 10**6 and result.checkpoint.is_dir()
+    assert result.metrics[-1]["lr"] < 0.5 * 1e-2
+    assert checkpoint.load_state(result.checkpoint).extra["spent_s"] >= 1.5
+
+
+def test_checkpoint_round_trips_to_the_same_outputs(run, examples):
+    items, _ = encode_examples(examples[:4], TINY_MODEL.encoder, TINY_MODEL.max_target_len)
+    batch = collate(items)
+    saved = checkpoint.load_model(run.checkpoint)
+    again = checkpoint.load_model(run.checkpoint.parent)  # the run directory means its latest checkpoint
+    with torch.no_grad():
+        assert torch.equal(saved(batch), again(batch))
+    assert checkpoint.read_config(run.checkpoint)["train"]["steps"] == 6
+    assert run.step == 6 and run.checkpoint.name == "step-0000006"
+
+
+def test_resume_continues_exactly_as_an_uninterrupted_run(run, examples, tmp_path):
+    resumed_dir = tmp_path / "resumed"
+    resumed_dir.mkdir()
+    shutil.copytree(run.checkpoint.parent / "step-0000003", resumed_dir / "step-0000003")
+    (resumed_dir / "latest.json").write_text(json.dumps({"checkpoint": "step-0000003"}))
+    resumed = train(examples, resumed_dir, _config(), resume=True, progress=False)
+    assert resumed.step == 6
+    first, second = load_file(run.checkpoint / "model.safetensors"), load_file(resumed.checkpoint / "model.safetensors")
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_resume_refuses_another_model_config(run, examples, tmp_path):
+    shutil.copytree(run.checkpoint.parent, tmp_path / "run")
+    other = _config(model=dataclasses.replace(TINY_MODEL, d_ff=32))
+    with pytest.raises(checkpoint.CheckpointError, match="another model config"):
+        train(examples, tmp_path / "run", other, resume=True, progress=False)
+
+
+def test_unreadable_checkpoints_are_one_clear_error(tmp_path):
+    with pytest.raises(checkpoint.CheckpointError, match="not an interpreter checkpoint"):
+        checkpoint.load_model(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"format": checkpoint.FORMAT_NAME, "version": 1,
+                                                      "model": TINY_MODEL.to_dict()}))
+    (tmp_path / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(checkpoint.CheckpointError, match="model.safetensors"):
+        checkpoint.load_model(tmp_path)
+
+
+# -- evaluation and the command line
+
+
+def test_eval_scores_a_toy_checkpoint(run, examples, tmp_path):
+    report = evaluate(run.checkpoint, examples, split=None, limit=3)
+    rows = {row["variant"]: row for row in report.summary()}
+    assert {"compiled", "scrambled", "tracr-lib"} <= set(rows)
+    assert rows["compiled"]["nets"] == 3 and rows["compiled"]["parses"] == 1.0
+    assert 0.0 <= rows["scrambled"]["token_accuracy"] <= 1.0
+    exact_rows = [o for o in report.outcomes if o.exact]
+    assert all(o.functional for o in exact_rows)
+    assert "variant" in report.format(examples=1)
+    assert report.plot(tmp_path / "eval.png").stat().st_size > 1000
+    _, accuracy = teacher_forced(checkpoint.load_model(run.checkpoint),
+                                 encode_examples(examples, TINY_MODEL.encoder, 96)[0])
+    assert 0.0 < accuracy < 1.0
+
+
+def test_functional_check_accepts_an_equivalent_program_and_rejects_a_different_one(examples):
+    from interpreter.evaluate import functional_difference
+
+    example = next(e for e in examples if e.variant == "compiled")
+    assert functional_difference(example.source, example) == ""
+    assert functional_difference("v1 = map(lambda x: x, tokens)\nv2 = map(lambda x: 7, v1)\nreturn v2\n",
+                                 example).startswith("differs on")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A corpus directory of a few programs of the tiny recipe."""
+    from generator.corpus import build_corpus
+    from generator.recipes import load_recipe
+
+    recipe = dataclasses.replace(load_recipe("tiny"), programs=8, chunk_size=8)
+    out = tmp_path_factory.mktemp("corpora") / "tiny"
+    build_corpus(recipe, out, workers=0, progress=False, log=lambda message: None)
+    return out
+
+
+def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, capsys):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model": TINY_MODEL.to_dict(), "warmup_steps": 1, "log_every": 1}))
+    main(["train", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--config", str(config),
+          "--steps", "2", "--batch-size", "4"])
+    assert "trained 2 steps" in capsys.readouterr().out
+    main(["eval", str(tmp_path / "run"), str(corpus), "--split", "train", "--limit", "2", "--no-tracr-lib",
+          "--json", str(tmp_path / "outcomes.json")])
+    out = capsys.readouterr().out
+    assert "exact" in out and "functional" in out
+    assert len(json.loads((tmp_path / "outcomes.json").read_text())) == 4
+    net = load_examples(corpus, "train")[0].net
+    net.save(tmp_path / "net.safetensors")
+    main(["decompile", str(tmp_path / "run"), str(tmp_path / "net.safetensors"), "--beam", "2"])
+    text = capsys.readouterr().out
+    assert compiler.to_source(compiler.parse(text)) == text
+    assert decompile(net, tmp_path / "run", beam_size=2) == text
+
+
+def test_cli_errors_name_the_problem(corpus, tmp_path):
+    with pytest.raises(SystemExit, match="not an interpreter checkpoint"):
+        main(["eval", str(tmp_path), str(corpus)])
+    with pytest.raises(SystemExit, match="no network file"):
+        main(["decompile", str(tmp_path), str(tmp_path / "missing.safetensors")])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"stepz": 3}))
+    with pytest.raises(SystemExit, match="unknown field"):
+        main(["train", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--config", str(bad)])
+
+
+@pytest.mark.slow
+def test_two_process_data_parallel_training_on_cpu(tmp_path):
+    """torchrun's path: two gloo processes train in step and write one checkpoint."""
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import dataclasses, sys, torch\n"
+        "from interpreter.data import sample_examples\n"
+        "from interpreter.train import TrainConfig, train\n"
+        "from tests.test_interpreter import TINY_MODEL\n"
+        "torch.set_num_threads(1)\n"
+        "config = TrainConfig(model=TINY_MODEL, steps=3, batch_size=2, warmup_steps=1, log_every=1)\n"
+        "result = train(sample_examples(6, seed=1), sys.argv[1], config, progress=False)\n"
+        "print('rank done', result.step)\n")
+    root = Path(__file__).parents[1]
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(script),
+                    str(tmp_path / "run")], check=True, cwd=root, timeout=300,
+                   env={**os.environ, "PYTHONPATH": str(root)})
+    assert checkpoint.load_model(tmp_path / "run").config == TINY_MODEL

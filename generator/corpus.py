@@ -49,8 +49,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -81,6 +83,7 @@ FORMAT_NAME = "rasp-fountain.corpus"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 BUILD_FILE = "build.json"
+LOCK_FILE = ".lock"
 CHUNKS_DIR = "chunks"
 DATA_DIR = "data"
 _TMP_PREFIX = ".tmp-"
@@ -453,11 +456,11 @@ def build_corpus(recipe: Recipe | str | os.PathLike, out: str | os.PathLike, *, 
     log = log or (lambda message: print(message, file=sys.stderr))
     executor = _executor(workers, ray_address)  # first: a cluster that is not there leaves no files behind
     try:
-        build = _Build(recipe, Path(out), log)
-        build.run(executor, progress)
+        with _Build(recipe, Path(out), log) as build:
+            build.run(executor, progress)
+            return build.write_manifest()
     finally:
         executor.close()
-    return build.write_manifest()
 
 
 class _Build:
@@ -466,21 +469,35 @@ class _Build:
     def __init__(self, recipe: Recipe, out: Path, log: Callable[[str], None]):
         self.recipe, self.out, self.log = recipe, out, log
         self.recipe_json = recipe.to_json()
-        self._prepare()
-        self.finished = self._finished_units()
+        if out.exists() and not out.is_dir():
+            raise CorpusError(f"{out}: exists and is not a directory")
+        if out.is_dir() and not (out / BUILD_FILE).exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
+            raise CorpusError(f"{out}: not empty and holds no corpus build; give a new or empty directory")
+        out.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            self._prepare()
+            self.finished = self._finished_units()
+        except BaseException:
+            self.lock.close()
+            raise
         self.seen: set[str] = set()
         self.programs = 0
 
+    def __enter__(self) -> "_Build":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.close()  # releases the lock
+
     def _prepare(self) -> None:
         out = self.out
-        if out.exists() and not out.is_dir():
-            raise CorpusError(f"{out}: exists and is not a directory")
         build_file = out / BUILD_FILE
         if build_file.exists():
             previous = read_json(build_file, "written when this corpus's build started")
-            if previous.get("recipe") != self.recipe.to_dict():
-                differing = sorted(k for k in set(previous.get("recipe") or {}) | set(self.recipe.to_dict())
-                                   if (previous.get("recipe") or {}).get(k) != self.recipe.to_dict().get(k))
+            started, asked = previous.get("recipe") or {}, self.recipe.to_dict()
+            if started != asked:
+                differing = sorted(k for k in started.keys() | asked.keys() if started.get(k) != asked.get(k))
                 raise CorpusError(f"{out} holds a build of a different recipe (differs in: {', '.join(differing)}); "
                                   "build into a new directory, or delete this one")
             now = package_versions(self.recipe)
@@ -489,15 +506,22 @@ class _Build:
                 self.log(f"warning: {out} was started with other versions ({', '.join(changed)}); the units built "
                          "now may not be byte-identical to the earlier ones")
         else:
-            if out.is_dir() and any(out.iterdir()):
-                raise CorpusError(f"{out}: not empty and holds no corpus build; give a new or empty directory")
-            out.mkdir(parents=True, exist_ok=True)
             _write_json(build_file, {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                                      "recipe": self.recipe.to_dict(), "versions": package_versions(self.recipe)})
         for sub in (CHUNKS_DIR, DATA_DIR):
             (out / sub).mkdir(exist_ok=True)
             for leftover in (out / sub).glob(f"{_TMP_PREFIX}*"):  # from a build killed mid-write
                 leftover.unlink()
+
+    def _lock(self) -> None:
+        """One build per directory at a time (two would write the same temporary files). The lock
+        goes with the process, however it ends."""
+        self.lock = open(self.out / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.lock.close()
+            raise CorpusError(f"{self.out}: another build is writing to it; wait for it to end") from None
 
     def _finished_units(self) -> dict[int, dict]:
         """Receipts whose shards are all present and intact; a broken one is removed (its unit is redone)."""
@@ -534,8 +558,9 @@ class _Build:
         ahead: dict[int, Any] = {}
         next_unit, barren = 0, 0
         try:
-            for chunk in range(10**9):
+            for chunk in itertools.count():
                 if self.programs >= recipe.programs:
+                    self._drop_units_from(chunk)
                     break
                 # Keep the workers busy with units that may still be needed, no further.
                 needed = chunk + math.ceil((recipe.programs - self.programs) / self._yield_per_unit(chunk))
@@ -545,10 +570,9 @@ class _Build:
                         ahead[next_unit] = executor.submit(self.recipe_json, next_unit)
                     next_unit += 1
                 before = self.programs
-                if chunk in self.finished:
-                    self._take_finished(chunk)
-                else:
-                    bar.update(self._commit(chunk, *self._result(executor, ahead.pop(chunk), chunk)))
+                if not (chunk in self.finished and self._take_finished(chunk)):
+                    handle = ahead.pop(chunk) if chunk in ahead else executor.submit(self.recipe_json, chunk)
+                    bar.update(self._commit(chunk, *self._result(executor, handle, chunk)))
                 barren = 0 if self.programs > before else barren + 1
                 if barren >= _BARREN_UNITS:
                     raise CorpusError(f"{barren} work units in a row added no new program ({self.programs} of "
@@ -568,11 +592,27 @@ class _Build:
         except (RuntimeError, ValueError) as error:  # the sampler's "config too narrow", a bad option
             raise CorpusError(f"work unit {chunk}: {error}") from error
 
-    def _take_finished(self, chunk: int) -> None:
-        for shard in self.finished[chunk]["shards"]:
-            ids = pq.read_table(self.out / shard["path"], columns=["program_id"]).column("program_id")
-            self.seen.update(ids.to_pylist())
-        self.programs += self.finished[chunk]["programs"]
+    def _take_finished(self, chunk: int) -> bool:
+        """Counts a finished unit in, unless its programs overlap earlier units' or overshoot the
+        recipe's count (possible only when package versions changed mid-build): then it is redone."""
+        receipt = self.finished[chunk]
+        ids = {pid for shard in receipt["shards"]
+               for pid in pq.read_table(self.out / shard["path"], columns=["program_id"])["program_id"].to_pylist()}
+        if ids & self.seen or len(ids) != receipt["programs"] or self.programs + len(ids) > self.recipe.programs:
+            self.log(f"warning: work unit {chunk} does not fit the units before it; redoing it")
+            self._drop_units_from(chunk, only=True)
+            return False
+        self.seen |= ids
+        self.programs += len(ids)
+        return True
+
+    def _drop_units_from(self, chunk: int, only: bool = False) -> None:
+        """Removes the receipts and shards of unit `chunk` (and, unless `only`, of every later unit:
+        left by a build with other package versions that needed more units)."""
+        for unit in sorted(u for u in self.finished if u == chunk or (u > chunk and not only)):
+            (self.out / CHUNKS_DIR / _receipt_name(unit)).unlink()  # first: a unit without a receipt is redone
+            for shard in self.finished.pop(unit)["shards"]:
+                (self.out / shard["path"]).unlink(missing_ok=True)
 
     def _commit(self, chunk: int, rows_ipc: bytes, report_json: str) -> int:
         """Writes the unit's new programs' rows and its receipt; returns the rows written."""

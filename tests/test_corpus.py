@@ -242,6 +242,30 @@ def test_resume_redoes_units_whose_files_were_lost_or_damaged(tiny_copy):
     assert verify_corpus(tiny_copy).ok
 
 
+def test_resume_redoes_units_that_overlap_earlier_ones_and_drops_units_past_the_end(tiny, tiny_copy):
+    """What a build resumed with other package versions could meet: every invariant still holds."""
+    def clone_unit(source: int, target: int) -> None:
+        receipt = json.loads((tiny_copy / "chunks" / f"{source:06d}.json").read_text())
+        receipt["chunk"] = target
+        for shard in receipt["shards"]:
+            path = shard["path"].replace(f"{source:06d}", f"{target:06d}")
+            shutil.copyfile(tiny_copy / shard["path"], tiny_copy / path)
+            shard["path"] = path
+        (tiny_copy / "chunks" / f"{target:06d}.json").write_text(json.dumps(receipt))
+
+    for path in (tiny_copy / "data").glob("*-000003.parquet"):
+        path.unlink()
+    clone_unit(1, 3)  # intact files, but the programs of unit 1 again
+    clone_unit(1, 7)  # a unit the build does not need
+    (tiny_copy / "manifest.json").unlink()
+    messages = []
+    build_corpus(TINY, tiny_copy, workers=0, progress=False, log=messages.append)
+    assert any("work unit 3 does not fit" in m for m in messages)
+    assert shard_digests(tiny_copy) == shard_digests(tiny)
+    assert not (tiny_copy / "chunks" / "000007.json").exists()
+    assert verify_corpus(tiny_copy).ok
+
+
 def test_a_finished_corpus_is_rechecked_not_rebuilt(tiny_copy):
     before = {p: p.stat().st_mtime_ns for p in (tiny_copy / "data").iterdir()}
     messages = []
@@ -261,6 +285,7 @@ def test_refuses_a_directory_of_another_recipe_or_other_files(tiny_copy, tmp_pat
     (busy / "notes.txt").write_text("mine")
     with pytest.raises(CorpusError, match="not empty"):
         build_corpus(TINY, busy, workers=0, progress=False)
+    assert [p.name for p in busy.iterdir()] == ["notes.txt"]
 
 
 def test_a_recipe_that_cannot_give_enough_programs_stops_with_a_clear_error(tmp_path):
@@ -436,3 +461,15 @@ def test_an_unreachable_ray_address_fails_fast_and_writes_nothing(tmp_path):
     with pytest.raises(CorpusError, match="cannot reach Ray at '127.0.0.1:1'"):
         build_corpus(TINY, tmp_path / "out", ray_address="127.0.0.1:1", progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_one_build_per_directory_at_a_time(tmp_path):
+    import fcntl
+
+    out = tmp_path / "busy"
+    out.mkdir()
+    with open(out / ".lock", "a+") as held:  # as a running build holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(CorpusError, match="another build is writing to it"):
+            build_corpus(TINY, out, workers=0, progress=False)
+    assert not (out / "build.json").exists()

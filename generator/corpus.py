@@ -147,19 +147,23 @@ def split_of(program_id: str, splits: Mapping[str, float], split_seed: int = 0) 
 # One work unit (runs in a worker process, a Ray task, or this process)
 
 
-class _ProgramDropped(Exception):
+class ProgramDropped(Exception):
     """A program that cannot get all its variants; `reason` is counted in the receipt."""
 
     def __init__(self, reason: str):
+        super().__init__(reason)
         self.reason = reason
 
 
 def program_rows(recipe: Recipe, source: str) -> list[dict]:
-    """The rows of one program: its compiled net and the recipe's variants, in that order."""
+    """The rows of one program: its compiled net and the recipe's variants, in that order.
+
+    Raises `ProgramDropped` for a program that cannot have all of them (no scramble seed in
+    `_SCRAMBLE_TRIES` passes verification, or the compiler refuses it); a build skips it."""
     try:
         net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
     except compiler.CompileError:  # only when the recipe turned the sampler's check off
-        raise _ProgramDropped("refused by the compiler") from None
+        raise ProgramDropped("refused by the compiler") from None
     pid = program_id(source)
     common = {"program_id": pid, "source": source, "program_tokens": encode(source),
               "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
@@ -190,7 +194,7 @@ def _scrambled(net, seed: int, used: set[int], recipe: Recipe):
             continue
         used.add(candidate)
         return candidate, scrambled
-    raise _ProgramDropped(f"scramble refused {_SCRAMBLE_TRIES} seeds")
+    raise ProgramDropped(f"scramble refused {_SCRAMBLE_TRIES} seeds")
 
 
 def _without_wall_time(net):
@@ -234,7 +238,7 @@ def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
         for program in programs:
             try:
                 rows += program_rows(recipe, program.source)
-            except _ProgramDropped as drop:
+            except ProgramDropped as drop:
                 dropped[drop.reason] += 1
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, SCHEMA) as writer:
@@ -744,5 +748,5 @@ def read_table(directory: str | os.PathLike, split: str | None = None,
     return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
 
 
-__all__ = ["CorpusError", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed", "program_id",
-           "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_of"]
+__all__ = ["CorpusError", "ProgramDropped", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed",
+           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_of"]

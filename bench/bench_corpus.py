@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import hashlib
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -38,13 +39,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for workers in args.workers:
             out = Path(tmp) / f"w{workers}"
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
             manifest = build_corpus(recipe, out, workers=workers, progress=False)
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
             rates[workers] = manifest["rows"] / seconds
             digests[workers] = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((out / "data").iterdir())))
+            # CPU time (this process and its finished workers) shows whether the workers got their cores.
             print(f"{workers} worker(s): {seconds:6.1f} s   {rates[workers]:6.1f} rows/s   "
-                  f"{manifest['programs'] / seconds:6.1f} programs/s")
+                  f"{manifest['programs'] / seconds:6.1f} programs/s   {cpu / manifest['rows'] * 1e3:5.1f} CPU ms/row   "
+                  f"{cpu / seconds:4.2f} cores busy")
         rows, stored, raw = manifest["rows"], manifest["bytes"], manifest["weights_bytes"]
         print(f"bytes per network: {stored / rows / 1024:.1f} KiB on disk (Parquet, zstd), "
               f"{raw / rows / 1024:.1f} KiB as safetensors (x{raw / stored:.1f})")
@@ -55,6 +58,11 @@ def main() -> None:
     print(f"same shard bytes with every worker count: {'yes' if same else 'NO'}")
     if not same:
         raise SystemExit(1)
+
+
+def _cpu_seconds() -> float:
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 if __name__ == "__main__":

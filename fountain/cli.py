@@ -353,9 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     from absl import logging  # tracr warns through absl about programs that are fine
+    from threadpoolctl import threadpool_limits
 
     logging.set_verbosity(logging.ERROR)
-    args.handler(args)
+    # Compiled nets are small matrices: BLAS threads only add synchronisation (x7 slower
+    # scramble verification on a loaded 2-core machine). Torch keeps its own threads.
+    with threadpool_limits(limits=1, user_api="blas"):
+        args.handler(args)
 
 
 if __name__ == "__main__":

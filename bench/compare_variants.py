@@ -32,10 +32,18 @@ VARIANTS: dict[str, tuple[str, Callable]] = {
     "matched": ("retrained, residuals pulled to the compiled ones",
                 lambda compiler, net, seed, budget: compiler.retrain(net, seed=seed, residual_weight=1.0,
                                                                      time_budget_s=budget)),
-    "compressed": ("compressed to half the residual width",
-                   lambda compiler, net, seed, budget: compiler.compress(net, d_model=max(1, net.config.d_model // 2),
+    "compressed": ("compressed (tracr's learned projection) to the dimensions the compiled stream uses",
+                   lambda compiler, net, seed, budget: compiler.compress(net, d_model=_dimensions_used(net),
                                                                          seed=seed, time_budget_s=budget)),
 }
+
+
+def _dimensions_used(net) -> int:
+    """The rank of the compiled net's last residual stream, plus one for its constant direction
+    (centring drops it, but tracr's `one` dimension must survive a projection)."""
+    from compiler.compare import compare_nets
+
+    return compare_nets(net, net, mlp=False).stream_ranks[0][-1] + 1
 
 
 def programs():

@@ -31,7 +31,6 @@ import dataclasses
 import math
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -423,13 +422,15 @@ def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     figure.colorbar(image, ax=grid, fraction=0.05)
     figure.tight_layout()
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".png")
+    # A temporary file beside the target, then a rename: no half-written plot under its name.
+    # Opened with open(), not mkstemp, so that the plot gets the umask's permissions, not 0600.
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             figure.savefig(f, format="png", dpi=110)
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
     finally:
         plt.close(figure)

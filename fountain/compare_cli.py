@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_compare_parser(sub) -> None:
     """Registers the `compare` subcommand on `fountain`'s subparsers."""
-    p = sub.add_parser("compare", help="how close two networks are: maps between their residual streams, CKA")
+    p = sub.add_parser("compare", help="how close two networks are: maps between their residual streams, CKA",
+                       description="Runs both networks on the same inputs and, at every layer boundary, fits "
+                                   "affine and MLP maps between their residual streams both ways; prints held-out "
+                                   "R², the rank of each map and linear CKA.")
     p.add_argument("net_a", metavar="NET_A", help="a .safetensors network")
     p.add_argument("net_b", metavar="NET_B", help="a .safetensors network with the same vocab and max_seq_len")
     p.add_argument("--inputs", type=_at_least(2), metavar="N",
@@ -40,6 +44,8 @@ def cmd_compare(args) -> None:
     from fountain.cli import _load_net_or_exit
 
     net_a, net_b = _load_net_or_exit(args.net_a), _load_net_or_exit(args.net_b)
+    if args.plot and not Path(args.plot).resolve().parent.is_dir():
+        raise SystemExit(f"error: cannot write the plot {args.plot!r}: no such directory")
     try:
         comparison = compare_nets(net_a, net_b, samples=args.inputs or DEFAULT_SAMPLES, seed=args.seed,
                                   mlp=not args.no_mlp, names=(args.net_a, args.net_b))

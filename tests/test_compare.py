@@ -129,5 +129,7 @@ def test_fountain_compare(tmp_path, capsys):
     assert out.count("1.000") >= 5 * 3  # CKA and both R² at every boundary
     with pytest.raises(SystemExit, match="input vocabulary"):
         main(["compare", net_path, other_path])
+    with pytest.raises(SystemExit, match="no such directory"):
+        main(["compare", net_path, scrambled_path, "--plot", str(tmp_path / "missing" / "plot.png")])
     with pytest.raises(SystemExit, match="no network file"):
         main(["compare", net_path, str(tmp_path / "missing.safetensors")])

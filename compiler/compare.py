@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import random
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,6 +37,7 @@ import numpy as np
 
 from compiler import functions as fn
 from compiler.check import all_inputs, outputs_agree
+from compiler.files import write_atomically
 from compiler.net import Net
 
 #: Inputs used by default: all of them when there are at most this many, else this many.
@@ -421,17 +421,7 @@ def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     grid.set_title("linear CKA (red: matched)", fontsize=8)
     figure.colorbar(image, ax=grid, fraction=0.05)
     figure.tight_layout()
-    path = Path(path)
-    # A temporary file beside the target, then a rename: no half-written plot under its name.
-    # Opened with open(), not mkstemp, so that the plot gets the umask's permissions, not 0600.
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
-        with open(tmp, "xb") as f:
-            figure.savefig(f, format="png", dpi=110)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        return write_atomically(path, lambda f: figure.savefig(f, format="png", dpi=110))
     finally:
         plt.close(figure)
-    return path

@@ -22,10 +22,11 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from typing import Any, Sequence
 
 import numpy as np
+
+from compiler.files import write_atomically
 
 FORMAT_NAME = "rasp-fountain.net"
 FORMAT_VERSION = 1
@@ -174,17 +175,7 @@ class Net:
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes the net to a safetensors file atomically (temporary file, then rename)."""
-        data = self.to_bytes()
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Net":

@@ -161,6 +161,15 @@ def test_save_overwrites_atomically(nets, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == [path.name]
 
 
+def test_saved_files_get_the_umask_permissions(nets, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        nets["sort"].save(tmp_path / "net.safetensors")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "net.safetensors").stat().st_mode & 0o777 == 0o644
+
+
 @pytest.fixture
 def saved(nets, tmp_path):
     path = tmp_path / "net.safetensors"

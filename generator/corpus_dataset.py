@@ -2,7 +2,8 @@
 
     dataset = CorpusDataset("corpora/small", split="train", shuffle_seed=0,
                             columns=["program_tokens", "weights"])
-    loader = torch.utils.data.DataLoader(dataset, batch_size=32, num_workers=2, collate_fn=my_collate)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=32, num_workers=2, collate_fn=my_collate,
+                                         multiprocessing_context="spawn")  # jax's threads: no fork
     for epoch in range(epochs):
         dataset.set_epoch(epoch)          # a new shard order and shuffle each epoch
         for batch in loader: ...

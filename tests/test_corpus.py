@@ -392,7 +392,9 @@ def test_corpus_dataset_splits_rows_across_dataloader_workers_exactly_once(tiny)
     import torch
 
     dataset = generator.CorpusDataset(tiny, split="train", columns=["program_id", "variant"], shuffle_seed=3)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=2)
+    # spawn, not fork: this process runs jax's threads, which a forked child must not inherit.
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=2,
+                                         multiprocessing_context="spawn")
     seen = [(row["program_id"], row["variant"]) for row in loader]
     expected = [(r["program_id"], r["variant"]) for r in read_rows(tiny, split="train")]
     assert sorted(seen) == sorted(expected) and len(dataset) == len(expected)

@@ -14,6 +14,7 @@ import os
 import time
 
 from absl import logging
+from threadpoolctl import threadpool_limits
 
 
 def main() -> None:
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--anchor-programs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    threadpool_limits(limits=1, user_api="blas")  # as the CLI: small matrices, see README
     logging.set_verbosity(logging.ERROR)
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target is per core
 

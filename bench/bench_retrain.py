@@ -13,6 +13,7 @@ import statistics
 import time
 
 from absl import logging
+from threadpoolctl import threadpool_limits
 
 
 def main() -> None:
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    threadpool_limits(limits=1, user_api="blas")  # as the CLI: small matrices, see README
     logging.set_verbosity(logging.ERROR)
 
     import torch

@@ -11,6 +11,7 @@ import argparse
 import time
 
 from absl import logging
+from threadpoolctl import threadpool_limits
 
 
 def main() -> None:
@@ -18,6 +19,7 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    threadpool_limits(limits=1, user_api="blas")  # as the CLI: small matrices, see README
     logging.set_verbosity(logging.ERROR)
 
     import compiler

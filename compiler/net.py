@@ -300,7 +300,8 @@ def _attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
 
 def _numpy_layers(net: Net) -> list[tuple]:
     """Per layer: fused [W_Q W_K W_V] and its bias, W_O and b_O, the MLP's four arrays; a
-    part whose weights are all zero (tracr pads each layer's unused half) is None."""
+    part whose weights are all zero (tracr pads each layer's unused half) is None, and so is a
+    bias that is all zero (adding it would change nothing but the time)."""
     if "numpy" not in net._cache:
         p, layers = net.params, []
         for layer in range(net.config.n_layers):
@@ -308,9 +309,18 @@ def _numpy_layers(net: Net) -> list[tuple]:
             attention = (np.concatenate([w for w, _ in qkv], axis=1), np.concatenate([b for _, b in qkv]),
                          *_layer(p, layer, "attn/linear"))
             mlp = (*_layer(p, layer, "mlp/linear_1"), *_layer(p, layer, "mlp/linear_2"))
-            layers.append(tuple(part if any(a.any() for a in part) else None for part in (attention, mlp)))
+            layers.append(tuple(
+                tuple(a if a.ndim == 2 or a.any() else None for a in part) if any(a.any() for a in part) else None
+                for part in (attention, mlp)))
         net._cache["numpy"] = layers
     return net._cache["numpy"]
+
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    out = x @ w
+    if b is not None:
+        out += b
+    return out
 
 
 def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
@@ -322,8 +332,10 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     # The stream is kept as [B*T, d_model] so that every dense layer is one GEMM (numpy runs a
     # 3-d @ 2-d product as one small product per batch item).
     x = (p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][np.arange(t)][None]).reshape(batch * t, -1)
-    # Masked keys get -1e30 added to their logits (an additive mask, computed once).
-    mask_bias = np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30))
+    # Masked keys get -1e30 added to their logits (an additive mask, computed once; none when
+    # every key is visible, as for one unpadded sequence).
+    mask_bias = (None if key_mask.all() and not c.causal else
+                 np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30)))
     scale = np.float32(1 / math.sqrt(c.d_head))
     width = c.n_heads * c.d_head
     keep = (lambda: streams.append(x.reshape(batch, t, -1))) if streams is not None else (lambda: None)
@@ -331,17 +343,21 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     for attention, mlp in _numpy_layers(net):
         if attention is not None:
             w_qkv, b_qkv, w_o, b_o = attention
-            qkv = (x @ w_qkv + b_qkv).reshape(batch, t, 3, c.n_heads, c.d_head).transpose(2, 0, 3, 1, 4)
+            qkv = _affine(x, w_qkv, b_qkv).reshape(batch, t, 3, c.n_heads, c.d_head).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # each [B, heads, T, d_head]
-            logits = (q @ k.transpose(0, 1, 3, 2)) * scale + mask_bias
+            logits = q @ k.transpose(0, 1, 3, 2)
+            logits *= scale
+            if mask_bias is not None:
+                logits += mask_bias
             logits -= logits.max(axis=-1, keepdims=True)
-            weights = np.exp(logits)
+            weights = np.exp(logits, out=logits)
             weights /= weights.sum(axis=-1, keepdims=True)
-            x = x + (weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, width) @ w_o + b_o
+            x = x + _affine((weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, width), w_o, b_o)
         keep()
         if mlp is not None:
             w_in, b_in, w_out, b_out = mlp
-            x = x + np.maximum(x @ w_in + b_in, 0) @ w_out + b_out
+            hidden = _affine(x, w_in, b_in)
+            x = x + _affine(np.maximum(hidden, 0, out=hidden), w_out, b_out)
         keep()
     return x.reshape(batch, t, -1)
 

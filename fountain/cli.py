@@ -251,7 +251,8 @@ def cmd_sample(args) -> None:
 def cmd_demo(args) -> None:
     from fountain.demo import run_demo
 
-    if not run_demo(out=sys.stdout):
+    if not run_demo(out=sys.stdout, workdir=args.dir, recipe=args.recipe,
+                    train_seconds=args.train_seconds, retrained=args.retrained):
         raise SystemExit(1)
 
 
@@ -345,7 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_interpreter_parsers(sub)
 
-    p = sub.add_parser("demo", help="the end-to-end path on a laptop CPU")
+    p = sub.add_parser("demo", help="the whole pipeline end to end, about ten minutes on a laptop CPU")
+    p.add_argument("--dir", default="fountain-demo", help="where the corpus and checkpoints go "
+                                                          "(default ./fountain-demo; a rerun reuses the corpus)")
+    p.add_argument("--recipe", default="small", help="corpus recipe (default small; tiny for a quick look)")
+    p.add_argument("--train-seconds", type=float, default=300.0, help="interpreter training budget (default 300)")
+    p.add_argument("--retrained", type=int, default=6, help="held-out programs to retrain from scratch (default 6)")
     p.set_defaults(handler=cmd_demo)
     return parser
 

@@ -71,15 +71,21 @@ def _example(row: dict, where: str) -> Example:
 
 def sample_examples(n: int, recipe: str | os.PathLike = "tiny", seed: int = 0) -> list[Example]:
     """The examples of `n` programs drawn in memory as a corpus of `recipe` (a name in datasets/
-    or a .toml path) would hold them: same variants, same splits; for tests and corpus-free runs."""
+    or a .toml path) would hold them: same variants, same splits, the same programs dropped;
+    for tests and corpus-free runs."""
     import generator
-    from generator.corpus import program_rows
+    from generator.corpus import ProgramDropped, program_rows
     from generator.recipes import load_recipe
 
     config = dataclasses.replace(load_recipe(recipe), programs=n, seed=seed)
-    programs = generator.sample(n, seed, config.generator)[0]
-    return [_example(row, f"program {row['program_id']}") for program in programs
-            for row in program_rows(config, program.source)]
+    examples = []
+    for program in generator.sample(n, seed, config.generator)[0]:
+        try:
+            rows = program_rows(config, program.source)
+        except ProgramDropped:  # as a corpus build drops it (no scramble seed within tolerance)
+            continue
+        examples += [_example(row, f"program {row['program_id']}") for row in rows]
+    return examples
 
 
 @dataclasses.dataclass(frozen=True)

@@ -71,7 +71,7 @@ class EncoderConfig:
     kind: str = "invariant"
     width: int = 32
     interface: bool = True
-    max_tokens: int = 512
+    max_tokens: int = 2048  # compiled nets take ~70-350 tokens; dense (retrained) ones 5-10 times more
     max_layers: int = 16
     max_heads: int = 8
     max_index: int = 512

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
+from compiler.files import write_atomically
 
 from interpreter.model import Interpreter, ModelConfig
 
@@ -73,7 +74,7 @@ def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, t
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _write_atomically(run_dir / _LATEST, json.dumps({"checkpoint": name}) + "\n")
+    write_atomically(run_dir / _LATEST, json.dumps({"checkpoint": name}) + "\n")
     if keep is not None:
         for old in sorted(p for p in run_dir.glob("step-*") if p.is_dir())[:-keep]:
             shutil.rmtree(old)
@@ -163,14 +164,3 @@ def _save_state(state: TrainState, file: Path) -> None:
         tensors["rng/torch"] = state.rng
     meta = {"step": state.step, "param_groups": param_groups, "extra": state.extra}
     save_file(tensors, file, metadata={_STATE_KEY: json.dumps(meta)})
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

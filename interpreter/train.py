@@ -217,6 +217,9 @@ def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.
                 metrics.write(row)
             if step % config.checkpoint_every == 0:
                 save(spent())
+        if val_items and (not metrics.rows or "val_loss" not in metrics.rows[-1]):  # stopped by the clock
+            metrics.write(dict(zip(("step", "val_loss", "val_token_accuracy"),
+                                   (step, *teacher_forced(model, val_items, device)))))
     finally:
         bar.close()
         metrics.close()

@@ -223,9 +223,10 @@ def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.
     finally:
         bar.close()
         metrics.close()
-    final, elapsed = run_dir / _name(step), spent()
-    if not final.is_dir():
-        save(elapsed)
+    # Saved again even when this step's checkpoint exists: it must record all the time spent
+    # (the clock may have run out just after a periodic save), or a resumed budget over-runs.
+    final = run_dir / _name(step)
+    save(spent())
     return TrainResult(final, step, metrics.rows, skipped, len(train_items), len(val_items),
                        time.perf_counter() - begun)
 

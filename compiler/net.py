@@ -242,25 +242,32 @@ def _read_metadata(data: bytes) -> dict[str, str]:
     return header.get("__metadata__") or {}
 
 
-def _shape_problem(net: Net) -> str | None:
-    """Why the tensors don't fit the config and encodings, or None if they do."""
-    c = net.config
+def param_shapes(config: NetConfig, n_tokens: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every parameter of a net with this config and `n_tokens` input tokens."""
+    c = config
     d_model, width = c.d_model, c.n_heads * c.d_head
-    expected = {
-        "token_embed/embeddings": (len(net.input_tokens), d_model),
+    shapes = {
+        "token_embed/embeddings": (n_tokens, d_model),
         "pos_embed/embeddings": (c.max_seq_len + 1, d_model),
     }
     for layer in range(c.n_layers):
         attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
         for name in ("query", "key", "value"):
-            expected[f"{attn}/{name}/w"] = (d_model, width)
-            expected[f"{attn}/{name}/b"] = (width,)
-        expected[f"{attn}/linear/w"] = (width, d_model)
-        expected[f"{attn}/linear/b"] = (d_model,)
-        expected[f"{mlp}/linear_1/w"] = (d_model, c.d_mlp)
-        expected[f"{mlp}/linear_1/b"] = (c.d_mlp,)
-        expected[f"{mlp}/linear_2/w"] = (c.d_mlp, d_model)
-        expected[f"{mlp}/linear_2/b"] = (d_model,)
+            shapes[f"{attn}/{name}/w"] = (d_model, width)
+            shapes[f"{attn}/{name}/b"] = (width,)
+        shapes[f"{attn}/linear/w"] = (width, d_model)
+        shapes[f"{attn}/linear/b"] = (d_model,)
+        shapes[f"{mlp}/linear_1/w"] = (d_model, c.d_mlp)
+        shapes[f"{mlp}/linear_1/b"] = (c.d_mlp,)
+        shapes[f"{mlp}/linear_2/w"] = (c.d_mlp, d_model)
+        shapes[f"{mlp}/linear_2/b"] = (d_model,)
+    return shapes
+
+
+def _shape_problem(net: Net) -> str | None:
+    """Why the tensors don't fit the config and encodings, or None if they do."""
+    d_model = net.config.d_model
+    expected = param_shapes(net.config, len(net.input_tokens))
     if set(net.params) != set(expected):
         missing = sorted(set(expected) - set(net.params))
         extra = sorted(set(net.params) - set(expected))

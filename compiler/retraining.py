@@ -35,7 +35,7 @@ import numpy as np
 
 from compiler import program as prog
 from compiler.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
-from compiler.net import Net, NetConfig, _attention_mask, torch_forward
+from compiler.net import Net, NetConfig, _attention_mask, param_shapes, torch_forward
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +88,7 @@ def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None
     n_out = 1 if compiled.output_values is None else len(compiled.output_values)
     generator = torch.Generator().manual_seed(seed)
     device = torch.device(opts.device)
-    shapes = _param_shapes(config, len(compiled.input_tokens))
+    shapes = param_shapes(config, len(compiled.input_tokens))
     params = {name: _init(shape, name, generator).to(device).requires_grad_()
               for name, shape in shapes.items()}
     W_U = _init((width, n_out), "W_U", generator).to(device).requires_grad_()
@@ -204,24 +204,6 @@ def _compiled_and_program(source, vocab, max_seq_len) -> tuple[Net, prog.Program
         raise ValueError("retraining a program needs vocab= and max_seq_len= (or pass a compiled net)")
     compiled = compile_program(source, vocab=vocab, max_seq_len=max_seq_len)
     return compiled, parse(compiled.provenance["source"])
-
-
-def _param_shapes(c: NetConfig, n_tokens: int) -> dict[str, tuple[int, ...]]:
-    shapes = {"token_embed/embeddings": (n_tokens, c.d_model),
-              "pos_embed/embeddings": (c.max_seq_len + 1, c.d_model)}
-    width = c.n_heads * c.d_head
-    for layer in range(c.n_layers):
-        prefix = f"transformer/layer_{layer}"
-        for name in ("query", "key", "value"):
-            shapes[f"{prefix}/attn/{name}/w"] = (c.d_model, width)
-            shapes[f"{prefix}/attn/{name}/b"] = (width,)
-        shapes[f"{prefix}/attn/linear/w"] = (width, c.d_model)
-        shapes[f"{prefix}/attn/linear/b"] = (c.d_model,)
-        shapes[f"{prefix}/mlp/linear_1/w"] = (c.d_model, c.d_mlp)
-        shapes[f"{prefix}/mlp/linear_1/b"] = (c.d_mlp,)
-        shapes[f"{prefix}/mlp/linear_2/w"] = (c.d_mlp, c.d_model)
-        shapes[f"{prefix}/mlp/linear_2/b"] = (c.d_model,)
-    return shapes
 
 
 def _init(shape: tuple[int, ...], name: str, generator):

@@ -174,7 +174,7 @@ def program_rows(recipe: Recipe, source: str) -> list[dict]:
         nets.append(("scrambled", *_scrambled(net, derive_seed(recipe.seed, pid, "scrambled", j), used, recipe)))
     for j in range(recipe.variants["retrained"]):
         seed = derive_seed(recipe.seed, pid, "retrained", j)
-        nets.append(("retrained", seed, _without_wall_time(compiler.retrain(net, seed=seed, **recipe.retrain))))
+        nets.append(("retrained", seed, compiler.retrain(net, seed=seed, **recipe.retrain)))
     return [dict(common, variant=variant, variant_seed=seed, weights=variant_net.to_bytes(),
                  config=json.dumps(dataclasses.asdict(variant_net.config), sort_keys=True),
                  n_layers=variant_net.config.n_layers, d_model=variant_net.config.d_model)
@@ -195,15 +195,6 @@ def _scrambled(net, seed: int, used: set[int], recipe: Recipe):
         used.add(candidate)
         return candidate, scrambled
     raise ProgramDropped(f"scramble refused {_SCRAMBLE_TRIES} seeds")
-
-
-def _without_wall_time(net):
-    """Retraining records its wall time in the provenance; rows must not depend on the machine's speed."""
-    record = net.provenance.get("retrain")
-    if not isinstance(record, dict) or "seconds" not in record:
-        return net
-    record = {k: v for k, v in record.items() if k != "seconds"}
-    return dataclasses.replace(net, provenance=dict(net.provenance, retrain=record))
 
 
 @contextlib.contextmanager

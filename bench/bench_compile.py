@@ -3,7 +3,8 @@
 Everything is timed in the same run, and reported as ratios to stock tracr:
   compile  compile_sop vs compile_rasp_to_model on tracr's TEST_CASES programs, each side in
            its own fresh process (start-up costs such as jax's first compilations count);
-  run      Net.run (numpy, batched) vs tracr's model.apply (one sequence per call, as shipped)
+  run      Net.run (the default backend: the sparse kernel for these compiled nets; the dense
+           numpy executor alongside) vs tracr's model.apply (one sequence per call, as shipped)
            and vs tracr's forward under jax.jit on the whole batch, with and without the time
            jax.jit takes to compile it, on 1/100/1000 inputs.
 
@@ -89,13 +90,14 @@ def bench_run(name: str, program: rasp.SOp, vocab: set, max_seq_len: int,
         forward = jax.jit(model.forward)  # a new jit per size: its compile time is part of its cost
         with_jit = timed(lambda: forward(model.params, ids).unembedded_output.block_until_ready())
         ours = timed_per_call(lambda: net.run(batch))
+        dense = timed_per_call(lambda: net.run(batch, backend="numpy"))
         jitted = timed(lambda: forward(model.params, ids).unembedded_output.block_until_ready(),
                        repeat=3)
         model.apply(["BOS"] + batch[0])  # jax compiles apply's ops on first use
         apply_sample = batch[:min(size, 20)]  # apply is slow; time a sample and scale up
         applied = timed(lambda: [model.apply(["BOS"] + seq) for seq in apply_sample])
         applied *= size / len(apply_sample)
-        print(f"run {name:>10} x{size:<5} ours {ours * 1e3:9.2f} ms   "
+        print(f"run {name:>10} x{size:<5} ours {ours * 1e3:9.3f} ms (numpy {dense * 1e3:8.3f} ms)   "
               f"tracr apply {applied * 1e3:10.1f} ms (x{applied / ours:,.0f})   "
               f"tracr jit incl. compile {with_jit * 1e3:8.1f} ms (x{with_jit / ours:,.0f})   "
               f"jit warm {jitted * 1e3:8.2f} ms (x{jitted / ours:.2f})")

@@ -87,17 +87,29 @@ class Net:
     def categorical_output(self) -> bool:
         return self.output_values is not None
 
-    def run(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
+    def run(self, batch: Sequence[Sequence[Any]], *, backend: str = "auto",
             device: str | None = None) -> list[list[Any]]:
         """Runs the net on input sequences (without BOS); returns one output list per input.
 
-        Sequences may have different lengths: they are PAD-ed to a common length and the padding
-        is masked out of attention, so each output equals that of running the sequence alone.
-        Categorical outputs decode by argmax, except that a position with no output direction
-        set (tracr's encoding of None) decodes to None. Numerical outputs are floats.
+        Sequences may have different lengths; each output equals that of running the sequence
+        alone. Categorical outputs decode by argmax, except that a position with no output
+        direction set (tracr's encoding of None) decodes to None. Numerical outputs are floats.
+
+        `backend`: "auto" (the default) runs sparse nets (compiled ones) in the compiled sparse
+        kernel of `compiler.kernel` when numba is installed and dense nets (scrambled, retrained)
+        in numpy; "kernel", "numpy" or "torch" (on `device`) choose one.
         """
         if not batch:
             return []
+        if backend == "auto":
+            backend = "kernel" if _kernel().suits(self) else "numpy"
+        if backend == "kernel":
+            ids, starts = self._encode_flat(batch)
+            decoded = self._decode(_kernel().run(_kernel().plan(self), ids, starts, self.config.causal))
+            if len(batch) == 1:
+                return [decoded]
+            rows = (starts[1:] - np.arange(1, len(batch) + 1)).tolist()  # each sequence's end, BOS rows left out
+            return [decoded[start:end] for start, end in zip([0] + rows, rows)]
         out = self.residual(batch, backend=backend, device=device) @ self.W_U
         return [self._decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
 
@@ -141,6 +153,25 @@ class Net:
         lengths = np.array([len(seq) for seq in batch])
         key_mask = np.arange(longest + 1)[None, :] <= lengths[:, None]
         return ids, key_mask
+
+    def _encode_flat(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of the sequences back to back, each BOS first, and where each starts (the
+        kernel's input; no padding)."""
+        if "input_ids" not in self._cache:  # the vocabulary without BOS and PAD
+            self._cache["input_ids"] = {t: i for t, i in _token_ids(self).items() if t not in (self.bos, self.pad)}
+        token_ids, bos = self._cache["input_ids"], _token_ids(self)[self.bos]
+        if max(map(len, batch)) <= self.config.max_seq_len:
+            flat, starts = [], [0]
+            try:
+                for seq in batch:
+                    flat.append(bos)
+                    flat += [token_ids[token] for token in seq]
+                    starts.append(len(flat))
+                return np.array(flat, dtype=np.int64), np.array(starts, dtype=np.int64)
+            except (KeyError, TypeError):  # an unknown or unhashable token
+                pass
+        self._encode(batch)  # raises the error that names the input and the position
+        raise AssertionError("unreachable: _encode accepted a batch _encode_flat refused")
 
     def _decode(self, out: np.ndarray) -> list[Any]:
         if self.output_values is None:
@@ -283,6 +314,19 @@ def _shape_problem(net: Net) -> str | None:
     if net.bos not in net.input_tokens or net.pad not in net.input_tokens:
         return "BOS or PAD missing from the input tokens"
     return None
+
+
+def _kernel():
+    """compiler.kernel, imported on first use (it imports numba, which takes a while)."""
+    global _KERNEL_MODULE
+    if _KERNEL_MODULE is None:
+        from compiler import kernel
+
+        _KERNEL_MODULE = kernel
+    return _KERNEL_MODULE
+
+
+_KERNEL_MODULE = None
 
 
 def _token_ids(net: Net) -> dict[Any, int]:

@@ -98,7 +98,7 @@ def cmd_run(args) -> None:
     if _is_net(args.program):
         net = _load_net_or_exit(args.program)
         try:
-            outputs = net.run([parse_input(text) for text in args.input])
+            outputs = net.run([parse_input(text) for text in args.input], backend=args.backend, device=args.device)
         except ValueError as error:
             raise SystemExit(f"error: running {args.program}: {error}")
         for output in outputs:
@@ -270,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("program", metavar="PROGRAM|NET", help="program file (- for stdin) or a .safetensors network")
     p.add_argument("--input", "-i", action="append", required=True,
                    help='input tokens separated by spaces, e.g. "1 2 3" (repeatable)')
+    p.add_argument("--backend", choices=["auto", "kernel", "numpy", "torch"], default="auto",
+                   help="a network's executor: auto (the sparse kernel for compiled nets, numpy for dense ones), "
+                        "kernel, numpy or torch")
+    p.add_argument("--device", default=None, help="torch device for --backend torch, e.g. cuda")
     p.set_defaults(handler=cmd_run)
 
     def compile_options(p):

@@ -61,8 +61,9 @@ def test_compile_run_show_check_a_network(sort_file, tmp_path, capsys):
     net_path = str(tmp_path / "sort.safetensors")
     main(["compile", sort_file, "--vocab", "1 2 3 4", "--max-seq-len", "4", "-o", net_path])
     assert "layers" in capsys.readouterr().out
-    main(["run", net_path, "-i", "3 1 2", "-i", "4 2"])
-    assert capsys.readouterr().out == "1 2 3\n2 4\n"
+    for backend in ("auto", "kernel", "numpy", "torch"):
+        main(["run", net_path, "-i", "3 1 2", "-i", "4 2", "--backend", backend])
+        assert capsys.readouterr().out == "1 2 3\n2 4\n"
     main(["show", net_path])
     out = capsys.readouterr().out
     assert "transformer/layer_0/attn/query/w" in out and "residual stream" in out and "tokens:1" in out

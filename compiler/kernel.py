@@ -176,9 +176,7 @@ def run(plan: Plan, ids: np.ndarray, starts: np.ndarray, causal: bool) -> np.nda
     `ids` holds the sequences' token ids back to back, each starting with BOS; sequence i is
     ids[starts[i]:starts[i + 1]].
     """
-    out = np.zeros((len(ids) - (len(starts) - 1), plan.matrices[plan.W_U, 2]))
-    _run(ids, starts, causal, out, *plan[:9], plan.W_U)
-    return out.astype(np.float32)  # the precision of the weights, and of the dense executors
+    return _run(ids, starts, causal, *plan[:9], plan.W_U)
 
 
 def _compiled(fn):
@@ -235,8 +233,9 @@ def _head(x, update, qk, ov, key_term, causal, matrices, indptr, indices, values
 
 
 @_compiled
-def _run(ids, starts, causal, out, ops, matrices, indptr, indices, values, used, vectors, W_E, W_pos, W_U):
+def _run(ids, starts, causal, ops, matrices, indptr, indices, values, used, vectors, W_E, W_pos, W_U):
     width = W_E.shape[1]
+    out = np.zeros((len(ids) - (len(starts) - 1), matrices[W_U, 2]))
     row = 0
     for seq in range(len(starts) - 1):
         t_len = starts[seq + 1] - starts[seq]
@@ -265,3 +264,4 @@ def _run(ids, starts, causal, out, ops, matrices, indptr, indices, values, used,
                         update[t, j] = 0.0
         _product(x[1:], W_U, matrices, indptr, indices, values, used, out[row:row + t_len - 1])
         row += t_len - 1
+    return out.astype(np.float32)  # the precision of the weights, and of the dense executors

@@ -11,7 +11,8 @@ networks all share it). It holds
 
 `Net.run` is a batched forward pass with exactly the arithmetic of tracr's Haiku model
 (no layer norm, residual attention then MLP in every layer, logits scaled by 1/sqrt(d_head),
-float32), in numpy or torch. `Net.save` / `Net.load` use safetensors with the non-tensor
+float32), in numpy or torch, or, for sparse nets such as compiled ones, in the compiled kernel
+of `compiler.kernel` (the same function, refactored to skip zeros). `Net.save` / `Net.load` use safetensors with the non-tensor
 fields JSON-encoded in the header; values keep their Python type (int, float, bool, str,
 tuples of these, None).
 """

@@ -3,13 +3,16 @@
     import interpreter
     text = interpreter.decompile(net, "runs/small")      # a checkpoint, or a run directory's latest
     result = interpreter.train("corpora/small", "runs/small", interpreter.TrainConfig())
+    result = interpreter.train(interpreter.Fountain("small"), "runs/fresh", interpreter.TrainConfig())
     report = interpreter.evaluate("runs/small", "corpora/small", split="test")
     print(report.format())
     run = interpreter.train_and_evaluate("corpora/small", "runs/demo", seconds=300)  # `fountain demo`
 
 Modules, in the order data flows: `encoding` (weights -> tokens: chunks or residual-invariant
-virtual weights), `data` (examples from a corpus or in memory, batches), `model` (encoder-decoder
-transformer), `train` (the loop; torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
+virtual weights), `data` (examples from a corpus or in memory, batches), `stream` (which items
+make each step's batch: in memory, a corpus streamed window by window, or the fountain's programs
+generated while training runs), `model` (encoder-decoder transformer), `train` (the loop;
+torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
 (which program token may come next), `decode` (greedy/beam search, `decompile`), `evaluate`
 (exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
 """
@@ -21,9 +24,10 @@ from interpreter.decode import Decoded, decompile, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import EvalReport, evaluate
 from interpreter.model import Interpreter, ModelConfig
+from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
 
 __all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "EncoderConfig", "EncodingError", "EvalReport",
-           "Example", "Interpreter", "ModelConfig", "TrainConfig", "TrainResult", "decompile", "encode_net",
+           "Example", "Fountain", "Interpreter", "ModelConfig", "TrainConfig", "TrainResult", "decompile", "encode_net",
            "evaluate", "load_examples", "load_model", "sample_examples", "search", "train",
            "train_and_evaluate"]

@@ -57,14 +57,15 @@ def corpus_examples(directory: str | os.PathLike, split: str | None = None) -> I
                                 "`fountain corpus build`)")
     from generator.corpus import read_rows
 
-    for row in read_rows(directory, split=split, columns=list(_COLUMNS)):
-        yield _example(row, f"{os.fspath(directory)}:{row['program_id']}")
+    for row in read_rows(directory, split=split, columns=list(EXAMPLE_COLUMNS)):
+        yield example_from_row(row, f"{os.fspath(directory)}:{row['program_id']}")
 
 
-_COLUMNS = ("program_id", "source", "variant", "split", "weights")
+EXAMPLE_COLUMNS = ("program_id", "source", "variant", "split", "weights")
 
 
-def _example(row: dict, where: str) -> Example:
+def example_from_row(row: dict, where: str) -> Example:
+    """The example of a corpus row (`EXAMPLE_COLUMNS` at least); `where` names it in errors."""
     net = Net.from_bytes(row["weights"], source=where)
     return Example(net, row["source"], row["variant"], row["split"], row["program_id"])
 
@@ -84,40 +85,52 @@ def sample_examples(n: int, recipe: str | os.PathLike = "tiny", seed: int = 0) -
             rows = program_rows(config, program.source)
         except ProgramDropped:  # as a corpus build drops it (no scramble seed within tolerance)
             continue
-        examples += [_example(row, f"program {row['program_id']}") for row in rows]
+        examples += [example_from_row(row, f"program {row['program_id']}") for row in rows]
     return examples
 
 
 @dataclasses.dataclass(frozen=True)
 class Encoded:
-    """One example as the model reads it: weight tokens and target ids (BOS ... EOS)."""
+    """One example as the model reads it: weight tokens and target ids (BOS ... EOS). Items
+    streamed from worker processes carry no `example` (training needs only the arrays)."""
 
     values: np.ndarray
     tags: np.ndarray
     target: np.ndarray
-    example: Example
+    example: Example | None = None
 
     @property
     def tokens(self) -> EncodedNet:
         return EncodedNet(self.values, self.tags)
 
+    def __len__(self) -> int:
+        """Weight tokens plus program tokens: what a batch pads to."""
+        return len(self.values) + len(self.target)
+
+
+def try_encode(example: Example, encoder: EncoderConfig, max_target_len: int) -> Encoded | str:
+    """The encoded example, or why it is left out (too many weight tokens, a program longer
+    than `max_target_len` tokens, ...)."""
+    target = np.array(tokenizer.encode(example.source), dtype=np.int64)
+    if len(target) > max_target_len:
+        return f"program over {max_target_len} tokens"
+    try:
+        tokens = encode_net(example.net, encoder)
+    except EncodingError as error:
+        return str(error).split(" (")[0]
+    return Encoded(tokens.values, tokens.tags, target, example)
+
 
 def encode_examples(examples: Iterable[Example], encoder: EncoderConfig,
                     max_target_len: int) -> tuple[list[Encoded], collections.Counter]:
-    """Encoded examples, and a count of those left out by reason (too many weight tokens,
-    a program longer than `max_target_len` tokens)."""
+    """Encoded examples, and a count of those left out by reason (see `try_encode`)."""
     kept, skipped = [], collections.Counter()
     for example in examples:
-        target = np.array(tokenizer.encode(example.source), dtype=np.int64)
-        if len(target) > max_target_len:
-            skipped[f"program over {max_target_len} tokens"] += 1
-            continue
-        try:
-            tokens = encode_net(example.net, encoder)
-        except EncodingError as error:
-            skipped[str(error).split(" (")[0]] += 1
-            continue
-        kept.append(Encoded(tokens.values, tokens.tags, target, example))
+        item = try_encode(example, encoder, max_target_len)
+        if isinstance(item, str):
+            skipped[item] += 1
+        else:
+            kept.append(item)
     return kept, skipped
 
 

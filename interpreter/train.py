@@ -1,9 +1,10 @@
 """Training loop: AdamW with warm-up and cosine decay, gradient clipping, bf16 autocast on CUDA,
 checkpoints to resume from, metrics to CSV (and TensorBoard when installed), `torchrun` DDP.
 
-Batches are a pure function of (seed, step): each epoch is a seeded shuffle of the training set,
-grouped by length and cut into batches of B*W items (W processes, B each), so a resumed run sees
-exactly the batches an uninterrupted one would.
+Batches come from a stream (`interpreter.stream`: in memory, a corpus streamed window by window,
+or the fountain's programs generated while training runs) and are a pure function of (seed,
+step, rank, world size), so a resumed run sees exactly the batches an uninterrupted one would;
+checkpoints record where each process's fountain stood.
 
     torchrun --nproc_per_node 4 -m fountain.cli train --corpus DIR --out RUN
 """
@@ -19,13 +20,13 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
 from interpreter import checkpoint
-from interpreter.data import PAD_ID, Encoded, Source, collate, encode_examples, load_examples
+from interpreter.data import PAD_ID, Encoded, Source, collate
+from interpreter.stream import Fountain, open_stream
 from interpreter.model import Interpreter, ModelConfig, config_from_dict, next_token_loss
 
 METRICS_FILE = "metrics.csv"
@@ -90,41 +91,6 @@ class TrainResult:
     seconds: float
 
 
-class BatchStream:
-    """Which training items make each step's batch (see the module docstring).
-
-    Each epoch is a seeded shuffle, cut into pools of `_POOL` batches whose items are sorted by
-    length before being cut into batches (so that a batch pads little), the batches then
-    shuffled; items past the last whole batch wait for the next epoch's shuffle."""
-
-    _POOL = 8
-
-    def __init__(self, lengths: Sequence[int], seed: int, batch_size: int, rank: int, world_size: int):
-        self.lengths = np.asarray(lengths)
-        self.seed, self.batch_size, self.rank, self.world_size = seed, batch_size, rank, world_size
-        self._epoch: tuple[int, list[np.ndarray]] | None = None
-
-    def indices(self, step: int) -> list[int]:
-        batches = self._batches(0)
-        epoch, index = divmod(step, len(batches))
-        batch = self._batches(epoch)[index]
-        return batch[self.rank * self.batch_size:(self.rank + 1) * self.batch_size].tolist()
-
-    def _batches(self, epoch: int) -> list[np.ndarray]:
-        if self._epoch is None or self._epoch[0] != epoch:
-            rng = np.random.default_rng([self.seed, epoch])
-            size = self.batch_size * self.world_size
-            order = rng.permutation(len(self.lengths))
-            order = np.resize(order, max(len(order), size))  # fewer items than a batch: repeat them
-            batches = []
-            for start in range(0, len(order), size * self._POOL):
-                pool = order[start:start + size * self._POOL]
-                pool = pool[np.argsort(self.lengths[pool], kind="stable")]
-                batches += [pool[i:i + size] for i in range(0, len(pool) - size + 1, size)]
-            self._epoch = (epoch, [batches[i] for i in rng.permutation(len(batches))])
-        return self._epoch[1]
-
-
 def _distributed() -> tuple[int, int, torch.device]:
     """(rank, world size, device); joins the process group when started by torchrun."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -138,45 +104,49 @@ def _distributed() -> tuple[int, int, torch.device]:
     return rank, world_size, torch.device(f"cuda:{local}" if cuda else "cpu")
 
 
-def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.PathLike,
+def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir: str | os.PathLike,
           config: TrainConfig = TrainConfig(), *, resume: bool = False, time_budget: float | None = None,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, stream: bool | None = None, workers: int | None = None,
+          buffer_rows: int = 4096) -> TrainResult:
     """Trains an interpreter on the "train" split of `data` (a corpus directory or a list of
-    examples; or already encoded (train, val) items), validating on its "val" split, writing
-    checkpoints and metrics to `run_dir`. With `resume`, continues from `run_dir`'s latest
-    checkpoint.
+    examples; or already encoded (train, val) items; or a `Fountain` of programs generated while
+    training runs), validating on its "val" split, writing checkpoints and metrics to `run_dir`.
+    With `resume`, continues from `run_dir`'s latest checkpoint.
+
+    A corpus is streamed window by window (`buffer_rows` rows at a time) when `stream`, or, when
+    None, when its train split is too large to keep in memory (`interpreter.stream`); `workers`
+    processes read and encode a streamed corpus or generate the fountain's programs (default:
+    the cores left over).
 
     `time_budget` (seconds) ends training when that much time has been spent on it (resumed runs
     count their earlier time), with the cosine decay following time or steps, whichever is
     further along; such a run depends on the machine's speed, a run by steps alone does not. The
-    clock starts after the examples are encoded."""
+    clock starts after the validation examples are ready (for a fountain, once they are generated)."""
     begun = time.perf_counter()
     rank, world_size, device = _distributed()
     run_dir = Path(run_dir)
-    skipped: collections.Counter = collections.Counter()
-    if isinstance(data, tuple):
-        train_items, val_items = data
-    else:
-        train_items, skipped = encode_examples(load_examples(data, "train"), config.model.encoder,
-                                               config.model.max_target_len)
-        val_items, _ = encode_examples(load_examples(data, "val")[:config.eval_examples], config.model.encoder,
-                                       config.model.max_target_len)
-    if not train_items:
-        raise ValueError(f"no training examples to train on (left out: {dict(skipped) or 'none'}); "
-                         "check the corpus's train split and the encoder limits")
 
     torch.manual_seed(config.seed)
     model = Interpreter(config.model).to(device)
     optimizer = _optimizer(model, config)
-    step, spent_before = 0, 0.0
+    step, spent_before, saved = 0, 0.0, {}
     if resume and checkpoint.latest_checkpoint(run_dir) is not None:
-        step, spent_before = _restore(run_dir, model, optimizer, device)
+        step, spent_before, saved = _restore(run_dir, model, optimizer, device)
+    positions = saved.get("positions") or []
+    if positions and len(positions) != world_size:
+        raise ValueError(f"{run_dir}: trained by {len(positions)} process(es); resume with as many, or start a new "
+                         "run directory")
+    source, val_items = open_stream(data, config, rank, world_size, stream=stream, workers=workers,
+                                    buffer_rows=buffer_rows, position=positions[rank] if positions else ())
+    if positions and saved.get("identity") != source.identity:
+        source.close()
+        changed = sorted(k for k in source.identity if saved.get("identity", {}).get(k) != source.identity[k])
+        raise ValueError(f"{run_dir}: its {saved.get('kind')} stream had other settings ({', '.join(changed)}); "
+                         "resume with the same ones, or start a new run directory")
     wrapped = model
     if world_size > 1:
         wrapped = torch.nn.parallel.DistributedDataParallel(model, device_ids=None if device.index is None
                                                             else [device.index])
-    stream = BatchStream([len(i.values) + len(i.target) for i in train_items], config.seed, config.batch_size, rank,
-                         world_size)
     metrics = _Metrics(run_dir, step, enabled=rank == 0)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda" and config.bf16)
     bar = _progress(config.steps, step, enabled=progress and rank == 0)
@@ -186,16 +156,18 @@ def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.
     def spent() -> float:  # rank 0's clock, so that every process takes the same learning rate and stop
         return _broadcast(spent_before + time.perf_counter() - start_time, world_size, device)
 
-    def save(elapsed: float) -> None:
+    def save(elapsed: float) -> None:  # on every process: each one's stream position goes in
+        stream_positions = _gather(source.position(step), world_size, device)
         if rank == 0:
-            _save(run_dir, model, optimizer, config, step, elapsed)
+            _save(run_dir, model, optimizer, config, step, elapsed,
+                  {"kind": source.kind, "identity": source.identity, "positions": stream_positions})
 
     try:
         while step < config.steps:
             elapsed = spent()
             if time_budget is not None and elapsed >= time_budget:
                 break
-            batch = collate([train_items[i] for i in stream.indices(step)]).to(device)
+            batch = collate(source.batch(step)).to(device)
             by_steps = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
             lr = learning_rate(config, step, None if time_budget is None else max(elapsed / time_budget, by_steps))
             loss, grad_norm = _train_step(wrapped, optimizer, batch, lr, autocast, config.grad_clip)
@@ -220,14 +192,15 @@ def train(data: Source | tuple[list[Encoded], list[Encoded]], run_dir: str | os.
         if val_items and (not metrics.rows or "val_loss" not in metrics.rows[-1]):  # stopped by the clock
             metrics.write(dict(zip(("step", "val_loss", "val_token_accuracy"),
                                    (step, *teacher_forced(model, val_items, device)))))
+        # Saved again even when this step's checkpoint exists: it must record all the time spent
+        # (the clock may have run out just after a periodic save), or a resumed budget over-runs.
+        final = run_dir / _name(step)
+        save(spent())
     finally:
         bar.close()
         metrics.close()
-    # Saved again even when this step's checkpoint exists: it must record all the time spent
-    # (the clock may have run out just after a periodic save), or a resumed budget over-runs.
-    final = run_dir / _name(step)
-    save(spent())
-    return TrainResult(final, step, metrics.rows, skipped, len(train_items), len(val_items),
+        source.close()
+    return TrainResult(final, step, metrics.rows, source.skipped, source.examples, len(val_items),
                        time.perf_counter() - begun)
 
 
@@ -258,15 +231,19 @@ def _name(step: int) -> str:
     return f"step-{step:07d}"
 
 
-def _save(run_dir: Path, model: Interpreter, optimizer, config: TrainConfig, step: int, spent: float) -> Path:
-    state = checkpoint.TrainState(step, optimizer.state_dict(), torch.get_rng_state(), {"spent_s": spent})
+def _save(run_dir: Path, model: Interpreter, optimizer, config: TrainConfig, step: int, spent: float,
+          stream: dict) -> Path:
+    state = checkpoint.TrainState(step, optimizer.state_dict(), torch.get_rng_state(),
+                                  {"spent_s": spent, "stream": stream})
     return checkpoint.save_checkpoint(run_dir, _name(step), model, config.to_dict(), state,
                                       keep=config.keep_checkpoints)
 
 
-def _restore(run_dir: Path, model: Interpreter, optimizer, device: torch.device) -> tuple[int, float]:
-    """Loads the latest checkpoint of `run_dir` into `model` and `optimizer`; returns its step
-    and the seconds spent training up to it."""
+def _restore(run_dir: Path, model: Interpreter, optimizer,
+             device: torch.device) -> tuple[int, float, dict]:
+    """Loads the latest checkpoint of `run_dir` into `model` and `optimizer`; returns its step,
+    the seconds spent training up to it and its stream's record (kind, identity, each process's
+    position)."""
     path = checkpoint.latest_checkpoint(run_dir)
     saved = checkpoint.load_model(path, device)
     if saved.config != model.config:
@@ -278,7 +255,17 @@ def _restore(run_dir: Path, model: Interpreter, optimizer, device: torch.device)
         optimizer.load_state_dict(state.optimizer)
     if state.rng is not None:
         torch.set_rng_state(state.rng)
-    return state.step, float(state.extra.get("spent_s", 0.0))
+    return state.step, float(state.extra.get("spent_s", 0.0)), state.extra.get("stream", {})
+
+
+def _gather(position: list[int], world_size: int, device: torch.device) -> list[list[int]]:
+    """Every process's stream position (a list of ints, the same length on every process)."""
+    if world_size == 1:
+        return [position] if position else []
+    tensor = torch.tensor(position, dtype=torch.int64, device=device)
+    gathered = [torch.empty_like(tensor) for _ in range(world_size)]
+    dist.all_gather(gathered, tensor)
+    return [t.tolist() for t in gathered] if position else []
 
 
 def _broadcast(value: float, world_size: int, device: torch.device) -> float:

@@ -12,15 +12,34 @@ from pathlib import Path
 def add_interpreter_parsers(sub) -> None:
     """Registers `train`, `eval` and `decompile` on the top-level subparsers."""
     p = sub.add_parser("train", help="train an interpreter (network weights -> program source)",
-                       description="Trains on the train split of a corpus (or of programs drawn in memory), "
-                                   "validating on its val split; writes checkpoints and metrics.csv to --out. "
-                                   "Under torchrun, trains data-parallel on every process.")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--corpus", metavar="DIR", help="a corpus directory (fountain corpus build)")
-    source.add_argument("--programs", type=int, metavar="N",
-                        help="no corpus: draw N programs in memory, as --recipe's corpus would hold them")
+                       description="Trains on the train split of a corpus, on programs generated while training "
+                                   "runs (--fountain) or on programs drawn in memory (--programs), validating on "
+                                   "the val split; writes checkpoints and metrics.csv to --out. Under torchrun, "
+                                   "trains data-parallel on every process.")
+    p.add_argument("--corpus", metavar="DIR", help="a corpus directory (fountain corpus build); with --fountain, "
+                                                   "only its val split is used, to validate on")
+    p.add_argument("--fountain", metavar="RECIPE",
+                   help="train on fresh programs of this recipe (a name in datasets/ or a .toml), generated, "
+                        "compiled, scrambled and encoded by worker processes while training runs; only programs "
+                        "of the recipe's train split, never one twice; retrained variants are skipped")
+    p.add_argument("--programs", type=int, metavar="N",
+                   help="no corpus: draw N programs in memory, as --recipe's corpus would hold them")
     p.add_argument("--recipe", default="small", help="with --programs: the recipe whose programs and variants "
                                                     "to draw (a name in datasets/ or a .toml; default small)")
+    memory = p.add_mutually_exclusive_group()
+    memory.add_argument("--stream", action="store_true", default=None,
+                        help="read the corpus window by window (bounded memory); the default for corpora of more "
+                             "than 50,000 training rows")
+    memory.add_argument("--in-memory", dest="stream", action="store_false",
+                        help="encode the whole train split once and keep it in memory; the default for smaller "
+                             "corpora")
+    p.add_argument("--stream-buffer", type=int, default=4096, metavar="ROWS",
+                   help="rows per streamed window (shuffled together; a few windows are held in memory)")
+    p.add_argument("--workers", type=int, metavar="N", help="data worker processes for --stream and --fountain "
+                                                            "(default: the cores left over; 0: none)")
+    p.add_argument("--reuse", type=int, default=1, metavar="R",
+                   help="with --fountain: train on each fresh net R times (for when generating is slower than "
+                        "training; default 1)")
     p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
@@ -90,27 +109,44 @@ def train_config(args: argparse.Namespace):
 
 
 def cmd_train(args) -> None:
+    from generator.corpus import CorpusError
+    from generator.recipes import RecipeError
     from interpreter.checkpoint import CheckpointError
     from interpreter.data import sample_examples
+    from interpreter.stream import Fountain, fountain_recipe
     from interpreter.train import train
 
     _threads(args)
     config = train_config(args)
-    if args.corpus:
-        if not Path(args.corpus).is_dir():
-            raise SystemExit(f"error: no corpus directory {args.corpus!r} (build one with `fountain corpus build`)")
-        data = args.corpus
-    else:
-        data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
+    if sum(x is not None for x in (args.corpus or args.fountain, args.programs)) != 1:
+        raise SystemExit("error: give one of --corpus DIR, --fountain RECIPE (with an optional --corpus to validate "
+                         "on) or --programs N")
+    if args.corpus and not Path(args.corpus).is_dir():
+        raise SystemExit(f"error: no corpus directory {args.corpus!r} (build one with `fountain corpus build`)")
+    if args.fountain is None and args.reuse != 1:
+        raise SystemExit("error: --reuse goes with --fountain")
     try:
+        if args.fountain:
+            data = Fountain(args.fountain, reuse=args.reuse, val_corpus=args.corpus)
+            _, note = fountain_recipe(args.fountain)
+            if note:
+                print(f"note: {note}", file=sys.stderr)
+        elif args.corpus:
+            data = args.corpus
+        else:
+            data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
         result = train(data, args.out, config, resume=args.resume,
-                       time_budget=None if args.minutes is None else 60 * args.minutes)
-    except (CheckpointError, ValueError) as error:
+                       time_budget=None if args.minutes is None else 60 * args.minutes, stream=args.stream,
+                       workers=args.workers, buffer_rows=args.stream_buffer)
+    except (CheckpointError, CorpusError, RecipeError, ValueError, RuntimeError) as error:
         raise SystemExit(f"error: {error}")
-    last = result.metrics[-1] if result.metrics else {}
+    last = next((row for row in reversed(result.metrics) if "loss" in row), {})
+    last = {**last, **(result.metrics[-1] if result.metrics else {})}  # a run stopped by the clock ends with val
     left_out = f"; left out {dict(result.skipped)}" if result.skipped else ""
-    val = f", val token accuracy {last['val_token_accuracy']:.1%}" if "val_token_accuracy" in last else ""
-    print(f"trained {result.step} steps on {result.train_examples} nets in {result.seconds:.0f} s{left_out}; "
+    val = f", val loss {last['val_loss']:.3f}, val token accuracy {last['val_token_accuracy']:.1%}" \
+        if "val_token_accuracy" in last else ""
+    nets = f"{result.train_examples} fresh nets" if args.fountain else f"{result.train_examples} nets"
+    print(f"trained {result.step} steps on {nets} in {result.seconds:.0f} s{left_out}; "
           f"loss {last.get('loss', float('nan')):.3f}{val}\ncheckpoint {result.checkpoint}")
 
 

@@ -1,0 +1,202 @@
+"""Training streams: a corpus streamed window by window (the in-memory batches when one window
+holds it all; exact resume; disjoint ranks) and the fountain (deterministic across worker
+counts, train-split programs only and never one twice, exact resume, a loss that falls)."""
+
+import collections
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+from safetensors.torch import load_file
+
+from fountain.cli import main
+from generator.corpus import build_corpus, split_of
+from generator.recipes import load_recipe
+from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, MemoryStream, deal, fountain_unit,
+                                open_stream)
+from interpreter.train import TrainConfig, train
+from tests.test_interpreter import TINY_MODEL, one_thread  # noqa: F401 (autouse: one torch thread)
+
+ENCODER, MAX_LEN = TINY_MODEL.encoder, TINY_MODEL.max_target_len
+UNIT = 16  # programs per fountain unit: small, so that a few items span several units
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A tiny-recipe corpus of several shards."""
+    recipe = dataclasses.replace(load_recipe("tiny"), programs=24, chunk_size=4)
+    out = tmp_path_factory.mktemp("corpora") / "tiny"
+    build_corpus(recipe, out, workers=0, progress=False, log=lambda message: None)
+    return out
+
+
+def _config(**changes) -> TrainConfig:
+    return dataclasses.replace(TrainConfig(model=TINY_MODEL, steps=6, batch_size=4, warmup_steps=2, lr=3e-3,
+                                           log_every=1, eval_every=3, checkpoint_every=3, keep_checkpoints=3,
+                                           eval_examples=8), **changes)
+
+
+def _key(item) -> bytes:
+    return item.values.tobytes() + item.target.tobytes()
+
+
+def _same(first, second) -> bool:
+    return [_key(i) for i in first] == [_key(i) for i in second]
+
+
+def _batches(stream, steps) -> list[list]:
+    return [stream.batch(step) for step in steps]
+
+
+# -- windows into batches
+
+
+@given(rows=st.integers(1, 300), world_size=st.integers(1, 4), batch_size=st.integers(1, 9),
+       seed=st.integers(0, 2**16))
+def test_ranks_are_dealt_disjoint_rows_that_cover_the_window(rows, world_size, batch_size, seed):
+    shares = [deal(rows, (seed, 0, 0), batch_size, rank, world_size) for rank in range(world_size)]
+    taken = np.concatenate([mine for mine, _, _ in shares])
+    assert sorted(taken.tolist()) == list(range(rows))
+    assert len({n for _, n, _ in shares}) == 1  # every process takes as many steps
+
+
+# -- a corpus, streamed
+
+
+def test_a_corpus_in_one_window_streams_the_in_memory_batches(corpus):
+    memory, _ = open_stream(corpus, _config(), stream=False)
+    streamed, _ = open_stream(corpus, _config(), stream=True, workers=0, buffer_rows=10**6)
+    assert isinstance(memory, MemoryStream) and isinstance(streamed, CorpusStream)
+    steps = range(3 * memory.per_epoch)  # three epochs
+    for first, second in zip(_batches(memory, steps), _batches(streamed, steps)):
+        assert len(first) == 4 and _same(first, second)
+
+
+def test_a_streamed_corpus_resumes_exactly_and_reshuffles_each_epoch(corpus):
+    def stream():
+        return CorpusStream(corpus, ENCODER, MAX_LEN, seed=3, batch_size=2, buffer_rows=7)
+
+    whole = stream()
+    assert len(whole.windows(0)) > 2  # several windows per epoch
+    epoch = whole.first_step(1)
+    steps = range(2 * epoch + 2)
+    uninterrupted = _batches(whole, steps)
+    for start in (1, epoch - 1, epoch + 3):  # mid-window, an epoch's last step, the next epoch
+        resumed = stream()
+        assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
+    assert not all(_same(a, b) for a, b in zip(uninterrupted[:epoch], uninterrupted[epoch:2 * epoch]))
+
+
+def test_streamed_ranks_see_disjoint_nets(corpus):
+    ranks = [CorpusStream(corpus, ENCODER, MAX_LEN, seed=0, batch_size=2, rank=r, world_size=2, buffer_rows=8)
+             for r in range(2)]
+    per_epoch = ranks[0].first_step(1)
+    seen = [{_key(i) for step in range(per_epoch) for i in stream.batch(step)} for stream in ranks]
+    assert seen[0] and seen[1] and not seen[0] & seen[1]
+
+
+def test_training_on_a_streamed_corpus_resumes_exactly(corpus, tmp_path):
+    def run(directory, **options):
+        return train(corpus, directory, _config(), stream=True, workers=0, buffer_rows=9, progress=False, **options)
+
+    whole = run(tmp_path / "whole")
+    resumed_dir = tmp_path / "resumed"
+    resumed_dir.mkdir()
+    shutil.copytree(whole.checkpoint.parent / "step-0000003", resumed_dir / "step-0000003")
+    (resumed_dir / "latest.json").write_text(json.dumps({"checkpoint": "step-0000003"}))
+    resumed = run(resumed_dir, resume=True)
+    first, second = (load_file(r.checkpoint / "model.safetensors") for r in (whole, resumed))
+    assert resumed.step == 6 and all(torch.equal(first[k], second[k]) for k in first)
+
+
+# -- the fountain
+
+
+def _fountain(workers=0, **options):
+    return FountainStream("tiny", ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT, workers=workers,
+                          **options)
+
+
+@pytest.mark.parametrize("split", ["train", "val"])
+def test_a_fountain_unit_keeps_only_its_split(split):
+    recipe = load_recipe("tiny")
+    ids_json, _ = fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, split, None, MAX_LEN)
+    ids = json.loads(ids_json)
+    assert 0 < len(ids) < UNIT  # the other splits' programs were drawn and left out
+    assert all(split_of(pid, recipe.splits, recipe.split_seed) == split for pid in ids)
+
+
+def test_the_fountain_never_repeats_a_program_and_holds_out_val_and_test():
+    tiny = load_recipe("tiny")  # one-operation programs: few enough that units draw some twice
+    recipe = dataclasses.replace(tiny, generator=dataclasses.replace(tiny.generator, max_ops=1))
+    stream = FountainStream(recipe, ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT)
+    pairs = stream.programs.take(6 * UNIT)
+    runs = [pid for i, (pid, _) in enumerate(pairs) if i == 0 or pairs[i - 1][0] != pid]
+    assert len(runs) == len(set(runs))  # a program's variants come together, and never again
+    assert stream.programs.unit >= 3
+    drawn = collections.Counter(pid for unit in range(stream.programs.unit + 1) for pid in json.loads(
+        fountain_unit(recipe.to_json(), ("fountain", 5), unit, UNIT, "train", None, MAX_LEN)[0]))
+    assert max(drawn.values()) > 1  # units did draw a program twice: the dropping was needed
+    assert all(split_of(pid, recipe.splits, recipe.split_seed) == "train" for pid in runs)
+    assert {pid for pid, _ in pairs} <= set(drawn)
+
+
+def test_the_fountain_gives_the_same_items_whatever_the_worker_count():
+    steps = range(POOL + 2)  # two pools
+    one, two = _fountain(workers=1), _fountain(workers=2)
+    try:
+        assert all(_same(a, b) for a, b in zip(_batches(one, steps), _batches(two, steps)))
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_resumed_fountain_continues_with_the_same_batches():
+    whole = _fountain(reuse=2)
+    steps = range(7 * POOL * 2)
+    uninterrupted = _batches(whole, steps)
+    start = 6 * POOL * 2 - 3  # late in a pool that begins past the first units
+    whole_again = _fountain(reuse=2)
+    _batches(whole_again, range(start + 1))
+    position = whole_again.position(start)
+    assert position[1] > 0  # resuming re-samples the earlier units to know their programs
+    resumed = _fountain(reuse=2, position=position)
+    assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
+    reused = collections.Counter(_key(i) for step in range(POOL * 2) for i in uninterrupted[step])
+    assert set(reused.values()) == {2}  # each fresh net of the pool twice
+
+
+def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path):
+    data = Fountain("tiny", unit_programs=UNIT)
+    config = _config(steps=24, batch_size=4, lr=1e-2, eval_every=12, checkpoint_every=12)
+    whole = train(data, tmp_path / "whole", config, workers=0, progress=False)
+    losses = [row["loss"] for row in whole.metrics if "loss" in row]
+    assert losses[-1] < 0.6 * losses[0] and whole.val_examples == 8
+    resumed_dir = tmp_path / "resumed"
+    resumed_dir.mkdir()
+    shutil.copytree(whole.checkpoint.parent / "step-0000012", resumed_dir / "step-0000012")
+    (resumed_dir / "latest.json").write_text(json.dumps({"checkpoint": "step-0000012"}))
+    resumed = train(data, resumed_dir, config, resume=True, workers=0, progress=False)
+    first, second = (load_file(r.checkpoint / "model.safetensors") for r in (whole, resumed))
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    with pytest.raises(ValueError, match="other settings"):
+        train(Fountain("tiny", reuse=2, unit_programs=UNIT), resumed_dir, config, resume=True, workers=0,
+              progress=False)
+
+
+def test_cli_trains_on_the_fountain_validating_on_a_corpus(corpus, tmp_path, capsys):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model": TINY_MODEL.to_dict(), "warmup_steps": 1, "eval_examples": 4}))
+    main(["train", "--fountain", "tiny", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--config",
+          str(config), "--steps", "2", "--batch-size", "2", "--workers", "0"])
+    assert "trained 2 steps on 16 fresh nets" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="give one of"):
+        main(["train", "--fountain", "tiny", "--programs", "3", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="--reuse goes with --fountain"):
+        main(["train", "--corpus", str(corpus), "--reuse", "2", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="no such recipe"):
+        main(["train", "--fountain", "no-such-recipe", "--out", str(tmp_path / "x")])

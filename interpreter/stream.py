@@ -12,9 +12,10 @@ the batches an uninterrupted one would.
 * `MemoryStream`: one window per epoch holding every training item, encoded once (key: seed,
   epoch, 0). For corpora of up to `IN_MEMORY_ROWS` training rows, and lists of examples.
 * `CorpusStream`: each epoch a seeded order of the train shards, grouped into windows of at
-  least `buffer_rows` rows (key: seed, epoch, window). Worker processes read and encode windows
-  ahead of training, each process's workers only its share of the rows. Memory holds a few
-  windows whatever the corpus size. A window holding every shard gives `MemoryStream`'s batches.
+  least `buffer_rows` rows (key: seed, epoch, window). Worker processes read and encode the
+  windows ahead of training, in slices of `SLICE_ROWS` rows, each training process's workers only
+  its share. Memory holds the window in use and the slices encoded ahead (two per worker),
+  whatever the corpus size. A window holding every shard gives `MemoryStream`'s batches.
 * `FountainStream`: work unit k samples `UNIT_PROGRAMS` programs from a recipe's generator with a
   seed derived from (recipe seed, "fountain", seed, k), keeps those whose `split_of` is "train"
   (so a corpus of the same recipe keeps its val and test programs held out), compiles and
@@ -58,6 +59,8 @@ POOL = 8
 IN_MEMORY_ROWS = 50_000
 #: Programs sampled per fountain work unit (part of the stream's definition, like the seed).
 UNIT_PROGRAMS = 64
+#: Rows of a streamed corpus window that one worker task encodes.
+SLICE_ROWS = 256
 
 _ITEM_SCHEMA = pa.schema([("program_id", pa.string()), ("skipped", pa.string()), ("values", pa.binary()),
                           ("tags", pa.binary()), ("target", pa.binary())])
@@ -248,20 +251,23 @@ def _unpack(data: bytes, width: int) -> list[tuple[str, Encoded | str]]:
 # A corpus, streamed
 
 
-def encode_window(paths: Sequence[str], wanted: Sequence[int], encoder_json: str, max_target_len: int) -> bytes:
+def encode_rows(paths: Sequence[str], wanted: Sequence[int], encoder_json: str, max_target_len: int) -> bytes:
     """Rows `wanted` (positions in the shards `paths` read one after another), encoded, in that
     order, as `_pack` bytes. Runs in a worker process."""
     encoder = EncoderConfig(**json.loads(encoder_json))
-    where = {position: i for i, position in enumerate(wanted)}
+    wanted = np.asarray(wanted, dtype=np.int64)
     entries: list[Any] = [None] * len(wanted)
-    position = 0
+    first = 0
     for path in paths:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=64, columns=list(EXAMPLE_COLUMNS)):
-            for row in batch.to_pylist():
-                if position in where:
-                    example = example_from_row(row, f"{path}:{row['program_id']}")
-                    entries[where[position]] = (row["program_id"], try_encode(example, encoder, max_target_len))
-                position += 1
+        shard = pq.ParquetFile(path)
+        rows = shard.metadata.num_rows
+        here = np.flatnonzero((wanted >= first) & (wanted < first + rows))
+        if len(here):
+            table = shard.read(columns=list(EXAMPLE_COLUMNS)).take(pa.array(wanted[here] - first))
+            for i, row in zip(here.tolist(), table.to_pylist()):
+                example = example_from_row(row, f"{path}:{row['program_id']}")
+                entries[i] = (row["program_id"], try_encode(example, encoder, max_target_len))
+        first += rows
     return _pack(entries)
 
 
@@ -272,7 +278,8 @@ class CorpusStream:
     identity: dict = {}
 
     def __init__(self, directory: str | os.PathLike, encoder: EncoderConfig, max_target_len: int, seed: int,
-                 batch_size: int, rank: int = 0, world_size: int = 1, *, buffer_rows: int = 4096, workers: int = 0):
+                 batch_size: int, rank: int = 0, world_size: int = 1, *, buffer_rows: int = 4096, workers: int = 0,
+                 slice_rows: int = SLICE_ROWS):
         from generator.corpus import read_manifest
 
         manifest = read_manifest(directory)
@@ -285,12 +292,13 @@ class CorpusStream:
         self.encoder_json = json.dumps(dataclasses.asdict(encoder))
         self.width, self.max_target_len = encoder.width, max_target_len
         self.seed, self.batch_size, self.rank, self.world_size = seed, batch_size, rank, world_size
-        self.buffer_rows, self.workers = buffer_rows, workers
+        self.buffer_rows, self.workers, self.slice_rows = buffer_rows, workers, slice_rows
         self.examples = manifest["splits"]["train"]["rows"]
         self.skipped: collections.Counter = collections.Counter()
         self._epochs: list[list[tuple[list[int], int]]] = []  # per epoch: (shard indices, rows) per window
         self._first_steps = [0]                                 # the first step of each epoch, and one past
         self._reader: Ordered | None = None
+        self._reading = 0                                       # the window the reader gives next
         self._window: tuple[int, _Window] | None = None         # (window number, its batches)
 
     def windows(self, epoch: int) -> list[tuple[list[int], int]]:
@@ -342,19 +350,42 @@ class CorpusStream:
             epoch += 1
         return epoch, number
 
-    def _read_args(self, number: int) -> tuple:
+    def _share(self, number: int) -> tuple[list[str], np.ndarray]:
+        """The shard paths of window `number` and the rows of them this process takes."""
         epoch, w = self._by_number(number)
         shards, rows = self.windows(epoch)[w]
         mine, _, _ = deal(rows, (self.seed, epoch, w), self.batch_size, self.rank, self.world_size)
-        return [self.shards[i][0] for i in shards], mine.tolist(), self.encoder_json, self.max_target_len
+        return [self.shards[i][0] for i in shards], mine
+
+    def _open_reader(self, number: int) -> None:
+        """Workers encode the windows from `number` on, in slices of `slice_rows` rows (so that
+        all of them work on the window needed next), ahead of training."""
+        self.close()
+        tasks: dict[int, tuple] = {}  # planned, not yet asked for (the reader asks for each once)
+        planned = [number, 0]         # the next window to plan, the next task count
+
+        def task(count: int) -> tuple:
+            while count not in tasks:
+                paths, mine = self._share(planned[0])
+                for i in range(0, len(mine), self.slice_rows):
+                    tasks[planned[1]] = (paths, mine[i:i + self.slice_rows].tolist(), self.encoder_json,
+                                         self.max_target_len)
+                    planned[1] += 1
+                planned[0] += 1
+            return tasks.pop(count)
+
+        self._reader = Ordered(encode_rows, task, 0, self.workers)
+        self._reading = number
 
     def batch(self, step: int) -> list[Encoded]:
         number, epoch, w, index = self._locate(step)
         if self._window is None or self._window[0] != number:
-            if self._reader is None or self._reader.next != number:  # the first batch, or a jump
-                self.close()
-                self._reader = Ordered(encode_window, self._read_args, number, self.workers)
-            entries = _unpack(self._reader.get(), self.width)
+            if self._reader is None or self._reading != number:  # the first batch, or a jump
+                self._open_reader(number)
+            _, mine = self._share(number)
+            entries = [entry for _ in range(-(-len(mine) // self.slice_rows))
+                       for entry in _unpack(self._reader.get(), self.width)]
+            self._reading = number + 1
             self.skipped.update(item for _, item in entries if isinstance(item, str))
             _, rows = self.windows(epoch)[w]
             _, n_batches, rng = deal(rows, (self.seed, epoch, w), self.batch_size, self.rank, self.world_size)

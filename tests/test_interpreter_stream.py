@@ -77,17 +77,21 @@ def test_a_corpus_in_one_window_streams_the_in_memory_batches(corpus):
 
 
 def test_a_streamed_corpus_resumes_exactly_and_reshuffles_each_epoch(corpus):
-    def stream():
-        return CorpusStream(corpus, ENCODER, MAX_LEN, seed=3, batch_size=2, buffer_rows=7)
+    def stream(**options):
+        return CorpusStream(corpus, ENCODER, MAX_LEN, seed=3, batch_size=2, buffer_rows=7, **options)
 
     whole = stream()
     assert len(whole.windows(0)) > 2  # several windows per epoch
     epoch = whole.first_step(1)
     steps = range(2 * epoch + 2)
     uninterrupted = _batches(whole, steps)
-    for start in (1, epoch - 1, epoch + 3):  # mid-window, an epoch's last step, the next epoch
-        resumed = stream()
-        assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
+    # mid-window, an epoch's last step, the next epoch; windows encoded in slices by a worker
+    for start, options in ((1, {}), (epoch - 1, {}), (epoch + 3, {"workers": 1, "slice_rows": 3})):
+        resumed = stream(**options)
+        try:
+            assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
+        finally:
+            resumed.close()
     assert not all(_same(a, b) for a, b in zip(uninterrupted[:epoch], uninterrupted[epoch:2 * epoch]))
 
 

@@ -34,7 +34,8 @@ def add_interpreter_parsers(sub) -> None:
                         help="encode the whole train split once and keep it in memory; the default for smaller "
                              "corpora")
     p.add_argument("--stream-buffer", type=int, default=4096, metavar="ROWS",
-                   help="rows per streamed window (shuffled together; a few windows are held in memory)")
+                   help="rows per streamed window (shuffled together, held in memory while in use; "
+                        "default 4096)")
     p.add_argument("--workers", type=int, metavar="N", help="data worker processes for --stream and --fountain "
                                                             "(default: the cores left over; 0: none)")
     p.add_argument("--reuse", type=int, default=1, metavar="R",

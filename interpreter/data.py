@@ -108,12 +108,17 @@ class Encoded:
         return len(self.values) + len(self.target)
 
 
+def too_long(max_target_len: int) -> str:
+    """Why a program of more than `max_target_len` tokens is left out."""
+    return f"program over {max_target_len} tokens"
+
+
 def try_encode(example: Example, encoder: EncoderConfig, max_target_len: int) -> Encoded | str:
     """The encoded example, or why it is left out (too many weight tokens, a program longer
     than `max_target_len` tokens, ...)."""
     target = np.array(tokenizer.encode(example.source), dtype=np.int64)
     if len(target) > max_target_len:
-        return f"program over {max_target_len} tokens"
+        return too_long(max_target_len)
     try:
         tokens = encode_net(example.net, encoder)
     except EncodingError as error:

@@ -50,7 +50,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from interpreter.data import EXAMPLE_COLUMNS, Encoded, Example, example_from_row, try_encode
+from compiler import tokenizer
+from interpreter.data import EXAMPLE_COLUMNS, Encoded, Example, example_from_row, too_long, try_encode
 from interpreter.encoding import TAG_FIELDS, EncoderConfig
 
 #: Batches per length-sorted pool.
@@ -439,22 +440,25 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
     recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe")
     drawn, _ = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator)
+    encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
     ids, entries = [], []
     for program in drawn:
         pid = program_id(program.source)
         if split_of(pid, recipe.splits, recipe.split_seed) != split:
             continue
         ids.append(pid)
-        if encoder_json is None:
+        if encoder is None:
             continue
-        encoder = EncoderConfig(**json.loads(encoder_json))
+        if len(tokenizer.encode(program.source)) > max_target_len:  # left out before the work of compiling
+            entries += [(pid, too_long(max_target_len))] * recipe.rows_per_program
+            continue
         try:
             rows = program_rows(recipe, program.source)
         except ProgramDropped:
             continue
         entries += [(pid, try_encode(example_from_row(row, f"program {pid}"), encoder, max_target_len))
                     for row in rows]
-    return json.dumps(ids), _pack(entries) if encoder_json is not None else b""
+    return json.dumps(ids), _pack(entries) if encoder is not None else b""
 
 
 class _Programs:

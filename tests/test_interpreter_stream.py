@@ -5,7 +5,11 @@ counts, train-split programs only and never one twice, exact resume, a loss that
 import collections
 import dataclasses
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ from hypothesis import given, strategies as st
 from safetensors.torch import load_file
 
 from fountain.cli import main
+from interpreter import checkpoint
 from generator.corpus import build_corpus, split_of
 from generator.recipes import load_recipe
 from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, MemoryStream, deal, fountain_unit,
@@ -204,3 +209,35 @@ def test_cli_trains_on_the_fountain_validating_on_a_corpus(corpus, tmp_path, cap
         main(["train", "--corpus", str(corpus), "--reuse", "2", "--out", str(tmp_path / "x")])
     with pytest.raises(SystemExit, match="no such recipe"):
         main(["train", "--fountain", "no-such-recipe", "--out", str(tmp_path / "x")])
+
+
+@pytest.mark.slow
+def test_two_process_fountain_training_resumes_exactly(tmp_path):
+    """torchrun's path: each process its own units; the checkpoint holds both positions."""
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import sys, torch\n"
+        "from interpreter.stream import Fountain\n"
+        "from interpreter.train import TrainConfig, train\n"
+        "from tests.test_interpreter import TINY_MODEL\n"
+        "torch.set_num_threads(1)\n"
+        "config = TrainConfig(model=TINY_MODEL, steps=12, batch_size=2, warmup_steps=1, checkpoint_every=9,\n"
+        "                     eval_examples=4)\n"
+        "if __name__ == '__main__':\n"
+        "    train(Fountain('tiny', unit_programs=16), sys.argv[1], config, resume=True, workers=1, progress=False)\n")
+    root = Path(__file__).parents[1]
+
+    def torchrun(run_dir: Path) -> None:
+        subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(script),
+                        str(run_dir)], check=True, cwd=root, timeout=300, env={**os.environ, "PYTHONPATH": str(root)})
+
+    torchrun(tmp_path / "whole")
+    positions = checkpoint.load_state(tmp_path / "whole" / "step-0000009").extra["stream"]["positions"]
+    assert len(positions) == 2 and positions[0][0] == positions[1][0] == 1
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    shutil.copytree(tmp_path / "whole" / "step-0000009", resumed / "step-0000009")
+    (resumed / "latest.json").write_text(json.dumps({"checkpoint": "step-0000009"}))
+    torchrun(resumed)
+    first, second = (load_file(d / "step-0000012" / "model.safetensors") for d in (tmp_path / "whole", resumed))
+    assert all(torch.equal(first[k], second[k]) for k in first)

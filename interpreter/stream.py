@@ -14,8 +14,8 @@ the batches an uninterrupted one would.
 * `CorpusStream`: each epoch a seeded order of the train shards, grouped into windows of at
   least `buffer_rows` rows (key: seed, epoch, window). Worker processes read and encode the
   windows ahead of training, in slices of `SLICE_ROWS` rows, each training process's workers only
-  its share. Memory holds the window in use and the slices encoded ahead (two per worker),
-  whatever the corpus size. A window holding every shard gives `MemoryStream`'s batches.
+  its share. Memory holds the window in use and the slices encoded ahead (the next window's and
+  two per worker), whatever the corpus size. A window holding every shard gives `MemoryStream`'s batches.
 * `FountainStream`: work unit k samples `UNIT_PROGRAMS` programs from a recipe's generator with a
   seed derived from (recipe seed, "fountain", seed, k), keeps those whose `split_of` is "train"
   (so a corpus of the same recipe keeps its val and test programs held out), compiles and
@@ -375,7 +375,9 @@ class CorpusStream:
                 planned[0] += 1
             return tasks.pop(count)
 
-        self._reader = Ordered(encode_rows, task, 0, self.workers)
+        # Ahead: the next window's slices, so that it is ready when this one ends.
+        window_slices = -(-self.buffer_rows // (self.world_size * self.slice_rows))
+        self._reader = Ordered(encode_rows, task, 0, self.workers, ahead=2 * self.workers + window_slices)
         self._reading = number
 
     def batch(self, step: int) -> list[Encoded]:
@@ -387,7 +389,8 @@ class CorpusStream:
             entries = [entry for _ in range(-(-len(mine) // self.slice_rows))
                        for entry in _unpack(self._reader.get(), self.width)]
             self._reading = number + 1
-            self.skipped.update(item for _, item in entries if isinstance(item, str))
+            if epoch == 0:  # later epochs leave out the same rows again
+                self.skipped.update(item for _, item in entries if isinstance(item, str))
             _, rows = self.windows(epoch)[w]
             _, n_batches, rng = deal(rows, (self.seed, epoch, w), self.batch_size, self.rank, self.world_size)
             share = [None if isinstance(item, str) else item for _, item in entries]

@@ -97,8 +97,9 @@ class _Builder:
         self.n_used += len(positions)
         return self.n_used - len(positions), len(positions)
 
-    def vector(self, v: np.ndarray | None) -> int:
-        if v is None or not v.any():
+    def vector(self, v: np.ndarray) -> int:
+        """Stores a vector in `vectors` unless it is all zero; returns where it starts (or -1)."""
+        if not v.any():
             return -1
         self.vectors.append(v)
         self.n_vectors += len(v)
@@ -141,14 +142,14 @@ def _plan(net: "Net") -> Plan:
     dense = net.W_U.size
 
     def commit(bias: np.ndarray, *writes: np.ndarray) -> None:
-        written = np.flatnonzero(bias != 0) if not writes else np.flatnonzero(np.any([*writes, bias != 0], axis=0))
+        written = np.flatnonzero(np.any([*writes, bias != 0], axis=0))
         ops.append([_COMMIT, build.vector(bias), *build.indexes(written)])
 
     for layer in range(c.n_layers):
         at = f"transformer/layer_{layer}/"
-        W_Q, W_K, W_V, W_O = (f64(at + f"attn/{n}/w") for n in ("query", "key", "value", "linear"))
-        b_Q, b_V, b_O = (f64(at + f"attn/{n}/b") for n in ("query", "value", "linear"))
-        if W_O.any() or b_O.any():
+        if p[at + "attn/linear/w"].any() or p[at + "attn/linear/b"].any():
+            W_Q, W_K, W_V, W_O = (f64(at + f"attn/{n}/w") for n in ("query", "key", "value", "linear"))
+            b_Q, b_V, b_O = (f64(at + f"attn/{n}/b") for n in ("query", "value", "linear"))
             dense += W_Q.size + W_K.size + W_V.size + W_O.size
             writes = []
             for h in heads:
@@ -158,8 +159,8 @@ def _plan(net: "Net") -> Plan:
                                 build.vector(scale * W_K[:, h] @ b_Q[h])])
                     writes.append(ov.any(axis=0))
             commit(b_O + b_V @ W_O, *writes)
-        W_in, b_in, W_out, b_out = (f64(at + f"mlp/linear_{i}/{n}") for i in (1, 2) for n in ("w", "b"))
-        if W_out.any() or b_out.any():
+        if p[at + "mlp/linear_2/w"].any() or p[at + "mlp/linear_2/b"].any():
+            W_in, b_in, W_out, b_out = (f64(at + f"mlp/linear_{i}/{n}") for i in (1, 2) for n in ("w", "b"))
             dense += W_in.size + W_out.size
             live = W_out.any(axis=1)  # hidden units that write nothing are dropped
             ops.append([_MLP, build.matrix(W_in[:, live]), build.vector(b_in[live]), build.matrix(W_out[live])])

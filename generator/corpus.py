@@ -55,13 +55,10 @@ import hashlib
 import itertools
 import json
 import math
-import multiprocessing
 import os
 import socket
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -76,6 +73,7 @@ from tqdm import tqdm
 import compiler
 from compiler.functions import value_sort_key
 from compiler.tokenizer import encode
+from generator import workers as worker_pools
 from generator.recipes import SPLITS, Recipe, load_recipe
 from generator.sampler import sample
 
@@ -263,11 +261,11 @@ class _InProcess:
 
 
 class _ProcessPool:
-    """Spawned worker processes (fork is unsafe once jax has started its threads). A worker that
-    dies (killed, out of memory) fails the build with an error instead of hanging it."""
+    """Spawned worker processes (generator.workers). A worker that dies (killed, out of memory)
+    fails the build with an error instead of hanging it."""
 
     def __init__(self, workers: int):
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = worker_pools.spawn_pool(workers)
         self.capacity = 2 * workers  # one queued behind each running unit keeps every worker busy
 
     def submit(self, recipe_json: str, chunk: int):
@@ -279,24 +277,14 @@ class _ProcessPool:
             return future.result()
 
     @staticmethod
-    @contextlib.contextmanager
     def _dead_worker_is_an_error():
-        try:
-            yield
-        except BrokenProcessPool:
-            raise CorpusError("a worker process died (killed, out of memory, or a script that calls build_corpus "
-                              "without `if __name__ == '__main__':`, which spawned workers re-import); finished "
-                              "work units are kept: run the build again to go on") from None
+        return worker_pools.dead_worker_raises(CorpusError(
+            "a worker process died (killed, out of memory, or a script that calls build_corpus without "
+            "`if __name__ == '__main__':`, which spawned workers re-import); finished work units are kept: "
+            "run the build again to go on"))
 
     def close(self) -> None:
-        # Units submitted ahead may still run and are no longer needed: stop their processes, which
-        # the executor keeps in `_processes` (Python 3.14 adds terminate_workers() for this).
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join()
+        worker_pools.stop(self.pool)
 
 
 class _Ray:

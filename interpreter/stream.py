@@ -36,13 +36,9 @@ bytes (Arrow IPC); results are taken in order, so the worker count changes speed
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -51,6 +47,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from compiler import tokenizer
+from generator import workers as worker_pools
 from interpreter.data import EXAMPLE_COLUMNS, Encoded, Example, example_from_row, too_long, try_encode
 from interpreter.encoding import TAG_FIELDS, EncoderConfig
 
@@ -177,40 +174,24 @@ class Ordered:
         self.fn, self.args_of, self.next = fn, args_of, start
         self.ahead = ahead or 2 * max(1, workers)
         self.pending: dict[int, Any] = {}
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_worker_setup) if workers else None
+        self.pool = worker_pools.spawn_pool(workers, initializer=_worker_setup) if workers else None
 
     def get(self) -> Any:
         k, self.next = self.next, self.next + 1
         if self.pool is None:
             return self.fn(*self.args_of(k))
-        with self._dead_worker_is_an_error():
+        with worker_pools.dead_worker_raises(RuntimeError(
+                "a data worker process died (killed; out of memory: lower --workers, or --stream-buffer for a "
+                "corpus; or a script that trains without `if __name__ == '__main__':`, which spawned workers "
+                "re-import); resume with --resume")):
             for later in range(k, k + self.ahead):
                 if later not in self.pending:
                     self.pending[later] = self.pool.submit(self.fn, *self.args_of(later))
             return self.pending.pop(k).result()
 
-    @staticmethod
-    @contextlib.contextmanager
-    def _dead_worker_is_an_error():
-        try:
-            yield
-        except BrokenProcessPool:
-            raise RuntimeError("a data worker process died (killed; out of memory: lower --workers, or "
-                               "--stream-buffer for a corpus; or a script that trains without `if __name__ == "
-                               "'__main__':`, which spawned workers re-import); resume with --resume") from None
-
     def close(self) -> None:
-        if self.pool is None:
-            return
-        # Work submitted ahead is no longer needed: stop the processes (the executor keeps them
-        # in `_processes`; Python 3.14 adds terminate_workers() for this).
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join()
+        if self.pool is not None:
+            worker_pools.stop(self.pool)
 
 
 def default_workers() -> int:

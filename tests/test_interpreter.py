@@ -252,16 +252,20 @@ def test_functional_check_accepts_an_equivalent_program_and_rejects_a_different_
                                  example).startswith("differs on")
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    """A corpus directory of a few programs of the tiny recipe."""
+def tiny_corpus(tmp_path_factory, programs: int, chunk_size: int) -> Path:
+    """A corpus directory of `programs` programs of the tiny recipe, `chunk_size` per shard."""
     from generator.corpus import build_corpus
     from generator.recipes import load_recipe
 
-    recipe = dataclasses.replace(load_recipe("tiny"), programs=8, chunk_size=8)
+    recipe = dataclasses.replace(load_recipe("tiny"), programs=programs, chunk_size=chunk_size)
     out = tmp_path_factory.mktemp("corpora") / "tiny"
     build_corpus(recipe, out, workers=0, progress=False, log=lambda message: None)
     return out
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return tiny_corpus(tmp_path_factory, programs=8, chunk_size=8)
 
 
 def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, capsys):

@@ -19,12 +19,12 @@ from safetensors.torch import load_file
 
 from fountain.cli import main
 from interpreter import checkpoint
-from generator.corpus import build_corpus, split_of
+from generator.corpus import split_of
 from generator.recipes import load_recipe
 from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, MemoryStream, deal, fountain_unit,
                                 open_stream)
 from interpreter.train import TrainConfig, train
-from tests.test_interpreter import TINY_MODEL, one_thread  # noqa: F401 (autouse: one torch thread)
+from tests.test_interpreter import TINY_MODEL, one_thread, tiny_corpus  # noqa: F401 (autouse: one torch thread)
 
 ENCODER, MAX_LEN = TINY_MODEL.encoder, TINY_MODEL.max_target_len
 UNIT = 16  # programs per fountain unit: small, so that a few items span several units
@@ -32,11 +32,7 @@ UNIT = 16  # programs per fountain unit: small, so that a few items span several
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """A tiny-recipe corpus of several shards."""
-    recipe = dataclasses.replace(load_recipe("tiny"), programs=24, chunk_size=4)
-    out = tmp_path_factory.mktemp("corpora") / "tiny"
-    build_corpus(recipe, out, workers=0, progress=False, log=lambda message: None)
-    return out
+    return tiny_corpus(tmp_path_factory, programs=24, chunk_size=4)  # several shards
 
 
 def _config(**changes) -> TrainConfig:

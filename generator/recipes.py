@@ -118,7 +118,7 @@ class Recipe:
 def recipe_path(name_or_path: str | os.PathLike) -> Path:
     """The file a recipe argument means: a path as given, or a bare name in `datasets/`."""
     path = Path(name_or_path)
-    if path.suffix != ".toml" and path.parent == Path(".") and not path.exists():
+    if path.suffix != ".toml" and path.parent == Path(".") and not path.is_file():  # a folder "small" is no recipe
         path = RECIPES_DIR / f"{path.name}.toml"
     if not path.is_file():
         known = sorted(p.stem for p in RECIPES_DIR.glob("*.toml")) if RECIPES_DIR.is_dir() else []

@@ -57,6 +57,12 @@ def test_project_recipes_load_and_round_trip_through_json(name):
     assert (RECIPES_DIR / f"{name}.md").is_file(), "every recipe has a dataset card"
 
 
+def test_a_folder_named_like_a_recipe_does_not_hide_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "small").mkdir()  # say, a corpus built as `fountain corpus build small -o small`
+    assert load_recipe("small").name == "small"
+
+
 BASE = 'programs = 10\nvocab = [1, 2]\nmax_seq_len = 3\n'
 
 

@@ -250,9 +250,16 @@ def cmd_sample(args) -> None:
 
 def cmd_demo(args) -> None:
     from fountain.demo import run_demo
+    from generator.corpus import CorpusError
+    from generator.recipes import RecipeError, load_recipe
 
-    if not run_demo(out=sys.stdout, workdir=args.dir, recipe=args.recipe,
-                    train_seconds=args.train_seconds, retrained=args.retrained):
+    try:
+        load_recipe(args.recipe)  # a bad --recipe fails now, not after the first steps
+        passed = run_demo(out=sys.stdout, workdir=args.dir, recipe=args.recipe,
+                          train_seconds=args.train_seconds, retrained=args.retrained)
+    except (RecipeError, CorpusError) as error:
+        raise SystemExit(f"error: fountain demo: {error}")
+    if not passed:
         raise SystemExit(1)
 
 

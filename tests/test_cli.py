@@ -57,6 +57,11 @@ def test_demo_runs_end_to_end(capsys, tmp_path):
     assert (tmp_path / "corpus" / "manifest.json").is_file()
 
 
+def test_demo_refuses_an_unknown_recipe_at_once():
+    with pytest.raises(SystemExit, match="error: fountain demo: nosuch: no such recipe file"):
+        main(["demo", "--recipe", "nosuch"])
+
+
 def test_compile_run_show_check_a_network(sort_file, tmp_path, capsys):
     net_path = str(tmp_path / "sort.safetensors")
     main(["compile", sort_file, "--vocab", "1 2 3 4", "--max-seq-len", "4", "-o", net_path])

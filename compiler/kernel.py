@@ -181,7 +181,12 @@ def run(plan: Plan, ids: np.ndarray, starts: np.ndarray, causal: bool) -> np.nda
 
 
 def _compiled(fn):
-    return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
+    if numba is None:
+        return fn
+    try:  # machine code cached beside this file, or in the user's cache folder
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # no writable cache location: compile in every process (seconds)
+        return numba.njit(nogil=True)(fn)
 
 
 @_compiled

@@ -17,8 +17,9 @@ The weights are refactored once per net, exactly:
   pads every MLP to the widest one); sub-layers whose output weights are all zero are dropped.
 
 Arithmetic is float64 on float32 weights, so outputs match the float32 dense forward to
-float32 rounding. Without numba (an optional speed-up) the dense numpy executor runs instead;
-numba is imported on first use, so that importing the compiler stays fast.
+float32 rounding. numba is a dependency wherever it has wheels; where it is missing, `Net.run`
+runs the dense numpy executor instead. `Net.run` imports this module (and numba) on first use,
+so that importing the compiler stays fast.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def suits(net: "Net") -> bool:
 def plan(net: "Net") -> Plan:
     """The net refactored for the kernel (cached on the net)."""
     if numba is None:
-        raise RuntimeError("the sparse kernel needs numba: pip install numba")
+        raise ModuleNotFoundError("the sparse kernel needs numba: pip install numba", name="numba")
     if "kernel" not in net._cache:
         net._cache["kernel"] = _plan(net)
     return net._cache["kernel"]

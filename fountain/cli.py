@@ -99,7 +99,7 @@ def cmd_run(args) -> None:
         net = _load_net_or_exit(args.program)
         try:
             outputs = net.run([parse_input(text) for text in args.input], backend=args.backend, device=args.device)
-        except ValueError as error:
+        except (ValueError, ModuleNotFoundError) as error:
             raise SystemExit(f"error: running {args.program}: {error}")
         for output in outputs:
             print(format_output(output))

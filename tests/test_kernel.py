@@ -85,7 +85,7 @@ def test_without_numba_the_dense_executor_runs(monkeypatch):
     monkeypatch.setattr(kernel, "numba", None)
     assert not kernel.suits(fresh)
     assert fresh.run([[1, 2]]) == [[2, 4]]
-    with pytest.raises(RuntimeError, match="pip install numba"):
+    with pytest.raises(ModuleNotFoundError, match="pip install numba"):
         fresh.run([[1, 2]], backend="kernel")
 
 

@@ -59,6 +59,13 @@ def _ids() -> dict[str, int]:
 
 def tokenize(text: str) -> list[str]:
     """The tokens of a canonical program text (no BOS/EOS)."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Memoised: a corpus row or fountain item tokenizes its program more than once (length
+    checks, then the target), and lark's lexer takes milliseconds per program."""
     tokens: list[str] = []
     ids = _ids()
     for token in _parser().lex(text):
@@ -79,7 +86,7 @@ def tokenize(text: str) -> list[str]:
         else:
             raise SourceError(f"`{token}` has no token: tokenize canonical text (compiler.to_source), "
                               f"whose variables are v1..v{MAX_VARIABLES}", token.line, token.column)
-    return tokens
+    return tuple(tokens)
 
 
 def _number_pieces(text: str) -> list[str]:

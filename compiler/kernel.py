@@ -63,8 +63,6 @@ class Plan(NamedTuple):
     W_E: np.ndarray        # [n_tokens, d_model] float64
     W_pos: np.ndarray      # [max_seq_len + 1, d_model] float64
     W_U: int               # index of the unembedding in `matrices`
-    nonzero: int           # stored weights: the kernel's work per position
-    dense: int             # weights of the dense layers: the dense executor's work per position
 
 
 class _Builder:
@@ -140,7 +138,6 @@ def _plan(net: "Net") -> Plan:
     heads = [slice(h * c.d_head, (h + 1) * c.d_head) for h in range(c.n_heads)]
     scale = 1 / math.sqrt(c.d_head)
     build, ops = _Builder(), []
-    dense = net.W_U.size
 
     def commit(bias: np.ndarray, *writes: np.ndarray) -> None:
         written = np.flatnonzero(np.any([*writes, bias != 0], axis=0))
@@ -151,7 +148,6 @@ def _plan(net: "Net") -> Plan:
         if p[at + "attn/linear/w"].any() or p[at + "attn/linear/b"].any():
             W_Q, W_K, W_V, W_O = (f64(at + f"attn/{n}/w") for n in ("query", "key", "value", "linear"))
             b_Q, b_V, b_O = (f64(at + f"attn/{n}/b") for n in ("query", "value", "linear"))
-            dense += W_Q.size + W_K.size + W_V.size + W_O.size
             writes = []
             for h in heads:
                 ov = W_V[:, h] @ W_O[h]
@@ -162,14 +158,13 @@ def _plan(net: "Net") -> Plan:
             commit(b_O + b_V @ W_O, *writes)
         if p[at + "mlp/linear_2/w"].any() or p[at + "mlp/linear_2/b"].any():
             W_in, b_in, W_out, b_out = (f64(at + f"mlp/linear_{i}/{n}") for i in (1, 2) for n in ("w", "b"))
-            dense += W_in.size + W_out.size
             live = W_out.any(axis=1)  # hidden units that write nothing are dropped
             ops.append([_MLP, build.matrix(W_in[:, live]), build.vector(b_in[live]), build.matrix(W_out[live])])
             commit(b_out, W_out.any(axis=0))
     unembed = build.matrix(net.W_U.astype(np.float64))
     arrays = build.arrays()
     return Plan(ops=np.array(ops, dtype=np.int64).reshape(-1, 4), W_E=f64("token_embed/embeddings"),
-                W_pos=f64("pos_embed/embeddings"), W_U=unembed, nonzero=build.stored, dense=dense, **arrays)
+                W_pos=f64("pos_embed/embeddings"), W_U=unembed, **arrays)
 
 
 def run(plan: Plan, ids: np.ndarray, starts: np.ndarray, causal: bool) -> np.ndarray:

@@ -12,9 +12,9 @@ networks all share it). It holds
 `Net.run` is a batched forward pass with exactly the arithmetic of tracr's Haiku model
 (no layer norm, residual attention then MLP in every layer, logits scaled by 1/sqrt(d_head),
 float32), in numpy or torch, or, for sparse nets such as compiled ones, in the compiled kernel
-of `compiler.kernel` (the same function, refactored to skip zeros). `Net.save` / `Net.load` use safetensors with the non-tensor
-fields JSON-encoded in the header; values keep their Python type (int, float, bool, str,
-tuples of these, None).
+of `compiler.kernel` (the same function, refactored to skip zeros). `Net.save` / `Net.load`
+use safetensors with the non-tensor fields JSON-encoded in the header; values keep their Python
+type (int, float, bool, str, tuples of these, None).
 """
 
 from __future__ import annotations
@@ -133,8 +133,7 @@ class Net:
         return np.stack(streams)
 
     def _encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
-        token_ids = _token_ids(self)
-        specials = {self.bos, self.pad}
+        token_ids, input_ids = _token_ids(self), _input_ids(self)
         longest = max((len(seq) for seq in batch), default=0)
         if longest > self.config.max_seq_len:
             raise ValueError(f"an input has length {longest} > max_seq_len "
@@ -144,13 +143,13 @@ class Net:
         for b, seq in enumerate(batch):
             for t, token in enumerate(seq):
                 try:
-                    known = token not in specials and token in token_ids
+                    known = token in input_ids
                 except TypeError:  # unhashable
                     known = False
                 if not known:
                     raise ValueError(f"input {b} has token {token!r} at position {t}, "
                                      "which is not in the vocabulary")
-                ids[b, t + 1] = token_ids[token]
+                ids[b, t + 1] = input_ids[token]
         lengths = np.array([len(seq) for seq in batch])
         key_mask = np.arange(longest + 1)[None, :] <= lengths[:, None]
         return ids, key_mask
@@ -158,9 +157,7 @@ class Net:
     def _encode_flat(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of the sequences back to back, each BOS first, and where each starts (the
         kernel's input; no padding)."""
-        if "input_ids" not in self._cache:  # the vocabulary without BOS and PAD
-            self._cache["input_ids"] = {t: i for t, i in _token_ids(self).items() if t not in (self.bos, self.pad)}
-        token_ids, bos = self._cache["input_ids"], _token_ids(self)[self.bos]
+        token_ids, bos = _input_ids(self), _token_ids(self)[self.bos]
         if max(map(len, batch)) <= self.config.max_seq_len:
             flat, starts = [], [0]
             try:
@@ -334,6 +331,13 @@ def _token_ids(net: Net) -> dict[Any, int]:
     if "token_ids" not in net._cache:
         net._cache["token_ids"] = {token: i for i, token in enumerate(net.input_tokens)}
     return net._cache["token_ids"]
+
+
+def _input_ids(net: Net) -> dict[Any, int]:
+    """The ids of the tokens an input may hold (all but BOS and PAD)."""
+    if "input_ids" not in net._cache:
+        net._cache["input_ids"] = {t: i for t, i in _token_ids(net).items() if t not in (net.bos, net.pad)}
+    return net._cache["input_ids"]
 
 
 def _layer(params: dict, layer: int, module: str) -> tuple:

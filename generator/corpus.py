@@ -153,15 +153,18 @@ class ProgramDropped(Exception):
         self.reason = reason
 
 
-def program_rows(recipe: Recipe, source: str) -> list[dict]:
+def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None) -> list[dict]:
     """The rows of one program: its compiled net and the recipe's variants, in that order.
 
-    Raises `ProgramDropped` for a program that cannot have all of them (no scramble seed in
-    `_SCRAMBLE_TRIES` passes verification, or the compiler refuses it); a build skips it."""
-    try:
-        net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
-    except compiler.CompileError:  # only when the recipe turned the sampler's check off
-        raise ProgramDropped("refused by the compiler") from None
+    `net`: the program compiled for the recipe's vocab and max_seq_len, when the caller has it
+    (`sample(..., keep_nets=True)`); compiled here otherwise. Raises `ProgramDropped` for a
+    program that cannot have all of them (no scramble seed in `_SCRAMBLE_TRIES` passes
+    verification, or the compiler refuses it); a build skips it."""
+    if net is None:
+        try:
+            net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
+        except compiler.CompileError:  # only when the recipe turned the sampler's check off
+            raise ProgramDropped("refused by the compiler") from None
     pid = program_id(source)
     common = {"program_id": pid, "source": source, "program_tokens": encode(source),
               "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
@@ -223,10 +226,10 @@ def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
     rows, dropped = [], collections.Counter()
     with _one_thread(with_torch=recipe.variants["retrained"] > 0):
         programs, sampling = sample(recipe.chunk_size, seed=derive_seed(recipe.seed, "chunk", chunk),
-                                    config=recipe.generator)
+                                    config=recipe.generator, keep_nets=True)
         for program in programs:
             try:
-                rows += program_rows(recipe, program.source)
+                rows += program_rows(recipe, program.source, sampling.nets.get(program.source))
             except ProgramDropped as drop:
                 dropped[drop.reason] += 1
     sink = pa.BufferOutputStream()

@@ -481,6 +481,8 @@ class SampleReport:
     accepted: int = 0
     rejected: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     seconds: float = 0.0
+    #: With `sample(..., keep_nets=True)`: each kept program's net from the compile check, by source.
+    nets: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def candidates(self) -> int:
@@ -497,8 +499,9 @@ class SampleReport:
 class Sampler:
     """Draws candidates and keeps those that pass every check (see module docstring)."""
 
-    def __init__(self, config: GeneratorConfig):
+    def __init__(self, config: GeneratorConfig, keep_nets: bool = False):
         self.config = config
+        self.keep_nets = keep_nets
         self.probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)
         self.seen_sources: set[str] = set()
         self.seen_behaviours: set[str] = set()
@@ -527,7 +530,9 @@ class Sampler:
         if self.config.unique_behaviour and behaviour in self.seen_behaviours:
             raise _Reject("duplicate behaviour")
         if self.config.check:
-            self._check_compiled(program, outputs)
+            net = self._check_compiled(program, outputs)
+            if self.keep_nets:
+                self.report.nets[source] = net
         self.seen_sources.add(source)
         self.seen_behaviours.add(behaviour)
 
@@ -553,7 +558,7 @@ class Sampler:
         if all(out == [len(xs)] * len(xs) for out, xs in zip(outputs, inputs)):
             raise _Reject("trivial: length")
 
-    def _check_compiled(self, program: prog.Program, outputs: list) -> None:
+    def _check_compiled(self, program: prog.Program, outputs: list) -> compiler.Net:
         try:
             net = compiler.compile_program(program, vocab=set(self.config.vocab), max_seq_len=self.config.max_seq_len)
         except compiler.CompileError as error:
@@ -561,6 +566,7 @@ class Sampler:
         for expected, actual in zip(outputs, net.run(self.probes)):
             if not outputs_agree(expected, actual):
                 raise _Reject("network disagrees with program")
+        return net
 
 
 def _hashable(value):
@@ -574,11 +580,14 @@ def _reason(error: Exception) -> str:
     return re.sub(r"\b\w+_\d+\b|[-\d.]+|\{.*?\}|\(.*?\)|'.*?'", "…", message)[:90]
 
 
-def sample(n: int, seed: int = 0, config: GeneratorConfig | None = None,
-           max_candidates: int | None = None) -> tuple[list[prog.Program], SampleReport]:
-    """`n` programs for `seed` (the same on any machine) and the report of the sampling."""
+def sample(n: int, seed: int = 0, config: GeneratorConfig | None = None, max_candidates: int | None = None,
+           keep_nets: bool = False) -> tuple[list[prog.Program], SampleReport]:
+    """`n` programs for `seed` (the same on any machine) and the report of the sampling.
+
+    `keep_nets`: keep the net each program was checked with in `report.nets` (when the config
+    checks), for callers that would compile the programs again."""
     config = config or GeneratorConfig()
-    sampler = Sampler(config)
+    sampler = Sampler(config, keep_nets)
     choices = RandomChoices(random.Random(seed))
     start = time.perf_counter()
     programs: list[prog.Program] = []

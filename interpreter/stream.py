@@ -423,8 +423,9 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
 
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
     recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe")
-    drawn, _ = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator)
     encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
+    drawn, sampling = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator,
+                             keep_nets=encoder is not None)
     ids, entries = [], []
     for program in drawn:
         pid = program_id(program.source)
@@ -437,7 +438,7 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
             entries += [(pid, too_long(max_target_len))] * recipe.rows_per_program
             continue
         try:
-            rows = program_rows(recipe, program.source)
+            rows = program_rows(recipe, program.source, sampling.nets.get(program.source))
         except ProgramDropped:
             continue
         entries += [(pid, try_encode(example_from_row(row, f"program {pid}"), encoder, max_target_len))

@@ -36,6 +36,15 @@ def test_sampled_programs_compile_match_and_are_distinct_and_not_trivial():
         assert len({repr(v) for out in outputs for v in out if v is not None}) > 1  # not constant
 
 
+def test_keep_nets_hands_on_the_checked_nets_of_the_kept_programs_only():
+    programs_, report = generator.sample(6, seed=3, config=GeneratorConfig(max_ops=4), keep_nets=True)
+    assert list(report.nets) == [p.source for p in programs_]  # rejected candidates compiled too, not kept
+    for program in programs_:
+        fresh = compiler.compile_program(program, vocab={1, 2, 3, 4, 5}, max_seq_len=5)
+        assert report.nets[program.source].to_bytes() == fresh.to_bytes()
+    assert generator.sample(6, seed=3, config=GeneratorConfig(max_ops=4))[1].nets == {}
+
+
 def test_same_seed_same_programs_in_any_process():
     config = dict(vocab=("a", "b", "c"), max_seq_len=4, max_ops=6)
     here = [p.source for p in generator.sample_programs(8, seed=7, **config)]

@@ -29,7 +29,7 @@ from compiler.files import write_atomically
 from interpreter.model import Interpreter, ModelConfig
 
 FORMAT_NAME = "rasp-fountain.interpreter"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: weight tokens have a `circuit` tag and head ids up to max_layers * max_heads
 _LATEST = "latest.json"
 _STATE_KEY = "train_state"
 
@@ -114,15 +114,18 @@ def read_config(path: str | os.PathLike) -> dict:
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise CheckpointError(path / "config.json", "not an interpreter checkpoint config")
     if config.get("version") != FORMAT_VERSION:
-        raise CheckpointError(path / "config.json", f"unsupported version {config.get('version')!r}")
+        raise CheckpointError(path / "config.json", f"format version {config.get('version')!r}, and this "
+                                                    f"rasp-fountain reads version {FORMAT_VERSION}; train the "
+                                                    "interpreter again with `fountain train`")
     return config
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> Interpreter:
     """The model of a checkpoint (or of a run directory's latest), in eval mode."""
     path = resolve(path)
+    config = read_config(path)
     try:
-        model = Interpreter(ModelConfig.from_dict(read_config(path)["model"]))
+        model = Interpreter(ModelConfig.from_dict(config["model"]))
         tensors = load_file(path / "model.safetensors", device=str(device))
         model.load_state_dict(tensors)
     except (SafetensorError, FileNotFoundError, OSError) as error:

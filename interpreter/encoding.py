@@ -1,7 +1,7 @@
 """Weight tokenisers: a `Net` becomes a bag of fixed-width float tokens with integer tags.
 
-Two encoders, one output format (`EncodedNet`: `values [n, width]`, `tags [n, len(TAG_FIELDS)]`),
-so one model reads either:
+Three encoders, one output format (`EncodedNet`: `values [n, width]`, `tags [n, len(TAG_FIELDS)]`),
+so one model reads any of them:
 
 * "baseline" (the published meta-model recipe): every parameter tensor (W_E, W_pos, per layer
   W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O, W_in, b_in, W_out, b_out, then W_U) flattened row-major
@@ -16,16 +16,30 @@ so one model reads either:
   an attention layer before its MLP); a constant write "one" carries each read's bias. Each
   token is one write row times one read block (a head, an MLP, W_U), tagged with both
   components (kind, layer, head), the row and the chunk within the row.
+* "circuit": blind to every `scramble` kind. A head's query and key maps enter only as its QK
+  circuit W_Q W_Kᵀ / sqrt(d_head), its value and output maps only as its OV circuit W_V W_O,
+  products that the "qk" and "ov" scrambles leave alone. The units that write the residual
+  stream ("sources") are the rows of W_E, W_pos, W_out, and the biases (b_V W_O folded into b_O:
+  attention weights sum to one), plus, for each source a head can attend to, its rows times the
+  head's OV circuit (a source carried on by that head, tagged with it). Tokens: per head, the
+  QK block between each query source and each key source (O_a W_QK O_bᵀ, the head in the
+  `circuit` tag; the query bias is a source "one"; the key bias adds the same to every key and
+  drops out of the softmax); per MLP and for W_U, each earlier source times the read (and
+  "one" times b_in). MLP neurons are put in a canonical form, their input scaled to norm one
+  and sorted by what they read (ReLU(s x) = s ReLU(x), s > 0), which undoes "mlp_neurons";
+  the heads of a layer are sorted by their blocks, which undoes "permute_heads". A scrambled
+  net thus gives its compiled twin's tokens, up to float rounding.
 
-Both add the net's interface (`interface=True`, the default): one token per input token id
+Each adds the net's interface (`interface=True`, the default): one token per input token id
 (its value, or BOS/PAD) and one per output value (or one saying the output is numerical). The
 weights alone say which direction carries which input or output index, not what value it
 stands for, and the net carries these (`input_tokens`, `output_values`) to be run at all.
 
 Compiled networks are sparse, so tokens that are all zero are dropped (their tags place the
-ones kept). For virtual weights "zero" is judged scale-free: entry (i, j) counts as zero when
-|O_i · I_j| <= ZERO_TOLERANCE |O_i| |I_j|, a test every change of basis leaves alone, while
-float32 rounding of a rotated net (~1e-7 relative) stays far below it.
+ones kept). For virtual weights and circuits "zero" is judged scale-free: entry (i, j) counts as zero
+when |O_i · I_j| <= ZERO_TOLERANCE |O_i| |I_j| (|O_a,i W_QK O_b,jᵀ| against |O_a,i| |W_QK| |O_b,j|
+for a QK block), a test every change of basis leaves alone, while float32 rounding of a rotated
+net (~1e-7 relative) stays far below it.
 
 Values pass through sign(x) log(1 + |x|): tracr's weights span 1e-3 to 1e5 (sharpened
 attention, discretising MLPs), and the model sees them on one scale.
@@ -42,9 +56,9 @@ import numpy as np
 
 from compiler.net import Net
 
-ENCODERS = ("baseline", "invariant")
+ENCODERS = ("baseline", "invariant", "circuit")
 #: What each integer tag column says about a token.
-TAG_FIELDS = ("write_kind", "write_layer", "write_head", "read_kind", "read_layer", "read_head",
+TAG_FIELDS = ("write_kind", "write_layer", "write_head", "read_kind", "read_layer", "read_head", "circuit",
               "row", "chunk")
 #: Component kinds ("none" fills the read columns of the baseline's tags).
 KINDS = ("none", "W_E", "W_pos", "one", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O",
@@ -88,8 +102,8 @@ class EncoderConfig:
     @property
     def tag_sizes(self) -> tuple[int, ...]:
         """Number of distinct values of each tag column (the model's embedding table sizes)."""
-        kinds, layers, heads = len(KINDS), self.max_layers + 1, self.max_heads + 1
-        return (kinds, layers, heads, kinds, layers, heads, self.max_index, self.max_index)
+        kinds, layers, heads = len(KINDS), self.max_layers + 1, self.max_layers * self.max_heads + 1
+        return (kinds, layers, heads, kinds, layers, heads, heads, self.max_index, self.max_index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +126,8 @@ def encode_net(net: Net, config: EncoderConfig) -> EncodedNet:
     if c.n_heads > config.max_heads:
         raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most "
                             f"{config.max_heads} (raise max_heads in the encoder config)")
-    blocks = _baseline_blocks(net) if config.kind == "baseline" else _virtual_blocks(net)
+    blocks = {"baseline": _baseline_blocks, "invariant": _virtual_blocks,
+              "circuit": _circuit_blocks}[config.kind](net, config)
     if config.interface:
         blocks = itertools.chain(_interface_blocks(net), blocks)
     values, tags = [], []
@@ -161,10 +176,10 @@ def _per_layer(net: Net, layer: int) -> dict[str, np.ndarray]:
 def _interface_blocks(net: Net) -> Iterator[tuple[tuple, np.ndarray]]:
     """One row of VALUE_FEATURES per input token id, and per output value."""
     inputs = [_features(token, is_bos=token == net.bos, is_pad=token == net.pad) for token in net.input_tokens]
-    yield (_kind("input_token"), 0, 0, 0, 0, 0), np.array(inputs)
+    yield (_kind("input_token"), 0, 0, 0, 0, 0, 0), np.array(inputs)
     outputs = ([_features(None, is_numerical_output=True)] if net.output_values is None
                else [_features(value) for value in net.output_values])
-    yield (_kind("output_value"), 0, 0, 0, 0, 0), np.array(outputs)
+    yield (_kind("output_value"), 0, 0, 0, 0, 0, 0), np.array(outputs)
 
 
 def _features(value, is_bos: bool = False, is_pad: bool = False, is_numerical_output: bool = False) -> list[float]:
@@ -178,15 +193,15 @@ def _features(value, is_bos: bool = False, is_pad: bool = False, is_numerical_ou
     return [float(features[name]) for name in VALUE_FEATURES]
 
 
-def _baseline_blocks(net: Net) -> Iterator[tuple[tuple, np.ndarray]]:
-    """(write kind, layer, 0, none, 0, 0) tags and each parameter tensor flattened to one row, in
-    the order of the module docstring; layer is 1 + the transformer layer, 0 outside the layers."""
-    yield (_kind("W_E"), 0, 0, 0, 0, 0), net.params["token_embed/embeddings"].reshape(1, -1)
-    yield (_kind("W_pos"), 0, 0, 0, 0, 0), net.params["pos_embed/embeddings"].reshape(1, -1)
+def _baseline_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np.ndarray]]:
+    """(write kind, layer, 0, none, 0, 0, 0) tags and each parameter tensor flattened to one row,
+    in the order of the module docstring; layer is 1 + the transformer layer, 0 outside the layers."""
+    yield (_kind("W_E"), 0, 0, 0, 0, 0, 0), net.params["token_embed/embeddings"].reshape(1, -1)
+    yield (_kind("W_pos"), 0, 0, 0, 0, 0, 0), net.params["pos_embed/embeddings"].reshape(1, -1)
     for layer in range(net.config.n_layers):
         for name, tensor in _per_layer(net, layer).items():
-            yield (_kind(name), layer + 1, 0, 0, 0, 0), tensor.reshape(1, -1)
-    yield (_kind("W_U"), 0, 0, 0, 0, 0), net.W_U.reshape(1, -1)
+            yield (_kind(name), layer + 1, 0, 0, 0, 0, 0), tensor.reshape(1, -1)
+    yield (_kind("W_U"), 0, 0, 0, 0, 0, 0), net.W_U.reshape(1, -1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,14 +240,14 @@ def _components(net: Net) -> tuple[list[_Component], list[_Component]]:
     return writes, reads
 
 
-def _virtual_blocks(net: Net) -> Iterator[tuple[tuple, np.ndarray]]:
+def _virtual_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np.ndarray]]:
     """(tags, block) for every read, its bias first (as the product with the write "one"),
     then each earlier write's product with it; near-zero entries set to exactly zero."""
     writes, reads = _components(net)
     for read in reads:
         read_tag = (_kind(read.kind), read.layer, read.head)
         if read.bias is not None:
-            yield (_kind("one"), 0, 0, *read_tag), read.bias[None]
+            yield (_kind("one"), 0, 0, *read_tag, 0), read.bias[None]
         column_norms = np.linalg.norm(read.matrix, axis=0)
         for write in writes:
             if write.stage >= read.stage:
@@ -240,4 +255,123 @@ def _virtual_blocks(net: Net) -> Iterator[tuple[tuple, np.ndarray]]:
             product = write.matrix @ read.matrix
             scale = np.linalg.norm(write.matrix, axis=1)[:, None] * column_norms[None, :]
             product[np.abs(product) <= ZERO_TOLERANCE * scale] = 0.0
-            yield (_kind(write.kind), write.layer, write.head, *read_tag), product
+            yield (_kind(write.kind), write.layer, write.head, *read_tag, 0), product
+
+
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """Units that add the rows of `matrix [units, d_model]` to the residual stream from `stage`
+    on: a write of the net (`via` 0), or one carried on by the OV circuits of a chain of heads,
+    the last of which `via` names (a head id, see `_circuit_blocks`)."""
+
+    kind: str
+    layer: int
+    via: int
+    stage: int
+    matrix: np.ndarray
+
+    @property
+    def tag(self) -> tuple[int, int, int]:
+        return _kind(self.kind), self.layer, self.via
+
+
+@dataclasses.dataclass
+class _Head:
+    """One head's share of the circuit tokens, before heads are put in canonical order."""
+
+    qk: list[tuple[tuple, np.ndarray]]     # (query tag, key tag), block
+    carried: list[tuple[_Source, np.ndarray]]  # source, what the head's OV circuit makes of it
+
+    def key(self) -> tuple:
+        """What orders the heads of a layer: unchanged by any scramble up to float rounding; heads
+        that do nothing (padding) last."""
+        return (not self.qk and not self.carried, sorted((tags, _rounded(block)) for tags, block in self.qk),
+                sorted((source.tag, _rounded(matrix)) for source, matrix in self.carried))
+
+
+def _rounded(block: np.ndarray) -> tuple:
+    return block.shape, tuple(np.round(np.abs(block).sum(axis=-1), 3).tolist())
+
+
+def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np.ndarray]]:
+    """Tokens of the "circuit" encoder (see the module docstring), in the order of the forward pass.
+
+    Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
+    c = net.config
+    sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
+               _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
+    for layer in range(c.n_layers):
+        w = _per_layer(net, layer)
+        attention, mlp = 2 * layer + 1, 2 * layer + 2
+        heads, bias = [], w["b_O"].copy()
+        for head in range(c.n_heads):
+            columns = slice(head * c.d_head, (head + 1) * c.d_head)
+            W_QK = w["W_Q"][:, columns] @ w["W_K"][:, columns].T / math.sqrt(c.d_head)
+            W_OV = w["W_V"][:, columns] @ w["W_O"][columns]
+            bias += w["b_V"][columns] @ w["W_O"][columns]  # attention weights sum to one
+            query_bias = _Source("one", 0, 0, 0, w["b_Q"][None, columns] @ w["W_K"][:, columns].T / math.sqrt(c.d_head))
+            heads.append(_Head(list(_qk_blocks(sources, query_bias, W_QK)), list(_ov_blocks(sources, W_OV))))
+        for rank, index in enumerate(sorted(range(c.n_heads), key=lambda h: heads[h].key())):
+            head_id = layer * config.max_heads + rank + 1
+            for (query, key), block in heads[index].qk:
+                yield (*query, *key, head_id), block
+            sources += [_Source(source.kind, source.layer, head_id, attention, matrix)
+                        for source, matrix in heads[index].carried]
+        sources.append(_Source("b_O", layer + 1, 0, attention, bias[None]))
+        W_in, b_in, W_out = _canonical_neurons(w, sources)
+        yield (_kind("one"), 0, 0, _kind("W_in"), layer + 1, 0, 0), b_in[None]
+        for source in sources:
+            yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), _product(source.matrix, W_in)
+        sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
+    for source in sources:
+        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64))
+
+
+def _qk_blocks(sources: list[_Source], query_bias: _Source, W_QK: np.ndarray) -> Iterator[tuple[tuple, np.ndarray]]:
+    """((query tag, key tag), block) for every query source (and the query bias, whose product
+    with the key bias is the same for every key, so left out) and every key source."""
+    norm = np.linalg.norm(W_QK)
+    if norm == 0:
+        return
+    for query in [query_bias, *sources]:
+        queries = query.matrix @ W_QK if query is not query_bias else query.matrix
+        query_norms = np.linalg.norm(query.matrix, axis=1) * (norm if query is not query_bias else 1.0)
+        for key in sources:
+            block = queries @ key.matrix.T
+            block[np.abs(block) <= ZERO_TOLERANCE * query_norms[:, None] * np.linalg.norm(key.matrix, axis=1)] = 0.0
+            if block.any():
+                yield (query.tag, key.tag), block
+
+
+def _ov_blocks(sources: list[_Source], W_OV: np.ndarray) -> Iterator[tuple[_Source, np.ndarray]]:
+    """(source, what the head writes when it attends to it) for every source it carries on."""
+    norm = np.linalg.norm(W_OV)
+    for source in sources:
+        carried = source.matrix @ W_OV
+        carried[np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * np.linalg.norm(source.matrix, axis=1) * norm] = 0.0
+        if carried.any():
+            yield source, carried
+
+
+def _product(write: np.ndarray, read: np.ndarray) -> np.ndarray:
+    """write @ read with the entries that are zero up to rounding set to exactly zero."""
+    product = write @ read
+    scale = np.linalg.norm(write, axis=1)[:, None] * np.linalg.norm(read, axis=0)[None, :]
+    product[np.abs(product) <= ZERO_TOLERANCE * scale] = 0.0
+    return product
+
+
+def _canonical_neurons(w: dict[str, np.ndarray], sources: list[_Source]) -> tuple[np.ndarray, ...]:
+    """(W_in, b_in, W_out) of the neurons that read and write something, each neuron's input
+    (weights and bias) scaled to norm one and the neurons sorted by what they read: ReLU(s x) =
+    s ReLU(x) for s > 0, so none of this changes the function, and it undoes the "mlp_neurons"
+    and "pad" scrambles."""
+    scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
+    writes = np.linalg.norm(w["W_out"], axis=1)
+    alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
+    scale = scale[alive]
+    W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
+    reads = np.concatenate([b_in[None]] + [_product(source.matrix, W_in) for source in sources])
+    writes = np.linalg.norm(W_out, axis=1)  # breaks ties between neurons that read alike
+    order = np.lexsort(np.round(np.concatenate([reads, writes[None]]), 3)[::-1])
+    return W_in[:, order], b_in[order], W_out[order]

@@ -17,12 +17,12 @@ from safetensors.torch import load_file
 
 import compiler
 import generator
-from compiler import tokenizer
+from compiler import scrambling, tokenizer
 from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
 from interpreter.decode import decompile, search
-from interpreter.encoding import EncoderConfig, EncodingError, encode_net
+from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import evaluate
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
 from interpreter.model import Interpreter, ModelConfig
@@ -90,8 +90,43 @@ def test_virtual_weights_are_blind_to_residual_changes_of_basis_and_chunks_are_n
     assert moved == len(nets)
 
 
+@pytest.mark.parametrize("kinds", [[kind] for kind in scrambling.KINDS] + [None], ids=str)
+def test_circuits_are_blind_to_every_scramble_and_virtual_weights_are_not(nets, kinds):
+    circuit, invariant = EncoderConfig(kind="circuit"), EncoderConfig(kind="invariant")
+    moved = 0
+    for net in nets:
+        scrambled = _scrambled(net, kinds)
+        before, after = encode_net(net, circuit), encode_net(scrambled, circuit)
+        np.testing.assert_array_equal(before.tags, after.tags)
+        np.testing.assert_allclose(before.values, after.values, atol=1e-4)
+        before, after = encode_net(net, invariant), encode_net(scrambled, invariant)
+        moved += before.values.shape != after.values.shape or not np.allclose(before.values, after.values, atol=1e-2)
+    if kinds is None or kinds[0] in ("mlp_neurons", "qk", "ov"):  # what virtual weights see (these nets
+        assert moved > 0                                             # have too few heads to permute)
+
+
+def test_circuit_tokens_are_the_qk_and_ov_circuits():
+    """select(indices, tokens, EQ) attends from each token value to the position it names: the QK
+    block between the query source W_E and the key source W_pos is that comparison, and what
+    the head carries from W_pos reaches W_U."""
+    net = compiler.compile_program("v1 = select(indices, tokens, EQ)\nv2 = aggregate(v1, indices)\nreturn v2",
+                                   vocab={0, 1, 2}, max_seq_len=3)
+    tokens = encode_net(net, EncoderConfig(kind="circuit", interface=False))
+    tags = [tuple(t) for t in tokens.tags]
+    kinds = {name: i for i, name in enumerate(KINDS)}
+    qk = [i for i, t in enumerate(tags) if t[:6] == (kinds["W_E"], 0, 0, kinds["W_pos"], 0, 0) and t[6] == 1]
+    assert qk, tags
+    ids = {token: i for i, token in enumerate(net.input_tokens)}
+    rows = [tokens.tags[i][7] for i in qk]  # the query's token id
+    for value in (0, 1, 2):  # token `value` scores highest at the position of index `value` (BOS is 0)
+        assert tokens.values[qk[rows.index(ids[value])]].argmax() == value + 1
+    assert sorted(rows) == [ids[value] for value in (0, 1, 2)]
+    carried = [t for t in tags if t[:4] == (kinds["W_pos"], 0, 1, kinds["W_U"])]
+    assert [t[7] for t in carried] == [1, 2, 3]  # positions 1-3 carry indices 0-2 to the output
+
+
 def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limits(nets):
-    for kind in ("invariant", "baseline"):
+    for kind in ("invariant", "baseline", "circuit"):
         config = EncoderConfig(kind=kind, width=16)
         for net in nets:
             tokens = encode_net(net, config)
@@ -155,7 +190,7 @@ def test_untrained_model_decodes_programs_that_parse(nets, beam_size):
 def test_step_by_step_decoding_with_the_cache_gives_the_full_decoder_logits():
     torch.manual_seed(0)
     model = Interpreter(dataclasses.replace(TINY_MODEL, n_decoder_layers=2, max_target_len=12)).eval()
-    values, tags = torch.randn(3, 7, TINY_MODEL.encoder.width), torch.zeros(3, 7, 8, dtype=torch.long)
+    values, tags = torch.randn(3, 7, TINY_MODEL.encoder.width), torch.zeros(3, 7, len(TAG_FIELDS), dtype=torch.long)
     mask = torch.ones(3, 7, dtype=torch.bool)
     mask[1, 4:] = False
     prefix = torch.randint(4, len(VOCAB), (3, 10))
@@ -218,10 +253,13 @@ def test_resume_refuses_another_model_config(run, examples, tmp_path):
 def test_unreadable_checkpoints_are_one_clear_error(tmp_path):
     with pytest.raises(checkpoint.CheckpointError, match="not an interpreter checkpoint"):
         checkpoint.load_model(tmp_path)
-    (tmp_path / "config.json").write_text(json.dumps({"format": checkpoint.FORMAT_NAME, "version": 1,
-                                                      "model": TINY_MODEL.to_dict()}))
+    config = {"format": checkpoint.FORMAT_NAME, "version": checkpoint.FORMAT_VERSION, "model": TINY_MODEL.to_dict()}
+    (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(checkpoint.CheckpointError, match="model.safetensors"):
+        checkpoint.load_model(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(dict(config, version=1)))
+    with pytest.raises(checkpoint.CheckpointError, match="^[^(]*format version 1.*train the interpreter again"):
         checkpoint.load_model(tmp_path)
 
 

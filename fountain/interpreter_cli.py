@@ -44,8 +44,8 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
-    p.add_argument("--encoder", help="weight encoder: invariant (virtual weights, the default), circuit (QK and OV "
-                                     "circuits: blind to every scramble) or baseline (flattened parameter chunks)")
+    p.add_argument("--encoder", help="weight encoder: circuit (QK and OV circuits, blind to every scramble; the "
+                                     "default), invariant (virtual weights) or baseline (flattened parameter chunks)")
     p.add_argument("--steps", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)

@@ -82,7 +82,7 @@ class EncoderConfig:
     refused with `EncodingError` (the model's tag tables have these sizes).
     """
 
-    kind: str = "invariant"
+    kind: str = "circuit"
     width: int = 32
     interface: bool = True
     max_tokens: int = 2048  # compiled nets take ~70-350 tokens; dense (retrained) ones 5-10 times more

@@ -26,7 +26,9 @@ from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, Me
 from interpreter.train import TrainConfig, train
 from tests.test_interpreter import TINY_MODEL, one_thread, tiny_corpus  # noqa: F401 (autouse: one torch thread)
 
-ENCODER, MAX_LEN = TINY_MODEL.encoder, TINY_MODEL.max_target_len
+# Virtual weights, whose tokens tell a scrambled net from its compiled twin (circuits do not),
+# so that an item's bytes say which row it came from.
+ENCODER, MAX_LEN = dataclasses.replace(TINY_MODEL.encoder, kind="invariant"), TINY_MODEL.max_target_len
 UNIT = 16  # programs per fountain unit: small, so that a few items span several units
 
 

@@ -49,7 +49,7 @@ def tiny_copy(tiny, tmp_path) -> Path:
 # Recipes
 
 
-@pytest.mark.parametrize("name", ["tiny", "small", "large"])
+@pytest.mark.parametrize("name", ["tiny", "small", "medium", "large"])
 def test_project_recipes_load_and_round_trip_through_json(name):
     recipe = load_recipe(name)
     assert recipe.name == name and recipe.description

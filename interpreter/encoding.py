@@ -21,7 +21,8 @@ so one model reads any of them:
   products that the "qk" and "ov" scrambles leave alone. The units that write the residual
   stream ("sources") are the rows of W_E, W_pos, W_out, and the biases (b_V W_O folded into b_O:
   attention weights sum to one), plus, for each source a head can attend to, its rows times the
-  head's OV circuit (a source carried on by that head, tagged with it). Tokens: per head, the
+  head's OV circuit (a source carried on by that head, tagged with it; through at most
+  `max_chain` heads, as dense nets multiply their sources layer by layer). Tokens: per head, the
   QK block between each query source and each key source (O_a W_QK O_bᵀ, the head in the
   `circuit` tag; the query bias is a source "one"; the key bias adds the same to every key and
   drops out of the softmax); per MLP and for W_U, each earlier source times the read (and
@@ -79,23 +80,26 @@ class EncoderConfig:
 
     `width` floats per token; a net needing more than `max_tokens` tokens, more than
     `max_layers` layers or `max_heads` heads, or a row/chunk index of `max_index` or more is
-    refused with `EncodingError` (the model's tag tables have these sizes).
+    refused with `EncodingError` (the model's tag tables have these sizes). `max_chain` (circuit
+    encoder): the most heads a source is carried on through; each layer multiplies a dense net's
+    sources, and compiled nets of up to 6 operations never need more than one.
     """
 
     kind: str = "circuit"
     width: int = 32
     interface: bool = True
-    max_tokens: int = 2048  # compiled nets take ~70-350 tokens; dense (retrained) ones 5-10 times more
+    max_tokens: int = 2048  # compiled nets take ~15-350 tokens; dense (retrained) ones 5-40 times more
     max_layers: int = 16
     max_heads: int = 8
     max_index: int = 512
+    max_chain: int = 2
 
     def __post_init__(self):
         if self.kind not in ENCODERS:
             raise ValueError(f"encoder kind {self.kind!r}: expected one of {', '.join(ENCODERS)}")
         if isinstance(self.width, int) and self.interface and self.width < len(VALUE_FEATURES):
             raise ValueError(f"encoder config `width` must be at least {len(VALUE_FEATURES)} with interface tokens")
-        for field in ("width", "max_tokens", "max_layers", "max_heads", "max_index"):
+        for field in ("width", "max_tokens", "max_layers", "max_heads", "max_index", "max_chain"):
             if not isinstance(getattr(self, field), int) or getattr(self, field) < 1:
                 raise ValueError(f"encoder config `{field}` must be a positive integer")
 
@@ -141,12 +145,16 @@ def encode_net(net: Net, config: EncoderConfig) -> EncodedNet:
             values.append(piece)
             tags.append((*tag, row, chunk))
             if len(values) > config.max_tokens:
-                raise EncodingError(f"net needs more than {config.max_tokens} tokens (raise max_tokens "
-                                    "or width in the encoder config)")
+                raise _too_many_tokens(config)
     if not values:
         values, tags = [np.zeros(config.width)], [(0,) * len(TAG_FIELDS)]  # an all-zero net
     squashed = np.sign(np.array(values)) * np.log1p(np.abs(np.array(values)))
     return EncodedNet(squashed.astype(np.float32), np.array(tags, dtype=np.int64))
+
+
+def _too_many_tokens(config: EncoderConfig) -> EncodingError:
+    return EncodingError(f"net needs more than {config.max_tokens} tokens (raise max_tokens or width in the "
+                         "encoder config)")
 
 
 def _chunks(rows: np.ndarray, width: int) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -269,6 +277,7 @@ class _Source:
     via: int
     stage: int
     matrix: np.ndarray
+    heads: int = 0  # in the chain
 
     @property
     def tag(self) -> tuple[int, int, int]:
@@ -298,6 +307,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
 
     Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
     c = net.config
+    budget = _Budget(config)
     sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
                _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
     for layer in range(c.n_layers):
@@ -310,12 +320,13 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
             W_OV = w["W_V"][:, columns] @ w["W_O"][columns]
             bias += w["b_V"][columns] @ w["W_O"][columns]  # attention weights sum to one
             query_bias = _Source("one", 0, 0, 0, w["b_Q"][None, columns] @ w["W_K"][:, columns].T / math.sqrt(c.d_head))
-            heads.append(_Head(list(_qk_blocks(sources, query_bias, W_QK)), list(_ov_blocks(sources, W_OV))))
+            carriable = [source for source in sources if source.heads < config.max_chain]
+            heads.append(_Head(budget.take(_qk_blocks(sources, query_bias, W_QK)), list(_ov_blocks(carriable, W_OV))))
         for rank, index in enumerate(sorted(range(c.n_heads), key=lambda h: heads[h].key())):
             head_id = layer * config.max_heads + rank + 1
             for (query, key), block in heads[index].qk:
                 yield (*query, *key, head_id), block
-            sources += [_Source(source.kind, source.layer, head_id, attention, matrix)
+            sources += [_Source(source.kind, source.layer, head_id, attention, matrix, source.heads + 1)
                         for source, matrix in heads[index].carried]
         sources.append(_Source("b_O", layer + 1, 0, attention, bias[None]))
         W_in, b_in, W_out = _canonical_neurons(w, sources)
@@ -325,6 +336,23 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
     for source in sources:
         yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64))
+
+
+class _Budget:
+    """Counts the tokens the QK blocks computed so far will need (at least one per non-zero row),
+    so that a dense net far over max_tokens is refused before all its blocks are computed."""
+
+    def __init__(self, config: EncoderConfig):
+        self.config, self.rows = config, 0
+
+    def take(self, blocks: Iterator[tuple[tuple, np.ndarray]]) -> list[tuple[tuple, np.ndarray]]:
+        kept = []
+        for tags, block in blocks:
+            self.rows += int(np.count_nonzero(block.any(axis=1)))
+            if self.rows > self.config.max_tokens:
+                raise _too_many_tokens(self.config)
+            kept.append((tags, block))
+        return kept
 
 
 def _qk_blocks(sources: list[_Source], query_bias: _Source, W_QK: np.ndarray) -> Iterator[tuple[tuple, np.ndarray]]:

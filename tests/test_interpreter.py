@@ -119,6 +119,19 @@ def test_circuit_tokens_are_the_qk_and_ov_circuits():
     assert [t[7] for t in carried] == [1, 2, 3]  # positions 1-3 carry indices 0-2 to the output
 
 
+def test_circuits_of_a_dense_net_are_refused_early_and_chains_are_capped(nets):
+    net = max(nets, key=lambda n: n.config.n_layers)
+    rng = np.random.default_rng(0)
+    dense = dataclasses.replace(net, params={k: v + rng.normal(0, 0.1, v.shape).astype(np.float32)
+                                             for k, v in net.params.items()})
+    sizes = [len(encode_net(dense, EncoderConfig(max_tokens=10**6, max_chain=chain))) for chain in (1, 2)]
+    assert len(encode_net(net, EncoderConfig())) < sizes[0] < sizes[1]
+    with pytest.raises(EncodingError, match="more than 100 tokens"):
+        encode_net(dense, EncoderConfig(max_tokens=100))
+    with pytest.raises(ValueError, match="max_chain"):
+        EncoderConfig(max_chain=0)
+
+
 def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limits(nets):
     for kind in ("invariant", "baseline", "circuit"):
         config = EncoderConfig(kind=kind, width=16)

@@ -256,14 +256,9 @@ def _virtual_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         read_tag = (_kind(read.kind), read.layer, read.head)
         if read.bias is not None:
             yield (_kind("one"), 0, 0, *read_tag, 0), read.bias[None]
-        column_norms = np.linalg.norm(read.matrix, axis=0)
         for write in writes:
-            if write.stage >= read.stage:
-                continue
-            product = write.matrix @ read.matrix
-            scale = np.linalg.norm(write.matrix, axis=1)[:, None] * column_norms[None, :]
-            product[np.abs(product) <= ZERO_TOLERANCE * scale] = 0.0
-            yield (_kind(write.kind), write.layer, write.head, *read_tag, 0), product
+            if write.stage < read.stage:
+                yield (_kind(write.kind), write.layer, write.head, *read_tag, 0), _product(write.matrix, read.matrix)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -329,10 +324,10 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
             sources += [_Source(source.kind, source.layer, head_id, attention, matrix, source.heads + 1)
                         for source, matrix in heads[index].carried]
         sources.append(_Source("b_O", layer + 1, 0, attention, bias[None]))
-        W_in, b_in, W_out = _canonical_neurons(w, sources)
+        b_in, reads, W_out = _canonical_neurons(w, sources)
         yield (_kind("one"), 0, 0, _kind("W_in"), layer + 1, 0, 0), b_in[None]
-        for source in sources:
-            yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), _product(source.matrix, W_in)
+        for source, read in zip(sources, reads):
+            yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), read
         sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
     for source in sources:
         yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64))
@@ -389,17 +384,18 @@ def _product(write: np.ndarray, read: np.ndarray) -> np.ndarray:
     return product
 
 
-def _canonical_neurons(w: dict[str, np.ndarray], sources: list[_Source]) -> tuple[np.ndarray, ...]:
-    """(W_in, b_in, W_out) of the neurons that read and write something, each neuron's input
-    (weights and bias) scaled to norm one and the neurons sorted by what they read: ReLU(s x) =
-    s ReLU(x) for s > 0, so none of this changes the function, and it undoes the "mlp_neurons"
-    and "pad" scrambles."""
+def _canonical_neurons(w: dict[str, np.ndarray],
+                       sources: list[_Source]) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """(b_in, each source times W_in, W_out) of the neurons that read and write something, each
+    neuron's input (weights and bias) scaled to norm one and the neurons sorted by what they
+    read: ReLU(s x) = s ReLU(x) for s > 0, so none of this changes the function, and it undoes
+    the "mlp_neurons" and "pad" scrambles."""
     scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
     writes = np.linalg.norm(w["W_out"], axis=1)
     alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
     scale = scale[alive]
     W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
-    reads = np.concatenate([b_in[None]] + [_product(source.matrix, W_in) for source in sources])
+    reads = [_product(source.matrix, W_in) for source in sources]
     writes = np.linalg.norm(W_out, axis=1)  # breaks ties between neurons that read alike
-    order = np.lexsort(np.round(np.concatenate([reads, writes[None]]), 3)[::-1])
-    return W_in[:, order], b_in[order], W_out[order]
+    order = np.lexsort(np.round(np.concatenate([b_in[None], *reads, writes[None]]), 3)[::-1])
+    return b_in[order], [read[:, order] for read in reads], W_out[order]

@@ -311,12 +311,13 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         heads, bias = [], w["b_O"].copy()
         for head in range(c.n_heads):
             columns = slice(head * c.d_head, (head + 1) * c.d_head)
-            W_QK = w["W_Q"][:, columns] @ w["W_K"][:, columns].T / math.sqrt(c.d_head)
+            W_K = w["W_K"][:, columns].T / math.sqrt(c.d_head)
+            W_QK = w["W_Q"][:, columns] @ W_K
             W_OV = w["W_V"][:, columns] @ w["W_O"][columns]
             bias += w["b_V"][columns] @ w["W_O"][columns]  # attention weights sum to one
-            query_bias = _Source("one", 0, 0, 0, w["b_Q"][None, columns] @ w["W_K"][:, columns].T / math.sqrt(c.d_head))
             carriable = [source for source in sources if source.heads < config.max_chain]
-            heads.append(_Head(budget.take(_qk_blocks(sources, query_bias, W_QK)), list(_ov_blocks(carriable, W_OV))))
+            qk = budget.take(_qk_blocks(sources, w["b_Q"][columns] @ W_K, W_QK))
+            heads.append(_Head(qk, list(_ov_blocks(carriable, W_OV))))
         for rank, index in enumerate(sorted(range(c.n_heads), key=lambda h: heads[h].key())):
             head_id = layer * config.max_heads + rank + 1
             for (query, key), block in heads[index].qk:
@@ -350,20 +351,20 @@ class _Budget:
         return kept
 
 
-def _qk_blocks(sources: list[_Source], query_bias: _Source, W_QK: np.ndarray) -> Iterator[tuple[tuple, np.ndarray]]:
-    """((query tag, key tag), block) for every query source (and the query bias, whose product
-    with the key bias is the same for every key, so left out) and every key source."""
+def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray) -> Iterator[tuple[tuple, np.ndarray]]:
+    """((query tag, key tag), block) for every query source and every key source, the query
+    bias (b_Q W_Kᵀ, a query source "one") included; the key bias adds the same to every key."""
     norm = np.linalg.norm(W_QK)
     if norm == 0:
         return
-    for query in [query_bias, *sources]:
-        queries = query.matrix @ W_QK if query is not query_bias else query.matrix
-        query_norms = np.linalg.norm(query.matrix, axis=1) * (norm if query is not query_bias else 1.0)
+    queries = [((_kind("one"), 0, 0), query_bias[None], np.linalg.norm(query_bias)[None])]
+    queries += [(source.tag, source.matrix @ W_QK, np.linalg.norm(source.matrix, axis=1) * norm) for source in sources]
+    for query_tag, query, query_norms in queries:
         for key in sources:
-            block = queries @ key.matrix.T
+            block = query @ key.matrix.T
             block[np.abs(block) <= ZERO_TOLERANCE * query_norms[:, None] * np.linalg.norm(key.matrix, axis=1)] = 0.0
             if block.any():
-                yield (query.tag, key.tag), block
+                yield (query_tag, key.tag), block
 
 
 def _ov_blocks(sources: list[_Source], W_OV: np.ndarray) -> Iterator[tuple[_Source, np.ndarray]]:

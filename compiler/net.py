@@ -106,18 +106,18 @@ class Net:
             backend = "kernel" if _kernel().suits(self) else "numpy"
         if backend == "kernel":
             ids, starts = self._encode_flat(batch)
-            decoded = self._decode(_kernel().run(_kernel().plan(self), ids, starts, self.config.causal))
+            decoded = self.decode(_kernel().run(_kernel().plan(self), ids, starts, self.config.causal))
             if len(batch) == 1:
                 return [decoded]
             rows = (starts[1:] - np.arange(1, len(batch) + 1)).tolist()  # each sequence's end, BOS rows left out
             return [decoded[start:end] for start, end in zip([0] + rows, rows)]
         out = self.residual(batch, backend=backend, device=device) @ self.W_U
-        return [self._decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
+        return [self.decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
 
     def residual(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
                  device: str | None = None) -> np.ndarray:
         """The final residual stream [batch, 1 + longest input, d_model], BOS first."""
-        ids, key_mask = self._encode(batch)
+        ids, key_mask = self.encode(batch)
         if backend == "numpy":
             return _forward_numpy(self, ids, key_mask)
         if backend == "torch":
@@ -127,12 +127,14 @@ class Net:
     def residuals(self, batch: Sequence[Sequence[Any]]) -> np.ndarray:
         """Every residual stream [2 * n_layers + 1, batch, 1 + longest input, d_model]: after the
         embeddings, then after each attention and each MLP sub-layer (numpy, float32)."""
-        ids, key_mask = self._encode(batch)
+        ids, key_mask = self.encode(batch)
         streams: list[np.ndarray] = []
         _forward_numpy(self, ids, key_mask, streams)
         return np.stack(streams)
 
-    def _encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids [batch, 1 + longest input] (BOS first, PAD after each input's end) and the
+        key mask [batch, 1 + longest input] (True where a position holds BOS or a token)."""
         token_ids, input_ids = _token_ids(self), _input_ids(self)
         longest = max((len(seq) for seq in batch), default=0)
         if longest > self.config.max_seq_len:
@@ -168,10 +170,11 @@ class Net:
                 return np.array(flat, dtype=np.int64), np.array(starts, dtype=np.int64)
             except (KeyError, TypeError):  # an unknown or unhashable token
                 pass
-        self._encode(batch)  # raises the error that names the input and the position
-        raise AssertionError("unreachable: _encode accepted a batch _encode_flat refused")
+        self.encode(batch)  # raises the error that names the input and the position
+        raise AssertionError("unreachable: encode accepted a batch _encode_flat refused")
 
-    def _decode(self, out: np.ndarray) -> list[Any]:
+    def decode(self, out: np.ndarray) -> list[Any]:
+        """Output values of output-space rows [positions, outputs] (see `run`)."""
         if self.output_values is None:
             return [float(v) for v in out[:, 0]]
         best = out.argmax(axis=-1)

@@ -242,7 +242,7 @@ class _Labels:
     def encode(self, batch: list[list]) -> dict:
         import torch
 
-        ids, key_mask = self.net._encode(batch)
+        ids, key_mask = self.net.encode(batch)
         mask = _attention_mask(key_mask, self.net.config.causal)
         target = np.zeros(ids.shape, dtype=np.int64 if self.categorical else np.float32)
         weight = np.zeros(ids.shape, dtype=np.float32)  # 1 where the program gives a value

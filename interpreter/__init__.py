@@ -1,7 +1,8 @@
 """The interpreter: a model that reads a network's weights and writes its program's source.
 
     import interpreter
-    text = interpreter.decompile(net, "runs/small")      # a checkpoint, or a run directory's latest
+    result = interpreter.decompile(net, "runs/small")    # a checkpoint, or a run directory's latest
+    result.source, result.verified, result.agreement, result.lines   # the program and its certificate
     result = interpreter.train("corpora/small", "runs/small", interpreter.TrainConfig())
     result = interpreter.train(interpreter.Fountain("small"), "runs/fresh", interpreter.TrainConfig())
     report = interpreter.evaluate("runs/small", "corpora/small", split="test")
@@ -13,21 +14,25 @@ circuits blind to every scramble), `data` (examples from a corpus or in memory, 
 make each step's batch: in memory, a corpus streamed window by window, or the fountain's programs
 generated while training runs), `model` (encoder-decoder transformer), `train` (the loop;
 torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
-(which program token may come next), `decode` (greedy/beam search, `decompile`), `evaluate`
+(which program token may come next), `decode` (greedy/beam search: the model's proposals), `trace`
+(a net run on its inputs: heads' patterns and writes, MLP neuron groups), `lines` (program lines
+evaluated on the trace and checked against components), `verified` (`decompile`: the search the
+network checks, and the certificate), `evaluate`
 (exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
 """
 
 from interpreter.budget import BUDGET_CONFIG, BudgetRun, train_and_evaluate
 from interpreter.checkpoint import CheckpointError, load_model
 from interpreter.data import Example, load_examples, sample_examples
-from interpreter.decode import Decoded, decompile, search
+from interpreter.decode import Decoded, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import EvalReport, evaluate
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
+from interpreter.verified import Decompiled, LineFit, NoDefaultCheckpoint, decompile
 
-__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "EncoderConfig", "EncodingError", "EvalReport",
-           "Example", "Fountain", "Interpreter", "ModelConfig", "TrainConfig", "TrainResult", "decompile", "encode_net",
+__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "Decompiled", "EncoderConfig", "EncodingError", "EvalReport",
+           "Example", "Fountain", "Interpreter", "LineFit", "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net",
            "evaluate", "load_examples", "load_model", "sample_examples", "search", "train",
            "train_and_evaluate"]

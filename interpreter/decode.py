@@ -1,5 +1,6 @@
 """From weights to source text: greedy and beam search over program tokens, constrained by
-`interpreter.grammar` so that every program emitted parses, and `decompile`, the public entry point.
+`interpreter.grammar` so that every program emitted parses: the model's proposals, which
+`interpreter.verified.decompile` checks against the network.
 
 Search runs over many nets at once (one decoder batch holds every live hypothesis of every
 net). A hypothesis whose finished line the parser refuses, or that would outgrow the model's
@@ -19,10 +20,9 @@ from typing import Sequence
 import torch
 
 from compiler import tokenizer
-from compiler.net import Net
 from interpreter import checkpoint
 from interpreter.data import BOS_ID
-from interpreter.encoding import EncodedNet, encode_net
+from interpreter.encoding import EncodedNet
 from interpreter.grammar import LineRejected, ProgramState
 from interpreter.model import Interpreter
 
@@ -65,8 +65,22 @@ def search(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int = 1, l
     return results
 
 
+def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penalty: float = 1.0) -> list[Decoded]:
+    """Every program the beam finished for one net, best first (distinct texts): the model's
+    proposals for verified decompilation."""
+    options = _search_batch(model, [net], beam_size, length_penalty, keep_all=True)[0]
+    ranked = sorted(options, key=lambda h: -h.score / len(h.state.ids) ** length_penalty)
+    seen, out = set(), []
+    for h in ranked:
+        decoded = _decoded(h)
+        if decoded.text not in seen:
+            seen.add(decoded.text)
+            out.append(decoded)
+    return out
+
+
 def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int,
-                  length_penalty: float) -> list[Decoded]:
+                  length_penalty: float, keep_all: bool = False) -> list:
     model.eval()
     device = next(model.parameters()).device
     width = max(len(n) for n in nets)
@@ -108,6 +122,8 @@ def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int
                     parents.append(row)
                     kept += 1
         cache = cache.select(torch.tensor(parents, dtype=torch.long, device=device))
+    if keep_all:
+        return finished
     return [_best(options, length_penalty) for options in finished]
 
 
@@ -120,9 +136,12 @@ def _extend(h: _Hypothesis, token: int, log_prob: float) -> _Hypothesis:
 
 
 def _best(options: list[_Hypothesis], length_penalty: float) -> Decoded:
-    best = max(options, key=lambda h: h.score / len(h.state.ids) ** length_penalty)
-    ids = best.state.ids[:-1]  # without EOS
-    return Decoded(tokenizer.decode(list(ids)), ids, best.score, best.truncated)
+    return _decoded(max(options, key=lambda h: h.score / len(h.state.ids) ** length_penalty))
+
+
+def _decoded(h: _Hypothesis) -> Decoded:
+    ids = h.state.ids[:-1]  # without EOS
+    return Decoded(tokenizer.decode(list(ids)), ids, h.score, h.truncated)
 
 
 @functools.lru_cache(maxsize=4)
@@ -134,13 +153,3 @@ def load_interpreter(path: str | os.PathLike) -> Interpreter:
     """The model of a checkpoint (or a run directory's latest), cached while the file is unchanged."""
     resolved = checkpoint.resolve(path)
     return _cached_model(str(resolved), (resolved / "model.safetensors").stat().st_mtime)
-
-
-def decompile(net: Net, checkpoint_path: str | os.PathLike | Interpreter, beam_size: int = 4) -> str:
-    """Canonical source text of the program the interpreter reads in `net`'s weights.
-
-    `checkpoint_path` is a checkpoint directory, a run directory (its latest checkpoint) or a
-    loaded model. Raises `EncodingError` for a net too large for the model's encoder."""
-    model = checkpoint_path if isinstance(checkpoint_path, Interpreter) else load_interpreter(checkpoint_path)
-    return search(model, [encode_net(net, model.config.encoder)], beam_size=beam_size)[0].text
-

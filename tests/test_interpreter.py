@@ -21,7 +21,8 @@ from compiler import scrambling, tokenizer
 from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
-from interpreter.decode import decompile, search
+from interpreter.decode import search
+from interpreter.verified import decompile
 from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import evaluate
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
@@ -326,17 +327,23 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
     assert len(json.loads((tmp_path / "outcomes.json").read_text())) == 4
     net = load_examples(corpus, "train")[0].net
     net.save(tmp_path / "net.safetensors")
-    main(["decompile", str(tmp_path / "run"), str(tmp_path / "net.safetensors"), "--beam", "2"])
-    text = capsys.readouterr().out
+    main(["decompile", str(tmp_path / "net.safetensors"), "--checkpoint", str(tmp_path / "run"), "--beam", "2",
+          "--weights-only"])
+    out = capsys.readouterr().out
+    text = "".join(line for line in out.splitlines(keepends=True) if not line.startswith("#"))
     assert compiler.to_source(compiler.parse(text)) == text
-    assert decompile(net, tmp_path / "run", beam_size=2) == text
+    assert "verified" in out  # the certificate, as a comment
+    result = decompile(net, tmp_path / "run", beam_size=2, run_net=False)
+    assert result.source == text and result.method == "weights-only"
+    assert result.weights_only == search(checkpoint.load_model(tmp_path / "run"), [encode_net(net, TINY_MODEL.encoder)],
+                                         beam_size=2)[0].text
 
 
 def test_cli_errors_name_the_problem(corpus, tmp_path):
     with pytest.raises(SystemExit, match="not an interpreter checkpoint"):
         main(["eval", str(tmp_path), str(corpus)])
     with pytest.raises(SystemExit, match="no network file"):
-        main(["decompile", str(tmp_path), str(tmp_path / "missing.safetensors")])
+        main(["decompile", str(tmp_path / "missing.safetensors"), "--checkpoint", str(tmp_path)])
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"stepz": 3}))
     with pytest.raises(SystemExit, match="unknown field"):

@@ -1,0 +1,190 @@
+"""Program lines evaluated on a trace's rows, and checked against the component that computes them.
+
+A `Var` is an S-Op of the program being rebuilt with its value on every row of a `Trace`
+(`interpreter.trace`). Lines are evaluated here with tracr's semantics, vectorised over rows (a
+function is called once per distinct input value, never per row). The checks:
+
+* a select line matches a head when it selects exactly the keys the head attends to;
+* an aggregate or selector_width line matches a head when the line's values and the head's
+  write group the rows alike (each determines the other);
+* a map, sequence_map or linear_sequence_map line matches the MLP groups it determines when,
+  together, those groups' writes group the rows exactly as the line's values do. A coarser
+  function of the true line is refused (the groups it determines say more than it does), and so
+  is a finer one (it does not determine its groups);
+* a numerical line must also be its write's coordinate along one direction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from compiler import functions as fn
+from compiler import program as prog
+from interpreter.trace import Trace, WRITE_TOLERANCE, determines, partition, same_partition
+
+
+class Invalid(Exception):
+    """A candidate line that is not defined on some row (tracr's evaluator would raise)."""
+
+
+@dataclasses.dataclass
+class Var:
+    """An S-Op with its value on every row; `sublayer` is where its component writes it (0:
+    embeddings, 2l+1: layer l's heads, 2l+2: layer l's MLP)."""
+
+    node: prog.SOpNode
+    values: np.ndarray   # [rows] object
+    codes: np.ndarray    # partition(values)
+    sublayer: int
+
+    @property
+    def numerical(self) -> bool:
+        return self.node.encoding == prog.NUMERICAL
+
+    @property
+    def distinct(self) -> list:
+        """One value per code, in code order."""
+        first = np.unique(self.codes, return_index=True)[1]
+        return [self.values[i] for i in first]
+
+
+def value_codes(values: np.ndarray) -> np.ndarray:
+    """Codes of row values; floats are rounded so that equal means computed apart agree."""
+    seen: dict = {}
+    return np.fromiter((seen.setdefault(_key(v), len(seen)) for v in values), np.int64, len(values))
+
+
+def _key(value: Any) -> Any:
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, float):
+        return round(value, 9)
+    return value
+
+
+def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None) -> Var:
+    # codes dense in 0..k-1 (a table's unused entries leave gaps), so they index per-value arrays
+    codes = value_codes(values) if codes is None else np.unique(codes, return_inverse=True)[1].reshape(-1)
+    return Var(node, values, codes.astype(np.int64), sublayer)
+
+
+def primitives(trace: Trace) -> list[Var]:
+    indices = np.array(trace.row_position.tolist(), dtype=object)
+    return [make_var(prog.TOKENS, trace.tokens(), 0), make_var(prog.INDICES, indices, 0)]
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluating lines on rows
+
+
+def apply_table(codes: np.ndarray, per_code: Sequence) -> np.ndarray:
+    out = np.empty(len(per_code), dtype=object)
+    out[:] = list(per_code)
+    return out[codes]
+
+
+def coded(index: np.ndarray, per_code: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Row values and their codes from a small table of values and each row's entry in it
+    (codes come from the table, so no row-sized pass over Python objects)."""
+    table = np.empty(len(per_code), dtype=object)
+    table[:] = list(per_code)
+    return table[index], value_codes(table)[index]
+
+
+def map_values(function: Callable, var: Var) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) on every row (None stays None) and its codes, or Invalid."""
+    return coded(var.codes, [call(function, v) for v in var.distinct])
+
+
+def pair_codes(a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the (a, b) value pairs that occur, and the pair of each code."""
+    joint = a.codes * (int(b.codes.max()) + 1) + b.codes
+    codes, first = np.unique(joint, return_inverse=True, return_index=True)[1:]
+    return first.astype(np.int64), [(a.values[i], b.values[i]) for i in codes]
+
+
+def sequence_map_values(function: Callable, a: Var, b: Var) -> tuple[np.ndarray, np.ndarray]:
+    codes, pairs = pair_codes(a, b)
+    return coded(codes, [None if x is None or y is None else call(function, x, y) for x, y in pairs])
+
+
+def call(function: Callable, *args: Any) -> Any:
+    if any(a is None for a in args):
+        return None
+    try:
+        return fn.normalize_value(function(*args))
+    except (fn.EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError) as error:
+        raise Invalid(str(error)) from None
+
+
+def selection(trace: Trace, keys: Var, queries: Var, predicate: Callable) -> np.ndarray:
+    """[pairs] whether each key is selected for its query."""
+    k_vals, q_vals = keys.distinct, queries.distinct
+    table = np.zeros((len(k_vals), len(q_vals)), bool)
+    for i, k in enumerate(k_vals):
+        for j, q in enumerate(q_vals):
+            try:
+                table[i, j] = bool(predicate(k, q))
+            except (fn.EvaluationError, ArithmeticError, ValueError, TypeError) as error:
+                raise Invalid(str(error)) from None
+    return table[keys.codes[trace.pair_key], queries.codes[trace.pair_query]]
+
+
+def selector_width_values(trace: Trace, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.bincount(trace.pair_query[selected], minlength=trace.rows)
+    return np.array(counts.tolist(), dtype=object), partition(counts)
+
+
+def aggregate_values(trace: Trace, selected: np.ndarray, var: Var) -> tuple[np.ndarray, np.ndarray]:
+    """tracr's Aggregate on every row: the mean (numerical, default 0) or the one selected value
+    (categorical, default None); Invalid where a categorical query selects different values."""
+    q, k = trace.pair_query[selected], trace.pair_key[selected]
+    counts = np.bincount(q, minlength=trace.rows)
+    if var.numerical:
+        try:
+            numbers = np.array([float(v) for v in var.values])
+        except (TypeError, ValueError):
+            raise Invalid("a numerical aggregate of non-numbers") from None
+        sums = np.bincount(q, weights=numbers[k], minlength=trace.rows)
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+        out = np.empty(trace.rows, dtype=object)
+        out[:] = means.tolist()
+        return out, partition(np.round(means, 9))
+    lo = np.full(trace.rows, np.iinfo(np.int64).max)
+    hi = np.full(trace.rows, -1)
+    np.minimum.at(lo, q, var.codes[k])
+    np.maximum.at(hi, q, var.codes[k])
+    if np.any((counts > 0) & (lo != hi)):
+        raise Invalid("a categorical aggregate of several values")
+    distinct = var.distinct + [None]
+    return coded(np.where(counts > 0, lo, len(distinct) - 1), distinct)
+
+
+# ---------------------------------------------------------------------------------------
+# Checks against components
+
+
+def collinear_with(writes: np.ndarray, values: np.ndarray) -> bool:
+    """Whether writes = value * a for one vector a (a numerical line's write)."""
+    try:
+        x = np.array([float(v) for v in values])
+    except (TypeError, ValueError):
+        return False
+    if not np.all(np.isfinite(x)) or not np.any(x):
+        return False
+    a = x @ writes / (x @ x)
+    scale = max(float(np.abs(writes).max()), 1e-9)
+    return float(np.abs(writes - np.outer(x, a)).max()) <= 10 * WRITE_TOLERANCE * scale
+
+
+def covered_groups(codes: np.ndarray, group_codes: Sequence[np.ndarray]) -> list[int] | None:
+    """Indices of the groups a line determines, when together they determine the line (else None)."""
+    mine = [i for i, g in enumerate(group_codes) if determines(codes, g)]
+    if not mine:
+        return None
+    joint = partition(np.stack([group_codes[i] for i in mine], axis=1))
+    return mine if same_partition(joint, codes) else None
+

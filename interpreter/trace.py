@@ -1,0 +1,322 @@
+"""What a network does on its inputs, laid out for checking program lines against it.
+
+A `Trace` runs a net once on a set of inputs (every input up to max_seq_len when there are few
+enough, else a seeded sample) and keeps, for every real position of every input (a *row*; BOS
+left out):
+
+* each head's write to the residual stream and which keys it attends to (`Head.selected`,
+  one boolean per (query row, key row) pair of the same input: the key's weight is at least half
+  the query's largest, BOS included), so a select line can be compared with it;
+* each MLP block, split into *groups* of hidden neurons whose output directions are orthogonal to
+  every other group's. tracr builds a layer's MLP as the concatenation of one MLP per line, each
+  writing its own residual subspace, so every group belongs to one line; scrambles permute and
+  rescale neurons and rotate the residual stream, which keeps the groups;
+* the net's outputs.
+
+Invariant the checks rely on: in a compiled or scrambled net each line's values are a function of
+its component's write and the write a function of the values. Categorical writes are compared
+as partitions of the rows (which rows get the same write), so a relabelling of the values, which
+the weights cannot show, is never held against a line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import random
+from typing import Any, Sequence
+
+import numpy as np
+
+from compiler.check import all_inputs, random_inputs
+from compiler.net import Net
+
+#: Relative precision at which two writes count as the same (compiled writes are exact to ~1e-6).
+WRITE_TOLERANCE = 1e-3
+#: A component or neuron writing less than this fraction of the net's largest write is silent.
+SILENT = 1e-5
+
+
+def partition(values: np.ndarray) -> np.ndarray:
+    """Class codes 0..k-1 of the rows of `values` ([rows] of hashables, or [rows, d] codes)."""
+    if values.ndim == 1 and values.dtype != object:
+        return np.unique(values, return_inverse=True)[1].astype(np.int64)
+    if values.ndim == 1:
+        seen: dict = {}
+        return np.fromiter((seen.setdefault(_hashable(v), len(seen)) for v in values), np.int64, len(values))
+    # rows of integers hashed by a fixed random 64-bit projection (np.unique(axis=0) sorts rows
+    # as records, 20x slower); two rows collide with probability ~2^-64
+    mix = np.random.default_rng(0x5EED).integers(1, 2**63 - 1, size=values.shape[1], dtype=np.int64) | 1
+    with np.errstate(over="ignore"):
+        hashed = (values.astype(np.int64) * mix).sum(axis=1)
+    return np.unique(hashed, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _hashable(value: Any) -> Any:
+    # True and 1 are one value to Python's dict but two to RASP's categorical encoding
+    return ("bool", value) if isinstance(value, bool) else value
+
+
+def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = WRITE_TOLERANCE) -> np.ndarray:
+    """Class codes of rows whose write vectors agree within `tolerance` of the largest write (or
+    of `floor`, when that is larger: float noise in a near-silent component is not a value).
+
+    Rows are snapped to a grid and classes whose centres lie closer than the tolerance are
+    merged, so rounding noise on a grid line does not split a class."""
+    scale = max(float(np.abs(writes).max()) if writes.size else 0.0, floor)
+    if scale < 1e-9:
+        return np.zeros(len(writes), np.int64)
+    snapped = np.round(writes / (scale * tolerance)).astype(np.int64)
+    codes = partition(snapped)
+    k = int(codes.max()) + 1
+    if k == 1 or k > 4000:
+        return codes
+    centres = np.zeros((k, writes.shape[1]))
+    np.add.at(centres, codes, writes / scale)
+    centres /= np.bincount(codes, minlength=k)[:, None]
+    close = np.argwhere(np.abs(centres[:, None, :] - centres[None, :, :]).max(-1) < 2 * tolerance)
+    if len(close) == k:
+        return codes
+    parent = list(range(k))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in close:
+        parent[root(int(i))] = root(int(j))
+    return partition(np.array([root(i) for i in range(k)])[codes])
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two code arrays group the rows alike (each determines the other)."""
+    joint = len(np.unique(a * (int(b.max()) + 1) + b))
+    return joint == len(np.unique(a)) == len(np.unique(b))
+
+
+def determines(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether partition `a` determines `b` (b is a function of a)."""
+    return len(np.unique(a * (int(b.max()) + 1) + b)) == len(np.unique(a))
+
+
+@dataclasses.dataclass
+class Head:
+    """One attention head: where it sits, what it writes, and which keys it attends to."""
+
+    layer: int
+    index: int
+    writes: np.ndarray      # [rows, d_model]
+    selected: np.ndarray    # [pairs] bool, see Trace.pairs
+    codes: np.ndarray       # write_partition(writes)
+
+    @property
+    def name(self) -> str:
+        return f"layer {self.layer} head {self.index}"
+
+    @property
+    def sublayer(self) -> int:
+        return 2 * self.layer + 1
+
+
+@dataclasses.dataclass
+class Group:
+    """Hidden neurons of one MLP that write a subspace orthogonal to the rest of the block."""
+
+    layer: int
+    index: int
+    neurons: tuple[int, ...]
+    writes: np.ndarray      # [rows, d_model]
+    codes: np.ndarray
+
+    @property
+    def collinear(self) -> bool:
+        """Whether every write lies on one line through the origin (a numerical value's write)."""
+        return np.linalg.matrix_rank(self.writes, tol=WRITE_TOLERANCE * max(1e-9, float(np.abs(self.writes).max()))) <= 1
+
+    @property
+    def sublayer(self) -> int:
+        return 2 * self.layer + 2
+
+
+@dataclasses.dataclass
+class Trace:
+    """A net run on `inputs` (see module docstring). Rows are positions in input order."""
+
+    net: Net
+    inputs: list[list]
+    exhaustive: bool
+    row_input: np.ndarray   # [rows] which input
+    row_position: np.ndarray  # [rows] position in it (0-based, BOS not counted)
+    pair_query: np.ndarray  # [pairs] query row of each (query, key) pair of one input
+    pair_key: np.ndarray    # [pairs] key row
+    heads: list[Head]
+    groups: list[Group]
+    outputs: np.ndarray     # [rows] the net's decoded outputs (object)
+    output_writers: set     # ("head", layer, index) / ("group", layer, index) writing what W_U reads
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_input)
+
+    def tokens(self) -> np.ndarray:
+        return np.array([self.inputs[b][p] for b, p in zip(self.row_input, self.row_position)], dtype=object)
+
+    def lengths(self) -> np.ndarray:
+        return np.array([len(self.inputs[b]) for b in self.row_input], dtype=np.int64)
+
+
+def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
+                  seed: int = 0) -> tuple[list[list], bool]:
+    """Every input up to max_seq_len when there are at most `exhaustive_limit`, else `samples`
+    seeded random ones (each length equally often, the longest included)."""
+    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    inputs = all_inputs(vocab, net.config.max_seq_len, exhaustive_limit)
+    if inputs is not None:
+        return inputs, True
+    return random_inputs(vocab, net.config.max_seq_len, samples, random.Random(seed)), False
+
+
+def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive: bool = False,
+              seed: int = 0) -> Trace:
+    """Runs `net` on `inputs` (default: `choose_inputs`) and records every component's write."""
+    if inputs is None:
+        inputs, exhaustive = choose_inputs(net, seed=seed)
+    inputs = [list(xs) for xs in inputs]
+    c = net.config
+    order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i]), i))
+    # run inputs grouped by length (no padding); rows keep input order via `order`
+    head_writes = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
+    head_selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
+    hidden = [[] for _ in range(c.n_layers)]
+    finals = []
+    row_input, row_position, pair_query, pair_key = [], [], [], []
+    next_row = 0
+    for length, members in itertools.groupby(order, key=lambda i: len(inputs[i])):
+        members = list(members)
+        batch = [inputs[i] for i in members]
+        per_layer = _forward(net, batch)
+        for layer, (attn_weights, writes, mlp_hidden, _) in enumerate(per_layer):
+            for h in range(c.n_heads):
+                head_writes[layer][h].append(writes[:, h, 1:].reshape(-1, c.d_model))
+                w = attn_weights[:, h, 1:, :]  # [B, queries, keys incl BOS]
+                chosen = w >= 0.5 * w.max(axis=-1, keepdims=True)
+                head_selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
+            hidden[layer].append(mlp_hidden[:, 1:].reshape(-1, mlp_hidden.shape[-1]))
+        finals.append(per_layer[-1][3][:, 1:].reshape(-1, c.d_model) if per_layer else None)
+        b = np.repeat(np.array(members), length)
+        row_input.append(b)
+        row_position.append(np.tile(np.arange(length), len(members)))
+        base = next_row + np.arange(len(members))[:, None, None] * length
+        q = np.broadcast_to(base + np.arange(length)[None, :, None], (len(members), length, length))
+        k = np.broadcast_to(base + np.arange(length)[None, None, :], (len(members), length, length))
+        pair_query.append(q.reshape(-1))
+        pair_key.append(k.reshape(-1))
+        next_row += len(members) * length
+    row_input = np.concatenate(row_input)
+    pairs_q, pairs_k = np.concatenate(pair_query), np.concatenate(pair_key)
+    keep = pairs_k <= pairs_q if c.causal else np.ones(len(pairs_q), bool)
+    final = np.concatenate(finals)
+    # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
+    # compiled net has exact zeros), not components.
+    head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
+    hidden_all = [np.concatenate(hidden[layer]) for layer in range(c.n_layers)]
+    w_outs = [net.params[f"transformer/layer_{layer}/mlp/linear_2/w"].astype(np.float64) for layer in range(c.n_layers)]
+    scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
+                + [np.abs(h @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
+    floor = 1e-2 * scale
+    heads = []
+    for layer in range(c.n_layers):
+        for h in range(c.n_heads):
+            writes = head_all[layer][h]
+            if np.abs(writes).max(initial=0) < SILENT * scale:
+                continue
+            heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep],
+                              write_partition(writes, floor)))
+    groups = []
+    for layer in range(c.n_layers):
+        h_all, w_out = hidden_all[layer], w_outs[layer]
+        for index, neurons in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
+            writes = h_all[:, neurons] @ w_out[neurons]
+            if np.abs(writes).max(initial=0) < SILENT * scale:
+                continue
+            groups.append(Group(layer, index, tuple(neurons), writes, write_partition(writes, floor)))
+    outputs = np.empty(len(row_input), dtype=object)
+    decoded = net.decode((final @ net.W_U).astype(np.float32))
+    if net.categorical_output:
+        outputs[:] = decoded
+    else:  # float noise (up to ~1e-4 in scrambled nets) is not a value: each class gets its mean
+        column = np.array(decoded, dtype=np.float64)
+        classes = write_partition(column[:, None], floor=1.0)
+        means = np.bincount(classes, weights=column) / np.bincount(classes)
+        outputs[:] = [round(float(v), 4) + 0.0 for v in means[classes]]
+    writers = set()
+    scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
+    for head in heads:
+        if np.abs(head.writes @ net.W_U).max() > 1e-3 * scale:
+            writers.add(("head", head.layer, head.index))
+    for group in groups:
+        if np.abs(group.writes @ net.W_U).max() > 1e-3 * scale:
+            writers.add(("group", group.layer, group.index))
+    return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
+                 heads, groups, outputs, writers)
+
+
+def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list[list[int]]:
+    """Live neurons (writing more than `silent` on some row) joined when their output directions
+    are not orthogonal (connected parts)."""
+    strength = hidden.max(axis=0, initial=0) * np.linalg.norm(w_out, axis=1)
+    live = [n for n in range(w_out.shape[0]) if strength[n] > silent]
+    if not live:
+        return []
+    rows = w_out[live] / np.linalg.norm(w_out[live], axis=1, keepdims=True)
+    linked = np.abs(rows @ rows.T) > 1e-4
+    parent = list(range(len(live)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in np.argwhere(linked):
+        parent[root(int(i))] = root(int(j))
+    parts: dict[int, list[int]] = {}
+    for i, n in enumerate(live):
+        parts.setdefault(root(i), []).append(n)
+    return list(parts.values())
+
+
+def _forward(net: Net, batch: list[list]) -> list[tuple]:
+    """Per layer: attention weights [B, H, T, T], each head's write [B, H, T, d], the MLP's
+    hidden activations after ReLU [B, T, d_mlp], and the residual stream after the layer."""
+    p, c = net.params, net.config
+    ids, _ = net.encode(batch)  # one length per batch: no padding
+    t = ids.shape[1]
+    x = (p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][:t][None]).astype(np.float64)
+    mask = np.tril(np.ones((t, t), bool)) if c.causal else None
+    out = []
+    for layer in range(c.n_layers):
+        def param(name: str) -> np.ndarray:
+            return p[f"transformer/layer_{layer}/{name}"].astype(np.float64)
+
+        def heads_of(name: str) -> np.ndarray:
+            return (x @ param(f"attn/{name}/w") + param(f"attn/{name}/b")).reshape(
+                len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
+
+        q, k, v = heads_of("query"), heads_of("key"), heads_of("value")
+        logits = q @ k.transpose(0, 1, 3, 2) / math.sqrt(c.d_head)
+        if mask is not None:
+            logits = np.where(mask, logits, -np.inf)
+        logits -= logits.max(-1, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(-1, keepdims=True)
+        w_o = param("attn/linear/w").reshape(c.n_heads, c.d_head, c.d_model)
+        writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
+        x = x + writes.sum(1) + param("attn/linear/b")
+        hidden = np.maximum(x @ param("mlp/linear_1/w") + param("mlp/linear_1/b"), 0)
+        x = x + hidden @ param("mlp/linear_2/w") + param("mlp/linear_2/b")
+        out.append((weights, writes, hidden, x))
+    return out

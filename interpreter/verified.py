@@ -1,0 +1,683 @@
+"""Verified decompilation: the model proposes lines, running the network checks each one, and
+the answer comes with a certificate.
+
+    result = interpreter.decompile(net, "runs/small")
+    print(result)              # canonical source
+    result.verified            # its compiled net agrees with `net` on every checked input
+    result.lines               # which component computes each line, and how well it fits
+
+The search walks the net's components in order (each layer's heads, then its MLP) and explains
+each one by a program line whose values on every traced row fit the component's write
+(`interpreter.lines`): a head by a select (its attention pattern) and an aggregate or
+selector_width (its write); an MLP block by the map, sequence_map or linear_sequence_map lines
+that cover its neuron groups. Lines are tried in order of where they come from: first the
+functions and predicates of the model's own proposals (its beam), then the grammar's library (the
+generator's templates and tracr's comparisons), and last a table read off the net (what the
+component does on each value it sees: the last line's values are the net's outputs). The walk
+backtracks over alternatives within the time budget. Every finished program is compiled and its
+net compared with `net` (`certify`); the first that agrees everywhere is returned, else the best
+by agreement. A certificate is never given without that comparison.
+
+Retrained nets write only approximately what their program computes, so few of their lines fit
+exactly: they get the model's proposals, graded by agreement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+from tracr.rasp import rasp
+
+import compiler
+from compiler import functions as fn
+from compiler import program as prog
+from compiler.check import ATOL, RTOL, outputs_agree
+from compiler.net import Net
+from interpreter.lines import (Invalid, Var, aggregate_values, apply_table, call, collinear_with, covered_groups,
+                               make_var, pair_codes, primitives, selector_width_values, value_codes)
+from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
+
+#: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
+#: (the ablation that shows what the model adds).
+PROPOSALS = ("model", "uniform")
+
+
+class NoDefaultCheckpoint(ValueError):
+    """No checkpoint was given and none ships with the package yet."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LineFit:
+    """One line of the result: its text, the component that computes it, how well it fits (1.0:
+    its values and the component's write determine each other on every traced row), and where
+    the line came from (model, library or table)."""
+
+    line: str
+    component: str
+    fit: float
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Decompiled:
+    """A decompiled program and its certificate (module docstring); `str()` is the source."""
+
+    source: str
+    verified: bool
+    exhaustive: bool
+    agreement: float
+    checked_inputs: int
+    lines: tuple[LineFit, ...]
+    candidates: int
+    seconds: float
+    method: str               # "model" (a proposal as it stood), "search", or "weights-only"
+    weights_only: str | None  # the model's own best reading, when a model was used
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.source
+
+    def certificate(self) -> str:
+        how = "every input up to max_seq_len" if self.exhaustive else "sampled inputs and a hypothesis search"
+        state = "verified" if self.verified else "NOT verified"
+        return (f"{state}: agrees with the network on {100 * self.agreement:.1f}% of {self.checked_inputs} "
+                f"inputs ({how}); {self.candidates} candidates in {self.seconds:.2f} s ({self.method})")
+
+    def format(self) -> str:
+        """The source followed by the certificate and the line fits, as comments."""
+        out = [self.source.rstrip("\n"), f"# {self.certificate()}"]
+        for fit in self.lines:
+            out.append(f"#   {fit.line:<48} <- {fit.component} (fit {fit.fit:.2f}, {fit.source})")
+        out += [f"# note: {note}" for note in self.notes]
+        return "\n".join(out) + "\n"
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["lines"] = [dataclasses.asdict(fit) for fit in self.lines]
+        data["notes"] = list(self.notes)
+        return data
+
+
+# ---------------------------------------------------------------------------------------
+# Certificates
+
+
+@dataclasses.dataclass(frozen=True)
+class Certificate:
+    agreement: float
+    inputs: int
+    exhaustive: bool
+    verified: bool
+
+
+class Certifier:
+    """Compares the compiled nets of candidate programs with one net on fixed inputs: the trace's
+    (every input up to max_seq_len, or a sample), plus a hypothesis search for a disagreement
+    when the inputs are a sample."""
+
+    def __init__(self, net: Net, inputs: list[list], exhaustive: bool, seed: int = 0):
+        self.net, self.inputs, self.exhaustive, self.seed = net, inputs, exhaustive, seed
+        self.vocab = {t for t in net.input_tokens if t not in (net.bos, net.pad)}
+        self.expected = net.run(inputs)
+        self.compiled = 0
+
+    def __call__(self, program: prog.Program) -> Certificate:
+        self.compiled += 1
+        try:
+            candidate = compiler.compile_program(program, self.vocab, self.net.config.max_seq_len,
+                                                 causal=self.net.config.causal)
+            got = candidate.run(self.inputs)
+        except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
+            del error
+            return Certificate(0.0, len(self.inputs), self.exhaustive, False)
+        agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
+        agreement = agree / len(self.inputs)
+        verified = agree == len(self.inputs)
+        if verified and not self.exhaustive:
+            verified = self._search(candidate) is None
+        return Certificate(agreement, len(self.inputs), self.exhaustive, verified)
+
+    def _search(self, candidate: Net) -> list | None:
+        """A hypothesis search for an input on which the two nets disagree; None if none found."""
+        from hypothesis import HealthCheck, find, settings
+        from hypothesis import strategies as st
+        from hypothesis.errors import NoSuchExample
+
+        tokens = sorted(self.vocab, key=fn.value_sort_key)
+        inputs = st.lists(st.sampled_from(tokens), min_size=1, max_size=self.net.config.max_seq_len)
+        try:
+            return find(inputs, lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
+                        settings=settings(max_examples=len(self.inputs), database=None, derandomize=True,
+                                          suppress_health_check=list(HealthCheck)),
+                        random=random.Random(self.seed))
+        except NoSuchExample:
+            return None
+
+
+def nets_agree(want: Sequence, got: Sequence) -> bool:
+    """Two nets' outputs on one input agree: None only where the other has None, numbers
+    within the project's tolerance, other values equal."""
+    if len(want) != len(got):
+        return False
+    for a, b in zip(want, got):
+        if (a is None) != (b is None):
+            return False
+    return outputs_agree(want, got)
+
+
+# ---------------------------------------------------------------------------------------
+# Where candidate lines come from
+
+
+@dataclasses.dataclass
+class Library:
+    """Functions and predicates to try, best first, each with where it came from."""
+
+    maps: list[tuple[fn.Function, str]] = dataclasses.field(default_factory=list)
+    sequence_maps: list[tuple[fn.Function, str]] = dataclasses.field(default_factory=list)
+    predicates: list[tuple[Any, str]] = dataclasses.field(default_factory=list)
+    factors: list[tuple[tuple, str]] = dataclasses.field(default_factory=list)
+
+    def add_program(self, program: prog.Program, source: str) -> None:
+        for node in program.nodes:
+            if isinstance(node, prog.Map):
+                _add(self.maps, node.function, source)
+            elif isinstance(node, prog.SequenceMap):
+                _add(self.sequence_maps, node.function, source)
+            elif isinstance(node, prog.LinearSequenceMap):
+                _add(self.factors, (node.fst_fac, node.snd_fac), source)
+            elif isinstance(node, prog.Select):
+                _add(self.predicates, node.predicate, source)
+
+    def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> None:
+        from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+        from compiler.parser import parse_lambda
+
+        for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
+            for text in templates:
+                template = parse_lambda(text)
+                arity = 1 if into is self.maps else 2
+                if template.arity == arity:
+                    _add(into, template, "library")
+                else:
+                    for c in constants:
+                        _add(into, template.bind(c), "library")
+        for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
+                           rasp.Comparison.GEQ, rasp.Comparison.NEQ, rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+            _add(self.predicates, comparison, "library")
+        for a in (1, -1, 2, -2):
+            for b in (1, -1, 2, -2):
+                _add(self.factors, (a, b), "library")
+
+
+def _add(into: list, item: Any, source: str) -> None:
+    if all(item != have for have, _ in into):
+        into.append((item, source))
+
+
+# ---------------------------------------------------------------------------------------
+# The search over components
+
+
+@dataclasses.dataclass(frozen=True)
+class _Line:
+    var: Var
+    component: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _State:
+    vars: tuple[Var, ...]
+    lines: tuple[_Line, ...]
+    pending: tuple[tuple[Var, Head, str], ...] = ()  # selector widths whose MLP part is next
+
+    def add(self, line: _Line) -> "_State":
+        return dataclasses.replace(self, vars=self.vars + (line.var,), lines=self.lines + (line,))
+
+
+class _Search:
+    """Depth-first over the components, each explained by its best few candidate lines."""
+
+    def __init__(self, trace: Trace, library: Library, deadline: float, branching: int = 3):
+        self.trace, self.library, self.deadline, self.branching = trace, library, deadline, branching
+        self.steps: list[tuple[str, Any]] = []
+        for layer in range(trace.net.config.n_layers):
+            self.steps += [("head", h) for h in trace.heads if h.layer == layer]
+            self.steps.append(("mlp", layer))
+        self.output_codes = value_codes(trace.outputs)
+        self.tried = 0
+        self._cache: dict = {}  # by id of vars, which the states keep alive for the whole search
+
+    def programs(self) -> Iterator[tuple[prog.Program, tuple[_Line, ...]]]:
+        state = _State(tuple(primitives(self.trace)), ())
+        yield from self._explore(0, state)
+
+    def _explore(self, step: int, state: _State) -> Iterator[tuple[prog.Program, tuple[_Line, ...]]]:
+        if time.monotonic() > self.deadline:
+            return
+        if step == len(self.steps):
+            finished = self._finish(state)
+            if finished is not None:
+                yield finished
+            return
+        kind, what = self.steps[step]
+        options = self._head_options(what, state) if kind == "head" else self._mlp_options(what, state)
+        for option in options[:self.branching]:
+            yield from self._explore(step + 1, option)
+
+    # -- heads
+
+    def _head_options(self, head: Head, state: _State) -> list[_State]:
+        before = [v for v in state.vars if v.sublayer < head.sublayer]
+        found = self._selector(head, [v for v in before if not v.numerical])
+        if found is None:
+            return []
+        keys, queries, predicate, source = found
+        try:
+            select = prog.make_select(keys.node, queries.node, predicate)
+        except compiler.SourceError:
+            return []
+        selected = head.selected
+        options = []
+        for var in before:
+            self.tried += 1
+            try:
+                values, codes = aggregate_values(self.trace, selected, var)
+                node = prog.make_aggregate(select, var.node, encoding=var.node.encoding)
+            except (Invalid, compiler.SourceError):
+                continue
+            if not same_partition(head.codes, codes):
+                continue
+            if var.numerical and not collinear_with(head.writes, values):
+                continue
+            options.append(state.add(_Line(make_var(node, values, head.sublayer, codes), head.name, source)))
+        widths, codes = selector_width_values(self.trace, selected)
+        if same_partition(head.codes, codes):
+            node = prog.make_selector_width(select)
+            var = make_var(node, widths, head.sublayer + 1, codes)
+            options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
+        return options
+
+    def _selector(self, head: Head, candidates: list[Var]) -> tuple | None:
+        """The best (keys, queries, predicate, source) selecting exactly what the head attends to."""
+        t = self.trace
+        best, best_rank = None, None
+        for qi, queries in enumerate(candidates):
+            q_codes = queries.codes[t.pair_query]
+            nq = int(queries.codes.max()) + 1
+            for ki, keys in enumerate(candidates):
+                joint = keys.codes[t.pair_key] * nq + q_codes
+                size = (int(keys.codes.max()) + 1) * nq
+                total = np.bincount(joint, minlength=size)
+                chosen = np.bincount(joint, weights=head.selected, minlength=size)
+                if np.any((chosen > 0) & (chosen < total)):
+                    continue  # the head's choice is not a function of these keys and queries
+                occurs = np.argwhere(total.reshape(-1, nq) > 0)
+                want = chosen.reshape(-1, nq)[occurs[:, 0], occurs[:, 1]] > 0
+                k_vals, q_vals = keys.distinct, queries.distinct
+                pairs = [(k_vals[i], q_vals[j]) for i, j in occurs]
+                var_rank = ki + qi
+                for rank, (predicate, source) in enumerate(self.library.predicates):
+                    if best_rank is not None and (rank, var_rank) >= best_rank:
+                        break
+                    self.tried += 1
+                    try:
+                        if all(bool(predicate(k, q)) == w for (k, q), w in zip(pairs, want)):
+                            best, best_rank = (keys, queries, predicate, source), (rank, var_rank)
+                            break
+                    except (fn.EvaluationError, ArithmeticError, TypeError, ValueError):
+                        continue
+                table_rank = (len(self.library.predicates), var_rank)
+                if best_rank is None or table_rank < best_rank:
+                    selected_pairs = [p for p, w in zip(pairs, want) if w]
+                    best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
+        return best
+
+    # -- MLPs
+
+    def _mlp_options(self, layer: int, state: _State) -> list[_State]:
+        groups = [g for g in self.trace.groups if g.layer == layer]
+        sublayer = 2 * layer + 2
+        group_codes = [g.codes for g in groups]
+        uncovered = set(range(len(groups)))
+        pending, state = state.pending, dataclasses.replace(state, pending=())
+        for var, head, source in pending:
+            covered = covered_groups(var.codes, group_codes) if groups else None
+            if covered is None:
+                return []
+            uncovered -= set(covered)
+            state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
+        return self._cover(state, groups, uncovered, sublayer, first=True)
+
+    def _cover(self, state: _State, groups: list[Group], uncovered: set, sublayer: int,
+               first: bool) -> list[_State]:
+        if not uncovered:
+            return [state]
+        if time.monotonic() > self.deadline:
+            return []
+        before = [v for v in state.vars if v.sublayer < sublayer]
+        options = self._mlp_candidates(before, groups, uncovered, sublayer)
+        results = []
+        for var, covered, component, source in options[:self.branching if first else 1]:
+            rest = self._cover(state.add(_Line(var, component, source)), groups, uncovered - set(covered),
+                               sublayer, first=False)
+            results += rest[:1]
+        return results
+
+    def _mlp_candidates(self, before: list[Var], groups: list[Group], uncovered: set,
+                        sublayer: int) -> list[tuple]:
+        """Lines covering some uncovered groups, best first: (var, groups, component, source)."""
+        found: list[tuple] = []
+        layer = groups[0].layer
+        writers = {g.index for g in groups if ("group", g.layer, g.index) in self.trace.output_writers}
+        determined = {id(v): self._determined(v.codes, ("var", id(v)), groups) for v in before}
+
+        def consider(node_maker, index: np.ndarray, reps: np.ndarray, table: list, det: list[int],
+                     source: str, rank: tuple) -> None:
+            """A line whose value on each domain element (a var's values or a pair's) is `table`;
+            checked on the domain, then spread over the rows."""
+            self.tried += 1
+            per_value = np.empty(len(table), dtype=object)
+            per_value[:] = table
+            dom_codes = value_codes(per_value)
+            group_dom = {i: groups[i].codes[reps] for i in det}
+            covered = [i for i in det if determines(dom_codes, group_dom[i])]
+            if not set(covered) & uncovered:
+                return
+            joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
+            if not same_partition(joint, dom_codes):
+                return
+            values, codes = per_value[index], dom_codes[index]
+            writes_output = any(groups[i].index in writers for i in covered)
+            if writes_output and not self._is_output(values):
+                return
+            numerical = (len(covered) == 1 and groups[covered[0]].collinear
+                         and collinear_with(groups[covered[0]].writes, values)
+                         and len(set(dom_codes.tolist())) > 2 - (0 in table))
+            try:
+                node = node_maker(prog.NUMERICAL if numerical else prog.CATEGORICAL)
+            except compiler.SourceError:
+                try:
+                    node = node_maker(prog.CATEGORICAL)
+                except compiler.SourceError:
+                    return
+            names = ", ".join(str(groups[i].index) for i in covered)
+            component = f"layer {layer} MLP (neuron groups {names})"
+            found.append(((-len(set(covered) & uncovered), -writes_output) + rank,
+                          make_var(node, values, sublayer, codes), covered, component, source))
+
+        for vi, var in enumerate(before):
+            if not set(determined[id(var)]) & uncovered:
+                continue
+            reps = np.unique(var.codes, return_index=True)[1]
+            distinct = [var.values[r] for r in reps]
+            for fi, (function, source) in enumerate(self.library.maps):
+                try:
+                    table = [call(function, x) for x in distinct]
+                except Invalid:
+                    continue
+                consider(lambda enc, f=function, v=var: prog.make_map(f, v.node, encoding=enc),
+                         var.codes, reps, table, determined[id(var)], source, (fi, vi))
+        for ai, a in enumerate(before):
+            for bi, b in enumerate(before):
+                if a is b or a.numerical or b.numerical:
+                    continue  # a sequence_map of one S-Op with itself is a map
+                index, pairs = self._pair(a, b)
+                det = self._determined(index, ("pair", id(a), id(b)), groups)
+                if not [i for i in det if i in uncovered and i not in determined[id(a)] and i not in determined[id(b)]]:
+                    continue
+                reps = np.unique(index, return_index=True)[1]
+                for fi, (function, source) in enumerate(self.library.sequence_maps):
+                    try:
+                        table = [call(function, x, y) for x, y in pairs]
+                    except Invalid:
+                        continue
+                    consider(lambda enc, f=function, x=a, y=b: prog.make_sequence_map(f, x.node, y.node),
+                             index, reps, table, det, source, (fi, ai + bi))
+        numerical = [v for v in before if v.numerical]
+        for ai, a in enumerate(numerical):
+            for bi, b in enumerate(numerical):
+                index, pairs = self._pair(a, b)
+                det = self._determined(index, ("pair", id(a), id(b)), groups)
+                if not set(det) & uncovered:
+                    continue
+                reps = np.unique(index, return_index=True)[1]
+                for fi, ((fa, fb), source) in enumerate(self.library.factors):
+                    try:
+                        table = [fa * float(x) + fb * float(y) for x, y in pairs]
+                    except (TypeError, ValueError):
+                        continue
+                    consider(lambda enc, x=a, y=b, p=fa, q=fb: prog.make_linear_sequence_map(x.node, y.node, p, q),
+                             index, reps, table, det, source, (fi, ai + bi))
+        found.sort(key=lambda item: item[0])
+        if found:
+            return [item[1:] for item in found]
+        return self._tables(before, groups, uncovered, sublayer, writers, determined)
+
+    def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
+        """Indices of the groups (of one layer) that the partition `codes` determines; cached."""
+        key = key + (groups[0].layer,)
+        if key not in self._cache:
+            self._cache[key] = [i for i, g in enumerate(groups) if determines(codes, g.codes)]
+        return self._cache[key]
+
+    def _pair(self, a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
+        key = ("pair codes", id(a), id(b))
+        if key not in self._cache:
+            self._cache[key] = pair_codes(a, b)
+        return self._cache[key]
+
+    def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,
+                writers: set, determined: dict) -> list[tuple]:
+        """Maps and sequence_maps written as tables of what the uncovered groups do."""
+        layer = groups[0].layer
+        for var in before:
+            mine = sorted(set(determined[id(var)]) & uncovered)
+            if mine:
+                return self._table_line([var], mine, groups, sublayer, writers, layer)
+        for a in before:
+            for b in before:
+                if a is b or a.numerical or b.numerical:
+                    continue
+                pair = partition(np.stack([a.codes, b.codes], axis=1))
+                mine = sorted(i for i in uncovered if determines(pair, groups[i].codes))
+                if mine:
+                    return self._table_line([a, b], mine, groups, sublayer, writers, layer)
+        return []
+
+    def _table_line(self, inputs: list[Var], mine: list[int], groups: list[Group], sublayer: int,
+                    writers: set, layer: int) -> list[tuple]:
+        self.tried += 1
+        joint = partition(np.stack([groups[i].codes for i in mine], axis=1))
+        writes_output = any(groups[i].index in writers for i in mine)
+        numerical = False
+        if writes_output:
+            values = self.trace.outputs
+            if not determines(joint, self.output_codes):
+                return []
+        elif len(mine) == 1 and groups[mine[0]].collinear:
+            numerical = True
+            writes = groups[mine[0]].writes
+            direction = writes[np.argmax(np.abs(writes).sum(1))]
+            direction = direction / np.linalg.norm(direction)
+            values = np.empty(self.trace.rows, dtype=object)
+            values[:] = np.round(writes @ direction, 6).tolist()
+        else:
+            values = apply_table(joint, list(range(int(joint.max()) + 1)))
+        if len(inputs) == 1:
+            var = inputs[0]
+            keys, first = np.unique(var.codes, return_index=True)
+            table = fn.Table.from_mapping(1, {var.values[i]: _plain(values[i]) for i in first
+                                              if var.values[i] is not None})
+            make = lambda enc: prog.make_map(table, var.node, encoding=enc)  # noqa: E731
+        else:
+            a, b = inputs
+            codes, pairs = pair_codes(a, b)
+            first = np.unique(codes, return_index=True)[1]
+            table = fn.Table.from_mapping(2, {pairs[codes[i]]: _plain(values[i]) for i in first
+                                              if None not in pairs[codes[i]]})
+            make = lambda enc: prog.make_sequence_map(table, a.node, b.node)  # noqa: E731
+        numerical = numerical or (writes_output and not self.trace.net.categorical_output)
+        try:
+            node = make(prog.NUMERICAL if numerical and len(inputs) == 1 else prog.CATEGORICAL)
+        except compiler.SourceError:
+            return []
+        names = ", ".join(str(groups[i].index) for i in mine)
+        return [(make_var(node, values, sublayer), mine, f"layer {layer} MLP (neuron groups {names})", "table")]
+
+    def _is_output(self, values: np.ndarray) -> bool:
+        numerical = not self.trace.net.categorical_output
+        for want, got in zip(values.tolist(), self.trace.outputs.tolist()):
+            if want is None or got is None:
+                if want is not got and not (numerical and want is None):
+                    return False
+            elif numerical:
+                if not isinstance(want, (int, float)) or abs(want - got) > ATOL + RTOL * abs(want):
+                    return False
+            elif want != got or isinstance(want, bool) != isinstance(got, bool):
+                return False
+        return True
+
+    # -- the output
+
+    def _finish(self, state: _State) -> tuple[prog.Program, tuple[_Line, ...]] | None:
+        lines = list(state.lines)
+        for line in reversed(lines):
+            if self._is_output(line.var.values):
+                return prog.Program(line.var.node), tuple(lines)
+        # the right partition with other labels: relabel by a table read off the outputs
+        for line in reversed(lines):
+            if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
+                first = np.unique(line.var.codes, return_index=True)[1]
+                table = fn.Table.from_mapping(1, {line.var.values[i]: self.trace.outputs[i] for i in first
+                                                  if line.var.values[i] is not None})
+                try:
+                    node = prog.make_map(table, line.var.node)
+                except compiler.SourceError:
+                    continue
+                relabel = _Line(make_var(node, self.trace.outputs, line.var.sublayer), "the unembedding", "table")
+                return prog.Program(node), tuple(lines + [relabel])
+        return None
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# ---------------------------------------------------------------------------------------
+# The entry point
+
+
+def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: float = 10.0,
+              beam_size: int = 8, proposals: str = "model", seed: int = 0) -> Decompiled:
+    """The program computed by `net`, with its certificate (module docstring).
+
+    `checkpoint`: an interpreter checkpoint or run directory, or a loaded `Interpreter`; None is
+    the project's default checkpoint. `run_net=False` decodes from the weights alone (the
+    model's best beam) and only certifies the result. `proposals="uniform"` replaces the
+    model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
+    `time_budget` (seconds) bounds the search; the certificate of the answer is always computed.
+    """
+    from interpreter.decode import load_interpreter, search_all
+    from interpreter.encoding import EncodingError, encode_net
+    from interpreter.model import Interpreter
+
+    if proposals not in PROPOSALS:
+        raise ValueError(f"proposals must be one of {PROPOSALS}, got {proposals!r}")
+    if time_budget <= 0:
+        raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}")
+    start = time.monotonic()
+    notes: list[str] = []
+    texts: list[str] = []
+    weights_only = None
+    if proposals == "model":
+        if checkpoint is None:
+            raise NoDefaultCheckpoint(
+                "no checkpoint given and no default interpreter ships with this version; pass a checkpoint "
+                "or run directory (`fountain train` makes one), or decompile with proposals='uniform' "
+                "(`fountain decompile NET --uniform`)")
+        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint)
+        try:
+            encoded = encode_net(net, model.config.encoder)
+        except EncodingError as error:
+            if not run_net:
+                raise
+            notes.append(f"the model cannot read this net ({error}); proposals come from the grammar")
+        else:
+            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size)]
+            weights_only = texts[0] if texts else None
+    if not texts:
+        texts = uniform_proposals(net, beam_size, seed)
+    trace = trace_net(net, seed=seed)
+    certify = Certifier(net, trace.inputs, trace.exhaustive, seed)
+    best: tuple | None = None  # (agreement, program, lines, method, certificate)
+    for rank, text in enumerate(texts if run_net else texts[:1]):
+        try:
+            program = compiler.parse(text)
+        except compiler.SourceError:
+            continue
+        cert = certify(program)
+        if best is None or cert.agreement > best[0]:
+            best = (cert.agreement, program, (), "model" if proposals == "model" else "uniform", cert)
+        if cert.verified or not run_net:
+            break
+    if run_net and not (best and best[4].verified):
+        library = Library()
+        for text in texts:
+            try:
+                library.add_program(compiler.parse(text), "model" if proposals == "model" else "uniform")
+            except compiler.SourceError:
+                continue
+        library.add_grammar()
+        searcher = _Search(trace, library, start + time_budget)
+        for program, lines in searcher.programs():
+            cert = certify(program)
+            if best is None or cert.agreement > best[0]:
+                best = (cert.agreement, program, lines, "search", cert)
+            if cert.verified:
+                break
+        if time.monotonic() > start + time_budget:
+            notes.append(f"the search stopped at its time budget ({time_budget:g} s)")
+    if best is None:
+        return Decompiled("", False, trace.exhaustive, 0.0, len(trace.inputs), (), certify.compiled,
+                          time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
+    agreement, program, lines, method, cert = best
+    return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs, _line_fits(program, lines),
+                      certify.compiled, time.monotonic() - start, method if run_net else "weights-only",
+                      weights_only, tuple(notes))
+
+
+def _line_fits(program: prog.Program, lines: tuple) -> tuple[LineFit, ...]:
+    """Each line of the program with the component the search matched it to."""
+    if not lines:
+        return ()
+    by_node = {id(line.var.node): line for line in lines}
+    for line in lines:  # a select is computed by the head of the line that reads it
+        selector = getattr(line.var.node, "selector", None)
+        if selector is not None:
+            by_node.setdefault(id(selector), line)
+    fits = []
+    for node, text in zip(program.nodes, program.source.splitlines()):
+        line = by_node.get(id(node))
+        fits.append(LineFit(text, line.component if line else "-", 1.0 if line else 0.0,
+                            line.source if line else "-"))
+    return tuple(fits)
+
+
+def uniform_proposals(net: Net, count: int, seed: int) -> list[str]:
+    """Programs drawn uniformly from the grammar with the net's vocabulary and length: the
+    proposals of the ablation, and of a net the model cannot read."""
+    import generator
+
+    vocab = tuple(sorted((t for t in net.input_tokens if t not in (net.bos, net.pad)), key=fn.value_sort_key))
+    try:
+        programs = generator.sample_programs(count, seed=seed, vocab=vocab, max_seq_len=net.config.max_seq_len,
+                                             max_ops=8, check=False)
+    except Exception:  # noqa: BLE001 - a vocabulary the sampler cannot use gives no proposals, not an error
+        return []
+    return [p.source for p in programs]

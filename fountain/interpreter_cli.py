@@ -69,10 +69,24 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.set_defaults(handler=cmd_eval)
 
-    p = sub.add_parser("decompile", help="read a network's weights back into program source")
-    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint directory or a run directory (its latest)")
+    p = sub.add_parser("decompile", help="read a network back into program source, with a certificate",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description="The interpreter proposes program lines; running the network checks each one "
+                                   "against the component that computes it; the answer's compiled net is compared "
+                                   "with NET on every input up to max_seq_len (or a sample and a hypothesis search). "
+                                   "Prints the program, then the certificate and each line's component as comments.")
     p.add_argument("net", metavar="NET", help="a .safetensors network")
-    p.add_argument("--beam", type=int, default=4, help="beam width (1: greedy)")
+    p.add_argument("--checkpoint", "-c", metavar="CKPT",
+                   help="interpreter checkpoint or run directory (its latest); none ships yet, so without it "
+                        "give --uniform")
+    p.add_argument("--weights-only", action="store_true",
+                   help="the model's reading of the weights alone (no search), still certified")
+    p.add_argument("--uniform", action="store_true",
+                   help="no model: proposals drawn uniformly from the grammar (the search and the net do the work)")
+    p.add_argument("--beam", type=int, default=8, help="the model's beam width: how many programs it proposes")
+    p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS", help="search time budget")
+    p.add_argument("--seed", type=int, default=0, help="seed of sampled check inputs and uniform proposals")
+    p.add_argument("--json", action="store_true", help="print the result and its certificate as JSON")
     p.set_defaults(handler=cmd_decompile)
 
 
@@ -177,12 +191,20 @@ def cmd_eval(args) -> None:
 def cmd_decompile(args) -> None:
     from compiler.net import Net, NetFileError
     from interpreter.checkpoint import CheckpointError
-    from interpreter.decode import decompile
     from interpreter.encoding import EncodingError
+    from interpreter.verified import NoDefaultCheckpoint, decompile
 
     if not Path(args.net).is_file():
         raise SystemExit(f"error: no network file {args.net!r}")
+    if args.uniform and (args.checkpoint or args.weights_only):
+        raise SystemExit("error: --uniform uses no model; drop --checkpoint and --weights-only")
     try:
-        sys.stdout.write(decompile(Net.load(args.net), args.checkpoint, beam_size=args.beam))
-    except (NetFileError, CheckpointError, EncodingError) as error:
+        net = Net.load(args.net)
+        result = decompile(net, args.checkpoint, run_net=not args.weights_only, time_budget=args.time_budget,
+                           beam_size=args.beam, proposals="uniform" if args.uniform else "model", seed=args.seed)
+    except (NetFileError, CheckpointError, EncodingError, NoDefaultCheckpoint) as error:
         raise SystemExit(f"error: {error}")
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
+    else:
+        sys.stdout.write(result.format())

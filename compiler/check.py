@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
-from typing import Any, Sequence
+from typing import Callable, Sequence
 
 from compiler import functions as fn
 from compiler import program as prog
@@ -92,24 +92,25 @@ def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_lim
     batch = random_inputs(vocab, max_seq_len, examples, random.Random(seed))
     tokens = sorted(vocab, key=fn.value_sort_key)
     found = failure(batch)
-    searched = _search(program, net, tokens, max_seq_len, examples, seed)
+    xs = search_failing_input(tokens, max_seq_len,
+                              lambda xs: not outputs_agree(prog.evaluate(program, xs), net.run([xs])[0]),
+                              examples, seed)
+    searched = None if xs is None else Counterexample(xs, prog.evaluate(program, xs), net.run([xs])[0])
     return CheckResult(len(batch) + examples, False, searched or found)
 
 
-def _search(program, net, tokens: list, max_seq_len: int, examples: int, seed: int) -> Counterexample | None:
-    """A hypothesis search for a failing input, shrunk; None if it finds none."""
+def search_failing_input(tokens: Sequence, max_seq_len: int, fails: Callable[[list], bool], examples: int,
+                         seed: int) -> list | None:
+    """A hypothesis search for an input of 1..max_seq_len `tokens` on which `fails` holds, shrunk
+    to a smallest one; None if `examples` tries find none."""
     from hypothesis import HealthCheck, find, settings
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample
 
-    def fails(xs: list[Any]) -> bool:
-        return not outputs_agree(prog.evaluate(program, xs), net.run([xs])[0])
-
-    inputs = st.lists(st.sampled_from(tokens), min_size=1, max_size=max_seq_len)
+    inputs = st.lists(st.sampled_from(list(tokens)), min_size=1, max_size=max_seq_len)
     try:
-        xs = find(inputs, fails, settings=settings(max_examples=examples, database=None, derandomize=True,
-                                                    suppress_health_check=list(HealthCheck)),
-                  random=random.Random(seed))
+        return find(inputs, fails, settings=settings(max_examples=examples, database=None, derandomize=True,
+                                                      suppress_health_check=list(HealthCheck)),
+                    random=random.Random(seed))
     except NoSuchExample:
         return None
-    return Counterexample(xs, prog.evaluate(program, xs), net.run([xs])[0])

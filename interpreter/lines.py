@@ -51,18 +51,16 @@ class Var:
         return [self.values[i] for i in first]
 
 
-def value_codes(values: np.ndarray) -> np.ndarray:
-    """Codes of row values; floats are rounded so that equal means computed apart agree."""
-    seen: dict = {}
-    return np.fromiter((seen.setdefault(_key(v), len(seen)) for v in values), np.int64, len(values))
+def value_codes(values: Sequence) -> np.ndarray:
+    """Codes of values (Python objects; floats rounded so that equal means computed apart agree)."""
+    return partition(object_array(values))
 
 
-def _key(value: Any) -> Any:
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, float):
-        return round(value, 9)
-    return value
+def object_array(values: Sequence) -> np.ndarray:
+    """A 1-d object array of `values` (tuples stay elements, not rows)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
 
 
 def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None) -> Var:
@@ -80,17 +78,10 @@ def primitives(trace: Trace) -> list[Var]:
 # Evaluating lines on rows
 
 
-def apply_table(codes: np.ndarray, per_code: Sequence) -> np.ndarray:
-    out = np.empty(len(per_code), dtype=object)
-    out[:] = list(per_code)
-    return out[codes]
-
-
 def coded(index: np.ndarray, per_code: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Row values and their codes from a small table of values and each row's entry in it
     (codes come from the table, so no row-sized pass over Python objects)."""
-    table = np.empty(len(per_code), dtype=object)
-    table[:] = list(per_code)
+    table = object_array(per_code)
     return table[index], value_codes(table)[index]
 
 
@@ -104,11 +95,6 @@ def pair_codes(a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
     joint = a.codes * (int(b.codes.max()) + 1) + b.codes
     codes, first = np.unique(joint, return_inverse=True, return_index=True)[1:]
     return first.astype(np.int64), [(a.values[i], b.values[i]) for i in codes]
-
-
-def sequence_map_values(function: Callable, a: Var, b: Var) -> tuple[np.ndarray, np.ndarray]:
-    codes, pairs = pair_codes(a, b)
-    return coded(codes, [None if x is None or y is None else call(function, x, y) for x, y in pairs])
 
 
 def call(function: Callable, *args: Any) -> Any:
@@ -150,9 +136,7 @@ def aggregate_values(trace: Trace, selected: np.ndarray, var: Var) -> tuple[np.n
             raise Invalid("a numerical aggregate of non-numbers") from None
         sums = np.bincount(q, weights=numbers[k], minlength=trace.rows)
         means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
-        out = np.empty(trace.rows, dtype=object)
-        out[:] = means.tolist()
-        return out, partition(np.round(means, 9))
+        return object_array(means.tolist()), partition(np.round(means, 9))
     lo = np.full(trace.rows, np.iinfo(np.int64).max)
     hi = np.full(trace.rows, -1)
     np.minimum.at(lo, q, var.codes[k])

@@ -54,8 +54,11 @@ def partition(values: np.ndarray) -> np.ndarray:
 
 
 def _hashable(value: Any) -> Any:
-    # True and 1 are one value to Python's dict but two to RASP's categorical encoding
-    return ("bool", value) if isinstance(value, bool) else value
+    # True and 1 are one value to Python's dict but two to RASP's categorical encoding; floats
+    # are rounded so that equal means computed in different orders are one value
+    if isinstance(value, bool):
+        return ("bool", value)
+    return round(value, 9) if isinstance(value, float) else value
 
 
 def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = WRITE_TOLERANCE) -> np.ndarray:
@@ -78,7 +81,12 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
     close = np.argwhere(np.abs(centres[:, None, :] - centres[None, :, :]).max(-1) < 2 * tolerance)
     if len(close) == k:
         return codes
-    parent = list(range(k))
+    return partition(np.array(_connected(k, close))[codes])
+
+
+def _connected(n: int, links: np.ndarray) -> list[int]:
+    """The connected part (a representative) of each of n nodes joined by `links` [(i, j), ...]."""
+    parent = list(range(n))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -86,9 +94,9 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
             i = parent[i]
         return i
 
-    for i, j in close:
+    for i, j in links:
         parent[root(int(i))] = root(int(j))
-    return partition(np.array([root(i) for i in range(k)])[codes])
+    return [root(i) for i in range(n)]
 
 
 def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
@@ -163,9 +171,6 @@ class Trace:
 
     def tokens(self) -> np.ndarray:
         return np.array([self.inputs[b][p] for b, p in zip(self.row_input, self.row_position)], dtype=object)
-
-    def lengths(self) -> np.ndarray:
-        return np.array([len(self.inputs[b]) for b in self.row_input], dtype=np.int64)
 
 
 def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
@@ -272,20 +277,9 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
     if not live:
         return []
     rows = w_out[live] / np.linalg.norm(w_out[live], axis=1, keepdims=True)
-    linked = np.abs(rows @ rows.T) > 1e-4
-    parent = list(range(len(live)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in np.argwhere(linked):
-        parent[root(int(i))] = root(int(j))
     parts: dict[int, list[int]] = {}
-    for i, n in enumerate(live):
-        parts.setdefault(root(i), []).append(n)
+    for n, part in zip(live, _connected(len(live), np.argwhere(np.abs(rows @ rows.T) > 1e-4))):
+        parts.setdefault(part, []).append(n)
     return list(parts.values())
 
 

@@ -25,7 +25,6 @@ exactly: they get the model's proposals, graded by agreement.
 from __future__ import annotations
 
 import dataclasses
-import random
 import time
 from typing import Any, Iterator, Sequence
 
@@ -33,12 +32,19 @@ import numpy as np
 from tracr.rasp import rasp
 
 import compiler
+import generator
 from compiler import functions as fn
 from compiler import program as prog
-from compiler.check import ATOL, RTOL, outputs_agree
+from compiler.parser import parse_lambda
+from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
 from compiler.net import Net
-from interpreter.lines import (Invalid, Var, aggregate_values, apply_table, call, collinear_with, covered_groups,
-                               make_var, pair_codes, primitives, selector_width_values, value_codes)
+from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+from interpreter.decode import load_interpreter, search_all
+from interpreter.encoding import EncodingError, encode_net
+from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_with, covered_groups,
+                               make_var, object_array, pair_codes, primitives, selector_width_values,
+                               value_codes)
+from interpreter.model import Interpreter
 from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
 
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
@@ -143,19 +149,9 @@ class Certifier:
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
-        from hypothesis import HealthCheck, find, settings
-        from hypothesis import strategies as st
-        from hypothesis.errors import NoSuchExample
-
-        tokens = sorted(self.vocab, key=fn.value_sort_key)
-        inputs = st.lists(st.sampled_from(tokens), min_size=1, max_size=self.net.config.max_seq_len)
-        try:
-            return find(inputs, lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
-                        settings=settings(max_examples=len(self.inputs), database=None, derandomize=True,
-                                          suppress_health_check=list(HealthCheck)),
-                        random=random.Random(self.seed))
-        except NoSuchExample:
-            return None
+        return search_failing_input(sorted(self.vocab, key=fn.value_sort_key), self.net.config.max_seq_len,
+                                    lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
+                                    len(self.inputs), self.seed)
 
 
 def nets_agree(want: Sequence, got: Sequence) -> bool:
@@ -194,9 +190,6 @@ class Library:
                 _add(self.predicates, node.predicate, source)
 
     def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> None:
-        from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
-        from compiler.parser import parse_lambda
-
         for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
             for text in templates:
                 template = parse_lambda(text)
@@ -382,8 +375,7 @@ class _Search:
             """A line whose value on each domain element (a var's values or a pair's) is `table`;
             checked on the domain, then spread over the rows."""
             self.tried += 1
-            per_value = np.empty(len(table), dtype=object)
-            per_value[:] = table
+            per_value = object_array(table)
             dom_codes = value_codes(per_value)
             group_dom = {i: groups[i].codes[reps] for i in det}
             covered = [i for i in det if determines(dom_codes, group_dom[i])]
@@ -505,10 +497,9 @@ class _Search:
             writes = groups[mine[0]].writes
             direction = writes[np.argmax(np.abs(writes).sum(1))]
             direction = direction / np.linalg.norm(direction)
-            values = np.empty(self.trace.rows, dtype=object)
-            values[:] = np.round(writes @ direction, 6).tolist()
+            values = object_array(np.round(writes @ direction, 6).tolist())
         else:
-            values = apply_table(joint, list(range(int(joint.max()) + 1)))
+            values = object_array(joint.tolist())
         if len(inputs) == 1:
             var = inputs[0]
             keys, first = np.unique(var.codes, return_index=True)
@@ -583,10 +574,6 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
     `time_budget` (seconds) bounds the search; the certificate of the answer is always computed.
     """
-    from interpreter.decode import load_interpreter, search_all
-    from interpreter.encoding import EncodingError, encode_net
-    from interpreter.model import Interpreter
-
     if proposals not in PROPOSALS:
         raise ValueError(f"proposals must be one of {PROPOSALS}, got {proposals!r}")
     if time_budget <= 0:
@@ -672,8 +659,6 @@ def _line_fits(program: prog.Program, lines: tuple) -> tuple[LineFit, ...]:
 def uniform_proposals(net: Net, count: int, seed: int) -> list[str]:
     """Programs drawn uniformly from the grammar with the net's vocabulary and length: the
     proposals of the ablation, and of a net the model cannot read."""
-    import generator
-
     vocab = tuple(sorted((t for t in net.input_tokens if t not in (net.bos, net.pad)), key=fn.value_sort_key))
     try:
         programs = generator.sample_programs(count, seed=seed, vocab=vocab, max_seq_len=net.config.max_seq_len,

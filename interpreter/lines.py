@@ -39,6 +39,11 @@ class Var:
     values: np.ndarray   # [rows] object
     codes: np.ndarray    # partition(values)
     sublayer: int
+    readers: frozenset | None = None  # components that read its write (trace.readers); None: unknown
+
+    def read_by(self, component: tuple) -> bool:
+        """Whether `component` (("head", layer, index) or ("mlp", layer)) may read this var."""
+        return self.readers is None or component in self.readers
 
     @property
     def numerical(self) -> bool:
@@ -63,15 +68,17 @@ def object_array(values: Sequence) -> np.ndarray:
     return out
 
 
-def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None) -> Var:
+def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None,
+             readers: frozenset | None = None) -> Var:
     # codes dense in 0..k-1 (a table's unused entries leave gaps), so they index per-value arrays
     codes = value_codes(values) if codes is None else np.unique(codes, return_inverse=True)[1].reshape(-1)
-    return Var(node, values, codes.astype(np.int64), sublayer)
+    return Var(node, values, codes.astype(np.int64), sublayer, readers)
 
 
 def primitives(trace: Trace) -> list[Var]:
     indices = np.array(trace.row_position.tolist(), dtype=object)
-    return [make_var(prog.TOKENS, trace.tokens(), 0), make_var(prog.INDICES, indices, 0)]
+    return [make_var(prog.TOKENS, trace.tokens(), 0, readers=trace.embedding_readers["tokens"]),
+            make_var(prog.INDICES, indices, 0, readers=trace.embedding_readers["indices"])]
 
 
 # ---------------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ class Head:
     writes: np.ndarray      # [rows, d_model]
     selected: np.ndarray    # [pairs] bool, see Trace.pairs
     codes: np.ndarray       # write_partition(writes)
+    readers: frozenset = frozenset()  # the later components that read its write (`readers`)
 
     @property
     def name(self) -> str:
@@ -138,6 +139,7 @@ class Group:
     neurons: tuple[int, ...]
     writes: np.ndarray      # [rows, d_model]
     codes: np.ndarray
+    readers: frozenset = frozenset()  # the later components that read its write (`readers`)
 
     @property
     def collinear(self) -> bool:
@@ -164,6 +166,7 @@ class Trace:
     groups: list[Group]
     outputs: np.ndarray     # [rows] the net's decoded outputs (object)
     output_writers: set     # ("head", layer, index) / ("group", layer, index) writing what W_U reads
+    embedding_readers: dict  # "tokens" / "indices": the components reading them (None: unknown)
 
     @property
     def rows(self) -> int:
@@ -238,8 +241,9 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             writes = head_all[layer][h]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
+            w_o = net.params[f"transformer/layer_{layer}/attn/linear/w"].reshape(c.n_heads, c.d_head, c.d_model)[h]
             heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep],
-                              write_partition(writes, floor)))
+                              write_partition(writes, floor), readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
         h_all, w_out = hidden_all[layer], w_outs[layer]
@@ -247,7 +251,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             writes = h_all[:, neurons] @ w_out[neurons]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
-            groups.append(Group(layer, index, tuple(neurons), writes, write_partition(writes, floor)))
+            groups.append(Group(layer, index, tuple(neurons), writes, write_partition(writes, floor),
+                                readers(net, 2 * layer + 2, w_out[neurons])))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
@@ -266,7 +271,51 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         if np.abs(group.writes @ net.W_U).max() > 1e-3 * scale:
             writers.add(("group", group.layer, group.index))
     return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
-                 heads, groups, outputs, writers)
+                 heads, groups, outputs, writers, embedding_readers(net))
+
+
+def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 1e-4) -> frozenset:
+    """The components after `sublayer` that read the residual directions `directions` ([n,
+    d_model]: a neuron group's output rows, a head's W_O, an embedding's centred rows):
+    ("head", layer, index), ("mlp", layer) and ("unembed",).
+
+    A product of weights, so every scramble (a rotation of the residual stream, rescaled neurons)
+    keeps it. In a compiled net a line's values live in their own subspace and every reader of the
+    line reads it, so groups of one line share their readers, groups with different readers belong
+    to different lines, and a line's inputs are among the vars its component reads."""
+    c, p = net.config, net.params
+    rows = directions / np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-30)
+    matrices: list[tuple[tuple, np.ndarray]] = []
+    for layer in range(c.n_layers):
+        prefix = f"transformer/layer_{layer}"
+        if 2 * layer + 1 > sublayer:
+            qkv = [p[f"{prefix}/attn/{name}/w"].reshape(c.d_model, c.n_heads, c.d_head)
+                   for name in ("query", "key", "value")]
+            for h in range(c.n_heads):
+                matrices.append((("head", layer, h), np.concatenate([m[:, h] for m in qkv], axis=1)))
+        if 2 * layer + 2 > sublayer:
+            matrices.append((("mlp", layer), p[f"{prefix}/mlp/linear_1/w"]))
+    matrices.append((("unembed",), net.W_U))
+    found = set()
+    for name, matrix in matrices:
+        scale = np.linalg.norm(matrix, axis=0).max(initial=0)
+        if scale > 0 and np.abs(rows @ matrix).max(initial=0) > tolerance * scale:
+            found.add(name)
+    return frozenset(found)
+
+
+def embedding_readers(net: Net) -> dict[str, frozenset | None]:
+    """Readers (`readers`) of the token and position embeddings, from their rows centred on
+    their mean (what every row shares, like tracr's constant direction, is not a value); None
+    where there is nothing to tell (one token or one position)."""
+    ids = [i for i, t in enumerate(net.input_tokens) if t not in (net.bos, net.pad)]
+    out: dict[str, frozenset | None] = {}
+    for name, rows in (("tokens", net.params["token_embed/embeddings"][ids]),
+                       ("indices", net.params["pos_embed/embeddings"][:net.config.max_seq_len + 1])):
+        centred = rows.astype(np.float64) - rows.mean(axis=0, dtype=np.float64)
+        live = np.linalg.norm(centred, axis=1) > 1e-6 * max(1e-30, float(np.abs(rows).max(initial=0)))
+        out[name] = readers(net, 0, centred[live]) if len(rows) > 1 and live.any() else None
+    return out
 
 
 def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list[list[int]]:

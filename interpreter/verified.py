@@ -234,7 +234,8 @@ class _State:
 
 
 class _Search:
-    """Depth-first over the components, each explained by its best few candidate lines."""
+    """Over the components in order, each explained by one of its best few candidate lines
+    (`branching`), in limited-discrepancy order (`programs`)."""
 
     def __init__(self, trace: Trace, library: Library, deadline: float, branching: int = 3):
         self.trace, self.library, self.deadline, self.branching = trace, library, deadline, branching
@@ -244,13 +245,28 @@ class _Search:
             self.steps.append(("mlp", layer))
         self.output_codes = value_codes(trace.outputs)
         self.tried = 0
+        self.max_discrepancies = 3 * len(self.steps)
+        self._pruned = False
         self._cache: dict = {}  # by id of vars, which the states keep alive for the whole search
 
     def programs(self) -> Iterator[tuple[prog.Program, tuple[_Line, ...]]]:
-        state = _State(tuple(primitives(self.trace)), ())
-        yield from self._explore(0, state)
+        """Finished programs, by limited discrepancy: first the path taking every component's best
+        option, then paths departing from it by a total rank of 1, 2, ... (an early wrong choice
+        is revisited as soon as a late one, where depth-first search would revisit it last)."""
+        root = _State(tuple(primitives(self.trace)), ())
+        self._options: dict[tuple, list[_State]] = {}
+        yielded: set[str] = set()
+        for allowed in range(self.max_discrepancies + 1):
+            self._pruned = False
+            for program, lines in self._explore(0, (), root, allowed):
+                if program.source not in yielded:
+                    yielded.add(program.source)
+                    yield program, lines
+            if time.monotonic() > self.deadline or not self._pruned:
+                return  # out of time, or every path has been taken
 
-    def _explore(self, step: int, state: _State) -> Iterator[tuple[prog.Program, tuple[_Line, ...]]]:
+    def _explore(self, step: int, path: tuple, state: _State, allowed: int
+                 ) -> Iterator[tuple[prog.Program, tuple[_Line, ...]]]:
         if time.monotonic() > self.deadline:
             return
         if step == len(self.steps):
@@ -258,16 +274,23 @@ class _Search:
             if finished is not None:
                 yield finished
             return
-        kind, what = self.steps[step]
-        options = self._head_options(what, state) if kind == "head" else self._mlp_options(what, state)
-        for option in options[:self.branching]:
-            yield from self._explore(step + 1, option)
+        if path not in self._options:
+            kind, what = self.steps[step]
+            options = self._head_options(what, state) if kind == "head" else self._mlp_options(what, state)
+            self._options[path] = options[:self.branching]
+        for rank, option in enumerate(self._options[path]):
+            if rank > allowed:
+                self._pruned = True  # a larger allowance will take this path
+                break
+            yield from self._explore(step + 1, path + (rank,), option, allowed - rank)
 
     # -- heads
 
     def _head_options(self, head: Head, state: _State) -> list[_State]:
         before = [v for v in state.vars if v.sublayer < head.sublayer]
-        found = self._selector(head, [v for v in before if not v.numerical])
+        me = ("head", head.layer, head.index)
+        # the vars this head reads first (a select by TRUE or FALSE reads neither side)
+        found = self._selector(head, [v for v in before if not v.numerical], me)
         if found is None:
             return []
         keys, queries, predicate, source = found
@@ -278,6 +301,8 @@ class _Search:
         selected = head.selected
         options = []
         for var in before:
+            if not var.read_by(me):
+                continue
             self.tried += 1
             try:
                 values, codes = aggregate_values(self.trace, selected, var)
@@ -288,7 +313,8 @@ class _Search:
                 continue
             if var.numerical and not collinear_with(head.writes, values):
                 continue
-            options.append(state.add(_Line(make_var(node, values, head.sublayer, codes), head.name, source)))
+            options.append(state.add(_Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
+                                           source)))
         widths, codes = selector_width_values(self.trace, selected)
         if same_partition(head.codes, codes):
             node = prog.make_selector_width(select)
@@ -296,8 +322,9 @@ class _Search:
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
         return options
 
-    def _selector(self, head: Head, candidates: list[Var]) -> tuple | None:
-        """The best (keys, queries, predicate, source) selecting exactly what the head attends to."""
+    def _selector(self, head: Head, candidates: list[Var], me: tuple) -> tuple | None:
+        """The best (keys, queries, predicate, source) selecting exactly what the head attends to:
+        on vars the head reads, by the predicate's rank, then by the vars' order."""
         t = self.trace
         best, best_rank = None, None
         for qi, queries in enumerate(candidates):
@@ -315,17 +342,18 @@ class _Search:
                 k_vals, q_vals = keys.distinct, queries.distinct
                 pairs = [(k_vals[i], q_vals[j]) for i, j in occurs]
                 var_rank = ki + qi
+                unread = (not keys.read_by(me)) + (not queries.read_by(me))
                 for rank, (predicate, source) in enumerate(self.library.predicates):
-                    if best_rank is not None and (rank, var_rank) >= best_rank:
+                    if best_rank is not None and (unread, rank, var_rank) >= best_rank:
                         break
                     self.tried += 1
                     try:
                         if all(bool(predicate(k, q)) == w for (k, q), w in zip(pairs, want)):
-                            best, best_rank = (keys, queries, predicate, source), (rank, var_rank)
+                            best, best_rank = (keys, queries, predicate, source), (unread, rank, var_rank)
                             break
                     except (fn.EvaluationError, ArithmeticError, TypeError, ValueError):
                         continue
-                table_rank = (len(self.library.predicates), var_rank)
+                table_rank = (unread, len(self.library.predicates), var_rank)
                 if best_rank is None or table_rank < best_rank:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
@@ -344,6 +372,7 @@ class _Search:
             if covered is None:
                 return []
             uncovered -= set(covered)
+            var = dataclasses.replace(var, readers=_readers(groups, covered))
             state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
         return self._cover(state, groups, uncovered, sublayer, first=True)
 
@@ -353,8 +382,10 @@ class _Search:
             return [state]
         if time.monotonic() > self.deadline:
             return []
-        before = [v for v in state.vars if v.sublayer < sublayer]
-        options = self._mlp_candidates(before, groups, uncovered, sublayer)
+        before = [v for v in state.vars if v.sublayer < sublayer and v.read_by(("mlp", groups[0].layer))]
+        existing = {_signature(v.node) for v in state.vars}
+        options = [option for option in self._mlp_candidates(before, groups, uncovered, sublayer)
+                   if _signature(option[0].node) not in existing]  # a line computed twice is one line
         results = []
         for var, covered, component, source in options[:self.branching if first else 1]:
             rest = self._cover(state.add(_Line(var, component, source)), groups, uncovered - set(covered),
@@ -378,19 +409,22 @@ class _Search:
             per_value = object_array(table)
             dom_codes = value_codes(per_value)
             group_dom = {i: groups[i].codes[reps] for i in det}
-            covered = [i for i in det if determines(dom_codes, group_dom[i])]
-            if not set(covered) & uncovered:
-                return
-            joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
-            if not same_partition(joint, dom_codes):
-                return
+            determined_here = [i for i in det if determines(dom_codes, group_dom[i])]
+            for covered, coherent in _claims(determined_here, groups):
+                if set(covered) & uncovered:
+                    joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
+                    if same_partition(joint, dom_codes):
+                        claim(node_maker, per_value, dom_codes, index, covered, coherent, source, rank)
+
+        def claim(node_maker, per_value: np.ndarray, dom_codes: np.ndarray, index: np.ndarray, covered: list[int],
+                  coherent: bool, source: str, rank: tuple) -> None:
             values, codes = per_value[index], dom_codes[index]
             writes_output = any(groups[i].index in writers for i in covered)
             if writes_output and not self._is_output(values):
                 return
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
                          and collinear_with(groups[covered[0]].writes, values)
-                         and len(set(dom_codes.tolist())) > 2 - (0 in table))
+                         and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
             try:
                 node = node_maker(prog.NUMERICAL if numerical else prog.CATEGORICAL)
             except compiler.SourceError:
@@ -400,8 +434,10 @@ class _Search:
                     return
             names = ", ".join(str(groups[i].index) for i in covered)
             component = f"layer {layer} MLP (neuron groups {names})"
-            found.append(((-len(set(covered) & uncovered), -writes_output) + rank,
-                          make_var(node, values, sublayer, codes), covered, component, source))
+            found.append(((not coherent, _splits(covered, uncovered, groups), -len(set(covered) & uncovered),
+                           -writes_output) + rank,
+                          make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
+                          source))
 
         for vi, var in enumerate(before):
             if not set(determined[id(var)]) & uncovered:
@@ -446,10 +482,10 @@ class _Search:
                         continue
                     consider(lambda enc, x=a, y=b, p=fa, q=fb: prog.make_linear_sequence_map(x.node, y.node, p, q),
                              index, reps, table, det, source, (fi, ai + bi))
+        for option in self._tables(before, groups, uncovered, sublayer, writers, determined):
+            found.append(((False, False, -len(set(option[1]) & uncovered), 0, len(found)), *option))
         found.sort(key=lambda item: item[0])
-        if found:
-            return [item[1:] for item in found]
-        return self._tables(before, groups, uncovered, sublayer, writers, determined)
+        return [item[1:] for item in found]
 
     def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
         """Indices of the groups (of one layer) that the partition `codes` determines; cached."""
@@ -466,21 +502,41 @@ class _Search:
 
     def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,
                 writers: set, determined: dict) -> list[tuple]:
-        """Maps and sequence_maps written as tables of what the uncovered groups do."""
+        """For each set of uncovered groups with the same readers (one line, by `readers`), a map
+        or sequence_map written as a table of what they do, on the coarsest var (else pair of
+        vars) that determines them."""
         layer = groups[0].layer
-        for var in before:
-            mine = sorted(set(determined[id(var)]) & uncovered)
-            if mine:
-                return self._table_line([var], mine, groups, sublayer, writers, layer)
-        for a in before:
-            for b in before:
+        unread = {i for i in uncovered if not groups[i].readers}
+        classes: dict[frozenset, list[int]] = {}
+        for i in sorted(uncovered - unread):
+            classes.setdefault(groups[i].readers, []).append(i)
+        if not classes and unread:
+            classes[frozenset()] = sorted(unread)
+        options = []
+        by_size = sorted(before, key=lambda v: int(v.codes.max()))
+        for wanted in classes.values():
+            line = None
+            for var in by_size:
+                if set(wanted) <= set(determined[id(var)]):
+                    mine = sorted(set(wanted) | (unread & set(determined[id(var)])))
+                    line = self._table_line([var], mine, groups, sublayer, writers, layer)
+                    break
+            if line is None:
+                line = self._pair_table(by_size, wanted, unread, groups, sublayer, writers, layer)
+            options += line or []
+        return options
+
+    def _pair_table(self, by_size: list[Var], wanted: list[int], unread: set, groups: list[Group], sublayer: int,
+                    writers: set, layer: int) -> list[tuple] | None:
+        for a in by_size:
+            for b in by_size:
                 if a is b or a.numerical or b.numerical:
                     continue
                 pair = partition(np.stack([a.codes, b.codes], axis=1))
-                mine = sorted(i for i in uncovered if determines(pair, groups[i].codes))
-                if mine:
+                if all(determines(pair, groups[i].codes) for i in wanted):
+                    mine = sorted(set(wanted) | {i for i in unread if determines(pair, groups[i].codes)})
                     return self._table_line([a, b], mine, groups, sublayer, writers, layer)
-        return []
+        return None
 
     def _table_line(self, inputs: list[Var], mine: list[int], groups: list[Group], sublayer: int,
                     writers: set, layer: int) -> list[tuple]:
@@ -519,7 +575,8 @@ class _Search:
         except compiler.SourceError:
             return []
         names = ", ".join(str(groups[i].index) for i in mine)
-        return [(make_var(node, values, sublayer), mine, f"layer {layer} MLP (neuron groups {names})", "table")]
+        return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
+                 f"layer {layer} MLP (neuron groups {names})", "table")]
 
     def _is_output(self, values: np.ndarray) -> bool:
         numerical = not self.trace.net.categorical_output
@@ -554,6 +611,36 @@ class _Search:
                 relabel = _Line(make_var(node, self.trace.outputs, line.var.sublayer), "the unembedding", "table")
                 return prog.Program(node), tuple(lines + [relabel])
         return None
+
+
+def _signature(node: prog.Node) -> tuple:
+    """What a line computes, up to its name: two lines with one signature are one line."""
+    what = {key: value for key, value in vars(node).items() if key not in ("name", "where")}
+    return (type(node).__name__,) + tuple(id(v) if isinstance(v, prog.Node) else repr(v) for _, v in sorted(what.items()))
+
+
+def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bool]]:
+    """The sets of groups a line determining `covered` may stand for, with whether each is
+    coherent: all its groups are read by the same later components (a line's readers read all of
+    its values; a group read by nothing is a value no reader uses and fits any line). Groups of
+    different readers are different lines, so the wide claim is kept only as a last resort."""
+    signatures = {groups[i].readers for i in covered if groups[i].readers}
+    if len(signatures) <= 1:
+        return [(covered, True)]
+    claims = [([i for i in covered if groups[i].readers <= signature], True)
+              for signature in sorted(signatures, key=sorted)]
+    return claims + [(covered, False)]
+
+
+def _readers(groups: list[Group], covered: list[int]) -> frozenset:
+    return frozenset().union(*(groups[i].readers for i in covered))
+
+
+def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
+    """Whether a line covering `covered` leaves out an uncovered group with the same readers as
+    one it covers (likely the same line, so the claim is partial)."""
+    mine = {groups[i].readers for i in covered if groups[i].readers}
+    return any(groups[i].readers in mine for i in uncovered - set(covered))
 
 
 def _plain(value: Any) -> Any:

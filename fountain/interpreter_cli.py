@@ -56,14 +56,27 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy machine)")
     p.set_defaults(handler=cmd_train)
 
-    p = sub.add_parser("eval", help="score an interpreter on a corpus split: exact, functional, per op and size")
-    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint directory or a run directory (its latest)")
-    p.add_argument("corpus", metavar="CORPUS", help="a corpus directory")
+    p = sub.add_parser("eval", help="score the interpreter on a corpus split: weights-only and verified decoding",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description="With a checkpoint: the model's weights-only decoding (exact, functional, per "
+                                   "op and size), then verified decoding (`fountain decompile`) beside it. With "
+                                   "--uniform: verified decoding with proposals drawn from the grammar (no model). "
+                                   "--ablation runs both searches on the same nets.")
+    p.add_argument("paths", nargs="+", metavar="[CKPT] CORPUS",
+                   help="a corpus directory, after a checkpoint or run directory (or give --checkpoint)")
+    p.add_argument("--checkpoint", "-c", metavar="CKPT", help="interpreter checkpoint or run directory")
+    p.add_argument("--uniform", action="store_true", help="verified decoding with no model (uniform proposals)")
+    p.add_argument("--weights-only", action="store_true", help="only the model's weights-only report")
+    p.add_argument("--ablation", action="store_true",
+                   help="also run verified decoding with uniform proposals and report what the model adds")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
-    p.add_argument("--beam", type=int, default=1, help="beam width (1: greedy)")
+    p.add_argument("--beam", type=int, default=1, help="beam width of the weights-only report (1: greedy)")
     p.add_argument("--limit", type=int, help="at most this many nets per variant")
+    p.add_argument("--variants", nargs="+", metavar="VARIANT", help="only these variants (compiled, scrambled, ...)")
+    p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
+                   help="verified decoding's search budget per net")
     p.add_argument("--examples", type=int, default=3, help="decoded programs to print beside their source")
-    p.add_argument("--plot", metavar="PNG", help="write the accuracy plots (needs matplotlib)")
+    p.add_argument("--plot", metavar="PNG", help="write the weights-only accuracy plots (needs matplotlib)")
     p.add_argument("--json", metavar="FILE", help="write every decoded program and its scores as JSON")
     p.add_argument("--no-tracr-lib", action="store_true", help="skip tracr's lib.py programs (out of distribution)")
     p.add_argument("--threads", type=int, help="torch CPU threads")
@@ -167,25 +180,64 @@ def cmd_train(args) -> None:
 
 def cmd_eval(args) -> None:
     from interpreter.checkpoint import CheckpointError
-    from interpreter.evaluate import evaluate
+    from interpreter.evaluate import evaluate, evaluate_decompiler
 
     _threads(args)
-    if not Path(args.corpus).is_dir():
-        raise SystemExit(f"error: no corpus directory {args.corpus!r}")
+    if len(args.paths) > 2 or (len(args.paths) == 2 and args.checkpoint):
+        raise SystemExit("error: give CORPUS, or CKPT CORPUS, or --checkpoint CKPT CORPUS")
+    checkpoint, corpus = (args.paths if len(args.paths) == 2 else (args.checkpoint, args.paths[0]))
+    if not Path(corpus).is_dir():
+        raise SystemExit(f"error: no corpus directory {corpus!r}")
+    if args.uniform and (checkpoint or args.weights_only or args.ablation):
+        raise SystemExit("error: --uniform uses no model; drop the checkpoint, --weights-only and --ablation")
+    if not checkpoint and not args.uniform:
+        raise SystemExit("error: give a checkpoint (CKPT CORPUS or --checkpoint CKPT), or --uniform for verified "
+                         "decoding without a model")
+    records: dict = {}
     try:
-        report = evaluate(args.checkpoint, args.corpus, args.split, beam_size=args.beam, limit=args.limit,
-                          out_of_distribution=not args.no_tracr_lib)
+        if checkpoint:
+            report = evaluate(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
+                              out_of_distribution=not args.no_tracr_lib)
+            print(report.format(examples=args.examples))
+            records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]
+            if args.plot:
+                print(f"wrote {report.plot(args.plot)}")
+        searches = [] if args.weights_only else (["uniform"] if args.uniform else ["model"])
+        if args.ablation:
+            searches.append("uniform")
+        reports = {}
+        for proposals in searches:
+            reports[proposals] = evaluate_decompiler(
+                corpus, checkpoint, args.split, proposals=proposals, limit=args.limit, time_budget=args.time_budget,
+                out_of_distribution=not args.no_tracr_lib, variants=args.variants)
+            print("\n" + reports[proposals].format(examples=args.examples))
+            records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
+        if len(reports) == 2:
+            print("\n" + ablation_summary(reports["model"], reports["uniform"]))
     except (CheckpointError, ValueError) as error:
         raise SystemExit(f"error: {error}")
-    print(report.format(examples=args.examples))
-    if args.plot:
-        print(f"wrote {report.plot(args.plot)}")
     if args.json:
         path = Path(args.json)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps([dataclasses.asdict(o) for o in report.outcomes], indent=1) + "\n")
+        tmp.write_text(json.dumps(records, indent=1) + "\n")
         tmp.replace(path)
         print(f"wrote {path}")
+
+
+def ablation_summary(model, uniform) -> str:
+    """What the model's proposals add to the search: verified rate and time, per variant."""
+    lines = ["ablation: the same search with the model's proposals and with uniform proposals"]
+    by_variant = {r["variant"]: r for r in uniform.summary()}
+    for row in model.summary():
+        other = by_variant.get(row["variant"])
+        if other is None:
+            continue
+        ratio = (row["verified"] / other["verified"]) if other["verified"] else float("inf")
+        lines.append(f"  {row['variant']}: verified {100 * row['verified']:.1f}% with the model, "
+                     f"{100 * other['verified']:.1f}% without (x{ratio:.2f}); median {row['median_seconds']:.2f} s "
+                     f"against {other['median_seconds']:.2f} s; exact {100 * row['exact']:.1f}% against "
+                     f"{100 * other['exact']:.1f}%")
+    return "\n".join(lines)
 
 
 def cmd_decompile(args) -> None:

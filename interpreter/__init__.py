@@ -26,13 +26,13 @@ from interpreter.checkpoint import CheckpointError, load_model
 from interpreter.data import Example, load_examples, sample_examples
 from interpreter.decode import Decoded, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
-from interpreter.evaluate import EvalReport, evaluate
+from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate_decompiler
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
 from interpreter.verified import Decompiled, LineFit, NoDefaultCheckpoint, decompile
 
-__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "Decompiled", "EncoderConfig", "EncodingError", "EvalReport",
+__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "DecompileReport", "Decompiled", "EncoderConfig", "EncodingError", "EvalReport",
            "Example", "Fountain", "Interpreter", "LineFit", "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net",
-           "evaluate", "load_examples", "load_model", "sample_examples", "search", "train",
+           "evaluate", "evaluate_decompiler", "load_examples", "load_model", "sample_examples", "search", "train",
            "train_and_evaluate"]

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import random
 import re
+import statistics
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -216,14 +217,23 @@ def functional_difference(text: str, example: Example, samples: int = 200, exhau
                           seed: int = 0) -> str:
     """"" when `text` computes what `example`'s program computes on its net's inputs (module
     docstring), else what differs."""
-    vocab, max_seq_len, causal = net_domain(example.net)
     if text == example.source:
         return ""
+    vocab, max_seq_len, causal = net_domain(example.net)
+    truth = _true_net(example.source, tuple(sorted(vocab, key=repr)), max_seq_len, causal)
+    return net_difference(text, truth, example.net, samples, exhaustive_limit, seed)
+
+
+def net_difference(text: str, reference: Net, like: Net | None = None, samples: int = 200,
+                   exhaustive_limit: int = 5000, seed: int = 0) -> str:
+    """"" when the program `text`, compiled for `like`'s domain (default: `reference`'s), gives
+    `reference`'s outputs on every input (or on `samples` seeded ones), else what differs."""
+    vocab, max_seq_len, causal = net_domain(like or reference)
     try:
         decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
     except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
         return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
-    truth = _true_net(example.source, tuple(sorted(vocab, key=repr)), max_seq_len, causal)
+    truth = reference
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:
         inputs = random_inputs(vocab, max_seq_len, samples, random.Random(seed))
@@ -259,8 +269,39 @@ def tracr_library_examples(like: Net) -> list[Example]:
         "count_less_freq": lambda: lib.make_count_less_freq(2),
         "count": lambda: lib.make_count(rasp.tokens, first),
     }
+    return _library_examples({name: (build, vocab, max_seq_len) for name, build in builders.items()}, causal)
+
+
+def tracr_library_own_vocab(max_seq_len: int = 5) -> list[Example]:
+    """The 14 programs of tracr's lib.py, each compiled with a vocabulary of its own kind, as
+    tracr's examples use them: letters for counting and reversing, brackets for the Dyck
+    languages, integers for sorting and shifting (variant "tracr-lib")."""
+    from tracr.compiler import lib
+    from tracr.rasp import rasp
+
+    letters, digits = ["a", "b", "c"], [1, 2, 3, 4]
+    builders = {
+        "length": (lib.make_length, letters),
+        "reverse": (lambda: lib.make_reverse(rasp.tokens), letters),
+        "pair_balance": (lambda: lib.make_pair_balance(rasp.tokens, "(", ")"), ["(", ")", "x"]),
+        "shuffle_dyck": (lambda: lib.make_shuffle_dyck(["()"]), ["(", ")"]),
+        "shuffle_dyck2": (lib.make_shuffle_dyck2, ["(", ")", "{", "}"]),
+        "hist": (lib.make_hist, letters),
+        "sort_unique": (lambda: lib.make_sort_unique(rasp.tokens, rasp.tokens), digits),
+        "sort": (lambda: lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=max_seq_len, min_key=1), digits),
+        "sort_freq": (lambda: lib.make_sort_freq(max_seq_len), letters),
+        "frac_prevs": (lambda: lib.make_frac_prevs(rasp.tokens == "a"), letters),
+        "shift_by": (lambda: lib.shift_by(1, rasp.tokens), digits),
+        "detect_pattern": (lambda: lib.detect_pattern(rasp.tokens, ["a", "b"]), letters),
+        "count_less_freq": (lambda: lib.make_count_less_freq(2), letters),
+        "count": (lambda: lib.make_count(rasp.tokens, "a"), letters),
+    }
+    return _library_examples({name: (build, vocab, max_seq_len) for name, (build, vocab) in builders.items()}, False)
+
+
+def _library_examples(builders: dict, causal: bool) -> list[Example]:
     examples = []
-    for name, build in builders.items():
+    for name, (build, vocab, max_seq_len) in builders.items():
         try:
             source = compiler.to_source(build(), vocab=set(vocab), max_seq_len=max_seq_len)
             net = compiler.compile_program(source, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
@@ -282,3 +323,125 @@ def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
                      for row in [header, *rows])
+
+
+# ---------------------------------------------------------------------------------------
+# Verified decompilation beside weights-only decoding
+
+
+@dataclasses.dataclass(frozen=True)
+class DecompileOutcome:
+    """One net read back by `interpreter.decompile`, and by the model's weights alone.
+
+    `functional`: the decoded program computes what the net's true program computes (the
+    variant's reference: for a retrained net, its program, which the net only imitates);
+    `false_certificate`: `verified`, yet the decoded program's compiled net differs from the net
+    in an independent comparison (`net_difference`); this must never happen."""
+
+    program_id: str
+    variant: str
+    n_ops: int
+    source: str
+    decoded: str
+    exact: bool
+    functional: bool
+    verified: bool
+    false_certificate: bool
+    agreement: float
+    seconds: float
+    candidates: int
+    method: str
+    weights_only: str | None       # the model's own reading (None without a model)
+    weights_only_exact: bool
+    weights_only_functional: bool
+
+
+@dataclasses.dataclass
+class DecompileReport:
+    outcomes: list[DecompileOutcome]
+    proposals: str                 # "model" or "uniform"
+    time_budget: float
+
+    def variants(self) -> list[str]:
+        order = ["compiled", "scrambled", "retrained", OUT_OF_DISTRIBUTION]
+        seen = list(dict.fromkeys(o.variant for o in self.outcomes))
+        return [v for v in order if v in seen] + [v for v in seen if v not in order]
+
+    def summary(self) -> list[dict]:
+        """One row per variant: weights-only exact/functional (with a model), then verified
+        decoding's exact, functional, verified, false certificates, seconds and candidates."""
+        rows = []
+        for variant in self.variants():
+            got = [o for o in self.outcomes if o.variant == variant]
+            n = len(got)
+            model = [o for o in got if o.weights_only is not None]
+            rows.append({
+                "variant": variant, "nets": n,
+                "weights_only_exact": _rate(sum(o.weights_only_exact for o in model), n) if model else None,
+                "weights_only_functional": _rate(sum(o.weights_only_functional for o in model), n) if model else None,
+                "exact": _rate(sum(o.exact for o in got), n),
+                "functional": _rate(sum(o.functional for o in got), n),
+                "verified": _rate(sum(o.verified for o in got), n),
+                "false_certificates": sum(o.false_certificate for o in got),
+                "median_seconds": statistics.median(o.seconds for o in got) if got else None,
+                "mean_seconds": statistics.fmean(o.seconds for o in got) if got else None,
+                "mean_candidates": statistics.fmean(o.candidates for o in got) if got else None,
+            })
+        return rows
+
+    def format(self, examples: int = 0) -> str:
+        header = ["variant", "nets", "w-only exact", "w-only functional", "exact", "functional", "verified",
+                  "false certs", "median s", "mean s", "candidates"]
+        rows = [[r["variant"], r["nets"], _pct(r["weights_only_exact"]), _pct(r["weights_only_functional"]),
+                 _pct(r["exact"]), _pct(r["functional"]), _pct(r["verified"]), r["false_certificates"],
+                 f"{r['median_seconds']:.2f}", f"{r['mean_seconds']:.2f}", f"{r['mean_candidates']:.1f}"]
+                for r in self.summary()]
+        title = (f"verified decoding ({'the model' if self.proposals == 'model' else 'uniform'} proposals, "
+                 f"{self.time_budget:g} s budget) beside weights-only decoding")
+        lines = [title, _table(header, rows)]
+        missed = [o for o in self.outcomes if not o.verified]
+        for o in missed[:examples]:
+            lines += ["", f"--- not verified: {o.variant} {o.program_id} ({o.seconds:.1f} s, agrees on "
+                          f"{100 * o.agreement:.1f}%)", "true:", o.source.rstrip(), "decoded:", o.decoded.rstrip() or "-"]
+        return "\n".join(lines)
+
+
+def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = None, split: str | None = "test", *,
+                        proposals: str = "model", limit: int | None = None, time_budget: float = 10.0,
+                        beam_size: int = 8, out_of_distribution: bool = True, seed: int = 0,
+                        variants: Sequence[str] | None = None,
+                        progress: Callable[[int, int], None] | None = None) -> DecompileReport:
+    """`interpreter.decompile` on the nets of `split` of `data` (at most `limit` per variant, only
+    `variants` when given, plus tracr's lib programs with `out_of_distribution`), each scored
+    against its true program and its certificate checked independently."""
+    from interpreter.verified import decompile
+
+    model = None
+    if proposals == "model":
+        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint)
+    examples = _limited([e for e in load_examples(data, split) if variants is None or e.variant in variants], limit)
+    if out_of_distribution and examples:
+        examples += tracr_library_examples(examples[0].net)
+    outcomes = []
+    for index, example in enumerate(examples):
+        result = decompile(example.net, model, time_budget=time_budget, beam_size=beam_size, proposals=proposals,
+                           seed=seed)
+        functional = result.source != "" and functional_difference(result.source, example, seed=seed) == ""
+        false = result.verified and net_difference(result.source, example.net, seed=seed + 1) != ""
+        w_only = result.weights_only
+        outcomes.append(DecompileOutcome(
+            example.program_id, example.variant, example.n_ops, example.source, result.source,
+            result.source == example.source, functional, result.verified, false, result.agreement, result.seconds,
+            result.candidates, result.method, w_only, w_only == example.source,
+            w_only is not None and _parses(w_only) and functional_difference(w_only, example, seed=seed) == ""))
+        if progress:
+            progress(index + 1, len(examples))
+    return DecompileReport(outcomes, proposals, time_budget)
+
+
+def _parses(text: str) -> bool:
+    try:
+        compiler.parse(text)
+    except compiler.SourceError:
+        return False
+    return True

@@ -40,6 +40,7 @@ class Var:
     codes: np.ndarray    # partition(values)
     sublayer: int
     readers: frozenset | None = None  # components that read its write (trace.readers); None: unknown
+    replaces: prog.SOpNode | None = None  # the node of the var this one relabels (verified._relabel_queries)
 
     def read_by(self, component: tuple) -> bool:
         """Whether `component` (("head", layer, index) or ("mlp", layer)) may read this var."""

@@ -38,6 +38,7 @@ from compiler import program as prog
 from compiler.parser import parse_lambda
 from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
 from compiler.net import Net
+from compiler.values import ValueSetError, ValueSets
 from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.decode import load_interpreter, search_all
 from interpreter.encoding import EncodingError, encode_net
@@ -162,7 +163,22 @@ def nets_agree(want: Sequence, got: Sequence) -> bool:
     for a, b in zip(want, got):
         if (a is None) != (b is None):
             return False
-    return outputs_agree(want, got)
+        if isinstance(a, bool) != isinstance(b, bool):
+            return False
+    # numbers compare as numbers whichever side is a float (a numerical net's 0.0 is a
+    # categorical net's 0), within the project's tolerance
+    return outputs_agree([_as_float(a, b) for a, b in zip(want, got)], [_as_float(b, a) for a, b in zip(want, got)])
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_float(value: Any, other: Any) -> Any:
+    """`value` as a float when it and `other` are numbers and one of them is a float."""
+    if _number(value) and _number(other) and (isinstance(value, float) or isinstance(other, float)):
+        return float(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,6 +248,17 @@ class _State:
     def add(self, line: _Line) -> "_State":
         return dataclasses.replace(self, vars=self.vars + (line.var,), lines=self.lines + (line,))
 
+    def replace(self, old: Var, new: Var) -> "_State":
+        """The state with the line of `old` computing `new` instead (a relabelling of it)."""
+        return dataclasses.replace(self, vars=tuple(new if v is old else v for v in self.vars),
+                                   lines=tuple(dataclasses.replace(line, var=new, source="relabelled")
+                                               if line.var is old else line for line in self.lines))
+
+    def used(self, node: prog.Node) -> bool:
+        """Whether some line reads `node`."""
+        return any(node is child or getattr(child, "keys", None) is node or getattr(child, "queries", None) is node
+                   for line in self.lines for child in line.var.node.children)
+
 
 class _Search:
     """Over the components in order, each explained by one of its best few candidate lines
@@ -244,6 +271,8 @@ class _Search:
             self.steps += [("head", h) for h in trace.heads if h.layer == layer]
             self.steps.append(("mlp", layer))
         self.output_codes = value_codes(trace.outputs)
+        net = trace.net
+        self.value_sets = ValueSets([t for t in net.input_tokens if t not in (net.bos, net.pad)], net.config.max_seq_len)
         self.tried = 0
         self.max_discrepancies = 3 * len(self.steps)
         self._pruned = False
@@ -290,10 +319,12 @@ class _Search:
         before = [v for v in state.vars if v.sublayer < head.sublayer]
         me = ("head", head.layer, head.index)
         # the vars this head reads first (a select by TRUE or FALSE reads neither side)
-        found = self._selector(head, [v for v in before if not v.numerical], me)
+        found = self._selector(head, [v for v in before if not v.numerical], me, state)
         if found is None:
             return []
         keys, queries, predicate, source = found
+        if not any(v is queries for v in state.vars):  # relabelled: the line that computes it now gives the keys' labels
+            state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
         try:
             select = prog.make_select(keys.node, queries.node, predicate)
         except compiler.SourceError:
@@ -322,7 +353,7 @@ class _Search:
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
         return options
 
-    def _selector(self, head: Head, candidates: list[Var], me: tuple) -> tuple | None:
+    def _selector(self, head: Head, candidates: list[Var], me: tuple, state: _State) -> tuple | None:
         """The best (keys, queries, predicate, source) selecting exactly what the head attends to:
         on vars the head reads, by the predicate's rank, then by the vars' order."""
         t = self.trace
@@ -353,11 +384,77 @@ class _Search:
                             break
                     except (fn.EvaluationError, ArithmeticError, TypeError, ValueError):
                         continue
+                relabel_rank = (unread, len(self.library.predicates) - 0.5, var_rank)
+                if best_rank is None or relabel_rank < best_rank:
+                    relabelled = self._relabelled_select(keys, queries, occurs, want, state)
+                    if relabelled is not None:
+                        new_queries, predicate = relabelled
+                        new_keys = new_queries if keys is queries else keys
+                        best, best_rank = (new_keys, new_queries, predicate, "relabelled"), relabel_rank
+                        continue
                 table_rank = (unread, len(self.library.predicates), var_rank)
                 if best_rank is None or table_rank < best_rank:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
         return best
+
+    def _relabelled_select(self, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
+                           state: _State) -> tuple[Var, Any] | None:
+        """(queries relabelled, predicate) such that `select(keys, queries', predicate)` is the
+        head's choice, when the line computing `queries` (a map or sequence_map no other line reads
+        yet) can take labels that make it so: each query value gets the one key value it selects
+        (EQ), or, when keys and queries are one var, its values are ranked in the order the head
+        compares them (LT, LEQ, GT, GEQ). Categorical values are known only up to relabelling, so
+        the MLP computing the line fits the relabelled line as well; without this, a position
+        computed as `indices - length`, or a sort key, could only select through a table.
+
+        `occurs` [(key code, query code)] and `want` (selected or not) are the pairs on the rows."""
+        node = queries.node
+        if (not isinstance(node, (prog.Map, prog.SequenceMap)) or queries.numerical or state.used(node)
+                or not any(v is queries for v in state.vars) or None in queries.distinct):
+            return None
+        chosen: dict[int, set] = {}
+        for (k, q), w in zip(occurs, want):
+            chosen.setdefault(int(q), set())
+            if w:
+                chosen[int(q)].add(int(k))
+        attempts = [(rasp.Comparison.EQ, _equal_labels(keys.distinct, chosen))]
+        if keys is queries:
+            attempts += [(c, _order_labels(c, chosen, occurs, want))
+                         for c in (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)]
+        for predicate, label in attempts:
+            if label is not None:
+                new = self._relabel(queries, label, state)
+                if new is not None:
+                    return new, predicate
+        return None
+
+    def _relabel(self, var: Var, label: dict[int, Any], state: _State) -> Var | None:
+        """`var` with value `label[code]` for each of its codes, computed by a table on the inputs
+        of its line (the same inputs, so the same component computes it)."""
+        if len({_hashable_label(v) for v in label.values()}) < len(label):
+            return None  # two values would merge: not a relabelling
+        node = var.node
+        values = object_array([label[int(c)] for c in var.codes])
+        inputs = [next((v for v in state.vars if v.node is child), None) for child in node.children]
+        if any(v is None for v in inputs):
+            return None
+        if len(inputs) == 1:
+            first = np.unique(inputs[0].codes, return_index=True)[1]
+            table = fn.Table.from_mapping(1, {inputs[0].values[i]: _plain(values[i]) for i in first
+                                              if inputs[0].values[i] is not None})
+            make = lambda: prog.make_map(table, node.inner, encoding=node.encoding)  # noqa: E731
+        else:
+            codes, pairs = pair_codes(inputs[0], inputs[1])
+            first = np.unique(codes, return_index=True)[1]
+            table = fn.Table.from_mapping(2, {pairs[codes[i]]: _plain(values[i]) for i in first
+                                              if None not in pairs[codes[i]]})
+            make = lambda: prog.make_sequence_map(table, node.fst, node.snd)  # noqa: E731
+        try:
+            new = make()
+        except compiler.SourceError:
+            return None
+        return dataclasses.replace(var, node=new, values=values, replaces=node)
 
     # -- MLPs
 
@@ -552,15 +649,22 @@ class _Search:
             numerical = True
             writes = groups[mine[0]].writes
             direction = writes[np.argmax(np.abs(writes).sum(1))]
-            direction = direction / np.linalg.norm(direction)
-            values = object_array(np.round(writes @ direction, 6).tolist())
+            along = writes @ (direction / np.dot(direction, direction))  # 1.0 on the largest write
+            # one value per class of the write, to 4 decimals: float noise (a scramble's ~1e-6) is
+            # not a value, and an indicator's write reads as exactly 0 and 1
+            codes = groups[mine[0]].codes
+            means = np.bincount(codes, weights=along) / np.bincount(codes)
+            values = object_array([round(float(v), 4) + 0.0 for v in means[codes]])
         else:
             values = object_array(joint.tolist())
+        numerical = numerical or (writes_output and not self.trace.net.categorical_output)
         if len(inputs) == 1:
             var = inputs[0]
-            keys, first = np.unique(var.codes, return_index=True)
-            table = fn.Table.from_mapping(1, {var.values[i]: _plain(values[i]) for i in first
-                                              if var.values[i] is not None})
+            first = np.unique(var.codes, return_index=True)[1]
+            mapping = {var.values[i]: _plain(values[i]) for i in first if var.values[i] is not None}
+            if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
+                mapping = {**{x: 0 for x in self._value_set(var.node)}, **mapping}
+            table = fn.Table.from_mapping(1, mapping)
             make = lambda enc: prog.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:
             a, b = inputs
@@ -569,7 +673,6 @@ class _Search:
             table = fn.Table.from_mapping(2, {pairs[codes[i]]: _plain(values[i]) for i in first
                                               if None not in pairs[codes[i]]})
             make = lambda enc: prog.make_sequence_map(table, a.node, b.node)  # noqa: E731
-        numerical = numerical or (writes_output and not self.trace.net.categorical_output)
         try:
             node = make(prog.NUMERICAL if numerical and len(inputs) == 1 else prog.CATEGORICAL)
         except compiler.SourceError:
@@ -577,6 +680,13 @@ class _Search:
         names = ", ".join(str(groups[i].index) for i in mine)
         return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
                  f"layer {layer} MLP (neuron groups {names})", "table")]
+
+    def _value_set(self, node: prog.SOpNode) -> frozenset:
+        """The values `node` can take on any input (tracr's basis inference); empty if unknown."""
+        try:
+            return self.value_sets(node)
+        except (ValueSetError, TypeError):
+            return frozenset()
 
     def _is_output(self, values: np.ndarray) -> bool:
         numerical = not self.trace.net.categorical_output
@@ -597,7 +707,13 @@ class _Search:
         lines = list(state.lines)
         for line in reversed(lines):
             if self._is_output(line.var.values):
-                return prog.Program(line.var.node), tuple(lines)
+                node = line.var.node
+                if (not self.trace.net.categorical_output and not line.var.numerical
+                        and isinstance(node, (prog.Map, prog.SequenceMap, prog.SelectorWidth, prog.Aggregate))):
+                    # the net's output is numerical: so is the line that the unembedding reads
+                    node = dataclasses.replace(node, encoding=prog.NUMERICAL)
+                    lines[lines.index(line)] = dataclasses.replace(line, var=dataclasses.replace(line.var, node=node))
+                return prog.Program(node), tuple(lines)
         # the right partition with other labels: relabel by a table read off the outputs
         for line in reversed(lines):
             if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
@@ -641,6 +757,60 @@ def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
     one it covers (likely the same line, so the claim is partial)."""
     mine = {groups[i].readers for i in covered if groups[i].readers}
     return any(groups[i].readers in mine for i in uncovered - set(covered))
+
+
+def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | None:
+    """Labels of query codes under which the choice is EQ: the one key value each selects, and a
+    fresh integer for queries that select nothing (None when that is not possible)."""
+    if any(len(ks) > 1 for ks in chosen.values()) or None in key_values:
+        return None
+    ints = [v for v in key_values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(ints) < len(key_values) and any(not ks for ks in chosen.values()):
+        return None  # no fresh label that surely equals no key
+    fresh = iter(range(max(ints + [0]) + 1, 1 << 62))
+    return {q: key_values[next(iter(ks))] if ks else next(fresh) for q, ks in sorted(chosen.items())}
+
+
+def _order_labels(comparison: Any, chosen: dict[int, set], occurs: np.ndarray, want: np.ndarray
+                  ) -> dict[int, Any] | None:
+    """Ranks of one var's codes under which the choice (keys and queries the same var) is
+    `comparison`, when the chosen pairs are consistent with a strict order of the codes: each
+    pair says which of its two codes is smaller, and the ranks are a topological order of that
+    (None when the pairs contradict every order). Quadratic in the codes, which are few."""
+    strict = comparison in (rasp.Comparison.LT, rasp.Comparison.GT)
+    smaller_key = comparison in (rasp.Comparison.LT, rasp.Comparison.LEQ)  # selected: key before query
+    below: dict[int, set] = {q: set() for q in chosen}
+    for (k, q), w in zip(occurs, want):
+        k, q = int(k), int(q)
+        if k == q:
+            if bool(w) == strict:
+                return None  # a value compared with itself
+            continue
+        low, high = (k, q) if bool(w) == smaller_key else (q, k)
+        below.setdefault(high, set()).add(low)
+        below.setdefault(low, set())
+    # one code at a time (codes never compared, such as values that never meet in one input,
+    # still get distinct ranks: a relabelling must not merge values)
+    rank: dict[int, int] = {}
+    waiting = {c: set(b) for c, b in below.items()}
+    while waiting:
+        ready = [c for c, b in waiting.items() if not b]
+        if not ready:
+            return None  # a cycle
+        c = min(ready)
+        rank[c] = len(rank)
+        del waiting[c]
+        for b in waiting.values():
+            b.discard(c)
+    label = {q: rank[q] for q in chosen}
+    for (k, q), w in zip(occurs, want):
+        if bool(comparison(label[int(k)], label[int(q)])) != bool(w):
+            return None
+    return label
+
+
+def _hashable_label(value: Any) -> Any:
+    return ("bool", value) if isinstance(value, bool) else value
 
 
 def _plain(value: Any) -> Any:

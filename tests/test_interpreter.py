@@ -321,10 +321,19 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
           "--steps", "2", "--batch-size", "4"])
     assert "trained 2 steps" in capsys.readouterr().out
     main(["eval", str(tmp_path / "run"), str(corpus), "--split", "train", "--limit", "2", "--no-tracr-lib",
-          "--json", str(tmp_path / "outcomes.json")])
+          "--json", str(tmp_path / "outcomes.json"), "--time-budget", "5"])
     out = capsys.readouterr().out
     assert "exact" in out and "functional" in out
-    assert len(json.loads((tmp_path / "outcomes.json").read_text())) == 4
+    assert "verified decoding (the model proposals" in out and "false certs" in out
+    records = json.loads((tmp_path / "outcomes.json").read_text())
+    assert len(records["weights_only"]) == 4 and len(records["verified_model"]) == 4
+    assert not any(o["false_certificate"] for o in records["verified_model"])
+    main(["eval", str(corpus), "--uniform", "--split", "train", "--limit", "1", "--no-tracr-lib",
+          "--variants", "scrambled", "--json", str(tmp_path / "uniform.json")])
+    records = json.loads((tmp_path / "uniform.json").read_text())
+    assert list(records) == ["verified_uniform"] and len(records["verified_uniform"]) == 1
+    assert records["verified_uniform"][0]["variant"] == "scrambled"
+    assert "verified decoding (uniform proposals" in capsys.readouterr().out
     net = load_examples(corpus, "train")[0].net
     net.save(tmp_path / "net.safetensors")
     main(["decompile", str(tmp_path / "net.safetensors"), "--checkpoint", str(tmp_path / "run"), "--beam", "2",
@@ -342,6 +351,10 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
 def test_cli_errors_name_the_problem(corpus, tmp_path):
     with pytest.raises(SystemExit, match="not an interpreter checkpoint"):
         main(["eval", str(tmp_path), str(corpus)])
+    with pytest.raises(SystemExit, match="give a checkpoint"):
+        main(["eval", str(corpus)])
+    with pytest.raises(SystemExit, match="--uniform uses no model"):
+        main(["eval", str(corpus), "--uniform", "--checkpoint", str(tmp_path)])
     with pytest.raises(SystemExit, match="no network file"):
         main(["decompile", str(tmp_path / "missing.safetensors"), "--checkpoint", str(tmp_path)])
     bad = tmp_path / "bad.json"

@@ -256,7 +256,7 @@ def cmd_demo(args) -> None:
     try:
         load_recipe(args.recipe)  # a bad --recipe fails now, not after the first steps
         passed = run_demo(out=sys.stdout, workdir=args.dir, recipe=args.recipe,
-                          train_seconds=args.train_seconds, retrained=args.retrained)
+                          train_seconds=args.train_seconds, retrained=args.retrained, verified=args.verified)
     except (RecipeError, CorpusError) as error:
         raise SystemExit(f"error: fountain demo: {error}")
     if not passed:
@@ -363,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipe", default="small", help="corpus recipe (default small; tiny for a quick look)")
     p.add_argument("--train-seconds", type=float, default=300.0, help="interpreter training budget (default 300)")
     p.add_argument("--retrained", type=int, default=6, help="held-out programs to retrain from scratch (default 6)")
+    p.add_argument("--verified", type=int, default=20,
+                   help="held-out nets per variant to decompile with verification (default 20)")
     p.set_defaults(handler=cmd_demo)
     return parser
 

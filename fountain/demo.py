@@ -11,6 +11,8 @@
    has never seen the like of.
 6. Evaluates the interpreter on the held-out compiled, scrambled and retrained nets and on
    tracr's library, and prints decoded programs beside their true source.
+7. Decompiles held-out nets with verification (`fountain decompile`: the model proposes, the
+   net checks every line, the answer comes with a certificate), beside weights-only decoding.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def demo_programs() -> list[tuple[str, rasp.SOp, set, int]]:
 
 
 def run_demo(out: TextIO, seed: int = 0, samples: int = 200, workdir: str | os.PathLike = "fountain-demo",
-             recipe: str = "small", train_seconds: float = 300.0, retrained: int = 6) -> bool:
+             recipe: str = "small", train_seconds: float = 300.0, retrained: int = 6, verified: int = 20) -> bool:
     """Runs the demo, writing a report to `out` and its corpus and checkpoints under `workdir`;
     returns whether every check passed (the interpreter's accuracy is reported, not checked)."""
     rng = random.Random(seed)
@@ -77,7 +79,7 @@ def run_demo(out: TextIO, seed: int = 0, samples: int = 200, workdir: str | os.P
     for row in [header] + rows:
         out.write("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) + "\n")
     all_ok &= _fountain(out, seed)
-    _interpreter(out, Path(workdir), recipe, train_seconds, retrained, seed)
+    _interpreter(out, Path(workdir), recipe, train_seconds, retrained, seed, verified)
     out.write(f"\n{'all checks passed' if all_ok else 'SOME CHECKS FAILED'} "
               f"in {time.perf_counter() - start:.1f} s\n")
     return all_ok
@@ -106,8 +108,9 @@ def _fountain(out: TextIO, seed: int, count: int = 20) -> bool:
 
 
 def _interpreter(out: TextIO, workdir: Path, recipe: str, train_seconds: float, retrained: int,
-                 seed: int) -> None:
-    """Corpus, training, retrained nets, evaluation and decompiled examples (steps 3-6)."""
+                 seed: int, verified: int) -> None:
+    """Corpus, training, retrained nets, evaluation, decompiled examples and verified
+    decompilation (steps 3-7)."""
     import interpreter
     from interpreter.data import load_examples
 
@@ -157,4 +160,22 @@ def _interpreter(out: TextIO, workdir: Path, recipe: str, train_seconds: float, 
                    else f"wrong: {outcome.why}")
         out.write(f"\n[{outcome.variant} net, {outcome.n_ops} ops] {verdict}\n")
         for label, text in (("true", outcome.source), ("decoded", outcome.decoded)):
+            out.write(f"  {label}:\n    " + text.rstrip().replace("\n", "\n    ") + "\n")
+
+    out.write(f"\n--- verified decompilation: {verified} held-out nets per variant, the model proposes and "
+              "the net checks every line ---\n")
+    out.flush()
+    began = time.perf_counter()
+    report = interpreter.evaluate_decompiler(test + extra, result.checkpoint, "test", limit=verified, seed=seed)
+    out.write(report.format() + f"\n({time.perf_counter() - began:.0f} s)\n")
+    shown = {}
+    for decompiled in report.outcomes:  # the first verified one of each variant, else the first
+        if decompiled.variant not in shown or (decompiled.verified and not shown[decompiled.variant].verified):
+            shown[decompiled.variant] = decompiled
+    for decompiled in shown.values():
+        state = "verified" if decompiled.verified else f"not verified ({100 * decompiled.agreement:.1f}% agreement)"
+        out.write(f"\n[{decompiled.variant} net {decompiled.program_id}, {decompiled.n_ops} ops] {state}, "
+                  f"{decompiled.seconds:.2f} s\n")
+        for label, text in (("true", decompiled.source), ("weights only", decompiled.weights_only or "-"),
+                            ("verified decoding", decompiled.decoded or "-")):
             out.write(f"  {label}:\n    " + text.rstrip().replace("\n", "\n    ") + "\n")

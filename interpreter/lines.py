@@ -160,11 +160,18 @@ def aggregate_values(trace: Trace, selected: np.ndarray, var: Var) -> tuple[np.n
 
 
 def collinear_with(writes: np.ndarray, values: np.ndarray) -> bool:
-    """Whether writes = value * a for one vector a (a numerical line's write)."""
+    """Whether writes = value * a for one vector a (a numerical line's write), on the rows where
+    the line has a value (where it is None the net computes on a zero input, which the reference
+    semantics leave undefined)."""
+    known = np.array([v is not None for v in values], dtype=bool)
+    if not known.any():
+        return False
     try:
-        x = np.array([float(v) for v in values])
+        x = np.array([float(v) for v in values[known]] if isinstance(values, np.ndarray)
+                     else [float(v) for v, k in zip(values, known) if k])
     except (TypeError, ValueError):
         return False
+    writes = writes[known]
     if not np.all(np.isfinite(x)) or not np.any(x):
         return False
     a = x @ writes / (x @ x)

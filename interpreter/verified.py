@@ -470,6 +470,10 @@ class _Search:
                 return []
             uncovered -= set(covered)
             var = dataclasses.replace(var, readers=_readers(groups, covered))
+            if (len(covered) == 1 and groups[covered[0]].collinear and len(var.distinct) > 2
+                    and collinear_with(groups[covered[0]].writes, var.values)):
+                # its MLP writes one direction in proportion to the width: a numerical selector_width
+                var = dataclasses.replace(var, node=prog.make_selector_width(var.node.selector, encoding=prog.NUMERICAL))
             state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
         return self._cover(state, groups, uncovered, sublayer, first=True)
 
@@ -552,6 +556,8 @@ class _Search:
             for bi, b in enumerate(before):
                 if a is b or a.numerical or b.numerical:
                     continue  # a sequence_map of one S-Op with itself is a map
+                if time.monotonic() > self.deadline:
+                    break  # the pairs are the costly part; what was found so far stands
                 index, pairs = self._pair(a, b)
                 det = self._determined(index, ("pair", id(a), id(b)), groups)
                 if not [i for i in det if i in uncovered and i not in determined[id(a)] and i not in determined[id(b)]]:

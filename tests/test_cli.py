@@ -48,11 +48,13 @@ def test_missing_file_and_evaluation_errors_are_one_line(tmp_path):
 
 def test_demo_runs_end_to_end(capsys, tmp_path):
     # The quick form: the tiny corpus and a few seconds of training (the real demo trains 300 s).
-    main(["demo", "--dir", str(tmp_path), "--recipe", "tiny", "--train-seconds", "5", "--retrained", "1"])
+    main(["demo", "--dir", str(tmp_path), "--recipe", "tiny", "--train-seconds", "5", "--retrained", "1",
+          "--verified", "2"])
     out = capsys.readouterr().out
     assert "all checks passed" in out
     for part in ("--- corpus: recipe 'tiny'", "--- interpreter: training", "--- retrained: 1 held-out",
-                 "--- evaluation", "[compiled net", "[scrambled net", "[retrained net"):
+                 "--- evaluation", "[compiled net", "[scrambled net", "[retrained net",
+                 "--- verified decompilation: 2 held-out nets", "false certs", "verified decoding:"):
         assert part in out, part
     assert (tmp_path / "corpus" / "manifest.json").is_file()
 

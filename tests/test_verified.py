@@ -138,3 +138,78 @@ def test_cli_prints_the_program_and_its_certificate(tmp_path, capsys):
     main(["decompile", str(tmp_path / "net.safetensors"), "--uniform", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert data["verified"] is True and data["source"].endswith("\n")
+
+
+# -- what the search relies on: readers, relabellings, numerical tables
+
+
+SPLIT_LINES = """v1 = map(lambda x: abs(x - 3), indices)
+v2 = map(lambda x: 1 if x > 1 else 0, v1)
+v3 = map(lambda x: -x, v1)
+v4 = sequence_map(lambda x, y: x + y, length, v3)
+v5 = select(indices, v4, EQ)
+v6 = aggregate(v5, v1)
+v7 = sequence_map(lambda x, y: x + y, v2, v6)
+return v7
+"""
+REVERSE = """opp = sequence_map(lambda x, y: x - y, length, indices)
+opp1 = map(lambda x: x - 1, opp)
+flip = select(indices, opp1, EQ)
+reverse = aggregate(flip, tokens)
+return reverse
+"""
+NUMERICAL_CHAIN = """v1 = select(tokens, length, GT)
+v2 = numerical map(lambda x: 5 - x, length)
+v3 = numerical map(lambda x: 1 if x > 0 else 0, v2)
+v4 = numerical aggregate(v1, v3)
+return v4
+"""
+
+
+@pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
+def test_readers_are_weights_every_scramble_keeps(scrambled):
+    """Groups of one line share their readers; two lines of one MLP read by different
+    components have different readers (what lets the search split them)."""
+    net = _net(SPLIT_LINES, scrambled, max_seq_len=5)
+    trace = trace_net(net)
+    layer1 = {g.readers for g in trace.groups if g.layer == 1}
+    assert len(layer1) == 2  # v2 (read by the last MLP) and v3 (read by the next MLP)
+    assert trace.embedding_readers["indices"] is not None and trace.embedding_readers["tokens"] is not None
+    reference = trace_net(_net(SPLIT_LINES, False, max_seq_len=5))
+    assert sorted(map(sorted, layer1)) == sorted(map(sorted, {g.readers for g in reference.groups if g.layer == 1}))
+
+
+@pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
+@pytest.mark.parametrize("source", [SPLIT_LINES, REVERSE, NUMERICAL_CHAIN], ids=["split-lines", "reverse", "numerical"])
+def test_search_needs_readers_relabellings_and_complete_tables(source, scrambled):
+    net = _net(source, scrambled, max_seq_len=5)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+    assert check_net(compiler.parse(result.source), net).ok
+
+
+def test_order_and_equality_labels():
+    from tracr.rasp import rasp
+    from interpreter.verified import _equal_labels, _order_labels
+
+    # three values compared by LT: pairs (key, query) -> selected
+    pairs = np.array([(k, q) for k in range(3) for q in range(3)])
+    lt = np.array([bool(k < q) for k, q in pairs])
+    chosen = {q: {int(k) for (k, qq), w in zip(pairs, lt) if qq == q and w} for q in range(3)}
+    labels = _order_labels(rasp.Comparison.LT, chosen, pairs, lt)
+    assert labels is not None and all(rasp.Comparison.LT(labels[int(k)], labels[int(q)]) == w for (k, q), w in zip(pairs, lt))
+    # a cycle is no order
+    cyclic = np.array([(0, 1), (1, 2), (2, 0)])
+    assert _order_labels(rasp.Comparison.LT, {0: {2}, 1: {0}, 2: {1}}, cyclic, np.ones(3, bool)) is None
+    # EQ: each query value selects one key value, or none (a fresh label)
+    assert _equal_labels([10, 20], {0: {1}, 1: set(), 2: {0}}) == {0: 20, 1: 21, 2: 10}
+    assert _equal_labels([10, 20], {0: {0, 1}}) is None
+
+
+def test_certificates_compare_numbers_as_numbers():
+    from interpreter.verified import nets_agree
+
+    assert nets_agree([0.0, 2e-5, 1.0], [0, 0, 1])
+    assert not nets_agree([0.0, 0.5], [0, 0])
+    assert not nets_agree([True, 1], [1, 1])   # a bool is not a number here
+    assert not nets_agree([None, 1], [0, 1])

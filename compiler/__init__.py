@@ -12,6 +12,7 @@
 from compiler.compile import compile_program, compile_sop
 from compiler.errors import CompileError, SourceError
 from compiler.functions import EvaluationError
+from compiler.importing import ModelImportError
 from compiler.net import Net, NetConfig, NetFileError
 from compiler.parser import parse
 from compiler.printer import to_source
@@ -20,6 +21,6 @@ from compiler.retraining import compress, retrain
 from compiler.scrambling import ScrambleError, scramble
 from compiler.tracr_import import from_sop
 
-__all__ = ["CompileError", "EvaluationError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
+__all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
            "ScrambleError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",
            "retrain", "scramble", "to_source"]

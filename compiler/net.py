@@ -216,6 +216,22 @@ class Net:
             return cls.from_bytes(f.read(), source=path)
 
     @classmethod
+    def from_tracr(cls, model, output_sop) -> "Net":
+        """The net of tracr's assembled model; `output_sop` (the SOp or its label) names the
+        residual directions the unembedding reads (`compiler.importing.from_tracr`)."""
+        from compiler.importing import from_tracr
+
+        return from_tracr(model, output_sop)
+
+    @classmethod
+    def from_hooked_transformer(cls, model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None,
+                                **tokens: str) -> "Net":
+        """The net of a TransformerLens HookedTransformer a Net can hold (`compiler.importing`)."""
+        from compiler.importing import from_hooked_transformer
+
+        return from_hooked_transformer(model, input_tokens, output_values, **tokens)
+
+    @classmethod
     def from_bytes(cls, data: bytes, *, source: str | os.PathLike = "<bytes>") -> "Net":
         """Reads a blob written by `to_bytes`; `NetFileError` names `source` when it is not one."""
         from safetensors import SafetensorError

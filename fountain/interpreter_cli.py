@@ -75,10 +75,14 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--variants", nargs="+", metavar="VARIANT", help="only these variants (compiled, scrambled, ...)")
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
                    help="verified decoding's search budget per net")
+    p.add_argument("--retrained", type=int, default=0, metavar="N",
+                   help="verified decoding also of N held-out programs retrained from scratch (~7 s each)")
     p.add_argument("--examples", type=int, default=3, help="decoded programs to print beside their source")
     p.add_argument("--plot", metavar="PNG", help="write the weights-only accuracy plots (needs matplotlib)")
     p.add_argument("--json", metavar="FILE", help="write every decoded program and its scores as JSON")
-    p.add_argument("--no-tracr-lib", action="store_true", help="skip tracr's lib.py programs (out of distribution)")
+    p.add_argument("--no-tracr-lib", action="store_true",
+                   help="skip tracr's lib.py programs (weights-only: the 11 that compile with the corpus's vocabulary; "
+                        "verified: all 14, each with its own vocabulary)")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.set_defaults(handler=cmd_eval)
 
@@ -209,7 +213,7 @@ def cmd_eval(args) -> None:
         for proposals in searches:
             reports[proposals] = evaluate_decompiler(
                 corpus, checkpoint, args.split, proposals=proposals, limit=args.limit, time_budget=args.time_budget,
-                out_of_distribution=not args.no_tracr_lib, variants=args.variants)
+                out_of_distribution=not args.no_tracr_lib, variants=args.variants, retrained=args.retrained)
             print("\n" + reports[proposals].format(examples=args.examples))
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
         if len(reports) == 2:

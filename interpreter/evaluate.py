@@ -409,19 +409,25 @@ class DecompileReport:
 def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = None, split: str | None = "test", *,
                         proposals: str = "model", limit: int | None = None, time_budget: float = 10.0,
                         beam_size: int = 8, out_of_distribution: bool = True, seed: int = 0,
-                        variants: Sequence[str] | None = None,
+                        variants: Sequence[str] | None = None, retrained: int = 0,
                         progress: Callable[[int, int], None] | None = None) -> DecompileReport:
     """`interpreter.decompile` on the nets of `split` of `data` (at most `limit` per variant, only
-    `variants` when given, plus tracr's lib programs with `out_of_distribution`), each scored
-    against its true program and its certificate checked independently."""
+    `variants` when given, plus tracr's 14 lib programs with their own vocabularies with
+    `out_of_distribution`), each scored against its true program and its certificate checked
+    independently. `retrained`: also this many of the split's programs retrained from scratch
+    (`compiler.retrain`, 2,000 steps at most), as the "retrained" variant."""
     from interpreter.verified import decompile
 
     model = None
     if proposals == "model":
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint)
-    examples = _limited([e for e in load_examples(data, split) if variants is None or e.variant in variants], limit)
+    every = load_examples(data, split)
+    examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
+    for example in [e for e in every if e.variant == "compiled"][:retrained]:
+        net = compiler.retrain(example.net, seed=seed, max_steps=2000)
+        examples.append(dataclasses.replace(example, net=net, variant="retrained"))
     if out_of_distribution and examples:
-        examples += tracr_library_examples(examples[0].net)
+        examples += tracr_library_own_vocab()
     outcomes = []
     for index, example in enumerate(examples):
         result = decompile(example.net, model, time_budget=time_budget, beam_size=beam_size, proposals=proposals,

@@ -535,7 +535,10 @@ class _Search:
                     return
             names = ", ".join(str(groups[i].index) for i in covered)
             component = f"layer {layer} MLP (neuron groups {names})"
-            found.append(((not coherent, _splits(covered, uncovered, groups), -len(set(covered) & uncovered),
+            # one direction written is a numerical line; several, a categorical one
+            one_direction = len(covered) == 1 and groups[covered[0]].collinear
+            mismatch = one_direction != (node.encoding == prog.NUMERICAL) and not writes_output
+            found.append(((not coherent, _splits(covered, uncovered, groups), mismatch, -len(set(covered) & uncovered),
                            -writes_output) + rank,
                           make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
                           source))
@@ -586,7 +589,7 @@ class _Search:
                     consider(lambda enc, x=a, y=b, p=fa, q=fb: prog.make_linear_sequence_map(x.node, y.node, p, q),
                              index, reps, table, det, source, (fi, ai + bi))
         for option in self._tables(before, groups, uncovered, sublayer, writers, determined):
-            found.append(((False, False, -len(set(option[1]) & uncovered), 0, len(found)), *option))
+            found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, len(found)), *option))
         found.sort(key=lambda item: item[0])
         return [item[1:] for item in found]
 
@@ -866,7 +869,10 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     trace = trace_net(net, seed=seed)
     certify = Certifier(net, trace.inputs, trace.exhaustive, seed)
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
-    for rank, text in enumerate(texts if run_net else texts[:1]):
+    # the model's readings are certified as they stand (its spelling is the author's); programs
+    # drawn uniformly are not (one may pass by chance, spelled far from the net's own lines)
+    as_they_stand = texts if proposals == "model" else []
+    for rank, text in enumerate(as_they_stand if run_net else texts[:1]):
         try:
             program = compiler.parse(text)
         except compiler.SourceError:

@@ -3,7 +3,6 @@
 import dataclasses
 import random
 
-import numpy as np
 import pytest
 from tracr.compiler import compiling, lib
 from tracr.rasp import rasp

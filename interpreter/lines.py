@@ -159,10 +159,14 @@ def aggregate_values(trace: Trace, selected: np.ndarray, var: Var) -> tuple[np.n
 # Checks against components
 
 
-def collinear_with(writes: np.ndarray, values: np.ndarray) -> bool:
+def collinear_with(writes: np.ndarray, values: np.ndarray, codes: np.ndarray | None = None) -> bool:
     """Whether writes = value * a for one vector a (a numerical line's write), on the rows where
     the line has a value (where it is None the net computes on a zero input, which the reference
-    semantics leave undefined)."""
+    semantics leave undefined). With `codes` (the values' partition, which the write's partition
+    equals wherever this is asked) one row per class is checked."""
+    if codes is not None:
+        first = np.unique(codes, return_index=True)[1]
+        writes, values = writes[first], values[first]
     known = np.array([v is not None for v in values], dtype=bool)
     if not known.any():
         return False

@@ -22,6 +22,7 @@ the weights cannot show, is never held against a line.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import random
@@ -75,9 +76,9 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
     k = int(codes.max()) + 1
     if k == 1 or k > 4000:
         return codes
-    centres = np.zeros((k, writes.shape[1]))
-    np.add.at(centres, codes, writes / scale)
-    centres /= np.bincount(codes, minlength=k)[:, None]
+    order = np.argsort(codes, kind="stable")  # class sums by sorting (np.add.at is 10x slower)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1])
+    centres = np.add.reduceat(writes[order] / scale, starts, axis=0) / np.bincount(codes, minlength=k)[:, None]
     close = np.argwhere(np.abs(centres[:, None, :] - centres[None, :, :]).max(-1) < 2 * tolerance)
     if len(close) == k:
         return codes
@@ -141,10 +142,12 @@ class Group:
     codes: np.ndarray
     readers: frozenset = frozenset()  # the later components that read its write (`readers`)
 
-    @property
+    @functools.cached_property
     def collinear(self) -> bool:
-        """Whether every write lies on one line through the origin (a numerical value's write)."""
-        return np.linalg.matrix_rank(self.writes, tol=WRITE_TOLERANCE * max(1e-9, float(np.abs(self.writes).max()))) <= 1
+        """Whether every write lies on one line through the origin (a numerical value's write);
+        one write per class of `codes` stands for its class."""
+        distinct = self.writes[np.unique(self.codes, return_index=True)[1]]
+        return np.linalg.matrix_rank(distinct, tol=WRITE_TOLERANCE * max(1e-9, float(np.abs(self.writes).max()))) <= 1
 
     @property
     def sublayer(self) -> int:

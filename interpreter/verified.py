@@ -342,7 +342,7 @@ class _Search:
                 continue
             if not same_partition(head.codes, codes):
                 continue
-            if var.numerical and not collinear_with(head.writes, values):
+            if var.numerical and not collinear_with(head.writes, values, codes):
                 continue
             options.append(state.add(_Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
                                            source)))
@@ -441,20 +441,32 @@ class _Search:
             return None
         if len(inputs) == 1:
             first = np.unique(inputs[0].codes, return_index=True)[1]
-            table = fn.Table.from_mapping(1, {inputs[0].values[i]: _plain(values[i]) for i in first
-                                              if inputs[0].values[i] is not None})
-            make = lambda: prog.make_map(table, node.inner, encoding=node.encoding)  # noqa: E731
+            mapping = {(inputs[0].values[i],): _plain(values[i]) for i in first if inputs[0].values[i] is not None}
+            function = self._spelled(mapping, self.library.maps) or fn.Table.from_mapping(
+                1, {key[0]: value for key, value in mapping.items()})
+            make = lambda: prog.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
         else:
             codes, pairs = pair_codes(inputs[0], inputs[1])
             first = np.unique(codes, return_index=True)[1]
-            table = fn.Table.from_mapping(2, {pairs[codes[i]]: _plain(values[i]) for i in first
-                                              if None not in pairs[codes[i]]})
-            make = lambda: prog.make_sequence_map(table, node.fst, node.snd)  # noqa: E731
+            mapping = {pairs[codes[i]]: _plain(values[i]) for i in first if None not in pairs[codes[i]]}
+            function = self._spelled(mapping, self.library.sequence_maps) or fn.Table.from_mapping(2, mapping)
+            make = lambda: prog.make_sequence_map(function, node.fst, node.snd)  # noqa: E731
         try:
             new = make()
         except compiler.SourceError:
             return None
         return dataclasses.replace(var, node=new, values=values, replaces=node)
+
+    def _spelled(self, mapping: dict[tuple, Any], library: list) -> Any:
+        """The first library function giving `mapping` (arguments -> value) exactly, else None:
+        a relabelling read as `lambda x: x - 1` rather than as a table."""
+        for function, _ in library:
+            try:
+                if all(_same_value(call(function, *args), value) for args, value in mapping.items()):
+                    return function
+            except Invalid:
+                continue
+        return None
 
     # -- MLPs
 
@@ -471,7 +483,7 @@ class _Search:
             uncovered -= set(covered)
             var = dataclasses.replace(var, readers=_readers(groups, covered))
             if (len(covered) == 1 and groups[covered[0]].collinear and len(var.distinct) > 2
-                    and collinear_with(groups[covered[0]].writes, var.values)):
+                    and collinear_with(groups[covered[0]].writes, var.values, var.codes)):
                 # its MLP writes one direction in proportion to the width: a numerical selector_width
                 var = dataclasses.replace(var, node=prog.make_selector_width(var.node.selector, encoding=prog.NUMERICAL))
             state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
@@ -524,7 +536,7 @@ class _Search:
             if writes_output and not self._is_output(values):
                 return
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
-                         and collinear_with(groups[covered[0]].writes, values)
+                         and collinear_with(groups[covered[0]].writes, values, codes)
                          and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
             try:
                 node = node_maker(prog.NUMERICAL if numerical else prog.CATEGORICAL)
@@ -539,7 +551,7 @@ class _Search:
             one_direction = len(covered) == 1 and groups[covered[0]].collinear
             mismatch = one_direction != (node.encoding == prog.NUMERICAL) and not writes_output
             found.append(((not coherent, _splits(covered, uncovered, groups), mismatch, -len(set(covered) & uncovered),
-                           -writes_output) + rank,
+                           -writes_output, False) + rank,
                           make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
                           source))
 
@@ -589,7 +601,8 @@ class _Search:
                     consider(lambda enc, x=a, y=b, p=fa, q=fb: prog.make_linear_sequence_map(x.node, y.node, p, q),
                              index, reps, table, det, source, (fi, ai + bi))
         for option in self._tables(before, groups, uncovered, sublayer, writers, determined):
-            found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, len(found)), *option))
+            # a table explains anything, so it comes after every library line of the same reach
+            found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, True, len(found)), *option))
         found.sort(key=lambda item: item[0])
         return [item[1:] for item in found]
 
@@ -816,6 +829,10 @@ def _order_labels(comparison: Any, chosen: dict[int, set], occurs: np.ndarray, w
         if bool(comparison(label[int(k)], label[int(q)])) != bool(w):
             return None
     return label
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def _hashable_label(value: Any) -> Any:

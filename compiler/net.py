@@ -255,8 +255,7 @@ class Net:
             config = NetConfig(**header["config"])
             output_values = header["output_values"]
             none_threshold = header.get("none_threshold", _NONE_THRESHOLD)
-            if none_threshold is not None and not isinstance(none_threshold, (int, float)):
-                raise ValueError(f"none_threshold is {none_threshold!r}")
+            _check_header(header, config, none_threshold)
             net = cls(
                 params={k: v for k, v in tensors.items() if k != _W_U_KEY},
                 W_U=tensors[_W_U_KEY],
@@ -270,13 +269,49 @@ class Net:
                 provenance=decode_value(header["provenance"]),
                 none_threshold=none_threshold,
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, RecursionError) as e:
             raise NetFileError(path, f"malformed Net metadata ({type(e).__name__}: {e})") \
                 from None
-        problem = _shape_problem(net)
+        problem = _shape_problem(net) or _value_problem(net)
         if problem:
             raise NetFileError(path, problem)
         return net
+
+
+def _check_header(header: dict, config: NetConfig, none_threshold: Any) -> None:
+    """ValueError naming the first field of a Net header that has the wrong type or value."""
+    for field in dataclasses.fields(NetConfig):
+        value = getattr(config, field.name)
+        if field.name == "causal":
+            if not isinstance(value, bool):
+                raise ValueError(f"config.causal must be true or false, not {value!r}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"config.{field.name} must be a positive integer, not {value!r}")
+    if none_threshold is not None and (not isinstance(none_threshold, (int, float)) or isinstance(none_threshold, bool)
+                                       or not math.isfinite(none_threshold) or none_threshold <= 0):
+        raise ValueError(f"none_threshold must be a positive number or null, not {none_threshold!r}")
+    for name in ("bos", "pad"):
+        if not isinstance(header[name], str):
+            raise ValueError(f"{name} must be a string, not {header[name]!r}")
+    for name in ("residual_labels", "input_tokens"):
+        if not isinstance(header[name], list):
+            raise ValueError(f"{name} must be a list, not {type(header[name]).__name__}")
+    if not all(isinstance(label, str) for label in header["residual_labels"]):
+        raise ValueError("residual_labels must all be strings")
+    if header["output_values"] is not None and not isinstance(header["output_values"], list):
+        raise ValueError(f"output_values must be a list or null, not {type(header['output_values']).__name__}")
+    if not isinstance(header["provenance"], dict):
+        raise ValueError(f"provenance must be an object, not {type(header['provenance']).__name__}")
+
+
+def _value_problem(net: Net) -> str | None:
+    """Why a tensor of `net` cannot be run (not floating point, or not finite), or None."""
+    for name, value in list(net.params.items()) + [(_W_U_KEY, net.W_U)]:
+        if not np.issubdtype(value.dtype, np.floating):
+            return f"tensor {name} has dtype {value.dtype}; a Net's weights are floating point"
+        if not np.all(np.isfinite(value)):
+            return f"tensor {name} has non-finite values (NaN or infinity)"
+    return None
 
 
 def _read_metadata(data: bytes) -> dict[str, str]:

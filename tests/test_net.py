@@ -242,6 +242,72 @@ def test_malformed_metadata(nets, tmp_path):
         Net.load(path)
 
 
+def _header_with(net, **changes):
+    """A saved net's tensors with its JSON header changed field by field."""
+    import json
+    from compiler.net import _read_metadata
+
+    header = json.loads(_read_metadata(net.to_bytes())["rasp_fountain_net"])
+    for key, value in changes.items():
+        target = header
+        *path, last = key.split(".")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return header
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"config.d_head": 7.0}, "config.d_head must be a positive integer"),
+    ({"config.n_layers": 0}, "config.n_layers must be a positive integer"),
+    ({"config.causal": "no"}, "config.causal must be true or false"),
+    ({"none_threshold": float("nan")}, "none_threshold must be a positive number"),
+    ({"residual_labels": None}, "residual_labels must be a list"),
+    ({"provenance": "compiled"}, "provenance must be an object"),
+    ({"output_values": {"a": 1}}, "output_values must be a list"),
+    ({"bos": 3}, "bos must be a string"),
+])
+def test_every_header_field_is_checked(nets, tmp_path, change, problem):
+    import json
+
+    net = nets["reverse"]
+    path = tmp_path / "net.safetensors"
+    header = _header_with(net, **change)
+    save_file(dict(net.params, W_U=net.W_U), str(path), metadata={"rasp_fountain_net": json.dumps(header)})
+    with pytest.raises(NetFileError, match=problem):
+        Net.load(path)
+
+
+def test_residual_labels_must_be_strings_and_metadata_not_too_deep(nets, tmp_path):
+    import json
+
+    net = nets["reverse"]
+    path = tmp_path / "net.safetensors"
+    header = _header_with(net, residual_labels=list(range(net.config.d_model)))
+    save_file(dict(net.params, W_U=net.W_U), str(path), metadata={"rasp_fountain_net": json.dumps(header)})
+    with pytest.raises(NetFileError, match="residual_labels must all be strings"):
+        Net.load(path)
+    deep = json.dumps(_header_with(net))[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    save_file(dict(net.params, W_U=net.W_U), str(path), metadata={"rasp_fountain_net": deep})
+    with pytest.raises(NetFileError, match="malformed"):
+        Net.load(path)
+
+
+@pytest.mark.parametrize("spoil, problem", [
+    (lambda w: w * np.nan, "non-finite"),
+    (lambda w: w + np.inf, "non-finite"),
+    (lambda w: w.astype(np.int64), "dtype int64"),
+    (lambda w: w > 0, "dtype bool"),
+])
+def test_weights_must_be_finite_floats(nets, tmp_path, spoil, problem):
+    net = nets["reverse"]
+    name = "transformer/layer_0/attn/query/w"
+    bad = dataclasses.replace(net, params={**net.params, name: spoil(net.params[name])})
+    bad.save(tmp_path / "net.safetensors")
+    with pytest.raises(NetFileError, match=f"tensor {name} has {problem}"):
+        Net.load(tmp_path / "net.safetensors")
+
+
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=3)

@@ -18,7 +18,25 @@ def read_source(path: str) -> str:
     file = Path(path)
     if not file.is_file():
         raise SystemExit(f"error: no program file {path!r}")
-    return file.read_text(encoding="utf-8")
+    data = file.read_bytes()
+    if _looks_like_safetensors(data):
+        raise SystemExit(f"error: {path}: a network (safetensors) where a program is expected; "
+                         "`fountain run`, `show` and `decompile` read networks")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise SystemExit(f"error: {path}: line {line}, column {column}: byte 0x{data[error.start]:02x} is not "
+                         "UTF-8; save the program as UTF-8 text") from None
+
+
+def _looks_like_safetensors(data: bytes) -> bool:
+    """A safetensors file: an 8-byte little-endian header length, then a JSON object that long."""
+    if len(data) < 10:
+        return False
+    size = int.from_bytes(data[:8], "little")
+    return 2 <= size <= len(data) - 8 and data[8:9] == b"{" and data[8 + size - 1:8 + size] == b"}"
 
 
 def parse_input(text: str) -> list:

@@ -46,6 +46,25 @@ def test_missing_file_and_evaluation_errors_are_one_line(tmp_path):
         main(["run", str(path), "-i", "a"])
 
 
+@pytest.mark.parametrize("command", [["parse"], ["run", "-i", "1"], ["compile", "--vocab", "1 2", "--max-seq-len", "3",
+                                                                    "-o", "out.safetensors"],
+                                     ["check", "--vocab", "1 2", "--max-seq-len", "3"]])
+def test_program_files_that_are_not_text_are_one_line(tmp_path, command):
+    import compiler
+
+    bad = tmp_path / "latin1.rasp"
+    bad.write_bytes("v1 = map(lambda x: x + 1, tokens)\nreturn v1 # caf\xe9\n".encode("latin-1"))
+    name, *options = command
+    with pytest.raises(SystemExit, match=r"latin1.rasp: line 2, column 16: byte 0xe9 is not UTF-8"):
+        main([name, str(bad), *options])
+    if name == "run":
+        return  # run takes a network too
+    net = tmp_path / "net.safetensors"
+    compiler.compile_program("v1 = map(lambda x: x + 1, tokens)\nreturn v1\n", {1, 2}, 3).save(net)
+    with pytest.raises(SystemExit, match="a network .safetensors. where a program is expected"):
+        main([name, str(net), *options])
+
+
 def test_demo_runs_end_to_end(capsys, tmp_path):
     # The quick form: the tiny corpus and a few seconds of training (the real demo trains 300 s).
     main(["demo", "--dir", str(tmp_path), "--recipe", "tiny", "--train-seconds", "5", "--retrained", "1",

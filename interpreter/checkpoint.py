@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,6 +32,7 @@ from interpreter.model import Interpreter, ModelConfig
 FORMAT_NAME = "rasp-fountain.interpreter"
 FORMAT_VERSION = 2  # 2: weight tokens have a `circuit` tag and head ids up to max_layers * max_heads
 _LATEST = "latest.json"
+_STEP = re.compile(r"step-\d+")
 _STATE_KEY = "train_state"
 
 
@@ -87,9 +89,17 @@ def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     if not pointer.is_file():
         return None
     try:
-        return Path(run_dir) / json.loads(pointer.read_text())["checkpoint"]
+        name = json.loads(pointer.read_text())["checkpoint"]
     except (ValueError, KeyError, TypeError) as error:
         raise CheckpointError(pointer, f"unreadable ({error}); delete it to start afresh") from None
+    # a checkpoint is a step directory of this run, never a path elsewhere ("../../etc")
+    if not isinstance(name, str) or not _STEP.fullmatch(name):
+        raise CheckpointError(pointer, f"names {name!r}, not a step directory of this run (step-NNNNNNN); "
+                                       "delete it to start afresh")
+    if not (Path(run_dir) / name).is_dir():
+        raise CheckpointError(pointer, f"names {name}, which is not in {os.fspath(run_dir)} (deleted?); "
+                                       "delete latest.json, or point it at a step directory that is there")
+    return Path(run_dir) / name
 
 
 def resolve(path: str | os.PathLike) -> Path:
@@ -124,13 +134,24 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> I
     """The model of a checkpoint (or of a run directory's latest), in eval mode."""
     path = resolve(path)
     config = read_config(path)
+    if not isinstance(config.get("model"), dict):
+        raise CheckpointError(path / "config.json", 'has no "model" object (the model config); not a checkpoint '
+                                                    "`fountain train` wrote")
     try:
         model = Interpreter(ModelConfig.from_dict(config["model"]))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise CheckpointError(path / "config.json", f"bad model config ({type(error).__name__}: {error})") from None
+    try:
         tensors = load_file(path / "model.safetensors", device=str(device))
-        model.load_state_dict(tensors)
     except (SafetensorError, FileNotFoundError, OSError) as error:
         raise CheckpointError(path / "model.safetensors", f"unreadable ({error})") from None
-    except (RuntimeError, ValueError, TypeError) as error:  # shape or key mismatches, bad config
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(path / "model.safetensors", f"weight {name} is not finite (NaN or infinity): "
+                                                              "the training run diverged; use an earlier step")
+    try:
+        model.load_state_dict(tensors)
+    except (RuntimeError, ValueError, TypeError) as error:  # shape or key mismatches
         raise CheckpointError(path, f"does not match its config ({error})") from None
     return model.to(device).eval()
 

@@ -100,8 +100,11 @@ class EncoderConfig:
         if isinstance(self.width, int) and self.interface and self.width < len(VALUE_FEATURES):
             raise ValueError(f"encoder config `width` must be at least {len(VALUE_FEATURES)} with interface tokens")
         for field in ("width", "max_tokens", "max_layers", "max_heads", "max_index", "max_chain"):
-            if not isinstance(getattr(self, field), int) or getattr(self, field) < 1:
-                raise ValueError(f"encoder config `{field}` must be a positive integer")
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"encoder config `{field}` must be a positive integer, not {value!r}")
+        if not isinstance(self.interface, bool):
+            raise ValueError(f"encoder config `interface` must be true or false, not {self.interface!r}")
 
     @property
     def tag_sizes(self) -> tuple[int, ...]:

@@ -37,6 +37,16 @@ class ModelConfig:
     vocab_size: int = len(tokenizer.vocabulary())
 
     def __post_init__(self):
+        if not isinstance(self.encoder, EncoderConfig):
+            raise ValueError(f"model config: encoder must be an encoder config object, not {self.encoder!r}")
+        for name in ("d_model", "n_heads", "n_encoder_layers", "n_decoder_layers", "d_ff", "max_target_len",
+                     "vocab_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"model config: {name} must be a positive integer, not {value!r}")
+        if (not isinstance(self.dropout, (int, float)) or isinstance(self.dropout, bool)
+                or not 0 <= self.dropout < 1):
+            raise ValueError(f"model config: dropout must be a number in [0, 1), not {self.dropout!r}")
         if self.d_model % self.n_heads:
             raise ValueError(f"model config: d_model {self.d_model} is not a multiple of n_heads {self.n_heads}")
         if self.vocab_size != len(tokenizer.vocabulary()):

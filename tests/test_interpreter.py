@@ -271,6 +271,47 @@ def test_unreadable_checkpoints_are_one_clear_error(tmp_path):
         checkpoint.load_model(tmp_path)
 
 
+def test_hostile_checkpoints_are_one_clear_error(run, tmp_path):
+    good = run.checkpoint
+    config = json.loads((good / "config.json").read_text())
+
+    def checkpoint_with(**changes):
+        target = tmp_path / f"ckpt{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(good, target)
+        (target / "config.json").write_text(json.dumps(dict(config, **changes)))
+        return target
+
+    without_model = checkpoint_with()
+    (without_model / "model.safetensors").unlink()
+    with pytest.raises(checkpoint.CheckpointError, match="model.safetensors: unreadable"):
+        checkpoint.load_model(without_model)
+    no_model_config = checkpoint_with()
+    (no_model_config / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "model"}))
+    with pytest.raises(checkpoint.CheckpointError, match='no "model" object'):
+        checkpoint.load_model(no_model_config)
+    with pytest.raises(checkpoint.CheckpointError, match="encoder must be an encoder config"):
+        checkpoint.load_model(checkpoint_with(model=dict(config["model"], encoder=None)))
+    with pytest.raises(checkpoint.CheckpointError, match="dropout must be a number in"):
+        checkpoint.load_model(checkpoint_with(model=dict(config["model"], dropout=float("nan"))))
+    nan_weights = checkpoint_with()
+    from safetensors.torch import load_file, save_file
+    tensors = load_file(nan_weights / "model.safetensors")
+    first = sorted(tensors)[0]
+    tensors[first] = tensors[first] * float("nan")
+    save_file(tensors, nan_weights / "model.safetensors")
+    with pytest.raises(checkpoint.CheckpointError, match=f"weight {first} is not finite"):
+        checkpoint.load_model(nan_weights)
+    # latest.json is confined to the run's own step directories
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "latest.json").write_text(json.dumps({"checkpoint": "../../../../etc"}))
+    with pytest.raises(checkpoint.CheckpointError, match="not a step directory of this run"):
+        checkpoint.load_model(run_dir)
+    (run_dir / "latest.json").write_text(json.dumps({"checkpoint": "step-0000042"}))
+    with pytest.raises(checkpoint.CheckpointError, match="step-0000042, which is not in"):
+        checkpoint.load_model(run_dir)
+
+
 # -- evaluation and the command line
 
 

@@ -282,7 +282,10 @@ def cmd_demo(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from fountain import __version__
+
     parser = argparse.ArgumentParser(prog="fountain", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"rasp-fountain {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("parse", help="check programs and print them in canonical form")

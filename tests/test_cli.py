@@ -127,3 +127,16 @@ def test_scramble_writes_an_equivalent_network(sort_file, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "1 2 3"
     with pytest.raises(SystemExit, match="unknown scramble kinds"):
         main(["scramble", net_path, "-o", scrambled_path, "--kinds", "spin"])
+
+
+def test_version_and_module_entry_point(capsys):
+    import subprocess
+    import sys
+
+    import fountain
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"rasp-fountain {fountain.__version__}"
+    done = subprocess.run([sys.executable, "-m", "fountain", "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"rasp-fountain {fountain.__version__}"

@@ -363,7 +363,7 @@ class DecompileReport:
     time_budget: float
 
     def variants(self) -> list[str]:
-        order = ["compiled", "scrambled", "retrained", OUT_OF_DISTRIBUTION]
+        order = ["compiled", "scrambled", "retrained", OUT_OF_DISTRIBUTION, OUT_OF_DISTRIBUTION + " scrambled"]
         seen = list(dict.fromkeys(o.variant for o in self.outcomes))
         return [v for v in order if v in seen] + [v for v in seen if v not in order]
 
@@ -412,8 +412,8 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
                         variants: Sequence[str] | None = None, retrained: int = 0,
                         progress: Callable[[int, int], None] | None = None) -> DecompileReport:
     """`interpreter.decompile` on the nets of `split` of `data` (at most `limit` per variant, only
-    `variants` when given, plus tracr's 14 lib programs with their own vocabularies with
-    `out_of_distribution`), each scored against its true program and its certificate checked
+    `variants` when given, plus tracr's 14 lib programs with their own vocabularies, compiled and
+    scrambled, with `out_of_distribution`), each scored against its true program and its certificate checked
     independently. `retrained`: also this many of the split's programs retrained from scratch
     (`compiler.retrain`, 2,000 steps at most), as the "retrained" variant."""
     from interpreter.verified import decompile
@@ -426,8 +426,10 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
     for example in [e for e in every if e.variant == "compiled"][:retrained]:
         net = compiler.retrain(example.net, seed=seed, max_steps=2000)
         examples.append(dataclasses.replace(example, net=net, variant="retrained"))
-    if out_of_distribution and examples:
-        examples += tracr_library_own_vocab()
+    if out_of_distribution:
+        library = tracr_library_own_vocab()
+        examples += library + [dataclasses.replace(e, net=compiler.scramble(e.net, seed=seed),
+                                                   variant=OUT_OF_DISTRIBUTION + " scrambled") for e in library]
     outcomes = []
     for index, example in enumerate(examples):
         result = decompile(example.net, model, time_budget=time_budget, beam_size=beam_size, proposals=proposals,

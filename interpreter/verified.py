@@ -325,6 +325,12 @@ class _Search:
         keys, queries, predicate, source = found
         if not any(v is queries for v in state.vars):  # relabelled: the line that computes it now gives the keys' labels
             state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
+        if self.trace.net.config.causal and predicate is rasp.Comparison.TRUE:
+            # a causal head that attends to every earlier key: in the program, every key up to the
+            # query's index. Spelled TRUE (and its width as `length`), later positions would
+            # count too, which the causal net never sees and the compiler refuses.
+            keys, queries = [next(v for v in state.vars if v.node is prog.INDICES)] * 2
+            predicate = rasp.Comparison.LEQ
         try:
             select = prog.make_select(keys.node, queries.node, predicate)
         except compiler.SourceError:

@@ -213,3 +213,18 @@ def test_certificates_compare_numbers_as_numbers():
     assert not nets_agree([0.0, 0.5], [0, 0])
     assert not nets_agree([True, 1], [1, 1])   # a bool is not a number here
     assert not nets_agree([None, 1], [0, 1])
+
+
+def test_a_causal_nets_prefix_count_is_spelled_causally():
+    """A causal head attending to every earlier key counts the prefix: `length` would count
+    later positions too (and the compiler refuses it as a select's keys)."""
+    source = """v1 = map(lambda x: x == 1, indices)
+v2 = select(v1, length, NEQ)
+v3 = numerical map(lambda x: x % 2 == 0, tokens)
+v4 = numerical aggregate(v2, v3)
+return v4
+"""
+    net = compiler.compile_program(source, VOCAB, 5, causal=True)
+    result = decompile(compiler.scramble(net, seed=2), proposals="uniform", time_budget=30)
+    assert result.verified and "length" not in result.source
+    assert check_net(compiler.parse(result.source), net).ok

@@ -1,0 +1,127 @@
+"""Benchmark of interpreter training throughput, and of the fountain feeding it.
+
+1. Training steps/s of the interpreter (`interpreter.BUDGET_CONFIG`'s model: encoder over
+   weight tokens, decoder over program tokens) against the anchor, a plain `torch.nn.Transformer`
+   of the same size (d_model, heads, layers, d_ff, GELU, pre-norm) with the same input projection
+   and output head, on the same batches (forward, backward, AdamW step), in the same run.
+2. The fountain's fresh nets per second with one worker (sample, compile, scramble, encode: what
+   `fountain train --fountain` does per net) against the nets per second the trainer consumes
+   (steps/s x batch size).
+
+    python bench/bench_train.py [--steps 30] [--batch-size 32] [--nets 40] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from absl import logging
+from threadpoolctl import threadpool_limits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--nets", type=int, default=40, help="programs the fountain draws (compiled + scrambled)")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    threadpool_limits(limits=1, user_api="blas")
+    torch.set_num_threads(1)
+    logging.set_verbosity(logging.ERROR)
+
+    import interpreter
+    from interpreter.data import collate, encode_examples, sample_examples
+    from interpreter.model import Interpreter, next_token_loss
+
+    config = interpreter.BUDGET_CONFIG
+    c = config.model
+    # the fountain: fresh nets per second, one worker, as `fountain train --fountain small` draws them
+    start = time.perf_counter()
+    examples = sample_examples(args.nets, "small", seed=args.seed)
+    items, _ = encode_examples(examples, c.encoder, c.max_target_len)
+    fountain_seconds = time.perf_counter() - start
+    nets_per_second = len(items) / fountain_seconds
+
+    torch.manual_seed(args.seed)
+    batches = [collate([items[(i * args.batch_size + j) % len(items)] for j in range(args.batch_size)]).to(args.device)
+               for i in range(max(1, len(items) // args.batch_size))]
+    ours = Interpreter(c).to(args.device).train()
+    plain = _PlainTransformer(c).to(args.device).train()
+
+    def ours_loss(batch):
+        return next_token_loss(ours(batch), batch.targets)
+
+    def plain_loss(batch):
+        return next_token_loss(plain(batch), batch.targets)
+
+    rates = {}
+    for name, model, loss_of in (("plain", plain, plain_loss), ("ours", ours, ours_loss),
+                                 ("plain again", plain, plain_loss)):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        for batch in batches[:2]:  # warm-up
+            _step(optimizer, loss_of(batch))
+        _sync(args.device)
+        start = time.perf_counter()
+        for step in range(args.steps):
+            _step(optimizer, loss_of(batches[step % len(batches)]))
+        _sync(args.device)
+        rates[name] = args.steps / (time.perf_counter() - start)
+    anchor = (rates["plain"] + rates["plain again"]) / 2
+    params = sum(p.numel() for p in ours.parameters())
+    tokens = sum(int(b.token_mask.sum()) for b in batches) / len(batches) / args.batch_size
+    print(f"model: d_model {c.d_model}, {c.n_heads} heads, {c.n_encoder_layers}+{c.n_decoder_layers} layers, "
+          f"d_ff {c.d_ff}, {params:,} parameters; batch {args.batch_size} nets of {tokens:.0f} weight tokens "
+          f"(mean); device {args.device}, one thread")
+    print(f"interpreter training   {rates['ours']:7.2f} steps/s   x{rates['ours'] / anchor:.2f} of a plain "
+          f"nn.Transformer of the same size ({anchor:.2f} steps/s; target >= x0.5)")
+    consumed = rates["ours"] * args.batch_size
+    print(f"fountain, one worker   {nets_per_second:7.1f} nets/s ({len(items)} nets of {args.nets} programs in "
+          f"{fountain_seconds:.1f} s)   x{nets_per_second / consumed:.3f} of what training consumes "
+          f"({consumed:.0f} nets/s at {args.batch_size} nets/step): {consumed / nets_per_second:.0f} workers, "
+          "or reusing each net that many times, keep up")
+
+
+def _step(optimizer, loss) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+class _PlainTransformer(torch.nn.Module):
+    """torch.nn.Transformer with the interpreter's sizes, input projection and output head."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.value_in = torch.nn.Linear(c.encoder.width, c.d_model)
+        self.target_embed = torch.nn.Embedding(c.vocab_size, c.d_model)
+        self.positions = torch.nn.Embedding(c.max_target_len, c.d_model)
+        encoder = torch.nn.TransformerEncoder(
+            torch.nn.TransformerEncoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, activation="gelu",
+                                             batch_first=True, norm_first=True),
+            c.n_encoder_layers, norm=torch.nn.LayerNorm(c.d_model), enable_nested_tensor=False)
+        self.transformer = torch.nn.Transformer(c.d_model, c.n_heads, c.n_encoder_layers, c.n_decoder_layers,
+                                                c.d_ff, c.dropout, activation="gelu", batch_first=True,
+                                                norm_first=True, custom_encoder=encoder)
+        self.head = torch.nn.Linear(c.d_model, c.vocab_size)
+
+    def forward(self, batch) -> torch.Tensor:
+        targets = batch.targets[:, :-1]
+        t = targets.shape[1]
+        y = self.target_embed(targets) + self.positions(torch.arange(t, device=targets.device))
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(t, device=targets.device)
+        out = self.transformer(self.value_in(batch.values), y, tgt_mask=causal,
+                               src_key_padding_mask=~batch.token_mask, memory_key_padding_mask=~batch.token_mask)
+        return self.head(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -236,9 +236,9 @@ def ablation_summary(model, uniform) -> str:
         other = by_variant.get(row["variant"])
         if other is None:
             continue
-        ratio = (row["verified"] / other["verified"]) if other["verified"] else float("inf")
+        ratio = f"x{row['verified'] / other['verified']:.2f}" if other["verified"] else "no ratio: none without"
         lines.append(f"  {row['variant']}: verified {100 * row['verified']:.1f}% with the model, "
-                     f"{100 * other['verified']:.1f}% without (x{ratio:.2f}); median {row['median_seconds']:.2f} s "
+                     f"{100 * other['verified']:.1f}% without ({ratio}); median {row['median_seconds']:.2f} s "
                      f"against {other['median_seconds']:.2f} s; exact {100 * row['exact']:.1f}% against "
                      f"{100 * other['exact']:.1f}%")
     return "\n".join(lines)

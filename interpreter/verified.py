@@ -599,7 +599,20 @@ class _Search:
                 if not set(det) & uncovered:
                     continue
                 reps = np.unique(index, return_index=True)[1]
-                for fi, ((fa, fb), source) in enumerate(self.library.factors):
+                factors = list(self.library.factors)
+                if not self.trace.net.categorical_output and any(groups[i].index in writers for i in det):
+                    # a numerical value is known only up to scale until the unembedding reads it:
+                    # the output line's factors are fitted to the net's outputs
+                    fitted = self._fitted_factors(a, b, self.trace.outputs)
+                    if fitted is not None:
+                        factors.insert(0, (fitted, "fitted"))
+                for i in sorted(set(det) & uncovered):
+                    if groups[i].collinear and groups[i].index not in writers:
+                        # an intermediate line: its write fixes the factors' ratio (its scale is free)
+                        fitted = self._fitted_factors(a, b, _coordinate(groups[i]), free_scale=True)
+                        if fitted is not None and all(fitted != f for f, _ in factors):
+                            factors.append((fitted, "fitted"))
+                for fi, ((fa, fb), source) in enumerate(factors):
                     try:
                         table = [fa * float(x) + fb * float(y) for x, y in pairs]
                     except (TypeError, ValueError):
@@ -611,6 +624,33 @@ class _Search:
             found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, True, len(found)), *option))
         found.sort(key=lambda item: item[0])
         return [item[1:] for item in found]
+
+    def _fitted_factors(self, a: Var, b: Var, target: Sequence, free_scale: bool = False
+                        ) -> tuple[float, float] | None:
+        """(p, q) with p a + q b equal to `target` on every row where all three have values
+        (least squares, then checked within the project's tolerance), or None. With
+        `free_scale`, any multiple will do: the factors are scaled so the smaller is +-1."""
+        rows = [i for i, (x, y, out) in enumerate(zip(a.values, b.values, target))
+                if x is not None and y is not None and out is not None]
+        if not rows:
+            return None
+        try:
+            x = np.array([[float(a.values[i]), float(b.values[i])] for i in rows])
+        except (TypeError, ValueError):
+            return None
+        y = np.array([float(target[i]) for i in rows])
+        w = np.linalg.lstsq(x, y, rcond=None)[0]
+        if np.abs(x @ w - y).max() > ATOL + RTOL * np.abs(y).max():
+            return None
+        if free_scale:
+            nonzero = np.abs(w[np.abs(w) > 1e-9])
+            if not len(nonzero):
+                return None
+            w = w / nonzero.min()
+        w = np.array([_snapped(float(v)) for v in w])
+        if not free_scale and np.abs(x @ w - y).max() > ATOL + RTOL * np.abs(y).max():
+            return None
+        return tuple(int(v) if float(v).is_integer() else float(v) for v in w)
 
     def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
         """Indices of the groups (of one layer) that the partition `codes` determines; cached."""
@@ -678,11 +718,11 @@ class _Search:
             writes = groups[mine[0]].writes
             direction = writes[np.argmax(np.abs(writes).sum(1))]
             along = writes @ (direction / np.dot(direction, direction))  # 1.0 on the largest write
-            # one value per class of the write, to 4 decimals: float noise (a scramble's ~1e-6) is
-            # not a value, and an indicator's write reads as exactly 0 and 1
+            # one value per class of the write (`_snapped`): an indicator reads as exactly 0 and 1
             codes = groups[mine[0]].codes
             means = np.bincount(codes, weights=along) / np.bincount(codes)
-            values = object_array([round(float(v), 4) + 0.0 for v in means[codes]])
+            means = means * _integer_scale(means)
+            values = object_array([_snapped(float(v)) for v in means[codes]])
         else:
             values = object_array(joint.tolist())
         numerical = numerical or (writes_output and not self.trace.net.categorical_output)
@@ -778,6 +818,35 @@ def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bo
 
 def _readers(groups: list[Group], covered: list[int]) -> frozenset:
     return frozenset().union(*(groups[i].readers for i in covered))
+
+
+def _snapped(value: float) -> float | int:
+    """A value read off float weights: an integer when within 1e-4 of one, else 6 decimals
+    (float noise, a scramble's ~1e-6, is not part of the value; 2/3 stays 0.666667)."""
+    if abs(value - round(value)) < 1e-4:
+        return float(round(value)) + 0.0
+    return round(value, 6) + 0.0
+
+
+def _integer_scale(values: np.ndarray) -> float:
+    """A factor making every value an integer (within 1e-4), when a simple one does: one over
+    the smallest value or the smallest gap between values. A numerical write fixes its values
+    only up to scale, and integers keep sums exact where 2/3 written as a float would not."""
+    distinct = np.unique(np.round(values, 6))
+    nonzero = np.abs(distinct[np.abs(distinct) > 1e-6])
+    gaps = np.diff(distinct)
+    for unit in [1.0] + ([nonzero.min()] if len(nonzero) else []) + ([gaps.min()] if len(gaps) else []):
+        scaled = values / unit
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-4) and np.abs(scaled).max() <= 1e6:
+            return 1.0 / unit
+    return 1.0
+
+
+def _coordinate(group: Group) -> np.ndarray:
+    """A one-direction write as a number per row (1.0 on its largest write), None-free."""
+    writes = group.writes
+    direction = writes[np.argmax(np.abs(writes).sum(1))]
+    return writes @ (direction / np.dot(direction, direction))
 
 
 def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:

@@ -179,8 +179,28 @@ def test_readers_are_weights_every_scramble_keeps(scrambled):
     assert sorted(map(sorted, layer1)) == sorted(map(sorted, {g.readers for g in reference.groups if g.layer == 1}))
 
 
+SCALED_SUMS = """v1 = numerical map(lambda x: x == 4, indices)
+v2 = numerical linear_sequence_map(v1, v1, -1, -2)
+v3 = numerical linear_sequence_map(v2, v2, 1, 2)
+v4 = select(tokens, length, EQ)
+v5 = numerical selector_width(v4)
+v6 = numerical linear_sequence_map(v3, v5, 2, 2)
+return v6
+"""
+ZERO_OF_A_DIFFERENCE = """v1 = map(lambda x: x % 2 == 0, indices)
+v2 = numerical map(lambda x: 3 - x, v1)
+v3 = select(tokens, length, LEQ)
+v4 = numerical selector_width(v3)
+v5 = numerical linear_sequence_map(v2, v4, -1, 1)
+v6 = map(lambda x: not x, v5)
+v7 = numerical map(lambda x: -x, v6)
+return v7
+"""
+
+
 @pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
-@pytest.mark.parametrize("source", [SPLIT_LINES, REVERSE, NUMERICAL_CHAIN], ids=["split-lines", "reverse", "numerical"])
+@pytest.mark.parametrize("source", [SPLIT_LINES, REVERSE, NUMERICAL_CHAIN, SCALED_SUMS, ZERO_OF_A_DIFFERENCE],
+                         ids=["split-lines", "reverse", "numerical", "fitted-output-factors", "fitted-ratio"])
 def test_search_needs_readers_relabellings_and_complete_tables(source, scrambled):
     net = _net(source, scrambled, max_seq_len=5)
     result = decompile(net, proposals="uniform", time_budget=30)

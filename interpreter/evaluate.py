@@ -39,8 +39,8 @@ _OPERATION = re.compile(r"^v\d+ = ((?:numerical )?\w+)\(")
 
 
 @dataclasses.dataclass(frozen=True)
-class Outcome:
-    """One decoded net."""
+class Scored:
+    """A net, its true program and the program read back from it, scored."""
 
     program_id: str
     variant: str
@@ -49,6 +49,12 @@ class Outcome:
     decoded: str
     exact: bool
     functional: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome(Scored):
+    """One net decoded by the model's weights alone."""
+
     parses: bool
     truncated: bool
     why: str  # why it is not functional ("" when it is)
@@ -330,7 +336,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class DecompileOutcome:
+class DecompileOutcome(Scored):
     """One net read back by `interpreter.decompile`, and by the model's weights alone.
 
     `functional`: the decoded program computes what the net's true program computes (the
@@ -338,13 +344,6 @@ class DecompileOutcome:
     `false_certificate`: `verified`, yet the decoded program's compiled net differs from the net
     in an independent comparison (`net_difference`); this must never happen."""
 
-    program_id: str
-    variant: str
-    n_ops: int
-    source: str
-    decoded: str
-    exact: bool
-    functional: bool
     verified: bool
     false_certificate: bool
     agreement: float

@@ -26,7 +26,9 @@ tracr itself rejects (`validating.static_validate`, composite selectors, BOS/PAD
   most one key value and equal keys imply equal values (keys are indices or an injective
   function of them, or a sort's "target position" SelectorWidth, ...), or the keys depend on
   indices alone and each query value selects at most one index. make_reverse, make_sort,
-  make_sort_unique, shift_by and detect_pattern pass; the rest is refused.
+  make_sort_unique, shift_by and detect_pattern pass. What this argument cannot clear is
+  compiled and compared with the program on every input when there are at most 5,000
+  (provenance `aggregates_shown`), and refused only if some input differs or there are more.
 * Causal compilation (tracr #19). tracr only masks attention, so each position sees its
   prefix, but values read from earlier positions were computed on *their* prefixes. The net
   equals the program evaluated on every prefix (output i = program(x[:i+1])[i]) when every
@@ -112,11 +114,14 @@ class _ReversibleByView(nx.DiGraph):
 
 def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_bos: str = "BOS",
                 causal: bool = False, compiler_pad: str = "PAD", *,
-                source: str | None = None) -> Net:
+                source: str | None = None, check_inputs: bool = True) -> Net:
     """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
 
     `source` (the program's text, if any) is kept in the net's provenance. Raises
     `CompileError` for programs that cannot be compiled exactly (see the module docstring).
+    `check_inputs=False` refuses a categorical Aggregate the static argument cannot clear at
+    once, without comparing the net with the program on every input (the fountain, which has
+    other programs to draw, does not spend the time).
     """
     vocab = _check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
@@ -129,7 +134,9 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
     program = _Program(graph, vocab, max_seq_len)
     _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
              max_seq_len)
-    program.check_aggregates()
+    unproven = program.check_aggregates()
+    if unproven and (not check_inputs or causal or _input_count(vocab, max_seq_len) > EXHAUSTIVE_AGGREGATE_CHECK):
+        raise CompileError(unproven[0])
     if causal:
         program.check_causal()
     mlp_exactness, corrected = program.choose_mlp_exactness()
@@ -157,8 +164,39 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
         "silenced_at_bos": sorted(program.silenced),
         "versions": _versions(),
     }
-    return _assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
-                     causal, margins, provenance)
+    if unproven:
+        provenance["aggregates_shown"] = f"every input checked ({_input_count(vocab, max_seq_len)})"
+    net = _assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
+                    causal, margins, provenance)
+    if unproven:
+        _show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
+    return net
+
+
+#: Most inputs on which a net whose categorical Aggregates the static argument cannot clear is
+#: compared with its program before it is accepted (else it is refused).
+EXHAUSTIVE_AGGREGATE_CHECK = 5000
+
+
+def _input_count(vocab: set, max_seq_len: int) -> int:
+    return sum(len(vocab) ** n for n in range(1, max_seq_len + 1))
+
+
+def _show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:
+    """Refuses with `refusal` unless `net` gives the program's outputs on every input (a
+    categorical Aggregate the static argument could not clear of averaging, tracr #11)."""
+    from compiler.check import all_inputs, outputs_agree
+    from compiler.functions import EvaluationError
+    from compiler.program import evaluate
+
+    inputs = all_inputs(sorted(vocab, key=value_sort_key), max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK)
+    for xs, got in zip(inputs, net.run(inputs)):
+        try:
+            want = evaluate(sop, xs)
+        except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
+            raise CompileError(f"{refusal} (on {xs} the program itself fails: {error})") from None
+        if not outputs_agree(want, got):
+            raise CompileError(f"{refusal} (on {xs} the net gives {got}, the program {want})")
 
 
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
@@ -403,8 +441,11 @@ class _Program:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def check_aggregates(self) -> None:
-        """Refuses categorical Aggregates that could average different values (tracr #11)."""
+    def check_aggregates(self) -> list[str]:
+        """Categorical Aggregates that the static argument cannot show never average different
+        values (tracr #11): one refusal message each (`compile_sop` then checks the net on every
+        input, where they can be enumerated, before refusing)."""
+        unproven = []
         for label, select in self._selectors():
             expr = self.exprs[label]
             if not isinstance(expr, rasp.Aggregate) or not rasp.is_categorical(expr):
@@ -420,11 +461,12 @@ class _Program:
             key_at_index = self._index_function(select.keys.label)
             if key_at_index is not None and self._selects_at_most_one(select, key_at_index):
                 continue
-            raise CompileError(
+            unproven.append(
                 f"{label}: categorical Aggregate may select several positions holding different "
                 f"values of {value}; the net would average their one-hot codes (tracr issue #11). "
                 "Select at most one position per query (e.g. by comparing with indices), or "
                 "aggregate a numerical 0/1 SOp instead")
+        return unproven
 
     def check_nones(self) -> None:
         """Refuses selectors whose predicate would select None, which the net never does."""
@@ -952,7 +994,7 @@ def _versions() -> dict[str, str]:
 
 
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, compiler_bos: str = "BOS",
-                    causal: bool = False) -> Net:
+                    causal: bool = False, *, check_inputs: bool = True) -> Net:
     """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
 
     Source text that does not parse raises `SourceError`; the net's provenance keeps the
@@ -964,7 +1006,8 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, compiler_bo
     if isinstance(program, str):
         program = parse(program)
     if isinstance(program, Program):
-        return compile_sop(program.sop, vocab, max_seq_len, compiler_bos, causal, source=program.source)
+        return compile_sop(program.sop, vocab, max_seq_len, compiler_bos, causal, source=program.source,
+                           check_inputs=check_inputs)
     if isinstance(program, rasp.SOp):
-        return compile_sop(program, vocab, max_seq_len, compiler_bos, causal)
+        return compile_sop(program, vocab, max_seq_len, compiler_bos, causal, check_inputs=check_inputs)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

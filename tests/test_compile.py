@@ -12,6 +12,7 @@ from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
 from compiler.compile import TRACR_MLP_EXACTNESS, compile_sop
+import compiler
 from compiler.errors import CompileError
 
 CASES = {case["testcase_name"]: case for case in test_cases.TEST_CASES}
@@ -310,6 +311,19 @@ def test_numerical_map_of_mean_uses_true_value_set():
 
 
 # -- tracr #11: categorical aggregates that average ------------------------------------------
+
+def test_an_aggregate_the_static_argument_cannot_clear_is_shown_on_every_input():
+    """Keys that depend on the length (not on the index alone): each query still selects one
+    position, which only the inputs show. Compiled after a check of every input, and refused
+    where the inputs are too many to check."""
+    source = ("opp = sequence_map(lambda i, n: n - 1 - i, indices, length)\n"
+              "flip = select(opp, indices, EQ)\nout = aggregate(flip, tokens)\nreturn out\n")
+    net = compiler.compile_program(source, {1, 2, 3, 4, 5}, 5)
+    assert net.provenance["aggregates_shown"] == "every input checked (3905)"
+    assert net.run([[1, 2, 3, 1], [3, 2]]) == [[1, 3, 2, 1], [2, 3]]
+    with pytest.raises(CompileError, match="tracr issue #11"):
+        compiler.compile_program(source, set(range(1, 9)), 5)  # 37,448 inputs
+
 
 @pytest.mark.parametrize("program", [
     rasp.Aggregate(select(rasp.tokens, rasp.tokens), rasp.indices),

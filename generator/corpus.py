@@ -513,6 +513,9 @@ class _Build:
         """Receipts whose shards are all present and intact; a broken one is removed (its unit is redone)."""
         finished = {}
         for path in sorted((self.out / CHUNKS_DIR).glob("*.json")):
+            if path.name.startswith(".tmp-"):  # a receipt a killed build was writing: its unit is redone
+                path.unlink()
+                continue
             try:
                 receipt = read_json(path, "a work unit's receipt")
                 chunk = int(receipt["chunk"])

@@ -10,13 +10,18 @@ The search walks the net's components in order (each layer's heads, then its MLP
 each one by a program line whose values on every traced row fit the component's write
 (`interpreter.lines`): a head by a select (its attention pattern) and an aggregate or
 selector_width (its write); an MLP block by the map, sequence_map or linear_sequence_map lines
-that cover its neuron groups. Lines are tried in order of where they come from: first the
-functions and predicates of the model's own proposals (its beam), then the grammar's library (the
-generator's templates and tracr's comparisons), and last a table read off the net (what the
-component does on each value it sees: the last line's values are the net's outputs). The walk
-backtracks over alternatives within the time budget. Every finished program is compiled and its
-net compared with `net` (`certify`); the first that agrees everywhere is returned, else the best
-by agreement. A certificate is never given without that comparison.
+that cover its neuron groups. The weights narrow every step: a line reads only vars its
+component reads, and groups read by different components are different lines (`trace.readers`).
+Lines are tried in order of where they come from: first the functions and predicates of the
+model's own proposals (its beam), then the grammar's library (the generator's templates and
+tracr's comparisons), and last a table read off the net (what a reader class of groups does on
+each value it sees; the last line's values are the net's outputs). A categorical line is known
+only up to relabelling and a numerical one up to scale, so a select no predicate explains may
+relabel the line computing its queries (`_relabelled_select`), and linear factors are fitted to
+the write or the outputs. Paths are taken in limited-discrepancy order within the time budget.
+Every finished program is compiled and its net compared with `net` (`Certifier`); the first
+that agrees everywhere is returned, else the best by agreement. A certificate is never given
+without that comparison.
 
 Retrained nets write only approximately what their program computes, so few of their lines fit
 exactly: they get the model's proposals, graded by agreement.

@@ -86,6 +86,7 @@ def test_a_hooked_transformer_round_trips():
     assert padded.input_tokens[-1] == "PAD_ADDED" and padded.run(batch) == net.run(batch)
 
 
+@pytest.mark.filterwarnings("ignore:HookedTransformer is deprecated:DeprecationWarning")
 def test_what_a_net_cannot_hold_is_refused_by_name():
     pytest.importorskip("transformer_lens")
     from transformer_lens import HookedTransformer, HookedTransformerConfig

@@ -51,8 +51,13 @@ from generator.sampler import ConfigError, GeneratorConfig
 
 VARIANTS = ("compiled", "scrambled", "retrained")
 SPLITS = ("train", "val", "test")
-#: Where the project's own recipes live (a folder beside the packages, not a package itself).
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "datasets"
+#: Where the project's own recipes live: `datasets/` at the top of a checkout, which a wheel
+#: carries as `generator/datasets/` (pyproject's package-dir).
+#: (Inside the package first: beside an installed package, site-packages/datasets is Hugging
+#: Face's library.)
+RECIPES_DIR = next((d for d in (Path(__file__).resolve().parent / "datasets",
+                                Path(__file__).resolve().parent.parent / "datasets") if d.is_dir()),
+                   Path(__file__).resolve().parent.parent / "datasets")
 
 _TOP_LEVEL = ("name", "description", "programs", "seed", "vocab", "max_seq_len", "chunk_size", "split_seed",
               "variants", "splits", "generator", "scramble", "retrain")

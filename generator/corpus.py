@@ -222,7 +222,7 @@ def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
     against other units, as an Arrow IPC stream, and its report as JSON. Only bytes and text cross
     process and machine boundaries."""
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
-    recipe = _recipe_from_json(recipe_json)
+    recipe = _recipe_from_json(recipe_json).for_unit(chunk)  # its own domain, with [domains]
     rows, dropped = [], collections.Counter()
     with _one_thread(with_torch=recipe.variants["retrained"] > 0):
         programs, sampling = sample(recipe.chunk_size, seed=derive_seed(recipe.seed, "chunk", chunk),

@@ -184,8 +184,11 @@ class _ShardCheck:
                 self.problem(f"{where}: program_tokens do not decode to the source")
         except compiler.SourceError as error:
             self.problem(f"{where}: program_tokens do not decode ({error})")
-        if row["vocab"] != json.dumps(sorted(self.recipe.vocab, key=value_sort_key)) or \
-                row["max_seq_len"] != self.recipe.max_seq_len:
+        unit = self.recipe
+        if unit.domains:  # shards are named SPLIT-UNIT.parquet; each unit drew its own domain
+            unit = unit.for_unit(int(self.shard["path"].rsplit("-", 1)[1].split(".")[0]))
+        if row["vocab"] != json.dumps(sorted(unit.vocab, key=value_sort_key)) or \
+                row["max_seq_len"] != unit.max_seq_len:
             self.problem(f"{where}: vocab {row['vocab']} / max_seq_len {row['max_seq_len']} are not the recipe's")
         try:
             net = compiler.Net.from_bytes(row["weights"], source=f"{self.shard['path']} {where}")
@@ -260,8 +263,14 @@ def _recipe_line(recipe: Recipe) -> str:
     g = recipe.generator
     counts = ", ".join(f"{v} {n}" for v, n in recipe.variants.items() if n)
     splits = " / ".join(f"{s} {recipe.splits[s]:g}" for s in SPLITS)
-    return (f"  recipe: {recipe.programs} programs of {g.min_ops}..{g.max_ops} ops over vocab {list(recipe.vocab)}, "
-            f"max_seq_len {recipe.max_seq_len}; per program: {counts}; splits {splits} (split_seed "
+    if recipe.domains:
+        d = recipe.domains
+        domain = (f"domains drawn per unit ({', '.join(d['kinds'])}; {d['symbols'][0]}..{d['symbols'][1]} symbols, "
+                  f"max_seq_len {d['max_seq_len'][0]}..{d['max_seq_len'][1]})")
+    else:
+        domain = f"vocab {list(recipe.vocab)}, max_seq_len {recipe.max_seq_len}"
+    return (f"  recipe: {recipe.programs} programs of {g.min_ops}..{g.max_ops} ops over {domain}; "
+            f"per program: {counts}; splits {splits} (split_seed "
             f"{recipe.split_seed}); seed {recipe.seed}, units of {recipe.chunk_size} programs")
 
 

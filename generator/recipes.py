@@ -28,6 +28,16 @@ A recipe fixes every input of a corpus build, so that the same recipe gives the 
     [scramble]                      # keyword arguments of compiler.scramble, e.g. kinds = [...]
     [retrain]                       # keyword arguments of compiler.retrain, e.g. max_steps = 2000
 
+    [domains]                       # instead of vocab and max_seq_len: each work unit draws its own
+    kinds = ["integers", "letters", "brackets", "words"]
+    symbols = [2, 16]               # vocabulary size, inclusive range (brackets: even, at most 8)
+    max_seq_len = [3, 10]
+
+A recipe with `[domains]` gives its programs varied inputs: every work unit (`chunk_size`
+programs) draws a kind, a size and a length from its own derived seed (`Recipe.for_unit`):
+integers from a random start, consecutive letters, bracket pairs or short words. Each row keeps
+its `vocab` and `max_seq_len`.
+
 `split_seed` is separate from `seed` so that corpora built from different recipes with the same
 `split_seed` and fractions agree on every program they share: a program in one corpus's test
 split is in the other's test split too.
@@ -60,7 +70,12 @@ RECIPES_DIR = next((d for d in (Path(__file__).resolve().parent / "datasets",
                    Path(__file__).resolve().parent.parent / "datasets")
 
 _TOP_LEVEL = ("name", "description", "programs", "seed", "vocab", "max_seq_len", "chunk_size", "split_seed",
-              "variants", "splits", "generator", "scramble", "retrain")
+              "variants", "splits", "generator", "scramble", "retrain", "domains")
+#: The kinds of vocabulary a `[domains]` recipe draws from.
+DOMAIN_KINDS = ("integers", "letters", "brackets", "words")
+_BRACKETS = ("(", ")", "[", "]", "{", "}", "<", ">")
+_WORDS = ("the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "big", "red", "box", "and", "is", "it",
+          "up", "in", "of", "we", "go")
 # Set per recipe elsewhere: the network's inputs, or seeds the corpus derives itself.
 _NOT_IN_GENERATOR = ("vocab", "max_seq_len")
 _NOT_IN_SCRAMBLE = ("net", "seed", "verify")
@@ -93,6 +108,18 @@ class Recipe:
         default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1})
     scramble: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     retrain: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # {"kinds": [...], "symbols": [lo, hi], "max_seq_len": [lo, hi]}: per-unit domains (module
+    # docstring); `vocab` and `max_seq_len` then hold the first unit's, for what needs one
+    domains: Mapping[str, Any] | None = None
+
+    def for_unit(self, unit: int) -> "Recipe":
+        """The recipe work unit `unit` builds from: itself, or with its drawn domain."""
+        if not self.domains:
+            return self
+        vocab, max_seq_len = draw_domain(self.domains, self.seed, unit)
+        generator = GeneratorConfig.from_dict(dict(self.generator.to_dict(), vocab=list(vocab),
+                                                   max_seq_len=max_seq_len))
+        return dataclasses.replace(self, vocab=tuple(vocab), max_seq_len=max_seq_len, generator=generator)
 
     @property
     def rows_per_program(self) -> int:
@@ -105,11 +132,15 @@ class Recipe:
     def to_dict(self) -> dict:
         """Every field explicit (generator defaults included), JSON-ready; `from_dict` inverts it."""
         generator = {k: v for k, v in self.generator.to_dict().items() if k not in _NOT_IN_GENERATOR}
-        return {"name": self.name, "description": self.description, "programs": self.programs,
+        data = {"name": self.name, "description": self.description, "programs": self.programs,
                 "seed": self.seed, "vocab": list(self.vocab), "max_seq_len": self.max_seq_len,
                 "chunk_size": self.chunk_size, "split_seed": self.split_seed,
                 "variants": dict(self.variants), "splits": dict(self.splits), "generator": generator,
                 "scramble": dict(self.scramble), "retrain": dict(self.retrain)}
+        if self.domains:
+            del data["vocab"], data["max_seq_len"]
+            data["domains"] = {k: list(v) for k, v in self.domains.items()}
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -118,6 +149,32 @@ class Recipe:
     def from_dict(cls, data: Mapping[str, Any], source: str = "recipe", name: str | None = None) -> "Recipe":
         """Validates `data` (a parsed TOML or `to_dict` output); `source` names it in errors."""
         return _Validator(source).recipe(data, name)
+
+
+def draw_domain(domains: Mapping[str, Any], seed: int, unit: int) -> tuple[list, int]:
+    """(vocab, max_seq_len) of work unit `unit` of a `[domains]` recipe; the same on any machine."""
+    import random
+
+    from generator.corpus import derive_seed
+
+    rng = random.Random(derive_seed(seed, "domain", unit))
+    kind = rng.choice(list(domains["kinds"]))
+    low, high = domains["symbols"]
+    if kind == "brackets":
+        low, high = max(2, low + low % 2), min(len(_BRACKETS), high - high % 2)
+        size = rng.randrange(low, high + 1, 2) if low <= high else 2
+        vocab = list(_BRACKETS[:size])
+    else:
+        size = rng.randint(low, high)
+        if kind == "integers":
+            start = rng.randint(-5, 30 - size)
+            vocab = list(range(start, start + size))
+        elif kind == "letters":
+            start = rng.randint(0, 26 - size)
+            vocab = [chr(ord("a") + start + i) for i in range(size)]
+        else:
+            vocab = sorted(rng.sample(_WORDS, min(size, len(_WORDS))))
+    return vocab, rng.randint(*domains["max_seq_len"])
 
 
 def recipe_path(name_or_path: str | os.PathLike) -> Path:
@@ -205,15 +262,19 @@ class _Validator:
         description = data.get("description", "")
         if not isinstance(description, str):
             self.fail("description", f"must be a string, not {description!r}")
-        vocab = data.get("vocab")
-        if not isinstance(vocab, list) or not vocab:
-            self.fail("vocab", f"must be a non-empty array of tokens, e.g. `vocab = [1, 2, 3]`, not {vocab!r}")
-        for token in vocab:
-            if isinstance(token, bool) or not isinstance(token, (int, str)):
-                self.fail("vocab", f"tokens are integers or strings, not {token!r}")
-        if len({(type(t), t) for t in vocab}) != len(vocab):
-            self.fail("vocab", "has a token twice; list each token once")
-        max_seq_len = self.integer(data, "max_seq_len", low=1, high=64)
+        domains = self.domains(data)
+        if domains:
+            vocab, max_seq_len = draw_domain(domains, self.integer(data, "seed", 0), 0)
+        else:
+            vocab = data.get("vocab")
+            if not isinstance(vocab, list) or not vocab:
+                self.fail("vocab", f"must be a non-empty array of tokens, e.g. `vocab = [1, 2, 3]`, not {vocab!r}")
+            for token in vocab:
+                if isinstance(token, bool) or not isinstance(token, (int, str)):
+                    self.fail("vocab", f"tokens are integers or strings, not {token!r}")
+            if len({(type(t), t) for t in vocab}) != len(vocab):
+                self.fail("vocab", "has a token twice; list each token once")
+            max_seq_len = self.integer(data, "max_seq_len", low=1, high=64)
         generator_table = self.table(data, "generator")
         self.keys(generator_table, "generator", {f.name for f in dataclasses.fields(GeneratorConfig)},
                   refused=_NOT_IN_GENERATOR)
@@ -225,7 +286,29 @@ class _Validator:
             seed=self.integer(data, "seed", 0), chunk_size=self.integer(data, "chunk_size", 64, low=1),
             split_seed=self.integer(data, "split_seed", 0), variants=variants,
             splits=self.splits(self.table(data, "splits")), scramble=self.scramble(self.table(data, "scramble")),
-            retrain=self.retrain(self.table(data, "retrain"), variants["retrained"]))
+            retrain=self.retrain(self.table(data, "retrain"), variants["retrained"]), domains=domains)
+
+    def domains(self, data: Mapping) -> dict | None:
+        """The `[domains]` table, checked; None when the recipe fixes vocab and max_seq_len."""
+        if "domains" not in data:
+            return None
+        for key in ("vocab", "max_seq_len"):
+            if key in data:
+                self.fail(key, "a recipe with [domains] draws each unit's vocab and max_seq_len; remove it")
+        table = self.table(data, "domains")
+        self.keys(table, "domains", ("kinds", "symbols", "max_seq_len"))
+        kinds = table.get("kinds", list(DOMAIN_KINDS))
+        if not isinstance(kinds, list) or not kinds or any(k not in DOMAIN_KINDS for k in kinds):
+            self.fail("domains.kinds", f"must be a non-empty array of {', '.join(DOMAIN_KINDS)}, not {kinds!r}")
+        ranges = {}
+        for key, default, low, high in (("symbols", [2, 16], 2, 20), ("max_seq_len", [3, 10], 1, 16)):
+            value = table.get(key, default)
+            if (not isinstance(value, list) or len(value) != 2
+                    or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+                    or not low <= value[0] <= value[1] <= high):
+                self.fail(f"domains.{key}", f"must be [lowest, highest] integers within {low}..{high}, not {value!r}")
+            ranges[key] = value
+        return {"kinds": list(kinds), **ranges}
 
     def generator(self, table: Mapping, vocab: list, max_seq_len: int) -> GeneratorConfig:
         try:

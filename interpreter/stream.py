@@ -422,7 +422,7 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     from generator.sampler import sample
 
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
-    recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe")
+    recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe").for_unit(unit)
     encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
     drawn, sampling = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator,
                              keep_nets=encoder is not None)

@@ -482,3 +482,44 @@ def test_one_build_per_directory_at_a_time(tmp_path):
         with pytest.raises(CorpusError, match="another build is writing to it"):
             build_corpus(TINY, out, workers=0, progress=False)
     assert not (out / "build.json").exists()
+
+
+MIXED = """name = "mixed-test"
+programs = 24
+seed = 5
+chunk_size = 6
+
+[domains]
+kinds = ["integers", "letters", "brackets", "words"]
+symbols = [2, 5]
+max_seq_len = [3, 4]
+
+[generator]
+max_ops = 4
+"""
+
+
+def test_a_mixed_domain_recipe_builds_deterministically_each_unit_over_its_own_domain(tmp_path):
+    recipe_file = tmp_path / "mixed-test.toml"
+    recipe_file.write_text(MIXED)
+    recipe = load_recipe(recipe_file)
+    domains = {recipe.for_unit(unit).vocab + (recipe.for_unit(unit).max_seq_len,) for unit in range(4)}
+    assert len(domains) > 1  # units draw different domains
+    assert recipe.for_unit(2) == recipe.for_unit(2)  # the same draw every time
+    first = build_corpus(recipe_file, tmp_path / "a", workers=0, progress=False, log=lambda m: None)
+    build_corpus(recipe_file, tmp_path / "b", workers=2, progress=False, log=lambda m: None)
+    assert first["programs"] == 24 and shard_digests(tmp_path / "a") == shard_digests(tmp_path / "b")
+    assert verify_corpus(tmp_path / "a").ok
+    rows = list(read_rows(tmp_path / "a", columns=["source", "vocab", "max_seq_len", "weights"]))
+    assert len({(r["vocab"], r["max_seq_len"]) for r in rows}) > 1
+    for row in rows[:6]:  # each net is its row's domain, and matches its program
+        net = compiler.Net.from_bytes(row["weights"])
+        assert sorted(map(json.dumps, net.provenance["vocab"])) == sorted(map(json.dumps, json.loads(row["vocab"])))
+        assert compiler.check.check_net(compiler.parse(row["source"]), net).ok
+    assert "domains drawn per unit" in describe_corpus(tmp_path / "a")
+    # a domain recipe names its own vocab and length: both at once is one clear error
+    with pytest.raises(RecipeError, match="`vocab`: a recipe with \\[domains\\] draws"):
+        Recipe.from_dict(dict(recipe.to_dict(), vocab=[1, 2]), source="x")
+    with pytest.raises(RecipeError, match="domains.symbols"):
+        Recipe.from_dict({"programs": 3, "domains": {"symbols": [5, 2]}}, source="x", name="x")
+    assert Recipe.from_dict(recipe.to_dict()) == recipe

@@ -41,7 +41,7 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--reuse", type=int, default=1, metavar="R",
                    help="with --fountain: train on each fresh net R times (for when generating is slower than "
                         "training; default 1)")
-    p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
+    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
     p.add_argument("--encoder", help="weight encoder: circuit (QK and OV circuits, blind to every scramble; the "

@@ -140,3 +140,16 @@ def test_version_and_module_entry_point(capsys):
     assert info.value.code == 0 and capsys.readouterr().out.strip() == f"rasp-fountain {fountain.__version__}"
     done = subprocess.run([sys.executable, "-m", "fountain", "--version"], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == f"rasp-fountain {fountain.__version__}"
+
+
+def test_every_command_writing_a_file_spells_it_output(tmp_path):
+    """-o/--output everywhere (corpus build and train also keep their old --out)."""
+    from fountain.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["compile", "p.rasp", "--vocab", "1", "--max-seq-len", "2"], ["scramble", "n.safetensors"],
+                 ["retrain", "n.safetensors"], ["corpus", "build", "tiny"], ["train", "--corpus", "c"]):
+        for flag in ("-o", "--output"):
+            args = parser.parse_args(argv + [flag, str(tmp_path / "x")])
+            assert str(tmp_path / "x") in (getattr(args, "output", None), getattr(args, "out", None))
+    assert parser.parse_args(["corpus", "build", "tiny", "--out", "d"]).out == "d"

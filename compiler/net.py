@@ -477,7 +477,7 @@ def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     """The same forward pass as `_forward_numpy`, in torch (weights cached per device)."""
     import torch
 
-    device = torch.device(device or "cpu")
+    device = torch_device(device)
     if ("torch", device) not in net._cache:
         net._cache["torch", device] = {k: torch.as_tensor(v, device=device)
                                     for k, v in net.params.items()}
@@ -487,6 +487,24 @@ def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
         x = torch_forward(net._cache["torch", device], net.config,
                           torch.as_tensor(ids, device=device), mask)
     return x.cpu().numpy()
+
+
+def torch_device(device: str | None):
+    """`device` (None: cpu) as a torch device this torch can use; one ValueError saying what
+    is wrong and what to pass instead."""
+    import torch
+
+    try:
+        resolved = torch.device(device or "cpu")
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device {device!r} is not a torch device ({str(error).splitlines()[0][:120]}); "
+                         "use cpu, cuda or cuda:N") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: this torch has no CUDA device (torch.cuda.is_available() is False); "
+                         "use --device cpu, or install a CUDA build of torch")
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
+    return resolved
 
 
 def torch_forward(params: dict, config: NetConfig, ids, mask, streams: list | None = None):

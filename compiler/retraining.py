@@ -35,7 +35,7 @@ import numpy as np
 
 from compiler import program as prog
 from compiler.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
-from compiler.net import Net, NetConfig, _attention_mask, param_shapes, torch_forward
+from compiler.net import Net, NetConfig, _attention_mask, param_shapes, torch_device, torch_forward
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +87,7 @@ def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None
     config = dataclasses.replace(c, d_model=width)
     n_out = 1 if compiled.output_values is None else len(compiled.output_values)
     generator = torch.Generator().manual_seed(seed)
-    device = torch.device(opts.device)
+    device = torch_device(opts.device)
     shapes = param_shapes(config, len(compiled.input_tokens))
     params = {name: _init(shape, name, generator).to(device).requires_grad_()
               for name, shape in shapes.items()}
@@ -126,7 +126,7 @@ def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float
     opts = TrainingOptions(**options)
     if not 1 <= d_model:
         raise ValueError(f"d_model must be >= 1, got {d_model}")
-    device = torch.device(opts.device)
+    device = torch_device(opts.device)
     frozen = {name: torch.as_tensor(value, device=device) for name, value in compiled.params.items()}
     frozen_W_U = torch.as_tensor(compiled.W_U, device=device)
     projection = torch.as_tensor(_principal_directions(compiled, d_model, seed),
@@ -280,7 +280,7 @@ def _fit(compiled: Net, program: prog.Program, objective: Callable[[], _Objectiv
     resulting `Net` every `eval_every` steps; returns the best net seen and its record."""
     import torch
 
-    device = torch.device(opts.device)
+    device = torch_device(opts.device)
     if device.type != "cpu":
         return _fit_loop(compiled, program, objective, trainable, opts, seed)
     # These nets are tiny: intra-op threads only add synchronisation (x9 slower per step on a
@@ -298,7 +298,7 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
     import torch
 
     torch.manual_seed(seed)  # kernels that draw (none today) stay seeded too
-    device = torch.device(opts.device)
+    device = torch_device(opts.device)
     labels = _Labels(compiled, program, device)
     rng = random.Random(seed)
     vocab = [t for t in compiled.input_tokens if t not in (compiled.bos, compiled.pad)]

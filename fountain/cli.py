@@ -54,6 +54,16 @@ def _format_value(value) -> str:
     return str(value)
 
 
+def _output_file(path: str) -> str:
+    """`path` if a file can be written there, else one clear error (before any work)."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise SystemExit(f"error: cannot write {path}: no directory {str(parent)!r} (create it first)")
+    if Path(path).is_dir():
+        raise SystemExit(f"error: cannot write {path}: it is a directory; give a file name")
+    return path
+
+
 def _parse_or_exit(path: str):
     import compiler
 
@@ -132,6 +142,7 @@ def cmd_run(args) -> None:
 
 def cmd_compile(args) -> None:
     """Compiles a program to a network file."""
+    _output_file(args.output)
     net = _compile_or_exit(_parse_or_exit(args.program), args)
     net.save(args.output)
     config = net.config
@@ -158,6 +169,7 @@ def cmd_scramble(args) -> None:
     """Writes a function-preserving reparametrisation of a network."""
     import compiler
 
+    _output_file(args.output)
     net = _load_net_or_exit(args.net)
     kinds = args.kinds.split(",") if args.kinds else None
     try:
@@ -173,6 +185,7 @@ def cmd_retrain(args) -> None:
     """Trains a network to imitate a program (or compresses a compiled one) and writes it."""
     import compiler
 
+    _output_file(args.output)
     if _is_net(args.source):
         if args.vocab or args.max_seq_len:
             raise SystemExit("error: --vocab and --max-seq-len come from the network; give them "

@@ -56,6 +56,9 @@ def cmd_build(args) -> None:
                                 progress=not args.quiet)
     except (RecipeError, CorpusError) as error:
         raise SystemExit(f"error: {error}")
+    except OSError as error:  # the output directory cannot be made or written
+        raise SystemExit(f"error: cannot build the corpus in {args.out}: {error.strerror or error} "
+                         f"({error.filename or args.out})")
     seconds = time.perf_counter() - start
     splits = " / ".join(f"{s} {t['programs']}" for s, t in manifest["splits"].items())
     print(f"wrote {args.out}: {manifest['rows']} rows, {manifest['programs']} programs ({splits}), "

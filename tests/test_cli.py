@@ -153,3 +153,26 @@ def test_every_command_writing_a_file_spells_it_output(tmp_path):
             args = parser.parse_args(argv + [flag, str(tmp_path / "x")])
             assert str(tmp_path / "x") in (getattr(args, "output", None), getattr(args, "out", None))
     assert parser.parse_args(["corpus", "build", "tiny", "--out", "d"]).out == "d"
+
+
+def test_devices_and_output_paths_are_checked_in_one_line(tmp_path):
+    import compiler
+    import torch
+
+    net = tmp_path / "net.safetensors"
+    compiler.compile_program("v1 = map(lambda x: x + 1, tokens)\nreturn v1\n", {1, 2}, 3).save(net)
+    with pytest.raises(SystemExit, match="'nonsense' is not a torch device.*use cpu, cuda or cuda:N"):
+        main(["run", str(net), "-i", "1 2", "--backend", "torch", "--device", "nonsense"])
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit, match="this torch has no CUDA device"):
+            main(["run", str(net), "-i", "1 2", "--backend", "torch", "--device", "cuda"])
+    program = tmp_path / "p.rasp"
+    program.write_text("v1 = map(lambda x: x + 1, tokens)\nreturn v1\n")
+    with pytest.raises(SystemExit, match="no directory .*create it first"):
+        main(["compile", str(program), "--vocab", "1 2", "--max-seq-len", "3", "-o", str(tmp_path / "nope" / "n.st")])
+    with pytest.raises(SystemExit, match="it is a directory"):
+        main(["scramble", str(net), "-o", str(tmp_path)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit, match="cannot build the corpus in"):
+        main(["corpus", "build", "tiny", "-o", str(blocker / "corpus"), "--quiet"])

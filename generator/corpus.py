@@ -720,8 +720,9 @@ def read_rows(directory: str | os.PathLike, split: str | None = None,
         if unknown:
             raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
     for path in shard_paths(directory, split):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
-            yield from batch.to_pylist()
+        with _naming(path, directory):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
+                yield from batch.to_pylist()
 
 
 def read_table(directory: str | os.PathLike, split: str | None = None,
@@ -730,7 +731,22 @@ def read_table(directory: str | os.PathLike, split: str | None = None,
     paths = shard_paths(directory, split)
     if not paths:
         return SCHEMA.empty_table() if columns is None else SCHEMA.empty_table().select(columns)
-    return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
+    tables = []
+    for path in paths:
+        with _naming(path, directory):
+            tables.append(pq.read_table(path, columns=columns))
+    return pa.concat_tables(tables)
+
+
+@contextlib.contextmanager
+def _naming(path: Path, directory: str | os.PathLike):
+    """A shard that is missing or not Parquet is one CorpusError naming it and what to run."""
+    try:
+        yield
+    except (OSError, pa.ArrowException) as error:
+        reason = "missing" if not Path(path).exists() else f"unreadable ({str(error).splitlines()[0][:100]})"
+        raise CorpusError(f"{path}: {reason}; `fountain corpus verify {os.fspath(directory)}` lists every damaged "
+                          "shard") from None
 
 
 __all__ = ["CorpusError", "ProgramDropped", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed",

@@ -287,7 +287,15 @@ def _shape_lines(directory: Path, manifest: dict) -> list[str]:
     paths = [directory / shard["path"] for shard in manifest["shards"]]
     if not paths:
         return []
-    table = pa.concat_tables(pq.read_table(p, columns=["n_ops", "n_layers", "d_model"]) for p in paths)
+    tables = []
+    for path in paths:
+        try:
+            tables.append(pq.read_table(path, columns=["n_ops", "n_layers", "d_model"]))
+        except (OSError, pa.ArrowException) as error:  # missing, truncated, not Parquet
+            reason = "missing" if not path.exists() else f"unreadable ({str(error).splitlines()[0][:100]})"
+            raise CorpusError(f"{path}: {reason}; `fountain corpus verify {directory}` lists every damaged "
+                              "shard") from None
+    table = pa.concat_tables(tables)
     parts = []
     for column, label in (("n_ops", "ops"), ("n_layers", "layers"), ("d_model", "residual width")):
         values = table.column(column)

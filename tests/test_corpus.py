@@ -523,3 +523,15 @@ def test_a_mixed_domain_recipe_builds_deterministically_each_unit_over_its_own_d
     with pytest.raises(RecipeError, match="domains.symbols"):
         Recipe.from_dict({"programs": 3, "domains": {"symbols": [5, 2]}}, source="x", name="x")
     assert Recipe.from_dict(recipe.to_dict()) == recipe
+
+
+def test_a_missing_or_truncated_shard_is_named_by_info_and_readers(tiny_copy):
+    shard = sorted((tiny_copy / "data").glob("*.parquet"))[0]
+    shard.write_bytes(shard.read_bytes()[:100])
+    with pytest.raises(CorpusError, match=f"{shard.name}: unreadable .*fountain corpus verify"):
+        describe_corpus(tiny_copy)
+    with pytest.raises(CorpusError, match=f"{shard.name}: unreadable"):
+        list(read_rows(tiny_copy))
+    shard.unlink()
+    with pytest.raises(CorpusError, match=f"{shard.name}: missing"):
+        describe_corpus(tiny_copy)

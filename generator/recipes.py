@@ -71,6 +71,10 @@ RECIPES_DIR = next((d for d in (Path(__file__).resolve().parent / "datasets",
 
 _TOP_LEVEL = ("name", "description", "programs", "seed", "vocab", "max_seq_len", "chunk_size", "split_seed",
               "variants", "splits", "generator", "scramble", "retrain", "domains")
+#: Bounds that keep a typo from asking for years of work: programs per corpus, and scrambled or
+#: retrained networks per program (each has its own seed; more than this adds little).
+MAX_PROGRAMS = 10**9
+MAX_VARIANTS = 16
 #: The kinds of vocabulary a `[domains]` recipe draws from.
 DOMAIN_KINDS = ("integers", "letters", "brackets", "words")
 _BRACKETS = ("(", ")", "[", "]", "{", "}", "<", ">")
@@ -282,8 +286,8 @@ class _Validator:
         variants = self.variants(self.table(data, "variants"))
         return Recipe(
             name=name, description=description, vocab=tuple(vocab), max_seq_len=max_seq_len,
-            generator=generator, programs=self.integer(data, "programs", low=1),
-            seed=self.integer(data, "seed", 0), chunk_size=self.integer(data, "chunk_size", 64, low=1),
+            generator=generator, programs=self.integer(data, "programs", low=1, high=MAX_PROGRAMS),
+            seed=self.integer(data, "seed", 0), chunk_size=self.integer(data, "chunk_size", 64, low=1, high=65536),
             split_seed=self.integer(data, "split_seed", 0), variants=variants,
             splits=self.splits(self.table(data, "splits")), scramble=self.scramble(self.table(data, "scramble")),
             retrain=self.retrain(self.table(data, "retrain"), variants["retrained"]), domains=domains)
@@ -326,8 +330,8 @@ class _Validator:
     def variants(self, table: Mapping) -> dict[str, int]:
         self.keys(table, "variants", VARIANTS)
         variants = {"compiled": self.integer(table, "compiled", 1, high=1, prefix="variants."),
-                    "scrambled": self.integer(table, "scrambled", 1, prefix="variants."),
-                    "retrained": self.integer(table, "retrained", 0, prefix="variants.")}
+                    "scrambled": self.integer(table, "scrambled", 1, high=MAX_VARIANTS, prefix="variants."),
+                    "retrained": self.integer(table, "retrained", 0, high=MAX_VARIANTS, prefix="variants.")}
         if not any(variants.values()):
             self.fail("variants", "asks for no networks; set compiled = 1 or scrambled/retrained >= 1")
         return variants

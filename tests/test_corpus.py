@@ -535,3 +535,12 @@ def test_a_missing_or_truncated_shard_is_named_by_info_and_readers(tiny_copy):
     shard.unlink()
     with pytest.raises(CorpusError, match=f"{shard.name}: missing"):
         describe_corpus(tiny_copy)
+
+
+@pytest.mark.parametrize("change, field", [({"programs": 10**21}, "programs"),
+                                           ({"variants": {"scrambled": 100000}}, "variants.scrambled"),
+                                           ({"chunk_size": 10**7}, "chunk_size")])
+def test_recipes_are_bounded(change, field):
+    data = dict(load_recipe("tiny").to_dict(), **change)
+    with pytest.raises(RecipeError, match=f"`{field}`: must be in"):
+        Recipe.from_dict(data, source="x")

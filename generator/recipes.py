@@ -222,9 +222,10 @@ class _Validator:
             self.fail(where, f"missing; add `{field} = <integer>`")
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(where, f"must be an integer, not {value!r}")
-        if value < low or (high is not None and value > high):
-            self.fail(where, f"must be in {low}..{high}, not {value}" if high is not None
-                      else f"must be at least {low}, not {value}")
+        if value < low:
+            self.fail(where, f"must be at least {low}, not {value}")
+        if high is not None and value > high:
+            self.fail(where, f"must be in {low}..{high}, not {value}")
         return value
 
     def table(self, data: Mapping, field: str) -> dict:

@@ -720,7 +720,7 @@ def read_rows(directory: str | os.PathLike, split: str | None = None,
         if unknown:
             raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
     for path in shard_paths(directory, split):
-        with _naming(path, directory):
+        with naming_shard(path, directory):
             for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
                 yield from batch.to_pylist()
 
@@ -733,13 +733,13 @@ def read_table(directory: str | os.PathLike, split: str | None = None,
         return SCHEMA.empty_table() if columns is None else SCHEMA.empty_table().select(columns)
     tables = []
     for path in paths:
-        with _naming(path, directory):
+        with naming_shard(path, directory):
             tables.append(pq.read_table(path, columns=columns))
     return pa.concat_tables(tables)
 
 
 @contextlib.contextmanager
-def _naming(path: Path, directory: str | os.PathLike):
+def naming_shard(path: Path, directory: str | os.PathLike):
     """A shard that is missing or not Parquet is one CorpusError naming it and what to run."""
     try:
         yield

@@ -24,8 +24,8 @@ from tqdm import tqdm
 import compiler
 from compiler.functions import value_sort_key
 from compiler.tokenizer import decode
-from generator.corpus import (BUILD_FILE, CHUNKS_DIR, DATA_DIR, MANIFEST, SCHEMA, CorpusError, program_id, read_json,
-                              read_manifest, sha256_file, split_of)
+from generator.corpus import (BUILD_FILE, CHUNKS_DIR, DATA_DIR, MANIFEST, SCHEMA, CorpusError, naming_shard, program_id,
+                              read_json, read_manifest, sha256_file, split_of)
 from generator.recipes import SPLITS, VARIANTS, Recipe, RecipeError
 
 _PROBLEMS_PER_SHARD = 20  # after these, a shard's further problems are counted, not listed
@@ -289,12 +289,8 @@ def _shape_lines(directory: Path, manifest: dict) -> list[str]:
         return []
     tables = []
     for path in paths:
-        try:
+        with naming_shard(path, directory):  # a missing or truncated shard: one error naming it
             tables.append(pq.read_table(path, columns=["n_ops", "n_layers", "d_model"]))
-        except (OSError, pa.ArrowException) as error:  # missing, truncated, not Parquet
-            reason = "missing" if not path.exists() else f"unreadable ({str(error).splitlines()[0][:100]})"
-            raise CorpusError(f"{path}: {reason}; `fountain corpus verify {directory}` lists every damaged "
-                              "shard") from None
     table = pa.concat_tables(tables)
     parts = []
     for column, label in (("n_ops", "ops"), ("n_layers", "layers"), ("d_model", "residual width")):

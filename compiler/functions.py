@@ -97,13 +97,45 @@ def value_sort_key(value: Any) -> tuple:
 # Binding strength for printing, loosest first; matches the grammar's precedence.
 _PREC_IFELSE, _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_COMPARE, _PREC_ADD, _PREC_MUL, _PREC_NEG, _PREC_ATOM = range(9)
 
+#: The longest string or tuple a function may build (a program's values become one-hot
+#: directions and table rows: nothing near this is useful, and `"a" * 10**12` would exhaust memory).
+MAX_SEQUENCE_VALUE = 10_000
+
+
+def _checked_length(value: Any) -> Any:
+    if isinstance(value, (str, tuple)) and len(value) > MAX_SEQUENCE_VALUE:
+        raise ValueError(f"it builds a {type(value).__name__} of {len(value):,} items, over the language's "
+                         f"limit of {MAX_SEQUENCE_VALUE:,}")
+    return value
+
+
+def _add(a: Any, b: Any) -> Any:
+    return _checked_length(operator.add(a, b))
+
+
+def _mul(a: Any, b: Any) -> Any:
+    for seq, times in ((a, b), (b, a)):  # check the size before building it
+        if isinstance(seq, (str, tuple)) and isinstance(times, int) and not isinstance(times, bool):
+            if len(seq) * max(times, 0) > MAX_SEQUENCE_VALUE:
+                raise ValueError(f"it builds a {type(seq).__name__} of {len(seq) * times:,} items, over the "
+                                 f"language's limit of {MAX_SEQUENCE_VALUE:,}")
+    return operator.mul(a, b)
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):  # Python's printf-style formatting ("%999999999d" % x), not a remainder
+        raise TypeError("`%` takes numbers; on a string it would be Python's string formatting, which the "
+                        "language does not have")
+    return operator.mod(a, b)
+
+
 BINARY_OPS: dict[str, tuple[int, Callable[[Any, Any], Any]]] = {
-    "+": (_PREC_ADD, operator.add),
+    "+": (_PREC_ADD, _add),
     "-": (_PREC_ADD, operator.sub),
-    "*": (_PREC_MUL, operator.mul),
+    "*": (_PREC_MUL, _mul),
     "/": (_PREC_MUL, operator.truediv),
     "//": (_PREC_MUL, operator.floordiv),
-    "%": (_PREC_MUL, operator.mod),
+    "%": (_PREC_MUL, _mod),
 }
 COMPARE_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,

@@ -549,3 +549,18 @@ def test_provenance():
     assert (p["variant"], p["source"], p["vocab"], p["max_seq_len"]) == (
         "compiled", "hist = ...", ["a", "b"], 4)
     assert set(p["versions"]) >= {"tracr-pypi", "numpy"}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("x * 300000000", "builds a str of 300,000,000 items, over the language's limit"),
+    ('"a" * 99999999999999', "over the language's limit"),
+    ('"%999999999d" % x', "on a string it would be Python's string formatting"),
+])
+def test_functions_cannot_exhaust_memory(body, message):
+    """A string or tuple over the language's limit is refused before it is built: one
+    CompileError, not a MemoryError or a killed process."""
+    with pytest.raises(CompileError, match=message):
+        compiler.compile_program(f"v = map(lambda x: {body}, tokens)\nreturn v\n", {"a", "b"}, 3)
+    program = compiler.parse(f"v = map(lambda x: {body}, tokens)\nreturn v\n")
+    with pytest.raises(compiler.EvaluationError, match=message):
+        compiler.evaluate(program, ["a"])

@@ -210,6 +210,12 @@ def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
                            f"{type(e).__name__}: {e}") from e
 
 
+#: Limits checked before any work: longer inputs or larger vocabularies make nets (and value
+#: sets, tables and checks) that no machine this runs on can hold or check.
+MAX_SEQ_LEN = 1024
+MAX_VOCAB = 2048
+
+
 def _check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:
     if not isinstance(sop, rasp.SOp):
         raise CompileError(f"expected a rasp.SOp, got {type(sop).__name__}")
@@ -225,6 +231,12 @@ def _check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:
                                "of these (None and NaN are not tokens)")
     if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 1:
         raise CompileError(f"max_seq_len must be an int >= 1, got {max_seq_len!r}")
+    if max_seq_len > MAX_SEQ_LEN:
+        raise CompileError(f"max_seq_len {max_seq_len} is over the limit of {MAX_SEQ_LEN}: the net's attention and "
+                           "value sets grow with it (100,000 would need terabytes)")
+    if len(vocab) > MAX_VOCAB:
+        raise CompileError(f"a vocab of {len(vocab):,} tokens is over the limit of {MAX_VOCAB:,}: every token is "
+                           "a residual direction and a row of every table")
     for name, special in (("compiler_bos", bos), ("compiler_pad", pad)):
         if not isinstance(special, str):
             raise CompileError(f"{name} must be a str, got {special!r}")

@@ -564,3 +564,13 @@ def test_functions_cannot_exhaust_memory(body, message):
     program = compiler.parse(f"v = map(lambda x: {body}, tokens)\nreturn v\n")
     with pytest.raises(compiler.EvaluationError, match=message):
         compiler.evaluate(program, ["a"])
+
+
+def test_sizes_no_machine_can_hold_are_refused_before_any_work():
+    from compiler.compile import MAX_SEQ_LEN, MAX_VOCAB
+
+    source = "v = map(lambda x: x, tokens)\nreturn v\n"
+    with pytest.raises(CompileError, match=f"max_seq_len 100000 is over the limit of {MAX_SEQ_LEN}"):
+        compiler.compile_program(source, {1, 2}, 100_000)
+    with pytest.raises(CompileError, match=f"is over the limit of {MAX_VOCAB:,}"):
+        compiler.compile_program(source, set(range(MAX_VOCAB + 1)), 3)

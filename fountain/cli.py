@@ -11,14 +11,22 @@ from pathlib import Path
 _INT = re.compile(r"[+-]?\d+\Z")
 
 
+#: The largest program text read (a table of every value of a wide domain fits many times over).
+MAX_PROGRAM_BYTES = 16 * 2**20
+
+
 def read_source(path: str) -> str:
     """Program text from a file, or from standard input for `-`."""
     if path == "-":
-        return sys.stdin.read()
-    file = Path(path)
-    if not file.is_file():
-        raise SystemExit(f"error: no program file {path!r}")
-    data = file.read_bytes()
+        data = sys.stdin.buffer.read(MAX_PROGRAM_BYTES + 1)
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise SystemExit(f"error: no program file {path!r}")
+        with open(file, "rb") as f:
+            data = f.read(MAX_PROGRAM_BYTES + 1)
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise SystemExit(f"error: {path}: over {MAX_PROGRAM_BYTES // 2**20} MiB; a program is text of at most that size")
     if _looks_like_safetensors(data):
         raise SystemExit(f"error: {path}: a network (safetensors) where a program is expected; "
                          "`fountain run`, `show` and `decompile` read networks")

@@ -176,3 +176,14 @@ def test_devices_and_output_paths_are_checked_in_one_line(tmp_path):
     blocker.write_text("")
     with pytest.raises(SystemExit, match="cannot build the corpus in"):
         main(["corpus", "build", "tiny", "-o", str(blocker / "corpus"), "--quiet"])
+
+
+def test_an_endless_program_on_stdin_is_refused_at_the_limit():
+    import subprocess
+    import sys
+
+    from fountain.cli import MAX_PROGRAM_BYTES
+
+    done = subprocess.run([sys.executable, "-m", "fountain", "parse", "-"], input=b"\0" * (MAX_PROGRAM_BYTES + 10),
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1 and b"over 16 MiB" in done.stderr and b"Traceback" not in done.stderr

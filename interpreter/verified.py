@@ -968,8 +968,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
     # the model's readings are certified as they stand (its spelling is the author's); programs
     # drawn uniformly are not (one may pass by chance, spelled far from the net's own lines)
-    as_they_stand = texts if proposals == "model" else []
-    for rank, text in enumerate(as_they_stand if run_net else texts[:1]):
+    for text in (texts if proposals == "model" else []) if run_net else texts[:1]:
         try:
             program = compiler.parse(text)
         except compiler.SourceError:

@@ -53,6 +53,7 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--minutes", type=float, help="train for this much wall time (the learning rate decays over it; "
                                                       "--steps still caps the run)")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
+    p.add_argument("--device", help="torch device (default: this rank's GPU when there is one, else cpu)")
     p.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy machine)")
     p.set_defaults(handler=cmd_train)
 
@@ -84,6 +85,7 @@ def add_interpreter_parsers(sub) -> None:
                    help="skip tracr's lib.py programs (weights-only: the 11 that compile with the corpus's vocabulary; "
                         "verified: all 14, each with its own vocabulary)")
     p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--device", help="torch device of the model (default: cuda when present, else cpu)")
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("decompile", help="read a network back into program source, with a certificate",
@@ -104,6 +106,7 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS", help="search time budget")
     p.add_argument("--seed", type=int, default=0, help="seed of sampled check inputs and uniform proposals")
     p.add_argument("--json", action="store_true", help="print the result and its certificate as JSON")
+    p.add_argument("--device", help="torch device of the model (default: cuda when present, else cpu)")
     p.set_defaults(handler=cmd_decompile)
 
 
@@ -169,7 +172,7 @@ def cmd_train(args) -> None:
             data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
         result = train(data, args.out, config, resume=args.resume,
                        time_budget=None if args.minutes is None else 60 * args.minutes, stream=args.stream,
-                       workers=args.workers, buffer_rows=args.stream_buffer)
+                       workers=args.workers, buffer_rows=args.stream_buffer, device=args.device)
     except (CheckpointError, CorpusError, RecipeError, ValueError, RuntimeError) as error:
         raise SystemExit(f"error: {error}")
     last = next((row for row in reversed(result.metrics) if "loss" in row), {})
@@ -201,7 +204,7 @@ def cmd_eval(args) -> None:
     try:
         if checkpoint:
             report = evaluate(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
-                              out_of_distribution=not args.no_tracr_lib)
+                              out_of_distribution=not args.no_tracr_lib, device=args.device)
             print(report.format(examples=args.examples))
             records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]
             if args.plot:
@@ -213,7 +216,8 @@ def cmd_eval(args) -> None:
         for proposals in searches:
             reports[proposals] = evaluate_decompiler(
                 corpus, checkpoint, args.split, proposals=proposals, limit=args.limit, time_budget=args.time_budget,
-                out_of_distribution=not args.no_tracr_lib, variants=args.variants, retrained=args.retrained)
+                out_of_distribution=not args.no_tracr_lib, variants=args.variants, retrained=args.retrained,
+                device=args.device)
             print("\n" + reports[proposals].format(examples=args.examples))
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
         if len(reports) == 2:
@@ -257,8 +261,9 @@ def cmd_decompile(args) -> None:
     try:
         net = Net.load(args.net)
         result = decompile(net, args.checkpoint, run_net=not args.weights_only, time_budget=args.time_budget,
-                           beam_size=args.beam, proposals="uniform" if args.uniform else "model", seed=args.seed)
-    except (NetFileError, CheckpointError, EncodingError, NoDefaultCheckpoint) as error:
+                           beam_size=args.beam, proposals="uniform" if args.uniform else "model", seed=args.seed,
+                           device=args.device)
+    except (NetFileError, CheckpointError, EncodingError, NoDefaultCheckpoint, ValueError) as error:
         raise SystemExit(f"error: {error}")
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")

@@ -145,11 +145,15 @@ def _decoded(h: _Hypothesis) -> Decoded:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_model(path: str, mtime: float) -> Interpreter:
-    return checkpoint.load_model(path)
+def _cached_model(path: str, mtime: float, device: str) -> Interpreter:
+    return checkpoint.load_model(path, device)
 
 
-def load_interpreter(path: str | os.PathLike) -> Interpreter:
-    """The model of a checkpoint (or a run directory's latest), cached while the file is unchanged."""
+def load_interpreter(path: str | os.PathLike, device: str | None = None) -> Interpreter:
+    """The model of a checkpoint (or a run directory's latest) on `device` (default: cuda when
+    present, else cpu), cached while the file is unchanged."""
+    from compiler.net import torch_device
+
     resolved = checkpoint.resolve(path)
-    return _cached_model(str(resolved), (resolved / "model.safetensors").stat().st_mtime)
+    device = str(torch_device(device or ("cuda" if torch.cuda.is_available() else "cpu")))
+    return _cached_model(str(resolved), (resolved / "model.safetensors").stat().st_mtime, device)

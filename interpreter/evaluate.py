@@ -159,13 +159,14 @@ class EvalReport:
 
 def evaluate(model: Interpreter | str, data: Source, split: str | None = "test", *, beam_size: int = 1,
              limit: int | None = None, samples: int = 200, exhaustive_limit: int = 5000, seed: int = 0,
-             out_of_distribution: bool = True, progress: Callable[[int, int], None] | None = None) -> EvalReport:
+             out_of_distribution: bool = True, progress: Callable[[int, int], None] | None = None,
+             device: str | None = None) -> EvalReport:
     """Decodes the nets of `split` of `data` (a corpus directory or a list of examples; at most
     `limit` per variant) with `model` (or a checkpoint path) and scores them (module docstring).
     With `out_of_distribution`, also tracr's library programs compiled with the test nets'
     vocabulary and max_seq_len."""
     if not isinstance(model, Interpreter):
-        model = load_interpreter(model)
+        model = load_interpreter(model, device)
     examples = _limited(load_examples(data, split), limit)
     if out_of_distribution and examples:
         examples += tracr_library_examples(examples[0].net)
@@ -409,7 +410,8 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
                         proposals: str = "model", limit: int | None = None, time_budget: float = 10.0,
                         beam_size: int = 8, out_of_distribution: bool = True, seed: int = 0,
                         variants: Sequence[str] | None = None, retrained: int = 0,
-                        progress: Callable[[int, int], None] | None = None) -> DecompileReport:
+                        progress: Callable[[int, int], None] | None = None,
+                        device: str | None = None) -> DecompileReport:
     """`interpreter.decompile` on the nets of `split` of `data` (at most `limit` per variant, only
     `variants` when given, plus tracr's 14 lib programs with their own vocabularies, compiled and
     scrambled, with `out_of_distribution`), each scored against its true program and its certificate checked
@@ -419,7 +421,7 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
 
     model = None
     if proposals == "model":
-        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint)
+        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
     every = load_examples(data, split)
     examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
     for example in [e for e in every if e.variant == "compiled"][:retrained]:

@@ -91,9 +91,17 @@ class TrainResult:
     seconds: float
 
 
-def _distributed() -> tuple[int, int, torch.device]:
-    """(rank, world size, device); joins the process group when started by torchrun."""
+def _distributed(device: str | None = None) -> tuple[int, int, torch.device]:
+    """(rank, world size, device); joins the process group when started by torchrun. `device`
+    (one process only) overrides the default: this rank's GPU when there is one, else the CPU."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if device is not None and world_size == 1:
+        from compiler.net import torch_device
+
+        chosen = torch_device(device)
+        if chosen.type == "cuda":
+            torch.cuda.set_device(chosen)
+        return 0, 1, chosen
     cuda = torch.cuda.is_available()
     if world_size > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if cuda else "gloo")
@@ -107,7 +115,7 @@ def _distributed() -> tuple[int, int, torch.device]:
 def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir: str | os.PathLike,
           config: TrainConfig = TrainConfig(), *, resume: bool = False, time_budget: float | None = None,
           progress: bool = True, stream: bool | None = None, workers: int | None = None,
-          buffer_rows: int = 4096) -> TrainResult:
+          buffer_rows: int = 4096, device: str | None = None) -> TrainResult:
     """Trains an interpreter on the "train" split of `data` (a corpus directory or a list of
     examples; or already encoded (train, val) items; or a `Fountain` of programs generated while
     training runs), validating on its "val" split, writing checkpoints and metrics to `run_dir`.
@@ -123,7 +131,7 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
     further along; such a run depends on the machine's speed, a run by steps alone does not. The
     clock starts after the validation examples are ready (for a fountain, once they are generated)."""
     begun = time.perf_counter()
-    rank, world_size, device = _distributed()
+    rank, world_size, device = _distributed(device)
     run_dir = Path(run_dir)
 
     torch.manual_seed(config.seed)

@@ -928,7 +928,7 @@ def _plain(value: Any) -> Any:
 
 
 def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: float = 10.0,
-              beam_size: int = 8, proposals: str = "model", seed: int = 0) -> Decompiled:
+              beam_size: int = 8, proposals: str = "model", seed: int = 0, device: str | None = None) -> Decompiled:
     """The program computed by `net`, with its certificate (module docstring).
 
     `checkpoint`: an interpreter checkpoint or run directory, or a loaded `Interpreter`; None is
@@ -936,6 +936,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     model's best beam) and only certifies the result. `proposals="uniform"` replaces the
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
     `time_budget` (seconds) bounds the search; the certificate of the answer is always computed.
+    `device`: where the model runs (default: cuda when present); the search runs on the CPU.
     """
     if proposals not in PROPOSALS:
         raise ValueError(f"proposals must be one of {PROPOSALS}, got {proposals!r}")
@@ -951,7 +952,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                 "no checkpoint given and no default interpreter ships with this version; pass a checkpoint "
                 "or run directory (`fountain train` makes one), or decompile with proposals='uniform' "
                 "(`fountain decompile NET --uniform`)")
-        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint)
+        model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
         try:
             encoded = encode_net(net, model.config.encoder)
         except EncodingError as error:

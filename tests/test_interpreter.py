@@ -422,3 +422,15 @@ def test_two_process_data_parallel_training_on_cpu(tmp_path):
                     str(tmp_path / "run")], check=True, cwd=root, timeout=300,
                    env={**os.environ, "PYTHONPATH": str(root)})
     assert checkpoint.load_model(tmp_path / "run").config == TINY_MODEL
+
+
+def test_every_torch_command_takes_a_device(run, corpus, tmp_path):
+    net = load_examples(corpus, "train")[0].net
+    net.save(tmp_path / "net.safetensors")
+    for argv in (["decompile", str(tmp_path / "net.safetensors"), "--checkpoint", str(run.checkpoint)],
+                 ["eval", str(run.checkpoint), str(corpus), "--no-tracr-lib", "--limit", "1"],
+                 ["train", "--corpus", str(corpus), "--out", str(tmp_path / "r"), "--steps", "1"]):
+        with pytest.raises(SystemExit, match="'nonsense' is not a torch device"):
+            main(argv + ["--device", "nonsense"])
+    result = decompile(net, run.checkpoint, device="cpu", time_budget=5)
+    assert result.weights_only is not None

@@ -403,7 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default="fountain-demo", help="where the corpus and checkpoints go "
                                                           "(default ./fountain-demo; a rerun reuses the corpus)")
     p.add_argument("--recipe", default="small", help="corpus recipe (default small; tiny for a quick look)")
-    p.add_argument("--train-seconds", type=float, default=300.0, help="interpreter training budget (default 300)")
+    p.add_argument("--time-budget", "--train-seconds", dest="train_seconds", type=float, default=300.0,
+                   metavar="SECONDS", help="interpreter training budget (default 300; --train-seconds is the older "
+                                           "spelling)")
     p.add_argument("--retrained", type=int, default=6, help="held-out programs to retrain from scratch (default 6)")
     p.add_argument("--verified", type=int, default=20,
                    help="held-out nets per variant to decompile with verification (default 20)")

@@ -50,8 +50,11 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
-    p.add_argument("--minutes", type=float, help="train for this much wall time (the learning rate decays over it; "
-                                                      "--steps still caps the run)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--time-budget", type=float, metavar="SECONDS",
+                        help="train for this much wall time (the learning rate decays over it; "
+                             "the step budget still applies)")
+    budget.add_argument("--minutes", type=float, help="the same budget in minutes (older spelling)")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
     p.add_argument("--device", help="torch device (default: this rank's GPU when there is one, else cpu)")
     p.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy machine)")
@@ -171,7 +174,7 @@ def cmd_train(args) -> None:
         else:
             data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
         result = train(data, args.out, config, resume=args.resume,
-                       time_budget=None if args.minutes is None else 60 * args.minutes, stream=args.stream,
+                       time_budget=args.time_budget if args.minutes is None else 60 * args.minutes, stream=args.stream,
                        workers=args.workers, buffer_rows=args.stream_buffer, device=args.device)
     except (CheckpointError, CorpusError, RecipeError, ValueError, RuntimeError) as error:
         raise SystemExit(f"error: {error}")

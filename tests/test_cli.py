@@ -187,3 +187,16 @@ def test_an_endless_program_on_stdin_is_refused_at_the_limit():
     done = subprocess.run([sys.executable, "-m", "fountain", "parse", "-"], input=b"\0" * (MAX_PROGRAM_BYTES + 10),
                           capture_output=True, timeout=120)
     assert done.returncode == 1 and b"over 16 MiB" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_time_budgets_are_seconds_named_time_budget():
+    from fountain.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["train", "--corpus", "c", "-o", "r", "--time-budget", "90"]).time_budget == 90
+    assert parser.parse_args(["train", "--corpus", "c", "-o", "r", "--minutes", "1.5"]).minutes == 1.5
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--corpus", "c", "-o", "r", "--time-budget", "90", "--minutes", "1"])
+    assert parser.parse_args(["demo", "--time-budget", "60"]).train_seconds == 60
+    assert parser.parse_args(["decompile", "n.safetensors", "--time-budget", "3"]).time_budget == 3
+    assert parser.parse_args(["eval", "c", "--uniform", "--time-budget", "3"]).time_budget == 3

@@ -66,8 +66,9 @@ def add_interpreter_parsers(sub) -> None:
                                    "op and size), then verified decoding (`fountain decompile`) beside it. With "
                                    "--uniform: verified decoding with proposals drawn from the grammar (no model). "
                                    "--ablation runs both searches on the same nets.")
-    p.add_argument("paths", nargs="+", metavar="[CKPT] CORPUS",
-                   help="a corpus directory, after a checkpoint or run directory (or give --checkpoint)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="CORPUS, or CKPT CORPUS: a corpus directory, after a checkpoint or run directory "
+                        "(or give --checkpoint)")
     p.add_argument("--checkpoint", "-c", metavar="CKPT", help="interpreter checkpoint or run directory")
     p.add_argument("--uniform", action="store_true", help="verified decoding with no model (uniform proposals)")
     p.add_argument("--weights-only", action="store_true", help="only the model's weights-only report")

@@ -31,6 +31,9 @@ def add_corpus_parser(sub) -> None:
 
     p = commands.add_parser("verify", help="check checksums, counts and every row; names what is wrong")
     p.add_argument("directory", metavar="DIR")
+    p.add_argument("--deep", nargs="?", const=0.05, default=0.0, type=float, metavar="FRACTION",
+                   help="also run this fraction of the networks against their programs (default 0.05 when "
+                        "given; 1 checks them all)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_verify)
 
@@ -79,7 +82,9 @@ def cmd_info(args) -> None:
 def cmd_verify(args) -> None:
     from generator.corpus_check import verify_corpus
 
-    report = verify_corpus(args.directory, progress=not args.quiet)
+    if not 0 <= args.deep <= 1:
+        raise SystemExit(f"error: --deep takes a fraction in [0, 1], not {args.deep}")
+    report = verify_corpus(args.directory, progress=not args.quiet, deep=args.deep)
     print(report.format(), file=sys.stdout if report.ok else sys.stderr)
     if not report.ok:
         raise SystemExit(1)

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 import compiler
+from compiler.check import check_net
 from compiler.functions import value_sort_key
 from compiler.tokenizer import decode
 from generator.corpus import (BUILD_FILE, CHUNKS_DIR, DATA_DIR, MANIFEST, SCHEMA, CorpusError, naming_shard, program_id,
@@ -50,8 +51,13 @@ class VerifyReport:
         return "\n".join([*self.problems, f"FAILED: {len(self.problems)} problem(s) in {self.shards} shards"])
 
 
-def verify_corpus(directory: str | os.PathLike, progress: bool = False) -> VerifyReport:
-    """Checks a finished corpus (see the module docstring); never raises for a bad corpus."""
+def verify_corpus(directory: str | os.PathLike, progress: bool = False, deep: float = 0.0) -> VerifyReport:
+    """Checks a finished corpus (see the module docstring); never raises for a bad corpus.
+
+    `deep`: the fraction of compiled and scrambled networks (chosen by a hash of their program id,
+    so the same ones every time; 1.0 is all) that are also run against their programs
+    (`compiler.check.check_net`: every input, or a sample and a hypothesis search). The
+    checksums only say the bytes are the ones written; this says the networks are right."""
     directory = Path(directory)
     report = VerifyReport()
     try:
@@ -68,7 +74,7 @@ def verify_corpus(directory: str | os.PathLike, progress: bool = False) -> Verif
             report.problems.append(f"{DATA_DIR}/{path.name}: a shard the manifest does not list")
     totals = _Totals()
     for shard in tqdm(shards, unit=" shards", desc="verify", disable=not progress):
-        problems = _ShardCheck(directory, shard, recipe, totals).run()
+        problems = _ShardCheck(directory, shard, recipe, totals, deep).run()
         report.shards += 1
         report.problems += problems[:_PROBLEMS_PER_SHARD]
         if len(problems) > _PROBLEMS_PER_SHARD:
@@ -117,12 +123,17 @@ class _Totals:
         return problems
 
 
+def _chosen(program_id: str, fraction: float) -> bool:
+    """Whether `program_id` is in the `fraction` of programs a deep check runs (by its hash)."""
+    return fraction >= 1.0 or int(program_id[:8], 16) < fraction * 16**8
+
+
 class _ShardCheck:
     """One shard: bytes, schema, then every row (see the module docstring)."""
 
-    def __init__(self, directory: Path, shard: dict, recipe: Recipe, totals: _Totals):
+    def __init__(self, directory: Path, shard: dict, recipe: Recipe, totals: _Totals, deep: float = 0.0):
         self.path = directory / shard["path"]
-        self.shard, self.recipe, self.totals = shard, recipe, totals
+        self.shard, self.recipe, self.totals, self.deep = shard, recipe, totals, deep
         self.problems: list[str] = []
         self.parsed: dict[str, object] = {}  # source -> program (variants share their program)
 
@@ -205,6 +216,15 @@ class _ShardCheck:
         if isinstance(record, dict) and record.get("seed") != row["variant_seed"]:
             self.problem(f"{where}: variant_seed {row['variant_seed']}, the weights were made with seed "
                          f"{record.get('seed')}")
+        # retrained nets only imitate their programs (their fidelity is in the provenance)
+        if self.deep and row["variant"] != "retrained" and _chosen(row["program_id"], self.deep):
+            program = self.program(source, where)
+            if program is not None:
+                result = check_net(program, net)
+                if not result.ok:
+                    failure = result.counterexample
+                    self.problem(f"{where}: the {row['variant']} network disagrees with its program on "
+                                 f"{failure.input}: {failure.actual}, not {failure.expected}")
 
     def program(self, source: str, where: str):
         if source not in self.parsed:

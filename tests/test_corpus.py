@@ -544,3 +544,33 @@ def test_recipes_are_bounded(change, field):
     data = dict(load_recipe("tiny").to_dict(), **change)
     with pytest.raises(RecipeError, match=f"`{field}`: must be in"):
         Recipe.from_dict(data, source="x")
+
+
+def test_deep_verify_catches_a_network_edited_under_a_recomputed_checksum(tiny_copy):
+    """The checksums say the bytes are the ones written; --deep runs the networks against their
+    programs, which catches a net that was edited and re-checksummed."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    from generator.corpus import MANIFEST, parquet_bytes, sha256_file
+
+    manifest = json.loads((tiny_copy / MANIFEST).read_text())
+    shard = next(s for s in manifest["shards"] if s["variants"].get("scrambled"))
+    path = tiny_copy / shard["path"]
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    index = next(i for i, r in enumerate(rows) if r["variant"] == "scrambled")
+    net = compiler.Net.from_bytes(rows[index]["weights"])
+    broken = dataclasses.replace(net, W_U=-net.W_U)  # reads every output backwards
+    rows[index]["weights"] = broken.to_bytes()
+    path.write_bytes(parquet_bytes(pa.Table.from_pylist(rows, schema=table.schema)))
+    shard["sha256"], shard["bytes"] = sha256_file(path), path.stat().st_size
+    manifest["bytes"] = sum(s["bytes"] for s in manifest["shards"])
+    weights = sum(len(r["weights"]) for r in rows) - sum(len(r["weights"]) for r in table.to_pylist())
+    shard["weights_bytes"] += weights
+    manifest["weights_bytes"] += weights
+    (tiny_copy / MANIFEST).write_text(json.dumps(manifest))
+    assert verify_corpus(tiny_copy).ok  # the bytes are as listed
+    deep = verify_corpus(tiny_copy, deep=1.0)
+    assert not deep.ok and any("scrambled network disagrees with its program" in p for p in deep.problems)

@@ -450,17 +450,12 @@ class _Search:
         inputs = [next((v for v in state.vars if v.node is child), None) for child in node.children]
         if any(v is None for v in inputs):
             return None
+        mapping = _row_mapping(inputs, values)
+        function = (self._spelled(mapping, self.library.maps if len(inputs) == 1 else self.library.sequence_maps)
+                    or _table(len(inputs), mapping))
         if len(inputs) == 1:
-            first = np.unique(inputs[0].codes, return_index=True)[1]
-            mapping = {(inputs[0].values[i],): _plain(values[i]) for i in first if inputs[0].values[i] is not None}
-            function = self._spelled(mapping, self.library.maps) or fn.Table.from_mapping(
-                1, {key[0]: value for key, value in mapping.items()})
             make = lambda: prog.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
         else:
-            codes, pairs = pair_codes(inputs[0], inputs[1])
-            first = np.unique(codes, return_index=True)[1]
-            mapping = {pairs[codes[i]]: _plain(values[i]) for i in first if None not in pairs[codes[i]]}
-            function = self._spelled(mapping, self.library.sequence_maps) or fn.Table.from_mapping(2, mapping)
             make = lambda: prog.make_sequence_map(function, node.fst, node.snd)  # noqa: E731
         try:
             new = make()
@@ -720,31 +715,24 @@ class _Search:
                 return []
         elif len(mine) == 1 and groups[mine[0]].collinear:
             numerical = True
-            writes = groups[mine[0]].writes
-            direction = writes[np.argmax(np.abs(writes).sum(1))]
-            along = writes @ (direction / np.dot(direction, direction))  # 1.0 on the largest write
             # one value per class of the write (`_snapped`): an indicator reads as exactly 0 and 1
             codes = groups[mine[0]].codes
-            means = np.bincount(codes, weights=along) / np.bincount(codes)
+            means = np.bincount(codes, weights=_coordinate(groups[mine[0]])) / np.bincount(codes)
             means = means * _integer_scale(means)
             values = object_array([_snapped(float(v)) for v in means[codes]])
         else:
             values = object_array(joint.tolist())
         numerical = numerical or (writes_output and not self.trace.net.categorical_output)
+        mapping = _row_mapping(inputs, values)
         if len(inputs) == 1:
             var = inputs[0]
-            first = np.unique(var.codes, return_index=True)[1]
-            mapping = {var.values[i]: _plain(values[i]) for i in first if var.values[i] is not None}
             if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
-                mapping = {**{x: 0 for x in self._value_set(var.node)}, **mapping}
-            table = fn.Table.from_mapping(1, mapping)
+                mapping = {**{(x,): 0 for x in self._value_set(var.node)}, **mapping}
+            table = _table(1, mapping)
             make = lambda enc: prog.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:
             a, b = inputs
-            codes, pairs = pair_codes(a, b)
-            first = np.unique(codes, return_index=True)[1]
-            table = fn.Table.from_mapping(2, {pairs[codes[i]]: _plain(values[i]) for i in first
-                                              if None not in pairs[codes[i]]})
+            table = _table(2, mapping)
             make = lambda enc: prog.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
             node = make(prog.NUMERICAL if numerical and len(inputs) == 1 else prog.CATEGORICAL)
@@ -790,9 +778,7 @@ class _Search:
         # the right partition with other labels: relabel by a table read off the outputs
         for line in reversed(lines):
             if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
-                first = np.unique(line.var.codes, return_index=True)[1]
-                table = fn.Table.from_mapping(1, {line.var.values[i]: self.trace.outputs[i] for i in first
-                                                  if line.var.values[i] is not None})
+                table = _table(1, _row_mapping([line.var], self.trace.outputs))
                 try:
                     node = prog.make_map(table, line.var.node)
                 except compiler.SourceError:
@@ -800,6 +786,25 @@ class _Search:
                 relabel = _Line(make_var(node, self.trace.outputs, line.var.sublayer), "the unembedding", "table")
                 return prog.Program(node), tuple(lines + [relabel])
         return None
+
+
+def _row_mapping(inputs: list[Var], values: np.ndarray) -> dict[tuple, Any]:
+    """What a line on `inputs` gives for each argument tuple the rows show (the first row of
+    each), keyed by the tuple; tuples holding None are left out."""
+    if len(inputs) == 1:
+        first = np.unique(inputs[0].codes, return_index=True)[1]
+        args = [(inputs[0].values[i],) for i in first]
+    else:
+        codes, pairs = pair_codes(inputs[0], inputs[1])
+        first = np.unique(codes, return_index=True)[1]
+        args = [pairs[codes[i]] for i in first]
+    return {arg: _plain(values[i]) for arg, i in zip(args, first) if None not in arg}
+
+
+def _table(arity: int, mapping: dict[tuple, Any]) -> fn.Table:
+    """The table of a `_row_mapping` (a map's keys are its single arguments)."""
+    return fn.Table.from_mapping(1, {key[0]: value for key, value in mapping.items()}) if arity == 1 \
+        else fn.Table.from_mapping(2, mapping)
 
 
 def _signature(node: prog.Node) -> tuple:

@@ -190,8 +190,9 @@ def cmd_train(args) -> None:
 
 
 def cmd_eval(args) -> None:
+    from compiler.files import write_atomically
     from interpreter.checkpoint import CheckpointError
-    from interpreter.evaluate import evaluate, evaluate_decompiler
+    from interpreter.evaluate import decompiler_examples, evaluate, evaluate_decompiler
 
     _threads(args)
     if len(args.paths) > 2 or (len(args.paths) == 2 and args.checkpoint):
@@ -217,10 +218,13 @@ def cmd_eval(args) -> None:
         if args.ablation:
             searches.append("uniform")
         reports = {}
+        # the nets (retrained and scrambled ones included) are made once for every search
+        nets = decompiler_examples(corpus, args.split, limit=args.limit, variants=args.variants,
+                                   retrained=args.retrained, out_of_distribution=not args.no_tracr_lib) \
+            if searches else []
         for proposals in searches:
             reports[proposals] = evaluate_decompiler(
-                corpus, checkpoint, args.split, proposals=proposals, limit=args.limit, time_budget=args.time_budget,
-                out_of_distribution=not args.no_tracr_lib, variants=args.variants, retrained=args.retrained,
+                nets, checkpoint, None, proposals=proposals, time_budget=args.time_budget, out_of_distribution=False,
                 device=args.device)
             print("\n" + reports[proposals].format(examples=args.examples))
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
@@ -229,11 +233,8 @@ def cmd_eval(args) -> None:
     except (CheckpointError, ValueError) as error:
         raise SystemExit(f"error: {error}")
     if args.json:
-        path = Path(args.json)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(records, indent=1) + "\n")
-        tmp.replace(path)
-        print(f"wrote {path}")
+        text = json.dumps(records, indent=1) + "\n"
+        print(f"wrote {write_atomically(args.json, text)}")
 
 
 def ablation_summary(model, uniform) -> str:

@@ -204,11 +204,7 @@ def _limited(examples: list[Example], limit: int | None) -> list[Example]:
 
 def _score(example: Example, text: str, truncated: bool, samples: int, exhaustive_limit: int,
            seed: int) -> Outcome:
-    try:
-        compiler.parse(text)
-        parses = True
-    except compiler.SourceError:
-        parses = False
+    parses = _parses(text)
     why = functional_difference(text, example, samples, exhaustive_limit, seed) if parses else "does not parse"
     return Outcome(example.program_id, example.variant, example.n_ops, example.source, text,
                    text == example.source, why == "", parses, truncated, why)
@@ -412,25 +408,16 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
                         variants: Sequence[str] | None = None, retrained: int = 0,
                         progress: Callable[[int, int], None] | None = None,
                         device: str | None = None) -> DecompileReport:
-    """`interpreter.decompile` on the nets of `split` of `data` (at most `limit` per variant, only
-    `variants` when given, plus tracr's 14 lib programs with their own vocabularies, compiled and
-    scrambled, with `out_of_distribution`), each scored against its true program and its certificate checked
-    independently. `retrained`: also this many of the split's programs retrained from scratch
-    (`compiler.retrain`, 2,000 steps at most), as the "retrained" variant."""
+    """`interpreter.decompile` on the nets `decompiler_examples` chooses, each scored against its
+    true program and its certificate checked independently. To run several searches on the same
+    nets, build them once with `decompiler_examples` and pass the list as `data` (split None)."""
     from interpreter.verified import decompile
 
     model = None
     if proposals == "model":
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
-    every = load_examples(data, split)
-    examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
-    for example in [e for e in every if e.variant == "compiled"][:retrained]:
-        net = compiler.retrain(example.net, seed=seed, max_steps=2000)
-        examples.append(dataclasses.replace(example, net=net, variant="retrained"))
-    if out_of_distribution:
-        library = tracr_library_own_vocab()
-        examples += library + [dataclasses.replace(e, net=compiler.scramble(e.net, seed=seed),
-                                                   variant=OUT_OF_DISTRIBUTION + " scrambled") for e in library]
+    examples = decompiler_examples(data, split, limit=limit, variants=variants, retrained=retrained,
+                                   out_of_distribution=out_of_distribution, seed=seed)
     outcomes = []
     for index, example in enumerate(examples):
         result = decompile(example.net, model, time_budget=time_budget, beam_size=beam_size, proposals=proposals,
@@ -446,6 +433,26 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
         if progress:
             progress(index + 1, len(examples))
     return DecompileReport(outcomes, proposals, time_budget)
+
+
+def decompiler_examples(data: Source, split: str | None = "test", *, limit: int | None = None,
+                        variants: Sequence[str] | None = None, retrained: int = 0,
+                        out_of_distribution: bool = True, seed: int = 0) -> list[Example]:
+    """The nets of `split` of `data` (at most `limit` per variant, only `variants` when given);
+    with `retrained`, also this many of the split's programs retrained from scratch
+    (`compiler.retrain`, 2,000 steps at most) as the "retrained" variant; with
+    `out_of_distribution`, tracr's 14 lib programs with their own vocabularies, compiled and
+    scrambled."""
+    every = load_examples(data, split)
+    examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
+    for example in [e for e in every if e.variant == "compiled"][:retrained]:
+        net = compiler.retrain(example.net, seed=seed, max_steps=2000)
+        examples.append(dataclasses.replace(example, net=net, variant="retrained"))
+    if out_of_distribution:
+        library = tracr_library_own_vocab()
+        examples += library + [dataclasses.replace(e, net=compiler.scramble(e.net, seed=seed),
+                                                   variant=OUT_OF_DISTRIBUTION + " scrambled") for e in library]
+    return examples
 
 
 def _parses(text: str) -> bool:

@@ -12,6 +12,8 @@ import itertools
 import random
 from typing import Callable, Sequence
 
+from tracr.rasp import rasp
+
 from compiler import functions as fn
 from compiler import program as prog
 
@@ -71,9 +73,9 @@ def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Ran
     return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
 
 
-def check_net(program: prog.Program, net, *, examples: int = 500, exhaustive_limit: int = 5000,
+def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exhaustive_limit: int = 5000,
               seed: int = 0) -> CheckResult:
-    """Compares `net` with `program` on every input when there are at most `exhaustive_limit`,
+    """Compares `net` with `program` (or a tracr SOp) on every input when there are at most `exhaustive_limit`,
     else on `examples` random inputs (lengths 1 and max_seq_len always included) followed by
     a hypothesis search; a failure is shrunk to a smallest input."""
     vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]

@@ -185,18 +185,17 @@ def _input_count(vocab: set, max_seq_len: int) -> int:
 def _show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:
     """Refuses with `refusal` unless `net` gives the program's outputs on every input (a
     categorical Aggregate the static argument could not clear of averaging, tracr #11)."""
-    from compiler.check import all_inputs, outputs_agree
+    from compiler.check import check_net
     from compiler.functions import EvaluationError
-    from compiler.program import evaluate
 
-    inputs = all_inputs(sorted(vocab, key=value_sort_key), max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK)
-    for xs, got in zip(inputs, net.run(inputs)):
-        try:
-            want = evaluate(sop, xs)
-        except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
-            raise CompileError(f"{refusal} (on {xs} the program itself fails: {error})") from None
-        if not outputs_agree(want, got):
-            raise CompileError(f"{refusal} (on {xs} the net gives {got}, the program {want})")
+    try:  # every input: the caller has counted them
+        result = check_net(sop, net, exhaustive_limit=EXHAUSTIVE_AGGREGATE_CHECK)
+    except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
+        raise CompileError(f"{refusal} (the program itself fails: {error})") from None
+    if not result.ok:
+        failure = result.counterexample
+        raise CompileError(f"{refusal} (on {failure.input} the net gives {failure.actual}, the program "
+                           f"{failure.expected})")
 
 
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):

@@ -167,13 +167,11 @@ def from_hooked_transformer(model, input_tokens: Sequence[Any], output_values: S
 
 
 def _checked(net: Net, what: str) -> Net:
-    """`net` once its shapes and values are a Net's (one clear error otherwise)."""
-    from compiler.net import _shape_problem
+    """`net` once its shapes and values are a Net's, as `Net.load` checks them (one clear error
+    otherwise)."""
+    from compiler.net import _shape_problem, _value_problem
 
-    problem = _shape_problem(net)
+    problem = _shape_problem(net) or _value_problem(net)
     if problem:
-        raise ModelImportError(f"this {what} does not have a Net's shapes: {problem}")
-    for name, value in list(net.params.items()) + [("W_U", net.W_U)]:
-        if not np.all(np.isfinite(value)):
-            raise ModelImportError(f"this {what} has non-finite weights in {name}")
+        raise ModelImportError(f"this {what} cannot be a Net: {problem}")
     return net

@@ -135,6 +135,13 @@ class _ShardCheck:
         self.path = directory / shard["path"]
         self.shard, self.recipe, self.totals, self.deep = shard, recipe, totals, deep
         self.problems: list[str] = []
+        unit = recipe  # the domain of this shard's rows
+        if recipe.domains:  # shards are named SPLIT-UNIT.parquet; each unit drew its own domain
+            try:
+                unit = recipe.for_unit(int(shard["path"].rsplit("-", 1)[1].split(".")[0]))
+            except (ValueError, IndexError):
+                self.problem("the name does not say its work unit (SPLIT-UNIT.parquet)")
+        self.vocab, self.max_seq_len = json.dumps(sorted(unit.vocab, key=value_sort_key)), unit.max_seq_len
         self.parsed: dict[str, object] = {}  # source -> program (variants share their program)
 
     def problem(self, message: str) -> None:
@@ -195,11 +202,7 @@ class _ShardCheck:
                 self.problem(f"{where}: program_tokens do not decode to the source")
         except compiler.SourceError as error:
             self.problem(f"{where}: program_tokens do not decode ({error})")
-        unit = self.recipe
-        if unit.domains:  # shards are named SPLIT-UNIT.parquet; each unit drew its own domain
-            unit = unit.for_unit(int(self.shard["path"].rsplit("-", 1)[1].split(".")[0]))
-        if row["vocab"] != json.dumps(sorted(unit.vocab, key=value_sort_key)) or \
-                row["max_seq_len"] != unit.max_seq_len:
+        if row["vocab"] != self.vocab or row["max_seq_len"] != self.max_seq_len:
             self.problem(f"{where}: vocab {row['vocab']} / max_seq_len {row['max_seq_len']} are not the recipe's")
         try:
             net = compiler.Net.from_bytes(row["weights"], source=f"{self.shard['path']} {where}")

@@ -7,7 +7,9 @@ retrained) and for programs from tracr's `lib.py` (out of distribution).
   network gives the true program's outputs (`compiler.check.outputs_agree`) on every input up to
   max_seq_len, or on `samples` seeded random inputs when there are more than `exhaustive_limit`;
   a program that does not compile counts as wrong. The true outputs come from the true program's
-  compiled network, which the fountain checked against the program;
+  compiled network, which the fountain checked against the program. A retrained net only
+  imitates its program, so for it the inputs compared are those on which it gives its program's
+  outputs (a program is right for a retrained net when it agrees where the net is right);
 * parses: `compiler.parse` accepts the text (constrained decoding should make this 100%);
   `truncated` counts programs the decoder had to end early to keep them parseable;
 * token accuracy: next-token accuracy with the true prefix (teacher forcing);
@@ -219,18 +221,22 @@ def net_domain(net: Net) -> tuple[list, int, bool]:
 def functional_difference(text: str, example: Example, samples: int = 200, exhaustive_limit: int = 5000,
                           seed: int = 0) -> str:
     """"" when `text` computes what `example`'s program computes on its net's inputs (module
-    docstring), else what differs."""
+    docstring), else what differs. A retrained net only imitates its program, so for one the
+    inputs compared are those on which the net agrees with its program."""
     if text == example.source:
         return ""
     vocab, max_seq_len, causal = net_domain(example.net)
     truth = _true_net(example.source, tuple(sorted(vocab, key=repr)), max_seq_len, causal)
-    return net_difference(text, truth, example.net, samples, exhaustive_limit, seed)
+    return net_difference(text, truth, example.net, samples, exhaustive_limit, seed,
+                          only_where_net_agrees=example.variant == "retrained")
 
 
 def net_difference(text: str, reference: Net, like: Net | None = None, samples: int = 200,
-                   exhaustive_limit: int = 5000, seed: int = 0) -> str:
+                   exhaustive_limit: int = 5000, seed: int = 0, only_where_net_agrees: bool = False) -> str:
     """"" when the program `text`, compiled for `like`'s domain (default: `reference`'s), gives
-    `reference`'s outputs on every input (or on `samples` seeded ones), else what differs."""
+    `reference`'s outputs on every input (or on `samples` seeded ones), else what differs. With
+    `only_where_net_agrees`, only the inputs on which `like` itself gives `reference`'s outputs
+    are compared (a retrained net is judged where it is right)."""
     vocab, max_seq_len, causal = net_domain(like or reference)
     try:
         decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
@@ -240,7 +246,10 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:
         inputs = random_inputs(vocab, max_seq_len, samples, random.Random(seed))
-    for xs, want, got in zip(inputs, truth.run(inputs), decoded.run(inputs)):
+    judged = like.run(inputs) if only_where_net_agrees and like is not None else None
+    for i, (xs, want, got) in enumerate(zip(inputs, truth.run(inputs), decoded.run(inputs))):
+        if judged is not None and not outputs_agree(want, judged[i]):
+            continue
         if not outputs_agree(want, got):
             return f"differs on {xs}"
     return ""

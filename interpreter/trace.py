@@ -79,10 +79,32 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
     order = np.argsort(codes, kind="stable")  # class sums by sorting (np.add.at is 10x slower)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1])
     centres = np.add.reduceat(writes[order] / scale, starts, axis=0) / np.bincount(codes, minlength=k)[:, None]
-    close = np.argwhere(np.abs(centres[:, None, :] - centres[None, :, :]).max(-1) < 2 * tolerance)
-    if len(close) == k:
+    close = _close_pairs(centres, 2 * tolerance)
+    if not len(close):
         return codes
     return partition(np.array(_connected(k, close))[codes])
+
+
+def _close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
+    """[(i, j), ...] the pairs of rows of `points` closer than `reach` in every coordinate.
+
+    Rows are sorted along a fixed random direction w, on which two such rows lie closer than
+    reach * |w|_1, so each row is compared only with the rows after it within that window (a
+    trained net's dense writes have thousands of classes: all pairs would be k^2 * d)."""
+    w = np.random.default_rng(0x5EED).standard_normal(points.shape[1])
+    projection = points @ w
+    order = np.argsort(projection, kind="stable")
+    along = projection[order]
+    window = reach * np.abs(w).sum()
+    found = [np.empty((0, 2), np.int64)]
+    for offset in range(1, len(points)):
+        near = along[offset:] - along[:-offset] <= window
+        if not near.any():
+            break
+        i, j = order[:-offset][near], order[offset:][near]
+        keep = np.abs(points[i] - points[j]).max(axis=1) < reach
+        found.append(np.stack([i[keep], j[keep]], axis=1))
+    return np.concatenate(found)
 
 
 def _connected(n: int, links: np.ndarray) -> list[int]:

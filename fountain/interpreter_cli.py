@@ -62,14 +62,16 @@ def add_interpreter_parsers(sub) -> None:
 
     p = sub.add_parser("eval", help="score the interpreter on a corpus split: weights-only and verified decoding",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description="With a checkpoint: the model's weights-only decoding (exact, functional, per "
+                       description="With a checkpoint (default: the one that ships with rasp-fountain): the "
+                                   "model's weights-only decoding (exact, functional, per "
                                    "op and size), then verified decoding (`fountain decompile`) beside it. With "
                                    "--uniform: verified decoding with proposals drawn from the grammar (no model). "
                                    "--ablation runs both searches on the same nets.")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="CORPUS, or CKPT CORPUS: a corpus directory, after a checkpoint or run directory "
-                        "(or give --checkpoint)")
-    p.add_argument("--checkpoint", "-c", metavar="CKPT", help="interpreter checkpoint or run directory")
+                        "(or give --checkpoint; without one, the default checkpoint)")
+    p.add_argument("--checkpoint", "-c", metavar="CKPT",
+                   help="interpreter checkpoint or run directory (default: the shipped checkpoint)")
     p.add_argument("--uniform", action="store_true", help="verified decoding with no model (uniform proposals)")
     p.add_argument("--weights-only", action="store_true", help="only the model's weights-only report")
     p.add_argument("--ablation", action="store_true",
@@ -97,11 +99,13 @@ def add_interpreter_parsers(sub) -> None:
                        description="The interpreter proposes program lines; running the network checks each one "
                                    "against the component that computes it; the answer's compiled net is compared "
                                    "with NET on every input up to max_seq_len (or a sample and a hypothesis search). "
+                                   "Nets whose components do not each compute one line (retrained ones) are read "
+                                   "from their behaviour and graded by agreement. "
                                    "Prints the program, then the certificate and each line's component as comments.")
     p.add_argument("net", metavar="NET", help="a .safetensors network")
     p.add_argument("--checkpoint", "-c", metavar="CKPT",
-                   help="interpreter checkpoint or run directory (its latest); none ships yet, so without it "
-                        "give --uniform")
+                   help="interpreter checkpoint or run directory (its latest); default: the checkpoint that "
+                        "ships with rasp-fountain (interpreter/checkpoints/default)")
     p.add_argument("--weights-only", action="store_true",
                    help="the model's reading of the weights alone (no search), still certified")
     p.add_argument("--uniform", action="store_true",
@@ -203,8 +207,11 @@ def cmd_eval(args) -> None:
     if args.uniform and (checkpoint or args.weights_only or args.ablation):
         raise SystemExit("error: --uniform uses no model; drop the checkpoint, --weights-only and --ablation")
     if not checkpoint and not args.uniform:
-        raise SystemExit("error: give a checkpoint (CKPT CORPUS or --checkpoint CKPT), or --uniform for verified "
-                         "decoding without a model")
+        from interpreter.checkpoint import default_checkpoint
+        try:
+            checkpoint = str(default_checkpoint())
+        except CheckpointError as error:
+            raise SystemExit(f"error: {error}")
     records: dict = {}
     try:
         if checkpoint:
@@ -257,7 +264,7 @@ def cmd_decompile(args) -> None:
     from compiler.net import Net, NetFileError
     from interpreter.checkpoint import CheckpointError
     from interpreter.encoding import EncodingError
-    from interpreter.verified import NoDefaultCheckpoint, decompile
+    from interpreter.verified import decompile
 
     if not Path(args.net).is_file():
         raise SystemExit(f"error: no network file {args.net!r}")
@@ -268,7 +275,7 @@ def cmd_decompile(args) -> None:
         result = decompile(net, args.checkpoint, run_net=not args.weights_only, time_budget=args.time_budget,
                            beam_size=args.beam, proposals="uniform" if args.uniform else "model", seed=args.seed,
                            device=args.device)
-    except (NetFileError, CheckpointError, EncodingError, NoDefaultCheckpoint, ValueError) as error:
+    except (NetFileError, CheckpointError, EncodingError, ValueError) as error:
         raise SystemExit(f"error: {error}")
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")

@@ -30,7 +30,8 @@ from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
-from interpreter.verified import Decompiled, LineFit, NoDefaultCheckpoint, decompile
+from interpreter.checkpoint import NoDefaultCheckpoint
+from interpreter.verified import Decompiled, LineFit, decompile
 
 __all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "DecompileReport", "Decompiled", "EncoderConfig", "EncodingError", "EvalReport",
            "Example", "Fountain", "Interpreter", "LineFit", "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net",

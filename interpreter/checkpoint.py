@@ -83,6 +83,25 @@ def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, t
     return final
 
 
+#: The interpreter that ships with the package (its model card is the README beside it); used
+#: wherever no checkpoint is given.
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "default"
+
+
+class NoDefaultCheckpoint(CheckpointError):
+    """The default checkpoint is not in this installation."""
+
+
+def default_checkpoint() -> Path:
+    """The shipped checkpoint's directory (`DEFAULT_CHECKPOINT`), or NoDefaultCheckpoint."""
+    if not (DEFAULT_CHECKPOINT / "config.json").is_file() or not (DEFAULT_CHECKPOINT / "model.safetensors").is_file():
+        raise NoDefaultCheckpoint(DEFAULT_CHECKPOINT, "the default interpreter checkpoint is missing from this "
+                                                      "installation; reinstall rasp-fountain, pass a checkpoint "
+                                                      "(`fountain train` makes one), or decompile without a model "
+                                                      "(`fountain decompile NET --uniform`)")
+    return DEFAULT_CHECKPOINT
+
+
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     """The checkpoint `latest.json` names in `run_dir`, or None when there is none."""
     pointer = Path(run_dir) / _LATEST

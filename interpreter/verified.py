@@ -24,7 +24,11 @@ that agrees everywhere is returned, else the best by agreement. A certificate is
 without that comparison.
 
 Retrained nets write only approximately what their program computes, so few of their lines fit
-exactly: they get the model's proposals, graded by agreement.
+any component exactly. When the line-by-line search finds no program that agrees everywhere,
+`interpreter.behaviour` reads one off what the net does: selects from its heads' attention and
+from comparisons, and a table from the features that determine its outputs. Its programs are
+certified the same way; a program agreeing with a retrained net on fewer than all inputs is
+returned with its agreement and is not verified.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
 from compiler.net import Net
 from compiler.values import ValueSetError, ValueSets
 from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+from interpreter.behaviour import behavioural_programs
+from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, search_all
 from interpreter.encoding import EncodingError, encode_net
 from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_with, covered_groups,
@@ -53,13 +59,12 @@ from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_w
 from interpreter.model import Interpreter
 from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
 
+#: The share of the time budget the line-by-line search may take before the behavioural one
+#: (`interpreter.behaviour`) starts.
+STRUCTURAL_SHARE = 0.7
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
-
-
-class NoDefaultCheckpoint(ValueError):
-    """No checkpoint was given and none ships with the package yet."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +91,7 @@ class Decompiled:
     lines: tuple[LineFit, ...]
     candidates: int
     seconds: float
-    method: str               # "model" (a proposal as it stood), "search", or "weights-only"
+    method: str               # "model" (a proposal as it stood), "search", "behaviour" or "weights-only"
     weights_only: str | None  # the model's own best reading, when a model was used
     notes: tuple[str, ...] = ()
 
@@ -953,10 +958,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     weights_only = None
     if proposals == "model":
         if checkpoint is None:
-            raise NoDefaultCheckpoint(
-                "no checkpoint given and no default interpreter ships with this version; pass a checkpoint "
-                "or run directory (`fountain train` makes one), or decompile with proposals='uniform' "
-                "(`fountain decompile NET --uniform`)")
+            checkpoint = default_checkpoint()
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
         try:
             encoded = encode_net(net, model.config.encoder)
@@ -992,13 +994,23 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
             except compiler.SourceError:
                 continue
         library.add_grammar()
-        searcher = _Search(trace, library, start + time_budget)
+        # the line-by-line search leaves a share of the budget to the behavioural one, which
+        # reads nets whose components do not each compute one line (retrained nets)
+        searcher = _Search(trace, library, start + STRUCTURAL_SHARE * time_budget)
         for program, lines in searcher.programs():
             cert = certify(program)
             if best is None or cert.agreement > best[0]:
                 best = (cert.agreement, program, lines, "search", cert)
             if cert.verified:
                 break
+        if not (best and best[4].verified):
+            read = [best] if best else []
+            for program in behavioural_programs(trace, start + time_budget):
+                cert = certify(program)
+                read.append((cert.agreement, program, (), "behaviour", cert))
+                if cert.verified or time.monotonic() > start + time_budget:
+                    break
+            best = _simplest(read)
         if time.monotonic() > start + time_budget:
             notes.append(f"the search stopped at its time budget ({time_budget:g} s)")
     if best is None:
@@ -1008,6 +1020,29 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs, _line_fits(program, lines),
                       certify.compiled, time.monotonic() - start, method if run_net else "weights-only",
                       weights_only, tuple(notes))
+
+
+def _simplest(results: list[tuple]) -> tuple | None:
+    """The first verified result; else the one whose agreement, counted in inputs, most exceeds
+    its size (`_size`): each line and table entry must explain one more
+    input than a smaller reading does (a minimum description length: a program that also fits a
+    few of a trained net's own mistakes by a large table is not a better reading of it)."""
+    if not results:
+        return None
+    for result in results:
+        if result[4].verified:
+            return result
+    return max(results, key=lambda r: r[4].agreement * r[4].inputs - _size(r[1]))
+
+
+def _size(program: prog.Program) -> int:
+    """Lines plus the entries of their tables and predicate tables."""
+    size = 0
+    for node in program.nodes:
+        size += 1
+        for part in (getattr(node, "function", None), getattr(node, "predicate", None)):
+            size += len(getattr(part, "entries", ())) + len(getattr(part, "pairs", ()))
+    return size
 
 
 def _line_fits(program: prog.Program, lines: tuple) -> tuple[LineFit, ...]:

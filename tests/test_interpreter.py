@@ -389,11 +389,12 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
                                          beam_size=2)[0].text
 
 
-def test_cli_errors_name_the_problem(corpus, tmp_path):
+def test_cli_errors_name_the_problem(corpus, tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="not an interpreter checkpoint"):
         main(["eval", str(tmp_path), str(corpus)])
-    with pytest.raises(SystemExit, match="give a checkpoint"):
-        main(["eval", str(corpus)])
+    monkeypatch.setattr("interpreter.checkpoint.DEFAULT_CHECKPOINT", tmp_path / "gone")
+    with pytest.raises(SystemExit, match="default interpreter checkpoint is missing"):
+        main(["eval", str(corpus)])  # no checkpoint given: the default one
     with pytest.raises(SystemExit, match="--uniform uses no model"):
         main(["eval", str(corpus), "--uniform", "--checkpoint", str(tmp_path)])
     with pytest.raises(SystemExit, match="no network file"):

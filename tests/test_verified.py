@@ -12,7 +12,8 @@ from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.trace import trace_net
-from interpreter.verified import Certifier, NoDefaultCheckpoint, decompile
+from interpreter.checkpoint import NoDefaultCheckpoint
+from interpreter.verified import Certifier, decompile
 
 VOCAB = {1, 2, 3, 4}
 
@@ -107,9 +108,10 @@ def test_a_head_selects_exactly_its_selects_keys(scrambled):
     assert not np.array_equal(selection(trace, tokens, tokens, leq), first.selected)
 
 
-def test_clear_errors(tmp_path, capsys):
+def test_clear_errors(tmp_path, capsys, monkeypatch):
     net = _net(SORT, scrambled=False)
-    with pytest.raises(NoDefaultCheckpoint, match="no default interpreter ships"):
+    monkeypatch.setattr("interpreter.checkpoint.DEFAULT_CHECKPOINT", tmp_path / "missing")
+    with pytest.raises(NoDefaultCheckpoint, match="default interpreter checkpoint is missing"):
         decompile(net)
     with pytest.raises(ValueError, match="proposals must be one of"):
         decompile(net, proposals="random")
@@ -118,7 +120,7 @@ def test_clear_errors(tmp_path, capsys):
     with pytest.raises(SystemExit, match="x.safetensors"):
         main(["decompile", str(not_a_net), "--uniform"])
     net.save(tmp_path / "n.safetensors")
-    with pytest.raises(SystemExit, match="no default interpreter ships"):
+    with pytest.raises(SystemExit, match="default interpreter checkpoint is missing"):
         main(["decompile", str(tmp_path / "n.safetensors")])
     small = Interpreter(ModelConfig(d_model=16, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=32,
                                     encoder=EncoderConfig(max_tokens=4)))

@@ -173,6 +173,41 @@ def cmd_check(args) -> None:
                      f"{result.counterexample.format()}")
 
 
+def cmd_import(args) -> None:
+    """Writes the network of a TransformerLens model saved as files."""
+    from compiler.importing import ModelImportError, load_hooked_transformer_files
+
+    _output_file(args.output)
+    for path in (args.model, args.config):
+        if not Path(path).is_file():
+            raise SystemExit(f"error: no such file {path!r}")
+    tokens = parse_input(args.input_tokens) if args.input_tokens else None
+    values = None if args.numerical else parse_input(args.output_values) if args.output_values else "config"
+    try:
+        net = load_hooked_transformer_files(args.model, args.config, tokens, values, bos=args.bos)
+    except ModelImportError as error:
+        raise SystemExit(f"error: {error}")
+    net.save(args.output)
+    c = net.config
+    print(f"wrote {args.output}: {c.n_layers} layers, {c.n_heads} heads, residual width {c.d_model}, "
+          f"{sum(t not in (net.bos, net.pad) for t in net.input_tokens)} input tokens besides BOS and padding, "
+          f"{'a numerical output' if net.output_values is None else f'{len(net.output_values)} output values'}")
+
+
+def cmd_export(args) -> None:
+    """Writes a network as a TransformerLens model's files."""
+    from compiler.importing import save_hooked_transformer_files
+
+    net = _load_net_or_exit(args.net)
+    for path in (args.model, args.config):
+        _output_file(path)
+    try:
+        save_hooked_transformer_files(net, args.model, args.config)
+    except ImportError as error:
+        raise SystemExit(f"error: {error}")
+    print(f"wrote {args.model} and {args.config}")
+
+
 def cmd_scramble(args) -> None:
     """Writes a function-preserving reparametrisation of a network."""
     import compiler
@@ -367,6 +402,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=float, default=0.99, help="stop at this held-out fidelity (default 0.99)")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     p.set_defaults(handler=cmd_retrain)
+
+    p = sub.add_parser("import", help="a TransformerLens model saved as files, as a network (.safetensors)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description="MODEL is a HookedTransformer's state_dict saved with safetensors "
+                                   "(safetensors.torch.save_file(model.state_dict(), ...)); CONFIG is a JSON object "
+                                   "of its HookedTransformerConfig fields, which may also hold input_tokens and "
+                                   "output_values (`fountain export` writes both). Architectures a network cannot "
+                                   "hold (LayerNorm, GELU, an unembedding bias, ...) are refused, naming why.")
+    p.add_argument("model", metavar="MODEL", help="the model's state_dict as a .safetensors file")
+    p.add_argument("config", metavar="CONFIG", help="the model's config as a .json file")
+    p.add_argument("--input-tokens", help='the token of each input id, separated by spaces, BOS among them, e.g. '
+                                          '"BOS 1 2 3" (default: the config\'s input_tokens)')
+    outputs = p.add_mutually_exclusive_group()
+    outputs.add_argument("--output-values", help='the value of each output logit, e.g. "0 1 2" (default: the '
+                                                 "config's output_values)")
+    outputs.add_argument("--numerical", action="store_true", help="one numerical output (no output values)")
+    p.add_argument("--bos", default="BOS", help="the beginning-of-sequence token among the input tokens")
+    p.add_argument("-o", "--output", required=True, help="where to write the network")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("export", help="a network as a TransformerLens model's files (needs transformer-lens)",
+                       description="Writes the network's HookedTransformer state_dict (safetensors) and config "
+                                   "(JSON, with input_tokens and output_values); `fountain import` reads them back.")
+    p.add_argument("net", metavar="NET", help="a .safetensors network")
+    p.add_argument("--model", required=True, metavar="MODEL", help="where to write the state_dict (.safetensors)")
+    p.add_argument("--config", required=True, metavar="CONFIG", help="where to write the config (.json)")
+    p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("show", help="print a network's layers, shapes and residual stream")
     p.add_argument("net", metavar="NET", help="a .safetensors network")

@@ -114,3 +114,57 @@ def test_what_a_net_cannot_hold_is_refused_by_name():
         Net.from_hooked_transformer(model(), [0, 1, 2, 3, 4], values)
     with pytest.raises(ModelImportError, match="not a HookedTransformer"):
         Net.from_hooked_transformer(object(), tokens, values)
+
+
+@pytest.mark.filterwarnings("ignore:HookedTransformer is deprecated:DeprecationWarning")
+def test_fountain_export_and_import_round_trip_through_files(tmp_path, capsys):
+    pytest.importorskip("transformer_lens")
+    import json
+
+    from fountain.cli import main
+
+    net = compiler.scramble(compiler.compile_program(
+        "s = select(tokens, tokens, LT)\nw = selector_width(s)\nreturn w", vocab={1, 2, 3}, max_seq_len=4), seed=2)
+    net.save(tmp_path / "net.safetensors")
+    model, config = tmp_path / "model.safetensors", tmp_path / "config.json"
+    main(["export", str(tmp_path / "net.safetensors"), "--model", str(model), "--config", str(config)])
+    main(["import", str(model), str(config), "-o", str(tmp_path / "back.safetensors")])
+    back = Net.load(tmp_path / "back.safetensors")
+    rng = random.Random(0)
+    batch = [[rng.choice([1, 2, 3]) for _ in range(rng.randint(1, 4))] for _ in range(50)]
+    assert back.run(batch) == net.run(batch)
+    # TransformerLens itself reads the files
+    from safetensors.torch import load_file
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+    fields = json.loads(config.read_text())
+    tokens, values = fields.pop("input_tokens"), fields.pop("output_values")
+    HookedTransformer(HookedTransformerConfig(**fields)).load_state_dict(load_file(model))
+    # tokens given on the command line override the config's
+    main(["import", str(model), str(config), "-o", str(tmp_path / "again.safetensors"),
+          "--input-tokens", " ".join(map(str, tokens)), "--output-values", " ".join(map(str, values))])
+    assert Net.load(tmp_path / "again.safetensors").run(batch) == net.run(batch)
+
+    # hostile files: one clear error each, naming the file and what is wrong
+    def fails(match, files=(model, config), *flags):
+        with pytest.raises(SystemExit, match=match):
+            main(["import", *map(str, files), "-o", str(tmp_path / "x.safetensors"), *flags])
+        assert not (tmp_path / "x.safetensors").exists()
+
+    bad = tmp_path / "bad.json"
+    for text, match in (("[1, 2]", "JSON object"), ("{", "not a readable JSON"),
+                        (json.dumps({**fields, "d_head": 2.5}), "d_head must be a positive whole number"),
+                        (json.dumps(fields), "no input_tokens"),
+                        (json.dumps({**fields, "input_tokens": tokens}), "no output_values"),
+                        (json.dumps({**fields, "n_layers": fields["n_layers"] + 1, "input_tokens": tokens,
+                                     "output_values": values}), "no blocks"),
+                        (json.dumps({**fields, "d_mlp": fields["d_mlp"] + 1, "input_tokens": tokens,
+                                     "output_values": values}), "mlp.W_in has shape"),
+                        (json.dumps({**fields, "normalization_type": "LN", "input_tokens": tokens,
+                                     "output_values": values}), "LayerNorm")):
+        bad.write_text(text)
+        fails(match, (model, bad))
+    fails("no such file", (tmp_path / "missing.safetensors", config))
+    (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 50)
+    fails("not a readable safetensors", (tmp_path / "junk.safetensors", config))
+    fails("one numerical output, but the model has 5", (model, config), "--numerical")

@@ -3,7 +3,7 @@
     prog = compiler.parse(text)            # -> Program; SourceError(.line, .column) on bad text
     prog.sop                               # the tracr SOp it denotes
     compiler.to_source(prog_or_sop, vocab=None, max_seq_len=None) -> canonical text
-    compiler.evaluate(prog, ["a", "b"])    # reference semantics (tracr's RASP evaluator)
+    compiler.evaluate(prog, ["a", "b"])    # reference semantics (tracr's RASP evaluator); UndefinedError
     net = compiler.compile_program(prog, vocab={1, 2}, max_seq_len=5)   # -> Net; CompileError
     net.run([[1, 2]]); net.save(path); compiler.Net.load(path)
     compiler.scramble(net, seed=0); compiler.retrain(net, seed=0); compiler.compress(net, d_model=8)
@@ -16,11 +16,11 @@ from compiler.importing import ModelImportError
 from compiler.net import Net, NetConfig, NetFileError
 from compiler.parser import parse
 from compiler.printer import to_source
-from compiler.program import Program, evaluate
+from compiler.program import Program, UndefinedError, evaluate
 from compiler.retraining import compress, retrain
 from compiler.scrambling import ScrambleError, scramble
 from compiler.tracr_import import from_sop
 
 __all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
-           "ScrambleError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",
+           "ScrambleError", "UndefinedError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",
            "retrain", "scramble", "to_source"]

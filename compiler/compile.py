@@ -61,7 +61,12 @@ tracr itself rejects (`validating.static_validate`, composite selectors, BOS/PAD
   attention for queries equal to 0. We give each its own neuron (same parameter order).
 * A function that raises ArithmeticError on a value is treated, as tracr's basis inference
   does, as never seeing that value (rasp.evaluate would raise there); any other exception
-  from a Map, SequenceMap or predicate is refused with the op and the argument.
+  from a Map, SequenceMap or predicate is refused with the op and the argument. A program must
+  be defined on every input up to max_seq_len: one whose function may raise on a value its
+  input can take, or whose comparison may see None (tracr compiles both silently, and the net
+  answers where the program has no answer), is evaluated on every input when there are at most
+  EXHAUSTIVE_AGGREGATE_CHECK and `check_inputs` allows, and refused, naming the input and the
+  line, where it is undefined or cannot be shown defined.
 * Value projections wider than tracr's key size crash tracr's assembly; we size heads by
   max(query/key width, value width), which equals tracr's size whenever tracr succeeds.
 """
@@ -137,6 +142,10 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
     unproven = program.check_aggregates()
     if unproven and (not check_inputs or causal or _input_count(vocab, max_seq_len) > EXHAUSTIVE_AGGREGATE_CHECK):
         raise CompileError(unproven[0])
+    undefined = program.possibly_undefined()
+    if undefined:  # a program must be defined on every input: shown on each, or refused
+        _defined_on_every_input(sop, vocab, max_seq_len, undefined[0],
+                                check_inputs and _input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK)
     if causal:
         program.check_causal()
     mlp_exactness, corrected = program.choose_mlp_exactness()
@@ -196,6 +205,28 @@ def _show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, 
         failure = result.counterexample
         raise CompileError(f"{refusal} (on {failure.input} the net gives {failure.actual}, the program "
                            f"{failure.expected})")
+
+
+_DEFINED_HINT = ("make each function total (defined on every value its input can take) and keep None out "
+                 "of comparisons")
+
+
+def _defined_on_every_input(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool) -> None:
+    """Refuses a program that may be undefined on some input (`risk` says why) unless
+    evaluating it on every input shows it is not (`check`: the inputs are few enough and the
+    caller wants them tried)."""
+    from compiler import program as prog
+    from compiler.check import all_inputs
+
+    if not check:
+        raise CompileError(f"{risk}, so the program may be undefined on some input (more than "
+                           f"{EXHAUSTIVE_AGGREGATE_CHECK} inputs, or not checked); {_DEFINED_HINT}")
+    for xs in all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK):
+        try:
+            prog.evaluate(sop, xs)
+        except prog.UndefinedError as error:
+            raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
+                               f"{_DEFINED_HINT}") from None
 
 
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
@@ -301,6 +332,7 @@ class _Program:
         self.values: dict[str, set] = {}
         self.tables: dict[str, dict[tuple, Any]] = {}  # Map/SequenceMap: arguments -> result
         self.nullable: set[str] = set()
+        self.undefined: dict[str, str] = {}  # label -> why rasp may raise there (UndefinedError)
         for label in self.order:
             self._infer(label, vocab)
         self._determined: dict[str, set[str]] = {}
@@ -352,7 +384,9 @@ class _Program:
                 raise CompileError(f"{expr.label}: more than {_MAX_VALUE_SET} input combinations")
             try:
                 result = expr.f(*args)
-            except ArithmeticError:
+            except ArithmeticError as e:
+                self.undefined.setdefault(expr.label, f"{expr.label}: its function raises {type(e).__name__} "
+                                                      f"({e}) on {_show_args(args)}")
                 continue
             except Exception as e:
                 raise CompileError(f"{expr.label}: function raised {type(e).__name__}: {e} "
@@ -478,6 +512,20 @@ class _Program:
                 "Select at most one position per query (e.g. by comparing with indices), or "
                 "aggregate a numerical 0/1 SOp instead")
         return unproven
+
+    def possibly_undefined(self) -> list[str]:
+        """Why the program may be undefined on some input: a function raising on a value its
+        input may take, or a comparison of keys or queries that may be None (rasp raises on
+        both); empty when it is defined on every input."""
+        reasons = [why for label, why in self.undefined.items() if label in self.values]
+        for label, select in self._selectors():
+            if isinstance(select.predicate, rasp.Comparison) and \
+                    select.predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+                for role, sop in (("keys", select.keys.label), ("queries", select.queries.label)):
+                    if sop in self.nullable:
+                        reasons.append(f"{label}: its {role} {sop} may be None, and a comparison "
+                                       f"({select.predicate.name}) of None is undefined")
+        return reasons
 
     def check_nones(self) -> None:
         """Refuses selectors whose predicate would select None, which the net never does."""

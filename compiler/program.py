@@ -18,7 +18,7 @@ from typing import Iterator, Sequence, Union
 from tracr.rasp import rasp
 
 from compiler.errors import SourceError
-from compiler.functions import (Const, Function, Predicate, Table, Value, format_value, is_function,
+from compiler.functions import (Const, EvaluationError, Function, Predicate, Table, Value, format_value, is_function,
                                 is_predicate)
 
 CATEGORICAL = rasp.Encoding.CATEGORICAL
@@ -430,10 +430,24 @@ def build_sop(program: Program) -> rasp.SOp:
     return get(program.output)
 
 
+class UndefinedError(EvaluationError):
+    """A program that is not defined on an input (tracr's evaluator raises there: a division by
+    zero, a comparison of None, ...); names the line, the input and why. A program must be defined
+    on every input up to its max_seq_len: the compiler refuses one it cannot show is."""
+
+    def __init__(self, line: str, xs: Sequence[Value], reason: Exception):
+        why = "a comparison with None (its keys or queries are None there)" \
+            if str(reason) in ("key is None!", "query is None!") else f"{type(reason).__name__}: {reason}"
+        shown = "[" + ", ".join(format_value(x) for x in xs) + "]"
+        super().__init__(f"{line} is not defined on the input {shown}: {why}")
+        self.line, self.input = line, list(xs)
+
+
 def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     """Runs the program on one input with tracr's RASP semantics (the reference semantics).
 
-    Same results as `rasp.evaluate`, but each shared sub-expression is evaluated once.
+    Same results as `rasp.evaluate`, but each shared sub-expression is evaluated once. Where
+    tracr's evaluator raises, `UndefinedError` names the line and the input.
     """
     sop = program.sop if isinstance(program, Program) else program
     return list(_MemoEvaluator().evaluate(sop, list(xs)))
@@ -447,6 +461,11 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
     def evaluate(self, expr, xs):
         key = id(expr)
         if key not in self.memo:
-            self.memo[key] = super().evaluate(expr, xs)
+            try:
+                self.memo[key] = super().evaluate(expr, xs)
+            except UndefinedError:
+                raise
+            except (ArithmeticError, ValueError, TypeError, RecursionError) as error:  # the innermost line
+                raise UndefinedError(getattr(expr, "name", None) or expr.label, xs, error) from None
         return self.memo[key]
 

@@ -160,11 +160,15 @@ def cmd_compile(args) -> None:
 
 def cmd_check(args) -> None:
     """Checks that the compiled network computes what the program computes."""
+    import compiler
     from compiler.check import check_net
 
     program = _parse_or_exit(args.program)
     net = _compile_or_exit(program, args)
-    result = check_net(program, net, examples=args.examples, seed=args.seed)
+    try:
+        result = check_net(program, net, examples=args.examples, seed=args.seed)
+    except compiler.UndefinedError as error:
+        raise SystemExit(f"error: the program has no output to compare: {error}")
     how = "every input" if result.exhaustive else f"{result.inputs} random and searched inputs"
     if result.ok:
         print(f"ok: the network agrees with the program on {how} (lengths 1..{args.max_seq_len})")

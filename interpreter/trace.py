@@ -197,6 +197,17 @@ class Trace:
     def rows(self) -> int:
         return len(self.row_input)
 
+    @functools.cached_property
+    def dense(self) -> bool:
+        """Whether some head or neuron group writes a different vector on most rows: a trained
+        net's components, whose writes vary with everything they read. A compiled or scrambled
+        component writes one vector per value of its line, which many rows share."""
+        for component in list(self.heads) + list(self.groups):
+            sizes = np.bincount(component.codes)
+            if np.sum(sizes == 1) > self.rows / 2:
+                return True
+        return False
+
     def tokens(self) -> np.ndarray:
         return np.array([self.inputs[b][p] for b, p in zip(self.row_input, self.row_position)], dtype=object)
 

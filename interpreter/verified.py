@@ -60,8 +60,10 @@ from interpreter.model import Interpreter
 from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
 
 #: The share of the time budget the line-by-line search may take before the behavioural one
-#: (`interpreter.behaviour`) starts.
-STRUCTURAL_SHARE = 0.7
+#: (`interpreter.behaviour`) starts: most of it for a net whose components write exact values
+#: (compiled, scrambled), a third for a dense one (`Trace.dense`: trained).
+STRUCTURAL_SHARE = 0.9
+STRUCTURAL_SHARE_DENSE = 0.3
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
@@ -996,7 +998,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         library.add_grammar()
         # the line-by-line search leaves a share of the budget to the behavioural one, which
         # reads nets whose components do not each compute one line (retrained nets)
-        searcher = _Search(trace, library, start + STRUCTURAL_SHARE * time_budget)
+        share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
+        searcher = _Search(trace, library, start + share * time_budget)
         for program, lines in searcher.programs():
             cert = certify(program)
             if best is None or cert.agreement > best[0]:

@@ -50,6 +50,10 @@ def test_retrained_net_is_decompiled_and_its_certificate_is_honest():
     assert functional_difference(result.source, example) == ""
     assert result.verified == (net_difference(result.source, trained) == "")
     assert result.agreement >= 0.95
+    # the trace tells a trained net's dense writes from a compiled net's exact ones
+    compiled = compiler.compile_program(source, vocab=VOCAB, max_seq_len=4)
+    assert trace_net(trained).dense and not trace_net(compiled).dense
+    assert not trace_net(compiler.scramble(compiled, seed=0)).dense
 
 
 def test_a_retrained_net_is_judged_where_it_agrees_with_its_program():

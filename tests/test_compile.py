@@ -574,3 +574,37 @@ def test_sizes_no_machine_can_hold_are_refused_before_any_work():
         compiler.compile_program(source, {1, 2}, 100_000)
     with pytest.raises(CompileError, match=f"is over the limit of {MAX_VOCAB:,}"):
         compiler.compile_program(source, set(range(MAX_VOCAB + 1)), 3)
+
+
+@pytest.mark.parametrize("source, first, where", [
+    ("v = map(lambda x: x / 0, tokens)\nreturn v\n", [1], r"v is not defined on the input \[1\]: ZeroDivisionError"),
+    ("v = map(lambda x: None if x == 2 else x, tokens)\nw = selector_width(select(v, tokens, EQ))\nreturn w\n",
+     [2], r"is not defined on the input \[2\]: a comparison with None"),
+])
+def test_a_program_undefined_on_some_input_is_refused_naming_the_input(source, first, where):
+    """tracr compiles both silently (the net answers where the program has none)."""
+    with pytest.raises(CompileError, match=where):
+        compiler.compile_program(source, {1, 2, 3}, 3)
+    with pytest.raises(compiler.UndefinedError, match=where):
+        compiler.evaluate(compiler.parse(source), first)
+
+
+def test_a_program_defined_everywhere_is_shown_so_not_refused():
+    # 6 // (i - n) raises where index == length, which the value sets allow and no input has
+    source = "v = sequence_map(lambda x, y: 6 // (x - y), indices, length)\nreturn v\n"
+    net = compiler.compile_program(source, {1, 2}, 3)
+    assert net.run([[1, 2, 1]]) == [compiler.evaluate(compiler.parse(source), [1, 2, 1])]
+    # without trying every input (the fountain's setting) it cannot be shown, so it is refused
+    with pytest.raises(CompileError, match="may be undefined on some input"):
+        compiler.compile_program(source, {1, 2}, 3, check_inputs=False)
+
+
+def test_running_a_program_where_it_is_undefined_is_one_line(tmp_path, capsys):
+    from fountain.cli import main
+
+    path = tmp_path / "p.rasp"
+    path.write_text("v = map(lambda x: 6 // (x - 2), tokens)\nreturn v\n")
+    main(["run", str(path), "-i", "1 3"])
+    assert capsys.readouterr().out.strip() == "-6 6"
+    with pytest.raises(SystemExit, match=r"v is not defined on the input \[1, 2\]: ZeroDivisionError"):
+        main(["run", str(path), "-i", "1 2"])

@@ -73,6 +73,14 @@ def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Ran
     return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
 
 
+def reference_outputs(program: prog.Program | rasp.SOp, xs: Sequence, causal: bool = False) -> list:
+    """What the program gives on `xs`: with `causal`, position i sees only xs[:i + 1] (the
+    semantics a causal net is compiled for: its output at i is the program's on that prefix)."""
+    if not causal:
+        return prog.evaluate(program, xs)
+    return [prog.evaluate(program, xs[:i + 1])[i] for i in range(len(xs))]
+
+
 def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exhaustive_limit: int = 5000,
               seed: int = 0) -> CheckResult:
     """Compares `net` with `program` (or a tracr SOp) on every input when there are at most `exhaustive_limit`,
@@ -80,10 +88,11 @@ def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exh
     a hypothesis search; a failure is shrunk to a smallest input."""
     vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
     max_seq_len = net.config.max_seq_len
+    causal = net.config.causal
 
     def failure(batch: list[list]) -> Counterexample | None:
         for xs, actual in zip(batch, net.run(batch)):
-            expected = prog.evaluate(program, xs)
+            expected = reference_outputs(program, xs, causal)
             if not outputs_agree(expected, actual):
                 return Counterexample(list(xs), expected, actual)
         return None
@@ -95,9 +104,9 @@ def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exh
     tokens = sorted(vocab, key=fn.value_sort_key)
     found = failure(batch)
     xs = search_failing_input(tokens, max_seq_len,
-                              lambda xs: not outputs_agree(prog.evaluate(program, xs), net.run([xs])[0]),
+                              lambda xs: not outputs_agree(reference_outputs(program, xs, causal), net.run([xs])[0]),
                               examples, seed)
-    searched = None if xs is None else Counterexample(xs, prog.evaluate(program, xs), net.run([xs])[0])
+    searched = None if xs is None else Counterexample(xs, reference_outputs(program, xs, causal), net.run([xs])[0])
     return CheckResult(len(batch) + examples, False, searched or found)
 
 

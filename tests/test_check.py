@@ -48,3 +48,14 @@ def test_all_inputs_counts_and_gives_up_past_the_limit():
     assert len(all_inputs([1, 2], 3, limit=100)) == 2 + 4 + 8
     assert all_inputs([1, 2], 3, limit=10) is None
     assert np.array_equal(all_inputs(["b", "a"], 1, 10), [["a"], ["b"]])
+
+
+def test_a_causal_net_is_checked_against_the_program_on_each_prefix():
+    from compiler.check import check_net, reference_outputs
+
+    program = compiler.parse("v = map(lambda x: x, length)\nreturn v\n")
+    net = compiler.compile_program(program, {1, 2}, 3, causal=True)
+    assert reference_outputs(program, [1, 2, 2], causal=True) == [1, 2, 3]
+    assert check_net(program, net).ok  # whole-sequence semantics would say [3, 3, 3]
+    wrong = check_net(compiler.parse("v = map(lambda x: x + 1, length)\nreturn v\n"), net)
+    assert not wrong.ok and wrong.counterexample.expected == [2] and wrong.counterexample.actual == [1]

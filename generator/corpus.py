@@ -636,10 +636,23 @@ class _Build:
         return table.num_rows
 
     def write_manifest(self) -> dict:
+        """The manifest from the receipts, written unless the one there is the same; a damaged
+        manifest is rewritten (it is derived data), and shard files no receipt lists (left by
+        an older build, or copied in) are removed, so that `corpus verify` passes after a build."""
         receipts = [self.finished[c] for c in sorted(self.finished)]
         manifest = manifest_from_receipts(self.recipe, receipts)
+        listed = {shard["path"] for receipt in receipts for shard in receipt["shards"]}
+        for stray in sorted((self.out / DATA_DIR).glob("*.parquet")):
+            if f"{DATA_DIR}/{stray.name}" not in listed:
+                stray.unlink()
+                self.log(f"removed {DATA_DIR}/{stray.name}: a shard no work unit's receipt lists")
         path = self.out / MANIFEST
-        if not path.exists() or read_json(path, "the corpus manifest") != manifest:
+        try:
+            same = path.exists() and read_json(path, "the corpus manifest") == manifest
+        except CorpusError as error:
+            self.log(f"rewriting the manifest: {error}")
+            same = False
+        if not same:
             _write_json(path, manifest)
         return manifest
 
@@ -692,9 +705,14 @@ def read_manifest(directory: str | os.PathLike) -> dict:
             raise CorpusError(f"{directory}: the build has not finished (no {MANIFEST}); run the same "
                               "`fountain corpus build` command again to finish it")
         raise CorpusError(f"{directory}: not a corpus (no {MANIFEST})")
-    manifest = read_json(path, "the corpus manifest")
+    rebuild = (f"; run `fountain corpus build RECIPE -o {directory}` again to rewrite it from the work units' "
+               "receipts")
+    try:
+        manifest = read_json(path, "the corpus manifest")
+    except CorpusError as error:
+        raise CorpusError(f"{error}{rebuild}") from None
     if manifest.get("format") != FORMAT_NAME or manifest.get("version") != FORMAT_VERSION:
-        raise CorpusError(f"{path}: not a version-{FORMAT_VERSION} {FORMAT_NAME} manifest")
+        raise CorpusError(f"{path}: not a version-{FORMAT_VERSION} {FORMAT_NAME} manifest{rebuild}")
     return manifest
 
 

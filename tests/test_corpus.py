@@ -574,3 +574,16 @@ def test_deep_verify_catches_a_network_edited_under_a_recomputed_checksum(tiny_c
     assert verify_corpus(tiny_copy).ok  # the bytes are as listed
     deep = verify_corpus(tiny_copy, deep=1.0)
     assert not deep.ok and any("scrambled network disagrees with its program" in p for p in deep.problems)
+
+
+def test_a_rebuild_rewrites_a_damaged_manifest_and_removes_stray_shards(tiny_copy, capsys):
+    manifest = (tiny_copy / "manifest.json").read_text()
+    shutil.copy(tiny_copy / "data" / "test-000001.parquet", tiny_copy / "data" / "train-000099.parquet")
+    assert any("does not list" in p for p in verify_corpus(tiny_copy, progress=False).problems)
+    (tiny_copy / "manifest.json").write_text("garbage")
+    with pytest.raises(CorpusError, match="not valid JSON.*fountain corpus build RECIPE -o .* again"):
+        read_manifest(tiny_copy)
+    build_corpus(TINY, tiny_copy, workers=0, progress=False)
+    assert (tiny_copy / "manifest.json").read_text() == manifest
+    assert not (tiny_copy / "data" / "train-000099.parquet").exists()
+    assert verify_corpus(tiny_copy, progress=False).ok

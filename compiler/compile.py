@@ -137,6 +137,12 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
         raise CompileError(f"{sop.label}: the program computes nothing (it is just tokens or "
                            "indices), so there is no network to build")
     program = _Program(graph, vocab, max_seq_len)
+    width = sum(len(program.values[label]) if rasp.is_categorical(program.exprs[label]) else 1
+                for label in program.values)
+    if width > MAX_RESIDUAL_WIDTH:
+        raise CompileError(f"the residual stream would be {width:,} wide (one direction per value of each "
+                           f"categorical S-Op), over the limit of {MAX_RESIDUAL_WIDTH:,}; use fewer or "
+                           "smaller value sets")
     _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
              max_seq_len)
     unproven = program.check_aggregates()
@@ -244,6 +250,9 @@ def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
 #: sets, tables and checks) that no machine this runs on can hold or check.
 MAX_SEQ_LEN = 1024
 MAX_VOCAB = 2048
+#: Most residual directions (one per value of each categorical S-Op, one per numerical S-Op);
+#: checked once the value sets are known, before any weight is built.
+MAX_RESIDUAL_WIDTH = 16_384
 
 
 def _check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:

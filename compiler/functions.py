@@ -100,6 +100,9 @@ _PREC_IFELSE, _PREC_OR, _PREC_AND, _PREC_NOT, _PREC_COMPARE, _PREC_ADD, _PREC_MU
 #: The longest string or tuple a function may build (a program's values become one-hot
 #: directions and table rows: nothing near this is useful, and `"a" * 10**12` would exhaust memory).
 MAX_SEQUENCE_VALUE = 10_000
+#: Most entries of one table (a map's or sequence_map's, or a predicate's pairs); checked when
+#: the program is parsed. Larger tables take minutes and gigabytes to parse and compile.
+MAX_TABLE_ENTRIES = 65_536
 
 
 def _checked_length(value: Any) -> Any:

@@ -289,6 +289,10 @@ class _Build(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def predicate_table(self, meta, children):
+        if len(children) > fn.MAX_TABLE_ENTRIES:
+            raise _error(f"select: the predicate table has {len(children):,} pairs, over the limit of "
+                         f"{fn.MAX_TABLE_ENTRIES:,}; write the predicate as a comparison or a lambda",
+                         _where(meta), self.text)
         pairs = []
         for item in children:
             if not (isinstance(item.value, tuple) and len(item.value) == 2):
@@ -514,6 +518,9 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
             raise _error(f"{kind}: the function takes {len(syntax.params)} argument(s), but {kind} "
                          f"passes {arity}: write `lambda {params}: ...`", syntax.where, text)
         return fn.Lambda(arity, syntax.body)
+    if len(syntax.entries) > fn.MAX_TABLE_ENTRIES:
+        raise _error(f"{kind}: the table has {len(syntax.entries):,} entries, over the limit of "
+                     f"{fn.MAX_TABLE_ENTRIES:,}; write the function as a lambda", syntax.where, text)
     mapping: dict = {}
     for key, value in syntax.entries:
         if arity == 2 and not (isinstance(key, tuple) and len(key) == 2):
@@ -539,6 +546,11 @@ def parse_lambda(text: str) -> fn.Lambda:
 def _parse_tree(text: str, start: str):
     if not isinstance(text, str):
         raise TypeError(f"expected source text (str), not {type(text).__name__}")
+    # every table entry holds a comma: text with far more commas than the largest tables allowed
+    # is refused before lark spends minutes and gigabytes on it
+    if text.count(",") > 4 * fn.MAX_TABLE_ENTRIES:
+        raise SourceError(f"the text holds {text.count(','):,} commas, more than tables of at most "
+                          f"{fn.MAX_TABLE_ENTRIES:,} entries need; is this a program?", 0, 0, "")
     try:
         tree = _parser().parse(text, start=start)
         return _Build(text).transform(tree)

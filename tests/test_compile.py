@@ -608,3 +608,11 @@ def test_running_a_program_where_it_is_undefined_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "-6 6"
     with pytest.raises(SystemExit, match=r"v is not defined on the input \[1, 2\]: ZeroDivisionError"):
         main(["run", str(path), "-i", "1 2"])
+
+
+def test_a_residual_stream_over_the_limit_is_refused_before_weights_are_built():
+    # a chain of nine maps, each with 2,048 values: 9 * 2,048 directions besides the tokens'
+    chain = "\n".join(f"v{i + 1} = map(lambda x: x + 1, {'tokens' if i == 0 else f'v{i}'})" for i in range(9))
+    source = f"{chain}\nreturn v9\n"
+    with pytest.raises(CompileError, match="residual stream would be .* wide .* over the limit of 16,384"):
+        compiler.compile_program(source, set(range(2048)), 2)

@@ -129,3 +129,18 @@ def test_fuzz_random_text_raises_only_source_errors(text):
                                  "if", "else", "or", "TRUE", "length"]), max_size=40).map(" ".join))
 def test_fuzz_token_soup_raises_only_source_errors(text):
     _only_source_errors(text)
+
+
+def test_tables_over_the_limit_are_refused_at_their_place(monkeypatch):
+    from compiler import functions as fn
+
+    monkeypatch.setattr(fn, "MAX_TABLE_ENTRIES", 3)
+    with pytest.raises(SourceError, match="the table has 4 entries, over the limit of 3") as error:
+        compiler.parse("v = map({1: 2, 2: 3, 3: 4, 4: 5}, tokens)\nreturn v\n")
+    assert (error.value.line, error.value.column) == (1, 9)
+    with pytest.raises(SourceError, match="predicate table has 4 pairs, over the limit of 3"):
+        compiler.parse("s = select(tokens, tokens, {(1, 1), (2, 2), (3, 3), (1, 2)})\n"
+                       "return selector_width(s)\n")
+    # text with far more commas than such tables need is refused before it is parsed
+    with pytest.raises(SourceError, match="commas"):
+        compiler.parse("v = map({" + ", ".join(f"{i}: 0" for i in range(20)) + "}, tokens)\nreturn v\n")

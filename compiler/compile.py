@@ -214,7 +214,7 @@ def _show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, 
 
 
 _DEFINED_HINT = ("make each function total (defined on every value its input can take) and keep None out "
-                 "of comparisons")
+                 "of comparisons and numerical means")
 
 
 def _defined_on_every_input(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool) -> None:
@@ -394,7 +394,7 @@ class _Program:
             try:
                 result = expr.f(*args)
             except ArithmeticError as e:
-                self.undefined.setdefault(expr.label, f"{expr.label}: its function raises {type(e).__name__} "
+                self.undefined.setdefault(expr.label, f"{expr.name}: its function raises {type(e).__name__} "
                                                       f"({e}) on {_show_args(args)}")
                 continue
             except Exception as e:
@@ -524,16 +524,22 @@ class _Program:
 
     def possibly_undefined(self) -> list[str]:
         """Why the program may be undefined on some input: a function raising on a value its
-        input may take, or a comparison of keys or queries that may be None (rasp raises on
-        both); empty when it is defined on every input."""
+        input may take, a comparison of keys or queries that may be None, or a numerical mean
+        of values that may be None (rasp raises on each); empty when it is defined on every
+        input."""
         reasons = [why for label, why in self.undefined.items() if label in self.values]
+        for label in self.order:
+            expr = self.exprs[label]
+            if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr) and expr.sop.label in self.nullable:
+                reasons.append(f"{expr.name}: it averages {expr.sop.name}, which may be None, and a mean of None "
+                               "is undefined")
         for label, select in self._selectors():
             if isinstance(select.predicate, rasp.Comparison) and \
                     select.predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
                 for role, sop in (("keys", select.keys.label), ("queries", select.queries.label)):
                     if sop in self.nullable:
-                        reasons.append(f"{label}: its {role} {sop} may be None, and a comparison "
-                                       f"({select.predicate.name}) of None is undefined")
+                        reasons.append(f"{select.name}: its {role} {self.exprs[sop].name} may be None, and a "
+                                       f"comparison ({select.predicate.name}) of None is undefined")
         return reasons
 
     def check_nones(self) -> None:

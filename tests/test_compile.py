@@ -616,3 +616,12 @@ def test_a_residual_stream_over_the_limit_is_refused_before_weights_are_built():
     source = f"{chain}\nreturn v9\n"
     with pytest.raises(CompileError, match="residual stream would be .* wide .* over the limit of 16,384"):
         compiler.compile_program(source, set(range(2048)), 2)
+
+
+def test_a_mean_of_values_that_may_be_none_is_undefined():
+    source = ("a = aggregate(select(indices, tokens, EQ), tokens)\nm = numerical map(lambda x: x > 2, a)\n"
+              "v = numerical aggregate(select(indices, indices, LEQ), m)\nreturn v\n")
+    with pytest.raises(CompileError, match=r"v is not defined on the input \[1, 2\]"):
+        compiler.compile_program(source, {1, 2, 3}, 3)
+    with pytest.raises(CompileError, match="v: it averages m, which may be None"):
+        compiler.compile_program(source, {1, 2, 3}, 3, check_inputs=False)

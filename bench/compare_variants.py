@@ -28,13 +28,13 @@ VARIANTS: dict[str, tuple[str, Callable]] = {
     "scrambled": ("scrambled (all default kinds)",
                   lambda compiler, net, seed, budget: compiler.scramble(net, seed=seed)),
     "retrained": ("retrained from random initialisation",
-                  lambda compiler, net, seed, budget: compiler.retrain(net, seed=seed, time_budget_s=budget)),
+                  lambda compiler, net, seed, budget: compiler.retrain(net, seed=seed, time_budget=budget)),
     "matched": ("retrained, residuals pulled to the compiled ones",
                 lambda compiler, net, seed, budget: compiler.retrain(net, seed=seed, residual_weight=1.0,
-                                                                     time_budget_s=budget)),
+                                                                     time_budget=budget)),
     "compressed": ("compressed (tracr's learned projection) to the dimensions the compiled stream uses",
                    lambda compiler, net, seed, budget: compiler.compress(net, d_model=_dimensions_used(net),
-                                                                         seed=seed, time_budget_s=budget)),
+                                                                         seed=seed, time_budget=budget)),
 }
 
 

@@ -13,7 +13,7 @@ or when the step or time budget runs out, and return a `Net` like any other: run
 scramblable. Fidelity is measured on the returned `Net` itself (its float32 numpy forward),
 as the fraction of held-out inputs on which `compiler.check.outputs_agree` holds — the same
 test compiled nets pass on every input — and recorded in the provenance with the seed, steps,
-final loss (not the time taken, so that a seed gives the same bytes; a `time_budget_s` stops
+final loss (not the time taken, so that a seed gives the same bytes; a `time_budget` stops
 at a machine-dependent step, which the provenance records). A net that stops short of the target is still returned (its provenance says
 `reached_target: False`), because trained nets are studied for how far they get.
 
@@ -43,7 +43,7 @@ class TrainingOptions:
     """How a net is fitted; every field has a default that works for sampled programs."""
 
     max_steps: int = 20_000
-    time_budget_s: float | None = None   # wall-clock budget, checked between steps
+    time_budget: float | None = None   # wall-clock budget in seconds, checked between steps
     target_fidelity: float = 0.99        # stop once this fraction of held-out inputs is right
     batch_size: int = 128
     learning_rate: float = 3e-3
@@ -63,6 +63,20 @@ class TrainingOptions:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 
 
+def _options(options: dict) -> "TrainingOptions":
+    """`TrainingOptions` from keyword options (`time_budget_s`, the older spelling of
+    `time_budget`, still accepted)."""
+    if "time_budget_s" in options:
+        import warnings
+
+        warnings.warn("time_budget_s is now time_budget (seconds, as everywhere in rasp-fountain)",
+                      DeprecationWarning, stacklevel=3)
+        options = {**options, "time_budget": options["time_budget"] if "time_budget" in options
+                   else options["time_budget_s"]}
+        del options["time_budget_s"]
+    return TrainingOptions(**options)
+
+
 def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None,
             d_model: int | None = None, residual_weight: float = 0.0, **options) -> Net:
     """A net trained from random initialisation to compute what `source` computes.
@@ -76,7 +90,7 @@ def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None
     import torch
 
     compiled, program = _compiled_and_program(source, vocab, max_seq_len)
-    opts = TrainingOptions(**options)
+    opts = _options(options)
     c = compiled.config
     width = c.d_model if d_model is None else d_model
     if width < 1:
@@ -123,7 +137,7 @@ def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float
     import torch
 
     compiled, program = _compiled_and_program(source, None, None)
-    opts = TrainingOptions(**options)
+    opts = _options(options)
     if not 1 <= d_model:
         raise ValueError(f"d_model must be >= 1, got {d_model}")
     device = torch_device(opts.device)
@@ -334,7 +348,7 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
             initial = score if initial is None else initial
             if score > best[0]:
                 best = (score, net, step)
-            out_of_time = opts.time_budget_s is not None and time.perf_counter() - start > opts.time_budget_s
+            out_of_time = opts.time_budget is not None and time.perf_counter() - start > opts.time_budget
             if score >= opts.target_fidelity or step >= opts.max_steps or out_of_time:
                 break
         if pool is None:

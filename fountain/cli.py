@@ -244,7 +244,7 @@ def cmd_retrain(args) -> None:
                              "(or give a compiled .safetensors network)")
         source = _parse_or_exit(args.source)
         where = {"vocab": set(parse_input(args.vocab)), "max_seq_len": args.max_seq_len}
-    options = {"max_steps": args.max_steps, "time_budget_s": args.time_budget,
+    options = {"max_steps": args.max_steps, "time_budget": args.time_budget,
                "target_fidelity": args.target, "device": args.device}
     started = time.perf_counter()
     try:

@@ -85,8 +85,8 @@ _NOT_IN_GENERATOR = ("vocab", "max_seq_len")
 _NOT_IN_SCRAMBLE = ("net", "seed", "verify")
 _NOT_IN_RETRAIN = ("source", "seed", "vocab", "max_seq_len")
 # Retraining options whose value makes the rows depend on the machine rather than the recipe.
-_MACHINE_DEPENDENT = {"time_budget_s": "stops training after a wall-clock time, so rows would depend on "
-                                       "the machine's speed; bound training with max_steps instead"}
+_MACHINE_DEPENDENT = {name: "stops training after a wall-clock time, so rows would depend on the machine's "
+                             "speed; bound training with max_steps instead" for name in ("time_budget", "time_budget_s")}
 
 
 class RecipeError(ValueError):

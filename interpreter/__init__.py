@@ -7,7 +7,7 @@
     result = interpreter.train(interpreter.Fountain("small"), "runs/fresh", interpreter.TrainConfig())
     report = interpreter.evaluate("runs/small", "corpora/small", split="test")
     print(report.format())
-    run = interpreter.train_and_evaluate("corpora/small", "runs/demo", seconds=300)  # `fountain demo`
+    run = interpreter.train_and_evaluate("corpora/small", "runs/demo", time_budget=300)  # `fountain demo`
 
 Modules, in the order data flows: `encoding` (weights -> tokens: chunks, virtual weights, or QK/OV
 circuits blind to every scramble), `data` (examples from a corpus or in memory, batches), `stream` (which items

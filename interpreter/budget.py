@@ -38,11 +38,18 @@ class BudgetRun:
         return head + "\n\n" + self.report.format(examples=examples)
 
 
-def train_and_evaluate(corpus: Source, run_dir: str | os.PathLike, seconds: float = 300.0, *,
+def train_and_evaluate(corpus: Source, run_dir: str | os.PathLike, time_budget: float = 300.0, *,
                        config: TrainConfig = BUDGET_CONFIG, split: str = "test", limit: int | None = 100,
-                       beam_size: int = 1, progress: bool = True) -> BudgetRun:
-    """What `fountain demo` runs: train on `corpus` for about `seconds`, then evaluate on its
-    `split` (at most `limit` nets per variant) and on tracr's library programs."""
-    result = train(corpus, run_dir, config, time_budget=seconds, progress=progress)
+                       beam_size: int = 1, progress: bool = True, seconds: float | None = None) -> BudgetRun:
+    """What `fountain demo` runs: train on `corpus` for about `time_budget` seconds, then evaluate
+    on its `split` (at most `limit` nets per variant) and on tracr's library programs.
+    `seconds` is the older spelling of `time_budget`."""
+    if seconds is not None:
+        import warnings
+
+        warnings.warn("seconds= is now time_budget= (seconds, as everywhere in rasp-fountain)", DeprecationWarning,
+                      stacklevel=2)
+        time_budget = seconds
+    result = train(corpus, run_dir, config, time_budget=time_budget, progress=progress)
     report = evaluate(result.checkpoint, corpus, split, beam_size=beam_size, limit=limit)
     return BudgetRun(result, report)

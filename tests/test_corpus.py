@@ -88,6 +88,7 @@ BASE = 'programs = 10\nvocab = [1, 2]\nmax_seq_len = 3\n'
     (BASE + "[scramble]\nkinds = [\"spin\"]\n", "scramble.kinds", "unknown kind"),
     (BASE + "[scramble]\nseed = 3\n", "scramble.seed", "set by the corpus"),
     (BASE + "[retrain]\ntime_budget_s = 5.0\n", "retrain.time_budget_s", "max_steps"),
+    (BASE + "[retrain]\ntime_budget = 5.0\n", "retrain.time_budget", "max_steps"),
     (BASE + "description = 2024-01-01\n", "description", "not a number"),
     (BASE + "programs = 3\n", "", "not valid TOML"),
 ])

@@ -167,3 +167,11 @@ def test_cli_retrain_and_compress(tmp_path, capsys, histogram):
     main(["retrain", str(program), "--vocab", "1 2", "--max-seq-len", "3", "-o", str(out),
           "--compress", "--d-model", "6", "--max-steps", "1500"])
     assert compiler.Net.load(out).config.d_model == 6
+
+
+def test_time_budget_is_the_option_and_time_budget_s_its_older_spelling():
+    source = "v = map(lambda x: x + 1, tokens)\nreturn v\n"
+    net = compiler.retrain(source, vocab={1, 2}, max_seq_len=2, max_steps=5, time_budget=60)
+    with pytest.warns(DeprecationWarning, match="time_budget_s is now time_budget"):
+        old = compiler.retrain(source, vocab={1, 2}, max_seq_len=2, max_steps=5, time_budget_s=60)
+    assert old.provenance == net.provenance

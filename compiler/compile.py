@@ -117,10 +117,13 @@ class _ReversibleByView(nx.DiGraph):
         return nx.reverse_view(self)
 
 
-def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_bos: str = "BOS",
-                causal: bool = False, compiler_pad: str = "PAD", *,
+def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
+                compiler_bos: str = "BOS", compiler_pad: str = "PAD", *,
                 source: str | None = None, check_inputs: bool = True) -> Net:
     """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
+
+    The arguments are tracr's `compile_rasp_to_model`'s, in its order and with its names
+    (`mlp_exactness` is chosen here, per program, for exactness: see the module docstring).
 
     `source` (the program's text, if any) is kept in the net's provenance. Raises
     `CompileError` for programs that cannot be compiled exactly (see the module docstring).
@@ -128,6 +131,7 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, compiler_
     once, without comparing the net with the program on every input (the fountain, which has
     other programs to draw, does not spend the time).
     """
+    causal, compiler_bos = _tracr_order(causal, compiler_bos)
     vocab = _check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -253,6 +257,18 @@ MAX_VOCAB = 2048
 #: Most residual directions (one per value of each categorical S-Op, one per numerical S-Op);
 #: checked once the value sets are known, before any weight is built.
 MAX_RESIDUAL_WIDTH = 16_384
+
+
+def _tracr_order(causal, compiler_bos) -> tuple:
+    """(causal, compiler_bos) from a call that may give the BOS token fourth, as this function's
+    older order did (tracr's, now ours, puts `causal` fourth)."""
+    if isinstance(causal, str):
+        import warnings
+
+        warnings.warn("the fourth argument is `causal` (tracr's order); pass the BOS token as compiler_bos=",
+                      DeprecationWarning, stacklevel=3)
+        return (compiler_bos if isinstance(compiler_bos, bool) else False), causal
+    return causal, compiler_bos
 
 
 def _check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:
@@ -1067,8 +1083,8 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def compile_program(program, vocab: Iterable[Any], max_seq_len: int, compiler_bos: str = "BOS",
-                    causal: bool = False, *, check_inputs: bool = True) -> Net:
+def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
+                    compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True) -> Net:
     """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
 
     Source text that does not parse raises `SourceError`; the net's provenance keeps the
@@ -1080,8 +1096,9 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, compiler_bo
     if isinstance(program, str):
         program = parse(program)
     if isinstance(program, Program):
-        return compile_sop(program.sop, vocab, max_seq_len, compiler_bos, causal, source=program.source,
+        causal, compiler_bos = _tracr_order(causal, compiler_bos)
+        return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source=program.source,
                            check_inputs=check_inputs)
     if isinstance(program, rasp.SOp):
-        return compile_sop(program, vocab, max_seq_len, compiler_bos, causal, check_inputs=check_inputs)
+        return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

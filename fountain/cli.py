@@ -166,7 +166,7 @@ def cmd_check(args) -> None:
     program = _parse_or_exit(args.program)
     net = _compile_or_exit(program, args)
     try:
-        result = check_net(program, net, examples=args.examples, seed=args.seed)
+        result = check_net(program, net, examples=args.inputs, seed=args.seed)
     except compiler.UndefinedError as error:
         raise SystemExit(f"error: the program has no output to compare: {error}")
     how = "every input" if result.exhaustive else f"{result.inputs} random and searched inputs"
@@ -377,7 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check the compiled network against the program; shrink failures")
     compile_options(p)
-    p.add_argument("--examples", type=int, default=500, help="random inputs when not every input is tried")
+    p.add_argument("--inputs", "--examples", dest="inputs", type=int, default=500, metavar="N",
+                   help="random inputs when not every input is tried (as `compare --inputs`; --examples is "
+                        "the older spelling)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=cmd_check)
 

@@ -625,3 +625,13 @@ def test_a_mean_of_values_that_may_be_none_is_undefined():
         compiler.compile_program(source, {1, 2, 3}, 3)
     with pytest.raises(CompileError, match="v: it averages m, which may be None"):
         compiler.compile_program(source, {1, 2, 3}, 3, check_inputs=False)
+
+
+def test_compile_program_takes_tracrs_arguments_in_tracrs_order():
+    sop = lib.make_length()
+    causal = compiler.compile_program(sop, {1, 2, 3}, 4, True, compiler_bos="START", compiler_pad="NOTHING")
+    assert causal.config.causal and causal.bos == "START" and causal.pad == "NOTHING"
+    assert causal.run([[1, 2, 3]]) == [[1, 2, 3]]  # the length of each prefix
+    with pytest.warns(DeprecationWarning, match="the fourth argument is `causal`"):
+        older = compiler.compile_program(sop, {1, 2, 3}, 4, "START")
+    assert older.bos == "START" and not older.config.causal

@@ -498,7 +498,10 @@ class _Search:
             if (len(covered) == 1 and groups[covered[0]].collinear and len(var.distinct) > 2
                     and collinear_with(groups[covered[0]].writes, var.values, var.codes)):
                 # its MLP writes one direction in proportion to the width: a numerical selector_width
-                var = dataclasses.replace(var, node=prog.make_selector_width(var.node.selector, encoding=prog.NUMERICAL))
+                # (`length` is the categorical width of the all-true select: its numerical twin is spelled out)
+                selector = var.node.selector if isinstance(var.node, prog.SelectorWidth) else \
+                    prog.make_select(prog.TOKENS, prog.TOKENS, rasp.Comparison.TRUE)
+                var = dataclasses.replace(var, node=prog.make_selector_width(selector, encoding=prog.NUMERICAL))
             state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
         return self._cover(state, groups, uncovered, sublayer, first=True)
 

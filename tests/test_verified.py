@@ -250,3 +250,12 @@ return v4
     result = decompile(compiler.scramble(net, seed=2), proposals="uniform", time_budget=30)
     assert result.verified and "length" not in result.source
     assert check_net(compiler.parse(result.source), net).ok
+
+
+@pytest.mark.parametrize("scrambled", [False, True])
+def test_a_numerical_length_is_read_back(scrambled):
+    # the width of the all-true select is spelled `length`, which has no selector to make numerical
+    source = "v = numerical selector_width(select(tokens, tokens, TRUE))\nw = numerical map(lambda x: x * 2, v)\nreturn w\n"
+    net = compiler.compile_program(source, {"a", "b", "c"}, 4)
+    result = decompile(compiler.scramble(net, seed=1) if scrambled else net, proposals="uniform", time_budget=20)
+    assert result.verified

@@ -1003,12 +1003,16 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         # reads nets whose components do not each compute one line (retrained nets)
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
         searcher = _Search(trace, library, start + share * time_budget)
-        for program, lines in searcher.programs():
-            cert = certify(program)
-            if best is None or cert.agreement > best[0]:
-                best = (cert.agreement, program, lines, "search", cert)
-            if cert.verified:
-                break
+        try:
+            for program, lines in searcher.programs():
+                cert = certify(program)
+                if best is None or cert.agreement > best[0]:
+                    best = (cert.agreement, program, lines, "search", cert)
+                if cert.verified:
+                    break
+        except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
+            notes.append(f"the line-by-line search stopped on an internal error ({type(error).__name__}: "
+                         f"{error}); please report it with this net")
         if not (best and best[4].verified):
             read = [best] if best else []
             for program in behavioural_programs(trace, start + time_budget):

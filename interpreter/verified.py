@@ -1015,11 +1015,15 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                          f"{error}); please report it with this net")
         if not (best and best[4].verified):
             read = [best] if best else []
-            for program in behavioural_programs(trace, start + time_budget):
-                cert = certify(program)
-                read.append((cert.agreement, program, (), "behaviour", cert))
-                if cert.verified or time.monotonic() > start + time_budget:
-                    break
+            try:
+                for program in behavioural_programs(trace, start + time_budget):
+                    cert = certify(program)
+                    read.append((cert.agreement, program, (), "behaviour", cert))
+                    if cert.verified or time.monotonic() > start + time_budget:
+                        break
+            except Exception as error:  # noqa: BLE001 - as above
+                notes.append(f"the behavioural search stopped on an internal error ({type(error).__name__}: "
+                             f"{error}); please report it with this net")
             best = _simplest(read)
         if time.monotonic() > start + time_budget:
             notes.append(f"the search stopped at its time budget ({time_budget:g} s)")

@@ -83,3 +83,17 @@ def test_nicest_numbers():
     assert _nicest(0.9997) == 1 and _nicest(-4.0004) == -4
     assert _nicest(0.5993) == 0.6 and _nicest(0.6654) == round(2 / 3, 6)
     assert _nicest(0.123456) == 0.1235
+
+
+def test_a_true_program_this_version_refuses_is_judged_by_its_checked_net():
+    # a corpus built before a guard may hold programs this version refuses: their compiled (and
+    # scrambled) nets were checked against them when built, and stand in for them
+    refused = ("a = aggregate(select(indices, tokens, EQ), tokens)\nm = numerical map(lambda x: x > 2, a)\n"
+               "v = numerical aggregate(select(indices, indices, LEQ), m)\nreturn v\n")
+    with pytest.raises(compiler.CompileError):
+        compiler.compile_program(refused, set(range(1, 7)), 5)
+    stand_in = "v = numerical aggregate(select(indices, indices, LEQ), numerical map(lambda x: x > 2, tokens))\nreturn v\n"
+    net = compiler.compile_program(stand_in, set(range(1, 7)), 5)
+    assert functional_difference(stand_in, Example(net, refused, variant="compiled")) == ""
+    assert functional_difference(stand_in, Example(net, refused, variant="retrained")).startswith(
+        "the true program does not compile")

@@ -347,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fountain", description=__doc__)
     parser.add_argument("--version", action="version", version=f"rasp-fountain {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, **{"formatter_class": argparse.ArgumentDefaultsHelpFormatter, **k})
 
     p = sub.add_parser("parse", help="check programs and print them in canonical form")
     p.add_argument("programs", nargs="+", metavar="PROGRAM", help="program file, or - for stdin")
@@ -367,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     def compile_options(p):
         p.add_argument("program", metavar="PROGRAM", help="program file, or - for stdin")
         p.add_argument("--vocab", required=True, help='input tokens separated by spaces, e.g. "1 2 3"')
-        p.add_argument("--max-seq-len", type=int, required=True)
+        p.add_argument("--max-seq-len", type=int, required=True, help="longest input the network takes")
         p.add_argument("--causal", action="store_true", help="causal attention (outputs on each prefix)")
 
     p = sub.add_parser("compile", help="compile a program to a network (.safetensors)")
@@ -380,13 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inputs", "--examples", dest="inputs", type=int, default=500, metavar="N",
                    help="random inputs when not every input is tried (as `compare --inputs`; --examples is "
                         "the older spelling)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs and the search")
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("scramble", help="reparametrise a network without changing what it computes")
     p.add_argument("net", metavar="NET", help="a .safetensors network")
     p.add_argument("-o", "--output", required=True, help="where to write the scrambled network")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="same seed, same scrambled weights")
     p.add_argument("--kinds", help="comma-separated, from: pad, permute_heads, mlp_neurons, qk, ov, rotate, "
                                    "permute_residual (default: all but pad)")
     p.set_defaults(handler=cmd_scramble)
@@ -397,15 +399,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="where to write the trained network")
     p.add_argument("--vocab", help='input tokens separated by spaces (with a program file)')
     p.add_argument("--max-seq-len", type=int, help="with a program file")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="same seed, same trained weights (on the CPU)")
     p.add_argument("--d-model", type=int, help="residual width (default: the compiled net's)")
     p.add_argument("--compress", action="store_true",
                    help="tracr's compression: freeze the compiled weights, learn a projection to --d-model")
     p.add_argument("--residual-weight", type=float, default=0.0,
                    help="also pull every residual stream towards the compiled net's (same width only)")
-    p.add_argument("--max-steps", type=int, default=20_000)
+    p.add_argument("--max-steps", type=int, default=20_000, help="training steps at most")
     p.add_argument("--time-budget", type=float, help="seconds of training at most")
-    p.add_argument("--target", type=float, default=0.99, help="stop at this held-out fidelity (default 0.99)")
+    p.add_argument("--target", type=float, default=0.99, help="stop at this held-out fidelity")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     p.set_defaults(handler=cmd_retrain)
 
@@ -442,13 +444,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("sample", help="draw random programs that compile and match their networks")
-    p.add_argument("-n", type=int, default=10, help="how many programs (default 10)")
+    p.add_argument("-n", type=int, default=10, help="how many programs")
     p.add_argument("--seed", type=int, default=0, help="same seed, same programs, on any machine")
     p.add_argument("--config", help="generator config as JSON (fields of generator.GeneratorConfig)")
     p.add_argument("--vocab", help='tokens separated by spaces, e.g. "1 2 3" (default 1..5)')
-    p.add_argument("--max-seq-len", type=int)
-    p.add_argument("--min-ops", type=int)
-    p.add_argument("--max-ops", type=int)
+    p.add_argument("--max-seq-len", type=int, help="longest input (default 5)")
+    p.add_argument("--min-ops", type=int, help="fewest operations per program (default 1)")
+    p.add_argument("--max-ops", type=int, help="most operations per program (default 6)")
     p.add_argument("--unique-behaviour", action="store_true", help="also no two programs alike on the probes")
     p.add_argument("--no-check", action="store_true", help="skip compiling and checking each program")
     p.add_argument("--stats", action="store_true", help="print rejections and the distribution of the sample")

@@ -26,11 +26,11 @@ def add_corpus_parser(sub) -> None:
     p.set_defaults(handler=cmd_build)
 
     p = commands.add_parser("info", help="counts, sizes, network shapes and recipe of a corpus")
-    p.add_argument("directory", metavar="DIR")
+    p.add_argument("directory", metavar="DIR", help="a corpus directory (fountain corpus build)")
     p.set_defaults(handler=cmd_info)
 
     p = commands.add_parser("verify", help="check checksums, counts and every row; names what is wrong")
-    p.add_argument("directory", metavar="DIR")
+    p.add_argument("directory", metavar="DIR", help="a corpus directory (fountain corpus build)")
     p.add_argument("--deep", nargs="?", const=0.05, default=0.0, type=float, metavar="FRACTION",
                    help="also run this fraction of the networks against their programs (default 0.05 when "
                         "given; 1 checks them all)")

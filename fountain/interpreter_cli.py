@@ -46,10 +46,10 @@ def add_interpreter_parsers(sub) -> None:
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
     p.add_argument("--encoder", help="weight encoder: circuit (QK and OV circuits, blind to every scramble; the "
                                      "default), invariant (virtual weights) or baseline (flattened parameter chunks)")
-    p.add_argument("--steps", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--steps", type=int, help="training steps at most (default: the config's, 2000)")
+    p.add_argument("--batch-size", type=int, help="nets per step (default: the config's, 32)")
+    p.add_argument("--lr", type=float, help="peak learning rate, after warm-up (default: the config's, 1e-3)")
+    p.add_argument("--seed", type=int, help="seed of the initialisation and the batches (default: the config's, 0)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--time-budget", type=float, metavar="SECONDS",
                         help="train for this much wall time (the learning rate decays over it; "
@@ -76,7 +76,8 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--weights-only", action="store_true", help="only the model's weights-only report")
     p.add_argument("--ablation", action="store_true",
                    help="also run verified decoding with uniform proposals and report what the model adds")
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--split", default="test", choices=("train", "val", "validation", "test"),
+                   help="the split to score (validation is val, as Hugging Face names it)")
     p.add_argument("--beam", type=int, default=1, help="beam width of the weights-only report (1: greedy)")
     p.add_argument("--limit", type=int, help="at most this many nets per variant")
     p.add_argument("--variants", nargs="+", metavar="VARIANT", help="only these variants (compiled, scrambled, ...)")

@@ -716,10 +716,21 @@ def read_manifest(directory: str | os.PathLike) -> dict:
     return manifest
 
 
+#: Other names of a split (Hugging Face calls the middle one "validation").
+SPLIT_ALIASES = {"validation": "val"}
+
+
+def split_name(split: str | None) -> str | None:
+    """The corpus's name of a split, accepting `SPLIT_ALIASES`; CorpusError for an unknown one."""
+    split = SPLIT_ALIASES.get(split, split)
+    if split is not None and split not in SPLITS:
+        raise CorpusError(f"unknown split {split!r}; splits are {', '.join(SPLITS)} (or validation)")
+    return split
+
+
 def shard_paths(directory: str | os.PathLike, split: str | None = None) -> list[Path]:
     """The shards of a finished corpus (one split, or all), in build order."""
-    if split is not None and split not in SPLITS:
-        raise CorpusError(f"unknown split {split!r}; splits are {', '.join(SPLITS)}")
+    split = split_name(split)
     manifest = read_manifest(directory)
     return [Path(directory) / s["path"] for s in manifest["shards"] if split in (None, s["split"])]
 
@@ -768,4 +779,4 @@ def naming_shard(path: Path, directory: str | os.PathLike):
 
 
 __all__ = ["CorpusError", "ProgramDropped", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed",
-           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_of"]
+           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_name", "split_of"]

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 import pyarrow.parquet as pq
 import torch
 
-from generator.corpus import SCHEMA, CorpusError, read_manifest, shard_paths
+from generator.corpus import SCHEMA, CorpusError, read_manifest, shard_paths, split_name
 
 
 class CorpusDataset(torch.utils.data.IterableDataset):
@@ -45,7 +45,7 @@ class CorpusDataset(torch.utils.data.IterableDataset):
         if shuffle_buffer < 1 or batch_rows < 1:
             raise ValueError("shuffle_buffer and batch_rows must be >= 1")
         self.directory = Path(directory)
-        self.split = split
+        self.split = split = split_name(split)
         self.columns = columns
         self.shuffle_seed = shuffle_seed
         self.shuffle_buffer = shuffle_buffer

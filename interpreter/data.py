@@ -45,6 +45,9 @@ Source = str | os.PathLike | Sequence[Example]
 
 def load_examples(source: Source, split: str | None = None) -> list[Example]:
     """Examples of `split` (all when None) from a corpus directory or a list of examples."""
+    from generator.corpus import split_name
+
+    split = split_name(split)
     if isinstance(source, (str, os.PathLike)):
         return list(corpus_examples(source, split))
     return [e for e in source if split is None or e.split == split]

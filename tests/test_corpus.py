@@ -381,7 +381,7 @@ def test_read_rows_by_split_and_columns(tiny):
     with pytest.raises(CorpusError, match="unknown column"):
         list(read_rows(tiny, columns=["weight"]))
     with pytest.raises(CorpusError, match="unknown split"):
-        list(read_rows(tiny, split="validation"))
+        list(read_rows(tiny, split="dev"))
 
 
 def test_loads_with_pyarrow_dataset_and_hugging_face_datasets(tiny):
@@ -588,3 +588,13 @@ def test_a_rebuild_rewrites_a_damaged_manifest_and_removes_stray_shards(tiny_cop
     assert (tiny_copy / "manifest.json").read_text() == manifest
     assert not (tiny_copy / "data" / "train-000099.parquet").exists()
     assert verify_corpus(tiny_copy, progress=False).ok
+
+
+def test_validation_is_the_val_split_as_hugging_face_names_it(tiny):
+    from generator.corpus import shard_paths
+
+    assert shard_paths(tiny, "validation") == shard_paths(tiny, "val")
+    assert [r["program_id"] for r in read_rows(tiny, "validation")] == [r["program_id"] for r in read_rows(tiny, "val")]
+    assert generator.CorpusDataset(tiny, split="validation").rows == generator.CorpusDataset(tiny, split="val").rows
+    with pytest.raises(CorpusError, match="unknown split 'dev'"):
+        shard_paths(tiny, "dev")

@@ -412,7 +412,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_retrain)
 
     p = sub.add_parser("import", help="a TransformerLens model saved as files, as a network (.safetensors)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        description="MODEL is a HookedTransformer's state_dict saved with safetensors "
                                    "(safetensors.torch.save_file(model.state_dict(), ...)); CONFIG is a JSON object "
                                    "of its HookedTransformerConfig fields, which may also hold input_tokens and "

@@ -141,6 +141,9 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
         raise CompileError(f"{sop.label}: the program computes nothing (it is just tokens or "
                            "indices), so there is no network to build")
     program = _Program(graph, vocab, max_seq_len)
+    if not program.values.get(sink[nodes.ID], True):
+        raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
+                           "from gives None), so the net would have nothing to output; check its tables' keys")
     width = sum(len(program.values[label]) if rasp.is_categorical(program.exprs[label]) else 1
                 for label in program.values)
     if width > MAX_RESIDUAL_WIDTH:

@@ -635,3 +635,10 @@ def test_compile_program_takes_tracrs_arguments_in_tracrs_order():
     with pytest.warns(DeprecationWarning, match="the fourth argument is `causal`"):
         older = compiler.compile_program(sop, {1, 2, 3}, 4, "START")
     assert older.bos == "START" and not older.config.causal
+
+
+def test_an_output_that_is_none_on_every_input_is_refused():
+    # the second table's keys are not values the first one gives: the net would have no output
+    source = 'v = map({1: "a", 2: "b"}, tokens)\nw = map({1: "x"}, v)\nreturn w\n'
+    with pytest.raises(CompileError, match="w: the output has no value on any input"):
+        compiler.compile_program(source, {1, 2}, 3)

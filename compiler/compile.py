@@ -141,9 +141,6 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
         raise CompileError(f"{sop.label}: the program computes nothing (it is just tokens or "
                            "indices), so there is no network to build")
     program = _Program(graph, vocab, max_seq_len)
-    if not program.values.get(sink[nodes.ID], True):
-        raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
-                           "from gives None), so the net would have nothing to output; check its tables' keys")
     width = sum(len(program.values[label]) if rasp.is_categorical(program.exprs[label]) else 1
                 for label in program.values)
     if width > MAX_RESIDUAL_WIDTH:
@@ -159,6 +156,9 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     if undefined:  # a program must be defined on every input: shown on each, or refused
         _defined_on_every_input(sop, vocab, max_seq_len, undefined[0],
                                 check_inputs and _input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK)
+    if not program.values.get(sink[nodes.ID], True):
+        raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
+                           "from gives None), so the net would have nothing to output; check its tables' keys")
     if causal:
         program.check_causal()
     mlp_exactness, corrected = program.choose_mlp_exactness()

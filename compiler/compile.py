@@ -192,6 +192,12 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
                     causal, margins, provenance)
     if unproven:
         _show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
+    from compiler.net import _value_problem
+
+    problem = _value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
+    if problem:
+        raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
+                           "program's numbers down")
     return net
 
 
@@ -402,6 +408,12 @@ class _Program:
             if rasp.is_numerical(expr) and not _is_number(value):
                 raise CompileError(f"{label}: numerical SOp takes the non-numeric or non-finite "
                                    f"value {value!r}")
+            if isinstance(value, float) and value != value:
+                raise CompileError(f"{expr.name}: takes the value nan, which equals nothing (not even itself), so "
+                                   "no net can output or compare it; make the function return a number")
+            if rasp.is_numerical(expr) and abs(value) > _FLOAT32_MAX:
+                raise CompileError(f"{expr.name}: numerical SOp takes the value {value!r}, which float32 weights "
+                                   f"cannot hold (at most {_FLOAT32_MAX:.3g}); scale it down")
         self.values[label] = values
 
     def _tabulate(self, expr, value_sets: list[set]) -> dict[tuple, Any]:
@@ -1052,6 +1064,9 @@ _UNKNOWN = object()  # BOS holds something that depends on the input
 
 def _number(value) -> float:
     return 0.0 if value is _CLEAN else value
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _is_number(value) -> bool:

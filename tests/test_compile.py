@@ -642,3 +642,14 @@ def test_an_output_that_is_none_on_every_input_is_refused():
     source = 'v = map({1: "a", 2: "b"}, tokens)\nw = map({1: "x"}, v)\nreturn w\n'
     with pytest.raises(CompileError, match="w: the output has no value on any input"):
         compiler.compile_program(source, {1, 2}, 3)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("v = numerical map(lambda x: x * 1e39, tokens)\nreturn v\n", "v: numerical SOp takes the value 2e\\+39, which float32"),
+    ("a = numerical map(lambda x: x, tokens)\nv = numerical linear_sequence_map(a, a, 1e39, 1)\nreturn v\n",
+     "float32 weights cannot hold"),
+    ("v = map(lambda x: (x * 1e300) * 1e300 - (x * 1e300) * 1e300, tokens)\nreturn v\n", "v: takes the value nan"),
+])
+def test_values_float32_cannot_hold_are_refused_before_anything_is_written(source, message, tmp_path):
+    with pytest.raises(CompileError, match=message):
+        compiler.compile_program(source, {1, 2}, 2)

@@ -67,6 +67,12 @@ def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, t
                   tmp / "model.safetensors")
         if state is not None:
             _save_state(state, tmp / "train_state.safetensors")
+        # mkdtemp makes a private folder: give it and its files the permissions the umask gives
+        # any other file, so that colleagues who can read the run can read its checkpoints
+        mask = _umask()
+        os.chmod(tmp, 0o777 & ~mask)
+        for file in tmp.iterdir():
+            os.chmod(file, 0o666 & ~mask)
         final = run_dir / name
         if final.exists():  # the same step saved again (a resumed run that stops where it began)
             trash = Path(tempfile.mkdtemp(dir=run_dir, prefix=".old-"))
@@ -81,6 +87,12 @@ def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, t
         for old in sorted(p for p in run_dir.glob("step-*") if p.is_dir())[:-keep]:
             shutil.rmtree(old)
     return final
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 #: The interpreter that ships with the package (its model card is the README beside it); used

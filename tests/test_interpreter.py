@@ -435,3 +435,18 @@ def test_every_torch_command_takes_a_device(run, corpus, tmp_path):
             main(argv + ["--device", "nonsense"])
     result = decompile(net, run.checkpoint, device="cpu", time_budget=5)
     assert result.weights_only is not None
+
+
+def test_checkpoints_are_as_readable_as_any_file_the_umask_allows(tmp_path):
+    import os
+    import stat
+
+    from interpreter.checkpoint import save_checkpoint
+
+    old = os.umask(0o022)
+    try:
+        step = save_checkpoint(tmp_path / "run", "step-0000001", Interpreter(TINY_MODEL))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(step.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(f.stat().st_mode) for f in step.iterdir()} == {0o644}

@@ -1013,7 +1013,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
             notes.append(f"the line-by-line search stopped on an internal error ({type(error).__name__}: "
                          f"{error}); please report it with this net")
-        if not (best and best[4].verified):
+        if not (best and best[4].verified) and time.monotonic() < start + time_budget:
             read = [best] if best else []
             try:
                 for program in behavioural_programs(trace, start + time_budget):

@@ -38,9 +38,9 @@ from compiler import functions as fn
 from compiler.check import ATOL, RTOL
 from compiler import program as prog
 from compiler.parser import parse_lambda
-from compiler.values import ValueSetError, ValueSets
-from interpreter.lines import (Invalid, Var, aggregate_values, make_var, object_array, primitives, selection,
-                               selector_width_values, value_codes)
+from compiler.values import ValueSets
+from interpreter.lines import (Invalid, Var, aggregate_values, known_values, make_var, object_array, plain,
+                               primitives, selection, selector_width_values, table_of, value_codes)
 from interpreter.trace import Trace
 
 #: A head's predicate table is a feature when it reproduces this fraction of its attention pattern.
@@ -56,7 +56,7 @@ _IDENTITY = parse_lambda("lambda x: x")
 def behavioural_programs(trace: Trace, deadline: float, count: int = 9) -> Iterator[prog.Program]:
     """Up to `count` programs explaining the net's outputs on the trace, in the order to certify
     them (module docstring); stops at `deadline` (time.monotonic())."""
-    features, selects = _features(trace, deadline)
+    features, selects, seen = _features(trace, deadline)
     numerical = not trace.net.categorical_output
     readings = [trace.outputs]
     if numerical:  # a trained net's numbers are near the program's: read each as the nicest one near it,
@@ -65,7 +65,7 @@ def behavioural_programs(trace: Trace, deadline: float, count: int = 9) -> Itera
         readings = [object_array([_nicest(v) for v in raw]), object_array([_nicest(v, loose=True) for v in raw])]
         if all(a == b for a, b in zip(*readings)):
             readings = readings[:1]
-    features += _pointers(trace, features, value_codes(readings[-1]), deadline)
+    _pointers(trace, features, seen, value_codes(readings[-1]), deadline)
     net = trace.net
     value_sets = ValueSets([t for t in net.input_tokens if t not in (net.bos, net.pad)], net.config.max_seq_len)
     programs: list[tuple[float, prog.Program]] = []
@@ -118,10 +118,7 @@ def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[prog.S
     best.sort(key=lambda b: -b[0])
     programs = []
     for fit, selector, x, table in best[:3]:
-        try:
-            known = value_sets(x.node)
-        except (ValueSetError, TypeError):
-            known = frozenset()
+        known = known_values(value_sets, x.node)
         mapping = {**{v: 0 for v in known if v is not None}, **{v: t for v, t in table.items() if v is not None}}
         try:
             mapped = prog.make_map(fn.Table.from_mapping(1, mapping), x.node, encoding=prog.NUMERICAL)
@@ -147,20 +144,16 @@ def _nicest(value: float, loose: bool = False) -> float | int:
 # Features
 
 
-def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog.Select, np.ndarray]]]:
+def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog.Select, np.ndarray]], set]:
     """Primitives, then each select's width and aggregates, one feature per partition of the
-    rows (the first, simplest spelling of each); and the selects, each with the (query, key)
-    pairs it selects."""
-    length = np.array([len(trace.inputs[b]) for b in trace.row_input.tolist()], dtype=object)
-    base = primitives(trace) + [make_var(prog.LENGTH, length, 0)]
+    rows (the first, simplest spelling of each); the selects, each with the (query, key) pairs it
+    selects; and the partitions seen (`_keep_new`)."""
+    base = primitives(trace) + [make_var(prog.LENGTH, object_array(trace.row_length.tolist()), 0)]
     seen: set[bytes] = set()
     features: list[Var] = []
 
     def keep(var: Var) -> None:
-        key = _canonical(var.codes).tobytes()
-        if key not in seen:
-            seen.add(key)
-            features.append(var)
+        _keep_new(features, seen, var)
 
     for var in base:
         keep(var)
@@ -209,22 +202,29 @@ def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog
         for var in numbers:
             values, codes = aggregate_values(trace, mask, var)
             keep(make_var(prog.make_aggregate(selector, var.node, encoding=prog.NUMERICAL), values, 0, codes))
-    return features, selects
+    return features, selects, seen
 
 
-def _pointers(trace: Trace, features: list[Var], outputs: np.ndarray, deadline: float,
-              most_values: int = 12, value_features: int = 8) -> list[Var]:
-    """Features that read a value at another position chosen by a query feature:
-    `aggregate(select(indices, q, {(g(v), v), ...}), x)`, each query value v pointing at the
+def _keep_new(features: list[Var], seen: set[bytes], var: Var) -> None:
+    """Appends `var` to `features` unless one of them already groups the rows as it does."""
+    key = _canonical(var.codes).tobytes()
+    if key not in seen:
+        seen.add(key)
+        features.append(var)
+
+
+def _pointers(trace: Trace, features: list[Var], seen: set[bytes], outputs: np.ndarray, deadline: float,
+              most_values: int = 12, value_features: int = 8) -> None:
+    """Adds to `features` (`_keep_new`) features that read a value at another position chosen by
+    a query feature: `aggregate(select(indices, q, {(g(v), v), ...}), x)`, each query value v pointing at the
     position g(v) whose value of x best explains the net's outputs on the rows with that query
     value (what a select on a computed query, such as a relabelled index, does). Queries are
     features of at most `most_values` values; the values read are tokens and the
     `value_features` categorical features that explain most outputs alone."""
     n = trace.net.config.max_seq_len
-    lengths = np.array([len(xs) for xs in trace.inputs])
     start = np.zeros(len(trace.inputs), np.int64)
     start[trace.row_input[::-1]] = np.arange(trace.rows)[::-1]  # rows of one input are consecutive
-    row_length = lengths[trace.row_input]
+    row_length = trace.row_length
     n_out = int(outputs.max()) + 1
     small = [f for f in features if not f.numerical and int(f.codes.max()) < most_values
              and not any(v is None for v in f.distinct)]
@@ -235,7 +235,6 @@ def _pointers(trace: Trace, features: list[Var], outputs: np.ndarray, deadline: 
         for j in range(n):
             valid = j < row_length
             at[id(x), j] = np.where(valid, x.codes[np.minimum(start[trace.row_input] + j, trace.rows - 1)], -1)
-    found = []
     key_position = trace.row_position[trace.pair_key]
     for q in small:
         if time.monotonic() > deadline:
@@ -250,12 +249,12 @@ def _pointers(trace: Trace, features: list[Var], outputs: np.ndarray, deadline: 
                 known = got >= 0
                 counts = np.bincount((q.codes[known] * n_x + got[known]) * n_out + outputs[known],
                                      minlength=n_q * n_x * n_out).reshape(n_q, n_x, n_out)
-                seen = counts.sum(axis=(1, 2)) > 0
-                scores[j, seen] = counts.max(axis=2).sum(axis=1)[seen]
+                present = counts.sum(axis=(1, 2)) > 0
+                scores[j, present] = counts.max(axis=2).sum(axis=1)[present]
             pointer = {code: int(scores[:, code].argmax()) for code in range(n_q) if scores[:, code].max() >= 0}
             if not pointer:
                 continue
-            wanted = np.array([pointer.get(c, -1) for c in range(int(q.codes.max()) + 1)])
+            wanted = np.array([pointer.get(c, -1) for c in range(n_q)])
             mask = key_position == wanted[q.codes[trace.pair_query]]
             if not mask.any():
                 continue
@@ -263,17 +262,9 @@ def _pointers(trace: Trace, features: list[Var], outputs: np.ndarray, deadline: 
             try:
                 selector = prog.make_select(prog.INDICES, q.node, table)
                 values, codes = aggregate_values(trace, mask, x)
-                found.append(make_var(prog.make_aggregate(selector, x.node), values, 0, codes))
+                _keep_new(features, seen, make_var(prog.make_aggregate(selector, x.node), values, 0, codes))
             except (Invalid, compiler.SourceError):
                 continue
-    seen = {_canonical(f.codes).tobytes() for f in features}
-    kept = []
-    for var in found:
-        key = _canonical(var.codes).tobytes()
-        if key not in seen:
-            seen.add(key)
-            kept.append(var)
-    return kept
 
 
 def _read_predicate(trace: Trace, selected: np.ndarray, keys: Var, queries: Var
@@ -386,17 +377,13 @@ def _program(chosen: list[Var], values: np.ndarray, outputs: np.ndarray, numeric
             current = _paired(current, var)
         if numerical:
             table = _majority([current], values, outputs)
-            try:
-                known = value_sets(current.node)
-            except (ValueSetError, TypeError):
-                known = frozenset()
-            table = {**{(x,): 0 for x in known if x is not None}, **table}
-            return prog.Program(prog.make_map(_as_table(1, table), current.node, encoding=prog.NUMERICAL))
+            table = {**{(x,): 0 for x in known_values(value_sets, current.node) if x is not None}, **table}
+            return prog.Program(prog.make_map(table_of(1, table), current.node, encoding=prog.NUMERICAL))
         if len(chosen) == 1:
-            return prog.Program(prog.make_map(_as_table(1, _majority([current], values, outputs)), current.node))
+            return prog.Program(prog.make_map(table_of(1, _majority([current], values, outputs)), current.node))
         last = chosen[-1]
         table = _majority([current, last], values, outputs)
-        return prog.Program(prog.make_sequence_map(_as_table(2, table), current.node, last.node))
+        return prog.Program(prog.make_sequence_map(table_of(2, table), current.node, last.node))
     except compiler.SourceError:
         return None
 
@@ -407,7 +394,7 @@ def _paired(a: Var, b: Var) -> Var:
     first = np.unique(joint, return_index=True)[1]
     mapping = {(a.values[i], b.values[i]): int(joint[i]) for i in first
                if a.values[i] is not None and b.values[i] is not None}
-    node = prog.make_sequence_map(_as_table(2, {k: v for k, v in mapping.items()}), a.node, b.node)
+    node = prog.make_sequence_map(table_of(2, mapping), a.node, b.node)
     values = object_array([None if a.values[i] is None or b.values[i] is None else int(c)
                            for i, c in enumerate(joint.tolist())])
     return make_var(node, values, 0)
@@ -427,13 +414,8 @@ def _majority(inputs: list[Var], values: np.ndarray, outputs: np.ndarray) -> dic
         args = tuple(var.values[i] for var in inputs)
         if any(arg is None for arg in args):
             continue
-        mapping[args] = _plain(values[first_of_output[best[joint[i]]]])
+        mapping[args] = plain(values[first_of_output[best[joint[i]]]])
     return mapping
-
-
-def _as_table(arity: int, mapping: dict[tuple, object]) -> fn.Table:
-    return fn.Table.from_mapping(1, {key[0]: value for key, value in mapping.items()}) if arity == 1 \
-        else fn.Table.from_mapping(2, mapping)
 
 
 def _same_numbers(got: np.ndarray, want: np.ndarray) -> bool:
@@ -444,8 +426,3 @@ def _same_numbers(got: np.ndarray, want: np.ndarray) -> bool:
         return False
     return bool(np.mean(np.abs(a - b) <= 1e-3 + 1e-3 * np.abs(b)) >= 0.5)
 
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -23,6 +23,7 @@ import numpy as np
 
 from compiler import functions as fn
 from compiler import program as prog
+from compiler.values import ValueSetError, ValueSets
 from interpreter.trace import Trace, WRITE_TOLERANCE, determines, partition, same_partition
 
 
@@ -84,6 +85,25 @@ def primitives(trace: Trace) -> list[Var]:
 
 # ---------------------------------------------------------------------------------------
 # Evaluating lines on rows
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (tables hold Python values)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def table_of(arity: int, mapping: dict[tuple, Any]) -> fn.Table:
+    """The table of a mapping keyed by argument tuples (a map's keys are its single arguments)."""
+    return fn.Table.from_mapping(1, {key[0]: value for key, value in mapping.items()}) if arity == 1 \
+        else fn.Table.from_mapping(2, mapping)
+
+
+def known_values(value_sets: ValueSets, node: prog.SOpNode) -> frozenset:
+    """The values `node` can take on any input (tracr's basis inference); empty if unknown."""
+    try:
+        return value_sets(node)
+    except (ValueSetError, TypeError):
+        return frozenset()
 
 
 def coded(index: np.ndarray, per_code: Sequence) -> tuple[np.ndarray, np.ndarray]:

@@ -208,6 +208,11 @@ class Trace:
                 return True
         return False
 
+    @functools.cached_property
+    def row_length(self) -> np.ndarray:
+        """[rows] the length of each row's input."""
+        return np.array([len(xs) for xs in self.inputs])[self.row_input]
+
     def tokens(self) -> np.ndarray:
         return np.array([self.inputs[b][p] for b, p in zip(self.row_input, self.row_position)], dtype=object)
 

@@ -47,15 +47,15 @@ from compiler import program as prog
 from compiler.parser import parse_lambda
 from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
 from compiler.net import Net
-from compiler.values import ValueSetError, ValueSets
+from compiler.values import ValueSets
 from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.behaviour import behavioural_programs
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, search_all
 from interpreter.encoding import EncodingError, encode_net
-from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_with, covered_groups,
-                               make_var, object_array, pair_codes, primitives, selector_width_values,
-                               value_codes)
+from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_with, covered_groups, known_values,
+                               make_var, object_array, pair_codes, plain, primitives, selector_width_values,
+                               table_of, value_codes)
 from interpreter.model import Interpreter
 from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
 
@@ -459,7 +459,7 @@ class _Search:
             return None
         mapping = _row_mapping(inputs, values)
         function = (self._spelled(mapping, self.library.maps if len(inputs) == 1 else self.library.sequence_maps)
-                    or _table(len(inputs), mapping))
+                    or table_of(len(inputs), mapping))
         if len(inputs) == 1:
             make = lambda: prog.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
         else:
@@ -737,12 +737,12 @@ class _Search:
         if len(inputs) == 1:
             var = inputs[0]
             if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
-                mapping = {**{(x,): 0 for x in self._value_set(var.node)}, **mapping}
-            table = _table(1, mapping)
+                mapping = {**{(x,): 0 for x in known_values(self.value_sets, var.node)}, **mapping}
+            table = table_of(1, mapping)
             make = lambda enc: prog.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:
             a, b = inputs
-            table = _table(2, mapping)
+            table = table_of(2, mapping)
             make = lambda enc: prog.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
             node = make(prog.NUMERICAL if numerical and len(inputs) == 1 else prog.CATEGORICAL)
@@ -751,13 +751,6 @@ class _Search:
         names = ", ".join(str(groups[i].index) for i in mine)
         return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
                  f"layer {layer} MLP (neuron groups {names})", "table")]
-
-    def _value_set(self, node: prog.SOpNode) -> frozenset:
-        """The values `node` can take on any input (tracr's basis inference); empty if unknown."""
-        try:
-            return self.value_sets(node)
-        except (ValueSetError, TypeError):
-            return frozenset()
 
     def _is_output(self, values: np.ndarray) -> bool:
         numerical = not self.trace.net.categorical_output
@@ -788,7 +781,7 @@ class _Search:
         # the right partition with other labels: relabel by a table read off the outputs
         for line in reversed(lines):
             if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
-                table = _table(1, _row_mapping([line.var], self.trace.outputs))
+                table = table_of(1, _row_mapping([line.var], self.trace.outputs))
                 try:
                     node = prog.make_map(table, line.var.node)
                 except compiler.SourceError:
@@ -808,13 +801,7 @@ def _row_mapping(inputs: list[Var], values: np.ndarray) -> dict[tuple, Any]:
         codes, pairs = pair_codes(inputs[0], inputs[1])
         first = np.unique(codes, return_index=True)[1]
         args = [pairs[codes[i]] for i in first]
-    return {arg: _plain(values[i]) for arg, i in zip(args, first) if None not in arg}
-
-
-def _table(arity: int, mapping: dict[tuple, Any]) -> fn.Table:
-    """The table of a `_row_mapping` (a map's keys are its single arguments)."""
-    return fn.Table.from_mapping(1, {key[0]: value for key, value in mapping.items()}) if arity == 1 \
-        else fn.Table.from_mapping(2, mapping)
+    return {arg: plain(values[i]) for arg, i in zip(args, first) if None not in arg}
 
 
 def _signature(node: prog.Node) -> tuple:
@@ -932,10 +919,6 @@ def _same_value(a: Any, b: Any) -> bool:
 
 def _hashable_label(value: Any) -> Any:
     return ("bool", value) if isinstance(value, bool) else value
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 # ---------------------------------------------------------------------------------------

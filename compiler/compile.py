@@ -90,7 +90,7 @@ from tracr.rasp import rasp
 
 from compiler.errors import CompileError
 from compiler.functions import value_sort_key
-from compiler.net import Net, NetConfig, encode_value
+from compiler.net import Net, NetConfig, _value_problem, encode_value
 
 TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
 _MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
@@ -192,8 +192,6 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
                     causal, margins, provenance)
     if unproven:
         _show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
-    from compiler.net import _value_problem
-
     problem = _value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
     if problem:
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
@@ -558,7 +556,7 @@ class _Program:
         input may take, a comparison of keys or queries that may be None, or a numerical mean
         of values that may be None (rasp raises on each); empty when it is defined on every
         input."""
-        reasons = [why for label, why in self.undefined.items() if label in self.values]
+        reasons = list(self.undefined.values())
         for label in self.order:
             expr = self.exprs[label]
             if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr) and expr.sop.label in self.nullable:
@@ -1111,10 +1109,10 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
     from compiler.parser import parse
     from compiler.program import Program
 
+    causal, compiler_bos = _tracr_order(causal, compiler_bos)
     if isinstance(program, str):
         program = parse(program)
     if isinstance(program, Program):
-        causal, compiler_bos = _tracr_order(causal, compiler_bos)
         return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source=program.source,
                            check_inputs=check_inputs)
     if isinstance(program, rasp.SOp):

@@ -180,13 +180,14 @@ def load_hooked_transformer_files(weights: str, config: str, input_tokens: Seque
     where the arguments do not (`save_hooked_transformer_files` writes both). TransformerLens
     need not be installed."""
     import json
+    from pathlib import Path
     from types import SimpleNamespace
 
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     try:
-        fields = json.loads(open(config, encoding="utf-8").read())
+        fields = json.loads(Path(config).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ModelImportError(f"{config}: not a readable JSON config ({error})") from None
     if not isinstance(fields, dict):

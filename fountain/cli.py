@@ -341,14 +341,20 @@ def cmd_demo(args) -> None:
         raise SystemExit(1)
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: its --help shows every flag's default (and so do its own commands')."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from fountain import __version__
 
     parser = argparse.ArgumentParser(prog="fountain", description=__doc__)
     parser.add_argument("--version", action="version", version=f"rasp-fountain {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_parser = sub.add_parser
-    sub.add_parser = lambda *a, **k: _add_parser(*a, **{"formatter_class": argparse.ArgumentDefaultsHelpFormatter, **k})
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
 
     p = sub.add_parser("parse", help="check programs and print them in canonical form")
     p.add_argument("programs", nargs="+", metavar="PROGRAM", help="program file, or - for stdin")

@@ -61,7 +61,6 @@ def add_interpreter_parsers(sub) -> None:
     p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("eval", help="score the interpreter on a corpus split: weights-only and verified decoding",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        description="With a checkpoint (default: the one that ships with rasp-fountain): the "
                                    "model's weights-only decoding (exact, functional, per "
                                    "op and size), then verified decoding (`fountain decompile`) beside it. With "
@@ -96,7 +95,6 @@ def add_interpreter_parsers(sub) -> None:
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("decompile", help="read a network back into program source, with a certificate",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        description="The interpreter proposes program lines; running the network checks each one "
                                    "against the component that computes it; the answer's compiled net is compared "
                                    "with NET on every input up to max_seq_len (or a sample and a hypothesis search). "

@@ -253,11 +253,11 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:
         inputs = random_inputs(vocab, max_seq_len, samples, random.Random(seed))
-    judged = like.run(inputs) if only_where_net_agrees and like is not None else None
     try:
         outputs = decoded.run(inputs)
     except (ValueError, ArithmeticError, TypeError) as error:  # a decoded program whose net cannot run is wrong
         return f"its net does not run: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
+    judged = like.run(inputs) if only_where_net_agrees and like is not None else None
     for i, (xs, want, got) in enumerate(zip(inputs, truth.run(inputs), outputs)):
         if judged is not None and not outputs_agree(want, judged[i]):
             continue

@@ -3,7 +3,8 @@ the optimizer state and RNG in a second safetensors file. No pickle anywhere.
 
     run/step-000500/config.json            {"format": ..., "model": ModelConfig, "train": TrainConfig}
     run/step-000500/model.safetensors      the model's state dict
-    run/step-000500/train_state.safetensors AdamW moments per parameter, torch RNG; step and
+    run/step-000500/train_state.safetensors AdamW moments per parameter, torch RNG, other state
+                                           (a fountain's programs drawn so far); step and
                                            param groups as JSON in the header
     run/latest.json                        {"checkpoint": "step-000500"}
 
@@ -51,6 +52,7 @@ class TrainState:
     optimizer: dict[str, Any] | None = None  # torch.optim state_dict
     rng: torch.Tensor | None = None          # torch.get_rng_state()
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    tensors: dict[str, torch.Tensor] = dataclasses.field(default_factory=dict)  # more state, by name
 
 
 def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, train_config: dict | None = None,
@@ -204,7 +206,8 @@ def load_state(path: str | os.PathLike) -> TrainState:
                 _, index, name = key.split("/")
                 per_param.setdefault(int(index), {})[name] = tensor
         optimizer = {"state": per_param, "param_groups": meta["param_groups"]}
-    return TrainState(meta["step"], optimizer, tensors.get("rng/torch"), meta["extra"])
+    more = {key.split("/", 1)[1]: tensor for key, tensor in tensors.items() if key.startswith("extra/")}
+    return TrainState(meta["step"], optimizer, tensors.get("rng/torch"), meta["extra"], more)
 
 
 def _save_state(state: TrainState, file: Path) -> None:
@@ -217,5 +220,6 @@ def _save_state(state: TrainState, file: Path) -> None:
         param_groups = state.optimizer["param_groups"]
     if state.rng is not None:
         tensors["rng/torch"] = state.rng
+    tensors.update((f"extra/{name}", tensor.detach().contiguous().cpu()) for name, tensor in state.tensors.items())
     meta = {"step": state.step, "param_groups": param_groups, "extra": state.extra}
     save_file(tensors, file, metadata={_STATE_KEY: json.dumps(meta)})

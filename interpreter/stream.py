@@ -25,9 +25,11 @@ the batches an uninterrupted one would.
   of W takes units r, r + W, ... (a program may then reach two ranks, as rarely as two units draw
   it). The item stream is cut into pools of `POOL * B` items, each giving `POOL * reuse`
   batches: `reuse` > 1 trains on each fresh net several times, for when generating is slower
-  than training. A checkpoint records where the pool in use began (unit, items into it); a
-  resumed run re-samples (without compiling) the units before it, to know which programs it has
-  had, and continues with the same batches.
+  than training. A checkpoint records where the pool in use began (unit, items into it) and the
+  ids of the programs the units before it drew; a resumed run drops those and continues with the
+  same batches. (A checkpoint without the ids, from before they were kept, has the units before
+  it drawn again to learn them: the sampler's checks compile every program, so this takes about
+  as long as generating them did.)
 
 Worker processes are spawned, never forked (jax's threads make fork unsafe), and send back only
 bytes (Arrow IPC); results are taken in order, so the worker count changes speed, not data.
@@ -453,8 +455,10 @@ class _Programs:
 
     def __init__(self, recipe_json: str, seed_parts: tuple, split: str, encoder: EncoderConfig, max_target_len: int,
                  workers: int, unit_programs: int = UNIT_PROGRAMS, first: int = 0, stride: int = 1, unit: int = 0,
-                 offset: int = 0):
+                 offset: int = 0, seen: np.ndarray | None = None):
         self.seen: set[int] = set()
+        self._order: list[int] = []           # the ids in `seen`, in the order the units drew them
+        self._marks: dict[int, int] = {}      # unit -> len(_order) before it (units loaded since the oldest kept)
         self.skipped: collections.Counter = collections.Counter()
         self.taken = 0
         self.width = encoder.width
@@ -463,11 +467,14 @@ class _Programs:
         def unit_args(count: int, encoding: str | None = encoder_json) -> tuple:
             return recipe_json, seed_parts, first + count * stride, unit_programs, split, encoding, max_target_len
 
-        if unit:  # resumed: which programs the units before `unit` drew (sampling only, no compiling)
+        if seen is not None:  # resumed from a checkpoint that kept the programs drawn before `unit`
+            self._add(int(pid) for pid in np.asarray(seen, dtype=np.uint64).tolist())
+        elif unit:  # resumed from an older checkpoint: draw the units before `unit` again, without
+            # encoding, to learn which programs they drew (the sampler's checks compile each one)
             replay = Ordered(fountain_unit, lambda count: unit_args(count, None), 0, workers)
             try:
                 for _ in range(unit):
-                    self.seen.update(int(pid, 16) for pid in json.loads(replay.get()[0]))
+                    self._add(int(pid, 16) for pid in json.loads(replay.get()[0]))
             finally:
                 replay.close()
         self.units = Ordered(fountain_unit, unit_args, unit, workers)
@@ -476,11 +483,35 @@ class _Programs:
         self._items: list[tuple[str, Encoded]] = []
         self._barren = 0
 
+    def _add(self, ids) -> set[int]:
+        """Takes `ids` into `seen`; returns those that were not there."""
+        fresh = set()
+        for pid in ids:
+            if pid not in self.seen:
+                self.seen.add(pid)
+                self._order.append(pid)
+                fresh.add(pid)
+        return fresh
+
+    def seen_before(self, unit: int) -> np.ndarray:
+        """The ids (uint64) of the programs drawn by the units before `unit`, in drawing order:
+        what a run resumed at `unit` must know to drop repeats. `unit` is one loaded since the
+        last `forget`, or the next one."""
+        if unit in self._marks:
+            return np.array(self._order[:self._marks[unit]], dtype=np.uint64)
+        if self._loaded is None or unit == self._loaded + 1:
+            return np.array(self._order, dtype=np.uint64)
+        raise ValueError(f"fountain unit {unit} is neither loaded since the current pool began nor the next")
+
+    def forget(self, before: int) -> None:
+        """Drops the marks of units before `before` (no position will name them again)."""
+        for unit in [u for u in self._marks if u < before]:
+            del self._marks[unit]
+
     def _load(self) -> None:
         ids_json, packed = self.units.get()
-        ids = [int(pid, 16) for pid in json.loads(ids_json)]
-        fresh = set(ids) - self.seen
-        self.seen.update(ids)
+        self._marks[self.unit] = len(self._order)
+        fresh = self._add(int(pid, 16) for pid in json.loads(ids_json))
         self._items = []
         for pid, item in _unpack(packed, self.width):
             if int(pid, 16) not in fresh:
@@ -526,7 +557,7 @@ class FountainStream:
 
     def __init__(self, recipe, encoder: EncoderConfig, max_target_len: int, seed: int, batch_size: int,
                  rank: int = 0, world_size: int = 1, *, reuse: int = 1, unit_programs: int = UNIT_PROGRAMS,
-                 workers: int = 0, position: Sequence[int] = ()):
+                 workers: int = 0, position: Sequence[int] = (), seen: np.ndarray | None = None):
         recipe, self.note = fountain_recipe(recipe)
         Fountain(recipe, reuse, unit_programs=unit_programs)  # validates them
         if position and len(position) != 3:
@@ -535,7 +566,8 @@ class FountainStream:
         self.seed, self.batch_size, self.rank = seed, batch_size, rank
         self.per_pool = POOL * reuse
         self.programs = _Programs(recipe.to_json(), ("fountain", seed), "train", encoder, max_target_len, workers,
-                                  unit_programs, first=rank, stride=world_size, unit=unit, offset=offset)
+                                  unit_programs, first=rank, stride=world_size, unit=unit, offset=offset,
+                                  seen=seen if position else None)
         # What a saved position means: resuming with other values would continue another stream.
         self.identity = json.loads(json.dumps({"recipe": recipe.to_dict(), "seed": seed, "batch_size": batch_size,
                                                "reuse": reuse, "unit_programs": unit_programs,
@@ -557,6 +589,7 @@ class FountainStream:
                 raise ValueError(f"the fountain goes forward one pool at a time: step {step} is in pool {pool}, "
                                  f"the next pool is {expected}")
             start = (self.programs.unit, self.programs.offset)
+            self.programs.forget(start[0])
             items = [item for _, item in self.programs.take(POOL * self.batch_size)]
             rng = np.random.default_rng([self.seed, pool, self.rank])
             shuffled = [items[i] for i in rng.permutation(len(items))]
@@ -572,6 +605,11 @@ class FountainStream:
         if self._pool is None or pool == self._pool[0] + 1:
             return [pool, self.programs.unit, self.programs.offset]
         raise ValueError(f"step {step} is neither in the fountain's current pool nor the next")
+
+    def seen(self, step: int) -> np.ndarray:
+        """The programs (uint64 ids) drawn before `position(step)`'s unit: saved with a
+        checkpoint, so that a resumed run need not draw every earlier unit again."""
+        return self.programs.seen_before(self.position(step)[1])
 
     def close(self) -> None:
         self.programs.close()
@@ -612,12 +650,14 @@ class Fountain:
 
 
 def open_stream(data, config, rank: int = 0, world_size: int = 1, *, stream: bool | None = None,
-                workers: int | None = None, buffer_rows: int = 4096, position: Sequence[int] = ()):
+                workers: int | None = None, buffer_rows: int = 4096, position: Sequence[int] = (),
+                seen: np.ndarray | None = None):
     """(training stream, validation items) for `train`: `data` is a `Fountain`, a corpus
     directory (streamed when `stream`, or, when None, if its train split has more than
     `IN_MEMORY_ROWS` rows; else encoded once into memory), a list of examples, or already
     encoded (train, val) items. `config` is the `TrainConfig`; `workers` the data processes
-    (default: the cores left, see `default_workers`)."""
+    (default: the cores left, see `default_workers`). A resumed fountain takes `position` and
+    `seen` (what its `position` and `seen` gave when the checkpoint was saved)."""
     from itertools import islice
 
     from interpreter.data import corpus_examples
@@ -645,7 +685,7 @@ def open_stream(data, config, rank: int = 0, world_size: int = 1, *, stream: boo
                fountain_val_items(data.recipe, encoder, max_len, config.eval_examples, workers, data.unit_programs))
         return FountainStream(data.recipe, encoder, max_len, config.seed, config.batch_size, rank, world_size,
                               reuse=data.reuse, unit_programs=data.unit_programs, workers=workers,
-                              position=position), val
+                              position=position, seen=seen), val
     if isinstance(data, (str, os.PathLike)):
         from generator.corpus import read_manifest
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -137,15 +138,16 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
     torch.manual_seed(config.seed)
     model = Interpreter(config.model).to(device)
     optimizer = _optimizer(model, config)
-    step, spent_before, saved = 0, 0.0, {}
+    step, spent_before, saved, seen = 0, 0.0, {}, {}
     if resume and checkpoint.latest_checkpoint(run_dir) is not None:
-        step, spent_before, saved = _restore(run_dir, model, optimizer, device)
+        step, spent_before, saved, seen = _restore(run_dir, model, optimizer, device)
     positions = saved.get("positions") or []
     if positions and len(positions) != world_size:
         raise ValueError(f"{run_dir}: trained by {len(positions)} process(es); resume with as many, or start a new "
                          "run directory")
     source, val_items = open_stream(data, config, rank, world_size, stream=stream, workers=workers,
-                                    buffer_rows=buffer_rows, position=positions[rank] if positions else ())
+                                    buffer_rows=buffer_rows, position=positions[rank] if positions else (),
+                                    seen=seen.get(rank))
     if positions and saved.get("identity") != source.identity:
         source.close()
         changed = sorted(k for k in source.identity if saved.get("identity", {}).get(k) != source.identity[k])
@@ -166,9 +168,10 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
 
     def save(elapsed: float) -> None:  # on every process: each one's stream position goes in
         stream_positions = _gather(source.position(step), world_size, device)
+        drawn = _gather_ids(source.seen(step), world_size, device) if hasattr(source, "seen") else []
         if rank == 0:
             _save(run_dir, model, optimizer, config, step, elapsed,
-                  {"kind": source.kind, "identity": source.identity, "positions": stream_positions})
+                  {"kind": source.kind, "identity": source.identity, "positions": stream_positions}, drawn)
 
     try:
         while step < config.steps:
@@ -240,18 +243,26 @@ def _name(step: int) -> str:
 
 
 def _save(run_dir: Path, model: Interpreter, optimizer, config: TrainConfig, step: int, spent: float,
-          stream: dict) -> Path:
+          stream: dict, seen: Sequence[np.ndarray] = ()) -> Path:
+    # program ids are uint64; safetensors keeps them as int64 of the same bits
+    tensors = {f"{_SEEN}/{rank}": torch.from_numpy(ids.astype(np.uint64).view(np.int64))
+               for rank, ids in enumerate(seen)}
     state = checkpoint.TrainState(step, optimizer.state_dict(), torch.get_rng_state(),
-                                  {"spent_s": spent, "stream": stream})
+                                  {"spent_s": spent, "stream": stream}, tensors)
     return checkpoint.save_checkpoint(run_dir, _name(step), model, config.to_dict(), state,
                                       keep=config.keep_checkpoints)
 
 
+#: Train-state tensors `stream_seen/<rank>`: the programs each process's fountain drew before its
+#: saved position.
+_SEEN = "stream_seen"
+
+
 def _restore(run_dir: Path, model: Interpreter, optimizer,
-             device: torch.device) -> tuple[int, float, dict]:
+             device: torch.device) -> tuple[int, float, dict, dict[int, np.ndarray]]:
     """Loads the latest checkpoint of `run_dir` into `model` and `optimizer`; returns its step,
-    the seconds spent training up to it and its stream's record (kind, identity, each process's
-    position)."""
+    the seconds spent training up to it, its stream's record (kind, identity, each process's
+    position) and, for a fountain, the programs each process had drawn (by rank)."""
     path = checkpoint.latest_checkpoint(run_dir)
     saved = checkpoint.load_model(path, device)
     if saved.config != model.config:
@@ -263,7 +274,9 @@ def _restore(run_dir: Path, model: Interpreter, optimizer,
         optimizer.load_state_dict(state.optimizer)
     if state.rng is not None:
         torch.set_rng_state(state.rng)
-    return state.step, float(state.extra.get("spent_s", 0.0)), state.extra.get("stream", {})
+    seen = {int(name.split("/")[1]): tensor.numpy().view(np.uint64)
+            for name, tensor in state.tensors.items() if name.startswith(f"{_SEEN}/")}
+    return state.step, float(state.extra.get("spent_s", 0.0)), state.extra.get("stream", {}), seen
 
 
 def _gather(position: list[int], world_size: int, device: torch.device) -> list[list[int]]:
@@ -274,6 +287,20 @@ def _gather(position: list[int], world_size: int, device: torch.device) -> list[
     gathered = [torch.empty_like(tensor) for _ in range(world_size)]
     dist.all_gather(gathered, tensor)
     return [t.tolist() for t in gathered] if position else []
+
+
+def _gather_ids(ids: np.ndarray, world_size: int, device: torch.device) -> list[np.ndarray]:
+    """Every process's uint64 `ids` (of any length), by rank."""
+    if world_size == 1:
+        return [ids]
+    tensor = torch.from_numpy(ids.astype(np.uint64).view(np.int64)).to(device)
+    lengths = _gather([len(ids)], world_size, device)
+    longest = max(length for length, in lengths)
+    padded = torch.zeros(longest, dtype=torch.int64, device=device)
+    padded[:len(ids)] = tensor
+    gathered = [torch.empty_like(padded) for _ in range(world_size)]
+    dist.all_gather(gathered, padded)
+    return [t[:length].cpu().numpy().view(np.uint64) for t, (length,) in zip(gathered, lengths)]
 
 
 def _broadcast(value: float, world_size: int, device: torch.device) -> float:

@@ -19,6 +19,7 @@ from safetensors.torch import load_file
 
 from fountain.cli import main
 from interpreter import checkpoint
+from interpreter import stream as stream_module
 from generator.corpus import split_of
 from generator.recipes import load_recipe
 from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, MemoryStream, deal, fountain_unit,
@@ -169,15 +170,21 @@ def test_a_resumed_fountain_continues_with_the_same_batches():
     start = 6 * POOL * 2 - 3  # late in a pool that begins past the first units
     whole_again = _fountain(reuse=2)
     _batches(whole_again, range(start + 1))
-    position = whole_again.position(start)
-    assert position[1] > 0  # resuming re-samples the earlier units to know their programs
-    resumed = _fountain(reuse=2, position=position)
+    position, seen = whole_again.position(start), whole_again.seen(start)
+    assert position[1] > 0 and seen.dtype == np.uint64 and len(seen) > 0
+    drawn = {int(pid, 16) for unit in range(position[1]) for pid in json.loads(fountain_unit(
+        load_recipe("tiny").to_json(), ("fountain", 5), unit, UNIT, "train", None, MAX_LEN)[0])}
+    assert set(seen.tolist()) == drawn  # exactly the programs of the units before the position
+    resumed = _fountain(reuse=2, position=position, seen=seen)  # as a checkpoint resumes it
+    replayed = _fountain(reuse=2, position=position)  # an older checkpoint: the units are drawn again
+    assert replayed.programs.seen == resumed.programs.seen == drawn
     assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
+    assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(replayed, steps[start:])))
     reused = collections.Counter(_key(i) for step in range(POOL * 2) for i in uninterrupted[step])
     assert set(reused.values()) == {2}  # each fresh net of the pool twice
 
 
-def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path):
+def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path, monkeypatch):
     data = Fountain("tiny", unit_programs=UNIT)
     config = _config(steps=24, batch_size=4, lr=1e-2, eval_every=12, checkpoint_every=12)
     whole = train(data, tmp_path / "whole", config, workers=0, progress=False)
@@ -187,7 +194,14 @@ def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path):
     resumed_dir.mkdir()
     shutil.copytree(whole.checkpoint.parent / "step-0000012", resumed_dir / "step-0000012")
     (resumed_dir / "latest.json").write_text(json.dumps({"checkpoint": "step-0000012"}))
+    saved = checkpoint.load_state(resumed_dir / "step-0000012")
+    assert len(saved.tensors["stream_seen/0"]) > 0  # the programs drawn so far, kept with the checkpoint
+    replays = []
+    real_unit = stream_module.fountain_unit
+    monkeypatch.setattr(stream_module, "fountain_unit", lambda *args: (replays.append(args[5] is None),
+                                                                      real_unit(*args))[1])
     resumed = train(data, resumed_dir, config, resume=True, workers=0, progress=False)
+    assert replays and not any(replays)  # resuming drew no earlier unit again
     first, second = (load_file(r.checkpoint / "model.safetensors") for r in (whole, resumed))
     assert all(torch.equal(first[k], second[k]) for k in first)
     with pytest.raises(ValueError, match="other settings"):

@@ -9,7 +9,8 @@
     compiler.scramble(net, seed=0); compiler.retrain(net, seed=0); compiler.compress(net, d_model=8)
 """
 
-from compiler.compile import compile_program, compile_sop
+import importlib
+
 from compiler.errors import CompileError, SourceError
 from compiler.functions import EvaluationError
 from compiler.importing import ModelImportError
@@ -20,6 +21,15 @@ from compiler.program import Program, UndefinedError, evaluate
 from compiler.retraining import compress, retrain
 from compiler.scrambling import ScrambleError, scramble
 from compiler.tracr_import import from_sop
+
+
+def __getattr__(name: str):
+    # Compiling needs tracr's compiler package, which imports jax and haiku (seconds, and threads
+    # that make fork unsafe): loaded on first use, so that reading nets and corpora never loads it.
+    if name in ("compile_program", "compile_sop"):
+        return getattr(importlib.import_module("compiler.compile"), name)
+    raise AttributeError(f"module 'compiler' has no attribute {name!r}")
+
 
 __all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
            "ScrambleError", "UndefinedError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",

@@ -408,6 +408,20 @@ def test_corpus_dataset_splits_rows_across_dataloader_workers_exactly_once(tiny)
     assert sorted(seen) == sorted(expected) and len(dataset) == len(expected)
 
 
+def test_reading_corpora_and_nets_does_not_load_jax(tiny):
+    """A spawned DataLoader worker imports the dataset's modules afresh: tracr's compiler (jax,
+    haiku) costs it seconds, so only compiling loads it."""
+    code = ("import sys, generator, interpreter, compiler, fountain.cli\n"
+            f"row = next(iter(generator.CorpusDataset({str(tiny)!r}, split='val', columns=['weights'])))\n"
+            "compiler.Net.from_bytes(row['weights'])\n"
+            "print(sorted(m for m in ('jax', 'haiku', 'tracr.compiler') if m in sys.modules))\n"
+            "compiler.compile_program\n"
+            "print('jax' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1]).stdout.split()
+    assert out == ["[]", "True"]
+
+
 def test_corpus_dataset_shuffles_by_seed_and_epoch_and_streams_in_order_without_one(tiny):
     def order(**kwargs):
         dataset = generator.CorpusDataset(tiny, split="train", columns=["program_id", "variant"],

@@ -88,6 +88,18 @@ class Net:
     def categorical_output(self) -> bool:
         return self.output_values is not None
 
+    def __repr__(self) -> str:
+        """One line: shape, variant, vocabulary and outputs (the weights are in `params`)."""
+        c = self.config
+        vocab = [t for t in self.input_tokens if t not in (self.bos, self.pad)]
+        shown = ", ".join(map(repr, vocab[:8])) + (f", ... ({len(vocab)} tokens)" if len(vocab) > 8 else "")
+        outputs = ("numerical" if self.output_values is None else f"{len(self.output_values)} categorical values")
+        source = self.provenance.get("source")
+        program = f", program of {source.strip().count(chr(10)) + 1} lines" if isinstance(source, str) else ""
+        return (f"Net({self.provenance.get('variant', 'unknown')}: {c.n_layers} layers x {c.n_heads} heads, "
+                f"d_model {c.d_model}, d_mlp {c.d_mlp}, max_seq_len {c.max_seq_len}{', causal' if c.causal else ''}; "
+                f"vocab [{shown}]; output {outputs}{program})")
+
     def run(self, batch: Sequence[Sequence[Any]], *, backend: str = "auto",
             device: str | None = None) -> list[list[Any]]:
         """Runs the net on input sequences (without BOS); returns one output list per input.

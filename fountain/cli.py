@@ -280,14 +280,27 @@ def cmd_show(args) -> None:
     if provenance.get("source"):
         print("program:\n  " + provenance["source"].rstrip().replace("\n", "\n  "))
     print("parameters:")
-    for name, value in net.params.items():
-        print(f"  {name:42s} {'x'.join(map(str, value.shape))}")
+    for name in sorted(net.params, key=_parameter_order):
+        print(f"  {name:42s} {'x'.join(map(str, net.params[name].shape))}")
     print(f"  {'W_U':42s} {'x'.join(map(str, net.W_U.shape))}")
     print("residual stream:\n  " + " ".join(net.residual_labels))
     if args.plot:
         from compiler.plots import plot_weights
 
         print(f"wrote {plot_weights(net, args.plot)}")
+
+
+_PARTS = ("attn/query", "attn/key", "attn/value", "attn/linear", "mlp/linear_1", "mlp/linear_2")
+
+
+def _parameter_order(name: str) -> tuple:
+    """Embeddings, then each layer's attention (Q, K, V, O) and MLP (in, out), weights before
+    biases: the order the net computes in, the same on every run."""
+    match = re.fullmatch(r"transformer/layer_(\d+)/(.+)/([wb])", name)
+    if match is None:
+        return (-1, name != "token_embed/embeddings", name)
+    layer, part, kind = match.groups()
+    return (int(layer), _PARTS.index(part) if part in _PARTS else len(_PARTS), kind == "b", name)
 
 
 def cmd_sample(args) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 
+import compiler
 from fountain.cli import main
 
 SORT = "s = select(tokens, tokens, LT)\nt = selector_width(s)\nreturn aggregate(select(t, indices, EQ), tokens)\n"
@@ -93,6 +94,13 @@ def test_compile_run_show_check_a_network(sort_file, tmp_path, capsys):
     main(["show", net_path])
     out = capsys.readouterr().out
     assert "transformer/layer_0/attn/query/w" in out and "residual stream" in out and "tokens:1" in out
+    listed = [line.split()[0] for line in out.split("parameters:\n")[1].split("residual stream")[0].splitlines()]
+    layer0 = [name.removeprefix("transformer/layer_0/") for name in listed if name.startswith("transformer/layer_0/")]
+    assert listed[:2] == ["token_embed/embeddings", "pos_embed/embeddings"] and listed[-1] == "W_U"
+    assert layer0 == [f"{part}/{kind}" for part in ("attn/query", "attn/key", "attn/value", "attn/linear",
+                                                     "mlp/linear_1", "mlp/linear_2") for kind in "wb"]
+    net = compiler.Net.load(net_path)
+    assert len(repr(net)) < 300 and repr(net).startswith("Net(compiled: ") and "vocab [1, 2, 3, 4]" in repr(net)
     main(["check", sort_file, "--vocab", "1 2 3 4", "--max-seq-len", "4"])
     assert capsys.readouterr().out.startswith("ok: the network agrees with the program on every input")
 

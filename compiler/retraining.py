@@ -36,6 +36,7 @@ import numpy as np
 from compiler import program as prog
 from compiler.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
 from compiler.net import Net, NetConfig, _attention_mask, param_shapes, torch_device, torch_forward
+from compiler.progress import Progress
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,14 +79,15 @@ def _options(options: dict) -> "TrainingOptions":
 
 
 def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None,
-            d_model: int | None = None, residual_weight: float = 0.0, **options) -> Net:
+            d_model: int | None = None, residual_weight: float = 0.0, progress: bool = False, **options) -> Net:
     """A net trained from random initialisation to compute what `source` computes.
 
     `source` is a compiled `Net` (its provenance names the program, vocab and max_seq_len), or a
     program (Program, text or tracr SOp) with `vocab` and `max_seq_len`. The architecture is the
     compiled net's; `d_model` narrows the residual stream (a compressed net). `residual_weight`
     > 0 adds the mean squared distance of every residual stream from the compiled net's (same
-    width only). `options` are `TrainingOptions` fields.
+    width only). `options` are `TrainingOptions` fields. `progress`: report steps and fidelity on
+    stderr (`compiler.progress`).
     """
     import torch
 
@@ -117,14 +119,15 @@ def retrain(source, *, seed: int = 0, vocab=None, max_seq_len: int | None = None
                           extra=residual_loss if residual_weight else None,
                           extra_weight=residual_weight)
 
-    net, record = _fit(compiled, program, objective, [*params.values(), W_U], opts, seed)
+    net, record = _fit(compiled, program, objective, [*params.values(), W_U], opts, seed,
+                       "retrain" if progress else None)
     return dataclasses.replace(
         net, residual_labels=[f"r{i}" for i in range(width)],
         provenance=dict(compiled.provenance, variant="retrained", residual_labels="generic",
                         retrain=dict(record, d_model=width, residual_weight=residual_weight)))
 
 
-def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float = 1.0,
+def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float = 1.0, progress: bool = False,
              **options) -> Net:
     """tracr's compression: a learned projection W of the compiled residual stream to `d_model`
     dimensions, with the compiled weights frozen (W_E W, W_pos W, reads Wᵀ W_Q..., writes W_O W).
@@ -132,7 +135,8 @@ def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float
     The loss is the mean squared error between the compressed and the compiled net's outputs
     (every position, so that None still decodes as None) plus `residual_weight` times that
     between the compiled residual streams and their reconstructions h Wᵀ. Fidelity is against
-    the program, as for `retrain`. `options` are `TrainingOptions` fields.
+    the program, as for `retrain`. `options` are `TrainingOptions` fields; `progress` as for
+    `retrain`.
     """
     import torch
 
@@ -160,7 +164,7 @@ def compress(source: Net, d_model: int, *, seed: int = 0, residual_weight: float
         return _Objective(_project(frozen, projection), projection.T @ frozen_W_U,
                           label_weight=0.0, extra=imitation_loss, extra_weight=1.0)
 
-    net, record = _fit(compiled, program, objective, [projection], opts, seed)
+    net, record = _fit(compiled, program, objective, [projection], opts, seed, "compress" if progress else None)
     return dataclasses.replace(
         net, residual_labels=[f"r{i}" for i in range(d_model)],
         # Compressed nets keep tracr's output scale (frozen W_U), so None still decodes.
@@ -289,26 +293,27 @@ class _Objective:
 
 
 def _fit(compiled: Net, program: prog.Program, objective: Callable[[], _Objective], trainable: list,
-         opts: TrainingOptions, seed: int) -> tuple[Net, dict]:
+         opts: TrainingOptions, seed: int, progress: str | None = None) -> tuple[Net, dict]:
     """The shared training loop: AdamW with warm-up and cosine decay, held-out fidelity of the
-    resulting `Net` every `eval_every` steps; returns the best net seen and its record."""
+    resulting `Net` every `eval_every` steps; returns the best net seen and its record. With
+    `progress` (a label), steps and fidelity are reported on stderr."""
     import torch
 
     device = torch_device(opts.device)
     if device.type != "cpu":
-        return _fit_loop(compiled, program, objective, trainable, opts, seed)
+        return _fit_loop(compiled, program, objective, trainable, opts, seed, progress)
     # These nets are tiny: intra-op threads only add synchronisation (x9 slower per step on a
     # loaded 2-core machine). Parallelise across programs instead (corpus workers).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _fit_loop(compiled, program, objective, trainable, opts, seed)
+        return _fit_loop(compiled, program, objective, trainable, opts, seed, progress)
     finally:
         torch.set_num_threads(threads)
 
 
 def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Objective],
-              trainable: list, opts: TrainingOptions, seed: int) -> tuple[Net, dict]:
+              trainable: list, opts: TrainingOptions, seed: int, progress: str | None) -> tuple[Net, dict]:
     import torch
 
     torch.manual_seed(seed)  # kernels that draw (none today) stay seeded too
@@ -341,6 +346,7 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
     start = time.perf_counter()
     best = (-1.0, None, 0)
     step, loss_value, initial = 0, float("nan"), None
+    report = Progress(progress or "", opts.max_steps, time_budget=opts.time_budget, enabled=progress is not None)
     while True:
         if step % opts.eval_every == 0 or step == opts.max_steps:
             net = to_net()
@@ -348,6 +354,7 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
             initial = score if initial is None else initial
             if score > best[0]:
                 best = (score, net, step)
+            report.status["held-out fidelity"] = f"{score:.1%}"
             out_of_time = opts.time_budget is not None and time.perf_counter() - start > opts.time_budget
             if score >= opts.target_fidelity or step >= opts.max_steps or out_of_time:
                 break
@@ -375,6 +382,8 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
         schedule.step()
         step += 1
         loss_value = loss.item()
+        report.update(1, loss=f"{loss_value:.4f}")
+    report.close()
     score, net, at_step = best
     record = {"seed": seed, "steps": step, "best_step": at_step, "fidelity": score,
               "initial_fidelity": initial,

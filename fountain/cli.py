@@ -253,11 +253,11 @@ def cmd_retrain(args) -> None:
                 raise SystemExit("error: --compress needs --d-model (the compressed width)")
             if where:
                 source = compiler.compile_program(source, **where)
-            net = compiler.compress(source, args.d_model, seed=args.seed, **options)
+            net = compiler.compress(source, args.d_model, seed=args.seed, progress=True, **options)
             record = net.provenance["compress"]
         else:
             net = compiler.retrain(source, seed=args.seed, d_model=args.d_model,
-                                   residual_weight=args.residual_weight, **where, **options)
+                                   residual_weight=args.residual_weight, progress=True, **where, **options)
             record = net.provenance["retrain"]
     except ValueError as error:  # CompileError, a net that is not compiled, a bad option
         raise SystemExit(f"error: {error}")

@@ -194,6 +194,7 @@ def cmd_train(args) -> None:
 
 def cmd_eval(args) -> None:
     from compiler.files import write_atomically
+    from compiler.progress import Progress
     from interpreter.checkpoint import CheckpointError
     from interpreter.evaluate import decompiler_examples, evaluate, evaluate_decompiler
 
@@ -214,8 +215,9 @@ def cmd_eval(args) -> None:
     records: dict = {}
     try:
         if checkpoint:
-            report = evaluate(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
-                              out_of_distribution=not args.no_tracr_lib, device=args.device)
+            with Progress("weights-only: scoring", unit="net") as bar:
+                report = evaluate(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
+                                  out_of_distribution=not args.no_tracr_lib, device=args.device, progress=bar.reach)
             print(report.format(examples=args.examples))
             records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]
             if args.plot:
@@ -225,13 +227,17 @@ def cmd_eval(args) -> None:
             searches.append("uniform")
         reports = {}
         # the nets (retrained and scrambled ones included) are made once for every search
-        nets = decompiler_examples(corpus, args.split, limit=args.limit, variants=args.variants,
-                                   retrained=args.retrained, out_of_distribution=not args.no_tracr_lib) \
-            if searches else []
+        nets = []
+        if searches:
+            with Progress("retraining nets", unit="net", enabled=args.retrained > 0) as bar:
+                nets = decompiler_examples(corpus, args.split, limit=args.limit, variants=args.variants,
+                                           retrained=args.retrained, out_of_distribution=not args.no_tracr_lib,
+                                           progress=bar.reach)
         for proposals in searches:
-            reports[proposals] = evaluate_decompiler(
-                nets, checkpoint, None, proposals=proposals, time_budget=args.time_budget, out_of_distribution=False,
-                device=args.device)
+            with Progress(f"decompiling ({proposals} proposals)", len(nets), unit="net") as bar:
+                reports[proposals] = evaluate_decompiler(
+                    nets, checkpoint, None, proposals=proposals, time_budget=args.time_budget,
+                    out_of_distribution=False, device=args.device, progress=bar.reach)
             print("\n" + reports[proposals].format(examples=args.examples))
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
         if len(reports) == 2:

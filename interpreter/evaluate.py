@@ -457,17 +457,21 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
 
 def decompiler_examples(data: Source, split: str | None = "test", *, limit: int | None = None,
                         variants: Sequence[str] | None = None, retrained: int = 0,
-                        out_of_distribution: bool = True, seed: int = 0) -> list[Example]:
+                        out_of_distribution: bool = True, seed: int = 0,
+                        progress: Callable[[int, int], None] | None = None) -> list[Example]:
     """The nets of `split` of `data` (at most `limit` per variant, only `variants` when given);
     with `retrained`, also this many of the split's programs retrained from scratch
     (`compiler.retrain`, 2,000 steps at most) as the "retrained" variant; with
     `out_of_distribution`, tracr's 14 lib programs with their own vocabularies, compiled and
-    scrambled."""
+    scrambled. `progress(done, total)` is called after each net retrained."""
     every = load_examples(data, split)
     examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
-    for example in [e for e in every if e.variant == "compiled"][:retrained]:
+    chosen = [e for e in every if e.variant == "compiled"][:retrained]
+    for index, example in enumerate(chosen):
         net = compiler.retrain(example.net, seed=seed, max_steps=2000)
         examples.append(dataclasses.replace(example, net=net, variant="retrained"))
+        if progress:
+            progress(index + 1, len(chosen))
     if out_of_distribution:
         library = tracr_library_own_vocab()
         examples += library + [dataclasses.replace(e, net=compiler.scramble(e.net, seed=seed),

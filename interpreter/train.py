@@ -25,6 +25,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
+from compiler.progress import Progress
 from interpreter import checkpoint
 from interpreter.data import PAD_ID, Encoded, Source, collate
 from interpreter.stream import Fountain, open_stream
@@ -159,7 +160,8 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
                                                             else [device.index])
     metrics = _Metrics(run_dir, step, enabled=rank == 0)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda" and config.bf16)
-    bar = _progress(config.steps, step, enabled=progress and rank == 0)
+    bar = Progress("train", config.steps, time_budget=time_budget, initial=step, spent=spent_before,
+                   enabled=progress and rank == 0)
     start_time = last_log = time.perf_counter()
     tokens = 0
 
@@ -184,7 +186,6 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
             loss, grad_norm = _train_step(wrapped, optimizer, batch, lr, autocast, config.grad_clip)
             step += 1
             tokens += int((batch.targets != PAD_ID).sum()) - len(batch.targets)
-            bar.update(1)
             row = {}
             if step % config.log_every == 0 or step == config.steps:
                 now = time.perf_counter()
@@ -192,12 +193,15 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
                        "tokens_per_s": tokens * world_size / max(now - last_log, 1e-9),
                        "elapsed_s": spent_before + now - start_time}
                 tokens, last_log = 0, now
-                bar.set_postfix(loss=f"{loss:.3f}", lr=f"{lr:.1e}")
+                bar.status.update(loss=f"{loss:.3f}", lr=f"{lr:.1e}")
             if val_items and (step % config.eval_every == 0 or step == config.steps):
                 row.update(zip(("val_loss", "val_token_accuracy"), teacher_forced(model, val_items, device)))
                 row.setdefault("step", step)
             if row:
                 metrics.write(row)
+                if "val_loss" in row:
+                    bar.status["val loss"] = f"{row['val_loss']:.3f}"
+            bar.update(1)
             if step % config.checkpoint_every == 0:
                 save(spent())
         if val_items and (not metrics.rows or "val_loss" not in metrics.rows[-1]):  # stopped by the clock
@@ -376,10 +380,3 @@ class _Metrics:
             self.file.close()
         if self.board is not None:
             self.board.close()
-
-
-def _progress(total: int, initial: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, disable=not enabled or None, desc="train", unit="step",
-                dynamic_ncols=True)

@@ -72,3 +72,19 @@ def test_a_redirected_training_run_and_retraining_report_where_they_are(tmp_path
     main(["retrain", str(program), "--vocab", "1 2", "--max-seq-len", "2", "--max-steps", "20",
           "-o", str(tmp_path / "r.safetensors")])
     assert "retrain: step" in capsys.readouterr().err
+
+
+def test_training_metrics_reach_tensorboard(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from interpreter.stream import Fountain
+    from interpreter.train import TrainConfig, train
+    from tests.test_interpreter import TINY_MODEL
+
+    config = TrainConfig(model=TINY_MODEL, steps=4, batch_size=2, warmup_steps=1, log_every=2, eval_every=2,
+                         eval_examples=4)
+    train(Fountain("tiny", unit_programs=8), tmp_path / "run", config, workers=0, progress=False)
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    assert {"loss", "lr", "val_loss", "val_token_accuracy"} <= set(events.Tags()["scalars"])
+    assert [e.step for e in events.Scalars("loss")] == [2, 4]

@@ -19,30 +19,65 @@ def pyplot():
     return plt
 
 
+#: Most tick labels on one axis; longer axes label every k-th entry.
+MAX_TICKS = 40
+
+
+def ticks(axis_set, labels: list[str], fontsize: float) -> None:
+    """Labels an axis (`axis.set_xticks`-like setter pair) with `labels`, thinned to MAX_TICKS."""
+    set_ticks, set_labels = axis_set
+    step = max(1, -(-len(labels) // MAX_TICKS))
+    set_ticks(range(0, len(labels), step))
+    set_labels(labels[::step], fontsize=fontsize)
+
+
 def plot_weights(net, path: str | Path) -> Path:
-    """One row per layer: attention read (Q, K, V) and write (O), MLP read and write, each a
-    heatmap over the residual stream; embeddings and unembedding in the first row."""
+    """One row per layer: attention read (W_Q, W_K, W_V) and write (W_O), MLP read (W_in) and write
+    (W_out), each a heatmap with the residual stream along x (labelled with the net's residual
+    directions: `tokens:1`, `aggregate_3:2`, ... for compiled nets; r0, r1, ... for scrambled
+    ones) and what reads or writes along y (tokens, positions, output values, head.dimension,
+    MLP neuron); embeddings and unembedding in the first row. Each panel has its own colour scale,
+    shown beside it."""
     plt = pyplot()
-    rows = [[("token_embed", net.params["token_embed/embeddings"]),
-             ("pos_embed", net.params["pos_embed/embeddings"]), ("W_U", net.W_U.T)]]
-    for layer in range(net.config.n_layers):
+    c = net.config
+    residual = [str(label) if len(str(label)) <= 24 else str(label)[:23] + "…" for label in net.residual_labels]
+    heads = [f"h{h}.{d}" for h in range(c.n_heads) for d in range(c.d_head)]
+    neurons = [str(i) for i in range(c.d_mlp)]
+    outputs = ["output"] if net.output_values is None else [repr(v) for v in net.output_values]
+    positions = [str(i) for i in range(net.params["pos_embed/embeddings"].shape[0])]
+    rows = [[("token_embed: token", net.params["token_embed/embeddings"], [repr(t) for t in net.input_tokens]),
+             ("pos_embed: position", net.params["pos_embed/embeddings"], positions),
+             ("W_U (transposed): output value", net.W_U.T, outputs)]]
+    for layer in range(c.n_layers):
         prefix = f"transformer/layer_{layer}"
-        rows.append([(f"L{layer} {name}", net.params[f"{prefix}/{key}/w"].T if read else net.params[f"{prefix}/{key}/w"])
-                     for name, key, read in (("W_Q", "attn/query", True), ("W_K", "attn/key", True),
-                                             ("W_V", "attn/value", True), ("W_O", "attn/linear", False),
-                                             ("W_in", "mlp/linear_1", True), ("W_out", "mlp/linear_2", False))])
+        rows.append([(f"L{layer} {name}: {what}", net.params[f"{prefix}/{key}/w"].T if read else net.params[f"{prefix}/{key}/w"],
+                      names)
+                     for name, key, read, what, names in (
+                         ("W_Q", "attn/query", True, "head.dim", heads), ("W_K", "attn/key", True, "head.dim", heads),
+                         ("W_V", "attn/value", True, "head.dim", heads), ("W_O", "attn/linear", False, "head.dim", heads),
+                         ("W_in", "mlp/linear_1", True, "neuron", neurons),
+                         ("W_out", "mlp/linear_2", False, "neuron", neurons))])
     columns = max(len(r) for r in rows)
-    figure, axes = plt.subplots(len(rows), columns, figsize=(3.2 * columns, 2.6 * len(rows)), squeeze=False)
+    shown = min(len(residual), MAX_TICKS)
+    font = 6 if shown > 20 else 7
+    longest = max(map(len, residual))
+    width = max(3.6, 0.13 * shown + 1.2)
+    height = max(2.8, 0.11 * min(max(len(p[2]) for r in rows for p in r), MAX_TICKS) + 0.07 * longest + 0.8)
+    figure, axes = plt.subplots(len(rows), columns, figsize=(width * columns, height * len(rows)), squeeze=False)
     for row, panels in zip(axes, rows):
         for axis in row[len(panels):]:
             axis.axis("off")
-        for axis, (title, matrix) in zip(row, panels):
+        for axis, (title, matrix, names) in zip(row, panels):
             limit = float(np.abs(matrix).max()) or 1.0
-            axis.imshow(matrix, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+            image = axis.imshow(matrix, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
             axis.set_title(title, fontsize=8)
-            axis.set_xticks([])
-            axis.set_yticks([])
-    figure.suptitle(f"columns: residual stream ({net.config.d_model}); rows: embedding, then one row per layer",
+            ticks((axis.set_xticks, axis.set_xticklabels), residual, font)
+            axis.tick_params(axis="x", labelrotation=90)
+            ticks((axis.set_yticks, axis.set_yticklabels), names, font)
+            bar = figure.colorbar(image, ax=axis, fraction=0.05, pad=0.02)
+            bar.ax.tick_params(labelsize=6)
+    figure.suptitle(f"{net.provenance.get('variant', 'net')} weights: x is the residual stream ({c.d_model} directions), "
+                    "y what reads or writes it; blue positive, red negative, each panel on its own scale",
                     fontsize=9)
     figure.tight_layout()
     path = Path(path)

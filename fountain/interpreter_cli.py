@@ -1,4 +1,4 @@
-"""`fountain train | eval | decompile`: thin commands over the interpreter package."""
+"""`fountain train | eval | decompile | curves`: thin commands over the interpreter package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def add_interpreter_parsers(sub) -> None:
-    """Registers `train`, `eval` and `decompile` on the top-level subparsers."""
+    """Registers `train`, `eval`, `decompile` and `curves` on the top-level subparsers."""
     p = sub.add_parser("train", help="train an interpreter (network weights -> program source)",
                        description="Trains on the train split of a corpus, on programs generated while training "
                                    "runs (--fountain) or on programs drawn in memory (--programs), validating on "
@@ -85,7 +85,8 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--retrained", type=int, default=0, metavar="N",
                    help="verified decoding also of N held-out programs retrained from scratch (~7 s each)")
     p.add_argument("--examples", type=int, default=3, help="decoded programs to print beside their source")
-    p.add_argument("--plot", metavar="PNG", help="write the weights-only accuracy plots (needs matplotlib)")
+    p.add_argument("--plot", metavar="PNG", help="write plots (needs matplotlib): weights-only decoding to PNG, "
+                   "each verified search to PNG's name with -verified-<proposals> added")
     p.add_argument("--json", metavar="FILE", help="write every decoded program and its scores as JSON")
     p.add_argument("--no-tracr-lib", action="store_true",
                    help="skip tracr's lib.py programs (weights-only: the 11 that compile with the corpus's vocabulary; "
@@ -115,6 +116,26 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the result and its certificate as JSON")
     p.add_argument("--device", help="torch device of the model (default: cuda when present, else cpu)")
     p.set_defaults(handler=cmd_decompile)
+    add_curves_parser(sub)
+
+
+def add_curves_parser(sub) -> None:
+    p = sub.add_parser("curves", help="plot a training run's curves from its metrics.csv",
+                       description="Train and validation loss, validation token accuracy and the learning rate "
+                                   "of a `fountain train` run, against the step and the hours spent (needs "
+                                   "matplotlib).")
+    p.add_argument("run", metavar="RUN", help="a training run directory (fountain train --out)")
+    p.add_argument("-o", "--output", metavar="PNG", help="where to write the plot (default: RUN/curves.png)")
+    p.set_defaults(handler=cmd_curves)
+
+
+def cmd_curves(args) -> None:
+    from interpreter.train import plot_metrics
+
+    try:
+        print(f"wrote {plot_metrics(args.run, args.output or Path(args.run) / 'curves.png')}")
+    except ValueError as error:
+        raise SystemExit(f"error: {error}")
 
 
 def _threads(args) -> None:
@@ -239,6 +260,9 @@ def cmd_eval(args) -> None:
                     nets, checkpoint, None, proposals=proposals, time_budget=args.time_budget,
                     out_of_distribution=False, device=args.device, progress=bar.reach)
             print("\n" + reports[proposals].format(examples=args.examples))
+            if args.plot:
+                plot = Path(args.plot)
+                print(f"wrote {reports[proposals].plot(plot.with_name(f'{plot.stem}-verified-{proposals}{plot.suffix}'))}")
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
         if len(reports) == 2:
             print("\n" + ablation_summary(reports["model"], reports["uniform"]))

@@ -60,24 +60,46 @@ def summarize(rows: Sequence[dict]) -> str:
 
 
 def plot(rows: Sequence[dict], path: str | Path) -> Path:
-    """Histograms of every quantity and a bar chart of op kinds, written to `path` (PNG)."""
+    """Histograms of every quantity (integer bins, programs counted on y) and a bar chart of
+    operation kinds, written to `path` (PNG)."""
+    import math
+
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
     from compiler.plots import pyplot
 
     plt = pyplot()
     quantities = [q for q in QUANTITIES if any(q in r for r in rows)]
-    figure, axes = plt.subplots(1, len(quantities) + 1, figsize=(4 * (len(quantities) + 1), 3.2))
-    for axis, quantity in zip(axes, quantities):
+    columns = min(3, len(quantities) + 1)
+    figure, axes = plt.subplots(math.ceil((len(quantities) + 1) / columns), columns,
+                                figsize=(4.4 * columns, 3.3 * math.ceil((len(quantities) + 1) / columns)),
+                                squeeze=False)
+    panels = list(axes.flat)
+    for axis, quantity in zip(panels, quantities):
         values = [r[quantity] for r in rows if quantity in r]
         low, high = min(values), max(values)
-        bins = range(low, high + 2) if high - low <= 30 else 30
-        axis.hist(values, bins=bins, color="#4c72b0", align="left" if high - low <= 30 else "mid")
-        axis.set_title(quantity)
+        width = max(1, math.ceil((high - low + 1) / 30))  # whole numbers per bin: no empty gaps between them
+        edges = np.arange(low, high + width + 1, width) - 0.5
+        axis.hist(values, bins=edges, color="#4c72b0", edgecolor="white", linewidth=0.5)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_xlabel(quantity + (f" (bins of {width})" if width > 1 else ""))
+        axis.set_ylabel("programs")
+        axis.set_title(f"{quantity}: {low}–{high}, median {float(np.median(values)):g} (n={len(values)})",
+                       fontsize=9)
     kinds = collections.Counter()
     for row in rows:
         kinds.update(row["kinds"])
-    names = [k for k, _ in kinds.most_common()]
-    axes[-1].barh(names, [kinds[k] for k in names], color="#55a868")
-    axes[-1].set_title("operation kinds")
+    names = [k for k, _ in kinds.most_common()][::-1]  # the commonest at the top
+    kind_axis = panels[len(quantities)]
+    kind_axis.barh(names, [kinds[k] for k in names], color="#55a868")
+    kind_axis.set_xlabel("operations, all programs")
+    kind_axis.set_title(f"operation kinds ({sum(kinds.values())} operations)", fontsize=9)
+    kind_axis.tick_params(axis="y", labelsize=7)
+    for axis in panels[len(quantities) + 1:]:
+        axis.axis("off")
+    figure.suptitle(f"{len(rows)} sampled programs", fontsize=10)
     figure.tight_layout()
     path = Path(path)
     figure.savefig(path, dpi=110)

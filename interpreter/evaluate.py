@@ -129,34 +129,63 @@ class EvalReport:
         return "\n".join(lines)
 
     def plot(self, path: str | Path) -> Path:
-        """Bars of exact/functional per variant, functional by size, per-operation accuracy."""
+        """Weights-only decoding: exact and functional share per variant (n in the labels), the
+        functional share by program size (one line per variant, offset so that none hides
+        another, nets per size beside each point), and per-operation lines decoded in place."""
         from compiler.plots import pyplot
 
         plt = pyplot()
-        figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5))
+        figure, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 4.8))
         rows = self.summary()
-        x = range(len(rows))
-        left.bar([i - 0.2 for i in x], [r["exact"] or 0 for r in rows], 0.4, label="exact")
-        left.bar([i + 0.2 for i in x], [r["functional"] or 0 for r in rows], 0.4, label="functional")
-        left.set_xticks(list(x), [r["variant"] for r in rows])
-        left.set_ylim(0, 1)
-        left.set_title("accuracy by variant")
-        left.legend()
-        for variant, sizes in self.by_size().items():
-            middle.plot(list(sizes), [f for _, _, f in sizes.values()], marker="o", label=variant)
-        middle.set_xlabel("operations in the true program")
-        middle.set_ylim(0, 1)
-        middle.set_title("functional accuracy by size")
-        middle.legend()
+        _bars(left, [f"{r['variant']}\n(n={r['nets']})" for r in rows],
+              {"exact": [r["exact"] or 0 for r in rows], "functional": [r["functional"] or 0 for r in rows]})
+        left.set_title("weights-only decoding by variant")
+        variants = self.by_size()
+        for k, (variant, sizes) in enumerate(variants.items()):
+            shift = 0.12 * (k - (len(variants) - 1) / 2)
+            xs = [n + shift for n in sizes]
+            ys = [f for _, _, f in sizes.values()]
+            middle.plot(xs, ys, marker="osD^v<>"[k % 7], linestyle=("-", "--", ":", "-.")[k % 4], label=variant,
+                        alpha=0.85)
+            for x, y, (n, _, _) in zip(xs, ys, sizes.values()):
+                middle.annotate(str(n), (x, y), textcoords="offset points", xytext=(0, 5 + 8 * k), ha="center",
+                                fontsize=6, color=middle.lines[-1].get_color())
+        middle.set_xlabel("operations in the true program (numbers: nets of that size)")
+        middle.set_ylabel("share functional")
+        middle.set_ylim(-0.03, 1.08)
+        middle.set_title("functional by program size")
+        middle.legend(fontsize=7)
         operations = self.by_operation()
-        right.barh(list(operations), [rate for _, rate in operations.values()])
-        right.set_xlim(0, 1)
-        right.set_title("lines decoded in place, by operation")
+        names = list(operations)[::-1]
+        right.barh([f"{kind} (n={operations[kind][0]})" for kind in names], [operations[k][1] for k in names],
+                   color="#55a868")
+        for y, kind in enumerate(names):
+            right.annotate(f"{operations[kind][1]:.0%}", (operations[kind][1], y), textcoords="offset points",
+                           xytext=(3, 0), va="center", fontsize=6)
+        right.set_xlim(0, 1.1)
+        right.set_xlabel("share of the true program's lines decoded in place")
+        right.set_title("by operation")
+        right.tick_params(axis="y", labelsize=7)
         figure.tight_layout()
         path = Path(path)
         figure.savefig(path, dpi=110)
         plt.close(figure)
         return path
+
+
+def _bars(axis, labels: Sequence[str], series: dict[str, Sequence[float]]) -> None:
+    """Grouped bars of shares in [0, 1], each labelled with its value (a zero shows as "0%")."""
+    width = 0.8 / len(series)
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
+        axis.bar(xs, values, width, label=name)
+        for x, value in zip(xs, values):
+            axis.annotate(f"{value:.0%}", (x, value), textcoords="offset points", xytext=(0, 2), ha="center",
+                          fontsize=6)
+    axis.set_xticks(range(len(labels)), labels, fontsize=7)
+    axis.set_ylim(0, 1.1)
+    axis.set_ylabel("share of nets")
+    axis.legend(fontsize=7)
 
 
 def evaluate(model: Interpreter | str, data: Source, split: str | None = "test", *, beam_size: int = 1,
@@ -420,6 +449,44 @@ class DecompileReport:
             lines += ["", f"--- not verified: {o.variant} {o.program_id} ({o.seconds:.1f} s, agrees on "
                           f"{100 * o.agreement:.1f}%)", "true:", o.source.rstrip(), "decoded:", o.decoded.rstrip() or "-"]
         return "\n".join(lines)
+
+    def plot(self, path: str | Path) -> Path:
+        """Verified decoding: verified, functional and exact share per variant (n in the labels;
+        false certificates, which must be 0, in the title), and seconds per net (each net a dot,
+        verified ones blue, the median a bar)."""
+        from compiler.plots import pyplot
+
+        plt = pyplot()
+        figure, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8), gridspec_kw={"width_ratios": [3, 2]})
+        rows = self.summary()
+        labels = [f"{r['variant']}\n(n={r['nets']})" for r in rows]
+        _bars(left, labels, {"verified": [r["verified"] or 0 for r in rows],
+                             "functional": [r["functional"] or 0 for r in rows],
+                             "exact": [r["exact"] or 0 for r in rows]})
+        false = sum(r["false_certificates"] for r in rows)
+        left.set_title(f"verified decoding ({self.proposals} proposals, {self.time_budget:g} s budget); "
+                       f"false certificates: {false}", fontsize=9)
+        for i, row in enumerate(rows):
+            got = [o for o in self.outcomes if o.variant == row["variant"]]
+            jitter = random.Random(i)
+            for o in got:
+                right.scatter(o.seconds, i + jitter.uniform(-0.25, 0.25), s=8, alpha=0.6,
+                              color="#4c72b0" if o.verified else "#c44e52")
+            right.plot([row["median_seconds"]] * 2, [i - 0.35, i + 0.35], color="black", linewidth=2)
+        right.set_yticks(range(len(rows)), labels, fontsize=7)
+        right.invert_yaxis()
+        right.set_xscale("log")
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
+        right.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        right.xaxis.set_minor_formatter(NullFormatter())
+        right.set_xlabel("seconds per net (log; blue verified, red not; bar: median)")
+        right.set_title("time", fontsize=9)
+        figure.tight_layout()
+        path = Path(path)
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        return path
 
 
 def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = None, split: str | None = "test", *,

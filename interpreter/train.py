@@ -380,3 +380,63 @@ class _Metrics:
             self.file.close()
         if self.board is not None:
             self.board.close()
+
+
+def plot_metrics(run_dir: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Training curves of a run from its metrics.csv, written to `path` (PNG): train loss (each
+    logged step faint, a running mean over about 2% of the run bold) and validation loss against
+    the step, validation token accuracy, and the learning rate; the top axis gives the hours spent."""
+    from compiler.plots import pyplot
+
+    file = Path(run_dir) / METRICS_FILE
+    try:
+        with open(file, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as error:
+        raise ValueError(f"{file}: no metrics to plot ({error.strerror or error}); is {run_dir} a training run?") from None
+
+    def series(field: str) -> tuple[list[int], list[float]]:
+        got = [(int(r["step"]), float(r[field])) for r in rows if r.get(field) not in (None, "")]
+        return [s for s, _ in got], [v for _, v in got]
+
+    steps, loss = series("loss")
+    if not steps:
+        raise ValueError(f"{file}: no training step logged yet")
+    plt = pyplot()
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5))
+    window = max(1, len(loss) // 50)
+    smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+    left.plot(steps, loss, color="#4c72b0", alpha=0.25, linewidth=0.6, label="train (each log)")
+    left.plot(steps[window - 1:], smooth, color="#4c72b0", label=f"train (mean of {window})")
+    val_steps, val_loss = series("val_loss")
+    left.plot(val_steps, val_loss, color="#dd8452", marker="o", markersize=2.5, label="validation")
+    left.set_yscale("log")
+    left.set_xlabel("step")
+    left.set_ylabel("next-token loss (log)")
+    left.set_title(f"loss: last validation {val_loss[-1]:.3f}" if val_loss else "loss")
+    left.legend(fontsize=8)
+    acc_steps, accuracy = series("val_token_accuracy")
+    middle.plot(acc_steps, accuracy, color="#55a868", marker="o", markersize=2.5)
+    middle.set_xlabel("step")
+    middle.set_ylabel("validation token accuracy (true prefix)")
+    middle.set_title(f"token accuracy: last {accuracy[-1]:.1%}" if accuracy else "token accuracy (no validation)")
+    lr_steps, lr = series("lr")
+    right.plot(lr_steps, lr, color="#8172b3")
+    right.set_xlabel("step")
+    right.set_ylabel("learning rate")
+    right.set_title("learning rate")
+    time_steps, elapsed = series("elapsed_s")
+    if len(time_steps) > 1:
+        hours = np.array(elapsed) / 3600
+        for axis in (left, middle, right):  # a top axis in hours, read off the logged clock
+            top = axis.secondary_xaxis("top", functions=(lambda x: np.interp(x, time_steps, hours),
+                                                         lambda h: np.interp(h, hours, time_steps)))
+            top.set_xlabel("hours of training", fontsize=8)
+            top.tick_params(labelsize=7)
+    figure.suptitle(f"{Path(run_dir).name}: {steps[-1]:,} steps", fontsize=10)
+    figure.tight_layout()
+    path = Path(path)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+

@@ -354,11 +354,21 @@ def cmd_demo(args) -> None:
         raise SystemExit(1)
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a flag's default where it has one: not for required flags, store_true switches
+    (off unless given) or flags whose default is None (their help says what happens without)."""
+
+    def _get_help_string(self, action):
+        if action.required or action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A command's parser: its --help shows every flag's default (and so do its own commands')."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
         super().__init__(*args, **kwargs)
 
 

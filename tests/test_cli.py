@@ -208,3 +208,31 @@ def test_time_budgets_are_seconds_named_time_budget():
     assert parser.parse_args(["demo", "--time-budget", "60"]).train_seconds == 60
     assert parser.parse_args(["decompile", "n.safetensors", "--time-budget", "3"]).time_budget == 3
     assert parser.parse_args(["eval", "c", "--uniform", "--time-budget", "3"]).time_budget == 3
+
+
+def test_every_flag_of_every_command_says_what_it_does_and_its_default():
+    import argparse
+
+    from fountain.cli import build_parser
+
+    def commands(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield from commands(child, (*path, name))
+        if path:
+            yield path, parser
+
+    checked = 0
+    for path, parser in commands(build_parser()):
+        text = " ".join(parser.format_help().split())
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            assert action.help, f"fountain {' '.join(path)} {action.option_strings or action.dest}: no help text"
+            shown = f"(default: {action.default})" in text
+            if action.option_strings and action.default not in (None, False) and not action.required:
+                assert shown, f"fountain {' '.join(path)} {action.option_strings}: default not shown"
+                checked += 1
+        assert "(default: None)" not in text and "(default: False)" not in text, path
+    assert checked > 15  # the check did run over the flags that have defaults

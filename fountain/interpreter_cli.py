@@ -14,7 +14,7 @@ def add_interpreter_parsers(sub) -> None:
     p = sub.add_parser("train", help="train an interpreter (network weights -> program source)",
                        description="Trains on the train split of a corpus, on programs generated while training "
                                    "runs (--fountain) or on programs drawn in memory (--programs), validating on "
-                                   "the val split; writes checkpoints and metrics.csv to --out. Under torchrun, "
+                                   "the val split; writes checkpoints and metrics.csv to --output. Under torchrun, "
                                    "trains data-parallel on every process.")
     p.add_argument("--corpus", metavar="DIR", help="a corpus directory (fountain corpus build); with --fountain, "
                                                    "only its val split is used, to validate on")

@@ -98,16 +98,17 @@ class Progress:
         return ", ".join(f"{name} {value}" for name, value in self.status.items())
 
     def _counts(self) -> str:
-        count = f"{self.unit} {self.done:,}" + (f" of {self.total:,}" if self.total else "")
+        count = f"{self.unit} {self.done:,}" + (f" (at most {self.total:,})" if self.total else "")
         return "; ".join(part for part in (count, self._status()) if part)
 
     def _line(self) -> None:
         elapsed = self.elapsed()
-        parts = [f"{self.unit} {self.done:,}" + (f" of {self.total:,} ({self.done / self.total:.0%})"
-                                                 if self.total else "")]
-        if self.time_budget is not None:
-            parts.append(f"{elapsed:,.0f} of {self.time_budget:,.0f} s")
+        if self.time_budget is not None:  # the clock is what ends it (unless the step cap comes first)
+            parts = [f"{self.unit} {self.done:,}" + (f" (at most {self.total:,})" if self.total else ""),
+                     f"{elapsed:,.0f} of {self.time_budget:,.0f} s ({min(1.0, elapsed / self.time_budget):.0%})"]
         else:
+            parts = [f"{self.unit} {self.done:,}" + (f" of {self.total:,} ({self.done / self.total:.0%})"
+                                                     if self.total else "")]
             parts.append(f"{elapsed:,.0f} s")
             if self.total and 0 < self.done < self.total:
                 rate = self.done / max(elapsed, 1e-9)

@@ -24,7 +24,7 @@ def test_lines_are_spaced_by_the_interval_and_a_budget_is_reported_in_seconds():
         bar.update(1)
     assert out.getvalue() == ""  # nothing before the interval has passed
     bar.close()
-    assert out.getvalue().startswith("retrain: step 50 of 100 (50%), 12 of 60 s")
+    assert out.getvalue().startswith("retrain: step 50 (at most 100), 12 of 60 s (20%)")
     bar.close()  # closing twice writes nothing more
     assert out.getvalue().count("\n") == 1
 
@@ -47,7 +47,7 @@ def test_on_a_terminal_the_bar_is_the_time_budget_or_the_steps():
     with Progress("train", 2000, stream=by_time, terminal=True, time_budget=12) as bar:
         bar.update(1, loss="1.0")
     text = by_time.getvalue()
-    assert "/12 s" in text and "step 1 of 2,000" in text and "loss 1.0" in text
+    assert "/12 s" in text and "step 1 (at most 2,000)" in text and "loss 1.0" in text
     assert "/2000" not in text  # a time-bounded run's bar is not sized by its step cap
     by_steps = io.StringIO()
     with Progress("train", 10, stream=by_steps, terminal=True) as bar:

@@ -22,9 +22,9 @@ import time
 
 import jax
 import jax.numpy as jnp
+from threadpoolctl import threadpool_limits
 from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
-from threadpoolctl import threadpool_limits
 
 from compiler.compile import compile_sop
 

@@ -46,7 +46,8 @@ def main() -> None:
             digests[workers] = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((out / "data").iterdir())))
             # CPU time (this process and its finished workers) shows whether the workers got their cores.
             print(f"{workers} worker(s): {seconds:6.1f} s   {rates[workers]:6.1f} rows/s   "
-                  f"{manifest['programs'] / seconds:6.1f} programs/s   {cpu / manifest['rows'] * 1e3:5.1f} CPU ms/row   "
+                  f"{manifest['programs'] / seconds:6.1f} programs/s   "
+                  f"{cpu / manifest['rows'] * 1e3:5.1f} CPU ms/row   "
                   f"{cpu / seconds:4.2f} cores busy")
         rows, stored, raw = manifest["rows"], manifest["bytes"], manifest["weights_bytes"]
         print(f"bytes per network: {stored / rows / 1024:.1f} KiB on disk (Parquet, zstd), "

@@ -65,7 +65,8 @@ def main() -> None:
     print(f"weights-only decoding              {mean_anchor:7.3f} s/net (median {statistics.median(anchor):.3f}), "
           f"{anchor_verified} verified")
     print(f"verified decoding ({proposals} proposals) {statistics.fmean(search):7.3f} s/net "
-          f"(median {statistics.median(search):.3f}, max {max(search):.2f})   x{statistics.fmean(search) / mean_anchor:.2f} "
+          f"(median {statistics.median(search):.3f}, max {max(search):.2f})   "
+          f"x{statistics.fmean(search) / mean_anchor:.2f} "
           f"of weights-only; {verified} verified")
 
 

@@ -27,12 +27,12 @@ def main() -> None:
     logging.set_verbosity(logging.ERROR)
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target is per core
 
-    import generator
-    from compiler.check import outputs_agree
-    from generator.sampler import Sampler
     from tracr.compiler import compiling
 
     import compiler
+    import generator
+    from compiler.check import outputs_agree
+    from generator.sampler import Sampler
 
     config = generator.GeneratorConfig()
     # Once per process: numba loads the sparse kernel's cached machine code (timed apart: the

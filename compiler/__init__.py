@@ -31,6 +31,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'compiler' has no attribute {name!r}")
 
 
-__all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program", "SourceError",
-           "ScrambleError", "UndefinedError", "compile_program", "compile_sop", "compress", "evaluate", "from_sop", "parse",
-           "retrain", "scramble", "to_source"]
+__all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program",
+           "SourceError", "ScrambleError", "UndefinedError", "compile_program", "compile_sop", "compress", "evaluate",
+           "from_sop", "parse", "retrain", "scramble", "to_source"]

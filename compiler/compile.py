@@ -83,8 +83,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 import numpy as np
-from tracr.compiler import (basis_inference, craft_graph_to_model, expr_to_craft_graph, nodes,
-                            rasp_to_graph, validating)
+from tracr.compiler import basis_inference, craft_graph_to_model, expr_to_craft_graph, nodes, rasp_to_graph, validating
 from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
@@ -562,7 +561,7 @@ class _Program:
             if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr) and expr.sop.label in self.nullable:
                 reasons.append(f"{expr.name}: it averages {expr.sop.name}, which may be None, and a mean of None "
                                "is undefined")
-        for label, select in self._selectors():
+        for _, select in self._selectors():
             if isinstance(select.predicate, rasp.Comparison) and \
                     select.predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
                 for role, sop in (("keys", select.keys.label), ("queries", select.queries.label)):

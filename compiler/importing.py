@@ -115,8 +115,8 @@ def from_hooked_transformer(model, input_tokens: Sequence[Any], output_values: S
         problems.append("attention-only or parallel attention/MLP blocks: a Net runs attention then MLP")
     if getattr(cfg, "gated_mlp", False):
         problems.append("a gated MLP: a Net's MLP is ReLU(x W_in + b_in) W_out + b_out")
-    if not getattr(cfg, "use_attn_scale", True) or not math.isclose(float(getattr(cfg, "attn_scale", math.sqrt(cfg.d_head))),
-                                                                       math.sqrt(cfg.d_head)):
+    scale = float(getattr(cfg, "attn_scale", math.sqrt(cfg.d_head)))
+    if not getattr(cfg, "use_attn_scale", True) or not math.isclose(scale, math.sqrt(cfg.d_head)):
         problems.append("attention scores not scaled by 1/sqrt(d_head)")
     if getattr(cfg, "n_key_value_heads", None) not in (None, cfg.n_heads):
         problems.append("grouped key/value heads")
@@ -149,7 +149,8 @@ def from_hooked_transformer(model, input_tokens: Sequence[Any], output_values: S
     for layer in range(cfg.n_layers):
         prefix, block = f"transformer/layer_{layer}", f"blocks.{layer}"
         for ours, theirs in (("query", "Q"), ("key", "K"), ("value", "V")):
-            params[f"{prefix}/attn/{ours}/w"] = state[f"{block}.attn.W_{theirs}"].transpose(1, 0, 2).reshape(d_model, h * d)
+            weight = state[f"{block}.attn.W_{theirs}"]  # h d_model d -> d_model (h d)
+            params[f"{prefix}/attn/{ours}/w"] = weight.transpose(1, 0, 2).reshape(d_model, h * d)
             params[f"{prefix}/attn/{ours}/b"] = state[f"{block}.attn.b_{theirs}"].reshape(h * d)
         params[f"{prefix}/attn/linear/w"] = state[f"{block}.attn.W_O"].reshape(h * d, d_model)
         params[f"{prefix}/attn/linear/b"] = state[f"{block}.attn.b_O"]

@@ -45,9 +45,11 @@ def to_hooked_transformer(net, device: str = "cpu"):
         prefix, block = f"transformer/layer_{layer}", f"blocks.{layer}"
         for ours, theirs in (("query", "Q"), ("key", "K"), ("value", "V")):
             w, b = p[f"{prefix}/attn/{ours}/w"], p[f"{prefix}/attn/{ours}/b"]
-            state[f"{block}.attn.W_{theirs}"] = w.reshape(c.d_model, h, d).transpose(1, 0, 2)  # d_model (h d) -> h d_model d
+            # d_model (h d) -> h d_model d
+            state[f"{block}.attn.W_{theirs}"] = w.reshape(c.d_model, h, d).transpose(1, 0, 2)
             state[f"{block}.attn.b_{theirs}"] = b.reshape(h, d)
-        state[f"{block}.attn.W_O"] = p[f"{prefix}/attn/linear/w"].reshape(h, d, c.d_model)  # (h d) d_model -> h d d_model
+        # (h d) d_model -> h d d_model
+        state[f"{block}.attn.W_O"] = p[f"{prefix}/attn/linear/w"].reshape(h, d, c.d_model)
         state[f"{block}.attn.b_O"] = p[f"{prefix}/attn/linear/b"]
         state[f"{block}.mlp.W_in"] = p[f"{prefix}/mlp/linear_1/w"]
         state[f"{block}.mlp.b_in"] = p[f"{prefix}/mlp/linear_1/b"]

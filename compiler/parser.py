@@ -594,7 +594,8 @@ def _end_of(text: str) -> tuple[int, int]:
 _TERMINAL_GROUPS = (
     ({"MAP", "SEQUENCE_MAP", "LINEAR_SEQUENCE_MAP", "SELECT", "AGGREGATE", "SELECTOR_WIDTH"},
      "an operation (map, sequence_map, linear_sequence_map, select, aggregate, selector_width)"),
-    ({"EQ", "NEQ", "LT", "LEQ", "GT", "GEQ", "ALWAYS", "NEVER"}, "a comparison (EQ, NEQ, LT, LEQ, GT, GEQ, TRUE, FALSE)"),
+    ({"EQ", "NEQ", "LT", "LEQ", "GT", "GEQ", "ALWAYS", "NEVER"},
+     "a comparison (EQ, NEQ, LT, LEQ, GT, GEQ, TRUE, FALSE)"),
     ({"NUMBER", "STRING", "TRUE", "FALSE", "NONE"}, "a value"),
     ({"MIN", "MAX", "ABS"}, "min(...), max(...) or abs(...)"),
     ({"NUMERICAL", "CATEGORICAL"}, "an encoding (numerical, categorical)"),

@@ -50,11 +50,12 @@ def plot_weights(net, path: str | Path) -> Path:
              ("W_U (transposed): output value", net.W_U.T, outputs)]]
     for layer in range(c.n_layers):
         prefix = f"transformer/layer_{layer}"
-        rows.append([(f"L{layer} {name}: {what}", net.params[f"{prefix}/{key}/w"].T if read else net.params[f"{prefix}/{key}/w"],
-                      names)
+        rows.append([(f"L{layer} {name}: {what}",
+                       net.params[f"{prefix}/{key}/w"].T if read else net.params[f"{prefix}/{key}/w"], names)
                      for name, key, read, what, names in (
                          ("W_Q", "attn/query", True, "head.dim", heads), ("W_K", "attn/key", True, "head.dim", heads),
-                         ("W_V", "attn/value", True, "head.dim", heads), ("W_O", "attn/linear", False, "head.dim", heads),
+                         ("W_V", "attn/value", True, "head.dim", heads),
+                         ("W_O", "attn/linear", False, "head.dim", heads),
                          ("W_in", "mlp/linear_1", True, "neuron", neurons),
                          ("W_out", "mlp/linear_2", False, "neuron", neurons))])
     columns = max(len(r) for r in rows)
@@ -76,7 +77,8 @@ def plot_weights(net, path: str | Path) -> Path:
             ticks((axis.set_yticks, axis.set_yticklabels), names, font)
             bar = figure.colorbar(image, ax=axis, fraction=0.05, pad=0.02)
             bar.ax.tick_params(labelsize=6)
-    figure.suptitle(f"{net.provenance.get('variant', 'net')} weights: x is the residual stream ({c.d_model} directions), "
+    figure.suptitle(f"{net.provenance.get('variant', 'net')} weights: x is the residual stream "
+                    f"({c.d_model} directions), "
                     "y what reads or writes it; blue positive, red negative, each panel on its own scale",
                     fontsize=9)
     figure.tight_layout()

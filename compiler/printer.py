@@ -11,8 +11,18 @@ from __future__ import annotations
 from tracr.rasp import rasp
 
 from compiler.functions import format_predicate, format_value
-from compiler.program import (NUMERICAL, Aggregate, LinearSequenceMap, Map, Node, Primitive,
-                              Program, Select, SelectorWidth, SequenceMap)
+from compiler.program import (
+    NUMERICAL,
+    Aggregate,
+    LinearSequenceMap,
+    Map,
+    Node,
+    Primitive,
+    Program,
+    Select,
+    SelectorWidth,
+    SequenceMap,
+)
 
 
 def format_program(program: Program, keep_names: bool = False) -> str:

@@ -18,8 +18,17 @@ from typing import Iterator, Sequence, Union
 from tracr.rasp import rasp
 
 from compiler.errors import SourceError
-from compiler.functions import (Const, EvaluationError, Function, Predicate, Table, Value, format_value, is_function,
-                                is_predicate)
+from compiler.functions import (
+    Const,
+    EvaluationError,
+    Function,
+    Predicate,
+    Table,
+    Value,
+    format_value,
+    is_function,
+    is_predicate,
+)
 
 CATEGORICAL = rasp.Encoding.CATEGORICAL
 NUMERICAL = rasp.Encoding.NUMERICAL

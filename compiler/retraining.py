@@ -14,8 +14,9 @@ scramblable. Fidelity is measured on the returned `Net` itself (its float32 nump
 as the fraction of held-out inputs on which `compiler.check.outputs_agree` holds — the same
 test compiled nets pass on every input — and recorded in the provenance with the seed, steps,
 final loss (not the time taken, so that a seed gives the same bytes; a `time_budget` stops
-at a machine-dependent step, which the provenance records). A net that stops short of the target is still returned (its provenance says
-`reached_target: False`), because trained nets are studied for how far they get.
+at a machine-dependent step, which the provenance records). A net that stops short of the target
+is still returned (its provenance says `reached_target: False`), because trained nets are
+studied for how far they get.
 
 Inputs: every input up to max_seq_len when there are at most `exhaustive_limit` of them, split
 into train and held-out parts; otherwise fresh random training batches every step and a fixed

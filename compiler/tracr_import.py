@@ -17,6 +17,7 @@ from compiler import values
 from compiler.errors import SourceError
 from compiler.values import ValueSetError, ValueSets
 
+
 class _NamedError(SourceError):
     """A SourceError that already names the tracr expression it is about."""
 

@@ -26,7 +26,8 @@ def read_source(path: str) -> str:
         with open(file, "rb") as f:
             data = f.read(MAX_PROGRAM_BYTES + 1)
     if len(data) > MAX_PROGRAM_BYTES:
-        raise SystemExit(f"error: {path}: over {MAX_PROGRAM_BYTES // 2**20} MiB; a program is text of at most that size")
+        raise SystemExit(f"error: {path}: over {MAX_PROGRAM_BYTES // 2**20} MiB; "
+                         "a program is text of at most that size")
     if _looks_like_safetensors(data):
         raise SystemExit(f"error: {path}: a network (safetensors) where a program is expected; "
                          "`fountain run`, `show` and `decompile` read networks")

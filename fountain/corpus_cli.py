@@ -15,9 +15,10 @@ def add_corpus_parser(sub) -> None:
     p = commands.add_parser("build", help="build (or resume) a corpus from a recipe",
                             description="Builds the corpus of RECIPE into DIR as Parquet shards. Run the same "
                                         "command again after an interruption to finish it.")
-    p.add_argument("recipe", metavar="RECIPE", help="a recipe .toml, or a name from datasets/ (tiny, small, medium, large)")
-    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="DIR", help="the corpus directory (new, empty, or this "
-                                                                     "recipe's unfinished build)")
+    p.add_argument("recipe", metavar="RECIPE",
+                   help="a recipe .toml, or a name from datasets/ (tiny, small, medium, large)")
+    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="DIR",
+                   help="the corpus directory (new, empty, or this recipe's unfinished build)")
     p.add_argument("--workers", "-j", type=_count, metavar="N",
                    help="worker processes (default: one per core; 0 = in this process)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster instead: 'auto', 'host:port', "

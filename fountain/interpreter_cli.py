@@ -41,7 +41,8 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--reuse", type=int, default=1, metavar="R",
                    help="with --fountain: train on each fresh net R times (for when generating is slower than "
                         "training; default 1)")
-    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="RUN", help="run directory: checkpoints, metrics.csv")
+    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="RUN",
+                   help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
     p.add_argument("--encoder", help="weight encoder: circuit (QK and OV circuits, blind to every scramble; the "
@@ -262,7 +263,8 @@ def cmd_eval(args) -> None:
             print("\n" + reports[proposals].format(examples=args.examples))
             if args.plot:
                 plot = Path(args.plot)
-                print(f"wrote {reports[proposals].plot(plot.with_name(f'{plot.stem}-verified-{proposals}{plot.suffix}'))}")
+                named = plot.with_name(f"{plot.stem}-verified-{proposals}{plot.suffix}")
+                print(f"wrote {reports[proposals].plot(named)}")
             records[f"verified_{proposals}"] = [dataclasses.asdict(o) for o in reports[proposals].outcomes]
         if len(reports) == 2:
             print("\n" + ablation_summary(reports["model"], reports["uniform"]))

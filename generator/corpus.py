@@ -779,4 +779,5 @@ def naming_shard(path: Path, directory: str | os.PathLike):
 
 
 __all__ = ["CorpusError", "ProgramDropped", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed",
-           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_name", "split_of"]
+           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_name",
+           "split_of"]

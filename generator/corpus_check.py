@@ -25,8 +25,20 @@ import compiler
 from compiler.check import check_net
 from compiler.functions import value_sort_key
 from compiler.tokenizer import decode
-from generator.corpus import (BUILD_FILE, CHUNKS_DIR, DATA_DIR, MANIFEST, SCHEMA, CorpusError, naming_shard, program_id,
-                              read_json, read_manifest, sha256_file, split_of)
+from generator.corpus import (
+    BUILD_FILE,
+    CHUNKS_DIR,
+    DATA_DIR,
+    MANIFEST,
+    SCHEMA,
+    CorpusError,
+    naming_shard,
+    program_id,
+    read_json,
+    read_manifest,
+    sha256_file,
+    split_of,
+)
 from generator.recipes import SPLITS, VARIANTS, Recipe, RecipeError
 
 _PROBLEMS_PER_SHARD = 20  # after these, a shard's further problems are counted, not listed

@@ -86,7 +86,8 @@ _NOT_IN_SCRAMBLE = ("net", "seed", "verify")
 _NOT_IN_RETRAIN = ("source", "seed", "vocab", "max_seq_len")
 # Retraining options whose value makes the rows depend on the machine rather than the recipe.
 _MACHINE_DEPENDENT = {name: "stops training after a wall-clock time, so rows would depend on the machine's "
-                             "speed; bound training with max_steps instead" for name in ("time_budget", "time_budget_s")}
+                             "speed; bound training with max_steps instead"
+                       for name in ("time_budget", "time_budget_s")}
 
 
 class RecipeError(ValueError):
@@ -359,7 +360,7 @@ class _Validator:
             unknown = [k for k in kinds if k not in KINDS]
             if unknown:
                 self.fail("scramble.kinds", f"unknown kind(s) {unknown}; kinds are {', '.join(KINDS)}")
-        for key, value in table.items():
+        for key in table:
             if key.startswith("pad_"):
                 self.integer(table, key, prefix="scramble.")
         return dict(table)

@@ -22,7 +22,7 @@ network checks, and the certificate), `evaluate`
 """
 
 from interpreter.budget import BUDGET_CONFIG, BudgetRun, train_and_evaluate
-from interpreter.checkpoint import CheckpointError, load_model
+from interpreter.checkpoint import CheckpointError, NoDefaultCheckpoint, load_model
 from interpreter.data import Example, load_examples, sample_examples
 from interpreter.decode import Decoded, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
@@ -30,10 +30,10 @@ from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
-from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.verified import Decompiled, LineFit, decompile
 
-__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "DecompileReport", "Decompiled", "EncoderConfig", "EncodingError", "EvalReport",
-           "Example", "Fountain", "Interpreter", "LineFit", "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net",
-           "evaluate", "evaluate_decompiler", "load_examples", "load_model", "sample_examples", "search", "train",
+__all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "DecompileReport", "Decompiled",
+           "EncoderConfig", "EncodingError", "EvalReport", "Example", "Fountain", "Interpreter", "LineFit",
+           "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net", "evaluate",
+           "evaluate_decompiler", "load_examples", "load_model", "sample_examples", "search", "train",
            "train_and_evaluate"]

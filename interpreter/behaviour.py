@@ -35,12 +35,24 @@ from tracr.rasp import rasp
 
 import compiler
 from compiler import functions as fn
-from compiler.check import ATOL, RTOL
 from compiler import program as prog
+from compiler.check import ATOL, RTOL
 from compiler.parser import parse_lambda
 from compiler.values import ValueSets
-from interpreter.lines import (Invalid, Var, aggregate_values, known_values, make_var, object_array, plain,
-                               primitives, selection, selector_width_values, table_of, value_codes)
+from interpreter.lines import (
+    Invalid,
+    Var,
+    aggregate_values,
+    known_values,
+    make_var,
+    object_array,
+    plain,
+    primitives,
+    selection,
+    selector_width_values,
+    table_of,
+    value_codes,
+)
 from interpreter.trace import Trace
 
 #: A head's predicate table is a feature when it reproduces this fraction of its attention pattern.

@@ -26,8 +26,8 @@ from typing import Any
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from compiler.files import write_atomically
 
+from compiler.files import write_atomically
 from interpreter.model import Interpreter, ModelConfig
 
 FORMAT_NAME = "rasp-fountain.interpreter"

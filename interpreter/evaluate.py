@@ -447,7 +447,8 @@ class DecompileReport:
         missed = [o for o in self.outcomes if not o.verified]
         for o in missed[:examples]:
             lines += ["", f"--- not verified: {o.variant} {o.program_id} ({o.seconds:.1f} s, agrees on "
-                          f"{100 * o.agreement:.1f}%)", "true:", o.source.rstrip(), "decoded:", o.decoded.rstrip() or "-"]
+                          f"{100 * o.agreement:.1f}%)", "true:", o.source.rstrip(),
+                      "decoded:", o.decoded.rstrip() or "-"]
         return "\n".join(lines)
 
     def plot(self, path: str | Path) -> Path:

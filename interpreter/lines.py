@@ -24,7 +24,7 @@ import numpy as np
 from compiler import functions as fn
 from compiler import program as prog
 from compiler.values import ValueSetError, ValueSets
-from interpreter.trace import Trace, WRITE_TOLERANCE, determines, partition, same_partition
+from interpreter.trace import WRITE_TOLERANCE, Trace, determines, partition, same_partition
 
 
 class Invalid(Exception):

@@ -178,7 +178,8 @@ class Interpreter(nn.Module):
 
     def start_decoding(self, memory: torch.Tensor, token_mask: torch.Tensor) -> DecoderCache:
         """A cache for decoding the nets of `memory` [nets, N, d_model], one row per net."""
-        shape = (len(memory), self.config.n_heads, self.config.max_target_len, self.config.d_model // self.config.n_heads)
+        c = self.config
+        shape = (len(memory), c.n_heads, c.max_target_len, c.d_model // c.n_heads)
         empty = [memory.new_zeros(shape) for _ in self.decoder]
         return DecoderCache([block.cross_attention.keys_values(memory) for block in self.decoder], token_mask,
                             empty, [e.clone() for e in empty])

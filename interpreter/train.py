@@ -28,8 +28,8 @@ import torch.nn.functional as F
 from compiler.progress import Progress
 from interpreter import checkpoint
 from interpreter.data import PAD_ID, Encoded, Source, collate
-from interpreter.stream import Fountain, open_stream
 from interpreter.model import Interpreter, ModelConfig, config_from_dict, next_token_loss
+from interpreter.stream import Fountain, open_stream
 
 METRICS_FILE = "metrics.csv"
 METRIC_FIELDS = ("step", "loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "val_loss", "val_token_accuracy")
@@ -393,7 +393,8 @@ def plot_metrics(run_dir: str | os.PathLike, path: str | os.PathLike) -> Path:
         with open(file, newline="") as f:
             rows = list(csv.DictReader(f))
     except OSError as error:
-        raise ValueError(f"{file}: no metrics to plot ({error.strerror or error}); is {run_dir} a training run?") from None
+        raise ValueError(f"{file}: no metrics to plot ({error.strerror or error}); "
+                         f"is {run_dir} a training run?") from None
 
     def series(field: str) -> tuple[list[int], list[float]]:
         got = [(int(r["step"]), float(r[field])) for r in rows if r.get(field) not in (None, "")]

@@ -44,18 +44,32 @@ import compiler
 import generator
 from compiler import functions as fn
 from compiler import program as prog
-from compiler.parser import parse_lambda
 from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
 from compiler.net import Net
+from compiler.parser import parse_lambda
 from compiler.values import ValueSets
 from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.behaviour import behavioural_programs
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, search_all
 from interpreter.encoding import EncodingError, encode_net
-from interpreter.lines import (Invalid, Var, aggregate_values, call, collinear_with, covered_groups, known_values,
-                               make_var, object_array, pair_codes, plain, primitives, selector_width_values,
-                               table_of, value_codes)
+from interpreter.lines import (
+    Invalid,
+    Var,
+    aggregate_values,
+    call,
+    collinear_with,
+    covered_groups,
+    known_values,
+    make_var,
+    object_array,
+    pair_codes,
+    plain,
+    primitives,
+    selector_width_values,
+    table_of,
+    value_codes,
+)
 from interpreter.model import Interpreter
 from interpreter.trace import Group, Head, Trace, determines, partition, same_partition, trace_net
 
@@ -284,7 +298,8 @@ class _Search:
             self.steps.append(("mlp", layer))
         self.output_codes = value_codes(trace.outputs)
         net = trace.net
-        self.value_sets = ValueSets([t for t in net.input_tokens if t not in (net.bos, net.pad)], net.config.max_seq_len)
+        vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+        self.value_sets = ValueSets(vocab, net.config.max_seq_len)
         self.tried = 0
         self.max_discrepancies = 3 * len(self.steps)
         self._pruned = False
@@ -335,7 +350,8 @@ class _Search:
         if found is None:
             return []
         keys, queries, predicate, source = found
-        if not any(v is queries for v in state.vars):  # relabelled: the line that computes it now gives the keys' labels
+        # relabelled: the line that computes it now gives the keys' labels
+        if not any(v is queries for v in state.vars):
             state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
         if self.trace.net.config.causal and predicate is rasp.Comparison.TRUE:
             # a causal head that attends to every earlier key: in the program, every key up to the
@@ -807,7 +823,8 @@ def _row_mapping(inputs: list[Var], values: np.ndarray) -> dict[tuple, Any]:
 def _signature(node: prog.Node) -> tuple:
     """What a line computes, up to its name: two lines with one signature are one line."""
     what = {key: value for key, value in vars(node).items() if key not in ("name", "where")}
-    return (type(node).__name__,) + tuple(id(v) if isinstance(v, prog.Node) else repr(v) for _, v in sorted(what.items()))
+    return (type(node).__name__,) + tuple(id(v) if isinstance(v, prog.Node) else repr(v)
+                                          for _, v in sorted(what.items()))
 
 
 def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bool]]:
@@ -1014,9 +1031,9 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         return Decompiled("", False, trace.exhaustive, 0.0, len(trace.inputs), (), certify.compiled,
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
     agreement, program, lines, method, cert = best
-    return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs, _line_fits(program, lines),
-                      certify.compiled, time.monotonic() - start, method if run_net else "weights-only",
-                      weights_only, tuple(notes))
+    return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
+                      _line_fits(program, lines), certify.compiled, time.monotonic() - start,
+                      method if run_net else "weights-only", weights_only, tuple(notes))
 
 
 def _simplest(results: list[tuple]) -> tuple | None:

@@ -26,7 +26,8 @@ def _verified_programs(net):
     # a select no comparison of primitives spells: read off the head's attention as a table
     "s = select(indices, indices, {(1, 0), (0, 1), (2, 2)})\nv = aggregate(s, tokens)\nreturn v\n",
     # the output is a table of two features (an aggregate and the token itself)
-    "s = select(tokens, tokens, LT)\nw = selector_width(s)\nv = sequence_map(lambda x, y: x + y, w, tokens)\nreturn v\n",
+    "s = select(tokens, tokens, LT)\nw = selector_width(s)\n"
+    "v = sequence_map(lambda x, y: x + y, w, tokens)\nreturn v\n",
     # a numerical mean of 0/1 values over a select, its table fitted by least squares
     "s = select(indices, indices, LEQ)\nm = numerical map(lambda x: x == 1, tokens)\n"
     "v = numerical aggregate(s, m)\nreturn v\n",
@@ -92,7 +93,8 @@ def test_a_true_program_this_version_refuses_is_judged_by_its_checked_net():
                "v = numerical aggregate(select(indices, indices, LEQ), m)\nreturn v\n")
     with pytest.raises(compiler.CompileError):
         compiler.compile_program(refused, set(range(1, 7)), 5)
-    stand_in = "v = numerical aggregate(select(indices, indices, LEQ), numerical map(lambda x: x > 2, tokens))\nreturn v\n"
+    stand_in = ("v = numerical aggregate(select(indices, indices, LEQ), numerical map(lambda x: x > 2, tokens))\n"
+                "return v\n")
     net = compiler.compile_program(stand_in, set(range(1, 7)), 5)
     assert functional_difference(stand_in, Example(net, refused, variant="compiled")) == ""
     assert functional_difference(stand_in, Example(net, refused, variant="retrained")).startswith(

@@ -164,8 +164,9 @@ def test_every_command_writing_a_file_spells_it_output(tmp_path):
 
 
 def test_devices_and_output_paths_are_checked_in_one_line(tmp_path):
-    import compiler
     import torch
+
+    import compiler
 
     net = tmp_path / "net.safetensors"
     compiler.compile_program("v1 = map(lambda x: x + 1, tokens)\nreturn v1\n", {1, 2}, 3).save(net)

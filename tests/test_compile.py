@@ -11,8 +11,8 @@ import pytest
 from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
-from compiler.compile import TRACR_MLP_EXACTNESS, compile_sop
 import compiler
+from compiler.compile import TRACR_MLP_EXACTNESS, compile_sop
 from compiler.errors import CompileError
 
 CASES = {case["testcase_name"]: case for case in test_cases.TEST_CASES}
@@ -35,8 +35,8 @@ def inputs_up_to(vocab, max_len, limit=120, seed=0):
         count = len(tokens) ** length
         if len(inputs) + count > limit:
             rng = random.Random(seed)
-            for length in range(length, max_len + 1):
-                inputs += [[rng.choice(tokens) for _ in range(length)]
+            for rest in range(length, max_len + 1):
+                inputs += [[rng.choice(tokens) for _ in range(rest)]
                            for _ in range(max(1, (limit - len(inputs)) // 2))]
             return inputs
         inputs += [list(x) for x in itertools.product(tokens, repeat=length)]
@@ -645,7 +645,8 @@ def test_an_output_that_is_none_on_every_input_is_refused():
 
 
 @pytest.mark.parametrize("source, message", [
-    ("v = numerical map(lambda x: x * 1e39, tokens)\nreturn v\n", "v: numerical SOp takes the value 2e\\+39, which float32"),
+    ("v = numerical map(lambda x: x * 1e39, tokens)\nreturn v\n",
+     "v: numerical SOp takes the value 2e\\+39, which float32"),
     ("a = numerical map(lambda x: x, tokens)\nv = numerical linear_sequence_map(a, a, 1e39, 1)\nreturn v\n",
      "float32 weights cannot hold"),
     ("v = map(lambda x: (x * 1e300) * 1e300 - (x * 1e300) * 1e300, tokens)\nreturn v\n", "v: takes the value nan"),

@@ -13,14 +13,24 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import compiler
 import generator
 from compiler.check import outputs_agree
 from compiler.tokenizer import decode
-from generator.corpus import (SCHEMA, CorpusError, build_corpus, data_files, program_id, read_manifest, read_rows,
-                              read_table, split_of)
+from generator.corpus import (
+    SCHEMA,
+    CorpusError,
+    build_corpus,
+    data_files,
+    program_id,
+    read_manifest,
+    read_rows,
+    read_table,
+    split_of,
+)
 from generator.corpus_check import describe_corpus, verify_corpus
 from generator.recipes import RECIPES_DIR, Recipe, RecipeError, load_recipe
 
@@ -346,6 +356,7 @@ def test_verify_catches_rows_that_lie(tiny_copy):
     reseeded = next(i for i, row in enumerate(rows) if i > 1 and row["variant"] == "scrambled")
     rows[reseeded]["variant_seed"] += 1
     import pyarrow as pa
+
     from generator.corpus import parquet_bytes
 
     data = parquet_bytes(pa.Table.from_pylist(rows, schema=SCHEMA))

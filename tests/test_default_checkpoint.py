@@ -7,8 +7,13 @@ import pytest
 
 import compiler
 from fountain.cli import main
-from interpreter.checkpoint import (DEFAULT_CHECKPOINT, CheckpointError, NoDefaultCheckpoint, default_checkpoint,
-                                    load_model)
+from interpreter.checkpoint import (
+    DEFAULT_CHECKPOINT,
+    CheckpointError,
+    NoDefaultCheckpoint,
+    default_checkpoint,
+    load_model,
+)
 from interpreter.verified import decompile
 
 #: A vocabulary no training recipe draws (words of capitals and digits).

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 
 import compiler
 import generator
-from generator import stats
 from compiler.check import outputs_agree
+from generator import stats
 from generator.sampler import ConfigError, GeneratorConfig, probe_inputs
 from generator.strategies import programs
 

@@ -22,12 +22,12 @@ from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
 from interpreter.decode import search
-from interpreter.verified import decompile
 from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import evaluate
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.train import TrainConfig, teacher_forced, train
+from interpreter.verified import decompile
 
 TINY_MODEL = ModelConfig(d_model=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=64, max_target_len=96)
 

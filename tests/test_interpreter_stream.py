@@ -14,16 +14,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from safetensors.torch import load_file
 
 from fountain.cli import main
-from interpreter import checkpoint
-from interpreter import stream as stream_module
 from generator.corpus import split_of
 from generator.recipes import load_recipe
-from interpreter.stream import (POOL, CorpusStream, Fountain, FountainStream, MemoryStream, deal, fountain_unit,
-                                open_stream)
+from interpreter import checkpoint
+from interpreter import stream as stream_module
+from interpreter.stream import (
+    POOL,
+    CorpusStream,
+    Fountain,
+    FountainStream,
+    MemoryStream,
+    deal,
+    fountain_unit,
+    open_stream,
+)
 from interpreter.train import TrainConfig, train
 from tests.test_interpreter import TINY_MODEL, one_thread, tiny_corpus  # noqa: F401 (autouse: one torch thread)
 

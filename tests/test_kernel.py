@@ -6,12 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from compiler import CompileError, compile_program, kernel, scramble
 from compiler.net import Net, NetConfig, param_shapes
 from generator.strategies import programs
-
 
 VOCAB = [1, 2, 3, 4]
 

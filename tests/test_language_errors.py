@@ -1,7 +1,8 @@
 """Bad source text gets one SourceError saying what, where (line, column) and how to fix it."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import compiler
 from compiler.errors import SourceError

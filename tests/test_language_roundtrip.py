@@ -1,6 +1,7 @@
 """Properties of the canonical form and the tokenizer over random well-typed programs."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import compiler
 from compiler import tokenizer

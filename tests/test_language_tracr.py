@@ -13,7 +13,8 @@ import compiler
 from compiler import tokenizer
 
 CASES = {c["testcase_name"]: c for c in test_cases.TEST_CASES + test_cases.CAUSAL_TEST_CASES}
-CAUSAL = {c["testcase_name"] for c in test_cases.CAUSAL_TEST_CASES} - {c["testcase_name"] for c in test_cases.TEST_CASES}
+CAUSAL = ({c["testcase_name"] for c in test_cases.CAUSAL_TEST_CASES}
+          - {c["testcase_name"] for c in test_cases.TEST_CASES})
 
 #: lib.py's programs beyond those in test_cases, with the arguments to build them.
 LIB_PROGRAMS = {
@@ -99,7 +100,8 @@ def test_python_callables_need_vocab_to_be_tabulated():
     with pytest.raises(compiler.SourceError, match="pass vocab and max_seq_len"):
         compiler.to_source(lib.make_reverse(rasp.tokens))
     # A program of comparisons only needs neither.
-    assert compiler.to_source(lib.make_hist()) == "v1 = select(tokens, tokens, EQ)\nv2 = selector_width(v1)\nreturn v2\n"
+    hist = "v1 = select(tokens, tokens, EQ)\nv2 = selector_width(v1)\nreturn v2\n"
+    assert compiler.to_source(lib.make_hist()) == hist
 
 
 def test_parsed_functions_are_kept_not_tabulated():

@@ -7,7 +7,8 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from safetensors.numpy import save_file
 from tracr.compiler import lib
 from tracr.rasp import rasp
@@ -245,6 +246,7 @@ def test_malformed_metadata(nets, tmp_path):
 def _header_with(net, **changes):
     """A saved net's tensors with its JSON header changed field by field."""
     import json
+
     from compiler.net import _read_metadata
 
     header = json.loads(_read_metadata(net.to_bytes())["rasp_fountain_net"])

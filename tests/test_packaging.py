@@ -29,7 +29,8 @@ def test_the_wheel_carries_the_recipes_and_cards(wheel):
         assert f"generator/datasets/{recipe.stem}.md" in names
     assert {"compiler/grammar.lark", "compiler/py.typed", "interpreter/py.typed"} <= names
     # the default interpreter and its model card
-    assert {f"interpreter/checkpoints/default/{name}" for name in ("config.json", "model.safetensors", "README.md")} <= names
+    card = ("config.json", "model.safetensors", "README.md")
+    assert {f"interpreter/checkpoints/default/{name}" for name in card} <= names
 
 
 def test_an_installed_wheel_builds_a_corpus_from_a_bare_recipe_name(wheel, tmp_path):

@@ -29,9 +29,9 @@ def test_the_readme_has_python_blocks():
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    from tests.test_interpreter import TINY_MODEL  # noqa: F401 - the stand-in model's size
     from generator.corpus import build_corpus
     from generator.recipes import RECIPES_DIR
+    from tests.test_interpreter import TINY_MODEL  # noqa: F401 - the stand-in model's size
 
     directory = tmp_path_factory.mktemp("readme")
     build_corpus(RECIPES_DIR / "tiny.toml", directory / "corpora" / "small", workers=0, progress=False,

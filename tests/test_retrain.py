@@ -1,6 +1,5 @@
 """Retrained and compressed nets: trained with torch, judged on the returned Net itself."""
 
-import dataclasses
 
 import numpy as np
 import pytest

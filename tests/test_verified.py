@@ -8,11 +8,11 @@ import compiler
 import generator
 from compiler.check import check_net
 from fountain.cli import main
+from interpreter.checkpoint import NoDefaultCheckpoint
+from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.trace import trace_net
-from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.verified import Certifier, decompile
 
 VOCAB = {1, 2, 3, 4}
@@ -212,6 +212,7 @@ def test_search_needs_readers_relabellings_and_complete_tables(source, scrambled
 
 def test_order_and_equality_labels():
     from tracr.rasp import rasp
+
     from interpreter.verified import _equal_labels, _order_labels
 
     # three values compared by LT: pairs (key, query) -> selected
@@ -219,7 +220,8 @@ def test_order_and_equality_labels():
     lt = np.array([bool(k < q) for k, q in pairs])
     chosen = {q: {int(k) for (k, qq), w in zip(pairs, lt) if qq == q and w} for q in range(3)}
     labels = _order_labels(rasp.Comparison.LT, chosen, pairs, lt)
-    assert labels is not None and all(rasp.Comparison.LT(labels[int(k)], labels[int(q)]) == w for (k, q), w in zip(pairs, lt))
+    assert labels is not None
+    assert all(rasp.Comparison.LT(labels[int(k)], labels[int(q)]) == w for (k, q), w in zip(pairs, lt))
     # a cycle is no order
     cyclic = np.array([(0, 1), (1, 2), (2, 0)])
     assert _order_labels(rasp.Comparison.LT, {0: {2}, 1: {0}, 2: {1}}, cyclic, np.ones(3, bool)) is None
@@ -255,7 +257,8 @@ return v4
 @pytest.mark.parametrize("scrambled", [False, True])
 def test_a_numerical_length_is_read_back(scrambled):
     # the width of the all-true select is spelled `length`, which has no selector to make numerical
-    source = "v = numerical selector_width(select(tokens, tokens, TRUE))\nw = numerical map(lambda x: x * 2, v)\nreturn w\n"
+    source = ("v = numerical selector_width(select(tokens, tokens, TRUE))\nw = numerical map(lambda x: x * 2, v)\n"
+              "return w\n")
     net = compiler.compile_program(source, {"a", "b", "c"}, 4)
     result = decompile(compiler.scramble(net, seed=1) if scrambled else net, proposals="uniform", time_budget=20)
     assert result.verified

@@ -14,7 +14,7 @@ import importlib
 from compiler.errors import CompileError, SourceError
 from compiler.functions import EvaluationError
 from compiler.importing import ModelImportError
-from compiler.net import Net, NetConfig, NetFileError
+from compiler.net import Net, NetConfig, NetFileError, NetOverflowError
 from compiler.parser import parse
 from compiler.printer import to_source
 from compiler.program import Program, UndefinedError, evaluate
@@ -31,6 +31,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'compiler' has no attribute {name!r}")
 
 
-__all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError", "Program",
-           "SourceError", "ScrambleError", "UndefinedError", "compile_program", "compile_sop", "compress", "evaluate",
-           "from_sop", "parse", "retrain", "scramble", "to_source"]
+__all__ = ["CompileError", "EvaluationError", "ModelImportError", "Net", "NetConfig", "NetFileError",
+           "NetOverflowError", "Program", "SourceError", "ScrambleError", "UndefinedError", "compile_program",
+           "compile_sop", "compress", "evaluate", "from_sop", "parse", "retrain", "scramble", "to_source"]

@@ -89,7 +89,7 @@ from tracr.rasp import rasp
 
 from compiler.errors import CompileError
 from compiler.functions import value_sort_key
-from compiler.net import Net, NetConfig, _value_problem, encode_value
+from compiler.net import Net, NetConfig, encode_value, value_problem
 
 TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
 _MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
@@ -191,7 +191,7 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
                     causal, margins, provenance)
     if unproven:
         _show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
-    problem = _value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
+    problem = value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
     if problem:
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
                            "program's numbers down")

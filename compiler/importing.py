@@ -261,9 +261,9 @@ def save_hooked_transformer_files(net: Net, weights: str, config: str) -> None:
 def _checked(net: Net, what: str) -> Net:
     """`net` once its shapes and values are a Net's, as `Net.load` checks them (one clear error
     otherwise)."""
-    from compiler.net import _shape_problem, _value_problem
+    from compiler.net import shape_problem, value_problem
 
-    problem = _shape_problem(net) or _value_problem(net)
+    problem = shape_problem(net) or value_problem(net)
     if problem:
         raise ModelImportError(f"this {what} cannot be a Net: {problem}")
     return net

@@ -36,6 +36,10 @@ _W_U_KEY = "W_U"
 _NONE_THRESHOLD = 0.5  # a categorical output row without a direction this strong decodes to None
 
 
+class NetOverflowError(ValueError):
+    """A forward pass whose activations leave float32's range: the net has no defined output."""
+
+
 class NetFileError(ValueError):
     """A file that is not a readable saved `Net`; says which file and what is wrong."""
 
@@ -123,7 +127,12 @@ class Net:
                 return [decoded]
             rows = (starts[1:] - np.arange(1, len(batch) + 1)).tolist()  # each sequence's end, BOS rows left out
             return [decoded[start:end] for start, end in zip([0] + rows, rows)]
-        out = self.residual(batch, backend=backend, device=device) @ self.W_U
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.residual(batch, backend=backend, device=device) @ self.W_U
+        if not np.isfinite(out).all():
+            b = int(np.argwhere(~np.isfinite(out))[0][0])
+            raise NetOverflowError(f"the net's activations overflow float32 on the input {list(batch[b])!r:.200} "
+                                     "(weights too large for this input); its outputs are undefined")
         return [self.decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
 
     def residual(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
@@ -260,6 +269,8 @@ class Net:
                                      "(not a saved Net)")
         try:
             header = json.loads(metadata[_METADATA_KEY])
+            if not isinstance(header, dict):
+                raise ValueError(f"the header must be a JSON object, not {type(header).__name__}")
             if header.get("format") != FORMAT_NAME:
                 raise ValueError(f"format is {header.get('format')!r}")
             if header.get("version") != FORMAT_VERSION:
@@ -281,10 +292,13 @@ class Net:
                 provenance=decode_value(header["provenance"]),
                 none_threshold=none_threshold,
             )
-        except (KeyError, TypeError, ValueError, RecursionError) as e:
+        except KeyError as e:
+            raise NetFileError(path, f"malformed Net metadata: no {e} "
+                                     f"({'tensor' if e.args == (_W_U_KEY,) else 'field'})") from None
+        except (TypeError, ValueError, RecursionError) as e:
             raise NetFileError(path, f"malformed Net metadata ({type(e).__name__}: {e})") \
                 from None
-        problem = _shape_problem(net) or _value_problem(net)
+        problem = shape_problem(net) or value_problem(net)
         if problem:
             raise NetFileError(path, problem)
         return net
@@ -314,15 +328,32 @@ def _check_header(header: dict, config: NetConfig, none_threshold: Any) -> None:
         raise ValueError(f"output_values must be a list or null, not {type(header['output_values']).__name__}")
     if not isinstance(header["provenance"], dict):
         raise ValueError(f"provenance must be an object, not {type(header['provenance']).__name__}")
+    for name, kind in _PROVENANCE_TYPES.items():
+        value = header["provenance"].get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
+            raise ValueError(f"provenance.{name} must be {_KIND_NAMES[kind]}, not {value!r:.60}")
 
 
-def _value_problem(net: Net) -> str | None:
+# Provenance fields that commands read, and their types (others are free-form records).
+_PROVENANCE_TYPES = {"source": str, "variant": str, "parent_variant": str, "vocab": list, "max_seq_len": int,
+                     "residual_labels": str}
+_KIND_NAMES = {str: "a string", list: "a list", int: "an integer"}
+#: Weights beyond this magnitude overflow float32 arithmetic in a forward pass (float32 ends at
+#: 3.4e38; compiled nets stay under 1e5). A net under it whose activations still overflow is
+#: refused when it runs.
+MAX_WEIGHT = 1e30
+
+
+def value_problem(net: Net) -> str | None:
     """Why a tensor of `net` cannot be run (not floating point, or not finite), or None."""
-    for name, value in list(net.params.items()) + [(_W_U_KEY, net.W_U)]:
+    for name, value in sorted(net.params.items()) + [(_W_U_KEY, net.W_U)]:
         if not np.issubdtype(value.dtype, np.floating):
             return f"tensor {name} has dtype {value.dtype}; a Net's weights are floating point"
         if not np.all(np.isfinite(value)):
             return f"tensor {name} has non-finite values (NaN or infinity)"
+        if value.size and float(np.abs(value).max()) > MAX_WEIGHT:
+            return (f"tensor {name} has weights of magnitude {float(np.abs(value).max()):.3g}, over {MAX_WEIGHT:g}: "
+                    "a forward pass would overflow float32")
     return None
 
 
@@ -359,9 +390,12 @@ def param_shapes(config: NetConfig, n_tokens: int) -> dict[str, tuple[int, ...]]
     return shapes
 
 
-def _shape_problem(net: Net) -> str | None:
+def shape_problem(net: Net) -> str | None:
     """Why the tensors don't fit the config and encodings, or None if they do."""
     d_model = net.config.d_model
+    layers = {name.split("/")[1] for name in net.params if name.startswith("transformer/layer_")}
+    if net.config.n_layers != len(layers):  # before listing every layer's shapes: n_layers may be huge
+        return f"config.n_layers is {net.config.n_layers} but the file holds tensors of {len(layers)} layers"
     expected = param_shapes(net.config, len(net.input_tokens))
     if set(net.params) != set(expected):
         missing = sorted(set(expected) - set(net.params))

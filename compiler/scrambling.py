@@ -42,7 +42,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from compiler.check import all_inputs, outputs_agree, random_inputs
-from compiler.net import Net
+from compiler.net import Net, value_problem
 
 
 class ScrambleError(ValueError):
@@ -133,6 +133,10 @@ def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
                         scramble=scramble_record,
                         residual_labels="generic" if w.labels is None else "tracr"),
     )
+    problem = value_problem(scrambled)
+    if problem:  # a parent near float32's limits whose transformed weights leave them
+        raise ScrambleError(f"scrambling ({', '.join(applied)}; seed {seed}) gives weights float32 cannot hold: "
+                            f"{problem}")
     if verify:
         _verify(net, scrambled, seed, applied)
     return scrambled

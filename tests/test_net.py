@@ -268,6 +268,9 @@ def _header_with(net, **changes):
     ({"provenance": "compiled"}, "provenance must be an object"),
     ({"output_values": {"a": 1}}, "output_values must be a list"),
     ({"bos": 3}, "bos must be a string"),
+    ({"provenance.source": 5}, "provenance.source must be a string"),
+    ({"provenance.vocab": "x"}, "provenance.vocab must be a list"),
+    ({"config.n_layers": 10**9}, "config.n_layers is 1000000000 but the file holds tensors of \\d+ layers"),
 ])
 def test_every_header_field_is_checked(nets, tmp_path, change, problem):
     import json
@@ -300,6 +303,7 @@ def test_residual_labels_must_be_strings_and_metadata_not_too_deep(nets, tmp_pat
     (lambda w: w + np.inf, "non-finite"),
     (lambda w: w.astype(np.int64), "dtype int64"),
     (lambda w: w > 0, "dtype bool"),
+    (lambda w: w + np.float32(3e38), "weights of magnitude 3e\\+38, over 1e\\+30"),
 ])
 def test_weights_must_be_finite_floats(nets, tmp_path, spoil, problem):
     net = nets["reverse"]
@@ -308,6 +312,35 @@ def test_weights_must_be_finite_floats(nets, tmp_path, spoil, problem):
     bad.save(tmp_path / "net.safetensors")
     with pytest.raises(NetFileError, match=f"tensor {name} has {problem}"):
         Net.load(tmp_path / "net.safetensors")
+
+
+def test_a_header_that_is_not_an_object_and_a_missing_unembedding_are_named(nets, tmp_path):
+    import json
+
+    net = nets["reverse"]
+    path = tmp_path / "net.safetensors"
+    for header, problem in (([1, 2], "the header must be a JSON object, not list"), ("x", "not str")):
+        save_file(dict(net.params, W_U=net.W_U), str(path), metadata={"rasp_fountain_net": json.dumps(header)})
+        with pytest.raises(NetFileError, match=problem):
+            Net.load(path)
+    save_file(dict(net.params), str(path), metadata={"rasp_fountain_net": json.dumps(_header_with(net))})
+    with pytest.raises(NetFileError, match="no 'W_U' \\(tensor\\)"):
+        Net.load(path)
+
+
+def test_activations_that_overflow_are_an_error_not_outputs_and_scrambling_refuses_them(nets):
+    from compiler.net import NetOverflowError
+    from compiler.scrambling import ScrambleError, scramble
+
+    net = nets["reverse"]
+    name = "token_embed/embeddings"  # every later product of the stream leaves float32's range
+    big = dataclasses.replace(net, params={**net.params, name: net.params[name] * np.float32(1e29)})
+    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    with pytest.raises(NetOverflowError, match="overflow float32 on the input"):
+        with np.errstate(over="raise", invalid="raise"):  # no numpy overflow warning escapes either
+            big.run([vocab[:2]], backend="numpy")
+    with pytest.raises((ScrambleError, NetOverflowError)):
+        scramble(big, seed=0)
 
 
 values = st.recursive(

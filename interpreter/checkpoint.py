@@ -171,13 +171,27 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> I
         raise CheckpointError(path / "config.json", 'has no "model" object (the model config); not a checkpoint '
                                                     "`fountain train` wrote")
     try:
-        model = Interpreter(ModelConfig.from_dict(config["model"]))
+        model_config = ModelConfig.from_dict(config["model"])
+        with torch.device("meta"):  # shapes only: a config of absurd sizes allocates nothing
+            expected = {name: tuple(t.shape) for name, t in Interpreter(model_config).state_dict().items()}
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise CheckpointError(path / "config.json", f"bad model config ({type(error).__name__}: {error})") from None
+    weights = path / "model.safetensors"
     try:
-        tensors = load_file(path / "model.safetensors", device=str(device))
+        with safe_open(weights, framework="pt") as f:
+            stored = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
     except (SafetensorError, FileNotFoundError, OSError) as error:
-        raise CheckpointError(path / "model.safetensors", f"unreadable ({error})") from None
+        raise CheckpointError(weights, f"unreadable ({error})") from None
+    if stored != expected:  # before building the model: its config may ask for more memory than there is
+        wrong = sorted(set(stored) ^ set(expected)) or sorted(n for n in stored if stored[n] != expected[n])
+        name = wrong[0]
+        raise CheckpointError(path, f"does not match its config: {name} is {stored.get(name, 'missing')} in the "
+                                    f"weights, {expected.get(name, 'absent')} by the config")
+    model = Interpreter(model_config)
+    try:
+        tensors = load_file(weights, device=str(device))
+    except (SafetensorError, FileNotFoundError, OSError) as error:
+        raise CheckpointError(weights, f"unreadable ({error})") from None
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(path / "model.safetensors", f"weight {name} is not finite (NaN or infinity): "

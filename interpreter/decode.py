@@ -156,4 +156,10 @@ def load_interpreter(path: str | os.PathLike, device: str | None = None) -> Inte
 
     resolved = checkpoint.resolve(path)
     device = str(torch_device(device or ("cuda" if torch.cuda.is_available() else "cpu")))
-    return _cached_model(str(resolved), (resolved / "model.safetensors").stat().st_mtime, device)
+    weights = resolved / "model.safetensors"
+    try:
+        changed = weights.stat().st_mtime
+    except OSError as error:
+        raise checkpoint.CheckpointError(weights, f"unreadable ({error.strerror or error}); a checkpoint holds "
+                                                  "config.json and model.safetensors") from None
+    return _cached_model(str(resolved), changed, device)

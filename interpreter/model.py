@@ -21,6 +21,11 @@ from compiler import tokenizer
 from interpreter.data import PAD_ID, Batch
 from interpreter.encoding import EncoderConfig
 
+#: Sizes past which a config is refused before any module is built (a config file is data; one
+#: with a million layers would take minutes and all memory to build). Far above any model trained here.
+_LIMITS = {"d_model": 16_384, "n_heads": 256, "n_encoder_layers": 256, "n_decoder_layers": 256, "d_ff": 65_536,
+           "max_target_len": 65_536}
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
@@ -44,6 +49,8 @@ class ModelConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"model config: {name} must be a positive integer, not {value!r}")
+            if value > _LIMITS.get(name, value):
+                raise ValueError(f"model config: {name} {value} is over the limit of {_LIMITS[name]:,}")
         if (not isinstance(self.dropout, (int, float)) or isinstance(self.dropout, bool)
                 or not 0 <= self.dropout < 1):
             raise ValueError(f"model config: dropout must be a number in [0, 1), not {self.dropout!r}")

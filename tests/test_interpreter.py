@@ -21,7 +21,7 @@ from compiler import scrambling, tokenizer
 from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
-from interpreter.decode import search
+from interpreter.decode import load_interpreter, search
 from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import evaluate
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
@@ -285,6 +285,13 @@ def test_hostile_checkpoints_are_one_clear_error(run, tmp_path):
     (without_model / "model.safetensors").unlink()
     with pytest.raises(checkpoint.CheckpointError, match="model.safetensors: unreadable"):
         checkpoint.load_model(without_model)
+    with pytest.raises(checkpoint.CheckpointError, match="model.safetensors: unreadable"):
+        load_interpreter(without_model)  # the cached loader too
+    # sizes that do not fit the weights are refused before the model is built, absurd ones at once
+    with pytest.raises(checkpoint.CheckpointError, match="does not match its config: .* in the weights"):
+        checkpoint.load_model(checkpoint_with(model=dict(config["model"], d_model=config["model"]["d_model"] * 8)))
+    with pytest.raises(checkpoint.CheckpointError, match="n_encoder_layers 1000000 is over the limit"):
+        checkpoint.load_model(checkpoint_with(model=dict(config["model"], n_encoder_layers=10**6)))
     no_model_config = checkpoint_with()
     (no_model_config / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "model"}))
     with pytest.raises(checkpoint.CheckpointError, match='no "model" object'):

@@ -550,6 +550,10 @@ def torch_device(device: str | None):
                          "use --device cpu, or install a CUDA build of torch")
     if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
         raise ValueError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: this torch has no MPS device; use --device cpu")
+    if resolved.type not in ("cpu", "cuda", "mps"):  # meta, xla, ...: no values to compute with or read back
+        raise ValueError(f"device {device!r} is not one nets and models run on here; use cpu, cuda, cuda:N or mps")
     return resolved
 
 

@@ -63,14 +63,27 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def _output_file(path: str) -> str:
-    """`path` if a file can be written there, else one clear error (before any work)."""
+def _output_file(path: str, *inputs: str) -> str:
+    """`path` if a file can be written there without replacing one of the command's `inputs`,
+    else one clear error (before any work)."""
     parent = Path(path).parent
     if not parent.is_dir():
         raise SystemExit(f"error: cannot write {path}: no directory {str(parent)!r} (create it first)")
     if Path(path).is_dir():
         raise SystemExit(f"error: cannot write {path}: it is a directory; give a file name")
+    for source in inputs:
+        if source != "-" and Path(path).exists() and Path(source).exists() and Path(path).samefile(source):
+            raise SystemExit(f"error: {path} is this command's input {source}: writing there would replace it; "
+                             "give another output file")
     return path
+
+
+def _save(net, path: str) -> None:
+    """Writes `net` to `path`, or one clear error (the file system may still refuse: /proc, a full disk)."""
+    try:
+        net.save(path)
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {path}: {error.strerror or error}")
 
 
 def _parse_or_exit(path: str):
@@ -134,8 +147,12 @@ def cmd_run(args) -> None:
 
     if _is_net(args.program):
         net = _load_net_or_exit(args.program)
+        backend = "torch" if args.device is not None and args.backend == "auto" else args.backend
+        if args.device is not None and backend != "torch":
+            raise SystemExit(f"error: --device runs the net in torch; the {backend} backend runs on the CPU: "
+                             "drop --backend or give --backend torch")
         try:
-            outputs = net.run([parse_input(text) for text in args.input], backend=args.backend, device=args.device)
+            outputs = net.run([parse_input(text) for text in args.input], backend=backend, device=args.device)
         except (ValueError, ModuleNotFoundError) as error:
             raise SystemExit(f"error: running {args.program}: {error}")
         for output in outputs:
@@ -151,9 +168,9 @@ def cmd_run(args) -> None:
 
 def cmd_compile(args) -> None:
     """Compiles a program to a network file."""
-    _output_file(args.output)
+    _output_file(args.output, args.program)
     net = _compile_or_exit(_parse_or_exit(args.program), args)
-    net.save(args.output)
+    _save(net, args.output)
     config = net.config
     print(f"wrote {args.output}: {config.n_layers} layers, {config.n_heads} heads, "
           f"residual width {config.d_model}, MLP width {config.d_mlp}")
@@ -182,7 +199,7 @@ def cmd_import(args) -> None:
     """Writes the network of a TransformerLens model saved as files."""
     from compiler.importing import ModelImportError, load_hooked_transformer_files
 
-    _output_file(args.output)
+    _output_file(args.output, args.model, args.config)
     for path in (args.model, args.config):
         if not Path(path).is_file():
             raise SystemExit(f"error: no such file {path!r}")
@@ -192,7 +209,7 @@ def cmd_import(args) -> None:
         net = load_hooked_transformer_files(args.model, args.config, tokens, values, bos=args.bos)
     except ModelImportError as error:
         raise SystemExit(f"error: {error}")
-    net.save(args.output)
+    _save(net, args.output)
     c = net.config
     print(f"wrote {args.output}: {c.n_layers} layers, {c.n_heads} heads, residual width {c.d_model}, "
           f"{sum(t not in (net.bos, net.pad) for t in net.input_tokens)} input tokens besides BOS and padding, "
@@ -205,11 +222,15 @@ def cmd_export(args) -> None:
 
     net = _load_net_or_exit(args.net)
     for path in (args.model, args.config):
-        _output_file(path)
+        _output_file(path, args.net)
+    if Path(args.model).exists() and Path(args.config).exists() and Path(args.model).samefile(args.config):
+        raise SystemExit("error: --model and --config name the same file; give two")
     try:
         save_hooked_transformer_files(net, args.model, args.config)
     except ImportError as error:
         raise SystemExit(f"error: {error}")
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {error.filename or args.model}: {error.strerror or error}")
     print(f"wrote {args.model} and {args.config}")
 
 
@@ -217,14 +238,14 @@ def cmd_scramble(args) -> None:
     """Writes a function-preserving reparametrisation of a network."""
     import compiler
 
-    _output_file(args.output)
+    _output_file(args.output, args.net)
     net = _load_net_or_exit(args.net)
     kinds = args.kinds.split(",") if args.kinds else None
     try:
         scrambled = compiler.scramble(net, seed=args.seed, kinds=kinds)
     except ValueError as error:  # an unknown kind, or a ScrambleError
         raise SystemExit(f"error: {error}")
-    scrambled.save(args.output)
+    _save(scrambled, args.output)
     print(f"wrote {args.output}: {', '.join(scrambled.provenance['scramble']['kinds'])} (seed {args.seed}); "
           "outputs checked equal to the original's")
 
@@ -233,7 +254,7 @@ def cmd_retrain(args) -> None:
     """Trains a network to imitate a program (or compresses a compiled one) and writes it."""
     import compiler
 
-    _output_file(args.output)
+    _output_file(args.output, args.source)
     if _is_net(args.source):
         if args.vocab or args.max_seq_len:
             raise SystemExit("error: --vocab and --max-seq-len come from the network; give them "
@@ -262,7 +283,7 @@ def cmd_retrain(args) -> None:
             record = net.provenance["retrain"]
     except ValueError as error:  # CompileError, a net that is not compiled, a bad option
         raise SystemExit(f"error: {error}")
-    net.save(args.output)
+    _save(net, args.output)
     verdict = "reached" if record["reached_target"] else "did NOT reach"
     print(f"wrote {args.output}: {net.provenance['variant']}, residual width {net.config.d_model}; "
           f"held-out fidelity {record['fidelity']:.1%} ({verdict} {record['target_fidelity']:.0%}) "
@@ -393,7 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["auto", "kernel", "numpy", "torch"], default="auto",
                    help="a network's executor: auto (the sparse kernel for compiled nets, numpy for dense ones), "
                         "kernel, numpy or torch")
-    p.add_argument("--device", default=None, help="torch device for --backend torch, e.g. cuda")
+    p.add_argument("--device", default=None, help="run the net in torch on this device, e.g. cuda (implies "
+                   "--backend torch)")
     p.set_defaults(handler=cmd_run)
 
     def compile_options(p):

@@ -272,7 +272,10 @@ def cmd_eval(args) -> None:
         raise SystemExit(f"error: {error}")
     if args.json:
         text = json.dumps(records, indent=1) + "\n"
-        print(f"wrote {write_atomically(args.json, text)}")
+        try:
+            print(f"wrote {write_atomically(args.json, text)}")
+        except OSError as error:
+            raise SystemExit(f"error: cannot write {args.json}: {error.strerror or error}")
 
 
 def ablation_summary(model, uniform) -> str:

@@ -711,9 +711,40 @@ def read_manifest(directory: str | os.PathLike) -> dict:
         manifest = read_json(path, "the corpus manifest")
     except CorpusError as error:
         raise CorpusError(f"{error}{rebuild}") from None
-    if manifest.get("format") != FORMAT_NAME or manifest.get("version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME \
+            or manifest.get("version") != FORMAT_VERSION:
         raise CorpusError(f"{path}: not a version-{FORMAT_VERSION} {FORMAT_NAME} manifest{rebuild}")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise CorpusError(f"{path}: {problem}{rebuild}")
     return manifest
+
+
+def _manifest_problem(manifest: dict) -> str | None:
+    """The first field of a manifest with the wrong type (what readers index into), or None."""
+    def count(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    for key in ("programs", "rows"):
+        if not count(manifest.get(key)):
+            return f"{key} must be a non-negative integer, not {manifest.get(key)!r:.60}"
+    if not isinstance(manifest.get("recipe"), dict):
+        return "recipe must be an object"
+    splits = manifest.get("splits")
+    if not isinstance(splits, dict) or not all(isinstance(v, dict) and count(v.get("rows")) for v in splits.values()):
+        return "splits must map each split to an object with a non-negative integer rows"
+    shards = manifest.get("shards")
+    if not isinstance(shards, list):
+        return f"shards must be a list, not {type(shards).__name__}"
+    for index, shard in enumerate(shards):
+        if not isinstance(shard, dict):
+            return f"shards[{index}] must be an object"
+        if not isinstance(shard.get("path"), str) or shard.get("split") not in SPLITS or not count(shard.get("rows")):
+            return (f"shards[{index}] needs a path (string), a split ({', '.join(SPLITS)}) and rows (a non-negative "
+                    "integer)")
+        if Path(shard["path"]).is_absolute() or ".." in Path(shard["path"]).parts:
+            return f"shards[{index}].path {shard['path']!r} leaves the corpus directory"
+    return None
 
 
 #: Other names of a split (Hugging Face calls the middle one "validation").

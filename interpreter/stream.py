@@ -243,11 +243,16 @@ def encode_rows(paths: Sequence[str], wanted: Sequence[int], encoder_json: str, 
     entries: list[Any] = [None] * len(wanted)
     first = 0
     for path in paths:
-        shard = pq.ParquetFile(path)
-        rows = shard.metadata.num_rows
-        here = np.flatnonzero((wanted >= first) & (wanted < first + rows))
-        if len(here):
-            table = shard.read(columns=list(EXAMPLE_COLUMNS)).take(pa.array(wanted[here] - first))
+        try:
+            shard = pq.ParquetFile(path)
+            rows = shard.metadata.num_rows
+            here = np.flatnonzero((wanted >= first) & (wanted < first + rows))
+            table = shard.read(columns=list(EXAMPLE_COLUMNS)).take(pa.array(wanted[here] - first)) if len(here) \
+                else None
+        except (OSError, pa.ArrowException) as error:  # a shard deleted, truncated or rewritten since the start
+            raise ValueError(f"{path}: unreadable corpus shard ({error}); check the corpus with "
+                             "`fountain corpus verify`") from None
+        if table is not None:
             for i, row in zip(here.tolist(), table.to_pylist()):
                 example = example_from_row(row, f"{path}:{row['program_id']}")
                 entries[i] = (row["program_id"], try_encode(example, encoder, max_target_len))

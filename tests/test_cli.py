@@ -237,3 +237,28 @@ def test_every_flag_of_every_command_says_what_it_does_and_its_default():
                 checked += 1
         assert "(default: None)" not in text and "(default: False)" not in text, path
     assert checked > 15  # the check did run over the flags that have defaults
+
+
+def test_outputs_never_replace_inputs_and_unwritable_places_are_one_line(sort_file, tmp_path):
+    with pytest.raises(SystemExit, match="is this command's input .* would replace it"):
+        main(["compile", sort_file, "--vocab", "1 2", "--max-seq-len", "3", "-o", sort_file])
+    assert (tmp_path / "sort.rasp").read_text() == SORT
+    net_path = str(tmp_path / "n.safetensors")
+    main(["compile", sort_file, "--vocab", "1 2", "--max-seq-len", "3", "-o", net_path])
+    with pytest.raises(SystemExit, match="would replace it"):
+        main(["scramble", net_path, "-o", net_path])
+    with pytest.raises(SystemExit, match="error: cannot write /proc/n.safetensors: "):
+        main(["compile", sort_file, "--vocab", "1 2", "--max-seq-len", "3", "-o", "/proc/n.safetensors"])
+
+
+def test_device_choice_for_running_a_net(sort_file, tmp_path, capsys):
+    net_path = str(tmp_path / "n.safetensors")
+    main(["compile", sort_file, "--vocab", "1 2", "--max-seq-len", "3", "-o", net_path])
+    capsys.readouterr()
+    main(["run", net_path, "-i", "2 1", "--device", "cpu"])  # a device means torch
+    assert capsys.readouterr().out == "1 2\n"
+    with pytest.raises(SystemExit, match="the numpy backend runs on the CPU"):
+        main(["run", net_path, "-i", "2 1", "--backend", "numpy", "--device", "cpu"])
+    for device, problem in (("nonsense", "is not a torch device"), ("meta", "is not one nets and models run on")):
+        with pytest.raises(SystemExit, match=problem):
+            main(["run", net_path, "-i", "2 1", "--device", device])

@@ -4,6 +4,7 @@ import collections
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -623,3 +624,31 @@ def test_validation_is_the_val_split_as_hugging_face_names_it(tiny):
     assert generator.CorpusDataset(tiny, split="validation").rows == generator.CorpusDataset(tiny, split="val").rows
     with pytest.raises(CorpusError, match="unknown split 'dev'"):
         shard_paths(tiny, "dev")
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda m: m.update(rows="eighty"), "rows must be a non-negative integer, not 'eighty'"),
+    (lambda m: m.update(shards="abc"), "shards must be a list, not str"),
+    (lambda m: m["shards"][0].update(rows="14"), r"shards\[0\] needs a path"),
+    (lambda m: m["shards"][0].update(path="../../etc/passwd"), "leaves the corpus directory"),
+    (lambda m: m["splits"].update(train=[]), "splits must map each split"),
+])
+def test_a_manifest_of_the_wrong_types_is_one_error_everywhere(tiny_copy, change, problem):
+    manifest = json.loads((tiny_copy / "manifest.json").read_text())
+    change(manifest)
+    (tiny_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorpusError, match=problem):
+        read_manifest(tiny_copy)
+    report = verify_corpus(tiny_copy)
+    assert not report.ok and any(re.search(problem, p) for p in report.problems)
+
+
+def test_a_streamed_corpus_with_a_damaged_shard_names_the_shard(tiny_copy, tmp_path):
+    from interpreter.train import TrainConfig, train
+    from tests.test_interpreter import TINY_MODEL
+
+    for shard in (tiny_copy / "data").glob("train-*.parquet"):  # whichever the first window reads
+        shard.write_bytes(shard.read_bytes()[:100])
+    config = TrainConfig(model=TINY_MODEL, steps=2, batch_size=2, warmup_steps=1, eval_examples=2)
+    with pytest.raises(ValueError, match=r"train-\d+\.parquet: unreadable corpus shard \(.*corpus verify"):
+        train(str(tiny_copy), tmp_path / "run", config, stream=True, workers=0, progress=False, buffer_rows=8)

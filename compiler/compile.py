@@ -78,6 +78,7 @@ import copy
 import functools
 import importlib.metadata
 import itertools
+import logging
 import math
 from typing import Any, Callable, Iterable
 
@@ -90,6 +91,19 @@ from tracr.rasp import rasp
 from compiler.errors import CompileError
 from compiler.functions import value_sort_key
 from compiler.net import Net, NetConfig, encode_value, value_problem
+
+
+class _TracrArithmeticNoise(logging.Filter):
+    """Drops tracr's root-logger warning for each value a function raises on ("Encountered
+    arithmetic error in function ... Assuming this input will never occur"): compile decides
+    about such programs itself (refused as undefined, naming the line and an input), and the
+    warnings, one per value, buried that one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Encountered arithmetic error in function")
+
+
+logging.getLogger().addFilter(_TracrArithmeticNoise())
 
 TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
 _MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate

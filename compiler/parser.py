@@ -40,7 +40,16 @@ def _excerpt(text: str, line: int, column: int) -> str:
     if not 1 <= line <= len(lines):
         return ""
     source_line = lines[line - 1].expandtabs(1)
+    if len(source_line) > _EXCERPT_WIDTH:  # a window around the column, not a whole long line
+        start = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(source_line) - _EXCERPT_WIDTH))
+        shown = source_line[start:start + _EXCERPT_WIDTH]
+        prefix, suffix = ("..." if start else ""), ("..." if start + _EXCERPT_WIDTH < len(source_line) else "")
+        return f"    {prefix}{shown}{suffix}\n    {' ' * (len(prefix) + column - 1 - start)}^"
     return f"    {source_line}\n    {' ' * (column - 1)}^"
+
+
+#: Characters of a source line an error shows (around the column).
+_EXCERPT_WIDTH = 100
 
 
 def _error(message: str, where: prog.Where, text: str) -> SourceError:

@@ -459,7 +459,25 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     tracr's evaluator raises, `UndefinedError` names the line and the input.
     """
     sop = program.sop if isinstance(program, Program) else program
-    return list(_MemoEvaluator().evaluate(sop, list(xs)))
+    xs = list(xs)
+    evaluator = _MemoEvaluator()
+    for expr in _children_first(sop):  # each one's inputs are memoised first: no deep recursion in
+        evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
+    return list(evaluator.evaluate(sop, xs))
+
+
+def _children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
+    """The expressions `root` depends on, each after everything it reads (iterative post-order)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        expr, expanded = stack.pop()
+        if expanded:
+            order.append(expr)
+        elif id(expr) not in seen:
+            seen.add(id(expr))
+            stack.append((expr, True))
+            stack.extend((child, False) for child in expr.children if id(child) not in seen)
+    return order
 
 
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):

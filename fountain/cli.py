@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -21,7 +22,9 @@ def read_source(path: str) -> str:
         data = sys.stdin.buffer.read(MAX_PROGRAM_BYTES + 1)
     else:
         file = Path(path)
-        if not file.is_file():
+        if file.is_dir():
+            raise SystemExit(f"error: {path} is a directory; give a program file")
+        if not file.exists():
             raise SystemExit(f"error: no program file {path!r}")
         with open(file, "rb") as f:
             data = f.read(MAX_PROGRAM_BYTES + 1)
@@ -31,6 +34,8 @@ def read_source(path: str) -> str:
     if _looks_like_safetensors(data):
         raise SystemExit(f"error: {path}: a network (safetensors) where a program is expected; "
                          "`fountain run`, `show` and `decompile` read networks")
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (some Windows editors write one)
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -543,7 +548,11 @@ def main(argv: list[str] | None = None) -> None:
     # Compiled nets are small matrices: BLAS threads only add synchronisation (x7 slower
     # scramble verification on a loaded 2-core machine). Torch keeps its own threads.
     with threadpool_limits(limits=1, user_api="blas"):
-        args.handler(args)
+        try:
+            args.handler(args)
+        except BrokenPipeError:  # the output went to a reader that stopped (`fountain show NET | head`)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -390,14 +390,26 @@ def plot_metrics(run_dir: str | os.PathLike, path: str | os.PathLike) -> Path:
 
     file = Path(run_dir) / METRICS_FILE
     try:
-        with open(file, newline="") as f:
+        with open(file, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); not a metrics file "
+                         "`fountain train` wrote") from None
     except OSError as error:
         raise ValueError(f"{file}: no metrics to plot ({error.strerror or error}); "
                          f"is {run_dir} a training run?") from None
 
     def series(field: str) -> tuple[list[int], list[float]]:
-        got = [(int(r["step"]), float(r[field])) for r in rows if r.get(field) not in (None, "")]
+        got = []
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            if row.get(field) in (None, ""):
+                continue
+            try:
+                got.append((int(row["step"]), float(row[field])))
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"{file}, line {line}: {field} {row.get(field)!r:.40} at step "
+                                 f"{row.get('step')!r:.20} is not a number; not a metrics file `fountain train` "
+                                 "wrote, or a damaged one") from None
         return [s for s, _ in got], [v for _, v in got]
 
     steps, loss = series("loss")

@@ -262,3 +262,31 @@ def test_device_choice_for_running_a_net(sort_file, tmp_path, capsys):
     for device, problem in (("nonsense", "is not a torch device"), ("meta", "is not one nets and models run on")):
         with pytest.raises(SystemExit, match=problem):
             main(["run", net_path, "-i", "2 1", "--device", device])
+
+
+def test_program_text_edge_cases_read_as_people_write_them(tmp_path, capsys):
+    bom = tmp_path / "bom.rasp"
+    bom.write_bytes(b"\xef\xbb\xbf" + SORT.encode())  # Notepad's UTF-8
+    main(["run", str(bom), "-i", "3 1 2"])
+    assert capsys.readouterr().out == "1 2 3\n"
+    chain = tmp_path / "chain.rasp"  # deeper than Python's recursion limit in tracr's evaluator
+    chain.write_text("".join(f"a{i} = map(lambda x: x, {'tokens' if i == 0 else f'a{i - 1}'})\n" for i in range(1500))
+                     + "return a1499\n")
+    main(["run", str(chain), "-i", "1 2"])
+    assert capsys.readouterr().out == "1 2\n"
+    with pytest.raises(SystemExit, match="is a directory; give a program file"):
+        main(["parse", str(tmp_path)])
+    long = tmp_path / "long.rasp"
+    long.write_text("v = map(lambda x: x + 1, tokens)" + " " * 5000 + "$\nreturn v\n")
+    with pytest.raises(SystemExit) as error:
+        main(["parse", str(long)])
+    assert "long.rasp:1:5033: error" in str(error.value) and len(str(error.value)) < 400  # a window, not the whole line
+
+
+def test_a_refused_undefined_program_is_one_line_without_tracr_warnings(tmp_path, capfd):
+    path = tmp_path / "div.rasp"
+    path.write_text("return map(lambda x: x / 0, tokens)\n")
+    with pytest.raises(SystemExit, match="not defined on the input"):
+        main(["compile", str(path), "--vocab", "1 2 3 4 5 6", "--max-seq-len", "3",
+              "-o", str(tmp_path / "d.safetensors")])
+    assert "Encountered arithmetic error" not in capfd.readouterr().err

@@ -51,3 +51,10 @@ def test_curves_plot_a_run_and_refuse_a_folder_without_metrics(tmp_path, capsys)
     assert capsys.readouterr().out == f"wrote {run / 'curves.png'}\n" and _png(run / "curves.png")
     with pytest.raises(SystemExit, match="no metrics to plot .*is .* a training run"):
         main(["curves", str(tmp_path / "nothing")])
+    with open(run / "metrics.csv", "a") as f:
+        f.write("220,abc,,,,,,\n")
+    with pytest.raises(SystemExit, match=r"metrics.csv, line 26: loss 'abc' at step '220' is not a number"):
+        main(["curves", str(run)])
+    (run / "metrics.csv").write_bytes(b"\xff\xfe step")
+    with pytest.raises(SystemExit, match="metrics.csv: not UTF-8 text"):
+        main(["curves", str(run)])

@@ -74,12 +74,14 @@ tracr itself rejects (`validating.static_validate`, composite selectors, BOS/PAD
 from __future__ import annotations
 
 import bisect
+import collections
 import copy
 import functools
 import importlib.metadata
 import itertools
 import logging
 import math
+import re
 from typing import Any, Callable, Iterable
 
 import networkx as nx
@@ -145,6 +147,33 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     other programs to draw, does not spend the time).
     """
     causal, compiler_bos = _tracr_order(causal, compiler_bos)
+    try:
+        return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs)
+    except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
+        named = _by_name(str(error), sop)
+        if named == str(error):
+            raise
+        raise CompileError(named) from error
+
+
+def _by_name(message: str, sop: rasp.SOp) -> str:
+    """`message` with each S-Op's label replaced by its name, where no other S-Op has that name."""
+    exprs, stack = {}, [sop]
+    while stack:
+        expr = stack.pop()
+        if expr.label not in exprs:
+            exprs[expr.label] = expr
+            stack.extend(expr.children)
+    names = collections.Counter(expr.name for expr in exprs.values())
+    renames = {label: expr.name for label, expr in exprs.items() if names[expr.name] == 1 and expr.name != label}
+    if not renames:
+        return message
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True))) + r")\b")
+    return pattern.sub(lambda match: renames[match.group(1)], message)
+
+
+def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
+                 compiler_pad: str, source: str | None, check_inputs: bool) -> Net:
     vocab = _check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -266,6 +295,10 @@ def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
     except CompileError:
         raise
     except Exception as e:  # tracr signals refusals with many exception types
+        if isinstance(e, TypeError) and "not supported between instances of" in str(e):
+            raise CompileError(f"the program's values cannot all be ordered ({e}) and tracr orders every value "
+                               f"set while {step}; give values of one kind (all numbers or all strings) to "
+                               "each S-Op, the vocabulary included") from e
         raise CompileError(f"{sop.label}: tracr failed while {step}: "
                            f"{type(e).__name__}: {e}") from e
 

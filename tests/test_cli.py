@@ -290,3 +290,8 @@ def test_a_refused_undefined_program_is_one_line_without_tracr_warnings(tmp_path
         main(["compile", str(path), "--vocab", "1 2 3 4 5 6", "--max-seq-len", "3",
               "-o", str(tmp_path / "d.safetensors")])
     assert "Encountered arithmetic error" not in capfd.readouterr().err
+
+
+def test_values_that_cannot_be_ordered_are_named_as_such(sort_file, tmp_path):
+    with pytest.raises(SystemExit, match="cannot all be ordered .*all numbers or all strings"):
+        main(["compile", sort_file, "--vocab", "1 a 2", "--max-seq-len", "3", "-o", str(tmp_path / "n.safetensors")])

@@ -723,34 +723,40 @@ class _Program:
                 f = lambda x: round(1 / x - 1)
                 yield label, f, _Steps(label, f, points), points
 
-    def _required_sharpness(self, built_from: Callable[[str], set]) -> float | None:
-        """The smallest mlp_exactness making all discretising MLPs exact, None if none can."""
+    def _required_sharpness(self, built_from: Callable[[str], set]) -> tuple[float | None, str]:
+        """The smallest mlp_exactness making all discretising MLPs exact (None if none can, with
+        the label of the first MLP that cannot be)."""
         sharpness = 0.0
-        for _, f, steps, occurring in self._discretising_mlps(built_from):
+        for label, f, steps, occurring in self._discretising_mlps(built_from):
             for x in occurring:
                 if f(x) is None:
                     continue  # rasp gives None or raises there
                 if steps.output(x) != f(x):
-                    return None  # x falls into the region of another output
+                    return None, label  # x falls into the region of another output
                 below, above = steps.distances(x)
                 if min(below, above) < _RESOLUTION * max(1.0, abs(x)):
-                    return None
+                    return None, label
                 if above < math.inf:
                     # the step ReLU(L(x-t)+1) - ReLU(L(x-t)) is 0 once L(t-x) >= 1; ask for 2
                     sharpness = max(sharpness, 2 / above)
-        return sharpness
+        return sharpness, ""
 
     def choose_mlp_exactness(self) -> tuple[float, bool]:
         """mlp_exactness for exact MLPs, and whether tracr's value sets had to be replaced."""
         corrected = False
-        sharpness = self._required_sharpness(self._built_from)
+        sharpness, _ = self._required_sharpness(self._built_from)
         if sharpness is None:
             self._use_true_value_sets()
             corrected = True
-            sharpness = self._required_sharpness(self._built_from)
+            sharpness, label = self._required_sharpness(self._built_from)
             if sharpness is None:
-                raise CompileError("numerical values are too close together for a float32 MLP "
-                                   "to separate them")
+                if isinstance(self.exprs[label], rasp.SelectorWidth):
+                    raise CompileError(f"{label}: selector_width reads a width w from an attention weight "
+                                       f"1/(w+1), and widths up to {self.max_seq_len} are too close together "
+                                       "for a float32 MLP to tell apart; use a smaller max_seq_len (about 60 "
+                                       "or less)")
+                raise CompileError(f"{label}: the numerical values it reads are too close together for a "
+                                   "float32 MLP to separate them; use values further apart")
         exactness = max(float(TRACR_MLP_EXACTNESS), float(math.ceil(sharpness)))
         for label, _, _, occurring in self._discretising_mlps(self._built_from):
             largest = max((abs(x) for x in occurring), default=1.0)

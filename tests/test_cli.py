@@ -295,3 +295,10 @@ def test_a_refused_undefined_program_is_one_line_without_tracr_warnings(tmp_path
 def test_values_that_cannot_be_ordered_are_named_as_such(sort_file, tmp_path):
     with pytest.raises(SystemExit, match="cannot all be ordered .*all numbers or all strings"):
         main(["compile", sort_file, "--vocab", "1 a 2", "--max-seq-len", "3", "-o", str(tmp_path / "n.safetensors")])
+
+
+def test_a_selector_width_past_float32_resolution_says_which_line_and_what_to_change(tmp_path):
+    path = tmp_path / "width.rasp"
+    path.write_text("w = selector_width(select(tokens, tokens, LT))\nreturn w\n")
+    with pytest.raises(SystemExit, match="w: selector_width reads a width .* up to 72 .* smaller max_seq_len"):
+        main(["compile", str(path), "--vocab", "1 2 3", "--max-seq-len", "72", "-o", str(tmp_path / "w.safetensors")])

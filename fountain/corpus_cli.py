@@ -7,6 +7,18 @@ import sys
 import time
 
 
+def _fraction(text: str) -> float:
+    """--deep's optional value: a fraction in (0, 1], with a hint when it swallowed the directory."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction; --deep takes an optional one, so put the "
+                                         "corpus directory first: fountain corpus verify DIR --deep [FRACTION]")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{value:g} is not a fraction in (0, 1]")
+    return value
+
+
 def add_corpus_parser(sub) -> None:
     """Registers `corpus` and its three subcommands on the top-level subparsers."""
     corpus = sub.add_parser("corpus", help="build, describe and verify corpora of (program, network) rows")
@@ -32,7 +44,7 @@ def add_corpus_parser(sub) -> None:
 
     p = commands.add_parser("verify", help="check checksums, counts and every row; names what is wrong")
     p.add_argument("directory", metavar="DIR", help="a corpus directory (fountain corpus build)")
-    p.add_argument("--deep", nargs="?", const=0.05, default=0.0, type=float, metavar="FRACTION",
+    p.add_argument("--deep", nargs="?", const=0.05, default=0.0, type=_fraction, metavar="FRACTION",
                    help="also run this fraction of the networks against their programs (default 0.05 when "
                         "given; 1 checks them all)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

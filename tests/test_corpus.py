@@ -652,3 +652,11 @@ def test_a_streamed_corpus_with_a_damaged_shard_names_the_shard(tiny_copy, tmp_p
     config = TrainConfig(model=TINY_MODEL, steps=2, batch_size=2, warmup_steps=1, eval_examples=2)
     with pytest.raises(ValueError, match=r"train-\d+\.parquet: unreadable corpus shard \(.*corpus verify"):
         train(str(tiny_copy), tmp_path / "run", config, stream=True, workers=0, progress=False, buffer_rows=8)
+
+
+def test_deep_before_the_directory_says_where_the_directory_goes(tiny, capsys):
+    from fountain.cli import main as cli_main
+
+    with pytest.raises(SystemExit):
+        cli_main(["corpus", "verify", "--deep", str(tiny)])
+    assert "put the corpus directory first: fountain corpus verify DIR --deep" in capsys.readouterr().err

@@ -541,6 +541,10 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
     return fn.Table.from_mapping(arity, mapping)
 
 
+#: Most lines a program may have (compile's residual-width limit allows about as many S-Ops).
+MAX_LINES = 20_000
+
+
 def parse(text: str) -> prog.Program:
     """Parses source text into a `Program`; raises `SourceError` with line and column."""
     return _resolve(_parse_tree(text, "start"), text)
@@ -560,6 +564,11 @@ def _parse_tree(text: str, start: str):
     if text.count(",") > 4 * fn.MAX_TABLE_ENTRIES:
         raise SourceError(f"the text holds {text.count(','):,} commas, more than tables of at most "
                           f"{fn.MAX_TABLE_ENTRIES:,} entries need; is this a program?", 0, 0, "")
+    # likewise lines: a program defines at most one S-Op per line, and no net holds more S-Ops than
+    # its residual stream has directions
+    if text.count("\n") > MAX_LINES:
+        raise SourceError(f"the text has {text.count(chr(10)) + 1:,} lines, over the limit of {MAX_LINES:,} for a "
+                          "program (each line an S-Op; no network holds more); is this a program?", 0, 0, "")
     try:
         tree = _parser().parse(text, start=start)
         return _Build(text).transform(tree)

@@ -302,3 +302,10 @@ def test_a_selector_width_past_float32_resolution_says_which_line_and_what_to_ch
     path.write_text("w = selector_width(select(tokens, tokens, LT))\nreturn w\n")
     with pytest.raises(SystemExit, match="w: selector_width reads a width .* up to 72 .* smaller max_seq_len"):
         main(["compile", str(path), "--vocab", "1 2 3", "--max-seq-len", "72", "-o", str(tmp_path / "w.safetensors")])
+
+
+def test_a_text_of_more_lines_than_any_program_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "many.rasp"
+    path.write_text("w = selector_width(select(tokens, tokens, LT))\n" * 30_000 + "return w\n")
+    with pytest.raises(SystemExit, match="30,002 lines, over the limit of 20,000"):
+        main(["parse", str(path)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import time
 from typing import Sequence
 
 import torch
@@ -65,10 +66,12 @@ def search(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int = 1, l
     return results
 
 
-def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penalty: float = 1.0) -> list[Decoded]:
+def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penalty: float = 1.0,
+               deadline: float | None = None) -> list[Decoded]:
     """Every program the beam finished for one net, best first (distinct texts): the model's
-    proposals for verified decompilation."""
-    options = _search_batch(model, [net], beam_size, length_penalty, keep_all=True)[0]
+    proposals for verified decompilation. With `deadline` (a `time.monotonic()` value), the
+    search stops there with the programs finished so far (perhaps none)."""
+    options = _search_batch(model, [net], beam_size, length_penalty, keep_all=True, deadline=deadline)[0]
     ranked = sorted(options, key=lambda h: -h.score / len(h.state.ids) ** length_penalty)
     seen, out = set(), []
     for h in ranked:
@@ -80,7 +83,7 @@ def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penal
 
 
 def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int,
-                  length_penalty: float, keep_all: bool = False) -> list:
+                  length_penalty: float, keep_all: bool = False, deadline: float | None = None) -> list:
     model.eval()
     device = next(model.parameters()).device
     width = max(len(n) for n in nets)
@@ -95,7 +98,7 @@ def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int
     max_len = model.config.max_target_len
     live = [_Hypothesis(ProgramState(), 0.0, i) for i in range(len(nets))]
     finished: list[list[_Hypothesis]] = [[] for _ in nets]
-    while live:
+    while live and (deadline is None or time.monotonic() < deadline):
         live = [h.rewind() if not h.state.in_return and 1 + len(h.state.ids) + 1 + _RETURN_LINE > max_len else h
                 for h in live]
         # Each row feeds its last token (BOS first) at its position; a rewound row feeds again

@@ -78,6 +78,9 @@ from interpreter.trace import Group, Head, Trace, determines, partition, same_pa
 #: (compiled, scrambled), a third for a dense one (`Trace.dense`: trained).
 STRUCTURAL_SHARE = 0.9
 STRUCTURAL_SHARE_DENSE = 0.3
+#: The share of the time budget the model's beam search may take (when the net is run: the rest
+#: goes to certifying and searching). A beam cut short proposes what it finished.
+MODEL_SHARE = 0.5
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
@@ -965,6 +968,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         if checkpoint is None:
             checkpoint = default_checkpoint()
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
+        start = time.monotonic()  # the budget is the search's: loading the model (once per process) is not in it
         try:
             encoded = encode_net(net, model.config.encoder)
         except EncodingError as error:
@@ -972,8 +976,13 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                 raise
             notes.append(f"the model cannot read this net ({error}); proposals come from the grammar")
         else:
-            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size)]
+            # the beam search is bounded too (a slow or busy CPU): the rest of the budget searches
+            deadline = start + MODEL_SHARE * time_budget if run_net else None
+            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size, deadline=deadline)]
             weights_only = texts[0] if texts else None
+            if not texts:
+                notes.append(f"the model finished no program within {MODEL_SHARE:.0%} of the time budget; "
+                             "proposals come from the grammar")
     if not texts:
         texts = uniform_proposals(net, beam_size, seed)
     trace = trace_net(net, seed=seed)
@@ -981,21 +990,24 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
     # the model's readings are certified as they stand (its spelling is the author's); programs
     # drawn uniformly are not (one may pass by chance, spelled far from the net's own lines)
-    for text in (texts if proposals == "model" else []) if run_net else texts[:1]:
+    from_model = proposals == "model" and weights_only is not None
+    for text in (texts if from_model else []) if run_net else texts[:1]:
+        if best is not None and time.monotonic() > start + time_budget:
+            break
         try:
             program = compiler.parse(text)
         except compiler.SourceError:
             continue
         cert = certify(program)
         if best is None or cert.agreement > best[0]:
-            best = (cert.agreement, program, (), "model" if proposals == "model" else "uniform", cert)
+            best = (cert.agreement, program, (), "model" if from_model else "uniform", cert)
         if cert.verified or not run_net:
             break
     if run_net and not (best and best[4].verified):
         library = Library()
         for text in texts:
             try:
-                library.add_program(compiler.parse(text), "model" if proposals == "model" else "uniform")
+                library.add_program(compiler.parse(text), "model" if from_model else "uniform")
             except compiler.SourceError:
                 continue
         library.add_grammar()

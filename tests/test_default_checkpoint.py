@@ -55,3 +55,20 @@ def test_a_missing_or_corrupt_default_checkpoint_is_one_clear_error(tmp_path, mo
     net.save(tmp_path / "n.safetensors")
     with pytest.raises(SystemExit, match="model.safetensors"):
         main(["decompile", str(tmp_path / "n.safetensors")])
+
+
+def test_the_model_s_beam_search_keeps_to_its_share_of_the_budget(monkeypatch):
+    import time
+
+    from interpreter import decode
+    from interpreter.encoding import encode_net
+
+    net = compiler.compile_program("return selector_width(select(tokens, tokens, EQ))\n", vocab=UNSEEN, max_seq_len=4)
+    model = decode.load_interpreter(default_checkpoint())
+    assert decode.search_all(model, encode_net(net, model.config.encoder), 8, deadline=time.monotonic()) == []
+    real = decode.search_all
+    monkeypatch.setattr("interpreter.verified.search_all",  # a model that runs out of time every time
+                        lambda *args, **kwargs: real(*args, **dict(kwargs, deadline=time.monotonic())))
+    result = decompile(net, model, time_budget=20)
+    assert result.weights_only is None and result.verified  # the search still reads it
+    assert any("the model finished no program" in note for note in result.notes)

@@ -71,6 +71,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 import compiler
+from compiler.files import TMP_PREFIX, write_atomically
 from compiler.functions import value_sort_key
 from compiler.tokenizer import encode
 from generator import workers as worker_pools
@@ -84,7 +85,6 @@ BUILD_FILE = "build.json"
 LOCK_FILE = ".lock"
 CHUNKS_DIR = "chunks"
 DATA_DIR = "data"
-_TMP_PREFIX = ".tmp-"
 
 SCHEMA = pa.schema([
     ("program_id", pa.string()),
@@ -354,18 +354,8 @@ def _executor(workers: int | None, ray_address: str | None):
 # Files
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Whole or not at all: a temporary file in the same folder, synced, renamed over `path`."""
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _write_json(path: Path, data: Any) -> None:
-    _write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def read_json(path: Path, what: str) -> dict:
@@ -496,7 +486,7 @@ class _Build:
                                      "recipe": self.recipe.to_dict(), "versions": package_versions(self.recipe)})
         for sub in (CHUNKS_DIR, DATA_DIR):
             (out / sub).mkdir(exist_ok=True)
-            for leftover in (out / sub).glob(f"{_TMP_PREFIX}*"):  # from a build killed mid-write
+            for leftover in (out / sub).glob(f"{TMP_PREFIX}*"):  # from a build killed mid-write
                 leftover.unlink()
 
     def _lock(self) -> None:
@@ -513,7 +503,7 @@ class _Build:
         """Receipts whose shards are all present and intact; a broken one is removed (its unit is redone)."""
         finished = {}
         for path in sorted((self.out / CHUNKS_DIR).glob("*.json")):
-            if path.name.startswith(".tmp-"):  # a receipt a killed build was writing: its unit is redone
+            if path.name.startswith(TMP_PREFIX):  # a receipt a killed build was writing: its unit is redone
                 path.unlink()
                 continue
             try:
@@ -619,7 +609,7 @@ class _Build:
                 path.unlink(missing_ok=True)  # left by a build with other package versions
                 continue
             data = parquet_bytes(part)
-            _write_atomic(path, data)
+            write_atomically(path, data)
             variants = collections.Counter(part.column("variant").to_pylist())
             shards.append({"path": f"{DATA_DIR}/{path.name}", "split": split, "rows": part.num_rows,
                            "programs": len(set(part.column("program_id").to_pylist())),

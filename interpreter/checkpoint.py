@@ -27,7 +27,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from compiler.files import write_atomically
+from compiler.files import TMP_PREFIX, write_atomically
 from interpreter.model import Interpreter, ModelConfig
 
 FORMAT_NAME = "rasp-fountain.interpreter"
@@ -60,7 +60,7 @@ def save_checkpoint(run_dir: str | os.PathLike, name: str, model: Interpreter, t
     """Writes `run_dir/name` and points `latest.json` at it; keeps the newest `keep` checkpoints."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=run_dir, prefix=".tmp-"))
+    tmp = Path(tempfile.mkdtemp(dir=run_dir, prefix=TMP_PREFIX))
     try:
         config = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "model": model.config.to_dict(),
                   "train": train_config}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import csv
 import dataclasses
+import io
 import math
 import os
 import time
@@ -25,6 +26,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
+from compiler.files import write_atomically
 from compiler.progress import Progress
 from interpreter import checkpoint
 from interpreter.data import PAD_ID, Encoded, Source, collate
@@ -350,13 +352,17 @@ class _Metrics:
         if path.is_file() and start_step > 0:  # rows a crashed run wrote past its last checkpoint go
             with open(path, newline="") as f:
                 kept = [r for r in csv.DictReader(f) if int(r["step"]) <= start_step]
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, METRIC_FIELDS)
+
+        def rows_kept(binary) -> None:
+            text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+            writer = csv.DictWriter(text, METRIC_FIELDS)
             writer.writeheader()
             writer.writerows(kept)
-        os.replace(tmp, path)
-        self.file = open(path, "a", newline="")
+            text.flush()
+            text.detach()  # the binary file stays open for write_atomically to sync and close
+
+        write_atomically(path, rows_kept)
+        self.file = open(path, "a", newline="", encoding="utf-8")
         self.writer = csv.DictWriter(self.file, METRIC_FIELDS)
         try:
             from torch.utils.tensorboard import SummaryWriter

@@ -673,8 +673,8 @@ def test_the_tiny_recipe_gives_the_same_programs_and_nets_byte_for_byte(tiny):
     digest = hashlib.sha256()
     rows = sorted((r["program_id"], r["source"], r["weights"])
                   for r in read_rows(tiny) if r["variant"] == "compiled")
-    for program_id, source, weights in rows:
-        digest.update(program_id.encode())
+    for pid, source, weights in rows:
+        digest.update(pid.encode())
         digest.update(source.encode())
         digest.update(weights)
     assert len(rows) == 40 and digest.hexdigest() == TINY_COMPILED_SHA256

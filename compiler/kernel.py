@@ -116,20 +116,19 @@ class _Builder:
 
 def suits(net: "Net") -> bool:
     """Whether the kernel is available and beats the dense executor on this net (cached)."""
-    if "kernel suits" not in net._cache:
+    def decide() -> bool:
         layers = [v for k, v in net.params.items() if k.startswith("transformer/") and v.ndim == 2]
         full = sum(np.count_nonzero(w) for w in layers) / max(1, sum(w.size for w in layers))
-        net._cache["kernel suits"] = numba is not None and full <= SPARSE_ENOUGH
-    return net._cache["kernel suits"]
+        return numba is not None and full <= SPARSE_ENOUGH
+
+    return net.cached("kernel suits", decide)
 
 
 def plan(net: "Net") -> Plan:
     """The net refactored for the kernel (cached on the net)."""
     if numba is None:
         raise ModuleNotFoundError("the sparse kernel needs numba: pip install numba", name="numba")
-    if "kernel" not in net._cache:
-        net._cache["kernel"] = _plan(net)
-    return net._cache["kernel"]
+    return net.cached("kernel", lambda: _plan(net))
 
 
 def _plan(net: "Net") -> Plan:

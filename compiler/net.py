@@ -23,7 +23,7 @@ import dataclasses
 import json
 import math
 import os
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -91,6 +91,13 @@ class Net:
     @property
     def categorical_output(self) -> bool:
         return self.output_values is not None
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, computed once per net and kept with it (executors' plans and weight copies:
+        a net's weights never change, and `dataclasses.replace` starts a fresh cache)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def __repr__(self) -> str:
         """One line: shape, variant, vocabulary and outputs (the weights are in `params`)."""
@@ -445,7 +452,7 @@ def _layer(params: dict, layer: int, module: str) -> tuple:
     return params[f"{prefix}/w"], params[f"{prefix}/b"]
 
 
-def _attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
+def attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
     """[B, 1, T, T] booleans: which keys each query may attend to."""
     t = key_mask.shape[1]
     mask = np.broadcast_to(key_mask[:, None, None, :], (key_mask.shape[0], 1, t, t))
@@ -491,7 +498,7 @@ def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     # Masked keys get -1e30 added to their logits (an additive mask, computed once; none when
     # every key is visible, as for one unpadded sequence).
     mask_bias = (None if key_mask.all() and not c.causal else
-                 np.where(_attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30)))
+                 np.where(attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30)))
     scale = np.float32(1 / math.sqrt(c.d_head))
     width = c.n_heads * c.d_head
     keep = (lambda: streams.append(x.reshape(batch, t, -1))) if streams is not None else (lambda: None)
@@ -527,7 +534,7 @@ def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
     if ("torch", device) not in net._cache:
         net._cache["torch", device] = {k: torch.as_tensor(v, device=device)
                                     for k, v in net.params.items()}
-    mask = torch.as_tensor(np.ascontiguousarray(_attention_mask(key_mask, net.config.causal)),
+    mask = torch.as_tensor(np.ascontiguousarray(attention_mask(key_mask, net.config.causal)),
                            device=device)
     with torch.no_grad():
         x = torch_forward(net._cache["torch", device], net.config,

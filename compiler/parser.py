@@ -84,14 +84,16 @@ class _Layout:
 
 
 @functools.lru_cache(maxsize=1)
-def _parser() -> lark.Lark:
+def lark_parser() -> lark.Lark:
+    """The language's LALR parser (grammar.lark, with the layout post-lexer), built once: the
+    tokenizer lexes with it and the interpreter's grammar steps it token by token."""
     return lark.Lark(_GRAMMAR.read_text(), parser="lalr", postlex=_Layout(), propagate_positions=True,
                      maybe_placeholders=False, start=["start", "lambda_"])
 
 
 def _reserved_words() -> frozenset[str]:
     name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-    return frozenset(t.pattern.value for t in _parser().terminals
+    return frozenset(t.pattern.value for t in lark_parser().terminals
                      if t.pattern.type == "str" and name.match(t.pattern.value))
 
 
@@ -570,7 +572,7 @@ def _parse_tree(text: str, start: str):
         raise SourceError(f"the text has {text.count(chr(10)) + 1:,} lines, over the limit of {MAX_LINES:,} for a "
                           "program (each line an S-Op; no network holds more); is this a program?", 0, 0, "")
     try:
-        tree = _parser().parse(text, start=start)
+        tree = lark_parser().parse(text, start=start)
         return _Build(text).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, SourceError):
@@ -631,7 +633,7 @@ def _describe_expected(names: set[str]) -> list[str]:
         if name in _TERMINAL_WORDS:
             words.add(_TERMINAL_WORDS[name])
             continue
-        terminal = next((t for t in _parser().terminals if t.name == name), None)
+        terminal = next((t for t in lark_parser().terminals if t.name == name), None)
         words.add(repr(terminal.pattern.value) if terminal is not None and terminal.pattern.type == "str"
                   else name.lower())
     return sorted(words)

@@ -36,7 +36,7 @@ import numpy as np
 
 from compiler import program as prog
 from compiler.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
-from compiler.net import Net, NetConfig, _attention_mask, param_shapes, torch_device, torch_forward
+from compiler.net import Net, NetConfig, attention_mask, param_shapes, torch_device, torch_forward
 from compiler.progress import Progress
 
 
@@ -262,7 +262,7 @@ class _Labels:
         import torch
 
         ids, key_mask = self.net.encode(batch)
-        mask = _attention_mask(key_mask, self.net.config.causal)
+        mask = attention_mask(key_mask, self.net.config.causal)
         target = np.zeros(ids.shape, dtype=np.int64 if self.categorical else np.float32)
         weight = np.zeros(ids.shape, dtype=np.float32)  # 1 where the program gives a value
         for b, xs in enumerate(batch):

@@ -16,7 +16,7 @@ import functools
 import json
 
 from compiler.errors import SourceError
-from compiler.parser import _parser, parse
+from compiler.parser import lark_parser, parse
 from compiler.printer import format_program
 
 MAX_VARIABLES = 256
@@ -41,7 +41,7 @@ def _byte_piece(byte: int) -> str:
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
     """Every token, in id order. Stable: new tokens are only ever appended."""
-    words = sorted({t.pattern.value for t in _parser().terminals if t.pattern.type == "str"})
+    words = sorted({t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str"})
     operators = ["==", "!=", "<=", ">=", "<", ">", "+", "-", "//", "*", "/", "%"]
     tokens = list(SPECIAL) + [NEWLINE] + words + [w for w in operators if w not in words]
     tokens += ["x", "y", "k", "q"] + [f"v{i}" for i in range(1, MAX_VARIABLES + 1)]
@@ -68,7 +68,7 @@ def _tokens(text: str) -> tuple[str, ...]:
     checks, then the target), and lark's lexer takes milliseconds per program."""
     tokens: list[str] = []
     ids = _ids()
-    for token in _parser().lex(text):
+    for token in lark_parser().lex(text):
         if token.type == "_NL":
             tokens.append(NEWLINE)
         elif token.type == "NUMBER":

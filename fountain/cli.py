@@ -125,7 +125,7 @@ def _is_net(path: str) -> bool:
     return path.endswith(".safetensors")
 
 
-def _load_net_or_exit(path: str):
+def load_net_or_exit(path: str):
     from compiler.net import Net, NetFileError
 
     if not Path(path).is_file():
@@ -151,7 +151,7 @@ def cmd_run(args) -> None:
     import compiler
 
     if _is_net(args.program):
-        net = _load_net_or_exit(args.program)
+        net = load_net_or_exit(args.program)
         backend = "torch" if args.device is not None and args.backend == "auto" else args.backend
         if args.device is not None and backend != "torch":
             raise SystemExit(f"error: --device runs the net in torch; the {backend} backend runs on the CPU: "
@@ -225,7 +225,7 @@ def cmd_export(args) -> None:
     """Writes a network as a TransformerLens model's files."""
     from compiler.importing import save_hooked_transformer_files
 
-    net = _load_net_or_exit(args.net)
+    net = load_net_or_exit(args.net)
     for path in (args.model, args.config):
         _output_file(path, args.net)
     if Path(args.model).exists() and Path(args.config).exists() and Path(args.model).samefile(args.config):
@@ -244,7 +244,7 @@ def cmd_scramble(args) -> None:
     import compiler
 
     _output_file(args.output, args.net)
-    net = _load_net_or_exit(args.net)
+    net = load_net_or_exit(args.net)
     kinds = args.kinds.split(",") if args.kinds else None
     try:
         scrambled = compiler.scramble(net, seed=args.seed, kinds=kinds)
@@ -264,7 +264,7 @@ def cmd_retrain(args) -> None:
         if args.vocab or args.max_seq_len:
             raise SystemExit("error: --vocab and --max-seq-len come from the network; give them "
                              "only with a program file")
-        source, where = _load_net_or_exit(args.source), {}
+        source, where = load_net_or_exit(args.source), {}
     else:
         if not (args.vocab and args.max_seq_len):
             raise SystemExit("error: a program file needs --vocab and --max-seq-len "
@@ -297,7 +297,7 @@ def cmd_retrain(args) -> None:
 
 def cmd_show(args) -> None:
     """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
-    net = _load_net_or_exit(args.net)
+    net = load_net_or_exit(args.net)
     config = net.config
     print(f"{args.net}: {config.n_layers} layers x {config.n_heads} heads (d_head {config.d_head}), "
           f"residual width {config.d_model}, MLP width {config.d_mlp}, max_seq_len {config.max_seq_len}"

@@ -41,9 +41,9 @@ def _at_least(smallest: int):
 def cmd_compare(args) -> None:
     """Prints the comparison table; optionally plots it."""
     from compiler.compare import DEFAULT_SAMPLES, CompareError, compare_nets, plot_comparison
-    from fountain.cli import _load_net_or_exit
+    from fountain.cli import load_net_or_exit
 
-    net_a, net_b = _load_net_or_exit(args.net_a), _load_net_or_exit(args.net_b)
+    net_a, net_b = load_net_or_exit(args.net_a), load_net_or_exit(args.net_b)
     if args.plot and not Path(args.plot).resolve().parent.is_dir():
         raise SystemExit(f"error: cannot write the plot {args.plot!r}: no such directory")
     try:

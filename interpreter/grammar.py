@@ -35,7 +35,7 @@ from lark import Token
 import compiler
 from compiler import tokenizer
 from compiler.functions import MAP_PARAMS, PREDICATE_PARAMS, SEQUENCE_MAP_PARAMS
-from compiler.parser import _parser
+from compiler.parser import lark_parser
 
 VOCAB = tokenizer.vocabulary()
 ID = {token: i for i, token in enumerate(VOCAB)}
@@ -71,7 +71,7 @@ def _is_variable(token: str) -> bool:
 def _terminals() -> dict[str, tuple[str, ...]]:
     """Lark terminal types each plain vocabulary token can stand for (literal pieces and the
     variables v1, v2, ... excluded: those are NAMEs, chosen by rule)."""
-    parser = _parser()
+    parser = lark_parser()
     by_token: dict[str, tuple[str, ...]] = {}
     for token in VOCAB:
         if token == NEWLINE:
@@ -121,7 +121,7 @@ def _accepts(parser) -> frozenset:
 
 
 def _new_parser():
-    parser = _parser().parse_interactive("", start="start")
+    parser = lark_parser().parse_interactive("", start="start")
     conf = copy(parser.parser_state.parse_conf)
     conf.callbacks = {}  # no tree: only the parser's states matter here
     parser.parser_state.parse_conf = conf

@@ -77,7 +77,6 @@ import bisect
 import collections
 import copy
 import functools
-import importlib.metadata
 import itertools
 import logging
 import math
@@ -91,6 +90,7 @@ from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
 from compiler.errors import CompileError
+from compiler.files import installed_versions
 from compiler.functions import value_sort_key
 from compiler.net import Net, NetConfig, encode_value, value_problem
 
@@ -1142,13 +1142,7 @@ def _show_args(args: tuple) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
-    versions = {}
-    for package in ("rasp-fountain", "tracr-pypi", "numpy", "safetensors"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = "unknown"
-    return versions
+    return installed_versions(["rasp-fountain", "tracr-pypi", "numpy", "safetensors"], missing="unknown")
 
 
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,

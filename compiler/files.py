@@ -30,3 +30,17 @@ def write_atomically(path: str | os.PathLike, data: bytes | str | Callable[[Bina
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def installed_versions(names: list[str], missing: str | None = None) -> dict[str, str | None]:
+    """Each distribution's installed version (`missing` for one not installed): what nets and
+    corpora record of the software that made them."""
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = missing
+    return versions

@@ -59,7 +59,6 @@ import os
 import socket
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -71,7 +70,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 import compiler
-from compiler.files import TMP_PREFIX, write_atomically
+from compiler.files import TMP_PREFIX, installed_versions, write_atomically
 from compiler.functions import value_sort_key
 from compiler.tokenizer import encode
 from generator import workers as worker_pools
@@ -392,12 +391,7 @@ def package_versions(recipe: Recipe | None = None) -> dict[str, str | None]:
     names = ["rasp-fountain", "tracr-pypi", "numpy", "pyarrow", "safetensors"]
     if recipe is not None and recipe.variants["retrained"]:
         names.append("torch")
-    versions: dict[str, str | None] = {"python": sys.version.split()[0]}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions: dict[str, str | None] = {"python": sys.version.split()[0], **installed_versions(names)}
     versions["git"] = _git_revision()
     return versions
 

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from fountain.common import load_net_or_exit
+
 _INT = re.compile(r"[+-]?\d+\Z")
 
 
@@ -123,17 +125,6 @@ def cmd_parse(args) -> None:
 
 def _is_net(path: str) -> bool:
     return path.endswith(".safetensors")
-
-
-def load_net_or_exit(path: str):
-    from compiler.net import Net, NetFileError
-
-    if not Path(path).is_file():
-        raise SystemExit(f"error: no network file {path!r}")
-    try:
-        return Net.load(path)
-    except NetFileError as error:
-        raise SystemExit(f"error: {error}")
 
 
 def _compile_or_exit(program, args):

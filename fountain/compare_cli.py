@@ -41,7 +41,7 @@ def _at_least(smallest: int):
 def cmd_compare(args) -> None:
     """Prints the comparison table; optionally plots it."""
     from compiler.compare import DEFAULT_SAMPLES, CompareError, compare_nets, plot_comparison
-    from fountain.cli import load_net_or_exit
+    from fountain.common import load_net_or_exit
 
     net_a, net_b = load_net_or_exit(args.net_a), load_net_or_exit(args.net_b)
     if args.plot and not Path(args.plot).resolve().parent.is_dir():

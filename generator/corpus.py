@@ -74,7 +74,7 @@ from compiler.files import TMP_PREFIX, installed_versions, write_atomically
 from compiler.functions import value_sort_key
 from compiler.tokenizer import encode
 from generator import workers as worker_pools
-from generator.recipes import SPLITS, Recipe, load_recipe
+from generator.recipes import SPLITS, Recipe, derive_seed, load_recipe
 from generator.sampler import sample
 
 FORMAT_NAME = "rasp-fountain.corpus"
@@ -117,11 +117,6 @@ class CorpusError(ValueError):
 
 # ---------------------------------------------------------------------------------------
 # Seeds and splits
-
-
-def derive_seed(*parts: Any) -> int:
-    """A 32-bit seed for one purpose, from the text of `parts` (independent streams per purpose)."""
-    return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
 
 
 def program_id(source: str) -> str:

@@ -49,6 +49,7 @@ split is in the other's test split too.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import inspect
 import json
 import math
@@ -156,11 +157,14 @@ class Recipe:
         return _Validator(source).recipe(data, name)
 
 
+def derive_seed(*parts: Any) -> int:
+    """A 32-bit seed for one purpose, from the text of `parts` (independent streams per purpose)."""
+    return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
 def draw_domain(domains: Mapping[str, Any], seed: int, unit: int) -> tuple[list, int]:
     """(vocab, max_seq_len) of work unit `unit` of a `[domains]` recipe; the same on any machine."""
     import random
-
-    from generator.corpus import derive_seed
 
     rng = random.Random(derive_seed(seed, "domain", unit))
     kind = rng.choice(list(domains["kinds"]))

@@ -37,7 +37,6 @@ import numpy as np
 
 from compiler import functions as fn
 from compiler.check import all_inputs, outputs_agree
-from compiler.files import write_atomically
 from compiler.net import Net
 
 #: Inputs used by default: all of them when there are at most this many, else this many.
@@ -386,7 +385,7 @@ def _spread(rows: np.ndarray) -> float:
 def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     """Writes a PNG: per boundary of A, the held-out R² of each map and CKA with its match;
     beside it, CKA between every pair of boundaries, matched pairs marked."""
-    from compiler.plots import pyplot
+    from compiler.plots import pyplot, save_figure
 
     plt = pyplot()
     (name_a, name_b), (bounds_a, bounds_b) = comparison.names, comparison.boundaries
@@ -421,7 +420,4 @@ def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     grid.set_title("linear CKA (red: matched)", fontsize=8)
     figure.colorbar(image, ax=grid, fraction=0.05)
     figure.tight_layout()
-    try:
-        return write_atomically(path, lambda f: figure.savefig(f, format="png", dpi=110))
-    finally:
-        plt.close(figure)
+    return save_figure(figure, path)

@@ -7,6 +7,16 @@ from pathlib import Path
 import numpy as np
 
 
+def save_figure(figure, path: str | Path, dpi: int = 110) -> Path:
+    """Writes `figure` to `path` as PNG (whole or not at all) and closes it."""
+    from compiler.files import write_atomically
+
+    try:
+        return write_atomically(path, lambda f: figure.savefig(f, format="png", dpi=dpi))
+    finally:
+        pyplot().close(figure)
+
+
 def pyplot():
     """matplotlib's pyplot on a file backend, or one clear error when it is not installed."""
     try:
@@ -82,7 +92,4 @@ def plot_weights(net, path: str | Path) -> Path:
                     "y what reads or writes it; blue positive, red negative, each panel on its own scale",
                     fontsize=9)
     figure.tight_layout()
-    path = Path(path)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=100)

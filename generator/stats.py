@@ -67,7 +67,7 @@ def plot(rows: Sequence[dict], path: str | Path) -> Path:
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    from compiler.plots import pyplot
+    from compiler.plots import pyplot, save_figure
 
     plt = pyplot()
     quantities = [q for q in QUANTITIES if any(q in r for r in rows)]
@@ -101,7 +101,4 @@ def plot(rows: Sequence[dict], path: str | Path) -> Path:
         axis.axis("off")
     figure.suptitle(f"{len(rows)} sampled programs", fontsize=10)
     figure.tight_layout()
-    path = Path(path)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

@@ -132,7 +132,7 @@ class EvalReport:
         """Weights-only decoding: exact and functional share per variant (n in the labels), the
         functional share by program size (one line per variant, offset so that none hides
         another, nets per size beside each point), and per-operation lines decoded in place."""
-        from compiler.plots import pyplot
+        from compiler.plots import pyplot, save_figure
 
         plt = pyplot()
         figure, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 4.8))
@@ -167,10 +167,7 @@ class EvalReport:
         right.set_title("by operation")
         right.tick_params(axis="y", labelsize=7)
         figure.tight_layout()
-        path = Path(path)
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-        return path
+        return save_figure(figure, path)
 
 
 def _bars(axis, labels: Sequence[str], series: dict[str, Sequence[float]]) -> None:
@@ -455,7 +452,7 @@ class DecompileReport:
         """Verified decoding: verified, functional and exact share per variant (n in the labels;
         false certificates, which must be 0, in the title), and seconds per net (each net a dot,
         verified ones blue, the median a bar)."""
-        from compiler.plots import pyplot
+        from compiler.plots import pyplot, save_figure
 
         plt = pyplot()
         figure, (left, right) = plt.subplots(1, 2, figsize=(15, 4.8), gridspec_kw={"width_ratios": [3, 2]})
@@ -484,10 +481,7 @@ class DecompileReport:
         right.set_xlabel("seconds per net (log; blue verified, red not; bar: median)")
         right.set_title("time", fontsize=9)
         figure.tight_layout()
-        path = Path(path)
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-        return path
+        return save_figure(figure, path)
 
 
 def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = None, split: str | None = "test", *,

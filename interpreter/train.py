@@ -392,7 +392,7 @@ def plot_metrics(run_dir: str | os.PathLike, path: str | os.PathLike) -> Path:
     """Training curves of a run from its metrics.csv, written to `path` (PNG): train loss (each
     logged step faint, a running mean over about 2% of the run bold) and validation loss against
     the step, validation token accuracy, and the learning rate; the top axis gives the hours spent."""
-    from compiler.plots import pyplot
+    from compiler.plots import pyplot, save_figure
 
     file = Path(run_dir) / METRICS_FILE
     try:
@@ -454,8 +454,5 @@ def plot_metrics(run_dir: str | os.PathLike, path: str | os.PathLike) -> Path:
             top.tick_params(labelsize=7)
     figure.suptitle(f"{Path(run_dir).name}: {steps[-1]:,} steps", fontsize=10)
     figure.tight_layout()
-    path = Path(path)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 

@@ -16,6 +16,8 @@ TMP_PREFIX = ".tmp-"
 def write_atomically(path: str | os.PathLike, data: bytes | str | Callable[[BinaryIO], None]) -> Path:
     """Writes `data` (bytes, text as UTF-8, or a function writing to a binary file) to `path`."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a rename would replace a directory's name, /dev/null, a fifo
+        raise OSError(f"{path} exists and is not a regular file; give a file name")
     tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
     try:
         with open(tmp, "wb") as f:

@@ -211,6 +211,10 @@ def load_hooked_transformer_files(weights: str, config: str, input_tokens: Seque
         tensors = load_file(weights)
     except (SafetensorError, OSError) as error:
         raise ModelImportError(f"{weights}: not a readable safetensors file ({error})") from None
+    blocks = {name.split(".")[1] for name in tensors if name.startswith("blocks.")}
+    if fields["n_layers"] != len(blocks):  # before naming every layer's tensors: n_layers may be huge
+        raise ModelImportError(f"{config}: n_layers is {fields['n_layers']}, but {weights} holds {len(blocks)} "
+                               "blocks")
     expected = {"embed.W_E", "pos_embed.W_pos", "unembed.W_U"} | {
         f"blocks.{layer}.{name}" for layer in range(fields["n_layers"])
         for name in ("attn.W_Q", "attn.W_K", "attn.W_V", "attn.W_O", "attn.b_Q", "attn.b_K", "attn.b_V",

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from fountain.common import load_net_or_exit
+from fountain.common import load_net_or_exit, output_file
 
 _INT = re.compile(r"[+-]?\d+\Z")
 
@@ -68,21 +68,6 @@ def _format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
-
-
-def _output_file(path: str, *inputs: str) -> str:
-    """`path` if a file can be written there without replacing one of the command's `inputs`,
-    else one clear error (before any work)."""
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise SystemExit(f"error: cannot write {path}: no directory {str(parent)!r} (create it first)")
-    if Path(path).is_dir():
-        raise SystemExit(f"error: cannot write {path}: it is a directory; give a file name")
-    for source in inputs:
-        if source != "-" and Path(path).exists() and Path(source).exists() and Path(path).samefile(source):
-            raise SystemExit(f"error: {path} is this command's input {source}: writing there would replace it; "
-                             "give another output file")
-    return path
 
 
 def _save(net, path: str) -> None:
@@ -164,7 +149,7 @@ def cmd_run(args) -> None:
 
 def cmd_compile(args) -> None:
     """Compiles a program to a network file."""
-    _output_file(args.output, args.program)
+    output_file(args.output, args.program)
     net = _compile_or_exit(_parse_or_exit(args.program), args)
     _save(net, args.output)
     config = net.config
@@ -195,7 +180,7 @@ def cmd_import(args) -> None:
     """Writes the network of a TransformerLens model saved as files."""
     from compiler.importing import ModelImportError, load_hooked_transformer_files
 
-    _output_file(args.output, args.model, args.config)
+    output_file(args.output, args.model, args.config)
     for path in (args.model, args.config):
         if not Path(path).is_file():
             raise SystemExit(f"error: no such file {path!r}")
@@ -218,7 +203,7 @@ def cmd_export(args) -> None:
 
     net = load_net_or_exit(args.net)
     for path in (args.model, args.config):
-        _output_file(path, args.net)
+        output_file(path, args.net)
     if Path(args.model).exists() and Path(args.config).exists() and Path(args.model).samefile(args.config):
         raise SystemExit("error: --model and --config name the same file; give two")
     try:
@@ -234,7 +219,7 @@ def cmd_scramble(args) -> None:
     """Writes a function-preserving reparametrisation of a network."""
     import compiler
 
-    _output_file(args.output, args.net)
+    output_file(args.output, args.net)
     net = load_net_or_exit(args.net)
     kinds = args.kinds.split(",") if args.kinds else None
     try:
@@ -250,7 +235,7 @@ def cmd_retrain(args) -> None:
     """Trains a network to imitate a program (or compresses a compiled one) and writes it."""
     import compiler
 
-    _output_file(args.output, args.source)
+    output_file(args.output, args.source)
     if _is_net(args.source):
         if args.vocab or args.max_seq_len:
             raise SystemExit("error: --vocab and --max-seq-len come from the network; give them "
@@ -288,6 +273,8 @@ def cmd_retrain(args) -> None:
 
 def cmd_show(args) -> None:
     """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
+    if args.plot:
+        output_file(args.plot, args.net)
     net = load_net_or_exit(args.net)
     config = net.config
     print(f"{args.net}: {config.n_layers} layers x {config.n_heads} heads (d_head {config.d_head}), "
@@ -324,6 +311,9 @@ def _parameter_order(name: str) -> tuple:
 def cmd_sample(args) -> None:
     """Prints `-n` programs from the fountain, optionally with statistics and plots."""
     import json
+
+    if args.plot:
+        output_file(args.plot)
 
     import generator
     from generator import stats

@@ -1,4 +1,4 @@
-"""What several commands share: reading a network file, or one clear error."""
+"""What several commands share: reading a network file and checking an output path, or one clear error."""
 
 from __future__ import annotations
 
@@ -17,3 +17,21 @@ def load_net_or_exit(path: str):
         return Net.load(path)
     except NetFileError as error:
         raise SystemExit(f"error: {error}")
+
+
+def output_file(path: str, *inputs: str) -> str:
+    """`path` if a file can be written there without replacing one of the command's `inputs`,
+    else one clear error (before any work)."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise SystemExit(f"error: cannot write {path}: no directory {str(parent)!r} (create it first)")
+    if Path(path).is_dir():
+        raise SystemExit(f"error: cannot write {path}: it is a directory; give a file name")
+    if Path(path).exists() and not Path(path).is_file():
+        raise SystemExit(f"error: cannot write {path}: it exists and is not a regular file (a device, a pipe); "
+                         "give a file name")
+    for source in inputs:
+        if source != "-" and Path(path).exists() and Path(source).exists() and Path(path).samefile(source):
+            raise SystemExit(f"error: {path} is this command's input {source}: writing there would replace it; "
+                             "give another output file")
+    return path

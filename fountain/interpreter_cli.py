@@ -131,12 +131,18 @@ def add_curves_parser(sub) -> None:
 
 
 def cmd_curves(args) -> None:
-    from interpreter.train import plot_metrics
+    from fountain.common import output_file
+    from interpreter.train import METRICS_FILE, plot_metrics
 
+    target = str(args.output or Path(args.run) / "curves.png")
+    if (Path(args.run) / METRICS_FILE).is_file():  # else plot_metrics says what is missing
+        output_file(target, str(Path(args.run) / METRICS_FILE))
     try:
-        print(f"wrote {plot_metrics(args.run, args.output or Path(args.run) / 'curves.png')}")
+        print(f"wrote {plot_metrics(args.run, target)}")
     except ValueError as error:
         raise SystemExit(f"error: {error}")
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {target}: {error.strerror or error}")
 
 
 def _threads(args) -> None:
@@ -181,6 +187,12 @@ def cmd_train(args) -> None:
     from interpreter.train import train
 
     _threads(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"error: --output {args.out}: a file is there; a training run is a directory")
+    if not out.parent.is_dir():
+        raise SystemExit(f"error: --output {args.out}: no directory {str(out.parent)!r} to make it in (create it "
+                         "first)")
     config = train_config(args)
     if sum(x is not None for x in (args.corpus or args.fountain, args.programs)) != 1:
         raise SystemExit("error: give one of --corpus DIR, --fountain RECIPE (with an optional --corpus to validate "
@@ -217,10 +229,14 @@ def cmd_train(args) -> None:
 def cmd_eval(args) -> None:
     from compiler.files import write_atomically
     from compiler.progress import Progress
+    from fountain.common import output_file
     from interpreter.checkpoint import CheckpointError
     from interpreter.evaluate import decompiler_examples, evaluate, evaluate_decompiler
 
     _threads(args)
+    for target in (args.plot, args.json):  # before minutes of evaluation
+        if target:
+            output_file(target, *args.paths)
     if len(args.paths) > 2 or (len(args.paths) == 2 and args.checkpoint):
         raise SystemExit("error: give CORPUS, or CKPT CORPUS, or --checkpoint CKPT CORPUS")
     checkpoint, corpus = (args.paths if len(args.paths) == 2 else (args.checkpoint, args.paths[0]))

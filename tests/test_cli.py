@@ -309,3 +309,26 @@ def test_a_text_of_more_lines_than_any_program_is_refused_before_parsing(tmp_pat
     path.write_text("w = selector_width(select(tokens, tokens, LT))\n" * 30_000 + "return w\n")
     with pytest.raises(SystemExit, match="30,002 lines, over the limit of 20,000"):
         main(["parse", str(path)])
+
+
+def test_special_files_and_a_run_s_own_metrics_are_never_written_over(sort_file, tmp_path):
+    import os
+
+    from compiler.files import write_atomically
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # stands for /dev/null and other special files a rename would replace
+    with pytest.raises(OSError, match="exists and is not a regular file"):
+        write_atomically(fifo, b"x")
+    with pytest.raises(SystemExit, match="not a regular file"):
+        main(["compile", sort_file, "--vocab", "1 2", "--max-seq-len", "3", "-o", str(fifo)])
+    assert fifo.is_fifo()
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text("step,loss\n1,2.0\n")
+    with pytest.raises(SystemExit, match="would replace it"):
+        main(["curves", str(run), "-o", str(run / "metrics.csv")])
+    assert (run / "metrics.csv").read_text() == "step,loss\n1,2.0\n"
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(SystemExit, match="a file is there; a training run is a directory"):
+        main(["train", "--programs", "2", "-o", str(tmp_path / "afile"), "--steps", "1"])

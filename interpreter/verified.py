@@ -953,7 +953,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     the project's default checkpoint. `run_net=False` decodes from the weights alone (the
     model's best beam) and only certifies the result. `proposals="uniform"` replaces the
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
-    `time_budget` (seconds) bounds the search; the certificate of the answer is always computed.
+    `time_budget` (seconds) bounds the search, from once the model is loaded (the model's beam
+    search takes at most `MODEL_SHARE` of it); the certificate of the answer is always computed.
     `device`: where the model runs (default: cuda when present); the search runs on the CPU.
     """
     if proposals not in PROPOSALS:

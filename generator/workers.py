@@ -26,6 +26,12 @@ def dead_worker_raises(error: Exception) -> Iterator[None]:
         yield
     except BrokenProcessPool:
         raise error from None
+    except ValueError as failure:
+        # the same death seen from the other side: a worker killed while the pool spawns another
+        # leaves the new process's pipe ends closed, and spawning fails on them
+        if "fds_to_keep" in str(failure):
+            raise error from None
+        raise
 
 
 def stop(pool: ProcessPoolExecutor) -> None:

@@ -93,6 +93,7 @@ from compiler.errors import CompileError
 from compiler.files import installed_versions
 from compiler.functions import value_sort_key
 from compiler.net import Net, NetConfig, encode_value, value_problem
+from compiler.program import children_first
 
 
 class _TracrArithmeticNoise(logging.Filter):
@@ -158,12 +159,7 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
 
 def _by_name(message: str, sop: rasp.SOp) -> str:
     """`message` with each S-Op's label replaced by its name, where no other S-Op has that name."""
-    exprs, stack = {}, [sop]
-    while stack:
-        expr = stack.pop()
-        if expr.label not in exprs:
-            exprs[expr.label] = expr
-            stack.extend(expr.children)
+    exprs = {expr.label: expr for expr in children_first(sop)}
     names = collections.Counter(expr.name for expr in exprs.values())
     renames = {label: expr.name for label, expr in exprs.items() if names[expr.name] == 1 and expr.name != label}
     if not renames:

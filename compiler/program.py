@@ -461,13 +461,14 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     sop = program.sop if isinstance(program, Program) else program
     xs = list(xs)
     evaluator = _MemoEvaluator()
-    for expr in _children_first(sop):  # each one's inputs are memoised first: no deep recursion in
+    for expr in children_first(sop):  # each one's inputs are memoised first: no deep recursion in
         evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
     return list(evaluator.evaluate(sop, xs))
 
 
-def _children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
-    """The expressions `root` depends on, each after everything it reads (iterative post-order)."""
+def children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
+    """`root` and the expressions it depends on, each once and after everything it reads
+    (iterative post-order: no recursion, however long the chain)."""
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         expr, expanded = stack.pop()

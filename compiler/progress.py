@@ -97,14 +97,17 @@ class Progress:
     def _status(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in self.status.items())
 
+    def _capped(self) -> str:
+        """The count of a time-budgeted job: the clock ends it, `total` only caps it."""
+        return f"{self.unit} {self.done:,}" + (f" (at most {self.total:,})" if self.total else "")
+
     def _counts(self) -> str:
-        count = f"{self.unit} {self.done:,}" + (f" (at most {self.total:,})" if self.total else "")
-        return "; ".join(part for part in (count, self._status()) if part)
+        return "; ".join(part for part in (self._capped(), self._status()) if part)
 
     def _line(self) -> None:
         elapsed = self.elapsed()
         if self.time_budget is not None:  # the clock is what ends it (unless the step cap comes first)
-            parts = [f"{self.unit} {self.done:,}" + (f" (at most {self.total:,})" if self.total else ""),
+            parts = [self._capped(),
                      f"{elapsed:,.0f} of {self.time_budget:,.0f} s ({min(1.0, elapsed / self.time_budget):.0%})"]
         else:
             parts = [f"{self.unit} {self.done:,}" + (f" of {self.total:,} ({self.done / self.total:.0%})"

@@ -250,9 +250,7 @@ def _name(step: int) -> str:
 
 def _save(run_dir: Path, model: Interpreter, optimizer, config: TrainConfig, step: int, spent: float,
           stream: dict, seen: Sequence[np.ndarray] = ()) -> Path:
-    # program ids are uint64; safetensors keeps them as int64 of the same bits
-    tensors = {f"{_SEEN}/{rank}": torch.from_numpy(ids.astype(np.uint64).view(np.int64))
-               for rank, ids in enumerate(seen)}
+    tensors = {f"{_SEEN}/{rank}": _ids_tensor(ids) for rank, ids in enumerate(seen)}
     state = checkpoint.TrainState(step, optimizer.state_dict(), torch.get_rng_state(),
                                   {"spent_s": spent, "stream": stream}, tensors)
     return checkpoint.save_checkpoint(run_dir, _name(step), model, config.to_dict(), state,
@@ -295,11 +293,16 @@ def _gather(position: list[int], world_size: int, device: torch.device) -> list[
     return [t.tolist() for t in gathered] if position else []
 
 
+def _ids_tensor(ids: np.ndarray) -> torch.Tensor:
+    """Program ids (uint64) as an int64 tensor of the same bits (what safetensors and NCCL carry)."""
+    return torch.from_numpy(np.ascontiguousarray(ids, dtype=np.uint64).view(np.int64))
+
+
 def _gather_ids(ids: np.ndarray, world_size: int, device: torch.device) -> list[np.ndarray]:
     """Every process's uint64 `ids` (of any length), by rank."""
     if world_size == 1:
         return [ids]
-    tensor = torch.from_numpy(ids.astype(np.uint64).view(np.int64)).to(device)
+    tensor = _ids_tensor(ids).to(device)
     lengths = _gather([len(ids)], world_size, device)
     longest = max(length for length, in lengths)
     padded = torch.zeros(longest, dtype=torch.int64, device=device)

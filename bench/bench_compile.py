@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
-from compiler.compile import compile_sop
+from compiler.compiling.compile import compile_sop
 
 
 def timed(fn, repeat: int = 1) -> float:

@@ -31,7 +31,7 @@ def main() -> None:
 
     import compiler
     import generator
-    from compiler.check import outputs_agree
+    from compiler.compiling.check import outputs_agree
     from generator.sampler import Sampler
 
     config = generator.GeneratorConfig()

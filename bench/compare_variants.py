@@ -1,7 +1,7 @@
 """Findings: how close scrambled, retrained and compressed nets are to the compiled net.
 
 For a few programs of tracr's library, compiles each, makes the chosen variants and compares
-every variant with its compiled net (`compiler.compare.compare_nets`, A = compiled, B = variant).
+every variant with its compiled net (`compiler.variants.compare.compare_nets`, A = compiled, B = variant).
 Prints a Markdown table: per pair the fidelity a trained variant stopped at (held out, from its
 provenance), the inputs on which the variant's outputs agree with the compiled net's, linear
 CKA and held-out affine R² both ways as the mean over layer boundaries and at the last one,
@@ -41,7 +41,7 @@ VARIANTS: dict[str, tuple[str, Callable]] = {
 def _dimensions_used(net) -> int:
     """The rank of the compiled net's last residual stream, plus one for its constant direction
     (centring drops it, but tracr's `one` dimension must survive a projection)."""
-    from compiler.compare import compare_nets
+    from compiler.variants.compare import compare_nets
 
     return compare_nets(net, net, mlp=False).stream_ranks[0][-1] + 1
 
@@ -65,7 +65,7 @@ def compare_variants(cases, variants: list[str], *, seed: int = 0, budget: float
     """One row per (program, variant) comparing the variant with the compiled net, and the mean
     time to compile a program (the anchor)."""
     import compiler
-    from compiler.compare import compare_nets, plot_comparison
+    from compiler.variants.compare import compare_nets, plot_comparison
 
     start = time.perf_counter()
     compiled = [(name, compiler.compile_program(compiler.from_sop(sop, vocab=vocab, max_seq_len=n),

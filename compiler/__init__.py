@@ -12,22 +12,22 @@
 import importlib
 
 from compiler.errors import CompileError, SourceError
-from compiler.functions import EvaluationError
-from compiler.importing import ModelImportError
-from compiler.net import Net, NetConfig, NetFileError, NetOverflowError
-from compiler.parser import parse
-from compiler.printer import to_source
-from compiler.program import Program, UndefinedError, evaluate
-from compiler.retraining import compress, retrain
-from compiler.scrambling import ScrambleError, scramble
-from compiler.tracr_import import from_sop
+from compiler.language.functions import EvaluationError
+from compiler.language.parser import parse
+from compiler.language.program import Program, UndefinedError, evaluate
+from compiler.language.tracr_import import from_sop, to_source
+from compiler.nets.config import NetConfig
+from compiler.nets.importing import ModelImportError
+from compiler.nets.net import Net, NetFileError, NetOverflowError
+from compiler.variants.retraining import compress, retrain
+from compiler.variants.scrambling import ScrambleError, scramble
 
 
 def __getattr__(name: str):
     # Compiling needs tracr's compiler package, which imports jax and haiku (seconds, and threads
     # that make fork unsafe): loaded on first use, so that reading nets and corpora never loads it.
     if name in ("compile_program", "compile_sop"):
-        return getattr(importlib.import_module("compiler.compile"), name)
+        return getattr(importlib.import_module("compiler.compiling.compile"), name)
     raise AttributeError(f"module 'compiler' has no attribute {name!r}")
 
 

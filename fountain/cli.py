@@ -97,12 +97,12 @@ def format_source_error(path: str, error) -> str:
 def cmd_parse(args) -> None:
     """Checks programs and prints each canonically (or with its own names)."""
     import compiler
-    from compiler.printer import format_program
+    from compiler.language.printer import format_program
 
     for path in args.programs:
         program = _parse_or_exit(path)
         if args.tokens:
-            from compiler.tokenizer import tokenize
+            from compiler.language.tokenizer import tokenize
             print(" ".join(tokenize(compiler.to_source(program))))
         else:
             sys.stdout.write(format_program(program, keep_names=args.keep_names))
@@ -160,7 +160,7 @@ def cmd_compile(args) -> None:
 def cmd_check(args) -> None:
     """Checks that the compiled network computes what the program computes."""
     import compiler
-    from compiler.check import check_net
+    from compiler.compiling.check import check_net
 
     program = _parse_or_exit(args.program)
     net = _compile_or_exit(program, args)
@@ -178,7 +178,8 @@ def cmd_check(args) -> None:
 
 def cmd_import(args) -> None:
     """Writes the network of a TransformerLens model saved as files."""
-    from compiler.importing import ModelImportError, load_hooked_transformer_files
+    from compiler.nets.importing import ModelImportError
+    from compiler.nets.lens import load_hooked_transformer_files
 
     output_file(args.output, args.model, args.config)
     for path in (args.model, args.config):
@@ -199,7 +200,7 @@ def cmd_import(args) -> None:
 
 def cmd_export(args) -> None:
     """Writes a network as a TransformerLens model's files."""
-    from compiler.importing import save_hooked_transformer_files
+    from compiler.nets.lens import save_hooked_transformer_files
 
     net = load_net_or_exit(args.net)
     for path in (args.model, args.config):

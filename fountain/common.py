@@ -7,7 +7,7 @@ from pathlib import Path
 
 def load_net_or_exit(path: str):
     """The `Net` saved at `path`, or SystemExit with one line saying what is wrong."""
-    from compiler.net import Net, NetFileError
+    from compiler.nets.net import Net, NetFileError
 
     if Path(path).is_dir():
         raise SystemExit(f"error: {path} is a directory; give a .safetensors network file")

@@ -1,4 +1,4 @@
-"""`fountain compare NET_A NET_B`: the command line of `compiler.compare`."""
+"""`fountain compare NET_A NET_B`: the command line of `compiler.variants.compare`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def add_compare_parser(sub) -> None:
     p.add_argument("net_b", metavar="NET_B", help="a .safetensors network with the same vocab and max_seq_len")
     p.add_argument("--inputs", type=_at_least(2), metavar="N",
                    help="every input when there are at most N, else N random ones "
-                        "(default: compiler.compare.DEFAULT_SAMPLES)")
+                        "(default: compiler.variants.compare.DEFAULT_SAMPLES)")
     p.add_argument("--seed", type=_at_least(0), default=0, help="inputs, train/held-out split and MLP maps")
     p.add_argument("--no-mlp", action="store_true", help="fit affine maps only (faster)")
     p.add_argument("--plot", metavar="PNG", help="write R² and CKA per layer boundary (needs matplotlib)")
@@ -40,7 +40,7 @@ def _at_least(smallest: int):
 
 def cmd_compare(args) -> None:
     """Prints the comparison table; optionally plots it."""
-    from compiler.compare import DEFAULT_SAMPLES, CompareError, compare_nets, plot_comparison
+    from compiler.variants.compare import DEFAULT_SAMPLES, CompareError, compare_nets, plot_comparison
     from fountain.common import load_net_or_exit
 
     net_a, net_b = load_net_or_exit(args.net_a), load_net_or_exit(args.net_b)

@@ -30,8 +30,8 @@ from tracr.rasp import rasp
 
 import compiler
 import generator
-from compiler import tokenizer
-from compiler.check import check_net
+from compiler.compiling.check import check_net
+from compiler.language import tokenizer
 
 _LETTERS = {"a", "b", "c", "d"}
 

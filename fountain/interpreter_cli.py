@@ -311,7 +311,7 @@ def ablation_summary(model, uniform) -> str:
 
 
 def cmd_decompile(args) -> None:
-    from compiler.net import Net, NetFileError
+    from compiler.nets.net import Net, NetFileError
     from interpreter.checkpoint import CheckpointError
     from interpreter.encoding import EncodingError
     from interpreter.verified import decompile

@@ -24,7 +24,7 @@ every variant of a program lands in one split and no program (canonical text) is
 
     program_id      string      first 16 hex digits of sha256(source); unique per program
     source          string      canonical text (compiler.to_source)
-    program_tokens  list<int32> compiler.tokenizer.encode(source): <bos> ... <eos>
+    program_tokens  list<int32> compiler.language.tokenizer.encode(source): <bos> ... <eos>
     vocab           string      JSON list of the input tokens, sorted
     max_seq_len     int32
     variant         string      "compiled" | "scrambled" | "retrained"
@@ -71,8 +71,8 @@ from tqdm import tqdm
 
 import compiler
 from compiler.files import TMP_PREFIX, installed_versions, write_atomically
-from compiler.functions import value_sort_key
-from compiler.tokenizer import encode
+from compiler.language.functions import value_sort_key
+from compiler.language.tokenizer import encode
 from generator import workers as worker_pools
 from generator.recipes import SPLITS, Recipe, derive_seed, load_recipe
 from generator.sampler import sample
@@ -105,7 +105,7 @@ _PLAIN_COLUMNS = ("weights", "program_tokens")
 _ROW_GROUP_ROWS = 256  # what a reader decodes at once
 _ZSTD_LEVEL = 3
 # Seeds tried per scramble before a program is dropped (scramble refuses seeds whose float32
-# rounding would change an output; one in tens at most, see compiler.scrambling).
+# rounding would change an output; one in tens at most, see compiler.variants.scrambling).
 _SCRAMBLE_TRIES = 16
 # Consecutive work units without a new program after which the recipe is taken to be exhausted.
 _BARREN_UNITS = 4

@@ -22,9 +22,9 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 import compiler
-from compiler.check import check_net
-from compiler.functions import value_sort_key
-from compiler.tokenizer import decode
+from compiler.compiling.check import check_net
+from compiler.language.functions import value_sort_key
+from compiler.language.tokenizer import decode
 from generator.corpus import (
     BUILD_FILE,
     CHUNKS_DIR,
@@ -68,7 +68,7 @@ def verify_corpus(directory: str | os.PathLike, progress: bool = False, deep: fl
 
     `deep`: the fraction of compiled and scrambled networks (chosen by a hash of their program id,
     so the same ones every time; 1.0 is all) that are also run against their programs
-    (`compiler.check.check_net`: every input, or a sample and a hypothesis search). The
+    (`compiler.compiling.check.check_net`: every input, or a sample and a hypothesis search). The
     checksums only say the bytes are the ones written; this says the networks are right."""
     directory = Path(directory)
     report = VerifyReport()

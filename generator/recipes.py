@@ -353,7 +353,7 @@ class _Validator:
         return {s: float(v) for s, v in splits.items()}
 
     def scramble(self, table: Mapping) -> dict:
-        from compiler.scrambling import KINDS, scramble
+        from compiler.variants.scrambling import KINDS, scramble
 
         allowed = [p for p in inspect.signature(scramble).parameters if p not in _NOT_IN_SCRAMBLE]
         self.keys(table, "scramble", allowed, refused=_NOT_IN_SCRAMBLE)
@@ -379,7 +379,9 @@ class _Validator:
             return {}
         allowed = {name for name, p in inspect.signature(compiler.retrain).parameters.items()
                    if p.kind is not p.VAR_KEYWORD and name not in _NOT_IN_RETRAIN}
-        options_type = getattr(getattr(compiler, "retraining", None), "TrainingOptions", None)
+        from compiler.variants.retraining import TrainingOptions
+
+        options_type = TrainingOptions
         if options_type is not None:  # retrain(**options) takes these
             allowed |= {f.name for f in dataclasses.fields(options_type)}
         self.keys(table, "retrain", allowed, refused=_NOT_IN_RETRAIN)

@@ -4,7 +4,7 @@ A candidate grows one operation at a time. Each operation is drawn by weight amo
 its inputs allow, with arguments drawn from the S-Ops made so far (preferring those nothing
 reads yet, so that few operations end up dead), and functions drawn from a library of
 lambda templates whose trailing parameters are bound to constants. The values each S-Op can
-take are tracked (`compiler.values`), so categorical spaces stay small, numerical means
+take are tracked (`compiler.language.values`), so categorical spaces stay small, numerical means
 average only 0/1, and functions are total on their inputs.
 
 A finished candidate is kept only if it is new (canonical text, optionally behaviour), not
@@ -31,11 +31,12 @@ from typing import Any, Mapping, Sequence
 from tracr.rasp import rasp
 
 import compiler
-from compiler import functions as fn
-from compiler import program as prog
-from compiler.check import outputs_agree, random_inputs
-from compiler.parser import parse_lambda
-from compiler.values import ValueSetError, ValueSets
+from compiler.compiling.check import outputs_agree, random_inputs
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSetError, ValueSets
 
 #: Map functions: `lambda x: ...`, or `lambda x, c: ...` with c bound to a constant.
 MAP_FUNCTIONS = (
@@ -196,9 +197,9 @@ class _Reject(Exception):
 
 @dataclasses.dataclass
 class _Pool:
-    categorical: list[prog.SOpNode]
-    numerical: list[prog.SOpNode]
-    selectors: list[prog.Select]
+    categorical: list[nodes.SOpNode]
+    numerical: list[nodes.SOpNode]
+    selectors: list[nodes.Select]
     readers: collections.Counter  # node -> how many operations read it
     maybe_none: set  # S-Ops that can be None (RASP's comparisons fail on None)
 
@@ -217,28 +218,28 @@ class _ProbeValues:
 
     def __init__(self, inputs: list[list]):
         self.inputs = inputs
-        self.memo: dict[prog.Node, list] = {
-            prog.TOKENS: [list(xs) for xs in inputs],
-            prog.INDICES: [list(range(len(xs))) for xs in inputs],
-            prog.LENGTH: [[len(xs)] * len(xs) for xs in inputs]}
+        self.memo: dict[nodes.Node, list] = {
+            nodes.TOKENS: [list(xs) for xs in inputs],
+            nodes.INDICES: [list(range(len(xs))) for xs in inputs],
+            nodes.LENGTH: [[len(xs)] * len(xs) for xs in inputs]}
 
-    def __call__(self, node: prog.Node) -> list:
+    def __call__(self, node: nodes.Node) -> list:
         if node not in self.memo:
             self.memo[node] = [self._one(node, i) for i in range(len(self.inputs))]
         return self.memo[node]
 
-    def _one(self, node: prog.Node, i: int):
+    def _one(self, node: nodes.Node, i: int):
         get = lambda child: self.memo[child][i]  # noqa: E731 - inputs are computed first
-        if isinstance(node, prog.Map):
+        if isinstance(node, nodes.Map):
             return [None if x is None else node.function(x) for x in get(node.inner)]
-        if isinstance(node, (prog.SequenceMap, prog.LinearSequenceMap)):
-            function = (node.function if isinstance(node, prog.SequenceMap)
+        if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
+            function = (node.function if isinstance(node, nodes.SequenceMap)
                         else lambda x, y: node.fst_fac * x + node.snd_fac * y)
             return [None if x is None or y is None else function(x, y) for x, y in zip(get(node.fst), get(node.snd))]
-        if isinstance(node, prog.Select):
+        if isinstance(node, nodes.Select):
             keys = get(node.keys)
             return [[bool(node.predicate(k, q)) for k in keys] for q in get(node.queries)]
-        if isinstance(node, prog.SelectorWidth):
+        if isinstance(node, nodes.SelectorWidth):
             return [sum(row) for row in self(node.selector)[i]]
         values = get(node.sop)  # Aggregate
         out = []
@@ -247,7 +248,7 @@ class _ProbeValues:
             out.append(node.default if not chosen else chosen[0] if len(chosen) == 1 else sum(chosen) / len(chosen))
         return out
 
-    def informative(self, node: prog.SOpNode) -> bool:
+    def informative(self, node: nodes.SOpNode) -> bool:
         """Whether the node varies over the probes and is mostly not None."""
         try:
             flat = [v for out in self(node) for v in out]
@@ -263,7 +264,7 @@ class _Builder:
         self.choices = choices
         self.values = ValueSets(config.vocab, config.max_seq_len)
         self.probe_values = _ProbeValues(probes)
-        self.pool = _Pool([prog.TOKENS, prog.INDICES, prog.LENGTH], [], [], collections.Counter(), set())
+        self.pool = _Pool([nodes.TOKENS, nodes.INDICES, nodes.LENGTH], [], [], collections.Counter(), set())
 
     def build(self) -> prog.Program:
         target = self.choices.integer(self.config.min_ops, self.config.max_ops)
@@ -283,38 +284,38 @@ class _Builder:
 
     # -- arguments
 
-    def _pick(self, nodes: list):
+    def _pick(self, candidates: list):
         """An argument, preferring what nothing reads yet (fewer dead operations)."""
-        unread = [n for n in nodes if not self.pool.readers[n] and not isinstance(n, prog.Primitive)]
-        options = unread if unread and self.choices.chance(0.75) else nodes
+        unread = [n for n in candidates if not self.pool.readers[n] and not isinstance(n, nodes.Primitive)]
+        options = unread if unread and self.choices.chance(0.75) else candidates
         return self.choices.choice(options)
 
-    def _read(self, *nodes):
-        for node in nodes:
+    def _read(self, *read):
+        for node in read:
             self.pool.readers[node] += 1
 
-    def _add(self, node: prog.SOpNode, *inputs) -> prog.SOpNode | None:
+    def _add(self, node: nodes.SOpNode, *inputs) -> nodes.SOpNode | None:
         if prog.Program(node).op_count > self.config.max_ops:
             return None
         try:
             values = self.values(node)
         except ValueSetError:
             return None
-        limit = self.config.max_values if node.encoding == prog.CATEGORICAL else _MAX_NUMERICAL_VALUES
+        limit = self.config.max_values if node.encoding == nodes.CATEGORICAL else _MAX_NUMERICAL_VALUES
         if not values or len(values) > limit:
             return None
         if len(values) == 1 or not self.probe_values.informative(node):
             return None  # a constant S-Op adds nothing, nor one that is mostly None
         self._read(*inputs)
-        if (isinstance(node, prog.Aggregate) and node.encoding == prog.CATEGORICAL) or any(
-                i in self.pool.maybe_none for i in inputs if isinstance(i, prog.SOpNode)):
+        if (isinstance(node, nodes.Aggregate) and node.encoding == nodes.CATEGORICAL) or any(
+                i in self.pool.maybe_none for i in inputs if isinstance(i, nodes.SOpNode)):
             self.pool.maybe_none.add(node)
-        (self.pool.numerical if node.encoding == prog.NUMERICAL else self.pool.categorical).append(node)
+        (self.pool.numerical if node.encoding == nodes.NUMERICAL else self.pool.categorical).append(node)
         return node
 
     # -- operations
 
-    def _operation(self) -> prog.SOpNode | None:
+    def _operation(self) -> nodes.SOpNode | None:
         config, pool = self.config, self.pool
         weights = dict(config.op_weights)
         if len(pool.numerical) == 0:
@@ -366,9 +367,9 @@ class _Builder:
         function = self._function(self.config.map_functions, [_sorted(self.values(inner))], numeric=numerical)
         if function is None:
             return None
-        encoding = prog.NUMERICAL if numerical else prog.CATEGORICAL
+        encoding = nodes.NUMERICAL if numerical else nodes.CATEGORICAL
         try:
-            node = prog.make_map(function, inner, encoding=encoding)
+            node = nodes.make_map(function, inner, encoding=encoding)
         except compiler.SourceError:
             return None
         return self._add(node, inner)
@@ -385,7 +386,7 @@ class _Builder:
         function = self._function(self.config.sequence_map_functions, inputs, numeric=False)
         if function is None:
             return None
-        return self._add(prog.make_sequence_map(function, fst, snd), fst, snd)
+        return self._add(nodes.make_sequence_map(function, fst, snd), fst, snd)
 
     def _linear_sequence_map(self):
         pool = self.pool
@@ -393,10 +394,10 @@ class _Builder:
         if len(self.values(fst)) * len(self.values(snd)) > _MAX_NUMERICAL_VALUES:
             return None
         factors = [-2, -1, 1, 2]
-        node = prog.make_linear_sequence_map(fst, snd, self.choices.choice(factors), self.choices.choice(factors))
+        node = nodes.make_linear_sequence_map(fst, snd, self.choices.choice(factors), self.choices.choice(factors))
         return self._add(node, fst, snd)
 
-    def _selector(self) -> prog.Select | None:
+    def _selector(self) -> nodes.Select | None:
         pool = self.pool
         if pool.selectors and self.choices.chance(0.2):
             return self.choices.choice(pool.selectors)
@@ -409,23 +410,23 @@ class _Builder:
             return None
         if len(outcomes) < 2 and comparison is not rasp.Comparison.TRUE:
             return None  # selects all or nothing whatever the input: what reads it is constant
-        select = prog.make_select(keys, queries, comparison)
+        select = nodes.make_select(keys, queries, comparison)
         self._read(keys, queries)
         pool.selectors.append(select)
         return select
 
-    def _pointer(self) -> prog.Select | None:
+    def _pointer(self) -> nodes.Select | None:
         """`select(indices, q, EQ)`: each query reads the one position q names, the selector
         a categorical aggregate compiles exactly with (others are refused when they may
         average different values)."""
         positions = set(range(self.config.max_seq_len))
-        queries = [n for n in self.pool.categorical if n not in self.pool.maybe_none and n is not prog.INDICES
+        queries = [n for n in self.pool.categorical if n not in self.pool.maybe_none and n is not nodes.INDICES
                    and len(self.values(n) & positions) >= 2]
         if not queries or "EQ" not in self.config.comparisons:
             return None
         query = self._pick(queries)
-        self._read(prog.INDICES, query)
-        select = prog.make_select(prog.INDICES, query, rasp.Comparison.EQ)
+        self._read(nodes.INDICES, query)
+        select = nodes.make_select(nodes.INDICES, query, rasp.Comparison.EQ)
         self.pool.selectors.append(select)
         return select
 
@@ -442,18 +443,18 @@ class _Builder:
             sop = self._pick(binary)
         else:
             # Averaging None fails in RASP, so only S-Ops that are never None are aggregated.
-            sop = self._pick([n for n in pool.categorical if n is not prog.LENGTH and n not in pool.maybe_none]
-                             or [prog.TOKENS])
-        node = prog.make_aggregate(selector, sop, encoding=sop.encoding)
+            sop = self._pick([n for n in pool.categorical if n is not nodes.LENGTH and n not in pool.maybe_none]
+                             or [nodes.TOKENS])
+        node = nodes.make_aggregate(selector, sop, encoding=sop.encoding)
         return self._add(node, selector, sop)
 
     def _selector_width(self):
         selector = self._selector()
         if selector is None:
             return None
-        encoding = prog.NUMERICAL if self.choices.chance(self.config.numerical_share) else prog.CATEGORICAL
-        node = prog.make_selector_width(selector, encoding=encoding)
-        if node is prog.LENGTH:
+        encoding = nodes.NUMERICAL if self.choices.chance(self.config.numerical_share) else nodes.CATEGORICAL
+        node = nodes.make_selector_width(selector, encoding=encoding)
+        if node is nodes.LENGTH:
             return None
         return self._add(node, selector)
 

@@ -6,7 +6,8 @@ import collections
 from pathlib import Path
 from typing import Sequence
 
-from compiler import program as prog
+from compiler.language import nodes
+from compiler.language import program as prog
 
 #: Per-program quantities summarised by `fountain sample --stats`.
 QUANTITIES = ("ops", "depth", "layers", "residual width", "MLP size")
@@ -15,9 +16,9 @@ QUANTITIES = ("ops", "depth", "layers", "residual width", "MLP size")
 def depth(program: prog.Program) -> int:
     """Operations on the longest path from an input to the output (selectors included)."""
     longest: dict[int, int] = {}
-    for node in prog.postorder(program.output):
+    for node in nodes.postorder(program.output):
         inner = [longest[id(c)] for c in node.children]
-        longest[id(node)] = (0 if isinstance(node, prog.Primitive) else 1) + max(inner, default=0)
+        longest[id(node)] = (0 if isinstance(node, nodes.Primitive) else 1) + max(inner, default=0)
     return longest[id(program.output)]
 
 
@@ -31,8 +32,8 @@ def program_stats(program: prog.Program, net=None) -> dict:
     return row
 
 
-def _kind(node: prog.Node) -> str:
-    if isinstance(node, prog.SOpNode) and node.encoding == prog.NUMERICAL:
+def _kind(node: nodes.Node) -> str:
+    if isinstance(node, nodes.SOpNode) and node.encoding == nodes.NUMERICAL:
         return f"numerical {node.kind}"
     return node.kind
 

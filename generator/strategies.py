@@ -15,8 +15,10 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from tracr.rasp import rasp
 
-from compiler import functions as fn
-from compiler import program as prog
+from compiler.errors import SourceError
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
 from generator.sampler import Choices, GeneratorConfig, Sampler
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)
@@ -107,10 +109,10 @@ def _config(**config) -> GeneratorConfig:
 def typed_programs(draw, min_ops: int = 1, max_ops: int = 8) -> prog.Program:
     """Well-typed programs of `min_ops..max_ops` operations (some may be dead: the output is
     the last S-Op made, and what it does not read is dropped)."""
-    categorical: list[prog.SOpNode] = [prog.TOKENS, prog.INDICES, prog.LENGTH]
-    numerical: list[prog.SOpNode] = []
-    selectors: list[prog.Select] = []
-    last: prog.SOpNode = prog.TOKENS
+    categorical: list[nodes.SOpNode] = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH]
+    numerical: list[nodes.SOpNode] = []
+    selectors: list[nodes.Select] = []
+    last: nodes.SOpNode = nodes.TOKENS
     for _ in range(draw(st.integers(min_ops, max_ops))):
         kinds = ["map", "sequence_map", "select"]
         if selectors:
@@ -120,28 +122,28 @@ def typed_programs(draw, min_ops: int = 1, max_ops: int = 8) -> prog.Program:
         kind = draw(st.sampled_from(kinds))
         any_sop = st.sampled_from(categorical + numerical)
         if kind == "map":
-            encoding = draw(st.sampled_from([prog.CATEGORICAL, prog.NUMERICAL]))
+            encoding = draw(st.sampled_from([nodes.CATEGORICAL, nodes.NUMERICAL]))
             function = draw(functions(1))
             try:
-                node = prog.make_map(function, draw(any_sop), encoding=encoding)
-            except prog.SourceError:  # a numerical map of a function that returns non-numbers
-                node = prog.make_map(function, draw(any_sop))
+                node = nodes.make_map(function, draw(any_sop), encoding=encoding)
+            except SourceError:  # a numerical map of a function that returns non-numbers
+                node = nodes.make_map(function, draw(any_sop))
         elif kind == "sequence_map":
-            node = prog.make_sequence_map(draw(functions(2)), draw(st.sampled_from(categorical)),
+            node = nodes.make_sequence_map(draw(functions(2)), draw(st.sampled_from(categorical)),
                                           draw(st.sampled_from(categorical)))
         elif kind == "linear_sequence_map":
-            node = prog.make_linear_sequence_map(draw(st.sampled_from(numerical)), draw(st.sampled_from(numerical)),
+            node = nodes.make_linear_sequence_map(draw(st.sampled_from(numerical)), draw(st.sampled_from(numerical)),
                                                  draw(numbers), draw(numbers))
         elif kind == "select":
-            selectors.append(prog.make_select(draw(st.sampled_from(categorical)), draw(st.sampled_from(categorical)),
+            selectors.append(nodes.make_select(draw(st.sampled_from(categorical)), draw(st.sampled_from(categorical)),
                                               draw(predicates())))
             continue
         elif kind == "aggregate":
             sop = draw(any_sop)
-            node = prog.make_aggregate(draw(st.sampled_from(selectors)), sop, encoding=sop.encoding)
+            node = nodes.make_aggregate(draw(st.sampled_from(selectors)), sop, encoding=sop.encoding)
         else:
-            encoding = draw(st.sampled_from([prog.CATEGORICAL, prog.NUMERICAL]))
-            node = prog.make_selector_width(draw(st.sampled_from(selectors)), encoding=encoding)
-        (numerical if node.encoding == prog.NUMERICAL else categorical).append(node)
+            encoding = draw(st.sampled_from([nodes.CATEGORICAL, nodes.NUMERICAL]))
+            node = nodes.make_selector_width(draw(st.sampled_from(selectors)), encoding=encoding)
+        (numerical if node.encoding == nodes.NUMERICAL else categorical).append(node)
         last = node
     return prog.Program(last)

@@ -34,11 +34,12 @@ import numpy as np
 from tracr.rasp import rasp
 
 import compiler
-from compiler import functions as fn
-from compiler import program as prog
-from compiler.check import ATOL, RTOL
-from compiler.parser import parse_lambda
-from compiler.values import ValueSets
+from compiler.compiling.check import ATOL, RTOL
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSets
 from interpreter.lines import (
     Invalid,
     Var,
@@ -100,7 +101,7 @@ def behavioural_programs(trace: Trace, deadline: float, count: int = 9) -> Itera
             yield program
 
 
-def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[prog.Select, np.ndarray]],
+def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[nodes.Select, np.ndarray]],
                    values: np.ndarray, value_sets: ValueSets, deadline: float) -> list[tuple[float, prog.Program]]:
     """Numerical outputs as the mean of a table of a key's values over a select:
     `numerical aggregate(select, numerical map(T, x))`, T fitted by least squares over the rows
@@ -109,7 +110,7 @@ def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[prog.S
     y = np.array([float(v) for v in values.tolist()])
     base = [f for f in features[:2]]
     keys = base + [_paired(base[0], base[1])]
-    best: list[tuple[float, prog.Select, Var, dict]] = []
+    best: list[tuple[float, nodes.Select, Var, dict]] = []
     for selector, mask in selects:
         if time.monotonic() > deadline:
             break
@@ -133,8 +134,8 @@ def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[prog.S
         known = known_values(value_sets, x.node)
         mapping = {**{v: 0 for v in known if v is not None}, **{v: t for v, t in table.items() if v is not None}}
         try:
-            mapped = prog.make_map(fn.Table.from_mapping(1, mapping), x.node, encoding=prog.NUMERICAL)
-            programs.append((fit, prog.Program(prog.make_aggregate(selector, mapped, encoding=prog.NUMERICAL))))
+            mapped = nodes.make_map(fn.Table.from_mapping(1, mapping), x.node, encoding=nodes.NUMERICAL)
+            programs.append((fit, prog.Program(nodes.make_aggregate(selector, mapped, encoding=nodes.NUMERICAL))))
         except compiler.SourceError:
             continue
     return programs
@@ -156,11 +157,11 @@ def _nicest(value: float, loose: bool = False) -> float | int:
 # Features
 
 
-def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog.Select, np.ndarray]], set]:
+def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[nodes.Select, np.ndarray]], set]:
     """Primitives, then each select's width and aggregates, one feature per partition of the
     rows (the first, simplest spelling of each); the selects, each with the (query, key) pairs it
     selects; and the partitions seen (`_keep_new`)."""
-    base = primitives(trace) + [make_var(prog.LENGTH, object_array(trace.row_length.tolist()), 0)]
+    base = primitives(trace) + [make_var(nodes.LENGTH, object_array(trace.row_length.tolist()), 0)]
     seen: set[bytes] = set()
     features: list[Var] = []
 
@@ -169,10 +170,10 @@ def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog
 
     for var in base:
         keep(var)
-    selects: list[tuple[prog.Select, np.ndarray]] = []
+    selects: list[tuple[nodes.Select, np.ndarray]] = []
     masks: set[bytes] = set()
 
-    def add_select(node: prog.Select, mask: np.ndarray) -> None:
+    def add_select(node: nodes.Select, mask: np.ndarray) -> None:
         key = np.packbits(mask).tobytes()
         if key not in masks and mask.any():
             masks.add(key)
@@ -185,18 +186,18 @@ def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog
                     mask = selection(trace, keys, queries, comparison)
                 except Invalid:
                     continue
-                add_select(prog.make_select(keys.node, queries.node, comparison), mask)
+                add_select(nodes.make_select(keys.node, queries.node, comparison), mask)
     for head in trace.heads:
         for keys in base:
             for queries in base:
                 read = _read_predicate(trace, head.selected, keys, queries)
                 if read is not None:
-                    add_select(prog.make_select(keys.node, queries.node, read[0]), read[1])
+                    add_select(nodes.make_select(keys.node, queries.node, read[0]), read[1])
     numbers = []
     for var in base[:2]:
         try:
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in var.distinct):
-                node = prog.make_map(_IDENTITY, var.node, encoding=prog.NUMERICAL)
+                node = nodes.make_map(_IDENTITY, var.node, encoding=nodes.NUMERICAL)
                 numbers.append(make_var(node, var.values, 0, var.codes))
         except compiler.SourceError:
             continue
@@ -204,16 +205,16 @@ def _features(trace: Trace, deadline: float) -> tuple[list[Var], list[tuple[prog
         if time.monotonic() > deadline:
             break
         values, codes = selector_width_values(trace, mask)
-        keep(make_var(prog.make_selector_width(selector), values, 0, codes))
+        keep(make_var(nodes.make_selector_width(selector), values, 0, codes))
         for var in base[:2]:
             try:
                 values, codes = aggregate_values(trace, mask, var)
             except Invalid:
                 continue
-            keep(make_var(prog.make_aggregate(selector, var.node), values, 0, codes))
+            keep(make_var(nodes.make_aggregate(selector, var.node), values, 0, codes))
         for var in numbers:
             values, codes = aggregate_values(trace, mask, var)
-            keep(make_var(prog.make_aggregate(selector, var.node, encoding=prog.NUMERICAL), values, 0, codes))
+            keep(make_var(nodes.make_aggregate(selector, var.node, encoding=nodes.NUMERICAL), values, 0, codes))
     return features, selects, seen
 
 
@@ -272,9 +273,9 @@ def _pointers(trace: Trace, features: list[Var], seen: set[bytes], outputs: np.n
                 continue
             table = fn.PredicateTable.from_pairs([(pointer[c], q.distinct[c]) for c in pointer])
             try:
-                selector = prog.make_select(prog.INDICES, q.node, table)
+                selector = nodes.make_select(nodes.INDICES, q.node, table)
                 values, codes = aggregate_values(trace, mask, x)
-                _keep_new(features, seen, make_var(prog.make_aggregate(selector, x.node), values, 0, codes))
+                _keep_new(features, seen, make_var(nodes.make_aggregate(selector, x.node), values, 0, codes))
             except (Invalid, compiler.SourceError):
                 continue
 
@@ -390,12 +391,12 @@ def _program(chosen: list[Var], values: np.ndarray, outputs: np.ndarray, numeric
         if numerical:
             table = _majority([current], values, outputs)
             table = {**{(x,): 0 for x in known_values(value_sets, current.node) if x is not None}, **table}
-            return prog.Program(prog.make_map(table_of(1, table), current.node, encoding=prog.NUMERICAL))
+            return prog.Program(nodes.make_map(table_of(1, table), current.node, encoding=nodes.NUMERICAL))
         if len(chosen) == 1:
-            return prog.Program(prog.make_map(table_of(1, _majority([current], values, outputs)), current.node))
+            return prog.Program(nodes.make_map(table_of(1, _majority([current], values, outputs)), current.node))
         last = chosen[-1]
         table = _majority([current, last], values, outputs)
-        return prog.Program(prog.make_sequence_map(table_of(2, table), current.node, last.node))
+        return prog.Program(nodes.make_sequence_map(table_of(2, table), current.node, last.node))
     except compiler.SourceError:
         return None
 
@@ -406,7 +407,7 @@ def _paired(a: Var, b: Var) -> Var:
     first = np.unique(joint, return_index=True)[1]
     mapping = {(a.values[i], b.values[i]): int(joint[i]) for i in first
                if a.values[i] is not None and b.values[i] is not None}
-    node = prog.make_sequence_map(table_of(2, mapping), a.node, b.node)
+    node = nodes.make_sequence_map(table_of(2, mapping), a.node, b.node)
     values = object_array([None if a.values[i] is None or b.values[i] is None else int(c)
                            for i, c in enumerate(joint.tolist())])
     return make_var(node, values, 0)

@@ -16,8 +16,8 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
-from compiler import tokenizer
-from compiler.net import Net
+from compiler.language import tokenizer
+from compiler.nets.net import Net
 from interpreter.encoding import EncodedNet, EncoderConfig, EncodingError, encode_net
 
 PAD_ID = tokenizer.vocabulary().index(tokenizer.PAD)

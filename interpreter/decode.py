@@ -20,7 +20,7 @@ from typing import Sequence
 
 import torch
 
-from compiler import tokenizer
+from compiler.language import tokenizer
 from interpreter import checkpoint
 from interpreter.data import BOS_ID
 from interpreter.encoding import EncodedNet
@@ -155,7 +155,7 @@ def _cached_model(path: str, mtime: float, device: str) -> Interpreter:
 def load_interpreter(path: str | os.PathLike, device: str | None = None) -> Interpreter:
     """The model of a checkpoint (or a run directory's latest) on `device` (default: cuda when
     present, else cpu), cached while the file is unchanged."""
-    from compiler.net import torch_device
+    from compiler.nets.forward import torch_device
 
     resolved = checkpoint.resolve(path)
     device = str(torch_device(device or ("cuda" if torch.cuda.is_available() else "cpu")))

@@ -55,7 +55,8 @@ from typing import Iterator
 
 import numpy as np
 
-from compiler.net import Net
+from compiler.nets.net import Net
+from compiler.nets.weights import Weights, param_name
 
 ENCODERS = ("baseline", "invariant", "circuit")
 #: What each integer tag column says about a token.
@@ -175,13 +176,11 @@ def _kind(name: str) -> int:
 
 
 def _per_layer(net: Net, layer: int) -> dict[str, np.ndarray]:
-    """Layer `layer`'s tensors under TransformerLens names (float64)."""
-    prefix = f"transformer/layer_{layer}"
-    tracr_names = {"W_Q": "attn/query/w", "b_Q": "attn/query/b", "W_K": "attn/key/w", "b_K": "attn/key/b",
-                   "W_V": "attn/value/w", "b_V": "attn/value/b", "W_O": "attn/linear/w",
-                   "b_O": "attn/linear/b", "W_in": "mlp/linear_1/w", "b_in": "mlp/linear_1/b",
-                   "W_out": "mlp/linear_2/w", "b_out": "mlp/linear_2/b"}
-    return {name: net.params[f"{prefix}/{tracr}"].astype(np.float64) for name, tracr in tracr_names.items()}
+    """Layer `layer`'s tensors under TransformerLens names, whole (heads side by side), float64."""
+    return {name: net.params[param_name(layer, name)].astype(np.float64) for name in _LAYER_TENSORS}
+
+
+_LAYER_TENSORS = ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O", "W_in", "b_in", "W_out", "b_out")
 
 
 def _interface_blocks(net: Net) -> Iterator[tuple[tuple, np.ndarray]]:
@@ -231,7 +230,7 @@ class _Component:
 def _components(net: Net) -> tuple[list[_Component], list[_Component]]:
     """(writes, reads) of the residual stream; stage 0 is the embeddings, 2l+1 and 2l+2 the
     attention and MLP of layer l, and W_U reads after the last layer."""
-    c = net.config
+    c, weights = net.config, Weights(net)
     writes = [_Component("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
               _Component("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
     reads = [_Component("W_U", 0, 0, 2 * c.n_layers + 1, net.W_U.astype(np.float64))]
@@ -239,11 +238,12 @@ def _components(net: Net) -> tuple[list[_Component], list[_Component]]:
         w = _per_layer(net, layer)
         attention, mlp = 2 * layer + 1, 2 * layer + 2
         for head in range(c.n_heads):
-            columns = slice(head * c.d_head, (head + 1) * c.d_head)
             for kind, bias in (("W_Q", "b_Q"), ("W_K", "b_K"), ("W_V", "b_V")):
-                reads.append(_Component(kind, layer + 1, head + 1, attention, w[kind][:, columns],
-                                        w[bias][columns]))
-            writes.append(_Component("W_O", layer + 1, head + 1, attention, w["W_O"][columns]))
+                reads.append(_Component(kind, layer + 1, head + 1, attention,
+                                        getattr(weights, kind)[layer, head].astype(np.float64),
+                                        getattr(weights, bias)[layer, head].astype(np.float64)))
+            writes.append(_Component("W_O", layer + 1, head + 1, attention,
+                                     weights.W_O[layer, head].astype(np.float64)))
         writes.append(_Component("b_O", layer + 1, 0, attention, w["b_O"][None]))
         reads.append(_Component("W_in", layer + 1, 0, mlp, w["W_in"], w["b_in"]))
         writes.append(_Component("W_out", layer + 1, 0, mlp, w["W_out"]))
@@ -304,7 +304,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
     """Tokens of the "circuit" encoder (see the module docstring), in the order of the forward pass.
 
     Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
-    c = net.config
+    c, weights = net.config, Weights(net)
     budget = _Budget(config)
     sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
                _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
@@ -313,13 +313,13 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         attention, mlp = 2 * layer + 1, 2 * layer + 2
         heads, bias = [], w["b_O"].copy()
         for head in range(c.n_heads):
-            columns = slice(head * c.d_head, (head + 1) * c.d_head)
-            W_K = w["W_K"][:, columns].T / math.sqrt(c.d_head)
-            W_QK = w["W_Q"][:, columns] @ W_K
-            W_OV = w["W_V"][:, columns] @ w["W_O"][columns]
-            bias += w["b_V"][columns] @ w["W_O"][columns]  # attention weights sum to one
+            W_Q, W_V, W_O = (getattr(weights, n)[layer, head].astype(np.float64) for n in ("W_Q", "W_V", "W_O"))
+            W_K = weights.W_K[layer, head].astype(np.float64).T / math.sqrt(c.d_head)
+            W_QK = W_Q @ W_K
+            W_OV = W_V @ W_O
+            bias += weights.b_V[layer, head].astype(np.float64) @ W_O  # attention weights sum to one
             carriable = [source for source in sources if source.heads < config.max_chain]
-            qk = budget.take(_qk_blocks(sources, w["b_Q"][columns] @ W_K, W_QK))
+            qk = budget.take(_qk_blocks(sources, weights.b_Q[layer, head].astype(np.float64) @ W_K, W_QK))
             heads.append(_Head(qk, list(_ov_blocks(carriable, W_OV))))
         for rank, index in enumerate(sorted(range(c.n_heads), key=lambda h: heads[h].key())):
             head_id = layer * config.max_heads + rank + 1

@@ -4,7 +4,7 @@ retrained) and for programs from tracr's `lib.py` (out of distribution).
 
 * exact: the decoded canonical text equals the true one;
 * functional: the decoded program compiles (with the net's vocabulary and max_seq_len) and its
-  network gives the true program's outputs (`compiler.check.outputs_agree`) on every input up to
+  network gives the true program's outputs (`compiler.compiling.check.outputs_agree`) on every input up to
   max_seq_len, or on `samples` seeded random inputs when there are more than `exhaustive_limit`;
   a program that does not compile counts as wrong. The true outputs come from the true program's
   compiled network, which the fountain checked against the program. A retrained net only
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import compiler
-from compiler.check import all_inputs, outputs_agree, random_inputs
-from compiler.net import Net
+from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
+from compiler.nets.net import Net
 from interpreter.data import Example, Source, encode_examples, load_examples
 from interpreter.decode import load_interpreter, search
 from interpreter.model import Interpreter

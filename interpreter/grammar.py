@@ -2,11 +2,11 @@
 canonical text that the grammar does not state, so that constrained decoding emits only
 programs that parse.
 
-`ProgramState` follows a partly emitted token sequence (compiler.tokenizer's vocabulary).
+`ProgramState` follows a partly emitted token sequence (compiler.language.tokenizer's vocabulary).
 `allowed()` is a mask over that vocabulary; `advance(id)` returns the next state. Three
 layers decide:
 
-1. Syntax: lark's interactive parser (compiler/grammar.lark) fed one terminal per token.
+1. Syntax: lark's interactive parser (compiler/language/grammar.lark) fed one terminal per token.
    Number and string literals are spelled in pieces (`n:1 n:. n:5`, `" s:a "/`); they are
    assembled here and fed to lark whole, with a small automaton for each.
 2. Canonical form and types: line k defines `v{k}` and `return` names the last variable; an
@@ -33,9 +33,9 @@ import numpy as np
 from lark import Token
 
 import compiler
-from compiler import tokenizer
-from compiler.functions import MAP_PARAMS, PREDICATE_PARAMS, SEQUENCE_MAP_PARAMS
-from compiler.parser import lark_parser
+from compiler.language import tokenizer
+from compiler.language.functions import MAP_PARAMS, PREDICATE_PARAMS, SEQUENCE_MAP_PARAMS
+from compiler.language.grammar import lark_parser
 
 VOCAB = tokenizer.vocabulary()
 ID = {token: i for i, token in enumerate(VOCAB)}

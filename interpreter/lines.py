@@ -21,9 +21,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from compiler import functions as fn
-from compiler import program as prog
-from compiler.values import ValueSetError, ValueSets
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language.values import ValueSetError, ValueSets
 from interpreter.trace import WRITE_TOLERANCE, Trace, determines, partition, same_partition
 
 
@@ -36,12 +36,12 @@ class Var:
     """An S-Op with its value on every row; `sublayer` is where its component writes it (0:
     embeddings, 2l+1: layer l's heads, 2l+2: layer l's MLP)."""
 
-    node: prog.SOpNode
+    node: nodes.SOpNode
     values: np.ndarray   # [rows] object
     codes: np.ndarray    # partition(values)
     sublayer: int
     readers: frozenset | None = None  # components that read its write (trace.readers); None: unknown
-    replaces: prog.SOpNode | None = None  # the node of the var this one relabels (verified._relabel_queries)
+    replaces: nodes.SOpNode | None = None  # the node of the var this one relabels (verified._relabel_queries)
 
     def read_by(self, component: tuple) -> bool:
         """Whether `component` (("head", layer, index) or ("mlp", layer)) may read this var."""
@@ -49,7 +49,7 @@ class Var:
 
     @property
     def numerical(self) -> bool:
-        return self.node.encoding == prog.NUMERICAL
+        return self.node.encoding == nodes.NUMERICAL
 
     @property
     def distinct(self) -> list:
@@ -70,7 +70,7 @@ def object_array(values: Sequence) -> np.ndarray:
     return out
 
 
-def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None,
+def make_var(node: nodes.SOpNode, values: np.ndarray, sublayer: int, codes: np.ndarray | None = None,
              readers: frozenset | None = None) -> Var:
     # codes dense in 0..k-1 (a table's unused entries leave gaps), so they index per-value arrays
     codes = value_codes(values) if codes is None else np.unique(codes, return_inverse=True)[1].reshape(-1)
@@ -79,8 +79,8 @@ def make_var(node: prog.SOpNode, values: np.ndarray, sublayer: int, codes: np.nd
 
 def primitives(trace: Trace) -> list[Var]:
     indices = np.array(trace.row_position.tolist(), dtype=object)
-    return [make_var(prog.TOKENS, trace.tokens(), 0, readers=trace.embedding_readers["tokens"]),
-            make_var(prog.INDICES, indices, 0, readers=trace.embedding_readers["indices"])]
+    return [make_var(nodes.TOKENS, trace.tokens(), 0, readers=trace.embedding_readers["tokens"]),
+            make_var(nodes.INDICES, indices, 0, readers=trace.embedding_readers["indices"])]
 
 
 # ---------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def table_of(arity: int, mapping: dict[tuple, Any]) -> fn.Table:
         else fn.Table.from_mapping(2, mapping)
 
 
-def known_values(value_sets: ValueSets, node: prog.SOpNode) -> frozenset:
+def known_values(value_sets: ValueSets, node: nodes.SOpNode) -> frozenset:
     """The values `node` can take on any input (tracr's basis inference); empty if unknown."""
     try:
         return value_sets(node)

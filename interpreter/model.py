@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from compiler import tokenizer
+from compiler.language import tokenizer
 from interpreter.data import PAD_ID, Batch
 from interpreter.encoding import EncoderConfig
 

@@ -48,7 +48,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from compiler import tokenizer
+from compiler.language import tokenizer
 from generator import workers as worker_pools
 from interpreter.data import EXAMPLE_COLUMNS, Encoded, Example, example_from_row, too_long, try_encode
 from interpreter.encoding import TAG_FIELDS, EncoderConfig

@@ -30,8 +30,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler.check import all_inputs, random_inputs
-from compiler.net import Net
+from compiler.compiling.check import all_inputs, random_inputs
+from compiler.nets.net import Net
+from compiler.nets.weights import Weights
 
 #: Relative precision at which two writes count as the same (compiled writes are exact to ~1e-6).
 WRITE_TOLERANCE = 1e-3
@@ -272,7 +273,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # compiled net has exact zeros), not components.
     head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
     hidden_all = [np.concatenate(hidden[layer]) for layer in range(c.n_layers)]
-    w_outs = [net.params[f"transformer/layer_{layer}/mlp/linear_2/w"].astype(np.float64) for layer in range(c.n_layers)]
+    w_outs = [Weights(net).W_out[layer].astype(np.float64) for layer in range(c.n_layers)]
     scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
                 + [np.abs(h @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
     floor = 1e-2 * scale
@@ -282,7 +283,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             writes = head_all[layer][h]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
-            w_o = net.params[f"transformer/layer_{layer}/attn/linear/w"].reshape(c.n_heads, c.d_head, c.d_model)[h]
+            w_o = Weights(net).W_O[layer, h]
             heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep],
                               write_partition(writes, floor), readers(net, 2 * layer + 1, w_o)))
     groups = []
@@ -397,7 +398,7 @@ def _forward(net: Net, batch: list[list]) -> list[tuple]:
         logits -= logits.max(-1, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(-1, keepdims=True)
-        w_o = param("attn/linear/w").reshape(c.n_heads, c.d_head, c.d_model)
+        w_o = Weights(net).W_O[layer].astype(np.float64)
         writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
         x = x + writes.sum(1) + param("attn/linear/b")
         hidden = np.maximum(x @ param("mlp/linear_1/w") + param("mlp/linear_1/b"), 0)

@@ -100,7 +100,7 @@ def _distributed(device: str | None = None) -> tuple[int, int, torch.device]:
     (one process only) overrides the default: this rank's GPU when there is one, else the CPU."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if device is not None and world_size == 1:
-        from compiler.net import torch_device
+        from compiler.nets.forward import torch_device
 
         chosen = torch_device(device)
         if chosen.type == "cuda":

@@ -42,12 +42,13 @@ from tracr.rasp import rasp
 
 import compiler
 import generator
-from compiler import functions as fn
-from compiler import program as prog
-from compiler.check import ATOL, RTOL, outputs_agree, search_failing_input
-from compiler.net import Net
-from compiler.parser import parse_lambda
-from compiler.values import ValueSets
+from compiler.compiling.check import ATOL, RTOL, outputs_agree, search_failing_input
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSets
+from compiler.nets.net import Net
 from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.behaviour import behavioural_programs
 from interpreter.checkpoint import default_checkpoint
@@ -225,13 +226,13 @@ class Library:
 
     def add_program(self, program: prog.Program, source: str) -> None:
         for node in program.nodes:
-            if isinstance(node, prog.Map):
+            if isinstance(node, nodes.Map):
                 _add(self.maps, node.function, source)
-            elif isinstance(node, prog.SequenceMap):
+            elif isinstance(node, nodes.SequenceMap):
                 _add(self.sequence_maps, node.function, source)
-            elif isinstance(node, prog.LinearSequenceMap):
+            elif isinstance(node, nodes.LinearSequenceMap):
                 _add(self.factors, (node.fst_fac, node.snd_fac), source)
-            elif isinstance(node, prog.Select):
+            elif isinstance(node, nodes.Select):
                 _add(self.predicates, node.predicate, source)
 
     def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> None:
@@ -283,7 +284,7 @@ class _State:
                                    lines=tuple(dataclasses.replace(line, var=new, source="relabelled")
                                                if line.var is old else line for line in self.lines))
 
-    def used(self, node: prog.Node) -> bool:
+    def used(self, node: nodes.Node) -> bool:
         """Whether some line reads `node`."""
         return any(node is child or getattr(child, "keys", None) is node or getattr(child, "queries", None) is node
                    for line in self.lines for child in line.var.node.children)
@@ -360,10 +361,10 @@ class _Search:
             # a causal head that attends to every earlier key: in the program, every key up to the
             # query's index. Spelled TRUE (and its width as `length`), later positions would
             # count too, which the causal net never sees and the compiler refuses.
-            keys, queries = [next(v for v in state.vars if v.node is prog.INDICES)] * 2
+            keys, queries = [next(v for v in state.vars if v.node is nodes.INDICES)] * 2
             predicate = rasp.Comparison.LEQ
         try:
-            select = prog.make_select(keys.node, queries.node, predicate)
+            select = nodes.make_select(keys.node, queries.node, predicate)
         except compiler.SourceError:
             return []
         selected = head.selected
@@ -374,7 +375,7 @@ class _Search:
             self.tried += 1
             try:
                 values, codes = aggregate_values(self.trace, selected, var)
-                node = prog.make_aggregate(select, var.node, encoding=var.node.encoding)
+                node = nodes.make_aggregate(select, var.node, encoding=var.node.encoding)
             except (Invalid, compiler.SourceError):
                 continue
             if not same_partition(head.codes, codes):
@@ -385,7 +386,7 @@ class _Search:
                                            source)))
         widths, codes = selector_width_values(self.trace, selected)
         if same_partition(head.codes, codes):
-            node = prog.make_selector_width(select)
+            node = nodes.make_selector_width(select)
             var = make_var(node, widths, head.sublayer + 1, codes)
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
         return options
@@ -447,7 +448,7 @@ class _Search:
 
         `occurs` [(key code, query code)] and `want` (selected or not) are the pairs on the rows."""
         node = queries.node
-        if (not isinstance(node, (prog.Map, prog.SequenceMap)) or queries.numerical or state.used(node)
+        if (not isinstance(node, (nodes.Map, nodes.SequenceMap)) or queries.numerical or state.used(node)
                 or not any(v is queries for v in state.vars) or None in queries.distinct):
             return None
         chosen: dict[int, set] = {}
@@ -480,9 +481,9 @@ class _Search:
         function = (self._spelled(mapping, self.library.maps if len(inputs) == 1 else self.library.sequence_maps)
                     or table_of(len(inputs), mapping))
         if len(inputs) == 1:
-            make = lambda: prog.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
+            make = lambda: nodes.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
         else:
-            make = lambda: prog.make_sequence_map(function, node.fst, node.snd)  # noqa: E731
+            make = lambda: nodes.make_sequence_map(function, node.fst, node.snd)  # noqa: E731
         try:
             new = make()
         except compiler.SourceError:
@@ -518,9 +519,9 @@ class _Search:
                     and collinear_with(groups[covered[0]].writes, var.values, var.codes)):
                 # its MLP writes one direction in proportion to the width: a numerical selector_width
                 # (`length` is the categorical width of the all-true select: its numerical twin is spelled out)
-                selector = var.node.selector if isinstance(var.node, prog.SelectorWidth) else \
-                    prog.make_select(prog.TOKENS, prog.TOKENS, rasp.Comparison.TRUE)
-                var = dataclasses.replace(var, node=prog.make_selector_width(selector, encoding=prog.NUMERICAL))
+                selector = var.node.selector if isinstance(var.node, nodes.SelectorWidth) else \
+                    nodes.make_select(nodes.TOKENS, nodes.TOKENS, rasp.Comparison.TRUE)
+                var = dataclasses.replace(var, node=nodes.make_selector_width(selector, encoding=nodes.NUMERICAL))
             state = state.add(_Line(var, f"{head.name} + layer {layer} MLP", source))
         return self._cover(state, groups, uncovered, sublayer, first=True)
 
@@ -574,17 +575,17 @@ class _Search:
                          and collinear_with(groups[covered[0]].writes, values, codes)
                          and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
             try:
-                node = node_maker(prog.NUMERICAL if numerical else prog.CATEGORICAL)
+                node = node_maker(nodes.NUMERICAL if numerical else nodes.CATEGORICAL)
             except compiler.SourceError:
                 try:
-                    node = node_maker(prog.CATEGORICAL)
+                    node = node_maker(nodes.CATEGORICAL)
                 except compiler.SourceError:
                     return
             names = ", ".join(str(groups[i].index) for i in covered)
             component = f"layer {layer} MLP (neuron groups {names})"
             # one direction written is a numerical line; several, a categorical one
             one_direction = len(covered) == 1 and groups[covered[0]].collinear
-            mismatch = one_direction != (node.encoding == prog.NUMERICAL) and not writes_output
+            mismatch = one_direction != (node.encoding == nodes.NUMERICAL) and not writes_output
             found.append(((not coherent, _splits(covered, uncovered, groups), mismatch, -len(set(covered) & uncovered),
                            -writes_output, False) + rank,
                           make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
@@ -600,7 +601,7 @@ class _Search:
                     table = [call(function, x) for x in distinct]
                 except Invalid:
                     continue
-                consider(lambda enc, f=function, v=var: prog.make_map(f, v.node, encoding=enc),
+                consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
                          var.codes, reps, table, determined[id(var)], source, (fi, vi))
         for ai, a in enumerate(before):
             for bi, b in enumerate(before):
@@ -618,7 +619,7 @@ class _Search:
                         table = [call(function, x, y) for x, y in pairs]
                     except Invalid:
                         continue
-                    consider(lambda enc, f=function, x=a, y=b: prog.make_sequence_map(f, x.node, y.node),
+                    consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                              index, reps, table, det, source, (fi, ai + bi))
         numerical = [v for v in before if v.numerical]
         for ai, a in enumerate(numerical):
@@ -646,7 +647,7 @@ class _Search:
                         table = [fa * float(x) + fb * float(y) for x, y in pairs]
                     except (TypeError, ValueError):
                         continue
-                    consider(lambda enc, x=a, y=b, p=fa, q=fb: prog.make_linear_sequence_map(x.node, y.node, p, q),
+                    consider(lambda enc, x=a, y=b, p=fa, q=fb: nodes.make_linear_sequence_map(x.node, y.node, p, q),
                              index, reps, table, det, source, (fi, ai + bi))
         for option in self._tables(before, groups, uncovered, sublayer, writers, determined):
             # a table explains anything, so it comes after every library line of the same reach
@@ -758,13 +759,13 @@ class _Search:
             if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
                 mapping = {**{(x,): 0 for x in known_values(self.value_sets, var.node)}, **mapping}
             table = table_of(1, mapping)
-            make = lambda enc: prog.make_map(table, var.node, encoding=enc)  # noqa: E731
+            make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:
             a, b = inputs
             table = table_of(2, mapping)
-            make = lambda enc: prog.make_sequence_map(table, a.node, b.node)  # noqa: E731
+            make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
-            node = make(prog.NUMERICAL if numerical and len(inputs) == 1 else prog.CATEGORICAL)
+            node = make(nodes.NUMERICAL if numerical and len(inputs) == 1 else nodes.CATEGORICAL)
         except compiler.SourceError:
             return []
         names = ", ".join(str(groups[i].index) for i in mine)
@@ -792,9 +793,9 @@ class _Search:
             if self._is_output(line.var.values):
                 node = line.var.node
                 if (not self.trace.net.categorical_output and not line.var.numerical
-                        and isinstance(node, (prog.Map, prog.SequenceMap, prog.SelectorWidth, prog.Aggregate))):
+                        and isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.SelectorWidth, nodes.Aggregate))):
                     # the net's output is numerical: so is the line that the unembedding reads
-                    node = dataclasses.replace(node, encoding=prog.NUMERICAL)
+                    node = dataclasses.replace(node, encoding=nodes.NUMERICAL)
                     lines[lines.index(line)] = dataclasses.replace(line, var=dataclasses.replace(line.var, node=node))
                 return prog.Program(node), tuple(lines)
         # the right partition with other labels: relabel by a table read off the outputs
@@ -802,7 +803,7 @@ class _Search:
             if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
                 table = table_of(1, _row_mapping([line.var], self.trace.outputs))
                 try:
-                    node = prog.make_map(table, line.var.node)
+                    node = nodes.make_map(table, line.var.node)
                 except compiler.SourceError:
                     continue
                 relabel = _Line(make_var(node, self.trace.outputs, line.var.sublayer), "the unembedding", "table")
@@ -823,10 +824,10 @@ def _row_mapping(inputs: list[Var], values: np.ndarray) -> dict[tuple, Any]:
     return {arg: plain(values[i]) for arg, i in zip(args, first) if None not in arg}
 
 
-def _signature(node: prog.Node) -> tuple:
+def _signature(node: nodes.Node) -> tuple:
     """What a line computes, up to its name: two lines with one signature are one line."""
     what = {key: value for key, value in vars(node).items() if key not in ("name", "where")}
-    return (type(node).__name__,) + tuple(id(v) if isinstance(v, prog.Node) else repr(v)
+    return (type(node).__name__,) + tuple(id(v) if isinstance(v, nodes.Node) else repr(v)
                                           for _, v in sorted(what.items()))
 
 

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 
 import compiler
-from compiler.check import all_inputs, check_net, outputs_agree
+from compiler.compiling.check import all_inputs, check_net, outputs_agree
 
 SORT = "s = select(tokens, tokens, LT)\nreturn aggregate(select(selector_width(s), indices, EQ), tokens)\n"
 
@@ -51,7 +51,7 @@ def test_all_inputs_counts_and_gives_up_past_the_limit():
 
 
 def test_a_causal_net_is_checked_against_the_program_on_each_prefix():
-    from compiler.check import check_net, reference_outputs
+    from compiler.compiling.check import check_net, reference_outputs
 
     program = compiler.parse("v = map(lambda x: x, length)\nreturn v\n")
     net = compiler.compile_program(program, {1, 2}, 3, causal=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import compiler
-from compiler.compare import CompareError, boundary_names, compare_nets, comparison_inputs, plot_comparison
+from compiler.variants.compare import CompareError, boundary_names, compare_nets, comparison_inputs, plot_comparison
 from fountain.cli import main
 
 VOCAB = {1, 2, 3}

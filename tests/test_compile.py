@@ -12,7 +12,8 @@ from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
 import compiler
-from compiler.compile import TRACR_MLP_EXACTNESS, compile_sop
+from compiler.compiling.compile import compile_sop
+from compiler.compiling.exactness import TRACR_MLP_EXACTNESS
 from compiler.errors import CompileError
 
 CASES = {case["testcase_name"]: case for case in test_cases.TEST_CASES}
@@ -569,7 +570,7 @@ def test_functions_cannot_exhaust_memory(body, message):
 
 
 def test_sizes_no_machine_can_hold_are_refused_before_any_work():
-    from compiler.compile import MAX_SEQ_LEN, MAX_VOCAB
+    from compiler.compiling.arguments import MAX_SEQ_LEN, MAX_VOCAB
 
     source = "v = map(lambda x: x, tokens)\nreturn v\n"
     with pytest.raises(CompileError, match=f"max_seq_len 100000 is over the limit of {MAX_SEQ_LEN}"):

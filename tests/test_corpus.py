@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import compiler
 import generator
-from compiler.check import outputs_agree
-from compiler.tokenizer import decode
+from compiler.compiling.check import check_net, outputs_agree
+from compiler.language.tokenizer import decode
 from generator.corpus import (
     SCHEMA,
     CorpusError,
@@ -542,7 +542,7 @@ def test_a_mixed_domain_recipe_builds_deterministically_each_unit_over_its_own_d
     for row in rows[:6]:  # each net is its row's domain, and matches its program
         net = compiler.Net.from_bytes(row["weights"])
         assert sorted(map(json.dumps, net.provenance["vocab"])) == sorted(map(json.dumps, json.loads(row["vocab"])))
-        assert compiler.check.check_net(compiler.parse(row["source"]), net).ok
+        assert check_net(compiler.parse(row["source"]), net).ok
     assert "domains drawn per unit" in describe_corpus(tmp_path / "a")
     # a domain recipe names its own vocab and length: both at once is one clear error
     with pytest.raises(RecipeError, match="`vocab`: a recipe with \\[domains\\] draws"):

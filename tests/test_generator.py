@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 import compiler
 import generator
-from compiler.check import outputs_agree
+from compiler.compiling.check import outputs_agree
 from generator import stats
 from generator.sampler import ConfigError, GeneratorConfig, probe_inputs
 from generator.strategies import programs

@@ -9,6 +9,7 @@ from tracr.rasp import rasp
 
 import compiler
 from compiler import ModelImportError, Net
+from compiler.compiling.check import check_net
 from interpreter.verified import decompile
 
 TRACR = {
@@ -43,7 +44,7 @@ def test_a_tracr_model_becomes_a_net_that_computes_what_it_does(name, tmp_path):
     loaded = Net.load(tmp_path / "net.safetensors")
     assert loaded.run([tokens[:2]]) == net.run([tokens[:2]])
     scrambled = compiler.scramble(net, seed=1)
-    assert compiler.check.check_net(compiler.from_sop(program, vocab=vocab, max_seq_len=max_seq_len), scrambled).ok
+    assert check_net(compiler.from_sop(program, vocab=vocab, max_seq_len=max_seq_len), scrambled).ok
     result = decompile(scrambled, proposals="uniform", time_budget=20)
     assert result.verified
 
@@ -67,7 +68,7 @@ torch = pytest.importorskip("torch")
 
 def test_a_hooked_transformer_round_trips():
     pytest.importorskip("transformer_lens")
-    from compiler.lens import to_hooked_transformer
+    from compiler.nets.lens import to_hooked_transformer
 
     net = compiler.compile_program("s = select(tokens, tokens, LT)\nreturn aggregate(select(selector_width(s), "
                                    "indices, EQ), tokens)", vocab={1, 2, 3}, max_seq_len=5)

@@ -17,7 +17,8 @@ from safetensors.torch import load_file
 
 import compiler
 import generator
-from compiler import scrambling, tokenizer
+from compiler.language import tokenizer
+from compiler.variants import scrambling
 from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from compiler import CompileError, compile_program, kernel, scramble
-from compiler.net import Net, NetConfig, param_shapes
+from compiler import CompileError, compile_program, scramble
+from compiler.nets import kernel
+from compiler.nets.config import NetConfig, param_shapes
+from compiler.nets.net import Net
 from generator.strategies import programs
 
 VOCAB = [1, 2, 3, 4]

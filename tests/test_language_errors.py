@@ -133,7 +133,7 @@ def test_fuzz_token_soup_raises_only_source_errors(text):
 
 
 def test_tables_over_the_limit_are_refused_at_their_place(monkeypatch):
-    from compiler import functions as fn
+    from compiler.language import functions as fn
 
     monkeypatch.setattr(fn, "MAX_TABLE_ENTRIES", 3)
     with pytest.raises(SourceError, match="the table has 4 entries, over the limit of 3") as error:

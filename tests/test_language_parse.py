@@ -4,8 +4,8 @@ import pytest
 from tracr.rasp import rasp
 
 import compiler
-from compiler import functions as fn
-from compiler import program as prog
+from compiler.language import functions as fn
+from compiler.language import nodes
 
 SORT = """
 # sort tokens with unique keys, as in tracr's lib
@@ -136,7 +136,7 @@ def test_expression_printing_keeps_meaning_with_minimal_parentheses():
 def test_nodes_carry_their_encoding_and_default():
     program = compiler.parse("a = numerical map(lambda x: x, tokens)\n"
                              "b = numerical aggregate(select(indices, indices, LEQ), a)\nreturn b")
-    assert program.output.encoding == prog.NUMERICAL and program.output.default == 0
+    assert program.output.encoding == nodes.NUMERICAL and program.output.default == 0
     assert rasp.is_numerical(program.sop) and program.sop.default == 0
     assert isinstance(program.output.selector.predicate, rasp.Comparison)
     assert isinstance(program.output.sop.function, fn.Lambda)

@@ -4,8 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import compiler
-from compiler import tokenizer
-from compiler.functions import EvaluationError
+from compiler.language import tokenizer
+from compiler.language.functions import EvaluationError
 from generator.strategies import typed_programs
 
 

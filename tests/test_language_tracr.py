@@ -10,7 +10,7 @@ from tracr.compiler import lib, test_cases
 from tracr.rasp import causal_eval, rasp
 
 import compiler
-from compiler import tokenizer
+from compiler.language import tokenizer
 
 CASES = {c["testcase_name"]: c for c in test_cases.TEST_CASES + test_cases.CAUSAL_TEST_CASES}
 CAUSAL = ({c["testcase_name"] for c in test_cases.CAUSAL_TEST_CASES}

@@ -8,7 +8,7 @@ import compiler
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformer_lens")
 
-from compiler.lens import to_hooked_transformer  # noqa: E402
+from compiler.nets.lens import to_hooked_transformer  # noqa: E402
 
 PROGRAMS = {
     "sort": ("s = select(tokens, tokens, LT)\nreturn aggregate(select(selector_width(s), indices, EQ), tokens)", False),

@@ -13,8 +13,8 @@ from safetensors.numpy import save_file
 from tracr.compiler import lib
 from tracr.rasp import rasp
 
-from compiler.compile import compile_sop
-from compiler.net import Net, NetFileError, decode_value, encode_value
+from compiler.compiling.compile import compile_sop
+from compiler.nets.net import Net, NetFileError, decode_value, encode_value
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +247,7 @@ def _header_with(net, **changes):
     """A saved net's tensors with its JSON header changed field by field."""
     import json
 
-    from compiler.net import _read_metadata
+    from compiler.nets.net import _read_metadata
 
     header = json.loads(_read_metadata(net.to_bytes())["rasp_fountain_net"])
     for key, value in changes.items():
@@ -329,8 +329,8 @@ def test_a_header_that_is_not_an_object_and_a_missing_unembedding_are_named(nets
 
 
 def test_activations_that_overflow_are_an_error_not_outputs_and_scrambling_refuses_them(nets):
-    from compiler.net import NetOverflowError
-    from compiler.scrambling import ScrambleError, scramble
+    from compiler.nets.net import NetOverflowError
+    from compiler.variants.scrambling import ScrambleError, scramble
 
     net = nets["reverse"]
     name = "token_embed/embeddings"  # every later product of the stream leaves float32's range

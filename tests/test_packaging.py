@@ -27,7 +27,7 @@ def test_the_wheel_carries_the_recipes_and_cards(wheel):
     for recipe in (ROOT / "datasets").glob("*.toml"):
         assert f"generator/datasets/{recipe.name}" in names
         assert f"generator/datasets/{recipe.stem}.md" in names
-    assert {"compiler/grammar.lark", "compiler/py.typed", "interpreter/py.typed"} <= names
+    assert {"compiler/language/grammar.lark", "compiler/py.typed", "interpreter/py.typed"} <= names
     # the default interpreter and its model card
     card = ("config.json", "model.safetensors", "README.md")
     assert {f"interpreter/checkpoints/default/{name}" for name in card} <= names

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from compiler.plots import MAX_TICKS, ticks  # noqa: E402
+from compiler.plots import MAX_TICKS, ticks
 from fountain.cli import main  # noqa: E402
 from interpreter.evaluate import DecompileOutcome, DecompileReport  # noqa: E402
 

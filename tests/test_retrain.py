@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import compiler
-from compiler.check import all_inputs, outputs_agree
-from compiler.retraining import reference_outputs
+from compiler.compiling.check import all_inputs, outputs_agree
+from compiler.variants.retraining import reference_outputs
 from fountain.cli import main
 
 INCREMENT = "return map(lambda x: x + 1, tokens)"

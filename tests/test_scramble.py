@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 
 import compiler
-from compiler.check import check_net
-from compiler.scrambling import DEFAULT_KINDS, KINDS
+from compiler.compiling.check import check_net
+from compiler.variants.scrambling import DEFAULT_KINDS, KINDS
 from generator.strategies import programs
 
 PROGRAMS = {
@@ -141,7 +141,7 @@ def test_default_scramble_agrees_with_sampled_programs(program):
 
 
 def test_a_scramble_that_changes_outputs_is_refused(monkeypatch):
-    from compiler import scrambling
+    from compiler.variants import scrambling
 
     def broken_rotation(weights, rng):  # scales the read-out: not function-preserving
         weights.W_U = 2 * weights.W_U

@@ -3,7 +3,7 @@
 import pytest
 
 import compiler
-from compiler import tokenizer
+from compiler.language import tokenizer
 
 
 def test_vocabulary_is_small_closed_and_stable():

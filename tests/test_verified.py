@@ -6,7 +6,7 @@ from hypothesis import given, settings
 
 import compiler
 import generator
-from compiler.check import check_net
+from compiler.compiling.check import check_net
 from fountain.cli import main
 from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError

@@ -11,7 +11,7 @@ of the residual stream is learned (embeddings and writes go through W, reads thr
 Both stop when the net's fidelity on held-out inputs reaches `target_fidelity` (default 0.99)
 or when the step or time budget runs out, and return a `Net` like any other: runnable, savable,
 scramblable. Fidelity is measured on the returned `Net` itself (its float32 numpy forward),
-as the fraction of held-out inputs on which `compiler.check.outputs_agree` holds — the same
+as the fraction of held-out inputs on which `compiler.compiling.check.outputs_agree` holds — the same
 test compiled nets pass on every input — and recorded in the provenance with the seed, steps,
 final loss (not the time taken, so that a seed gives the same bytes; a `time_budget` stops
 at a machine-dependent step, which the provenance records). A net that stops short of the target
@@ -34,9 +34,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from compiler import program as prog
-from compiler.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
-from compiler.net import Net, NetConfig, attention_mask, param_shapes, torch_device, torch_forward
+from compiler.compiling.check import ATOL, RTOL, all_inputs, outputs_agree, random_inputs
+from compiler.language import program as prog
+from compiler.nets.config import NetConfig, param_shapes
+from compiler.nets.forward import attention_mask, torch_device, torch_forward
+from compiler.nets.net import Net
 from compiler.progress import Progress
 
 
@@ -208,8 +210,8 @@ def _project(params: dict, W) -> dict:
 
 def _compiled_and_program(source, vocab, max_seq_len) -> tuple[Net, prog.Program]:
     """The compiled net and the parsed program behind `source` (a Net or a program)."""
-    from compiler.compile import compile_program
-    from compiler.parser import parse
+    from compiler.compiling.compile import compile_program
+    from compiler.language.parser import parse
 
     if isinstance(source, Net):
         text = source.provenance.get("source")

@@ -2,7 +2,7 @@
 
 Functions that are already ours (parsed lambdas and tables) are kept as they are. Any other
 callable, such as the lambdas of tracr's `lib.py`, becomes a lookup table over the values
-its inputs can take for `vocab` and `max_seq_len` (see `compiler.values`).
+its inputs can take for `vocab` and `max_seq_len` (see `compiler.language.values`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import itertools
 
 from tracr.rasp import rasp
 
-from compiler import functions as fn
-from compiler import program as prog
-from compiler import values
 from compiler.errors import SourceError
-from compiler.values import ValueSetError, ValueSets
+from compiler.language import functions as fn
+from compiler.language import nodes, values
+from compiler.language import program as prog
+from compiler.language.printer import format_program
+from compiler.language.values import ValueSetError, ValueSets
 
 
 class _NamedError(SourceError):
@@ -31,7 +32,7 @@ class _Importer:
         known = vocab is not None and max_seq_len is not None
         self.value_sets = ValueSets(vocab, max_seq_len) if known else None
 
-    def values(self, node: prog.SOpNode, user: rasp.RASPExpr) -> list:
+    def values(self, node: nodes.SOpNode, user: rasp.RASPExpr) -> list:
         """The values of our `node`, sorted; `user` is the expression that needs them."""
         if self.value_sets is None:
             raise _fail(user, "its function is a Python callable, which is written as a lookup "
@@ -49,7 +50,7 @@ class _Importer:
 
     # -- functions and predicates
 
-    def function(self, expr, inputs: list[prog.SOpNode]) -> fn.Function:
+    def function(self, expr, inputs: list[nodes.SOpNode]) -> fn.Function:
         """`expr.f` as ours: kept if it is ours, else tabulated over its inputs' values."""
         arity = len(inputs)
         if fn.is_function(expr.f) and expr.f.arity == arity:
@@ -63,7 +64,7 @@ class _Importer:
             raise _fail(expr, "its function is undefined on every input value")
         return fn.Table.from_mapping(arity, table)
 
-    def predicate(self, select: rasp.Select, keys: prog.SOpNode, queries: prog.SOpNode) -> fn.Predicate:
+    def predicate(self, select: rasp.Select, keys: nodes.SOpNode, queries: nodes.SOpNode) -> fn.Predicate:
         predicate = select.predicate
         if isinstance(predicate, rasp.Comparison) or fn.is_predicate(predicate):
             return predicate
@@ -84,7 +85,7 @@ class _Importer:
 
     # -- the graph
 
-    def node(self, expr: rasp.RASPExpr, built: dict[int, prog.Node]) -> prog.Node:
+    def node(self, expr: rasp.RASPExpr, built: dict[int, nodes.Node]) -> nodes.Node:
         def get(child):
             return built[id(child)]
 
@@ -92,46 +93,46 @@ class _Importer:
         common = {"name": expr.name if expr.name != rasp.default_name(expr) else None}
         encoding = rasp.get_encoding(expr) if isinstance(expr, rasp.SOp) else None
         if isinstance(expr, (rasp.TokensType, rasp.IndicesType)):
-            if encoding != prog.CATEGORICAL:
+            if encoding != nodes.CATEGORICAL:
                 raise _fail(expr, f"{expr.label} is always categorical in tracr")
-            return prog.TOKENS if isinstance(expr, rasp.TokensType) else prog.INDICES
+            return nodes.TOKENS if isinstance(expr, rasp.TokensType) else nodes.INDICES
         if isinstance(expr, rasp.LengthType):
-            select = prog.make_select(prog.TOKENS, prog.TOKENS, rasp.Comparison.TRUE)
-            return prog.make_selector_width(select, encoding=encoding)
+            select = nodes.make_select(nodes.TOKENS, nodes.TOKENS, rasp.Comparison.TRUE)
+            return nodes.make_selector_width(select, encoding=encoding)
         if isinstance(expr, rasp.Full):
             constant = fn.Lambda(1, fn.Const(self._literal(expr, expr.fill)))
-            return prog.make_map(constant, prog.TOKENS, encoding=encoding, **common)
+            return nodes.make_map(constant, nodes.TOKENS, encoding=encoding, **common)
         if isinstance(expr, rasp.LinearSequenceMap):
-            return prog.make_linear_sequence_map(get(expr.fst), get(expr.snd), fn.normalize_value(expr.fst_fac),
+            return nodes.make_linear_sequence_map(get(expr.fst), get(expr.snd), fn.normalize_value(expr.fst_fac),
                                                  fn.normalize_value(expr.snd_fac), encoding=encoding, **common)
         if isinstance(expr, rasp.SequenceMap):
             fst, snd = get(expr.fst), get(expr.snd)
-            return prog.make_sequence_map(self.function(expr, [fst, snd]), fst, snd, encoding=encoding, **common)
+            return nodes.make_sequence_map(self.function(expr, [fst, snd]), fst, snd, encoding=encoding, **common)
         if isinstance(expr, rasp.Map):
             inner = get(expr.inner)
-            return prog.make_map(self.function(expr, [inner]), inner, encoding=encoding, **common)
+            return nodes.make_map(self.function(expr, [inner]), inner, encoding=encoding, **common)
         if isinstance(expr, rasp.Select):
             keys, queries = get(expr.keys), get(expr.queries)
-            return prog.make_select(keys, queries, self.predicate(expr, keys, queries), **common)
+            return nodes.make_select(keys, queries, self.predicate(expr, keys, queries), **common)
         if isinstance(expr, rasp.Aggregate):
-            return prog.make_aggregate(get(expr.selector), get(expr.sop), default=expr.default,
+            return nodes.make_aggregate(get(expr.selector), get(expr.sop), default=expr.default,
                                        default_given=True, encoding=encoding, **common)
         if isinstance(expr, rasp.SelectorWidth):
-            return prog.make_selector_width(get(expr.selector), encoding=encoding, **common)
+            return nodes.make_selector_width(get(expr.selector), encoding=encoding, **common)
         if isinstance(expr, (rasp.SelectorAnd, rasp.SelectorOr)):
             op = "and" if isinstance(expr, rasp.SelectorAnd) else "or"
             return self._combine(expr, get(expr.fst), get(expr.snd), op, **common)
         if isinstance(expr, rasp.SelectorNot):
             inner = get(expr.inner)
-            return prog.make_select(inner.keys, inner.queries, fn.PredicateNot(inner.predicate), **common)
+            return nodes.make_select(inner.keys, inner.queries, fn.PredicateNot(inner.predicate), **common)
         raise _fail(expr, "is not a compilable RASP primitive (constant S-Ops and selectors exist "
                     "only in tracr's tests)")
 
-    def _combine(self, expr, fst: prog.Select, snd: prog.Select, op: str, name: str | None) -> prog.Select:
+    def _combine(self, expr, fst: nodes.Select, snd: nodes.Select, op: str, name: str | None) -> nodes.Select:
         if fst.keys is not snd.keys or fst.queries is not snd.queries:
             raise _fail(expr, f"tracr compiles selector_{op} only of two selects with the same keys "
                         "and queries (it merges their predicates)")
-        return prog.make_select(fst.keys, fst.queries, fn.PredicateBool(op, fst.predicate, snd.predicate),
+        return nodes.make_select(fst.keys, fst.queries, fn.PredicateBool(op, fst.predicate, snd.predicate),
                                 name=name)
 
 
@@ -140,7 +141,7 @@ def from_sop(sop: rasp.SOp, vocab=None, max_seq_len: int | None = None) -> prog.
     if not isinstance(sop, rasp.SOp):
         raise TypeError(f"expected a tracr rasp.SOp, got {type(sop).__name__}")
     importer = _Importer(vocab, max_seq_len)
-    built: dict[int, prog.Node] = {}
+    built: dict[int, nodes.Node] = {}
     # Iterative post-order over tracr's expression graph (children before parents).
     stack: list[tuple[rasp.RASPExpr, bool]] = [(sop, False)]
     while stack:
@@ -158,3 +159,20 @@ def from_sop(sop: rasp.SOp, vocab=None, max_seq_len: int | None = None) -> prog.
         stack.append((expr, True))
         stack.extend((child, False) for child in reversed(expr.children) if id(child) not in built)
     return prog.Program(built[id(sop)])
+
+
+def to_source(program_or_sop, vocab=None, max_seq_len: int | None = None, keep_names: bool = False) -> str:
+    """Canonical text of a `Program` or of any tracr SOp.
+
+    An SOp whose Map/SequenceMap/Select functions are Python callables is imported by
+    tabulating each callable over the values its inputs can take, which tracr's basis
+    inference derives from `vocab` and `max_seq_len` (needed only in that case).
+    """
+    if isinstance(program_or_sop, prog.Program):
+        program = program_or_sop
+    elif isinstance(program_or_sop, rasp.RASPExpr):
+        program = from_sop(program_or_sop, vocab=vocab, max_seq_len=max_seq_len)
+    else:
+        raise TypeError(f"to_source takes a compiler.Program or a tracr rasp.SOp, "
+                        f"not {type(program_or_sop).__name__}")
+    return format_program(program, keep_names=keep_names)

@@ -25,12 +25,9 @@ so that importing the compiler stays fast.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from compiler.net import Net
 
 try:
     import numba
@@ -114,7 +111,7 @@ class _Builder:
                 "vectors": cat(self.vectors, np.float64)}
 
 
-def suits(net: "Net") -> bool:
+def suits(net) -> bool:
     """Whether the kernel is available and beats the dense executor on this net (cached)."""
     def decide() -> bool:
         layers = [v for k, v in net.params.items() if k.startswith("transformer/") and v.ndim == 2]
@@ -124,14 +121,14 @@ def suits(net: "Net") -> bool:
     return net.cached("kernel suits", decide)
 
 
-def plan(net: "Net") -> Plan:
+def plan(net) -> Plan:
     """The net refactored for the kernel (cached on the net)."""
     if numba is None:
         raise ModuleNotFoundError("the sparse kernel needs numba: pip install numba", name="numba")
     return net.cached("kernel", lambda: _plan(net))
 
 
-def _plan(net: "Net") -> Plan:
+def _plan(net) -> Plan:
     p, c = net.params, net.config
     f64 = lambda name: p[name].astype(np.float64)  # noqa: E731 - products in float64, stored once
     heads = [slice(h * c.d_head, (h + 1) * c.d_head) for h in range(c.n_heads)]

@@ -35,9 +35,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler import functions as fn
-from compiler.check import all_inputs, outputs_agree
-from compiler.net import Net
+from compiler.compiling.check import all_inputs, outputs_agree
+from compiler.language import functions as fn
+from compiler.nets.net import Net
 
 #: Inputs used by default: all of them when there are at most this many, else this many.
 DEFAULT_SAMPLES = 4000

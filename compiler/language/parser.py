@@ -9,97 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import json
 import math
-import re
-from pathlib import Path
 from typing import Any
 
-import lark
 from lark import Token, Transformer_NonRecursive, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 from tracr.rasp import rasp
 
-from compiler import functions as fn
-from compiler import program as prog
 from compiler.errors import SourceError
-
-_GRAMMAR = Path(__file__).with_name("grammar.lark")
-
-#: Describes the grammar's terminals in error messages.
-_TERMINAL_WORDS = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NL": "a line break",
-    "$END": "the end of the text", "COMPARE_OP": "a comparison (==, <, ...)",
-    "ADD_OP": "an operator (+, -)", "MUL_OP": "an operator (*, /, //, %)",
-}
-
-
-def _excerpt(text: str, line: int, column: int) -> str:
-    lines = text.splitlines() or [""]
-    if not 1 <= line <= len(lines):
-        return ""
-    source_line = lines[line - 1].expandtabs(1)
-    if len(source_line) > _EXCERPT_WIDTH:  # a window around the column, not a whole long line
-        start = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(source_line) - _EXCERPT_WIDTH))
-        shown = source_line[start:start + _EXCERPT_WIDTH]
-        prefix, suffix = ("..." if start else ""), ("..." if start + _EXCERPT_WIDTH < len(source_line) else "")
-        return f"    {prefix}{shown}{suffix}\n    {' ' * (len(prefix) + column - 1 - start)}^"
-    return f"    {source_line}\n    {' ' * (column - 1)}^"
-
-
-#: Characters of a source line an error shows (around the column).
-_EXCERPT_WIDTH = 100
-
-
-def _error(message: str, where: prog.Where, text: str) -> SourceError:
-    line, column = where or (0, 0)
-    return SourceError(message, line, column, _excerpt(text, line, column) if line else "")
-
-
-class _Layout:
-    """Post-lexer: newlines inside brackets, blank lines and leading newlines are not
-    statement ends; bracket nesting is bounded (and so is every tree built from it)."""
-
-    always_accept = ("_NL",)
-
-    def process(self, stream):
-        # Tokens are passed on at once: the contextual lexer lexes each token in the state
-        # the parser reached with the previous one, so holding one back would mislead it.
-        depth, previous = 0, "_NL"
-        for token in stream:
-            if token.type == "_NL":
-                if depth > 0 or previous == "_NL":
-                    continue
-            elif token.type in ("LPAR", "LBRACE"):
-                depth += 1
-                if depth > fn.MAX_DEPTH:
-                    raise SourceError(f"brackets nested more than {fn.MAX_DEPTH} deep; "
-                                      "split the expression into several definitions",
-                                      token.line, token.column)
-            elif token.type in ("RPAR", "RBRACE"):
-                depth = max(0, depth - 1)
-            previous = token.type
-            yield token
-
-
-@functools.lru_cache(maxsize=1)
-def lark_parser() -> lark.Lark:
-    """The language's LALR parser (grammar.lark, with the layout post-lexer), built once: the
-    tokenizer lexes with it and the interpreter's grammar steps it token by token."""
-    return lark.Lark(_GRAMMAR.read_text(), parser="lalr", postlex=_Layout(), propagate_positions=True,
-                     maybe_placeholders=False, start=["start", "lambda_"])
-
-
-def _reserved_words() -> frozenset[str]:
-    name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-    return frozenset(t.pattern.value for t in lark_parser().terminals
-                     if t.pattern.type == "str" and name.match(t.pattern.value))
-
-
-#: Words of the language that cannot name a variable.
-RESERVED = _reserved_words()
-
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.grammar import RESERVED, lark_parser, source_error, syntax_error
 
 # ---------------------------------------------------------------------------------------
 # Tree -> syntax objects
@@ -108,14 +30,14 @@ RESERVED = _reserved_words()
 @dataclasses.dataclass
 class _Ref:
     name: str
-    where: prog.Where
+    where: nodes.Where
 
 
 @dataclasses.dataclass
 class _Op:
     kind: str
     args: list
-    where: prog.Where
+    where: nodes.Where
     encoding: rasp.Encoding | None = None
     default: Any = None
     default_given: bool = False
@@ -125,13 +47,13 @@ class _Op:
 class _Definition:
     name: str
     value: Any  # _Ref | _Op
-    where: prog.Where
+    where: nodes.Where
 
 
 @dataclasses.dataclass
 class _Output:
     value: Any
-    where: prog.Where
+    where: nodes.Where
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +61,7 @@ class _Name:
     """A name inside a lambda body, until the lambda binds it to a parameter."""
 
     name: str
-    where: prog.Where
+    where: nodes.Where
     precedence = 8
 
 
@@ -147,20 +69,20 @@ class _Name:
 class _LambdaSyntax:
     params: tuple[str, ...]
     body: fn.Expr
-    where: prog.Where
+    where: nodes.Where
 
 
 @dataclasses.dataclass
 class _TableSyntax:
     entries: list[tuple[Any, Any]]
-    where: prog.Where
+    where: nodes.Where
 
 
-def _where(meta) -> prog.Where:
+def _where(meta) -> nodes.Where:
     return (meta.line, meta.column) if not meta.empty else None
 
 
-def _token_where(token: Token) -> prog.Where:
+def _token_where(token: Token) -> nodes.Where:
     return (token.line, token.column)
 
 
@@ -173,10 +95,10 @@ class _Build(Transformer_NonRecursive):
         self.depths: dict[int, tuple[Any, int]] = {}  # id -> (object, depth); holding the object
         # keeps its id from passing to a new object
 
-    def _nested(self, obj, where: prog.Where, *children):
+    def _nested(self, obj, where: nodes.Where, *children):
         depth = 1 + max((self.depths.get(id(c), (c, 0))[1] for c in children), default=0)
         if depth > fn.MAX_DEPTH:
-            raise _error(f"expression nested more than {fn.MAX_DEPTH} deep; split it into several "
+            raise source_error(f"expression nested more than {fn.MAX_DEPTH} deep; split it into several "
                          "definitions", where, self.text)
         self.depths[id(obj)] = (obj, depth)
         return obj
@@ -189,7 +111,7 @@ class _Build(Transformer_NonRecursive):
     def _check_name(self, name: Token) -> None:
         # The contextual lexer reads a keyword as a name where no keyword can stand.
         if str(name) in RESERVED:
-            raise _error(f"`{name}` is a word of the language; choose another name", _token_where(name),
+            raise source_error(f"`{name}` is a word of the language; choose another name", _token_where(name),
                          self.text)
 
     @v_args(inline=True)
@@ -222,7 +144,7 @@ class _Build(Transformer_NonRecursive):
         if encoding:
             op.encoding = rasp.Encoding(str(encoding[0]))
             if op.kind == "select":
-                raise _error("select: a selector has no encoding; drop "
+                raise source_error("select: a selector has no encoding; drop "
                              f"`{encoding[0]}`", _token_where(encoding[0]), self.text)
         return op
 
@@ -259,7 +181,7 @@ class _Build(Transformer_NonRecursive):
         params = tuple(str(n) for n in names)
         for i, name in enumerate(names):
             if params.index(str(name)) != i:
-                raise _error(f"lambda: parameter `{name}` appears twice", _token_where(name), self.text)
+                raise source_error(f"lambda: parameter `{name}` appears twice", _token_where(name), self.text)
         return _LambdaSyntax(params, self._bind(body, params), _where(meta))
 
     def _bind(self, expr, params: tuple[str, ...]):
@@ -270,7 +192,7 @@ class _Build(Transformer_NonRecursive):
             if leaf.name not in params:
                 hint = difflib.get_close_matches(leaf.name, params, n=1)
                 hint = f"; did you mean `{hint[0]}`?" if hint else ""
-                raise _error(f"`{leaf.name}` is not defined in this lambda: a lambda sees only its "
+                raise source_error(f"`{leaf.name}` is not defined in this lambda: a lambda sees only its "
                              f"parameters ({', '.join(params)}){hint}", leaf.where, self.text)
             return fn.Param(params.index(leaf.name))
 
@@ -294,20 +216,20 @@ class _Build(Transformer_NonRecursive):
     def predicate_lambda(self, meta, children):
         syntax = children[0]
         if len(syntax.params) != 2:
-            raise _error(f"select: a predicate takes a key and a query (`lambda k, q: ...`), not "
+            raise source_error(f"select: a predicate takes a key and a query (`lambda k, q: ...`), not "
                          f"{len(syntax.params)} argument(s)", syntax.where, self.text)
         return fn.PredicateLambda(syntax.body)
 
     @v_args(meta=True)
     def predicate_table(self, meta, children):
         if len(children) > fn.MAX_TABLE_ENTRIES:
-            raise _error(f"select: the predicate table has {len(children):,} pairs, over the limit of "
+            raise source_error(f"select: the predicate table has {len(children):,} pairs, over the limit of "
                          f"{fn.MAX_TABLE_ENTRIES:,}; write the predicate as a comparison or a lambda",
                          _where(meta), self.text)
         pairs = []
         for item in children:
             if not (isinstance(item.value, tuple) and len(item.value) == 2):
-                raise _error(f"select: a predicate table lists (key, query) pairs, but found "
+                raise source_error(f"select: a predicate table lists (key, query) pairs, but found "
                              f"{fn.format_value(item.value)}", _where(meta), self.text)
             pairs.append(item.value)
         return fn.PredicateTable.from_pairs(pairs)
@@ -367,7 +289,7 @@ class _Build(Transformer_NonRecursive):
         name = str(name)
         if (name == "abs" and len(args) != 1) or (name != "abs" and len(args) < 2):
             wanted = "one argument" if name == "abs" else "at least two arguments"
-            raise _error(f"{name}() takes {wanted}, got {len(args)}", _where(meta), self.text)
+            raise source_error(f"{name}() takes {wanted}, got {len(args)}", _where(meta), self.text)
         return self._nested(fn.Call(name, tuple(args)), _where(meta), *args)
 
     # -- literals
@@ -390,18 +312,18 @@ class _Build(Transformer_NonRecursive):
             if any(c in text for c in ".eE"):
                 value = float(text)
                 if not math.isfinite(value):
-                    raise _error(f"number {text} is too large to represent", where, self.text)
+                    raise source_error(f"number {text} is too large to represent", where, self.text)
                 return value
             try:
                 return int(text)
             except ValueError:  # over Python's limit on digits in an int
-                raise _error(f"number {text[:20]}... has too many digits", where, self.text) from None
+                raise source_error(f"number {text[:20]}... has too many digits", where, self.text) from None
         if token.type == "STRING":
             value = json.loads(text)
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise _error("string contains a lone surrogate escape (\\ud800-\\udfff)", where,
+                raise source_error("string contains a lone surrogate escape (\\ud800-\\udfff)", where,
                              self.text) from None
             return value
         return {"TRUE": True, "FALSE": False, "NONE": None}[token.type]
@@ -424,37 +346,37 @@ def _resolve(items: list, text: str) -> prog.Program:
     outputs = [i for i in items if isinstance(i, _Output)]
     if not outputs:
         where = (len(text.splitlines()) or 1, 1)
-        raise _error("the program has no output: end it with `return NAME`", where, text)
+        raise source_error("the program has no output: end it with `return NAME`", where, text)
     if len(outputs) > 1:
-        raise _error("a program has one `return`; this is a second one", outputs[1].where, text)
+        raise source_error("a program has one `return`; this is a second one", outputs[1].where, text)
     if items[-1] is not outputs[0]:
         later = items[items.index(outputs[0]) + 1]
-        raise _error("`return` must be the last line; move this definition above it", later.where, text)
+        raise source_error("`return` must be the last line; move this definition above it", later.where, text)
 
     definitions: dict[str, _Definition] = {}
     for item in items[:-1]:
         if item.name in definitions:
             first = definitions[item.name].where
-            raise _error(f"`{item.name}` is already defined on line {first[0]}; give this one "
+            raise source_error(f"`{item.name}` is already defined on line {first[0]}; give this one "
                          "another name", item.where, text)
         if isinstance(item.value, _Ref):
-            raise _error(f"`{item.name} = {item.value.name}` only renames; use "
+            raise source_error(f"`{item.name} = {item.value.name}` only renames; use "
                          f"`{item.value.name}` directly", item.where, text)
         definitions[item.name] = item
 
     for ref in (r for d in list(definitions.values()) + outputs for r in _references(d.value)):
-        if ref.name not in definitions and ref.name not in prog.PRIMITIVES:
-            hint = difflib.get_close_matches(ref.name, list(definitions) + list(prog.PRIMITIVES), n=1)
+        if ref.name not in definitions and ref.name not in nodes.PRIMITIVES:
+            hint = difflib.get_close_matches(ref.name, list(definitions) + list(nodes.PRIMITIVES), n=1)
             hint = f"; did you mean `{hint[0]}`?" if hint else ""
-            raise _error(f"`{ref.name}` is not defined{hint}", ref.where, text)
+            raise source_error(f"`{ref.name}` is not defined{hint}", ref.where, text)
 
-    built: dict[str, prog.Node] = {}
+    built: dict[str, nodes.Node] = {}
     for name in _definition_order(definitions, outputs[0], text):
         definition = definitions[name]
         built[name] = _make(definition.value, built, text, name=name)
     output = _make(outputs[0].value, built, text, name=None)
-    if not isinstance(output, prog.SOpNode):
-        raise _error("a program returns an S-Op, not a selector", outputs[0].where, text)
+    if not isinstance(output, nodes.SOpNode):
+        raise source_error("a program returns an S-Op, not a selector", outputs[0].where, text)
     return prog.Program(output)
 
 
@@ -480,7 +402,7 @@ def _definition_order(definitions: dict[str, _Definition], output: _Output, text
                 if state.get(ref.name) == "open":
                     cycle = [n for n, _ in stack]
                     cycle = cycle[cycle.index(ref.name):] + [ref.name]
-                    raise _error(f"`{ref.name}` depends on itself: {' -> '.join(cycle)}",
+                    raise source_error(f"`{ref.name}` depends on itself: {' -> '.join(cycle)}",
                                  definitions[ref.name].where, text)
                 if ref.name not in state:
                     state[ref.name] = "open"
@@ -488,37 +410,37 @@ def _definition_order(definitions: dict[str, _Definition], output: _Output, text
     return order
 
 
-def _make(value, built: dict[str, prog.Node], text: str, name: str | None) -> prog.Node:
+def _make(value, built: dict[str, nodes.Node], text: str, name: str | None) -> nodes.Node:
     """The node of a reference or (possibly nested) operation, inputs already built."""
     if isinstance(value, _Ref):
-        return built[value.name] if value.name in built else prog.PRIMITIVES[value.name]
+        return built[value.name] if value.name in built else nodes.PRIMITIVES[value.name]
     args = [a if not isinstance(a, (_Ref, _Op)) else _make(a, built, text, None) for a in value.args]
     where = value.where
     common = {"name": name, "where": where}
     try:
         if value.kind == "map":
             function = _function(args[0], arity=1, kind="map", text=text)
-            return prog.make_map(function, args[1], encoding=value.encoding or prog.CATEGORICAL, **common)
+            return nodes.make_map(function, args[1], encoding=value.encoding or nodes.CATEGORICAL, **common)
         if value.kind == "sequence_map":
             function = _function(args[0], arity=2, kind="sequence_map", text=text)
-            return prog.make_sequence_map(function, args[1], args[2],
-                                          encoding=value.encoding or prog.CATEGORICAL, **common)
+            return nodes.make_sequence_map(function, args[1], args[2],
+                                          encoding=value.encoding or nodes.CATEGORICAL, **common)
         if value.kind == "linear_sequence_map":
-            return prog.make_linear_sequence_map(args[0], args[1], args[2].value, args[3].value,
-                                                 encoding=value.encoding or prog.CATEGORICAL, **common)
+            return nodes.make_linear_sequence_map(args[0], args[1], args[2].value, args[3].value,
+                                                 encoding=value.encoding or nodes.CATEGORICAL, **common)
         if value.kind == "select":
-            return prog.make_select(args[0], args[1], args[2], **common)
+            return nodes.make_select(args[0], args[1], args[2], **common)
         if value.kind == "aggregate":
-            return prog.make_aggregate(args[0], args[1], default=value.default,
+            return nodes.make_aggregate(args[0], args[1], default=value.default,
                                        default_given=value.default_given,
-                                       encoding=value.encoding or prog.CATEGORICAL, **common)
+                                       encoding=value.encoding or nodes.CATEGORICAL, **common)
         if value.kind == "selector_width":
-            return prog.make_selector_width(args[0], encoding=value.encoding or prog.CATEGORICAL,
+            return nodes.make_selector_width(args[0], encoding=value.encoding or nodes.CATEGORICAL,
                                             **common)
     except SourceError as error:
         if error.excerpt:  # already placed, at the function
             raise
-        raise _error(error.message, where, text) from None
+        raise source_error(error.message, where, text) from None
     raise AssertionError(f"unknown operation {value.kind}")  # pragma: no cover
 
 
@@ -526,19 +448,19 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
     if isinstance(syntax, _LambdaSyntax):
         if len(syntax.params) != arity:
             params = "x" if arity == 1 else "x, y"
-            raise _error(f"{kind}: the function takes {len(syntax.params)} argument(s), but {kind} "
+            raise source_error(f"{kind}: the function takes {len(syntax.params)} argument(s), but {kind} "
                          f"passes {arity}: write `lambda {params}: ...`", syntax.where, text)
         return fn.Lambda(arity, syntax.body)
     if len(syntax.entries) > fn.MAX_TABLE_ENTRIES:
-        raise _error(f"{kind}: the table has {len(syntax.entries):,} entries, over the limit of "
+        raise source_error(f"{kind}: the table has {len(syntax.entries):,} entries, over the limit of "
                      f"{fn.MAX_TABLE_ENTRIES:,}; write the function as a lambda", syntax.where, text)
     mapping: dict = {}
     for key, value in syntax.entries:
         if arity == 2 and not (isinstance(key, tuple) and len(key) == 2):
-            raise _error(f"{kind}: table keys must be pairs (x, y), but found {fn.format_value(key)}",
+            raise source_error(f"{kind}: table keys must be pairs (x, y), but found {fn.format_value(key)}",
                          syntax.where, text)
         if key in mapping:
-            raise _error(f"{kind}: the table has key {fn.format_value(key)} twice", syntax.where, text)
+            raise source_error(f"{kind}: the table has key {fn.format_value(key)} twice", syntax.where, text)
         mapping[key] = value
     return fn.Table.from_mapping(arity, mapping)
 
@@ -579,65 +501,6 @@ def _parse_tree(text: str, start: str):
             raise error.orig_exc from None
         raise
     except UnexpectedInput as error:
-        raise _syntax_error(error, text) from None
+        raise syntax_error(error, text) from None
     except SourceError as error:  # from the post-lexer, which has no text for an excerpt
-        raise _error(error.message, (error.line, error.column), text) from None
-
-
-def _syntax_error(error: UnexpectedInput, text: str) -> SourceError:
-    where = (error.line, error.column) if error.line and error.line > 0 else _end_of(text)
-    if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
-        if char == "'":
-            return _error("strings are written in double quotes: \"a\"", where, text)
-        found = f"unexpected character {char!r}"
-    elif isinstance(error, UnexpectedToken):
-        token = error.token
-        found = ("unexpected end of the text" if token.type == "$END"
-                 else "unexpected line break" if token.type == "_NL"
-                 else f"unexpected {str(token)!r}")
-        if token.type in ("$END",):
-            where = _end_of(text)
-    else:  # pragma: no cover - lark's LALR parser raises only the two above
-        found = "syntax error"
-    expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
-    expected = _describe_expected(set(expected))
-    message = found + (f"; expected {_join_or(expected)}" if expected else "")
-    return _error(message, where, text)
-
-
-def _end_of(text: str) -> tuple[int, int]:
-    lines = text.splitlines() or [""]
-    return len(lines), len(lines[-1]) + 1
-
-
-_TERMINAL_GROUPS = (
-    ({"MAP", "SEQUENCE_MAP", "LINEAR_SEQUENCE_MAP", "SELECT", "AGGREGATE", "SELECTOR_WIDTH"},
-     "an operation (map, sequence_map, linear_sequence_map, select, aggregate, selector_width)"),
-    ({"EQ", "NEQ", "LT", "LEQ", "GT", "GEQ", "ALWAYS", "NEVER"},
-     "a comparison (EQ, NEQ, LT, LEQ, GT, GEQ, TRUE, FALSE)"),
-    ({"NUMBER", "STRING", "TRUE", "FALSE", "NONE"}, "a value"),
-    ({"MIN", "MAX", "ABS"}, "min(...), max(...) or abs(...)"),
-    ({"NUMERICAL", "CATEGORICAL"}, "an encoding (numerical, categorical)"),
-)
-
-
-def _describe_expected(names: set[str]) -> list[str]:
-    """Readable names of the terminals the parser would have accepted, grouped."""
-    words = set()
-    for group, word in _TERMINAL_GROUPS:
-        if len(names & group) > 1:
-            names -= group
-            words.add(word)
-    for name in names:
-        if name in _TERMINAL_WORDS:
-            words.add(_TERMINAL_WORDS[name])
-            continue
-        terminal = next((t for t in lark_parser().terminals if t.name == name), None)
-        words.add(repr(terminal.pattern.value) if terminal is not None and terminal.pattern.type == "str"
-                  else name.lower())
-    return sorted(words)
-
-
-def _join_or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+        raise source_error(error.message, (error.line, error.column), text) from None

@@ -8,25 +8,22 @@ and parsing a canonical text and printing it again gives the same text.
 
 from __future__ import annotations
 
-from tracr.rasp import rasp
-
-from compiler.functions import format_predicate, format_value
-from compiler.program import (
+from compiler.language.functions import format_predicate, format_value
+from compiler.language.nodes import (
     NUMERICAL,
     Aggregate,
     LinearSequenceMap,
     Map,
     Node,
     Primitive,
-    Program,
     Select,
     SelectorWidth,
     SequenceMap,
 )
 
 
-def format_program(program: Program, keep_names: bool = False) -> str:
-    """The program's text; canonical unless `keep_names` keeps the names it was written with."""
+def format_program(program, keep_names: bool = False) -> str:
+    """A `Program`'s text; canonical unless `keep_names` keeps the names it was written with."""
     names = program.names(keep=keep_names)
 
     def ref(node: Node) -> str:
@@ -54,21 +51,3 @@ def _format_operation(node: Node, ref) -> str:
     else:  # pragma: no cover - the node classes above are all there are
         raise TypeError(f"unknown node {node!r}")
     return f"numerical {call}" if node.encoding == NUMERICAL else call
-
-
-def to_source(program_or_sop, vocab=None, max_seq_len: int | None = None, keep_names: bool = False) -> str:
-    """Canonical text of a `Program` or of any tracr SOp.
-
-    An SOp whose Map/SequenceMap/Select functions are Python callables is imported by
-    tabulating each callable over the values its inputs can take, which tracr's basis
-    inference derives from `vocab` and `max_seq_len` (needed only in that case).
-    """
-    if isinstance(program_or_sop, Program):
-        program = program_or_sop
-    elif isinstance(program_or_sop, rasp.RASPExpr):
-        from compiler.tracr_import import from_sop
-        program = from_sop(program_or_sop, vocab=vocab, max_seq_len=max_seq_len)
-    else:
-        raise TypeError(f"to_source takes a compiler.Program or a tracr rasp.SOp, "
-                        f"not {type(program_or_sop).__name__}")
-    return format_program(program, keep_names=keep_names)

@@ -41,8 +41,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from compiler.check import all_inputs, outputs_agree, random_inputs
-from compiler.net import Net, value_problem
+from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
+from compiler.nets.net import Net, value_problem
 
 
 class ScrambleError(ValueError):

@@ -16,8 +16,9 @@ import functools
 import json
 
 from compiler.errors import SourceError
-from compiler.parser import lark_parser, parse
-from compiler.printer import format_program
+from compiler.language.grammar import lark_parser
+from compiler.language.parser import parse
+from compiler.language.printer import format_program
 
 MAX_VARIABLES = 256
 

@@ -12,7 +12,7 @@ networks all share it). It holds
 `Net.run` is a batched forward pass with exactly the arithmetic of tracr's Haiku model
 (no layer norm, residual attention then MLP in every layer, logits scaled by 1/sqrt(d_head),
 float32), in numpy or torch, or, for sparse nets such as compiled ones, in the compiled kernel
-of `compiler.kernel` (the same function, refactored to skip zeros). `Net.save` / `Net.load`
+of `compiler.nets.kernel` (the same function, refactored to skip zeros). `Net.save` / `Net.load`
 use safetensors with the non-tensor fields JSON-encoded in the header; values keep their Python
 type (int, float, bool, str, tuples of these, None).
 """
@@ -28,6 +28,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from compiler.files import write_atomically
+from compiler.nets import importing
+from compiler.nets.config import NetConfig, param_shapes
+from compiler.nets.forward import run_numpy, run_torch
 
 FORMAT_NAME = "rasp-fountain.net"
 FORMAT_VERSION = 1
@@ -47,19 +50,6 @@ class NetFileError(ValueError):
         self.path = os.fspath(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
-
-
-@dataclasses.dataclass(frozen=True)
-class NetConfig:
-    """Shape of the transformer; `causal` masks attention to earlier positions."""
-
-    n_layers: int
-    n_heads: int
-    d_head: int
-    d_mlp: int
-    d_model: int
-    max_seq_len: int
-    causal: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -120,7 +110,7 @@ class Net:
         direction set (tracr's encoding of None) decodes to None. Numerical outputs are floats.
 
         `backend`: "auto" (the default) runs sparse nets (compiled ones) in the compiled sparse
-        kernel of `compiler.kernel` when numba is installed and dense nets (scrambled, retrained)
+        kernel of `compiler.nets.kernel` when numba is installed and dense nets (scrambled, retrained)
         in numpy; "kernel", "numpy" or "torch" (on `device`) choose one.
         """
         if not batch:
@@ -147,9 +137,9 @@ class Net:
         """The final residual stream [batch, 1 + longest input, d_model], BOS first."""
         ids, key_mask = self.encode(batch)
         if backend == "numpy":
-            return _forward_numpy(self, ids, key_mask)
+            return run_numpy(self, ids, key_mask)
         if backend == "torch":
-            return _forward_torch(self, ids, key_mask, device)
+            return run_torch(self, ids, key_mask, device)
         raise ValueError(f"unknown backend {backend!r}; expected 'numpy' or 'torch'")
 
     def residuals(self, batch: Sequence[Sequence[Any]]) -> np.ndarray:
@@ -157,7 +147,7 @@ class Net:
         embeddings, then after each attention and each MLP sub-layer (numpy, float32)."""
         ids, key_mask = self.encode(batch)
         streams: list[np.ndarray] = []
-        _forward_numpy(self, ids, key_mask, streams)
+        run_numpy(self, ids, key_mask, streams)
         return np.stack(streams)
 
     def encode(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -246,18 +236,16 @@ class Net:
     @classmethod
     def from_tracr(cls, model, output_sop) -> "Net":
         """The net of tracr's assembled model; `output_sop` (the SOp or its label) names the
-        residual directions the unembedding reads (`compiler.importing.from_tracr`)."""
-        from compiler.importing import from_tracr
-
-        return from_tracr(model, output_sop)
+        residual directions the unembedding reads (`compiler.nets.importing.tracr_fields`)."""
+        return _imported(cls(**importing.tracr_fields(model, output_sop)), "tracr model")
 
     @classmethod
     def from_hooked_transformer(cls, model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None,
                                 **tokens: str) -> "Net":
-        """The net of a TransformerLens HookedTransformer a Net can hold (`compiler.importing`)."""
-        from compiler.importing import from_hooked_transformer
-
-        return from_hooked_transformer(model, input_tokens, output_values, **tokens)
+        """The net of a TransformerLens HookedTransformer a Net can hold
+        (`compiler.nets.importing.hooked_transformer_fields`)."""
+        fields = importing.hooked_transformer_fields(model, input_tokens, output_values, **tokens)
+        return _imported(cls(**fields), "HookedTransformer")
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str | os.PathLike = "<bytes>") -> "Net":
@@ -309,6 +297,15 @@ class Net:
         if problem:
             raise NetFileError(path, problem)
         return net
+
+
+def _imported(net: Net, what: str) -> Net:
+    """`net` once its shapes and values are a Net's, as `Net.load` checks them (one
+    `ModelImportError` otherwise)."""
+    problem = shape_problem(net) or value_problem(net)
+    if problem:
+        raise importing.ModelImportError(f"this {what} cannot be a Net: {problem}")
+    return net
 
 
 def _check_header(header: dict, config: NetConfig, none_threshold: Any) -> None:
@@ -375,28 +372,6 @@ def _read_metadata(data: bytes) -> dict[str, str]:
     return header.get("__metadata__") or {}
 
 
-def param_shapes(config: NetConfig, n_tokens: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every parameter of a net with this config and `n_tokens` input tokens."""
-    c = config
-    d_model, width = c.d_model, c.n_heads * c.d_head
-    shapes = {
-        "token_embed/embeddings": (n_tokens, d_model),
-        "pos_embed/embeddings": (c.max_seq_len + 1, d_model),
-    }
-    for layer in range(c.n_layers):
-        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
-        for name in ("query", "key", "value"):
-            shapes[f"{attn}/{name}/w"] = (d_model, width)
-            shapes[f"{attn}/{name}/b"] = (width,)
-        shapes[f"{attn}/linear/w"] = (width, d_model)
-        shapes[f"{attn}/linear/b"] = (d_model,)
-        shapes[f"{mlp}/linear_1/w"] = (d_model, c.d_mlp)
-        shapes[f"{mlp}/linear_1/b"] = (c.d_mlp,)
-        shapes[f"{mlp}/linear_2/w"] = (c.d_mlp, d_model)
-        shapes[f"{mlp}/linear_2/b"] = (d_model,)
-    return shapes
-
-
 def shape_problem(net: Net) -> str | None:
     """Why the tensors don't fit the config and encodings, or None if they do."""
     d_model = net.config.d_model
@@ -422,10 +397,10 @@ def shape_problem(net: Net) -> str | None:
 
 
 def _kernel():
-    """compiler.kernel, imported on first use (it imports numba, which takes a while)."""
+    """compiler.nets.kernel, imported on first use (it imports numba, which takes a while)."""
     global _KERNEL_MODULE
     if _KERNEL_MODULE is None:
-        from compiler import kernel
+        from compiler.nets import kernel
 
         _KERNEL_MODULE = kernel
     return _KERNEL_MODULE
@@ -435,163 +410,12 @@ _KERNEL_MODULE = None
 
 
 def _token_ids(net: Net) -> dict[Any, int]:
-    if "token_ids" not in net._cache:
-        net._cache["token_ids"] = {token: i for i, token in enumerate(net.input_tokens)}
-    return net._cache["token_ids"]
+    return net.cached("token_ids", lambda: {token: i for i, token in enumerate(net.input_tokens)})
 
 
 def _input_ids(net: Net) -> dict[Any, int]:
     """The ids of the tokens an input may hold (all but BOS and PAD)."""
-    if "input_ids" not in net._cache:
-        net._cache["input_ids"] = {t: i for t, i in _token_ids(net).items() if t not in (net.bos, net.pad)}
-    return net._cache["input_ids"]
-
-
-def _layer(params: dict, layer: int, module: str) -> tuple:
-    prefix = f"transformer/layer_{layer}/{module}"
-    return params[f"{prefix}/w"], params[f"{prefix}/b"]
-
-
-def attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
-    """[B, 1, T, T] booleans: which keys each query may attend to."""
-    t = key_mask.shape[1]
-    mask = np.broadcast_to(key_mask[:, None, None, :], (key_mask.shape[0], 1, t, t))
-    if causal:
-        mask = mask & np.tril(np.ones((t, t), dtype=bool))
-    return mask
-
-
-def _numpy_layers(net: Net) -> list[tuple]:
-    """Per layer: fused [W_Q W_K W_V] and its bias, W_O and b_O, the MLP's four arrays; a
-    part whose weights are all zero (tracr pads each layer's unused half) is None, and so is a
-    bias that is all zero (adding it would change nothing but the time)."""
-    if "numpy" not in net._cache:
-        p, layers = net.params, []
-        for layer in range(net.config.n_layers):
-            qkv = [_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")]
-            attention = (np.concatenate([w for w, _ in qkv], axis=1), np.concatenate([b for _, b in qkv]),
-                         *_layer(p, layer, "attn/linear"))
-            mlp = (*_layer(p, layer, "mlp/linear_1"), *_layer(p, layer, "mlp/linear_2"))
-            layers.append(tuple(
-                tuple(a if a.ndim == 2 or a.any() else None for a in part) if any(a.any() for a in part) else None
-                for part in (attention, mlp)))
-        net._cache["numpy"] = layers
-    return net._cache["numpy"]
-
-
-def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    out = x @ w
-    if b is not None:
-        out += b
-    return out
-
-
-def _forward_numpy(net: Net, ids: np.ndarray, key_mask: np.ndarray,
-                   streams: list | None = None) -> np.ndarray:
-    """Final residual stream [B, T, d_model] of the net on token ids (BOS included); appends
-    the stream after the embeddings and after every sub-layer to `streams` when given."""
-    p, c = net.params, net.config
-    batch, t = ids.shape
-    # The stream is kept as [B*T, d_model] so that every dense layer is one GEMM (numpy runs a
-    # 3-d @ 2-d product as one small product per batch item).
-    x = (p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][np.arange(t)][None]).reshape(batch * t, -1)
-    # Masked keys get -1e30 added to their logits (an additive mask, computed once; none when
-    # every key is visible, as for one unpadded sequence).
-    mask_bias = (None if key_mask.all() and not c.causal else
-                 np.where(attention_mask(key_mask, c.causal), np.float32(0), np.float32(-1e30)))
-    scale = np.float32(1 / math.sqrt(c.d_head))
-    width = c.n_heads * c.d_head
-    keep = (lambda: streams.append(x.reshape(batch, t, -1))) if streams is not None else (lambda: None)
-    keep()
-    for attention, mlp in _numpy_layers(net):
-        if attention is not None:
-            w_qkv, b_qkv, w_o, b_o = attention
-            qkv = _affine(x, w_qkv, b_qkv).reshape(batch, t, 3, c.n_heads, c.d_head).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]  # each [B, heads, T, d_head]
-            logits = q @ k.transpose(0, 1, 3, 2)
-            logits *= scale
-            if mask_bias is not None:
-                logits += mask_bias
-            logits -= logits.max(axis=-1, keepdims=True)
-            weights = np.exp(logits, out=logits)
-            weights /= weights.sum(axis=-1, keepdims=True)
-            x = x + _affine((weights @ v).transpose(0, 2, 1, 3).reshape(batch * t, width), w_o, b_o)
-        keep()
-        if mlp is not None:
-            w_in, b_in, w_out, b_out = mlp
-            hidden = _affine(x, w_in, b_in)
-            x = x + _affine(np.maximum(hidden, 0, out=hidden), w_out, b_out)
-        keep()
-    return x.reshape(batch, t, -1)
-
-
-def _forward_torch(net: Net, ids: np.ndarray, key_mask: np.ndarray,
-                   device: str | None) -> np.ndarray:
-    """The same forward pass as `_forward_numpy`, in torch (weights cached per device)."""
-    import torch
-
-    device = torch_device(device)
-    if ("torch", device) not in net._cache:
-        net._cache["torch", device] = {k: torch.as_tensor(v, device=device)
-                                    for k, v in net.params.items()}
-    mask = torch.as_tensor(np.ascontiguousarray(attention_mask(key_mask, net.config.causal)),
-                           device=device)
-    with torch.no_grad():
-        x = torch_forward(net._cache["torch", device], net.config,
-                          torch.as_tensor(ids, device=device), mask)
-    return x.cpu().numpy()
-
-
-def torch_device(device: str | None):
-    """`device` (None: cpu) as a torch device this torch can use; one ValueError saying what
-    is wrong and what to pass instead."""
-    import torch
-
-    try:
-        resolved = torch.device(device or "cpu")
-    except (RuntimeError, TypeError) as error:
-        raise ValueError(f"device {device!r} is not a torch device ({str(error).splitlines()[0][:120]}); "
-                         "use cpu, cuda or cuda:N") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r}: this torch has no CUDA device (torch.cuda.is_available() is False); "
-                         "use --device cpu, or install a CUDA build of torch")
-    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
-        raise ValueError(f"device {device!r}: there are {torch.cuda.device_count()} CUDA devices")
-    if resolved.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device!r}: this torch has no MPS device; use --device cpu")
-    if resolved.type not in ("cpu", "cuda", "mps"):  # meta, xla, ...: no values to compute with or read back
-        raise ValueError(f"device {device!r} is not one nets and models run on here; use cpu, cuda, cuda:N or mps")
-    return resolved
-
-
-def torch_forward(params: dict, config: NetConfig, ids, mask, streams: list | None = None):
-    """Differentiable forward pass over torch tensors named as in `Net.params`.
-
-    `ids` [B, T] token ids (BOS first), `mask` [B, 1, T, T] booleans (which keys each query sees).
-    Returns the final residual stream [B, T, d_model]; appends the stream after the embeddings and
-    after every sub-layer to `streams` when given. Retraining and compression train through it.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    batch, t = ids.shape
-    c = config
-    x = params["token_embed/embeddings"][ids] + params["pos_embed/embeddings"][:t][None]
-    keep = streams.append if streams is not None else (lambda _: None)
-    keep(x)
-    for layer in range(c.n_layers):
-        q, k, v = (
-            (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(1, 2)
-            for w, b in (_layer(params, layer, f"attn/{n}") for n in ("query", "key", "value")))
-        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        w_o, b_o = _layer(params, layer, "attn/linear")
-        x = x + heads.transpose(1, 2).reshape(batch, t, -1) @ w_o + b_o
-        keep(x)
-        w_in, b_in = _layer(params, layer, "mlp/linear_1")
-        w_out, b_out = _layer(params, layer, "mlp/linear_2")
-        x = x + torch.relu(x @ w_in + b_in) @ w_out + b_out
-        keep(x)
-    return x
+    return net.cached("input_ids", lambda: {t: i for t, i in _token_ids(net).items() if t not in (net.bos, net.pad)})
 
 
 _TUPLE_TAG = "__tuple__"

@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 
 from tracr.rasp import rasp
 
-from compiler import functions as fn
-from compiler import program as prog
+from compiler.language import functions as fn
+from compiler.language import program as prog
 
 ATOL, RTOL = 1e-3, 5e-3
 

@@ -2,7 +2,7 @@
 
     net = Net.from_tracr(model, output_sop)                   # tracr's compile_rasp_to_model
     net = Net.from_hooked_transformer(model, input_tokens, output_values)
-    net = load_hooked_transformer_files("model.safetensors", "config.json")   # `fountain import`
+    net = load_hooked_transformer_files("model.safetensors", "config.json")   # `fountain import` (lens.py)
 
 All give a `Net` like any other (run, save, scramble, compare, check, decompile) that computes
 what the source model computes: the same weights under the same names, the same arithmetic
@@ -21,15 +21,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler.net import Net, NetConfig
+from compiler.nets.config import NetConfig
 
 
 class ModelImportError(ValueError):
     """A model that cannot become a `Net`: says what it has that a `Net` cannot hold."""
 
 
-def from_tracr(model, output_sop) -> Net:
-    """The `Net` of tracr's `AssembledTransformerModel` (`compiling.compile_rasp_to_model`).
+def tracr_fields(model, output_sop) -> dict[str, Any]:
+    """The `Net` fields of tracr's `AssembledTransformerModel` (`compiling.compile_rasp_to_model`).
 
     `output_sop`: the program's output SOp, or its label. tracr keeps no unembedding with the
     model; it is rebuilt from the residual directions that carry this label (`label:value` for
@@ -87,15 +87,15 @@ def from_tracr(model, output_sop) -> Net:
     vocab = [t for t in tokens if t not in (bos, pad)]
     provenance = {"imported": "tracr", "output_label": label, "vocab": vocab,
                   "max_seq_len": net_config.max_seq_len, "variant": "imported"}
-    return _checked(Net(params=params, W_U=W_U, config=net_config, residual_labels=labels, input_tokens=tokens,
-                        bos=bos, pad=pad, output_values=values, provenance=provenance), "tracr model")
+    return dict(params=params, W_U=W_U, config=net_config, residual_labels=labels, input_tokens=tokens,
+                bos=bos, pad=pad, output_values=values, provenance=provenance)
 
 
-def from_hooked_transformer(model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None, *,
-                            bos: str = "BOS", pad: str = "compiler_pad") -> Net:
-    """The `Net` of a TransformerLens `HookedTransformer` whose architecture a `Net` holds:
+def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None, *,
+                              bos: str = "BOS", pad: str = "compiler_pad") -> dict[str, Any]:
+    """The `Net` fields of a TransformerLens `HookedTransformer` whose architecture a `Net` holds:
     standard positional embeddings, no normalisation, ReLU MLPs, attention scaled by
-    1/sqrt(d_head), no unembedding bias (what `compiler.lens.to_hooked_transformer` exports).
+    1/sqrt(d_head), no unembedding bias (what `compiler.nets.lens.to_hooked_transformer` exports).
 
     `input_tokens[i]` is the token of input id i; `bos` (default "BOS") must be among them, and
     `pad` is appended (a zero embedding) when it is not. `output_values[j]` is the value of
@@ -163,111 +163,6 @@ def from_hooked_transformer(model, input_tokens: Sequence[Any], output_values: S
     vocab = [t for t in tokens if t not in (bos, pad)]
     provenance = {"imported": "transformer_lens", "vocab": vocab, "max_seq_len": net_config.max_seq_len,
                   "variant": "imported"}
-    return _checked(Net(params=params, W_U=np.ascontiguousarray(W_U), config=net_config,
-                        residual_labels=[f"r{i}" for i in range(d_model)], input_tokens=tokens, bos=bos, pad=pad,
-                        output_values=values, provenance=provenance), "HookedTransformer")
-
-
-#: The HookedTransformerConfig fields a saved model's config must give (whole numbers).
-_REQUIRED = ("n_layers", "d_model", "d_head", "n_heads", "d_mlp", "n_ctx")
-
-
-def load_hooked_transformer_files(weights: str, config: str, input_tokens: Sequence[Any] | None = None,
-                                  output_values: Sequence[Any] | None | str = "config", *, bos: str = "BOS",
-                                  pad: str = "compiler_pad") -> Net:
-    """The `Net` of a TransformerLens model saved as files (`fountain import`): its
-    `state_dict()` in a safetensors file, and its `HookedTransformerConfig` fields as a JSON
-    object, which may also hold `input_tokens` and `output_values` (null: one numerical output)
-    where the arguments do not (`save_hooked_transformer_files` writes both). TransformerLens
-    need not be installed."""
-    import json
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        fields = json.loads(Path(config).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ModelImportError(f"{config}: not a readable JSON config ({error})") from None
-    if not isinstance(fields, dict):
-        raise ModelImportError(f"{config}: the config must be a JSON object of HookedTransformerConfig fields")
-    for name in _REQUIRED:
-        value = fields.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ModelImportError(f"{config}: {name} must be a positive whole number, not {value!r}")
-    tokens = input_tokens if input_tokens is not None else fields.get("input_tokens")
-    if not isinstance(tokens, (list, tuple)) or not tokens:
-        raise ModelImportError(f"{config}: no input_tokens (the token of each input id, BOS among them); "
-                               "give them in the config or with --input-tokens")
-    values = fields.get("output_values", "missing") if isinstance(output_values, str) else output_values
-    if values == "missing":
-        raise ModelImportError(f"{config}: no output_values (the value of each output logit; null for one "
-                               "numerical output); give them in the config or with --output-values / --numerical")
-    if values is not None and not isinstance(values, (list, tuple)):
-        raise ModelImportError(f"{config}: output_values must be a list (or null), not {values!r}")
-    try:
-        tensors = load_file(weights)
-    except (SafetensorError, OSError) as error:
-        raise ModelImportError(f"{weights}: not a readable safetensors file ({error})") from None
-    blocks = {name.split(".")[1] for name in tensors if name.startswith("blocks.")}
-    if fields["n_layers"] != len(blocks):  # before naming every layer's tensors: n_layers may be huge
-        raise ModelImportError(f"{config}: n_layers is {fields['n_layers']}, but {weights} holds {len(blocks)} "
-                               "blocks")
-    expected = {"embed.W_E", "pos_embed.W_pos", "unembed.W_U"} | {
-        f"blocks.{layer}.{name}" for layer in range(fields["n_layers"])
-        for name in ("attn.W_Q", "attn.W_K", "attn.W_V", "attn.W_O", "attn.b_Q", "attn.b_K", "attn.b_V",
-                     "attn.b_O", "mlp.W_in", "mlp.b_in", "mlp.W_out", "mlp.b_out")}
-    missing = sorted(expected - set(tensors))
-    if missing:
-        raise ModelImportError(f"{weights}: not the state_dict of a HookedTransformer with {fields['n_layers']} "
-                               f"layers of attention and MLP: no {', '.join(missing[:4])}"
-                               f"{' ...' if len(missing) > 4 else ''}")
-    shapes = {"embed.W_E": (len(tokens), fields["d_model"]), "pos_embed.W_pos": (fields["n_ctx"], fields["d_model"])}
-    for layer in range(fields["n_layers"]):
-        for name in ("W_Q", "W_K", "W_V"):
-            shapes[f"blocks.{layer}.attn.{name}"] = (fields["n_heads"], fields["d_model"], fields["d_head"])
-        shapes[f"blocks.{layer}.attn.W_O"] = (fields["n_heads"], fields["d_head"], fields["d_model"])
-        shapes[f"blocks.{layer}.mlp.W_in"] = (fields["d_model"], fields["d_mlp"])
-        shapes[f"blocks.{layer}.mlp.W_out"] = (fields["d_mlp"], fields["d_model"])
-    for name, shape in shapes.items():
-        if tuple(tensors[name].shape) != shape:
-            raise ModelImportError(f"{weights}: {name} has shape {tuple(tensors[name].shape)}, but the config "
-                                   f"(and {len(tokens)} input tokens) make it {shape}")
-    cfg = SimpleNamespace(**{k: v for k, v in fields.items() if k not in ("input_tokens", "output_values")})
-    model = SimpleNamespace(cfg=cfg, state_dict=lambda: tensors)
-    return from_hooked_transformer(model, tokens, values, bos=bos, pad=pad)
-
-
-def save_hooked_transformer_files(net: Net, weights: str, config: str) -> None:
-    """`net` as a TransformerLens model's files (`compiler.lens.to_hooked_transformer`): its
-    state_dict as safetensors and its config, with input_tokens and output_values, as JSON;
-    `HookedTransformer(HookedTransformerConfig(**fields)).load_state_dict(...)` reads them."""
-    import json
-
-    from safetensors.torch import save
-
-    from compiler.files import write_atomically
-    from compiler.lens import to_hooked_transformer
-
-    model = to_hooked_transformer(net)
-    fields = {name: getattr(model.cfg, name) for name in
-              _REQUIRED + ("d_vocab", "d_vocab_out", "act_fn", "normalization_type", "attention_dir",
-                           "positional_embedding_type", "default_prepend_bos")}
-    fields["input_tokens"] = list(net.input_tokens)
-    fields["output_values"] = None if net.output_values is None else list(net.output_values)
-    state = {name: tensor.detach().cpu().contiguous().clone() for name, tensor in model.state_dict().items()}
-    write_atomically(weights, save(state))
-    write_atomically(config, json.dumps(fields, indent=1) + "\n")
-
-
-def _checked(net: Net, what: str) -> Net:
-    """`net` once its shapes and values are a Net's, as `Net.load` checks them (one clear error
-    otherwise)."""
-    from compiler.net import shape_problem, value_problem
-
-    problem = shape_problem(net) or value_problem(net)
-    if problem:
-        raise ModelImportError(f"this {what} cannot be a Net: {problem}")
-    return net
+    return dict(params=params, W_U=np.ascontiguousarray(W_U), config=net_config,
+                residual_labels=[f"r{i}" for i in range(d_model)], input_tokens=tokens, bos=bos, pad=pad,
+                output_values=values, provenance=provenance)

@@ -1,0 +1,104 @@
+"""Guard against tracr #11: a categorical Aggregate averages one-hot codes.
+
+The attention averages the one-hot vectors of the selected positions, which decodes to garbage
+when they hold different values. A categorical Aggregate passes when its value S-Op has one
+value, or each query value selects at most one key value and equal keys imply equal values (keys
+are indices or an injective function of them, a sort's "target position" SelectorWidth, ...), or
+the keys depend on indices alone and each query value selects at most one index. What this
+argument cannot clear is returned, one refusal each; compile then compares the net with the
+program on every input (`compiler.compiling.defined.show_on_every_input`) or refuses.
+"""
+
+from __future__ import annotations
+
+from tracr.rasp import rasp
+
+from compiler.compiling.facts import Facts, is_number
+
+_ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
+
+
+def unproven_aggregates(facts: Facts) -> list[str]:
+    """Categorical Aggregates that the static argument cannot show never average different
+    values (tracr #11): one refusal message each (compile then compares the net with the program on
+    every input, where they can be enumerated, before refusing)."""
+    unproven, memo = [], {}
+    for label, select in facts.selectors():
+        expr = facts.exprs[label]
+        if not isinstance(expr, rasp.Aggregate) or not rasp.is_categorical(expr):
+            continue
+        value = expr.sop.label
+        if len(facts.values[value]) <= 1:
+            continue
+        # at most one key value is selected, and positions with equal keys hold equal values
+        if (facts.selects_at_most_one(select, facts.values[select.keys.label])
+                and value in _determined_by(facts, select.keys.label, memo)):
+            continue
+        # keys that are a function of the index: count the selected positions themselves
+        key_at_index = facts.index_function(select.keys.label)
+        if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
+            continue
+        unproven.append(
+            f"{label}: categorical Aggregate may select several positions holding different "
+            f"values of {value}; the net would average their one-hot codes (tracr issue #11). "
+            "Select at most one position per query (e.g. by comparing with indices), or "
+            "aggregate a numerical 0/1 SOp instead")
+    return unproven
+
+
+def _determined_by(facts: Facts, label: str, memo: dict[str, set[str]]) -> set[str]:
+    """Labels of SOps equal at any two positions (of one input) where `label` is equal."""
+    if label not in memo:
+        found, stack = {label}, [label]
+        while stack:
+            for implied in _implied_equal(facts, stack.pop()):
+                if implied not in found:
+                    found.add(implied)
+                    stack.append(implied)
+        if rasp.indices.label in found:  # equal indices: the same position
+            found = set(facts.order)
+        for other in facts.order:  # children come first, so one pass closes the set
+            if other not in found and _function_of(facts, other, found):
+                found.add(other)
+        memo[label] = found
+    return memo[label]
+
+
+def _implied_equal(facts: Facts, label: str) -> list[str]:
+    """SOps whose values are equal at two positions where `label`'s values are equal."""
+    expr = facts.exprs[label]
+    if isinstance(expr, rasp.Map) and _injective(facts, label):
+        return [expr.inner.label]
+    if isinstance(expr, rasp.SequenceMap) and _injective(facts, label):
+        return [expr.fst.label, expr.snd.label]
+    if isinstance(expr, rasp.SelectorWidth):
+        select = expr.selector
+        values = facts.values[select.keys.label]
+        # counting keys below (or above) one's own key is strictly monotone in the key
+        if (select.keys.label == select.queries.label
+                and select.predicate in _ORDER_COMPARISONS and _totally_ordered(values)):
+            return [select.keys.label]
+    return []
+
+
+def _injective(facts: Facts, label: str) -> bool:
+    results = list(facts.tables[label].values())
+    return None not in results and len(set(results)) == len(results)
+
+
+def _function_of(facts: Facts, label: str, known: set[str]) -> bool:
+    """Whether `label` at a position is a function of SOps in `known` at that position."""
+    expr = facts.exprs[label]
+    if isinstance(expr, rasp.Map):
+        return expr.inner.label in known
+    if isinstance(expr, rasp.SequenceMap):
+        return expr.fst.label in known and expr.snd.label in known
+    if isinstance(expr, (rasp.Aggregate, rasp.SelectorWidth)):
+        # within one sequence the selected keys depend only on the query's value
+        return expr.selector.queries.label in known
+    return False
+
+
+def _totally_ordered(values: set) -> bool:
+    return (all(is_number(v) for v in values)
+            or all(isinstance(v, str) for v in values))

@@ -1,0 +1,171 @@
+"""The last pass: tracr's craft model to a `Net`'s weights, in numpy.
+
+Mirrors tracr's `craft_model_to_transformer` + `assemble` (same parameter names and values, same
+residual labels, same token ids) without Haiku or jax, so assembling takes milliseconds. Two
+differences, both where tracr's own assembly is wrong or fails:
+
+* Attention too soft in wide heads. tracr's softmax coldness is fixed (100) while logits are
+  divided by sqrt(d_head), so in a wide model (large vocab or many values) BOS keeps
+  ~e^(-50/sqrt(d_head)) of an Aggregate's attention: a numerical mean is off by 1% at d_head 120.
+  A head's queries are scaled up until at most 1e-5 of the attention goes astray for numerical
+  Aggregates and SelectorWidth, 1e-3 for categorical Aggregates (whose one-hot output then
+  shrinks by at most 0.1%); tracr's own weights do that up to d_head ~19 and ~52.
+* Value projections wider than tracr's key size crash tracr's assembly; heads are sized by
+  max(query/key width, value width), which equals tracr's size whenever tracr succeeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+from tracr.compiler import nodes
+from tracr.craft import bases, transformers
+from tracr.rasp import rasp
+
+from compiler.compiling.arguments import is_encodable
+from compiler.errors import CompileError
+from compiler.nets.config import NetConfig
+from compiler.nets.net import Net
+
+# tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
+# an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
+_TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
+# most attention weight that may go astray: numbers are read exactly, one-hot codes by argmax
+_NUMERICAL_LEAK, _CATEGORICAL_LEAK = 1e-5, 1e-3
+
+
+def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[float, float]]:
+    """For each attention head (by id): tracr's logit margin, and the margin it needs.
+
+    A margin m lets a fraction e^-m of the attention go astray (to BOS in an Aggregate, to
+    each of up to max_seq_len unselected keys in a SelectorWidth).
+    """
+    margins = {}
+    for node in graph.nodes.values():
+        expr, block = node[nodes.EXPR], node.get(nodes.MODEL_BLOCK)
+        if isinstance(expr, rasp.Aggregate):
+            leak = _NUMERICAL_LEAK if rasp.is_numerical(expr) else _CATEGORICAL_LEAK
+            margins[id(block)] = (_TRACR_AGGREGATE_MARGIN, math.log(1 / leak))
+        elif isinstance(expr, rasp.SelectorWidth):
+            margins[id(block.blocks[0])] = (_TRACR_WIDTH_MARGIN,
+                                            math.log(max_seq_len / _NUMERICAL_LEAK))
+    return margins
+
+
+def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, margins,
+              provenance) -> Net:
+    tokens_values = (graph.nodes[rasp.tokens.label][nodes.VALUE_SET]
+                     if rasp.tokens.label in graph.nodes else vocab)
+    tokens_space = bases.VectorSpaceWithBasis.from_values(rasp.tokens.label,
+                                                          set(tokens_values) | {bos, pad})
+    indices_space = bases.VectorSpaceWithBasis.from_values(rasp.indices.label, range(max_seq_len))
+    output_space = bases.VectorSpaceWithBasis(sink[nodes.OUTPUT_BASIS])
+    residual = bases.join_vector_spaces(craft_model.residual_space, tokens_space, indices_space,
+                                        output_space)
+    d_model = residual.num_dims
+
+    blocks = craft_model.blocks
+    slots = _layer_slots(blocks)
+    heads = {slot: list(block.as_multi().heads())
+             for slot, block in zip(slots, blocks) if not isinstance(block, transformers.MLP)}
+    mlps = [block for block in blocks if isinstance(block, transformers.MLP)]
+    all_heads = [h for hs in heads.values() for h in hs]
+    n_heads = max((len(hs) for hs in heads.values()), default=1)
+    d_head = max((max(*h.w_qk.matrix.shape, h.w_ov.matrix.shape[1]) for h in all_heads),
+                 default=1)
+    d_mlp = max((m.fst.output_space.num_dims for m in mlps), default=1)
+    config = NetConfig(n_layers=slots[-1] // 2 + 1, n_heads=n_heads, d_head=d_head, d_mlp=d_mlp,
+                       d_model=d_model, max_seq_len=max_seq_len, causal=causal)
+    # logits are divided by sqrt(d_head), so a wide head can let attention go astray; its
+    # queries are scaled up until the margin is wide enough (1 for tracr's usual sizes)
+    sharpening = {}
+    for head in all_heads:
+        tracr_margin, needed = margins[id(head)]
+        sharpening[id(head)] = max(1.0, math.sqrt(d_head) * needed / tracr_margin)
+    provenance = dict(provenance, attention_sharpening=max(sharpening.values(), default=1.0))
+
+    token_embed = _projection(tokens_space, residual)
+    one = bases.BasisDirection("one")
+    if one in residual:  # every position carries a constant 1 in the "one" direction
+        token_embed[:, residual.index_by_direction[one]] = 1.0
+    # the zeroth (BOS) position has no positional embedding
+    pos_embed = np.concatenate([np.zeros((1, d_model)), _projection(indices_space, residual)])
+    params = {"token_embed/embeddings": token_embed, "pos_embed/embeddings": pos_embed}
+    width = n_heads * d_head
+    for layer in range(config.n_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for name, shape in (("query", (d_model, width)), ("key", (d_model, width)),
+                            ("value", (d_model, width)), ("linear", (width, d_model))):
+            params[f"{attn}/{name}/w"] = np.zeros(shape)
+            params[f"{attn}/{name}/b"] = np.zeros(shape[1])
+        params[f"{mlp}/linear_1/w"] = np.zeros((d_model, d_mlp))
+        params[f"{mlp}/linear_1/b"] = np.zeros(d_mlp)
+        params[f"{mlp}/linear_2/w"] = np.zeros((d_mlp, d_model))
+        params[f"{mlp}/linear_2/b"] = np.zeros(d_model)
+
+    for slot, block in zip(slots, blocks):
+        layer = slot // 2
+        if isinstance(block, transformers.MLP):
+            prefix = f"transformer/layer_{layer}/mlp"
+            hidden = block.fst.output_space.num_dims
+            params[f"{prefix}/linear_1/w"][:, :hidden] = (
+                _projection(residual, block.fst.input_space) @ block.fst.matrix)
+            params[f"{prefix}/linear_2/w"][:hidden, :] = (
+                block.snd.matrix @ _projection(residual, block.snd.output_space).T)
+            continue
+        prefix = f"transformer/layer_{layer}/attn"
+        for h, head in enumerate(heads[slot]):
+            cols = slice(h * d_head, (h + 1) * d_head)
+            query, key, value = (params[f"{prefix}/{n}/w"][:, cols]
+                                 for n in ("query", "key", "value"))
+            qk_size = head.w_qk.matrix.shape[1]
+            query[:, :qk_size] = (sharpening[id(head)]
+                                  * _projection(residual, head.w_qk.left_space)
+                                  @ head.w_qk.matrix)
+            key[:, :qk_size] = _projection(residual, head.w_qk.right_space)
+            ov_size = head.w_ov.matrix.shape[1]
+            value[:, :ov_size] = _projection(residual, head.w_ov.input_space) @ head.w_ov.matrix
+            params[f"{prefix}/linear/w"][cols][:ov_size, :] = (
+                _projection(residual, head.w_ov.output_space).T)
+
+    categorical = rasp.is_categorical(sink[nodes.EXPR])
+    output_values = [d.value for d in output_space.basis] if categorical else None
+    if categorical and not all(is_encodable(v) for v in output_values):
+        raise CompileError(f"{sink[nodes.ID]}: output values must be int, float, bool, str or "
+                           "tuples of these to be saved")
+    return Net(
+        params={name: value.astype(np.float32) for name, value in params.items()},
+        W_U=_projection(residual, output_space).astype(np.float32),
+        config=config,
+        residual_labels=[str(d) for d in residual.basis],
+        input_tokens=[d.value for d in tokens_space.basis],
+        bos=bos,
+        pad=pad,
+        output_values=output_values,
+        provenance=provenance,
+    )
+
+
+def _projection(from_space: bases.VectorSpaceWithBasis,
+                to_space: bases.VectorSpaceWithBasis) -> np.ndarray:
+    """Matrix of vectorspace_fns.project(from_space, to_space), built by index lookup."""
+    matrix = np.zeros((from_space.num_dims, to_space.num_dims))
+    index = {d: j for j, d in enumerate(to_space.basis)}
+    for i, direction in enumerate(from_space.basis):
+        if direction in index:
+            matrix[i, index[direction]] = 1.0
+    return matrix
+
+
+def _layer_slots(blocks) -> list[int]:
+    """Half-layer of each block: 2*layer for attention, 2*layer+1 for MLPs, in order."""
+    slots, slot = [], 0
+    for block in blocks:
+        want = 1 if isinstance(block, transformers.MLP) else 0
+        if slot % 2 != want:
+            slot += 1  # the skipped half-layer stays all zeros
+        slots.append(slot)
+        slot += 1
+    return slots

@@ -1,0 +1,197 @@
+"""Compiles a tracr RASP program (a `rasp.SOp`) to a `Net`: tracr's front and middle end, our
+guards against its silent miscompilations, our fixes to its blocks, and our numpy assembly, as
+one chain of passes (`_compile_sop`) that hand each other values. What each pass refuses or
+changes, and why, is in `compiler.compiling` and in each pass's module.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import logging
+import re
+from typing import Any, Callable, Iterable
+
+import networkx as nx
+from tracr.compiler import basis_inference, craft_graph_to_model, expr_to_craft_graph, nodes, rasp_to_graph
+from tracr.craft import bases
+from tracr.rasp import rasp
+
+from compiler.compiling.aggregates import unproven_aggregates
+from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
+from compiler.compiling.assemble import assemble, attention_margins
+from compiler.compiling.blocks import fix_blocks, make_functions_total
+from compiler.compiling.bos import check_nones, plan_bos
+from compiler.compiling.causal import check_causal
+from compiler.compiling.defined import (
+    EXHAUSTIVE_AGGREGATE_CHECK,
+    input_count,
+    possibly_undefined,
+    require_defined,
+    show_on_every_input,
+)
+from compiler.compiling.exactness import choose_mlp_exactness
+from compiler.compiling.facts import Facts
+from compiler.errors import CompileError
+from compiler.files import installed_versions
+from compiler.language.functions import value_sort_key
+from compiler.language.parser import parse
+from compiler.language.program import Program, children_first
+from compiler.nets.net import Net, value_problem
+
+
+class _TracrArithmeticNoise(logging.Filter):
+    """Drops tracr's root-logger warning for each value a function raises on ("Encountered
+    arithmetic error in function ... Assuming this input will never occur"): compile decides
+    about such programs itself (refused as undefined, naming the line and an input), and the
+    warnings, one per value, buried that one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Encountered arithmetic error in function")
+
+
+logging.getLogger().addFilter(_TracrArithmeticNoise())
+
+
+class _ReversibleByView(nx.DiGraph):
+    """tracr's basis inference reverses the graph only to walk it; a view walks the same
+    nodes without deep-copying every node's expression (a third of the compile time)."""
+
+    def reverse(self, copy: bool = True) -> nx.DiGraph:
+        return nx.reverse_view(self)
+
+
+def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
+                compiler_bos: str = "BOS", compiler_pad: str = "PAD", *,
+                source: str | None = None, check_inputs: bool = True) -> Net:
+    """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
+
+    The arguments are tracr's `compile_rasp_to_model`'s, in its order and with its names
+    (`mlp_exactness` is chosen here, per program, for exactness: `compiler.compiling.exactness`).
+
+    `source` (the program's text, if any) is kept in the net's provenance. Raises
+    `CompileError` for programs that cannot be compiled exactly (the guards: `compiler.compiling`).
+    `check_inputs=False` refuses a categorical Aggregate the static argument cannot clear at
+    once, without comparing the net with the program on every input (the fountain, which has
+    other programs to draw, does not spend the time).
+    """
+    causal, compiler_bos = tracr_order(causal, compiler_bos)
+    try:
+        return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs)
+    except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
+        named = _by_name(str(error), sop)
+        if named == str(error):
+            raise
+        raise CompileError(named) from error
+
+
+def _by_name(message: str, sop: rasp.SOp) -> str:
+    """`message` with each S-Op's label replaced by its name, where no other S-Op has that name."""
+    exprs = {expr.label: expr for expr in children_first(sop)}
+    names = collections.Counter(expr.name for expr in exprs.values())
+    renames = {label: expr.name for label, expr in exprs.items() if names[expr.name] == 1 and expr.name != label}
+    if not renames:
+        return message
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True))) + r")\b")
+    return pattern.sub(lambda match: renames[match.group(1)], message)
+
+
+def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
+                 compiler_pad: str, source: str | None, check_inputs: bool) -> Net:
+    vocab = check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
+    extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
+    graph, sink = extracted.graph, extracted.sink
+    graph.__class__ = _ReversibleByView
+    check_supported(sop, graph)
+    if isinstance(sop, (rasp.TokensType, rasp.IndicesType)):
+        raise CompileError(f"{sop.label}: the program computes nothing (it is just tokens or "
+                           "indices), so there is no network to build")
+    facts = Facts(graph, vocab, max_seq_len)
+    check_width(facts)
+    _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
+             max_seq_len)
+    exhaustive = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
+    unproven = unproven_aggregates(facts)
+    if unproven and (causal or not exhaustive):
+        raise CompileError(unproven[0])
+    undefined = possibly_undefined(facts)
+    if undefined:  # a program must be defined on every input: shown on each, or refused
+        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive)
+    if not facts.values.get(sink[nodes.ID], True):
+        raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
+                           "from gives None), so the net would have nothing to output; check its tables' keys")
+    if causal:
+        check_causal(facts)
+    mlp_exactness, corrected = choose_mlp_exactness(facts, graph)
+    bos_plan = plan_bos(facts, graph, mlp_exactness)
+    check_nones(facts, bos_plan.hides_none)
+    make_functions_total(facts, graph)
+    bos = bases.BasisDirection(rasp.tokens.label, compiler_bos)
+    _guarded("building craft blocks", sop, expr_to_craft_graph.add_craft_components_to_rasp_graph,
+             graph, bos_dir=bos, mlp_exactness=mlp_exactness)
+    fix_blocks(facts, graph, bos_plan.silenced, bos)
+    craft_model = _guarded("allocating layers", sop, craft_graph_to_model.craft_graph_to_model,
+                           graph, extracted.sources)
+    provenance = {
+        "variant": "compiled",
+        "source": source,
+        "program": sop.label,
+        "vocab": sorted(vocab, key=value_sort_key),
+        "max_seq_len": max_seq_len,
+        "causal": causal,
+        "compiler_bos": compiler_bos,
+        "compiler_pad": compiler_pad,
+        "mlp_exactness": mlp_exactness,
+        "value_sets_corrected": corrected,
+        "silenced_at_bos": sorted(bos_plan.silenced),
+        "versions": _versions(),
+    }
+    if unproven:
+        provenance["aggregates_shown"] = f"every input checked ({input_count(vocab, max_seq_len)})"
+    net = assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
+                   causal, attention_margins(graph, max_seq_len), provenance)
+    if unproven:
+        show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
+    problem = value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
+    if problem:
+        raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
+                           "program's numbers down")
+    return net
+
+
+def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
+    """Runs a tracr step, turning whatever it raises into a CompileError."""
+    try:
+        return fn(*args, **kwargs)
+    except CompileError:
+        raise
+    except Exception as e:  # tracr signals refusals with many exception types
+        if isinstance(e, TypeError) and "not supported between instances of" in str(e):
+            raise CompileError(f"the program's values cannot all be ordered ({e}) and tracr orders every value "
+                               f"set while {step}; give values of one kind (all numbers or all strings) to "
+                               "each S-Op, the vocabulary included") from e
+        raise CompileError(f"{sop.label}: tracr failed while {step}: "
+                           f"{type(e).__name__}: {e}") from e
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    return installed_versions(["rasp-fountain", "tracr-pypi", "numpy", "safetensors"], missing="unknown")
+
+
+def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
+                    compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True) -> Net:
+    """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
+
+    Source text that does not parse raises `SourceError`; the net's provenance keeps the
+    program's canonical text when there is one.
+    """
+    causal, compiler_bos = tracr_order(causal, compiler_bos)
+    if isinstance(program, str):
+        program = parse(program)
+    if isinstance(program, Program):
+        return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source=program.source,
+                           check_inputs=check_inputs)
+    if isinstance(program, rasp.SOp):
+        return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs)
+    raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

@@ -1,0 +1,83 @@
+"""Guard: a program must be defined on every input up to max_seq_len (tracr #25 and kin).
+
+A function that raises ArithmeticError on a value is treated, as tracr's basis inference does,
+as never seeing that value, but rasp.evaluate raises there; so does a comparison of None, and a
+numerical mean of None. tracr compiles all of these silently, and the net answers where the
+program has no answer. Such a program is evaluated on every input when there are at most
+EXHAUSTIVE_AGGREGATE_CHECK and the caller allows it, and refused, naming the input and the
+line, where it is undefined or cannot be shown defined. The same exhaustive comparison clears
+the categorical Aggregates `compiler.compiling.aggregates` could not (`show_on_every_input`).
+"""
+
+from __future__ import annotations
+
+from tracr.rasp import rasp
+
+from compiler.compiling.check import all_inputs, check_net
+from compiler.compiling.facts import Facts
+from compiler.errors import CompileError
+from compiler.language.functions import EvaluationError
+from compiler.language.program import UndefinedError, evaluate
+from compiler.nets.net import Net
+
+#: Most inputs on which a net whose categorical Aggregates the static argument cannot clear is
+#: compared with its program before it is accepted (else it is refused).
+EXHAUSTIVE_AGGREGATE_CHECK = 5000
+
+
+def input_count(vocab: set, max_seq_len: int) -> int:
+    """How many inputs of length 1..max_seq_len there are over `vocab`."""
+    return sum(len(vocab) ** n for n in range(1, max_seq_len + 1))
+
+
+def possibly_undefined(facts: Facts) -> list[str]:
+    """Why the program may be undefined on some input: a function raising on a value its
+    input may take, a comparison of keys or queries that may be None, or a numerical mean
+    of values that may be None (rasp raises on each); empty when it is defined on every
+    input."""
+    reasons = list(facts.undefined.values())
+    for label in facts.order:
+        expr = facts.exprs[label]
+        if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr) and expr.sop.label in facts.nullable:
+            reasons.append(f"{expr.name}: it averages {expr.sop.name}, which may be None, and a mean of None "
+                           "is undefined")
+    for _, select in facts.selectors():
+        if isinstance(select.predicate, rasp.Comparison) and \
+                select.predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+            for role, sop in (("keys", select.keys.label), ("queries", select.queries.label)):
+                if sop in facts.nullable:
+                    reasons.append(f"{select.name}: its {role} {facts.exprs[sop].name} may be None, and a "
+                                   f"comparison ({select.predicate.name}) of None is undefined")
+    return reasons
+
+
+_DEFINED_HINT = ("make each function total (defined on every value its input can take) and keep None out "
+                 "of comparisons and numerical means")
+
+
+def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool) -> None:
+    """Refuses a program that may be undefined on some input (`risk` says why) unless
+    evaluating it on every input shows it is not (`check`: the inputs are few enough and the
+    caller wants them tried)."""
+    if not check:
+        raise CompileError(f"{risk}, so the program may be undefined on some input (more than "
+                           f"{EXHAUSTIVE_AGGREGATE_CHECK} inputs, or not checked); {_DEFINED_HINT}")
+    for xs in all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK):
+        try:
+            evaluate(sop, xs)
+        except UndefinedError as error:
+            raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
+                               f"{_DEFINED_HINT}") from None
+
+
+def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:
+    """Refuses with `refusal` unless `net` gives the program's outputs on every input (a
+    categorical Aggregate the static argument could not clear of averaging, tracr #11)."""
+    try:  # every input: the caller has counted them
+        result = check_net(sop, net, exhaustive_limit=EXHAUSTIVE_AGGREGATE_CHECK)
+    except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
+        raise CompileError(f"{refusal} (the program itself fails: {error})") from None
+    if not result.ok:
+        failure = result.counterexample
+        raise CompileError(f"{refusal} (on {failure.input} the net gives {failure.actual}, the program "
+                           f"{failure.expected})")

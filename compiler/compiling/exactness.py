@@ -1,0 +1,132 @@
+"""Guard against tracr #7: discretising MLPs too coarse.
+
+Numerical->categorical/numerical Maps and SelectorWidth use MLPs whose step sharpness is
+`mlp_exactness`; tracr's default 100 is too blunt once values crowd together (SelectorWidth fails
+from max_seq_len 10 on). From the value sets we compute the smallest gap between a value that can
+occur and a threshold where the output changes, and choose `mlp_exactness` so every such step is
+taken in full (at least tracr's 100). Values closer than float32 can separate are refused.
+
+tracr infers the values of a numerical mean as {v/n}, but a mean of 0/1 values is any k/n; an
+MLP reading it can then route a real value to the wrong output. When tracr's value sets would
+give a wrong output, the MLPs are built from the true sets (`Facts.values`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any, Callable, Iterable
+
+import networkx as nx
+from tracr.compiler import nodes
+from tracr.craft import bases
+from tracr.rasp import rasp
+
+from compiler.compiling.facts import Facts
+from compiler.errors import CompileError
+
+TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
+RESOLUTION = 1e-4  # relative distance float32 activations can reliably separate
+FLOAT32_BUDGET = 1e6  # max mlp_exactness * |input|: beyond it float32 rounding breaks the steps
+
+
+def choose_mlp_exactness(facts: Facts, graph: nx.DiGraph) -> tuple[float, bool]:
+    """mlp_exactness for exact MLPs, and whether tracr's value sets had to be replaced (in
+    `graph`, by the true ones, before tracr builds any MLP from them)."""
+    built_from = tracr_value_sets(graph)
+    corrected = False
+    sharpness, _ = _required_sharpness(facts, built_from)
+    if sharpness is None:
+        _use_true_value_sets(facts, graph)
+        corrected = True
+        sharpness, label = _required_sharpness(facts, built_from)
+        if sharpness is None:
+            if isinstance(facts.exprs[label], rasp.SelectorWidth):
+                raise CompileError(f"{label}: selector_width reads a width w from an attention weight "
+                                   f"1/(w+1), and widths up to {facts.max_seq_len} are too close together "
+                                   "for a float32 MLP to tell apart; use a smaller max_seq_len (about 60 "
+                                   "or less)")
+            raise CompileError(f"{label}: the numerical values it reads are too close together for a "
+                               "float32 MLP to separate them; use values further apart")
+    exactness = max(float(TRACR_MLP_EXACTNESS), float(math.ceil(sharpness)))
+    for label, _, _, occurring in discretising_mlps(facts, built_from):
+        largest = max((abs(x) for x in occurring), default=1.0)
+        if exactness * max(1.0, largest) > FLOAT32_BUDGET:
+            raise CompileError(f"{label}: its input values are too close together for a "
+                               f"float32 MLP (needs mlp_exactness {exactness:.3g})")
+    return exactness, corrected
+
+
+def tracr_value_sets(graph: nx.DiGraph) -> Callable[[str], set]:
+    """The values tracr builds MLPs reading an S-Op from (its current VALUE_SET), by label."""
+    return lambda label: graph.nodes[label][nodes.VALUE_SET]
+
+
+def discretising_mlps(facts: Facts, built_from: Callable[[str], set]):
+    """(label, f, its tracr discretisation, values that can reach it) per such MLP."""
+    for label in facts.order:
+        expr = facts.exprs[label]
+        if isinstance(expr, rasp.Map) and rasp.is_numerical(expr.inner):
+            inner = expr.inner.label
+            table = facts.tables[label]
+            f = lambda x, t=table: t.get((x,))
+            yield label, f, Steps(label, f, built_from(inner)), facts.values[inner]
+        elif isinstance(expr, rasp.SelectorWidth):
+            # the attention writes 1/(width+1); the MLP rounds 1/x - 1 back to the width
+            points = {1 / (w + 1) for w in facts.values[label]}
+            f = lambda x: round(1 / x - 1)
+            yield label, f, Steps(label, f, points), points
+
+
+def _required_sharpness(facts: Facts, built_from: Callable[[str], set]) -> tuple[float | None, str]:
+    """The smallest mlp_exactness making all discretising MLPs exact (None if none can, with
+    the label of the first MLP that cannot be)."""
+    sharpness = 0.0
+    for label, f, steps, occurring in discretising_mlps(facts, built_from):
+        for x in occurring:
+            if f(x) is None:
+                continue  # rasp gives None or raises there
+            if steps.output(x) != f(x):
+                return None, label  # x falls into the region of another output
+            below, above = steps.distances(x)
+            if min(below, above) < RESOLUTION * max(1.0, abs(x)):
+                return None, label
+            if above < math.inf:
+                # the step ReLU(L(x-t)+1) - ReLU(L(x-t)) is 0 once L(t-x) >= 1; ask for 2
+                sharpness = max(sharpness, 2 / above)
+    return sharpness, ""
+
+
+def _use_true_value_sets(facts: Facts, graph: nx.DiGraph) -> None:
+    for label in facts.order:
+        expr, node = facts.exprs[label], graph.nodes[label]
+        node[nodes.VALUE_SET] = set(facts.values[label])
+        space = (bases.VectorSpaceWithBasis.from_values(label, facts.values[label])
+                 if rasp.is_categorical(expr)
+                 else bases.VectorSpaceWithBasis.from_names([label]))
+        node[nodes.OUTPUT_BASIS] = space.basis
+
+
+class Steps:
+    """tracr's discretisation of f: each input goes to the value of the nearest known point."""
+
+    def __init__(self, label: str, f: Callable, points: Iterable):
+        self.points = sorted(x for x in points if f(x) is not None)
+        if not self.points:
+            raise CompileError(f"{label}: the function is undefined on every input value")
+        self.outputs = [f(x) for x in self.points]
+        self.thresholds = [(a + b) / 2 for a, b in zip(self.points, self.points[1:])]
+        # only thresholds where the output changes matter: elsewhere a partial step mixes
+        # two equal outputs
+        self.changes = [t for t, a, b in zip(self.thresholds, self.outputs, self.outputs[1:])
+                        if a != b]
+
+    def output(self, x) -> Any:
+        return self.outputs[bisect.bisect_right(self.thresholds, x)]
+
+    def distances(self, x) -> tuple[float, float]:
+        """Distance from x down to the last change at or below it, and up to the next."""
+        i = bisect.bisect_right(self.changes, x)
+        below = x - self.changes[i - 1] if i > 0 else math.inf
+        above = self.changes[i] - x if i < len(self.changes) else math.inf
+        return below, above

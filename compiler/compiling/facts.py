@@ -1,0 +1,168 @@
+"""The first of our passes: facts about a program's values that tracr does not check.
+
+`Facts` holds, for each S-Op of tracr's graph (by label), a superset of the values it can take
+(the rule of `compiler.language.values`: tracr's, except that a numerical mean of 0/1 values can
+be any k/n), each Map's and SequenceMap's table (arguments -> result), the S-Ops rasp may give
+None (`nullable`) and why a function may raise (`undefined`). The guards after it read these
+facts; nothing changes them once they are made.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+from tracr.compiler import nodes
+from tracr.rasp import rasp
+
+from compiler.errors import CompileError
+from compiler.language.functions import value_sort_key
+from compiler.language.values import mean_values
+
+MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class Facts:
+    """A RASP graph with the facts about its values that tracr does not check.
+
+    `values[label]` is a superset of the values the SOp can take; `nullable` holds the SOps rasp
+    can give None; `tables[label]` is a Map's or SequenceMap's function on every combination of
+    its inputs' values (where it does not raise); `undefined[label]` says why rasp may raise there.
+    """
+
+    def __init__(self, graph: nx.DiGraph, vocab: set, max_seq_len: int):
+        self.max_seq_len = max_seq_len
+        self.exprs = {label: node[nodes.EXPR] for label, node in graph.nodes.items()}
+        self.order = [label for label in nx.topological_sort(graph)
+                      if isinstance(self.exprs[label], rasp.SOp)]
+        self.values: dict[str, set] = {}
+        self.tables: dict[str, dict[tuple, Any]] = {}  # Map/SequenceMap: arguments -> result
+        self.nullable: set[str] = set()
+        self.undefined: dict[str, str] = {}  # label -> why rasp may raise there (UndefinedError)
+        for label in self.order:
+            self._infer(label, vocab)
+
+    # -- value sets ------------------------------------------------------------------------
+
+    def _infer(self, label: str, vocab: set) -> None:
+        expr, n = self.exprs[label], self.max_seq_len
+        if isinstance(expr, rasp.TokensType):
+            values = set(vocab)
+        elif isinstance(expr, rasp.IndicesType):
+            values = set(range(n))
+        elif isinstance(expr, rasp.SelectorWidth):
+            values = set(range(n + 1))
+        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            if any(c.label in self.nullable for c in children):
+                self.nullable.add(label)
+            table = self._tabulate(expr, [self.values[c.label] for c in children])
+            if None in table.values():
+                self.nullable.add(label)
+                if rasp.is_numerical(expr):
+                    raise CompileError(f"{label}: numerical {type(expr).__name__} returns None "
+                                       "for some input; numerical SOps cannot hold None")
+            self.tables[label] = table
+            values = {v for v in table.values() if v is not None}
+        elif isinstance(expr, rasp.Aggregate):
+            values = self._aggregate_values(expr)
+            if rasp.is_categorical(expr) or expr.sop.label in self.nullable:
+                self.nullable.add(label)
+        else:
+            raise AssertionError(f"unsupported {expr!r} passed _check_supported")
+        if len(values) > MAX_VALUE_SET:
+            raise CompileError(f"{label}: more than {MAX_VALUE_SET} possible values")
+        for value in values:
+            if rasp.is_numerical(expr) and not is_number(value):
+                raise CompileError(f"{label}: numerical SOp takes the non-numeric or non-finite "
+                                   f"value {value!r}")
+            if isinstance(value, float) and value != value:
+                raise CompileError(f"{expr.name}: takes the value nan, which equals nothing (not even itself), so "
+                                   "no net can output or compare it; make the function return a number")
+            if rasp.is_numerical(expr) and abs(value) > FLOAT32_MAX:
+                raise CompileError(f"{expr.name}: numerical SOp takes the value {value!r}, which float32 weights "
+                                   f"cannot hold (at most {FLOAT32_MAX:.3g}); scale it down")
+        self.values[label] = values
+
+    def _tabulate(self, expr, value_sets: list[set]) -> dict[tuple, Any]:
+        """f on every combination of input values; ArithmeticError counts as never occurring."""
+        table = {}
+        for args in itertools.product(*(sorted(vs, key=value_sort_key) for vs in value_sets)):
+            if len(table) >= MAX_VALUE_SET:
+                raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET} input combinations")
+            try:
+                result = expr.f(*args)
+            except ArithmeticError as e:
+                self.undefined.setdefault(expr.label, f"{expr.name}: its function raises {type(e).__name__} "
+                                                      f"({e}) on {show_args(args)}")
+                continue
+            except Exception as e:
+                raise CompileError(f"{expr.label}: function raised {type(e).__name__}: {e} "
+                                   f"on input {show_args(args)}") from e
+            try:
+                hash(result)
+            except TypeError:
+                raise CompileError(f"{expr.label}: function returned unhashable {result!r} "
+                                   f"on input {show_args(args)}") from None
+            table[args] = result
+        return table
+
+    def _aggregate_values(self, expr: rasp.Aggregate) -> set:
+        values = self.values[expr.sop.label]
+        if rasp.is_categorical(expr):
+            return set(values)  # the aggregates pass makes sure values are moved, not mixed
+        if not values <= {0, 1}:
+            raise CompileError(f"{expr.label}: a numerical Aggregate can only average 0/1 values, "
+                               f"but its input takes {sorted(values, key=value_sort_key)[:8]}")
+        return mean_values(values, self.max_seq_len)  # every k/n, not tracr's {v/n}
+
+    # -- selectors -------------------------------------------------------------------------
+
+    def predicate(self, select: rasp.Select, key, query) -> bool:
+        try:
+            return bool(select.predicate(key, query))
+        except Exception as e:
+            raise CompileError(f"{select.label}: predicate raised {type(e).__name__}: {e} on "
+                               f"key {key!r}, query {query!r}") from e
+
+    def selectors(self):
+        """(op label, its Select) for every Aggregate and SelectorWidth."""
+        for label in self.order:
+            expr = self.exprs[label]
+            if isinstance(expr, (rasp.Aggregate, rasp.SelectorWidth)):
+                yield label, expr.selector
+
+    def selects_at_most_one(self, select: rasp.Select, keys: Iterable) -> bool:
+        """Whether every query value selects at most one of `keys`."""
+        keys = list(keys)
+        return all(sum(self.predicate(select, k, q) for k in keys) <= 1
+                   for q in self.values[select.queries.label])
+
+    def index_function(self, label: str) -> list | None:
+        """The SOp's value at each index if it depends on indices alone, else None."""
+        expr = self.exprs[label]
+        if isinstance(expr, rasp.IndicesType):
+            return list(range(self.max_seq_len))
+        if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            columns = [self.index_function(c.label) for c in children]
+            if any(c is None for c in columns):
+                return None
+            table = self.tables[label]
+            rows = list(zip(*columns))
+            if not all(row in table and table[row] is not None for row in rows):
+                return None
+            return [table[row] for row in rows]
+        return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (bool, int, float)) and math.isfinite(value)
+
+
+def show_args(args: tuple) -> str:
+    return repr(args[0]) if len(args) == 1 else repr(args)

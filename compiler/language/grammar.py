@@ -1,0 +1,158 @@
+"""The language's grammar (grammar.lark): its LALR parser, its reserved words, and how a
+syntax error reads (what was found, what was expected, an excerpt with a caret at the column).
+
+`parser` builds programs from the trees this parser makes; the tokenizer lexes with it and the
+interpreter's constrained decoder steps it token by token.
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+import re
+from pathlib import Path
+
+import lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from compiler.errors import SourceError
+from compiler.language import functions as fn
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+#: Describes the grammar's terminals in error messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NL": "a line break",
+    "$END": "the end of the text", "COMPARE_OP": "a comparison (==, <, ...)",
+    "ADD_OP": "an operator (+, -)", "MUL_OP": "an operator (*, /, //, %)",
+}
+
+
+def _excerpt(text: str, line: int, column: int) -> str:
+    lines = text.splitlines() or [""]
+    if not 1 <= line <= len(lines):
+        return ""
+    source_line = lines[line - 1].expandtabs(1)
+    if len(source_line) > _EXCERPT_WIDTH:  # a window around the column, not a whole long line
+        start = max(0, min(column - 1 - _EXCERPT_WIDTH // 2, len(source_line) - _EXCERPT_WIDTH))
+        shown = source_line[start:start + _EXCERPT_WIDTH]
+        prefix, suffix = ("..." if start else ""), ("..." if start + _EXCERPT_WIDTH < len(source_line) else "")
+        return f"    {prefix}{shown}{suffix}\n    {' ' * (len(prefix) + column - 1 - start)}^"
+    return f"    {source_line}\n    {' ' * (column - 1)}^"
+
+
+#: Characters of a source line an error shows (around the column).
+_EXCERPT_WIDTH = 100
+
+
+def source_error(message: str, where: tuple[int, int] | None, text: str) -> SourceError:
+    line, column = where or (0, 0)
+    return SourceError(message, line, column, _excerpt(text, line, column) if line else "")
+
+
+class _Layout:
+    """Post-lexer: newlines inside brackets, blank lines and leading newlines are not
+    statement ends; bracket nesting is bounded (and so is every tree built from it)."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        # Tokens are passed on at once: the contextual lexer lexes each token in the state
+        # the parser reached with the previous one, so holding one back would mislead it.
+        depth, previous = 0, "_NL"
+        for token in stream:
+            if token.type == "_NL":
+                if depth > 0 or previous == "_NL":
+                    continue
+            elif token.type in ("LPAR", "LBRACE"):
+                depth += 1
+                if depth > fn.MAX_DEPTH:
+                    raise SourceError(f"brackets nested more than {fn.MAX_DEPTH} deep; "
+                                      "split the expression into several definitions",
+                                      token.line, token.column)
+            elif token.type in ("RPAR", "RBRACE"):
+                depth = max(0, depth - 1)
+            previous = token.type
+            yield token
+
+
+@functools.lru_cache(maxsize=1)
+def lark_parser() -> lark.Lark:
+    """The language's LALR parser (grammar.lark, with the layout post-lexer), built once: the
+    tokenizer lexes with it and the interpreter's grammar steps it token by token."""
+    return lark.Lark(_GRAMMAR.read_text(), parser="lalr", postlex=_Layout(), propagate_positions=True,
+                     maybe_placeholders=False, start=["start", "lambda_"])
+
+
+def _reserved_words() -> frozenset[str]:
+    name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+    return frozenset(t.pattern.value for t in lark_parser().terminals
+                     if t.pattern.type == "str" and name.match(t.pattern.value))
+
+
+#: Words of the language that cannot name a variable.
+RESERVED = _reserved_words()
+
+
+def is_reserved(name: str) -> bool:
+    """Whether `name` cannot name a variable: a word of the language or of Python."""
+    return name in RESERVED or keyword.iskeyword(name)
+
+
+def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
+    where = (error.line, error.column) if error.line and error.line > 0 else _end_of(text)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        if char == "'":
+            return source_error("strings are written in double quotes: \"a\"", where, text)
+        found = f"unexpected character {char!r}"
+    elif isinstance(error, UnexpectedToken):
+        token = error.token
+        found = ("unexpected end of the text" if token.type == "$END"
+                 else "unexpected line break" if token.type == "_NL"
+                 else f"unexpected {str(token)!r}")
+        if token.type in ("$END",):
+            where = _end_of(text)
+    else:  # pragma: no cover - lark's LALR parser raises only the two above
+        found = "syntax error"
+    expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
+    expected = _describe_expected(set(expected))
+    message = found + (f"; expected {_join_or(expected)}" if expected else "")
+    return source_error(message, where, text)
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    lines = text.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1
+
+
+_TERMINAL_GROUPS = (
+    ({"MAP", "SEQUENCE_MAP", "LINEAR_SEQUENCE_MAP", "SELECT", "AGGREGATE", "SELECTOR_WIDTH"},
+     "an operation (map, sequence_map, linear_sequence_map, select, aggregate, selector_width)"),
+    ({"EQ", "NEQ", "LT", "LEQ", "GT", "GEQ", "ALWAYS", "NEVER"},
+     "a comparison (EQ, NEQ, LT, LEQ, GT, GEQ, TRUE, FALSE)"),
+    ({"NUMBER", "STRING", "TRUE", "FALSE", "NONE"}, "a value"),
+    ({"MIN", "MAX", "ABS"}, "min(...), max(...) or abs(...)"),
+    ({"NUMERICAL", "CATEGORICAL"}, "an encoding (numerical, categorical)"),
+)
+
+
+def _describe_expected(names: set[str]) -> list[str]:
+    """Readable names of the terminals the parser would have accepted, grouped."""
+    words = set()
+    for group, word in _TERMINAL_GROUPS:
+        if len(names & group) > 1:
+            names -= group
+            words.add(word)
+    for name in names:
+        if name in _TERMINAL_WORDS:
+            words.add(_TERMINAL_WORDS[name])
+            continue
+        terminal = next((t for t in lark_parser().terminals if t.name == name), None)
+        words.add(repr(terminal.pattern.value) if terminal is not None and terminal.pattern.type == "str"
+                  else name.lower())
+    return sorted(words)
+
+
+def _join_or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,208 @@
+"""Programs: a typed graph of RASP operations (`nodes`), the tracr SOp it denotes, its canonical
+order and text, and the reference semantics (tracr's evaluator).
+
+A `Program` is immutable. Its nodes are type-checked when they are made, against the rules of
+what tracr can compile, so a `Program` that exists is one tracr's front end accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Sequence
+
+from tracr.rasp import rasp
+
+from compiler.errors import SourceError
+from compiler.language.functions import EvaluationError, Value, format_value
+from compiler.language.grammar import is_reserved
+from compiler.language.nodes import (
+    CATEGORICAL,
+    INDICES,
+    LENGTH,
+    TOKENS,
+    Aggregate,
+    LinearSequenceMap,
+    Map,
+    Node,
+    Primitive,
+    Select,
+    SelectorWidth,
+    SequenceMap,
+    SOpNode,
+    postorder,
+)
+from compiler.language.printer import format_program
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Program:
+    """A RASP program: the graph of operations that ends in `output`.
+
+    `str(program)` is its canonical text; two programs are equal when their canonical texts
+    are. `program.sop` is the tracr SOp it denotes (built once, with deterministic labels).
+    """
+
+    def __init__(self, output: SOpNode):
+        if not isinstance(output, SOpNode):
+            line, column = output.where or (0, 0)
+            raise SourceError("return: a program returns an S-Op, not a selector", line, column)
+        self.output = output
+
+    @functools.cached_property
+    def nodes(self) -> tuple[Node, ...]:
+        """The operations (primitives excluded), in canonical order: inputs first."""
+        return tuple(n for n in postorder(self.output) if not isinstance(n, Primitive))
+
+    @property
+    def op_count(self) -> int:
+        return len(self.nodes)
+
+    def names(self, keep: bool) -> dict[int, str]:
+        """Variable name of each node (by id): canonical `v{position}`, or with `keep` the
+        names the program was written with where they are valid and unique."""
+        names: dict[int, str] = {}
+        used: set[str] = set()
+        for position, node in enumerate(self.nodes, start=1):
+            name = node.name if keep else None
+            if not (name and _IDENTIFIER.match(name) and not is_reserved(name) and name not in used):
+                name = f"v{position}"
+                while name in used:
+                    name += "_"
+            used.add(name)
+            names[id(node)] = name
+        return names
+
+    @functools.cached_property
+    def source(self) -> str:
+        return format_program(self)
+
+    @functools.cached_property
+    def sop(self) -> rasp.SOp:
+        return build_sop(self)
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        return f"Program({self.op_count} ops, output {self.output.kind})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Program) and self.source == other.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
+def build_sop(program: Program) -> rasp.SOp:
+    """The tracr SOp of `program`, named with the program's own variable names.
+
+    tracr labels an expression `{name}_{unique_id}` with ids from a global counter; we
+    number ids in canonical order instead, so that the same program has the same labels
+    (and compiled nets the same residual labels) in every process.
+    """
+    names = program.names(keep=True)
+    built: dict[int, rasp.RASPExpr] = {}
+    next_id = iter(range(1, 1 << 30))
+
+    def finish(expr: rasp.RASPExpr, name: str, encoding: rasp.Encoding | None = None) -> rasp.RASPExpr:
+        annotations = {"name": name}
+        if encoding is not None:
+            annotations["encoding"] = encoding
+        expr = rasp.annotate(expr, **annotations)
+        expr.unique_id = next(next_id)  # shadows tracr's counter-based cached_property
+        return expr
+
+    def get(node: Node) -> rasp.RASPExpr:
+        if node is TOKENS:
+            return rasp.tokens
+        if node is INDICES:
+            return rasp.indices
+        if id(node) not in built:
+            assert node is LENGTH, "inputs are built before the nodes that use them"
+            select = finish(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE), "length_selector")
+            built[id(node)] = finish(rasp.SelectorWidth(select), "length", CATEGORICAL)
+        return built[id(node)]
+
+    for node in postorder(program.output):
+        if isinstance(node, Primitive):
+            get(node)
+            continue
+        name = names[id(node)]
+        if isinstance(node, Map):
+            expr = rasp.Map(node.function, get(node.inner), simplify=False)
+        elif isinstance(node, LinearSequenceMap):
+            expr = rasp.LinearSequenceMap(get(node.fst), get(node.snd), node.fst_fac, node.snd_fac)
+        elif isinstance(node, SequenceMap):
+            expr = rasp.SequenceMap(node.function, get(node.fst), get(node.snd))
+        elif isinstance(node, Select):
+            built[id(node)] = finish(rasp.Select(get(node.keys), get(node.queries), node.predicate), name)
+            continue
+        elif isinstance(node, Aggregate):
+            expr = rasp.Aggregate(get(node.selector), get(node.sop), default=node.default)
+        elif isinstance(node, SelectorWidth):
+            expr = rasp.SelectorWidth(get(node.selector))
+        else:  # pragma: no cover - the node classes above are all there are
+            raise TypeError(f"unknown node {node!r}")
+        built[id(node)] = finish(expr, name, node.encoding)
+    return get(program.output)
+
+
+class UndefinedError(EvaluationError):
+    """A program that is not defined on an input (tracr's evaluator raises there: a division by
+    zero, a comparison of None, ...); names the line, the input and why. A program must be defined
+    on every input up to its max_seq_len: the compiler refuses one it cannot show is."""
+
+    def __init__(self, line: str, xs: Sequence[Value], reason: Exception):
+        why = "a comparison with None (its keys or queries are None there)" \
+            if str(reason) in ("key is None!", "query is None!") else f"{type(reason).__name__}: {reason}"
+        shown = "[" + ", ".join(format_value(x) for x in xs) + "]"
+        super().__init__(f"{line} is not defined on the input {shown}: {why}")
+        self.line, self.input = line, list(xs)
+
+
+def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
+    """Runs the program on one input with tracr's RASP semantics (the reference semantics).
+
+    Same results as `rasp.evaluate`, but each shared sub-expression is evaluated once. Where
+    tracr's evaluator raises, `UndefinedError` names the line and the input.
+    """
+    sop = program.sop if isinstance(program, Program) else program
+    xs = list(xs)
+    evaluator = _MemoEvaluator()
+    for expr in children_first(sop):  # each one's inputs are memoised first: no deep recursion in
+        evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
+    return list(evaluator.evaluate(sop, xs))
+
+
+def children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
+    """`root` and the expressions it depends on, each once and after everything it reads
+    (iterative post-order: no recursion, however long the chain)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        expr, expanded = stack.pop()
+        if expanded:
+            order.append(expr)
+        elif id(expr) not in seen:
+            seen.add(id(expr))
+            stack.append((expr, True))
+            stack.extend((child, False) for child in expr.children if id(child) not in seen)
+    return order
+
+
+class _MemoEvaluator(rasp.DefaultRASPEvaluator):
+    def __init__(self):
+        super().__init__()
+        self.memo: dict[int, object] = {}  # by id: the expressions live as long as the evaluation
+
+    def evaluate(self, expr, xs):
+        key = id(expr)
+        if key not in self.memo:
+            try:
+                self.memo[key] = super().evaluate(expr, xs)
+            except UndefinedError:
+                raise
+            except (ArithmeticError, ValueError, TypeError, RecursionError) as error:  # the innermost line
+                raise UndefinedError(getattr(expr, "name", None) or expr.label, xs, error) from None
+        return self.memo[key]

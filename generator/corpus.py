@@ -7,15 +7,15 @@ Layout of a corpus directory:
     data/train-000003.parquet   work unit 3's rows in the train split (likewise val-, test-); zstd
     manifest.json               written last: recipe, versions, counts, every shard's sha256
 
-**Work units.** Unit k samples `chunk_size` programs with a seed derived from (seed, k), compiles
-each from its canonical text and makes its variants (scrambles and retrainings with seeds derived
-from (seed, program_id, variant, j)). Nothing in a unit depends on where or when it runs. The
-parent takes units in order, drops every program an earlier unit already had (same canonical
-text, so same program_id), stops at `programs`, and writes the unit's rows split by split, each
-shard to a temporary file renamed into place, then the unit's receipt. So rows do not depend on
-the worker count (the same recipe gives the same shard bytes with the same package versions), and
-a build killed at any moment resumes: units with a receipt whose shards check out are kept, the
-others are redone, and the manifest comes last.
+**Work units** follow the row-and-unit contract of `generator.units`. Unit k samples `chunk_size`
+programs with a seed derived from (seed, k), compiles each from its canonical text and makes its
+variants (scrambles and retrainings with seeds derived from (seed, program_id, variant, j)). Nothing
+in a unit depends on where or when it runs. The parent takes units in order, drops every program an
+earlier unit already had (same canonical text, so same program_id), stops at `programs`, and writes
+the unit's rows split by split, each shard to a temporary file renamed into place, then the unit's
+receipt. So rows do not depend on the worker count (the same recipe gives the same shard bytes with
+the same package versions), and a build killed at any moment resumes: units with a receipt whose
+shards check out are kept, the others are redone, and the manifest comes last.
 
 **Splits** are by program: `split_of(program_id)` hashes the id with the recipe's `split_seed`, so
 every variant of a program lands in one split and no program (canonical text) is in two.
@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import fcntl
 import functools
 import hashlib
@@ -60,7 +59,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -69,13 +68,10 @@ from absl import logging
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-import compiler
 from compiler.files import TMP_PREFIX, installed_versions, write_atomically
-from compiler.language.functions import value_sort_key
-from compiler.language.tokenizer import encode
 from generator import workers as worker_pools
-from generator.recipes import SPLITS, Recipe, derive_seed, load_recipe
-from generator.sampler import sample
+from generator.recipes import SPLITS, Recipe, load_recipe
+from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_rows
 
 FORMAT_NAME = "rasp-fountain.corpus"
 FORMAT_VERSION = 1
@@ -104,11 +100,6 @@ SCHEMA = pa.schema([
 _PLAIN_COLUMNS = ("weights", "program_tokens")
 _ROW_GROUP_ROWS = 256  # what a reader decodes at once
 _ZSTD_LEVEL = 3
-# Seeds tried per scramble before a program is dropped (scramble refuses seeds whose float32
-# rounding would change an output; one in tens at most, see compiler.variants.scrambling).
-_SCRAMBLE_TRIES = 16
-# Consecutive work units without a new program after which the recipe is taken to be exhausted.
-_BARREN_UNITS = 4
 
 
 class CorpusError(ValueError):
@@ -116,80 +107,7 @@ class CorpusError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------
-# Seeds and splits
-
-
-def program_id(source: str) -> str:
-    """The first 16 hex digits of the sha256 of a program's canonical text."""
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-
-
-def split_of(program_id: str, splits: Mapping[str, float], split_seed: int = 0) -> str:
-    """The split of a program: a uniform draw from (split_seed, program_id) against the fractions."""
-    point = int.from_bytes(hashlib.sha256(f"split/{split_seed}/{program_id}".encode()).digest()[:8], "big") / 2**64
-    chosen = [s for s in SPLITS if splits.get(s, 0) > 0]
-    for split in chosen:
-        point -= splits[split]
-        if point < 0:
-            return split
-    return chosen[-1]  # the fractions' rounding left a sliver above their sum
-
-
-# ---------------------------------------------------------------------------------------
 # One work unit (runs in a worker process, a Ray task, or this process)
-
-
-class ProgramDropped(Exception):
-    """A program that cannot get all its variants; `reason` is counted in the receipt."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None) -> list[dict]:
-    """The rows of one program: its compiled net and the recipe's variants, in that order.
-
-    `net`: the program compiled for the recipe's vocab and max_seq_len, when the caller has it
-    (`sample(..., keep_nets=True)`); compiled here otherwise. Raises `ProgramDropped` for a
-    program that cannot have all of them (no scramble seed in `_SCRAMBLE_TRIES` passes
-    verification, or the compiler refuses it); a build skips it."""
-    if net is None:
-        try:
-            net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
-        except compiler.CompileError:  # only when the recipe turned the sampler's check off
-            raise ProgramDropped("refused by the compiler") from None
-    pid = program_id(source)
-    common = {"program_id": pid, "source": source, "program_tokens": encode(source),
-              "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
-              "n_ops": compiler.parse(source).op_count, "split": split_of(pid, recipe.splits, recipe.split_seed)}
-    nets = [("compiled", 0, net)] if recipe.variants["compiled"] else []
-    used: set[int] = set()
-    for j in range(recipe.variants["scrambled"]):
-        nets.append(("scrambled", *_scrambled(net, derive_seed(recipe.seed, pid, "scrambled", j), used, recipe)))
-    for j in range(recipe.variants["retrained"]):
-        seed = derive_seed(recipe.seed, pid, "retrained", j)
-        nets.append(("retrained", seed, compiler.retrain(net, seed=seed, **recipe.retrain)))
-    return [dict(common, variant=variant, variant_seed=seed, weights=variant_net.to_bytes(),
-                 config=json.dumps(dataclasses.asdict(variant_net.config), sort_keys=True),
-                 n_layers=variant_net.config.n_layers, d_model=variant_net.config.d_model)
-            for variant, seed, variant_net in nets]
-
-
-def _scrambled(net, seed: int, used: set[int], recipe: Recipe):
-    """(seed, scrambled net): the first of seed, seed + 1, ... that scramble accepts and this
-    program has not used yet."""
-    for offset in range(_SCRAMBLE_TRIES):
-        candidate = (seed + offset) % 2**32
-        if candidate in used:
-            continue
-        try:
-            scrambled = compiler.scramble(net, seed=candidate, **recipe.scramble)
-        except compiler.ScrambleError:
-            continue
-        used.add(candidate)
-        return candidate, scrambled
-    raise ProgramDropped(f"scramble refused {_SCRAMBLE_TRIES} seeds")
 
 
 @contextlib.contextmanager
@@ -216,11 +134,10 @@ def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
     against other units, as an Arrow IPC stream, and its report as JSON. Only bytes and text cross
     process and machine boundaries."""
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
-    recipe = _recipe_from_json(recipe_json).for_unit(chunk)  # its own domain, with [domains]
+    recipe = _recipe_from_json(recipe_json)
     rows, dropped = [], collections.Counter()
     with _one_thread(with_torch=recipe.variants["retrained"] > 0):
-        programs, sampling = sample(recipe.chunk_size, seed=derive_seed(recipe.seed, "chunk", chunk),
-                                    config=recipe.generator, keep_nets=True)
+        recipe, programs, sampling = draw_unit(recipe, chunk, recipe.chunk_size)  # its own domain, with [domains]
         for program in programs:
             try:
                 rows += program_rows(recipe, program.source, sampling.nets.get(program.source))
@@ -446,7 +363,7 @@ class _Build:
         except BaseException:
             self.lock.close()
             raise
-        self.seen: set[str] = set()
+        self.distinct = Distinct()
         self.programs = 0
 
     def __enter__(self) -> "_Build":
@@ -524,7 +441,7 @@ class _Build:
         bar = tqdm(total=recipe.rows, initial=resumed, unit=" rows", desc=recipe.name, disable=not progress,
                    dynamic_ncols=True, smoothing=0.05)
         ahead: dict[int, Any] = {}
-        next_unit, barren = 0, 0
+        next_unit = 0
         try:
             for chunk in itertools.count():
                 if self.programs >= recipe.programs:
@@ -541,9 +458,8 @@ class _Build:
                 if not (chunk in self.finished and self._take_finished(chunk)):
                     handle = ahead.pop(chunk) if chunk in ahead else executor.submit(self.recipe_json, chunk)
                     bar.update(self._commit(chunk, *self._result(executor, handle, chunk)))
-                barren = 0 if self.programs > before else barren + 1
-                if barren >= _BARREN_UNITS:
-                    raise CorpusError(f"{barren} work units in a row added no new program ({self.programs} of "
+                if self.distinct.unit_done(added=self.programs > before):
+                    raise CorpusError(f"{BARREN_UNITS} work units in a row added no new program ({self.programs} of "
                                       f"{recipe.programs} so far): the recipe's [generator] settings cannot give "
                                       "that many distinct programs; lower `programs` or widen [generator]")
         finally:
@@ -566,11 +482,12 @@ class _Build:
         receipt = self.finished[chunk]
         ids = {pid for shard in receipt["shards"]
                for pid in pq.read_table(self.out / shard["path"], columns=["program_id"])["program_id"].to_pylist()}
-        if ids & self.seen or len(ids) != receipt["programs"] or self.programs + len(ids) > self.recipe.programs:
+        if (ids & self.distinct.seen or len(ids) != receipt["programs"]
+                or self.programs + len(ids) > self.recipe.programs):
             self.log(f"warning: work unit {chunk} does not fit the units before it; redoing it")
             self._drop_units_from(chunk, only=True)
             return False
-        self.seen |= ids
+        self.distinct.add(sorted(ids))
         self.programs += len(ids)
         return True
 
@@ -587,7 +504,7 @@ class _Build:
         table = pa.ipc.open_stream(rows_ipc).read_all()
         ids = table.column("program_id").to_pylist()
         in_order = list(dict.fromkeys(ids))
-        fresh = [pid for pid in in_order if pid not in self.seen]
+        fresh = self.distinct.new(in_order)
         kept = set(fresh[:self.recipe.programs - self.programs])
         table = table.filter(pa.array([pid in kept for pid in ids]))
         shards = []
@@ -610,7 +527,7 @@ class _Build:
                    "surplus": len(fresh) - len(kept), **report, "shards": shards}
         _write_json(self.out / CHUNKS_DIR / _receipt_name(chunk), receipt)
         self.finished[chunk] = receipt
-        self.seen.update(kept)
+        self.distinct.add(pid for pid in fresh if pid in kept)
         self.programs += len(kept)
         return table.num_rows
 
@@ -788,6 +705,5 @@ def naming_shard(path: Path, directory: str | os.PathLike):
                           "shard") from None
 
 
-__all__ = ["CorpusError", "ProgramDropped", "SCHEMA", "build_chunk", "build_corpus", "data_files", "derive_seed",
-           "program_id", "program_rows", "read_manifest", "read_rows", "read_table", "shard_paths", "split_name",
-           "split_of"]
+__all__ = ["CorpusError", "SCHEMA", "build_chunk", "build_corpus", "data_files", "read_manifest", "read_rows",
+           "read_table", "shard_paths", "split_name"]

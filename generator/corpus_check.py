@@ -33,13 +33,12 @@ from generator.corpus import (
     SCHEMA,
     CorpusError,
     naming_shard,
-    program_id,
     read_json,
     read_manifest,
     sha256_file,
-    split_of,
 )
 from generator.recipes import SPLITS, VARIANTS, Recipe, RecipeError
+from generator.units import program_id, split_of
 
 _PROBLEMS_PER_SHARD = 20  # after these, a shard's further problems are counted, not listed
 

@@ -78,8 +78,8 @@ def sample_examples(n: int, recipe: str | os.PathLike = "tiny", seed: int = 0) -
     or a .toml path) would hold them: same variants, same splits, the same programs dropped;
     for tests and corpus-free runs."""
     import generator
-    from generator.corpus import ProgramDropped, program_rows
     from generator.recipes import load_recipe
+    from generator.units import ProgramDropped, program_rows
 
     config = dataclasses.replace(load_recipe(recipe), programs=n, seed=seed)
     examples = []

@@ -50,6 +50,7 @@ import pyarrow.parquet as pq
 
 from compiler.language import tokenizer
 from generator import workers as worker_pools
+from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_id, program_rows, split_of
 from interpreter.data import EXAMPLE_COLUMNS, Encoded, Example, example_from_row, too_long, try_encode
 from interpreter.encoding import TAG_FIELDS, EncoderConfig
 
@@ -424,15 +425,12 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     process, or in this one."""
     from absl import logging
 
-    from generator.corpus import ProgramDropped, derive_seed, program_id, program_rows, split_of
     from generator.recipes import Recipe
-    from generator.sampler import sample
 
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
-    recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe").for_unit(unit)
+    recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe")
     encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
-    drawn, sampling = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator,
-                             keep_nets=encoder is not None)
+    recipe, drawn, sampling = draw_unit(recipe, unit, programs, seed_parts, keep_nets=encoder is not None)
     ids, entries = [], []
     for program in drawn:
         pid = program_id(program.source)
@@ -461,8 +459,8 @@ class _Programs:
     def __init__(self, recipe_json: str, seed_parts: tuple, split: str, encoder: EncoderConfig, max_target_len: int,
                  workers: int, unit_programs: int = UNIT_PROGRAMS, first: int = 0, stride: int = 1, unit: int = 0,
                  offset: int = 0, seen: np.ndarray | None = None):
-        self.seen: set[int] = set()
-        self._order: list[int] = []           # the ids in `seen`, in the order the units drew them
+        self.distinct = Distinct()
+        self._order: list[int] = []           # the ids seen, in the order the units drew them
         self._marks: dict[int, int] = {}      # unit -> len(_order) before it (units loaded since the oldest kept)
         self.skipped: collections.Counter = collections.Counter()
         self.taken = 0
@@ -486,17 +484,12 @@ class _Programs:
         self.unit, self.offset = unit, offset
         self._loaded: int | None = None
         self._items: list[tuple[str, Encoded]] = []
-        self._barren = 0
 
     def _add(self, ids) -> set[int]:
-        """Takes `ids` into `seen`; returns those that were not there."""
-        fresh = set()
-        for pid in ids:
-            if pid not in self.seen:
-                self.seen.add(pid)
-                self._order.append(pid)
-                fresh.add(pid)
-        return fresh
+        """Takes `ids` in; returns those no earlier unit drew."""
+        fresh = self.distinct.add(ids)
+        self._order += fresh
+        return set(fresh)
 
     def seen_before(self, unit: int) -> np.ndarray:
         """The ids (uint64) of the programs drawn by the units before `unit`, in drawing order:
@@ -526,9 +519,8 @@ class _Programs:
             else:
                 self._items.append((pid, item))
         self._loaded = self.unit
-        self._barren = 0 if self._items else self._barren + 1
-        if self._barren >= _BARREN_UNITS:
-            raise ValueError(f"{_BARREN_UNITS} fountain work units in a row gave no new net: the recipe's "
+        if self.distinct.unit_done(added=bool(self._items)):
+            raise ValueError(f"{BARREN_UNITS} fountain work units in a row gave no new net: the recipe's "
                              "[generator] settings cannot give more distinct programs; widen them")
 
     def take(self, n: int) -> list[tuple[str, Encoded]]:
@@ -548,10 +540,6 @@ class _Programs:
 
     def close(self) -> None:
         self.units.close()
-
-
-#: Consecutive fountain units without a new net after which the recipe is taken to be exhausted.
-_BARREN_UNITS = 20
 
 
 class FountainStream:

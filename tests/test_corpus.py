@@ -26,14 +26,13 @@ from generator.corpus import (
     CorpusError,
     build_corpus,
     data_files,
-    program_id,
     read_manifest,
     read_rows,
     read_table,
-    split_of,
 )
 from generator.corpus_check import describe_corpus, verify_corpus
 from generator.recipes import RECIPES_DIR, Recipe, RecipeError, load_recipe
+from generator.units import program_id, split_of
 
 TINY = RECIPES_DIR / "tiny.toml"
 

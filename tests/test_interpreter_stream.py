@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from safetensors.torch import load_file
 
 from fountain.cli import main
-from generator.corpus import split_of
 from generator.recipes import load_recipe
+from generator.units import split_of
 from interpreter import checkpoint
 from interpreter import stream as stream_module
 from interpreter.stream import (
@@ -186,7 +186,7 @@ def test_a_resumed_fountain_continues_with_the_same_batches():
     assert set(seen.tolist()) == drawn  # exactly the programs of the units before the position
     resumed = _fountain(reuse=2, position=position, seen=seen)  # as a checkpoint resumes it
     replayed = _fountain(reuse=2, position=position)  # an older checkpoint: the units are drawn again
-    assert replayed.programs.seen == resumed.programs.seen == drawn
+    assert replayed.programs.distinct.seen == resumed.programs.distinct.seen == drawn
     assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(resumed, steps[start:])))
     assert all(_same(a, b) for a, b in zip(uninterrupted[start:], _batches(replayed, steps[start:])))
     reused = collections.Counter(_key(i) for step in range(POOL * 2) for i in uninterrupted[step])

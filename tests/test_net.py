@@ -357,3 +357,28 @@ def test_encode_decode_round_trip(value):
     decoded = decode_value(json.loads(json.dumps(encode_value(value))))
     assert decoded == value
     assert repr(decoded) == repr(value)  # same types all the way down (1 vs 1.0 vs True)
+
+
+def test_weights_view_names_each_heads_matrices_as_transformer_lens_does():
+    import compiler
+    from compiler.nets.weights import Weights, param_name
+
+    net = compiler.compile_program("s = select(tokens, tokens, LT)\nw = selector_width(s)\n"
+                                   "return aggregate(select(w, indices, EQ), tokens)", {1, 2, 3}, 4)
+    w, c = Weights(net), net.config
+    for layer in range(c.n_layers):
+        query = net.params[f"transformer/layer_{layer}/attn/query/w"]
+        for head in range(c.n_heads):
+            columns = slice(head * c.d_head, (head + 1) * c.d_head)
+            assert np.array_equal(w.W_Q[layer, head], query[:, columns])
+            assert np.shares_memory(w.W_Q[layer, head], query)  # a view: nothing copied
+            assert np.array_equal(w.W_O[layer, head], net.params[param_name(layer, "W_O")][columns])
+            assert np.array_equal(w.b_V[layer, head], net.params[param_name(layer, "b_V")][columns])
+            assert np.allclose(w.QK(layer, head), w.W_Q[layer, head] @ w.W_K[layer, head].T)
+            assert w.OV(layer, head).shape == (c.d_model, c.d_model)
+        assert w.W_Q[layer].shape == (c.n_heads, c.d_model, c.d_head)  # heads first
+        assert np.array_equal(w.W_Q[layer][c.n_heads - 1], w.W_Q[layer, c.n_heads - 1])
+        assert w.W_O[layer].shape == (c.n_heads, c.d_head, c.d_model)
+        assert w.b_Q[layer].shape == (c.n_heads, c.d_head)
+        assert w.W_in[layer] is net.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+    assert w.W_E is net.params["token_embed/embeddings"] and w.W_U is net.W_U

@@ -350,7 +350,7 @@ def cmd_sample(args) -> None:
 
 def cmd_demo(args) -> None:
     from fountain.demo import run_demo
-    from generator.corpus import CorpusError
+    from generator.corpus_format import CorpusError
     from generator.recipes import RecipeError, load_recipe
 
     try:

@@ -62,7 +62,8 @@ def _count(text: str) -> int:
 
 
 def cmd_build(args) -> None:
-    from generator.corpus import CorpusError, build_corpus
+    from generator.corpus import build_corpus
+    from generator.corpus_format import CorpusError
     from generator.recipes import RecipeError, load_recipe
 
     start = time.perf_counter()
@@ -82,8 +83,8 @@ def cmd_build(args) -> None:
 
 
 def cmd_info(args) -> None:
-    from generator.corpus import CorpusError
     from generator.corpus_check import describe_corpus
+    from generator.corpus_format import CorpusError
     from generator.recipes import RecipeError
 
     try:

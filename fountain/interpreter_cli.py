@@ -179,7 +179,7 @@ def train_config(args: argparse.Namespace):
 
 
 def cmd_train(args) -> None:
-    from generator.corpus import CorpusError
+    from generator.corpus_format import CorpusError
     from generator.recipes import RecipeError
     from interpreter.checkpoint import CheckpointError
     from interpreter.data import sample_examples

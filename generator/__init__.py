@@ -13,8 +13,9 @@ from generator.recipes import Recipe, RecipeError, load_recipe
 from generator.sampler import GeneratorConfig, SampleReport, sample, sample_programs
 
 # The corpus API needs pyarrow (and CorpusDataset torch): imported on first use, not with the sampler.
-_CORPUS = {"CorpusError": "generator.corpus", "build_corpus": "generator.corpus", "data_files": "generator.corpus",
-           "read_manifest": "generator.corpus", "read_rows": "generator.corpus", "read_table": "generator.corpus",
+_CORPUS = {"CorpusError": "generator.corpus_format", "build_corpus": "generator.corpus",
+           "data_files": "generator.corpus_format", "read_manifest": "generator.corpus_format",
+           "read_rows": "generator.corpus_format", "read_table": "generator.corpus_format",
            "verify_corpus": "generator.corpus_check", "describe_corpus": "generator.corpus_check",
            "CorpusDataset": "generator.corpus_dataset"}
 

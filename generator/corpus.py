@@ -1,11 +1,6 @@
 """Corpora: Parquet datasets of (program, network) rows, built from a recipe in parallel and resumably.
 
-Layout of a corpus directory:
-
-    build.json                  the recipe and package versions, written when a build starts
-    chunks/000003.json          the receipt of finished work unit 3: its shards, their sha256, counts
-    data/train-000003.parquet   work unit 3's rows in the train split (likewise val-, test-); zstd
-    manifest.json               written last: recipe, versions, counts, every shard's sha256
+The layout of a corpus directory, its row schema and the readers: `generator.corpus_format`.
 
 **Work units** follow the row-and-unit contract of `generator.units`. Unit k samples `chunk_size`
 programs with a seed derived from (seed, k), compiles each from its canonical text and makes its
@@ -17,31 +12,7 @@ receipt. So rows do not depend on the worker count (the same recipe gives the sa
 the same package versions), and a build killed at any moment resumes: units with a receipt whose
 shards check out are kept, the others are redone, and the manifest comes last.
 
-**Splits** are by program: `split_of(program_id)` hashes the id with the recipe's `split_seed`, so
-every variant of a program lands in one split and no program (canonical text) is in two.
-
-**Rows** (one per network; columns may be added, never renamed):
-
-    program_id      string      first 16 hex digits of sha256(source); unique per program
-    source          string      canonical text (compiler.to_source)
-    program_tokens  list<int32> compiler.language.tokenizer.encode(source): <bos> ... <eos>
-    vocab           string      JSON list of the input tokens, sorted
-    max_seq_len     int32
-    variant         string      "compiled" | "scrambled" | "retrained"
-    variant_seed    int64       seed given to scramble/retrain (0 for compiled)
-    weights         binary      Net.to_bytes() (safetensors); compiler.Net.from_bytes decodes it
-    config          string      JSON of the net's NetConfig fields
-    n_ops, n_layers, d_model    int32
-    split           string      "train" | "val" | "test"
-
-**Reading:**
-
-    read_manifest(dir)                                    # the manifest, as a dict
-    read_rows(dir, split=None, columns=None)              # iterator of row dicts, bounded memory
-    data_files(dir)                                       # {"train": [paths], "val": ..., "test": ...}
-    datasets.load_dataset("parquet", data_files=data_files(dir))             # Hugging Face
-    pyarrow.parquet.read_table(f"{dir}/data", filters=[("split", "=", "val")])
-    generator.CorpusDataset(dir, split="train", shuffle_seed=0)              # torch IterableDataset
+**Reading** a finished corpus: `generator.corpus_format`.
 """
 
 from __future__ import annotations
@@ -55,11 +26,10 @@ import itertools
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -69,41 +39,27 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from compiler.files import TMP_PREFIX, installed_versions, write_atomically
-from generator import workers as worker_pools
+from generator import executors
+from generator.corpus_format import (
+    BUILD_FILE,
+    CHUNKS_DIR,
+    DATA_DIR,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    LOCK_FILE,
+    MANIFEST,
+    SCHEMA,
+    CorpusError,
+    read_json,
+    sha256_file,
+)
 from generator.recipes import SPLITS, Recipe, load_recipe
 from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_rows
 
-FORMAT_NAME = "rasp-fountain.corpus"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-BUILD_FILE = "build.json"
-LOCK_FILE = ".lock"
-CHUNKS_DIR = "chunks"
-DATA_DIR = "data"
-
-SCHEMA = pa.schema([
-    ("program_id", pa.string()),
-    ("source", pa.string()),
-    ("program_tokens", pa.list_(pa.int32())),
-    ("vocab", pa.string()),
-    ("max_seq_len", pa.int32()),
-    ("variant", pa.string()),
-    ("variant_seed", pa.int64()),
-    ("weights", pa.binary()),
-    ("config", pa.string()),
-    ("n_ops", pa.int32()),
-    ("n_layers", pa.int32()),
-    ("d_model", pa.int32()),
-    ("split", pa.string()),
-])
 # Weight blobs are mostly unique floats: dictionary pages and min/max statistics only cost there.
 _PLAIN_COLUMNS = ("weights", "program_tokens")
 _ROW_GROUP_ROWS = 256  # what a reader decodes at once
 _ZSTD_LEVEL = 3
-
-
-class CorpusError(ValueError):
-    """A corpus that cannot be built or read as asked; says which directory or file, and why."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -155,110 +111,21 @@ def _recipe_from_json(text: str) -> Recipe:
     return Recipe.from_dict(json.loads(text), source="the build's recipe")
 
 
-# ---------------------------------------------------------------------------------------
-# Where units run
-
-
-class _InProcess:
-    """Units run one at a time in this process, when their result is asked for."""
-
-    capacity = 1
-
-    def submit(self, recipe_json: str, chunk: int):
-        return recipe_json, chunk
-
-    def result(self, handle) -> tuple[bytes, str]:
-        return build_chunk(*handle)
-
-    def close(self) -> None:
-        pass
-
-
-class _ProcessPool:
-    """Spawned worker processes (generator.workers). A worker that dies (killed, out of memory)
-    fails the build with an error instead of hanging it."""
-
-    def __init__(self, workers: int):
-        self.pool = worker_pools.spawn_pool(workers)
-        self.capacity = 2 * workers  # one queued behind each running unit keeps every worker busy
-
-    def submit(self, recipe_json: str, chunk: int):
-        with self._dead_worker_is_an_error():
-            return self.pool.submit(build_chunk, recipe_json, chunk)
-
-    def result(self, future) -> tuple[bytes, str]:
-        with self._dead_worker_is_an_error():
-            return future.result()
-
-    @staticmethod
-    def _dead_worker_is_an_error():
-        return worker_pools.dead_worker_raises(CorpusError(
-            "a worker process died (killed, out of memory, or a script that calls build_corpus without "
-            "`if __name__ == '__main__':`, which spawned workers re-import); finished work units are kept: "
-            "run the build again to go on"))
-
-    def close(self) -> None:
-        worker_pools.stop(self.pool)
-
-
-class _Ray:
-    """Tasks on a Ray cluster; every node needs this package installed (`pip install rasp-fountain[ray]`)."""
-
-    def __init__(self, address: str):
-        try:
-            import ray
-        except ImportError:
-            raise CorpusError("--ray needs Ray: pip install 'rasp-fountain[ray]' (or 'ray>=2.9')") from None
-        self.ray = ray
-        self.connected_here = not ray.is_initialized()
-        if self.connected_here:
-            _check_reachable(address)
-            try:
-                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-            except (ConnectionError, ValueError, RuntimeError) as error:
-                raise CorpusError(f"cannot connect to Ray at {address!r}: {error}") from None
-        self.task = ray.remote(num_cpus=1, max_retries=3)(build_chunk)
-        self.capacity = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self.pending: set = set()
-
-    def submit(self, recipe_json: str, chunk: int):
-        ref = self.task.remote(recipe_json, chunk)
-        self.pending.add(ref)
-        return ref
-
-    def result(self, ref) -> tuple[bytes, str]:
-        self.pending.discard(ref)
-        try:
-            return self.ray.get(ref)
-        except self.ray.exceptions.RayTaskError as error:
-            raise error.cause if isinstance(error.cause, Exception) else error
-
-    def close(self) -> None:
-        for ref in self.pending:  # units submitted ahead and no longer needed
-            self.ray.cancel(ref, force=True)
-        if self.connected_here:
-            self.ray.shutdown()
-
-
-def _check_reachable(address: str) -> None:
-    """Fails fast for a "host:port" nobody listens on (Ray itself retries for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return  # "auto", "local": Ray finds or starts the cluster itself
-    try:
-        socket.create_connection((host, int(port)), timeout=10).close()
-    except OSError as error:
-        raise CorpusError(f"cannot reach Ray at {address!r} ({error}); is the cluster up? `ray start --head` "
-                          "prints the address to give") from None
-
-
 def _executor(workers: int | None, ray_address: str | None):
     if ray_address:
-        return _Ray(ray_address)
+        try:
+            return executors.Ray(build_chunk, ray_address)
+        except executors.ExecutorError as error:
+            raise CorpusError(str(error)) from None
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 0:
         raise CorpusError(f"workers must be >= 0 (0 runs in this process), not {workers}")
-    return _InProcess() if workers == 0 else _ProcessPool(workers)
+    if workers == 0:
+        return executors.InProcess(build_chunk)
+    return executors.ProcessPool(build_chunk, workers, CorpusError(
+        "a worker process died (killed, out of memory, or a script that calls build_corpus without "
+        "`if __name__ == '__main__':`, which spawned workers re-import); finished work units are kept: "
+        "run the build again to go on"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,26 +134,6 @@ def _executor(workers: int | None, ray_address: str | None):
 
 def _write_json(path: Path, data: Any) -> None:
     write_atomically(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-def read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: missing ({what})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CorpusError(f"{path}: not valid JSON ({what}): {error}") from None
-    if not isinstance(data, dict):
-        raise CorpusError(f"{path}: not a JSON object ({what})")
-    return data
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -592,118 +439,4 @@ def manifest_from_receipts(recipe: Recipe, receipts: list[dict]) -> dict:
 # Reading
 
 
-def read_manifest(directory: str | os.PathLike) -> dict:
-    """The manifest of a finished corpus; CorpusError if the build has not finished."""
-    directory = Path(directory)
-    path = directory / MANIFEST
-    if not path.exists():
-        if (directory / BUILD_FILE).exists():
-            raise CorpusError(f"{directory}: the build has not finished (no {MANIFEST}); run the same "
-                              "`fountain corpus build` command again to finish it")
-        raise CorpusError(f"{directory}: not a corpus (no {MANIFEST})")
-    rebuild = (f"; run `fountain corpus build RECIPE -o {directory}` again to rewrite it from the work units' "
-               "receipts")
-    try:
-        manifest = read_json(path, "the corpus manifest")
-    except CorpusError as error:
-        raise CorpusError(f"{error}{rebuild}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME \
-            or manifest.get("version") != FORMAT_VERSION:
-        raise CorpusError(f"{path}: not a version-{FORMAT_VERSION} {FORMAT_NAME} manifest{rebuild}")
-    problem = _manifest_problem(manifest)
-    if problem:
-        raise CorpusError(f"{path}: {problem}{rebuild}")
-    return manifest
-
-
-def _manifest_problem(manifest: dict) -> str | None:
-    """The first field of a manifest with the wrong type (what readers index into), or None."""
-    def count(value) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-    for key in ("programs", "rows"):
-        if not count(manifest.get(key)):
-            return f"{key} must be a non-negative integer, not {manifest.get(key)!r:.60}"
-    if not isinstance(manifest.get("recipe"), dict):
-        return "recipe must be an object"
-    splits = manifest.get("splits")
-    if not isinstance(splits, dict) or not all(isinstance(v, dict) and count(v.get("rows")) for v in splits.values()):
-        return "splits must map each split to an object with a non-negative integer rows"
-    shards = manifest.get("shards")
-    if not isinstance(shards, list):
-        return f"shards must be a list, not {type(shards).__name__}"
-    for index, shard in enumerate(shards):
-        if not isinstance(shard, dict):
-            return f"shards[{index}] must be an object"
-        if not isinstance(shard.get("path"), str) or shard.get("split") not in SPLITS or not count(shard.get("rows")):
-            return (f"shards[{index}] needs a path (string), a split ({', '.join(SPLITS)}) and rows (a non-negative "
-                    "integer)")
-        if Path(shard["path"]).is_absolute() or ".." in Path(shard["path"]).parts:
-            return f"shards[{index}].path {shard['path']!r} leaves the corpus directory"
-    return None
-
-
-#: Other names of a split (Hugging Face calls the middle one "validation").
-SPLIT_ALIASES = {"validation": "val"}
-
-
-def split_name(split: str | None) -> str | None:
-    """The corpus's name of a split, accepting `SPLIT_ALIASES`; CorpusError for an unknown one."""
-    split = SPLIT_ALIASES.get(split, split)
-    if split is not None and split not in SPLITS:
-        raise CorpusError(f"unknown split {split!r}; splits are {', '.join(SPLITS)} (or validation)")
-    return split
-
-
-def shard_paths(directory: str | os.PathLike, split: str | None = None) -> list[Path]:
-    """The shards of a finished corpus (one split, or all), in build order."""
-    split = split_name(split)
-    manifest = read_manifest(directory)
-    return [Path(directory) / s["path"] for s in manifest["shards"] if split in (None, s["split"])]
-
-
-def data_files(directory: str | os.PathLike) -> dict[str, list[str]]:
-    """Shard paths per non-empty split, as `datasets.load_dataset("parquet", data_files=...)` takes them."""
-    files = {split: [str(p) for p in shard_paths(directory, split)] for split in SPLITS}
-    return {split: paths for split, paths in files.items() if paths}
-
-
-def read_rows(directory: str | os.PathLike, split: str | None = None,
-              columns: list[str] | None = None, batch_rows: int = 64) -> Iterator[dict]:
-    """Rows as dicts (weights as bytes), shard by shard, `batch_rows` decoded at a time."""
-    if columns is not None:
-        unknown = [c for c in columns if c not in SCHEMA.names]
-        if unknown:
-            raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
-    for path in shard_paths(directory, split):
-        with naming_shard(path, directory):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
-                yield from batch.to_pylist()
-
-
-def read_table(directory: str | os.PathLike, split: str | None = None,
-               columns: list[str] | None = None) -> pa.Table:
-    """A whole split (or corpus) as one Arrow table, in memory."""
-    paths = shard_paths(directory, split)
-    if not paths:
-        return SCHEMA.empty_table() if columns is None else SCHEMA.empty_table().select(columns)
-    tables = []
-    for path in paths:
-        with naming_shard(path, directory):
-            tables.append(pq.read_table(path, columns=columns))
-    return pa.concat_tables(tables)
-
-
-@contextlib.contextmanager
-def naming_shard(path: Path, directory: str | os.PathLike):
-    """A shard that is missing or not Parquet is one CorpusError naming it and what to run."""
-    try:
-        yield
-    except (OSError, pa.ArrowException) as error:
-        reason = "missing" if not Path(path).exists() else f"unreadable ({str(error).splitlines()[0][:100]})"
-        raise CorpusError(f"{path}: {reason}; `fountain corpus verify {os.fspath(directory)}` lists every damaged "
-                          "shard") from None
-
-
-__all__ = ["CorpusError", "SCHEMA", "build_chunk", "build_corpus", "data_files", "read_manifest", "read_rows",
-           "read_table", "shard_paths", "split_name"]
+__all__ = ["build_chunk", "build_corpus", "manifest_from_receipts", "package_versions", "parquet_bytes"]

@@ -25,7 +25,7 @@ import compiler
 from compiler.compiling.check import check_net
 from compiler.language.functions import value_sort_key
 from compiler.language.tokenizer import decode
-from generator.corpus import (
+from generator.corpus_format import (
     BUILD_FILE,
     CHUNKS_DIR,
     DATA_DIR,

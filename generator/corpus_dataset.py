@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 import pyarrow.parquet as pq
 import torch
 
-from generator.corpus import SCHEMA, CorpusError, read_manifest, shard_paths, split_name
+from generator.corpus_format import SCHEMA, CorpusError, read_manifest, shard_paths, split_name
 
 
 class CorpusDataset(torch.utils.data.IterableDataset):

@@ -45,7 +45,7 @@ Source = str | os.PathLike | Sequence[Example]
 
 def load_examples(source: Source, split: str | None = None) -> list[Example]:
     """Examples of `split` (all when None) from a corpus directory or a list of examples."""
-    from generator.corpus import split_name
+    from generator.corpus_format import split_name
 
     split = split_name(split)
     if isinstance(source, (str, os.PathLike)):
@@ -58,7 +58,7 @@ def corpus_examples(directory: str | os.PathLike, split: str | None = None) -> I
     if not Path(directory).is_dir():
         raise FileNotFoundError(f"no corpus directory {os.fspath(directory)!r} (build one with "
                                 "`fountain corpus build`)")
-    from generator.corpus import read_rows
+    from generator.corpus_format import read_rows
 
     for row in read_rows(directory, split=split, columns=list(EXAMPLE_COLUMNS)):
         yield example_from_row(row, f"{os.fspath(directory)}:{row['program_id']}")

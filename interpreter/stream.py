@@ -270,7 +270,7 @@ class CorpusStream:
     def __init__(self, directory: str | os.PathLike, encoder: EncoderConfig, max_target_len: int, seed: int,
                  batch_size: int, rank: int = 0, world_size: int = 1, *, buffer_rows: int = 4096, workers: int = 0,
                  slice_rows: int = SLICE_ROWS):
-        from generator.corpus import read_manifest
+        from generator.corpus_format import read_manifest
 
         manifest = read_manifest(directory)
         self.shards = [(str(Path(directory) / s["path"]), s["rows"]) for s in manifest["shards"]
@@ -680,7 +680,7 @@ def open_stream(data, config, rank: int = 0, world_size: int = 1, *, stream: boo
                               reuse=data.reuse, unit_programs=data.unit_programs, workers=workers,
                               position=position, seen=seen), val
     if isinstance(data, (str, os.PathLike)):
-        from generator.corpus import read_manifest
+        from generator.corpus_format import read_manifest
 
         val = first_encoded(corpus_examples(data, "val"))
         rows = read_manifest(data)["splits"]["train"]["rows"]

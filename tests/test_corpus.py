@@ -21,16 +21,9 @@ import compiler
 import generator
 from compiler.compiling.check import check_net, outputs_agree
 from compiler.language.tokenizer import decode
-from generator.corpus import (
-    SCHEMA,
-    CorpusError,
-    build_corpus,
-    data_files,
-    read_manifest,
-    read_rows,
-    read_table,
-)
+from generator.corpus import build_corpus
 from generator.corpus_check import describe_corpus, verify_corpus
+from generator.corpus_format import SCHEMA, CorpusError, data_files, read_manifest, read_rows, read_table
 from generator.recipes import RECIPES_DIR, Recipe, RecipeError, load_recipe
 from generator.units import program_id, split_of
 
@@ -579,7 +572,8 @@ def test_deep_verify_catches_a_network_edited_under_a_recomputed_checksum(tiny_c
 
     import pyarrow as pa
 
-    from generator.corpus import MANIFEST, parquet_bytes, sha256_file
+    from generator.corpus import parquet_bytes
+    from generator.corpus_format import MANIFEST, sha256_file
 
     manifest = json.loads((tiny_copy / MANIFEST).read_text())
     shard = next(s for s in manifest["shards"] if s["variants"].get("scrambled"))
@@ -616,7 +610,7 @@ def test_a_rebuild_rewrites_a_damaged_manifest_and_removes_stray_shards(tiny_cop
 
 
 def test_validation_is_the_val_split_as_hugging_face_names_it(tiny):
-    from generator.corpus import shard_paths
+    from generator.corpus_format import shard_paths
 
     assert shard_paths(tiny, "validation") == shard_paths(tiny, "val")
     assert [r["program_id"] for r in read_rows(tiny, "validation")] == [r["program_id"] for r in read_rows(tiny, "val")]

@@ -183,7 +183,7 @@ def cmd_train(args) -> None:
     from generator.recipes import RecipeError
     from interpreter.checkpoint import CheckpointError
     from interpreter.data import sample_examples
-    from interpreter.stream import Fountain, fountain_recipe
+    from interpreter.fountain_stream import Fountain, fountain_recipe
     from interpreter.train import train
 
     _threads(args)

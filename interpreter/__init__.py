@@ -27,8 +27,8 @@ from interpreter.data import Example, load_examples, sample_examples
 from interpreter.decode import Decoded, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
 from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate_decompiler
+from interpreter.fountain_stream import Fountain
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.stream import Fountain
 from interpreter.train import TrainConfig, TrainResult, train
 from interpreter.verified import Decompiled, LineFit, decompile
 

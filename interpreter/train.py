@@ -30,8 +30,9 @@ from compiler.files import write_atomically
 from compiler.progress import Progress
 from interpreter import checkpoint
 from interpreter.data import PAD_ID, Encoded, Source, collate
+from interpreter.fountain_stream import Fountain
 from interpreter.model import Interpreter, ModelConfig, config_from_dict, next_token_loss
-from interpreter.stream import Fountain, open_stream
+from interpreter.stream import open_stream
 
 METRICS_FILE = "metrics.csv"
 METRIC_FIELDS = ("step", "loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "val_loss", "val_token_accuracy")

@@ -21,18 +21,10 @@ from safetensors.torch import load_file
 from fountain.cli import main
 from generator.recipes import load_recipe
 from generator.units import split_of
-from interpreter import checkpoint
-from interpreter import stream as stream_module
-from interpreter.stream import (
-    POOL,
-    CorpusStream,
-    Fountain,
-    FountainStream,
-    MemoryStream,
-    deal,
-    fountain_unit,
-    open_stream,
-)
+from interpreter import checkpoint, fountain_stream
+from interpreter.batching import POOL, deal
+from interpreter.fountain_stream import Fountain, FountainStream, fountain_unit
+from interpreter.stream import CorpusStream, MemoryStream, open_stream
 from interpreter.train import TrainConfig, train
 from tests.test_interpreter import TINY_MODEL, one_thread, tiny_corpus  # noqa: F401 (autouse: one torch thread)
 
@@ -206,8 +198,8 @@ def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path, monkeypatch)
     saved = checkpoint.load_state(resumed_dir / "step-0000012")
     assert len(saved.tensors["stream_seen/0"]) > 0  # the programs drawn so far, kept with the checkpoint
     replays = []
-    real_unit = stream_module.fountain_unit
-    monkeypatch.setattr(stream_module, "fountain_unit", lambda *args: (replays.append(args[5] is None),
+    real_unit = fountain_stream.fountain_unit
+    monkeypatch.setattr(fountain_stream, "fountain_unit", lambda *args: (replays.append(args[5] is None),
                                                                       real_unit(*args))[1])
     resumed = train(data, resumed_dir, config, resume=True, workers=0, progress=False)
     assert replays and not any(replays)  # resuming drew no earlier unit again
@@ -238,7 +230,7 @@ def test_two_process_fountain_training_resumes_exactly(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(
         "import sys, torch\n"
-        "from interpreter.stream import Fountain\n"
+        "from interpreter.fountain_stream import Fountain\n"
         "from interpreter.train import TrainConfig, train\n"
         "from tests.test_interpreter import TINY_MODEL\n"
         "torch.set_num_threads(1)\n"

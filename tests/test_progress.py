@@ -59,7 +59,7 @@ def test_a_redirected_training_run_and_retraining_report_where_they_are(tmp_path
     import dataclasses
 
     from fountain.cli import main
-    from interpreter.stream import Fountain
+    from interpreter.fountain_stream import Fountain
     from interpreter.train import TrainConfig, train
     from tests.test_interpreter import TINY_MODEL
 
@@ -77,7 +77,7 @@ def test_a_redirected_training_run_and_retraining_report_where_they_are(tmp_path
 def test_training_metrics_reach_tensorboard(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from interpreter.stream import Fountain
+    from interpreter.fountain_stream import Fountain
     from interpreter.train import TrainConfig, train
     from tests.test_interpreter import TINY_MODEL
 

@@ -19,7 +19,7 @@ and explains the net's outputs by a table on the fewest features (one, two or th
 values determine the outputs on the most rows: a feature is added only when it explains more
 than `MIN_GAIN` of the rows the smaller set left wrong. Each explanation is a program (the
 features' lines, then sequence_maps folding them into the output), yielded best first; the
-caller certifies each by compiling it and comparing its net with the net (`verified.Certifier`).
+caller certifies each by compiling it and comparing its net with the net (`interpreter.certify.Certifier`).
 Agreement is the grade, and only a program that agrees everywhere is verified, so a table that
 also fits some of the net's own mistakes can lower the agreement but never earn a certificate.
 """

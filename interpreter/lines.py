@@ -41,7 +41,7 @@ class Var:
     codes: np.ndarray    # partition(values)
     sublayer: int
     readers: frozenset | None = None  # components that read its write (trace.readers); None: unknown
-    replaces: nodes.SOpNode | None = None  # the node of the var this one relabels (verified._relabel_queries)
+    replaces: nodes.SOpNode | None = None  # the node of the var this one relabels (a relabelled select)
 
     def read_by(self, component: tuple) -> bool:
         """Whether `component` (("head", layer, index) or ("mlp", layer)) may read this var."""
@@ -211,3 +211,15 @@ def covered_groups(codes: np.ndarray, group_codes: Sequence[np.ndarray]) -> list
     joint = partition(np.stack([group_codes[i] for i in mine], axis=1))
     return mine if same_partition(joint, codes) else None
 
+
+def row_mapping(inputs: list[Var], values: np.ndarray) -> dict[tuple, Any]:
+    """What a line on `inputs` gives for each argument tuple the rows show (the first row of
+    each), keyed by the tuple; tuples holding None are left out."""
+    if len(inputs) == 1:
+        first = np.unique(inputs[0].codes, return_index=True)[1]
+        args = [(inputs[0].values[i],) for i in first]
+    else:
+        codes, pairs = pair_codes(inputs[0], inputs[1])
+        first = np.unique(codes, return_index=True)[1]
+        args = [pairs[codes[i]] for i in first]
+    return {arg: plain(values[i]) for arg, i in zip(args, first) if None not in arg}

@@ -8,10 +8,11 @@ import pytest
 
 import compiler
 from interpreter.behaviour import _nicest, behavioural_programs
+from interpreter.certify import Certifier
 from interpreter.data import Example
 from interpreter.evaluate import functional_difference, net_difference
 from interpreter.trace import _close_pairs, trace_net
-from interpreter.verified import Certifier, decompile
+from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3}
 

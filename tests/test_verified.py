@@ -8,12 +8,13 @@ import compiler
 import generator
 from compiler.compiling.check import check_net
 from fountain.cli import main
+from interpreter.certify import Certifier
 from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.trace import trace_net
-from interpreter.verified import Certifier, decompile
+from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3, 4}
 
@@ -213,7 +214,7 @@ def test_search_needs_readers_relabellings_and_complete_tables(source, scrambled
 def test_order_and_equality_labels():
     from tracr.rasp import rasp
 
-    from interpreter.verified import _equal_labels, _order_labels
+    from interpreter.head_lines import _equal_labels, _order_labels
 
     # three values compared by LT: pairs (key, query) -> selected
     pairs = np.array([(k, q) for k in range(3) for q in range(3)])
@@ -231,7 +232,7 @@ def test_order_and_equality_labels():
 
 
 def test_certificates_compare_numbers_as_numbers():
-    from interpreter.verified import nets_agree
+    from interpreter.certify import nets_agree
 
     assert nets_agree([0.0, 2e-5, 1.0], [0, 0, 1])
     assert not nets_agree([0.0, 0.5], [0, 0])

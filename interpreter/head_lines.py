@@ -1,0 +1,250 @@
+"""How the search explains an attention head: a select that chooses what the head attends to
+(a library predicate, a relabelling of the line computing its queries, or a table), and an
+aggregate or selector_width matching what it writes.
+
+A part of `interpreter.search.LineSearch`: it uses the search's trace, library, value sets,
+cache and counters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+from tracr.rasp import rasp
+
+import compiler
+from compiler.language import functions as fn
+from compiler.language import nodes
+from interpreter.lines import (
+    Invalid,
+    Var,
+    aggregate_values,
+    call,
+    collinear_with,
+    make_var,
+    object_array,
+    row_mapping,
+    selector_width_values,
+    table_of,
+)
+from interpreter.mlp_lines import Line, State
+from interpreter.trace import Head, same_partition
+
+
+class HeadLines:
+    """The head steps of `LineSearch`."""
+
+    def head_options(self, head: Head, state: State) -> list[State]:
+        before = [v for v in state.vars if v.sublayer < head.sublayer]
+        me = ("head", head.layer, head.index)
+        # the vars this head reads first (a select by TRUE or FALSE reads neither side)
+        found = self._selector(head, [v for v in before if not v.numerical], me, state)
+        if found is None:
+            return []
+        keys, queries, predicate, source = found
+        # relabelled: the line that computes it now gives the keys' labels
+        if not any(v is queries for v in state.vars):
+            state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
+        if self.trace.net.config.causal and predicate is rasp.Comparison.TRUE:
+            # a causal head that attends to every earlier key: in the program, every key up to the
+            # query's index. Spelled TRUE (and its width as `length`), later positions would
+            # count too, which the causal net never sees and the compiler refuses.
+            keys, queries = [next(v for v in state.vars if v.node is nodes.INDICES)] * 2
+            predicate = rasp.Comparison.LEQ
+        try:
+            select = nodes.make_select(keys.node, queries.node, predicate)
+        except compiler.SourceError:
+            return []
+        selected = head.selected
+        options = []
+        for var in before:
+            if not var.read_by(me):
+                continue
+            self.tried += 1
+            try:
+                values, codes = aggregate_values(self.trace, selected, var)
+                node = nodes.make_aggregate(select, var.node, encoding=var.node.encoding)
+            except (Invalid, compiler.SourceError):
+                continue
+            if not same_partition(head.codes, codes):
+                continue
+            if var.numerical and not collinear_with(head.writes, values, codes):
+                continue
+            options.append(state.add(Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
+                                           source)))
+        widths, codes = selector_width_values(self.trace, selected)
+        if same_partition(head.codes, codes):
+            node = nodes.make_selector_width(select)
+            var = make_var(node, widths, head.sublayer + 1, codes)
+            options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
+        return options
+
+    def _selector(self, head: Head, candidates: list[Var], me: tuple, state: State) -> tuple | None:
+        """The best (keys, queries, predicate, source) selecting exactly what the head attends to:
+        on vars the head reads, by the predicate's rank, then by the vars' order."""
+        t = self.trace
+        best, best_rank = None, None
+        for qi, queries in enumerate(candidates):
+            q_codes = queries.codes[t.pair_query]
+            nq = int(queries.codes.max()) + 1
+            for ki, keys in enumerate(candidates):
+                joint = keys.codes[t.pair_key] * nq + q_codes
+                size = (int(keys.codes.max()) + 1) * nq
+                total = np.bincount(joint, minlength=size)
+                chosen = np.bincount(joint, weights=head.selected, minlength=size)
+                if np.any((chosen > 0) & (chosen < total)):
+                    continue  # the head's choice is not a function of these keys and queries
+                occurs = np.argwhere(total.reshape(-1, nq) > 0)
+                want = chosen.reshape(-1, nq)[occurs[:, 0], occurs[:, 1]] > 0
+                k_vals, q_vals = keys.distinct, queries.distinct
+                pairs = [(k_vals[i], q_vals[j]) for i, j in occurs]
+                var_rank = ki + qi
+                unread = (not keys.read_by(me)) + (not queries.read_by(me))
+                for rank, (predicate, source) in enumerate(self.library.predicates):
+                    if best_rank is not None and (unread, rank, var_rank) >= best_rank:
+                        break
+                    self.tried += 1
+                    try:
+                        if all(bool(predicate(k, q)) == w for (k, q), w in zip(pairs, want)):
+                            best, best_rank = (keys, queries, predicate, source), (unread, rank, var_rank)
+                            break
+                    except (fn.EvaluationError, ArithmeticError, TypeError, ValueError):
+                        continue
+                relabel_rank = (unread, len(self.library.predicates) - 0.5, var_rank)
+                if best_rank is None or relabel_rank < best_rank:
+                    relabelled = self._relabelled_select(keys, queries, occurs, want, state)
+                    if relabelled is not None:
+                        new_queries, predicate = relabelled
+                        new_keys = new_queries if keys is queries else keys
+                        best, best_rank = (new_keys, new_queries, predicate, "relabelled"), relabel_rank
+                        continue
+                table_rank = (unread, len(self.library.predicates), var_rank)
+                if best_rank is None or table_rank < best_rank:
+                    selected_pairs = [p for p, w in zip(pairs, want) if w]
+                    best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
+        return best
+
+    def _relabelled_select(self, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
+                           state: State) -> tuple[Var, Any] | None:
+        """(queries relabelled, predicate) such that `select(keys, queries', predicate)` is the
+        head's choice, when the line computing `queries` (a map or sequence_map no other line reads
+        yet) can take labels that make it so: each query value gets the one key value it selects
+        (EQ), or, when keys and queries are one var, its values are ranked in the order the head
+        compares them (LT, LEQ, GT, GEQ). Categorical values are known only up to relabelling, so
+        the MLP computing the line fits the relabelled line as well; without this, a position
+        computed as `indices - length`, or a sort key, could only select through a table.
+
+        `occurs` [(key code, query code)] and `want` (selected or not) are the pairs on the rows."""
+        node = queries.node
+        if (not isinstance(node, (nodes.Map, nodes.SequenceMap)) or queries.numerical or state.used(node)
+                or not any(v is queries for v in state.vars) or None in queries.distinct):
+            return None
+        chosen: dict[int, set] = {}
+        for (k, q), w in zip(occurs, want):
+            chosen.setdefault(int(q), set())
+            if w:
+                chosen[int(q)].add(int(k))
+        attempts = [(rasp.Comparison.EQ, _equal_labels(keys.distinct, chosen))]
+        if keys is queries:
+            attempts += [(c, _order_labels(c, chosen, occurs, want))
+                         for c in (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)]
+        for predicate, label in attempts:
+            if label is not None:
+                new = self._relabel(queries, label, state)
+                if new is not None:
+                    return new, predicate
+        return None
+
+    def _relabel(self, var: Var, label: dict[int, Any], state: State) -> Var | None:
+        """`var` with value `label[code]` for each of its codes, computed by a table on the inputs
+        of its line (the same inputs, so the same component computes it)."""
+        if len({_hashable_label(v) for v in label.values()}) < len(label):
+            return None  # two values would merge: not a relabelling
+        node = var.node
+        values = object_array([label[int(c)] for c in var.codes])
+        inputs = [next((v for v in state.vars if v.node is child), None) for child in node.children]
+        if any(v is None for v in inputs):
+            return None
+        mapping = row_mapping(inputs, values)
+        function = (self._spelled(mapping, self.library.maps if len(inputs) == 1 else self.library.sequence_maps)
+                    or table_of(len(inputs), mapping))
+        if len(inputs) == 1:
+            make = lambda: nodes.make_map(function, node.inner, encoding=node.encoding)  # noqa: E731
+        else:
+            make = lambda: nodes.make_sequence_map(function, node.fst, node.snd)  # noqa: E731
+        try:
+            new = make()
+        except compiler.SourceError:
+            return None
+        return dataclasses.replace(var, node=new, values=values, replaces=node)
+
+    def _spelled(self, mapping: dict[tuple, Any], library: list) -> Any:
+        """The first library function giving `mapping` (arguments -> value) exactly, else None:
+        a relabelling read as `lambda x: x - 1` rather than as a table."""
+        for function, _ in library:
+            try:
+                if all(_same_value(call(function, *args), value) for args, value in mapping.items()):
+                    return function
+            except Invalid:
+                continue
+        return None
+
+
+def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | None:
+    """Labels of query codes under which the choice is EQ: the one key value each selects, and a
+    fresh integer for queries that select nothing (None when that is not possible)."""
+    if any(len(ks) > 1 for ks in chosen.values()) or None in key_values:
+        return None
+    ints = [v for v in key_values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(ints) < len(key_values) and any(not ks for ks in chosen.values()):
+        return None  # no fresh label that surely equals no key
+    fresh = iter(range(max(ints + [0]) + 1, 1 << 62))
+    return {q: key_values[next(iter(ks))] if ks else next(fresh) for q, ks in sorted(chosen.items())}
+
+
+def _order_labels(comparison: Any, chosen: dict[int, set], occurs: np.ndarray, want: np.ndarray
+                  ) -> dict[int, Any] | None:
+    """Ranks of one var's codes under which the choice (keys and queries the same var) is
+    `comparison`, when the chosen pairs are consistent with a strict order of the codes: each
+    pair says which of its two codes is smaller, and the ranks are a topological order of that
+    (None when the pairs contradict every order). Quadratic in the codes, which are few."""
+    strict = comparison in (rasp.Comparison.LT, rasp.Comparison.GT)
+    smaller_key = comparison in (rasp.Comparison.LT, rasp.Comparison.LEQ)  # selected: key before query
+    below: dict[int, set] = {q: set() for q in chosen}
+    for (k, q), w in zip(occurs, want):
+        k, q = int(k), int(q)
+        if k == q:
+            if bool(w) == strict:
+                return None  # a value compared with itself
+            continue
+        low, high = (k, q) if bool(w) == smaller_key else (q, k)
+        below.setdefault(high, set()).add(low)
+        below.setdefault(low, set())
+    # one code at a time (codes never compared, such as values that never meet in one input,
+    # still get distinct ranks: a relabelling must not merge values)
+    rank: dict[int, int] = {}
+    waiting = {c: set(b) for c, b in below.items()}
+    while waiting:
+        ready = [c for c, b in waiting.items() if not b]
+        if not ready:
+            return None  # a cycle
+        c = min(ready)
+        rank[c] = len(rank)
+        del waiting[c]
+        for b in waiting.values():
+            b.discard(c)
+    label = {q: rank[q] for q in chosen}
+    for (k, q), w in zip(occurs, want):
+        if bool(comparison(label[int(k)], label[int(q)])) != bool(w):
+            return None
+    return label
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _hashable_label(value: Any) -> Any:
+    return ("bool", value) if isinstance(value, bool) else value

@@ -1,0 +1,409 @@
+"""How the search explains an MLP block: map, sequence_map and linear_sequence_map lines (library
+functions, fitted factors, or tables read off the net) that cover its neuron groups; and the
+search state that every step extends (`Line`, `State`).
+
+A part of `interpreter.search.LineSearch`: it uses the search's trace, library, value sets,
+cache, deadline and counters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Sequence
+
+import numpy as np
+from tracr.rasp import rasp
+
+import compiler
+from compiler.compiling.check import ATOL, RTOL
+from compiler.language import nodes
+from interpreter.lines import (
+    Invalid,
+    Var,
+    call,
+    collinear_with,
+    covered_groups,
+    known_values,
+    make_var,
+    object_array,
+    pair_codes,
+    row_mapping,
+    table_of,
+    value_codes,
+)
+from interpreter.trace import Group, Head, determines, partition, same_partition
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    var: Var
+    component: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    vars: tuple[Var, ...]
+    lines: tuple[Line, ...]
+    pending: tuple[tuple[Var, Head, str], ...] = ()  # selector widths whose MLP part is next
+
+    def add(self, line: Line) -> "State":
+        return dataclasses.replace(self, vars=self.vars + (line.var,), lines=self.lines + (line,))
+
+    def replace(self, old: Var, new: Var) -> "State":
+        """The state with the line of `old` computing `new` instead (a relabelling of it)."""
+        return dataclasses.replace(self, vars=tuple(new if v is old else v for v in self.vars),
+                                   lines=tuple(dataclasses.replace(line, var=new, source="relabelled")
+                                               if line.var is old else line for line in self.lines))
+
+    def used(self, node: nodes.Node) -> bool:
+        """Whether some line reads `node`."""
+        return any(node is child or getattr(child, "keys", None) is node or getattr(child, "queries", None) is node
+                   for line in self.lines for child in line.var.node.children)
+
+
+class MlpLines:
+    """The MLP steps of `LineSearch`, and whether values are the net's outputs."""
+
+    def mlp_options(self, layer: int, state: State) -> list[State]:
+        groups = [g for g in self.trace.groups if g.layer == layer]
+        sublayer = 2 * layer + 2
+        group_codes = [g.codes for g in groups]
+        uncovered = set(range(len(groups)))
+        pending, state = state.pending, dataclasses.replace(state, pending=())
+        for var, head, source in pending:
+            covered = covered_groups(var.codes, group_codes) if groups else None
+            if covered is None:
+                return []
+            uncovered -= set(covered)
+            var = dataclasses.replace(var, readers=_readers(groups, covered))
+            if (len(covered) == 1 and groups[covered[0]].collinear and len(var.distinct) > 2
+                    and collinear_with(groups[covered[0]].writes, var.values, var.codes)):
+                # its MLP writes one direction in proportion to the width: a numerical selector_width
+                # (`length` is the categorical width of the all-true select: its numerical twin is spelled out)
+                selector = var.node.selector if isinstance(var.node, nodes.SelectorWidth) else \
+                    nodes.make_select(nodes.TOKENS, nodes.TOKENS, rasp.Comparison.TRUE)
+                var = dataclasses.replace(var, node=nodes.make_selector_width(selector, encoding=nodes.NUMERICAL))
+            state = state.add(Line(var, f"{head.name} + layer {layer} MLP", source))
+        return self._cover(state, groups, uncovered, sublayer, first=True)
+
+    def _cover(self, state: State, groups: list[Group], uncovered: set, sublayer: int,
+               first: bool) -> list[State]:
+        if not uncovered:
+            return [state]
+        if time.monotonic() > self.deadline:
+            return []
+        before = [v for v in state.vars if v.sublayer < sublayer and v.read_by(("mlp", groups[0].layer))]
+        existing = {_signature(v.node) for v in state.vars}
+        options = [option for option in self._mlp_candidates(before, groups, uncovered, sublayer)
+                   if _signature(option[0].node) not in existing]  # a line computed twice is one line
+        results = []
+        for var, covered, component, source in options[:self.branching if first else 1]:
+            rest = self._cover(state.add(Line(var, component, source)), groups, uncovered - set(covered),
+                               sublayer, first=False)
+            results += rest[:1]
+        return results
+
+    def _mlp_candidates(self, before: list[Var], groups: list[Group], uncovered: set,
+                        sublayer: int) -> list[tuple]:
+        """Lines covering some uncovered groups, best first: (var, groups, component, source)."""
+        found: list[tuple] = []
+        layer = groups[0].layer
+        writers = {g.index for g in groups if ("group", g.layer, g.index) in self.trace.output_writers}
+        determined = {id(v): self._determined(v.codes, ("var", id(v)), groups) for v in before}
+
+        def consider(node_maker, index: np.ndarray, reps: np.ndarray, table: list, det: list[int],
+                     source: str, rank: tuple) -> None:
+            """A line whose value on each domain element (a var's values or a pair's) is `table`;
+            checked on the domain, then spread over the rows."""
+            self.tried += 1
+            per_value = object_array(table)
+            dom_codes = value_codes(per_value)
+            group_dom = {i: groups[i].codes[reps] for i in det}
+            determined_here = [i for i in det if determines(dom_codes, group_dom[i])]
+            for covered, coherent in _claims(determined_here, groups):
+                if set(covered) & uncovered:
+                    joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
+                    if same_partition(joint, dom_codes):
+                        claim(node_maker, per_value, dom_codes, index, covered, coherent, source, rank)
+
+        def claim(node_maker, per_value: np.ndarray, dom_codes: np.ndarray, index: np.ndarray, covered: list[int],
+                  coherent: bool, source: str, rank: tuple) -> None:
+            values, codes = per_value[index], dom_codes[index]
+            writes_output = any(groups[i].index in writers for i in covered)
+            if writes_output and not self.is_output(values):
+                return
+            numerical = (len(covered) == 1 and groups[covered[0]].collinear
+                         and collinear_with(groups[covered[0]].writes, values, codes)
+                         and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
+            try:
+                node = node_maker(nodes.NUMERICAL if numerical else nodes.CATEGORICAL)
+            except compiler.SourceError:
+                try:
+                    node = node_maker(nodes.CATEGORICAL)
+                except compiler.SourceError:
+                    return
+            names = ", ".join(str(groups[i].index) for i in covered)
+            component = f"layer {layer} MLP (neuron groups {names})"
+            # one direction written is a numerical line; several, a categorical one
+            one_direction = len(covered) == 1 and groups[covered[0]].collinear
+            mismatch = one_direction != (node.encoding == nodes.NUMERICAL) and not writes_output
+            found.append(((not coherent, _splits(covered, uncovered, groups), mismatch, -len(set(covered) & uncovered),
+                           -writes_output, False) + rank,
+                          make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
+                          source))
+
+        for vi, var in enumerate(before):
+            if not set(determined[id(var)]) & uncovered:
+                continue
+            reps = np.unique(var.codes, return_index=True)[1]
+            distinct = [var.values[r] for r in reps]
+            for fi, (function, source) in enumerate(self.library.maps):
+                try:
+                    table = [call(function, x) for x in distinct]
+                except Invalid:
+                    continue
+                consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
+                         var.codes, reps, table, determined[id(var)], source, (fi, vi))
+        for ai, a in enumerate(before):
+            for bi, b in enumerate(before):
+                if a is b or a.numerical or b.numerical:
+                    continue  # a sequence_map of one S-Op with itself is a map
+                if time.monotonic() > self.deadline:
+                    break  # the pairs are the costly part; what was found so far stands
+                index, pairs = self._pair(a, b)
+                det = self._determined(index, ("pair", id(a), id(b)), groups)
+                if not [i for i in det if i in uncovered and i not in determined[id(a)] and i not in determined[id(b)]]:
+                    continue
+                reps = np.unique(index, return_index=True)[1]
+                for fi, (function, source) in enumerate(self.library.sequence_maps):
+                    try:
+                        table = [call(function, x, y) for x, y in pairs]
+                    except Invalid:
+                        continue
+                    consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
+                             index, reps, table, det, source, (fi, ai + bi))
+        numerical = [v for v in before if v.numerical]
+        for ai, a in enumerate(numerical):
+            for bi, b in enumerate(numerical):
+                index, pairs = self._pair(a, b)
+                det = self._determined(index, ("pair", id(a), id(b)), groups)
+                if not set(det) & uncovered:
+                    continue
+                reps = np.unique(index, return_index=True)[1]
+                factors = list(self.library.factors)
+                if not self.trace.net.categorical_output and any(groups[i].index in writers for i in det):
+                    # a numerical value is known only up to scale until the unembedding reads it:
+                    # the output line's factors are fitted to the net's outputs
+                    fitted = self._fitted_factors(a, b, self.trace.outputs)
+                    if fitted is not None:
+                        factors.insert(0, (fitted, "fitted"))
+                for i in sorted(set(det) & uncovered):
+                    if groups[i].collinear and groups[i].index not in writers:
+                        # an intermediate line: its write fixes the factors' ratio (its scale is free)
+                        fitted = self._fitted_factors(a, b, _coordinate(groups[i]), free_scale=True)
+                        if fitted is not None and all(fitted != f for f, _ in factors):
+                            factors.append((fitted, "fitted"))
+                for fi, ((fa, fb), source) in enumerate(factors):
+                    try:
+                        table = [fa * float(x) + fb * float(y) for x, y in pairs]
+                    except (TypeError, ValueError):
+                        continue
+                    consider(lambda enc, x=a, y=b, p=fa, q=fb: nodes.make_linear_sequence_map(x.node, y.node, p, q),
+                             index, reps, table, det, source, (fi, ai + bi))
+        for option in self._tables(before, groups, uncovered, sublayer, writers, determined):
+            # a table explains anything, so it comes after every library line of the same reach
+            found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, True, len(found)), *option))
+        found.sort(key=lambda item: item[0])
+        return [item[1:] for item in found]
+
+    def _fitted_factors(self, a: Var, b: Var, target: Sequence, free_scale: bool = False
+                        ) -> tuple[float, float] | None:
+        """(p, q) with p a + q b equal to `target` on every row where all three have values
+        (least squares, then checked within the project's tolerance), or None. With
+        `free_scale`, any multiple will do: the factors are scaled so the smaller is +-1."""
+        rows = [i for i, (x, y, out) in enumerate(zip(a.values, b.values, target))
+                if x is not None and y is not None and out is not None]
+        if not rows:
+            return None
+        try:
+            x = np.array([[float(a.values[i]), float(b.values[i])] for i in rows])
+        except (TypeError, ValueError):
+            return None
+        y = np.array([float(target[i]) for i in rows])
+        w = np.linalg.lstsq(x, y, rcond=None)[0]
+        if np.abs(x @ w - y).max() > ATOL + RTOL * np.abs(y).max():
+            return None
+        if free_scale:
+            nonzero = np.abs(w[np.abs(w) > 1e-9])
+            if not len(nonzero):
+                return None
+            w = w / nonzero.min()
+        w = np.array([_snapped(float(v)) for v in w])
+        if not free_scale and np.abs(x @ w - y).max() > ATOL + RTOL * np.abs(y).max():
+            return None
+        return tuple(int(v) if float(v).is_integer() else float(v) for v in w)
+
+    def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
+        """Indices of the groups (of one layer) that the partition `codes` determines; cached."""
+        key = key + (groups[0].layer,)
+        if key not in self.cache:
+            self.cache[key] = [i for i, g in enumerate(groups) if determines(codes, g.codes)]
+        return self.cache[key]
+
+    def _pair(self, a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
+        key = ("pair codes", id(a), id(b))
+        if key not in self.cache:
+            self.cache[key] = pair_codes(a, b)
+        return self.cache[key]
+
+    def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,
+                writers: set, determined: dict) -> list[tuple]:
+        """For each set of uncovered groups with the same readers (one line, by `readers`), a map
+        or sequence_map written as a table of what they do, on the coarsest var (else pair of
+        vars) that determines them."""
+        layer = groups[0].layer
+        unread = {i for i in uncovered if not groups[i].readers}
+        classes: dict[frozenset, list[int]] = {}
+        for i in sorted(uncovered - unread):
+            classes.setdefault(groups[i].readers, []).append(i)
+        if not classes and unread:
+            classes[frozenset()] = sorted(unread)
+        options = []
+        by_size = sorted(before, key=lambda v: int(v.codes.max()))
+        for wanted in classes.values():
+            line = None
+            for var in by_size:
+                if set(wanted) <= set(determined[id(var)]):
+                    mine = sorted(set(wanted) | (unread & set(determined[id(var)])))
+                    line = self._table_line([var], mine, groups, sublayer, writers, layer)
+                    break
+            if line is None:
+                line = self._pair_table(by_size, wanted, unread, groups, sublayer, writers, layer)
+            options += line or []
+        return options
+
+    def _pair_table(self, by_size: list[Var], wanted: list[int], unread: set, groups: list[Group], sublayer: int,
+                    writers: set, layer: int) -> list[tuple] | None:
+        for a in by_size:
+            for b in by_size:
+                if a is b or a.numerical or b.numerical:
+                    continue
+                pair = partition(np.stack([a.codes, b.codes], axis=1))
+                if all(determines(pair, groups[i].codes) for i in wanted):
+                    mine = sorted(set(wanted) | {i for i in unread if determines(pair, groups[i].codes)})
+                    return self._table_line([a, b], mine, groups, sublayer, writers, layer)
+        return None
+
+    def _table_line(self, inputs: list[Var], mine: list[int], groups: list[Group], sublayer: int,
+                    writers: set, layer: int) -> list[tuple]:
+        self.tried += 1
+        joint = partition(np.stack([groups[i].codes for i in mine], axis=1))
+        writes_output = any(groups[i].index in writers for i in mine)
+        numerical = False
+        if writes_output:
+            values = self.trace.outputs
+            if not determines(joint, self.output_codes):
+                return []
+        elif len(mine) == 1 and groups[mine[0]].collinear:
+            numerical = True
+            # one value per class of the write (`_snapped`): an indicator reads as exactly 0 and 1
+            codes = groups[mine[0]].codes
+            means = np.bincount(codes, weights=_coordinate(groups[mine[0]])) / np.bincount(codes)
+            means = means * _integer_scale(means)
+            values = object_array([_snapped(float(v)) for v in means[codes]])
+        else:
+            values = object_array(joint.tolist())
+        numerical = numerical or (writes_output and not self.trace.net.categorical_output)
+        mapping = row_mapping(inputs, values)
+        if len(inputs) == 1:
+            var = inputs[0]
+            if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
+                mapping = {**{(x,): 0 for x in known_values(self.value_sets, var.node)}, **mapping}
+            table = table_of(1, mapping)
+            make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
+        else:
+            a, b = inputs
+            table = table_of(2, mapping)
+            make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
+        try:
+            node = make(nodes.NUMERICAL if numerical and len(inputs) == 1 else nodes.CATEGORICAL)
+        except compiler.SourceError:
+            return []
+        names = ", ".join(str(groups[i].index) for i in mine)
+        return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
+                 f"layer {layer} MLP (neuron groups {names})", "table")]
+
+    def is_output(self, values: np.ndarray) -> bool:
+        numerical = not self.trace.net.categorical_output
+        for want, got in zip(values.tolist(), self.trace.outputs.tolist()):
+            if want is None or got is None:
+                if want is not got and not (numerical and want is None):
+                    return False
+            elif numerical:
+                if not isinstance(want, (int, float)) or abs(want - got) > ATOL + RTOL * abs(want):
+                    return False
+            elif want != got or isinstance(want, bool) != isinstance(got, bool):
+                return False
+        return True
+
+
+def _signature(node: nodes.Node) -> tuple:
+    """What a line computes, up to its name: two lines with one signature are one line."""
+    what = {key: value for key, value in vars(node).items() if key not in ("name", "where")}
+    return (type(node).__name__,) + tuple(id(v) if isinstance(v, nodes.Node) else repr(v)
+                                          for _, v in sorted(what.items()))
+
+
+def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bool]]:
+    """The sets of groups a line determining `covered` may stand for, with whether each is
+    coherent: all its groups are read by the same later components (a line's readers read all of
+    its values; a group read by nothing is a value no reader uses and fits any line). Groups of
+    different readers are different lines, so the wide claim is kept only as a last resort."""
+    signatures = {groups[i].readers for i in covered if groups[i].readers}
+    if len(signatures) <= 1:
+        return [(covered, True)]
+    claims = [([i for i in covered if groups[i].readers <= signature], True)
+              for signature in sorted(signatures, key=sorted)]
+    return claims + [(covered, False)]
+
+
+def _readers(groups: list[Group], covered: list[int]) -> frozenset:
+    return frozenset().union(*(groups[i].readers for i in covered))
+
+
+def _snapped(value: float) -> float | int:
+    """A value read off float weights: an integer when within 1e-4 of one, else 6 decimals
+    (float noise, a scramble's ~1e-6, is not part of the value; 2/3 stays 0.666667)."""
+    if abs(value - round(value)) < 1e-4:
+        return float(round(value)) + 0.0
+    return round(value, 6) + 0.0
+
+
+def _integer_scale(values: np.ndarray) -> float:
+    """A factor making every value an integer (within 1e-4), when a simple one does: one over
+    the smallest value or the smallest gap between values. A numerical write fixes its values
+    only up to scale, and integers keep sums exact where 2/3 written as a float would not."""
+    distinct = np.unique(np.round(values, 6))
+    nonzero = np.abs(distinct[np.abs(distinct) > 1e-6])
+    gaps = np.diff(distinct)
+    for unit in [1.0] + ([nonzero.min()] if len(nonzero) else []) + ([gaps.min()] if len(gaps) else []):
+        scaled = values / unit
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-4) and np.abs(scaled).max() <= 1e6:
+            return 1.0 / unit
+    return 1.0
+
+
+def _coordinate(group: Group) -> np.ndarray:
+    """A one-direction write as a number per row (1.0 on its largest write), None-free."""
+    writes = group.writes
+    direction = writes[np.argmax(np.abs(writes).sum(1))]
+    return writes @ (direction / np.dot(direction, direction))
+
+
+def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
+    """Whether a line covering `covered` leaves out an uncovered group with the same readers as
+    one it covers (likely the same line, so the claim is partial)."""
+    mine = {groups[i].readers for i in covered if groups[i].readers}
+    return any(groups[i].readers in mine for i in uncovered - set(covered))

@@ -1,0 +1,154 @@
+"""The line-by-line search over a net's components (see `interpreter.verified` for the whole
+decompiler): where candidate lines come from (`Library`), the search state, and the walk over the
+components in limited-discrepancy order. Heads are explained in `interpreter.head_lines`, MLP
+blocks in `interpreter.mlp_lines`; `LineSearch` is both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Iterator, Sequence
+
+from tracr.rasp import rasp
+
+import compiler
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSets
+from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+from interpreter.head_lines import HeadLines
+from interpreter.lines import (
+    make_var,
+    primitives,
+    row_mapping,
+    table_of,
+    value_codes,
+)
+from interpreter.mlp_lines import Line, MlpLines, State
+from interpreter.trace import Trace, same_partition
+
+
+@dataclasses.dataclass
+class Library:
+    """Functions and predicates to try, best first, each with where it came from."""
+
+    maps: list[tuple[fn.Function, str]] = dataclasses.field(default_factory=list)
+    sequence_maps: list[tuple[fn.Function, str]] = dataclasses.field(default_factory=list)
+    predicates: list[tuple[Any, str]] = dataclasses.field(default_factory=list)
+    factors: list[tuple[tuple, str]] = dataclasses.field(default_factory=list)
+
+    def add_program(self, program: prog.Program, source: str) -> None:
+        for node in program.nodes:
+            if isinstance(node, nodes.Map):
+                _add(self.maps, node.function, source)
+            elif isinstance(node, nodes.SequenceMap):
+                _add(self.sequence_maps, node.function, source)
+            elif isinstance(node, nodes.LinearSequenceMap):
+                _add(self.factors, (node.fst_fac, node.snd_fac), source)
+            elif isinstance(node, nodes.Select):
+                _add(self.predicates, node.predicate, source)
+
+    def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> None:
+        for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
+            for text in templates:
+                template = parse_lambda(text)
+                arity = 1 if into is self.maps else 2
+                if template.arity == arity:
+                    _add(into, template, "library")
+                else:
+                    for c in constants:
+                        _add(into, template.bind(c), "library")
+        for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
+                           rasp.Comparison.GEQ, rasp.Comparison.NEQ, rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+            _add(self.predicates, comparison, "library")
+        for a in (1, -1, 2, -2):
+            for b in (1, -1, 2, -2):
+                _add(self.factors, (a, b), "library")
+
+
+def _add(into: list, item: Any, source: str) -> None:
+    if all(item != have for have, _ in into):
+        into.append((item, source))
+
+
+class LineSearch(HeadLines, MlpLines):
+    """Over the components in order, each explained by one of its best few candidate lines
+    (`branching`), in limited-discrepancy order (`programs`)."""
+
+    def __init__(self, trace: Trace, library: Library, deadline: float, branching: int = 3):
+        self.trace, self.library, self.deadline, self.branching = trace, library, deadline, branching
+        self.steps: list[tuple[str, Any]] = []
+        for layer in range(trace.net.config.n_layers):
+            self.steps += [("head", h) for h in trace.heads if h.layer == layer]
+            self.steps.append(("mlp", layer))
+        self.output_codes = value_codes(trace.outputs)
+        net = trace.net
+        vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+        self.value_sets = ValueSets(vocab, net.config.max_seq_len)
+        self.tried = 0
+        self.max_discrepancies = 3 * len(self.steps)
+        self._pruned = False
+        self.cache: dict = {}  # by id of vars, which the states keep alive for the whole search
+
+    def programs(self) -> Iterator[tuple[prog.Program, tuple[Line, ...]]]:
+        """Finished programs, by limited discrepancy: first the path taking every component's best
+        option, then paths departing from it by a total rank of 1, 2, ... (an early wrong choice
+        is revisited as soon as a late one, where depth-first search would revisit it last)."""
+        root = State(tuple(primitives(self.trace)), ())
+        self._options: dict[tuple, list[State]] = {}
+        yielded: set[str] = set()
+        for allowed in range(self.max_discrepancies + 1):
+            self._pruned = False
+            for program, lines in self._explore(0, (), root, allowed):
+                if program.source not in yielded:
+                    yielded.add(program.source)
+                    yield program, lines
+            if time.monotonic() > self.deadline or not self._pruned:
+                return  # out of time, or every path has been taken
+
+    def _explore(self, step: int, path: tuple, state: State, allowed: int
+                 ) -> Iterator[tuple[prog.Program, tuple[Line, ...]]]:
+        if time.monotonic() > self.deadline:
+            return
+        if step == len(self.steps):
+            finished = self._finish(state)
+            if finished is not None:
+                yield finished
+            return
+        if path not in self._options:
+            kind, what = self.steps[step]
+            options = self.head_options(what, state) if kind == "head" else self.mlp_options(what, state)
+            self._options[path] = options[:self.branching]
+        for rank, option in enumerate(self._options[path]):
+            if rank > allowed:
+                self._pruned = True  # a larger allowance will take this path
+                break
+            yield from self._explore(step + 1, path + (rank,), option, allowed - rank)
+
+    # -- the output
+
+    def _finish(self, state: State) -> tuple[prog.Program, tuple[Line, ...]] | None:
+        lines = list(state.lines)
+        for line in reversed(lines):
+            if self.is_output(line.var.values):
+                node = line.var.node
+                if (not self.trace.net.categorical_output and not line.var.numerical
+                        and isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.SelectorWidth, nodes.Aggregate))):
+                    # the net's output is numerical: so is the line that the unembedding reads
+                    node = dataclasses.replace(node, encoding=nodes.NUMERICAL)
+                    lines[lines.index(line)] = dataclasses.replace(line, var=dataclasses.replace(line.var, node=node))
+                return prog.Program(node), tuple(lines)
+        # the right partition with other labels: relabel by a table read off the outputs
+        for line in reversed(lines):
+            if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:
+                table = table_of(1, row_mapping([line.var], self.trace.outputs))
+                try:
+                    node = nodes.make_map(table, line.var.node)
+                except compiler.SourceError:
+                    continue
+                relabel = Line(make_var(node, self.trace.outputs, line.var.sublayer), "the unembedding", "table")
+                return prog.Program(node), tuple(lines + [relabel])
+        return None

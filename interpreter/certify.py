@@ -1,18 +1,41 @@
 """Certificates: a candidate program is compiled and its net run on the inputs the trace ran the
-network on (every input up to max_seq_len, or a sample and then a hypothesis search for a
-disagreement). Only this comparison makes a decompiled program verified.
+network on. Only this comparison makes a decompiled program verified.
+
+Where there are at most 5,000 inputs the trace holds every one, and agreement on all of them is a
+proof. Above that the trace is a sample, and a program can agree on it and still be wrong: a table
+line read off the sample holds only the values the sample showed, and a value it lacks (the share
+of a token at 7/10, seen in no sampled prefix) is answered by whatever the candidate's net does
+there. So on a sample a program is verified only when, besides agreeing on the sample and passing
+a hypothesis search for a disagreement, every table line has an entry for every value its inputs
+can take (`compiler.language.values`): for each missing one, inputs that reach it are searched
+for (`reach`) and the two nets compared there. A missing value no input reaches, or one that is
+reached, leaves the program unverified, with the reason; the inputs found go back to the search,
+which reads the net again with them (`extra_inputs`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
+import random
+import time
 from typing import Any, Sequence
 
 import compiler
-from compiler.compiling.check import outputs_agree, search_failing_input
+from compiler.compiling.check import outputs_agree, random_inputs, search_failing_input, structured_inputs
 from compiler.language import functions as fn
+from compiler.language import nodes
 from compiler.language import program as prog
+from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
+
+#: Seconds one certificate may spend searching for inputs that reach a table's missing values,
+#: and all of a certifier's certificates together (past it, such tables stay unverified).
+REACH_SECONDS = 1.5
+REACH_BUDGET = 5.0
+#: Most argument values of one table line checked for entries (larger domains: not verified).
+MAX_TABLE_DOMAIN = 4096
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +44,7 @@ class Certificate:
     inputs: int
     exhaustive: bool
     verified: bool
+    reason: str = ""  # why a program that agrees on every checked input is still not verified
 
 
 class Certifier:
@@ -33,6 +57,9 @@ class Certifier:
         self.vocab = {t for t in net.input_tokens if t not in (net.bos, net.pad)}
         self.expected = net.run(inputs)
         self.compiled = 0
+        self.value_sets = ValueSets(sorted(self.vocab, key=fn.value_sort_key), net.config.max_seq_len)
+        self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
+        self.reach_left = REACH_BUDGET
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -45,16 +72,127 @@ class Certifier:
             return Certificate(0.0, len(self.inputs), self.exhaustive, False)
         agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
         agreement = agree / len(self.inputs)
-        verified = agree == len(self.inputs)
-        if verified and not self.exhaustive:
-            verified = self._search(candidate) is None
-        return Certificate(agreement, len(self.inputs), self.exhaustive, verified)
+        if agree < len(self.inputs) or self.exhaustive:
+            return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs))
+        reason, wrong = self._holes(program, candidate)
+        if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
+            agreement = agree / (len(self.inputs) + wrong)
+        if not reason:
+            failing = self._search(candidate)
+            if failing is not None:
+                reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
+                          f"{candidate.run([failing])[0]} (found by a hypothesis search)")
+        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason)
+
+    def add_inputs(self, inputs: list[list]) -> None:
+        """Checks later candidates on `inputs` too."""
+        self.inputs = self.inputs + inputs
+        self.expected = self.expected + self.net.run(inputs)
+
+    def _holes(self, program: prog.Program, candidate: Net) -> tuple[str, int]:
+        """Why `program`'s tables cannot be shown complete ("" when they are; see the module
+        docstring), and on how many of the inputs found for them the nets disagree."""
+        holes = table_holes(program, self.value_sets)
+        if not holes:
+            return "", 0
+        too_wide = [label for label, missing in holes.items() if missing is None]
+        if too_wide:
+            return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
+                    "check for missing entries"), 0
+        began = time.monotonic()
+        found, unreached = reach(program, holes, sorted(self.vocab, key=fn.value_sort_key),
+                                 self.net.config.max_seq_len, self.net.config.causal,
+                                 began + max(0.0, min(REACH_SECONDS, self.reach_left)), random.Random(self.seed))
+        self.reach_left -= time.monotonic() - began
+        if found:
+            known = {tuple(xs) for xs in self.inputs} | {tuple(xs) for xs in self.extra_inputs}
+            self.extra_inputs += [xs for xs in found if tuple(xs) not in known]
+            want, got = self.net.run(found), candidate.run(found)
+            wrong = [(xs, a, b) for xs, a, b in zip(found, want, got) if not nets_agree(a, b)]
+            if wrong:
+                xs, a, b = wrong[0]
+                why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
+                return why, len(wrong)
+            label, missing = next(iter(holes.items()))
+            return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(missing)}): its "
+                    "source is undefined there"), 0
+        label, missing = next(iter(unreached.items()))
+        return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
+                f"(e.g. {_shown(missing)}), and no input tried reaches them"), 0
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
         return search_failing_input(sorted(self.vocab, key=fn.value_sort_key), self.net.config.max_seq_len,
                                     lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
                                     len(self.inputs), self.seed)
+
+
+def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set | None]:
+    """Per table line (by its name in the canonical text), the argument values its inputs can
+    take that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN."""
+    names = program.names(keep=False)
+    holes: dict[str, set | None] = {}
+    for node in program.nodes:
+        function = getattr(node, "function", None)
+        if not isinstance(function, fn.Table) or not isinstance(node, (nodes.Map, nodes.SequenceMap)):
+            continue
+        try:
+            domains = [value_sets(child) for child in node.children]
+        except ValueSetError:
+            holes[names[id(node)]] = None
+            continue
+        if math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
+            holes[names[id(node)]] = None
+            continue
+        keys = {key for key, _ in function.entries}
+        possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
+        missing = {arg for arg in possible if arg not in keys}
+        if missing:
+            holes[names[id(node)]] = missing
+    return holes
+
+
+def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,
+          deadline: float, rng: random.Random) -> tuple[list[list], dict[str, set]]:
+    """Inputs on which some table line of `program` reads a value in `holes` (structured and random
+    inputs, evaluated line by line until every hole is reached or `deadline`), and the holes none
+    reached."""
+    names = program.names(keep=False)
+    by_name = {names[id(node)]: node for node in program.nodes}
+    remaining = {label: set(missing) for label, missing in holes.items()}
+    values = prog.line_values(program)
+    found: list[list] = []
+    while remaining and time.monotonic() < deadline:
+        batch = structured_inputs(vocab, max_seq_len, 32, rng) + random_inputs(vocab, max_seq_len, 32, rng)
+        for xs in batch:
+            if time.monotonic() > deadline:
+                break
+            try:  # causal: position i is computed on its prefix
+                rows = [values(xs[:i + 1]) for i in range(len(xs))] if causal else [values(xs)]
+            except (prog.UndefinedError, fn.EvaluationError, ArithmeticError, TypeError, ValueError):
+                continue
+            hit = False
+            for label in list(remaining):
+                node = by_name[label]
+                for end, row in enumerate(rows):
+                    columns = [row[id(child)] for child in node.children]
+                    for i in ([end] if causal else range(len(xs))):
+                        if i >= len(columns[0]):
+                            continue
+                        arg = columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
+                        if arg in remaining[label]:
+                            remaining[label].discard(arg)
+                            hit = True
+                if not remaining[label]:
+                    del remaining[label]
+            if hit:
+                found.append(list(xs))
+    return found, remaining
+
+
+def _shown(values) -> str:
+    shown = sorted(values, key=fn.value_sort_key)[:3]
+    return ", ".join(fn.format_value(v) if fn.is_literal(v) else repr(v) for v in shown)
 
 
 def nets_agree(want: Sequence, got: Sequence) -> bool:

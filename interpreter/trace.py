@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler.compiling.check import all_inputs, random_inputs
+from compiler.compiling.check import all_inputs, random_inputs, structured_inputs
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights
 
@@ -220,13 +220,20 @@ class Trace:
 
 def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
                   seed: int = 0) -> tuple[list[list], bool]:
-    """Every input up to max_seq_len when there are at most `exhaustive_limit`, else `samples`
-    seeded random ones (each length equally often, the longest included)."""
+    """Every input up to max_seq_len when there are at most `exhaustive_limit`; else `samples`
+    seeded random ones (each length equally often, the longest included) and as many structured
+    ones (`structured_inputs`: repeated tokens, skewed mixes, sorted runs), which reach the values
+    at the extremes (a prefix that is all one token, a count at its maximum) that a table read
+    off the rows must hold."""
     vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
     inputs = all_inputs(vocab, net.config.max_seq_len, exhaustive_limit)
     if inputs is not None:
         return inputs, True
-    return random_inputs(vocab, net.config.max_seq_len, samples, random.Random(seed)), False
+    rng = random.Random(seed)
+    drawn = random_inputs(vocab, net.config.max_seq_len, samples, rng)
+    drawn += structured_inputs(vocab, net.config.max_seq_len, samples, rng)
+    unique = list({tuple(xs): xs for xs in drawn}.values())
+    return unique, False
 
 
 def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive: bool = False,

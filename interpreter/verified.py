@@ -21,7 +21,9 @@ relabel the line computing its queries (`interpreter.head_lines`), and linear fa
 the write or the outputs. Paths are taken in limited-discrepancy order within the time budget.
 Every finished program is compiled and its net compared with `net` (`interpreter.certify`); the first
 that agrees everywhere is returned, else the best by agreement. A certificate is never given
-without that comparison.
+without that comparison. Where the inputs are a sample, a table line read off it must also have
+an entry for every value its inputs can take; inputs that reach a missing one make the search
+read the net again with them (`READINGS`).
 
 Retrained nets write only approximately what their program computes, so few of their lines fit
 any component exactly. When the line-by-line search finds no program that agrees everywhere,
@@ -58,6 +60,12 @@ STRUCTURAL_SHARE_DENSE = 0.3
 #: The share of the time budget the model's beam search may take (when the net is run: the rest
 #: goes to certifying and searching). A beam cut short proposes what it finished.
 MODEL_SHARE = 0.5
+#: Options per component the line-by-line search takes, widened when every path was taken with
+#: time to spare (the right line ranked below the first few: the model's proposals come first).
+BRANCHING = (3, 6, 12)
+#: How many times the line-by-line search may read the net again, with inputs a candidate's
+#: certificate found its tables had not seen (`interpreter.certify`).
+READINGS = 3
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
@@ -190,17 +198,35 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         # the line-by-line search leaves a share of the budget to the behavioural one, which
         # reads nets whose components do not each compute one line (retrained nets)
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
-        searcher = LineSearch(trace, library, start + share * time_budget)
-        try:
-            for program, lines in searcher.programs():
-                cert = certify(program)
-                if best is None or cert.agreement > best[0]:
-                    best = (cert.agreement, program, lines, "search", cert)
-                if cert.verified:
-                    break
-        except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
-            notes.append(f"the line-by-line search stopped on an internal error ({type(error).__name__}: "
-                         f"{error}); please report it with this net")
+        readings, branching = 0, BRANCHING[0]
+        while True:
+            searcher = LineSearch(trace, library, start + share * time_budget, branching=branching)
+            try:
+                for program, lines in searcher.programs():
+                    cert = certify(program)
+                    if best is None or cert.agreement > best[0]:
+                        best = (cert.agreement, program, lines, "search", cert)
+                    if cert.verified or certify.extra_inputs:
+                        break
+            except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
+                notes.append(f"the line-by-line search stopped on an internal error ({type(error).__name__}: "
+                             f"{error}); please report it with this net")
+                break
+            extra, certify.extra_inputs = certify.extra_inputs, []
+            if (best is not None and best[4].verified) or time.monotonic() > start + share * time_budget:
+                break
+            if extra and readings < READINGS:
+                # a candidate's tables missed values these inputs reach: read the net again with them
+                readings += 1
+                trace = trace_net(net, trace.inputs + extra, exhaustive=False)
+                certify.add_inputs(extra)
+                notes.append(f"read the net again with {len(extra)} more input(s), which reach values a table "
+                             "read off the first inputs had no entry for")
+            elif branching < BRANCHING[-1]:
+                # every path was taken with time to spare: take more options per component
+                branching = next(b for b in BRANCHING if b > branching)
+            else:
+                break
         if not (best and best[4].verified) and time.monotonic() < start + time_budget:
             read = [best] if best else []
             try:
@@ -219,6 +245,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         return Decompiled("", False, trace.exhaustive, 0.0, len(trace.inputs), (), certify.compiled,
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
     agreement, program, lines, method, cert = best
+    if cert.reason:
+        notes.append(f"not verified: {cert.reason}")
     return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
                       _line_fits(program, lines), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))

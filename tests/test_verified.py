@@ -263,3 +263,109 @@ def test_a_numerical_length_is_read_back(scrambled):
     net = compiler.compile_program(source, {"a", "b", "c"}, 4)
     result = decompile(compiler.scramble(net, seed=1) if scrambled else net, proposals="uniform", time_budget=20)
     assert result.verified
+
+
+# -- certificates on sampled domains -------------------------------------------------------
+
+_PREFIX_LEVEL = (  # the share of "h" in each prefix, as a level: 8 tokens, length 10 (over 10^9 inputs)
+    'ish = numerical map(lambda t: 1 if t == "h" else 0, tokens)\n'
+    "frac = numerical aggregate(select(indices, indices, LEQ), ish)\n"
+    'level = map(lambda x: "all" if x == 1 else ("most" if x > 0.7 else "few"), frac)\n'
+    "return level\n")
+_LEVEL_VOCAB = set("abcdefgh")
+
+
+def _level_of(x: float) -> str:
+    return "all" if x == 1 else ("most" if x > 0.7 else "few")
+
+
+def _as_table(fractions) -> str:
+    entries = ", ".join(f'{x!r}: "{_level_of(x)}"' for x in sorted(fractions))
+    return _PREFIX_LEVEL.replace('lambda x: "all" if x == 1 else ("most" if x > 0.7 else "few")', "{" + entries + "}")
+
+
+def _fractions(n: int) -> set:
+    return {k / w for w in range(1, n + 1) for k in range(w + 1)}
+
+
+def test_a_table_missing_a_value_inputs_reach_is_not_verified_on_a_sample():
+    """A table read off a sample lacks the values the sample never showed (7/10 of a prefix is "h"):
+    agreeing on the sample is not enough. The certificate finds an input that reaches the missing
+    value, and the nets differ there (the candidate's net answers with a neighbouring entry)."""
+    net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
+    sample = [list("hhhhhhhhhh"), list("abcdefghab"), list("hhhab")]
+    certify = Certifier(net, sample, exhaustive=False)
+    partial = compiler.parse(_as_table(_fractions(10) - {0.7}))
+    cert = certify(partial)
+    assert not cert.verified and cert.agreement < 1.0
+    assert "an input its tables had not seen" in cert.reason
+    assert certify.extra_inputs  # handed back for the search to read the net again with
+    complete = certify(compiler.parse(_as_table(_fractions(10))))
+    assert complete.verified and complete.reason == ""
+
+
+def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):
+    import interpreter.certify as certify_module
+
+    monkeypatch.setattr(certify_module, "REACH_SECONDS", 0.0)  # no time to search: nothing is reached
+    net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
+    cert = Certifier(net, [list("hhhhhhhhhh"), list("abcdefghab")], exhaustive=False)(
+        compiler.parse(_as_table(_fractions(10) - {0.7})))
+    assert not cert.verified and "no input tried reaches them" in cert.reason and "0.7" in cert.reason
+
+
+def test_table_holes_and_reach_name_the_line_and_the_inputs():
+    from compiler.language.values import ValueSets
+    from interpreter.certify import reach, table_holes
+
+    program = compiler.parse(_as_table(_fractions(10) - {0.7, 0.875}))
+    holes = table_holes(program, ValueSets(sorted(_LEVEL_VOCAB), 10))
+    assert holes == {"v4": {0.7, 0.875}}
+    import random
+    import time
+
+    found, unreached = reach(program, holes, sorted(_LEVEL_VOCAB), 10, False, time.monotonic() + 30,
+                             random.Random(0))
+    assert unreached == {} and found
+    shares = {sum(t == "h" for t in xs[:i + 1]) / (i + 1) for xs in found for i in range(len(xs))}
+    assert {0.7, 0.875} <= shares
+
+
+def test_decompiling_a_sampled_domain_reads_the_net_again_until_its_tables_are_complete():
+    """The probe that found the false certificate: the answer is verified only when right."""
+    net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
+    result = decompile(net, proposals="uniform", time_budget=20)
+    assert not result.exhaustive
+    decoded = compiler.compile_program(result.source, _LEVEL_VOCAB, 10)
+    import random
+
+    from compiler.compiling.check import random_inputs, structured_inputs
+    from interpreter.certify import nets_agree
+
+    rng = random.Random(5)
+    inputs = structured_inputs(sorted(_LEVEL_VOCAB), 10, 3000, rng) + random_inputs(sorted(_LEVEL_VOCAB), 10, 3000, rng)
+    agree = all(nets_agree(a, b) for a, b in zip(net.run(inputs), decoded.run(inputs)))
+    assert agree or not result.verified  # never a false certificate
+    assert result.verified  # and here the second reading finds the complete table
+
+
+def test_structured_inputs_are_seeded_and_reach_the_extremes():
+    import random
+
+    from compiler.compiling.check import structured_inputs
+
+    first = structured_inputs(list("abcd"), 6, 400, random.Random(3))
+    assert first == structured_inputs(list("abcd"), 6, 400, random.Random(3))
+    assert all(1 <= len(xs) <= 6 and set(xs) <= set("abcd") for xs in first)
+    assert ["a"] * 6 in first or ["b"] * 6 in first or ["c"] * 6 in first or ["d"] * 6 in first
+    assert any(len(set(xs)) == 2 and len(xs) == 6 and min(xs.count(t) for t in set(xs)) == 1 for xs in first)
+
+
+def test_line_values_give_each_lines_values_as_evaluate_does():
+    from compiler.language.program import line_values
+
+    program = compiler.parse(_PREFIX_LEVEL)
+    values = line_values(program)(list("hhab"))
+    assert values[id(program.output)] == compiler.evaluate(program, list("hhab"))
+    frac = program.output.inner
+    assert values[id(frac)] == [1.0, 1.0, 2 / 3, 0.5]

@@ -73,6 +73,35 @@ def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Ran
     return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
 
 
+def structured_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
+    """`count` inputs of the shapes uniform sampling almost never draws from a large domain, but
+    where programs change behaviour: one token repeated, one token among k copies of another at
+    random places (every k: the fractions and counts at their extremes), two or three tokens in
+    random proportions, and sorted runs. Every length is drawn equally often."""
+    tokens = sorted(vocab, key=fn.value_sort_key)
+    out: list[list] = []
+    while len(out) < count:
+        n = rng.randint(1, max_seq_len)
+        shape = rng.randrange(4)
+        if shape == 0 or len(tokens) == 1:
+            xs = [rng.choice(tokens)] * n
+        elif shape == 1:
+            a, b = rng.sample(tokens, 2)
+            k = rng.randint(0, n)
+            xs = [a] * k + [b] * (n - k)
+            rng.shuffle(xs)
+        elif shape == 2:
+            few = rng.sample(tokens, min(len(tokens), rng.choice((2, 3))))
+            weights = [rng.random() ** 2 + 0.01 for _ in few]
+            xs = rng.choices(few, weights=weights, k=n)
+        else:
+            xs = sorted(rng.choices(tokens, k=n), key=fn.value_sort_key)
+            if rng.random() < 0.5:
+                xs.reverse()
+        out.append(xs)
+    return out
+
+
 def reference_outputs(program: prog.Program | rasp.SOp, xs: Sequence, causal: bool = False) -> list:
     """What the program gives on `xs`: with `causal`, position i sees only xs[:i + 1] (the
     semantics a causal net is compiled for: its output at i is the program's on that prefix)."""

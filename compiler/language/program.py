@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tracr.rasp import rasp
 
@@ -95,12 +95,13 @@ class Program:
         return hash(self.source)
 
 
-def build_sop(program: Program) -> rasp.SOp:
+def build_sop(program: Program, exprs: dict[int, rasp.RASPExpr] | None = None) -> rasp.SOp:
     """The tracr SOp of `program`, named with the program's own variable names.
 
     tracr labels an expression `{name}_{unique_id}` with ids from a global counter; we
     number ids in canonical order instead, so that the same program has the same labels
-    (and compiled nets the same residual labels) in every process.
+    (and compiled nets the same residual labels) in every process. `exprs`, when given, is
+    filled with the expression of every node (by id), primitives included.
     """
     names = program.names(keep=True)
     built: dict[int, rasp.RASPExpr] = {}
@@ -146,6 +147,9 @@ def build_sop(program: Program) -> rasp.SOp:
         else:  # pragma: no cover - the node classes above are all there are
             raise TypeError(f"unknown node {node!r}")
         built[id(node)] = finish(expr, name, node.encoding)
+    if exprs is not None:
+        exprs.update(built)
+        exprs[id(TOKENS)], exprs[id(INDICES)] = rasp.tokens, rasp.indices
     return get(program.output)
 
 
@@ -174,6 +178,23 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     for expr in children_first(sop):  # each one's inputs are memoised first: no deep recursion in
         evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
     return list(evaluator.evaluate(sop, xs))
+
+
+def line_values(program: Program) -> Callable[[Sequence[Value]], dict[int, list]]:
+    """A function giving the values of every node of `program` (by id) on one input, with the
+    reference semantics of `evaluate` (UndefinedError where the program is undefined): what each
+    line computes at each position, for tests that must reach particular values of a line."""
+    exprs: dict[int, rasp.RASPExpr] = {}
+    order = children_first(build_sop(program, exprs))
+
+    def values(xs: Sequence[Value]) -> dict[int, list]:
+        xs = list(xs)
+        evaluator = _MemoEvaluator()
+        for expr in order:
+            evaluator.evaluate(expr, xs)
+        return {node: evaluator.memo[id(expr)] for node, expr in exprs.items() if id(expr) in evaluator.memo}
+
+    return values
 
 
 def children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:

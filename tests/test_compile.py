@@ -657,3 +657,15 @@ def test_an_output_that_is_none_on_every_input_is_refused():
 def test_values_float32_cannot_hold_are_refused_before_anything_is_written(source, message, tmp_path):
     with pytest.raises(CompileError, match=message):
         compiler.compile_program(source, {1, 2}, 2)
+
+
+def test_a_refusal_names_an_inline_operation_by_where_it_is_written():
+    """An operation written inside another (no name of its own) is named by line and column, not
+    by the `v12` compile gives it, which is in no line of the source."""
+    source = ("prev = aggregate(select(indices, map(lambda x: x - 1, indices), EQ), tokens)\n"
+              "n = selector_width(select(prev, prev, EQ))\n"
+              "return n\n")
+    with pytest.raises(CompileError) as refused:
+        compiler.compile_program(source, {1, 2, 3, 4, 5, 6}, 6)
+    message = str(refused.value)
+    assert message.startswith("the select at line 2, column 20: its keys prev may be None")

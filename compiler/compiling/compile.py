@@ -159,6 +159,18 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     return net
 
 
+def _located(message: str, program: Program) -> str:
+    """`message` with the names compile gave operations written inline (`v12`, in no line of the
+    source) replaced by where they are written: "the select at line 11, column 19"."""
+    names = program.names(keep=True)
+    places = {names[id(node)]: f"the {node.kind} at line {node.where[0]}, column {node.where[1]}"
+              for node in program.nodes if node.name is None and node.where}
+    if not places:
+        return message
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(places, key=len, reverse=True))) + r")\b")
+    return pattern.sub(lambda match: places[match.group(1)], message)
+
+
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
     """Runs a tracr step, turning whatever it raises into a CompileError."""
     try:
@@ -190,8 +202,14 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
     if isinstance(program, str):
         program = parse(program)
     if isinstance(program, Program):
-        return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source=program.source,
-                           check_inputs=check_inputs)
+        try:
+            return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
+                               source=program.source, check_inputs=check_inputs)
+        except CompileError as error:  # lines written inline have no name of their own: say where they are
+            located = _located(str(error), program)
+            if located == str(error):
+                raise
+            raise CompileError(located) from error
     if isinstance(program, rasp.SOp):
         return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

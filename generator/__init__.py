@@ -9,8 +9,9 @@
 import importlib
 
 from generator import strategies
+from generator.config import GeneratorConfig
 from generator.recipes import Recipe, RecipeError, load_recipe
-from generator.sampler import GeneratorConfig, SampleReport, sample, sample_programs
+from generator.sampler import SampleReport, sample, sample_programs
 
 # The corpus API needs pyarrow (and CorpusDataset torch): imported on first use, not with the sampler.
 _CORPUS = {"CorpusError": "generator.corpus_format", "build_corpus": "generator.corpus",

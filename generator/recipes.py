@@ -58,7 +58,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
-from generator.sampler import ConfigError, GeneratorConfig
+from generator.config import ConfigError, GeneratorConfig
 
 VARIANTS = ("compiled", "scrambled", "retrained")
 SPLITS = ("train", "val", "test")

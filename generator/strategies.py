@@ -19,7 +19,8 @@ from compiler.errors import SourceError
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
-from generator.sampler import Choices, GeneratorConfig, Sampler
+from generator.config import Choices, GeneratorConfig
+from generator.sampler import Sampler
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)
 

@@ -18,15 +18,9 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSets
-from generator.sampler import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.head_lines import HeadLines
-from interpreter.lines import (
-    make_var,
-    primitives,
-    row_mapping,
-    table_of,
-    value_codes,
-)
+from interpreter.lines import make_var, primitives, row_mapping, table_of, value_codes
 from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import Trace, same_partition
 

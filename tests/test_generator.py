@@ -12,7 +12,8 @@ import compiler
 import generator
 from compiler.compiling.check import outputs_agree
 from generator import stats
-from generator.sampler import ConfigError, GeneratorConfig, probe_inputs
+from generator.config import ConfigError, GeneratorConfig
+from generator.sampler import probe_inputs
 from generator.strategies import programs
 
 

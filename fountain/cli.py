@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
-from fountain.common import load_net_or_exit, output_file
-
-_INT = re.compile(r"[+-]?\d+\Z")
-
+from fountain.common import load_net_or_exit, output_file, parse_input, save_net
+from fountain.net_cli import cmd_export, cmd_import, cmd_show
 
 #: The largest program text read (a table of every value of a wide domain fits many times over).
 MAX_PROGRAM_BYTES = 16 * 2**20
@@ -55,11 +52,6 @@ def _looks_like_safetensors(data: bytes) -> bool:
     return 2 <= size <= len(data) - 8 and data[8:9] == b"{" and data[8 + size - 1:8 + size] == b"}"
 
 
-def parse_input(text: str) -> list:
-    """Whitespace-separated tokens; those that look like integers are integers."""
-    return [int(t) if _INT.match(t) else t for t in text.split()]
-
-
 def format_output(values: list) -> str:
     return " ".join(_format_value(v) for v in values)
 
@@ -68,14 +60,6 @@ def _format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
-
-
-def _save(net, path: str) -> None:
-    """Writes `net` to `path`, or one clear error (the file system may still refuse: /proc, a full disk)."""
-    try:
-        net.save(path)
-    except OSError as error:
-        raise SystemExit(f"error: cannot write {path}: {error.strerror or error}")
 
 
 def _parse_or_exit(path: str):
@@ -151,7 +135,7 @@ def cmd_compile(args) -> None:
     """Compiles a program to a network file."""
     output_file(args.output, args.program)
     net = _compile_or_exit(_parse_or_exit(args.program), args)
-    _save(net, args.output)
+    save_net(net, args.output)
     config = net.config
     print(f"wrote {args.output}: {config.n_layers} layers, {config.n_heads} heads, "
           f"residual width {config.d_model}, MLP width {config.d_mlp}")
@@ -176,46 +160,6 @@ def cmd_check(args) -> None:
                      f"{result.counterexample.format()}")
 
 
-def cmd_import(args) -> None:
-    """Writes the network of a TransformerLens model saved as files."""
-    from compiler.nets.importing import ModelImportError
-    from compiler.nets.lens import load_hooked_transformer_files
-
-    output_file(args.output, args.model, args.config)
-    for path in (args.model, args.config):
-        if not Path(path).is_file():
-            raise SystemExit(f"error: no such file {path!r}")
-    tokens = parse_input(args.input_tokens) if args.input_tokens else None
-    values = None if args.numerical else parse_input(args.output_values) if args.output_values else "config"
-    try:
-        net = load_hooked_transformer_files(args.model, args.config, tokens, values, bos=args.bos)
-    except ModelImportError as error:
-        raise SystemExit(f"error: {error}")
-    _save(net, args.output)
-    c = net.config
-    print(f"wrote {args.output}: {c.n_layers} layers, {c.n_heads} heads, residual width {c.d_model}, "
-          f"{sum(t not in (net.bos, net.pad) for t in net.input_tokens)} input tokens besides BOS and padding, "
-          f"{'a numerical output' if net.output_values is None else f'{len(net.output_values)} output values'}")
-
-
-def cmd_export(args) -> None:
-    """Writes a network as a TransformerLens model's files."""
-    from compiler.nets.lens import save_hooked_transformer_files
-
-    net = load_net_or_exit(args.net)
-    for path in (args.model, args.config):
-        output_file(path, args.net)
-    if Path(args.model).exists() and Path(args.config).exists() and Path(args.model).samefile(args.config):
-        raise SystemExit("error: --model and --config name the same file; give two")
-    try:
-        save_hooked_transformer_files(net, args.model, args.config)
-    except ImportError as error:
-        raise SystemExit(f"error: {error}")
-    except OSError as error:
-        raise SystemExit(f"error: cannot write {error.filename or args.model}: {error.strerror or error}")
-    print(f"wrote {args.model} and {args.config}")
-
-
 def cmd_scramble(args) -> None:
     """Writes a function-preserving reparametrisation of a network."""
     import compiler
@@ -227,7 +171,7 @@ def cmd_scramble(args) -> None:
         scrambled = compiler.scramble(net, seed=args.seed, kinds=kinds)
     except ValueError as error:  # an unknown kind, or a ScrambleError
         raise SystemExit(f"error: {error}")
-    _save(scrambled, args.output)
+    save_net(scrambled, args.output)
     print(f"wrote {args.output}: {', '.join(scrambled.provenance['scramble']['kinds'])} (seed {args.seed}); "
           "outputs checked equal to the original's")
 
@@ -265,48 +209,11 @@ def cmd_retrain(args) -> None:
             record = net.provenance["retrain"]
     except ValueError as error:  # CompileError, a net that is not compiled, a bad option
         raise SystemExit(f"error: {error}")
-    _save(net, args.output)
+    save_net(net, args.output)
     verdict = "reached" if record["reached_target"] else "did NOT reach"
     print(f"wrote {args.output}: {net.provenance['variant']}, residual width {net.config.d_model}; "
           f"held-out fidelity {record['fidelity']:.1%} ({verdict} {record['target_fidelity']:.0%}) "
           f"after {record['steps']} steps, {time.perf_counter() - started:.1f} s (seed {args.seed})")
-
-
-def cmd_show(args) -> None:
-    """Prints a network's shape, parameters and residual stream; optionally plots its weights."""
-    if args.plot:
-        output_file(args.plot, args.net)
-    net = load_net_or_exit(args.net)
-    config = net.config
-    print(f"{args.net}: {config.n_layers} layers x {config.n_heads} heads (d_head {config.d_head}), "
-          f"residual width {config.d_model}, MLP width {config.d_mlp}, max_seq_len {config.max_seq_len}"
-          f"{', causal' if config.causal else ''}")
-    provenance = net.provenance
-    print(f"variant {provenance.get('variant')}; vocab {provenance.get('vocab')}")
-    if provenance.get("source"):
-        print("program:\n  " + provenance["source"].rstrip().replace("\n", "\n  "))
-    print("parameters:")
-    for name in sorted(net.params, key=_parameter_order):
-        print(f"  {name:42s} {'x'.join(map(str, net.params[name].shape))}")
-    print(f"  {'W_U':42s} {'x'.join(map(str, net.W_U.shape))}")
-    print("residual stream:\n  " + " ".join(net.residual_labels))
-    if args.plot:
-        from compiler.plots import plot_weights
-
-        print(f"wrote {plot_weights(net, args.plot)}")
-
-
-_PARTS = ("attn/query", "attn/key", "attn/value", "attn/linear", "mlp/linear_1", "mlp/linear_2")
-
-
-def _parameter_order(name: str) -> tuple:
-    """Embeddings, then each layer's attention (Q, K, V, O) and MLP (in, out), weights before
-    biases: the order the net computes in, the same on every run."""
-    match = re.fullmatch(r"transformer/layer_(\d+)/(.+)/([wb])", name)
-    if match is None:
-        return (-1, name != "token_embed/embeddings", name)
-    layer, part, kind = match.groups()
-    return (int(layer), _PARTS.index(part) if part in _PARTS else len(_PARTS), kind == "b", name)
 
 
 def cmd_sample(args) -> None:

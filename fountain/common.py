@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_INT = re.compile(r"[+-]?\d+\Z")
 
 
 def load_net_or_exit(path: str):
@@ -35,3 +38,16 @@ def output_file(path: str, *inputs: str) -> str:
             raise SystemExit(f"error: {path} is this command's input {source}: writing there would replace it; "
                              "give another output file")
     return path
+
+
+def parse_input(text: str) -> list:
+    """Whitespace-separated tokens; those that look like integers are integers."""
+    return [int(t) if _INT.match(t) else t for t in text.split()]
+
+
+def save_net(net, path: str) -> None:
+    """Writes `net` to `path`, or one clear error (the file system may still refuse: /proc, a full disk)."""
+    try:
+        net.save(path)
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {path}: {error.strerror or error}")

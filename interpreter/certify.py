@@ -34,6 +34,8 @@ from compiler.nets.net import Net
 #: and all of a certifier's certificates together (past it, such tables stay unverified).
 REACH_SECONDS = 1.5
 REACH_BUDGET = 5.0
+#: Inputs a hypothesis search for a disagreement tries (each runs both nets on one input).
+SEARCH_EXAMPLES = 1000
 #: Most argument values of one table line checked for entries (larger domains: not verified).
 MAX_TABLE_DOMAIN = 4096
 
@@ -60,6 +62,7 @@ class Certifier:
         self.value_sets = ValueSets(sorted(self.vocab, key=fn.value_sort_key), net.config.max_seq_len)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
+        self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -102,7 +105,8 @@ class Certifier:
         began = time.monotonic()
         found, unreached = reach(program, holes, sorted(self.vocab, key=fn.value_sort_key),
                                  self.net.config.max_seq_len, self.net.config.causal,
-                                 began + max(0.0, min(REACH_SECONDS, self.reach_left)), random.Random(self.seed))
+                                 min(began + max(0.0, min(REACH_SECONDS, self.reach_left)), self.deadline),
+                                 random.Random(self.seed))
         self.reach_left -= time.monotonic() - began
         if found:
             known = {tuple(xs) for xs in self.inputs} | {tuple(xs) for xs in self.extra_inputs}
@@ -124,7 +128,7 @@ class Certifier:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
         return search_failing_input(sorted(self.vocab, key=fn.value_sort_key), self.net.config.max_seq_len,
                                     lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
-                                    len(self.inputs), self.seed)
+                                    min(len(self.inputs), SEARCH_EXAMPLES), self.seed)
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set | None]:
@@ -161,9 +165,13 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     by_name = {names[id(node)]: node for node in program.nodes}
     remaining = {label: set(missing) for label, missing in holes.items()}
     values = prog.line_values(program)
+    kinds = token_kinds(program, vocab)
     found: list[list] = []
     while remaining and time.monotonic() < deadline:
-        batch = structured_inputs(vocab, max_seq_len, 32, rng) + random_inputs(vocab, max_seq_len, 32, rng)
+        # structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a
+        # "t" among 20 symbols) that the same shapes over every token, or uniform ones, seldom do
+        batch = (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
+                 + random_inputs(vocab, max_seq_len, 16, rng))
         for xs in batch:
             if time.monotonic() > deadline:
                 break
@@ -188,6 +196,35 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
             if hit:
                 found.append(list(xs))
     return found, remaining
+
+
+def token_kinds(program: prog.Program, vocab: list) -> list:
+    """One token of each kind the program tells apart at its first reading: tokens every map and
+    select on `tokens` treats alike (the same outputs, the same selections) are one kind."""
+    readers = [node for node in program.nodes if nodes.TOKENS in node.children]
+    if not readers:
+        return vocab
+
+    def signature(token) -> tuple:
+        out = []
+        for node in readers:
+            try:
+                if isinstance(node, nodes.Map):
+                    out.append(fn.normalize_value(node.function(token)))
+                elif isinstance(node, nodes.Select):
+                    out.append(tuple(bool(node.predicate(k, q)) for k, q in
+                                     ([(token, other) for other in vocab] if node.keys is nodes.TOKENS else [])
+                                     + ([(other, token) for other in vocab] if node.queries is nodes.TOKENS else [])))
+                else:  # a sequence_map of tokens and something else: every token its own kind
+                    out.append(token)
+            except Exception:  # noqa: BLE001 - a function undefined on a token: that token is a kind of its own
+                out.append(("undefined", token))
+        return tuple(map(repr, out))
+
+    kinds: dict[tuple, Any] = {}
+    for token in vocab:
+        kinds.setdefault(signature(token), token)
+    return list(kinds.values())
 
 
 def _shown(values) -> str:

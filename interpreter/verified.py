@@ -171,6 +171,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         texts = uniform_proposals(net, beam_size, seed)
     trace = trace_net(net, seed=seed)
     certify = Certifier(net, trace.inputs, trace.exhaustive, seed)
+    certify.deadline = start + time_budget
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
     # the model's readings are certified as they stand (its spelling is the author's); programs
     # drawn uniformly are not (one may pass by chance, spelled far from the net's own lines)
@@ -183,7 +184,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         except compiler.SourceError:
             continue
         cert = certify(program)
-        if best is None or cert.agreement > best[0]:
+        if best is None or (cert.verified, cert.agreement) > (best[4].verified, best[0]):
             best = (cert.agreement, program, (), "model" if from_model else "uniform", cert)
         if cert.verified or not run_net:
             break
@@ -204,7 +205,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
             try:
                 for program, lines in searcher.programs():
                     cert = certify(program)
-                    if best is None or cert.agreement > best[0]:
+                    if best is None or (cert.verified, cert.agreement) > (best[4].verified, best[0]):
                         best = (cert.agreement, program, lines, "search", cert)
                     if cert.verified or certify.extra_inputs:
                         break

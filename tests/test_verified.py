@@ -369,3 +369,30 @@ def test_line_values_give_each_lines_values_as_evaluate_does():
     assert values[id(program.output)] == compiler.evaluate(program, list("hhab"))
     frac = program.output.inner
     assert values[id(frac)] == [1.0, 1.0, 2 / 3, 0.5]
+
+
+def test_token_kinds_keep_one_token_per_way_the_program_tells_them_apart():
+    from interpreter.certify import token_kinds
+
+    program = compiler.parse('ist = numerical map(lambda x: 1 if x == "t" else 0, tokens)\n'
+                             "frac = numerical aggregate(select(indices, indices, LEQ), ist)\nreturn frac\n")
+    assert token_kinds(program, list("abcst")) == ["a", "t"]
+    compared = compiler.parse("s = select(tokens, tokens, LT)\nreturn selector_width(s)\n")
+    assert token_kinds(compared, [1, 2, 3]) == [1, 2, 3]  # an order tells every token apart
+
+
+def test_the_search_widens_when_every_path_is_taken_with_time_to_spare():
+    """A 9-line bracket program (126 inputs): the model's proposals rank the right lines below the
+    first three options of some component; the widened search finds them."""
+    source = ('opens = numerical map(lambda x: 1 if x == "(" else 0, tokens)\n'
+              'closes = numerical map(lambda x: 1 if x == ")" else 0, tokens)\n'
+              "prevs = select(indices, indices, LEQ)\n"
+              "f_open = numerical aggregate(prevs, opens)\n"
+              "f_close = numerical aggregate(prevs, closes)\n"
+              "bal = numerical linear_sequence_map(f_open, f_close, 1, -1)\n"
+              "neg = numerical map(lambda x: 1 if x < 0 else 0, bal)\n"
+              "any_neg = numerical aggregate(prevs, neg)\n"
+              "return map(lambda x: x > 0, any_neg)\n")
+    net = compiler.compile_program(source, {"(", ")"}, 6)
+    result = decompile(net, time_budget=20)
+    assert result.verified and result.exhaustive

@@ -8,9 +8,13 @@ of a token at 7/10, seen in no sampled prefix) is answered by whatever the candi
 there. So on a sample a program is verified only when, besides agreeing on the sample and passing
 a hypothesis search for a disagreement, every table line has an entry for every value its inputs
 can take (`compiler.language.values`): for each missing one, inputs that reach it are searched
-for (`reach`) and the two nets compared there. A missing value no input reaches, or one that is
-reached, leaves the program unverified, with the reason; the inputs found go back to the search,
-which reads the net again with them (`extra_inputs`).
+for (`reach`, over one token of each kind the program tells apart) and the two nets compared
+there. A missing value that inputs reach leaves the program unverified, with the reason (its
+source is undefined there), and the inputs found go back to the search, which reads the net again
+with them (`extra_inputs`). A value sets' rule is a superset (it takes `indices` and `length` as
+independent, so a table on the pair "misses" (1, 0)): a missing value that `REACH_MIN_TRIES`
+inputs aimed at it never reach is taken not to occur, and the certificate says so (`caveat`). Like
+the sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
 """
 
 from __future__ import annotations
@@ -32,8 +36,11 @@ from compiler.nets.net import Net
 
 #: Seconds one certificate may spend searching for inputs that reach a table's missing values,
 #: and all of a certifier's certificates together (past it, such tables stay unverified).
-REACH_SECONDS = 1.5
-REACH_BUDGET = 5.0
+REACH_SECONDS = 2.0
+REACH_BUDGET = 6.0
+#: Inputs tried, none reaching it, after which a table's missing value is taken to be one no input
+#: gives (a value sets' rule is a superset: `indices` and `length` as a pair never give (1, 0)).
+REACH_MIN_TRIES = 1000
 #: Inputs a hypothesis search for a disagreement tries (each runs both nets on one input).
 SEARCH_EXAMPLES = 1000
 #: Most argument values of one table line checked for entries (larger domains: not verified).
@@ -47,6 +54,7 @@ class Certificate:
     exhaustive: bool
     verified: bool
     reason: str = ""  # why a program that agrees on every checked input is still not verified
+    caveat: str = ""  # what a verified program's certificate took on trust (values no input reached)
 
 
 class Certifier:
@@ -77,7 +85,7 @@ class Certifier:
         agreement = agree / len(self.inputs)
         if agree < len(self.inputs) or self.exhaustive:
             return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs))
-        reason, wrong = self._holes(program, candidate)
+        reason, wrong, caveat = self._holes(program, candidate)
         if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
             agreement = agree / (len(self.inputs) + wrong)
         if not reason:
@@ -85,25 +93,26 @@ class Certifier:
             if failing is not None:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
-        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason)
+        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason, "" if reason else caveat)
 
     def add_inputs(self, inputs: list[list]) -> None:
         """Checks later candidates on `inputs` too."""
         self.inputs = self.inputs + inputs
         self.expected = self.expected + self.net.run(inputs)
 
-    def _holes(self, program: prog.Program, candidate: Net) -> tuple[str, int]:
+    def _holes(self, program: prog.Program, candidate: Net) -> tuple[str, int, str]:
         """Why `program`'s tables cannot be shown complete ("" when they are; see the module
-        docstring), and on how many of the inputs found for them the nets disagree."""
+        docstring), on how many of the inputs found for them the nets disagree, and which missing
+        values no input reached."""
         holes = table_holes(program, self.value_sets)
         if not holes:
-            return "", 0
+            return "", 0, ""
         too_wide = [label for label, missing in holes.items() if missing is None]
         if too_wide:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
-                    "check for missing entries"), 0
+                    "check for missing entries"), 0, ""
         began = time.monotonic()
-        found, unreached = reach(program, holes, sorted(self.vocab, key=fn.value_sort_key),
+        found, unreached, tried = reach(program, holes, sorted(self.vocab, key=fn.value_sort_key),
                                  self.net.config.max_seq_len, self.net.config.causal,
                                  min(began + max(0.0, min(REACH_SECONDS, self.reach_left)), self.deadline),
                                  random.Random(self.seed))
@@ -116,13 +125,17 @@ class Certifier:
             if wrong:
                 xs, a, b = wrong[0]
                 why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
-                return why, len(wrong)
+                return why, len(wrong), ""
             label, missing = next(iter(holes.items()))
             return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(missing)}): its "
-                    "source is undefined there"), 0
+                    "source is undefined there"), 0, ""
         label, missing = next(iter(unreached.items()))
-        return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
-                f"(e.g. {_shown(missing)}), and no input tried reaches them"), 0
+        if tried < REACH_MIN_TRIES:
+            return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
+                    f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
+        count = sum(len(m) for m in unreached.values())
+        return "", 0, (f"{count} value(s) the tables' inputs may take have no entry (e.g. {label}: "
+                       f"{_shown(missing)}); {tried:,} inputs aimed at them reached none, so none is taken to occur")
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
@@ -157,16 +170,17 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
 
 
 def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,
-          deadline: float, rng: random.Random) -> tuple[list[list], dict[str, set]]:
+          deadline: float, rng: random.Random) -> tuple[list[list], dict[str, set], int]:
     """Inputs on which some table line of `program` reads a value in `holes` (structured and random
-    inputs, evaluated line by line until every hole is reached or `deadline`), and the holes none
-    reached."""
+    inputs, evaluated line by line until every hole is reached or `deadline`), the holes none
+    reached, and how many inputs were tried."""
     names = program.names(keep=False)
     by_name = {names[id(node)]: node for node in program.nodes}
     remaining = {label: set(missing) for label, missing in holes.items()}
     values = prog.line_values(program)
     kinds = token_kinds(program, vocab)
     found: list[list] = []
+    tried = 0
     while remaining and time.monotonic() < deadline:
         # structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a
         # "t" among 20 symbols) that the same shapes over every token, or uniform ones, seldom do
@@ -175,6 +189,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
         for xs in batch:
             if time.monotonic() > deadline:
                 break
+            tried += 1
             try:  # causal: position i is computed on its prefix
                 rows = [values(xs[:i + 1]) for i in range(len(xs))] if causal else [values(xs)]
             except (prog.UndefinedError, fn.EvaluationError, ArithmeticError, TypeError, ValueError):
@@ -195,7 +210,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                     del remaining[label]
             if hit:
                 found.append(list(xs))
-    return found, remaining
+    return found, remaining, tried
 
 
 def token_kinds(program: prog.Program, vocab: list) -> list:

@@ -248,6 +248,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     agreement, program, lines, method, cert = best
     if cert.reason:
         notes.append(f"not verified: {cert.reason}")
+    if cert.caveat:
+        notes.append(f"taken on trust: {cert.caveat}")
     return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
                       _line_fits(program, lines), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))

@@ -7,7 +7,8 @@ line read off the sample holds only the values the sample showed, and a value it
 of a token at 7/10, seen in no sampled prefix) is answered by whatever the candidate's net does
 there. So on a sample a program is verified only when, besides agreeing on the sample and passing
 a hypothesis search for a disagreement, every table line has an entry for every value its inputs
-can take (`compiler.language.values`): for each missing one, inputs that reach it are searched
+can take (`compiler.language.values`; for a select's table of pairs, every (key, query) pair it
+leaves unselected counts): for each missing one, inputs that reach it are searched
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
 source is undefined there), and the inputs found go back to the search, which reads the net again
@@ -118,17 +119,25 @@ class Certifier:
                                  random.Random(self.seed))
         self.reach_left -= time.monotonic() - began
         if found:
-            known = {tuple(xs) for xs in self.inputs} | {tuple(xs) for xs in self.extra_inputs}
-            self.extra_inputs += [xs for xs in found if tuple(xs) not in known]
             want, got = self.net.run(found), candidate.run(found)
             wrong = [(xs, a, b) for xs, a, b in zip(found, want, got) if not nets_agree(a, b)]
+            selects = {label for label, node in _by_label(program).items() if isinstance(node, nodes.Select)}
+            undefined = [(label, missing - unreached.get(label, set())) for label, missing in holes.items()
+                         if label not in selects]  # a select's table leaves a pair unselected: defined
+            undefined = [(label, reached) for label, reached in undefined if reached]
+            if wrong or undefined:  # what the net does there is worth reading: the search reads it again
+                known = {tuple(xs) for xs in self.inputs} | {tuple(xs) for xs in self.extra_inputs}
+                self.extra_inputs += [xs for xs in found if tuple(xs) not in known]
             if wrong:
                 xs, a, b = wrong[0]
                 why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
                 return why, len(wrong), ""
-            label, missing = next(iter(holes.items()))
-            return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(missing)}): its "
-                    "source is undefined there"), 0, ""
+            if undefined:
+                label, reached = undefined[0]
+                return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(reached)}): its "
+                        "source is undefined there"), 0, ""
+        if not unreached:
+            return "", 0, ""
         label, missing = next(iter(unreached.items()))
         if tried < REACH_MIN_TRIES:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
@@ -145,23 +154,28 @@ class Certifier:
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set | None]:
-    """Per table line (by its name in the canonical text), the argument values its inputs can
-    take that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN."""
+    """Per table line (by its name in the canonical text), the argument values its inputs can take
+    that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
+    sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
+    which the rows it was read from may never have shown either."""
     names = program.names(keep=False)
     holes: dict[str, set | None] = {}
     for node in program.nodes:
         function = getattr(node, "function", None)
-        if not isinstance(function, fn.Table) or not isinstance(node, (nodes.Map, nodes.SequenceMap)):
+        if isinstance(function, fn.Table) and isinstance(node, (nodes.Map, nodes.SequenceMap)):
+            inputs, keys = list(node.children), {key for key, _ in function.entries}
+        elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
+            inputs, keys = [node.keys, node.queries], set(node.predicate.pairs)
+        else:
             continue
         try:
-            domains = [value_sets(child) for child in node.children]
+            domains = [value_sets(child) for child in inputs]
         except ValueSetError:
             holes[names[id(node)]] = None
             continue
         if math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
             holes[names[id(node)]] = None
             continue
-        keys = {key for key, _ in function.entries}
         possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
         missing = {arg for arg in possible if arg not in keys}
         if missing:
@@ -174,8 +188,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     """Inputs on which some table line of `program` reads a value in `holes` (structured and random
     inputs, evaluated line by line until every hole is reached or `deadline`), the holes none
     reached, and how many inputs were tried."""
-    names = program.names(keep=False)
-    by_name = {names[id(node)]: node for node in program.nodes}
+    by_name = _by_label(program)
     remaining = {label: set(missing) for label, missing in holes.items()}
     values = prog.line_values(program)
     kinds = token_kinds(program, vocab)
@@ -202,15 +215,25 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                     for i in ([end] if causal else range(len(xs))):
                         if i >= len(columns[0]):
                             continue
-                        arg = columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
-                        if arg in remaining[label]:
-                            remaining[label].discard(arg)
-                            hit = True
+                        if isinstance(node, nodes.Select):  # (key, query) pairs: every key the query sees
+                            args = [(columns[0][j], columns[1][i]) for j in range(len(columns[0]))]
+                        else:
+                            args = [columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)]
+                        for arg in args:
+                            if arg in remaining[label]:
+                                remaining[label].discard(arg)
+                                hit = True
                 if not remaining[label]:
                     del remaining[label]
             if hit:
                 found.append(list(xs))
     return found, remaining, tried
+
+
+def _by_label(program: prog.Program) -> dict[str, nodes.Node]:
+    """Each line's node by its name in the canonical text."""
+    names = program.names(keep=False)
+    return {names[id(node)]: node for node in program.nodes}
 
 
 def token_kinds(program: prog.Program, vocab: list) -> list:

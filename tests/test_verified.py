@@ -408,3 +408,15 @@ def test_the_search_widens_when_every_path_is_taken_with_time_to_spare():
     net = compiler.compile_program(source, {"(", ")"}, 6)
     result = decompile(net, time_budget=20)
     assert result.verified and result.exhaustive
+
+
+def test_a_select_table_missing_a_pair_the_net_selects_is_not_verified_on_a_sample():
+    """A select read off a sample as a table of pairs leaves every pair it did not see unselected:
+    the certificate aims inputs at those pairs too, and here the net selects one of them."""
+    source = "s = select(tokens, tokens, lambda k, q: k == 9 and q == 0)\nreturn selector_width(s)\n"
+    net = compiler.compile_program(source, set(range(10)), 5)
+    partial = compiler.parse("s = select(tokens, tokens, {(9, 1)})\nreturn selector_width(s)\n")
+    cert = Certifier(net, [[1, 2, 3], [4, 5, 6, 7, 8]], exhaustive=False)(partial)
+    assert not cert.verified and "an input its tables had not seen" in cert.reason
+    whole = compiler.parse("s = select(tokens, tokens, {(9, 0)})\nreturn selector_width(s)\n")
+    assert Certifier(net, [[1, 2, 3], [4, 5, 6, 7, 8]], exhaustive=False)(whole).verified

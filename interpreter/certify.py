@@ -44,8 +44,9 @@ REACH_BUDGET = 6.0
 REACH_MIN_TRIES = 1000
 #: Inputs a hypothesis search for a disagreement tries (each runs both nets on one input).
 SEARCH_EXAMPLES = 1000
-#: Most argument values of one table line checked for entries (larger domains: not verified).
-MAX_TABLE_DOMAIN = 4096
+#: Most argument values of one table line checked for entries (larger domains: not verified); as
+#: many as a table may hold (`compiler.language.functions.MAX_TABLE_ENTRIES`).
+MAX_TABLE_DOMAIN = fn.MAX_TABLE_ENTRIES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -66,12 +66,15 @@ def main() -> None:
         began = time.monotonic()
         result = interpreter.decompile(net, proposals=proposals, time_budget=args.time_budget)
         seconds.append(time.monotonic() - began)
-        decoded = compiler.compile_program(result.source, set(vocab), max_seq_len, causal=causal)
         rng = random.Random(1)
         inputs = (structured_inputs(vocab, max_seq_len, args.checks, rng)
                   + random_inputs(vocab, max_seq_len, args.checks, rng))
-        wrong = 0
-        for i in range(0, len(inputs), 1000):
+        try:
+            decoded = compiler.compile_program(result.source, set(vocab), max_seq_len, causal=causal)
+        except (compiler.CompileError, compiler.SourceError):  # nothing decoded, or a reading that does not compile
+            decoded = None
+        wrong = len(inputs) if decoded is None else 0
+        for i in range(0, len(inputs) if decoded is not None else 0, 1000):
             chunk = inputs[i:i + 1000]
             wrong += sum(not nets_agree(a, b) for a, b in zip(net.run(chunk), decoded.run(chunk)))
         rows.append((result.verified, wrong == 0))

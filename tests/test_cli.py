@@ -300,7 +300,8 @@ def test_values_that_cannot_be_ordered_are_named_as_such(sort_file, tmp_path):
 def test_a_selector_width_past_float32_resolution_says_which_line_and_what_to_change(tmp_path):
     path = tmp_path / "width.rasp"
     path.write_text("w = selector_width(select(tokens, tokens, LT))\nreturn w\n")
-    with pytest.raises(SystemExit, match="w: selector_width reads a width .* up to 72 .* smaller max_seq_len"):
+    expected = r"w \(line 1, column \d+\): selector_width reads a width .* up to 72 .* smaller max_seq_len"
+    with pytest.raises(SystemExit, match=expected):
         main(["compile", str(path), "--vocab", "1 2 3", "--max-seq-len", "72", "-o", str(tmp_path / "w.safetensors")])
 
 

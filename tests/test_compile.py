@@ -626,7 +626,7 @@ def test_a_mean_of_values_that_may_be_none_is_undefined():
               "v = numerical aggregate(select(indices, indices, LEQ), m)\nreturn v\n")
     with pytest.raises(CompileError, match=r"v is not defined on the input \[1, 2\]"):
         compiler.compile_program(source, {1, 2, 3}, 3)
-    with pytest.raises(CompileError, match="v: it averages m, which may be None"):
+    with pytest.raises(CompileError, match=r"v \(line 3, column \d+\): it averages m, which may be None"):
         compiler.compile_program(source, {1, 2, 3}, 3, check_inputs=False)
 
 
@@ -643,16 +643,17 @@ def test_compile_program_takes_tracrs_arguments_in_tracrs_order():
 def test_an_output_that_is_none_on_every_input_is_refused():
     # the second table's keys are not values the first one gives: the net would have no output
     source = 'v = map({1: "a", 2: "b"}, tokens)\nw = map({1: "x"}, v)\nreturn w\n'
-    with pytest.raises(CompileError, match="w: the output has no value on any input"):
+    with pytest.raises(CompileError, match=r"w \(line 2, column 5\): the output has no value on any input"):
         compiler.compile_program(source, {1, 2}, 3)
 
 
 @pytest.mark.parametrize("source, message", [
     ("v = numerical map(lambda x: x * 1e39, tokens)\nreturn v\n",
-     "v: numerical SOp takes the value 2e\\+39, which float32"),
+     r"v \(line 1, column \d+\): numerical SOp takes the value 2e\+39, which float32"),
     ("a = numerical map(lambda x: x, tokens)\nv = numerical linear_sequence_map(a, a, 1e39, 1)\nreturn v\n",
      "float32 weights cannot hold"),
-    ("v = map(lambda x: (x * 1e300) * 1e300 - (x * 1e300) * 1e300, tokens)\nreturn v\n", "v: takes the value nan"),
+    ("v = map(lambda x: (x * 1e300) * 1e300 - (x * 1e300) * 1e300, tokens)\nreturn v\n",
+     r"v \(line 1, column \d+\): takes the value nan"),
 ])
 def test_values_float32_cannot_hold_are_refused_before_anything_is_written(source, message, tmp_path):
     with pytest.raises(CompileError, match=message):
@@ -669,3 +670,11 @@ def test_a_refusal_names_an_inline_operation_by_where_it_is_written():
         compiler.compile_program(source, {1, 2, 3, 4, 5, 6}, 6)
     message = str(refused.value)
     assert message.startswith("the select at line 2, column 20: its keys prev may be None")
+
+
+def test_a_refusal_about_a_named_line_says_where_the_line_is():
+    source = ("twice = numerical map(lambda x: 2 * x, tokens)\n"
+              "m = numerical aggregate(select(indices, indices, LEQ), twice)\nreturn m\n")
+    with pytest.raises(CompileError) as refused:
+        compiler.compile_program(source, {1, 2, 3}, 4)
+    assert str(refused.value).startswith("m (line 2, column ")

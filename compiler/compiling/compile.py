@@ -179,10 +179,17 @@ def _located(message: str, program: Program) -> str:
     names = program.names(keep=True)
     places = {names[id(node)]: f"the {node.kind} at line {node.where[0]}, column {node.where[1]}"
               for node in program.nodes if node.name is None and node.where}
-    if not places:
-        return message
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(places, key=len, reverse=True))) + r")\b")
-    return pattern.sub(lambda match: places[match.group(1)], message)
+    if places:
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(places, key=len, reverse=True)))
+                             + r")\b")
+        message = pattern.sub(lambda match: places[match.group(1)], message)
+    # a message about a named line says where that line is
+    named = {names[id(node)]: node.where for node in program.nodes if node.name is not None and node.where}
+    first = re.match(r"([A-Za-z_]\w*):", message)
+    if first and first.group(1) in named:
+        line, column = named[first.group(1)]
+        message = f"{first.group(1)} (line {line}, column {column}):{message[first.end():]}"
+    return message
 
 
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):

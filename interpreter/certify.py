@@ -42,6 +42,8 @@ REACH_BUDGET = 6.0
 #: Inputs tried, none reaching it, after which a table's missing value is taken to be one no input
 #: gives (a value sets' rule is a superset: `indices` and `length` as a pair never give (1, 0)).
 REACH_MIN_TRIES = 1000
+#: How many times the net's MLP width a reading's sequence_map may need before it is not compiled.
+SEQUENCE_MAP_WIDTH = 4
 #: Inputs a hypothesis search for a disagreement tries (each runs both nets on one input).
 SEARCH_EXAMPLES = 1000
 #: Most argument values of one table line checked for entries (larger domains: not verified); as
@@ -76,6 +78,9 @@ class Certifier:
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
+        too_large = self._too_large(program)
+        if too_large:
+            return Certificate(0.0, len(self.inputs), self.exhaustive, False, too_large)
         try:
             candidate = compiler.compile_program(program, self.vocab, self.net.config.max_seq_len,
                                                  causal=self.net.config.causal)
@@ -96,6 +101,22 @@ class Certifier:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
         return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason, "" if reason else caveat)
+
+    def _too_large(self, program: prog.Program) -> str:
+        """Why `program` cannot be this net's (a sequence_map whose MLP would be far wider than the
+        net's: tracr gives it a hidden neuron per pair of input values), or "". Compiling such a
+        reading (a model's `x or y` over 100 tokens) took seconds of the budget, to be refused."""
+        limit = max(SEQUENCE_MAP_WIDTH * self.net.config.d_mlp, 256)
+        for node in program.nodes:
+            if isinstance(node, nodes.SequenceMap):
+                try:
+                    width = len(self.value_sets(node.fst)) * len(self.value_sets(node.snd))
+                except ValueSetError:
+                    continue
+                if width > limit:
+                    return (f"its sequence_map would need {width:,} hidden neurons, and the net's MLPs have "
+                            f"{self.net.config.d_mlp}")
+        return ""
 
     def add_inputs(self, inputs: list[list]) -> None:
         """Checks later candidates on `inputs` too."""

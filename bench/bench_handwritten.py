@@ -12,6 +12,7 @@ certificate's own. Printed per program and in total: verified, right (no disagre
 certificates (verified but wrong: must be 0), and the decompile seconds against the time budget.
 
     python bench/bench_handwritten.py [--uniform] [--time-budget 10] [CASE.rasp ...]
+    python bench/bench_handwritten.py bench/handwritten_second/*.rasp   # the second, later set
 """
 
 from __future__ import annotations

@@ -145,3 +145,11 @@ def test_tables_over_the_limit_are_refused_at_their_place(monkeypatch):
     # text with far more commas than such tables need is refused before it is parsed
     with pytest.raises(SourceError, match="commas"):
         compiler.parse("v = map({" + ", ".join(f"{i}: 0" for i in range(20)) + "}, tokens)\nreturn v\n")
+
+
+def test_a_word_the_lexer_splits_is_named_whole_with_the_keyword_meant():
+    """`GTE` lexes as the keyword GT and a stray E: say what was written and what was meant."""
+    with pytest.raises(compiler.SourceError) as error:
+        compiler.parse("s = select(tokens, tokens, GTE)\nreturn selector_width(s)\n")
+    assert "`GTE` is not a word of the language; did you mean `GEQ`?" in str(error.value)
+    assert (error.value.line, error.value.column) == (1, 28)

@@ -7,6 +7,7 @@ interpreter's constrained decoder steps it token by token.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import keyword
 import re
@@ -115,10 +116,44 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
             where = _end_of(text)
     else:  # pragma: no cover - lark's LALR parser raises only the two above
         found = "syntax error"
+    misspelt = _misspelt_word(error, text)
+    if misspelt:
+        return misspelt
     expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
     expected = _describe_expected(set(expected))
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
     return source_error(message, where, text)
+
+
+def _misspelt_word(error: UnexpectedInput, text: str) -> SourceError | None:
+    """A word the lexer split into a keyword and a rest (`GTE` read as `GT` then `E`), named whole
+    with the keyword it is closest to; None when the error is not inside such a word."""
+    pos = error.pos_in_stream if isinstance(error, UnexpectedCharacters) else getattr(error.token, "start_pos", None)
+    if not isinstance(pos, int) or not 0 < pos < len(text) or not _is_word_char(text[pos]) \
+            or not _is_word_char(text[pos - 1]):
+        return None
+    start, end = pos, pos
+    while start > 0 and _is_word_char(text[start - 1]):
+        start -= 1
+    while end < len(text) and _is_word_char(text[end]):
+        end += 1
+    word = text[start:end]
+    close = [_OTHER_SPELLINGS[word.upper()]] if word.upper() in _OTHER_SPELLINGS else \
+        difflib.get_close_matches(word, sorted(RESERVED), n=1)
+    if word in RESERVED or not close:
+        return None
+    line = text.count("\n", 0, start) + 1
+    column = start - text.rfind("\n", 0, start)
+    return source_error(f"`{word}` is not a word of the language; did you mean `{close[0]}`?", (line, column), text)
+
+
+#: Comparisons as other languages spell them.
+_OTHER_SPELLINGS = {"GTE": "GEQ", "GE": "GEQ", "LTE": "LEQ", "LE": "LEQ", "NE": "NEQ", "EQUAL": "EQ",
+                    "EQUALS": "EQ", "NOTEQUAL": "NEQ", "NOT_EQUAL": "NEQ"}
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _end_of(text: str) -> tuple[int, int]:

@@ -180,9 +180,8 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
     that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
     sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
     which the rows it was read from may never have shown either."""
-    names = program.names(keep=False)
     holes: dict[str, set | None] = {}
-    for node in program.nodes:
+    for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
         if isinstance(function, fn.Table) and isinstance(node, (nodes.Map, nodes.SequenceMap)):
             inputs, keys = list(node.children), {key for key, _ in function.entries}
@@ -193,15 +192,15 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
         try:
             domains = [value_sets(child) for child in inputs]
         except ValueSetError:
-            holes[names[id(node)]] = None
+            holes[label] = None
             continue
         if math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
-            holes[names[id(node)]] = None
+            holes[label] = None
             continue
         possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
         missing = {arg for arg in possible if arg not in keys}
         if missing:
-            holes[names[id(node)]] = missing
+            holes[label] = missing
     return holes
 
 

@@ -104,10 +104,16 @@ def _by_name(message: str, sop: rasp.SOp) -> str:
     exprs = {expr.label: expr for expr in children_first(sop)}
     names = collections.Counter(expr.name for expr in exprs.values())
     renames = {label: expr.name for label, expr in exprs.items() if names[expr.name] == 1 and expr.name != label}
-    if not renames:
+    return _replace_words(message, renames)
+
+
+def _replace_words(message: str, replacements: dict[str, str], before: str = r"\b") -> str:
+    """`message` with each whole word that is a key of `replacements` replaced by its value (the
+    longest first; `before`: what must not precede a word)."""
+    if not replacements:
         return message
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True))) + r")\b")
-    return pattern.sub(lambda match: renames[match.group(1)], message)
+    words = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
+    return re.sub(before + "(" + words + r")\b", lambda match: replacements[match.group(1)], message)
 
 
 def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
@@ -179,10 +185,7 @@ def _located(message: str, program: Program) -> str:
     names = program.names(keep=True)
     places = {names[id(node)]: f"the {node.kind} at line {node.where[0]}, column {node.where[1]}"
               for node in program.nodes if node.name is None and node.where}
-    if places:
-        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(places, key=len, reverse=True)))
-                             + r")\b")
-        message = pattern.sub(lambda match: places[match.group(1)], message)
+    message = _replace_words(message, places, before=r"(?<![\w.])")
     # a message about a named line says where that line is
     named = {names[id(node)]: node.where for node in program.nodes if node.name is not None and node.where}
     first = re.match(r"([A-Za-z_]\w*):", message)

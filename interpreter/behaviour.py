@@ -39,12 +39,10 @@ from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.parser import parse_lambda
-from compiler.language.values import ValueSets
 from interpreter.lines import (
     Invalid,
     Var,
     aggregate_values,
-    known_values,
     make_var,
     object_array,
     plain,
@@ -79,19 +77,17 @@ def behavioural_programs(trace: Trace, deadline: float, count: int = 9) -> Itera
         if all(a == b for a, b in zip(*readings)):
             readings = readings[:1]
     _pointers(trace, features, seen, value_codes(readings[-1]), deadline)
-    net = trace.net
-    value_sets = ValueSets([t for t in net.input_tokens if t not in (net.bos, net.pad)], net.config.max_seq_len)
     programs: list[tuple[float, prog.Program]] = []
     for values in readings:
         outputs = value_codes(values)
         for fit, chosen in _fits(features, outputs, deadline)[:4 * count]:
             if time.monotonic() > deadline:
                 break
-            program = _program(list(chosen), values, outputs, numerical, value_sets)
+            program = _program(list(chosen), values, outputs, numerical)
             if program is not None:
                 programs.append((fit, program))
         if numerical:
-            programs[:0] = _mean_programs(trace, features, selects, values, value_sets, deadline)
+            programs[:0] = _mean_programs(trace, features, selects, values, deadline)
     yielded = set()
     for _, program in programs:
         if len(yielded) >= count:
@@ -102,7 +98,7 @@ def behavioural_programs(trace: Trace, deadline: float, count: int = 9) -> Itera
 
 
 def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[nodes.Select, np.ndarray]],
-                   values: np.ndarray, value_sets: ValueSets, deadline: float) -> list[tuple[float, prog.Program]]:
+                   values: np.ndarray, deadline: float) -> list[tuple[float, prog.Program]]:
     """Numerical outputs as the mean of a table of a key's values over a select:
     `numerical aggregate(select, numerical map(T, x))`, T fitted by least squares over the rows
     (each row's output is the mean of T over its selected keys; tracr averages only 0/1
@@ -131,8 +127,8 @@ def _mean_programs(trace: Trace, features: list[Var], selects: list[tuple[nodes.
     best.sort(key=lambda b: -b[0])
     programs = []
     for fit, selector, x, table in best[:3]:
-        known = known_values(value_sets, x.node)
-        mapping = {**{v: 0 for v in known if v is not None}, **{v: t for v, t in table.items() if v is not None}}
+        # values no row shows have no entry: the certificate fills them in and checks them
+        mapping = {v: t for v, t in table.items() if v is not None}
         try:
             mapped = nodes.make_map(fn.Table.from_mapping(1, mapping), x.node, encoding=nodes.NUMERICAL)
             programs.append((fit, prog.Program(nodes.make_aggregate(selector, mapped, encoding=nodes.NUMERICAL))))
@@ -376,8 +372,7 @@ def _fits(features: list[Var], outputs: np.ndarray, deadline: float) -> list[tup
     return [(s[0] / rows, tuple(features[i] for i in members)) for s, members in ranked]
 
 
-def _program(chosen: list[Var], values: np.ndarray, outputs: np.ndarray, numerical: bool,
-             value_sets: ValueSets) -> prog.Program | None:
+def _program(chosen: list[Var], values: np.ndarray, outputs: np.ndarray, numerical: bool) -> prog.Program | None:
     """The features' lines folded into the output by tables of the outputs' majority values."""
     try:
         if len(chosen) == 1 and chosen[0].numerical:
@@ -389,8 +384,7 @@ def _program(chosen: list[Var], values: np.ndarray, outputs: np.ndarray, numeric
         for var in chosen[1:] if numerical else chosen[1:-1]:
             current = _paired(current, var)
         if numerical:
-            table = _majority([current], values, outputs)
-            table = {**{(x,): 0 for x in known_values(value_sets, current.node) if x is not None}, **table}
+            table = _majority([current], values, outputs)  # no entry where no row shows a value: as above
             return prog.Program(nodes.make_map(table_of(1, table), current.node, encoding=nodes.NUMERICAL))
         if len(chosen) == 1:
             return prog.Program(nodes.make_map(table_of(1, _majority([current], values, outputs)), current.node))

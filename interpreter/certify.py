@@ -20,7 +20,9 @@ the sample itself, that is evidence, not proof: `exhaustive` says which kind of 
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
 import itertools
 import math
 import random
@@ -59,6 +61,7 @@ class Certificate:
     verified: bool
     reason: str = ""  # why a program that agrees on every checked input is still not verified
     caveat: str = ""  # what a verified program's certificate took on trust (values no input reached)
+    program: prog.Program | None = None  # what was compiled: the candidate, its tables filled when needed
 
 
 class Certifier:
@@ -82,8 +85,7 @@ class Certifier:
         if too_large:
             return Certificate(0.0, len(self.inputs), self.exhaustive, False, too_large)
         try:
-            candidate = compiler.compile_program(program, self.vocab, self.net.config.max_seq_len,
-                                                 causal=self.net.config.causal)
+            compiled, candidate = self._compile(program)
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
             del error
@@ -91,8 +93,9 @@ class Certifier:
         agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
         agreement = agree / len(self.inputs)
         if agree < len(self.inputs) or self.exhaustive:
-            return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs))
-        reason, wrong, caveat = self._holes(program, candidate)
+            return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs),
+                               program=compiled)
+        reason, wrong, caveat = self._holes(program, compiled, candidate)
         if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
             agreement = agree / (len(self.inputs) + wrong)
         if not reason:
@@ -100,7 +103,23 @@ class Certifier:
             if failing is not None:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
-        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason, "" if reason else caveat)
+        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason, "" if reason else caveat,
+                           compiled)
+
+    def _compile(self, program: prog.Program) -> tuple[prog.Program, Net]:
+        """`program` and its net; when compile refuses it, its tables filled (`filled_tables`) and
+        their net. A table read off the net has no entry for a value no traced input showed, which
+        is None there; where that value is one no input gives (a `selector_width` of an EQ select
+        on the same values is never 0), compile, which cannot tell, refuses what may be None."""
+        compile = functools.partial(compiler.compile_program, vocab=self.vocab,
+                                    max_seq_len=self.net.config.max_seq_len, causal=self.net.config.causal)
+        try:
+            return program, compile(program)
+        except compiler.CompileError:
+            filled = filled_tables(program, table_holes(program, self.value_sets))
+            if filled is None:
+                raise
+        return filled, compile(filled)
 
     def _too_large(self, program: prog.Program) -> str:
         """Why `program` cannot be this net's (a sequence_map whose MLP would be far wider than the
@@ -123,11 +142,13 @@ class Certifier:
         self.inputs = self.inputs + inputs
         self.expected = self.expected + self.net.run(inputs)
 
-    def _holes(self, program: prog.Program, candidate: Net) -> tuple[str, int, str]:
+    def _holes(self, program: prog.Program, compiled: prog.Program, candidate: Net) -> tuple[str, int, str]:
         """Why `program`'s tables cannot be shown complete ("" when they are; see the module
         docstring), on how many of the inputs found for them the nets disagree, and which missing
-        values no input reached."""
+        values no input reached. `compiled` is `program` as compiled: entries it filled in are
+        holes like any other (a filled value no input was shown to give is not a reading)."""
         holes = table_holes(program, self.value_sets)
+        filled = compiled is not program
         if not holes:
             return "", 0, ""
         too_wide = [label for label, missing in holes.items() if missing is None]
@@ -135,7 +156,7 @@ class Certifier:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, ""
         began = time.monotonic()
-        found, unreached, tried = reach(program, holes, sorted(self.vocab, key=fn.value_sort_key),
+        found, unreached, tried = reach(compiled, holes, sorted(self.vocab, key=fn.value_sort_key),
                                  self.net.config.max_seq_len, self.net.config.causal,
                                  min(began + max(0.0, min(REACH_SECONDS, self.reach_left)), self.deadline),
                                  random.Random(self.seed))
@@ -156,6 +177,9 @@ class Certifier:
                 return why, len(wrong), ""
             if undefined:
                 label, reached = undefined[0]
+                if filled:
+                    return (f"table line {label} has no entry read off the net for values inputs reach (e.g. "
+                            f"{_shown(reached)}); the entries filled in there are guesses"), 0, ""
                 return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(reached)}): its "
                         "source is undefined there"), 0, ""
         if not unreached:
@@ -165,7 +189,8 @@ class Certifier:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
         count = sum(len(m) for m in unreached.values())
-        return "", 0, (f"{count} value(s) the tables' inputs may take have no entry (e.g. {label}: "
+        entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
+        return "", 0, (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: "
                        f"{_shown(missing)}); {tried:,} inputs aimed at them reached none, so none is taken to occur")
 
     def _search(self, candidate: Net) -> list | None:
@@ -202,6 +227,48 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
         if missing:
             holes[label] = missing
     return holes
+
+
+#: The fields holding each kind of node's children, in `children` order.
+_CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes.LinearSequenceMap: ("fst", "snd"),
+                 nodes.Select: ("keys", "queries"), nodes.Aggregate: ("selector", "sop"),
+                 nodes.SelectorWidth: ("selector",)}
+
+
+def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.Program | None:
+    """`program` with an entry for each missing value of its map and sequence_map tables
+    (`table_holes`; the values are `_fillers`); None when there is nothing to fill. The lines keep
+    their order and names."""
+    by_label = _by_label(program)
+    fill = {id(by_label[label]): missing for label, missing in holes.items()
+            if missing and not isinstance(by_label[label], nodes.Select)}
+    if not fill:
+        return None
+    rebuilt: dict[int, nodes.Node] = {}
+    for node in program.nodes:
+        changes = {field: rebuilt.get(id(getattr(node, field)), getattr(node, field))
+                   for field in _CHILD_FIELDS.get(type(node), ())}
+        table = node.function if id(node) in fill else None
+        if table and any(v is not None for _, v in table.entries):
+            missing = sorted(fill[id(node)], key=fn.value_sort_key)
+            filler = dict(zip(missing, _fillers(table, len(missing), node.encoding)))
+            changes["function"] = fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})
+        rebuilt[id(node)] = dataclasses.replace(node, **changes) if changes else node
+    return prog.Program(rebuilt[id(program.output)])
+
+
+def _fillers(table: fn.Table, count: int, encoding) -> list:
+    """`count` values for a table's missing entries: 0 in a numerical line; in a categorical one
+    whose entries are distinct integers, the next integers up (so a table that is one-to-one, as a
+    sort's keys, stays one-to-one and compile can still show an aggregate on it selects one value);
+    else the table's most common value (so the line takes no value it did not)."""
+    if encoding == nodes.NUMERICAL:
+        return [0] * count
+    values = [v for _, v in table.entries if v is not None]
+    if len(set(values)) == len(values) and all(type(v) is int for v in values):
+        return list(range(max(values) + 1, max(values) + 1 + count))
+    counts = collections.Counter(values)
+    return [min(counts, key=lambda v: (-counts[v], fn.value_sort_key(v)))] * count
 
 
 def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,

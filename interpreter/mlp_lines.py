@@ -24,7 +24,6 @@ from interpreter.lines import (
     call,
     collinear_with,
     covered_groups,
-    known_values,
     make_var,
     object_array,
     pair_codes,
@@ -318,9 +317,7 @@ class MlpLines:
         numerical = numerical or (writes_output and not self.trace.net.categorical_output)
         mapping = row_mapping(inputs, values)
         if len(inputs) == 1:
-            var = inputs[0]
-            if numerical:  # a numerical S-Op cannot hold None: inputs no row shows read as 0
-                mapping = {**{(x,): 0 for x in known_values(self.value_sets, var.node)}, **mapping}
+            var = inputs[0]  # values no row shows have no entry: the certificate fills them and checks them
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:

@@ -258,12 +258,18 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         return Decompiled("", False, trace.exhaustive, 0.0, len(trace.inputs), (), certify.compiled,
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
     agreement, program, lines, method, cert = best
+    shown = cert.program or program
+    if shown is not program and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
+        filled = [name for name, a, b in zip(shown.names(keep=False).values(), program.nodes, shown.nodes)
+                  if getattr(a, "function", None) != getattr(b, "function", None)]
+        notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
+                     "gives; entries were filled in there (compile needs one for each)")
     if cert.reason:
         notes.append(f"not verified: {cert.reason}")
     if cert.caveat:
         notes.append(f"taken on trust: {cert.caveat}")
-    return Decompiled(program.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
-                      _line_fits(program, lines), certify.compiled, time.monotonic() - start,
+    return Decompiled(shown.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
+                      _line_fits(program, lines, shown), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))
 
 
@@ -316,8 +322,9 @@ def _size(program: prog.Program) -> int:
     return size
 
 
-def _line_fits(program: prog.Program, lines: tuple) -> tuple[LineFit, ...]:
-    """Each line of the program with the component the search matched it to."""
+def _line_fits(program: prog.Program, lines: tuple, shown: prog.Program) -> tuple[LineFit, ...]:
+    """Each line of the program with the component the search matched it to; the text is
+    `shown`'s (the program as certified: its tables filled in where compile needed it)."""
     if not lines:
         return ()
     by_node = {id(line.var.node): line for line in lines}
@@ -326,7 +333,7 @@ def _line_fits(program: prog.Program, lines: tuple) -> tuple[LineFit, ...]:
         if selector is not None:
             by_node.setdefault(id(selector), line)
     fits = []
-    for node, text in zip(program.nodes, program.source.splitlines()):
+    for node, text in zip(program.nodes, shown.source.splitlines()):
         line = by_node.get(id(node))
         fits.append(LineFit(text, line.component if line else "-", 1.0 if line else 0.0,
                             line.source if line else "-"))

@@ -326,6 +326,44 @@ def test_a_missing_value_no_aimed_input_reaches_is_taken_not_to_occur_and_said_s
     assert "(0, 0)" in cert.caveat and "reached none" in cert.caveat
 
 
+_PAIR_COUNT = (  # how many positions hold a "count of one's token" at most one's own: p14 of the second probe
+    "hist = selector_width(select(tokens, tokens, EQ))\n"
+    "code = map(lambda h: 2 * h, hist)\n"
+    "return selector_width(select(code, code, LEQ))\n")
+#: `code` read off the net as a table: a token's count is never 0, so no input shows one
+_PAIR_COUNT_READ = _PAIR_COUNT.replace("lambda h: 2 * h", "{" + ", ".join(f"{h}: {2 * h}" for h in range(1, 7)) + "}")
+
+
+def test_a_table_without_an_entry_no_input_gives_is_filled_and_verified():
+    """A table read off the net has no entry for a value its input may take but no input gives (a
+    count of 0): None there, so compile refuses the reading (over 5,000 inputs it cannot compare it
+    on every one). The certificate fills the entry in, certifies the filled program and returns it;
+    the filled value counts as a hole that inputs are aimed at, and the caveat says none reached it."""
+    net = compiler.compile_program(_PAIR_COUNT, set("abcd"), 6)
+    read = compiler.parse(_PAIR_COUNT_READ)
+    with pytest.raises(compiler.CompileError, match="may be None"):
+        compiler.compile_program(read, set("abcd"), 6)
+    sample = [list("abcdab"), list("aaaa"), list("dcb"), list("a")]
+    cert = Certifier(net, sample, exhaustive=False)(read)
+    assert cert.verified and cert.program is not None and cert.program is not read
+    assert "{0: " in cert.program.source and "{0: " not in read.source
+    assert "filled in" in cert.caveat and "reached none" in cert.caveat
+
+
+def test_a_filled_entry_that_inputs_reach_is_not_trusted():
+    """A numerical table read off a sample without an "h" has no entry for "h"; filled with 0 it
+    compiles and agrees on the sample, but inputs aimed at "h" reach it: not verified."""
+    net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
+    read = compiler.parse(_PREFIX_LEVEL.replace('lambda t: 1 if t == "h" else 0',
+                                                "{" + ", ".join(f'"{t}": 0' for t in "abcdefg") + "}"))
+    sample = [list("abcdefgabc"), list("gfedcba"), list("aaaa")]
+    certify = Certifier(net, sample, exhaustive=False)
+    cert = certify(read)
+    assert cert.program is not read and '"h": 0' in cert.program.source
+    assert not cert.verified and '"h"' in cert.reason and "filled in" in cert.reason
+    assert certify.extra_inputs  # the search reads the net again with them: "h" then has its entry
+
+
 def test_table_holes_and_reach_name_the_line_and_the_inputs():
     from compiler.language.values import ValueSets
     from interpreter.certify import reach, table_holes

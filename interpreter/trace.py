@@ -40,16 +40,21 @@ WRITE_TOLERANCE = 1e-3
 SILENT = 1e-5
 
 
-def partition(values: np.ndarray) -> np.ndarray:
-    """Class codes 0..k-1 of the rows of `values` ([rows] of hashables, or [rows, d] codes)."""
+def partition(values: np.ndarray, columns: np.ndarray | None = None, width: int | None = None) -> np.ndarray:
+    """Class codes 0..k-1 of the rows of `values` ([rows] of hashables, or [rows, d] codes).
+    `columns`: which of `width` columns a [rows, d] `values` holds (the others all zero), so that
+    the codes are those of the whole array."""
     if values.ndim == 1 and values.dtype != object:
         return np.unique(values, return_inverse=True)[1].astype(np.int64)
     if values.ndim == 1:
         seen: dict = {}
         return np.fromiter((seen.setdefault(_hashable(v), len(seen)) for v in values), np.int64, len(values))
     # rows of integers hashed by a fixed random 64-bit projection (np.unique(axis=0) sorts rows
-    # as records, 20x slower); two rows collide with probability ~2^-64
-    mix = np.random.default_rng(0x5EED).integers(1, 2**63 - 1, size=values.shape[1], dtype=np.int64) | 1
+    # as records, 20x slower); two rows collide with probability ~2^-64. A zero column adds 0 to
+    # every hash (integer sums wrap exactly in any order), so leaving it out changes no code.
+    mix = np.random.default_rng(0x5EED).integers(1, 2**63 - 1, size=width or values.shape[1], dtype=np.int64) | 1
+    if columns is not None:
+        mix = mix[columns]
     with np.errstate(over="ignore"):
         hashed = (values.astype(np.int64) * mix).sum(axis=1)
     return np.unique(hashed, return_inverse=True)[1].reshape(-1).astype(np.int64)
@@ -63,36 +68,48 @@ def _hashable(value: Any) -> Any:
     return round(value, 9) if isinstance(value, float) else value
 
 
-def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = WRITE_TOLERANCE) -> np.ndarray:
+def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = WRITE_TOLERANCE,
+                    columns: np.ndarray | None = None, width: int | None = None) -> np.ndarray:
     """Class codes of rows whose write vectors agree within `tolerance` of the largest write (or
     of `floor`, when that is larger: float noise in a near-silent component is not a value).
+    `columns`: which of the residual's `width` dimensions `writes` holds, the others being zero
+    on every row (default: all of them).
 
     Rows are snapped to a grid and classes whose centres lie closer than the tolerance are
     merged, so rounding noise on a grid line does not split a class."""
     scale = max(float(np.abs(writes).max()) if writes.size else 0.0, floor)
     if scale < 1e-9:
         return np.zeros(len(writes), np.int64)
+    if columns is None:
+        # a component writes to few of the residual's dimensions (a head moving one value: 2 of
+        # 385): the others are zero on every row and are left out of the work, not of the result
+        width, columns = writes.shape[1], np.flatnonzero(writes.any(axis=0))
+        writes = writes[:, columns]
     snapped = np.round(writes / (scale * tolerance)).astype(np.int64)
-    codes = partition(snapped)
+    codes = partition(snapped, columns, width)
     k = int(codes.max()) + 1
     if k == 1 or k > 4000:
         return codes
     order = np.argsort(codes, kind="stable")  # class sums by sorting (np.add.at is 10x slower)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1])
     centres = np.add.reduceat(writes[order] / scale, starts, axis=0) / np.bincount(codes, minlength=k)[:, None]
-    close = _close_pairs(centres, 2 * tolerance)
+    close = _close_pairs(centres, 2 * tolerance, columns, width)
     if not len(close):
         return codes
     return partition(np.array(_connected(k, close))[codes])
 
 
-def _close_pairs(points: np.ndarray, reach: float) -> np.ndarray:
-    """[(i, j), ...] the pairs of rows of `points` closer than `reach` in every coordinate.
+def _close_pairs(points: np.ndarray, reach: float, columns: np.ndarray | None = None,
+                 width: int | None = None) -> np.ndarray:
+    """[(i, j), ...] the pairs of rows of `points` closer than `reach` in every coordinate
+    (`columns`: which of `width` coordinates `points` holds, the others being zero).
 
     Rows are sorted along a fixed random direction w, on which two such rows lie closer than
     reach * |w|_1, so each row is compared only with the rows after it within that window (a
     trained net's dense writes have thousands of classes: all pairs would be k^2 * d)."""
-    w = np.random.default_rng(0x5EED).standard_normal(points.shape[1])
+    w = np.random.default_rng(0x5EED).standard_normal(width or points.shape[1])
+    if columns is not None:
+        w = w[columns]
     projection = points @ w
     order = np.argsort(projection, kind="stable")
     along = projection[order]
@@ -161,9 +178,12 @@ class Group:
     layer: int
     index: int
     neurons: tuple[int, ...]
-    writes: np.ndarray      # [rows, d_model]
+    writes: np.ndarray      # [rows, len(columns)]: the write in the residual dimensions it writes to
     codes: np.ndarray
     readers: frozenset = frozenset()  # the later components that read its write (`readers`)
+    # those dimensions (its other writes are zero on every row): a net of d_model 385 has 300
+    # groups of one neuron, each writing to one or two dimensions
+    columns: np.ndarray | None = None
 
     @functools.cached_property
     def collinear(self) -> bool:
@@ -297,11 +317,13 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     for layer in range(c.n_layers):
         h_all, w_out = hidden_all[layer], w_outs[layer]
         for index, neurons in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
-            writes = h_all[:, neurons] @ w_out[neurons]
+            columns = np.flatnonzero(w_out[neurons].any(axis=0))
+            writes = h_all[:, neurons] @ w_out[neurons][:, columns]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
-            groups.append(Group(layer, index, tuple(neurons), writes, write_partition(writes, floor),
-                                readers(net, 2 * layer + 2, w_out[neurons])))
+            groups.append(Group(layer, index, tuple(neurons), writes,
+                                write_partition(writes, floor, columns=columns, width=c.d_model),
+                                readers(net, 2 * layer + 2, w_out[neurons]), columns))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
@@ -317,7 +339,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         if np.abs(head.writes @ net.W_U).max() > 1e-3 * scale:
             writers.add(("head", head.layer, head.index))
     for group in groups:
-        if np.abs(group.writes @ net.W_U).max() > 1e-3 * scale:
+        if np.abs(group.writes @ net.W_U[group.columns]).max() > 1e-3 * scale:
             writers.add(("group", group.layer, group.index))
     return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
                  heads, groups, outputs, writers, embedding_readers(net))

@@ -209,9 +209,9 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
         if isinstance(function, fn.Table) and isinstance(node, (nodes.Map, nodes.SequenceMap)):
-            inputs, keys = list(node.children), {key for key, _ in function.entries}
+            inputs, covers = list(node.children), function.covers
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
-            inputs, keys = [node.keys, node.queries], set(node.predicate.pairs)
+            inputs, covers = [node.keys, node.queries], (lambda pair, p=node.predicate: p(*pair))
         else:
             continue
         try:
@@ -223,7 +223,7 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
             holes[label] = None
             continue
         possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
-        missing = {arg for arg in possible if arg not in keys}
+        missing = {arg for arg in possible if not covers(arg)}
         if missing:
             holes[label] = missing
     return holes
@@ -277,7 +277,8 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     inputs, evaluated line by line until every hole is reached or `deadline`), the holes none
     reached, and how many inputs were tried."""
     by_name = _by_label(program)
-    remaining = {label: set(missing) for label, missing in holes.items()}
+    # by `table_key`: a value a line computes matches a missing one within float rounding
+    remaining = {label: {fn.table_key(m): m for m in missing} for label, missing in holes.items()}
     values = prog.line_values(program)
     kinds = token_kinds(program, vocab)
     found: list[list] = []
@@ -308,14 +309,14 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                         else:
                             args = [columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)]
                         for arg in args:
-                            if arg in remaining[label]:
-                                remaining[label].discard(arg)
+                            if fn.table_key(arg) in remaining[label]:
+                                del remaining[label][fn.table_key(arg)]
                                 hit = True
                 if not remaining[label]:
                     del remaining[label]
             if hit:
                 found.append(list(xs))
-    return found, remaining, tried
+    return found, {label: set(missing.values()) for label, missing in remaining.items()}, tried
 
 
 def _by_label(program: prog.Program) -> dict[str, nodes.Node]:

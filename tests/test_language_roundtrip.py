@@ -51,3 +51,19 @@ def test_same_structure_written_differently_is_one_text():
     b = compiler.parse("q = map(lambda x: (x + 1), tokens)\nreturn aggregate(sel, q)\n".replace(
         "return", "sel = select(indices, tokens, LT)\nreturn"))
     assert compiler.to_source(a) == compiler.to_source(b)
+
+
+def test_a_float_key_matches_the_same_value_computed_another_way():
+    """-5/7 as one mean and as the difference of two means differ in the last bit; a table read
+    off a net holds one, the compiler's value set the other: they are one key (not None)."""
+    from compiler.language import functions as fn
+
+    one, other = 3 / 7 - 8 / 7, -5 / 7
+    assert one != other
+    table = fn.Table.from_mapping(1, {one: "b", 0.5: "a"})
+    assert table(other) == "b" and table.covers(other) and table(0.5000001) is None
+    pairs = fn.Table.from_mapping(2, {(one, 1): "x"})
+    assert pairs(other, 1) == "x" and pairs.covers((other, 1))
+    assert fn.PredicateTable.from_pairs([(one, "q")])(other, "q")
+    program = compiler.parse(f"return map({{{one!r}: 1, 0.5: 2}}, tokens)\n")
+    assert compiler.evaluate(program, [other, 0.5]) == [1, 2]

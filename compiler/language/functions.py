@@ -59,6 +59,16 @@ def normalize_value(value: Any) -> Value:
     raise TypeError(f"{value!r} of type {type(value).__name__} is not a RASP literal")
 
 
+def table_key(value: Any) -> Any:
+    """`value` as a table matches it: a float rounded to 9 decimals (means computed in different
+    orders differ in their last bits), tuples element by element, anything else as it is."""
+    if isinstance(value, float):
+        return round(value, 9) + 0.0
+    if isinstance(value, tuple):
+        return tuple(table_key(v) for v in value)
+    return value
+
+
 def format_value(value: Value) -> str:
     """Canonical text of a literal value."""
     if value is None or isinstance(value, bool):
@@ -371,7 +381,9 @@ class Lambda:
 
 @dataclasses.dataclass(frozen=True)
 class Table:
-    """A finite lookup table; inputs missing from it map to None (RASP's "no value")."""
+    """A finite lookup table; inputs missing from it map to None (RASP's "no value"). A float
+    key matches a float within rounding of it (`table_key`): -5/7 computed as a mean and as a
+    difference of two means differ in the last bit, and are one value."""
 
     arity: int
     entries: tuple[tuple[Value, Value], ...]  # sorted by value_sort_key of the key
@@ -383,13 +395,21 @@ class Table:
 
     def __post_init__(self):
         object.__setattr__(self, "_lookup", dict(self.entries))
+        object.__setattr__(self, "_rounded", {table_key(k): v for k, v in reversed(self.entries)})
 
     def __call__(self, *args: Any) -> Any:
         key = args[0] if self.arity == 1 else tuple(args)
         try:
-            return self._lookup.get(key)
+            return self._lookup[key] if key in self._lookup else self._rounded.get(table_key(key))
         except TypeError:  # unhashable input
             return None
+
+    def covers(self, key: Any) -> bool:
+        """Whether the table has an entry for `key` (an argument, or a tuple of them)."""
+        try:
+            return key in self._lookup or table_key(key) in self._rounded
+        except TypeError:
+            return False
 
     def format(self) -> str:
         return "{" + ", ".join(f"{format_value(k)}: {format_value(v)}" for k, v in self.entries) + "}"
@@ -437,10 +457,11 @@ class PredicateTable:
 
     def __post_init__(self):
         object.__setattr__(self, "_lookup", frozenset(self.pairs))
+        object.__setattr__(self, "_rounded", frozenset(table_key(p) for p in self.pairs))
 
     def __call__(self, key: Any, query: Any) -> bool:
-        try:
-            return (key, query) in self._lookup
+        try:  # float values match within rounding, as a `Table`'s keys do
+            return (key, query) in self._lookup or table_key((key, query)) in self._rounded
         except TypeError:
             return False
 

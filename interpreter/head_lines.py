@@ -17,12 +17,14 @@ from tracr.rasp import rasp
 import compiler
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language.parser import parse_lambda
 from interpreter.lines import (
     Invalid,
     Var,
     aggregate_values,
     call,
     collinear_with,
+    known_values,
     make_var,
     object_array,
     row_mapping,
@@ -146,15 +148,60 @@ class HeadLines:
             chosen.setdefault(int(q), set())
             if w:
                 chosen[int(q)].add(int(k))
-        attempts = [(rasp.Comparison.EQ, _equal_labels(keys.distinct, chosen))]
-        if keys is queries:
-            attempts += [(c, _order_labels(c, chosen, occurs, want))
-                         for c in (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)]
-        for predicate, label in attempts:
-            if label is not None:
-                new = self._relabel(queries, label, state)
-                if new is not None:
-                    return new, predicate
+        label = _equal_labels(keys.distinct, chosen)
+        new = self._relabel(queries, label, state) if label is not None else None
+        if new is not None:
+            return new, rasp.Comparison.EQ
+        if keys is not queries:
+            return None
+        spelled = self._spelled_order(queries, occurs, want, state)
+        if spelled is not None:
+            return spelled
+        for predicate in ORDER_COMPARISONS:
+            label = _order_labels(predicate, chosen, occurs, want)
+            new = self._relabel(queries, label, state) if label is not None else None
+            if new is not None:
+                return new, predicate
+        return None
+
+    def _spelled_order(self, var: Var, occurs: np.ndarray, want: np.ndarray, state: State) -> tuple[Var, Any] | None:
+        """(`var` relabelled by a formula on its line's integer arguments, the comparison) when the
+        head compares `var`'s values as the formula orders them: the arguments in lexicographic
+        order (either first, the second either way up), or the one argument itself. A sort's key
+        `x + i / 10` over 30 tokens takes 300 values, and a sample shows the order of few of
+        their pairs; a ranking of those alone (`_order_labels`) puts the others anywhere, where
+        a formula orders every pair (and the certificate checks it)."""
+        node = var.node
+        inputs = [next((v for v in state.vars if v.node is child), None) for child in node.children]
+        if any(v is None for v in inputs):
+            return None
+        code_of = row_mapping(inputs, var.codes)  # argument tuple -> the code of var's value there
+        if not code_of or not all(type(x) is int for args in code_of for x in args):
+            return None
+        spans = []
+        for v in inputs:  # each argument's range of values (all it may take, where known)
+            values = [x for x in known_values(self.value_sets, v.node) if type(x) is int]
+            values = values or [args[len(spans)] for args in code_of]
+            spans.append(max(values) - min(values) + 1)
+        formulas = ["lambda x: x"] if len(inputs) == 1 else [
+            f"lambda x, y: x * {spans[1]} + y", f"lambda x, y: x * {spans[1]} - y",
+            f"lambda x, y: y * {spans[0]} + x", f"lambda x, y: y * {spans[0]} - x"]
+        for text in formulas:
+            function = parse_lambda(text)
+            label: dict[int, Any] = {}
+            if any(label.setdefault(int(code), function(*args)) != function(*args) for args, code in code_of.items()):
+                continue  # two arguments of one value apart
+            if len(set(label.values())) < len(label):
+                continue  # two values merged
+            for predicate in ORDER_COMPARISONS:
+                if all(bool(predicate(label[int(k)], label[int(q)])) == bool(w) for (k, q), w in zip(occurs, want)):
+                    make = nodes.make_map if len(inputs) == 1 else nodes.make_sequence_map
+                    try:
+                        new = make(function, *node.children)
+                    except compiler.SourceError:
+                        return None
+                    values = object_array([label[int(c)] for c in var.codes])
+                    return dataclasses.replace(var, node=new, values=values, replaces=node), predicate
         return None
 
     def _relabel(self, var: Var, label: dict[int, Any], state: State) -> Var | None:
@@ -202,6 +249,9 @@ def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | 
         return None  # no fresh label that surely equals no key
     fresh = iter(range(max(ints + [0]) + 1, 1 << 62))
     return {q: key_values[next(iter(ks))] if ks else next(fresh) for q, ks in sorted(chosen.items())}
+
+
+ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
 
 
 def _order_labels(comparison: Any, chosen: dict[int, set], occurs: np.ndarray, want: np.ndarray

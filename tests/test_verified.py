@@ -211,6 +211,24 @@ def test_search_needs_readers_relabellings_and_complete_tables(source, scrambled
     assert check_net(compiler.parse(result.source), net).ok
 
 
+STABLE_SORT = """key = sequence_map(lambda t, i: t * 10 + i, tokens, indices)
+rank = selector_width(select(key, key, LT))
+return aggregate(select(rank, indices, EQ), tokens)
+"""
+
+
+def test_a_sort_key_over_many_values_is_read_as_a_formula():
+    """A stable sort's key takes 48 values (8 tokens, 6 positions) and a sample shows the order of
+    few of their pairs: ranked from those alone, the rest fall anywhere and the reading is wrong.
+    Read as the formula ordering the key's arguments lexicographically, every pair is ordered, and
+    the program is verified (over 5,000 inputs: a sample)."""
+    net = compiler.compile_program(STABLE_SORT, set(range(8)), 6)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert "sequence_map(lambda x, y: y * 6 + x, indices, tokens)" in result.source
+    assert check_net(compiler.parse(result.source), net).ok
+
+
 def test_order_and_equality_labels():
     from tracr.rasp import rasp
 

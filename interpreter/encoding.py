@@ -145,7 +145,7 @@ def encode_net(net: Net, config: EncoderConfig) -> EncodedNet:
                 continue
             if max(row, chunk) >= config.max_index:
                 raise EncodingError(f"a {KINDS[tag[0]]} block needs index {max(row, chunk)}, the encoder "
-                                    f"has {config.max_index} (raise max_index or width)")
+                                    f"has indices 0-{config.max_index - 1} (raise max_index or width)")
             values.append(piece)
             tags.append((*tag, row, chunk))
             if len(values) > config.max_tokens:

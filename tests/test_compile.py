@@ -678,3 +678,39 @@ def test_a_refusal_about_a_named_line_says_where_the_line_is():
     with pytest.raises(CompileError) as refused:
         compiler.compile_program(source, {1, 2, 3}, 4)
     assert str(refused.value).startswith("m (line 2, column ")
+
+
+def test_a_none_refusal_says_where_the_none_starts():
+    """A function guarding against None does not help: a map passes None on without calling it.
+    The refusal follows the None back to the aggregate that may select nothing."""
+    source = ("nb = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+              "d = map(lambda b: 0 if b == None else b, nb)\n"
+              "drops = numerical map(lambda x: 1 if x > 2 else 0, d)\n"
+              "return numerical aggregate(select(indices, indices, LEQ), drops)\n")
+    with pytest.raises(CompileError) as refused:
+        compiler.compile_program(source, {1, 2, 3, 4}, 8)
+    message = str(refused.value)
+    assert "drops and d pass on a None unchanged (a map does not call its function on None" in message
+    assert "nb is a categorical aggregate, None where its select chooses no position" in message
+    table = "m = map({1: 2, 2: 3}, tokens)\nreturn selector_width(select(m, m, LT))\n"
+    with pytest.raises(CompileError, match=r"its keys m may be None \(the function of m gives None on 3\)"):
+        compiler.compile_program(table, {1, 2, 3, 4}, 8)
+
+
+def test_one_number_computed_two_ways_is_named_as_such():
+    """-2/3 as a mean and as a difference of means differ in the last bit; a map that passes the
+    number on as itself cannot be built, and the refusal says why and what to write instead."""
+    source = ("prefix = select(indices, indices, LEQ)\n"
+              'a = numerical aggregate(prefix, numerical map(lambda t: 1 if t == "(" else 0, tokens))\n'
+              'b = numerical aggregate(prefix, numerical map(lambda t: 1 if t == ")" else 0, tokens))\n'
+              "bal = numerical linear_sequence_map(a, b, 1, -1)\n"
+              "return map(lambda x: x, bal)\n")
+    with pytest.raises(CompileError, match=r"one number computed two ways .* `lambda x: x < 0`"):
+        compiler.compile_program(source, set("()[]"), 6)
+    compiler.compile_program(source.replace("lambda x: x,", "lambda x: x < 0,"), set("()[]"), 6)
+
+
+def test_an_unproven_aggregate_refusal_says_why_inputs_were_not_checked():
+    source = "x = aggregate(select(tokens, tokens, LEQ), tokens)\nreturn x\n"
+    with pytest.raises(CompileError, match=r"tracr issue #11.*there are 111,111,110, more than 5,000"):
+        compiler.compile_program(source, set(range(10)), 8)

@@ -18,6 +18,8 @@ from generator.strategies import typed_programs
     ("a = map({'a': 1}, tokens)\nreturn a", 1, 10, ["double quotes"]),
     ("a = map(lambda x: x @ 2, tokens)\nreturn a", 1, 21, ["unexpected character '@'"]),
     ("a = map(lambda x: 1 < x < 3, tokens)\nreturn a", 1, 25, ["unexpected '<'"]),
+    ("a = sequence_map(lambda t, i: (t, i), tokens, indices)\nreturn a", 1, 33,
+     ["unexpected ','", "a lambda cannot build a tuple"]),
     ("tokens = map(lambda x: x, indices)\nreturn tokens", 1, 1, ["`tokens` is a word of the language"]),
     ("a = map(lambda map: map, indices)\nreturn a", 1, 16, ["`map` is a word of the language"]),
     # structure

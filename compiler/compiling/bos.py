@@ -91,9 +91,12 @@ def check_nones(facts: Facts, hides_none: frozenset[str]) -> None:
             except Exception:
                 continue  # rasp raises here too
             if selected:
+                which = keys if key is None else queries
                 raise CompileError(
                     f"{label}: the predicate of {select.label} selects key {key!r} for query "
-                    f"{query!r}, but a None key or query never matches in the net")
+                    f"{query!r}, but a None key or query never matches in the net (the "
+                    f"{'keys' if key is None else 'queries'} {facts.exprs[which].name} may be None: "
+                    f"{facts.why_none(which)})")
 
 
 def _bos_values(facts: Facts, graph: nx.DiGraph, mlp_exactness: float) -> dict[str, Any]:

@@ -133,7 +133,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     exhaustive = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
     unproven = unproven_aggregates(facts)
     if unproven and (causal or not exhaustive):
-        raise CompileError(unproven[0])
+        raise CompileError(unproven[0] + _unchecked(vocab, max_seq_len, causal, check_inputs))
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
         require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive)
@@ -177,6 +177,16 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
                            "program's numbers down")
     return net
+
+
+def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool) -> str:
+    """Why compile did not settle an unproven aggregate by running the program on every input."""
+    if causal:
+        return " (a causal program's aggregates are not checked input by input)"
+    if not check_inputs:
+        return " (checking every input was turned off)"
+    return (f" (compile would check it on every input, but there are {input_count(vocab, max_seq_len):,}, more "
+            f"than {EXHAUSTIVE_AGGREGATE_CHECK:,}: a smaller vocabulary or max_seq_len would let it)")
 
 
 def _located(message: str, program: Program) -> str:

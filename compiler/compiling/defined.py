@@ -39,15 +39,16 @@ def possibly_undefined(facts: Facts) -> list[str]:
     for label in facts.order:
         expr = facts.exprs[label]
         if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr) and expr.sop.label in facts.nullable:
-            reasons.append(f"{expr.name}: it averages {expr.sop.name}, which may be None, and a mean of None "
-                           "is undefined")
+            reasons.append(f"{expr.name}: it averages {expr.sop.name}, which may be None "
+                           f"({facts.why_none(expr.sop.label)}), and a mean of None is undefined")
     for _, select in facts.selectors():
         if isinstance(select.predicate, rasp.Comparison) and \
                 select.predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
             for role, sop in (("keys", select.keys.label), ("queries", select.queries.label)):
                 if sop in facts.nullable:
-                    reasons.append(f"{select.name}: its {role} {facts.exprs[sop].name} may be None, and a "
-                                   f"comparison ({select.predicate.name}) of None is undefined")
+                    reasons.append(f"{select.name}: its {role} {facts.exprs[sop].name} may be None "
+                                   f"({facts.why_none(sop)}), and a comparison ({select.predicate.name}) of "
+                                   "None is undefined")
     return reasons
 
 

@@ -46,6 +46,13 @@ def choose_mlp_exactness(facts: Facts, graph: nx.DiGraph) -> tuple[float, bool]:
                                    f"1/(w+1), and widths up to {facts.max_seq_len} are too close together "
                                    "for a float32 MLP to tell apart; use a smaller max_seq_len (about 60 "
                                    "or less)")
+            twins = _float_twins(facts, built_from, label)
+            if twins:  # not the author's values: one number, computed in two orders
+                a, b = twins
+                raise CompileError(f"{label}: the numerical values it reads include {a!r} and {b!r}, one number "
+                                   "computed two ways (they differ in float rounding only), and no MLP can give "
+                                   "them different outputs; map the number straight to what is needed (e.g. "
+                                   "`lambda x: x < 0`) rather than on as itself")
             raise CompileError(f"{label}: the numerical values it reads are too close together for a "
                                "float32 MLP to separate them; use values further apart")
     exactness = max(float(TRACR_MLP_EXACTNESS), float(math.ceil(sharpness)))
@@ -95,6 +102,19 @@ def _required_sharpness(facts: Facts, built_from: Callable[[str], set]) -> tuple
                 # the step ReLU(L(x-t)+1) - ReLU(L(x-t)) is 0 once L(t-x) >= 1; ask for 2
                 sharpness = max(sharpness, 2 / above)
     return sharpness, ""
+
+
+def _float_twins(facts: Facts, built_from: Callable[[str], set], label: str) -> tuple[float, float] | None:
+    """Two values `label`'s MLP reads that are one number up to float rounding (-6/7 as a mean and
+    as a difference of means), where its function tells them apart; None if there are none."""
+    for mlp, f, _, occurring in discretising_mlps(facts, built_from):
+        if mlp != label:
+            continue
+        values = sorted(x for x in occurring if isinstance(x, float))
+        for a, b in zip(values, values[1:]):
+            if b - a <= 1e-9 * max(1.0, abs(a)) and f(a) != f(b):
+                return a, b
+    return None
 
 
 def _use_true_value_sets(facts: Facts, graph: nx.DiGraph) -> None:

@@ -46,6 +46,33 @@ class Facts:
         for label in self.order:
             self._infer(label, vocab)
 
+    def why_none(self, label: str) -> str:
+        """Where `label`'s None comes from, followed back to its start ("" if it is never None):
+        rasp's map and sequence_map pass None on without calling their function (so a function
+        guarding against None does not help), and a categorical aggregate is None where its
+        select chooses no position."""
+        passing, origin = [], ""
+        while label in self.nullable and not origin:
+            expr = self.exprs[label]
+            children = ([expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+                        if isinstance(expr, rasp.SequenceMap) else [expr.sop] if isinstance(expr, rasp.Aggregate)
+                        else [])
+            source = next((c for c in children if c.label in self.nullable), None)
+            if isinstance(expr, rasp.Aggregate) and rasp.is_categorical(expr):
+                origin = f"{expr.name} is a categorical aggregate, None where its select chooses no position"
+            elif source is not None:
+                passing.append(expr.name)
+                label = source.label
+            elif label in self.tables:
+                args = next(a for a, v in self.tables[label].items() if v is None)
+                origin = f"the function of {expr.name} gives None on {show_args(args)}"
+            else:
+                break
+        if passing and origin:
+            return (f"{' and '.join(passing)} pass{'es' if len(passing) == 1 else ''} on a None unchanged (a map "
+                    f"does not call its function on None, a mean of None is None); {origin}")
+        return origin
+
     # -- value sets ------------------------------------------------------------------------
 
     def _infer(self, label: str, vocab: set) -> None:

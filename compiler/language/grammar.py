@@ -122,7 +122,18 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     expected = getattr(error, "accepts", None) or getattr(error, "expected", None) or ()
     expected = _describe_expected(set(expected))
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
+    if isinstance(error, UnexpectedToken) and str(error.token) == "," and _in_lambda_body(text, error.token.start_pos):
+        message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
     return source_error(message, where, text)
+
+
+def _in_lambda_body(text: str, pos: int | None) -> bool:
+    """Whether `pos` lies after the colon of a `lambda` on its line."""
+    if not isinstance(pos, int):
+        return False
+    line = text[text.rfind("\n", 0, pos) + 1:pos]
+    at = line.rfind("lambda")
+    return at >= 0 and ":" in line[at:]
 
 
 def _misspelt_word(error: UnexpectedInput, text: str) -> SourceError | None:

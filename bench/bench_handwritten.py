@@ -13,6 +13,7 @@ certificates (verified but wrong: must be 0), and the decompile seconds against 
 
     python bench/bench_handwritten.py [--uniform] [--time-budget 10] [CASE.rasp ...]
     python bench/bench_handwritten.py bench/handwritten_second/*.rasp   # the second, later set
+    python bench/bench_handwritten.py bench/handwritten_third/*.rasp    # the third (q36-q40: refusals)
 """
 
 from __future__ import annotations

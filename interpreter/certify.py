@@ -308,9 +308,9 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                             args = [(columns[0][j], columns[1][i]) for j in range(len(columns[0]))]
                         else:
                             args = [columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)]
-                        for arg in args:
-                            if fn.table_key(arg) in remaining[label]:
-                                del remaining[label][fn.table_key(arg)]
+                        for key in map(fn.table_key, args):
+                            if key in remaining[label]:
+                                del remaining[label][key]
                                 hit = True
                 if not remaining[label]:
                     del remaining[label]

@@ -253,7 +253,9 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                              f"{error}); please report it with this net")
             best = _simplest(read)
         if time.monotonic() > start + time_budget:
-            notes.append(f"the search stopped at its time budget ({time_budget:g} s)")
+            notes.append(f"the search stopped at its time budget ({time_budget:g} s)" + (
+                "" if best and best[4].verified else
+                f"; a larger one searches further (`--time-budget {4 * time_budget:g}`, `time_budget=`)"))
     if best is None:
         return Decompiled("", False, trace.exhaustive, 0.0, len(trace.inputs), (), certify.compiled,
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))

@@ -671,3 +671,41 @@ def test_the_tiny_recipe_gives_the_same_programs_and_nets_byte_for_byte(tiny):
         digest.update(source.encode())
         digest.update(weights)
     assert len(rows) == 40 and digest.hexdigest() == TINY_COMPILED_SHA256
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads process states from /proc")
+def test_workers_exit_when_the_process_that_started_them_is_killed(tmp_path):
+    """A build or training run killed outright (SIGKILL: no chance to stop its pool) leaves no
+    worker behind running the units queued for it."""
+    import os
+    import signal
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text("import time\nfrom generator import workers\n"
+                      "if __name__ == '__main__':\n"
+                      "    pool = workers.spawn_pool(2)\n"
+                      "    for _ in range(4):\n"
+                      "        pool.submit(time.sleep, 120)\n"
+                      "    time.sleep(2)\n"
+                      "    print(' '.join(map(str, pool._processes)), flush=True)\n"
+                      "    time.sleep(120)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=root))
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(pids) == 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split(")")[-1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(map(running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(running, pids))

@@ -46,7 +46,7 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
                                                     "the weight encoder under \"model\": {\"encoder\": ...})")
     p.add_argument("--encoder", help="weight encoder: circuit (QK and OV circuits, blind to every scramble; the "
-                                     "default), invariant (virtual weights) or baseline (flattened parameter chunks)")
+                                     "default), invariant (virtual weights) or baseline (flattened parameter pieces)")
     p.add_argument("--steps", type=int, help="training steps at most (default: the config's, 2000)")
     p.add_argument("--batch-size", type=int, help="nets per step (default: the config's, 32)")
     p.add_argument("--lr", type=float, help="peak learning rate, after warm-up (default: the config's, 1e-3)")

@@ -9,7 +9,7 @@
     print(report.format())
     run = interpreter.train_and_evaluate("corpora/small", "runs/demo", time_budget=300)  # `fountain demo`
 
-Modules, in the order data flows: `encoding` (weights -> tokens: chunks, virtual weights, or QK/OV
+Modules, in the order data flows: `encoding` (weights -> tokens: pieces, virtual weights, or QK/OV
 circuits blind to every scramble), `data` (examples from a corpus or in memory, batches), `stream` (which items
 make each step's batch: in memory, a corpus streamed window by window, or the fountain's programs
 generated while training runs), `model` (encoder-decoder transformer), `train` (the loop;

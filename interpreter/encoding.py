@@ -5,8 +5,8 @@ so one model reads any of them:
 
 * "baseline" (the published meta-model recipe): every parameter tensor (W_E, W_pos, per layer
   W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O, W_in, b_in, W_out, b_out, then W_U) flattened row-major
-  and cut into chunks of `width` floats, each tagged with its tensor's kind, its layer and the
-  chunk's index.
+  and cut into pieces of `width` floats, each tagged with its tensor's kind, its layer and the
+  piece's index.
 * "invariant": "virtual weights", the products between what the residual stream is written
   with and what it is read with. Writes are the rows of W_E, W_pos, each head's W_O, b_O, W_out,
   b_out; reads are the columns of each head's W_Q, W_K, W_V, of W_in and of W_U. A change of
@@ -15,7 +15,7 @@ so one model reads any of them:
   "permute_residual". Only writes that come before a read are paired (embeddings before layer 0,
   an attention layer before its MLP); a constant write "one" carries each read's bias. Each
   token is one write row times one read block (a head, an MLP, W_U), tagged with both
-  components (kind, layer, head), the row and the chunk within the row.
+  components (kind, layer, head), the row and the piece within the row.
 * "circuit": blind to every `scramble` kind. A head's query and key maps enter only as its QK
   circuit W_Q W_Kᵀ / sqrt(d_head), its value and output maps only as its OV circuit W_V W_O,
   products that the "qk" and "ov" scrambles leave alone. The units that write the residual
@@ -61,7 +61,7 @@ from compiler.nets.weights import Weights, param_name
 ENCODERS = ("baseline", "invariant", "circuit")
 #: What each integer tag column says about a token.
 TAG_FIELDS = ("write_kind", "write_layer", "write_head", "read_kind", "read_layer", "read_head", "circuit",
-              "row", "chunk")
+              "row", "piece")
 #: Component kinds ("none" fills the read columns of the baseline's tags).
 KINDS = ("none", "W_E", "W_pos", "one", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O",
          "W_in", "b_in", "W_out", "b_out", "W_U", "input_token", "output_value")
@@ -80,7 +80,7 @@ class EncoderConfig:
     """How nets become tokens; plain data, saved with every checkpoint.
 
     `width` floats per token; a net needing more than `max_tokens` tokens, more than
-    `max_layers` layers or `max_heads` heads, or a row/chunk index of `max_index` or more is
+    `max_layers` layers or `max_heads` heads, or a row/piece index of `max_index` or more is
     refused with `EncodingError` (the model's tag tables have these sizes). `max_chain` (circuit
     encoder): the most heads a source is carried on through; each layer multiplies a dense net's
     sources, and compiled nets of up to 6 operations never need more than one.
@@ -140,14 +140,14 @@ def encode_net(net: Net, config: EncoderConfig) -> EncodedNet:
         blocks = itertools.chain(_interface_blocks(net), blocks)
     values, tags = [], []
     for tag, rows in blocks:
-        for row, chunk, piece in _chunks(rows, config.width):
+        for row, index, piece in _pieces(rows, config.width):
             if not piece.any():
                 continue
-            if max(row, chunk) >= config.max_index:
-                raise EncodingError(f"a {KINDS[tag[0]]} block needs index {max(row, chunk)}, the encoder "
+            if max(row, index) >= config.max_index:
+                raise EncodingError(f"a {KINDS[tag[0]]} block needs index {max(row, index)}, the encoder "
                                     f"has indices 0-{config.max_index - 1} (raise max_index or width)")
             values.append(piece)
-            tags.append((*tag, row, chunk))
+            tags.append((*tag, row, index))
             if len(values) > config.max_tokens:
                 raise _too_many_tokens(config)
     if not values:
@@ -161,14 +161,14 @@ def _too_many_tokens(config: EncoderConfig) -> EncodingError:
                          "encoder config)")
 
 
-def _chunks(rows: np.ndarray, width: int) -> Iterator[tuple[int, int, np.ndarray]]:
-    """(row, chunk index, `width` values zero-padded) for every piece of every row."""
-    n_chunks = max(1, math.ceil(rows.shape[1] / width))
-    padded = np.zeros((rows.shape[0], n_chunks * width))
+def _pieces(rows: np.ndarray, width: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(row, piece index, `width` values zero-padded) for every piece of every row."""
+    n_pieces = max(1, math.ceil(rows.shape[1] / width))
+    padded = np.zeros((rows.shape[0], n_pieces * width))
     padded[:, :rows.shape[1]] = rows
     for row in range(rows.shape[0]):
-        for chunk in range(n_chunks):
-            yield row, chunk, padded[row, chunk * width:(chunk + 1) * width]
+        for index in range(n_pieces):
+            yield row, index, padded[row, index * width:(index + 1) * width]
 
 
 def _kind(name: str) -> int:

@@ -24,6 +24,18 @@ from interpreter.lines import make_var, primitives, row_mapping, table_of, value
 from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import Trace, same_partition
 
+#: Modular arithmetic the decompiler tries with moduli taken from the net (the generator draws
+#: none of these: its constants are small).
+MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "lambda x, y, c: (x + y) % c",
+                     "lambda x, y, c: (x - y) % c", "lambda x, y, c: (x * y) % c")
+
+
+#: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first
+#: position, read by every query; a table read off a sample misses the queries it did not see) and
+#: shifts (tracr's lib.shift_by).
+PREDICATE_FUNCTIONS = (("lambda k, q, c: k == c", (0, 1, 2)), ("lambda k, q, c: k == q - c", (1, 2, 3)),
+                       ("lambda k, q, c: k == q + c", (1, 2, 3)))
+
 
 @dataclasses.dataclass
 class Library:
@@ -45,7 +57,10 @@ class Library:
             elif isinstance(node, nodes.Select):
                 _add(self.predicates, node.predicate, source)
 
-    def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> None:
+    def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5), moduli: Sequence[int] = ()) -> None:
+        """The generator's templates with each of `constants`, tracr's comparisons, small linear
+        factors; and arithmetic modulo each of `moduli` (`MODULAR_FUNCTIONS`: the net's own sizes,
+        such as its token count, where a sum mod p over tokens 0..p-1 is the classic task)."""
         for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
             for text in templates:
                 template = parse_lambda(text)
@@ -55,9 +70,18 @@ class Library:
                 else:
                     for c in constants:
                         _add(into, template.bind(c), "library")
+        for text in MODULAR_FUNCTIONS:
+            template = parse_lambda(text)
+            into = self.maps if template.arity == 2 else self.sequence_maps
+            for m in moduli:
+                _add(into, template.bind(m), "library")
         for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
                            rasp.Comparison.GEQ, rasp.Comparison.NEQ, rasp.Comparison.TRUE, rasp.Comparison.FALSE):
             _add(self.predicates, comparison, "library")
+        for text, values in PREDICATE_FUNCTIONS:
+            template = parse_lambda(text)
+            for c in values:
+                _add(self.predicates, fn.PredicateLambda(template.bind(c).body), "library")
         for a in (1, -1, 2, -2):
             for b in (1, -1, 2, -2):
                 _add(self.factors, (a, b), "library")

@@ -204,7 +204,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                 library.add_program(compiler.parse(text), "model" if from_model else "uniform")
             except compiler.SourceError:
                 continue
-        library.add_grammar()
+        library.add_grammar(moduli=_moduli(net))
         # the line-by-line search leaves a share of the budget to the behavioural one, which
         # reads nets whose components do not each compute one line (retrained nets)
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
@@ -273,6 +273,15 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     return Decompiled(shown.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
                       _line_fits(program, lines, shown), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))
+
+
+def _moduli(net: Net) -> tuple[int, ...]:
+    """Moduli a program over `net`'s tokens may well use: the token count and, for integer tokens,
+    one more than the largest (tokens 0..p-1, mod p), and the longest input."""
+    tokens = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    ints = [t for t in tokens if type(t) is int]
+    found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
+    return tuple(sorted(m for m in found if m > 5))  # smaller ones are among the library's constants
 
 
 def _affordable(net: Net, inputs: list[list], seconds: float) -> list[list]:

@@ -229,6 +229,22 @@ def test_a_sort_key_over_many_values_is_read_as_a_formula():
     assert check_net(compiler.parse(result.source), net).ok
 
 
+MOD_SUM = """first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)
+return sequence_map(lambda a, b: (a + b) % 7, tokens, first)
+"""
+
+
+def test_sums_mod_the_token_count_and_a_fixed_key_are_spelled_not_tabled():
+    """Adding the first token mod 7 over tokens 0..6: a table of 49 pairs and a select table over
+    the queries a sample showed would each miss entries; the library's modular sums (moduli from
+    the net: its token count) and fixed-key predicates spell the lines, complete everywhere."""
+    net = compiler.compile_program(MOD_SUM, set(range(7)), 5)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert "lambda k, q: k == 0" in result.source and "% 7" in result.source
+    assert check_net(compiler.parse(result.source), net).ok
+
+
 def test_order_and_equality_labels():
     from tracr.rasp import rasp
 

@@ -193,6 +193,8 @@ class HeadLines:
                 continue  # two arguments of one value apart
             if len(set(label.values())) < len(label):
                 continue  # two values merged
+            if len(label) < len(var.distinct):
+                return None  # a value on rows where an argument is None: no formula gives it
             for predicate in ORDER_COMPARISONS:
                 if all(bool(predicate(label[int(k)], label[int(q)])) == bool(w) for (k, q), w in zip(occurs, want)):
                     make = nodes.make_map if len(inputs) == 1 else nodes.make_sequence_map

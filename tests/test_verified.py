@@ -245,6 +245,32 @@ def test_sums_mod_the_token_count_and_a_fixed_key_are_spelled_not_tabled():
     assert check_net(compiler.parse(result.source), net).ok
 
 
+def test_a_sort_key_formula_is_not_tried_where_an_argument_is_none():
+    """A line whose argument is None on some rows (an aggregate selecting nothing there) has a
+    value no formula on its arguments gives: the formula reading is skipped, not a KeyError that
+    stops the search (as it did on a 10-operation net of the mixed recipe)."""
+    import types
+
+    from tracr.rasp import rasp
+
+    from compiler.language import functions as fn
+    from compiler.language import nodes
+    from compiler.language.values import ValueSets
+    from interpreter.head_lines import HeadLines
+    from interpreter.lines import make_var, object_array
+    from interpreter.mlp_lines import State
+
+    prev = nodes.make_aggregate(nodes.make_select(nodes.INDICES, nodes.INDICES, rasp.Comparison.LT), nodes.TOKENS)
+    key = nodes.make_sequence_map(fn.Table.from_mapping(2, {(1, 1): 11, (2, 2): 22, (1, 3): 13}), prev, nodes.INDICES)
+    index = make_var(nodes.INDICES, object_array([0, 1, 2, 3]), 0)
+    before = make_var(prev, object_array([None, 1, 2, 1]), 1)  # None at position 0
+    keys = make_var(key, object_array([7, 11, 22, 13]), 2)
+    occurs = np.array([(k, q) for k in range(4) for q in range(4)])
+    want = np.array([k < q for k, q in occurs])
+    search = types.SimpleNamespace(value_sets=ValueSets([1, 2], 4))
+    assert HeadLines._spelled_order(search, keys, occurs, want, State(vars=(index, before, keys), lines=())) is None
+
+
 def test_order_and_equality_labels():
     from tracr.rasp import rasp
 

@@ -9,7 +9,9 @@ compiler on purpose (their message is printed).
 Each program is compiled, decompiled (the shipped interpreter, or `--uniform`), and the answer's
 compiled net compared with the program's on 20,000 structured and 20,000 random inputs besides the
 certificate's own. Printed per program and in total: verified, right (no disagreement found), false
-certificates (verified but wrong: must be 0), and the decompile seconds against the time budget.
+certificates (verified but wrong: must be 0), internal errors (a search stopped on a fault of the
+decompiler's own, caught so the net still gets an answer: must be 0), and the decompile seconds
+against the time budget.
 
     python bench/bench_handwritten.py [--uniform] [--time-budget 10] [CASE.rasp ...]
     python bench/bench_handwritten.py bench/handwritten_second/*.rasp   # the second, later set
@@ -52,6 +54,7 @@ def main() -> None:
     import interpreter
     from compiler.compiling.check import random_inputs, structured_inputs
     from interpreter.certify import nets_agree
+    from interpreter.verified import INTERNAL_ERROR
 
     proposals = "uniform" if args.uniform else "model"
     if not args.uniform:  # load the model outside the timed calls
@@ -79,17 +82,20 @@ def main() -> None:
         for i in range(0, len(inputs) if decoded is not None else 0, 1000):
             chunk = inputs[i:i + 1000]
             wrong += sum(not nets_agree(a, b) for a, b in zip(net.run(chunk), decoded.run(chunk)))
-        rows.append((result.verified, wrong == 0))
-        flag = "FALSE CERTIFICATE" if result.verified and wrong else ""
+        faults = [note for note in result.notes if INTERNAL_ERROR in note]
+        rows.append((result.verified, wrong == 0, bool(faults)))
+        flag = ("FALSE CERTIFICATE " if result.verified and wrong else "") + (
+            f"INTERNAL ERROR: {faults[0]}" if faults else "")
         kind = "exhaustive" if result.exhaustive else "sampled"
         print(f"{path.stem:32s} verified {str(result.verified):5s} right {str(wrong == 0):5s} "
               f"({wrong} of {len(inputs)} differ) {seconds[-1]:5.1f} s {kind} {flag}", flush=True)
     if not rows:
         sys.exit("no program compiled")
-    verified, right = sum(v for v, _ in rows), sum(r for _, r in rows)
-    false = sum(v and not r for v, r in rows)
+    verified, right = sum(v for v, _, _ in rows), sum(r for _, r, _ in rows)
+    false, faults = sum(v and not r for v, r, _ in rows), sum(f for _, _, f in rows)
     print(f"\n{len(rows)} nets ({proposals} proposals): verified {verified} ({verified / len(rows):.0%}), "
-          f"right {right} ({right / len(rows):.0%}), false certificates {false}; decompile seconds median "
+          f"right {right} ({right / len(rows):.0%}), false certificates {false}, internal errors {faults}; "
+          "decompile seconds median "
           f"{statistics.median(seconds):.1f}, max {max(seconds):.1f} (x{max(seconds) / args.time_budget:.2f} "
           "the budget)")
 

@@ -327,6 +327,7 @@ class DecompileOutcome(Scored):
     weights_only: str | None       # the model's own reading (None without a model)
     weights_only_exact: bool
     weights_only_functional: bool
+    internal_errors: int = 0        # searches the decompiler stopped on a fault of its own: must be 0
 
 
 @dataclasses.dataclass
@@ -372,6 +373,10 @@ class DecompileReport:
         title = (f"verified decoding ({'the model' if self.proposals == 'model' else 'uniform'} proposals, "
                  f"{self.time_budget:g} s budget) beside weights-only decoding")
         lines = [title, _table(header, rows)]
+        faults = [o for o in self.outcomes if o.internal_errors]
+        if faults:  # caught so that the net still gets an answer, but each is a bug to report
+            lines.append(f"internal errors (must be 0): {len(faults)} nets, e.g. {faults[0].variant} "
+                         f"{faults[0].program_id}")
         missed = [o for o in self.outcomes if not o.verified]
         for o in missed[:examples]:
             lines += ["", f"--- not verified: {o.variant} {o.program_id} ({o.seconds:.1f} s, agrees on "
@@ -424,7 +429,7 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
     """`interpreter.decompile` on the nets `decompiler_examples` chooses, each scored against its
     true program and its certificate checked independently. To run several searches on the same
     nets, build them once with `decompiler_examples` and pass the list as `data` (split None)."""
-    from interpreter.verified import decompile
+    from interpreter.verified import INTERNAL_ERROR, decompile
 
     model = None
     if proposals == "model":
@@ -442,7 +447,8 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
             example.program_id, example.variant, example.n_ops, example.source, result.source,
             result.source == example.source, functional, result.verified, false, result.agreement, result.seconds,
             result.candidates, result.method, w_only, w_only == example.source,
-            w_only is not None and _parses(w_only) and functional_difference(w_only, example, seed=seed) == ""))
+            w_only is not None and _parses(w_only) and functional_difference(w_only, example, seed=seed) == "",
+            sum(INTERNAL_ERROR in note for note in result.notes)))
         if progress:
             progress(index + 1, len(examples))
     return DecompileReport(outcomes, proposals, time_budget)

@@ -72,6 +72,9 @@ READINGS = 3
 #: The share of the time budget tracing a sampled domain may take, and the fewest inputs it keeps.
 TRACE_SHARE = 0.25
 MIN_TRACE_INPUTS = 100
+#: What a note says when a search stopped on a fault of the decompiler's own (the answer is then
+#: what the other searches found; evaluations count these: `DecompileOutcome.internal_errors`).
+INTERNAL_ERROR = "stopped on an internal error"
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
@@ -219,7 +222,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                     if cert.verified or certify.extra_inputs:
                         break
             except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
-                notes.append(f"the line-by-line search stopped on an internal error ({type(error).__name__}: "
+                notes.append(f"the line-by-line search {INTERNAL_ERROR} ({type(error).__name__}: "
                              f"{error}); please report it with this net")
                 break
             extra, certify.extra_inputs = certify.extra_inputs, []
@@ -249,7 +252,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                     if cert.verified or time.monotonic() > start + time_budget:
                         break
             except Exception as error:  # noqa: BLE001 - as above
-                notes.append(f"the behavioural search stopped on an internal error ({type(error).__name__}: "
+                notes.append(f"the behavioural search {INTERNAL_ERROR} ({type(error).__name__}: "
                              f"{error}); please report it with this net")
             best = _simplest(read)
         if time.monotonic() > start + time_budget:

@@ -518,3 +518,23 @@ def test_a_select_table_missing_a_pair_the_net_selects_is_not_verified_on_a_samp
     assert not cert.verified and "an input its tables had not seen" in cert.reason
     whole = compiler.parse("s = select(tokens, tokens, {(9, 0)})\nreturn selector_width(s)\n")
     assert Certifier(net, [[1, 2, 3], [4, 5, 6, 7, 8]], exhaustive=False)(whole).verified
+
+
+def test_an_evaluation_counts_searches_stopped_by_a_fault_of_the_decompiler(monkeypatch):
+    """A fault in one search is caught so the net still gets an answer, and so it could hide in a
+    rate; an evaluation counts and names it (it must be 0)."""
+    from interpreter.data import Example
+    from interpreter.evaluate import evaluate_decompiler
+    from interpreter.search import LineSearch
+
+    def broken(self):
+        raise KeyError(0)
+        yield
+
+    monkeypatch.setattr(LineSearch, "programs", broken)
+    net = compiler.compile_program(SORT, VOCAB, 4)
+    example = Example(net, SORT, "compiled", "test", "p")
+    report = evaluate_decompiler([example], split=None, proposals="uniform", time_budget=5,
+                                 out_of_distribution=False)
+    assert report.outcomes[0].internal_errors == 1
+    assert "internal errors (must be 0): 1 nets, e.g. compiled p" in report.format()

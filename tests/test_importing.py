@@ -54,6 +54,12 @@ def test_the_output_comes_from_the_label_never_a_guess():
     with pytest.raises(ModelImportError, match="no residual direction 'tokens_x:.*carries"):
         Net.from_tracr(model, "tokens_x")
     assert Net.from_tracr(model, program.label).W_U.shape[1] == len(model.output_encoder.encoding_map)
+    # the name given before tracr numbered it, and an S-Op the model does not output: the label meant
+    with pytest.raises(ModelImportError, match=f"did you mean {program.label!r}"):
+        Net.from_tracr(model, program.label.rsplit("_", 1)[0] + "x")
+    with pytest.raises(ModelImportError, match=f"'tokens' is in the residual stream, but not with the values .* "
+                                               f"only the program's output S-Op .*did you mean {program.label!r}"):
+        Net.from_tracr(model, "tokens")
     with pytest.raises(ModelImportError, match="output SOp or its label"):
         Net.from_tracr(model, 3)
     with pytest.raises(ModelImportError, match="not a tracr AssembledTransformerModel"):

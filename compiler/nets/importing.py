@@ -74,9 +74,7 @@ def tracr_fields(model, output_sop) -> dict[str, Any]:
         values, wanted = None, [label]
     missing = [w for w in wanted if w not in index]
     if missing:
-        carried = sorted({name.split(":")[0] for name in labels})
-        raise ModelImportError(f"no residual direction {missing[0]!r}: is {label!r} the label of the output SOp? "
-                               f"the residual stream carries {carried}")
+        raise ModelImportError(_no_output(label, missing[0], labels, values))
     d_model = len(labels)
     W_U = np.zeros((d_model, len(wanted)), np.float32)
     for column, name in enumerate(wanted):
@@ -89,6 +87,21 @@ def tracr_fields(model, output_sop) -> dict[str, Any]:
                   "max_seq_len": net_config.max_seq_len, "variant": "imported"}
     return dict(params=params, W_U=W_U, config=net_config, residual_labels=labels, input_tokens=tokens,
                 bos=bos, pad=pad, output_values=values, provenance=provenance)
+
+
+def _no_output(label: str, missing: str, labels: list[str], values: list | None) -> str:
+    """Why `label` cannot be the output, and the label that can (the SOp whose directions hold
+    every value the model's output encoder decodes), when one does."""
+    carried = sorted({name.split(":")[0] for name in labels})
+    fits = [c for c in carried if (all(f"{c}:{v}" in labels for v in values) if values is not None else c in labels)]
+    hint = f"; did you mean {fits[0]!r}?" if len(fits) == 1 and fits[0] != label else ""
+    if label in carried:  # an S-Op of the program, but not the one the model outputs
+        shown = ", ".join(repr(v) for v in (values or [])[:5]) + (", ..." if values and len(values) > 5 else "")
+        return (f"{label!r} is in the residual stream, but not with the values the model's output encoder decodes "
+                f"({shown}): only the program's output S-Op can be read out; pass the S-Op the model was compiled "
+                f"from, or its label{hint}")
+    return (f"no residual direction {missing!r}: is {label!r} the label of the output SOp? (tracr may have "
+            f"numbered the name you gave it) the residual stream carries {carried}{hint}")
 
 
 def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None, *,

@@ -34,6 +34,7 @@ from compiler.compiling.check import outputs_agree, random_inputs, search_failin
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
+from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
 
@@ -107,19 +108,25 @@ class Certifier:
                            compiled)
 
     def _compile(self, program: prog.Program) -> tuple[prog.Program, Net]:
-        """`program` and its net; when compile refuses it, its tables filled (`filled_tables`) and
-        their net. A table read off the net has no entry for a value no traced input showed, which
-        is None there; where that value is one no input gives (a `selector_width` of an EQ select
-        on the same values is never 0), compile, which cannot tell, refuses what may be None."""
+        """`program` and its net; when compile refuses it for a None the net cannot hold, `program`
+        made to hold none there, and its net:
+        - its tables filled (`filled_tables`): a table read off the net has no entry for a value
+          no traced input showed, None there; where that value is one no input gives (a
+          `selector_width` of an EQ select on the same values is never 0), compile, which cannot
+          tell, refuses what may be None;
+        - its lambda predicates guarded against None (`guarded_predicates`): `k == 0` selects key 0
+          for a None query in rasp, which the net never does, so it reads as `k == 0 and q != None`.
+        """
         compile = functools.partial(compiler.compile_program, vocab=self.vocab,
                                     max_seq_len=self.net.config.max_seq_len, causal=self.net.config.causal)
         try:
             return program, compile(program)
         except compiler.CompileError:
-            filled = filled_tables(program, table_holes(program, self.value_sets))
-            if filled is None:
+            filled = filled_tables(program, table_holes(program, self.value_sets)) or program
+            fixed = guarded_predicates(filled, self.value_sets) or filled
+            if fixed is program:
                 raise
-        return filled, compile(filled)
+        return fixed, compile(fixed)
 
     def _too_large(self, program: prog.Program) -> str:
         """Why `program` cannot be this net's (a sequence_map whose MLP would be far wider than the
@@ -148,7 +155,8 @@ class Certifier:
         values no input reached. `compiled` is `program` as compiled: entries it filled in are
         holes like any other (a filled value no input was shown to give is not a reading)."""
         holes = table_holes(program, self.value_sets)
-        filled = compiled is not program
+        filled = any(getattr(a, "function", None) != getattr(b, "function", None)
+                     for a, b in zip(program.nodes, compiled.nodes))
         if not holes:
             return "", 0, ""
         too_wide = [label for label, missing in holes.items() if missing is None]
@@ -235,6 +243,59 @@ _CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes
                  nodes.SelectorWidth: ("selector",)}
 
 
+def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
+    """`program` with each lambda predicate that selects a None key or query in rasp (`k == 0` for
+    query None) guarded against it (`... and q != None`), as the net, which never selects None,
+    reads; None when no predicate needs it."""
+    changes = {}
+    for node in program.nodes:
+        if not isinstance(node, nodes.Select) or not isinstance(node.predicate, fn.PredicateLambda):
+            continue
+        try:
+            keys, queries = value_sets(node.keys), value_sets(node.queries)
+        except ValueSetError:
+            continue
+        guards = [guard for guard, side, pairs in (("k != None", node.keys, [(None, q) for q in queries]),
+                                                   ("q != None", node.queries, [(k, None) for k in keys]))
+                  if _may_be_none(side) and any(_selects(node.predicate, *pair) for pair in pairs)]
+        if guards:
+            text = node.predicate.format().split(": ", 1)
+            guarded = parse_lambda(f"{text[0]}: ({text[1]}) and {' and '.join(guards)}")
+            changes[id(node)] = {"predicate": fn.PredicateLambda(guarded.body)}
+    return _rebuilt(program, changes) if changes else None
+
+
+def _may_be_none(node: nodes.Node) -> bool:
+    """Whether an S-Op may be None in RASP: a categorical aggregate (where its select chooses
+    nothing), a table (where it has no entry), and what a map computes from either."""
+    if isinstance(node, nodes.Aggregate):
+        return node.encoding == nodes.CATEGORICAL or _may_be_none(node.sop)
+    if isinstance(node, (nodes.Map, nodes.SequenceMap)):
+        return isinstance(node.function, fn.Table) or any(_may_be_none(child) for child in node.children)
+    if isinstance(node, nodes.LinearSequenceMap):
+        return any(_may_be_none(child) for child in node.children)
+    return False
+
+
+def _selects(predicate, key, query) -> bool:
+    try:
+        return bool(predicate(key, query))
+    except fn.EvaluationError:
+        return False  # rasp raises there too: no output to match
+
+
+def _rebuilt(program: prog.Program, changes: dict[int, dict]) -> prog.Program:
+    """`program` with the fields of some nodes changed (by node id), and every node reading them
+    rebuilt; the lines keep their order and names."""
+    rebuilt: dict[int, nodes.Node] = {}
+    for node in program.nodes:
+        fields = {field: rebuilt.get(id(getattr(node, field)), getattr(node, field))
+                  for field in _CHILD_FIELDS.get(type(node), ())}
+        fields.update(changes.get(id(node), {}))
+        rebuilt[id(node)] = dataclasses.replace(node, **fields) if fields else node
+    return prog.Program(rebuilt[id(program.output)])
+
+
 def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.Program | None:
     """`program` with an entry for each missing value of its map and sequence_map tables
     (`table_holes`; the values are `_fillers`); None when there is nothing to fill. The lines keep
@@ -242,19 +303,14 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
     by_label = _by_label(program)
     fill = {id(by_label[label]): missing for label, missing in holes.items()
             if missing and not isinstance(by_label[label], nodes.Select)}
-    if not fill:
-        return None
-    rebuilt: dict[int, nodes.Node] = {}
+    changes = {}
     for node in program.nodes:
-        changes = {field: rebuilt.get(id(getattr(node, field)), getattr(node, field))
-                   for field in _CHILD_FIELDS.get(type(node), ())}
         table = node.function if id(node) in fill else None
         if table and any(v is not None for _, v in table.entries):
             missing = sorted(fill[id(node)], key=fn.value_sort_key)
             filler = dict(zip(missing, _fillers(table, len(missing), node.encoding)))
-            changes["function"] = fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})
-        rebuilt[id(node)] = dataclasses.replace(node, **changes) if changes else node
-    return prog.Program(rebuilt[id(program.output)])
+            changes[id(node)] = {"function": fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})}
+    return _rebuilt(program, changes) if changes else None
 
 
 def _fillers(table: fn.Table, count: int, encoding) -> list:

@@ -264,11 +264,15 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
     agreement, program, lines, method, cert = best
     shown = cert.program or program
-    if shown is not program and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
-        filled = [name for name, a, b in zip(shown.names(keep=False).values(), program.nodes, shown.nodes)
-                  if getattr(a, "function", None) != getattr(b, "function", None)]
+    changed = list(zip(shown.names(keep=False).values(), program.nodes, shown.nodes))
+    filled = [name for name, a, b in changed if getattr(a, "function", None) != getattr(b, "function", None)]
+    guarded = [name for name, a, b in changed if getattr(a, "predicate", None) != getattr(b, "predicate", None)]
+    if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")
+    if guarded:
+        notes.append(f"the predicate(s) of {', '.join(guarded)} are guarded against None keys or queries, which the "
+                     "net never selects (in RASP the unguarded one would)")
     if cert.reason:
         notes.append(f"not verified: {cert.reason}")
     if cert.caveat:

@@ -538,3 +538,19 @@ def test_an_evaluation_counts_searches_stopped_by_a_fault_of_the_decompiler(monk
                                  out_of_distribution=False)
     assert report.outcomes[0].internal_errors == 1
     assert "internal errors (must be 0): 1 nets, e.g. compiled p" in report.format()
+
+
+def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
+    """`k == True` selects key True for a None query in RASP, which the net never does, so compile
+    refuses the reading; the certificate reads it as `k == True and q != None`, which is the net's."""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "same = sequence_map(lambda x, y: x == y, tokens, first)\n"
+              "return selector_width(select(same, same, lambda k, q: k == True and q != None))\n")
+    net = compiler.compile_program(source, {1, 2, 3}, 4)
+    read = compiler.parse(source.replace(" and q != None", ""))
+    with pytest.raises(compiler.CompileError, match="never matches in the net"):
+        compiler.compile_program(read, {1, 2, 3}, 4)
+    trace = trace_net(net)
+    cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
+    assert cert.verified and "k == True and q != None" in cert.program.source
+    assert "lambda k, q: k == 0)" in cert.program.source  # indices are never None: no guard

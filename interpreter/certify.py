@@ -16,6 +16,11 @@ with them (`extra_inputs`). A value sets' rule is a superset (it takes `indices`
 independent, so a table on the pair "misses" (1, 0)): a missing value that `REACH_MIN_TRIES`
 inputs aimed at it never reach is taken not to occur, and the certificate says so (`caveat`). Like
 the sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
+
+A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its
+tables' missing entries filled in (which count as holes all the same) and its lambda predicates
+guarded against None keys and queries (`Certifier._compile`); `Certificate.program` is what was
+compiled, and what the caller returns.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ class Certificate:
     verified: bool
     reason: str = ""  # why a program that agrees on every checked input is still not verified
     caveat: str = ""  # what a verified program's certificate took on trust (values no input reached)
-    program: prog.Program | None = None  # what was compiled: the candidate, its tables filled when needed
+    program: prog.Program | None = None  # what was compiled: the candidate, made to hold no None (`_compile`)
 
 
 class Certifier:

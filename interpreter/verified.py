@@ -288,7 +288,7 @@ def _moduli(net: Net) -> tuple[int, ...]:
     tokens = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
     ints = [t for t in tokens if type(t) is int]
     found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
-    return tuple(sorted(m for m in found if m > 5))  # smaller ones are among the library's constants
+    return tuple(sorted(m for m in found if m >= 2))
 
 
 def _affordable(net: Net, inputs: list[list], seconds: float) -> list[list]:

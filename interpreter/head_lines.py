@@ -126,7 +126,7 @@ class HeadLines:
                 if best_rank is None or table_rank < best_rank:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
-        return best
+        return _queries_by_index(best, candidates)
 
     def _relabelled_select(self, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
                            state: State) -> tuple[Var, Any] | None:
@@ -251,6 +251,24 @@ def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | 
         return None  # no fresh label that surely equals no key
     fresh = iter(range(max(ints + [0]) + 1, 1 << 62))
     return {q: key_values[next(iter(ks))] if ks else next(fresh) for q, ks in sorted(chosen.items())}
+
+
+def _queries_by_index(found: tuple | None, candidates: list[Var]) -> tuple | None:
+    """`found` (keys, queries, predicate, source) with `indices` as its queries when its lambda
+    predicate does not read the query (`k == 0`): any queries then give the same choice, and
+    `indices`, tracr's spelling, is the one a causal net's compile can show prefix-stable (the
+    first key is at or before every query's position)."""
+    index = next((v for v in candidates if v.node is nodes.INDICES), None)
+    if found is None or index is None or not isinstance(found[2], fn.PredicateLambda) or found[1] is index:
+        return found
+    keys, queries, predicate, source = found
+    try:
+        if any(bool(predicate(k, q)) != bool(predicate(k, queries.distinct[0]))
+               for k in keys.distinct for q in queries.distinct + index.distinct):
+            return found
+    except fn.EvaluationError:
+        return found
+    return keys, index, predicate, source
 
 
 ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)

@@ -554,3 +554,16 @@ def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
     cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
     assert cert.verified and "k == True and q != None" in cert.program.source
     assert "lambda k, q: k == 0)" in cert.program.source  # indices are never None: no guard
+
+
+def test_a_fixed_key_select_reads_its_queries_as_indices_so_a_causal_net_compiles():
+    """The share of each prefix equal to the first token, causal: the head selecting position 0
+    ignores its queries, and read on `tokens` compile cannot show the causal program prefix-stable
+    (the search then fell back to tables). On `indices`, tracr's spelling, it can."""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "same = sequence_map(lambda a, b: 1 if a == b else 0, tokens, first)\n"
+              "return numerical aggregate(select(indices, indices, LEQ), numerical map(lambda x: x, same))\n")
+    net = compiler.compile_program(source, {"a", "b"}, 7, causal=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.method == "search"
+    assert "select(indices, indices, lambda k, q: k == 0)" in result.source

@@ -178,11 +178,16 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                              "proposals come from the grammar")
     if not texts:
         texts = uniform_proposals(net, beam_size, seed)
-    inputs, exhaustive = choose_inputs(net, seed=seed)
+    sample, exhaustive = choose_inputs(net, seed=seed)
+    inputs = sample
     if not exhaustive:  # a sample: as many of its inputs as the net's size lets a share of the budget trace
-        inputs = _affordable(net, inputs, TRACE_SHARE * time_budget)
+        inputs = _affordable(net, sample, TRACE_SHARE * time_budget)
     trace = trace_net(net, inputs, exhaustive=exhaustive)
-    certify = Certifier(net, trace.inputs, trace.exhaustive, seed)
+    traced = {tuple(xs) for xs in inputs}
+    # the sample's untraced inputs still check a candidate that agrees on the traced ones (running
+    # two nets costs far less than tracing one)
+    certify = Certifier(net, trace.inputs, trace.exhaustive, seed,
+                        untraced=[xs for xs in sample if tuple(xs) not in traced])
     certify.deadline = start + time_budget
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
     # the model's readings are certified as they stand (its spelling is the author's); programs

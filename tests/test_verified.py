@@ -364,6 +364,23 @@ def test_a_table_missing_a_value_inputs_reach_is_not_verified_on_a_sample():
     assert complete.verified and complete.reason == ""
 
 
+def test_a_sampled_input_not_traced_still_checks_a_candidate(monkeypatch):
+    """A wide net is traced on a few hundred of its sampled inputs; the rest must still agree. A
+    complete table wrong only at 7/10 agrees on the traced inputs and is shown wrong by an
+    untraced one (and that input goes back to the search to read the net with)."""
+    import interpreter.certify as certify_module
+
+    monkeypatch.setattr(certify_module, "SEARCH_EXAMPLES", 1)  # (almost) no hypothesis search: the untraced input decides
+    net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
+    wrong = compiler.parse(_as_table(_fractions(10)).replace('0.7: "few"', '0.7: "most"'))
+    traced = [list("abcdefghab"), list("hhhab")]
+    assert Certifier(net, traced, exhaustive=False)(wrong).verified  # the traced inputs alone miss it
+    certify = Certifier(net, traced, exhaustive=False, untraced=[list("abab"), list("hhhhhhhbab")])
+    cert = certify(wrong)
+    assert not cert.verified and "a sampled input not traced; 1 of 2 such differ" in cert.reason
+    assert list("hhhhhhhbab") in certify.extra_inputs
+
+
 def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):
     import interpreter.certify as certify_module
 

@@ -370,7 +370,7 @@ def test_a_sampled_input_not_traced_still_checks_a_candidate(monkeypatch):
     untraced one (and that input goes back to the search to read the net with)."""
     import interpreter.certify as certify_module
 
-    monkeypatch.setattr(certify_module, "SEARCH_EXAMPLES", 1)  # (almost) no hypothesis search: the untraced input decides
+    monkeypatch.setattr(certify_module, "SEARCH_EXAMPLES", 1)  # next to no search: the untraced input decides
     net = compiler.compile_program(_PREFIX_LEVEL, _LEVEL_VOCAB, 10)
     wrong = compiler.parse(_as_table(_fractions(10)).replace('0.7: "few"', '0.7: "most"'))
     traced = [list("abcdefghab"), list("hhhab")]

@@ -165,8 +165,7 @@ class Certifier:
         values no input reached. `compiled` is `program` as compiled: entries it filled in are
         holes like any other (a filled value no input was shown to give is not a reading)."""
         holes = table_holes(program, self.value_sets)
-        filled = any(getattr(a, "function", None) != getattr(b, "function", None)
-                     for a, b in zip(program.nodes, compiled.nodes))
+        filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, ""
         too_wide = [label for label, missing in holes.items() if missing is None]
@@ -187,8 +186,7 @@ class Certifier:
                          if label not in selects]  # a select's table leaves a pair unselected: defined
             undefined = [(label, reached) for label, reached in undefined if reached]
             if wrong or undefined:  # what the net does there is worth reading: the search reads it again
-                known = {tuple(xs) for xs in self.inputs} | {tuple(xs) for xs in self.extra_inputs}
-                self.extra_inputs += [xs for xs in found if tuple(xs) not in known]
+                self._hand_back(found)
             if wrong:
                 xs, a, b = wrong[0]
                 why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
@@ -224,10 +222,14 @@ class Certifier:
         if not wrong:
             return "", 0, ""
         xs, a, b = wrong[0]
-        known = {tuple(x) for x in self.inputs} | {tuple(x) for x in self.extra_inputs}
-        self.extra_inputs += [x for x, _, _ in wrong[:50] if tuple(x) not in known]  # worth reading the net on
+        self._hand_back([x for x, _, _ in wrong[:50]])  # worth reading the net on
         return (f"on {xs} the net gives {a}, this program's net {b} (a sampled input not traced; "
                 f"{len(wrong)} of {len(self.untraced)} such differ)"), len(wrong), ""
+
+    def _hand_back(self, inputs: list[list]) -> None:
+        """Hands `inputs` the trace has not seen to the search (`extra_inputs`), once each."""
+        known = {tuple(x) for x in self.inputs} | {tuple(x) for x in self.extra_inputs}
+        self.extra_inputs += [x for x in inputs if tuple(x) not in known]
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
@@ -291,6 +293,13 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
             guarded = parse_lambda(f"{text[0]}: ({text[1]}) and {' and '.join(guards)}")
             changes[id(node)] = {"predicate": fn.PredicateLambda(guarded.body)}
     return _rebuilt(program, changes) if changes else None
+
+
+def changed_lines(program: prog.Program, compiled: prog.Program, field: str) -> list[str]:
+    """The names of the lines whose `field` ("function": a filled table, "predicate": a guarded
+    predicate) `Certifier._compile` changed from `program` to `compiled`."""
+    return [name for name, a, b in zip(compiled.names(keep=False).values(), program.nodes, compiled.nodes)
+            if getattr(a, field, None) != getattr(b, field, None)]
 
 
 def _may_be_none(node: nodes.Node) -> bool:

@@ -189,7 +189,8 @@ class HeadLines:
         for text in formulas:
             function = parse_lambda(text)
             label: dict[int, Any] = {}
-            if any(label.setdefault(int(code), function(*args)) != function(*args) for args, code in code_of.items()):
+            if any(label.setdefault(int(code), value) != value
+                   for args, code in code_of.items() for value in [function(*args)]):
                 continue  # two arguments of one value apart
             if len(set(label.values())) < len(label):
                 continue  # two values merged

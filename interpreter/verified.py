@@ -44,7 +44,7 @@ from compiler.language import functions as fn
 from compiler.language import program as prog
 from compiler.nets.net import Net
 from interpreter.behaviour import behavioural_programs
-from interpreter.certify import Certifier
+from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, search_all
 from interpreter.encoding import EncodingError, encode_net
@@ -269,9 +269,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                           time.monotonic() - start, "search", weights_only, tuple(notes + ["nothing decoded"]))
     agreement, program, lines, method, cert = best
     shown = cert.program or program
-    changed = list(zip(shown.names(keep=False).values(), program.nodes, shown.nodes))
-    filled = [name for name, a, b in changed if getattr(a, "function", None) != getattr(b, "function", None)]
-    guarded = [name for name, a, b in changed if getattr(a, "predicate", None) != getattr(b, "predicate", None)]
+    filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
     if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")

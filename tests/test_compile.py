@@ -131,8 +131,16 @@ def test_params_and_labels_equal_tracr(name, nets, tracr_model):
     flat = {f"{module}/{param}": np.asarray(value)
             for module, params in model.params.items() for param, value in params.items()}
     assert sorted(flat) == sorted(net.params)
+    d_head = net.config.d_head
     for key, value in flat.items():
         assert net.params[key].dtype == value.dtype
+        if key.endswith("attn/query/w"):  # a wide head's queries are sharpened: tracr's times s >= 1
+            for h in range(net.config.n_heads):
+                ours, theirs = (w[:, h * d_head:(h + 1) * d_head] for w in (net.params[key], value))
+                scale = np.abs(ours).max() / np.abs(theirs).max() if np.abs(theirs).max() else 1.0
+                assert 1.0 <= scale <= net.provenance["attention_sharpening"] + 1e-6
+                np.testing.assert_allclose(ours, theirs * np.float32(scale), rtol=1e-6, atol=0, err_msg=key)
+            continue
         np.testing.assert_array_equal(net.params[key], value, err_msg=key)
     assert net.residual_labels == model.residual_labels
     assert net.input_tokens == list(model.input_encoder.encoding_map)
@@ -714,3 +722,35 @@ def test_an_unproven_aggregate_refusal_says_why_inputs_were_not_checked():
     source = "x = aggregate(select(tokens, tokens, LEQ), tokens)\nreturn x\n"
     with pytest.raises(CompileError, match=r"tracr issue #11.*there are 111,111,110, more than 5,000"):
         compiler.compile_program(source, set(range(10)), 8)
+
+
+# A select on an aggregated word, then its width: at max_seq_len 15 over 50 words (d_head 52) a
+# categorical Aggregate that let 1e-3 of its attention go to BOS left its one-hot 0.999, and the
+# width read 14 where 15 equal words give 15. Sampling drew 15 equal words 82 times in 10,000.
+EQUAL_TO_LAST = """
+last = map(lambda n: n - 1, length)
+lastw = aggregate(select(indices, last, EQ), tokens)
+eq = sequence_map(lambda a, b: a == b, tokens, lastw)
+return selector_width(select(eq, eq, lambda k, q: k == True and q != None))
+"""
+WORDS = [a + b + c for a in "bcdf" for b in "aeiou" for c in "nrt"][:50]
+
+
+def test_a_width_read_through_an_aggregated_one_hot_is_exact_at_every_length():
+    net = compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
+    assert net.config.d_head > 19  # wide enough that tracr's own margin lets attention go astray
+    for n in range(1, 16):
+        assert net.run([[WORDS[7]] * n])[0] == compiler.evaluate(compiler.parse(EQUAL_TO_LAST), [WORDS[7]] * n)
+
+
+def test_a_width_that_shrunk_one_hots_could_move_is_refused_and_the_check_finds_it(monkeypatch):
+    from compiler.compiling import assemble
+    from compiler.compiling.check import check_net
+
+    monkeypatch.setattr(assemble, "_CATEGORICAL_LEAK", 1e-3)  # the leak that misread widths
+    with pytest.raises(CompileError, match=r"selector_width could read a width of \d+ as \d+"):
+        compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
+    monkeypatch.setattr(assemble, "check_width_reads", lambda *args: None)  # without the guard: wrong
+    net = compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
+    result = check_net(compiler.parse(EQUAL_TO_LAST), net)
+    assert not result.ok and len(set(result.counterexample.input)) == 1

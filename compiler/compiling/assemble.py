@@ -8,8 +8,11 @@ differences, both where tracr's own assembly is wrong or fails:
   divided by sqrt(d_head), so in a wide model (large vocab or many values) BOS keeps
   ~e^(-50/sqrt(d_head)) of an Aggregate's attention: a numerical mean is off by 1% at d_head 120.
   A head's queries are scaled up until at most 1e-5 of the attention goes astray for numerical
-  Aggregates and SelectorWidth, 1e-3 for categorical Aggregates (whose one-hot output then
-  shrinks by at most 0.1%); tracr's own weights do that up to d_head ~19 and ~52.
+  Aggregates, SelectorWidth and categorical Aggregates; tracr's own weights do that up to d_head
+  ~19. A categorical Aggregate's one-hot output shrinks by what goes astray, and a SelectorWidth
+  reading shrunk one-hots misjudges its width: with 1e-3 astray a select on an aggregated word
+  read 14 for 15 at max_seq_len 15 (d_head 52). `check_width_reads` bounds that error and
+  refuses a net where it could change a width.
 * Value projections wider than tracr's key size crash tracr's assembly; heads are sized by
   max(query/key width, value width), which equals tracr's size whenever tracr succeeds.
 """
@@ -32,8 +35,9 @@ from compiler.nets.net import Net
 # tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
 # an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
-# most attention weight that may go astray: numbers are read exactly, one-hot codes by argmax
-_NUMERICAL_LEAK, _CATEGORICAL_LEAK = 1e-5, 1e-3
+# most attention weight that may go astray: numbers are read exactly; one-hot codes by argmax,
+# but also by a SelectorWidth's attention, which needs them within ~1e-4 of 1 (`check_width_reads`)
+_NUMERICAL_LEAK, _CATEGORICAL_LEAK = 1e-5, 1e-5
 
 
 def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[float, float]]:
@@ -52,6 +56,84 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[fl
             margins[id(block.blocks[0])] = (_TRACR_WIDTH_MARGIN,
                                             math.log(max_seq_len / _NUMERICAL_LEAK))
     return margins
+
+
+def one_hot_errors(graph: nx.DiGraph, built: dict[int, float]) -> dict[str, float]:
+    """For each categorical S-Op, a bound on how far short of 1 its one-hot direction can be.
+
+    Tokens, indices and MLP steps from numbers are exact; a Map passes its input's shortfall on,
+    a SequenceMap (ReLU(a + b - 1)) the sum of its two; an Aggregate adds what its head lets go to
+    BOS (e^-margin), whose margin its own query and key shortfalls narrow. `built`: each head's
+    margin as built (by the id of its craft block).
+    """
+    error: dict[str, float] = {}
+    for label in nx.topological_sort(graph):
+        node = graph.nodes[label]
+        expr = node[nodes.EXPR]
+        if not isinstance(expr, rasp.SOp) or not rasp.is_categorical(expr):
+            continue
+        if isinstance(expr, rasp.Map):
+            error[label] = error.get(expr.inner.label, 0.0)
+        elif isinstance(expr, rasp.SequenceMap):
+            error[label] = error.get(expr.fst.label, 0.0) + error.get(expr.snd.label, 0.0)
+        elif isinstance(expr, rasp.Aggregate) and id(node.get(nodes.MODEL_BLOCK)) in built:
+            # selected keys score 100 (1 - query and key shortfalls), BOS 50: the margin shrinks by
+            # twice their shortfall in tracr's units
+            margin = built[id(node[nodes.MODEL_BLOCK])] * (1 - 2 * _selector_error(expr.selector, error))
+            error[label] = error.get(expr.sop.label, 0.0) + math.exp(-max(margin, 0.0))
+        else:
+            error[label] = 0.0
+    return error
+
+
+def _selector_error(selector: rasp.Selector, error: dict[str, float]) -> float:
+    if isinstance(selector, rasp.Select):
+        return error.get(selector.queries.label, 0.0) + error.get(selector.keys.label, 0.0)
+    return sum(_selector_error(child, error) if isinstance(child, rasp.Selector) else error.get(child.label, 0.0)
+               for child in selector.children)
+
+
+def check_width_reads(graph: nx.DiGraph, built: dict[int, float], max_seq_len: int,
+                      mlp_exactness: float) -> None:
+    """Refuses a SelectorWidth whose width could be misread.
+
+    Its head writes BOS's attention weight 1/(w + 1) and its MLP steps (sharpness `mlp_exactness`,
+    at the midpoints between the weights of widths that can occur) read w back. A selected key
+    scores m(1 - e) against BOS's m, where e is the query's and key's one-hot shortfall
+    (`one_hot_errors`), and an unselected one m less: the weight can rise to 1/(1 + w e^(-m e)) and
+    fall to 1/(1 + w + max_seq_len e^-m). Both must stay on the side of each step that gives w.
+    """
+    error = one_hot_errors(graph, built)
+    for label in graph.nodes:
+        node = graph.nodes[label]
+        expr = node[nodes.EXPR]
+        if not isinstance(expr, rasp.SelectorWidth):
+            continue
+        block = node.get(nodes.MODEL_BLOCK)
+        if block is None or id(block.blocks[0]) not in built:
+            continue
+        margin = built[id(block.blocks[0])]
+        shortfall = _selector_error(expr.selector, error)
+        widths = sorted(w for w in node[nodes.VALUE_SET] if isinstance(w, int) and 0 <= w <= max_seq_len)
+        points = [1 / (w + 1) for w in widths]  # falling as w rises
+        for i, w in enumerate(widths):
+            high = 1 / (1 + w * math.exp(-margin * shortfall))
+            low = 1 / (1 + w + max_seq_len * math.exp(-margin))
+            if i > 0:  # the step up to width widths[i - 1] must stay off
+                step = (points[i] + points[i - 1]) / 2
+                if high > step - 1 / mlp_exactness:
+                    raise CompileError(_misread(label, w, widths[i - 1], shortfall, max_seq_len))
+            if i + 1 < len(widths):  # the step up to w must be taken in full
+                step = (points[i] + points[i + 1]) / 2
+                if low < step:
+                    raise CompileError(_misread(label, w, widths[i + 1], shortfall, max_seq_len))
+
+
+def _misread(label: str, width: int, read: int, shortfall: float, max_seq_len: int) -> str:
+    return (f"{label}: selector_width could read a width of {width} as {read}: its select compares values "
+            f"that earlier attention layers leave up to {shortfall:.1e} short of exact, and at widths up to "
+            f"{max_seq_len} the attention weight it reads the width from cannot absorb that; use a smaller "
+            "max_seq_len or vocabulary, or select on tokens or indices directly")
 
 
 def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, margins,
@@ -85,6 +167,10 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
         tracr_margin, needed = margins[id(head)]
         sharpening[id(head)] = max(1.0, math.sqrt(d_head) * needed / tracr_margin)
     provenance = dict(provenance, attention_sharpening=max(sharpening.values(), default=1.0))
+    # each head's margin as built: tracr's, sharpened, over sqrt(d_head)
+    built = {key: tracr_margin * sharpening[key] / math.sqrt(d_head)
+             for key, (tracr_margin, _) in margins.items() if key in sharpening}
+    check_width_reads(graph, built, max_seq_len, provenance["mlp_exactness"])
 
     token_embed = _projection(tokens_space, residual)
     one = bases.BasisDirection("one")

@@ -57,6 +57,9 @@ def add_interpreter_parsers(sub) -> None:
                              "the step budget still applies)")
     budget.add_argument("--minutes", type=float, help="the same budget in minutes (older spelling)")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
+    p.add_argument("--schedule", choices=("continue", "restart"), default="continue",  # train.SCHEDULES
+                   help="resumed with another budget: continue (the default; the learning rate decays on from "
+                        "where the last leg ended) or restart (the cosine over the whole new budget)")
     p.add_argument("--device", help="torch device (default: this rank's GPU when there is one, else cpu)")
     p.add_argument("--threads", type=int, help="torch CPU threads (1 is fastest on a busy machine)")
     p.set_defaults(handler=cmd_train)
@@ -213,7 +216,8 @@ def cmd_train(args) -> None:
             data = sample_examples(args.programs, recipe=args.recipe, seed=config.seed)
         result = train(data, args.out, config, resume=args.resume,
                        time_budget=args.time_budget if args.minutes is None else 60 * args.minutes, stream=args.stream,
-                       workers=args.workers, buffer_rows=args.stream_buffer, device=args.device)
+                       workers=args.workers, buffer_rows=args.stream_buffer, device=args.device,
+                       schedule=args.schedule)
     except (CheckpointError, CorpusError, RecipeError, ValueError, RuntimeError) as error:
         raise SystemExit(f"error: {error}")
     last = next((row for row in reversed(result.metrics) if "loss" in row), {})

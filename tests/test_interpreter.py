@@ -1,6 +1,7 @@
 """The interpreter: weight encoders (residual invariance), grammar-constrained decoding, training
 (loss falls, checkpoints round-trip, resume is exact), evaluation and the CLI, on tiny data."""
 
+import csv
 import dataclasses
 import json
 import os
@@ -27,7 +28,7 @@ from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError
 from interpreter.evaluate import evaluate
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.train import TrainConfig, teacher_forced, train
+from interpreter.train import TrainConfig, _logged_schedule, learning_rate, teacher_forced, train
 from interpreter.verified import decompile
 
 TINY_MODEL = ModelConfig(d_model=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=64, max_target_len=96)
@@ -250,6 +251,47 @@ def test_resume_continues_exactly_as_an_uninterrupted_run(run, examples, tmp_pat
     assert resumed.step == 6
     first, second = load_file(run.checkpoint / "model.safetensors"), load_file(resumed.checkpoint / "model.safetensors")
     assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_learning_rate_anchored_decays_from_its_anchor_to_min_lr():
+    config = _config(steps=100, lr=1e-2, min_lr=1e-4, warmup_steps=2)
+    assert learning_rate(config, 50, 0.5, anchor=(0.5, 2e-3)) == pytest.approx(2e-3)
+    assert learning_rate(config, 75, 0.75, anchor=(0.5, 2e-3)) == pytest.approx((2e-3 + 1e-4) / 2)
+    assert learning_rate(config, 99, 1.0, anchor=(0.5, 2e-3)) == pytest.approx(1e-4)
+    assert learning_rate(config, 50, 0.5) > 2e-3  # unanchored: the whole cosine from lr
+
+
+def _rates(run_dir: Path, after: int) -> list[float]:
+    with open(run_dir / "metrics.csv", newline="") as f:
+        return [float(row["lr"]) for row in csv.DictReader(f) if row["lr"] and int(row["step"]) > after]
+
+
+def _weights(checkpoint_dir: Path) -> dict:
+    return load_file(checkpoint_dir / "model.safetensors")
+
+
+def test_a_run_resumed_with_a_longer_budget_continues_its_learning_rate(run, examples, tmp_path):
+    last = _rates(run.checkpoint.parent, 0)[-1]
+    assert _logged_schedule(run.checkpoint.parent, 6)["lr"] == last  # for checkpoints saved without one
+    longer = _config(steps=12)
+    shutil.copytree(run.checkpoint.parent, tmp_path / "continued")
+    continued = train(examples, tmp_path / "continued", longer, resume=True, progress=False)
+    rates = _rates(tmp_path / "continued", 6)
+    assert continued.step == 12 and len(rates) == 6
+    assert last >= rates[0] and rates == sorted(rates, reverse=True) and rates[-1] < last
+    shutil.copytree(run.checkpoint.parent, tmp_path / "restarted")
+    train(examples, tmp_path / "restarted", longer, resume=True, progress=False, schedule="restart")
+    assert _rates(tmp_path / "restarted", 6)[0] > 3 * last  # the longer cosine's rate at step 6
+    # interrupted after its leg began, the continued run goes on as if it had not been
+    interrupted = tmp_path / "interrupted"
+    interrupted.mkdir()
+    shutil.copytree(tmp_path / "continued" / "step-0000009", interrupted / "step-0000009")
+    (interrupted / "latest.json").write_text(json.dumps({"checkpoint": "step-0000009"}))
+    again = train(examples, interrupted, longer, resume=True, progress=False)
+    first, second = _weights(continued.checkpoint), _weights(again.checkpoint)
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    with pytest.raises(ValueError, match="schedule must be one of continue, restart"):
+        train(examples, interrupted, longer, resume=True, progress=False, schedule="warm")
 
 
 def test_resume_refuses_another_model_config(run, examples, tmp_path):

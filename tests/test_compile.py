@@ -348,6 +348,20 @@ def test_averaging_categorical_aggregate_is_refused(program):
         compile_sop(program, {"a", "b", "c"}, 4)
 
 
+def test_an_aggregate_of_several_equal_words_is_undefined_and_refused():
+    """rasp.evaluate averages what an aggregate selects and cannot average words, even equal
+    ones: the program has no output on ["a", "a"], where a net would answer "z"."""
+    program = rasp.Aggregate(select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE),
+                             rasp.Map(lambda t: "z", rasp.tokens))
+    with pytest.raises(CompileError, match=r"several positions of .*'z'.* a mean of anything but numbers is "
+                                           r"undefined.* the input \[1, 1\]"):
+        compile_sop(program, {1, 2, 3}, 4)
+    sort_words = lib.make_sort_unique(rasp.tokens, rasp.tokens)  # ties select two positions
+    with pytest.raises(CompileError, match=r"break ties by index.*more than 5,000"):
+        compile_sop(sort_words, set("abcdefghij"), 4)
+    compile_sop(lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=4, min_key=1), {1, 2, 3}, 4)
+
+
 @pytest.mark.parametrize("program, vocab", [
     (lib.make_reverse(rasp.tokens), {"a", "b", "c"}),
     (lib.shift_by(2, rasp.tokens), {"a", "b", "c"}),
@@ -357,7 +371,7 @@ def test_averaging_categorical_aggregate_is_refused(program):
     (rasp.Aggregate(select(rasp.tokens, rasp.tokens), rasp.Map(lambda t: t * 2, rasp.tokens)),
      {1, 2, 3}),
     (rasp.Aggregate(select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE),
-                    rasp.Map(lambda t: "z", rasp.tokens)), {1, 2, 3}),
+                    rasp.Map(lambda t: 7, rasp.tokens)), {1, 2, 3}),
     # keys repeat (99), but each query value matches the key at one index only
     (rasp.Aggregate(select(rasp.Map(lambda i: i if i < 3 else 99, rasp.indices), rasp.tokens),
                     rasp.tokens), {0, 1, 2}),

@@ -4,7 +4,8 @@ The attention averages the one-hot vectors of the selected positions, which deco
 when they hold different values. A categorical Aggregate passes when its value S-Op has one
 value, or each query value selects at most one key value and equal keys imply equal values (keys
 are indices or an injective function of them, a sort's "target position" SelectorWidth, ...), or
-the keys depend on indices alone and each query value selects at most one index. What this
+the keys depend on indices alone and each query value selects at most one index; values other than
+numbers need the last (rasp.evaluate cannot average them, even when equal). What this
 argument cannot clear is returned, one refusal each; compile then compares the net with the
 program on every input (`compiler.compiling.defined.show_on_every_input`) or refuses.
 """
@@ -28,15 +29,24 @@ def unproven_aggregates(facts: Facts) -> list[str]:
         if not isinstance(expr, rasp.Aggregate) or not rasp.is_categorical(expr):
             continue
         value = expr.sop.label
-        if len(facts.values[value]) <= 1:
-            continue
-        # at most one key value is selected, and positions with equal keys hold equal values
-        if (facts.selects_at_most_one(select, facts.values[select.keys.label])
-                and value in _determined_by(facts, select.keys.label, memo)):
-            continue
         # keys that are a function of the index: count the selected positions themselves
         key_at_index = facts.index_function(select.keys.label)
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
+            continue
+        # one value, or at most one key value selected where positions with equal keys hold equal values
+        one_key = facts.selects_at_most_one(select, facts.values[select.keys.label])
+        if len(facts.values[value]) <= 1 or (one_key and value in _determined_by(facts, select.keys.label, memo)):
+            words = sorted({repr(v) for v in facts.values[value] if not _averageable(v)})
+            # several positions, even of one value, are undefined (rasp.evaluate averages them), unless
+            # equal keys mean one position (keys unique per position, as a sort's with ties broken)
+            one_position = one_key and rasp.indices.label in _determined_by(facts, select.keys.label, memo)
+            if words and not one_position:
+                unproven.append(
+                    f"{label}: categorical Aggregate may select several positions of {value}, whose values "
+                    f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; RASP averages what an "
+                    "aggregate selects, and a mean of anything but numbers is undefined, even of equal values. "
+                    "Select one position per query (e.g. break ties by index), or aggregate numbers that "
+                    "encode the values")
             continue
         unproven.append(
             f"{label}: categorical Aggregate may select several positions holding different "
@@ -44,6 +54,11 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             "Select at most one position per query (e.g. by comparing with indices), or "
             "aggregate a numerical 0/1 SOp instead")
     return unproven
+
+
+def _averageable(value) -> bool:
+    """Whether rasp.evaluate averages `value` with equal ones (numbers; None is never selected)."""
+    return value is None or isinstance(value, (int, bool, float))
 
 
 def _determined_by(facts: Facts, label: str, memo: dict[str, set[str]]) -> set[str]:

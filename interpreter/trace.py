@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler.compiling.check import all_inputs, random_inputs, structured_inputs
+from compiler.compiling.check import all_inputs, sampled_inputs
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights
 
@@ -249,9 +249,7 @@ def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
     inputs = all_inputs(vocab, net.config.max_seq_len, exhaustive_limit)
     if inputs is not None:
         return inputs, True
-    rng = random.Random(seed)
-    drawn = random_inputs(vocab, net.config.max_seq_len, samples, rng)
-    drawn += structured_inputs(vocab, net.config.max_seq_len, samples, rng)
+    drawn = sampled_inputs(vocab, net.config.max_seq_len, samples, random.Random(seed))
     unique = list({tuple(xs): xs for xs in drawn}.values())
     return unique, False
 

@@ -102,6 +102,12 @@ def structured_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random
     return out
 
 
+def sampled_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
+    """`count` random inputs (`random_inputs`) then `count` structured ones (`structured_inputs`),
+    both from `rng`: what a check on a domain too large to enumerate tries first."""
+    return random_inputs(vocab, max_seq_len, count, rng) + structured_inputs(vocab, max_seq_len, count, rng)
+
+
 def reference_outputs(program: prog.Program | rasp.SOp, xs: Sequence, causal: bool = False) -> list:
     """What the program gives on `xs`: with `causal`, position i sees only xs[:i + 1] (the
     semantics a causal net is compiled for: its output at i is the program's on that prefix)."""
@@ -129,11 +135,9 @@ def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exh
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is not None:  # shortest first, so the first failure is a smallest one
         return CheckResult(len(inputs), True, failure(inputs))
-    rng = random.Random(seed)
-    batch = random_inputs(vocab, max_seq_len, examples, rng)
-    # and the shapes uniform draws miss on large domains: a net that misread a select's width
-    # only when every token is the same (15 equal words of 50) passed 500 uniform draws
-    batch += structured_inputs(vocab, max_seq_len, examples, rng)
+    # structured inputs too, the shapes uniform draws miss on large domains: a net that misread a
+    # select's width only when every token is the same (15 equal words of 50) passed 500 uniform draws
+    batch = sampled_inputs(vocab, max_seq_len, examples, random.Random(seed))
     tokens = sorted(vocab, key=fn.value_sort_key)
     found = failure(batch)
     xs = search_failing_input(tokens, max_seq_len,

@@ -34,13 +34,13 @@ def unproven_aggregates(facts: Facts) -> list[str]:
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
             continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
-        one_key = facts.selects_at_most_one(select, facts.values[select.keys.label])
-        if len(facts.values[value]) <= 1 or (one_key and value in _determined_by(facts, select.keys.label, memo)):
+        determined = (_determined_by(facts, select.keys.label, memo)
+                      if facts.selects_at_most_one(select, facts.values[select.keys.label]) else set())
+        if len(facts.values[value]) <= 1 or value in determined:
             words = sorted({repr(v) for v in facts.values[value] if not _averageable(v)})
             # several positions, even of one value, are undefined (rasp.evaluate averages them), unless
             # equal keys mean one position (keys unique per position, as a sort's with ties broken)
-            one_position = one_key and rasp.indices.label in _determined_by(facts, select.keys.label, memo)
-            if words and not one_position:
+            if words and rasp.indices.label not in determined:
                 unproven.append(
                     f"{label}: categorical Aggregate may select several positions of {value}, whose values "
                     f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; RASP averages what an "

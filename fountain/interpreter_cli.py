@@ -135,7 +135,7 @@ def add_curves_parser(sub) -> None:
 
 def cmd_curves(args) -> None:
     from fountain.common import output_file
-    from interpreter.train import METRICS_FILE, plot_metrics
+    from interpreter.metrics import METRICS_FILE, plot_metrics
 
     target = str(args.output or Path(args.run) / "curves.png")
     if (Path(args.run) / METRICS_FILE).is_file():  # else plot_metrics says what is missing

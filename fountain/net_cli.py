@@ -27,7 +27,7 @@ def cmd_import(args) -> None:
     save_net(net, args.output)
     c = net.config
     print(f"wrote {args.output}: {c.n_layers} layers, {c.n_heads} heads, residual width {c.d_model}, "
-          f"{sum(t not in (net.bos, net.pad) for t in net.input_tokens)} input tokens besides BOS and padding, "
+          f"{len(net.vocab)} input tokens besides BOS and padding, "
           f"{'a numerical output' if net.output_values is None else f'{len(net.output_values)} output values'}")
 
 

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 import compiler
 from compiler.compiling.check import check_net
-from compiler.language.functions import value_sort_key
+from compiler.language.literals import value_sort_key
 from compiler.language.tokenizer import decode
 from generator.corpus_format import (
     BUILD_FILE,

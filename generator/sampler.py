@@ -33,6 +33,7 @@ from compiler.compiling.check import outputs_agree, random_inputs
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
+from compiler.language.literals import value_sort_key
 from compiler.language.values import ValueSetError, ValueSets
 from generator.config import (
     OP_KINDS,
@@ -69,7 +70,7 @@ class _Pool:
 
 
 def _sorted(values) -> list:
-    return sorted(values, key=fn.value_sort_key)
+    return sorted(values, key=value_sort_key)
 
 
 class _ProbeValues:

@@ -26,7 +26,7 @@ import json
 from typing import Hashable, Iterable, Mapping
 
 import compiler
-from compiler.language.functions import value_sort_key
+from compiler.language.literals import value_sort_key
 from compiler.language.tokenizer import encode
 from generator.recipes import SPLITS, Recipe, derive_seed
 

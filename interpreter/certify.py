@@ -39,6 +39,7 @@ from compiler.compiling.check import outputs_agree, random_inputs, search_failin
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
+from compiler.language.literals import format_value, is_literal, normalize_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
@@ -80,10 +81,10 @@ class Certifier:
         # more sampled inputs, which a candidate agreeing on `inputs` must agree on too (the rest of
         # a sample the caller could not afford to trace); their outputs are computed when first needed
         self.untraced, self._untraced_expected = list(untraced), None
-        self.vocab = {t for t in net.input_tokens if t not in (net.bos, net.pad)}
+        self.vocab = set(net.vocab)
         self.expected = net.run(inputs)
         self.compiled = 0
-        self.value_sets = ValueSets(sorted(self.vocab, key=fn.value_sort_key), net.config.max_seq_len)
+        self.value_sets = ValueSets(sorted(self.vocab, key=value_sort_key), net.config.max_seq_len)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
         self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
@@ -173,7 +174,7 @@ class Certifier:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, ""
         began = time.monotonic()
-        found, unreached, tried = reach(compiled, holes, sorted(self.vocab, key=fn.value_sort_key),
+        found, unreached, tried = reach(compiled, holes, sorted(self.vocab, key=value_sort_key),
                                  self.net.config.max_seq_len, self.net.config.causal,
                                  min(began + max(0.0, min(REACH_SECONDS, self.reach_left)), self.deadline),
                                  random.Random(self.seed))
@@ -233,7 +234,7 @@ class Certifier:
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
-        return search_failing_input(sorted(self.vocab, key=fn.value_sort_key), self.net.config.max_seq_len,
+        return search_failing_input(sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
                                     lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
                                     SEARCH_EXAMPLES, self.seed)
 
@@ -344,7 +345,7 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
     for node in program.nodes:
         table = node.function if id(node) in fill else None
         if table and any(v is not None for _, v in table.entries):
-            missing = sorted(fill[id(node)], key=fn.value_sort_key)
+            missing = sorted(fill[id(node)], key=value_sort_key)
             filler = dict(zip(missing, _fillers(table, len(missing), node.encoding)))
             changes[id(node)] = {"function": fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})}
     return _rebuilt(program, changes) if changes else None
@@ -361,7 +362,7 @@ def _fillers(table: fn.Table, count: int, encoding) -> list:
     if len(set(values)) == len(values) and all(type(v) is int for v in values):
         return list(range(max(values) + 1, max(values) + 1 + count))
     counts = collections.Counter(values)
-    return [min(counts, key=lambda v: (-counts[v], fn.value_sort_key(v)))] * count
+    return [min(counts, key=lambda v: (-counts[v], value_sort_key(v)))] * count
 
 
 def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,
@@ -371,7 +372,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     reached, and how many inputs were tried."""
     by_name = _by_label(program)
     # by `table_key`: a value a line computes matches a missing one within float rounding
-    remaining = {label: {fn.table_key(m): m for m in missing} for label, missing in holes.items()}
+    remaining = {label: {table_key(m): m for m in missing} for label, missing in holes.items()}
     values = prog.line_values(program)
     kinds = token_kinds(program, vocab)
     found: list[list] = []
@@ -401,7 +402,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                             args = [(columns[0][j], columns[1][i]) for j in range(len(columns[0]))]
                         else:
                             args = [columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)]
-                        for key in map(fn.table_key, args):
+                        for key in map(table_key, args):
                             if key in remaining[label]:
                                 del remaining[label][key]
                                 hit = True
@@ -430,7 +431,7 @@ def token_kinds(program: prog.Program, vocab: list) -> list:
         for node in readers:
             try:
                 if isinstance(node, nodes.Map):
-                    out.append(fn.normalize_value(node.function(token)))
+                    out.append(normalize_value(node.function(token)))
                 elif isinstance(node, nodes.Select):
                     out.append(tuple(bool(node.predicate(k, q)) for k, q in
                                      ([(token, other) for other in vocab] if node.keys is nodes.TOKENS else [])
@@ -448,8 +449,8 @@ def token_kinds(program: prog.Program, vocab: list) -> list:
 
 
 def _shown(values) -> str:
-    shown = sorted(values, key=fn.value_sort_key)[:3]
-    return ", ".join(fn.format_value(v) if fn.is_literal(v) else repr(v) for v in shown)
+    shown = sorted(values, key=value_sort_key)[:3]
+    return ", ".join(format_value(v) if is_literal(v) else repr(v) for v in shown)
 
 
 def nets_agree(want: Sequence, got: Sequence) -> bool:

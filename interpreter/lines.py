@@ -23,6 +23,7 @@ import numpy as np
 
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language.literals import normalize_value
 from compiler.language.values import ValueSetError, ValueSets
 from interpreter.trace import WRITE_TOLERANCE, Trace, determines, partition, same_partition
 
@@ -129,7 +130,7 @@ def call(function: Callable, *args: Any) -> Any:
     if any(a is None for a in args):
         return None
     try:
-        return fn.normalize_value(function(*args))
+        return normalize_value(function(*args))
     except (fn.EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError) as error:
         raise Invalid(str(error)) from None
 

@@ -104,7 +104,7 @@ class LineSearch(HeadLines, MlpLines):
             self.steps.append(("mlp", layer))
         self.output_codes = value_codes(trace.outputs)
         net = trace.net
-        vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+        vocab = net.vocab
         self.value_sets = ValueSets(vocab, net.config.max_seq_len)
         self.tried = 0
         self.max_discrepancies = 3 * len(self.steps)

@@ -245,7 +245,7 @@ def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
     ones (`structured_inputs`: repeated tokens, skewed mixes, sorted runs), which reach the values
     at the extremes (a prefix that is all one token, a count at its maximum) that a table read
     off the rows must hold."""
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     inputs = all_inputs(vocab, net.config.max_seq_len, exhaustive_limit)
     if inputs is not None:
         return inputs, True

@@ -15,7 +15,7 @@ OUT_OF_DISTRIBUTION = "tracr-lib"
 
 def net_domain(net: Net) -> tuple[list, int, bool]:
     """(vocabulary, max_seq_len, causal) a net was compiled for (its provenance, else its shape)."""
-    vocab = net.provenance.get("vocab") or [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.provenance.get("vocab") or net.vocab
     return list(vocab), int(net.provenance.get("max_seq_len", net.config.max_seq_len)), net.config.causal
 
 

@@ -40,8 +40,8 @@ import time
 
 import compiler
 import generator
-from compiler.language import functions as fn
 from compiler.language import program as prog
+from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
@@ -288,7 +288,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
 def _moduli(net: Net) -> tuple[int, ...]:
     """Moduli a program over `net`'s tokens may well use: the token count and, for integer tokens,
     one more than the largest (tokens 0..p-1, mod p), and the longest input."""
-    tokens = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    tokens = net.vocab
     ints = [t for t in tokens if type(t) is int]
     found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
     return tuple(sorted(m for m in found if m >= 2))
@@ -364,7 +364,7 @@ def _line_fits(program: prog.Program, lines: tuple, shown: prog.Program) -> tupl
 def uniform_proposals(net: Net, count: int, seed: int) -> list[str]:
     """Programs drawn uniformly from the grammar with the net's vocabulary and length: the
     proposals of the ablation, and of a net the model cannot read."""
-    vocab = tuple(sorted((t for t in net.input_tokens if t not in (net.bos, net.pad)), key=fn.value_sort_key))
+    vocab = tuple(sorted(net.vocab, key=value_sort_key))
     try:
         programs = generator.sample_programs(count, seed=seed, vocab=vocab, max_seq_len=net.config.max_seq_len,
                                              max_ops=8, check=False)

@@ -46,7 +46,7 @@ def test_run_decodes_values(nets):
 @pytest.mark.parametrize("name", ["reverse", "frac_prevs", "sort", "pattern", "causal"])
 def test_mixed_length_batch_equals_single_runs(name, nets):
     net = nets[name]
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     rng = np.random.default_rng(0)
     batch = [[vocab[i] for i in rng.integers(len(vocab), size=rng.integers(1, 6))]
              for _ in range(12)]
@@ -58,7 +58,7 @@ def test_mixed_length_batch_equals_single_runs(name, nets):
 @pytest.mark.parametrize("name", ["reverse", "frac_prevs", "sort", "causal"])
 def test_torch_backend_equals_numpy(name, nets):
     net = nets[name]
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     batch = [vocab[:2], vocab * 2, vocab[-1:]]
     batch = [seq[:net.config.max_seq_len] for seq in batch]
     np.testing.assert_allclose(net.residual(batch, backend="torch"), net.residual(batch),
@@ -129,7 +129,7 @@ def test_save_load_round_trip(name, nets, tmp_path):
     net.save(path)
     loaded = Net.load(path)
     assert_same_net(net, loaded)
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     batch = [vocab[:net.config.max_seq_len], vocab[:1]]
     assert loaded.run(batch) == net.run(batch)
     assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
@@ -335,7 +335,7 @@ def test_activations_that_overflow_are_an_error_not_outputs_and_scrambling_refus
     net = nets["reverse"]
     name = "token_embed/embeddings"  # every later product of the stream leaves float32's range
     big = dataclasses.replace(net, params={**net.params, name: net.params[name] * np.float32(1e29)})
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     with pytest.raises(NetOverflowError, match="overflow float32 on the input"):
         with np.errstate(over="raise", invalid="raise"):  # no numpy overflow warning escapes either
             big.run([vocab[:2]], backend="numpy")

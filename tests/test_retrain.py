@@ -26,7 +26,7 @@ def retrained(histogram):
 
 def _fidelity(program_text, net) -> float:
     program = compiler.parse(program_text)
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     inputs = all_inputs(vocab, net.config.max_seq_len, 10_000)
     outputs = net.run(inputs)
     return np.mean([outputs_agree(reference_outputs(program, xs, net.config.causal), out)

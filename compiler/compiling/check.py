@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 
 from tracr.rasp import rasp
 
-from compiler.language import functions as fn
 from compiler.language import program as prog
+from compiler.language.literals import value_sort_key
 
 ATOL, RTOL = 1e-3, 5e-3
 
@@ -60,7 +60,7 @@ class CheckResult:
 
 def all_inputs(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | None:
     """Every input of length 1..max_seq_len, shortest first; None if there are over `limit`."""
-    tokens = sorted(vocab, key=fn.value_sort_key)
+    tokens = sorted(vocab, key=value_sort_key)
     if sum(len(tokens) ** n for n in range(1, max_seq_len + 1)) > limit:
         return None
     return [list(xs) for n in range(1, max_seq_len + 1) for xs in itertools.product(tokens, repeat=n)]
@@ -68,7 +68,7 @@ def all_inputs(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | No
 
 def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
     """`count` random inputs, the first of length 1 and the second of length max_seq_len."""
-    tokens = sorted(vocab, key=fn.value_sort_key)
+    tokens = sorted(vocab, key=value_sort_key)
     lengths = [1, max_seq_len] + [rng.randint(1, max_seq_len) for _ in range(max(0, count - 2))]
     return [[rng.choice(tokens) for _ in range(n)] for n in lengths[:count]]
 
@@ -78,7 +78,7 @@ def structured_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random
     where programs change behaviour: one token repeated, one token among k copies of another at
     random places (every k: the fractions and counts at their extremes), two or three tokens in
     random proportions, and sorted runs. Every length is drawn equally often."""
-    tokens = sorted(vocab, key=fn.value_sort_key)
+    tokens = sorted(vocab, key=value_sort_key)
     out: list[list] = []
     while len(out) < count:
         n = rng.randint(1, max_seq_len)
@@ -95,7 +95,7 @@ def structured_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random
             weights = [rng.random() ** 2 + 0.01 for _ in few]
             xs = rng.choices(few, weights=weights, k=n)
         else:
-            xs = sorted(rng.choices(tokens, k=n), key=fn.value_sort_key)
+            xs = sorted(rng.choices(tokens, k=n), key=value_sort_key)
             if rng.random() < 0.5:
                 xs.reverse()
         out.append(xs)
@@ -121,7 +121,7 @@ def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exh
     """Compares `net` with `program` (or a tracr SOp) on every input when there are at most `exhaustive_limit`,
     else on `examples` random inputs (lengths 1 and max_seq_len always included) and `examples`
     structured ones (`structured_inputs`), followed by a hypothesis search; a failure is shrunk to a smallest input."""
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     max_seq_len = net.config.max_seq_len
     causal = net.config.causal
 
@@ -138,7 +138,7 @@ def check_net(program: prog.Program | rasp.SOp, net, *, examples: int = 500, exh
     # structured inputs too, the shapes uniform draws miss on large domains: a net that misread a
     # select's width only when every token is the same (15 equal words of 50) passed 500 uniform draws
     batch = sampled_inputs(vocab, max_seq_len, examples, random.Random(seed))
-    tokens = sorted(vocab, key=fn.value_sort_key)
+    tokens = sorted(vocab, key=value_sort_key)
     found = failure(batch)
     xs = search_failing_input(tokens, max_seq_len,
                               lambda xs: not outputs_agree(reference_outputs(program, xs, causal), net.run([xs])[0]),

@@ -35,7 +35,7 @@ from compiler.compiling.exactness import choose_mlp_exactness
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.files import installed_versions
-from compiler.language.functions import value_sort_key
+from compiler.language.literals import value_sort_key
 from compiler.language.parser import parse
 from compiler.language.program import Program, children_first
 from compiler.nets.net import Net, value_problem

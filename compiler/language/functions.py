@@ -9,15 +9,13 @@ operator semantics; program text is never handed to Python's `eval` or `exec`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import operator
 from typing import Any, Callable, Union
 
-import numpy as np
 from tracr.rasp import rasp
 
-Value = Union[None, bool, int, float, str, tuple]
+from compiler.language.literals import Value, format_value, is_literal, table_key, value_sort_key
 
 #: Canonical parameter names, by role; parsing accepts any names and renames to these.
 MAP_PARAMS = ("x",)
@@ -31,74 +29,6 @@ MAX_DEPTH = 64
 
 class EvaluationError(ValueError):
     """A program function applied to values it is not defined on (e.g. `"a" + 1`)."""
-
-
-# ---------------------------------------------------------------------------------------
-# Values: the literals of the language.
-
-
-def normalize_value(value: Any) -> Value:
-    """Returns `value` as a plain Python literal value, or raises TypeError if it has none.
-
-    numpy scalars (which tracr programs often produce) become int/float/bool; tuples are
-    normalised element-wise; floats must be finite.
-    """
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if not math.isfinite(value):
-            raise TypeError(f"{value!r} is not a finite number")
-        return value
-    if isinstance(value, tuple):
-        return tuple(normalize_value(v) for v in value)
-    raise TypeError(f"{value!r} of type {type(value).__name__} is not a RASP literal")
-
-
-def table_key(value: Any) -> Any:
-    """`value` as a table matches it: a float rounded to 9 decimals (means computed in different
-    orders differ in their last bits), tuples element by element, anything else as it is."""
-    if isinstance(value, float):
-        return round(value, 9) + 0.0
-    if isinstance(value, tuple):
-        return tuple(table_key(v) for v in value)
-    return value
-
-
-def format_value(value: Value) -> str:
-    """Canonical text of a literal value."""
-    if value is None or isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, tuple):
-        inner = ", ".join(format_value(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    raise TypeError(f"{value!r} is not a RASP literal")
-
-
-def value_sort_key(value: Any) -> tuple:
-    """A total order on values: None < bools < numbers < strings < tuples < anything else
-    (by type name and repr, e.g. what an imported Python function returns)."""
-    if value is None:
-        return (0,)
-    if isinstance(value, bool):
-        return (1, value)
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return (2, value)
-    if isinstance(value, str):
-        return (3, value)
-    if isinstance(value, tuple):
-        return (4, tuple(value_sort_key(v) for v in value))
-    return (5, type(value).__name__, repr(value))
 
 
 # ---------------------------------------------------------------------------------------
@@ -336,14 +266,6 @@ def _wrap(expr: Expr, params: tuple[str, ...], min_precedence: int) -> str:
 
 def _describe_args(args: tuple) -> str:
     return ", ".join(format_value(a) if is_literal(a) else repr(a) for a in args)
-
-
-def is_literal(value: Any) -> bool:
-    try:
-        normalize_value(value)
-    except TypeError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,11 +20,10 @@ from compiler.language.functions import (
     Function,
     Predicate,
     Table,
-    Value,
-    format_value,
     is_function,
     is_predicate,
 )
+from compiler.language.literals import Value, format_value
 
 CATEGORICAL = rasp.Encoding.CATEGORICAL
 NUMERICAL = rasp.Encoding.NUMERICAL

@@ -8,7 +8,8 @@ and parsing a canonical text and printing it again gives the same text.
 
 from __future__ import annotations
 
-from compiler.language.functions import format_predicate, format_value
+from compiler.language.functions import format_predicate
+from compiler.language.literals import format_value
 from compiler.language.nodes import (
     NUMERICAL,
     Aggregate,

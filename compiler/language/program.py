@@ -14,8 +14,9 @@ from typing import Callable, Sequence
 from tracr.rasp import rasp
 
 from compiler.errors import SourceError
-from compiler.language.functions import EvaluationError, Value, format_value
+from compiler.language.functions import EvaluationError
 from compiler.language.grammar import is_reserved
+from compiler.language.literals import Value, format_value
 from compiler.language.nodes import (
     CATEGORICAL,
     INDICES,

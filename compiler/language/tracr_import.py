@@ -15,6 +15,7 @@ from compiler.errors import SourceError
 from compiler.language import functions as fn
 from compiler.language import nodes, values
 from compiler.language import program as prog
+from compiler.language.literals import normalize_value, value_sort_key
 from compiler.language.printer import format_program
 from compiler.language.values import ValueSetError, ValueSets
 
@@ -38,7 +39,7 @@ class _Importer:
             raise _fail(user, "its function is a Python callable, which is written as a lookup "
                         "table over its inputs' values: pass vocab and max_seq_len to tabulate it")
         try:
-            return sorted(self.value_sets(node), key=fn.value_sort_key)
+            return sorted(self.value_sets(node), key=value_sort_key)
         except ValueSetError as error:
             raise _fail(user, f"cannot list the values of its input: {error}") from None
 
@@ -79,7 +80,7 @@ class _Importer:
 
     def _literal(self, expr, value):
         try:
-            return fn.normalize_value(value)
+            return normalize_value(value)
         except TypeError as error:
             raise _fail(expr, f"value cannot be written in source: {error}") from None
 
@@ -103,8 +104,8 @@ class _Importer:
             constant = fn.Lambda(1, fn.Const(self._literal(expr, expr.fill)))
             return nodes.make_map(constant, nodes.TOKENS, encoding=encoding, **common)
         if isinstance(expr, rasp.LinearSequenceMap):
-            return nodes.make_linear_sequence_map(get(expr.fst), get(expr.snd), fn.normalize_value(expr.fst_fac),
-                                                 fn.normalize_value(expr.snd_fac), encoding=encoding, **common)
+            return nodes.make_linear_sequence_map(get(expr.fst), get(expr.snd), normalize_value(expr.fst_fac),
+                                                 normalize_value(expr.snd_fac), encoding=encoding, **common)
         if isinstance(expr, rasp.SequenceMap):
             fst, snd = get(expr.fst), get(expr.snd)
             return nodes.make_sequence_map(self.function(expr, [fst, snd]), fst, snd, encoding=encoding, **common)

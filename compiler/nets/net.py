@@ -82,6 +82,11 @@ class Net:
     def categorical_output(self) -> bool:
         return self.output_values is not None
 
+    @property
+    def vocab(self) -> list[Any]:
+        """The tokens an input may hold: `input_tokens` without BOS and PAD, in id order."""
+        return [t for t in self.input_tokens if t not in (self.bos, self.pad)]
+
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
         """`make()`, computed once per net and kept with it (executors' plans and weight copies:
         a net's weights never change, and `dataclasses.replace` starts a fresh cache)."""
@@ -92,7 +97,7 @@ class Net:
     def __repr__(self) -> str:
         """One line: shape, variant, vocabulary and outputs (the weights are in `params`)."""
         c = self.config
-        vocab = [t for t in self.input_tokens if t not in (self.bos, self.pad)]
+        vocab = self.vocab
         shown = ", ".join(map(repr, vocab[:8])) + (f", ... ({len(vocab)} tokens)" if len(vocab) > 8 else "")
         outputs = ("numerical" if self.output_values is None else f"{len(self.output_values)} categorical values")
         source = self.provenance.get("source")

@@ -36,7 +36,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from compiler.compiling.check import all_inputs, outputs_agree
-from compiler.language import functions as fn
+from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 
 #: Inputs used by default: all of them when there are at most this many, else this many.
@@ -151,7 +151,7 @@ def comparison_inputs(vocab: Sequence, max_seq_len: int, samples: int, seed: int
     every = all_inputs(vocab, max_seq_len, samples)
     if every is not None:
         return every, True
-    tokens = sorted(vocab, key=fn.value_sort_key)
+    tokens = sorted(vocab, key=value_sort_key)
     counts = [len(tokens) ** n for n in range(1, max_seq_len + 1)]
     rng, chosen = random.Random(seed), {}
     while len(chosen) < samples:  # indices into the list of every input, shortest first
@@ -248,7 +248,7 @@ def _input_vocab(net_a: Net, net_b: Net) -> list:
 
 
 def _tokens(net: Net) -> list:
-    return sorted((t for t in net.input_tokens if t not in (net.bos, net.pad)), key=fn.value_sort_key)
+    return sorted(net.vocab, key=value_sort_key)
 
 
 def _token_set(tokens: list) -> str:

@@ -180,7 +180,7 @@ def _principal_directions(net: Net, d_model: int, seed: int) -> np.ndarray:
     """[d_model_compiled, d_model] orthonormal: the top principal directions (uncentred) of the
     compiled net's residual streams on seeded random inputs — the best linear start, from which
     training has only to repair what the MLPs' sharp reads amplify."""
-    vocab = [t for t in net.input_tokens if t not in (net.bos, net.pad)]
+    vocab = net.vocab
     batch = random_inputs(vocab, net.config.max_seq_len, 256, random.Random(seed))
     streams = net.residuals(batch)  # [streams, B, T, D]
     real = np.concatenate([streams[:, b, :len(xs) + 1] for b, xs in enumerate(batch)], axis=1)
@@ -323,7 +323,7 @@ def _fit_loop(compiled: Net, program: prog.Program, objective: Callable[[], _Obj
     device = torch_device(opts.device)
     labels = _Labels(compiled, program, device)
     rng = random.Random(seed)
-    vocab = [t for t in compiled.input_tokens if t not in (compiled.bos, compiled.pad)]
+    vocab = compiled.vocab
     c = compiled.config
     everything = all_inputs(vocab, c.max_seq_len, opts.exhaustive_limit)
     if everything is not None:

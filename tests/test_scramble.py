@@ -143,8 +143,8 @@ def test_default_scramble_agrees_with_sampled_programs(program):
 def test_a_scramble_that_changes_outputs_is_refused(monkeypatch):
     from compiler.variants import scrambling
 
-    def broken_rotation(weights, rng):  # scales the read-out: not function-preserving
-        weights.W_U = 2 * weights.W_U
+    def broken_rotation(state, rng):  # scales the read-out: not function-preserving
+        state.w.W_U = 2 * state.w.W_U
 
     monkeypatch.setattr(scrambling, "_rotate", broken_rotation)
     net = compiler.compile_program("a = numerical map(lambda x: x == 1, tokens)\n"

@@ -29,6 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from compiler.nets.weights import Weights
+
 try:
     import numba
 except ImportError:  # the dense executor runs instead
@@ -129,9 +131,8 @@ def plan(net) -> Plan:
 
 
 def _plan(net) -> Plan:
-    p, c = net.params, net.config
-    f64 = lambda name: p[name].astype(np.float64)  # noqa: E731 - products in float64, stored once
-    heads = [slice(h * c.d_head, (h + 1) * c.d_head) for h in range(c.n_heads)]
+    c, w = net.config, Weights(net)
+    f64 = lambda array: array.astype(np.float64)  # noqa: E731 - products in float64, stored once
     scale = 1 / math.sqrt(c.d_head)
     build, ops = _Builder(), []
 
@@ -140,27 +141,26 @@ def _plan(net) -> Plan:
         ops.append([_COMMIT, build.vector(bias), *build.indexes(written)])
 
     for layer in range(c.n_layers):
-        at = f"transformer/layer_{layer}/"
-        if p[at + "attn/linear/w"].any() or p[at + "attn/linear/b"].any():
-            W_Q, W_K, W_V, W_O = (f64(at + f"attn/{n}/w") for n in ("query", "key", "value", "linear"))
-            b_Q, b_V, b_O = (f64(at + f"attn/{n}/b") for n in ("query", "value", "linear"))
+        if w.W_O[layer].any() or w.b_O[layer].any():
+            W_Q, W_K, W_V, W_O, b_Q, b_V = (f64(tensor[layer]) for tensor in (w.W_Q, w.W_K, w.W_V, w.W_O, w.b_Q, w.b_V))
+            b_O = f64(w.b_O[layer])
             writes = []
-            for h in heads:
-                ov = W_V[:, h] @ W_O[h]
+            for h in range(c.n_heads):
+                ov = W_V[h] @ W_O[h]
                 if ov.any():
-                    ops.append([_HEAD, build.matrix(scale * W_Q[:, h] @ W_K[:, h].T), build.matrix(ov),
-                                build.vector(scale * W_K[:, h] @ b_Q[h])])
+                    ops.append([_HEAD, build.matrix(scale * W_Q[h] @ W_K[h].T), build.matrix(ov),
+                                build.vector(scale * W_K[h] @ b_Q[h])])
                     writes.append(ov.any(axis=0))
-            commit(b_O + b_V @ W_O, *writes)
-        if p[at + "mlp/linear_2/w"].any() or p[at + "mlp/linear_2/b"].any():
-            W_in, b_in, W_out, b_out = (f64(at + f"mlp/linear_{i}/{n}") for i in (1, 2) for n in ("w", "b"))
+            commit(b_O + b_V.reshape(-1) @ W_O.reshape(-1, W_O.shape[-1]), *writes)
+        if w.W_out[layer].any() or w.b_out[layer].any():
+            W_in, b_in, W_out, b_out = (f64(tensor[layer]) for tensor in (w.W_in, w.b_in, w.W_out, w.b_out))
             live = W_out.any(axis=1)  # hidden units that write nothing are dropped
             ops.append([_MLP, build.matrix(W_in[:, live]), build.vector(b_in[live]), build.matrix(W_out[live])])
             commit(b_out, W_out.any(axis=0))
     unembed = build.matrix(net.W_U.astype(np.float64))
     arrays = build.arrays()
-    return Plan(ops=np.array(ops, dtype=np.int64).reshape(-1, 4), W_E=f64("token_embed/embeddings"),
-                W_pos=f64("pos_embed/embeddings"), W_U=unembed, **arrays)
+    return Plan(ops=np.array(ops, dtype=np.int64).reshape(-1, 4), W_E=f64(w.W_E), W_pos=f64(w.W_pos),
+                W_U=unembed, **arrays)
 
 
 def run(plan: Plan, ids: np.ndarray, starts: np.ndarray, causal: bool) -> np.ndarray:

@@ -25,9 +25,9 @@ tolerance (errors up to 2e-2 seen on a 5-layer net with values near 50; 1 in 25 
 programs of up to 10 ops over 5 tokens, none in 150 of up to 8 ops over 3 tokens).
 
 So `scramble` checks its result: the scrambled net must give the parent's outputs on every
-input up to max_seq_len (or 500 random ones, lengths 1 and max_seq_len included, when there
-are more); if rounding moved any output, it raises `ScrambleError` rather than hand back a
-net that disagrees.
+input up to max_seq_len when there are at most 5,000 (else on 1,000 seeded random ones,
+lengths 1 and max_seq_len included); if rounding moved any output, it raises `ScrambleError`
+rather than hand back a net that disagrees.
 
 After a rotation the residual labels name nothing: they become "r0", "r1", ... and provenance
 says `residual_labels: "generic"`.
@@ -36,6 +36,7 @@ says `residual_labels: "generic"`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from typing import Callable, Iterable
 
@@ -43,6 +44,7 @@ import numpy as np
 
 from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
 from compiler.nets.net import Net, value_problem
+from compiler.nets.weights import Weights, param_name
 
 
 class ScrambleError(ValueError):
@@ -66,20 +68,12 @@ _NEURON_LOG2_SCALE = 2
 
 
 @dataclasses.dataclass
-class _Weights:
-    """A net's weights in float64 while they are transformed; `labels` None means generic."""
+class _Scrambling:
+    """A net's weights in float64 while they are transformed (`w`, by TransformerLens name);
+    `labels` None means generic."""
 
-    params: dict[str, np.ndarray]
-    W_U: np.ndarray
-    n_heads: int
-    d_head: int
-    d_mlp: int
-    n_layers: int
+    w: Weights
     labels: list[str] | None
-
-    @property
-    def d_model(self) -> int:
-        return self.W_U.shape[0]
 
 
 def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
@@ -101,13 +95,12 @@ def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
         raise ValueError("pad sizes must be non-negative")
     generic = net.provenance.get("residual_labels") == "generic"
     c = net.config
-    w = _Weights(params={k: v.astype(np.float64) for k, v in net.params.items()},
-                 W_U=net.W_U.astype(np.float64), n_heads=c.n_heads, d_head=c.d_head,
-                 d_mlp=c.d_mlp, n_layers=c.n_layers,
-                 labels=None if generic else list(net.residual_labels))
+    state = _Scrambling(Weights.of({k: v.astype(np.float64) for k, v in net.params.items()},
+                                   net.W_U.astype(np.float64), c.n_layers, c.d_head),
+                        labels=None if generic else list(net.residual_labels))
     applied = [kind for kind in KINDS if kind in chosen]
-    steps: dict[str, Callable[[_Weights, np.random.Generator], None]] = {
-        "pad": lambda w, rng: _pad(w, pad_d_model, pad_heads, pad_mlp),
+    steps: dict[str, Callable[[_Scrambling, np.random.Generator], None]] = {
+        "pad": lambda state, rng: _pad(state, pad_d_model, pad_heads, pad_mlp),
         "permute_heads": _permute_heads,
         "mlp_neurons": _mlp_neurons,
         "qk": _qk,
@@ -116,7 +109,8 @@ def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
         "permute_residual": _permute_residual,
     }
     for kind in applied:
-        steps[kind](w, np.random.default_rng([seed, KINDS.index(kind)]))
+        steps[kind](state, np.random.default_rng([seed, KINDS.index(kind)]))
+    w = state.w
 
     scramble_record = {"seed": seed, "kinds": applied}
     if "pad" in chosen:
@@ -126,12 +120,12 @@ def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
         params={k: v.astype(np.float32) for k, v in w.params.items()},
         W_U=w.W_U.astype(np.float32),
         config=dataclasses.replace(c, n_heads=w.n_heads, d_mlp=w.d_mlp, d_model=w.d_model),
-        residual_labels=([f"r{i}" for i in range(w.d_model)] if w.labels is None
-                         else w.labels),
+        residual_labels=([f"r{i}" for i in range(w.d_model)] if state.labels is None
+                         else state.labels),
         provenance=dict(net.provenance, variant="scrambled",
                         parent_variant=net.provenance.get("variant"),
                         scramble=scramble_record,
-                        residual_labels="generic" if w.labels is None else "tracr"),
+                        residual_labels="generic" if state.labels is None else "tracr"),
     )
     problem = value_problem(scrambled)
     if problem:  # a parent near float32's limits whose transformed weights leave them
@@ -143,7 +137,7 @@ def scramble(net: Net, seed: int = 0, kinds: Iterable[str] | None = None, *,
 
 
 def _verify(parent: Net, scrambled: Net, seed: int, applied: list[str]) -> None:
-    vocab = [t for t in parent.input_tokens if t not in (parent.bos, parent.pad)]
+    vocab = parent.vocab
     n = parent.config.max_seq_len
     inputs = all_inputs(vocab, n, limit=_VERIFY_EXHAUSTIVE)
     if inputs is None:
@@ -179,109 +173,104 @@ def _conditioned(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
 
 # --- the residual stream ----------------------------------------------------------------
 
-def _layer_names(w: _Weights, parts: tuple[str, ...]) -> list[str]:
-    return [f"transformer/layer_{layer}/{part}" for layer in range(w.n_layers) for part in parts]
+#: Per layer, the tensors that write the residual stream and those that read it.
+_WRITERS = ("W_O", "b_O", "W_out", "b_out")
+_READERS = ("W_Q", "W_K", "W_V", "W_in")
+#: A layer's attention tensors, each with the head axis first in `Weights`' `[layer]` view.
+_HEAD_TENSORS = ("W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V", "W_O")
 
 
-def _map_residual(w: _Weights, m: np.ndarray) -> None:
+def _map_residual(state: _Scrambling, m: np.ndarray) -> None:
     """New residual = old residual @ m, for m [d_model, d_new] with orthonormal rows
     (m m^T = I): writers are multiplied by m on the right, readers by m^T on the left."""
-    writers = ["token_embed/embeddings", "pos_embed/embeddings"] + [
-        f"{name}/{p}" for name in _layer_names(w, ("attn/linear", "mlp/linear_2")) for p in "wb"]
-    readers = [f"{name}/w" for name in
-               _layer_names(w, ("attn/query", "attn/key", "attn/value", "mlp/linear_1"))]
-    for name in writers:
-        w.params[name] = w.params[name] @ m
-    for name in readers:
-        w.params[name] = m.T @ w.params[name]
+    w = state.w
+    w.W_E, w.W_pos = w.W_E @ m, w.W_pos @ m
+    for layer in range(w.n_layers):  # whole layers in tracr's layout: m acts on d_model alone
+        for name in map(functools.partial(param_name, layer), _WRITERS):
+            w.params[name] = w.params[name] @ m
+        for name in map(functools.partial(param_name, layer), _READERS):
+            w.params[name] = m.T @ w.params[name]
     w.W_U = m.T @ w.W_U
 
 
-def _rotate(w: _Weights, rng: np.random.Generator) -> None:
-    _map_residual(w, _random_orthogonal(rng, w.d_model))
-    w.labels = None
+def _rotate(state: _Scrambling, rng: np.random.Generator) -> None:
+    _map_residual(state, _random_orthogonal(rng, state.w.d_model))
+    state.labels = None
 
 
-def _permute_residual(w: _Weights, rng: np.random.Generator) -> None:
-    perm = _permutation(rng, w.d_model)
-    _map_residual(w, np.eye(w.d_model)[:, perm])  # new dimension j is old dimension perm[j]
-    if w.labels is not None:
-        w.labels = [w.labels[i] for i in perm]
+def _permute_residual(state: _Scrambling, rng: np.random.Generator) -> None:
+    perm = _permutation(rng, state.w.d_model)
+    _map_residual(state, np.eye(state.w.d_model)[:, perm])  # new dimension j is old dimension perm[j]
+    if state.labels is not None:
+        state.labels = [state.labels[i] for i in perm]
 
 
 # --- heads ------------------------------------------------------------------------------
 
-def _split_heads(w: _Weights, layer: int) -> dict[str, np.ndarray]:
-    """A layer's attention arrays with the head axis first: query/key/value w [H, d_model,
-    d_head] and b [H, d_head], linear w [H, d_head, d_model]."""
-    p, prefix, h, dh = w.params, f"transformer/layer_{layer}/attn", w.n_heads, w.d_head
-    heads = {f"{n}/w": p[f"{prefix}/{n}/w"].reshape(w.d_model, h, dh).transpose(1, 0, 2)
-             for n in ("query", "key", "value")}
-    heads.update({f"{n}/b": p[f"{prefix}/{n}/b"].reshape(h, dh) for n in ("query", "key", "value")})
-    heads["linear/w"] = p[f"{prefix}/linear/w"].reshape(h, dh, w.d_model)
-    return heads
+def _heads(w: Weights, layer: int) -> dict[str, np.ndarray]:
+    """A layer's attention tensors with the head axis first: W_Q/W_K/W_V [H, d_model, d_head],
+    b_Q/b_K/b_V [H, d_head], W_O [H, d_head, d_model]."""
+    return {name: getattr(w, name)[layer] for name in _HEAD_TENSORS}
 
 
-def _merge_heads(w: _Weights, layer: int, heads: dict[str, np.ndarray]) -> None:
-    prefix, h = f"transformer/layer_{layer}/attn", len(heads["linear/w"])
-    for n in ("query", "key", "value"):
-        w.params[f"{prefix}/{n}/w"] = heads[f"{n}/w"].transpose(1, 0, 2).reshape(w.d_model, -1)
-        w.params[f"{prefix}/{n}/b"] = heads[f"{n}/b"].reshape(-1)
-    w.params[f"{prefix}/linear/w"] = heads["linear/w"].reshape(h * w.d_head, w.d_model)
+def _store_heads(w: Weights, layer: int, heads: dict[str, np.ndarray]) -> None:
+    for name in _HEAD_TENSORS:
+        getattr(w, name)[layer] = heads[name]
 
 
-def _permute_heads(w: _Weights, rng: np.random.Generator) -> None:
+def _permute_heads(state: _Scrambling, rng: np.random.Generator) -> None:
+    w = state.w
     for layer in range(w.n_layers):
         perm = _permutation(rng, w.n_heads)
-        _merge_heads(w, layer, {k: v[perm] for k, v in _split_heads(w, layer).items()})
+        _store_heads(w, layer, {k: v[perm] for k, v in _heads(w, layer).items()})
 
 
-def _qk(w: _Weights, rng: np.random.Generator) -> None:
+def _qk(state: _Scrambling, rng: np.random.Generator) -> None:
+    w = state.w
     for layer in range(w.n_layers):
-        heads = _split_heads(w, layer)
+        heads = _heads(w, layer)
         for h in range(w.n_heads):
             a, a_inv = _conditioned(rng, w.d_head)
-            for part in ("w", "b"):
-                heads[f"query/{part}"][h] = heads[f"query/{part}"][h] @ a
-                heads[f"key/{part}"][h] = heads[f"key/{part}"][h] @ a_inv.T
-        _merge_heads(w, layer, heads)
+            for query, key in (("W_Q", "W_K"), ("b_Q", "b_K")):
+                heads[query][h] = heads[query][h] @ a
+                heads[key][h] = heads[key][h] @ a_inv.T
+        _store_heads(w, layer, heads)
 
 
-def _ov(w: _Weights, rng: np.random.Generator) -> None:
+def _ov(state: _Scrambling, rng: np.random.Generator) -> None:
+    w = state.w
     for layer in range(w.n_layers):
-        heads = _split_heads(w, layer)
+        heads = _heads(w, layer)
         for h in range(w.n_heads):
             b, b_inv = _conditioned(rng, w.d_head)
-            heads["value/w"][h] = heads["value/w"][h] @ b
-            heads["value/b"][h] = heads["value/b"][h] @ b
-            heads["linear/w"][h] = b_inv @ heads["linear/w"][h]
-        _merge_heads(w, layer, heads)
+            heads["W_V"][h] = heads["W_V"][h] @ b
+            heads["b_V"][h] = heads["b_V"][h] @ b
+            heads["W_O"][h] = b_inv @ heads["W_O"][h]
+        _store_heads(w, layer, heads)
 
 
 # --- MLP neurons ------------------------------------------------------------------------
 
-def _mlp_neurons(w: _Weights, rng: np.random.Generator) -> None:
-    for name in _layer_names(w, ("mlp",)):
+def _mlp_neurons(state: _Scrambling, rng: np.random.Generator) -> None:
+    w = state.w
+    for layer in range(w.n_layers):
         perm = _permutation(rng, w.d_mlp)
         scale = 2.0 ** rng.integers(-_NEURON_LOG2_SCALE, _NEURON_LOG2_SCALE + 1, w.d_mlp)
-        w.params[f"{name}/linear_1/w"] = w.params[f"{name}/linear_1/w"][:, perm] * scale
-        w.params[f"{name}/linear_1/b"] = w.params[f"{name}/linear_1/b"][perm] * scale
-        w.params[f"{name}/linear_2/w"] = w.params[f"{name}/linear_2/w"][perm] / scale[:, None]
+        w.W_in[layer] = w.W_in[layer][:, perm] * scale
+        w.b_in[layer] = w.b_in[layer][perm] * scale
+        w.W_out[layer] = w.W_out[layer][perm] / scale[:, None]
 
 
 # --- padding ----------------------------------------------------------------------------
 
-def _pad(w: _Weights, d_model: int, heads: int, mlp: int) -> None:
-    _map_residual(w, np.eye(w.d_model, w.d_model + d_model))
-    if w.labels is not None:
-        w.labels = w.labels + [f"pad{i}" for i in range(d_model)]
+def _pad(state: _Scrambling, d_model: int, heads: int, mlp: int) -> None:
+    w = state.w
+    _map_residual(state, np.eye(w.d_model, w.d_model + d_model))
+    if state.labels is not None:
+        state.labels = state.labels + [f"pad{i}" for i in range(d_model)]
     for layer in range(w.n_layers):
-        _merge_heads(w, layer, {k: np.concatenate([v, np.zeros((heads,) + v.shape[1:])])
-                                for k, v in _split_heads(w, layer).items()})
-    w.n_heads += heads
-    for name in _layer_names(w, ("mlp",)):
-        p = w.params
-        p[f"{name}/linear_1/w"] = np.pad(p[f"{name}/linear_1/w"], ((0, 0), (0, mlp)))
-        p[f"{name}/linear_1/b"] = np.pad(p[f"{name}/linear_1/b"], (0, mlp))
-        p[f"{name}/linear_2/w"] = np.pad(p[f"{name}/linear_2/w"], ((0, mlp), (0, 0)))
-    w.d_mlp += mlp
+        _store_heads(w, layer, {k: np.concatenate([v, np.zeros((heads,) + v.shape[1:])])
+                                for k, v in _heads(w, layer).items()})
+        w.W_in[layer] = np.pad(w.W_in[layer], ((0, 0), (0, mlp)))
+        w.b_in[layer] = np.pad(w.b_in[layer], (0, mlp))
+        w.W_out[layer] = np.pad(w.W_out[layer], ((0, mlp), (0, 0)))

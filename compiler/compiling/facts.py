@@ -1,15 +1,14 @@
 """The first of our passes: facts about a program's values that tracr does not check.
 
 `Facts` holds, for each S-Op of tracr's graph (by label), a superset of the values it can take
-(the rule of `compiler.language.values`: tracr's, except that a numerical mean of 0/1 values can
-be any k/n), each Map's and SequenceMap's table (arguments -> result), the S-Ops rasp may give
-None (`nullable`) and why a function may raise (`undefined`). The guards after it read these
-facts; nothing changes them once they are made.
+(the one rule of `compiler.language.values`, applied to tracr's graph: tracr's, except that a
+numerical mean of 0/1 values can be any k/n), each Map's and SequenceMap's table (arguments ->
+result), the S-Ops rasp may give None (`nullable`) and why a function may raise (`undefined`).
+The guards after it read these facts; nothing changes them once they are made.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any, Iterable
 
@@ -19,8 +18,8 @@ from tracr.compiler import nodes
 from tracr.rasp import rasp
 
 from compiler.errors import CompileError
-from compiler.language.functions import value_sort_key
-from compiler.language.values import mean_values
+from compiler.language.literals import value_sort_key
+from compiler.language.values import aggregate_values, function_arguments, leaf_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -77,12 +76,10 @@ class Facts:
 
     def _infer(self, label: str, vocab: set) -> None:
         expr, n = self.exprs[label], self.max_seq_len
-        if isinstance(expr, rasp.TokensType):
-            values = set(vocab)
-        elif isinstance(expr, rasp.IndicesType):
-            values = set(range(n))
-        elif isinstance(expr, rasp.SelectorWidth):
-            values = set(range(n + 1))
+        leaf = ("tokens" if isinstance(expr, rasp.TokensType) else "indices" if isinstance(expr, rasp.IndicesType)
+                else "selector_width" if isinstance(expr, rasp.SelectorWidth) else None)
+        if leaf:
+            values = leaf_values(leaf, vocab, n)
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
             if any(c.label in self.nullable for c in children):
@@ -118,7 +115,7 @@ class Facts:
     def _tabulate(self, expr, value_sets: list[set]) -> dict[tuple, Any]:
         """f on every combination of input values; ArithmeticError counts as never occurring."""
         table = {}
-        for args in itertools.product(*(sorted(vs, key=value_sort_key) for vs in value_sets)):
+        for args in function_arguments(value_sets):
             if len(table) >= MAX_VALUE_SET:
                 raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET} input combinations")
             try:
@@ -145,7 +142,7 @@ class Facts:
         if not values <= {0, 1}:
             raise CompileError(f"{expr.label}: a numerical Aggregate can only average 0/1 values, "
                                f"but its input takes {sorted(values, key=value_sort_key)[:8]}")
-        return mean_values(values, self.max_seq_len)  # every k/n, not tracr's {v/n}
+        return aggregate_values(values, False, self.max_seq_len)  # every k/n, not tracr's {v/n}
 
     # -- selectors -------------------------------------------------------------------------
 

@@ -1,17 +1,24 @@
-"""The values each S-Op of a program can take, for a vocabulary and a maximum length.
+"""The values each S-Op of a program can take, for a vocabulary and a maximum length: the one
+value-set rule.
 
-The rules are tracr's basis inference, with one correction: a numerical mean of 0/1 values
-can be any k/w (tracr lists only 1/w), so whatever reads a mean sees every value that occurs.
-Used to tabulate imported Python functions, to keep generated programs compilable, and by
-compilation (`compiler.compiling.facts`), which states its value sets by the same rule.
+The rule is tracr's basis inference, with one correction: a numerical mean of 0/1 values can be
+any k/w (tracr lists only 1/w), so whatever reads a mean sees every value that occurs. It is
+spelled once, per kind of operation: `leaf_values` (tokens, indices, length, widths),
+`function_arguments` (a map's or sequence_map's every argument, in the one order of values;
+where the function raises ArithmeticError it is undefined, as in tracr) and `aggregate_values`.
+Two walks apply it: `ValueSets`, over the language's nodes (to tabulate imported Python
+functions, keep generated programs compilable, and bound the decompiler's search), and
+compilation's `compiler.compiling.facts`, over tracr's graph, which adds what only compiling
+needs (tables, Nones, the guards' limits).
 """
 
 from __future__ import annotations
 
 import itertools
+from typing import Iterator
 
-from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language.literals import format_value, is_literal, normalize_value, value_sort_key
 
 #: Most values a numerical mean of values other than 0/1 may take before we give up.
 MAX_MEAN_VALUES = 10_000
@@ -30,7 +37,7 @@ class ValueSets:
 
     def __init__(self, vocab, max_seq_len: int):
         try:
-            self.vocab = frozenset(fn.normalize_value(v) for v in vocab)
+            self.vocab = frozenset(normalize_value(v) for v in vocab)
         except TypeError as error:
             raise ValueError(f"vocab: {error}") from None
         self.max_seq_len = max_seq_len
@@ -52,29 +59,45 @@ class ValueSets:
 
     def _compute(self, node: nodes.SOpNode) -> set:
         n = self.max_seq_len
-        if node is nodes.TOKENS:
-            return set(self.vocab)
-        if node is nodes.INDICES:
-            return set(range(n))
-        if node is nodes.LENGTH or isinstance(node, nodes.SelectorWidth):
-            return set(range(n + 1))
+        leaf = {nodes.TOKENS: "tokens", nodes.INDICES: "indices", nodes.LENGTH: "length"}.get(node)
+        if leaf or isinstance(node, nodes.SelectorWidth):
+            return leaf_values(leaf or "selector_width", self.vocab, n)
         if isinstance(node, nodes.Map):
-            return outputs(node, node.function, ((x,) for x in self._known(node.inner)))
+            return outputs(node, node.function, function_arguments([self._known(node.inner)]))
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
             function = (node.function if isinstance(node, nodes.SequenceMap)
                         else lambda x, y: node.fst_fac * x + node.snd_fac * y)
-            pairs = itertools.product(self._known(node.fst), self._known(node.snd))
-            return outputs(node, function, pairs)
+            return outputs(node, function, function_arguments([self._known(node.fst), self._known(node.snd)]))
         if isinstance(node, nodes.Aggregate):
-            inner = self._known(node.sop)
-            return set(inner) if node.encoding == nodes.CATEGORICAL else self._means(node, inner)
+            try:
+                return aggregate_values(self._known(node.sop), node.encoding == nodes.CATEGORICAL, n)
+            except ValueError as error:
+                raise ValueSetError(node, str(error)) from None
         raise TypeError(f"no value set for {node!r}")  # pragma: no cover - all SOp nodes handled
 
-    def _means(self, node: nodes.Aggregate, values: frozenset) -> set:
-        try:
-            return mean_values(values, self.max_seq_len)
-        except ValueError as error:
-            raise ValueSetError(node, str(error)) from None
+
+def leaf_values(kind: str, vocab, max_seq_len: int) -> set:
+    """The values of an operation that computes nothing from values: "tokens" takes the
+    vocabulary, "indices" 0..max_seq_len-1, "length" and "selector_width" 0..max_seq_len."""
+    if kind == "tokens":
+        return set(vocab)
+    if kind == "indices":
+        return set(range(max_seq_len))
+    if kind in ("length", "selector_width"):
+        return set(range(max_seq_len + 1))
+    raise ValueError(f"no leaf kind {kind!r}")
+
+
+def function_arguments(value_sets) -> Iterator[tuple]:
+    """Every argument tuple of a map (one value set) or sequence_map (two), each set in the one
+    order of values (`value_sort_key`), so that what is found first is the same on every run."""
+    return itertools.product(*(sorted(values, key=value_sort_key) for values in value_sets))
+
+
+def aggregate_values(values, categorical: bool, max_seq_len: int) -> set:
+    """A categorical aggregate moves values, so it takes its input's; a numerical one averages
+    them (`mean_values`; ValueError for what cannot be averaged)."""
+    return set(values) if categorical else mean_values(values, max_seq_len)
 
 
 def mean_values(values, max_seq_len: int) -> set:
@@ -85,7 +108,7 @@ def mean_values(values, max_seq_len: int) -> set:
     n = max_seq_len
     for v in values:
         if not isinstance(v, (bool, int, float)):
-            raise ValueError(f"a numerical mean of non-numbers ({fn.format_value(v)})")
+            raise ValueError(f"a numerical mean of non-numbers ({format_value(v)})")
     if set(values) <= {0, 1}:
         return {0} | {k / w for w in range(1, n + 1) for k in range(w + 1)}
     means, sums = {0}, {0}
@@ -118,10 +141,10 @@ def call(node: nodes.Node, function, args: tuple):
     except ArithmeticError:
         return None
     except Exception as error:  # an imported callable may raise anything
-        shown = ", ".join(fn.format_value(a) if fn.is_literal(a) else repr(a) for a in args)
+        shown = ", ".join(format_value(a) if is_literal(a) else repr(a) for a in args)
         raise ValueSetError(node, f"its function fails on ({shown}): {type(error).__name__}: {error}") from None
     try:
-        return fn.normalize_value(value)
+        return normalize_value(value)
     except TypeError as error:
         raise ValueSetError(node, f"its function returns a value the language cannot write: {error}") from None
 

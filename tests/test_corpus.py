@@ -673,6 +673,27 @@ def test_the_tiny_recipe_gives_the_same_programs_and_nets_byte_for_byte(tiny):
     assert len(rows) == 40 and digest.hexdigest() == TINY_COMPILED_SHA256
 
 
+#: The same pin over the `mixed` recipe's drawn domains: units 1, 4, 6, 9, 16 and 23 are words,
+#: integers (16 symbols, length 10), letters, brackets, words (length 10) and letters (length 10),
+#: four programs each, so value-set inference over strings and wide vocabularies is pinned too.
+MIXED_UNITS = (1, 4, 6, 9, 16, 23)
+MIXED_COMPILED_SHA256 = "af533ec75a3cabda2734681d257a33b3351663af9a00c84ea9e6f10cfa699371"
+
+
+def test_the_mixed_recipe_draws_the_same_programs_and_nets_byte_for_byte():
+    from generator.recipes import load_recipe
+    from generator.units import draw_unit
+
+    recipe, digest, count = load_recipe("mixed"), hashlib.sha256(), 0
+    for unit in MIXED_UNITS:
+        _, drawn, sampling = draw_unit(recipe, unit, 4)
+        for program in drawn:
+            digest.update(program.source.encode())
+            digest.update(sampling.nets[program.source].to_bytes())
+            count += 1
+    assert count == 4 * len(MIXED_UNITS) and digest.hexdigest() == MIXED_COMPILED_SHA256
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads process states from /proc")
 def test_workers_exit_when_the_process_that_started_them_is_killed(tmp_path):
     """A build or training run killed outright (SIGKILL: no chance to stop its pool) leaves no

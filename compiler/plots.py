@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from compiler.nets.weights import param_name
+
 
 def save_figure(figure, path: str | Path, dpi: int = 110) -> Path:
     """Writes `figure` to `path` as PNG (whole or not at all) and closes it."""
@@ -59,15 +61,12 @@ def plot_weights(net, path: str | Path) -> Path:
              ("pos_embed: position", net.params["pos_embed/embeddings"], positions),
              ("W_U (transposed): output value", net.W_U.T, outputs)]]
     for layer in range(c.n_layers):
-        prefix = f"transformer/layer_{layer}"
-        rows.append([(f"L{layer} {name}: {what}",
-                       net.params[f"{prefix}/{key}/w"].T if read else net.params[f"{prefix}/{key}/w"], names)
-                     for name, key, read, what, names in (
-                         ("W_Q", "attn/query", True, "head.dim", heads), ("W_K", "attn/key", True, "head.dim", heads),
-                         ("W_V", "attn/value", True, "head.dim", heads),
-                         ("W_O", "attn/linear", False, "head.dim", heads),
-                         ("W_in", "mlp/linear_1", True, "neuron", neurons),
-                         ("W_out", "mlp/linear_2", False, "neuron", neurons))])
+        rows.append([(f"L{layer} {name}: {what}",  # whole layers, heads side by side
+                       net.params[param_name(layer, name)].T if read else net.params[param_name(layer, name)], names)
+                     for name, read, what, names in (
+                         ("W_Q", True, "head.dim", heads), ("W_K", True, "head.dim", heads),
+                         ("W_V", True, "head.dim", heads), ("W_O", False, "head.dim", heads),
+                         ("W_in", True, "neuron", neurons), ("W_out", False, "neuron", neurons))])
     columns = max(len(r) for r in rows)
     shown = min(len(residual), MAX_TICKS)
     font = 6 if shown > 20 else 7

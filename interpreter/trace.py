@@ -32,7 +32,7 @@ import numpy as np
 
 from compiler.compiling.check import all_inputs, sampled_inputs
 from compiler.nets.net import Net
-from compiler.nets.weights import Weights
+from compiler.nets.weights import Weights, param_name
 
 #: Relative precision at which two writes count as the same (compiled writes are exact to ~1e-6).
 WRITE_TOLERANCE = 1e-3
@@ -352,18 +352,16 @@ def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 
     keeps it. In a compiled net a line's values live in their own subspace and every reader of the
     line reads it, so groups of one line share their readers, groups with different readers belong
     to different lines, and a line's inputs are among the vars its component reads."""
-    c, p = net.config, net.params
+    c, w = net.config, Weights(net)
     rows = directions / np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-30)
     matrices: list[tuple[tuple, np.ndarray]] = []
     for layer in range(c.n_layers):
-        prefix = f"transformer/layer_{layer}"
         if 2 * layer + 1 > sublayer:
-            qkv = [p[f"{prefix}/attn/{name}/w"].reshape(c.d_model, c.n_heads, c.d_head)
-                   for name in ("query", "key", "value")]
             for h in range(c.n_heads):
-                matrices.append((("head", layer, h), np.concatenate([m[:, h] for m in qkv], axis=1)))
+                matrices.append((("head", layer, h),
+                                 np.concatenate([w.W_Q[layer, h], w.W_K[layer, h], w.W_V[layer, h]], axis=1)))
         if 2 * layer + 2 > sublayer:
-            matrices.append((("mlp", layer), p[f"{prefix}/mlp/linear_1/w"]))
+            matrices.append((("mlp", layer), w.W_in[layer]))
     matrices.append((("unembed",), net.W_U))
     found = set()
     for name, matrix in matrices:
@@ -378,9 +376,9 @@ def embedding_readers(net: Net) -> dict[str, frozenset | None]:
     their mean (what every row shares, like tracr's constant direction, is not a value); None
     where there is nothing to tell (one token or one position)."""
     ids = [i for i, t in enumerate(net.input_tokens) if t not in (net.bos, net.pad)]
+    w = Weights(net)
     out: dict[str, frozenset | None] = {}
-    for name, rows in (("tokens", net.params["token_embed/embeddings"][ids]),
-                       ("indices", net.params["pos_embed/embeddings"][:net.config.max_seq_len + 1])):
+    for name, rows in (("tokens", w.W_E[ids]), ("indices", w.W_pos[:net.config.max_seq_len + 1])):
         centred = rows.astype(np.float64) - rows.mean(axis=0, dtype=np.float64)
         live = np.linalg.norm(centred, axis=1) > 1e-6 * max(1e-30, float(np.abs(rows).max(initial=0)))
         out[name] = readers(net, 0, centred[live]) if len(rows) > 1 and live.any() else None
@@ -404,31 +402,30 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
 def _forward(net: Net, batch: list[list]) -> list[tuple]:
     """Per layer: attention weights [B, H, T, T], each head's write [B, H, T, d], the MLP's
     hidden activations after ReLU [B, T, d_mlp], and the residual stream after the layer."""
-    p, c = net.params, net.config
+    c, w = net.config, Weights(net)
     ids, _ = net.encode(batch)  # one length per batch: no padding
     t = ids.shape[1]
-    x = (p["token_embed/embeddings"][ids] + p["pos_embed/embeddings"][:t][None]).astype(np.float64)
+    x = (w.W_E[ids] + w.W_pos[:t][None]).astype(np.float64)
     mask = np.tril(np.ones((t, t), bool)) if c.causal else None
     out = []
     for layer in range(c.n_layers):
-        def param(name: str) -> np.ndarray:
-            return p[f"transformer/layer_{layer}/{name}"].astype(np.float64)
+        def param(name: str) -> np.ndarray:  # a whole layer's tensor, heads side by side
+            return w.params[param_name(layer, name)].astype(np.float64)
 
-        def heads_of(name: str) -> np.ndarray:
-            return (x @ param(f"attn/{name}/w") + param(f"attn/{name}/b")).reshape(
-                len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
+        def heads_of(matrix: str, bias: str) -> np.ndarray:
+            return (x @ param(matrix) + param(bias)).reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
 
-        q, k, v = heads_of("query"), heads_of("key"), heads_of("value")
+        q, k, v = heads_of("W_Q", "b_Q"), heads_of("W_K", "b_K"), heads_of("W_V", "b_V")
         logits = q @ k.transpose(0, 1, 3, 2) / math.sqrt(c.d_head)
         if mask is not None:
             logits = np.where(mask, logits, -np.inf)
         logits -= logits.max(-1, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(-1, keepdims=True)
-        w_o = Weights(net).W_O[layer].astype(np.float64)
+        w_o = w.W_O[layer].astype(np.float64)
         writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
-        x = x + writes.sum(1) + param("attn/linear/b")
-        hidden = np.maximum(x @ param("mlp/linear_1/w") + param("mlp/linear_1/b"), 0)
-        x = x + hidden @ param("mlp/linear_2/w") + param("mlp/linear_2/b")
+        x = x + writes.sum(1) + param("b_O")
+        hidden = np.maximum(x @ param("W_in") + param("b_in"), 0)
+        x = x + hidden @ param("W_out") + param("b_out")
         out.append((weights, writes, hidden, x))
     return out

@@ -11,11 +11,12 @@ import math
 import numpy as np
 
 from compiler.nets.config import NetConfig
+from compiler.nets.weights import param_name
 
 
-def _layer(params: dict, layer: int, module: str) -> tuple:
-    prefix = f"transformer/layer_{layer}/{module}"
-    return params[f"{prefix}/w"], params[f"{prefix}/b"]
+def _layer(params: dict, layer: int, weight: str, bias: str) -> tuple:
+    """A layer's whole weight and bias by TransformerLens name (heads side by side)."""
+    return params[param_name(layer, weight)], params[param_name(layer, bias)]
 
 
 def attention_mask(key_mask: np.ndarray, causal: bool) -> np.ndarray:
@@ -34,10 +35,10 @@ def _numpy_layers(net) -> list[tuple]:
     def build() -> list[tuple]:
         p, layers = net.params, []
         for layer in range(net.config.n_layers):
-            qkv = [_layer(p, layer, f"attn/{n}") for n in ("query", "key", "value")]
+            qkv = [_layer(p, layer, f"W_{n}", f"b_{n}") for n in "QKV"]
             attention = (np.concatenate([w for w, _ in qkv], axis=1), np.concatenate([b for _, b in qkv]),
-                         *_layer(p, layer, "attn/linear"))
-            mlp = (*_layer(p, layer, "mlp/linear_1"), *_layer(p, layer, "mlp/linear_2"))
+                         *_layer(p, layer, "W_O", "b_O"))
+            mlp = (*_layer(p, layer, "W_in", "b_in"), *_layer(p, layer, "W_out", "b_out"))
             layers.append(tuple(
                 tuple(a if a.ndim == 2 or a.any() else None for a in part) if any(a.any() for a in part) else None
                 for part in (attention, mlp)))
@@ -148,13 +149,13 @@ def torch_forward(params: dict, config: NetConfig, ids, mask, streams: list | No
     for layer in range(c.n_layers):
         q, k, v = (
             (x @ w + b).reshape(batch, t, c.n_heads, c.d_head).transpose(1, 2)
-            for w, b in (_layer(params, layer, f"attn/{n}") for n in ("query", "key", "value")))
+            for w, b in (_layer(params, layer, f"W_{n}", f"b_{n}") for n in "QKV"))
         heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        w_o, b_o = _layer(params, layer, "attn/linear")
+        w_o, b_o = _layer(params, layer, "W_O", "b_O")
         x = x + heads.transpose(1, 2).reshape(batch, t, -1) @ w_o + b_o
         keep(x)
-        w_in, b_in = _layer(params, layer, "mlp/linear_1")
-        w_out, b_out = _layer(params, layer, "mlp/linear_2")
+        w_in, b_in = _layer(params, layer, "W_in", "b_in")
+        w_out, b_out = _layer(params, layer, "W_out", "b_out")
         x = x + torch.relu(x @ w_in + b_in) @ w_out + b_out
         keep(x)
     return x

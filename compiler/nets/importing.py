@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from compiler.nets.config import NetConfig
+from compiler.nets.weights import Weights
 
 
 class ModelImportError(ValueError):
@@ -159,17 +160,12 @@ def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values:
             raise ModelImportError(f"output_values has {len(values)} values but the model has {W_U.shape[1]} outputs")
     h, d, d_model = cfg.n_heads, cfg.d_head, cfg.d_model
     params = {"token_embed/embeddings": W_E, "pos_embed/embeddings": state["pos_embed.W_pos"]}
+    ours = Weights.of(params, W_U, cfg.n_layers, d)  # TransformerLens's names, stored in tracr's layout
     for layer in range(cfg.n_layers):
-        prefix, block = f"transformer/layer_{layer}", f"blocks.{layer}"
-        for ours, theirs in (("query", "Q"), ("key", "K"), ("value", "V")):
-            weight = state[f"{block}.attn.W_{theirs}"]  # h d_model d -> d_model (h d)
-            params[f"{prefix}/attn/{ours}/w"] = weight.transpose(1, 0, 2).reshape(d_model, h * d)
-            params[f"{prefix}/attn/{ours}/b"] = state[f"{block}.attn.b_{theirs}"].reshape(h * d)
-        params[f"{prefix}/attn/linear/w"] = state[f"{block}.attn.W_O"].reshape(h * d, d_model)
-        params[f"{prefix}/attn/linear/b"] = state[f"{block}.attn.b_O"]
-        for ours, theirs in (("linear_1/w", "W_in"), ("linear_1/b", "b_in"), ("linear_2/w", "W_out"),
-                             ("linear_2/b", "b_out")):
-            params[f"{prefix}/mlp/{ours}"] = state[f"{block}.mlp.{theirs}"]
+        for name in ("W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V", "W_O", "b_O"):
+            getattr(ours, name)[layer] = state[f"blocks.{layer}.attn.{name}"]
+        for name in ("W_in", "b_in", "W_out", "b_out"):
+            getattr(ours, name)[layer] = state[f"blocks.{layer}.mlp.{name}"]
     causal = getattr(cfg, "attention_dir", "causal") == "causal"
     net_config = NetConfig(n_layers=cfg.n_layers, n_heads=h, d_head=d, d_mlp=cfg.d_mlp, d_model=d_model,
                            max_seq_len=cfg.n_ctx - 1, causal=causal)

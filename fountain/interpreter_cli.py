@@ -8,6 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+#: `fountain decompile --require-verified`'s exit status for an answer that is not verified (1 is an
+#: error, 2 a usage error).
+NOT_VERIFIED_STATUS = 3
+
 
 def add_interpreter_parsers(sub) -> None:
     """Registers `train`, `eval`, `decompile` and `curves` on the top-level subparsers."""
@@ -119,6 +123,9 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of sampled check inputs and uniform proposals")
     p.add_argument("--json", action="store_true", help="print the result and its certificate as JSON")
     p.add_argument("--device", help="torch device of the model (default: cuda when present, else cpu)")
+    p.add_argument("--require-verified", action="store_true",
+                   help="exit with status 3 when the answer is not verified (it is printed all the same), so "
+                        "that a script can tell a proven program from a best guess")
     p.set_defaults(handler=cmd_decompile)
     add_curves_parser(sub)
 
@@ -335,3 +342,7 @@ def cmd_decompile(args) -> None:
         sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
     else:
         sys.stdout.write(result.format())
+    if args.require_verified and not result.verified:
+        sys.stdout.flush()
+        sys.stderr.write("not verified (--require-verified): the program above is the best found, not a proven one\n")
+        raise SystemExit(NOT_VERIFIED_STATUS)

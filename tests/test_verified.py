@@ -143,6 +143,27 @@ def test_cli_prints_the_program_and_its_certificate(tmp_path, capsys):
     assert data["verified"] is True and data["source"].endswith("\n")
 
 
+def test_cli_require_verified_exits_3_on_an_answer_that_is_not_verified(tmp_path, capsys):
+    """An untrained model's weights-only reading is printed, certified as not verified, and with
+    --require-verified the command says so and exits 3; a verified answer exits 0."""
+    from fountain.interpreter_cli import NOT_VERIFIED_STATUS
+    from interpreter.checkpoint import save_checkpoint
+
+    untrained = save_checkpoint(tmp_path / "run", "step-0000001", Interpreter(ModelConfig(
+        d_model=16, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=32)))
+    _net(SORT, scrambled=False).save(tmp_path / "net.safetensors")
+    guess = [str(tmp_path / "net.safetensors"), "--checkpoint", str(untrained), "--weights-only"]
+    main(["decompile", *guess])
+    assert "NOT verified" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        main(["decompile", *guess, "--require-verified"])
+    assert stopped.value.code == NOT_VERIFIED_STATUS == 3
+    captured = capsys.readouterr()
+    assert "NOT verified" in captured.out and "not verified (--require-verified)" in captured.err
+    main(["decompile", str(tmp_path / "net.safetensors"), "--uniform", "--require-verified"])
+    assert "# verified" in capsys.readouterr().out
+
+
 # -- what the search relies on: readers, relabellings, numerical tables
 
 

@@ -105,17 +105,21 @@ class Certifier:
         if agree < len(self.inputs) or self.exhaustive:
             return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs),
                                program=compiled)
+        # agreeing on every traced input, it is compared on the sample's untraced ones too: they count
         reason, wrong, caveat = self._untraced(candidate)
+        checked = len(self.inputs) + len(self.untraced)
+        agreement = (checked - wrong) / checked
         if not reason:
             reason, wrong, caveat = self._holes(program, compiled, candidate)
-        if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
-            agreement = agree / (len(self.inputs) + wrong)
+            if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
+                checked += wrong
+                agreement = (checked - wrong) / checked
         if not reason:
             failing = self._search(candidate)
             if failing is not None:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
-        return Certificate(agreement, len(self.inputs), self.exhaustive, not reason, reason, "" if reason else caveat,
+        return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
                            compiled)
 
     def _compile(self, program: prog.Program) -> tuple[prog.Program, Net]:

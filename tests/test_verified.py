@@ -400,6 +400,10 @@ def test_a_sampled_input_not_traced_still_checks_a_candidate(monkeypatch):
     cert = certify(wrong)
     assert not cert.verified and "a sampled input not traced; 1 of 2 such differ" in cert.reason
     assert list("hhhhhhhbab") in certify.extra_inputs
+    # the certificate counts every input it compared, the untraced ones too
+    assert (cert.inputs, cert.agreement) == (4, 3 / 4)
+    right = certify(compiler.parse(_PREFIX_LEVEL))
+    assert right.verified and (right.inputs, right.agreement) == (4, 1.0)
 
 
 def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):

@@ -23,10 +23,9 @@ import random
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import pyarrow.parquet as pq
 import torch
 
-from generator.corpus_format import SCHEMA, CorpusError, read_manifest, shard_paths, split_name
+from generator.corpus_format import check_columns, read_manifest, shard_paths, shard_rows, split_name
 
 
 class CorpusDataset(torch.utils.data.IterableDataset):
@@ -40,8 +39,7 @@ class CorpusDataset(torch.utils.data.IterableDataset):
                  shuffle_seed: int | None = None, shuffle_buffer: int = 1024, batch_rows: int = 64,
                  transform: Callable[[dict], Any] | None = None):
         super().__init__()
-        if columns is not None and (unknown := [c for c in columns if c not in SCHEMA.names]):
-            raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
+        check_columns(columns)
         if shuffle_buffer < 1 or batch_rows < 1:
             raise ValueError("shuffle_buffer and batch_rows must be >= 1")
         self.directory = Path(directory)
@@ -79,8 +77,7 @@ class CorpusDataset(torch.utils.data.IterableDataset):
 
     def _rows(self, shards: list[Path]) -> Iterator[dict]:
         for path in shards:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_rows, columns=self.columns):
-                yield from batch.to_pylist()
+            yield from shard_rows(path, self.directory, self.columns, self.batch_rows)
 
 
 def _consumer() -> tuple[int, int]:

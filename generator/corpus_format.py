@@ -176,14 +176,24 @@ def data_files(directory: str | os.PathLike) -> dict[str, list[str]]:
 def read_rows(directory: str | os.PathLike, split: str | None = None,
               columns: list[str] | None = None, batch_rows: int = 64) -> Iterator[dict]:
     """Rows as dicts (weights as bytes), shard by shard, `batch_rows` decoded at a time."""
-    if columns is not None:
-        unknown = [c for c in columns if c not in SCHEMA.names]
-        if unknown:
-            raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
+    check_columns(columns)
     for path in shard_paths(directory, split):
-        with naming_shard(path, directory):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
-                yield from batch.to_pylist()
+        yield from shard_rows(path, directory, columns, batch_rows)
+
+
+def check_columns(columns: list[str] | None) -> None:
+    """CorpusError for a column the corpus schema does not have."""
+    if columns is not None and (unknown := [c for c in columns if c not in SCHEMA.names]):
+        raise CorpusError(f"unknown column(s) {unknown}; columns are {', '.join(SCHEMA.names)}")
+
+
+def shard_rows(path: Path, directory: str | os.PathLike, columns: list[str] | None = None,
+               batch_rows: int = 64) -> Iterator[dict]:
+    """One shard's rows as dicts, `batch_rows` decoded at a time: what every streamed read of a corpus
+    goes through, so a missing or damaged shard is one `CorpusError` naming it (`naming_shard`)."""
+    with naming_shard(path, directory):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
+            yield from batch.to_pylist()
 
 
 def read_table(directory: str | os.PathLike, split: str | None = None,

@@ -636,6 +636,15 @@ def test_a_manifest_of_the_wrong_types_is_one_error_everywhere(tiny_copy, change
     assert not report.ok and any(re.search(problem, p) for p in report.problems)
 
 
+def test_the_torch_dataset_names_a_damaged_shard(tiny_copy):
+    """CorpusDataset reads through the one shard reader: a shard truncated after the build is one
+    CorpusError naming it and what to run, not pyarrow's traceback."""
+    shard = sorted((tiny_copy / "data").glob("val-*.parquet"))[0]
+    shard.write_bytes(shard.read_bytes()[:100])
+    with pytest.raises(CorpusError, match=rf"{shard.name}: unreadable .*fountain corpus verify"):
+        list(generator.CorpusDataset(tiny_copy, split="val"))
+
+
 def test_a_streamed_corpus_with_a_damaged_shard_names_the_shard(tiny_copy, tmp_path):
     from interpreter.train import TrainConfig, train
     from tests.test_interpreter import TINY_MODEL

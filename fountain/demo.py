@@ -149,7 +149,7 @@ def _interpreter(out: TextIO, workdir: Path, recipe: str, train_seconds: float, 
     out.write("\n--- evaluation: held-out nets and tracr's library ---\n")
     out.flush()
     began = time.perf_counter()
-    report = interpreter.evaluate(result.checkpoint, test + extra, split="test", limit=100, seed=seed)
+    report = interpreter.evaluate_model(result.checkpoint, test + extra, split="test", limit=100, seed=seed)
     out.write(report.format() + f"\n({time.perf_counter() - began:.0f} s)\n")
     out.write("\n--- decompiled held-out networks, beside their true source ---\n")
     shown = {}

@@ -242,7 +242,7 @@ def cmd_eval(args) -> None:
     from compiler.progress import Progress
     from fountain.common import output_file
     from interpreter.checkpoint import CheckpointError
-    from interpreter.evaluate import decompiler_examples, evaluate, evaluate_decompiler
+    from interpreter.evaluate import decompiler_examples, evaluate_decompiler, evaluate_model
 
     _threads(args)
     for target in (args.plot, args.json):  # before minutes of evaluation
@@ -265,7 +265,7 @@ def cmd_eval(args) -> None:
     try:
         if checkpoint:
             with Progress("weights-only: scoring", unit="net") as bar:
-                report = evaluate(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
+                report = evaluate_model(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
                                   out_of_distribution=not args.no_tracr_lib, device=args.device, progress=bar.reach)
             print(report.format(examples=args.examples))
             records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]

@@ -5,7 +5,7 @@
     result.source, result.verified, result.agreement, result.lines   # the program and its certificate
     result = interpreter.train("corpora/small", "runs/small", interpreter.TrainConfig())
     result = interpreter.train(interpreter.Fountain("small"), "runs/fresh", interpreter.TrainConfig())
-    report = interpreter.evaluate("runs/small", "corpora/small", split="test")
+    report = interpreter.evaluate_model("runs/small", "corpora/small", split="test")
     print(report.format())
     run = interpreter.train_and_evaluate("corpora/small", "runs/demo", time_budget=300)  # `fountain demo`
 
@@ -17,8 +17,8 @@ torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
 (which program token may come next), `decode` (greedy/beam search: the model's proposals), `trace`
 (a net run on its inputs: heads' patterns and writes, MLP neuron groups), `lines` (program lines
 evaluated on the trace and checked against components), `verified` (`decompile`: the search the
-network checks, and the certificate), `evaluate`
-(exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
+network checks, and the certificate), `evaluate` (`evaluate_model`, `evaluate_decompiler`:
+exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
 """
 
 from interpreter.budget import BUDGET_CONFIG, BudgetRun, train_and_evaluate
@@ -26,7 +26,7 @@ from interpreter.checkpoint import CheckpointError, NoDefaultCheckpoint, load_mo
 from interpreter.data import Example, load_examples, sample_examples
 from interpreter.decode import Decoded, search
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
-from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate_decompiler
+from interpreter.evaluate import DecompileReport, EvalReport, evaluate, evaluate_decompiler, evaluate_model
 from interpreter.fountain_stream import Fountain
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.train import TrainConfig, TrainResult, train
@@ -35,5 +35,5 @@ from interpreter.verified import Decompiled, LineFit, decompile
 __all__ = ["BUDGET_CONFIG", "BudgetRun", "CheckpointError", "Decoded", "DecompileReport", "Decompiled",
            "EncoderConfig", "EncodingError", "EvalReport", "Example", "Fountain", "Interpreter", "LineFit",
            "ModelConfig", "NoDefaultCheckpoint", "TrainConfig", "TrainResult", "decompile", "encode_net", "evaluate",
-           "evaluate_decompiler", "load_examples", "load_model", "sample_examples", "search", "train",
+           "evaluate_decompiler", "evaluate_model", "load_examples", "load_model", "sample_examples", "search", "train",
            "train_and_evaluate"]

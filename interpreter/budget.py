@@ -11,7 +11,7 @@ import dataclasses
 import os
 
 from interpreter.data import Source
-from interpreter.evaluate import EvalReport, evaluate
+from interpreter.evaluate import EvalReport, evaluate_model
 from interpreter.model import ModelConfig
 from interpreter.train import TrainConfig, TrainResult, train
 
@@ -51,5 +51,5 @@ def train_and_evaluate(corpus: Source, run_dir: str | os.PathLike, time_budget: 
                       stacklevel=2)
         time_budget = seconds
     result = train(corpus, run_dir, config, time_budget=time_budget, progress=progress)
-    report = evaluate(result.checkpoint, corpus, split, beam_size=beam_size, limit=limit)
+    report = evaluate_model(result.checkpoint, corpus, split, beam_size=beam_size, limit=limit)
     return BudgetRun(result, report)

@@ -25,7 +25,7 @@ from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
 from interpreter.decode import load_interpreter, search
 from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
-from interpreter.evaluate import evaluate
+from interpreter.evaluate import evaluate_model
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
 from interpreter.model import Interpreter, ModelConfig
 from interpreter.train import TrainConfig, _logged_schedule, learning_rate, teacher_forced, train
@@ -366,7 +366,7 @@ def test_hostile_checkpoints_are_one_clear_error(run, tmp_path):
 
 
 def test_eval_scores_a_toy_checkpoint(run, examples, tmp_path):
-    report = evaluate(run.checkpoint, examples, split=None, limit=3)
+    report = evaluate_model(run.checkpoint, examples, split=None, limit=3)
     rows = {row["variant"]: row for row in report.summary()}
     assert {"compiled", "scrambled", "tracr-lib"} <= set(rows)
     assert rows["compiled"]["nets"] == 3 and rows["compiled"]["parses"] == 1.0
@@ -379,6 +379,15 @@ def test_eval_scores_a_toy_checkpoint(run, examples, tmp_path):
                                  encode_examples(examples, TINY_MODEL.encoder, 96)[0])
     assert 0.0 < accuracy < 1.0
 
+
+
+def test_the_old_name_of_evaluate_model_warns_and_scores_the_same(run, examples):
+    import interpreter
+
+    with pytest.warns(DeprecationWarning, match="interpreter.evaluate is now interpreter.evaluate_model"):
+        old = interpreter.evaluate(run.checkpoint, examples[:2], split=None, out_of_distribution=False)
+    new = interpreter.evaluate_model(run.checkpoint, examples[:2], split=None, out_of_distribution=False)
+    assert old.summary() == new.summary()
 
 def test_functional_check_accepts_an_equivalent_program_and_rejects_a_different_one(examples):
     from interpreter.evaluate import functional_difference

@@ -412,8 +412,13 @@ def _forward(net: Net, batch: list[list]) -> list[tuple]:
         def param(name: str) -> np.ndarray:  # a whole layer's tensor, heads side by side
             return w.params[param_name(layer, name)].astype(np.float64)
 
+        # dense products on [B*T, d]: one GEMM each (numpy runs a 3-d @ 2-d product as one small
+        # GEMM per batch item, which threaded BLAS on a busy machine made 50x slower)
+        flat = x.reshape(len(batch) * t, -1)
+
         def heads_of(matrix: str, bias: str) -> np.ndarray:
-            return (x @ param(matrix) + param(bias)).reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
+            heads = flat @ param(matrix) + param(bias)
+            return heads.reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
 
         q, k, v = heads_of("W_Q", "b_Q"), heads_of("W_K", "b_K"), heads_of("W_V", "b_V")
         logits = q @ k.transpose(0, 1, 3, 2) / math.sqrt(c.d_head)
@@ -425,7 +430,8 @@ def _forward(net: Net, batch: list[list]) -> list[tuple]:
         w_o = w.W_O[layer].astype(np.float64)
         writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
         x = x + writes.sum(1) + param("b_O")
-        hidden = np.maximum(x @ param("W_in") + param("b_in"), 0)
-        x = x + hidden @ param("W_out") + param("b_out")
+        hidden = np.maximum(x.reshape(len(batch) * t, -1) @ param("W_in") + param("b_in"), 0)
+        x = x + (hidden @ param("W_out") + param("b_out")).reshape(x.shape)
+        hidden = hidden.reshape(len(batch), t, -1)
         out.append((weights, writes, hidden, x))
     return out

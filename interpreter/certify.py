@@ -12,10 +12,12 @@ leaves unselected counts): for each missing one, inputs that reach it are search
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
 source is undefined there), and the inputs found go back to the search, which reads the net again
-with them (`extra_inputs`). A value sets' rule is a superset (it takes `indices` and `length` as
-independent, so a table on the pair "misses" (1, 0)): a missing value that `REACH_MIN_TRIES`
-inputs aimed at it never reach is taken not to occur, and the certificate says so (`caveat`). Like
-the sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
+with them (`extra_inputs`); so does an input the hypothesis search shows a candidate wrong on (a
+pair of keys no traced input held together leaves their order in a table unread). A value sets'
+rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
+"misses" (1, 0)): a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach is taken
+not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
+not proof: `exhaustive` says which kind of certificate it is.
 
 A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its
 tables' missing entries filled in (which count as holes all the same) and its lambda predicates
@@ -98,8 +100,8 @@ class Certifier:
             compiled, candidate = self._compile(program)
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
-            del error
-            return Certificate(0.0, len(self.inputs), self.exhaustive, False)
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return Certificate(0.0, len(self.inputs), self.exhaustive, False, f"it does not compile ({first})")
         agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
         agreement = agree / len(self.inputs)
         if agree < len(self.inputs) or self.exhaustive:
@@ -117,6 +119,7 @@ class Certifier:
         if not reason:
             failing = self._search(candidate)
             if failing is not None:
+                self._hand_back([failing])  # an input the trace lacked: reading the net on it may fix the search
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,

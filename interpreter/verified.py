@@ -241,8 +241,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                 readings += 1
                 trace = trace_net(net, trace.inputs + extra, exhaustive=False)
                 certify.add_inputs(extra)
-                notes.append(f"read the net again with {len(extra)} more input(s), which reach values a table "
-                             "read off the first inputs had no entry for")
+                notes.append(f"read the net again with {len(extra)} more input(s) the certificate found the first "
+                             "ones lacked (values a table had no entry for, or a disagreement they did not show)")
             elif branching < BRANCHING[-1]:
                 # every path was taken with time to spare: take more options per component
                 branching = next(b for b in BRANCHING if b > branching)

@@ -70,6 +70,12 @@ def test_a_wrong_program_is_never_verified():
     none_where_net_has_values = certify(compiler.parse(
         "v1 = select(tokens, tokens, FALSE)\nv2 = aggregate(v1, tokens)\nreturn v2\n"))
     assert not none_where_net_has_values.verified
+    # a reading compile refuses says so (the answer of a search that found nothing better)
+    refused = certify(compiler.parse("v1 = numerical map(lambda x: x - 2, tokens)\n"
+                                     "v2 = numerical aggregate(select(indices, indices, TRUE), v1, default=0)\n"
+                                     "return v2\n"))
+    assert not refused.verified and refused.agreement == 0.0
+    assert refused.reason.startswith("it does not compile (") and "0/1" in refused.reason
 
 
 @settings(max_examples=6, deadline=None)
@@ -404,6 +410,21 @@ def test_a_sampled_input_not_traced_still_checks_a_candidate(monkeypatch):
     assert (cert.inputs, cert.agreement) == (4, 3 / 4)
     right = certify(compiler.parse(_PREFIX_LEVEL))
     assert right.verified and (right.inputs, right.agreement) == (4, 1.0)
+
+
+def test_an_input_the_hypothesis_search_shows_wrong_goes_back_to_the_search():
+    """A sort by (count of tokens <= this one) - 1 agrees with the sort by the count of smaller ones
+    on a sample without repeated tokens; the hypothesis search finds an input with one, and hands
+    it back so that the net is read on it too."""
+    net = compiler.compile_program(SORT, VOCAB, 4)
+    certify = Certifier(net, [[1, 2, 3, 4], [4, 3, 2, 1], [2, 1]], exhaustive=False)
+    cert = certify(compiler.parse("w = selector_width(select(tokens, tokens, LEQ))\n"
+                                  "target = map(lambda x: x - 1, w)\n"
+                                  "sort = aggregate(select(target, indices, EQ), tokens)\nreturn sort\n"))
+    assert cert.agreement == 1.0  # on the sample
+    assert not cert.verified and "found by a hypothesis search" in cert.reason
+    assert len(certify.extra_inputs) == 1 and str(certify.extra_inputs[0]) in cert.reason
+    assert len(set(certify.extra_inputs[0])) < len(certify.extra_inputs[0])  # a repeated token
 
 
 def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):

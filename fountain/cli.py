@@ -372,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "config's output_values)")
     outputs.add_argument("--numerical", action="store_true", help="one numerical output (no output values)")
     p.add_argument("--bos", default="BOS", help="the beginning-of-sequence token among the input tokens")
+    p.add_argument("--pad", default="compiler_pad", help="the padding token (added when not among the input tokens)")
+    p.add_argument("--argmax", action="store_true",
+                   help="a model not compiled by tracr: each output is its largest logit's value, never None "
+                        "(by default a position whose logits are all below 0.5 reads None, tracr's encoding)")
     p.add_argument("-o", "--output", required=True, help="where to write the network")
     p.set_defaults(handler=cmd_import)
 

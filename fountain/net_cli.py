@@ -21,7 +21,8 @@ def cmd_import(args) -> None:
     tokens = parse_input(args.input_tokens) if args.input_tokens else None
     values = None if args.numerical else parse_input(args.output_values) if args.output_values else "config"
     try:
-        net = load_hooked_transformer_files(args.model, args.config, tokens, values, bos=args.bos)
+        net = load_hooked_transformer_files(args.model, args.config, tokens, values, bos=args.bos, pad=args.pad,
+                                            **({"none_threshold": None} if args.argmax else {}))
     except ModelImportError as error:
         raise SystemExit(f"error: {error}")
     save_net(net, args.output)

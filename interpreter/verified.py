@@ -189,6 +189,12 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     certify = Certifier(net, trace.inputs, trace.exhaustive, seed,
                         untraced=[xs for xs in sample if tuple(xs) not in traced])
     certify.deadline = start + time_budget
+    if net.categorical_output and net.none_threshold is not None and all(
+            value is None for output in certify.expected for value in output):
+        notes.append(f"the net outputs None on every input traced: no output logit reaches its none_threshold "
+                     f"({net.none_threshold}), tracr's encoding of None; a model not compiled by tracr reads its "
+                     "outputs by argmax (`Net.from_hooked_transformer(..., none_threshold=None)`, "
+                     "`fountain import --argmax`)")
     best: tuple | None = None  # (agreement, program, lines, method, certificate)
     # the model's readings are certified as they stand (its spelling is the author's); programs
     # drawn uniformly are not (one may pass by chance, spelled far from the net's own lines)

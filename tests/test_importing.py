@@ -62,6 +62,10 @@ def test_the_output_comes_from_the_label_never_a_guess():
         Net.from_tracr(model, "tokens")
     with pytest.raises(ModelImportError, match="output SOp or its label"):
         Net.from_tracr(model, 3)
+    from tracr.rasp import rasp
+
+    with pytest.raises(ModelImportError, match="output_sop is a selector .*Select.*pass the SOp the program returns"):
+        Net.from_tracr(model, rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ))
     with pytest.raises(ModelImportError, match="not a tracr AssembledTransformerModel"):
         Net.from_tracr(object(), program)
     normed = dataclasses.replace(model, model_config=dataclasses.replace(model.model_config, layer_norm=True))
@@ -121,6 +125,28 @@ def test_what_a_net_cannot_hold_is_refused_by_name():
         Net.from_hooked_transformer(model(), [0, 1, 2, 3, 4], values)
     with pytest.raises(ModelImportError, match="not a HookedTransformer"):
         Net.from_hooked_transformer(object(), tokens, values)
+    with pytest.raises(ModelImportError, match="input_tokens must be a list in id order .*not a dict"):
+        Net.from_hooked_transformer(model(), dict.fromkeys(tokens), values)
+    with pytest.raises(ModelImportError, match="output_values must be a list in id order .*not a set"):
+        Net.from_hooked_transformer(model(), tokens, set(values))
+    # tracr's padding token under another name would be read as an input token
+    with pytest.raises(ModelImportError, match="tracr's padding token 'compiler_pad' but pad='<pad>': pass "
+                                               "pad='compiler_pad'"):
+        Net.from_hooked_transformer(model(), tokens, values, pad="<pad>")
+    # a model not compiled by tracr has logits of no fixed scale: none_threshold=None reads them by argmax
+    plain = model()
+    assert Net.from_hooked_transformer(plain, tokens, values).none_threshold == 0.5
+    argmax = Net.from_hooked_transformer(plain, tokens, values, none_threshold=None)
+    ids = torch.tensor([[0, 1, 2, 3]])
+    with torch.no_grad():
+        expected = [values[i] for i in plain(ids)[0, 1:].argmax(-1).tolist()]
+    assert argmax.none_threshold is None and argmax.run([[1, 2, 3]]) == [expected]
+    # read with tracr's threshold, small logits are None everywhere, and decompile says why
+    with torch.no_grad():
+        plain.unembed.W_U.data *= 0.0
+    silent = Net.from_hooked_transformer(plain, tokens, values)
+    notes = decompile(silent, proposals="uniform", time_budget=2).notes
+    assert any("outputs None on every input traced" in note and "--argmax" in note for note in notes)
 
 
 @pytest.mark.filterwarnings("ignore:HookedTransformer is deprecated:DeprecationWarning")
@@ -151,6 +177,10 @@ def test_fountain_export_and_import_round_trip_through_files(tmp_path, capsys):
     main(["import", str(model), str(config), "-o", str(tmp_path / "again.safetensors"),
           "--input-tokens", " ".join(map(str, tokens)), "--output-values", " ".join(map(str, values))])
     assert Net.load(tmp_path / "again.safetensors").run(batch) == net.run(batch)
+    # --argmax: a model not compiled by tracr reads its outputs by argmax, never None
+    main(["import", str(model), str(config), "-o", str(tmp_path / "argmax.safetensors"), "--argmax"])
+    assert Net.load(tmp_path / "argmax.safetensors").none_threshold is None
+    assert Net.load(tmp_path / "again.safetensors").none_threshold == 0.5
 
     # hostile files: one clear error each, naming the file and what is wrong
     def fails(match, files=(model, config), *flags):

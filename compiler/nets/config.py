@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 
+#: A categorical output row without a direction this strong decodes to None: tracr writes no output
+#: direction for None, and a compiled net's directions are 1.
+NONE_THRESHOLD = 0.5
+#: tracr's name for the padding token (`compiler_pad` of its compiler), which it appends to a vocabulary.
+TRACR_PAD = "compiler_pad"
+
 
 @dataclasses.dataclass(frozen=True)
 class NetConfig:

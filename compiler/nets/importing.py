@@ -17,11 +17,11 @@ A categorical output decodes to None where no output direction is strong (a comp
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from compiler.nets.config import NetConfig
+from compiler.nets.config import NONE_THRESHOLD, TRACR_PAD, NetConfig
 from compiler.nets.weights import Weights
 
 
@@ -36,6 +36,9 @@ def tracr_fields(model, output_sop) -> dict[str, Any]:
     model; it is rebuilt from the residual directions that carry this label (`label:value` for
     a categorical output, `label` for a numerical one), so the label decides, never a guess.
     """
+    if any(cls.__name__ == "Selector" and cls.__module__.startswith("tracr") for cls in type(output_sop).__mro__):
+        raise ModelImportError(f"output_sop is a selector ({type(output_sop).__name__} {output_sop.label!r}), which "
+                               "no net outputs: pass the SOp the program returns (an aggregate, a map, ...)")
     label = output_sop if isinstance(output_sop, str) else getattr(output_sop, "label", None)
     if not isinstance(label, str):
         raise ModelImportError(f"output_sop must be the output SOp or its label, not {type(output_sop).__name__}")
@@ -106,15 +109,23 @@ def _no_output(label: str, missing: str, labels: list[str], values: list | None)
 
 
 def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None, *,
-                              bos: str = "BOS", pad: str = "compiler_pad") -> dict[str, Any]:
+                              bos: str = "BOS", pad: str = TRACR_PAD,
+                              none_threshold: float | None = NONE_THRESHOLD) -> dict[str, Any]:
     """The `Net` fields of a TransformerLens `HookedTransformer` whose architecture a `Net` holds:
     standard positional embeddings, no normalisation, ReLU MLPs, attention scaled by
     1/sqrt(d_head), no unembedding bias (what `compiler.nets.lens.to_hooked_transformer` exports).
 
-    `input_tokens[i]` is the token of input id i; `bos` (default "BOS") must be among them, and
-    `pad` is appended (a zero embedding) when it is not. `output_values[j]` is the value of
-    output logit j, or None for a numerical net (one output, read as a float).
+    `input_tokens[i]` is the token of input id i (a list or tuple); `bos` (default "BOS") must be
+    among them, and `pad` is appended (a zero embedding) when it is not. `output_values[j]` is the
+    value of output logit j, or None for a numerical net (one output, read as a float).
+    `none_threshold`: a categorical position whose largest logit is below it reads None, tracr's
+    encoding of None (the default, for nets compiled by tracr); None for any other model, whose
+    logits have no such scale (plain argmax).
     """
+    for name, given in (("input_tokens", input_tokens), ("output_values", output_values)):
+        if isinstance(given, (Mapping, set, frozenset, str, bytes)):
+            raise ModelImportError(f"{name} must be a list in id order ({name}[i] is the value of id i), "
+                                   f"not a {type(given).__name__}")
     cfg = getattr(model, "cfg", None)
     if cfg is None or not hasattr(model, "state_dict"):
         raise ModelImportError(f"not a HookedTransformer: {type(model).__name__} has no cfg or state_dict")
@@ -146,6 +157,9 @@ def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values:
         raise ModelImportError(f"input_tokens has {len(tokens)} tokens but the model embeds {W_E.shape[0]}")
     if bos not in tokens:
         raise ModelImportError(f"the BOS token {bos!r} is not among input_tokens; pass bos=")
+    if pad not in tokens and TRACR_PAD in tokens:
+        raise ModelImportError(f"input_tokens holds tracr's padding token {TRACR_PAD!r} but pad={pad!r}: pass "
+                               f"pad={TRACR_PAD!r}, or {TRACR_PAD!r} would be read as an ordinary input token")
     if pad not in tokens:
         tokens.append(pad)
         W_E = np.concatenate([W_E, np.zeros((1, W_E.shape[1]), np.float32)])
@@ -174,4 +188,4 @@ def hooked_transformer_fields(model, input_tokens: Sequence[Any], output_values:
                   "variant": "imported"}
     return dict(params=params, W_U=np.ascontiguousarray(W_U), config=net_config,
                 residual_labels=[f"r{i}" for i in range(d_model)], input_tokens=tokens, bos=bos, pad=pad,
-                output_values=values, provenance=provenance)
+                output_values=values, provenance=provenance, none_threshold=none_threshold)

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from compiler.files import write_atomically
+from compiler.nets.config import NONE_THRESHOLD, TRACR_PAD
 from compiler.nets.importing import ModelImportError
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights
@@ -54,7 +55,7 @@ def to_hooked_transformer(net, device: str = "cpu"):
             state[f"{block}.attn.{name}"] = getattr(w, name)[layer]
         for name, module in (("b_O", "attn"), ("W_in", "mlp"), ("b_in", "mlp"), ("W_out", "mlp"), ("b_out", "mlp")):
             state[f"{block}.{module}.{name}"] = getattr(w, name)[layer]
-    tensors = {name: torch.as_tensor(np.ascontiguousarray(value), dtype=torch.float32, device=device)
+    tensors = {name: torch.tensor(value, dtype=torch.float32, device=device)  # a copy: weights may be read-only
                for name, value in state.items()}
     # A TransformerLens whose parameters are named otherwise must fail here, not run with
     # some weights left at their random initialisation.
@@ -73,12 +74,13 @@ _REQUIRED = ("n_layers", "d_model", "d_head", "n_heads", "d_mlp", "n_ctx")
 
 def load_hooked_transformer_files(weights: str, config: str, input_tokens: Sequence[Any] | None = None,
                                   output_values: Sequence[Any] | None | str = "config", *, bos: str = "BOS",
-                                  pad: str = "compiler_pad") -> Net:
+                                  pad: str = TRACR_PAD, none_threshold: float | None = NONE_THRESHOLD) -> Net:
     """The `Net` of a TransformerLens model saved as files (`fountain import`): its
     `state_dict()` in a safetensors file, and its `HookedTransformerConfig` fields as a JSON
     object, which may also hold `input_tokens` and `output_values` (null: one numerical output)
-    where the arguments do not (`save_hooked_transformer_files` writes both). TransformerLens
-    need not be installed."""
+    where the arguments do not (`save_hooked_transformer_files` writes both); `bos`, `pad` and
+    `none_threshold` as `Net.from_hooked_transformer` takes them. TransformerLens need not be
+    installed."""
     import json
     from pathlib import Path
     from types import SimpleNamespace
@@ -136,7 +138,7 @@ def load_hooked_transformer_files(weights: str, config: str, input_tokens: Seque
                                    f"(and {len(tokens)} input tokens) make it {shape}")
     cfg = SimpleNamespace(**{k: v for k, v in fields.items() if k not in ("input_tokens", "output_values")})
     model = SimpleNamespace(cfg=cfg, state_dict=lambda: tensors)
-    return Net.from_hooked_transformer(model, tokens, values, bos=bos, pad=pad)
+    return Net.from_hooked_transformer(model, tokens, values, bos=bos, pad=pad, none_threshold=none_threshold)
 
 
 def save_hooked_transformer_files(net: Net, weights: str, config: str) -> None:

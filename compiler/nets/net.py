@@ -29,14 +29,13 @@ import numpy as np
 
 from compiler.files import write_atomically
 from compiler.nets import importing
-from compiler.nets.config import NetConfig, param_shapes
+from compiler.nets.config import NONE_THRESHOLD, NetConfig, param_shapes
 from compiler.nets.forward import run_numpy, run_torch
 
 FORMAT_NAME = "rasp-fountain.net"
 FORMAT_VERSION = 1
 _METADATA_KEY = "rasp_fountain_net"
 _W_U_KEY = "W_U"
-_NONE_THRESHOLD = 0.5  # a categorical output row without a direction this strong decodes to None
 
 
 class NetOverflowError(ValueError):
@@ -73,7 +72,7 @@ class Net:
     # A categorical output position whose strongest direction is below this decodes to None
     # (tracr writes no direction for None). None: plain argmax, for trained nets, whose logits
     # have no such scale and which never emit None.
-    none_threshold: float | None = _NONE_THRESHOLD
+    none_threshold: float | None = NONE_THRESHOLD
     # torch copies of params per device; not an init field, so dataclasses.replace starts afresh
     _cache: dict = dataclasses.field(default_factory=dict, init=False, repr=False,
                                            compare=False)
@@ -246,10 +245,11 @@ class Net:
 
     @classmethod
     def from_hooked_transformer(cls, model, input_tokens: Sequence[Any], output_values: Sequence[Any] | None,
-                                **tokens: str) -> "Net":
-        """The net of a TransformerLens HookedTransformer a Net can hold
-        (`compiler.nets.importing.hooked_transformer_fields`)."""
-        fields = importing.hooked_transformer_fields(model, input_tokens, output_values, **tokens)
+                                **options: Any) -> "Net":
+        """The net of a TransformerLens HookedTransformer a Net can hold; `options` are `bos`, `pad`
+        and `none_threshold` (None for a model not compiled by tracr: plain argmax; see
+        `compiler.nets.importing.hooked_transformer_fields`)."""
+        fields = importing.hooked_transformer_fields(model, input_tokens, output_values, **options)
         return _imported(cls(**fields), "HookedTransformer")
 
     @classmethod
@@ -277,7 +277,7 @@ class Net:
                 raise ValueError(f"unsupported version {header.get('version')!r}")
             config = NetConfig(**header["config"])
             output_values = header["output_values"]
-            none_threshold = header.get("none_threshold", _NONE_THRESHOLD)
+            none_threshold = header.get("none_threshold", NONE_THRESHOLD)
             _check_header(header, config, none_threshold)
             net = cls(
                 params={k: v for k, v in tensors.items() if k != _W_U_KEY},

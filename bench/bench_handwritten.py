@@ -16,6 +16,7 @@ against the time budget.
     python bench/bench_handwritten.py [--uniform] [--time-budget 10] [CASE.rasp ...]
     python bench/bench_handwritten.py bench/handwritten_second/*.rasp   # the second, later set
     python bench/bench_handwritten.py bench/handwritten_third/*.rasp    # the third (q36-q40: refusals)
+    python bench/bench_handwritten.py bench/handwritten_fourth/*.rasp   # the fourth
 """
 
 from __future__ import annotations

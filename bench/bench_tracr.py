@@ -9,7 +9,10 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second] [NAME ...]
+
+`--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
+(its options are tracr's compile arguments: another BOS and pad).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> None:
     parser.add_argument("names", nargs="*", help="only these cases")
     parser.add_argument("--uniform", action="store_true", help="no model: grammar proposals and the search")
     parser.add_argument("--time-budget", type=float, default=10.0)
+    parser.add_argument("--set", choices=("first", "second"), default="first", help="which programs")
     args = parser.parse_args()
     from absl import logging
     from threadpoolctl import threadpool_limits
@@ -42,7 +46,9 @@ def main() -> None:
     from interpreter.verified import INTERNAL_ERROR
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from tracr_programs import CASES
+    import importlib
+
+    CASES = importlib.import_module("tracr_programs" if args.set == "first" else "tracr_programs_second").CASES
 
     rows, seconds = [], []
     for name, build, vocab, max_seq_len, causal, options, _what in CASES:
@@ -50,15 +56,17 @@ def main() -> None:
             continue
         program = build()
         try:
+            tokens = {"compiler_bos": "BOS", **{key: value for key, value in options.items()
+                                                 if key in ("compiler_bos", "compiler_pad")}}
             model = compiling.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=max_seq_len,
-                                                    causal=causal, compiler_bos="BOS", mlp_exactness=100)
+                                                    causal=causal, mlp_exactness=100, **tokens)
         except Exception as error:  # noqa: BLE001 - tracr refuses with many exception types
             print(f"{name:28s} refused by tracr: {type(error).__name__}: {str(error)[:100]}")
             continue
         net = compiler.Net.from_tracr(model, program.label if options.get("by_label") else program)
         rng = random.Random(0)
         probe = random_inputs(vocab, max_seq_len, 200, rng)
-        imported = all(nets_agree(_tracr(model, xs), got) or _none_for_argmax(model, xs, got)
+        imported = all(nets_agree(_tracr(model, xs, net.bos), got) or _none_for_argmax(model, xs, got, net.bos)
                        for xs, got in zip(probe, net.run(probe)))
         began = time.monotonic()
         result = interpreter.decompile(net, proposals="uniform" if args.uniform else "model",
@@ -85,15 +93,15 @@ def main() -> None:
           f"(x{max(seconds) / args.time_budget:.2f} the budget)")
 
 
-def _tracr(model, xs: list) -> list:
-    return model.apply(["BOS"] + list(xs)).decoded[1:]
+def _tracr(model, xs: list, bos: str) -> list:
+    return model.apply([bos] + list(xs)).decoded[1:]
 
 
-def _none_for_argmax(model, xs: list, got: list) -> bool:
+def _none_for_argmax(model, xs: list, got: list, bos: str) -> bool:
     """Where a categorical output's write is empty or weak (two keys averaged: a sort with repeated
     keys) a Net says None and tracr's argmax still reads a value: the documented difference, not a
     wrong import. Everywhere else the two must be equal."""
-    want = _tracr(model, xs)
+    want = _tracr(model, xs, bos)
     return len(want) == len(got) and all(g == w or g is None for w, g in zip(want, got))
 
 

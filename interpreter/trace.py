@@ -302,6 +302,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
                 + [np.abs(h @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
     floor = 1e-2 * scale
+    one_hot = one_hot_dimensions(net)
     heads = []
     for layer in range(c.n_layers):
         for h in range(c.n_heads):
@@ -310,7 +311,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
                 continue
             w_o = Weights(net).W_O[layer, h]
             heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep],
-                              write_partition(writes, floor), readers(net, 2 * layer + 1, w_o)))
+                              write_partition(_snapped(writes, one_hot), floor), readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
         h_all, w_out = hidden_all[layer], w_outs[layer]
@@ -320,7 +321,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
             groups.append(Group(layer, index, tuple(neurons), writes,
-                                write_partition(writes, floor, columns=columns, width=c.d_model),
+                                write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
+                                                width=c.d_model),
                                 readers(net, 2 * layer + 2, w_out[neurons]), columns))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
@@ -382,6 +384,25 @@ def embedding_readers(net: Net) -> dict[str, frozenset | None]:
         centred = rows.astype(np.float64) - rows.mean(axis=0, dtype=np.float64)
         live = np.linalg.norm(centred, axis=1) > 1e-6 * max(1e-30, float(np.abs(rows).max(initial=0)))
         out[name] = readers(net, 0, centred[live]) if len(rows) > 1 and live.any() else None
+    return out
+
+
+def one_hot_dimensions(net: Net) -> np.ndarray:
+    """Which residual dimensions hold one value of a categorical S-Op, by their labels ("name:value";
+    none in a net whose labels are generic)."""
+    return np.array([":" in label for label in net.residual_labels], bool)
+
+
+def _snapped(writes: np.ndarray, one_hot: np.ndarray) -> np.ndarray:
+    """`writes` with its one-hot dimensions rounded to whole numbers, for partitioning. A compiled
+    net writes exactly 0 or 1 there; tracr's own MLPs, at its default mlp_exactness, write soft
+    one-hots (0.69 for 1 at length 8) that would split one value into several classes, and the
+    layers after read them as the value they round to. Only the classes move: the certificate
+    still compares whole nets."""
+    if not one_hot.any():
+        return writes
+    out = writes.copy()
+    out[:, one_hot] = np.round(out[:, one_hot])
     return out
 
 

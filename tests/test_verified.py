@@ -87,6 +87,22 @@ def test_verified_results_are_functional(program):
         assert check_net(compiler.parse(result.source), net).ok
 
 
+def test_tracr_soft_one_hots_are_one_class_per_value():
+    """tracr's own compiler, at its default mlp_exactness of 100, writes categorical values as soft
+    one-hots (0.69 for 1 in Dyck-1 at length 8); the trace reads a labelled one-hot dimension as the
+    whole number it rounds to, so a boolean written there is two classes, not three, and the
+    true lines fit."""
+    from tracr.compiler import compiling, lib
+
+    program = lib.make_shuffle_dyck(["{}"])
+    model = compiling.compile_rasp_to_model(program, vocab={"{", "}"}, max_seq_len=8, compiler_bos="BOS")
+    net = compiler.Net.from_tracr(model, program)
+    groups = [g for g in trace_net(net).groups if len(g.columns) == 1 and ":" in net.residual_labels[g.columns[0]]]
+    assert groups and max(int(g.codes.max()) + 1 for g in groups) == 2
+    soft = np.abs(np.concatenate([g.writes.ravel() for g in groups]))
+    assert ((soft > 0.05) & (soft < 0.95)).any()  # the writes themselves stay as the net wrote them
+
+
 @pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
 def test_line_check_accepts_the_true_line_and_refuses_inequivalent_ones(scrambled):
     net = _net("y = map(lambda x: x + 1, tokens)\nz = map(lambda x: x * 2, y)\nreturn z\n", scrambled)

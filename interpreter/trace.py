@@ -21,6 +21,7 @@ the weights cannot show, is never held against a line.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import itertools
@@ -388,9 +389,11 @@ def embedding_readers(net: Net) -> dict[str, frozenset | None]:
 
 
 def one_hot_dimensions(net: Net) -> np.ndarray:
-    """Which residual dimensions hold one value of a categorical S-Op, by their labels ("name:value";
-    none in a net whose labels are generic)."""
-    return np.array([":" in label for label in net.residual_labels], bool)
+    """Which residual dimensions hold one value of a categorical S-Op, by their labels: "name:value",
+    with at least two values of the name (a numerical S-Op's one direction is its name alone, which
+    may itself hold a colon); none in a net whose labels are generic."""
+    names = collections.Counter(label.rpartition(":")[0] for label in net.residual_labels if ":" in label)
+    return np.array([":" in label and names[label.rpartition(":")[0]] >= 2 for label in net.residual_labels], bool)
 
 
 def _snapped(writes: np.ndarray, one_hot: np.ndarray) -> np.ndarray:

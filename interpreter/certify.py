@@ -101,7 +101,9 @@ class Certifier:
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
-            return Certificate(0.0, len(self.inputs), self.exhaustive, False, f"it does not compile ({first})")
+            what = "does not compile" if isinstance(error, (compiler.CompileError, compiler.SourceError)) else \
+                "compiles to a net that fails to run"
+            return Certificate(0.0, len(self.inputs), self.exhaustive, False, f"it {what} ({first})")
         agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
         agreement = agree / len(self.inputs)
         if agree < len(self.inputs) or self.exhaustive:

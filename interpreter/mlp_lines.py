@@ -62,6 +62,31 @@ class State:
                    for line in self.lines for child in line.var.node.children)
 
 
+def _merged_width(var: Var, group_codes: list[np.ndarray], max_seq_len: int) -> tuple | None:
+    """(groups, the width, the width merged) where the MLP of a selector width writes fewer
+    classes than the width takes: it reads two widths as one. tracr's selector-width MLP tells
+    1/(w + 1) from 1/(w + 2) by a slope of `mlp_exactness`, which at its default of 100 is too
+    shallow for widths near 10 (a length of 10 read as 9). The net then computes the width
+    merged, written here as a table on the width that sends each merged class to its smallest
+    value (the one the MLP's output stands for when the larger width falls short of its step)."""
+    mine = [i for i, g in enumerate(group_codes) if determines(var.codes, g)]
+    if not mine:
+        return None
+    joint = partition(np.stack([group_codes[i] for i in mine], axis=1))
+    if not determines(var.codes, joint) or len(np.unique(joint)) < 2:
+        return None
+    widths = np.array([int(v) for v in var.values])
+    smallest = np.full(int(joint.max()) + 1, max_seq_len + 1)
+    np.minimum.at(smallest, joint, widths)
+    table = {(w,): w for w in range(max_seq_len + 1)}
+    table.update({(int(w),): int(smallest[c]) for w, c in zip(widths, joint)})
+    try:
+        node = nodes.make_map(table_of(1, table), var.node)
+    except compiler.SourceError:
+        return None
+    return mine, var, make_var(node, object_array(smallest[joint].tolist()), var.sublayer, joint)
+
+
 class MlpLines:
     """The MLP steps of `LineSearch`, and whether values are the net's outputs."""
 
@@ -73,10 +98,18 @@ class MlpLines:
         pending, state = state.pending, dataclasses.replace(state, pending=())
         for var, head, source in pending:
             covered = covered_groups(var.codes, group_codes) if groups else None
+            merged = None
             if covered is None:
-                return []
+                merged = _merged_width(var, group_codes, self.trace.net.config.max_seq_len) if groups else None
+                if merged is None:
+                    return []
+                covered, raw, var = merged
+                state = state.add(Line(dataclasses.replace(raw, readers=frozenset()), head.name, source))
             uncovered -= set(covered)
             var = dataclasses.replace(var, readers=_readers(groups, covered))
+            if merged is not None:
+                state = state.add(Line(var, f"layer {layer} MLP ({head.name}'s width, merged)", "table"))
+                continue
             if (len(covered) == 1 and groups[covered[0]].collinear and len(var.distinct) > 2
                     and collinear_with(groups[covered[0]].writes, var.values, var.codes)):
                 # its MLP writes one direction in proportion to the width: a numerical selector_width

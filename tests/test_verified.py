@@ -103,6 +103,24 @@ def test_tracr_soft_one_hots_are_one_class_per_value():
     assert ((soft > 0.05) & (soft < 0.95)).any()  # the writes themselves stay as the net wrote them
 
 
+def test_a_selector_width_mlp_that_reads_two_widths_as_one_is_read_as_that_merge():
+    """tracr's make_reverse at max_seq_len 10, compiled at its default mlp_exactness, reads a
+    length of 10 as 9 (its selector-width MLP steps too shallowly between 1/10 and 1/11). The
+    net is not its program; the reading that is verified says what the net does instead."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    program = lib.make_reverse(rasp.tokens)
+    model = compiling.compile_rasp_to_model(program, vocab={"a", "b"}, max_seq_len=10, compiler_bos="BOS")
+    net = compiler.Net.from_tracr(model, program)
+    assert net.run([list("ab" * 5)])[0] != list("ba" * 5)  # tracr's net is wrong at length 10
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive
+    assert "10: 9}, length)" in result.source
+    merged = next(line for line in result.lines if "merged" in line.component)
+    assert merged.source == "table"
+
+
 @pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
 def test_line_check_accepts_the_true_line_and_refuses_inequivalent_ones(scrambled):
     net = _net("y = map(lambda x: x + 1, tokens)\nz = map(lambda x: x * 2, y)\nreturn z\n", scrambled)

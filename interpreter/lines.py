@@ -180,11 +180,13 @@ def aggregate_values(trace: Trace, selected: np.ndarray, var: Var) -> tuple[np.n
 # Checks against components
 
 
-def collinear_with(writes: np.ndarray, values: np.ndarray, codes: np.ndarray | None = None) -> bool:
-    """Whether writes = value * a for one vector a (a numerical line's write), on the rows where
-    the line has a value (where it is None the net computes on a zero input, which the reference
-    semantics leave undefined). With `codes` (the values' partition, which the write's partition
-    equals wherever this is asked) one row per class is checked."""
+def collinear_with(writes: np.ndarray, values: np.ndarray, codes: np.ndarray | None = None,
+                   tolerance: float = 10 * WRITE_TOLERANCE) -> bool:
+    """Whether writes = value * a for one vector a (a numerical line's write), within `tolerance`
+    of the largest write, on the rows where the line has a value (where it is None the net
+    computes on a zero input, which the reference semantics leave undefined). With `codes` (the
+    values' partition, at least as fine as the write's wherever this is asked) one row per class
+    is checked."""
     if codes is not None:
         first = np.unique(codes, return_index=True)[1]
         writes, values = writes[first], values[first]
@@ -201,7 +203,7 @@ def collinear_with(writes: np.ndarray, values: np.ndarray, codes: np.ndarray | N
         return False
     a = x @ writes / (x @ x)
     scale = max(float(np.abs(writes).max()), 1e-9)
-    return float(np.abs(writes - np.outer(x, a)).max()) <= 10 * WRITE_TOLERANCE * scale
+    return float(np.abs(writes - np.outer(x, a)).max()) <= tolerance * scale
 
 
 def covered_groups(codes: np.ndarray, group_codes: Sequence[np.ndarray]) -> list[int] | None:

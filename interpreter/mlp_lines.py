@@ -31,7 +31,7 @@ from interpreter.lines import (
     table_of,
     value_codes,
 )
-from interpreter.trace import Group, Head, determines, partition, same_partition
+from interpreter.trace import WRITE_TOLERANCE, Group, Head, determines, partition, same_partition
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +60,20 @@ class State:
         """Whether some line reads `node`."""
         return any(node is child or getattr(child, "keys", None) is node or getattr(child, "queries", None) is node
                    for line in self.lines for child in line.var.node.children)
+
+
+def _finer_numerical(groups: list[Group], covered: list[int], per_value: np.ndarray, dom_codes: np.ndarray,
+                     index: np.ndarray) -> bool:
+    """Whether a line whose values the one direction of a numerical group writes is that group's
+    line although it has more classes: the write's partition merges values closer than its
+    tolerance (the fractions of a mean over prefixes of 14 come 0.002 apart), so a numerical
+    line is matched by its values instead, each row's write their multiple within
+    `WRITE_TOLERANCE`."""
+    if len(covered) != 1 or not groups[covered[0]].collinear:
+        return False
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
+        return False
+    return collinear_with(groups[covered[0]].writes, per_value[index], dom_codes[index], tolerance=WRITE_TOLERANCE)
 
 
 def _merged_width(var: Var, group_codes: list[np.ndarray], max_seq_len: int) -> tuple | None:
@@ -157,7 +171,8 @@ class MlpLines:
             for covered, coherent in _claims(determined_here, groups):
                 if set(covered) & uncovered:
                     joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
-                    if same_partition(joint, dom_codes):
+                    if same_partition(joint, dom_codes) or _finer_numerical(groups, covered, per_value, dom_codes,
+                                                                            index):
                         claim(node_maker, per_value, dom_codes, index, covered, coherent, source, rank)
 
         def claim(node_maker, per_value: np.ndarray, dom_codes: np.ndarray, index: np.ndarray, covered: list[int],
@@ -272,10 +287,16 @@ class MlpLines:
             if not len(nonzero):
                 return None
             w = w / nonzero.min()
-        w = np.array([_snapped(float(v)) for v in w])
-        if not free_scale and np.abs(x @ w - y).max() > ATOL + RTOL * np.abs(y).max():
+        # the fewest decimals that still fit: a net's float error (a leak of attention, ~1e-3)
+        # turns 0.6 into 0.5995, which the program did not say
+        tolerance = ATOL + RTOL * np.abs(y).max()
+        for digits in (None,) if free_scale else (0, 1, 2, 3, None):
+            snapped = np.array([_snapped(float(v)) if digits is None else round(float(v), digits) + 0.0 for v in w])
+            if free_scale or np.abs(x @ snapped - y).max() <= tolerance:
+                break
+        else:
             return None
-        return tuple(int(v) if float(v).is_integer() else float(v) for v in w)
+        return tuple(int(v) if float(v).is_integer() else float(v) for v in snapped)
 
     def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
         """Indices of the groups (of one layer) that the partition `codes` determines; cached."""

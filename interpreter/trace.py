@@ -97,7 +97,7 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
     close = _close_pairs(centres, 2 * tolerance, columns, width)
     if not len(close):
         return codes
-    return partition(np.array(_connected(k, close))[codes])
+    return partition(np.array(_connected(k, close, centres, 2 * tolerance))[codes])
 
 
 def _close_pairs(points: np.ndarray, reach: float, columns: np.ndarray | None = None,
@@ -126,9 +126,15 @@ def _close_pairs(points: np.ndarray, reach: float, columns: np.ndarray | None = 
     return np.concatenate(found)
 
 
-def _connected(n: int, links: np.ndarray) -> list[int]:
-    """The connected part (a representative) of each of n nodes joined by `links` [(i, j), ...]."""
+def _connected(n: int, links: np.ndarray, points: np.ndarray | None = None, reach: float = 0.0) -> list[int]:
+    """The connected part (a representative) of each of n nodes joined by `links` [(i, j), ...].
+    With `points`, two parts are joined only while the joined part spans less than `reach` in
+    every coordinate: close values merge, but a chain of them does not (a numerical write of many
+    fractions 0.0028 apart, at a reach of 0.002, would otherwise become one class)."""
     parent = list(range(n))
+    low = high = None
+    if points is not None:
+        low, high = points.copy(), points.copy()
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -137,7 +143,15 @@ def _connected(n: int, links: np.ndarray) -> list[int]:
         return i
 
     for i, j in links:
-        parent[root(int(i))] = root(int(j))
+        a, b = root(int(i)), root(int(j))
+        if a == b:
+            continue
+        if low is not None:
+            lo, hi = np.minimum(low[a], low[b]), np.maximum(high[a], high[b])
+            if (hi - lo).max(initial=0.0) >= reach:
+                continue
+            low[b], high[b] = lo, hi
+        parent[a] = b
     return [root(i) for i in range(n)]
 
 

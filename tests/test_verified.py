@@ -13,7 +13,7 @@ from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.trace import trace_net
+from interpreter.trace import trace_net, write_partition
 from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3, 4}
@@ -101,6 +101,30 @@ def test_tracr_soft_one_hots_are_one_class_per_value():
     assert groups and max(int(g.codes.max()) + 1 for g in groups) == 2
     soft = np.abs(np.concatenate([g.writes.ravel() for g in groups]))
     assert ((soft > 0.05) & (soft < 0.95)).any()  # the writes themselves stay as the net wrote them
+
+
+def test_close_writes_merge_but_a_chain_of_them_does_not():
+    """Writes within the tolerance are one value (float noise); a run of values each 0.0015 apart
+    is several, however long the run (single linkage used to make it one class)."""
+    noisy = np.array([[0.5], [0.5 + 2e-4], [0.5 - 3e-4]])
+    assert len(set(write_partition(noisy, floor=1.0).tolist())) == 1
+    run = np.arange(0, 0.03, 0.0015)[:, None]
+    assert len(set(write_partition(run, floor=1.0).tolist())) >= len(run) // 2
+
+
+def test_a_numerical_line_of_many_close_values_is_matched_by_its_values_and_its_factors_read_as_written():
+    """A causal blend 0.6 * (share of ones so far) + 0.4 * (share at even positions) takes values
+    0.002 apart, which the write's partition merges; the line is matched by its values, and the
+    factors the outputs fit (0.5995, 0.4005 through the attention's leak) are read as 0.6, 0.4."""
+    source = ("one = numerical map(lambda t: t, tokens)\n"
+              "all_share = numerical aggregate(select(indices, indices, TRUE), one, default=0)\n"
+              "even_share = numerical aggregate(select(indices, indices, lambda k, q: k % 2 == 0), one, default=0)\n"
+              "blend = numerical linear_sequence_map(all_share, even_share, 0.6, 0.4)\n"
+              "return blend\n")
+    net = compiler.compile_program(source, {0, 1}, 11, causal=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive
+    assert result.source.rstrip().splitlines()[-2].endswith(", 0.6, 0.4)")
 
 
 def test_a_selector_width_mlp_that_reads_two_widths_as_one_is_read_as_that_merge():

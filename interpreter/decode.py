@@ -67,11 +67,15 @@ def search(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int = 1, l
 
 
 def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penalty: float = 1.0,
-               deadline: float | None = None) -> list[Decoded]:
+               deadline: float | None = None, min_length: int = 0) -> list[Decoded]:
     """Every program the beam finished for one net, best first (distinct texts): the model's
     proposals for verified decompilation. With `deadline` (a `time.monotonic()` value), the
-    search stops there with the programs finished so far (perhaps none)."""
-    options = _search_batch(model, [net], beam_size, length_penalty, keep_all=True, deadline=deadline)[0]
+    search stops there with the programs finished so far (perhaps none); and, given
+    `min_length` (the fewest tokens a program of this net can take), it stops at once when its
+    pace so far says no program of that length can finish by then, so the caller's other work
+    gets the time instead."""
+    options = _search_batch(model, [net], beam_size, length_penalty, keep_all=True, deadline=deadline,
+                            min_length=min_length)[0]
     ranked = sorted(options, key=lambda h: -h.score / len(h.state.ids) ** length_penalty)
     seen, out = set(), []
     for h in ranked:
@@ -82,8 +86,13 @@ def search_all(model: Interpreter, net: EncodedNet, beam_size: int, length_penal
     return out
 
 
+#: Steps the beam takes before its pace is judged against `min_length` (the first is the slowest).
+_PACE_STEPS = 3
+
+
 def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int,
-                  length_penalty: float, keep_all: bool = False, deadline: float | None = None) -> list:
+                  length_penalty: float, keep_all: bool = False, deadline: float | None = None,
+                  min_length: int = 0) -> list:
     model.eval()
     device = next(model.parameters()).device
     width = max(len(n) for n in nets)
@@ -98,7 +107,13 @@ def _search_batch(model: Interpreter, nets: Sequence[EncodedNet], beam_size: int
     max_len = model.config.max_target_len
     live = [_Hypothesis(ProgramState(), 0.0, i) for i in range(len(nets))]
     finished: list[list[_Hypothesis]] = [[] for _ in nets]
+    began, steps = time.monotonic(), 0
     while live and (deadline is None or time.monotonic() < deadline):
+        if deadline is not None and steps >= _PACE_STEPS and not any(finished):
+            now = time.monotonic()
+            if (now - began) / steps * (min_length - steps) > deadline - now:
+                break  # at this pace the shortest program this net can have finishes after the deadline
+        steps += 1
         live = [h.rewind() if not h.state.in_return and 1 + len(h.state.ids) + 1 + _RETURN_LINE > max_len else h
                 for h in live]
         # Each row feeds its last token (BOS first) at its position; a rewound row feeds again

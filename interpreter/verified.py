@@ -38,11 +38,14 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numpy as np
+
 import compiler
 import generator
 from compiler.language import program as prog
 from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
+from compiler.nets.weights import Weights
 from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
@@ -171,7 +174,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         else:
             # the beam search is bounded too (a slow or busy CPU): the rest of the budget searches
             deadline = start + MODEL_SHARE * time_budget if run_net else None
-            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size, deadline=deadline)]
+            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size, deadline=deadline,
+                                                min_length=_min_program_tokens(net))]
             weights_only = texts[0] if texts else None
             if not texts:
                 notes.append(f"the model finished no program within {MODEL_SHARE:.0%} of the time budget; "
@@ -308,6 +312,21 @@ def _affordable(net: Net, inputs: list[list], seconds: float) -> list[list]:
         n = int(n * 0.8)
     n = max(n, min(MIN_TRACE_INPUTS, len(inputs)))
     return inputs if n >= len(inputs) else [inputs[i * len(inputs) // n] for i in range(n)]
+
+
+#: Fewer tokens than any program line takes (`v1 = select(tokens, tokens, EQ)` is 10 with its newline).
+MIN_LINE_TOKENS = 8
+
+
+def _min_program_tokens(net: Net) -> int:
+    """A lower bound on the tokens of a program this net computes: a line for each head that
+    writes (a select, too, reads as its own line, but a head may share one) and for each MLP
+    block that writes, at `MIN_LINE_TOKENS` each. The beam search judges its pace by it."""
+    w = Weights(net)
+    writers = sum(bool(np.any(w.W_O[layer, head])) for layer in range(net.config.n_layers)
+                  for head in range(net.config.n_heads))
+    writers += sum(bool(np.any(w.W_out[layer])) for layer in range(net.config.n_layers))
+    return MIN_LINE_TOKENS * writers
 
 
 def _trace_seconds(net: Net, inputs: list[list], n: int) -> float:

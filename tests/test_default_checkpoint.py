@@ -65,7 +65,13 @@ def test_the_model_s_beam_search_keeps_to_its_share_of_the_budget(monkeypatch):
 
     net = compiler.compile_program("return selector_width(select(tokens, tokens, EQ))\n", vocab=UNSEEN, max_seq_len=4)
     model = decode.load_interpreter(default_checkpoint())
-    assert decode.search_all(model, encode_net(net, model.config.encoder), 8, deadline=time.monotonic()) == []
+    encoded = encode_net(net, model.config.encoder)
+    assert decode.search_all(model, encoded, 8, deadline=time.monotonic()) == []
+    # a pace that cannot finish the shortest program this net can have gives up after a few steps
+    began = time.monotonic()
+    assert decode.search_all(model, encoded, 8, deadline=began + 600, min_length=10**6) == []
+    assert time.monotonic() - began < 60
+    assert decode.search_all(model, encoded, 8, deadline=time.monotonic() + 600, min_length=10)  # it can
     real = decode.search_all
     monkeypatch.setattr("interpreter.verified.search_all",  # a model that runs out of time every time
                         lambda *args, **kwargs: real(*args, **dict(kwargs, deadline=time.monotonic())))

@@ -9,10 +9,12 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
-(its options are tracr's compile arguments: another BOS and pad).
+(its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
+`bench/tracr_programs_lengths.py`, tracr's lib programs at max_seq_len 8-12, where tracr's nets
+stop computing their programs on some inputs.
 """
 
 from __future__ import annotations
@@ -25,12 +27,16 @@ import time
 from pathlib import Path
 
 
+#: The program sets, by `--set`.
+SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only these cases")
     parser.add_argument("--uniform", action="store_true", help="no model: grammar proposals and the search")
     parser.add_argument("--time-budget", type=float, default=10.0)
-    parser.add_argument("--set", choices=("first", "second"), default="first", help="which programs")
+    parser.add_argument("--set", choices=tuple(SETS), default="first", help="which programs")
     args = parser.parse_args()
     from absl import logging
     from threadpoolctl import threadpool_limits
@@ -48,7 +54,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     import importlib
 
-    CASES = importlib.import_module("tracr_programs" if args.set == "first" else "tracr_programs_second").CASES
+    CASES = importlib.import_module(SETS[args.set]).CASES
 
     rows, seconds = [], []
     for name, build, vocab, max_seq_len, causal, options, _what in CASES:

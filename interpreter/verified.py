@@ -49,7 +49,7 @@ from compiler.nets.weights import Weights
 from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
-from interpreter.decode import load_interpreter, search_all
+from interpreter.decode import load_interpreter, one_cpu_thread, search_all
 from interpreter.encoding import EncodingError, encode_net
 from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch
@@ -174,8 +174,9 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         else:
             # the beam search is bounded too (a slow or busy CPU): the rest of the budget searches
             deadline = start + MODEL_SHARE * time_budget if run_net else None
-            texts = [d.text for d in search_all(model, encoded, beam_size=beam_size, deadline=deadline,
-                                                min_length=_min_program_tokens(net))]
+            with one_cpu_thread(model):
+                texts = [d.text for d in search_all(model, encoded, beam_size=beam_size, deadline=deadline,
+                                                    min_length=_min_program_tokens(net))]
             weights_only = texts[0] if texts else None
             if not texts:
                 notes.append(f"the model finished no program within {MODEL_SHARE:.0%} of the time budget; "

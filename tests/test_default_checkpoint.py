@@ -73,6 +73,13 @@ def test_the_model_s_beam_search_keeps_to_its_share_of_the_budget(monkeypatch):
     assert time.monotonic() - began < 60
     assert decode.search_all(model, encoded, 8, deadline=time.monotonic() + 600, min_length=10)  # it can
     real = decode.search_all
+    import torch
+
+    threads, seen = torch.get_num_threads(), []
+    monkeypatch.setattr("interpreter.verified.search_all",  # one torch thread on the CPU while it runs
+                        lambda *args, **kwargs: seen.append(torch.get_num_threads()) or real(*args, **kwargs))
+    decompile(net, model, time_budget=20)
+    assert seen == [1] and torch.get_num_threads() == threads
     monkeypatch.setattr("interpreter.verified.search_all",  # a model that runs out of time every time
                         lambda *args, **kwargs: real(*args, **dict(kwargs, deadline=time.monotonic())))
     result = decompile(net, model, time_budget=20)

@@ -17,6 +17,7 @@ against the time budget.
     python bench/bench_handwritten.py bench/handwritten_second/*.rasp   # the second, later set
     python bench/bench_handwritten.py bench/handwritten_third/*.rasp    # the third (q36-q40: refusals)
     python bench/bench_handwritten.py bench/handwritten_fourth/*.rasp   # the fourth
+    python bench/bench_handwritten.py bench/handwritten_fifth/*.rasp    # the fifth: past the trained range
 """
 
 from __future__ import annotations

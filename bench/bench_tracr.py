@@ -26,7 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-
 #: The program sets, by `--set`.
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths"}
 

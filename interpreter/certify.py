@@ -374,6 +374,21 @@ def _fillers(table: fn.Table, count: int, encoding) -> list:
     return [min(counts, key=lambda v: (-counts[v], value_sort_key(v)))] * count
 
 
+def distinct_runs(vocab: list, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
+    """`count` inputs of distinct tokens in order, up or down, and the same with one token moved:
+    where ranks, dips and counts of smaller tokens reach their largest values (eight digits
+    falling is the only input whose rank plus dips is 13), which draws with repeats, even sorted
+    ones, seldom give."""
+    out = []
+    for _ in range(count):
+        n = rng.randint(max(1, min(len(vocab), max_seq_len) - 2), min(len(vocab), max_seq_len))
+        xs = sorted(rng.sample(vocab, n), key=value_sort_key, reverse=rng.random() < 0.5)
+        if n > 2 and rng.random() < 0.5:
+            xs.insert(rng.randrange(n), xs.pop(rng.randrange(n)))
+        out.append(xs)
+    return out
+
+
 def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,
           deadline: float, rng: random.Random) -> tuple[list[list], dict[str, set], int]:
     """Inputs on which some table line of `program` reads a value in `holes` (structured and random
@@ -390,7 +405,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
         # structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a
         # "t" among 20 symbols) that the same shapes over every token, or uniform ones, seldom do
         batch = (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
-                 + random_inputs(vocab, max_seq_len, 16, rng))
+                 + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng))
         for xs in batch:
             if time.monotonic() > deadline:
                 break

@@ -103,6 +103,21 @@ def test_tracr_soft_one_hots_are_one_class_per_value():
     assert ((soft > 0.05) & (soft < 0.95)).any()  # the writes themselves stay as the net wrote them
 
 
+def test_the_reach_search_tries_distinct_tokens_in_order():
+    """A table hole that only distinct falling digits reach (rank 7 plus 6 or 7 dips: fifth set
+    s10, whose reading a seeded search once certified without reaching it) needs inputs that
+    draws with repeats seldom give; `distinct_runs` gives them, up or down, one token moved."""
+    import random
+
+    from interpreter.certify import distinct_runs
+
+    runs = distinct_runs(list(range(10)), 8, 200, random.Random(0))
+    assert all(len(set(xs)) == len(xs) and 6 <= len(xs) <= 8 for xs in runs)
+    assert any(xs == sorted(xs, reverse=True) and len(xs) == 8 for xs in runs)
+    assert any(xs == sorted(xs) for xs in runs)
+    assert distinct_runs(["a", "b"], 8, 5, random.Random(0))  # fewer tokens than positions
+
+
 def test_close_writes_merge_but_a_chain_of_them_does_not():
     """Writes within the tolerance are one value (float noise); a run of values each 0.0015 apart
     is several, however long the run (single linkage used to make it one class)."""

@@ -17,6 +17,7 @@ from tracr.rasp import rasp
 
 import compiler
 from compiler.compiling.check import ATOL, RTOL
+from compiler.language import functions as fn
 from compiler.language import nodes
 from interpreter.lines import (
     Invalid,
@@ -180,7 +181,17 @@ class MlpLines:
             values, codes = per_value[index], dom_codes[index]
             writes_output = any(groups[i].index in writers for i in covered)
             if writes_output and not self.is_output(values):
-                return
+                # the right partition of the outputs under other labels: a condition's branches
+                # (or a comparison's True and False) take the outputs' labels, `"front" if x > 0 ...`
+                relabel = self._output_labels(values)
+                made = node_maker(nodes.CATEGORICAL) if relabel is not None else None
+                function = _relabelled_leaves(made.function, relabel) if isinstance(made, nodes.Map) else None
+                if function is None:
+                    return
+                inner = made.inner
+                node_maker = lambda enc, f=function, v=inner: nodes.make_map(f, v, encoding=enc)  # noqa: E731
+                per_value = object_array([relabel[_label_key(v)] for v in per_value.tolist()])
+                values = per_value[index]
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
                          and collinear_with(groups[covered[0]].writes, values, codes)
                          and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
@@ -234,6 +245,8 @@ class MlpLines:
         numerical = [v for v in before if v.numerical]
         for ai, a in enumerate(numerical):
             for bi, b in enumerate(numerical):
+                if a is b:
+                    continue  # p x + q x is a numerical map, read as one (a 0/1 flag as 1 x + 1 x took its place)
                 index, pairs = self._pair(a, b)
                 det = self._determined(index, ("pair", id(a), id(b)), groups)
                 if not set(det) & uncovered:
@@ -386,6 +399,22 @@ class MlpLines:
         return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
                  f"layer {layer} MLP (neuron groups {names})", "table")]
 
+    def _output_labels(self, values: np.ndarray) -> dict | None:
+        """{value: the net's output} when `values` and the categorical outputs group the rows
+        alike (each value always gives one output, and no two give the same); else None."""
+        if not self.trace.net.categorical_output:
+            return None
+        labels: dict = {}
+        for value, output in zip(values.tolist(), self.trace.outputs.tolist()):
+            if value is None or output is None:
+                if value is not output:
+                    return None
+                continue
+            if labels.setdefault(_label_key(value), output) != output:
+                return None
+        outputs = [_label_key(v) for v in labels.values()]
+        return labels if len(set(outputs)) == len(outputs) else None
+
     def is_output(self, values: np.ndarray) -> bool:
         numerical = not self.trace.net.categorical_output
         for want, got in zip(values.tolist(), self.trace.outputs.tolist()):
@@ -398,6 +427,39 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _label_key(value) -> tuple:
+    # True and 1 are one key to a dict, and two values to RASP
+    return (type(value) is bool, value)
+
+
+def _relabelled_leaves(function, labels: dict):
+    """`function` (a lambda whose body is a condition with constant branches, or a comparison)
+    with each branch's constant, or True and False, replaced by its label; None for any other
+    body, or a branch value without a label."""
+    if not isinstance(function, fn.Lambda):
+        return None
+
+    def leaf(value):
+        key = _label_key(value)
+        return fn.Const(labels[key]) if key in labels else None
+
+    def walk(expr):
+        if isinstance(expr, fn.IfElse):
+            then, otherwise = walk(expr.then), walk(expr.otherwise)
+            return None if then is None or otherwise is None else fn.IfElse(then, expr.condition, otherwise)
+        if isinstance(expr, fn.Const):
+            return leaf(expr.value)
+        return None
+
+    body = function.body
+    if isinstance(body, (fn.Compare, fn.Not, fn.BoolOp)):
+        then, otherwise = leaf(True), leaf(False)
+        new = None if then is None or otherwise is None else fn.IfElse(then, body, otherwise)
+    else:
+        new = walk(body)
+    return None if new is None else fn.Lambda(function.arity, new)
 
 
 def _signature(node: nodes.Node) -> tuple:

@@ -30,6 +30,12 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
                      "lambda x, y, c: (x - y) % c", "lambda x, y, c: (x * y) % c")
 
 
+#: Maps the decompiler tries beyond the generator's templates (whose constants are small
+#: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
+EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
+                       "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
+
+
 #: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first
 #: position, read by every query; a table read off a sample misses the queries it did not see) and
 #: shifts (tracr's lib.shift_by).
@@ -58,9 +64,10 @@ class Library:
                 _add(self.predicates, node.predicate, source)
 
     def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5), moduli: Sequence[int] = ()) -> None:
-        """The generator's templates with each of `constants`, tracr's comparisons, small linear
-        factors; and arithmetic modulo each of `moduli` (`MODULAR_FUNCTIONS`: the net's own sizes,
-        such as its token count, where a sum mod p over tokens 0..p-1 is the classic task)."""
+        """The generator's templates with each of `constants`, `EXTRA_MAP_FUNCTIONS`, tracr's
+        comparisons, small linear factors; and arithmetic modulo each of `moduli`
+        (`MODULAR_FUNCTIONS`: the net's own sizes, such as its token count, where a sum mod p over
+        tokens 0..p-1 is the classic task)."""
         for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
             for text in templates:
                 template = parse_lambda(text)
@@ -70,6 +77,8 @@ class Library:
                 else:
                     for c in constants:
                         _add(into, template.bind(c), "library")
+        for text in EXTRA_MAP_FUNCTIONS:
+            _add(self.maps, parse_lambda(text), "library")
         for text in MODULAR_FUNCTIONS:
             template = parse_lambda(text)
             into = self.maps if template.arity == 2 else self.sequence_maps

@@ -118,6 +118,18 @@ def test_the_reach_search_tries_distinct_tokens_in_order():
     assert distinct_runs(["a", "b"], 8, 5, random.Random(0))  # fewer tokens than positions
 
 
+def test_a_library_condition_takes_the_output_labels():
+    """A majority test that outputs words reads as the library's `x > 0.5` with its True and False
+    replaced by the net's outputs, not as a table of the means the inputs show."""
+    source = ("ones = numerical map(lambda t: t, tokens)\n"
+              "share = numerical aggregate(select(indices, indices, TRUE), ones, default=0)\n"
+              "out = map(lambda x: \"most\" if x > 0.5 else \"few\", share)\nreturn out\n")
+    net = compiler.compile_program(source, {0, 1}, 5)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive
+    assert 'map(lambda x: "most" if x > 0.5 else "few", ' in result.source
+
+
 def test_close_writes_merge_but_a_chain_of_them_does_not():
     """Writes within the tolerance are one value (float noise); a run of values each 0.0015 apart
     is several, however long the run (single linkage used to make it one class)."""

@@ -190,7 +190,9 @@ class MlpLines:
                     return
                 inner = made.inner
                 node_maker = lambda enc, f=function, v=inner: nodes.make_map(f, v, encoding=enc)  # noqa: E731
-                per_value = object_array([relabel[_label_key(v)] for v in per_value.tolist()])
+                if any(v is not None and _label_key(v) not in relabel for v in per_value.tolist()):
+                    return
+                per_value = object_array([None if v is None else relabel[_label_key(v)] for v in per_value.tolist()])
                 values = per_value[index]
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
                          and collinear_with(groups[covered[0]].writes, values, codes)

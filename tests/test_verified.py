@@ -158,6 +158,18 @@ def test_the_reach_search_climbs_towards_a_missing_value():
         assert found and not unreached and tried < 2000
 
 
+def test_an_output_condition_over_values_that_may_be_none_is_relabelled_without_a_fault():
+    """A `mixed` test program whose aggregate selects nothing on some rows: the library line
+    there gives None, which has no output label; relabelling it once stopped the search with an
+    internal error (KeyError)."""
+    source = ("v1 = map(lambda x: 1 if x > 0 else 0, indices)\nv2 = map(lambda x: x != 1, v1)\n"
+              "v3 = select(indices, v2, EQ)\nv4 = aggregate(v3, v1)\nv5 = map(lambda x: x + 2, v4)\nreturn v5\n")
+    net = compiler.compile_program(source, {"n", "o", "p"}, 3)
+    result = decompile(net, proposals="uniform", time_budget=20)
+    assert result.verified
+    assert not any("internal error" in note for note in result.notes)
+
+
 def test_close_writes_merge_but_a_chain_of_them_does_not():
     """Writes within the tolerance are one value (float noise); a run of values each 0.0015 apart
     is several, however long the run (single linkage used to make it one class)."""

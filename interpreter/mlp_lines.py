@@ -184,7 +184,10 @@ class MlpLines:
                 # the right partition of the outputs under other labels: a condition's branches
                 # (or a comparison's True and False) take the outputs' labels, `"front" if x > 0 ...`
                 relabel = self._output_labels(values)
-                made = node_maker(nodes.CATEGORICAL) if relabel is not None else None
+                try:
+                    made = node_maker(nodes.CATEGORICAL) if relabel is not None else None
+                except compiler.SourceError:
+                    return
                 function = _relabelled_leaves(made.function, relabel) if isinstance(made, nodes.Map) else None
                 if function is None:
                     return

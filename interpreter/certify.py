@@ -34,7 +34,7 @@ import itertools
 import math
 import random
 import time
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import compiler
 from compiler.compiling.check import outputs_agree, random_inputs, search_failing_input, structured_inputs
@@ -427,20 +427,10 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                     elite[:] = sorted(elite + [(distance, list(xs))], key=lambda item: item[0])[:ELITE]
             hit = False
             for label in list(remaining):
-                node = by_name[label]
-                for end, row in enumerate(rows):
-                    columns = [row[id(child)] for child in node.children]
-                    for i in ([end] if causal else range(len(xs))):
-                        if i >= len(columns[0]):
-                            continue
-                        if isinstance(node, nodes.Select):  # (key, query) pairs: every key the query sees
-                            args = [(columns[0][j], columns[1][i]) for j in range(len(columns[0]))]
-                        else:
-                            args = [columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)]
-                        for key in map(table_key, args):
-                            if key in remaining[label]:
-                                del remaining[label][key]
-                                hit = True
+                for key in map(table_key, _line_arguments(by_name[label], rows, causal)):
+                    if key in remaining[label]:
+                        del remaining[label][key]
+                        hit = True
                 if not remaining[label]:
                     del remaining[label]
             if hit:
@@ -467,17 +457,29 @@ def _targets(remaining: dict, by_name: dict, rng: random.Random) -> list[tuple[n
     return out
 
 
+def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterator:
+    """What `node` reads at each position of one input, from `rows` (`prog.line_values` of the
+    input, or of each prefix when `causal`): its argument, or tuple of arguments; for a select,
+    a (key, query) pair for every key the query sees."""
+    for end, row in enumerate(rows):
+        columns = [row[id(child)] for child in node.children]
+        for i in ([end] if causal else range(len(columns[0]))):
+            if i >= len(columns[0]):
+                continue
+            if isinstance(node, nodes.Select):
+                yield from ((columns[0][j], columns[1][i]) for j in range(len(columns[0])))
+            else:
+                yield columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
+
+
 def _distance(rows: list[dict], targets: list[tuple[nodes.Node, tuple]], causal: bool) -> float:
     """How near the input of `rows` comes to one of `targets`: over positions, the least sum
     over arguments of |a - b| for numbers, else 0 or 1 for equal or not."""
     best = math.inf
-    for end, row in enumerate(rows):
-        for node, target in targets:
-            columns = [row[id(child)] for child in node.children]
-            for i in ([end] if causal else range(len(columns[0]))):
-                if i >= len(columns[0]):
-                    continue
-                best = min(best, sum(_gap(column[i], want) for column, want in zip(columns, target)))
+    for node, target in targets:
+        for args in _line_arguments(node, rows, causal):
+            args = args if len(node.children) > 1 else (args,)
+            best = min(best, sum(_gap(a, want) for a, want in zip(args, target)))
     return best
 
 

@@ -59,3 +59,29 @@ def test_a_causal_net_is_checked_against_the_program_on_each_prefix():
     assert check_net(program, net).ok  # whole-sequence semantics would say [3, 3, 3]
     wrong = check_net(compiler.parse("v = map(lambda x: x + 1, length)\nreturn v\n"), net)
     assert not wrong.ok and wrong.counterexample.expected == [2] and wrong.counterexample.actual == [1]
+
+
+def test_a_batched_search_tries_the_inputs_of_the_hypothesis_search_and_shrinks_what_fails():
+    """`search_failing_batch` checks, in one call, the inputs the hypothesis search would try
+    (kept: a second search generates none), and shrinks the first that fails."""
+    from compiler.compiling.check import hypothesis_inputs, search_failing_batch, search_failing_input
+
+    tokens = [1, 2, 3, 4, 5]
+    tried = []
+
+    def record(xs):
+        tried.append(tuple(xs))
+        return False
+
+    assert search_failing_input(tokens, 6, record, 200, seed=3) is None
+    assert hypothesis_inputs(tuple(tokens), 6, 200, 3) == tuple(tried)
+    calls = []
+
+    def fails(batch):
+        calls.append(len(batch))
+        return [xs.count(5) >= 2 and len(xs) >= 3 for xs in batch]
+
+    found = search_failing_batch(tokens, 6, fails, 200, seed=3)
+    assert calls[0] == len(tried)  # every input at once, then one at a time while shrinking
+    assert sorted(found) == [1, 5, 5] and fails([found]) == [True]
+    assert search_failing_batch(tokens, 6, lambda batch: [False] * len(batch), 200, seed=3) is None

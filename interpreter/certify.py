@@ -15,8 +15,9 @@ source is undefined there), and the inputs found go back to the search, which re
 with them (`extra_inputs`); so does an input the hypothesis search shows a candidate wrong on (a
 pair of keys no traced input held together leaves their order in a table unread). A value sets'
 rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
-"misses" (1, 0)): a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach is taken
-not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
+"misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
+index past the length), and a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach
+is taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
 not proof: `exhaustive` says which kind of certificate it is.
 
 A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its
@@ -36,8 +37,10 @@ import random
 import time
 from typing import Any, Iterator, Sequence
 
+from tracr.rasp import rasp
+
 import compiler
-from compiler.compiling.check import outputs_agree, random_inputs, search_failing_input, structured_inputs
+from compiler.compiling.check import outputs_agree, random_inputs, search_failing_batch, structured_inputs
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -90,6 +93,7 @@ class Certifier:
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
         self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
+        self._searched: dict = {}  # the net's outputs on the hypothesis search's inputs (`_search`)
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -174,7 +178,7 @@ class Certifier:
         docstring), on how many of the inputs found for them the nets disagree, and which missing
         values no input reached. `compiled` is `program` as compiled: entries it filled in are
         holes like any other (a filled value no input was shown to give is not a reading)."""
-        holes = table_holes(program, self.value_sets)
+        holes = possible_holes(program, table_holes(program, self.value_sets), self.net.config.causal)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, ""
@@ -243,8 +247,16 @@ class Certifier:
 
     def _search(self, candidate: Net) -> list | None:
         """A hypothesis search for an input on which the two nets disagree; None if none found."""
-        return search_failing_input(sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
-                                    lambda xs: not nets_agree(self.net.run([xs])[0], candidate.run([xs])[0]),
+        def fails(inputs: list[list]) -> list[bool]:
+            key = tuple(map(tuple, inputs))
+            expected = self._searched.get(key)
+            if expected is None:
+                expected = self.net.run(inputs)
+                if len(inputs) > 1:  # the search's inputs: the net's outputs there are kept (a shrink's are not)
+                    self._searched = {key: expected}
+            return [not nets_agree(want, have) for want, have in zip(expected, candidate.run(inputs))]
+
+        return search_failing_batch(sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len, fails,
                                     SEARCH_EXAMPLES, self.seed)
 
 
@@ -277,6 +289,43 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
     return holes
 
 
+def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: bool) -> dict[str, set | None]:
+    """`holes` without the argument values no position of any input takes, by what the primitives
+    say (a value sets' rule takes each input alone): `length` is at least 1 at every position (an
+    input with a position has a token), an index is below the length, and a `selector_width` at
+    most the length (at most the index + 1 in a causal net). Those need no input searched for."""
+    by_label = _by_label(program)
+    out: dict[str, set | None] = {}
+    for label, missing in holes.items():
+        node = by_label[label]
+        children = [node.keys, node.queries] if isinstance(node, nodes.Select) else list(node.children)
+        if missing is not None:
+            # a select's key and query come from two positions of one input, where the causal rule
+            # (one position's index and width) does not hold
+            same = causal and not isinstance(node, nodes.Select)
+            missing = {arg for arg in missing if _may_occur(children, arg if len(children) > 1 else (arg,), same)}
+        if missing is None or missing:
+            out[label] = missing
+    return out
+
+
+def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool) -> bool:
+    """Whether positions of one input may give `children` the values `args` (see
+    `possible_holes`); `causal`: one causal position gives them all."""
+    kinds = [child.primitive if isinstance(child, nodes.Primitive) else
+             "width" if isinstance(child, nodes.SelectorWidth) else None for child in children]
+    if any(kind == "length" and arg == 0 for kind, arg in zip(kinds, args)):
+        return False
+    if len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        pair = dict(zip(kinds, args)) if kinds[0] != kinds[1] else {}
+        if "length" in pair and ("indices" in pair and pair["indices"] >= pair["length"]
+                                 or "width" in pair and pair["width"] > pair["length"]):
+            return False
+        if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1:
+            return False
+    return True
+
+
 #: The fields holding each kind of node's children, in `children` order.
 _CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes.LinearSequenceMap: ("fst", "snd"),
                  nodes.Select: ("keys", "queries"), nodes.Aggregate: ("selector", "sop"),
@@ -284,12 +333,18 @@ _CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes
 
 
 def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
-    """`program` with each lambda predicate that selects a None key or query in rasp (`k == 0` for
-    query None) guarded against it (`... and q != None`), as the net, which never selects None,
-    reads; None when no predicate needs it."""
+    """`program` with each predicate that selects a None key or query in rasp (`k == 0` for query
+    None), or is undefined there (`GT`, `k > q`), guarded against it (`q != None and k > q`), as the
+    net, which never selects None, reads; None when no predicate needs it. A comparison is guarded
+    as its lambda (`GT` as `k > q`)."""
     changes = {}
     for node in program.nodes:
-        if not isinstance(node, nodes.Select) or not isinstance(node.predicate, fn.PredicateLambda):
+        predicate = node.predicate if isinstance(node, nodes.Select) else None
+        if isinstance(predicate, rasp.Comparison):
+            if predicate.name not in _COMPARISON_BODIES:
+                continue  # TRUE and FALSE are defined on None
+            predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {_COMPARISON_BODIES[predicate.name]}").body)
+        if not isinstance(predicate, fn.PredicateLambda):
             continue
         try:
             keys, queries = value_sets(node.keys), value_sets(node.queries)
@@ -297,12 +352,17 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
             continue
         guards = [guard for guard, side, pairs in (("k != None", node.keys, [(None, q) for q in queries]),
                                                    ("q != None", node.queries, [(k, None) for k in keys]))
-                  if _may_be_none(side) and any(_selects(node.predicate, *pair) for pair in pairs)]
+                  if _may_be_none(side) and any(_selects_or_undefined(predicate, *pair) for pair in pairs)]
         if guards:
-            text = node.predicate.format().split(": ", 1)
-            guarded = parse_lambda(f"{text[0]}: ({text[1]}) and {' and '.join(guards)}")
+            text = predicate.format().split(": ", 1)
+            guarded = parse_lambda(f"{text[0]}: {' and '.join(guards)} and ({text[1]})")
             changes[id(node)] = {"predicate": fn.PredicateLambda(guarded.body)}
     return _rebuilt(program, changes) if changes else None
+
+
+#: tracr's comparisons as lambda bodies (rasp raises on a None key or query).
+_COMPARISON_BODIES = {"EQ": "k == q", "LT": "k < q", "LEQ": "k <= q", "GT": "k > q", "GEQ": "k >= q",
+                      "NEQ": "k != q"}
 
 
 def changed_lines(program: prog.Program, compiled: prog.Program, field: str) -> list[str]:
@@ -324,11 +384,12 @@ def _may_be_none(node: nodes.Node) -> bool:
     return False
 
 
-def _selects(predicate, key, query) -> bool:
+def _selects_or_undefined(predicate, key, query) -> bool:
+    """Whether rasp selects the pair or cannot say (the net selects nothing there either way)."""
     try:
         return bool(predicate(key, query))
     except fn.EvaluationError:
-        return False  # rasp raises there too: no output to match
+        return True
 
 
 def _rebuilt(program: prog.Program, changes: dict[int, dict]) -> prog.Program:

@@ -16,7 +16,8 @@ generated while training runs), `model` (encoder-decoder transformer), `train` (
 torchrun-ready), `checkpoint` (safetensors + JSON), `grammar`
 (which program token may come next), `decode` (greedy/beam search: the model's proposals), `trace`
 (a net run on its inputs: heads' patterns and writes, MLP neuron groups), `lines` (program lines
-evaluated on the trace and checked against components), `verified` (`decompile`: the search the
+evaluated on the trace and checked against components), `additive` (a table's pairs no traced
+input showed, read off the MLP's weights), `verified` (`decompile`: the search the
 network checks, and the certificate), `evaluate` (`evaluate_model`, `evaluate_decompiler`:
 exact, functional, per op and size, tracr's lib), `budget` (train for a time budget, then evaluate).
 """

@@ -1,5 +1,6 @@
 """How the search explains an MLP block: map, sequence_map and linear_sequence_map lines (library
-functions, fitted factors, or tables read off the net) that cover its neuron groups; and the
+functions, fitted factors, or tables read off the net: the rows' values, and a sequence_map's pairs
+no row shows from the block's weights, `interpreter.additive`) that cover its neuron groups; and the
 search state that every step extends (`Line`, `State`).
 
 A part of `interpreter.search.LineSearch`: it uses the search's trace, library, value sets,
@@ -19,6 +20,8 @@ import compiler
 from compiler.compiling.check import ATOL, RTOL
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.nets.weights import Weights
+from interpreter.additive import MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
     Invalid,
     Var,
@@ -32,7 +35,7 @@ from interpreter.lines import (
     table_of,
     value_codes,
 )
-from interpreter.trace import WRITE_TOLERANCE, Group, Head, determines, partition, same_partition
+from interpreter.trace import WRITE_TOLERANCE, Group, Head, determines, mlp_pre, partition, same_partition
 
 
 @dataclasses.dataclass(frozen=True)
@@ -394,6 +397,8 @@ class MlpLines:
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
         else:
             a, b = inputs
+            # pairs no row shows, read off the block's weights where it is additive in a and b
+            mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values), **mapping}
             table = table_of(2, mapping)
             make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
@@ -403,6 +408,51 @@ class MlpLines:
         names = ", ".join(str(groups[i].index) for i in mine)
         return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
                  f"layer {layer} MLP (neuron groups {names})", "table")]
+
+    def _unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray) -> dict:
+        """`interpreter.additive.unseen_pairs` for a table line on (a, b) written by the groups
+        `chosen`, whose classes are `joint` and values `values` per row. The neurons include the
+        block's dead ones writing where the groups write: a pair no row shows has its own neuron
+        in tracr's MLP, which no traced row made fire."""
+        nb = int(b.codes.max()) + 1
+        if (int(a.codes.max()) + 1) * nb > MAX_PAIRS:
+            return {}
+        reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
+        if len(reps) == (int(a.codes.max()) + 1) * nb:
+            return {}
+        layer = chosen[0].layer
+        w_out = self._w_out(layer)
+        neurons = [n for g in chosen for n in g.neurons]
+        neurons += self._dead_partners(layer, neurons)
+        dims = np.flatnonzero(np.abs(w_out[neurons]).max(axis=0) > 0)
+        class_rows = np.unique(joint, return_index=True)[1]
+        writes = np.zeros((len(class_rows), w_out.shape[1]))
+        for g in chosen:
+            writes[:, g.columns] += g.writes[class_rows]
+        pre = mlp_pre(self.trace, layer, reps)[:, neurons]
+        return unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out[neurons][:, dims],
+                            writes[:, dims], values[class_rows].tolist())
+
+    def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
+        """The neurons of `layer` in no group (no traced row made them fire) whose output rows are
+        not orthogonal to those of `neurons` and orthogonal to every other group's."""
+        w_out = self._w_out(layer)
+        grouped = [n for g in self.trace.groups if g.layer == layer for n in g.neurons]
+        norms = np.linalg.norm(w_out, axis=1)
+        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        if not len(dead):
+            return []
+        unit = w_out / np.maximum(norms, 1e-30)[:, None]
+        others = np.setdiff1d(grouped, neurons)
+        mine = (np.abs(unit[dead] @ unit[neurons].T) > 1e-4).any(axis=1)
+        theirs = (np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1) if len(others) else np.zeros(len(dead), bool)
+        return dead[mine & ~theirs].tolist()
+
+    def _w_out(self, layer: int) -> np.ndarray:
+        key = ("W_out", layer)
+        if key not in self.cache:
+            self.cache[key] = Weights(self.trace.net).W_out[layer].astype(np.float64)
+        return self.cache[key]
 
     def _output_labels(self, values: np.ndarray) -> dict | None:
         """{value: the net's output} when `values` and the categorical outputs group the rows

@@ -157,13 +157,22 @@ def _connected(n: int, links: np.ndarray, points: np.ndarray | None = None, reac
 
 def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two code arrays group the rows alike (each determines the other)."""
-    joint = len(np.unique(a * (int(b.max()) + 1) + b))
-    return joint == len(np.unique(a)) == len(np.unique(b))
+    return determines(a, b) and determines(b, a)
 
 
 def determines(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether partition `a` determines `b` (b is a function of a)."""
-    return len(np.unique(a * (int(b.max()) + 1) + b)) == len(np.unique(a))
+    """Whether partition `a` determines `b` (b is a function of a). Codes are small non-negative
+    integers: each class of `a` takes one row's `b` (the last written), and every row must agree
+    with it; one pass, where counting distinct pairs sorts the rows (the search asks this of tens
+    of thousands of candidate lines)."""
+    if not len(a):
+        return True
+    top = int(a.max()) + 1
+    if top > 4 * len(a) + 4096 or int(a.min()) < 0:  # not dense codes: count distinct pairs
+        return len(np.unique(a * (int(b.max()) + 1) + b)) == len(np.unique(a))
+    first = np.empty(top, b.dtype)
+    first[a] = b
+    return bool((first[a] == b).all())
 
 
 @dataclasses.dataclass
@@ -199,6 +208,7 @@ class Group:
     # those dimensions (its other writes are zero on every row): a net of d_model 385 has 300
     # groups of one neuron, each writing to one or two dimensions
     columns: np.ndarray | None = None
+    pre: np.ndarray | None = None  # [rows, len(neurons)]: the neurons' input before the ReLU
 
     @functools.cached_property
     def collinear(self) -> bool:
@@ -280,7 +290,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # run inputs grouped by length (no padding); rows keep input order via `order`
     head_writes = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
     head_selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
-    hidden = [[] for _ in range(c.n_layers)]
+    pre_acts = [[] for _ in range(c.n_layers)]
     finals = []
     row_input, row_position, pair_query, pair_key = [], [], [], []
     next_row = 0
@@ -288,13 +298,13 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         members = list(members)
         batch = [inputs[i] for i in members]
         per_layer = _forward(net, batch)
-        for layer, (attn_weights, writes, mlp_hidden, _) in enumerate(per_layer):
+        for layer, (attn_weights, writes, mlp_pre, _) in enumerate(per_layer):
             for h in range(c.n_heads):
                 head_writes[layer][h].append(writes[:, h, 1:].reshape(-1, c.d_model))
                 w = attn_weights[:, h, 1:, :]  # [B, queries, keys incl BOS]
                 chosen = w >= 0.5 * w.max(axis=-1, keepdims=True)
                 head_selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
-            hidden[layer].append(mlp_hidden[:, 1:].reshape(-1, mlp_hidden.shape[-1]))
+            pre_acts[layer].append(mlp_pre[:, 1:].reshape(-1, mlp_pre.shape[-1]))
         finals.append(per_layer[-1][3][:, 1:].reshape(-1, c.d_model) if per_layer else None)
         b = np.repeat(np.array(members), length)
         row_input.append(b)
@@ -312,7 +322,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
     head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
-    hidden_all = [np.concatenate(hidden[layer]) for layer in range(c.n_layers)]
+    pre_all = [np.concatenate(pre_acts[layer]) for layer in range(c.n_layers)]
+    hidden_all = [np.maximum(pre, 0) for pre in pre_all]
     w_outs = [Weights(net).W_out[layer].astype(np.float64) for layer in range(c.n_layers)]
     scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
                 + [np.abs(h @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
@@ -338,7 +349,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             groups.append(Group(layer, index, tuple(neurons), writes,
                                 write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
                                                 width=c.d_model),
-                                readers(net, 2 * layer + 2, w_out[neurons]), columns))
+                                readers(net, 2 * layer + 2, w_out[neurons]), columns, pre_all[layer][:, neurons]))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
@@ -437,16 +448,34 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
     return list(parts.values())
 
 
-def _forward(net: Net, batch: list[list]) -> list[tuple]:
-    """Per layer: attention weights [B, H, T, T], each head's write [B, H, T, d], the MLP's
-    hidden activations after ReLU [B, T, d_mlp], and the residual stream after the layer."""
+def mlp_pre(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
+    """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows`, by
+    running the net again on the inputs holding them (a group keeps only its live neurons')."""
+    out = np.empty((len(rows), trace.net.config.d_mlp))
+    by_input: dict[int, list[int]] = {}
+    for i, row in enumerate(rows.tolist()):
+        by_input.setdefault(int(trace.row_input[row]), []).append(i)
+    wanted = sorted(by_input, key=lambda b: (len(trace.inputs[b]), b))
+    for _, members in itertools.groupby(wanted, key=lambda b: len(trace.inputs[b])):
+        members = list(members)
+        pre = _forward(trace.net, [trace.inputs[b] for b in members], layers=layer + 1)[layer][2]
+        for k, b in enumerate(members):
+            for i in by_input[b]:
+                out[i] = pre[k, int(trace.row_position[rows[i]]) + 1]  # BOS first
+    return out
+
+
+def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tuple]:
+    """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
+    write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the
+    residual stream after the layer."""
     c, w = net.config, Weights(net)
     ids, _ = net.encode(batch)  # one length per batch: no padding
     t = ids.shape[1]
     x = (w.W_E[ids] + w.W_pos[:t][None]).astype(np.float64)
     mask = np.tril(np.ones((t, t), bool)) if c.causal else None
     out = []
-    for layer in range(c.n_layers):
+    for layer in range(c.n_layers if layers is None else layers):
         def param(name: str) -> np.ndarray:  # a whole layer's tensor, heads side by side
             return w.params[param_name(layer, name)].astype(np.float64)
 
@@ -468,8 +497,7 @@ def _forward(net: Net, batch: list[list]) -> list[tuple]:
         w_o = w.W_O[layer].astype(np.float64)
         writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
         x = x + writes.sum(1) + param("b_O")
-        hidden = np.maximum(x.reshape(len(batch) * t, -1) @ param("W_in") + param("b_in"), 0)
-        x = x + (hidden @ param("W_out") + param("b_out")).reshape(x.shape)
-        hidden = hidden.reshape(len(batch), t, -1)
-        out.append((weights, writes, hidden, x))
+        pre = x.reshape(len(batch) * t, -1) @ param("W_in") + param("b_in")
+        x = x + (np.maximum(pre, 0) @ param("W_out") + param("b_out")).reshape(x.shape)
+        out.append((weights, writes, pre.reshape(len(batch), t, -1), x))
     return out

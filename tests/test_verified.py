@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import compiler
 import generator
@@ -15,7 +16,7 @@ from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.trace import trace_net, write_partition
+from interpreter.trace import determines, same_partition, trace_net, write_partition
 from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3, 4}
@@ -563,15 +564,17 @@ def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):
 
 
 def test_a_missing_value_no_aimed_input_reaches_is_taken_not_to_occur_and_said_so():
-    """The value sets' rule takes `indices` and `length` as independent: a table on the pair has no
-    entry for (1, 0), which no input gives. A thousand inputs aimed at it reach none: the program
-    is verified, and the certificate says what it took on trust."""
-    table = "{" + ", ".join(f"({i}, {n}): {i + n}" for n in range(1, 7) for i in range(n)) + "}"
-    source = f"return sequence_map({table}, indices, length)\n"
+    """The value sets' rule takes a count of equal tokens as 0..length, but a token always counts
+    itself: a table on (count, length) has no entry for (0, n), which no input gives. A thousand
+    inputs aimed at it reach none: the program is verified, and the certificate says what it took
+    on trust. (Its entries past the length, or for length 0, no position can take: not searched.)"""
+    table = "{" + ", ".join(f"({h}, {n}): {h + n}" for n in range(1, 7) for h in range(1, n + 1)) + "}"
+    source = f"hist = selector_width(select(tokens, tokens, EQ))\nreturn sequence_map({table}, hist, length)\n"
     net = compiler.compile_program(source, set("abcdefgh"), 6)
     cert = Certifier(net, [list("abc"), list("abcdef"), list("a")], exhaustive=False)(compiler.parse(source))
     assert cert.verified and not cert.reason
-    assert "(0, 0)" in cert.caveat and "reached none" in cert.caveat
+    assert "(0, 1)" in cert.caveat and "reached none" in cert.caveat
+    assert "6 value(s)" in cert.caveat  # (0, 1) .. (0, 6): not (1, 0), nor (3, 2)
 
 
 _PAIR_COUNT = (  # how many positions hold a "count of one's token" at most one's own: p14 of the second probe
@@ -745,8 +748,25 @@ def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
         compiler.compile_program(read, {1, 2, 3}, 4)
     trace = trace_net(net)
     cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
-    assert cert.verified and "k == True and q != None" in cert.program.source
+    assert cert.verified and "q != None and k == True" in cert.program.source
     assert "lambda k, q: k == 0)" in cert.program.source  # indices are never None: no guard
+
+
+def test_a_comparison_undefined_on_none_is_read_guarded():
+    """`select(tokens, first, GT)` with `first` a categorical aggregate that may be None: rasp's
+    GT raises on a None query, so compile refuses the reading; the net selects nothing there, and
+    the certificate reads it as `q != None and k > q` (the guard first: the comparison alone is
+    undefined on None)."""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "return selector_width(select(tokens, first, lambda k, q: q != None and k > q))\n")
+    vocab = set(range(10))  # too many inputs for compile to show `first` is never None
+    net = compiler.compile_program(source, vocab, 4)
+    read = compiler.parse(source.replace("lambda k, q: q != None and k > q", "GT"))
+    with pytest.raises(compiler.CompileError, match="GT"):
+        compiler.compile_program(read, vocab, 4)
+    trace = trace_net(net)
+    cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
+    assert cert.verified and "lambda k, q: q != None and k > q" in cert.program.source
 
 
 def test_a_fixed_key_select_reads_its_queries_as_indices_so_a_causal_net_compiles():
@@ -760,3 +780,78 @@ def test_a_fixed_key_select_reads_its_queries_as_indices_so_a_causal_net_compile
     result = decompile(net, proposals="uniform", time_budget=30)
     assert result.verified and result.method == "search"
     assert "select(indices, indices, lambda k, q: k == 0)" in result.source
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), min_size=1, max_size=40), st.booleans())
+def test_determines_says_whether_one_partition_is_a_function_of_the_other(pairs, sparse):
+    """`determines` (one pass over dense codes, else counting distinct pairs) against its definition."""
+    a = np.array([x for x, _ in pairs]) * (10_000 if sparse else 1)  # sparse codes take the counting path
+    b = np.array([y for _, y in pairs])
+    function = len({x: None for x, _ in pairs}) == len(set(pairs))
+    assert determines(a, b) == function
+    assert same_partition(a, b) == (function and len({y: None for _, y in pairs}) == len(set(pairs)))
+
+
+def test_holes_no_position_can_take_are_not_searched_for():
+    """A value sets' rule takes `length`, `indices` and a width alone; the certificate drops the
+    argument values no position gives (length 0, an index at or past the length, a width past the
+    length) before searching for inputs that reach its tables' missing values."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import possible_holes, table_holes
+
+    program = compiler.parse("n = selector_width(select(tokens, tokens, LT))\n"
+                             "v = sequence_map({(1, 0): 1, (2, 1): 2}, length, n)\n"
+                             "w = sequence_map({(0, 1): 1}, indices, length)\n"
+                             "return sequence_map({(1, 1): 0}, v, w)\n")
+    holes = table_holes(program, ValueSets([1, 2, 3], 3))
+    assert (0, 0) in holes["v3"] and (1, 0) in holes["v4"]
+    possible = possible_holes(program, holes, causal=False)
+    assert possible["v3"] == {(1, 1), (2, 0), (2, 2), (3, 0), (3, 1), (3, 2), (3, 3)}
+    assert possible["v4"] == {(0, 2), (0, 3), (1, 2), (1, 3), (2, 3)}
+    assert possible["v5"] == holes["v5"] == {(2, 1)}
+
+
+_MOD7_OF_PAIR = ("prev = aggregate(select(indices, indices, lambda k, q: k == q - 1 or (q == 0 and k == 0)), tokens)\n"
+                 "return sequence_map(lambda t, p: (t + p) % 7 == 0, tokens, prev)\n")
+
+
+def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
+    """A sequence_map no library function explains is read as a table; the trace shows few of its
+    144 pairs, and the block's neurons (tracr gives each pair its own) are a sum of what each input
+    contributes: every other pair is read off the weights, right, and the table is complete."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list(range(12))
+    net = compiler.compile_program(_MOD7_OF_PAIR, set(vocab), 6)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=6).tolist()) for _ in range(12)])
+    tokens, prev = trace.tokens(), trace.tokens().copy()
+    prev[trace.row_position > 0] = tokens[np.flatnonzero(trace.row_position > 0) - 1]
+    shown = set(zip(tokens.tolist(), prev.tolist()))
+    assert len(shown) < 70
+    library = Library()
+    library.add_grammar(constants=())  # no `% 7`: the MLP is read as a table
+    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    table = dict(program.nodes[-1].function.entries)
+    assert len(table) == 144  # every pair, 70 or more of them shown by no row
+    hits = {pair for pair, value in table.items() if value == table[(0, 0)]}
+    assert hits == {(t, p) for t in vocab for p in vocab if (t + p) % 7 == 0}
+    trace_all = trace_net(net, [[t, p, t] for t in vocab for p in vocab])
+    assert Certifier(net, trace_all.inputs, exhaustive=False)(program).agreement == 1.0
+
+
+def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
+    """`unseen_pairs` reads pairs off a block only where its neurons' inputs are A(x) + B(y) on every
+    pair shown: one x * y neuron (a trained net's) gives none; the same neuron on x + y gives them."""
+    from interpreter.additive import unseen_pairs
+
+    shown = [(x, y) for x in range(3) for y in range(3) if (x, y) != (2, 2)]
+    a, b = np.array([x for x, _ in shown]), np.array([y for _, y in shown])
+    w_out = np.array([[1.0]])
+    classes = np.array([[float(v)] for v in range(9)])  # a class per write 0..8, valued by it
+    values = list(range(9))
+    product = np.array([[float(x * y)] for x, y in shown])
+    assert unseen_pairs(a, [0, 1, 2], b, [0, 1, 2], product, w_out, classes, values) == {}
+    total = np.array([[float(x + y)] for x, y in shown])
+    assert unseen_pairs(a, [0, 1, 2], b, [0, 1, 2], total, w_out, classes, values) == {(2, 2): 4}

@@ -1,0 +1,84 @@
+"""Table entries no traced row shows, read off an MLP's weights.
+
+A sequence_map read as a table (`MlpLines._table_line`) has an entry for each pair of values the
+traced rows hold together, and a sample holds few of them: 100 tokens beside the token before
+each make 10,000 pairs, and a thousand inputs of length 12 show two thirds of them. The block's
+weights say the rest. In a compiled or scrambled net the MLP reads each of its two inputs from
+that input's own residual subspace, so each hidden neuron's input before the ReLU is a sum of what
+either input contributes, pre(x, y) = A(x) + B(y) (the constant parts fold into either). The parts
+are fitted to the rows the trace holds and the fit is checked on every row: a block reading
+anything else (a trained net's) is left alone. A pair no row shows, with both values linked to
+the rest by pairs that rows do show, then gets pre = A(x) + B(y), the block's write from it, and
+the value of the traced class that writes the same; a write no row shows gives no entry. Every
+entry so read is still only a reading: the certificate compiles the table and compares nets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from interpreter.trace import WRITE_TOLERANCE
+
+#: Largest number of value pairs (x values times y values) read this way.
+MAX_PAIRS = 20_000
+#: How far, as a share of the largest pre-activation, the additive fit may miss a row.
+FIT_TOLERANCE = 1e-3
+
+
+def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b_values: Sequence, pre: np.ndarray,
+                 w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence) -> dict[tuple, Any]:
+    """{(x, y): value} for the pairs of an `a` value and a `b` value that no row holds together,
+    where the neurons are additive in them (module docstring). One row per pair shown:
+    `a_codes`, `b_codes` [S] its codes (`a_values`, `b_values`: the value of each code) and `pre`
+    [S, n] the neurons' inputs before the ReLU; `w_out` [n, d] the neurons' output rows;
+    `class_writes` [C, d] the write of each class of the line and `class_values` [C] its value."""
+    na, nb = int(a_codes.max()) + 1, int(b_codes.max()) + 1
+    seen = a_codes * nb + b_codes
+    if len(np.unique(seen)) == na * nb or na * nb > MAX_PAIRS:
+        return {}
+    scale = float(np.abs(pre).max(initial=0.0))
+    if scale == 0.0:
+        return {}
+    design = np.zeros((len(seen), na + nb))
+    design[np.arange(len(seen)), a_codes] = 1.0
+    design[np.arange(len(seen)), na + b_codes] = 1.0
+    parts = np.linalg.lstsq(design, pre, rcond=None)[0]
+    a_part, b_part = parts[:na], parts[na:]
+    if np.abs(a_part[a_codes] + b_part[b_codes] - pre).max() > FIT_TOLERANCE * scale:
+        return {}  # the block reads more than a and b
+    # only pairs whose values are linked by shown pairs have one sum (else it depends on the split)
+    component = _components(na, nb, a_codes, b_codes)
+    unseen = np.setdiff1d(np.arange(na * nb), seen)
+    unseen = unseen[component[unseen // nb] == component[na + unseen % nb]]
+    if not len(unseen):
+        return {}
+    predicted = np.maximum(a_part[unseen // nb] + b_part[unseen % nb], 0.0) @ w_out
+    reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
+    found = {}
+    for start in range(0, len(unseen), 256):
+        block = unseen[start:start + 256]
+        distance = np.abs(predicted[start:start + 256, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
+        best = distance.argmin(axis=1)
+        for u, c, d in zip(block.tolist(), best.tolist(), distance[np.arange(len(block)), best].tolist()):
+            x, y, value = a_values[u // nb], b_values[u % nb], class_values[c]
+            if d <= 2 * WRITE_TOLERANCE and x is not None and y is not None and value is not None:
+                found[(x, y)] = value
+    return found
+
+
+def _components(na: int, nb: int, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The connected part of each of na x-values and nb y-values (nodes 0..na-1, na..na+nb-1)
+    linked by the pairs (xs[i], ys[i])."""
+    parent = list(range(na + nb))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for x, y in zip(xs.tolist(), ys.tolist()):
+        parent[root(x)] = root(na + y)
+    return np.array([root(i) for i in range(na + nb)])

@@ -414,6 +414,12 @@ class MlpLines:
         `chosen`, whose classes are `joint` and values `values` per row. The neurons include the
         block's dead ones writing where the groups write: a pair no row shows has its own neuron
         in tracr's MLP, which no traced row made fire."""
+        key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen))
+        if key not in self.cache:
+            self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values)
+        return self.cache[key]
+
+    def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray) -> dict:
         nb = int(b.codes.max()) + 1
         if (int(a.codes.max()) + 1) * nb > MAX_PAIRS:
             return {}

@@ -91,6 +91,8 @@ def main() -> None:
         kind = "exhaustive" if result.exhaustive else "sampled"
         print(f"{path.stem:32s} verified {str(result.verified):5s} right {str(wrong == 0):5s} "
               f"({wrong} of {len(inputs)} differ) {seconds[-1]:5.1f} s {kind} {flag}", flush=True)
+        if result.verified and wrong:  # what to reproduce it from: the reading, its certificate's notes
+            print(result.source + "\n".join(f"  note: {note}" for note in result.notes), flush=True)
     if not rows:
         sys.exit("no program compiled")
     verified, right = sum(v for v, _, _ in rows), sum(r for _, r, _ in rows)

@@ -210,7 +210,6 @@ class Group:
     # those dimensions (its other writes are zero on every row): a net of d_model 385 has 300
     # groups of one neuron, each writing to one or two dimensions
     columns: np.ndarray | None = None
-    pre: np.ndarray | None = None  # [rows, len(neurons)]: the neurons' input before the ReLU
 
     @functools.cached_property
     def collinear(self) -> bool:
@@ -324,8 +323,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
     head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
-    pre_all = [np.concatenate(pre_acts[layer]) for layer in range(c.n_layers)]
-    hidden_all = [np.maximum(pre, 0) for pre in pre_all]
+    hidden_all = [np.maximum(np.concatenate(pre_acts[layer]), 0) for layer in range(c.n_layers)]
     w_outs = [Weights(net).W_out[layer].astype(np.float64) for layer in range(c.n_layers)]
     scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
                 + [np.abs(h @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
@@ -351,7 +349,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             groups.append(Group(layer, index, tuple(neurons), writes,
                                 write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
                                                 width=c.d_model),
-                                readers(net, 2 * layer + 2, w_out[neurons]), columns, pre_all[layer][:, neurons]))
+                                readers(net, 2 * layer + 2, w_out[neurons]), columns))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
@@ -455,7 +453,7 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
 
 def mlp_pre(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
     """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows`, by
-    running the net again on the inputs holding them (a group keeps only its live neurons')."""
+    running the net again on the inputs holding them (a trace keeps the neurons' writes only)."""
     out = np.empty((len(rows), trace.net.config.d_mlp))
     by_input: dict[int, list[int]] = {}
     for i, row in enumerate(rows.tolist()):

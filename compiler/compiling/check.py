@@ -180,19 +180,8 @@ def search_failing_batch(tokens: Sequence, max_seq_len: int, fails: Callable[[li
 def hypothesis_inputs(tokens: tuple, max_seq_len: int, examples: int, seed: int) -> tuple[tuple, ...]:
     """The inputs of 1..max_seq_len `tokens` that a derandomised hypothesis search of `examples`
     tries when none fails, in its order (generating them costs ~1.5 ms each: they are kept)."""
-    from hypothesis import HealthCheck, find, settings
-    from hypothesis import strategies as st
-    from hypothesis.errors import NoSuchExample
-
     tried: list[tuple] = []
-    inputs = st.lists(st.sampled_from(list(tokens)), min_size=1, max_size=max_seq_len)
-    try:
-        find(inputs, lambda xs: tried.append(tuple(xs)) and False,
-             settings=settings(max_examples=examples, database=None, derandomize=True,
-                               suppress_health_check=list(HealthCheck)),
-             random=random.Random(seed))
-    except NoSuchExample:
-        pass
+    search_failing_input(tokens, max_seq_len, lambda xs: tried.append(tuple(xs)) and False, examples, seed)
     return tuple(tried)
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from interpreter.trace import WRITE_TOLERANCE
 
@@ -70,15 +72,6 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
 
 def _components(na: int, nb: int, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """The connected part of each of na x-values and nb y-values (nodes 0..na-1, na..na+nb-1)
-    linked by the pairs (xs[i], ys[i])."""
-    parent = list(range(na + nb))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for x, y in zip(xs.tolist(), ys.tolist()):
-        parent[root(x)] = root(na + y)
-    return np.array([root(i) for i in range(na + nb)])
+    linked by the pairs (xs[i], ys[i]) (scipy's components, as the trace groups neurons)."""
+    links = csr_matrix((np.ones(len(xs)), (xs, na + ys)), shape=(na + nb, na + nb))
+    return connected_components(links, directed=False)[1]

@@ -420,11 +420,11 @@ class MlpLines:
         return self.cache[key]
 
     def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray) -> dict:
-        nb = int(b.codes.max()) + 1
-        if (int(a.codes.max()) + 1) * nb > MAX_PAIRS:
+        na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
+        if na * nb > MAX_PAIRS:
             return {}
         reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
-        if len(reps) == (int(a.codes.max()) + 1) * nb:
+        if len(reps) == na * nb:
             return {}
         layer = chosen[0].layer
         w_out = self._w_out(layer)

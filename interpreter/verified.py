@@ -69,7 +69,7 @@ MODEL_SHARE = 0.2
 #: (each is compiled and run: on a wide net a second, which the search needs more).
 READINGS_SHARE = 0.3
 #: Options per component the line-by-line search takes, widened when every path was taken with
-#: time to spare (the right line ranked below the first few: the model's proposals come first).
+#: time to spare (the right line ranked below the first few: the library's order is a guess).
 BRANCHING = (3, 6, 12)
 #: How many times the line-by-line search may read the net again, with inputs a candidate's
 #: certificate found its tables had not seen (`interpreter.certify`).

@@ -85,3 +85,28 @@ def test_a_batched_search_tries_the_inputs_of_the_hypothesis_search_and_shrinks_
     assert calls[0] == len(tried)  # every input at once, then one at a time while shrinking
     assert sorted(found) == [1, 5, 5] and fails([found]) == [True]
     assert search_failing_batch(tokens, 6, lambda batch: [False] * len(batch), 200, seed=3) is None
+
+
+def test_nets_outputs_agree_decides_each_input_as_outputs_agree_on_the_decoded_outputs():
+    """The batched comparison (scramble verification, compare) gives, input by input, what
+    decoding both nets and `outputs_agree` give: for categorical outputs with None positions,
+    numerical ones, nets that disagree on some inputs, and outputs spaces that differ."""
+    from compiler.compiling.check import nets_outputs_agree
+
+    rng = np.random.default_rng(0)
+    # None where no token is one more than the query
+    first = "v = aggregate(select(tokens, tokens, lambda k, q: k == q + 1), tokens)\nreturn v\n"
+    mean = ("return numerical aggregate(select(tokens, tokens, LEQ), "
+            "numerical map(lambda x: 1 if x > 1 else 0, tokens))\n")
+    for source in (SORT, first, mean):
+        net = compiler.compile_program(source, vocab={1, 2, 3}, max_seq_len=4)
+        inputs = [list(xs) for xs in all_inputs([1, 2, 3], 4, limit=200)]
+        noisy = dataclasses.replace(net, W_U=net.W_U + rng.normal(0, 0.3, net.W_U.shape).astype(np.float32))
+        flipped = dataclasses.replace(net, W_U=net.W_U[:, ::-1].copy() if net.W_U.shape[1] > 1 else net.W_U * 1.5)
+        for other in (compiler.scramble(net, seed=1), noisy, flipped):
+            want = [outputs_agree(a, b) for a, b in zip(net.run(inputs), other.run(inputs))]
+            assert nets_outputs_agree(net, other, inputs) == want
+            assert nets_outputs_agree(other, net, inputs) == [outputs_agree(b, a) for a, b in
+                                                              zip(net.run(inputs), other.run(inputs))]
+            assert not all(want) or other is not noisy and other is not flipped  # the test sees disagreement
+    assert nets_outputs_agree(net, net, []) == []

@@ -11,12 +11,16 @@ import dataclasses
 import functools
 import itertools
 import random
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
+import numpy as np
 from tracr.rasp import rasp
 
 from compiler.language import program as prog
 from compiler.language.literals import value_sort_key
+
+if TYPE_CHECKING:
+    from compiler.nets.net import Net
 
 ATOL, RTOL = 1e-3, 5e-3
 
@@ -34,6 +38,34 @@ def outputs_agree(expected: Sequence, actual: Sequence, atol: float = ATOL, rtol
         elif want != got:
             return False
     return True
+
+
+def nets_outputs_agree(expected: Net, actual: Net, inputs: Sequence[Sequence]) -> list[bool]:
+    """Per input, `outputs_agree(expected.run([xs])[0], actual.run([xs])[0])`, decided on the
+    nets' output rows at once: a position agrees where both read the same value (categorical
+    nets with the same output values: the same argmax, or no value expected) or numbers within
+    the tolerance; an input with any other position is decided by decoding it."""
+    if not inputs:
+        return []
+    want, starts = expected.output_rows(inputs)
+    got, _ = actual.output_rows(inputs)
+    sure = np.zeros(len(want), dtype=bool)
+    if expected.output_values is None and actual.output_values is None:
+        a, b = want[:, 0].astype(np.float64), got[:, 0].astype(np.float64)
+        sure = np.abs(a - b) <= ATOL + RTOL * np.abs(a)
+    elif expected.output_values is not None and expected.output_values == actual.output_values:
+        best = want.argmax(axis=-1)
+        present = (np.ones(len(want), dtype=bool) if expected.none_threshold is None
+                   else want.max(axis=-1) >= expected.none_threshold)
+        given = (np.ones(len(got), dtype=bool) if actual.none_threshold is None
+                 else got.max(axis=-1) >= actual.none_threshold)
+        sure = ~present | (given & (got.argmax(axis=-1) == best))
+    unsure = np.concatenate([[0], np.cumsum(~sure)])  # per input: the positions not sure, counted
+    unsure = unsure[starts[1:]] - unsure[starts[:-1]]
+    out = []
+    for i, (begin, end) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist())):
+        out.append(not unsure[i] or outputs_agree(expected.decode(want[begin:end]), actual.decode(got[begin:end])))
+    return out
 
 
 @dataclasses.dataclass(frozen=True)

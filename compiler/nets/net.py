@@ -119,22 +119,28 @@ class Net:
         """
         if not batch:
             return []
+        rows, starts = self.output_rows(batch, backend=backend, device=device)
+        decoded = self.decode(rows)
+        return [decoded[start:end] for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())]
+
+    def output_rows(self, batch: Sequence[Sequence[Any]], *, backend: str = "auto",
+                    device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """What `run` decodes: the output-space rows of every position of every input, back to
+        back [positions, outputs] (no BOS), and where each input's rows begin [len(batch) + 1]."""
+        lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        starts = np.concatenate([[0], np.cumsum(lengths)])
         if backend == "auto":
             backend = "kernel" if _kernel().suits(self) else "numpy"
         if backend == "kernel":
-            ids, starts = self._encode_flat(batch)
-            decoded = self.decode(_kernel().run(_kernel().plan(self), ids, starts, self.config.causal))
-            if len(batch) == 1:
-                return [decoded]
-            rows = (starts[1:] - np.arange(1, len(batch) + 1)).tolist()  # each sequence's end, BOS rows left out
-            return [decoded[start:end] for start, end in zip([0] + rows, rows)]
+            ids, bos_starts = self._encode_flat(batch)
+            return _kernel().run(_kernel().plan(self), ids, bos_starts, self.config.causal), starts
         with np.errstate(over="ignore", invalid="ignore"):
             out = self.residual(batch, backend=backend, device=device) @ self.W_U
         if not np.isfinite(out).all():
             b = int(np.argwhere(~np.isfinite(out))[0][0])
             raise NetOverflowError(f"the net's activations overflow float32 on the input {list(batch[b])!r:.200} "
                                      "(weights too large for this input); its outputs are undefined")
-        return [self.decode(out[b, 1:len(seq) + 1]) for b, seq in enumerate(batch)]
+        return out[:, 1:][np.arange(out.shape[1] - 1)[None, :] < lengths[:, None]], starts
 
     def residual(self, batch: Sequence[Sequence[Any]], *, backend: str = "numpy",
                  device: str | None = None) -> np.ndarray:
@@ -164,6 +170,14 @@ class Net:
                              f"{self.config.max_seq_len}")
         ids = np.full((len(batch), longest + 1), token_ids[self.pad], dtype=np.int64)
         ids[:, 0] = token_ids[self.bos]
+        try:
+            for b, seq in enumerate(batch):
+                ids[b, 1:len(seq) + 1] = [input_ids[token] for token in seq]
+        except (KeyError, TypeError):  # an unknown or unhashable token: named below
+            pass
+        else:
+            lengths = np.array([len(seq) for seq in batch])
+            return ids, np.arange(longest + 1)[None, :] <= lengths[:, None]
         for b, seq in enumerate(batch):
             for t, token in enumerate(seq):
                 try:

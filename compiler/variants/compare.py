@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from compiler.compiling.check import all_inputs, outputs_agree
+from compiler.compiling.check import all_inputs, nets_outputs_agree
 from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 
@@ -193,7 +193,7 @@ def compare_nets(net_a: Net, net_b: Net, *, inputs: Sequence[Sequence[Any]] | No
         raise CompareError(f"input {[len(xs) for xs in inputs].index(0)} is empty: it has no position to compare")
     try:
         streams_a, streams_b = _streams(net_a, inputs), _streams(net_b, inputs)
-        agree = sum(outputs_agree(a, b) for a, b in zip(net_a.run(inputs), net_b.run(inputs)))
+        agree = sum(nets_outputs_agree(net_a, net_b, inputs))
     except ValueError as error:  # an input the nets cannot take
         raise CompareError(f"cannot run the nets on the inputs: {error}") from None
 

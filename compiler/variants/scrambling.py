@@ -42,7 +42,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
+from compiler.compiling.check import all_inputs, nets_outputs_agree, random_inputs
 from compiler.nets.net import Net, value_problem
 from compiler.nets.weights import Weights, param_name
 
@@ -142,8 +142,9 @@ def _verify(parent: Net, scrambled: Net, seed: int, applied: list[str]) -> None:
     inputs = all_inputs(vocab, n, limit=_VERIFY_EXHAUSTIVE)
     if inputs is None:
         inputs = random_inputs(vocab, n, _VERIFY_INPUTS, random.Random(f"verify scramble {seed}"))
-    for xs, expected, actual in zip(inputs, parent.run(inputs), scrambled.run(inputs)):
-        if not outputs_agree(expected, actual):
+    for xs, agree in zip(inputs, nets_outputs_agree(parent, scrambled, inputs)):
+        if not agree:
+            expected, actual = parent.run([xs])[0], scrambled.run([xs])[0]
             raise ScrambleError(f"scrambling ({', '.join(applied)}; seed {seed}) changes this net's output "
                                 f"through float32 rounding: on {xs} it gives {actual}, not {expected}; "
                                 "try another seed, or leave out 'rotate' (the kind that rounds most)")

@@ -472,22 +472,20 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
     write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the
     residual stream after the layer."""
-    c, w = net.config, Weights(net)
+    c = net.config
     ids, _ = net.encode(batch)  # one length per batch: no padding
     t = ids.shape[1]
-    x = (w.W_E[ids] + w.W_pos[:t][None]).astype(np.float64)
+    embed, position, per_layer = _float64_layers(net)
+    x = (embed[ids] + position[:t][None]).astype(np.float64)  # summed in the net's float32
     mask = np.tril(np.ones((t, t), bool)) if c.causal else None
     out = []
-    for layer in range(c.n_layers if layers is None else layers):
-        def param(name: str) -> np.ndarray:  # a whole layer's tensor, heads side by side
-            return w.params[param_name(layer, name)].astype(np.float64)
-
+    for layer in per_layer[:layers]:
         # dense products on [B*T, d]: one GEMM each (numpy runs a 3-d @ 2-d product as one small
         # GEMM per batch item, which threaded BLAS on a busy machine made 50x slower)
         flat = x.reshape(len(batch) * t, -1)
 
         def heads_of(matrix: str, bias: str) -> np.ndarray:
-            heads = flat @ param(matrix) + param(bias)
+            heads = flat @ layer[matrix] + layer[bias]
             return heads.reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
 
         q, k, v = heads_of("W_Q", "b_Q"), heads_of("W_K", "b_K"), heads_of("W_V", "b_V")
@@ -497,10 +495,35 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
         logits -= logits.max(-1, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(-1, keepdims=True)
-        w_o = w.W_O[layer].astype(np.float64)
-        writes = np.einsum("bhqd,hde->bhqe", weights @ v, w_o)
-        x = x + writes.sum(1) + param("b_O")
-        pre = x.reshape(len(batch) * t, -1) @ param("W_in") + param("b_in")
-        x = x + (np.maximum(pre, 0) @ param("W_out") + param("b_out")).reshape(x.shape)
+        mixed = weights @ v  # [B, H, T, d_head]
+        writes = np.stack([(mixed[:, h].reshape(len(batch) * t, -1) @ layer["W_O"][h]).reshape(len(batch), t, -1)
+                           for h in range(c.n_heads)], axis=1)
+        x = x + writes.sum(1) + layer["b_O"]
+        # the MLP on the residual dimensions it reads, writing those it writes (a compiled net's
+        # MLP reads a few of hundreds: the same sums, without the products by zero)
+        reads, written = layer["reads"], layer["writes"]
+        flat = x.reshape(len(batch) * t, -1)
+        pre = flat[:, reads] @ layer["W_in"][reads] + layer["b_in"]
+        flat = flat + layer["b_out"]
+        flat[:, written] += np.maximum(pre, 0) @ layer["W_out"][:, written]
+        x = flat.reshape(x.shape)
         out.append((weights, writes, pre.reshape(len(batch), t, -1), x))
     return out
+
+
+def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """The net's embeddings (as they are) and per-layer tensors in float64 (heads side by side,
+    W_O per head), with the residual dimensions each MLP reads and writes; kept with the net."""
+    def build():
+        w = Weights(net)
+        layers = []
+        for layer in range(net.config.n_layers):
+            tensors = {name: w.params[param_name(layer, name)].astype(np.float64)
+                       for name in ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "b_O", "W_in", "b_in", "W_out", "b_out")}
+            tensors["W_O"] = w.W_O[layer].astype(np.float64)
+            tensors["reads"] = np.flatnonzero(np.abs(tensors["W_in"]).max(axis=1, initial=0) > 0)
+            tensors["writes"] = np.flatnonzero(np.abs(tensors["W_out"]).max(axis=0, initial=0) > 0)
+            layers.append(tensors)
+        return w.W_E, w.W_pos, layers
+
+    return net.cached("trace float64 layers", build)

@@ -16,8 +16,9 @@ with them (`extra_inputs`); so does an input the hypothesis search shows a candi
 pair of keys no traced input held together leaves their order in a table unread). A value sets'
 rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
 "misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
-index past the length), and a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach
-is taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
+index past the length), and a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach,
+the search having climbed towards each of the unreached values inputs came nearest (`reach`), is
+taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
 not proof: `exhaustive` says which kind of certificate it is.
 
 A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its
@@ -37,6 +38,7 @@ import random
 import time
 from typing import Any, Iterator, Sequence
 
+import numpy as np
 from tracr.rasp import rasp
 
 import compiler
@@ -187,10 +189,10 @@ class Certifier:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, ""
         began = time.monotonic()
-        found, unreached, tried = reach(compiled, holes, sorted(self.vocab, key=value_sort_key),
-                                 self.net.config.max_seq_len, self.net.config.causal,
-                                 min(began + max(0.0, min(REACH_SECONDS, self.reach_left)), self.deadline),
-                                 random.Random(self.seed))
+        reached = reach(compiled, holes, sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
+                        self.net.config.causal, min(began + max(0.0, min(REACH_SECONDS, self.reach_left)),
+                                                    self.deadline), random.Random(self.seed))
+        found, unreached, tried = reached.found, reached.unreached, reached.tried
         self.reach_left -= time.monotonic() - began
         if found:
             want, got = self.net.run(found), candidate.run(found)
@@ -215,7 +217,7 @@ class Certifier:
         if not unreached:
             return "", 0, ""
         label, missing = next(iter(unreached.items()))
-        if tried < REACH_MIN_TRIES:
+        if tried < REACH_MIN_TRIES or reached.unclimbed:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
         count = sum(len(m) for m in unreached.values())
@@ -450,42 +452,75 @@ def distinct_runs(vocab: list, max_seq_len: int, count: int, rng: random.Random)
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Reached:
+    """What `reach` found: inputs that reach some missing values, the missing values none reached
+    (by line), how many inputs were tried, and how many of the unreached values nearest an input
+    were climbed towards fewer than `CLIMBS` times (see `FRONTIER`: with any left, the search
+    was cut short, and that none was reached says little)."""
+
+    found: list[list]
+    unreached: dict[str, set]
+    tried: int
+    unclimbed: int = 0
+
+
+#: How many of the inputs nearest a missing value `reach` keeps, and changes a little to climb
+#: towards it; how many missing values each round climbs towards; how many missing values per
+#: line it measures every input against (the rest as those are reached).
+ELITE = 8
+CLIMBED_PER_ROUND = 8
+TRACKED = 1024
+#: Before the unreached values may be taken to occur nowhere, the unreached ones inputs came
+#: nearest (at most twice as far as the nearest, `FRONTIER` of them at most) must each have been
+#: climbed towards `CLIMBS` times.
+FRONTIER = 32
+CLIMBS = 1
+
+
 def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len: int, causal: bool,
-          deadline: float, rng: random.Random) -> tuple[list[list], dict[str, set], int]:
-    """Inputs on which some table line of `program` reads a value in `holes` (structured and random
-    inputs, evaluated line by line until every hole is reached or `deadline`), the holes none
-    reached, and how many inputs were tried."""
+          deadline: float, rng: random.Random, max_tries: int | None = None) -> Reached:
+    """Inputs on which some table line of `program` reads a value in `holes`: structured and
+    random inputs, and inputs climbing towards the missing values, evaluated line by line until
+    every hole is reached, `deadline` or `max_tries`.
+
+    Structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a "t" among
+    20 symbols) that the same shapes over every token, or uniform ones, seldom do. Every input is
+    measured against the missing values of map and sequence_map tables (`_Climb`); each round,
+    the inputs nearest a few of them, changed a little, climb towards them (a score of 12 from a
+    rank of 6 and 6 dips: falling digits with the largest repeated). The values climbed towards
+    are the nearest, taking turns while they come no nearer: a table over (count, index) that
+    misses the 120 pairs no input gives and one that 13 repeats among 15 tokens give climbs
+    towards that one within a few rounds (it is among the nearest), where a value drawn at random
+    each round was that one in one round of 121. `Reached.unclimbed` says whether the nearest
+    unreached values were all climbed towards."""
     by_name = _by_label(program)
     # by `table_key`: a value a line computes matches a missing one within float rounding
     remaining = {label: {table_key(m): m for m in missing} for label, missing in holes.items()}
-    values = prog.line_values(program)
+    values = prog.line_values(program, partial=True)
     kinds = token_kinds(program, vocab)
+    climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items()
+              if not isinstance(by_name[label], nodes.Select) and missing]
     found: list[list] = []
     tried = 0
-    elites: dict[tuple, list[tuple[float, list]]] = {}  # per missing value, the inputs nearest it, nearest first
-    while remaining and time.monotonic() < deadline:
-        # structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a
-        # "t" among 20 symbols) that the same shapes over every token, or uniform ones, seldom do;
-        # and the inputs nearest a missing value, changed a little, climb towards it (a score of 12
-        # from a rank of 6 and 6 dips: falling digits with the largest repeated)
-        targets = _targets(remaining, by_name, rng)
-        target = rng.choice(targets) if targets else None
-        elite = elites.setdefault((id(target[0]), target[1]), []) if target else []
+    while remaining and time.monotonic() < deadline and (max_tries is None or tried < max_tries):
+        for climb in climbs:
+            climb.refill(remaining)
+        chosen = sorted(((climb.priority(t), i, t) for i, climb in enumerate(climbs) for t in climb.open()),
+                        key=lambda item: item[:2])[:CLIMBED_PER_ROUND]
         batch = (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
                  + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
-                 + [_mutated(xs, vocab, max_seq_len, rng) for _, xs in elite for _ in range(4)])
+                 + [_mutated(xs, vocab, max_seq_len, rng) for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
+        best_before = [climbs[i].best[t] for _, i, t in chosen]
         for xs in batch:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (max_tries is not None and tried >= max_tries):
                 break
             tried += 1
-            try:  # causal: position i is computed on its prefix
-                rows = [values(xs[:i + 1]) for i in range(len(xs))] if causal else [values(xs)]
-            except (prog.UndefinedError, fn.EvaluationError, ArithmeticError, TypeError, ValueError):
-                continue
-            if target:
-                distance = _distance(rows, [target], causal)
-                if len(elite) < ELITE or distance < elite[-1][0]:
-                    elite[:] = sorted(elite + [(distance, list(xs))], key=lambda item: item[0])[:ELITE]
+            # causal: position i is computed on its prefix; a line undefined on this input leaves
+            # the lines before it, whose missing values it may still reach
+            rows = [values(xs[:i + 1]) for i in range(len(xs))] if causal else [values(xs)]
+            for climb in climbs:
+                climb.measure(xs, rows, causal)
             hit = False
             for label in list(remaining):
                 for key in map(table_key, _line_arguments(by_name[label], rows, causal)):
@@ -496,26 +531,105 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
                     del remaining[label]
             if hit:
                 found.append(list(xs))
-    return found, {label: set(missing.values()) for label, missing in remaining.items()}, tried
+                for climb in climbs:
+                    climb.drop(remaining)
+        for (_, i, t), before in zip(chosen, best_before):
+            climbs[i].climbed(t, climbs[i].best[t] < before)
+    unreached = {label: set(missing.values()) for label, missing in remaining.items()}
+    nearest = sorted((climb.best[t], climb.climbs[t]) for climb in climbs for t in climb.open())[:FRONTIER]
+    nearest = [(best, count) for best, count in nearest if best <= 2 * nearest[0][0] + 1e-9] if nearest else []
+    return Reached(found, unreached, tried, sum(int(count < CLIMBS) for _, count in nearest))
 
 
-#: How many of the inputs nearest a missing value `reach` keeps changing, and how many missing
-#: values per line it measures them against.
-ELITE = 8
-_TARGETS = 8
+class _Climb:
+    """One table line's missing values (up to `TRACKED` at a time), each with the least distance
+    an input has come to it (over positions, the sum over arguments of |a - b| for numbers, else
+    0 or 1 for equal or not), its `ELITE` nearest inputs, how often it was climbed towards and
+    for how many rounds since it last came nearer (`stale`)."""
+
+    def __init__(self, label: str, node: nodes.Node, missing: dict, rng: random.Random):
+        self.label, self.node, self.arity = label, node, len(node.children)
+        keys = list(missing)
+        rng.shuffle(keys)
+        self.waiting = keys[TRACKED:]  # measured once tracked ones are reached
+        self._track(keys[:TRACKED])
+
+    def _track(self, keys: list) -> None:
+        self.keys = keys
+        args = [key if self.arity > 1 else (key,) for key in keys]
+        self.columns = []  # per argument: ("number", float array) or ("value", {value: id}, id array)
+        for j in range(self.arity):
+            column = [a[j] for a in args]
+            if all(_number(v) for v in column):
+                self.columns.append(("number", np.array(column, dtype=np.float64)))
+            else:
+                ids = {v: n for n, v in enumerate(dict.fromkeys(column))}
+                self.columns.append(("value", ids, np.array([ids[v] for v in column])))
+        n = len(keys)
+        self.best = np.full(n, np.inf)
+        self.elite_distance = np.full((n, ELITE), np.inf)
+        self.elite: list[list] = [[None] * ELITE for _ in range(n)]
+        self.climbs = np.zeros(n, dtype=np.int64)
+        self.stale = np.zeros(n, dtype=np.int64)
+        self.reached = np.zeros(n, dtype=bool)
+
+    def open(self) -> Iterator[int]:
+        return iter(np.flatnonzero(~self.reached).tolist())
+
+    def priority(self, t: int) -> tuple:
+        """Nearest first, a value further back for each round it was climbed towards and came no
+        nearer (those nearest take turns), then least climbed."""
+        return ((float(self.best[t]) + 1e-6) * (1 + int(self.stale[t])), int(self.climbs[t]))
+
+    def elite_inputs(self, t: int) -> list[list]:
+        return [xs for xs in self.elite[t] if xs is not None]
+
+    def measure(self, xs: list, rows: list[dict], causal: bool) -> None:
+        args = list(_line_arguments(self.node, rows, causal))
+        if not args or not self.keys:
+            return
+        args = [a if self.arity > 1 else (a,) for a in args]
+        distance = np.zeros((len(self.keys), len(args)))
+        for j, column in enumerate(self.columns):
+            got = [a[j] for a in args]
+            if column[0] == "number":
+                have = np.array([float(v) if _number(v) else np.nan for v in got])
+                gap = np.minimum(np.abs(column[1][:, None] - have[None, :]), 1.0e6)
+                distance += np.where(np.isnan(gap), 1.0e6, gap)
+            else:
+                have = np.array([_value_id(column[1], v) for v in got])
+                distance += column[2][:, None] != have[None, :]
+        nearest = distance.min(axis=1)
+        self.best = np.minimum(self.best, nearest)
+        worst = self.elite_distance.argmax(axis=1)
+        better = np.flatnonzero(nearest < self.elite_distance[np.arange(len(nearest)), worst])
+        for t in better.tolist():
+            self.elite_distance[t, worst[t]] = nearest[t]
+            self.elite[t][worst[t]] = list(xs)
+
+    def climbed(self, t: int, nearer: bool) -> None:
+        self.climbs[t] += 1
+        self.stale[t] = 0 if nearer else self.stale[t] + 1
+
+    def drop(self, remaining: dict) -> None:
+        """Marks the values no longer missing as reached."""
+        left = remaining.get(self.label, {})
+        self.reached |= np.array([key not in left for key in self.keys], dtype=bool)
+
+    def refill(self, remaining: dict) -> None:
+        """Once every tracked value is reached, tracks the waiting ones still missing."""
+        if self.waiting and self.reached.all():
+            left = remaining.get(self.label, {})
+            waiting = [key for key in self.waiting if key in left]
+            self.waiting = waiting[TRACKED:]
+            self._track(waiting[:TRACKED])
 
 
-def _targets(remaining: dict, by_name: dict, rng: random.Random) -> list[tuple[nodes.Node, tuple]]:
-    """A few missing values of map and sequence_map tables, each as (line, argument tuple)."""
-    out = []
-    for label, missing in remaining.items():
-        node = by_name[label]
-        if isinstance(node, nodes.Select) or not missing:
-            continue
-        values = list(missing.values())
-        for value in rng.sample(values, min(_TARGETS, len(values))):
-            out.append((node, value if isinstance(value, tuple) and len(node.children) > 1 else (value,)))
-    return out
+def _value_id(ids: dict, value: Any) -> int:
+    try:
+        return ids.get(table_key(value), -1)
+    except TypeError:  # unhashable: no missing value
+        return -1
 
 
 def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterator:
@@ -523,6 +637,8 @@ def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterato
     input, or of each prefix when `causal`): its argument, or tuple of arguments; for a select,
     a (key, query) pair for every key the query sees."""
     for end, row in enumerate(rows):
+        if any(id(child) not in row for child in node.children):
+            continue  # a line before it was undefined on this input
         columns = [row[id(child)] for child in node.children]
         for i in ([end] if causal else range(len(columns[0]))):
             if i >= len(columns[0]):
@@ -531,22 +647,6 @@ def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterato
                 yield from ((columns[0][j], columns[1][i]) for j in range(len(columns[0])))
             else:
                 yield columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
-
-
-def _distance(rows: list[dict], targets: list[tuple[nodes.Node, tuple]], causal: bool) -> float:
-    """How near the input of `rows` comes to one of `targets`: over positions, the least sum
-    over arguments of |a - b| for numbers, else 0 or 1 for equal or not."""
-    best = math.inf
-    for node, target in targets:
-        for args in _line_arguments(node, rows, causal):
-            args = args if len(node.children) > 1 else (args,)
-            best = min(best, sum(_gap(a, want) for a, want in zip(args, target)))
-    return best
-
-
-def _gap(value: Any, want: Any) -> float:
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, want))
-    return min(abs(float(value) - float(want)), 1.0e6) if numbers else float(value != want)
 
 
 def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random) -> list:

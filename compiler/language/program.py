@@ -181,18 +181,23 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     return list(evaluator.evaluate(sop, xs))
 
 
-def line_values(program: Program) -> Callable[[Sequence[Value]], dict[int, list]]:
+def line_values(program: Program, partial: bool = False) -> Callable[[Sequence[Value]], dict[int, list]]:
     """A function giving the values of every node of `program` (by id) on one input, with the
     reference semantics of `evaluate` (UndefinedError where the program is undefined): what each
-    line computes at each position, for tests that must reach particular values of a line."""
+    line computes at each position, for tests that must reach particular values of a line. With
+    `partial`, an input some line is undefined on gives the lines computed before it instead."""
     exprs: dict[int, rasp.RASPExpr] = {}
     order = children_first(build_sop(program, exprs))
 
     def values(xs: Sequence[Value]) -> dict[int, list]:
         xs = list(xs)
         evaluator = _MemoEvaluator()
-        for expr in order:
-            evaluator.evaluate(expr, xs)
+        try:
+            for expr in order:
+                evaluator.evaluate(expr, xs)
+        except (UndefinedError, ArithmeticError, ValueError, TypeError):
+            if not partial:
+                raise
         return {node: evaluator.memo[id(expr)] for node, expr in exprs.items() if id(expr) in evaluator.memo}
 
     return values

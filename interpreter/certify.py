@@ -486,7 +486,8 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
 
     Structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a "t" among
     20 symbols) that the same shapes over every token, or uniform ones, seldom do. Every input is
-    measured against the missing values of map and sequence_map tables (`_Climb`); each round,
+    measured against the missing values (`_Climb`; a select's: the (key, query) pairs its table
+    leaves unselected, which the net may select); each round,
     the inputs nearest a few of them, changed a little, climb towards them (a score of 12 from a
     rank of 6 and 6 dips: falling digits with the largest repeated). The values climbed towards
     are the nearest, taking turns while they come no nearer: a table over (count, index) that
@@ -499,8 +500,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     remaining = {label: {table_key(m): m for m in missing} for label, missing in holes.items()}
     values = prog.line_values(program, partial=True)
     kinds = token_kinds(program, vocab)
-    climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items()
-              if not isinstance(by_name[label], nodes.Select) and missing]
+    climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items() if missing]
     found: list[list] = []
     tried = 0
     while remaining and time.monotonic() < deadline and (max_tries is None or tried < max_tries):
@@ -543,9 +543,9 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
 
 class _Climb:
     """One table line's missing values (up to `TRACKED` at a time), each with the least distance
-    an input has come to it (over positions, the sum over arguments of |a - b| for numbers, else
-    0 or 1 for equal or not), its `ELITE` nearest inputs, how often it was climbed towards and
-    for how many rounds since it last came nearer (`stale`)."""
+    an input has come to it (over positions, or a select's (key, query) pairs, the sum over
+    arguments of |a - b| for numbers, else 0 or 1 for equal or not), its `ELITE` nearest inputs,
+    how often it was climbed towards and for how many rounds since it last came nearer (`stale`)."""
 
     def __init__(self, label: str, node: nodes.Node, missing: dict, rng: random.Random):
         self.label, self.node, self.arity = label, node, len(node.children)
@@ -585,27 +585,35 @@ class _Climb:
         return [xs for xs in self.elite[t] if xs is not None]
 
     def measure(self, xs: list, rows: list[dict], causal: bool) -> None:
+        targets = np.flatnonzero(~self.reached)
+        if not len(targets):
+            return
         args = list(_line_arguments(self.node, rows, causal))
-        if not args or not self.keys:
+        if not args:
             return
         args = [a if self.arity > 1 else (a,) for a in args]
-        distance = np.zeros((len(self.keys), len(args)))
+        try:  # a select's (key, query) pairs repeat over positions
+            args = list(dict.fromkeys(args))
+        except TypeError:  # an unhashable value: each measured as it is
+            pass
+        distance = np.zeros((len(targets), len(args)))
         for j, column in enumerate(self.columns):
             got = [a[j] for a in args]
             if column[0] == "number":
                 have = np.array([float(v) if _number(v) else np.nan for v in got])
-                gap = np.minimum(np.abs(column[1][:, None] - have[None, :]), 1.0e6)
+                gap = np.minimum(np.abs(column[1][targets, None] - have[None, :]), 1.0e6)
                 distance += np.where(np.isnan(gap), 1.0e6, gap)
             else:
                 have = np.array([_value_id(column[1], v) for v in got])
-                distance += column[2][:, None] != have[None, :]
+                distance += column[2][targets, None] != have[None, :]
         nearest = distance.min(axis=1)
-        self.best = np.minimum(self.best, nearest)
-        worst = self.elite_distance.argmax(axis=1)
-        better = np.flatnonzero(nearest < self.elite_distance[np.arange(len(nearest)), worst])
-        for t in better.tolist():
-            self.elite_distance[t, worst[t]] = nearest[t]
-            self.elite[t][worst[t]] = list(xs)
+        self.best[targets] = np.minimum(self.best[targets], nearest)
+        worst = self.elite_distance[targets].argmax(axis=1)
+        better = np.flatnonzero(nearest < self.elite_distance[targets, worst])
+        for k in better.tolist():
+            t = int(targets[k])
+            self.elite_distance[t, worst[k]] = nearest[k]
+            self.elite[t][worst[k]] = list(xs)
 
     def climbed(self, t: int, nearer: bool) -> None:
         self.climbs[t] += 1

@@ -959,3 +959,28 @@ def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
     assert unseen_pairs(a, [0, 1, 2], b, [0, 1, 2], product, w_out, classes, values) == {}
     total = np.array([[float(x + y)] for x, y in shown])
     assert unseen_pairs(a, [0, 1, 2], b, [0, 1, 2], total, w_out, classes, values) == {(2, 2): 4}
+
+
+def test_the_traces_forward_pass_is_the_nets():
+    """The trace's float64 forward pass (each MLP on the residual dimensions it reads and writes)
+    gives the net's residual stream, its MLP pre-activations the net's: compiled (sparse) and
+    scrambled (dense) nets, causal or not."""
+    from compiler.nets.forward import run_numpy
+    from interpreter.trace import _forward
+
+    prefix_share = ("return numerical aggregate(select(indices, indices, LEQ), "
+                    "numerical map(lambda x: 1 if x > 2 else 0, tokens))\n")
+    for source, causal in ((SORT, False), (_FLAT_RATE, False), (prefix_share, True)):
+        net = compiler.compile_program(source, set(range(6)), 6, causal=causal)
+        for variant in (net, compiler.scramble(net, seed=3)):
+            batch = [[5, 1, 1, 4, 0, 2], [3, 3, 2, 0, 1, 5], [0, 0, 0, 0, 0, 0]]
+            layers = _forward(variant, batch)
+            ids, mask = variant.encode(batch)
+            streams: list = []
+            run_numpy(variant, ids, mask, streams)
+            scale = max(1.0, float(np.abs(streams[-1]).max()))
+            assert np.allclose(layers[-1][3], streams[-1], atol=1e-4 * scale)
+            for layer, (_, _, pre, _) in enumerate(layers):
+                hidden = streams[2 * layer + 1] @ variant.params[f"transformer/layer_{layer}/mlp/linear_1/w"] \
+                    + variant.params[f"transformer/layer_{layer}/mlp/linear_1/b"]
+                assert np.allclose(pre, hidden, atol=1e-4 * max(1.0, float(np.abs(hidden).max())))

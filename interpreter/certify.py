@@ -487,9 +487,9 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     Structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a "t" among
     20 symbols) that the same shapes over every token, or uniform ones, seldom do. Every input is
     measured against the missing values (`_Climb`; a select's: the (key, query) pairs its table
-    leaves unselected, which the net may select); each round,
-    the inputs nearest a few of them, changed a little, climb towards them (a score of 12 from a
-    rank of 6 and 6 dips: falling digits with the largest repeated). The values climbed towards
+    leaves unselected, which the net may select); each round, the inputs nearest a few of them,
+    changed a little, climb towards them (a score of 12 from a rank of 6 and 6 dips: falling
+    digits with the largest repeated). The values climbed towards
     are the nearest, taking turns while they come no nearer: a table over (count, index) that
     misses the 120 pairs no input gives and one that 13 repeats among 15 tokens give climbs
     towards that one within a few rounds (it is among the nearest), where a value drawn at random

@@ -15,7 +15,7 @@ entry so read is still only a reading: the certificate compiles the table and co
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -30,12 +30,16 @@ FIT_TOLERANCE = 1e-3
 
 
 def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b_values: Sequence, pre: np.ndarray,
-                 w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence) -> dict[tuple, Any]:
+                 w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence,
+                 read_write: Callable[[np.ndarray], Any] | None = None) -> dict[tuple, Any]:
     """{(x, y): value} for the pairs of an `a` value and a `b` value that no row holds together,
     where the neurons are additive in them (module docstring). One row per pair shown:
     `a_codes`, `b_codes` [S] its codes (`a_values`, `b_values`: the value of each code) and `pre`
     [S, n] the neurons' inputs before the ReLU; `w_out` [n, d] the neurons' output rows;
-    `class_writes` [C, d] the write of each class of the line and `class_values` [C] its value."""
+    `class_writes` [C, d] the write of each class of the line and `class_values` [C] its value.
+    `read_write`, when given, reads the value of a write no class makes (None: no value); the
+    line that writes a categorical output reads one through the unembedding, which names every
+    output value, traced or not."""
     na, nb = int(a_codes.max()) + 1, int(b_codes.max()) + 1
     seen = a_codes * nb + b_codes
     if len(np.unique(seen)) == na * nb or na * nb > MAX_PAIRS:
@@ -63,9 +67,13 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
         block = unseen[start:start + 256]
         distance = np.abs(predicted[start:start + 256, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
         best = distance.argmin(axis=1)
-        for u, c, d in zip(block.tolist(), best.tolist(), distance[np.arange(len(block)), best].tolist()):
-            x, y, value = a_values[u // nb], b_values[u % nb], class_values[c]
-            if d <= 2 * WRITE_TOLERANCE and x is not None and y is not None and value is not None:
+        for k, (u, c) in enumerate(zip(block.tolist(), best.tolist())):
+            x, y = a_values[u // nb], b_values[u % nb]
+            if distance[k, c] <= 2 * WRITE_TOLERANCE:
+                value = class_values[c]
+            else:
+                value = None if read_write is None else read_write(predicted[start + k])
+            if x is not None and y is not None and value is not None:
                 found[(x, y)] = value
     return found
 

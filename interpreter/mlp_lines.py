@@ -398,7 +398,7 @@ class MlpLines:
         else:
             a, b = inputs
             # pairs no row shows, read off the block's weights where it is additive in a and b
-            mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values), **mapping}
+            mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values, writes_output), **mapping}
             table = table_of(2, mapping)
             make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
@@ -409,17 +409,22 @@ class MlpLines:
         return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
                  f"layer {layer} MLP (neuron groups {names})", "table")]
 
-    def _unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray) -> dict:
+    def _unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                      output: bool) -> dict:
         """`interpreter.additive.unseen_pairs` for a table line on (a, b) written by the groups
         `chosen`, whose classes are `joint` and values `values` per row. The neurons include the
         block's dead ones writing where the groups write: a pair no row shows has its own neuron
-        in tracr's MLP, which no traced row made fire."""
-        key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen))
+        in tracr's MLP, which no traced row made fire. A line that writes the net's categorical
+        `output` also takes the dead neurons writing only into the output space (a value no row
+        shows has its own direction there), and reads a write no traced class makes through the
+        unembedding (`_output_reader`)."""
+        key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output)
         if key not in self.cache:
-            self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values)
+            self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values, output)
         return self.cache[key]
 
-    def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray) -> dict:
+    def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                           output: bool) -> dict:
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         if na * nb > MAX_PAIRS:
             return {}
@@ -430,14 +435,53 @@ class MlpLines:
         w_out = self._w_out(layer)
         neurons = [n for g in chosen for n in g.neurons]
         neurons += self._dead_partners(layer, neurons)
+        output = output and self.trace.net.categorical_output
+        if output:
+            neurons += [n for n in self._output_writers(layer) if n not in neurons]
         dims = np.flatnonzero(np.abs(w_out[neurons]).max(axis=0) > 0)
         class_rows = np.unique(joint, return_index=True)[1]
         writes = np.zeros((len(class_rows), w_out.shape[1]))
         for g in chosen:
             writes[:, g.columns] += g.writes[class_rows]
+        class_values = values[class_rows].tolist()
+        read = self._output_reader(writes[:, dims], class_values, dims) if output else None
         pre = mlp_pre(self.trace, layer, reps)[:, neurons]
         return unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out[neurons][:, dims],
-                            writes[:, dims], values[class_rows].tolist())
+                            writes[:, dims], class_values, read)
+
+    def _output_writers(self, layer: int) -> list[int]:
+        """The neurons of `layer` in no group whose output rows lie in the space the unembedding
+        reads (within float rounding): a compiled output table's neurons for pairs no row shows."""
+        w_out = self._w_out(layer)
+        grouped = [n for g in self.trace.groups if g.layer == layer for n in g.neurons]
+        norms = np.linalg.norm(w_out, axis=1)
+        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        if not len(dead):
+            return []
+        u, singular, _ = np.linalg.svd(self.trace.net.W_U.astype(np.float64), full_matrices=False)
+        basis = u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]  # what the unembedding reads
+        inside = np.linalg.norm(w_out[dead] @ basis, axis=1)
+        return dead[inside >= (1 - 1e-6) * norms[dead]].tolist()
+
+    def _output_reader(self, class_writes: np.ndarray, class_values: list, dims: np.ndarray):
+        """A function from a write on `dims` to the output value the net reads from it, for a write
+        whose logits are a traced class's with another value hot (each class's logits sorted, the
+        same within float rounding); None when the traced classes' own logits do not decode to their
+        values (something else writes the output space)."""
+        net = self.trace.net
+        w_u = net.W_U.astype(np.float64)[dims]
+        logits = class_writes @ w_u
+        if net.decode(logits) != class_values:
+            return None
+        patterns = np.sort(logits, axis=1)
+        tolerance = 2 * WRITE_TOLERANCE * max(float(np.abs(logits).max(initial=0.0)), 1e-9)
+
+        def read(write: np.ndarray):
+            row = write @ w_u
+            if np.abs(np.sort(row)[None] - patterns).max(axis=1).min() > tolerance:
+                return None
+            return net.decode(row[None])[0]
+        return read
 
     def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
         """The neurons of `layer` in no group (no traced row made them fire) whose output rows are

@@ -945,6 +945,28 @@ def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     assert Certifier(net, trace_all.inputs, exhaustive=False)(program).agreement == 1.0
 
 
+def test_an_output_tables_pairs_no_row_shows_are_read_through_the_unembedding():
+    """The line that writes a categorical output gives each pair a value of its own (144 of them),
+    most of which no traced row writes: their neurons are dead and their writes match no traced
+    class, but the unembedding names them. Every pair is read, right, in the compiled net and in
+    its scrambles (a rotated residual, permuted and rescaled neurons)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list(range(12))
+    source = _MOD7_OF_PAIR.replace("(t + p) % 7 == 0", "t * 12 + p")
+    net = compiler.compile_program(source, set(vocab), 6)
+    rng = np.random.default_rng(0)
+    inputs = [list(rng.choice(vocab, size=6).tolist()) for _ in range(12)]
+    library = Library()
+    library.add_grammar(constants=())  # no 12: the MLP is read as a table
+    for variant in (net, compiler.scramble(net, seed=1)):
+        trace = trace_net(variant, inputs)
+        assert len(set(trace.outputs.tolist())) < 70
+        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+        table = dict(program.nodes[-1].function.entries)
+        assert table == {(t, p): t * 12 + p for t in vocab for p in vocab}
+
+
 def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
     """`unseen_pairs` reads pairs off a block only where its neurons' inputs are A(x) + B(y) on every
     pair shown: one x * y neuron (a trained net's) gives none; the same neuron on x + y gives them."""

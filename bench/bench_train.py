@@ -4,16 +4,20 @@
    weight tokens, decoder over program tokens) against the anchor, a plain `torch.nn.Transformer`
    of the same size (d_model, heads, layers, d_ff, GELU, pre-norm) with the same input projection
    and output head, on the same batches (forward, backward, AdamW step), in the same run.
-2. The fountain's fresh nets per second with one worker (sample, compile, scramble, encode: what
-   `fountain train --fountain` does per net) against the nets per second the trainer consumes
-   (steps/s x batch size).
+2. The fountain's fresh nets per second with one worker (`interpreter.fountain_stream.fountain_unit`
+   on the `small` recipe: sample, compile, scramble, verify, encode, as `fountain train --fountain`
+   does) against the nets per second the trainer consumes (steps/s x batch size); and the same
+   units with `--distinct-encodings` (one net per program: the circuit encoder reads a scramble as
+   its compiled twin), whose nets are all distinct.
 
-    python bench/bench_train.py [--steps 30] [--batch-size 32] [--nets 40] [--device cpu]
+    python bench/bench_train.py [--steps 30] [--batch-size 32] [--units 1] [--device cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import time
 
 import torch
@@ -25,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--nets", type=int, default=40, help="programs the fountain draws (compiled + scrambled)")
+    parser.add_argument("--units", type=int, default=1, help="fountain work units of 64 programs to time")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -34,17 +38,29 @@ def main() -> None:
     logging.set_verbosity(logging.ERROR)
 
     import interpreter
-    from interpreter.data import collate, encode_examples, sample_examples
+    from interpreter.batching import unpack
+    from interpreter.data import collate
+    from interpreter.fountain_stream import UNIT_PROGRAMS, distinct_variants, fountain_recipe, fountain_unit
     from interpreter.model import Interpreter, next_token_loss
 
     config = interpreter.BUDGET_CONFIG
     c = config.model
-    # the fountain: fresh nets per second, one worker, as `fountain train --fountain small` draws them
-    start = time.perf_counter()
-    examples = sample_examples(args.nets, "small", seed=args.seed)
-    items, _ = encode_examples(examples, c.encoder, c.max_target_len)
-    fountain_seconds = time.perf_counter() - start
-    nets_per_second = len(items) / fountain_seconds
+    encoder_json = json.dumps(dataclasses.asdict(c.encoder))
+    recipe = fountain_recipe("small")[0]
+
+    def fountain(recipe) -> tuple[list, float]:
+        """Fresh nets of `args.units` work units, one worker, and the seconds they took."""
+        start, items = time.perf_counter(), []
+        for unit in range(args.units):
+            packed = fountain_unit(recipe.to_json(), ("fountain", args.seed), unit, UNIT_PROGRAMS, "train",
+                                   encoder_json, c.max_target_len)[1]
+            items += [item for _, item in unpack(packed, c.encoder.width) if not isinstance(item, str)]
+        return items, time.perf_counter() - start
+
+    fountain_unit(recipe.to_json(), ("warm-up",), 0, 8, "train", encoder_json, c.max_target_len)  # imports, kernels
+    items, fountain_seconds = fountain(recipe)
+    distinct, distinct_seconds = fountain(distinct_variants(recipe, c.encoder)[0])
+    nets_per_second, distinct_per_second = len(items) / fountain_seconds, len(distinct) / distinct_seconds
 
     torch.manual_seed(args.seed)
     batches = [collate([items[(i * args.batch_size + j) % len(items)] for j in range(args.batch_size)]).to(args.device)
@@ -79,10 +95,15 @@ def main() -> None:
     print(f"interpreter training   {rates['ours']:7.2f} steps/s   x{rates['ours'] / anchor:.2f} of a plain "
           f"nn.Transformer of the same size ({anchor:.2f} steps/s; target >= x0.5)")
     consumed = rates["ours"] * args.batch_size
-    print(f"fountain, one worker   {nets_per_second:7.1f} nets/s ({len(items)} nets of {args.nets} programs in "
-          f"{fountain_seconds:.1f} s)   x{nets_per_second / consumed:.3f} of what training consumes "
-          f"({consumed:.0f} nets/s at {args.batch_size} nets/step): {consumed / nets_per_second:.0f} workers, "
-          "or reusing each net that many times, keep up")
+    print(f"fountain, one worker   {nets_per_second:7.1f} nets/s ({len(items)} compiled and scrambled nets of "
+          f"{args.units * UNIT_PROGRAMS} programs drawn, in {fountain_seconds:.1f} s)   "
+          f"x{nets_per_second / consumed:.3f} of what training consumes ({consumed:.0f} nets/s at "
+          f"{args.batch_size} nets/step): "
+          f"{consumed / nets_per_second:.0f} workers, or reusing each net that many times, keep up")
+    print(f"  --distinct-encodings {distinct_per_second:7.1f} nets/s ({len(distinct)} nets, one per program, in "
+          f"{distinct_seconds:.1f} s)   x{distinct_per_second / consumed:.3f}; distinct programs/s "
+          f"x{distinct_per_second / (nets_per_second / 2):.2f} the default's (each program's two nets are the same "
+          "tokens to the circuit encoder)")
 
 
 def _step(optimizer, loss) -> None:

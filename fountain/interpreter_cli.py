@@ -45,6 +45,9 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--reuse", type=int, default=1, metavar="R",
                    help="with --fountain: train on each fresh net R times (for when generating is slower than "
                         "training; default 1)")
+    p.add_argument("--distinct-encodings", action="store_true",
+                   help="with --fountain: skip the variants the weight encoder reads as their compiled twin (the "
+                        "circuit encoder: every scramble), so that the workers make new programs instead")
     p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="RUN",
                    help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "
@@ -193,7 +196,7 @@ def cmd_train(args) -> None:
     from generator.recipes import RecipeError
     from interpreter.checkpoint import CheckpointError
     from interpreter.data import sample_examples
-    from interpreter.fountain_stream import Fountain, fountain_recipe
+    from interpreter.fountain_stream import Fountain, distinct_variants, fountain_recipe
     from interpreter.train import train
 
     _threads(args)
@@ -211,12 +214,17 @@ def cmd_train(args) -> None:
         raise SystemExit(f"error: no corpus directory {args.corpus!r} (build one with `fountain corpus build`)")
     if args.fountain is None and args.reuse != 1:
         raise SystemExit("error: --reuse goes with --fountain")
+    if args.fountain is None and args.distinct_encodings:
+        raise SystemExit("error: --distinct-encodings goes with --fountain")
     try:
         if args.fountain:
-            data = Fountain(args.fountain, reuse=args.reuse, val_corpus=args.corpus)
-            _, note = fountain_recipe(args.fountain)
-            if note:
-                print(f"note: {note}", file=sys.stderr)
+            data = Fountain(args.fountain, reuse=args.reuse, val_corpus=args.corpus,
+                            distinct_encodings=args.distinct_encodings)
+            recipe, note = fountain_recipe(args.fountain)
+            dropped = distinct_variants(recipe, config.model.encoder)[1] if args.distinct_encodings else ""
+            for line in (note, dropped):
+                if line:
+                    print(f"note: {line}", file=sys.stderr)
         elif args.corpus:
             data = args.corpus
         else:

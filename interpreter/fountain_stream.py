@@ -47,12 +47,17 @@ class Fountain:
     reuse: int = 1
     val_corpus: str | os.PathLike | None = None
     unit_programs: int = UNIT_PROGRAMS
+    #: Skip the variants the weight encoder reads as their compiled twin (`distinct_variants`), so
+    #: that the workers' time goes to new programs; off by default, as the shipped run was trained.
+    distinct_encodings: bool = False
 
     def __post_init__(self):
         for field in ("reuse", "unit_programs"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"fountain `{field}` must be a positive integer, not {value!r}")
+        if not isinstance(self.distinct_encodings, bool):
+            raise ValueError(f"fountain `distinct_encodings` must be true or false, not {self.distinct_encodings!r}")
 
 
 def fountain_recipe(recipe) -> tuple[Any, str]:
@@ -70,6 +75,24 @@ def fountain_recipe(recipe) -> tuple[Any, str]:
     note = (f"the fountain skips recipe {recipe.name!r}'s {recipe.variants['retrained']} retrained variant(s) "
             "per program (seconds each); it trains on compiled and scrambled nets")
     return dataclasses.replace(recipe, variants=kept), note
+
+
+def distinct_variants(recipe, encoder: EncoderConfig) -> tuple[Any, str]:
+    """The recipe (retrained variants already dropped) without the variants `encoder` cannot tell
+    from the compiled net, and a note saying what was dropped ("" when nothing). The circuit encoder
+    reads a scrambled net exactly as its compiled twin (the same tokens to float rounding, whatever
+    the scramble kinds), so one of them per program carries all the recipe's nets say; scrambling
+    and verifying a scramble on every input is most of a worker's time per program."""
+    if encoder.kind != "circuit" or not recipe.variants["scrambled"]:
+        return recipe, ""
+    keep = "compiled" if recipe.variants["compiled"] else "scrambled"
+    kept = dict(recipe.variants, compiled=int(keep == "compiled"), scrambled=int(keep == "scrambled"))
+    if kept == recipe.variants:
+        return recipe, ""
+    return dataclasses.replace(recipe, variants=kept), (
+        f"the circuit encoder reads a scrambled net as its compiled twin: the fountain encodes one {keep} net per "
+        f"program of recipe {recipe.name!r} (of its {recipe.variants['compiled']} compiled and "
+        f"{recipe.variants['scrambled']} scrambled)")
 
 
 def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int, split: str,
@@ -205,9 +228,14 @@ class FountainStream:
 
     def __init__(self, recipe, encoder: EncoderConfig, max_target_len: int, seed: int, batch_size: int,
                  rank: int = 0, world_size: int = 1, *, reuse: int = 1, unit_programs: int = UNIT_PROGRAMS,
-                 workers: int = 0, position: Sequence[int] = (), seen: np.ndarray | None = None):
+                 workers: int = 0, position: Sequence[int] = (), seen: np.ndarray | None = None,
+                 distinct_encodings: bool = False):
         recipe, self.note = fountain_recipe(recipe)
-        Fountain(recipe, reuse, unit_programs=unit_programs)  # validates them
+        Fountain(recipe, reuse, unit_programs=unit_programs, distinct_encodings=distinct_encodings)  # validates them
+        given = recipe
+        if distinct_encodings:
+            recipe, dropped = distinct_variants(recipe, encoder)
+            self.note = "; ".join(n for n in (self.note, dropped) if n)
         if position and len(position) != 3:
             raise ValueError(f"a fountain position is (pool, unit, offset), not {list(position)}")
         first_pool, unit, offset = position or (None, 0, 0)
@@ -217,9 +245,11 @@ class FountainStream:
                                   unit_programs, first=rank, stride=world_size, unit=unit, offset=offset,
                                   seen=seen if position else None)
         # What a saved position means: resuming with other values would continue another stream.
-        self.identity = json.loads(json.dumps({"recipe": recipe.to_dict(), "seed": seed, "batch_size": batch_size,
+        self.identity = json.loads(json.dumps({"recipe": given.to_dict(), "seed": seed, "batch_size": batch_size,
                                                "reuse": reuse, "unit_programs": unit_programs,
                                                "world_size": world_size}))  # as a checkpoint gives it back
+        if distinct_encodings:  # only when set: a checkpoint from before the option resumes as it was
+            self.identity["distinct_encodings"] = True
         self.skipped = self.programs.skipped
         self._first_pool = first_pool
         self._pool: tuple[int, tuple[int, int], Window] | None = None  # (index, where it began, batches)

@@ -282,7 +282,7 @@ def open_stream(data, config, rank: int = 0, world_size: int = 1, *, stream: boo
                fountain_val_items(data.recipe, encoder, max_len, config.eval_examples, workers, data.unit_programs))
         return FountainStream(data.recipe, encoder, max_len, config.seed, config.batch_size, rank, world_size,
                               reuse=data.reuse, unit_programs=data.unit_programs, workers=workers,
-                              position=position, seen=seen), val
+                              position=position, seen=seen, distinct_encodings=data.distinct_encodings), val
     if isinstance(data, (str, os.PathLike)):
         from generator.corpus_format import read_manifest
 

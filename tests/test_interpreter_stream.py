@@ -185,6 +185,30 @@ def test_a_resumed_fountain_continues_with_the_same_batches():
     assert set(reused.values()) == {2}  # each fresh net of the pool twice
 
 
+def test_distinct_encodings_skip_the_scrambles_the_circuit_encoder_reads_as_their_twin():
+    """With `distinct_encodings` and the circuit encoder, each program gives one item, which is what
+    the same stream without the option gives for its compiled net and (to float rounding) for its
+    scrambled one; the stream's identity says so, so that a checkpoint of either resumes only as
+    itself. An encoder that tells a scramble apart keeps every variant."""
+    circuit = dataclasses.replace(ENCODER, kind="circuit")
+    every = FountainStream("tiny", circuit, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT)
+    distinct = FountainStream("tiny", circuit, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT,
+                              distinct_encodings=True)
+    kept = FountainStream("tiny", ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT, distinct_encodings=True)
+    try:
+        pairs, singles = every.programs.take(16), distinct.programs.take(8)
+        assert [pid for pid, _ in pairs] == [pid for pid, _ in singles for _ in range(2)]  # compiled, scrambled
+        for (_, compiled), (_, scrambled), (_, single) in zip(pairs[::2], pairs[1::2], singles):
+            assert _key(single) == _key(compiled)
+            np.testing.assert_allclose(scrambled.values, compiled.values, atol=1e-6)
+        assert "one compiled net per program" in distinct.note and not every.note
+        assert distinct.identity == {**every.identity, "distinct_encodings": True}
+        assert len({pid for pid, _ in kept.programs.take(8)}) == 4 and kept.identity == {
+            **_fountain().identity, "distinct_encodings": True}
+    finally:
+        every.close(), distinct.close(), kept.close()
+
+
 def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path, monkeypatch):
     data = Fountain("tiny", unit_programs=UNIT)
     config = _config(steps=24, batch_size=4, lr=1e-2, eval_every=12, checkpoint_every=12)
@@ -220,6 +244,11 @@ def test_cli_trains_on_the_fountain_validating_on_a_corpus(corpus, tmp_path, cap
         main(["train", "--fountain", "tiny", "--programs", "3", "--out", str(tmp_path / "x")])
     with pytest.raises(SystemExit, match="--reuse goes with --fountain"):
         main(["train", "--corpus", str(corpus), "--reuse", "2", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="--distinct-encodings goes with --fountain"):
+        main(["train", "--corpus", str(corpus), "--distinct-encodings", "--out", str(tmp_path / "x")])
+    main(["train", "--fountain", "tiny", "--distinct-encodings", "--out", str(tmp_path / "one"), "--config",
+          str(config), "--steps", "1", "--batch-size", "2", "--workers", "0"])
+    assert "one compiled net per program" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="no such recipe"):
         main(["train", "--fountain", "no-such-recipe", "--out", str(tmp_path / "x")])
 

@@ -32,7 +32,7 @@ from interpreter.lines import (
     table_of,
 )
 from interpreter.mlp_lines import Line, State
-from interpreter.trace import Head, same_partition
+from interpreter.trace import Head, head_vectors, same_partition
 
 
 class HeadLines:
@@ -125,8 +125,59 @@ class HeadLines:
                 table_rank = (unread, len(self.library.predicates), var_rank)
                 if best_rank is None or table_rank < best_rank:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
+                    selected_pairs += self._unseen_selected(head, keys, queries, occurs, want)
                     best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
         return _queries_by_index(best, candidates)
+
+    def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray) -> list:
+        """The (key, query) value pairs no traced pair shows that the head selects, read off its QK
+        circuit (`interpreter.additive`'s counterpart for a select table): a selected key's logit,
+        less the BOS's (tracr's default), lies above a threshold the shown pairs set, an unselected
+        key's below it; a pair within a quarter of the gap of it leaves nothing read. The logits come
+        from one row of each key value and one of each query value, taken from any inputs: two
+        such sets of rows must give the same logits (within a tenth of the gap between selected and
+        unselected shown pairs), else the head reads more than the two values and nothing is read.
+        A pair read so is still only a reading: the certificate checks."""
+        nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
+        if len(occurs) == nk * nq or nk * nq > fn.MAX_TABLE_ENTRIES:
+            return []
+        key = ("unseen selected", head.layer, head.index, id(keys), id(queries))
+        if key not in self.cache:
+            self.cache[key] = (keys, queries, self._read_unseen_selected(head, keys, queries, occurs, want))
+        return self.cache[key][2]
+
+    def _read_unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
+                              want: np.ndarray) -> list:
+        t = self.trace
+        nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
+        key_rows, query_rows = t.pair_key, t.pair_query
+        margins = []
+        for pick in (_first_rows, _last_rows):
+            k_rep = pick(keys.codes[key_rows], nk, key_rows)
+            q_rep = pick(queries.codes[query_rows], nq, query_rows)
+            if (k_rep < 0).any() or (q_rep < 0).any():
+                return []
+            rows = np.concatenate([q_rep, k_rep])
+            q, k, bos = head_vectors(t, head.layer, head.index, rows)
+            scores = q[:nq] @ k[nq:].T                      # [query value, key value]
+            margins.append(scores - (q[:nq] * bos[:nq]).sum(axis=1, keepdims=True))
+        first, second = margins
+        shown = first[occurs[:, 1], occurs[:, 0]]
+        if want.all() or not want.any():
+            return []  # no threshold to learn from the pairs shown
+        low, high = float(shown[~want].max()), float(shown[want].min())
+        gap = high - low
+        if gap <= 0 or float(np.abs(first - second).max()) > 0.1 * gap:
+            return []  # the logits depend on more than the two values
+        unseen = np.ones((nk, nq), bool)
+        unseen[occurs[:, 0], occurs[:, 1]] = False
+        margin = first.T[unseen]  # [key, query] as occurs
+        if (np.abs(margin - (low + high) / 2) < gap / 4).any():
+            return []  # a pair no traced pair resembles: not read
+        picked = np.argwhere(unseen & (first.T > (low + high) / 2))
+        k_vals, q_vals = keys.distinct, queries.distinct
+        return [(k_vals[i], q_vals[j]) for i, j in picked.tolist()
+                if k_vals[i] is not None and q_vals[j] is not None]
 
     def _relabelled_select(self, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
                            state: State) -> tuple[Var, Any] | None:
@@ -240,6 +291,20 @@ class HeadLines:
             except Invalid:
                 continue
         return None
+
+
+def _first_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
+    """For each code 0..n-1 of `codes` (one per entry of `rows`), the first row holding it."""
+    first = np.full(n, -1)
+    first[codes[::-1]] = rows[::-1]
+    return first
+
+
+def _last_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
+    """For each code 0..n-1, the last row holding it."""
+    last = np.full(n, -1)
+    last[codes] = rows
+    return last
 
 
 def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | None:

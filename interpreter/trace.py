@@ -468,6 +468,41 @@ def mlp_pre(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[len(rows), d_head] each: head `head` of `layer`'s query and key vectors at `rows`, and its
+    key vector at the BOS of each row's input, by running the net again on the inputs holding them
+    (a trace keeps the heads' writes and choices only). Scaled by 1/sqrt(d_head) on the query side,
+    so that a query and a key vector's product is the attention logit."""
+    c = trace.net.config
+    _, _, per_layer = _float64_layers(trace.net)
+    weights = per_layer[layer]
+    part = slice(head * c.d_head, (head + 1) * c.d_head)
+    out = np.empty((3, len(rows), c.d_head))
+    by_input: dict[int, list[int]] = {}
+    for i, row in enumerate(rows.tolist()):
+        by_input.setdefault(int(trace.row_input[row]), []).append(i)
+    wanted = sorted(by_input, key=lambda b: (len(trace.inputs[b]), b))
+    for _, members in itertools.groupby(wanted, key=lambda b: len(trace.inputs[b])):
+        members = list(members)
+        x = _residual_before(trace.net, [trace.inputs[b] for b in members], layer)
+        q = (x @ weights["W_Q"][:, part] + weights["b_Q"][part]) / math.sqrt(c.d_head)
+        k = x @ weights["W_K"][:, part] + weights["b_K"][part]
+        for m, b in enumerate(members):
+            for i in by_input[b]:
+                position = int(trace.row_position[rows[i]]) + 1  # BOS first
+                out[0, i], out[1, i], out[2, i] = q[m, position], k[m, position], k[m, 0]
+    return out[0], out[1], out[2]
+
+
+def _residual_before(net: Net, batch: list[list], layer: int) -> np.ndarray:
+    """[B, T, d_model]: the residual stream entering `layer` (inputs of one length)."""
+    if layer:
+        return _forward(net, batch, layers=layer)[layer - 1][3]
+    ids, _ = net.encode(batch)
+    embed, position, _ = _float64_layers(net)
+    return (embed[ids] + position[:ids.shape[1]][None]).astype(np.float64)
+
+
 def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tuple]:
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
     write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import compiler
 import generator
 from compiler.compiling.check import check_net
+from compiler.language import functions as fn
 from compiler.language import nodes
 from fountain.cli import main
 from interpreter.certify import Certifier
@@ -965,6 +966,35 @@ def test_an_output_tables_pairs_no_row_shows_are_read_through_the_unembedding():
         program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
         table = dict(program.nodes[-1].function.entries)
         assert table == {(t, p): t * 12 + p for t in vocab for p in vocab}
+
+
+def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit():
+    """A select on a line of 35 values (a token and an index packed into one) compares them by
+    no library predicate: it is read as a table of pairs. Twelve inputs show few of the pairs; the
+    head's logits on a row of each key value and a row of each query value, from any inputs, say
+    the rest, so the table is the whole predicate (compiled and scrambled)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list(range(-3, 4))
+    source = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
+              "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
+    net = compiler.compile_program(source, set(vocab), 5)
+    rng = np.random.default_rng(0)
+    inputs = [list(rng.choice(vocab, size=5).tolist()) for _ in range(12)]
+    library = Library()
+    library.add_grammar(constants=())  # no 8: the select is read as a table
+    for variant in (net, compiler.scramble(net, seed=1)):
+        trace = trace_net(variant, inputs)
+        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+        select = next(node for node in program.nodes if isinstance(node, nodes.Select))
+        packed = select.keys
+        assert select.queries is packed and isinstance(select.predicate, fn.PredicateTable)
+        original = {label: (t, i) for (i, t), label in packed.function.entries}  # the line is (indices, tokens)
+        want = {(a, b) for a, (ta, ia) in original.items() for b, (tb, ib) in original.items() if ta <= tb and ia < ib}
+        shown = {(a, b) for a, b in want if any(xs[original[a][1]] == original[a][0] and
+                                                xs[original[b][1]] == original[b][0] for xs in inputs)}
+        assert len(shown) < len(want) / 2  # most of the selected pairs were read off the weights
+        assert set(select.predicate.pairs) == want
 
 
 def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():

@@ -96,6 +96,8 @@ class Certifier:
         self.reach_left = REACH_BUDGET
         self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
         self._searched: dict = {}  # the net's outputs on the hypothesis search's inputs (`_search`)
+        # select tables the search read whole off a head (`table_holes`), shared with the search
+        self.complete_selects: dict[fn.PredicateTable, tuple[frozenset, frozenset]] = {}
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -148,7 +150,7 @@ class Certifier:
         try:
             return program, compile(program)
         except compiler.CompileError:
-            filled = filled_tables(program, table_holes(program, self.value_sets)) or program
+            filled = filled_tables(program, table_holes(program, self.value_sets, self.complete_selects)) or program
             fixed = guarded_predicates(filled, self.value_sets) or filled
             if fixed is program:
                 raise
@@ -180,7 +182,8 @@ class Certifier:
         docstring), on how many of the inputs found for them the nets disagree, and which missing
         values no input reached. `compiled` is `program` as compiled: entries it filled in are
         holes like any other (a filled value no input was shown to give is not a reading)."""
-        holes = possible_holes(program, table_holes(program, self.value_sets), self.net.config.causal)
+        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects),
+                               self.net.config.causal)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, ""
@@ -262,18 +265,24 @@ class Certifier:
                                     SEARCH_EXAMPLES, self.seed)
 
 
-def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set | None]:
+def table_holes(program: prog.Program, value_sets: ValueSets,
+                complete: dict[fn.PredicateTable, tuple[frozenset, frozenset]] | None = None) -> dict[str, set | None]:
     """Per table line (by its name in the canonical text), the argument values its inputs can take
     that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
     sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
-    which the rows it was read from may never have shown either."""
+    which the rows it was read from may never have shown either. `complete`: select tables read
+    whole off a head (`interpreter.head_lines`), by table, with the key and query values (as
+    `table_key`s) over which every pair not in the table was read unselected: only pairs with a
+    value outside those are missing."""
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
+        read = None
         if isinstance(function, fn.Table) and isinstance(node, (nodes.Map, nodes.SequenceMap)):
             inputs, covers = list(node.children), function.covers
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
             inputs, covers = [node.keys, node.queries], (lambda pair, p=node.predicate: p(*pair))
+            read = (complete or {}).get(node.predicate)
         else:
             continue
         try:
@@ -281,10 +290,19 @@ def table_holes(program: prog.Program, value_sets: ValueSets) -> dict[str, set |
         except ValueSetError:
             holes[label] = None
             continue
-        if math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
+        if read is not None:
+            keys, queries = domains
+            outside = ([k for k in keys if table_key(k) not in read[0]],
+                       [q for q in queries if table_key(q) not in read[1]])
+            if len(outside[0]) * len(queries) + len(keys) * len(outside[1]) > MAX_TABLE_DOMAIN:
+                holes[label] = None
+                continue
+            possible = set(itertools.product(outside[0], queries)) | set(itertools.product(keys, outside[1]))
+        elif math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
             holes[label] = None
             continue
-        possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
+        else:
+            possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))
         missing = {arg for arg in possible if not covers(arg)}
         if missing:
             holes[label] = missing

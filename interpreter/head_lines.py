@@ -17,6 +17,7 @@ from tracr.rasp import rasp
 import compiler
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language.literals import table_key
 from compiler.language.parser import parse_lambda
 from interpreter.lines import (
     Invalid,
@@ -125,12 +126,18 @@ class HeadLines:
                 table_rank = (unread, len(self.library.predicates), var_rank)
                 if best_rank is None or table_rank < best_rank:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
-                    selected_pairs += self._unseen_selected(head, keys, queries, occurs, want)
-                    best, best_rank = (keys, queries, fn.PredicateTable.from_pairs(selected_pairs), "table"), table_rank
+                    unseen, whole = self._unseen_selected(head, keys, queries, occurs, want)
+                    table = fn.PredicateTable.from_pairs(selected_pairs + unseen)
+                    if whole:  # every other pair of these values is unselected: the certificate need not search
+                        self.complete_selects[table] = (frozenset(map(table_key, keys.distinct)),
+                                                        frozenset(map(table_key, queries.distinct)))
+                    best, best_rank = (keys, queries, table, "table"), table_rank
         return _queries_by_index(best, candidates)
 
-    def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray) -> list:
-        """The (key, query) value pairs no traced pair shows that the head selects, read off its QK
+    def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
+                         want: np.ndarray) -> tuple[list, bool]:
+        """The (key, query) value pairs no traced pair shows that the head selects, and whether every
+        pair of the two vars' values is now known (shown, or read selected or not), read off its QK
         circuit (`interpreter.additive`'s counterpart for a select table): a selected key's logit,
         less the BOS's (tracr's default), lies above a threshold the shown pairs set, an unselected
         key's below it; a pair within a quarter of the gap of it leaves nothing read. The logits come
@@ -139,15 +146,19 @@ class HeadLines:
         unselected shown pairs), else the head reads more than the two values and nothing is read.
         A pair read so is still only a reading: the certificate checks."""
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
-        if len(occurs) == nk * nq or nk * nq > fn.MAX_TABLE_ENTRIES:
-            return []
+        if any(v is None for v in list(keys.distinct) + list(queries.distinct)):
+            return [], False
+        if len(occurs) == nk * nq:
+            return [], True
+        if nk * nq > MAX_SELECT_PAIRS:
+            return [], False
         key = ("unseen selected", head.layer, head.index, id(keys), id(queries))
         if key not in self.cache:
             self.cache[key] = (keys, queries, self._read_unseen_selected(head, keys, queries, occurs, want))
         return self.cache[key][2]
 
     def _read_unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
-                              want: np.ndarray) -> list:
+                              want: np.ndarray) -> tuple[list, bool]:
         t = self.trace
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
         key_rows, query_rows = t.pair_key, t.pair_query
@@ -156,7 +167,7 @@ class HeadLines:
             k_rep = pick(keys.codes[key_rows], nk, key_rows)
             q_rep = pick(queries.codes[query_rows], nq, query_rows)
             if (k_rep < 0).any() or (q_rep < 0).any():
-                return []
+                return [], False
             rows = np.concatenate([q_rep, k_rep])
             q, k, bos = head_vectors(t, head.layer, head.index, rows)
             scores = q[:nq] @ k[nq:].T                      # [query value, key value]
@@ -164,20 +175,19 @@ class HeadLines:
         first, second = margins
         shown = first[occurs[:, 1], occurs[:, 0]]
         if want.all() or not want.any():
-            return []  # no threshold to learn from the pairs shown
+            return [], False  # no threshold to learn from the pairs shown
         low, high = float(shown[~want].max()), float(shown[want].min())
         gap = high - low
         if gap <= 0 or float(np.abs(first - second).max()) > 0.1 * gap:
-            return []  # the logits depend on more than the two values
+            return [], False  # the logits depend on more than the two values
         unseen = np.ones((nk, nq), bool)
         unseen[occurs[:, 0], occurs[:, 1]] = False
         margin = first.T[unseen]  # [key, query] as occurs
         if (np.abs(margin - (low + high) / 2) < gap / 4).any():
-            return []  # a pair no traced pair resembles: not read
+            return [], False  # a pair no traced pair resembles: not read
         picked = np.argwhere(unseen & (first.T > (low + high) / 2))
         k_vals, q_vals = keys.distinct, queries.distinct
-        return [(k_vals[i], q_vals[j]) for i, j in picked.tolist()
-                if k_vals[i] is not None and q_vals[j] is not None]
+        return [(k_vals[i], q_vals[j]) for i, j in picked.tolist()], True
 
     def _relabelled_select(self, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
                            state: State) -> tuple[Var, Any] | None:
@@ -291,6 +301,10 @@ class HeadLines:
             except Invalid:
                 continue
         return None
+
+
+#: Most (key value, query value) pairs of a select table read off a head's QK circuit (one logit each).
+MAX_SELECT_PAIRS = 1_000_000
 
 
 def _first_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from compiler.compiling.check import all_inputs, sampled_inputs
+from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights, param_name
 
@@ -262,6 +263,19 @@ class Trace:
 
     def tokens(self) -> np.ndarray:
         return np.array([self.inputs[b][p] for b, p in zip(self.row_input, self.row_position)], dtype=object)
+
+
+#: Most inputs `covering_inputs` gives (one per token).
+MAX_COVERING = 128
+
+
+def covering_inputs(vocab: Sequence, max_seq_len: int) -> list[list]:
+    """Inputs of the longest length holding every token at every position: the vocabulary rotated
+    by one per input (`MAX_COVERING` tokens at most). A line packing a token with its index
+    (`(t + 7) * 16 + i`, a sort key) takes every value on them, where a sample of a few hundred
+    inputs misses a tenth of the pairs at the late positions that few inputs reach."""
+    tokens = sorted(vocab, key=value_sort_key)[:MAX_COVERING]
+    return [[tokens[(j + i) % len(tokens)] for i in range(max_seq_len)] for j in range(len(tokens))]
 
 
 def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,

@@ -53,7 +53,7 @@ from interpreter.decode import load_interpreter, one_cpu_thread, search_all
 from interpreter.encoding import EncodingError, encode_net
 from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch
-from interpreter.trace import choose_inputs, trace_net
+from interpreter.trace import choose_inputs, covering_inputs, trace_net
 
 #: The share of the time budget the line-by-line search may take before the behavioural one
 #: (`interpreter.behaviour`) starts: most of it for a net whose components write exact values
@@ -187,8 +187,11 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         texts = uniform_proposals(net, beam_size, seed)
     sample, exhaustive = choose_inputs(net, seed=seed)
     inputs = sample
-    if not exhaustive:  # a sample: as many of its inputs as the net's size lets a share of the budget trace
-        inputs = _affordable(net, sample, TRACE_SHARE * time_budget)
+    if not exhaustive:  # a sample: as many of its inputs as the net's size lets a share of the budget trace,
+        # after inputs putting every token at every position (a line packing a token with its index)
+        cover = covering_inputs(net.vocab, net.config.max_seq_len)
+        covered = {tuple(xs) for xs in cover}
+        inputs = cover + [xs for xs in _affordable(net, sample, TRACE_SHARE * time_budget) if tuple(xs) not in covered]
     trace = trace_net(net, inputs, exhaustive=exhaustive)
     traced = {tuple(xs) for xs in inputs}
     # the sample's untraced inputs still check a candidate that agrees on the traced ones (running
@@ -234,7 +237,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
         readings, branching = 0, BRANCHING[0]
         while True:
-            searcher = LineSearch(trace, library, start + share * time_budget, branching=branching)
+            searcher = LineSearch(trace, library, start + share * time_budget, branching=branching,
+                                  complete_selects=certify.complete_selects)
             try:
                 for program, lines in searcher.programs():
                     cert = certify(program)

@@ -997,6 +997,38 @@ def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit(
         assert set(select.predicate.pairs) == want
 
 
+def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row_shows():
+    """A select table read whole off its head (every pair of the traced values shown, or read
+    selected or not) is registered for the certificate, which then looks for no input to show its
+    unselected pairs (without the registry every one of them is missing). What is left missing is
+    the packing line's entries for the (index, token) pairs no traced row holds; inputs putting
+    every token at every position (`covering_inputs`) leave none."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import table_holes
+    from interpreter.search import Library, LineSearch
+    from interpreter.trace import covering_inputs
+
+    vocab = list(range(-3, 4))
+    source = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
+              "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
+    net = compiler.compile_program(source, set(vocab), 5)
+    cover = covering_inputs(vocab, 5)
+    assert {(t, i) for xs in cover for i, t in enumerate(xs)} == {(t, i) for t in vocab for i in range(5)}
+    library = Library()
+    library.add_grammar(constants=())
+    value_sets = ValueSets(vocab, 5)
+    for inputs, packing_left in ((cover[:5], True), (cover, False)):  # tokens 2 and 3 never at position 0; all
+        complete: dict = {}
+        trace = trace_net(net, inputs)
+        program, _ = next(LineSearch(trace, library, time.monotonic() + 60, complete_selects=complete).programs())
+        select = next(node for node in program.nodes if isinstance(node, nodes.Select))
+        assert select.predicate in complete
+        names = program.names(keep=False)
+        holes = table_holes(program, value_sets, complete)
+        assert names[id(select)] not in holes and table_holes(program, value_sets)[names[id(select)]]
+        assert (names[id(select.keys)] in holes) == packing_left
+
+
 def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
     """`unseen_pairs` reads pairs off a block only where its neurons' inputs are A(x) + B(y) on every
     pair shown: one x * y neuron (a trained net's) gives none; the same neuron on x + y gives them."""

@@ -191,7 +191,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         # after inputs putting every token at every position (a line packing a token with its index)
         cover = covering_inputs(net.vocab, net.config.max_seq_len)
         covered = {tuple(xs) for xs in cover}
-        inputs = cover + [xs for xs in _affordable(net, sample, TRACE_SHARE * time_budget) if tuple(xs) not in covered]
+        inputs = cover + [xs for xs in _affordable(net, sample, TRACE_SHARE * time_budget, len(cover))
+                          if tuple(xs) not in covered]
     trace = trace_net(net, inputs, exhaustive=exhaustive)
     traced = {tuple(xs) for xs in inputs}
     # the sample's untraced inputs still check a candidate that agrees on the traced ones (running
@@ -314,11 +315,11 @@ def _moduli(net: Net) -> tuple[int, ...]:
     return tuple(sorted(m for m in found if m >= 2))
 
 
-def _affordable(net: Net, inputs: list[list], seconds: float) -> list[list]:
-    """As many of `inputs` (a sample), spread evenly over it, as tracing `net` on takes about
-    `seconds`, and at least `MIN_TRACE_INPUTS` (see `_trace_seconds`)."""
+def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) -> list[list]:
+    """As many of `inputs` (a sample), spread evenly over it, as tracing `net` on, with `extra`
+    inputs more, takes about `seconds`, and at least `MIN_TRACE_INPUTS` (see `_trace_seconds`)."""
     n = len(inputs)
-    while n > MIN_TRACE_INPUTS and _trace_seconds(net, inputs, n) > seconds:
+    while n > MIN_TRACE_INPUTS and _trace_seconds(net, inputs, n + extra) > seconds:
         n = int(n * 0.8)
     n = max(n, min(MIN_TRACE_INPUTS, len(inputs)))
     return inputs if n >= len(inputs) else [inputs[i * len(inputs) // n] for i in range(n)]

@@ -470,6 +470,34 @@ def distinct_runs(vocab: list, max_seq_len: int, count: int, rng: random.Random)
     return out
 
 
+#: Most two-token alternations `reach` tries first.
+ALTERNATIONS = 256
+
+
+def alternations(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
+    """Every alternation of two different tokens of `kinds` at the longest length, both phases
+    (`ALTERNATIONS` drawn at most): the shapes of the largest counts of a pattern between
+    neighbours, tried before any drawn input."""
+    pairs = [(a, b) for a in kinds for b in kinds if a is not b and a != b]
+    if len(pairs) > ALTERNATIONS:
+        pairs = rng.sample(pairs, ALTERNATIONS)
+    return [[pair[i % 2] for i in range(max_seq_len)] for pair in pairs]
+
+
+def periodic_inputs(vocab: list, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
+    """`count` inputs repeating a motif of two or three tokens from a random phase, most at the
+    longest length: where a count of a pattern between neighbours (a determiner before each noun,
+    an alternation) reaches its largest value, which independent draws almost never give (six
+    determiner-noun pairs in twelve words: about 3e-7 a draw over five kinds of word)."""
+    out = []
+    for _ in range(count):
+        motif = [rng.choice(vocab) for _ in range(rng.choice((2, 3)))]
+        n = max_seq_len if rng.random() < 0.75 else rng.randint(1, max_seq_len)
+        start = rng.randrange(len(motif))
+        out.append([motif[(start + i) % len(motif)] for i in range(n)])
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class Reached:
     """What `reach` found: inputs that reach some missing values, the missing values none reached
@@ -503,7 +531,8 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     every hole is reached, `deadline` or `max_tries`.
 
     Structured inputs over one token of each kind reach the rare mixes (7 of 10 tokens a "t" among
-    20 symbols) that the same shapes over every token, or uniform ones, seldom do. Every input is
+    20 symbols) that the same shapes over every token, or uniform ones, seldom do; periodic ones
+    over the kinds reach the largest counts of a pattern between neighbours. Every input is
     measured against the missing values (`_Climb`; a select's: the (key, query) pairs its table
     leaves unselected, which the net may select); each round, the inputs nearest a few of them,
     changed a little, climb towards them (a score of 12 from a rank of 6 and 6 dips: falling
@@ -521,14 +550,18 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items() if missing]
     found: list[list] = []
     tried = 0
+    first = alternations(kinds, max_seq_len, rng)  # tried in the first round, then random periodic ones
     while remaining and time.monotonic() < deadline and (max_tries is None or tried < max_tries):
         for climb in climbs:
             climb.refill(remaining)
         chosen = sorted(((climb.priority(t), i, t) for i, climb in enumerate(climbs) for t in climb.open()),
                         key=lambda item: item[:2])[:CLIMBED_PER_ROUND]
-        batch = (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
-                 + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
-                 + [_mutated(xs, vocab, max_seq_len, rng) for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
+        batch = first + (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
+                         + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
+                         + periodic_inputs(kinds, max_seq_len, 8, rng)
+                         + [_mutated(xs, vocab, max_seq_len, rng) for _, i, t in chosen
+                            for xs in climbs[i].elite_inputs(t)])
+        first = []
         best_before = [climbs[i].best[t] for _, i, t in chosen]
         for xs in batch:
             if time.monotonic() > deadline or (max_tries is not None and tried >= max_tries):

@@ -452,10 +452,7 @@ class MlpLines:
     def _output_writers(self, layer: int) -> list[int]:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding
         reads (within float rounding): a compiled output table's neurons for pairs no row shows."""
-        w_out = self._w_out(layer)
-        grouped = [n for g in self.trace.groups if g.layer == layer for n in g.neurons]
-        norms = np.linalg.norm(w_out, axis=1)
-        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        w_out, norms, _, dead = self._dead(layer)
         if not len(dead):
             return []
         u, singular, _ = np.linalg.svd(self.trace.net.W_U.astype(np.float64), full_matrices=False)
@@ -483,13 +480,18 @@ class MlpLines:
             return net.decode(row[None])[0]
         return read
 
-    def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
-        """The neurons of `layer` in no group (no traced row made them fire) whose output rows are
-        not orthogonal to those of `neurons` and orthogonal to every other group's."""
+    def _dead(self, layer: int) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """`layer`'s output rows, their norms, the neurons in some group, and the neurons in none
+        that write something (no traced row made them fire)."""
         w_out = self._w_out(layer)
         grouped = [n for g in self.trace.groups if g.layer == layer for n in g.neurons]
         norms = np.linalg.norm(w_out, axis=1)
-        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        return w_out, norms, grouped, np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+
+    def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
+        """The neurons of `layer` in no group (no traced row made them fire) whose output rows are
+        not orthogonal to those of `neurons` and orthogonal to every other group's."""
+        w_out, norms, grouped, dead = self._dead(layer)
         if not len(dead):
             return []
         unit = w_out / np.maximum(norms, 1e-30)[:, None]

@@ -469,17 +469,23 @@ def mlp_pre(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
     """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows`, by
     running the net again on the inputs holding them (a trace keeps the neurons' writes only)."""
     out = np.empty((len(rows), trace.net.config.d_mlp))
-    by_input: dict[int, list[int]] = {}
-    for i, row in enumerate(rows.tolist()):
-        by_input.setdefault(int(trace.row_input[row]), []).append(i)
-    wanted = sorted(by_input, key=lambda b: (len(trace.inputs[b]), b))
-    for _, members in itertools.groupby(wanted, key=lambda b: len(trace.inputs[b])):
-        members = list(members)
+    for members, by_input in _inputs_by_length(trace, rows):
         pre = _forward(trace.net, [trace.inputs[b] for b in members], layers=layer + 1)[layer][2]
         for k, b in enumerate(members):
             for i in by_input[b]:
                 out[i] = pre[k, int(trace.row_position[rows[i]]) + 1]  # BOS first
     return out
+
+
+def _inputs_by_length(trace: Trace, rows: np.ndarray):
+    """The inputs holding `rows`, in groups of one length (a batch each, no padding): each group's
+    inputs, and which of `rows` (by index) each input holds."""
+    by_input: dict[int, list[int]] = {}
+    for i, row in enumerate(rows.tolist()):
+        by_input.setdefault(int(trace.row_input[row]), []).append(i)
+    wanted = sorted(by_input, key=lambda b: (len(trace.inputs[b]), b))
+    for _, members in itertools.groupby(wanted, key=lambda b: len(trace.inputs[b])):
+        yield list(members), by_input
 
 
 def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -492,12 +498,7 @@ def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple
     weights = per_layer[layer]
     part = slice(head * c.d_head, (head + 1) * c.d_head)
     out = np.empty((3, len(rows), c.d_head))
-    by_input: dict[int, list[int]] = {}
-    for i, row in enumerate(rows.tolist()):
-        by_input.setdefault(int(trace.row_input[row]), []).append(i)
-    wanted = sorted(by_input, key=lambda b: (len(trace.inputs[b]), b))
-    for _, members in itertools.groupby(wanted, key=lambda b: len(trace.inputs[b])):
-        members = list(members)
+    for members, by_input in _inputs_by_length(trace, rows):
         x = _residual_before(trace.net, [trace.inputs[b] for b in members], layer)
         q = (x @ weights["W_Q"][:, part] + weights["b_Q"][part]) / math.sqrt(c.d_head)
         k = x @ weights["W_K"][:, part] + weights["b_K"][part]

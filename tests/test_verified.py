@@ -974,24 +974,37 @@ def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     assert Certifier(net, trace_all.inputs, exhaustive=False)(program).agreement == 1.0
 
 
+_PACKED_SELECT = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
+                  "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
+
+
+def _first_readings(source: str, vocab: list, length: int) -> tuple[list, list]:
+    """Twelve random inputs, and the (trace, first program) of the line search on them for the
+    compiled net and a scramble of it, with no constants in the library (so that a line no
+    grammar function explains is read as a table)."""
+    from interpreter.search import Library, LineSearch
+
+    net = compiler.compile_program(source, set(vocab), length)
+    rng = np.random.default_rng(0)
+    inputs = [list(rng.choice(vocab, size=length).tolist()) for _ in range(12)]
+    library = Library()
+    library.add_grammar(constants=())
+    readings = []
+    for variant in (net, compiler.scramble(net, seed=1)):
+        trace = trace_net(variant, inputs)
+        readings.append((trace, next(LineSearch(trace, library, time.monotonic() + 60).programs())[0]))
+    return inputs, readings
+
+
 def test_an_output_tables_pairs_no_row_shows_are_read_through_the_unembedding():
     """The line that writes a categorical output gives each pair a value of its own (144 of them),
     most of which no traced row writes: their neurons are dead and their writes match no traced
     class, but the unembedding names them. Every pair is read, right, in the compiled net and in
     its scrambles (a rotated residual, permuted and rescaled neurons)."""
-    from interpreter.search import Library, LineSearch
-
     vocab = list(range(12))
-    source = _MOD7_OF_PAIR.replace("(t + p) % 7 == 0", "t * 12 + p")
-    net = compiler.compile_program(source, set(vocab), 6)
-    rng = np.random.default_rng(0)
-    inputs = [list(rng.choice(vocab, size=6).tolist()) for _ in range(12)]
-    library = Library()
-    library.add_grammar(constants=())  # no 12: the MLP is read as a table
-    for variant in (net, compiler.scramble(net, seed=1)):
-        trace = trace_net(variant, inputs)
+    _, readings = _first_readings(_MOD7_OF_PAIR.replace("(t + p) % 7 == 0", "t * 12 + p"), vocab, 6)
+    for trace, program in readings:  # no 12 in the library: the MLP is read as a table
         assert len(set(trace.outputs.tolist())) < 70
-        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
         table = dict(program.nodes[-1].function.entries)
         assert table == {(t, p): t * 12 + p for t in vocab for p in vocab}
 
@@ -1001,19 +1014,9 @@ def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit(
     no library predicate: it is read as a table of pairs. Twelve inputs show few of the pairs; the
     head's logits on a row of each key value and a row of each query value, from any inputs, say
     the rest, so the table is the whole predicate (compiled and scrambled)."""
-    from interpreter.search import Library, LineSearch
-
     vocab = list(range(-3, 4))
-    source = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
-              "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
-    net = compiler.compile_program(source, set(vocab), 5)
-    rng = np.random.default_rng(0)
-    inputs = [list(rng.choice(vocab, size=5).tolist()) for _ in range(12)]
-    library = Library()
-    library.add_grammar(constants=())  # no 8: the select is read as a table
-    for variant in (net, compiler.scramble(net, seed=1)):
-        trace = trace_net(variant, inputs)
-        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    inputs, readings = _first_readings(_PACKED_SELECT, vocab, 5)
+    for _, program in readings:  # no 8 in the library: the select is read as a table
         select = next(node for node in program.nodes if isinstance(node, nodes.Select))
         packed = select.keys
         assert select.queries is packed and isinstance(select.predicate, fn.PredicateTable)
@@ -1037,9 +1040,7 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
     from interpreter.trace import covering_inputs
 
     vocab = list(range(-3, 4))
-    source = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
-              "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
-    net = compiler.compile_program(source, set(vocab), 5)
+    net = compiler.compile_program(_PACKED_SELECT, set(vocab), 5)
     cover = covering_inputs(vocab, 5)
     assert {(t, i) for xs in cover for i, t in enumerate(xs)} == {(t, i) for t in vocab for i in range(5)}
     library = Library()

@@ -161,18 +161,19 @@ class HeadLines:
                               want: np.ndarray) -> tuple[list, bool]:
         t = self.trace
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
-        key_rows, query_rows = t.pair_key, t.pair_query
+        key_codes, query_codes = keys.codes[t.pair_key], queries.codes[t.pair_query]
+        # two rows of each value: the first and the last holding it (each set: queries, then keys)
+        rows = np.concatenate([_last_rows(query_codes[::-1], nq, t.pair_query[::-1]),
+                               _last_rows(key_codes[::-1], nk, t.pair_key[::-1]),
+                               _last_rows(query_codes, nq, t.pair_query), _last_rows(key_codes, nk, t.pair_key)])
+        if (rows < 0).any():
+            return [], False
+        q, k, bos = head_vectors(t, head.layer, head.index, rows)  # one run of the net for both sets
         margins = []
-        for pick in (_first_rows, _last_rows):
-            k_rep = pick(keys.codes[key_rows], nk, key_rows)
-            q_rep = pick(queries.codes[query_rows], nq, query_rows)
-            if (k_rep < 0).any() or (q_rep < 0).any():
-                return [], False
-            rows = np.concatenate([q_rep, k_rep])
-            q, k, bos = head_vectors(t, head.layer, head.index, rows)
-            scores = q[:nq] @ k[nq:].T                      # [query value, key value]
-            margins.append(scores - (q[:nq] * bos[:nq]).sum(axis=1, keepdims=True))
-        first, second = margins
+        for start in (0, nq + nk):
+            queried, keyed = slice(start, start + nq), slice(start + nq, start + nq + nk)
+            margins.append(q[queried] @ k[keyed].T - (q[queried] * bos[queried]).sum(axis=1, keepdims=True))
+        first, second = margins  # [query value, key value]
         shown = first[occurs[:, 1], occurs[:, 0]]
         if want.all() or not want.any():
             return [], False  # no threshold to learn from the pairs shown
@@ -307,15 +308,9 @@ class HeadLines:
 MAX_SELECT_PAIRS = 1_000_000
 
 
-def _first_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
-    """For each code 0..n-1 of `codes` (one per entry of `rows`), the first row holding it."""
-    first = np.full(n, -1)
-    first[codes[::-1]] = rows[::-1]
-    return first
-
-
 def _last_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
-    """For each code 0..n-1, the last row holding it."""
+    """For each code 0..n-1 of `codes` (one per entry of `rows`), the last row holding it (-1:
+    none); given both reversed, the first."""
     last = np.full(n, -1)
     last[codes] = rows
     return last

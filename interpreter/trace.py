@@ -511,8 +511,12 @@ def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple
 
 def _residual_before(net: Net, batch: list[list], layer: int) -> np.ndarray:
     """[B, T, d_model]: the residual stream entering `layer` (inputs of one length)."""
-    if layer:
-        return _forward(net, batch, layers=layer)[layer - 1][3]
+    return _forward(net, batch, layers=layer)[layer - 1][3] if layer else _embedded(net, batch)
+
+
+def _embedded(net: Net, batch: list[list]) -> np.ndarray:
+    """[B, T, d_model]: the residual stream before the first layer (inputs of one length, no
+    padding), summed in the net's float32."""
     ids, _ = net.encode(batch)
     embed, position, _ = _float64_layers(net)
     return (embed[ids] + position[:ids.shape[1]][None]).astype(np.float64)
@@ -523,10 +527,9 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
     write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the
     residual stream after the layer."""
     c = net.config
-    ids, _ = net.encode(batch)  # one length per batch: no padding
-    t = ids.shape[1]
-    embed, position, per_layer = _float64_layers(net)
-    x = (embed[ids] + position[:t][None]).astype(np.float64)  # summed in the net's float32
+    x = _embedded(net, batch)
+    t = x.shape[1]
+    per_layer = _float64_layers(net)[2]
     mask = np.tril(np.ones((t, t), bool)) if c.causal else None
     out = []
     for layer in per_layer[:layers]:

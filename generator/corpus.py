@@ -96,7 +96,7 @@ def build_chunk(recipe_json: str, chunk: int) -> tuple[bytes, str]:
         recipe, programs, sampling = draw_unit(recipe, chunk, recipe.chunk_size)  # its own domain, with [domains]
         for program in programs:
             try:
-                rows += program_rows(recipe, program.source, sampling.nets.get(program.source))
+                rows += program_rows(recipe, program.source, sampling.nets.get(program.source), program)
             except ProgramDropped as drop:
                 dropped[drop.reason] += 1
     sink = pa.BufferOutputStream()

@@ -61,11 +61,13 @@ class ProgramDropped(Exception):
         self.reason = reason
 
 
-def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None) -> list[dict]:
+def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None,
+                 program: compiler.Program | None = None) -> list[dict]:
     """The rows of one program: its compiled net and the recipe's variants, in that order.
 
     `net`: the program compiled for the recipe's vocab and max_seq_len, when the caller has it
-    (`sample(..., keep_nets=True)`); compiled here otherwise. Raises `ProgramDropped` for a
+    (`sample(..., keep_nets=True)`); compiled here otherwise. `program`: `source` parsed, when
+    the caller has it (the sampler's), else parsed here. Raises `ProgramDropped` for a
     program that cannot have all of them (no scramble seed in `SCRAMBLE_TRIES` passes
     verification, or the compiler refuses it); a build skips it."""
     if net is None:
@@ -76,7 +78,8 @@ def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None) -
     pid = program_id(source)
     common = {"program_id": pid, "source": source, "program_tokens": encode(source),
               "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
-              "n_ops": compiler.parse(source).op_count, "split": split_of(pid, recipe.splits, recipe.split_seed)}
+              "n_ops": (program or compiler.parse(source)).op_count,
+              "split": split_of(pid, recipe.splits, recipe.split_seed)}
     nets = [("compiled", 0, net)] if recipe.variants["compiled"] else []
     used: set[int] = set()
     for j in range(recipe.variants["scrambled"]):

@@ -85,7 +85,7 @@ def sample_examples(n: int, recipe: str | os.PathLike = "tiny", seed: int = 0) -
     examples = []
     for program in generator.sample(n, seed, config.generator)[0]:
         try:
-            rows = program_rows(config, program.source)
+            rows = program_rows(config, program.source, program=program)
         except ProgramDropped:  # as a corpus build drops it (no scramble seed within tolerance)
             continue
         examples += [example_from_row(row, f"program {row['program_id']}") for row in rows]

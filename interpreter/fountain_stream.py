@@ -121,7 +121,7 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
             entries += [(pid, too_long(max_target_len))] * recipe.rows_per_program
             continue
         try:
-            rows = program_rows(recipe, program.source, sampling.nets.get(program.source))
+            rows = program_rows(recipe, program.source, sampling.nets.get(program.source), program)
         except ProgramDropped:
             continue
         entries += [(pid, try_encode(example_from_row(row, f"program {pid}"), encoder, max_target_len))

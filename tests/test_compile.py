@@ -770,3 +770,36 @@ def test_a_width_that_shrunk_one_hots_could_move_is_refused_and_the_check_finds_
     net = compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
     result = check_net(compiler.parse(EQUAL_TO_LAST), net)
     assert not result.ok and len(set(result.counterexample.input)) == 1
+
+
+@pytest.mark.parametrize("name", ["frac_prevs_1", "sort_unique_1", "hist", "shuffle_dyck2_1", "sort_freq",
+                                  "make_nary_sequencemap_1"])
+def test_layers_combined_by_blocks_equal_tracrs(name, monkeypatch):
+    """Our layer allocation adds each parallel MLP's matrix at its rows and columns; tracr's
+    combines them direction by direction. The nets must be byte for byte the same."""
+    from tracr.compiler import craft_graph_to_model
+
+    from compiler.compiling import compile as compile_module
+
+    case = CASES[name]
+    ours = compile_case(case)
+    monkeypatch.setattr(compile_module, "allocate_layers", craft_graph_to_model.craft_graph_to_model)
+    assert ours.to_bytes() == compile_case(case).to_bytes()
+
+
+def test_layers_combined_by_blocks_equal_tracrs_on_sampled_programs(monkeypatch):
+    """The same on sampled programs, many of which put several MLPs in one layer."""
+    from tracr.compiler import craft_graph_to_model
+
+    import generator
+    from compiler.compiling import compile as compile_module
+    from compiler.compiling.layers import craft_model
+
+    programs = generator.sample(12, seed=5)[0]
+    config = generator.GeneratorConfig()
+    nets = {}
+    for allocate in (craft_model, craft_graph_to_model.craft_graph_to_model):
+        monkeypatch.setattr(compile_module, "allocate_layers", allocate)
+        nets[allocate] = [compiler.compile_program(p, set(config.vocab), config.max_seq_len).to_bytes()
+                          for p in programs]
+    assert nets[craft_model] == nets[craft_graph_to_model.craft_graph_to_model]

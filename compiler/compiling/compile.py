@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 import numpy as np
-from tracr.compiler import basis_inference, craft_graph_to_model, expr_to_craft_graph, nodes, rasp_to_graph
+from tracr.compiler import basis_inference, expr_to_craft_graph, nodes, rasp_to_graph
 from tracr.craft import bases
 from tracr.rasp import rasp
 
@@ -33,6 +33,7 @@ from compiler.compiling.defined import (
 )
 from compiler.compiling.exactness import choose_mlp_exactness
 from compiler.compiling.facts import Facts
+from compiler.compiling.layers import craft_model as allocate_layers
 from compiler.errors import CompileError
 from compiler.files import installed_versions
 from compiler.language.literals import value_sort_key
@@ -150,8 +151,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     _guarded("building craft blocks", sop, expr_to_craft_graph.add_craft_components_to_rasp_graph,
              graph, bos_dir=bos, mlp_exactness=mlp_exactness)
     fix_blocks(facts, graph, bos_plan.silenced, bos)
-    craft_model = _guarded("allocating layers", sop, craft_graph_to_model.craft_graph_to_model,
-                           graph, extracted.sources)
+    craft_model = _guarded("allocating layers", sop, allocate_layers, graph, extracted.sources)
     provenance = {
         "variant": "compiled",
         "source": source,

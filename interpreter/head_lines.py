@@ -128,9 +128,9 @@ class HeadLines:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     unseen, whole = self._unseen_selected(head, keys, queries, occurs, want)
                     table = fn.PredicateTable.from_pairs(selected_pairs + unseen)
-                    if whole:  # every other pair of these values is unselected: the certificate need not search
-                        self.complete_selects[table] = (frozenset(map(table_key, keys.distinct)),
-                                                        frozenset(map(table_key, queries.distinct)))
+                    read = ((frozenset(map(table_key, keys.distinct)), frozenset(map(table_key, queries.distinct)))
+                            if whole else (frozenset(), frozenset()))
+                    _register_select(self.complete_selects, table, read)
                     best, best_rank = (keys, queries, table, "table"), table_rank
         return _queries_by_index(best, candidates)
 
@@ -393,3 +393,14 @@ def _same_value(a: Any, b: Any) -> bool:
 
 def _hashable_label(value: Any) -> Any:
     return ("bool", value) if isinstance(value, bool) else value
+
+
+def _register_select(complete: dict, table: fn.PredicateTable, read: tuple[frozenset, frozenset]) -> None:
+    """Records that `table` was read off a head with every pair over `read`'s key and query values
+    known (nothing, for a table not read whole). The certificate looks a select's table up by
+    value (`certify.table_holes`), so two heads whose tables are equal share one entry: it keeps
+    only what both reads know, and a head not read whole leaves the table with nothing known."""
+    if table in complete:
+        known = complete[table]
+        read = (known[0] & read[0], known[1] & read[1])
+    complete[table] = read

@@ -1097,3 +1097,39 @@ def test_the_traces_forward_pass_is_the_nets():
                 hidden = streams[2 * layer + 1] @ variant.params[f"transformer/layer_{layer}/mlp/linear_1/w"] \
                     + variant.params[f"transformer/layer_{layer}/mlp/linear_1/b"]
                 assert np.allclose(pre, hidden, atol=1e-4 * max(1.0, float(np.abs(hidden).max())))
+
+
+def test_two_heads_with_equal_select_tables_share_only_what_both_reads_know():
+    """The certificate looks a select's table up by value, so heads whose tables are equal share
+    one registration: a head whose table was not read whole leaves it knowing nothing (its pairs
+    are then missing, as unregistered), whichever head came first; two whole reads keep the values
+    both covered."""
+    from compiler.language import functions as fn
+    from compiler.language.values import ValueSets
+    from interpreter.certify import table_holes
+    from interpreter.head_lines import _register_select
+
+    table = fn.PredicateTable.from_pairs([(0, 0), (1, 1), (2, 2)])
+    whole = (frozenset({0, 1, 2, 3}), frozenset({0, 1, 2, 3}))
+    nothing = (frozenset(), frozenset())
+    for reads in ((whole, nothing), (nothing, whole)):
+        complete: dict = {}
+        for read in reads:
+            _register_select(complete, table, read)
+        assert complete[table] == nothing
+    complete = {}
+    _register_select(complete, table, whole)
+    _register_select(complete, table, (frozenset({0, 1, 2}), frozenset({0, 1, 2, 3})))
+    assert complete[table] == (frozenset({0, 1, 2}), frozenset({0, 1, 2, 3}))
+
+    program = compiler.parse("s = select(tokens, tokens, {(0, 0), (1, 1), (2, 2)})\n"
+                             "w = selector_width(s)\nreturn w")
+    select = next(node for node in program.nodes if isinstance(node, nodes.Select))
+    label = program.names(keep=False)[id(select)]
+    value_sets = ValueSets([0, 1, 2, 3], 4)
+    assert label not in table_holes(program, value_sets, {select.predicate: whole})
+    partly = table_holes(program, value_sets, {select.predicate: complete[table]})[label]
+    assert partly == {(3, 0), (3, 1), (3, 2), (3, 3)}  # key 3 was not read by both heads
+    unread = table_holes(program, value_sets, {select.predicate: nothing})[label]
+    assert unread == table_holes(program, value_sets)[label] == {(k, q) for k in range(4) for q in range(4)
+                                                                  if k != q or k == 3}

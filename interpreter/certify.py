@@ -50,6 +50,7 @@ from compiler.language.literals import format_value, is_literal, normalize_value
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
+from interpreter.head_lines import read_whole
 
 #: Seconds one certificate may spend searching for inputs that reach a table's missing values,
 #: and all of a certifier's certificates together (past it, such tables stay unverified).
@@ -97,7 +98,7 @@ class Certifier:
         self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
         self._searched: dict = {}  # the net's outputs on the hypothesis search's inputs (`_search`)
         # select tables the search read whole off a head (`table_holes`), shared with the search
-        self.complete_selects: dict[fn.PredicateTable, tuple[frozenset, frozenset]] = {}
+        self.complete_selects: dict[fn.PredicateTable, dict[str, tuple[frozenset, frozenset] | None]] = {}
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -266,14 +267,14 @@ class Certifier:
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets,
-                complete: dict[fn.PredicateTable, tuple[frozenset, frozenset]] | None = None) -> dict[str, set | None]:
+                complete: dict | None = None) -> dict[str, set | None]:
     """Per table line (by its name in the canonical text), the argument values its inputs can take
     that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
     sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
     which the rows it was read from may never have shown either. `complete`: select tables read
-    whole off a head (`interpreter.head_lines`), by table, with the key and query values (as
-    `table_key`s) over which every pair not in the table was read unselected: only pairs with a
-    value outside those are missing."""
+    whole off every head that gave them (`interpreter.head_lines.register_select`), with the key
+    and query values, as `table_key`s, over which every pair not in the table was read unselected:
+    only pairs with a value outside those are missing."""
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
@@ -282,7 +283,7 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
             inputs, covers = list(node.children), function.covers
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
             inputs, covers = [node.keys, node.queries], (lambda pair, p=node.predicate: p(*pair))
-            read = (complete or {}).get(node.predicate)
+            read = read_whole(complete, node.predicate)
         else:
             continue
         try:

@@ -128,9 +128,9 @@ class HeadLines:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     unseen, whole = self._unseen_selected(head, keys, queries, occurs, want)
                     table = fn.PredicateTable.from_pairs(selected_pairs + unseen)
-                    read = ((frozenset(map(table_key, keys.distinct)), frozenset(map(table_key, queries.distinct)))
-                            if whole else (frozenset(), frozenset()))
-                    _register_select(self.complete_selects, table, read)
+                    register_select(self.complete_selects, table, head.name,
+                                    (frozenset(map(table_key, keys.distinct)),
+                                     frozenset(map(table_key, queries.distinct))) if whole else None)
                     best, best_rank = (keys, queries, table, "table"), table_rank
         return _queries_by_index(best, candidates)
 
@@ -395,12 +395,31 @@ def _hashable_label(value: Any) -> Any:
     return ("bool", value) if isinstance(value, bool) else value
 
 
-def _register_select(complete: dict, table: fn.PredicateTable, read: tuple[frozenset, frozenset]) -> None:
-    """Records that `table` was read off a head with every pair over `read`'s key and query values
-    known (nothing, for a table not read whole). The certificate looks a select's table up by
-    value (`certify.table_holes`), so two heads whose tables are equal share one entry: it keeps
-    only what both reads know, and a head not read whole leaves the table with nothing known."""
-    if table in complete:
-        known = complete[table]
-        read = (known[0] & read[0], known[1] & read[1])
-    complete[table] = read
+
+
+def register_select(complete: dict, table: fn.PredicateTable, head: str,
+                    read: tuple[frozenset, frozenset] | None) -> None:
+    """Records a select table read off `head`: `read`, the key and query values (`table_key`s) over
+    which every pair not in the table was read unselected, or None for a table not read whole.
+    The certificate finds a reading's table by value (`read_whole`), so an equal table read off
+    another head shares the entry: each head's read is kept, and the table counts as read whole
+    only where every head's was. One head may give an equal table over other vars, not read whole
+    (the same selection, more values besides): its whole read stands."""
+    reads = complete.setdefault(table, {})
+    if read is None:
+        reads.setdefault(head, None)
+    elif reads.get(head) is None:
+        reads[head] = read
+    else:
+        known = reads[head]
+        reads[head] = (known[0] & read[0], known[1] & read[1])
+
+
+def read_whole(complete: dict | None, table) -> tuple[frozenset, frozenset] | None:
+    """The key and query values over which `table` was read whole off every head that gave it, if it
+    was (see `register_select`)."""
+    reads = list((complete or {}).get(table, {}).values())
+    if not reads or any(read is None for read in reads):
+        return None
+    return (frozenset.intersection(*(read[0] for read in reads)),
+            frozenset.intersection(*(read[1] for read in reads)))

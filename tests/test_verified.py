@@ -14,6 +14,7 @@ import generator
 from compiler.compiling.check import check_net
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language import program as prog
 from fountain.cli import main
 from interpreter.certify import Certifier
 from interpreter.checkpoint import NoDefaultCheckpoint
@@ -541,7 +542,6 @@ def test_a_sort_key_formula_is_not_tried_where_an_argument_is_none():
 
     from tracr.rasp import rasp
 
-    from compiler.language import functions as fn
     from compiler.language.values import ValueSets
     from interpreter.head_lines import HeadLines
     from interpreter.lines import make_var, object_array
@@ -1036,6 +1036,7 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
     every token at every position (`covering_inputs`) leave none."""
     from compiler.language.values import ValueSets
     from interpreter.certify import table_holes
+    from interpreter.head_lines import read_whole
     from interpreter.search import Library, LineSearch
     from interpreter.trace import covering_inputs
 
@@ -1051,7 +1052,7 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
         trace = trace_net(net, inputs)
         program, _ = next(LineSearch(trace, library, time.monotonic() + 60, complete_selects=complete).programs())
         select = next(node for node in program.nodes if isinstance(node, nodes.Select))
-        assert select.predicate in complete
+        assert read_whole(complete, select.predicate)
         names = program.names(keep=False)
         holes = table_holes(program, value_sets, complete)
         assert names[id(select)] not in holes and table_holes(program, value_sets)[names[id(select)]]
@@ -1099,37 +1100,37 @@ def test_the_traces_forward_pass_is_the_nets():
                 assert np.allclose(pre, hidden, atol=1e-4 * max(1.0, float(np.abs(hidden).max())))
 
 
-def test_two_heads_with_equal_select_tables_share_only_what_both_reads_know():
-    """The certificate looks a select's table up by value, so heads whose tables are equal share
-    one registration: a head whose table was not read whole leaves it knowing nothing (its pairs
-    are then missing, as unregistered), whichever head came first; two whole reads keep the values
-    both covered."""
-    from compiler.language import functions as fn
+def test_heads_whose_select_tables_are_equal_share_only_what_every_read_knows():
+    """The certificate finds a select's registration by the table's value, so heads whose tables are
+    equal share one entry: a table counts as read whole only where every head's read was whole
+    (whichever came first), over the values all of them covered; one head's own reads of an equal
+    table over other vars, not whole, leave its whole read standing."""
     from compiler.language.values import ValueSets
     from interpreter.certify import table_holes
-    from interpreter.head_lines import _register_select
+    from interpreter.head_lines import read_whole, register_select
 
     table = fn.PredicateTable.from_pairs([(0, 0), (1, 1), (2, 2)])
-    whole = (frozenset({0, 1, 2, 3}), frozenset({0, 1, 2, 3}))
-    nothing = (frozenset(), frozenset())
-    for reads in ((whole, nothing), (nothing, whole)):
+    values, fewer = frozenset({0, 1, 2, 3}), frozenset({0, 1, 2})
+    for reads in ((("A", (values, values)), ("B", None)), (("B", None), ("A", (values, values)))):
         complete: dict = {}
-        for read in reads:
-            _register_select(complete, table, read)
-        assert complete[table] == nothing
+        for head, read in reads:
+            register_select(complete, table, head, read)
+        assert read_whole(complete, table) is None
     complete = {}
-    _register_select(complete, table, whole)
-    _register_select(complete, table, (frozenset({0, 1, 2}), frozenset({0, 1, 2, 3})))
-    assert complete[table] == (frozenset({0, 1, 2}), frozenset({0, 1, 2, 3}))
+    register_select(complete, table, "A", (values, values))
+    register_select(complete, table, "B", (fewer, values))
+    assert read_whole(complete, table) == (fewer, values)
+    complete = {}
+    for read in (None, (values, values), None):
+        register_select(complete, table, "A", read)
+    assert read_whole(complete, table) == (values, values)
+    assert read_whole(complete, fn.PredicateTable.from_pairs([(0, 0), (1, 1), (2, 2)])) == (values, values)
 
-    program = compiler.parse("s = select(tokens, tokens, {(0, 0), (1, 1), (2, 2)})\n"
-                             "w = selector_width(s)\nreturn w")
-    select = next(node for node in program.nodes if isinstance(node, nodes.Select))
-    label = program.names(keep=False)[id(select)]
+    program = prog.Program(nodes.make_selector_width(nodes.make_select(nodes.TOKENS, nodes.TOKENS, table)))
+    label = program.names(keep=False)[id(program.nodes[0])]
     value_sets = ValueSets([0, 1, 2, 3], 4)
-    assert label not in table_holes(program, value_sets, {select.predicate: whole})
-    partly = table_holes(program, value_sets, {select.predicate: complete[table]})[label]
-    assert partly == {(3, 0), (3, 1), (3, 2), (3, 3)}  # key 3 was not read by both heads
-    unread = table_holes(program, value_sets, {select.predicate: nothing})[label]
-    assert unread == table_holes(program, value_sets)[label] == {(k, q) for k in range(4) for q in range(4)
-                                                                  if k != q or k == 3}
+    unselected = {(k, q) for k in range(4) for q in range(4) if k != q or k == 3}
+    assert label not in table_holes(program, value_sets, {table: {"A": (values, values)}})
+    assert table_holes(program, value_sets, {table: {"A": (fewer, values)}})[label] == {(3, q) for q in range(4)}
+    assert table_holes(program, value_sets, {table: {"A": (values, values), "B": None}})[label] == unselected
+    assert table_holes(program, value_sets)[label] == unselected

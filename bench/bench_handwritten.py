@@ -18,6 +18,7 @@ against the time budget.
     python bench/bench_handwritten.py bench/handwritten_third/*.rasp    # the third (q36-q40: refusals)
     python bench/bench_handwritten.py bench/handwritten_fourth/*.rasp   # the fourth
     python bench/bench_handwritten.py bench/handwritten_fifth/*.rasp    # the fifth: past the trained range
+    python bench/bench_handwritten.py bench/handwritten_sixth/*.rasp    # the sixth: carries, ranks, rare inputs
 """
 
 from __future__ import annotations

@@ -360,7 +360,7 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
     as its lambda (`GT` as `k > q`)."""
     changes = {}
     for node in program.nodes:
-        predicate = node.predicate if isinstance(node, nodes.Select) else None
+        predicate = original = node.predicate if isinstance(node, nodes.Select) else None
         if isinstance(predicate, rasp.Comparison):
             if predicate.name not in _COMPARISON_BODIES:
                 continue  # TRUE and FALSE are defined on None
@@ -373,7 +373,7 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
             continue
         guards = [guard for guard, side, pairs in (("k != None", node.keys, [(None, q) for q in queries]),
                                                    ("q != None", node.queries, [(k, None) for k in keys]))
-                  if _may_be_none(side) and any(_selects_or_undefined(predicate, *pair) for pair in pairs)]
+                  if _may_be_none(side) and any(_selects_or_undefined(original, *pair) for pair in pairs)]
         if guards:
             text = predicate.format().split(": ", 1)
             guarded = parse_lambda(f"{text[0]}: {' and '.join(guards)} and ({text[1]})")
@@ -406,10 +406,11 @@ def _may_be_none(node: nodes.Node) -> bool:
 
 
 def _selects_or_undefined(predicate, key, query) -> bool:
-    """Whether rasp selects the pair or cannot say (the net selects nothing there either way)."""
+    """Whether rasp selects the pair or cannot say (the net selects nothing there either way): a
+    comparison (`EQ`) is undefined on a None key or query, though its lambda (`k == q`) is not."""
     try:
         return bool(predicate(key, query))
-    except fn.EvaluationError:
+    except (fn.EvaluationError, ValueError):
         return True
 
 

@@ -296,7 +296,7 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                      "gives; entries were filled in there (compile needs one for each)")
     if guarded:
         notes.append(f"the predicate(s) of {', '.join(guarded)} are guarded against None keys or queries, which the "
-                     "net never selects (in RASP the unguarded one would)")
+                     "net never selects (in RASP the unguarded one would select them, or be undefined there)")
     if cert.reason:
         notes.append(f"not verified: {cert.reason}")
     if cert.caveat:

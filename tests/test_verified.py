@@ -902,6 +902,25 @@ def test_a_comparison_undefined_on_none_is_read_guarded():
     assert cert.verified and "lambda k, q: q != None and k > q" in cert.program.source
 
 
+def test_an_eq_comparison_on_queries_that_may_be_none_is_read_guarded():
+    """Shift right by the first token (sixth hand-written set, t16): `select(indices, src, EQ)` with
+    `src` computed from a categorical aggregate that may be None. rasp's EQ raises on a None query
+    (its lambda `k == q` does not), so compile refuses the reading; before, no guard was added, as
+    the lambda selects nothing there, and the search ended unverified. The net selects nothing
+    there: the certificate reads `q != None and k == q`."""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "src = sequence_map(lambda i, f: i - f, indices, first)\n"
+              "return aggregate(select(indices, src, lambda k, q: q != None and k == q), tokens)\n")
+    vocab = set(range(6))  # too many inputs for compile to show `first` is never None
+    net = compiler.compile_program(source, vocab, 6)
+    read = compiler.parse(source.replace("lambda k, q: q != None and k == q", "EQ"))
+    with pytest.raises(compiler.CompileError, match="may be None"):
+        compiler.compile_program(read, vocab, 6)
+    trace = trace_net(net)
+    cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
+    assert cert.verified and "select(indices, v3, lambda k, q: q != None and k == q)" in cert.program.source
+
+
 def test_a_fixed_key_select_reads_its_queries_as_indices_so_a_causal_net_compiles():
     """The share of each prefix equal to the first token, causal: the head selecting position 0
     ignores its queries, and read on `tokens` compile cannot show the causal program prefix-stable

@@ -126,3 +126,33 @@ def test_full_becomes_a_constant_map():
                                 max_seq_len=3)
     assert compiler.evaluate(program, [1, 2]) == [2, 3]
     assert "map(lambda x: 1, tokens)" in compiler.to_source(program)
+
+
+def test_evaluate_remembers_each_pair_of_values_and_equals_rasps_evaluator():
+    """`compiler.evaluate` computes a select's predicate once per pair of values (and their types:
+    True and 1 are one key to a dict, not to a table of pairs); results equal `rasp.evaluate`'s on
+    every input, and a pair on which the predicate raises raises again each time."""
+    from compiler.language.program import _PAIR_RESULTS
+
+    keys = rasp.Map(lambda x: True if x == 0 else 1 if x == 1 else x, rasp.tokens)
+    calls = []
+
+    def table(key, query):
+        calls.append((key, query))
+        if query == 3:
+            raise ArithmeticError("no entry")
+        return type(key) is bool and key or key == query
+
+    select = rasp.Select(keys, rasp.tokens, table)
+    width = rasp.numerical(rasp.SelectorWidth(select))
+    rng = random.Random(0)
+    inputs = [[rng.choice([0, 1, 2]) for _ in range(rng.randint(1, 6))] for _ in range(200)]
+    for xs in inputs:
+        assert compiler.evaluate(width, xs) == rasp.evaluate(width, xs)
+    ours = len(calls) - sum(len(xs) ** 2 for xs in inputs)  # rasp's own calls: one per pair of positions
+    assert ours == len({(type(k), k, q) for k, q in calls}) <= 9
+    with pytest.raises(compiler.UndefinedError):
+        compiler.evaluate(width, [0, 3])
+    with pytest.raises(compiler.UndefinedError):
+        compiler.evaluate(width, [0, 3])
+    assert select in _PAIR_RESULTS

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from typing import Callable, Sequence
 
 from tracr.rasp import rasp
@@ -218,10 +219,41 @@ def children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
     return order
 
 
+#: Per Select, its predicate's result on each (key, query) pair of values met so far, by the
+#: values and their types (True and 1 are equal keys in a dict): predicates are pure functions of
+#: the pair, and a program is evaluated on many inputs whose values repeat (rasp calls the predicate
+#: for every pair of positions of every input). Dropped with the Select.
+_PAIR_RESULTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):
     def __init__(self):
         super().__init__()
         self.memo: dict[int, object] = {}  # by id: the expressions live as long as the evaluation
+        self._eval_fn_by_expr_type[rasp.Select] = self.eval_select
+
+    def eval_select(self, sel: rasp.Select, xs):
+        """rasp's `eval_select`, each pair of values' result computed once (`_PAIR_RESULTS`); a pair
+        whose predicate raises is not kept, and raises again the next time."""
+        keys, queries = self.evaluate(sel.keys, xs), self.evaluate(sel.queries, xs)
+        results = _PAIR_RESULTS.get(sel)
+        if results is None:
+            results = _PAIR_RESULTS[sel] = {}
+        predicate = sel.predicate
+        out = []
+        for query in queries:
+            row = []
+            for key in keys:
+                pair = (key.__class__, key, query.__class__, query)
+                try:
+                    selected = results[pair]
+                except KeyError:
+                    selected = results[pair] = bool(predicate(key, query))
+                except TypeError:  # an unhashable value
+                    selected = bool(predicate(key, query))
+                row.append(selected)
+            out.append(row)
+        return out
 
     def evaluate(self, expr, xs):
         key = id(expr)

@@ -21,6 +21,7 @@ the weights cannot show, is never held against a line.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import functools
@@ -394,23 +395,44 @@ def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 
     keeps it. In a compiled net a line's values live in their own subspace and every reader of the
     line reads it, so groups of one line share their readers, groups with different readers belong
     to different lines, and a line's inputs are among the vars its component reads."""
-    c, w = net.config, Weights(net)
+    names, matrix, starts, scales, sublayers = _reader_blocks(net)
+    first = bisect.bisect_right(sublayers, sublayer)  # the readers after `sublayer`: a suffix of the blocks
+    if first == len(names) or len(directions) == 0:
+        return frozenset()
     rows = directions / np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-30)
-    matrices: list[tuple[tuple, np.ndarray]] = []
-    for layer in range(c.n_layers):
-        if 2 * layer + 1 > sublayer:
+    used = np.flatnonzero(np.abs(rows).max(axis=0) > 0)  # a compiled net's write uses a few of hundreds
+    read = np.abs(rows[:, used] @ matrix[used, starts[first]:]).max(axis=0, initial=0)
+    largest = np.maximum.reduceat(read, np.asarray(starts[first:]) - starts[first])
+    return frozenset(name for name, top, scale in zip(names[first:], largest, scales[first:])
+                     if scale > 0 and top > tolerance * scale)
+
+
+def _reader_blocks(net: Net) -> tuple[list[tuple], np.ndarray, list[int], list[float], list[int]]:
+    """Every reader's matrix side by side (a head's W_Q, W_K and W_V, an MLP's W_in, then W_U), in
+    the order of the forward pass: their names, the matrix, each one's first column, its largest
+    column norm, and the sublayer it sits at (it reads the writes of the sublayers below: the
+    embeddings are sublayer 0, layer l's heads 2l + 1, its MLP 2l + 2); kept with the net."""
+    def build():
+        c, w = net.config, Weights(net)
+        names, blocks, sublayers = [], [], []
+        for layer in range(c.n_layers):
             for h in range(c.n_heads):
-                matrices.append((("head", layer, h),
-                                 np.concatenate([w.W_Q[layer, h], w.W_K[layer, h], w.W_V[layer, h]], axis=1)))
-        if 2 * layer + 2 > sublayer:
-            matrices.append((("mlp", layer), w.W_in[layer]))
-    matrices.append((("unembed",), net.W_U))
-    found = set()
-    for name, matrix in matrices:
-        scale = np.linalg.norm(matrix, axis=0).max(initial=0)
-        if scale > 0 and np.abs(rows @ matrix).max(initial=0) > tolerance * scale:
-            found.add(name)
-    return frozenset(found)
+                names.append(("head", layer, h))
+                blocks.append(np.concatenate([w.W_Q[layer, h], w.W_K[layer, h], w.W_V[layer, h]], axis=1))
+                sublayers.append(2 * layer + 1)
+            names.append(("mlp", layer))
+            blocks.append(w.W_in[layer])
+            sublayers.append(2 * layer + 2)
+        names.append(("unembed",))
+        blocks.append(net.W_U)
+        sublayers.append(2 * c.n_layers + 1)
+        keep = [i for i, b in enumerate(blocks) if b.shape[1] > 0]  # reduceat takes no empty block
+        names, blocks, sublayers = [names[i] for i in keep], [blocks[i] for i in keep], [sublayers[i] for i in keep]
+        starts = np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]).tolist()
+        scales = [float(np.linalg.norm(b, axis=0).max(initial=0)) for b in blocks]
+        return names, np.concatenate(blocks, axis=1), starts, scales, sublayers
+
+    return net.cached("reader blocks", build)
 
 
 def embedding_readers(net: Net) -> dict[str, frozenset | None]:
@@ -537,11 +559,10 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
         # GEMM per batch item, which threaded BLAS on a busy machine made 50x slower)
         flat = x.reshape(len(batch) * t, -1)
 
-        def heads_of(matrix: str, bias: str) -> np.ndarray:
-            heads = flat @ layer[matrix] + layer[bias]
-            return heads.reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
-
-        q, k, v = heads_of("W_Q", "b_Q"), heads_of("W_K", "b_K"), heads_of("W_V", "b_V")
+        # queries, keys and values in one product, on the residual dimensions the heads read
+        qkv = flat[:, layer["qkv reads"]] @ layer["W_QKV"] + layer["b_QKV"]
+        q, k, v = (part.reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
+                   for part in np.split(qkv, 3, axis=1))
         logits = q @ k.transpose(0, 1, 3, 2) / math.sqrt(c.d_head)
         if mask is not None:
             logits = np.where(mask, logits, -np.inf)
@@ -566,7 +587,8 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
 
 def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """The net's embeddings (as they are) and per-layer tensors in float64 (heads side by side,
-    W_O per head), with the residual dimensions each MLP reads and writes; kept with the net."""
+    W_O per head), with the residual dimensions each MLP reads and writes, and W_Q, W_K and W_V
+    side by side on the dimensions they read; kept with the net."""
     def build():
         w = Weights(net)
         layers = []
@@ -575,6 +597,10 @@ def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
                        for name in ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "b_O", "W_in", "b_in", "W_out", "b_out")}
             tensors["W_O"] = w.W_O[layer].astype(np.float64)
             tensors["reads"] = np.flatnonzero(np.abs(tensors["W_in"]).max(axis=1, initial=0) > 0)
+            qkv = np.concatenate([tensors["W_Q"], tensors["W_K"], tensors["W_V"]], axis=1)
+            tensors["qkv reads"] = np.flatnonzero(np.abs(qkv).max(axis=1, initial=0) > 0)
+            tensors["W_QKV"] = qkv[tensors["qkv reads"]]
+            tensors["b_QKV"] = np.concatenate([tensors["b_Q"], tensors["b_K"], tensors["b_V"]])
             tensors["writes"] = np.flatnonzero(np.abs(tensors["W_out"]).max(axis=0, initial=0) > 0)
             layers.append(tensors)
         return w.W_E, w.W_pos, layers

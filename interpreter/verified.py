@@ -50,7 +50,7 @@ from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, one_cpu_thread, search_all
-from interpreter.encoding import EncodingError, encode_net
+from interpreter.encoding import EncodingError, EncodingTimeout, encode_net
 from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
@@ -167,8 +167,11 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
             checkpoint = default_checkpoint()
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
         start = time.monotonic()  # the budget is the search's: loading the model (once per process) is not in it
-        try:
-            encoded = encode_net(net, model.config.encoder)
+        try:  # encoding a net too big for the model can take seconds: at most the model's share
+            encoded = encode_net(net, model.config.encoder, start + MODEL_SHARE * time_budget if run_net else None)
+        except EncodingTimeout:
+            notes.append(f"the net's encoding for the model took more than {MODEL_SHARE:.0%} of the time budget; "
+                         "proposals come from the grammar (a larger budget lets the model read it, if it can)")
         except EncodingError as error:
             if not run_net:
                 raise

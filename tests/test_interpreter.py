@@ -9,6 +9,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from fountain.cli import main
 from interpreter import checkpoint
 from interpreter.data import collate, encode_examples, load_examples, sample_examples
 from interpreter.decode import load_interpreter, search
-from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, encode_net
+from interpreter.encoding import KINDS, TAG_FIELDS, EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.evaluate import evaluate_model
 from interpreter.grammar import VOCAB, LineRejected, ProgramState
 from interpreter.model import Interpreter, ModelConfig
@@ -147,6 +148,8 @@ def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limit
         encode_net(big, EncoderConfig(max_tokens=3))
     with pytest.raises(EncodingError, match="max_layers"):
         encode_net(big, EncoderConfig(max_layers=big.config.n_layers - 1))
+    with pytest.raises(EncodingTimeout, match="deadline"):
+        encode_net(big, EncoderConfig(), deadline=time.monotonic())
 
 
 # -- constrained decoding

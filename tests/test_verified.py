@@ -471,6 +471,45 @@ def test_readers_are_weights_every_scramble_keeps(scrambled):
     assert sorted(map(sorted, layer1)) == sorted(map(sorted, {g.readers for g in reference.groups if g.layer == 1}))
 
 
+@pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
+def test_readers_are_the_later_components_whose_weights_read_the_directions(scrambled):
+    """`readers` (one product with every reader's weights side by side, on the dimensions the
+    directions use) against its definition, one reader at a time: each head's W_Q, W_K and W_V
+    and each MLP's W_in after the sublayer, and W_U, read the directions above 1e-4 of their
+    largest column norm."""
+    from compiler.nets.weights import Weights
+    from interpreter.trace import readers
+
+    net = _net(SPLIT_LINES, scrambled, max_seq_len=5)
+    c, w = net.config, Weights(net)
+    rng = np.random.default_rng(0)
+
+    def defined(sublayer, rows):
+        rows = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        def reads(matrix):
+            return np.abs(rows @ matrix).max() > 1e-4 * np.linalg.norm(matrix, axis=0).max()
+
+        found = set()
+        for layer in range(c.n_layers):
+            for h in range(c.n_heads):
+                if 2 * layer + 1 > sublayer and reads(np.concatenate([w.W_Q[layer, h], w.W_K[layer, h],
+                                                                      w.W_V[layer, h]], axis=1)):
+                    found.add(("head", layer, h))
+            if 2 * layer + 2 > sublayer and reads(w.W_in[layer]):
+                found.add(("mlp", layer))
+        return found | ({("unembed",)} if reads(net.W_U) else set())
+
+    seen = set()
+    for sublayer in range(2 * c.n_layers + 1):
+        for rows in (w.W_O[max(0, sublayer - 1) // 2, 0], w.W_out[max(0, sublayer - 2) // 2][:3],
+                     np.eye(c.d_model)[rng.integers(0, c.d_model, 2)], rng.normal(size=(2, c.d_model))):
+            rows = rows[np.linalg.norm(rows, axis=1) > 0]
+            if len(rows):
+                assert readers(net, sublayer, rows) == defined(sublayer, rows)
+                seen.add(readers(net, sublayer, rows))
+    assert len(seen) > 3  # the directions tell the readers apart
+
+
 SCALED_SUMS = """v1 = numerical map(lambda x: x == 4, indices)
 v2 = numerical linear_sequence_map(v1, v1, -1, -2)
 v3 = numerical linear_sequence_map(v2, v2, 1, 2)

@@ -19,6 +19,7 @@ against the time budget.
     python bench/bench_handwritten.py bench/handwritten_fourth/*.rasp   # the fourth
     python bench/bench_handwritten.py bench/handwritten_fifth/*.rasp    # the fifth: past the trained range
     python bench/bench_handwritten.py bench/handwritten_sixth/*.rasp    # the sixth: carries, ranks, rare inputs
+    python bench/bench_handwritten.py bench/handwritten_seventh/*.rasp  # the seventh: numerical lines, rare inputs
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ FIT_TOLERANCE = 1e-3
 
 def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b_values: Sequence, pre: np.ndarray,
                  w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence,
-                 read_write: Callable[[np.ndarray], Any] | None = None) -> dict[tuple, Any]:
+                 read_write: Callable[[np.ndarray], Any] | None = None,
+                 unmatched: list | None = None) -> dict[tuple, Any]:
     """{(x, y): value} for the pairs of an `a` value and a `b` value that no row holds together,
     where the neurons are additive in them (module docstring). One row per pair shown:
     `a_codes`, `b_codes` [S] its codes (`a_values`, `b_values`: the value of each code) and `pre`
@@ -39,7 +40,8 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     `class_writes` [C, d] the write of each class of the line and `class_values` [C] its value.
     `read_write`, when given, reads the value of a write no class makes (None: no value); the
     line that writes a categorical output reads one through the unembedding, which names every
-    output value, traced or not."""
+    output value, traced or not. `unmatched`, when given, gets the pairs whose write is no traced
+    class's and reads as no value: whatever they compute, it is no traced class's value."""
     na, nb = int(a_codes.max()) + 1, int(b_codes.max()) + 1
     seen = a_codes * nb + b_codes
     if len(np.unique(seen)) == na * nb or na * nb > MAX_PAIRS:
@@ -75,6 +77,8 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
                 value = None if read_write is None else read_write(predicted[start + k])
             if x is not None and y is not None and value is not None:
                 found[(x, y)] = value
+            elif x is not None and y is not None and unmatched is not None and distance[k, c] > 2 * WRITE_TOLERANCE:
+                unmatched.append((x, y))
     return found
 
 

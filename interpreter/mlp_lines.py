@@ -21,13 +21,14 @@ from compiler.compiling.check import ATOL, RTOL
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.nets.weights import Weights
-from interpreter.additive import MAX_PAIRS, unseen_pairs
+from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
     Invalid,
     Var,
     call,
     collinear_with,
     covered_groups,
+    known_values,
     make_var,
     object_array,
     pair_codes,
@@ -164,7 +165,7 @@ class MlpLines:
         determined = {id(v): self._determined(v.codes, ("var", id(v)), groups) for v in before}
 
         def consider(node_maker, index: np.ndarray, reps: np.ndarray, table: list, det: list[int],
-                     source: str, rank: tuple) -> None:
+                     source: str, rank: tuple, inputs: tuple = ()) -> None:
             """A line whose value on each domain element (a var's values or a pair's) is `table`;
             checked on the domain, then spread over the rows."""
             self.tried += 1
@@ -177,10 +178,10 @@ class MlpLines:
                     joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
                     if same_partition(joint, dom_codes) or _finer_numerical(groups, covered, per_value, dom_codes,
                                                                             index):
-                        claim(node_maker, per_value, dom_codes, index, covered, coherent, source, rank)
+                        claim(node_maker, per_value, dom_codes, index, covered, coherent, source, rank, inputs)
 
         def claim(node_maker, per_value: np.ndarray, dom_codes: np.ndarray, index: np.ndarray, covered: list[int],
-                  coherent: bool, source: str, rank: tuple) -> None:
+                  coherent: bool, source: str, rank: tuple, inputs: tuple) -> None:
             values, codes = per_value[index], dom_codes[index]
             writes_output = any(groups[i].index in writers for i in covered)
             if writes_output and not self.is_output(values):
@@ -210,6 +211,8 @@ class MlpLines:
                     node = node_maker(nodes.CATEGORICAL)
                 except compiler.SourceError:
                     return
+            if not self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output):
+                return  # the block's weights give another value where no row looked
             names = ", ".join(str(groups[i].index) for i in covered)
             component = f"layer {layer} MLP (neuron groups {names})"
             # one direction written is a numerical line; several, a categorical one
@@ -231,7 +234,7 @@ class MlpLines:
                 except Invalid:
                     continue
                 consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
-                         var.codes, reps, table, determined[id(var)], source, (fi, vi))
+                         var.codes, reps, table, determined[id(var)], source, (fi, vi), (var,))
         for ai, a in enumerate(before):
             for bi, b in enumerate(before):
                 if a is b or a.numerical or b.numerical:
@@ -249,7 +252,7 @@ class MlpLines:
                     except Invalid:
                         continue
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
-                             index, reps, table, det, source, (fi, ai + bi))
+                             index, reps, table, det, source, (fi, ai + bi), (a, b))
         numerical = [v for v in before if v.numerical]
         for ai, a in enumerate(numerical):
             for bi, b in enumerate(numerical):
@@ -285,6 +288,105 @@ class MlpLines:
             found.append(((False, False, False, -len(set(option[1]) & uncovered), 0, True, len(found)), *option))
         found.sort(key=lambda item: item[0])
         return [item[1:] for item in found]
+
+    def _agrees_unseen(self, node: nodes.Node, inputs: tuple, chosen: list[Group], values: np.ndarray,
+                       output: bool) -> bool:
+        """Whether a library line agrees with its block's weights on argument values no row shows:
+        a sequence_map's pairs of two categorical vars (`_unseen_pair_reads`), a map's values of a
+        numerical var (`_unseen_numbers`). A function that fits every traced row may still differ
+        there, and no table hole sends the certificate to look: `c * 10 >= l * 9` over a count of
+        fixed points and the length read as `c == l` (seventh hand-written set u26: 9 of 10 is
+        shown by 90 of 10^10 inputs), a share's `"close" if s >= 0.9` dropped (u25). Where the
+        block writes a traced class's write the line must give that class's value; where it writes
+        no traced class's, the line must not give a traced value."""
+        function = getattr(node, "function", None)
+        if function is None or isinstance(function, fn.Table):
+            return True
+        if isinstance(node, nodes.SequenceMap) and len(inputs) == 2 and not any(v.numerical for v in inputs):
+            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            read, unmatched = self._unseen_pair_reads(*inputs, chosen, joint, values, output)
+        elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].numerical:
+            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            read, unmatched = self._unseen_numbers(inputs[0], chosen, joint, values, output)
+        else:
+            return True
+        for args, want in read.items():
+            try:
+                got = call(function, *args)
+            except Invalid:
+                continue
+            if not _same_value(got, want):
+                return False
+        shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
+        for args in unmatched:
+            try:
+                got = call(function, *args)
+            except Invalid:
+                continue
+            if got is not None and any(_same_value(got, value) for value in shown):
+                return False
+        return True
+
+    def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                        output: bool) -> tuple[dict, list]:
+        """({(x,): value}, [(x,), ...]): for the values a numerical var can take (its value set) that no
+        row shows, what the block that reads it writes, as `_unseen_pair_reads` gives for pairs: a
+        numerical var is a magnitude along one direction, so each neuron's input before the ReLU is
+        linear in it, fitted to the rows (three values at least, the fit checked on every one)."""
+        key = ("unseen numbers", id(var), chosen[0].layer, tuple(g.index for g in chosen), output)
+        if key not in self.cache:
+            self.cache[key] = self._read_unseen_numbers(var, chosen, joint, values, output)
+        return self.cache[key]
+
+    def _read_unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                             output: bool) -> tuple[dict, list]:
+        reps = np.unique(var.codes, return_index=True)[1]
+        shown = [var.values[r] for r in reps]
+        if len(reps) < 3 or not all(isinstance(x, (int, float)) for x in shown if x is not None):
+            return {}, []
+        known = {round(float(x), 9) for x in shown if x is not None}
+        possible = [x for x in known_values(self.value_sets, var.node)
+                    if isinstance(x, (int, float)) and round(float(x), 9) not in known]
+        if not possible or len(possible) > MAX_PAIRS:
+            return {}, []
+        rows = np.array([r for r, x in zip(reps, shown) if x is not None])
+        xs = np.array([float(var.values[r]) for r in rows])
+        layer = chosen[0].layer
+        w_out = self._w_out(layer)
+        neurons = [n for g in chosen for n in g.neurons]
+        neurons += self._dead_partners(layer, neurons)
+        output = output and self.trace.net.categorical_output
+        if output:
+            neurons += [n for n in self._output_writers(layer) if n not in neurons]
+        pre = mlp_pre(self.trace, layer, rows)[:, neurons]
+        scale = float(np.abs(pre).max(initial=0.0))
+        design = np.stack([xs, np.ones_like(xs)], axis=1)
+        slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
+        if scale == 0.0 or np.abs(design @ np.stack([slope, offset]) - pre).max() > FIT_TOLERANCE * scale:
+            return {}, []  # the block reads more than this var
+        dims = np.flatnonzero(np.abs(w_out[neurons]).max(axis=0) > 0)
+        class_rows = np.unique(joint, return_index=True)[1]
+        writes = np.zeros((len(class_rows), w_out.shape[1]))
+        for g in chosen:
+            writes[:, g.columns] += g.writes[class_rows]
+        class_writes, class_values = writes[:, dims], values[class_rows].tolist()
+        read_write = self._output_reader(class_writes, class_values, dims) if output else None
+        unseen = np.array([float(x) for x in possible])
+        predicted = np.maximum(np.outer(unseen, slope) + offset, 0.0) @ w_out[neurons][:, dims]
+        reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
+        distance = np.abs(predicted[:, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
+        found, unmatched = {}, []
+        for i, k in enumerate(distance.argmin(axis=1).tolist()):
+            x = possible[i]
+            if distance[i, k] <= 2 * WRITE_TOLERANCE:
+                value = class_values[k]
+            else:
+                value = None if read_write is None else read_write(predicted[i])
+            if value is not None:
+                found[(x,)] = value
+            else:
+                unmatched.append((x,))
+        return found, unmatched
 
     def _fitted_factors(self, a: Var, b: Var, target: Sequence, free_scale: bool = False
                         ) -> tuple[float, float] | None:
@@ -418,19 +520,25 @@ class MlpLines:
         `output` also takes the dead neurons writing only into the output space (a value no row
         shows has its own direction there), and reads a write no traced class makes through the
         unembedding (`_output_reader`)."""
+        return self._unseen_pair_reads(a, b, chosen, joint, values, output)[0]
+
+    def _unseen_pair_reads(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                           output: bool) -> tuple[dict, list]:
+        """`_unseen_pairs`, and the pairs no row shows whose write is no traced class's (`unmatched`
+        of `interpreter.additive.unseen_pairs`)."""
         key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output)
         if key not in self.cache:
             self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values, output)
         return self.cache[key]
 
     def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                           output: bool) -> dict:
+                           output: bool) -> tuple[dict, list]:
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         if na * nb > MAX_PAIRS:
-            return {}
+            return {}, []
         reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
         if len(reps) == na * nb:
-            return {}
+            return {}, []
         layer = chosen[0].layer
         w_out = self._w_out(layer)
         neurons = [n for g in chosen for n in g.neurons]
@@ -446,8 +554,10 @@ class MlpLines:
         class_values = values[class_rows].tolist()
         read = self._output_reader(writes[:, dims], class_values, dims) if output else None
         pre = mlp_pre(self.trace, layer, reps)[:, neurons]
-        return unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out[neurons][:, dims],
-                            writes[:, dims], class_values, read)
+        unmatched: list = []
+        found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out[neurons][:, dims],
+                             writes[:, dims], class_values, read, unmatched)
+        return found, unmatched
 
     def _output_writers(self, layer: int) -> list[int]:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding
@@ -534,6 +644,18 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _same_value(a, b) -> bool:
+    """Equal as values of a line: numbers within the project's tolerance (a sum taken in another
+    order), True and 1 apart (two values to RASP)."""
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= ATOL + RTOL * abs(b)
+    return a == b
 
 
 def _label_key(value) -> tuple:

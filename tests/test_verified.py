@@ -1192,3 +1192,30 @@ def test_heads_whose_select_tables_are_equal_share_only_what_every_read_knows():
     assert table_holes(program, value_sets, {table: {"A": (fewer, values)}})[label] == {(3, q) for q in range(4)}
     assert table_holes(program, value_sets, {table: {"A": (values, values), "B": None}})[label] == unselected
     assert table_holes(program, value_sets)[label] == unselected
+
+
+NEARLY_IDENTITY = """hitc = sequence_map(lambda t, i: t == i, tokens, indices)
+n = selector_width(select(hitc, indices, lambda k, q: k == True))
+return sequence_map(lambda c, l: c * 7 >= l * 6, n, length)
+"""
+NEARLY_IDENTITY_SHARE = """hitc = sequence_map(lambda t, i: 1 if t == i else 0, tokens, indices)
+share = numerical aggregate(select(indices, indices, TRUE), numerical map(lambda x: x, hitc), default=0)
+return map(lambda s: s >= 0.85, share)
+"""
+
+
+@pytest.mark.parametrize("source", [NEARLY_IDENTITY, NEARLY_IDENTITY_SHARE], ids=["count", "share"])
+def test_a_library_line_must_agree_with_the_weights_where_no_row_looked(source):
+    """At least 6 of 7 positions hold their index (seventh hand-written set u25, u26, made small):
+    only the identity and its one-miss variants pass at length 7, and a sample shows none of the
+    near misses, so `c == l` (`s == 1`) fits every traced row and was falsely certified (nothing
+    sent the certificate to the count 6 of 7 or the share 6/7). The block's weights give the pair
+    (6, 7) and the share 6/7 the value True: the library line is dropped for the table read off
+    them, which the certificate verifies and which is right on the near misses."""
+    vocab = set(range(8))
+    net = compiler.compile_program(source, vocab, 8)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+    near = [[0, 1, 2, 3, 1, 5, 6], [0, 1, 2, 3, 4, 5, 6, 0], [0, 1, 2, 3, 4, 5, 6], [7, 1, 2, 3, 4, 5, 6]]
+    assert net.run(near)[:2] == [[True] * 7, [True] * 8]
+    assert compiler.compile_program(result.source, vocab, 8).run(near) == net.run(near)

@@ -10,6 +10,7 @@ cache, deadline and counters.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from typing import Sequence
 
@@ -302,6 +303,8 @@ class MlpLines:
         function = getattr(node, "function", None)
         if function is None or isinstance(function, fn.Table):
             return True
+        if output and not self._writes_every_output(function, inputs, chosen[0].layer):
+            return False
         if isinstance(node, nodes.SequenceMap) and len(inputs) == 2 and not any(v.numerical for v in inputs):
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
             read, unmatched = self._unseen_pair_reads(*inputs, chosen, joint, values, output)
@@ -326,6 +329,36 @@ class MlpLines:
             if got is not None and any(_same_value(got, value) for value in shown):
                 return False
         return True
+
+    def _writes_every_output(self, function, inputs: tuple, layer: int) -> bool:
+        """Whether a line of categorical vars (a library function, or a table) that writes the net's
+        categorical output can give each output value that one of the block's neurons no traced row
+        made fire writes (the unembedding names it): such a neuron fires on some argument of the
+        block's, and a line that can never give its value leaves out an input the block reads, or
+        reads the wrong one. `"zigzag" if n == 0 and l == 12` over a fault count and the length,
+        whose l == 12 with no fault no sample holds, was read as a map of the count alone (sixth
+        hand-written set t17: a false certificate)."""
+        net = self.trace.net
+        if not net.categorical_output or not inputs or any(v.numerical for v in inputs):
+            return True
+        dead = self._output_writers(layer)
+        if not dead:
+            return True
+        if isinstance(function, fn.Table):
+            given = {_label_key(value) for _, value in function.entries}
+        else:
+            domains = [known_values(self.value_sets, v.node) for v in inputs]
+            if not all(domains) or np.prod([len(d) for d in domains]) > MAX_PAIRS:
+                return True
+            given = set()
+            for args in itertools.product(*domains):
+                try:
+                    given.add(_label_key(call(function, *args)))
+                except Invalid:
+                    continue
+        logits = self._w_out(layer)[dead] @ net.W_U.astype(np.float64)
+        written = {_label_key(net.output_values[i]) for i in logits.argmax(axis=1).tolist()}
+        return written <= given
 
     def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
                         output: bool) -> tuple[dict, list]:
@@ -454,7 +487,8 @@ class MlpLines:
                 if set(wanted) <= set(determined[id(var)]):
                     mine = sorted(set(wanted) | (unread & set(determined[id(var)])))
                     line = self._table_line([var], mine, groups, sublayer, writers, layer)
-                    break
+                    if line is not None:  # None: a var the output's line needs more than
+                        break
             if line is None:
                 line = self._pair_table(by_size, wanted, unread, groups, sublayer, writers, layer)
             options += line or []
@@ -469,11 +503,16 @@ class MlpLines:
                 pair = partition(np.stack([a.codes, b.codes], axis=1))
                 if all(determines(pair, groups[i].codes) for i in wanted):
                     mine = sorted(set(wanted) | {i for i in unread if determines(pair, groups[i].codes)})
-                    return self._table_line([a, b], mine, groups, sublayer, writers, layer)
+                    line = self._table_line([a, b], mine, groups, sublayer, writers, layer)
+                    if line is not None:  # None: the output's line reads another pair
+                        return line
         return None
 
     def _table_line(self, inputs: list[Var], mine: list[int], groups: list[Group], sublayer: int,
-                    writers: set, layer: int) -> list[tuple]:
+                    writers: set, layer: int) -> list[tuple] | None:
+        """The table line on `inputs` covering the groups `mine` ([] if none fits; None for a map
+        that writes the output and can never give a value the block can write: the output's line
+        reads more than this var, `_writes_every_output`)."""
         self.tried += 1
         joint = partition(np.stack([groups[i].codes for i in mine], axis=1))
         writes_output = any(groups[i].index in writers for i in mine)
@@ -497,12 +536,16 @@ class MlpLines:
             var = inputs[0]  # values no row shows have no entry: the certificate fills them and checks them
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
+            if writes_output and not self._writes_every_output(table, inputs, layer):
+                return None
         else:
             a, b = inputs
             # pairs no row shows, read off the block's weights where it is additive in a and b
             mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values, writes_output), **mapping}
             table = table_of(2, mapping)
             make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
+            if writes_output and not self._writes_every_output(table, inputs, layer):
+                return None
         try:
             node = make(nodes.NUMERICAL if numerical and len(inputs) == 1 else nodes.CATEGORICAL)
         except compiler.SourceError:

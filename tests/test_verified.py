@@ -1219,3 +1219,29 @@ def test_a_library_line_must_agree_with_the_weights_where_no_row_looked(source):
     near = [[0, 1, 2, 3, 1, 5, 6], [0, 1, 2, 3, 4, 5, 6, 0], [0, 1, 2, 3, 4, 5, 6], [7, 1, 2, 3, 4, 5, 6]]
     assert net.run(near)[:2] == [[True] * 7, [True] * 8]
     assert compiler.compile_program(result.source, vocab, 8).run(near) == net.run(near)
+
+
+ZIGZAG = """p1 = aggregate(select(indices, indices, lambda k, q: k == q - 1 or (q == 0 and k == 1)), tokens)
+p2 = aggregate(select(indices, indices, lambda k, q: k == q - 2 or (q < 2 and k == q + 2)), tokens)
+ok1 = sequence_map(lambda t, a: t != a, tokens, p1)
+ok2 = sequence_map(lambda t, b: t == b, tokens, p2)
+n1 = selector_width(select(ok1, indices, lambda k, q: k == False))
+n2 = selector_width(select(ok2, indices, lambda k, q: k == False))
+nbad = sequence_map(lambda a, b: a + b, n1, n2)
+return sequence_map(lambda n, l: "zigzag" if n == 0 and l == 8 else ("alt" if n == 0 else "no"), nbad, length)
+"""
+
+
+def test_the_output_line_must_be_able_to_give_every_value_its_block_can_write():
+    """A two-letter alternation is "zigzag" only at the longest length (sixth hand-written set t17,
+    made small): 20 of 488,280 inputs, none in the sample, so a map of the fault count alone
+    ("alt" at 0) fit every traced row and was falsely certified. The output MLP has a neuron no
+    traced row made fire that writes "zigzag" (the unembedding names it): a line that can never
+    give it is dropped, and the table on (length, fault count) takes its place, right on them."""
+    vocab = set("abcde")
+    net = compiler.compile_program(ZIGZAG, vocab, 8)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and "length" in result.source
+    alternations = [list("abababab"), list("cdcdcdcd"), list("abababa")]
+    assert net.run(alternations)[0] == ["zigzag"] * 8
+    assert compiler.compile_program(result.source, vocab, 8).run(alternations) == net.run(alternations)

@@ -9,12 +9,14 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
 (its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
 `bench/tracr_programs_lengths.py`, tracr's lib programs at max_seq_len 8-12, where tracr's nets
-stop computing their programs on some inputs.
+stop computing their programs on some inputs; `--set third` runs `bench/tracr_programs_third.py`,
+a third hand's programs (plain lambdas on words and integers, numerical means, selector_and/or/not,
+lib helpers with unusual arguments, and outputs reached only on rare inputs).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import time
 from pathlib import Path
 
 #: The program sets, by `--set`.
-SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths"}
+SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
+        "third": "tracr_programs_third"}
 
 
 def main() -> None:

@@ -331,13 +331,15 @@ class MlpLines:
         return True
 
     def _writes_every_output(self, function, inputs: tuple, layer: int) -> bool:
-        """Whether a line of categorical vars (a library function, or a table) that writes the net's
-        categorical output can give each output value that one of the block's neurons no traced row
-        made fire writes (the unembedding names it): such a neuron fires on some argument of the
+        """Whether a line of categorical vars (a library function, or a map's table) that writes the
+        net's categorical output can give each output value that one of the block's neurons no traced
+        row made fire writes (the unembedding names it): such a neuron fires on some argument of the
         block's, and a line that can never give its value leaves out an input the block reads, or
-        reads the wrong one. `"zigzag" if n == 0 and l == 12` over a fault count and the length,
-        whose l == 12 with no fault no sample holds, was read as a map of the count alone (sixth
-        hand-written set t17: a false certificate)."""
+        reads the wrong one. A map's table is taken as it is (its holes are values of its var no row
+        shows); a sequence_map's table is not judged (a pair no row shows and no weight gave may give
+        the value: the certificate looks for inputs that reach it). `"zigzag" if n == 0 and l ==
+        12` over a fault count and the length, whose l == 12 with no fault no sample holds, was read
+        as a map of the count alone (sixth hand-written set t17: a false certificate)."""
         net = self.trace.net
         if not net.categorical_output or not inputs or any(v.numerical for v in inputs):
             return True
@@ -345,6 +347,8 @@ class MlpLines:
         if not dead:
             return True
         if isinstance(function, fn.Table):
+            if function.arity > 1:
+                return True  # its pairs no row shows and no weight gave are holes, which may give those values
             given = {_label_key(value) for _, value in function.entries}
         else:
             domains = [known_values(self.value_sets, v.node) for v in inputs]
@@ -503,16 +507,14 @@ class MlpLines:
                 pair = partition(np.stack([a.codes, b.codes], axis=1))
                 if all(determines(pair, groups[i].codes) for i in wanted):
                     mine = sorted(set(wanted) | {i for i in unread if determines(pair, groups[i].codes)})
-                    line = self._table_line([a, b], mine, groups, sublayer, writers, layer)
-                    if line is not None:  # None: the output's line reads another pair
-                        return line
+                    return self._table_line([a, b], mine, groups, sublayer, writers, layer)
         return None
 
     def _table_line(self, inputs: list[Var], mine: list[int], groups: list[Group], sublayer: int,
                     writers: set, layer: int) -> list[tuple] | None:
         """The table line on `inputs` covering the groups `mine` ([] if none fits; None for a map
-        that writes the output and can never give a value the block can write: the output's line
-        reads more than this var, `_writes_every_output`)."""
+        that writes the output and cannot give a value the block can write: the output's line reads
+        more than this var, `_writes_every_output`)."""
         self.tried += 1
         joint = partition(np.stack([groups[i].codes for i in mine], axis=1))
         writes_output = any(groups[i].index in writers for i in mine)
@@ -544,8 +546,6 @@ class MlpLines:
             mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values, writes_output), **mapping}
             table = table_of(2, mapping)
             make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
-            if writes_output and not self._writes_every_output(table, inputs, layer):
-                return None
         try:
             node = make(nodes.NUMERICAL if numerical and len(inputs) == 1 else nodes.CATEGORICAL)
         except compiler.SourceError:

@@ -388,28 +388,15 @@ class MlpLines:
             return {}, []
         rows = np.array([r for r, x in zip(reps, shown) if x is not None])
         xs = np.array([float(var.values[r]) for r in rows])
-        layer = chosen[0].layer
-        w_out = self._w_out(layer)
-        neurons = [n for g in chosen for n in g.neurons]
-        neurons += self._dead_partners(layer, neurons)
-        output = output and self.trace.net.categorical_output
-        if output:
-            neurons += [n for n in self._output_writers(layer) if n not in neurons]
-        pre = mlp_pre(self.trace, layer, rows)[:, neurons]
+        neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output)
+        pre = mlp_pre(self.trace, chosen[0].layer, rows)[:, neurons]
         scale = float(np.abs(pre).max(initial=0.0))
         design = np.stack([xs, np.ones_like(xs)], axis=1)
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
         if scale == 0.0 or np.abs(design @ np.stack([slope, offset]) - pre).max() > FIT_TOLERANCE * scale:
             return {}, []  # the block reads more than this var
-        dims = np.flatnonzero(np.abs(w_out[neurons]).max(axis=0) > 0)
-        class_rows = np.unique(joint, return_index=True)[1]
-        writes = np.zeros((len(class_rows), w_out.shape[1]))
-        for g in chosen:
-            writes[:, g.columns] += g.writes[class_rows]
-        class_writes, class_values = writes[:, dims], values[class_rows].tolist()
-        read_write = self._output_reader(class_writes, class_values, dims) if output else None
         unseen = np.array([float(x) for x in possible])
-        predicted = np.maximum(np.outer(unseen, slope) + offset, 0.0) @ w_out[neurons][:, dims]
+        predicted = np.maximum(np.outer(unseen, slope) + offset, 0.0) @ w_out
         reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
         distance = np.abs(predicted[:, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
         found, unmatched = {}, []
@@ -582,6 +569,18 @@ class MlpLines:
         reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
         if len(reps) == na * nb:
             return {}, []
+        neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output)
+        pre = mlp_pre(self.trace, chosen[0].layer, reps)[:, neurons]
+        unmatched: list = []
+        found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
+                             class_values, read, unmatched)
+        return found, unmatched
+
+    def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool) -> tuple:
+        """What reading a line's block off its weights needs: its neurons (the groups', their dead
+        partners, and for the categorical output's line the dead neurons writing only there), their
+        output rows on the dimensions they write, each traced class's write there and its value, and
+        the reader of a write no class makes (through the unembedding, for the output's line)."""
         layer = chosen[0].layer
         w_out = self._w_out(layer)
         neurons = [n for g in chosen for n in g.neurons]
@@ -594,13 +593,9 @@ class MlpLines:
         writes = np.zeros((len(class_rows), w_out.shape[1]))
         for g in chosen:
             writes[:, g.columns] += g.writes[class_rows]
-        class_values = values[class_rows].tolist()
-        read = self._output_reader(writes[:, dims], class_values, dims) if output else None
-        pre = mlp_pre(self.trace, layer, reps)[:, neurons]
-        unmatched: list = []
-        found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out[neurons][:, dims],
-                             writes[:, dims], class_values, read, unmatched)
-        return found, unmatched
+        class_writes, class_values = writes[:, dims], values[class_rows].tolist()
+        read = self._output_reader(class_writes, class_values, dims) if output else None
+        return neurons, w_out[neurons][:, dims], class_writes, class_values, read
 
     def _output_writers(self, layer: int) -> list[int]:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding

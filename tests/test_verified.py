@@ -924,40 +924,36 @@ def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
     assert "lambda k, q: k == 0)" in cert.program.source  # indices are never None: no guard
 
 
-def test_a_comparison_undefined_on_none_is_read_guarded():
-    """`select(tokens, first, GT)` with `first` a categorical aggregate that may be None: rasp's
-    GT raises on a None query, so compile refuses the reading; the net selects nothing there, and
-    the certificate reads it as `q != None and k > q` (the guard first: the comparison alone is
-    undefined on None)."""
-    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
-              "return selector_width(select(tokens, first, lambda k, q: q != None and k > q))\n")
-    vocab = set(range(10))  # too many inputs for compile to show `first` is never None
-    net = compiler.compile_program(source, vocab, 4)
-    read = compiler.parse(source.replace("lambda k, q: q != None and k > q", "GT"))
-    with pytest.raises(compiler.CompileError, match="GT"):
-        compiler.compile_program(read, vocab, 4)
-    trace = trace_net(net)
-    cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
-    assert cert.verified and "lambda k, q: q != None and k > q" in cert.program.source
+_GUARDED_COMPARISONS = {
+    # `select(tokens, first, GT)`, `first` a categorical aggregate that may be None
+    "GT": ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+           "return selector_width(select(tokens, first, lambda k, q: q != None and k > q))\n",
+           "lambda k, q: q != None and k > q", 10, 4, "GT", "lambda k, q: q != None and k > q"),
+    # shift right by the first token (sixth hand-written set, t16): `select(indices, src, EQ)`
+    "EQ": ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+           "src = sequence_map(lambda i, f: i - f, indices, first)\n"
+           "return aggregate(select(indices, src, lambda k, q: q != None and k == q), tokens)\n",
+           "lambda k, q: q != None and k == q", 6, 6, "may be None",
+           "select(indices, v3, lambda k, q: q != None and k == q)"),
+}
 
 
-def test_an_eq_comparison_on_queries_that_may_be_none_is_read_guarded():
-    """Shift right by the first token (sixth hand-written set, t16): `select(indices, src, EQ)` with
-    `src` computed from a categorical aggregate that may be None. rasp's EQ raises on a None query
-    (its lambda `k == q` does not), so compile refuses the reading; before, no guard was added, as
-    the lambda selects nothing there, and the search ended unverified. The net selects nothing
-    there: the certificate reads `q != None and k == q`."""
-    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
-              "src = sequence_map(lambda i, f: i - f, indices, first)\n"
-              "return aggregate(select(indices, src, lambda k, q: q != None and k == q), tokens)\n")
-    vocab = set(range(6))  # too many inputs for compile to show `first` is never None
-    net = compiler.compile_program(source, vocab, 6)
-    read = compiler.parse(source.replace("lambda k, q: q != None and k == q", "EQ"))
-    with pytest.raises(compiler.CompileError, match="may be None"):
-        compiler.compile_program(read, vocab, 6)
+@pytest.mark.parametrize("comparison", sorted(_GUARDED_COMPARISONS))
+def test_a_comparison_undefined_on_none_is_read_guarded(comparison):
+    """A comparison whose keys or queries may be None in RASP: rasp's GT and EQ raise on a None
+    query, so compile refuses the reading. The net selects nothing there, and the certificate reads
+    it as `q != None and k > q` (the guard first: the comparison alone is undefined on None). EQ's
+    lambda, `k == q`, is defined on None and selects nothing there, so no guard was added for it
+    (t16 ended unverified); the comparison itself is what must be defined."""
+    source, written, tokens, max_seq_len, refusal, guarded = _GUARDED_COMPARISONS[comparison]
+    vocab = set(range(tokens))  # too many inputs for compile to show `first` is never None
+    net = compiler.compile_program(source, vocab, max_seq_len)
+    read = compiler.parse(source.replace(written, comparison))
+    with pytest.raises(compiler.CompileError, match=refusal):
+        compiler.compile_program(read, vocab, max_seq_len)
     trace = trace_net(net)
     cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
-    assert cert.verified and "select(indices, v3, lambda k, q: q != None and k == q)" in cert.program.source
+    assert cert.verified and guarded in cert.program.source
 
 
 def test_a_fixed_key_select_reads_its_queries_as_indices_so_a_causal_net_compiles():

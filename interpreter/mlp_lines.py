@@ -107,6 +107,11 @@ def _merged_width(var: Var, group_codes: list[np.ndarray], max_seq_len: int) -> 
     return mine, var, make_var(node, object_array(smallest[joint].tolist()), var.sublayer, joint)
 
 
+#: Most entries (rows times hidden neurons, float64) of one layer's pre-activations kept for
+#: reading blocks off their weights (`MlpLines._pre`): 5M, 40 MB.
+PRE_CACHE_ENTRIES = 5_000_000
+
+
 class MlpLines:
     """The MLP steps of `LineSearch`, and whether values are the net's outputs."""
 
@@ -389,7 +394,7 @@ class MlpLines:
         rows = np.array([r for r, x in zip(reps, shown) if x is not None])
         xs = np.array([float(var.values[r]) for r in rows])
         neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output)
-        pre = mlp_pre(self.trace, chosen[0].layer, rows)[:, neurons]
+        pre = self._pre(chosen[0].layer, rows)[:, neurons]
         scale = float(np.abs(pre).max(initial=0.0))
         design = np.stack([xs, np.ones_like(xs)], axis=1)
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
@@ -570,11 +575,23 @@ class MlpLines:
         if len(reps) == na * nb:
             return {}, []
         neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output)
-        pre = mlp_pre(self.trace, chosen[0].layer, reps)[:, neurons]
+        pre = self._pre(chosen[0].layer, reps)[:, neurons]
         unmatched: list = []
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
                              class_values, read, unmatched)
         return found, unmatched
+
+    def _pre(self, layer: int, rows: np.ndarray) -> np.ndarray:
+        """`mlp_pre` on `rows`, from every traced row's, run once per layer and kept while they fit
+        in `PRE_CACHE_ENTRIES` (library lines are checked against their block's weights on many
+        pairs of vars, each a run of the net on the inputs holding the rows that show them)."""
+        key = ("mlp pre", layer)
+        if key not in self.cache:
+            n = len(self.trace.row_input)
+            fits = n * self.trace.net.config.d_mlp <= PRE_CACHE_ENTRIES
+            self.cache[key] = mlp_pre(self.trace, layer, np.arange(n)) if fits else None
+        full = self.cache[key]
+        return full[rows] if full is not None else mlp_pre(self.trace, layer, rows)
 
     def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool) -> tuple:
         """What reading a line's block off its weights needs: its neurons (the groups', their dead

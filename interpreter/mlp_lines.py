@@ -375,7 +375,8 @@ class MlpLines:
         row shows, what the block that reads it writes, as `_unseen_pair_reads` gives for pairs: a
         numerical var is a magnitude along one direction, so each neuron's input before the ReLU is
         linear in it, fitted to the rows (three values at least, the fit checked on every one)."""
-        key = ("unseen numbers", id(var), chosen[0].layer, tuple(g.index for g in chosen), output)
+        key = ("unseen numbers", id(var), chosen[0].layer, tuple(g.index for g in chosen), output,
+               _class_labels(joint, values))
         if key not in self.cache:
             self.cache[key] = self._read_unseen_numbers(var, chosen, joint, values, output)
         return self.cache[key]
@@ -561,7 +562,8 @@ class MlpLines:
                            output: bool) -> tuple[dict, list]:
         """`_unseen_pairs`, and the pairs no row shows whose write is no traced class's (`unmatched`
         of `interpreter.additive.unseen_pairs`)."""
-        key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output)
+        key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output,
+               _class_labels(joint, values))
         if key not in self.cache:
             self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values, output)
         return self.cache[key]
@@ -699,6 +701,12 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _class_labels(joint: np.ndarray, values: np.ndarray) -> tuple:
+    """The value of each class of `joint`, in class order: two lines that cover the same groups
+    with other values (`x + y`, `x - y`) read their unseen pairs under their own labels."""
+    return tuple(_label_key(v) for v in values[np.unique(joint, return_index=True)[1]].tolist())
 
 
 def _same_value(a, b) -> bool:

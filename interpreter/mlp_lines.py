@@ -1,7 +1,9 @@
 """How the search explains an MLP block: map, sequence_map and linear_sequence_map lines (library
 functions, fitted factors, or tables read off the net: the rows' values, and a sequence_map's pairs
 no row shows from the block's weights, `interpreter.additive`) that cover its neuron groups; and the
-search state that every step extends (`Line`, `State`).
+search state that every step extends (`Line`, `State`). A library line must also agree with the
+block's weights where no row looked (`MlpLines._agrees_unseen`), and the output's line must be able
+to give every value the block can write (`MlpLines._writes_every_output`).
 
 A part of `interpreter.search.LineSearch`: it uses the search's trace, library, value sets,
 cache, deadline and counters.

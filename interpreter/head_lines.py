@@ -395,8 +395,6 @@ def _hashable_label(value: Any) -> Any:
     return ("bool", value) if isinstance(value, bool) else value
 
 
-
-
 def register_select(complete: dict, table: fn.PredicateTable, head: str,
                     read: tuple[frozenset, frozenset] | None) -> None:
     """Records a select table read off `head`: `read`, the key and query values (`table_key`s) over

@@ -45,6 +45,7 @@ class HeadLines:
         # the vars this head reads first (a select by TRUE or FALSE reads neither side)
         found = self._selector(head, [v for v in before if not v.numerical], me, state)
         if found is None:
+            self.why = "no two vars read before it determine which positions it attends to"
             return []
         keys, queries, predicate, source = found
         # relabelled: the line that computes it now gives the keys' labels
@@ -58,7 +59,8 @@ class HeadLines:
             predicate = rasp.Comparison.LEQ
         try:
             select = nodes.make_select(keys.node, queries.node, predicate)
-        except compiler.SourceError:
+        except compiler.SourceError as error:
+            self.why = f"its select cannot be written ({error})"
             return []
         selected = head.selected
         options = []
@@ -82,6 +84,13 @@ class HeadLines:
             node = nodes.make_selector_width(select)
             var = make_var(node, widths, head.sublayer + 1, codes)
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
+        if not options:
+            t = self.trace
+            several = np.bincount(t.pair_query, weights=selected, minlength=t.rows) > 1
+            self.why = ("at some queries it attends to several positions, and what it writes there is no mean "
+                        "of a numerical var nor their count (a categorical aggregate must select one position, "
+                        "or positions of one value: the net averages values RASP cannot)" if several.any() else
+                        "what it writes is no aggregate of a var read before it, nor a selector width")
         return options
 
     def _selector(self, head: Head, candidates: list[Var], me: tuple, state: State) -> tuple | None:

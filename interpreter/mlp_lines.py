@@ -129,6 +129,7 @@ class MlpLines:
             if covered is None:
                 merged = _merged_width(var, group_codes, self.trace.net.config.max_seq_len) if groups else None
                 if merged is None:
+                    self.why = f"it does not write {head.name}'s selector width, nor that width merged with a line"
                     return []
                 covered, raw, var = merged
                 state = state.add(Line(dataclasses.replace(raw, readers=frozenset()), head.name, source))
@@ -145,7 +146,11 @@ class MlpLines:
                     nodes.make_select(nodes.TOKENS, nodes.TOKENS, rasp.Comparison.TRUE)
                 var = dataclasses.replace(var, node=nodes.make_selector_width(selector, encoding=nodes.NUMERICAL))
             state = state.add(Line(var, f"{head.name} + layer {layer} MLP", source))
-        return self._cover(state, groups, uncovered, sublayer, first=True)
+        options = self._cover(state, groups, uncovered, sublayer, first=True)
+        if not options:
+            self.why = ("what it writes is no map or sequence_map of the vars read before it (in the library "
+                        "or as a table)")
+        return options
 
     def _cover(self, state: State, groups: list[Group], uncovered: set, sublayer: int,
                first: bool) -> list[State]:

@@ -122,6 +122,11 @@ class LineSearch(HeadLines, MlpLines):
         self.max_discrepancies = 3 * len(self.steps)
         self._pruned = False
         self.cache: dict = {}  # by id of vars, which the states keep alive for the whole search
+        # where paths ended with no line for a component: the step and what could not be read there
+        # (`stuck`, the deepest such step, goes to the user when no program is finished)
+        self.why = ""
+        self._stuck: tuple[int, str] | None = None
+        self.finished = 0
 
     def programs(self) -> Iterator[tuple[prog.Program, tuple[Line, ...]]]:
         """Finished programs, by limited discrepancy: first the path taking every component's best
@@ -146,17 +151,31 @@ class LineSearch(HeadLines, MlpLines):
         if step == len(self.steps):
             finished = self._finish(state)
             if finished is not None:
+                self.finished += 1
                 yield finished
+            elif self._stuck is None or self._stuck[0] <= step:
+                self._stuck = (step, "no line read so far gives the net's outputs (the unembedding reads "
+                                     "values none of them takes)")
             return
         if path not in self._options:
             kind, what = self.steps[step]
+            self.why = ""
             options = self.head_options(what, state) if kind == "head" else self.mlp_options(what, state)
             self._options[path] = options[:self.branching]
+            if not options and time.monotonic() <= self.deadline and (self._stuck is None or self._stuck[0] < step):
+                name = what.name if kind == "head" else f"the layer {what} MLP"
+                self._stuck = (step, f"{name}: {self.why or 'no candidate line computes what it writes'}")
         for rank, option in enumerate(self._options[path]):
             if rank > allowed:
                 self._pruned = True  # a larger allowance will take this path
                 break
             yield from self._explore(step + 1, path + (rank,), option, allowed - rank)
+
+    @property
+    def stuck(self) -> str | None:
+        """Where the search could go no further on any path, when it finished no program: the
+        deepest component no line explained, and why (for the user's notes)."""
+        return None if self.finished or self._stuck is None else self._stuck[1]
 
     # -- the output
 

@@ -55,6 +55,9 @@ from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
 
+#: The most lines of a reading that compile refused, shown in a note when nothing verified.
+REFUSED_SHOWN = 12
+
 #: The share of the time budget the line-by-line search may take before the behavioural one
 #: (`interpreter.behaviour`) starts: most of it for a net whose components write exact values
 #: (compiled, scrambled), a third for a dense one (`Trace.dense`: trained).
@@ -239,17 +242,20 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
         # the line-by-line search leaves a share of the budget to the behavioural one, which
         # reads nets whose components do not each compute one line (retrained nets)
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
-        readings, branching = 0, BRANCHING[0]
+        readings, branching, stuck, refused = 0, BRANCHING[0], None, None
         while True:
             searcher = LineSearch(trace, library, start + share * time_budget, branching=branching,
                                   complete_selects=certify.complete_selects)
             try:
                 for program, lines in searcher.programs():
                     cert = certify(program)
+                    if refused is None and cert.reason.startswith("it does not compile"):
+                        refused = (program, cert.reason)  # the search's first whole reading, as a rule
                     if best is None or (cert.verified, cert.agreement) > (best[4].verified, best[0]):
                         best = (cert.agreement, program, lines, "search", cert)
                     if cert.verified or certify.extra_inputs:
                         break
+                stuck = searcher.stuck
             except Exception as error:  # noqa: BLE001 - a fault in one search must not cost the answer
                 notes.append(f"the line-by-line search {INTERNAL_ERROR} ({type(error).__name__}: "
                              f"{error}); please report it with this net")
@@ -272,6 +278,12 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
                 branching = next(b for b in BRANCHING if b > branching)
             else:
                 break
+        if stuck and not (best and best[4].verified):
+            notes.append(f"the line-by-line search finished no program: no line explains {stuck}")
+        if refused and not (best and best[4].verified) and len(refused[0].nodes) <= REFUSED_SHOWN:
+            # a net doing what RASP leaves undefined (a sort's tied words aggregated) is read right, and refused
+            notes.append("the line-by-line search read a program that compile refuses, so it cannot be certified: "
+                         f"{'; '.join(refused[0].source.splitlines())} ({refused[1].removeprefix('it ')})")
         if not (best and best[4].verified) and time.monotonic() < start + time_budget:
             read = [best] if best else []
             try:

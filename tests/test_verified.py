@@ -1241,3 +1241,25 @@ def test_the_output_line_must_be_able_to_give_every_value_its_block_can_write():
     alternations = [list("abababab"), list("cdcdcdcd"), list("abababa")]
     assert net.run(alternations)[0] == ["zigzag"] * 8
     assert compiler.compile_program(result.source, vocab, 8).run(alternations) == net.run(alternations)
+
+
+def test_an_unread_net_says_where_the_search_stopped_and_why():
+    """A net no program reads verified says why: the component no line explains (a head of tracr's
+    own net averaging different words, tracr #11), or the reading compile refuses (tracr's sort of
+    words, whose ties RASP leaves undefined); not a bare "NOT verified"."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    averaged = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), rasp.tokens)
+    model = compiling.compile_rasp_to_model(averaged, vocab={"a", "b", "c"}, max_seq_len=4, compiler_bos="BOS")
+    result = decompile(compiler.Net.from_tracr(model, averaged), proposals="uniform", time_budget=5)
+    assert not result.verified
+    assert any("no line explains layer 0 head 0: at some queries it attends to several positions" in note
+               for note in result.notes)
+    ties = lib.make_sort_unique(rasp.tokens, rasp.tokens)
+    model = compiling.compile_rasp_to_model(ties, vocab={"ab", "cd", "ef"}, max_seq_len=4, compiler_bos="BOS")
+    result = decompile(compiler.Net.from_tracr(model, ties), proposals="uniform", time_budget=5)
+    assert not result.verified
+    refused = next(note for note in result.notes if note.startswith("the line-by-line search read a program"))
+    assert "v3 = select(v2, indices, EQ); v4 = aggregate(v3, tokens)" in refused
+    assert "a mean of anything but numbers is undefined" in refused

@@ -487,13 +487,17 @@ def alternations(kinds: list, max_seq_len: int, rng: random.Random) -> list[list
 
 
 def periodic_inputs(vocab: list, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
-    """`count` inputs repeating a motif of two or three tokens from a random phase, most at the
-    longest length: where a count of a pattern between neighbours (a determiner before each noun,
-    an alternation) reaches its largest value, which independent draws almost never give (six
-    determiner-noun pairs in twelve words: about 3e-7 a draw over five kinds of word)."""
+    """`count` inputs repeating a motif of two to five tokens (half of them distinct tokens, where
+    there are enough) from a random phase, most at the longest length: where a count of a pattern
+    between neighbours (a determiner before each noun, an alternation, a walk turning right at
+    every step: `N E S W N E ...`) reaches its largest value, which independent draws almost
+    never give (six determiner-noun pairs in twelve words: about 3e-7 a draw over five kinds of
+    word)."""
     out = []
     for _ in range(count):
-        motif = [rng.choice(vocab) for _ in range(rng.choice((2, 3)))]
+        size = rng.choice((2, 2, 3, 3, 4, 5))
+        motif = (rng.sample(vocab, size) if size <= len(vocab) and rng.random() < 0.5
+                 else [rng.choice(vocab) for _ in range(size)])
         n = max_seq_len if rng.random() < 0.75 else rng.randint(1, max_seq_len)
         start = rng.randrange(len(motif))
         out.append([motif[(start + i) % len(motif)] for i in range(n)])
@@ -561,8 +565,8 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
         batch = first + (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
                          + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
                          + periodic_inputs(kinds, max_seq_len, 8, rng)
-                         + [_mutated(xs, vocab, max_seq_len, rng) for _, i, t in chosen
-                            for xs in climbs[i].elite_inputs(t)])
+                         + [_mutated(xs, vocab, max_seq_len, rng, 1 + rng.randrange(1 + min(climbs[i].stale[t], 3)))
+                            for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
         first = []
         best_before = [climbs[i].best[t] for _, i, t in chosen]
         for xs in batch:
@@ -665,6 +669,8 @@ class _Climb:
         better = np.flatnonzero(nearest < self.elite_distance[targets, worst])
         for k in better.tolist():
             t = int(targets[k])
+            if xs in self.elite[t]:
+                continue  # kept once: copies of the nearest input left nothing else to climb from
             self.elite_distance[t, worst[k]] = nearest[k]
             self.elite[t][worst[k]] = list(xs)
 
@@ -710,11 +716,24 @@ def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterato
                 yield columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
 
 
-def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random) -> list:
-    """`xs` changed a little: one token replaced, two swapped, one copied onto its neighbour, or
-    one added or dropped at the end."""
+def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random, moves: int = 1) -> list:
+    """`xs` changed a little, by `moves` of: one token replaced, two swapped, one copied onto its
+    neighbour, one added or dropped at the end, or a run of tokens copied over another place (a
+    periodic pattern carried on: a walk's nine right turns in a row, `E S W N E S W N E`, from
+    seven with two U-turns among them, which no one move reaches)."""
+    for _ in range(moves):
+        xs = _moved(xs, vocab, max_seq_len, rng)
+    return xs
+
+
+def _moved(xs: list, vocab: list, max_seq_len: int, rng: random.Random) -> list:
     xs = list(xs)
-    move = rng.randrange(5)
+    move = rng.randrange(6)
+    if move == 5 and len(xs) >= 3:
+        size = rng.randrange(1, len(xs) // 2 + 1)
+        i, j = rng.randrange(len(xs) - size + 1), rng.randrange(len(xs) - size + 1)
+        xs[j:j + size] = xs[i:i + size]
+        return xs
     if move == 0 or len(xs) < 2:
         xs[rng.randrange(len(xs))] = rng.choice(vocab)
     elif move == 1:

@@ -41,6 +41,12 @@ from compiler.nets.weights import Weights, param_name
 
 #: Relative precision at which two writes count as the same (compiled writes are exact to ~1e-6).
 WRITE_TOLERANCE = 1e-3
+
+#: The tolerance of a numerical output's classes (of its largest value, or of 1): finer than a
+#: write's, since a numerical output's values can lie close (the difference of two means over 13
+#: positions: 3/40 and 1/13, 0.0019 apart, were one class at 1e-3, whose mean no line gives;
+#: eighth hand-written set v25), and coarser than a scrambled net's float noise (~1e-4 at most).
+OUTPUT_TOLERANCE = 2e-4
 #: A component or neuron writing less than this fraction of the net's largest write is silent.
 SILENT = 1e-5
 
@@ -371,7 +377,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         outputs[:] = decoded
     else:  # float noise (up to ~1e-4 in scrambled nets) is not a value: each class gets its mean
         column = np.array(decoded, dtype=np.float64)
-        classes = write_partition(column[:, None], floor=1.0)
+        classes = write_partition(column[:, None], floor=1.0, tolerance=OUTPUT_TOLERANCE)
         means = np.bincount(classes, weights=column) / np.bincount(classes)
         outputs[:] = [round(float(v), 4) + 0.0 for v in means[classes]]
     writers = set()
@@ -570,8 +576,13 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
         weights = np.exp(logits)
         weights /= weights.sum(-1, keepdims=True)
         mixed = weights @ v  # [B, H, T, d_head]
-        writes = np.stack([(mixed[:, h].reshape(len(batch) * t, -1) @ layer["W_O"][h]).reshape(len(batch), t, -1)
-                           for h in range(c.n_heads)], axis=1)
+        # each head's write, on the residual dimensions its W_O writes (a compiled head writes a
+        # few of hundreds)
+        writes = np.zeros((len(batch), c.n_heads, t, c.d_model))
+        for h, columns in enumerate(layer["head writes"]):
+            head = writes[:, h]  # a view: [B, T, d_model]
+            head[..., columns] = (mixed[:, h].reshape(len(batch) * t, -1) @ layer["W_O"][h][:, columns]
+                                  ).reshape(len(batch), t, -1)
         x = x + writes.sum(1) + layer["b_O"]
         # the MLP on the residual dimensions it reads, writing those it writes (a compiled net's
         # MLP reads a few of hundreds: the same sums, without the products by zero)
@@ -602,6 +613,7 @@ def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
             tensors["W_QKV"] = qkv[tensors["qkv reads"]]
             tensors["b_QKV"] = np.concatenate([tensors["b_Q"], tensors["b_K"], tensors["b_V"]])
             tensors["writes"] = np.flatnonzero(np.abs(tensors["W_out"]).max(axis=0, initial=0) > 0)
+            tensors["head writes"] = [np.flatnonzero(np.abs(w_o).max(axis=0, initial=0) > 0) for w_o in tensors["W_O"]]
             layers.append(tensors)
         return w.W_E, w.W_pos, layers
 

@@ -332,13 +332,17 @@ class MlpLines:
                 continue
             if not _same_value(got, want):
                 return False
-        shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
+        shown = None
         for args in unmatched:
             try:
                 got = call(function, *args)
             except Invalid:
                 continue
-            if got is not None and any(_same_value(got, value) for value in shown):
+            if got is None:
+                continue
+            if shown is None:  # the values the rows show (once per call: there may be 10^5 rows)
+                shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
+            if any(_same_value(got, value) for value in shown):
                 return False
         return True
 
@@ -495,8 +499,33 @@ class MlpLines:
                         break
             if line is None:
                 line = self._pair_table(by_size, wanted, unread, groups, sublayer, writers, layer)
+            if line is None:
+                line = self._part_table(by_size, wanted, groups, sublayer, writers, layer, determined)
             options += line or []
         return options
+
+    def _part_table(self, by_size: list[Var], wanted: list[int], groups: list[Group], sublayer: int,
+                    writers: set, layer: int, determined: dict) -> list[tuple] | None:
+        """A table line covering as many of `wanted` as one var, else one pair, determines, when no
+        var or pair determines them all: groups with the same readers are then more than one line,
+        which the search covers one at a time (`out = sequence_map(f(a, b), g(c, d))` reads both
+        f's and g's groups: eighth hand-written set v04)."""
+        best, best_inputs = set(), None
+        for var in by_size:
+            part = set(wanted) & set(determined[id(var)])
+            if len(part) > len(best):
+                best, best_inputs = part, [var]
+        categorical = [v for v in by_size if not v.numerical]
+        for ai, a in enumerate(categorical):
+            for b in categorical[ai + 1:]:
+                index = self._pair(a, b)[0]
+                part = {i for i in wanted if i not in best and determines(index, groups[i].codes)} | (
+                    {i for i in best if determines(index, groups[i].codes)})
+                if len(part) > len(best):
+                    best, best_inputs = part, [a, b]
+        if best_inputs is None:
+            return None
+        return self._table_line(best_inputs, sorted(best), groups, sublayer, writers, layer)
 
     def _pair_table(self, by_size: list[Var], wanted: list[int], unread: set, groups: list[Group], sublayer: int,
                     writers: set, layer: int) -> list[tuple] | None:

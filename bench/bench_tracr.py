@@ -9,14 +9,17 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third|fourth] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
 (its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
 `bench/tracr_programs_lengths.py`, tracr's lib programs at max_seq_len 8-12, where tracr's nets
 stop computing their programs on some inputs; `--set third` runs `bench/tracr_programs_third.py`,
 a third hand's programs (plain lambdas on words and integers, numerical means, selector_and/or/not,
-lib helpers with unusual arguments, and outputs reached only on rare inputs).
+lib helpers with unusual arguments, and outputs reached only on rare inputs); `--set fourth` runs
+`bench/tracr_programs_fourth.py`, a fourth hand's (numerical MLPs over floats and lengths, frac_prevs,
+nary sequence maps, shifts by 2-3, fixed-index pointers, custom BOS and pad; eight whose nets
+differ from their programs, two that tracr refuses).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 
 #: The program sets, by `--set`.
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
-        "third": "tracr_programs_third"}
+        "third": "tracr_programs_third", "fourth": "tracr_programs_fourth"}
 
 
 def main() -> None:

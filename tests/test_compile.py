@@ -803,3 +803,21 @@ def test_layers_combined_by_blocks_equal_tracrs_on_sampled_programs(monkeypatch)
         nets[allocate] = [compiler.compile_program(p, set(config.vocab), config.max_seq_len).to_bytes()
                           for p in programs]
     assert nets[craft_model] == nets[craft_graph_to_model.craft_graph_to_model]
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+def test_an_aggregate_whose_select_always_chooses_a_position_is_never_none(causal):
+    """`select(indices, indices, k == 0)` chooses the first position at every query of every input
+    (causal too: it is at or before every query), so the first token read everywhere is never
+    None and its mean compiles where inputs are too many to check one by one; `k == 1` has no key
+    at length 1, and stays refused (the fourth tracr set's `all_equal_share_causal`, read right,
+    was refused)."""
+    def source(key: int) -> str:
+        return (f"first = aggregate(select(indices, indices, lambda k, q: k == {key}), tokens)\n"
+                "same = sequence_map(lambda x, y: 1 if x == y else 0, tokens, first)\n"
+                "one = numerical map(lambda x: x + 0, same)\n"
+                "share = numerical aggregate(select(indices, indices, LEQ), one, default=0)\nreturn share\n")
+    net = compiler.compile_program(source(0), set("abcdefgh"), 8, causal=causal)
+    assert net.run([list("aab")])[0] == pytest.approx([1.0, 1.0, 2 / 3], abs=1e-3)
+    with pytest.raises(compiler.CompileError, match="categorical aggregate, None where its select chooses no"):
+        compiler.compile_program(source(1), set("abcdefgh"), 8, causal=causal)

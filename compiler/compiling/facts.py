@@ -94,7 +94,8 @@ class Facts:
             values = {v for v in table.values() if v is not None}
         elif isinstance(expr, rasp.Aggregate):
             values = self._aggregate_values(expr)
-            if rasp.is_categorical(expr) or expr.sop.label in self.nullable:
+            if expr.sop.label in self.nullable or (rasp.is_categorical(expr)
+                                                   and not self.always_selects(expr.selector)):
                 self.nullable.add(label)
         else:
             raise AssertionError(f"unsupported {expr!r} passed _check_supported")
@@ -152,6 +153,23 @@ class Facts:
         except Exception as e:
             raise CompileError(f"{select.label}: predicate raised {type(e).__name__}: {e} on "
                                f"key {key!r}, query {query!r}") from e
+
+    def always_selects(self, select) -> bool:
+        """Whether `select` chooses a position at every query of every input, so a categorical
+        aggregate by it is never None: its keys depend on indices alone, and at each position some
+        key at or before it (present in every input that has the position, causal or not) is
+        selected, for its query there (queries by index) or for every query value (others).
+        `select(indices, indices, lambda k, q: k == 0)`, the first token read at every position."""
+        if not isinstance(select, rasp.Select):
+            return False
+        keys = self.index_function(select.keys.label)
+        if keys is None or select.queries.label in self.nullable:
+            return False
+        queries = self.index_function(select.queries.label)
+        if queries is not None:
+            return all(any(self.predicate(select, keys[i], queries[p]) for i in range(p + 1))
+                       for p in range(self.max_seq_len))
+        return all(self.predicate(select, keys[0], q) for q in self.values[select.queries.label])
 
     def selectors(self):
         """(op label, its Select) for every Aggregate and SelectorWidth."""

@@ -366,6 +366,17 @@ class MlpLines:
             if function.arity > 1:
                 return True  # its pairs no row shows and no weight gave are holes, which may give those values
             given = {_label_key(value) for _, value in function.entries}
+            seen = {_label_key(key) for key, _ in function.entries}
+            if any(_label_key(v) not in seen for v in known_values(self.value_sets, inputs[0].node)):
+                # a value of its var no row shows (a hole) may give what a neuron writes that reads
+                # nothing the traced rows vary: tracr's neuron for an output only such values give
+                # (a count of records "0 -> 0" that is never 0: eighth hand-written set v15). A
+                # neuron whose input varies on the rows reads what they show (t17's length 12).
+                pre = self._pre(layer, np.arange(self.trace.rows))[:, dead]
+                dead = [n for n, column in zip(dead, pre.T)
+                        if np.ptp(column) > 1e-3 * max(1.0, float(np.abs(column).max()))]
+                if not dead:
+                    return True
         else:
             domains = [known_values(self.value_sets, v.node) for v in inputs]
             if not all(domains) or np.prod([len(d) for d in domains]) > MAX_PAIRS:

@@ -174,6 +174,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     start = time.monotonic()
     notes: list[str] = []
     texts: list[str] = []
+    stuck = refused = None  # where the line-by-line search stopped, and a reading compile refused
     weights_only = None
     if proposals == "model":
         if checkpoint is None:
@@ -252,7 +253,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         # the line-by-line search leaves a share of the budget to the behavioural one, which
         # reads nets whose components do not each compute one line (retrained nets)
         share = STRUCTURAL_SHARE_DENSE if trace.dense else STRUCTURAL_SHARE
-        readings, branching, stuck, refused = 0, BRANCHING[0], None, None
+        readings, branching = 0, BRANCHING[0]
         while True:
             searcher = LineSearch(trace, library, start + share * time_budget, branching=branching,
                                   complete_selects=certify.complete_selects)
@@ -288,12 +289,6 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                 branching = next(b for b in BRANCHING if b > branching)
             else:
                 break
-        if stuck and not (best and best[4].verified):
-            notes.append(f"the line-by-line search finished no program: no line explains {stuck}")
-        if refused and not (best and best[4].verified) and len(refused[0].nodes) <= REFUSED_SHOWN:
-            # a net doing what RASP leaves undefined (a sort's tied words aggregated) is read right, and refused
-            notes.append("the line-by-line search read a program that compile refuses, so it cannot be certified: "
-                         f"{'; '.join(refused[0].source.splitlines())} ({refused[1].removeprefix('it ')})")
         if not (best and best[4].verified) and time.monotonic() < start + time_budget:
             read = [best] if best else []
             try:
@@ -322,6 +317,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     if guarded:
         notes.append(f"the predicate(s) of {', '.join(guarded)} are guarded against None keys or queries, which the "
                      "net never selects (in RASP the unguarded one would select them, or be undefined there)")
+    if not cert.verified and stuck:
+        notes.append(f"the line-by-line search finished no program: no line explains {stuck}")
+    if not cert.verified and refused and len(refused[0].nodes) <= REFUSED_SHOWN:
+        # a net doing what RASP leaves undefined (a sort's tied words aggregated) is read right, and refused
+        notes.append("the line-by-line search read a program that compile refuses, so it cannot be certified: "
+                     f"{'; '.join(refused[0].source.splitlines())} ({refused[1].removeprefix('it ')})")
     if cert.reason:
         notes.append(f"not verified: {cert.reason}")
     if cert.caveat:

@@ -1320,3 +1320,18 @@ def test_the_reach_search_climbs_to_a_periodic_pattern_of_four():
         reached = reach(program, {label: {9}}, list("NESW"), 10, False, math.inf, random.Random(seed),
                         max_tries=6000)
         assert reached.found and not reached.unreached, seed
+
+
+def test_a_maps_value_no_input_gives_may_give_what_an_unfired_neuron_writes():
+    """A count of equal tokens is never 0, and its map's "none" neuron never fires: it reads
+    nothing the traced rows vary, so the table on the counts (whose 0 is a hole) may give it, and
+    the line-by-line search reads the net (eighth hand-written set v15, a count of records "0 -> 0";
+    before, only the behavioural search read this one, and v15 not at all)."""
+    source = ("n = selector_width(select(tokens, tokens, EQ))\n"
+              "out = map(lambda c: \"none\" if c == 0 else (\"one\" if c == 1 else "
+              "(\"two\" if c == 2 else \"many\")), n)\n"
+              "return out\n")
+    net = compiler.compile_program(source, {"a", "b", "c"}, 5)
+    result = decompile(net, proposals="uniform", time_budget=10)
+    assert result.verified and result.exhaustive and result.method == "search"
+    assert not any("finished no program" in note for note in result.notes)

@@ -552,6 +552,9 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     # by `table_key`: a value a line computes matches a missing one within float rounding
     remaining = {label: {table_key(m): m for m in missing} for label, missing in holes.items()}
     values = prog.line_values(program, partial=True)
+    # causal: one evaluation gives every prefix's values (compile checked the program can be
+    # read so); an input some line is undefined on is read a prefix at a time, as before
+    whole = prog.line_values(program, partial=True, causal=True) if causal else None
     kinds = token_kinds(program, vocab)
     climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items() if missing]
     found: list[list] = []
@@ -575,7 +578,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
             tried += 1
             # causal: position i is computed on its prefix; a line undefined on this input leaves
             # the lines before it, whose missing values it may still reach
-            rows = [values(xs[:i + 1]) for i in range(len(xs))] if causal else [values(xs)]
+            rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
             for climb in climbs:
                 climb.measure(xs, rows, causal)
             hit = False
@@ -697,6 +700,15 @@ def _value_id(ids: dict, value: Any) -> int:
         return ids.get(table_key(value), -1)
     except TypeError:  # unhashable: no missing value
         return -1
+
+
+def _prefix_rows(xs: list, values, whole) -> list[dict]:
+    """`values` of each prefix of `xs` (the lines at positions up to its end), from one causal
+    evaluation of the whole input where every line is defined on it (`prog.line_values`)."""
+    lines = whole(xs)
+    if len(lines) < whole.lines:
+        return [values(xs[:i + 1]) for i in range(len(xs))]
+    return [{node: column[:i + 1] for node, column in lines.items()} for i in range(len(xs))]
 
 
 def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterator:

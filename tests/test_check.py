@@ -110,3 +110,33 @@ def test_nets_outputs_agree_decides_each_input_as_outputs_agree_on_the_decoded_o
                                                               zip(net.run(inputs), other.run(inputs))]
             assert not all(want) or other is not noisy and other is not flipped  # the test sees disagreement
     assert nets_outputs_agree(net, net, []) == []
+
+
+def test_one_causal_evaluation_gives_every_prefixs_values():
+    """`line_values(..., causal=True)`: each query sees the keys at or before it and `length` is
+    its index + 1, so for a program a causal net computes, every line's value at position i is
+    the program's on the prefix `xs[:i + 1]` (the reach search read each prefix apart, 14
+    evaluations of a 14-token input)."""
+    import random
+
+    from compiler.compiling.check import random_inputs
+    from compiler.language import program as prog
+
+    source = ("prev = aggregate(select(indices, indices, lambda k, q: k == q - 1 or (q == 0 and k == 0)), tokens)\n"
+              "same = sequence_map(lambda x, y: 1 if x == y else 0, tokens, prev)\n"
+              "one = numerical map(lambda x: x + 0, same)\n"
+              "share = numerical aggregate(select(indices, indices, LEQ), one, default=0)\n"
+              "others = selector_width(select(tokens, tokens, lambda k, q: not (k == q)))\n"
+              "late = sequence_map(lambda n, l: n * 10 + l, others, length)\n"
+              "half = map(lambda s: s > 0.5, share)\n"
+              "out = sequence_map(lambda h, t: t if h else -1, half, late)\nreturn out\n")
+    compiler.compile_program(source, {1, 2, 3}, 6, causal=True)  # a net can compute it
+    program = compiler.parse(source)
+    per_prefix, whole = prog.line_values(program), prog.line_values(program, causal=True)
+    for xs in random_inputs([1, 2, 3], 6, 60, random.Random(0)):
+        lines = whole(xs)
+        assert len(lines) == whole.lines
+        for i in range(len(xs)):
+            for node, column in per_prefix(xs[:i + 1]).items():
+                if column and not isinstance(column[0], list):  # an S-Op's values, not a select's
+                    assert lines[node][i] == column[i], (xs, i)

@@ -910,8 +910,9 @@ def test_an_evaluation_counts_searches_stopped_by_a_fault_of_the_decompiler(monk
 
 def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
     """`k == True` selects key True for a None query in RASP, which the net never does, so compile
-    refuses the reading; the certificate reads it as `k == True and q != None`, which is the net's."""
-    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+    refuses the reading; the certificate reads it as `k == True and q != None`, which is the net's.
+    (`first`, the token at index 1, is None on inputs of one token.)"""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 1), tokens)\n"
               "same = sequence_map(lambda x, y: x == y, tokens, first)\n"
               "return selector_width(select(same, same, lambda k, q: k == True and q != None))\n")
     net = compiler.compile_program(source, {1, 2, 3}, 4)
@@ -921,16 +922,16 @@ def test_a_lambda_predicate_that_would_select_none_is_read_guarded():
     trace = trace_net(net)
     cert = Certifier(net, trace.inputs, trace.exhaustive)(read)
     assert cert.verified and "q != None and k == True" in cert.program.source
-    assert "lambda k, q: k == 0)" in cert.program.source  # indices are never None: no guard
+    assert "lambda k, q: k == 1)" in cert.program.source  # indices are never None: no guard
 
 
 _GUARDED_COMPARISONS = {
     # `select(tokens, first, GT)`, `first` a categorical aggregate that may be None
-    "GT": ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+    "GT": ("first = aggregate(select(indices, indices, lambda k, q: k == 1), tokens)\n"
            "return selector_width(select(tokens, first, lambda k, q: q != None and k > q))\n",
            "lambda k, q: q != None and k > q", 10, 4, "GT", "lambda k, q: q != None and k > q"),
     # shift right by the first token (sixth hand-written set, t16): `select(indices, src, EQ)`
-    "EQ": ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+    "EQ": ("first = aggregate(select(indices, indices, lambda k, q: k == 1), tokens)\n"
            "src = sequence_map(lambda i, f: i - f, indices, first)\n"
            "return aggregate(select(indices, src, lambda k, q: q != None and k == q), tokens)\n",
            "lambda k, q: q != None and k == q", 6, 6, "may be None",
@@ -946,7 +947,7 @@ def test_a_comparison_undefined_on_none_is_read_guarded(comparison):
     lambda, `k == q`, is defined on None and selects nothing there, so no guard was added for it
     (t16 ended unverified); the comparison itself is what must be defined."""
     source, written, tokens, max_seq_len, refusal, guarded = _GUARDED_COMPARISONS[comparison]
-    vocab = set(range(tokens))  # too many inputs for compile to show `first` is never None
+    vocab = set(range(tokens))  # `first`, the token at index 1, is None on inputs of one token
     net = compiler.compile_program(source, vocab, max_seq_len)
     read = compiler.parse(source.replace(written, comparison))
     with pytest.raises(compiler.CompileError, match=refusal):

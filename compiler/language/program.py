@@ -182,17 +182,25 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     return list(evaluator.evaluate(sop, xs))
 
 
-def line_values(program: Program, partial: bool = False) -> Callable[[Sequence[Value]], dict[int, list]]:
+def line_values(program: Program, partial: bool = False, causal: bool = False
+                ) -> Callable[[Sequence[Value]], dict[int, list]]:
     """A function giving the values of every node of `program` (by id) on one input, with the
     reference semantics of `evaluate` (UndefinedError where the program is undefined): what each
     line computes at each position, for tests that must reach particular values of a line. With
-    `partial`, an input some line is undefined on gives the lines computed before it instead."""
+    `partial`, an input some line is undefined on gives the lines computed before it instead
+    (`values.lines` is how many nodes a whole evaluation gives).
+
+    `causal`: each query sees the keys at or before it (and `length` is its index + 1), in one
+    evaluation of the whole input. For a program a causal net can compute (every select's keys
+    and every aggregated value a function of the tokens up to their own position, which compile
+    checks: `compiler.compiling.causal`), a line's value at position i is then the program's on
+    the prefix `xs[:i + 1]` there, without evaluating each prefix."""
     exprs: dict[int, rasp.RASPExpr] = {}
     order = children_first(build_sop(program, exprs))
 
     def values(xs: Sequence[Value]) -> dict[int, list]:
         xs = list(xs)
-        evaluator = _MemoEvaluator()
+        evaluator = _MemoEvaluator(causal)
         try:
             for expr in order:
                 evaluator.evaluate(expr, xs)
@@ -201,6 +209,7 @@ def line_values(program: Program, partial: bool = False) -> Callable[[Sequence[V
                 raise
         return {node: evaluator.memo[id(expr)] for node, expr in exprs.items() if id(expr) in evaluator.memo}
 
+    values.lines = len(exprs)
     return values
 
 
@@ -227,8 +236,9 @@ _PAIR_RESULTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):
-    def __init__(self):
+    def __init__(self, causal: bool = False):
         super().__init__()
+        self.causal = causal  # keys after a query are not selected (`line_values`)
         self.memo: dict[int, object] = {}  # by id: the expressions live as long as the evaluation
         self._eval_fn_by_expr_type[rasp.Select] = self.eval_select
 
@@ -241,9 +251,12 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
             results = _PAIR_RESULTS[sel] = {}
         predicate = sel.predicate
         out = []
-        for query in queries:
+        for i, query in enumerate(queries):
             row = []
-            for key in keys:
+            for j, key in enumerate(keys):
+                if self.causal and j > i:
+                    row.append(False)
+                    continue
                 pair = (key.__class__, key, query.__class__, query)
                 try:
                     selected = results[pair]
@@ -259,7 +272,10 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
         key = id(expr)
         if key not in self.memo:
             try:
-                self.memo[key] = super().evaluate(expr, xs)
+                value = super().evaluate(expr, xs)
+                if self.causal and isinstance(expr, rasp.Selector):  # `selector_not` too: no key after its query
+                    value = [[selected and j <= i for j, selected in enumerate(row)] for i, row in enumerate(value)]
+                self.memo[key] = value
             except UndefinedError:
                 raise
             except (ArithmeticError, ValueError, TypeError, RecursionError) as error:  # the innermost line

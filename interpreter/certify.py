@@ -95,6 +95,9 @@ class Certifier:
         self.value_sets = ValueSets(sorted(self.vocab, key=value_sort_key), net.config.max_seq_len)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
+        # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
+        # set by the caller): while one is left, no unreached hole is taken not to occur
+        self.unwritten: list = []
         self.deadline = float("inf")  # past it, no more searching for inputs (the caller's time budget)
         self._searched: dict = {}  # the net's outputs on the hypothesis search's inputs (`_search`)
         # select tables the search read whole off a head (`table_holes`), shared with the search
@@ -198,8 +201,10 @@ class Certifier:
                                                     self.deadline), random.Random(self.seed))
         found, unreached, tried = reached.found, reached.unreached, reached.tried
         self.reach_left -= time.monotonic() - began
+        given = set()  # outputs the net gives on the inputs found
         if found:
             want, got = self.net.run(found), candidate.run(found)
+            given = {_output_key(v) for output in want for v in output}
             wrong = [(xs, a, b) for xs, a, b in zip(found, want, got) if not nets_agree(a, b)]
             selects = {label for label, node in _by_label(program).items() if isinstance(node, nodes.Select)}
             undefined = [(label, missing - unreached.get(label, set())) for label, missing in holes.items()
@@ -224,6 +229,11 @@ class Certifier:
         if tried < REACH_MIN_TRIES or reached.unclimbed:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
+        unseen = [v for v in self.unwritten if _output_key(v) not in given]
+        if unseen:
+            return (f"the net can output {unseen[0]!r} (a neuron no traced input fired writes it) and no input traced "
+                    f"or found gives it, while table line {label} has no entry for {len(missing)} value(s) no input "
+                    f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, ""
         count = sum(len(m) for m in unreached.values())
         entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
         return "", 0, (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: "
@@ -568,7 +578,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
         batch = first + (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
                          + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
                          + periodic_inputs(kinds, max_seq_len, 8, rng)
-                         + [_mutated(xs, vocab, max_seq_len, rng, 1 + rng.randrange(1 + min(climbs[i].stale[t], 3)))
+                         + [_mutated(xs, vocab, max_seq_len, rng, _moves(climbs[i].stale[t], rng))
                             for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
         first = []
         best_before = [climbs[i].best[t] for _, i, t in chosen]
@@ -702,6 +712,11 @@ def _value_id(ids: dict, value: Any) -> int:
         return -1
 
 
+def _output_key(value: Any) -> tuple:
+    """An output value as a key: its type with it (True and 1 are two outputs)."""
+    return (type(value).__name__, value)
+
+
 def _prefix_rows(xs: list, values, whole) -> list[dict]:
     """`values` of each prefix of `xs` (the lines at positions up to its end), from one causal
     evaluation of the whole input where every line is defined on it (`prog.line_values`)."""
@@ -726,6 +741,16 @@ def _line_arguments(node: nodes.Node, rows: list[dict], causal: bool) -> Iterato
                 yield from ((columns[0][j], columns[1][i]) for j in range(len(columns[0])))
             else:
                 yield columns[0][i] if len(columns) == 1 else tuple(c[i] for c in columns)
+
+
+def _moves(stale: int, rng: random.Random) -> int:
+    """How many moves change an input climbing towards a value that came no nearer for `stale`
+    rounds: one, and for a quarter of the inputs of a stale climb two to four (a value one move
+    cannot reach from the nearest inputs, nine right turns from seven; more moves for all of them
+    undid the one-token steps a combination lock climbs by: seventh set u15)."""
+    if not stale or rng.random() >= 0.25:
+        return 1
+    return 2 + rng.randrange(min(int(stale), 3))
 
 
 def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random, moves: int = 1) -> list:

@@ -750,6 +750,36 @@ class MlpLines:
         return True
 
 
+def unwritten_outputs(trace) -> list:
+    """The categorical output values that a neuron no traced row made fire writes into the space
+    the unembedding reads, and no traced row outputs: values the net can give on some input, or
+    whose neuron no input fires, which the trace alone cannot tell apart. The certificate does not
+    take a table's unreached holes as never occurring while one is left (seventh set u15: "open",
+    the whole code of a lock, one input of 13^13, written by such a neuron and read as never)."""
+    net = trace.net
+    if not net.categorical_output:
+        return []
+    w_u = net.W_U.astype(np.float64)
+    u, singular, _ = np.linalg.svd(w_u, full_matrices=False)
+    basis = u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]
+    seen = {_label_key(v) for v in trace.outputs.tolist()}
+    found: dict = {}
+    weights = Weights(net)
+    for layer in range(net.config.n_layers):
+        w_out = weights.W_out[layer].astype(np.float64)
+        norms = np.linalg.norm(w_out, axis=1)
+        grouped = [n for g in trace.groups if g.layer == layer for n in g.neurons]
+        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        if not len(dead):
+            continue
+        inside = np.linalg.norm(w_out[dead] @ basis, axis=1) >= (1 - 1e-6) * norms[dead]
+        for n in dead[inside].tolist():
+            value = net.output_values[int(np.argmax(w_out[n] @ w_u))]
+            if _label_key(value) not in seen:
+                found.setdefault(_label_key(value), value)
+    return list(found.values())
+
+
 def _class_labels(joint: np.ndarray, values: np.ndarray) -> tuple:
     """The value of each class of `joint`, in class order: two lines that cover the same groups
     with other values (`x + y`, `x - y`) read their unseen pairs under their own labels."""

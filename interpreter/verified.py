@@ -51,6 +51,7 @@ from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, one_cpu_thread, search_all
 from interpreter.encoding import EncodingError, EncodingTimeout, encode_net
+from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
@@ -217,6 +218,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     certify = Certifier(net, trace.inputs, trace.exhaustive, seed,
                         untraced=[xs for xs in sample if tuple(xs) not in traced])
     certify.deadline = start + time_budget
+    certify.unwritten = unwritten_outputs(trace)
     if net.categorical_output and net.none_threshold is not None and all(
             value is None for output in certify.expected for value in output):
         notes.append(f"the net outputs None on every input traced: no output logit reaches its none_threshold "
@@ -282,6 +284,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                 readings += 1
                 trace = trace_net(net, trace.inputs + extra, exhaustive=False)
                 certify.add_inputs(extra)
+                certify.unwritten = unwritten_outputs(trace)
                 notes.append(f"read the net again with {len(extra)} more input(s) the certificate found the first "
                              "ones lacked (values a table had no entry for, or a disagreement they did not show)")
             elif branching < BRANCHING[-1]:

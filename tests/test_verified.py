@@ -1336,3 +1336,21 @@ def test_a_maps_value_no_input_gives_may_give_what_an_unfired_neuron_writes():
     result = decompile(net, proposals="uniform", time_budget=10)
     assert result.verified and result.exhaustive and result.method == "search"
     assert not any("finished no program" in note for note in result.notes)
+
+
+def test_an_output_only_a_rare_input_gives_is_one_the_net_can_write():
+    """"open" needs the whole code of a lock (one input of 10^8): no sampled input gives it, and the
+    neuron writing it never fires on the trace; `unwritten_outputs` names it, and while it is left
+    the certificate takes no unreached hole as never occurring (seventh set u15: the reading that
+    never says "open" was taken on trust, a false certificate)."""
+    from interpreter.mlp_lines import unwritten_outputs
+
+    source = ("hit = sequence_map(lambda t, i: t == (i * 3) % 10, tokens, indices)\n"
+              "n = selector_width(select(hit, indices, lambda k, q: k == True))\n"
+              "out = map(lambda c: \"open\" if c == 8 else (\"most\" if c > 4 else \"no\"), n)\nreturn out\n")
+    net = compiler.compile_program(source, set(range(10)), 8)
+    trace = trace_net(net)
+    assert not trace.exhaustive and "open" not in set(trace.outputs.tolist())
+    assert "open" in unwritten_outputs(trace)
+    shown = trace_net(net, trace.inputs + [[0, 3, 6, 9, 2, 5, 8, 1], [0, 3, 6, 9, 2, 5, 0, 0]])
+    assert unwritten_outputs(shown) == []

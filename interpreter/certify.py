@@ -226,15 +226,21 @@ class Certifier:
         if not unreached:
             return "", 0, ""
         label, missing = next(iter(unreached.items()))
+        count = sum(len(m) for m in unreached.values())
         if tried < REACH_MIN_TRIES or reached.unclimbed:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
-        unseen = [v for v in self.unwritten if _output_key(v) not in given]
+        # an output the net can give that no input gave, and no entry of the program gives: an
+        # unreached value may be where the net gives it
+        try:
+            entries = {_output_key(v) for v in self.value_sets(program.output)}
+        except ValueSetError:
+            entries = set()
+        unseen = [v for v in self.unwritten if _output_key(v) not in given | entries]
         if unseen:
             return (f"the net can output {unseen[0]!r} (a neuron no traced input fired writes it) and no input traced "
                     f"or found gives it, while table line {label} has no entry for {len(missing)} value(s) no input "
                     f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, ""
-        count = sum(len(m) for m in unreached.values())
         entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
         return "", 0, (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: "
                        f"{_shown(missing)}); {tried:,} inputs aimed at them reached none, so none is taken to occur")

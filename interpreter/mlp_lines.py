@@ -530,8 +530,7 @@ class MlpLines:
         for ai, a in enumerate(categorical):
             for b in categorical[ai + 1:]:
                 index = self._pair(a, b)[0]
-                part = {i for i in wanted if i not in best and determines(index, groups[i].codes)} | (
-                    {i for i in best if determines(index, groups[i].codes)})
+                part = {i for i in wanted if determines(index, groups[i].codes)}
                 if len(part) > len(best):
                     best, best_inputs = part, [a, b]
         if best_inputs is None:
@@ -667,12 +666,7 @@ class MlpLines:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding
         reads (within float rounding): a compiled output table's neurons for pairs no row shows."""
         w_out, norms, _, dead = self._dead(layer)
-        if not len(dead):
-            return []
-        u, singular, _ = np.linalg.svd(self.trace.net.W_U.astype(np.float64), full_matrices=False)
-        basis = u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]  # what the unembedding reads
-        inside = np.linalg.norm(w_out[dead] @ basis, axis=1)
-        return dead[inside >= (1 - 1e-6) * norms[dead]].tolist()
+        return _in_output_space(self.trace.net, w_out, norms, dead).tolist()
 
     def _output_reader(self, class_writes: np.ndarray, class_values: list, dims: np.ndarray):
         """A function from a write on `dims` to the output value the net reads from it, for a write
@@ -698,9 +692,7 @@ class MlpLines:
         """`layer`'s output rows, their norms, the neurons in some group, and the neurons in none
         that write something (no traced row made them fire)."""
         w_out = self._w_out(layer)
-        grouped = [n for g in self.trace.groups if g.layer == layer for n in g.neurons]
-        norms = np.linalg.norm(w_out, axis=1)
-        return w_out, norms, grouped, np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+        return (w_out, *_unfired(self.trace, layer, w_out))
 
     def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
         """The neurons of `layer` in no group (no traced row made them fire) whose output rows are
@@ -760,24 +752,38 @@ def unwritten_outputs(trace) -> list:
     if not net.categorical_output:
         return []
     w_u = net.W_U.astype(np.float64)
-    u, singular, _ = np.linalg.svd(w_u, full_matrices=False)
-    basis = u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]
     seen = {_label_key(v) for v in trace.outputs.tolist()}
     found: dict = {}
     weights = Weights(net)
     for layer in range(net.config.n_layers):
         w_out = weights.W_out[layer].astype(np.float64)
-        norms = np.linalg.norm(w_out, axis=1)
-        grouped = [n for g in trace.groups if g.layer == layer for n in g.neurons]
-        dead = np.setdiff1d(np.flatnonzero(norms > 0), grouped)
-        if not len(dead):
-            continue
-        inside = np.linalg.norm(w_out[dead] @ basis, axis=1) >= (1 - 1e-6) * norms[dead]
-        for n in dead[inside].tolist():
+        norms, _, dead = _unfired(trace, layer, w_out)
+        for n in _in_output_space(net, w_out, norms, dead).tolist():
             value = net.output_values[int(np.argmax(w_out[n] @ w_u))]
             if _label_key(value) not in seen:
                 found.setdefault(_label_key(value), value)
     return list(found.values())
+
+
+def _unfired(trace, layer: int, w_out: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """The norms of `layer`'s output rows `w_out`, the neurons in some group of the trace, and the
+    neurons in none that write something (no traced row made them fire)."""
+    grouped = [n for g in trace.groups if g.layer == layer for n in g.neurons]
+    norms = np.linalg.norm(w_out, axis=1)
+    return norms, grouped, np.setdiff1d(np.flatnonzero(norms > 0), grouped)
+
+
+def _in_output_space(net, w_out: np.ndarray, norms: np.ndarray, neurons: np.ndarray) -> np.ndarray:
+    """Those of `neurons` whose output rows lie in the space the unembedding reads (within float
+    rounding); its basis is kept with the net."""
+    if not len(neurons):
+        return neurons
+
+    def basis() -> np.ndarray:
+        u, singular, _ = np.linalg.svd(net.W_U.astype(np.float64), full_matrices=False)
+        return u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]
+    inside = np.linalg.norm(w_out[neurons] @ net.cached("unembedding basis", basis), axis=1)
+    return neurons[inside >= (1 - 1e-6) * norms[neurons]]
 
 
 def _class_labels(joint: np.ndarray, values: np.ndarray) -> tuple:

@@ -273,7 +273,8 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
         if key not in self.memo:
             try:
                 value = super().evaluate(expr, xs)
-                if self.causal and isinstance(expr, rasp.Selector):  # `selector_not` too: no key after its query
+                if self.causal and isinstance(expr, rasp.Selector) and not isinstance(expr, rasp.Select):
+                    # `selector_not` and the like: no key after its query (`eval_select` masks a Select's own)
                     value = [[selected and j <= i for j, selected in enumerate(row)] for i, row in enumerate(value)]
                 self.memo[key] = value
             except UndefinedError:

@@ -187,7 +187,7 @@ class Certifier:
         values no input reached. `compiled` is `program` as compiled: entries it filled in are
         holes like any other (a filled value no input was shown to give is not a reading)."""
         holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects),
-                               self.net.config.causal)
+                               self.net.config.causal, self.value_sets)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, ""
@@ -227,7 +227,7 @@ class Certifier:
             return "", 0, ""
         label, missing = next(iter(unreached.items()))
         count = sum(len(m) for m in unreached.values())
-        if tried < REACH_MIN_TRIES or reached.unclimbed:
+        if tried < REACH_MIN_TRIES or reached.unclimbed or reached.motifs_left:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
         # an output the net can give that no input gave, and no entry of the program gives: an
@@ -326,11 +326,14 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
     return holes
 
 
-def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: bool) -> dict[str, set | None]:
+def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: bool,
+                   value_sets: ValueSets | None = None) -> dict[str, set | None]:
     """`holes` without the argument values no position of any input takes, by what the primitives
     say (a value sets' rule takes each input alone): `length` is at least 1 at every position (an
     input with a position has a token), an index is below the length, and a `selector_width` at
-    most the length (at most the index + 1 in a causal net). Those need no input searched for."""
+    most the length (at most the index + 1 in a causal net) and at least 1 where its select
+    chooses the query's own position (`_selects_itself`, with `value_sets`). Those need no input
+    searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -340,18 +343,24 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
             # a select's key and query come from two positions of one input, where the causal rule
             # (one position's index and width) does not hold
             same = causal and not isinstance(node, nodes.Select)
-            missing = {arg for arg in missing if _may_occur(children, arg if len(children) > 1 else (arg,), same)}
+            least = [int(isinstance(child, nodes.SelectorWidth) and value_sets is not None
+                         and _selects_itself(child.selector, value_sets)) for child in children]
+            missing = {arg for arg in missing
+                       if _may_occur(children, arg if len(children) > 1 else (arg,), same, least)}
         if missing is None or missing:
             out[label] = missing
     return out
 
 
-def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool) -> bool:
+def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, least: Sequence[int] = ()) -> bool:
     """Whether positions of one input may give `children` the values `args` (see
-    `possible_holes`); `causal`: one causal position gives them all."""
+    `possible_holes`); `causal`: one causal position gives them all; `least`: each child's
+    smallest value where it is a `selector_width` known to be at least 1."""
     kinds = [child.primitive if isinstance(child, nodes.Primitive) else
              "width" if isinstance(child, nodes.SelectorWidth) else None for child in children]
     if any(kind == "length" and arg == 0 for kind, arg in zip(kinds, args)):
+        return False
+    if any(kind == "width" and _number(arg) and arg < low for kind, arg, low in zip(kinds, args, least)):
         return False
     if len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         pair = dict(zip(kinds, args)) if kinds[0] != kinds[1] else {}
@@ -361,6 +370,22 @@ def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool) -> boo
         if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1:
             return False
     return True
+
+
+def _selects_itself(select: nodes.Select, value_sets: ValueSets) -> bool:
+    """Whether `select` chooses the query's own position at every query of every input, causal or
+    not, so that its `selector_width` is at least 1: its predicate is TRUE, or its keys are its
+    queries and the predicate holds between every value they take (never None) and itself
+    (`select(tokens, tokens, EQ)`: a token equals itself)."""
+    if select.predicate is rasp.Comparison.TRUE:
+        return True
+    if select.keys is not select.queries:
+        return False
+    try:
+        values = value_sets(select.keys)
+        return None not in values and all(bool(select.predicate(v, v)) for v in values)
+    except (ValueSetError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return False
 
 
 #: The fields holding each kind of node's children, in `children` order.
@@ -488,18 +513,35 @@ def distinct_runs(vocab: list, max_seq_len: int, count: int, rng: random.Random)
     return out
 
 
-#: Most two-token alternations `reach` tries first.
-ALTERNATIONS = 256
+#: Motifs of each size (2, 3, 4 tokens) `reach` tries every one of when there are at most this
+#: many over the program's token kinds (else `MOTIFS_DRAWN` drawn), and how many it adds to each
+#: round (the shortest first), so that the climbs go on beside them.
+MOTIFS = {2: 256, 3: 1024, 4: 2048}
+MOTIFS_DRAWN = 64
+MOTIFS_PER_ROUND = 128
 
 
-def alternations(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
-    """Every alternation of two different tokens of `kinds` at the longest length, both phases
-    (`ALTERNATIONS` drawn at most): the shapes of the largest counts of a pattern between
-    neighbours, tried before any drawn input."""
-    pairs = [(a, b) for a in kinds for b in kinds if a is not b and a != b]
-    if len(pairs) > ALTERNATIONS:
-        pairs = rng.sample(pairs, ALTERNATIONS)
-    return [[pair[i % 2] for i in range(max_seq_len)] for pair in pairs]
+def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
+    """Inputs repeating a motif of two, three or four tokens of `kinds` at the longest length,
+    the shorter motifs first: every motif of a size (tokens not all one; a motif's rotations are
+    its phases) where there are at most `MOTIFS[size]`, in a random order, else `MOTIFS_DRAWN`
+    drawn. The largest counts of a pattern between neighbours come from these (an alternation;
+    a walk turning right at every step, `E S W N E S W N E`; a severity rising 0 1 2 3 0 1 2 3 0
+    1, seven rises in ten days), which drawn inputs and climbs reach seldom: one input in hundreds
+    of drawn periodic ones, so that a search cut short missed them (the eighth set's v09 and the
+    seventh's u22 were false certificates before they were tried one by one)."""
+    out = []
+    for size, most in MOTIFS.items():
+        if size > max_seq_len:
+            break
+        if len(kinds) ** size <= most:
+            chosen = [list(motif) for motif in itertools.product(kinds, repeat=size)]
+            rng.shuffle(chosen)
+        else:
+            chosen = [[rng.choice(kinds) for _ in range(size)] for _ in range(MOTIFS_DRAWN)]
+        out += [[motif[i % size] for i in range(max_seq_len)] for motif in chosen
+                if any(t is not motif[0] and t != motif[0] for t in motif)]
+    return out
 
 
 def periodic_inputs(vocab: list, max_seq_len: int, count: int, rng: random.Random) -> list[list]:
@@ -523,14 +565,16 @@ def periodic_inputs(vocab: list, max_seq_len: int, count: int, rng: random.Rando
 @dataclasses.dataclass(frozen=True)
 class Reached:
     """What `reach` found: inputs that reach some missing values, the missing values none reached
-    (by line), how many inputs were tried, and how many of the unreached values nearest an input
-    were climbed towards fewer than `CLIMBS` times (see `FRONTIER`: with any left, the search
-    was cut short, and that none was reached says little)."""
+    (by line), how many inputs were tried, how many of the unreached values nearest an input
+    were climbed towards fewer than `CLIMBS` times (see `FRONTIER`), and how many of the first
+    round's motifs (`motifs`) were left untried: with any of either left, the search was cut
+    short, and that none was reached says little."""
 
     found: list[list]
     unreached: dict[str, set]
     tried: int
     unclimbed: int = 0
+    motifs_left: int = 0
 
 
 #: How many of the inputs nearest a missing value `reach` keeps, and changes a little to climb
@@ -575,23 +619,25 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items() if missing]
     found: list[list] = []
     tried = 0
-    first = alternations(kinds, max_seq_len, rng)  # tried in the first round, then random periodic ones
+    queue = motifs(kinds, max_seq_len, rng)  # tried `MOTIFS_PER_ROUND` a round, beside random periodic ones
+    motifs_left = len(queue)
     while remaining and time.monotonic() < deadline and (max_tries is None or tried < max_tries):
         for climb in climbs:
             climb.refill(remaining)
         chosen = sorted(((climb.priority(t), i, t) for i, climb in enumerate(climbs) for t in climb.open()),
                         key=lambda item: item[:2])[:CLIMBED_PER_ROUND]
+        first, queue = queue[:MOTIFS_PER_ROUND], queue[MOTIFS_PER_ROUND:]
         batch = first + (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
                          + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
                          + periodic_inputs(kinds, max_seq_len, 8, rng)
                          + [_mutated(xs, vocab, max_seq_len, rng, _moves(climbs[i].stale[t], rng))
                             for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
-        first = []
         best_before = [climbs[i].best[t] for _, i, t in chosen]
-        for xs in batch:
+        for k, xs in enumerate(batch):
             if time.monotonic() > deadline or (max_tries is not None and tried >= max_tries):
                 break
             tried += 1
+            motifs_left -= k < len(first)
             # causal: position i is computed on its prefix; a line undefined on this input leaves
             # the lines before it, whose missing values it may still reach
             rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
@@ -614,7 +660,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     unreached = {label: set(missing.values()) for label, missing in remaining.items()}
     nearest = sorted((climb.best[t], climb.climbs[t]) for climb in climbs for t in climb.open())[:FRONTIER]
     nearest = [(best, count) for best, count in nearest if best <= 2 * nearest[0][0] + 1e-9] if nearest else []
-    return Reached(found, unreached, tried, sum(int(count < CLIMBS) for _, count in nearest))
+    return Reached(found, unreached, tried, sum(int(count < CLIMBS) for _, count in nearest), motifs_left)
 
 
 class _Climb:

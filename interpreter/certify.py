@@ -16,9 +16,10 @@ with them (`extra_inputs`); so does an input the hypothesis search shows a candi
 pair of keys no traced input held together leaves their order in a table unread). A value sets'
 rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
 "misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
-index past the length), and a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach,
-the search having climbed towards each of the unreached values inputs came nearest (`reach`), is
-taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
+index past the length, a count of 0 by a select that chooses the query's own position), and a
+missing value that `REACH_MIN_TRIES` inputs aimed at it never reach, the search having tried every
+short motif of the token kinds and climbed towards each of the unreached values inputs came
+nearest (`reach`), is taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
 not proof: `exhaustive` says which kind of certificate it is.
 
 A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its

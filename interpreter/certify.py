@@ -19,8 +19,10 @@ rule is a superset (it takes `indices` and `length` as independent, so a table o
 index past the length, a count of 0 by a select that chooses the query's own position), and a
 missing value that `REACH_MIN_TRIES` inputs aimed at it never reach, the search having tried every
 short motif of the token kinds and climbed towards each of the unreached values inputs came
-nearest (`reach`), is taken not to occur, and the certificate says so (`caveat`). Like the sample itself, that is evidence,
-not proof: `exhaustive` says which kind of certificate it is.
+nearest (`reach`), is taken not to occur, and the certificate says so (`caveat`). Like the
+sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
+Which values a table's inputs may take comes from value sets a little tighter than compile's
+(`PositionValueSets`: a count of the larger tokens before one's own is at most one's index).
 
 A reading compile refuses for a None the net cannot hold is compiled as the net computes it: its
 tables' missing entries filled in (which count as holes all the same) and its lambda predicates
@@ -49,7 +51,7 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.literals import format_value, is_literal, normalize_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
-from compiler.language.values import ValueSetError, ValueSets
+from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
 from interpreter.head_lines import read_whole
 
@@ -93,7 +95,11 @@ class Certifier:
         self.vocab = set(net.vocab)
         self.expected = net.run(inputs)
         self.compiled = 0
-        self.value_sets = ValueSets(sorted(self.vocab, key=value_sort_key), net.config.max_seq_len)
+        vocab = sorted(self.vocab, key=value_sort_key)
+        # compile's value sets (what a reading must have entries for to compile), and tighter ones
+        # for which of a table's missing values inputs may reach (`PositionValueSets`)
+        self.compile_sets = ValueSets(vocab, net.config.max_seq_len)
+        self.value_sets = PositionValueSets(vocab, net.config.max_seq_len, net.config.causal)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
@@ -155,8 +161,8 @@ class Certifier:
         try:
             return program, compile(program)
         except compiler.CompileError:
-            filled = filled_tables(program, table_holes(program, self.value_sets, self.complete_selects)) or program
-            fixed = guarded_predicates(filled, self.value_sets) or filled
+            filled = filled_tables(program, table_holes(program, self.compile_sets, self.complete_selects)) or program
+            fixed = guarded_predicates(filled, self.compile_sets) or filled
             if fixed is program:
                 raise
         return fixed, compile(fixed)
@@ -332,9 +338,9 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
     """`holes` without the argument values no position of any input takes, by what the primitives
     say (a value sets' rule takes each input alone): `length` is at least 1 at every position (an
     input with a position has a token), an index is below the length, and a `selector_width` at
-    most the length (at most the index + 1 in a causal net) and at least 1 where its select
-    chooses the query's own position (`_selects_itself`, with `value_sets`). Those need no input
-    searched for."""
+    most the length (at most the index + 1 in a causal net), at least 1 where its select always
+    chooses the query's own position and one less where it never does (`_own_position`, with
+    `value_sets`). Those need no input searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -344,49 +350,85 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
             # a select's key and query come from two positions of one input, where the causal rule
             # (one position's index and width) does not hold
             same = causal and not isinstance(node, nodes.Select)
-            least = [int(isinstance(child, nodes.SelectorWidth) and value_sets is not None
-                         and _selects_itself(child.selector, value_sets)) for child in children]
+            own = [_own_position(child.selector, value_sets) if isinstance(child, nodes.SelectorWidth)
+                   and value_sets is not None else None for child in children]
             missing = {arg for arg in missing
-                       if _may_occur(children, arg if len(children) > 1 else (arg,), same, least)}
+                       if _may_occur(children, arg if len(children) > 1 else (arg,), same, own)}
         if missing is None or missing:
             out[label] = missing
     return out
 
 
-def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, least: Sequence[int] = ()) -> bool:
+def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: Sequence[bool | None] = ()) -> bool:
     """Whether positions of one input may give `children` the values `args` (see
-    `possible_holes`); `causal`: one causal position gives them all; `least`: each child's
-    smallest value where it is a `selector_width` known to be at least 1."""
+    `possible_holes`); `causal`: one causal position gives them all; `own`: for a child that is
+    a `selector_width`, whether its select always (True) or never (False) chooses the query's own
+    position (`_own_position`): at least 1, or at most the length less 1 (the index, causal)."""
     kinds = [child.primitive if isinstance(child, nodes.Primitive) else
              "width" if isinstance(child, nodes.SelectorWidth) else None for child in children]
     if any(kind == "length" and arg == 0 for kind, arg in zip(kinds, args)):
         return False
-    if any(kind == "width" and _number(arg) and arg < low for kind, arg, low in zip(kinds, args, least)):
+    if any(kind == "width" and _number(arg) and arg < 1 and mine is True for kind, arg, mine in zip(kinds, args, own)):
         return False
     if len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         pair = dict(zip(kinds, args)) if kinds[0] != kinds[1] else {}
+        excluded = int(any(kind == "width" and mine is False for kind, mine in zip(kinds, own)))
         if "length" in pair and ("indices" in pair and pair["indices"] >= pair["length"]
-                                 or "width" in pair and pair["width"] > pair["length"]):
+                                 or "width" in pair and pair["width"] > pair["length"] - excluded):
             return False
-        if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1:
+        if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1 - excluded:
             return False
     return True
 
 
-def _selects_itself(select: nodes.Select, value_sets: ValueSets) -> bool:
-    """Whether `select` chooses the query's own position at every query of every input, causal or
-    not, so that its `selector_width` is at least 1: its predicate is TRUE, or its keys are its
-    queries and the predicate holds between every value they take (never None) and itself
-    (`select(tokens, tokens, EQ)`: a token equals itself)."""
-    if select.predicate is rasp.Comparison.TRUE:
-        return True
+def _own_position(select: nodes.Select, value_sets: ValueSets) -> bool | None:
+    """Whether `select` chooses the query's own position at every query of every input (True),
+    at none (False), or either (None): its predicate is TRUE (FALSE), or its keys are its queries
+    and the predicate holds (fails) between every value they take, never None, and itself. So
+    its `selector_width` is at least 1 (`select(tokens, tokens, EQ)`: a token equals itself), or
+    counts at most the other positions (`select(tokens, tokens, GT)`)."""
+    if select.predicate in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+        return select.predicate is rasp.Comparison.TRUE
     if select.keys is not select.queries:
-        return False
+        return None
     try:
         values = value_sets(select.keys)
-        return None not in values and all(bool(select.predicate(v, v)) for v in values)
+        if None in values:
+            return None
+        own = {bool(select.predicate(v, v)) for v in values}
     except (ValueSetError, ValueError, TypeError, ArithmeticError, RecursionError):
-        return False
+        return None
+    return own.pop() if len(own) == 1 else None
+
+
+class PositionValueSets(ValueSets):
+    """Value sets a little tighter than compile's (`compiler.language.values`), for which of a
+    table's missing values inputs may reach: a `selector_width` is at least 1 where its select
+    always chooses the query's own position and at most max_seq_len - 1 where it never does
+    (`_own_position`), and a sequence_map of two of `indices`, `length` and such widths is
+    applied only to the pairs one position can give (`_may_occur`): `indices - width` of the
+    larger tokens before one's own, causal, is never negative. Still supersets: each rule holds
+    on every input."""
+
+    def __init__(self, vocab, max_seq_len: int, causal: bool):
+        super().__init__(vocab, max_seq_len)
+        self.causal = causal
+
+    def _compute(self, node: nodes.SOpNode) -> set:
+        if isinstance(node, nodes.SelectorWidth):
+            own = _own_position(node.selector, self)
+            return set(range(int(own is True), self.max_seq_len + 1 - int(own is False)))
+        if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
+            children = [node.fst, node.snd]
+            if all(isinstance(c, nodes.SelectorWidth) or c in (nodes.INDICES, nodes.LENGTH) for c in children):
+                own = [_own_position(c.selector, self) if isinstance(c, nodes.SelectorWidth) else None
+                       for c in children]
+                function = (node.function if isinstance(node, nodes.SequenceMap)
+                            else lambda x, y: node.fst_fac * x + node.snd_fac * y)
+                args = [a for a in function_arguments([self._known(c) for c in children])
+                        if _may_occur(children, a, self.causal, own)]
+                return outputs(node, function, args)
+        return super()._compute(node)
 
 
 #: The fields holding each kind of node's children, in `children` order.
@@ -520,6 +562,9 @@ def distinct_runs(vocab: list, max_seq_len: int, count: int, rng: random.Random)
 MOTIFS = {2: 256, 3: 1024, 4: 2048}
 MOTIFS_DRAWN = 64
 MOTIFS_PER_ROUND = 128
+#: Cycles through 5 and 6 different token kinds (one phase of each) `reach` tries every one of when
+#: there are at most this many (else `MOTIFS_DRAWN` drawn), after the shorter motifs.
+CYCLES = {5: 512, 6: 512}
 
 
 def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
@@ -530,7 +575,9 @@ def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
     a walk turning right at every step, `E S W N E S W N E`; a severity rising 0 1 2 3 0 1 2 3 0
     1, seven rises in ten days), which drawn inputs and climbs reach seldom: one input in hundreds
     of drawn periodic ones, so that a search cut short missed them (the eighth set's v09 and the
-    seventh's u22 were false certificates before they were tried one by one)."""
+    seventh's u22 were false certificates before they were tried one by one). Then cycles through
+    5 and 6 different kinds (`CYCLES`), where counts of different tokens in a window peak: six
+    different digits in every window of six, a period-6 permutation (ninth set w22)."""
     out = []
     for size, most in MOTIFS.items():
         if size > max_seq_len:
@@ -542,6 +589,16 @@ def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
             chosen = [[rng.choice(kinds) for _ in range(size)] for _ in range(MOTIFS_DRAWN)]
         out += [[motif[i % size] for i in range(max_seq_len)] for motif in chosen
                 if any(t is not motif[0] and t != motif[0] for t in motif)]
+    for size, most in CYCLES.items():
+        if size > min(len(kinds), max_seq_len):
+            break
+        if math.comb(len(kinds), size) * math.factorial(size - 1) <= most:
+            chosen = [[kinds[combo[0]], *(kinds[i] for i in rest)] for combo in
+                      itertools.combinations(range(len(kinds)), size) for rest in itertools.permutations(combo[1:])]
+            rng.shuffle(chosen)
+        else:
+            chosen = [rng.sample(kinds, size) for _ in range(MOTIFS_DRAWN)]
+        out += [[motif[i % size] for i in range(max_seq_len)] for motif in chosen]
     return out
 
 

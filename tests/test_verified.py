@@ -1067,6 +1067,37 @@ def test_a_count_of_a_select_that_chooses_the_querys_own_position_is_never_0():
     assert possible_holes(program, holes, causal=False).keys() == holes.keys()  # without the value sets
 
 
+def test_a_table_on_a_count_of_other_positions_lacks_nothing_the_count_cannot_reach():
+    """`indices - width` of the larger tokens before one's own (causal) is never negative: GT never
+    chooses the query's own position, so the width is at most the index. Compile's value sets run
+    it down to -11; the certificate's (`PositionValueSets`) do not, so a reading's table on it
+    has no missing values (ninth set w04 was left unverified while the net's neuron for those
+    impossible values writes an output no input gives). Not causal, the width is at most the
+    length less 1, and an EQ count at least 1."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import PositionValueSets
+
+    program = compiler.parse("above = selector_width(select(tokens, tokens, GT))\n"
+                             "below = sequence_map(lambda i, a: i - a, indices, above)\n"
+                             "same = selector_width(select(tokens, tokens, EQ))\n"
+                             "return sequence_map(lambda x, y: x + y, below, same)\n")
+    nodes_by_name = {node.name: node for node in program.nodes if getattr(node, "name", None)}
+    vocab = list(range(8))
+    loose, causal = ValueSets(vocab, 12), PositionValueSets(vocab, 12, causal=True)
+    assert min(loose(nodes_by_name["below"])) == -12 and causal(nodes_by_name["below"]) == set(range(12))
+    plain = PositionValueSets(vocab, 12, causal=False)
+    assert plain(nodes_by_name["above"]) == set(range(12)) and plain(nodes_by_name["same"]) == set(range(1, 13))
+    assert min(plain(nodes_by_name["below"])) == -11  # not causal: the larger tokens may come after
+    net = compiler.compile_program("above = selector_width(select(tokens, tokens, GT))\n"
+                                   "below = sequence_map(lambda i, a: i - a, indices, above)\n"
+                                   "return map(lambda d: d - 3 if d >= 0 else 9, below)\n", set(vocab), 12, causal=True)
+    table = "{" + ", ".join(f"{d}: {d - 3}" for d in range(12)) + "}"
+    read = compiler.parse("above = selector_width(select(tokens, tokens, GT))\n"
+                          f"below = sequence_map(lambda i, a: i - a, indices, above)\nreturn map({table}, below)\n")
+    cert = Certifier(net, [[3, 1, 4, 1, 5, 0, 2, 6], [7, 6, 5], [0] * 12], exhaustive=False)(read)
+    assert cert.verified and not cert.caveat
+
+
 def _labels(program):
     from interpreter.certify import _by_label
 

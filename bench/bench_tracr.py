@@ -9,7 +9,7 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third|fourth] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third|fourth|fifth] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
 (its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
@@ -19,7 +19,10 @@ a third hand's programs (plain lambdas on words and integers, numerical means, s
 lib helpers with unusual arguments, and outputs reached only on rare inputs); `--set fourth` runs
 `bench/tracr_programs_fourth.py`, a fourth hand's (numerical MLPs over floats and lengths, frac_prevs,
 nary sequence maps, shifts by 2-3, fixed-index pointers, custom BOS and pad; eight whose nets
-differ from their programs, two that tracr refuses).
+differ from their programs, two that tracr refuses); `--set fifth` runs `bench/tracr_programs_fifth.py`,
+a fifth hand's (lib helpers in unusual places, dict maps over negatives, floats and colours, selects
+of selector_and/or with TRUE, FALSE and computed keys, rare outputs; one tracr miscompiles, two it
+refuses).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from pathlib import Path
 
 #: The program sets, by `--set`.
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
-        "third": "tracr_programs_third", "fourth": "tracr_programs_fourth"}
+        "third": "tracr_programs_third", "fourth": "tracr_programs_fourth",
+        "fifth": "tracr_programs_fifth"}
 
 
 def main() -> None:

@@ -159,9 +159,12 @@ class MlpLines:
         if time.monotonic() > self.deadline:
             return []
         before = [v for v in state.vars if v.sublayer < sublayer and v.read_by(("mlp", groups[0].layer))]
-        existing = {_signature(v.node) for v in state.vars}
+        # a line computed again is the earlier line, but one block may write one function twice:
+        # tracr keeps two S-Ops of one function apart (`lib.detect_pattern(tokens, [-1, -1])`
+        # builds `tokens == -1` twice, one read by a shift's head, one by the final MLP)
+        existing = {_signature(v.node) for v in state.vars if v.sublayer != sublayer}
         options = [option for option in self._mlp_candidates(before, groups, uncovered, sublayer)
-                   if _signature(option[0].node) not in existing]  # a line computed twice is one line
+                   if _signature(option[0].node) not in existing]
         results = []
         for var, covered, component, source in options[:self.branching if first else 1]:
             rest = self._cover(state.add(Line(var, component, source)), groups, uncovered - set(covered),

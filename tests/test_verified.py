@@ -111,6 +111,26 @@ def test_tracr_soft_one_hots_are_one_class_per_value():
     assert ((soft > 0.05) & (soft < 0.95)).any()  # the writes themselves stay as the net wrote them
 
 
+def test_one_block_may_write_one_function_twice():
+    """tracr keeps two S-Ops of one function apart: `lib.detect_pattern(tokens, [-1, -1])` builds
+    `tokens == -1` twice, one read by the shift's head and one by the final MLP, so one block writes
+    the same map into two subspaces. Both are lines (the search once kept the first, found nothing
+    for the second's groups and read no program)."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    vocab = {-3, -2, -1, 0, 1, 2}
+    program = lib.detect_pattern(rasp.tokens, [-1, -1])
+    model = compiling.compile_rasp_to_model(program, vocab=vocab, max_seq_len=7, compiler_bos="BOS")
+    net = compiler.Net.from_tracr(model, program)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified, result.notes
+    read = compiler.compile_program(result.source, vocab, 7)
+    inputs = [[-1, -1, 0, -1, -1, -1, 2], [-1, 2, -1], [0, -1, -1]]
+    assert [list(map(bool, out[1:])) for out in read.run(inputs)] == [
+        [True, False, False, True, True, False], [False, False], [False, True]]
+
+
 def test_the_reach_search_tries_distinct_tokens_in_order():
     """A table hole that only distinct falling digits reach (rank 7 plus 6 or 7 dips: fifth set
     s10, whose reading a seeded search once certified without reaching it) needs inputs that

@@ -340,7 +340,9 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
     input with a position has a token), an index is below the length, and a `selector_width` at
     most the length (at most the index + 1 in a causal net), at least 1 where its select always
     chooses the query's own position and one less where it never does (`_own_position`, with
-    `value_sets`). Those need no input searched for."""
+    `value_sets`), and a categorical aggregate over a select of indices by indices is None at the
+    indices where no key can be chosen (`_live_queries`: a shift by 4 has a value from index 4 on).
+    Those need no input searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -348,26 +350,36 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
         children = [node.keys, node.queries] if isinstance(node, nodes.Select) else list(node.children)
         if missing is not None:
             # a select's key and query come from two positions of one input, where the causal rule
-            # (one position's index and width) does not hold
+            # (one position's index and width) and the live queries (one position's) do not hold
             same = causal and not isinstance(node, nodes.Select)
             own = [_own_position(child.selector, value_sets) if isinstance(child, nodes.SelectorWidth)
                    and value_sets is not None else None for child in children]
+            live = [None if isinstance(node, nodes.Select) or value_sets is None
+                    else _live_queries(child, value_sets.max_seq_len, causal) for child in children]
             missing = {arg for arg in missing
-                       if _may_occur(children, arg if len(children) > 1 else (arg,), same, own)}
+                       if _may_occur(children, arg if len(children) > 1 else (arg,), same, own, live)}
         if missing is None or missing:
             out[label] = missing
     return out
 
 
-def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: Sequence[bool | None] = ()) -> bool:
+def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: Sequence[bool | None] = (),
+               live: Sequence[frozenset | None] = ()) -> bool:
     """Whether positions of one input may give `children` the values `args` (see
     `possible_holes`); `causal`: one causal position gives them all; `own`: for a child that is
     a `selector_width`, whether its select always (True) or never (False) chooses the query's own
-    position (`_own_position`): at least 1, or at most the length less 1 (the index, causal)."""
+    position (`_own_position`): at least 1, or at most the length less 1 (the index, causal);
+    `live`: for a child that is a categorical aggregate, the indices where it may have a value
+    (`_live_queries`), beside a child that is `indices` at the same position."""
     kinds = [child.primitive if isinstance(child, nodes.Primitive) else
              "width" if isinstance(child, nodes.SelectorWidth) else None for child in children]
     if any(kind == "length" and arg == 0 for kind, arg in zip(kinds, args)):
         return False
+    if len(args) == 2 and "indices" in kinds and live:
+        index = args[kinds.index("indices")]
+        if any(queries is not None and arg is not None and index not in queries
+               for queries, arg in zip(live, args)):
+            return False
     if any(kind == "width" and _number(arg) and arg < 1 and mine is True for kind, arg, mine in zip(kinds, args, own)):
         return False
     if len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
@@ -379,6 +391,23 @@ def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: S
         if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1 - excluded:
             return False
     return True
+
+
+def _live_queries(node: nodes.Node, max_seq_len: int, causal: bool) -> frozenset | None:
+    """The indices at which `node`, a categorical aggregate whose select compares `indices` with
+    `indices`, may have a value: those where some key its predicate holds for exists (keys up to
+    the query's index in a causal net); elsewhere it selects nothing and is None. None for any
+    other node, or a predicate that cannot say."""
+    if not isinstance(node, nodes.Aggregate) or node.encoding != nodes.CATEGORICAL:
+        return None
+    select = node.selector
+    if not isinstance(select, nodes.Select) or select.keys is not nodes.INDICES or select.queries is not nodes.INDICES:
+        return None
+    try:
+        return frozenset(q for q in range(max_seq_len)
+                         if any(select.predicate(k, q) for k in range(q + 1 if causal else max_seq_len)))
+    except (fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return None
 
 
 def _own_position(select: nodes.Select, value_sets: ValueSets) -> bool | None:

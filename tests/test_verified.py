@@ -1118,6 +1118,37 @@ def test_a_table_on_a_count_of_other_positions_lacks_nothing_the_count_cannot_re
     assert cert.verified and not cert.caveat
 
 
+def test_a_table_on_a_shift_and_the_index_lacks_nothing_where_the_shift_is_none():
+    """A shift by 4 (`k == q - 4` over indices) selects nothing below index 4, where it is None: a
+    reading's sequence_map table on it and `indices` lacks no entry for index 0-3 (tracr's
+    `shift_by(4)` then `0 if i < 4 else b`, a fill that never fires, was left unverified on those
+    holes while the net's neuron for them writes 0, an output no input gives). Causal, a select of
+    later keys selects nothing anywhere; the holes at index 4 and up are still holes."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import possible_holes, table_holes
+
+    vocab, n = [1, 2, 3], 8
+    shift = "back = aggregate(select(indices, indices, lambda k, q: k == q - 4), tokens)\n"
+    read = "{" + ", ".join(f"({b}, {i}): {b}" for b in vocab for i in range(4, n) if (b, i) != (3, 7)) + "}"
+    program = compiler.parse(shift + f"return sequence_map({read}, back, indices)\n")
+    holes = table_holes(program, ValueSets(vocab, n))
+    assert {arg for missing in holes.values() for arg in missing} >= {(1, 0), (3, 3), (3, 7)}
+    possible = possible_holes(program, holes, causal=False, value_sets=ValueSets(vocab, n))
+    assert [set(missing) for missing in possible.values()] == [{(3, 7)}]
+    ahead = compiler.parse("ahead = aggregate(select(indices, indices, lambda k, q: k == q + 1), tokens)\n"
+                           "return sequence_map({(1, 0): 1}, ahead, indices)\n")
+    ahead_holes = table_holes(ahead, ValueSets(vocab, n))
+    assert possible_holes(ahead, ahead_holes, causal=True, value_sets=ValueSets(vocab, n)) == {}
+    assert possible_holes(ahead, ahead_holes, causal=False, value_sets=ValueSets(vocab, n))
+
+    net = compiler.compile_program(shift + "return sequence_map(lambda b, i: 0 if i < 4 else b, back, indices)\n",
+                                   set(vocab), n)
+    whole = "{" + ", ".join(f"({b}, {i}): {b}" for b in vocab for i in range(4, n)) + "}"
+    cert = Certifier(net, [[1, 2, 3, 1, 2, 3, 1, 2], [3, 2, 1, 3, 2], [2] * 8], exhaustive=False)(
+        compiler.parse(shift + f"return sequence_map({whole}, back, indices)\n"))
+    assert cert.verified, cert.notes
+
+
 def _labels(program):
     from interpreter.certify import _by_label
 

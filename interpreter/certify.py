@@ -16,10 +16,13 @@ with them (`extra_inputs`); so does an input the hypothesis search shows a candi
 pair of keys no traced input held together leaves their order in a table unread). A value sets'
 rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
 "misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
-index past the length, a count of 0 by a select that chooses the query's own position), and a
+index past the length, a count of 0 by a select that chooses the query's own position, or such a
+count copied from another position, and a value of a shift where it selects nothing), and a
 missing value that `REACH_MIN_TRIES` inputs aimed at it never reach, the search having tried every
-short motif of the token kinds and climbed towards each of the unreached values inputs came
-nearest (`reach`), is taken not to occur, and the certificate says so (`caveat`). Like the
+short motif of the token kinds and every input of one token among copies of another, and climbed
+towards each of the unreached values inputs came nearest (`reach`), is taken not to occur, and
+the certificate says so (`caveat`); a certifier does not search again for it in the next reading
+with the same line. Like the
 sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
 Which values a table's inputs may take comes from value sets a little tighter than compile's
 (`PositionValueSets`: a count of the larger tokens before one's own is at most one's index).
@@ -102,6 +105,10 @@ class Certifier:
         self.value_sets = PositionValueSets(vocab, net.config.max_seq_len, net.config.causal)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_left = REACH_BUDGET
+        # missing values a whole reach search never reached, by what computes their line's
+        # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
+        # lines, and a value no search reached is not searched for again with each of them
+        self._unreachable: dict[tuple, int] = {}
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
         # set by the caller): while one is left, no unreached hole is taken not to occur
         self.unwritten: list = []
@@ -202,12 +209,27 @@ class Certifier:
         if too_wide:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, ""
-        began = time.monotonic()
-        reached = reach(compiled, holes, sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
-                        self.net.config.causal, min(began + max(0.0, min(REACH_SECONDS, self.reach_left)),
-                                                    self.deadline), random.Random(self.seed))
-        found, unreached, tried = reached.found, reached.unreached, reached.tried
-        self.reach_left -= time.monotonic() - began
+        # by the reading's lines: compile fills a table or guards a predicate in some programs and
+        # not in others, which changes no value where the search has not found a hole reached
+        keys = {label: _arguments_key(program, label) for label in holes}
+        known = {label: {m for m in missing if (keys[label], table_key(m)) in self._unreachable}
+                 for label, missing in holes.items()}
+        left = {label: missing - known[label] for label, missing in holes.items() if missing - known[label]}
+        if left:
+            began = time.monotonic()
+            reached = reach(compiled, left, sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
+                            self.net.config.causal, min(began + max(0.0, min(REACH_SECONDS, self.reach_left)),
+                                                        self.deadline), random.Random(self.seed))
+            self.reach_left -= time.monotonic() - began
+            if reached.tried >= REACH_MIN_TRIES and not reached.unclimbed and not reached.motifs_left:
+                for label, missing in reached.unreached.items():
+                    self._unreachable.update({(keys[label], table_key(m)): reached.tried for m in missing})
+        else:  # every missing value is one a whole search did not reach before
+            reached = Reached([], {}, min(self._unreachable[keys[label], table_key(m)]
+                                          for label, missing in known.items() for m in missing))
+        found, tried = reached.found, reached.tried
+        unreached = {label: reached.unreached.get(label, set()) | known[label] for label in holes
+                     if reached.unreached.get(label) or known[label]}
         given = set()  # outputs the net gives on the inputs found
         if found:
             want, got = self.net.run(found), candidate.run(found)
@@ -289,6 +311,14 @@ class Certifier:
                                     SEARCH_EXAMPLES, self.seed)
 
 
+def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:
+    """What computes the arguments of table line `label` of `program`: the canonical text of each
+    of its inputs (a select's keys and queries), which fixes their values on every input."""
+    node = _by_label(program)[label]
+    children = [node.keys, node.queries] if isinstance(node, nodes.Select) else list(node.children)
+    return tuple(prog.Program(child).source for child in children)
+
+
 def table_holes(program: prog.Program, value_sets: ValueSets,
                 complete: dict | None = None) -> dict[str, set | None]:
     """Per table line (by its name in the canonical text), the argument values its inputs can take
@@ -352,7 +382,7 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
             # a select's key and query come from two positions of one input, where the causal rule
             # (one position's index and width) and the live queries (one position's) do not hold
             same = causal and not isinstance(node, nodes.Select)
-            own = [_own_position(child.selector, value_sets) if isinstance(child, nodes.SelectorWidth)
+            own = [_own_position(_width(child).selector, value_sets) if _width(child) is not None
                    and value_sets is not None else None for child in children]
             live = [None if isinstance(node, nodes.Select) or value_sets is None
                     else _live_queries(child, value_sets.max_seq_len, causal) for child in children]
@@ -372,7 +402,7 @@ def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: S
     `live`: for a child that is a categorical aggregate, the indices where it may have a value
     (`_live_queries`), beside a child that is `indices` at the same position."""
     kinds = [child.primitive if isinstance(child, nodes.Primitive) else
-             "width" if isinstance(child, nodes.SelectorWidth) else None for child in children]
+             "width" if _width(child) is not None else None for child in children]
     if any(kind == "length" and arg == 0 for kind, arg in zip(kinds, args)):
         return False
     if len(args) == 2 and "indices" in kinds and live:
@@ -391,6 +421,16 @@ def _may_occur(children: Sequence[nodes.Node], args: tuple, causal: bool, own: S
         if causal and "indices" in pair and "width" in pair and pair["width"] > pair["indices"] + 1 - excluded:
             return False
     return True
+
+
+def _width(node: nodes.Node) -> nodes.SelectorWidth | None:
+    """The `selector_width` whose value `node` has at each position: itself, or the one a
+    categorical aggregate of it copies from a position it selects (at most the length, less one
+    where its select never chooses the query's own position; causal, at most that earlier index
+    + 1, so at most this one's). None for anything else."""
+    if isinstance(node, nodes.Aggregate) and node.encoding == nodes.CATEGORICAL:
+        node = node.sop
+    return node if isinstance(node, nodes.SelectorWidth) else None
 
 
 def _live_queries(node: nodes.Node, max_seq_len: int, causal: bool) -> frozenset | None:
@@ -594,6 +634,9 @@ MOTIFS_PER_ROUND = 128
 #: Cycles through 5 and 6 different token kinds (one phase of each) `reach` tries every one of when
 #: there are at most this many (else `MOTIFS_DRAWN` drawn), after the shorter motifs.
 CYCLES = {5: 512, 6: 512}
+#: One token among copies of another at the longest length (`odd_ones_out`): every such input
+#: `reach` tries where there are at most this many, else this many drawn.
+ODD_ONES_OUT = 512
 
 
 def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
@@ -604,7 +647,8 @@ def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
     a walk turning right at every step, `E S W N E S W N E`; a severity rising 0 1 2 3 0 1 2 3 0
     1, seven rises in ten days), which drawn inputs and climbs reach seldom: one input in hundreds
     of drawn periodic ones, so that a search cut short missed them (the eighth set's v09 and the
-    seventh's u22 were false certificates before they were tried one by one). Then cycles through
+    seventh's u22 were false certificates before they were tried one by one). After the motifs of
+    two, one token among copies of another (`odd_ones_out`). Then cycles through
     5 and 6 different kinds (`CYCLES`), where counts of different tokens in a window peak: six
     different digits in every window of six, a period-6 permutation (ninth set w22)."""
     out = []
@@ -618,6 +662,8 @@ def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
             chosen = [[rng.choice(kinds) for _ in range(size)] for _ in range(MOTIFS_DRAWN)]
         out += [[motif[i % size] for i in range(max_seq_len)] for motif in chosen
                 if any(t is not motif[0] and t != motif[0] for t in motif)]
+        if size == 2:
+            out += odd_ones_out(kinds, max_seq_len, rng)
     for size, most in CYCLES.items():
         if size > min(len(kinds), max_seq_len):
             break
@@ -629,6 +675,22 @@ def motifs(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
             chosen = [rng.sample(kinds, size) for _ in range(MOTIFS_DRAWN)]
         out += [[motif[i % size] for i in range(max_seq_len)] for motif in chosen]
     return out
+
+
+def odd_ones_out(kinds: list, max_seq_len: int, rng: random.Random) -> list[list]:
+    """Inputs of the longest length holding one token of `kinds` at one position and copies of
+    another everywhere else: every such input where there are at most `ODD_ONES_OUT`, in a random
+    order, else as many drawn. A count that compares every token with one (the first token's
+    copies, less the positions matching it under another rule) is largest or smallest there,
+    which neither the motifs nor a climb from drawn inputs gives (ninth set w23: `d a a a a a a a
+    a` alone gives a difference of -8, missed in 4,323 inputs and taken not to occur)."""
+    pairs = [(odd, rest) for odd in kinds for rest in kinds if odd is not rest and odd != rest]
+    every = len(pairs) * max_seq_len <= ODD_ONES_OUT
+    chosen = ([(odd, rest, at) for odd, rest in pairs for at in range(max_seq_len)] if every else
+              [(*rng.choice(pairs), rng.randrange(max_seq_len)) for _ in range(ODD_ONES_OUT)] if pairs else [])
+    if every:
+        rng.shuffle(chosen)
+    return [[odd if i == at else rest for i in range(max_seq_len)] for odd, rest, at in chosen]
 
 
 def periodic_inputs(vocab: list, max_seq_len: int, count: int, rng: random.Random) -> list[list]:

@@ -1,5 +1,6 @@
 """Verified decompilation: lines checked against the net's components, honest certificates."""
 
+import collections
 import dataclasses
 import math
 import time
@@ -316,6 +317,27 @@ def test_reach_tries_every_short_motif_over_the_token_kinds():
     assert short.motifs_left > 0
 
 
+def test_reach_tries_one_token_among_copies_of_another():
+    """`d a a a a a a a a` alone gives the ninth set's w23 a difference of -8 (the first token's
+    copies less the positions matching it under another rule), which 4,323 motifs, drawn inputs and
+    climbs missed, and the reading that lacked it was certified. Every input of one token among
+    copies of another is among the motifs where there are at most `ODD_ONES_OUT`; else as many are
+    drawn."""
+    import random
+
+    from interpreter.certify import ODD_ONES_OUT, motifs, odd_ones_out
+
+    kinds = list("abcdef")
+    odd = odd_ones_out(kinds, 9, random.Random(0))
+    assert len(odd) == len({tuple(xs) for xs in odd}) == 6 * 5 * 9
+    assert all(len(xs) == 9 and sorted(collections.Counter(xs).values()) == [1, 8] for xs in odd)
+    assert list("daaaaaaaa") in odd and list("aaaaaaaad") in odd
+    assert list("daaaaaaaa") in motifs(kinds, 9, random.Random(3))
+    many = odd_ones_out(list(range(40)), 12, random.Random(0))
+    assert len(many) == ODD_ONES_OUT and all(sorted(collections.Counter(xs).values()) == [1, 11] for xs in many)
+    assert odd_ones_out(["a"], 5, random.Random(0)) == []
+
+
 def test_reach_says_when_the_nearest_missing_values_were_not_all_climbed_towards():
     """Cut short, the search names the nearest unreached values it has not climbed towards: those
     are not taken to occur nowhere."""
@@ -352,6 +374,56 @@ def test_missing_values_are_not_taken_to_occur_nowhere_before_the_nearest_were_c
         real(*args, **kwargs), motifs_left=1))
     cert = Certifier(net, sample, exhaustive=False)(read)
     assert not cert.verified and "no time was left" in cert.reason and not cert.caveat
+
+
+def test_a_missing_value_a_whole_search_did_not_reach_is_not_searched_for_again(monkeypatch):
+    """Readings share lines: a certifier that searched in full for a missing value of a line's
+    arguments and reached none does not search again for it in the next reading with that line
+    (ninth set w03: three readings spent the certifier's whole reach budget on one count of 0, and
+    the fourth, whose other holes any long input reaches, had none left). A search cut short
+    teaches nothing: the next one searches again."""
+    import interpreter.certify as certify_module
+
+    net = compiler.compile_program(_PAIR_COUNT, set("abcd"), 6)
+    read = compiler.parse(_PAIR_COUNT_READ)
+    sample = [list("abcdab"), list("aaaa"), list("dcb"), list("a")]
+    certify = Certifier(net, sample, exhaustive=False)
+    first = certify(read)
+    assert first.verified and first.caveat
+    calls = []
+    real = certify_module.reach
+    monkeypatch.setattr(certify_module, "reach", lambda *args, **kwargs: calls.append(args[1]) or real(*args, **kwargs))
+    spelled = _PAIR_COUNT_READ.replace("(select(code, code, LEQ))", "(select(code, code, lambda k, q: k <= q))")
+    again = certify(compiler.parse(spelled))
+    assert again.verified and again.caveat and "inputs aimed at them reached none" in again.caveat
+    assert calls == []  # the line `code` and its count of 0: known unreachable
+    cut_short = Certifier(net, sample, exhaustive=False)
+    monkeypatch.setattr(certify_module, "reach", lambda *args, **kwargs: calls.append(args[1]) or dataclasses.replace(
+        real(*args, **kwargs), unclimbed=1))
+    assert not cut_short(read).verified and not cut_short(read).verified and len(calls) == 2
+
+
+def test_a_copied_count_keeps_the_counts_bounds():
+    """A categorical aggregate of a `selector_width` copies the count at a position it selects: it
+    is at most the length, less one where the select never chooses the query's own position (the
+    count of the tokens unlike the first, NEQ, never reaches the length), so a reading's table on it
+    and the length lacks nothing past that (ninth set w03's reading: the net's neuron for a count
+    of 0 writes "none", an output no input gives, and the table's holes were all such pairs)."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import possible_holes, table_holes
+
+    vocab, n = ["a", "b", "c"], 4
+    first_unlike = ("first = select(indices, indices, lambda k, q: k == 0)\n"
+                    "unlike = aggregate(first, selector_width(select(tokens, tokens, NEQ)))\n")
+    read = "{" + ", ".join(f"({u}, {m}): {u}" for m in range(1, n + 1) for u in range(m)) + "}"
+    program = compiler.parse(first_unlike + f"return sequence_map({read}, unlike, length)\n")
+    holes = table_holes(program, ValueSets(vocab, n))
+    assert {(0, 0), (2, 1), (4, 4)} <= holes["v5"]
+    assert possible_holes(program, holes, causal=False, value_sets=ValueSets(vocab, n)) == {}
+    copied_map = first_unlike.replace("first, selector_width(", "first, map(lambda w: 3 - w, selector_width(")
+    mapped = compiler.parse(copied_map.replace("NEQ)))", "NEQ))))") + f"return sequence_map({read}, unlike, length)\n")
+    assert possible_holes(mapped, table_holes(mapped, ValueSets(vocab, n)), causal=False,
+                          value_sets=ValueSets(vocab, n))  # a copied map of a count: no bound known
 
 
 def test_an_output_condition_over_values_that_may_be_none_is_relabelled_without_a_fault():

@@ -59,9 +59,11 @@ from compiler.nets.net import Net
 from interpreter.head_lines import read_whole
 
 #: Seconds one certificate may spend searching for inputs that reach a table's missing values,
-#: and all of a certifier's certificates together (past it, such tables stay unverified).
+#: and all of a certifier's certificates together (past it, such tables stay unverified), at a
+#: decompile's time budget of `REACH_AT_BUDGET` seconds or less; a larger budget scales both.
 REACH_SECONDS = 2.0
 REACH_BUDGET = 6.0
+REACH_AT_BUDGET = 10.0
 #: Inputs tried, none reaching it, after which a table's missing value is taken to be one no input
 #: gives (a value sets' rule is a superset: `indices` and `length` as a pair never give (1, 0)).
 REACH_MIN_TRIES = 1000
@@ -104,7 +106,7 @@ class Certifier:
         self.compile_sets = ValueSets(vocab, net.config.max_seq_len)
         self.value_sets = PositionValueSets(vocab, net.config.max_seq_len, net.config.causal)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
-        self.reach_left = REACH_BUDGET
+        self.reach_seconds, self.reach_left = REACH_SECONDS, REACH_BUDGET  # `scale_reach`
         # missing values a whole reach search never reached, by what computes their line's
         # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
         # lines, and a value no search reached is not searched for again with each of them
@@ -195,6 +197,14 @@ class Certifier:
         self.inputs = self.inputs + inputs
         self.expected = self.expected + self.net.run(inputs)
 
+    def scale_reach(self, time_budget: float) -> None:
+        """Gives the search for inputs that reach missing values its share of a time budget larger
+        than `REACH_AT_BUDGET`: a search that needs more inputs than 2 s give (every motif of four of
+        six token kinds, and climbs beside them) is cut short at 10 s, and a caller that waits
+        longer should get the search it waited for, not the same "no time was left"."""
+        scale = max(1.0, time_budget / REACH_AT_BUDGET)
+        self.reach_seconds, self.reach_left = REACH_SECONDS * scale, REACH_BUDGET * scale
+
     def _holes(self, program: prog.Program, compiled: prog.Program, candidate: Net) -> tuple[str, int, str]:
         """Why `program`'s tables cannot be shown complete ("" when they are; see the module
         docstring), on how many of the inputs found for them the nets disagree, and which missing
@@ -218,7 +228,7 @@ class Certifier:
         if left:
             began = time.monotonic()
             reached = reach(compiled, left, sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
-                            self.net.config.causal, min(began + max(0.0, min(REACH_SECONDS, self.reach_left)),
+                            self.net.config.causal, min(began + max(0.0, min(self.reach_seconds, self.reach_left)),
                                                         self.deadline), random.Random(self.seed))
             self.reach_left -= time.monotonic() - began
             if reached.tried >= REACH_MIN_TRIES and not reached.unclimbed and not reached.motifs_left:

@@ -218,6 +218,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     certify = Certifier(net, trace.inputs, trace.exhaustive, seed,
                         untraced=[xs for xs in sample if tuple(xs) not in traced])
     certify.deadline = start + time_budget
+    certify.scale_reach(time_budget)
     certify.unwritten = unwritten_outputs(trace)
     if net.categorical_output and net.none_threshold is not None and all(
             value is None for output in certify.expected for value in output):

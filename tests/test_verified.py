@@ -403,6 +403,27 @@ def test_a_missing_value_a_whole_search_did_not_reach_is_not_searched_for_again(
     assert not cut_short(read).verified and not cut_short(read).verified and len(calls) == 2
 
 
+def test_a_larger_time_budget_buys_the_reach_search_its_share(monkeypatch):
+    """At 10 s a certificate searches 2 s for inputs that reach missing values, 6 s in all; a
+    search that needs more (the ninth set's w23: every motif of four of six kinds) said "no time
+    was left" at any budget, while the note told the user a larger one searches further. Past
+    10 s both scale with the budget; below, they stay (the deadline cuts them)."""
+    from interpreter.certify import REACH_BUDGET, REACH_SECONDS
+
+    net = compiler.compile_program(_PAIR_COUNT, set("abcd"), 6)
+    certify = Certifier(net, [list("abcdab")], exhaustive=False)
+    assert (certify.reach_seconds, certify.reach_left) == (REACH_SECONDS, REACH_BUDGET)
+    certify.scale_reach(40)
+    assert (certify.reach_seconds, certify.reach_left) == (4 * REACH_SECONDS, 4 * REACH_BUDGET)
+    certify.scale_reach(3)
+    assert (certify.reach_seconds, certify.reach_left) == (REACH_SECONDS, REACH_BUDGET)
+    budgets = []
+    real = Certifier.scale_reach
+    monkeypatch.setattr(Certifier, "scale_reach", lambda self, budget: budgets.append(budget) or real(self, budget))
+    decompile(net, proposals="uniform", time_budget=25)
+    assert budgets == [25]
+
+
 def test_a_copied_count_keeps_the_counts_bounds():
     """A categorical aggregate of a `selector_width` copies the count at a position it selects: it
     is at most the length, less one where the select never chooses the query's own position (the

@@ -85,6 +85,9 @@ class Certificate:
     reason: str = ""  # why a program that agrees on every checked input is still not verified
     caveat: str = ""  # what a verified program's certificate took on trust (values no input reached)
     program: prog.Program | None = None  # what was compiled: the candidate, made to hold no None (`_compile`)
+    # inputs were found on which a table of it has no entry read off the net: its answer there is
+    # undefined or a guess, so it ranks below a program as close that is only not shown complete
+    undefined: bool = False
 
 
 class Certifier:
@@ -111,6 +114,7 @@ class Certifier:
         # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
         # lines, and a value no search reached is not searched for again with each of them
         self._unreachable: dict[tuple, int] = {}
+        self.last_undefined = False  # whether `_holes` found a table undefined where inputs reach
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
         # set by the caller): while one is left, no unreached hole is taken not to occur
         self.unwritten: list = []
@@ -141,6 +145,7 @@ class Certifier:
         reason, wrong, caveat = self._untraced(candidate)
         checked = len(self.inputs) + len(self.untraced)
         agreement = (checked - wrong) / checked
+        self.last_undefined = False  # set by `_holes`
         if not reason:
             reason, wrong, caveat = self._holes(program, compiled, candidate)
             if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
@@ -153,7 +158,7 @@ class Certifier:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
-                           compiled)
+                           compiled, self.last_undefined)
 
     def _compile(self, program: prog.Program) -> tuple[prog.Program, Net]:
         """`program` and its net; when compile refuses it for a None the net cannot hold, `program`
@@ -256,6 +261,7 @@ class Certifier:
                 why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
                 return why, len(wrong), ""
             if undefined:
+                self.last_undefined = True
                 label, reached = undefined[0]
                 if filled:
                     return (f"table line {label} has no entry read off the net for values inputs reach (e.g. "

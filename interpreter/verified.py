@@ -238,7 +238,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         except compiler.SourceError:
             continue
         cert = certify(program)
-        if best is None or (cert.verified, cert.agreement) > (best[4].verified, best[0]):
+        if best is None or _rank(cert) > _rank(best[4]):
             best = (cert.agreement, program, (), "model" if from_model else "uniform", cert)
         if cert.verified or not run_net:
             break
@@ -265,7 +265,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                     cert = certify(program)
                     if refused is None and cert.reason.startswith("it does not compile"):
                         refused = (program, cert.reason)  # the search's first whole reading, as a rule
-                    if best is None or (cert.verified, cert.agreement) > (best[4].verified, best[0]):
+                    if best is None or _rank(cert) > _rank(best[4]):
                         best = (cert.agreement, program, lines, "search", cert)
                     if cert.verified or certify.extra_inputs:
                         break
@@ -384,6 +384,14 @@ def _trace_seconds(net: Net, inputs: list[list], n: int) -> float:
     if n <= MIN_TRACE_INPUTS:
         return 0.0
     return net.cached("trace seconds per input", measure) * MIN_TRACE_INPUTS * (n / MIN_TRACE_INPUTS) ** 1.2
+
+
+def _rank(cert) -> tuple:
+    """How good a reading's certificate is: verified first, then the share of inputs it agrees on,
+    then not undefined where inputs reach a table's missing entries (a reading read again with
+    those inputs has the net's entries there, where the first had guesses: ninth hand-written set
+    w02 answered with the first, and a reason the second reading had already put right)."""
+    return cert.verified, cert.agreement, not cert.undefined
 
 
 def _simplest(results: list[tuple]) -> tuple | None:

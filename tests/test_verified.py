@@ -946,8 +946,23 @@ def test_a_filled_entry_that_inputs_reach_is_not_trusted():
     certify = Certifier(net, sample, exhaustive=False)
     cert = certify(read)
     assert cert.program is not read and '"h": 0' in cert.program.source
-    assert not cert.verified and '"h"' in cert.reason and "filled in" in cert.reason
+    assert not cert.verified and '"h"' in cert.reason and "filled in" in cert.reason and cert.undefined
     assert certify.extra_inputs  # the search reads the net again with them: "h" then has its entry
+
+
+def test_a_reading_undefined_where_inputs_reach_ranks_below_one_only_not_shown_complete():
+    """Two readings agreeing on every input: the one with guessed entries where inputs were found
+    to reach (read before the net was read again with them) is the worse answer; the one whose
+    missing values no input reached is kept, with its own reason (ninth set w02 answered with the
+    first reading and its stale reason)."""
+    from interpreter.certify import Certificate
+    from interpreter.verified import _rank
+
+    guessed = Certificate(1.0, 500, False, False, "table line v8 has no entry read off the net ...", undefined=True)
+    unproven = Certificate(1.0, 504, False, False, "the net can output 1 ...")
+    assert _rank(unproven) > _rank(guessed)
+    assert _rank(Certificate(1.0, 504, False, True)) > _rank(unproven)
+    assert _rank(guessed) > _rank(Certificate(0.99, 504, False, False))
 
 
 def test_table_holes_and_reach_name_the_line_and_the_inputs():

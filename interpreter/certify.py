@@ -114,7 +114,6 @@ class Certifier:
         # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
         # lines, and a value no search reached is not searched for again with each of them
         self._unreachable: dict[tuple, int] = {}
-        self.last_undefined = False  # whether `_holes` found a table undefined where inputs reach
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
         # set by the caller): while one is left, no unreached hole is taken not to occur
         self.unwritten: list = []
@@ -145,9 +144,9 @@ class Certifier:
         reason, wrong, caveat = self._untraced(candidate)
         checked = len(self.inputs) + len(self.untraced)
         agreement = (checked - wrong) / checked
-        self.last_undefined = False  # set by `_holes`
+        undefined = False
         if not reason:
-            reason, wrong, caveat = self._holes(program, compiled, candidate)
+            reason, wrong, caveat, undefined = self._holes(program, compiled, candidate)
             if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
                 checked += wrong
                 agreement = (checked - wrong) / checked
@@ -158,7 +157,7 @@ class Certifier:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
-                           compiled, self.last_undefined)
+                           compiled, undefined)
 
     def _compile(self, program: prog.Program) -> tuple[prog.Program, Net]:
         """`program` and its net; when compile refuses it for a None the net cannot hold, `program`
@@ -210,20 +209,22 @@ class Certifier:
         scale = max(1.0, time_budget / REACH_AT_BUDGET)
         self.reach_seconds, self.reach_left = REACH_SECONDS * scale, REACH_BUDGET * scale
 
-    def _holes(self, program: prog.Program, compiled: prog.Program, candidate: Net) -> tuple[str, int, str]:
+    def _holes(self, program: prog.Program, compiled: prog.Program, candidate: Net) -> tuple[str, int, str, bool]:
         """Why `program`'s tables cannot be shown complete ("" when they are; see the module
-        docstring), on how many of the inputs found for them the nets disagree, and which missing
-        values no input reached. `compiled` is `program` as compiled: entries it filled in are
-        holes like any other (a filled value no input was shown to give is not a reading)."""
+        docstring), on how many of the inputs found for them the nets disagree, which missing
+        values no input reached (the caveat), and whether inputs were found where a table has no
+        entry (the reading is undefined or guesses there). `compiled` is `program` as compiled:
+        entries it filled in are holes like any other (a filled value no input was shown to give
+        is not a reading)."""
         holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects),
                                self.net.config.causal, self.value_sets)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
-            return "", 0, ""
+            return "", 0, "", False
         too_wide = [label for label, missing in holes.items() if missing is None]
         if too_wide:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
-                    "check for missing entries"), 0, ""
+                    "check for missing entries"), 0, "", False
         # by the reading's lines: compile fills a table or guards a predicate in some programs and
         # not in others, which changes no value where the search has not found a hole reached
         keys = {label: _arguments_key(program, label) for label in holes}
@@ -259,22 +260,22 @@ class Certifier:
             if wrong:
                 xs, a, b = wrong[0]
                 why = f"on {xs} the net gives {a}, this program's net {b} (an input its tables had not seen)"
-                return why, len(wrong), ""
+                return why, len(wrong), "", False
             if undefined:
-                self.last_undefined = True
                 label, reached = undefined[0]
                 if filled:
                     return (f"table line {label} has no entry read off the net for values inputs reach (e.g. "
-                            f"{_shown(reached)}); the entries filled in there are guesses"), 0, ""
+                            f"{_shown(reached)}); the entries filled in there are guesses"), 0, "", True
                 return (f"table line {label} has no entry for values inputs reach (e.g. {_shown(reached)}): its "
-                        "source is undefined there"), 0, ""
+                        "source is undefined there"), 0, "", True
         if not unreached:
-            return "", 0, ""
+            return "", 0, "", False
         label, missing = next(iter(unreached.items()))
         count = sum(len(m) for m in unreached.values())
         if tried < REACH_MIN_TRIES or reached.unclimbed or reached.motifs_left:
             return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
-                    f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), 0, ""
+                    f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), \
+                0, "", False
         # an output the net can give that no input gave, and no entry of the program gives: an
         # unreached value may be where the net gives it
         try:
@@ -285,10 +286,11 @@ class Certifier:
         if unseen:
             return (f"the net can output {unseen[0]!r} (a neuron no traced input fired writes it) and no input traced "
                     f"or found gives it, while table line {label} has no entry for {len(missing)} value(s) no input "
-                    f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, ""
+                    f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, "", False
         entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
-        return "", 0, (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: "
-                       f"{_shown(missing)}); {tried:,} inputs aimed at them reached none, so none is taken to occur")
+        caveat = (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: {_shown(missing)}); "
+                  f"{tried:,} inputs aimed at them reached none, so none is taken to occur")
+        return "", 0, caveat, False
 
     def _untraced(self, candidate: Net) -> tuple[str, int, str]:
         """Why `candidate` is not verified by the sample's untraced inputs ("" when it agrees on

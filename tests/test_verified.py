@@ -22,7 +22,7 @@ from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.trace import determines, same_partition, trace_net, write_partition
+from interpreter.trace import determines, partition, same_partition, trace_net, write_partition
 from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3, 4}
@@ -1152,6 +1152,27 @@ def test_determines_says_whether_one_partition_is_a_function_of_the_other(pairs,
     assert determines(a, b) == function
     assert same_partition(a, b) == (function and len({y: None for _, y in pairs}) == len(set(pairs)))
 
+
+
+@settings(max_examples=80)
+@given(st.lists(st.one_of(st.integers(-3, 3), st.integers(2**63, 2**64), st.booleans(), st.none(),
+                          st.sampled_from(["a", "b", "", "a\x00", "\x00", "é"]),
+                          st.sampled_from([0.5, 0.1 + 0.2, 0.3])),
+                max_size=30), st.sampled_from(["int", "bool", "str", "any"]))
+def test_partition_codes_values_by_first_occurrence_whatever_their_kind(values, kind):
+    """`partition` of Python values (numpy's unique for ints, bools or strings alone) gives the
+    codes of its definition: in order of first occurrence, True apart from 1, floats equal to 9
+    places one, a string with a trailing NUL apart from the one without."""
+    keep = {"int": lambda v: type(v) is int, "bool": lambda v: type(v) is bool, "str": lambda v: type(v) is str,
+            "any": lambda v: True}[kind]
+    values = [v for v in values if keep(v)]
+    seen: dict = {}
+    expected = [seen.setdefault(("bool", v) if isinstance(v, bool) else round(v, 9) if isinstance(v, float) else v,
+                                len(seen)) for v in values]
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    codes = partition(array)
+    assert codes.dtype == np.int64 and codes.tolist() == expected
 
 def test_holes_no_position_can_take_are_not_searched_for():
     """A value sets' rule takes `length`, `indices` and a width alone; the certificate drops the

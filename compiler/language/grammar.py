@@ -85,6 +85,20 @@ def lark_parser() -> lark.Lark:
                      maybe_placeholders=False, start=["start", "lambda_"])
 
 
+
+@functools.lru_cache(maxsize=1)
+def _lexer() -> lark.Lark:
+    """The grammar's lexer alone, built once: the tokens `lark_parser().lex` gives (a basic lexer
+    and the layout post-lexer), which builds its lexer anew at every call (most of the time a
+    fountain worker spends tokenizing)."""
+    return lark.Lark(_GRAMMAR.read_text(), parser=None, lexer="basic", postlex=_Layout(), propagate_positions=True,
+                     maybe_placeholders=False, start=["start", "lambda_"])
+
+
+def lex(text: str):
+    """The tokens of `text` (lark's, with their lines and columns), as `lark_parser().lex` gives them."""
+    return _lexer().lex(text)
+
 def _reserved_words() -> frozenset[str]:
     name = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
     return frozenset(t.pattern.value for t in lark_parser().terminals

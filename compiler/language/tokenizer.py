@@ -16,7 +16,7 @@ import functools
 import json
 
 from compiler.errors import SourceError
-from compiler.language.grammar import lark_parser
+from compiler.language.grammar import lark_parser, lex
 from compiler.language.parser import parse
 from compiler.language.printer import format_program
 
@@ -69,7 +69,7 @@ def _tokens(text: str) -> tuple[str, ...]:
     checks, then the target), and lark's lexer takes milliseconds per program."""
     tokens: list[str] = []
     ids = _ids()
-    for token in lark_parser().lex(text):
+    for token in lex(text):
         if token.type == "_NL":
             tokens.append(NEWLINE)
         elif token.type == "NUMBER":

@@ -49,6 +49,7 @@ attention, discretising MLPs), and the model sees them on one scale.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import time
@@ -290,6 +291,11 @@ class _Source:
     def tag(self) -> tuple[int, int, int]:
         return _kind(self.kind), self.layer, self.via
 
+    @functools.cached_property
+    def norms(self) -> np.ndarray:
+        """The rows' norms (read by every block the source is in)."""
+        return np.linalg.norm(self.matrix, axis=1)
+
 
 @dataclasses.dataclass
 class _Head:
@@ -343,7 +349,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
             yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), read
         sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
     for source in sources:
-        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64))
+        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64), source.norms)
 
 
 class _Budget:
@@ -370,11 +376,11 @@ def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray)
     if norm == 0:
         return
     queries = [((_kind("one"), 0, 0), query_bias[None], np.linalg.norm(query_bias)[None])]
-    queries += [(source.tag, source.matrix @ W_QK, np.linalg.norm(source.matrix, axis=1) * norm) for source in sources]
+    queries += [(source.tag, source.matrix @ W_QK, source.norms * norm) for source in sources]
     for query_tag, query, query_norms in queries:
         for key in sources:
             block = query @ key.matrix.T
-            block[np.abs(block) <= ZERO_TOLERANCE * query_norms[:, None] * np.linalg.norm(key.matrix, axis=1)] = 0.0
+            block[np.abs(block) <= ZERO_TOLERANCE * query_norms[:, None] * key.norms] = 0.0
             if block.any():
                 yield (query_tag, key.tag), block
 
@@ -384,15 +390,17 @@ def _ov_blocks(sources: list[_Source], W_OV: np.ndarray) -> Iterator[tuple[_Sour
     norm = np.linalg.norm(W_OV)
     for source in sources:
         carried = source.matrix @ W_OV
-        carried[np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * np.linalg.norm(source.matrix, axis=1) * norm] = 0.0
+        carried[np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * source.norms * norm] = 0.0
         if carried.any():
             yield source, carried
 
 
-def _product(write: np.ndarray, read: np.ndarray) -> np.ndarray:
-    """write @ read with the entries that are zero up to rounding set to exactly zero."""
+def _product(write: np.ndarray, read: np.ndarray, write_norms: np.ndarray | None = None) -> np.ndarray:
+    """write @ read with the entries that are zero up to rounding set to exactly zero
+    (`write_norms`: the rows' norms of `write`, when known)."""
     product = write @ read
-    scale = np.linalg.norm(write, axis=1)[:, None] * np.linalg.norm(read, axis=0)[None, :]
+    write_norms = np.linalg.norm(write, axis=1) if write_norms is None else write_norms
+    scale = write_norms[:, None] * np.linalg.norm(read, axis=0)[None, :]
     product[np.abs(product) <= ZERO_TOLERANCE * scale] = 0.0
     return product
 
@@ -408,7 +416,7 @@ def _canonical_neurons(w: dict[str, np.ndarray],
     alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
     scale = scale[alive]
     W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
-    reads = [_product(source.matrix, W_in) for source in sources]
+    reads = [_product(source.matrix, W_in, source.norms) for source in sources]
     writes = np.linalg.norm(W_out, axis=1)  # breaks ties between neurons that read alike
     order = np.lexsort(np.round(np.concatenate([b_in[None], *reads, writes[None]]), 3)[::-1])
     return b_in[order], [read[:, order] for read in reads], W_out[order]

@@ -23,6 +23,7 @@ the net still gets an answer: must be 0), and the decompile seconds against the 
     python bench/bench_handwritten.py bench/handwritten_seventh/*.rasp  # the seventh: numerical lines, rare inputs
     python bench/bench_handwritten.py bench/handwritten_eighth/*.rasp   # the eighth: rare values, equal tables
     python bench/bench_handwritten.py bench/handwritten_ninth/*.rasp    # the ninth: rare counts, 12-16-line chains
+    python bench/bench_handwritten.py bench/handwritten_tenth/*.rasp    # the tenth: induction, sorts, rare outputs
 """
 
 from __future__ import annotations

@@ -709,6 +709,31 @@ def test_a_sort_key_over_many_values_is_read_as_a_formula():
     assert check_net(compiler.parse(result.source), net).ok
 
 
+
+NOTES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+NOTE_SORT = "semi = map({" + ", ".join(f'"{n}": {i}' for i, n in enumerate(NOTES)) + """}, tokens)
+key = sequence_map(lambda s, i: s * 8 + i, semi, indices)
+below = selector_width(select(key, key, LT))
+return aggregate(select(below, indices, EQ), tokens)
+"""
+
+
+def test_a_sort_key_of_words_is_ranked_on_every_pair_not_only_those_a_sample_shows():
+    """Notes sorted by pitch through a key `semitone * 8 + index` (tenth hand-written set x01):
+    the key's arguments are words, so no formula spells its order, and the labels rank its 96
+    values. E at position 7 (key 39) and F at position 0 (key 40) meet in one input of 144, and a
+    sample of the 430 million inputs held none: ranked from the pairs it showed, F@0 fell below
+    E@7, and the reading was verified, wrong on 60 of 40,016 inputs. The pairs no input showed are
+    read off the head's QK circuit: the reading is right on the inputs that hold them."""
+    net = compiler.compile_program(NOTE_SORT, set(NOTES), 8)
+    result = decompile(net, proposals="uniform", time_budget=20)
+    assert not result.exhaustive
+    rare = [["F", "E", "F", "F", "E", "E", "F", "E"], ["F", "F", "F", "F", "E", "F", "E", "E"],
+            ["G#", "C", "C", "C", "C", "C", "C", "G"], ["F#", "B", "B", "B", "B", "B", "B", "F"]]
+    if result.verified:
+        read = compiler.compile_program(result.source, set(NOTES), 8)
+        assert read.run(rare) == net.run(rare)
+
 MOD_SUM = """first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)
 return sequence_map(lambda a, b: (a + b) % 7, tokens, first)
 """

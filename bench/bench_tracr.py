@@ -22,7 +22,9 @@ nary sequence maps, shifts by 2-3, fixed-index pointers, custom BOS and pad; eig
 differ from their programs, two that tracr refuses); `--set fifth` runs `bench/tracr_programs_fifth.py`,
 a fifth hand's (lib helpers in unusual places, dict maps over negatives, floats and colours, selects
 of selector_and/or with TRUE, FALSE and computed keys, rare outputs; one tracr miscompiles, two it
-refuses).
+refuses); `--set sixth` runs `bench/tracr_programs_sixth.py`, a sixth hand's (lib helpers with fresh
+arguments, induction copies, running maxima, first positions, sorts and counts over packed (value, index)
+keys, numerical means with float thresholds, causal programs, rare outputs; none miscompiled or refused).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pathlib import Path
 #: The program sets, by `--set`.
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
         "third": "tracr_programs_third", "fourth": "tracr_programs_fourth",
-        "fifth": "tracr_programs_fifth"}
+        "fifth": "tracr_programs_fifth", "sixth": "tracr_programs_sixth"}
 
 
 def main() -> None:

@@ -48,7 +48,13 @@ import numpy as np
 from tracr.rasp import rasp
 
 import compiler
-from compiler.compiling.check import outputs_agree, random_inputs, search_failing_batch, structured_inputs
+from compiler.compiling.check import (
+    outputs_agree,
+    random_inputs,
+    reference_outputs,
+    search_failing_batch,
+    structured_inputs,
+)
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -129,6 +135,13 @@ class Certifier:
             return Certificate(0.0, len(self.inputs), self.exhaustive, False, too_large)
         try:
             compiled, candidate = self._compile(program)
+            unshown = candidate.provenance.get("aggregates_unshown", "")
+            if unshown:
+                if len(self.inputs) + len(self.untraced) > REFERENCE_INPUTS:
+                    raise compiler.CompileError(unshown)
+                # the net computes the program only where the aggregate selects one value: the
+                # program's own outputs are what is compared with the net, on every input checked
+                candidate = _Reference(compiled, self.net.config.causal)
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -156,6 +169,11 @@ class Certifier:
                 self._hand_back([failing])  # an input the trace lacked: reading the net on it may fix the search
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
+        if unshown and not reason:
+            shown = (f"compile cannot show that {unshown.split(':')[0]} selects one position (or positions of one "
+                     f"value) on every input, so the program's own outputs, not a compiled net's, were compared with "
+                     f"the net on every input checked")
+            caveat = f"{shown}; {caveat}" if caveat else shown
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
                            compiled, undefined)
 
@@ -169,8 +187,8 @@ class Certifier:
         - its lambda predicates guarded against None (`guarded_predicates`): `k == 0` selects key 0
           for a None query in rasp, which the net never does, so it reads as `k == 0 and q != None`.
         """
-        compile = functools.partial(compiler.compile_program, vocab=self.vocab,
-                                    max_seq_len=self.net.config.max_seq_len, causal=self.net.config.causal)
+        compile = functools.partial(compiler.compile_program, vocab=self.vocab, max_seq_len=self.net.config.max_seq_len,
+                                    causal=self.net.config.causal, build_unproven=True)
         try:
             return program, compile(program)
         except compiler.CompileError:
@@ -327,6 +345,30 @@ class Certifier:
 
         return search_failing_batch(sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len, fails,
                                     SEARCH_EXAMPLES, self.seed)
+
+
+#: At most this many inputs (traced and untraced) are compared through a reading's own outputs
+#: (`_Reference`: a Python evaluation each) where compile cannot show its aggregates select one value.
+REFERENCE_INPUTS = 20_000
+
+
+class _Reference:
+    """A reading's outputs by RASP's semantics (`reference_outputs`), in place of its compiled net
+    where compile built an aggregate it cannot show selects one value: that net computes the
+    program only where it does, and the program is what is certified. An input the program is
+    undefined on gives no output (agreeing with none)."""
+
+    def __init__(self, program: prog.Program, causal: bool):
+        self.program, self.causal = program, causal
+
+    def run(self, inputs: Sequence[Sequence]) -> list[list]:
+        out = []
+        for xs in inputs:
+            try:
+                out.append([normalize_value(v) for v in reference_outputs(self.program, list(xs), self.causal)])
+            except (prog.UndefinedError, fn.EvaluationError, ArithmeticError, ValueError, TypeError):
+                out.append([])
+        return out
 
 
 def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import compiler
 import generator
-from compiler.compiling.check import check_net
+from compiler.compiling.check import check_net, reference_outputs
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -733,6 +733,47 @@ def test_a_sort_key_of_words_is_ranked_on_every_pair_not_only_those_a_sample_sho
     if result.verified:
         read = compiler.compile_program(result.source, set(NOTES), 8)
         assert read.run(rare) == net.run(rare)
+
+
+FIRST_ROOK = """rook = map(lambda p: 1 if p == "R" or p == "r" else 0, tokens)
+before = selector_width(select(indices, indices, LT))
+rook_at = sequence_map(lambda r, i: r * 16 + i, rook, indices)
+earlier = selector_width(select(rook_at, rook_at, lambda k, q: k >= 16 and k % 16 < q % 16))
+first = sequence_map(lambda r, e: r == 1 and e == 0, rook, earlier)
+return aggregate(select(first, indices, lambda k, q: k), indices)
+"""
+PIECES = ["K", "Q", "R", "B", "N", "P", "k", "q", "r", "b", "n", "p"]
+
+
+def test_compile_builds_an_aggregate_it_cannot_show_selects_one_value_only_when_asked():
+    """The index of the first rook: the aggregate selects one position (the first rook) on every
+    input, which compile cannot show over 12 pieces at length 8 (too many inputs to check one by
+    one). It refuses by default; `build_unproven=True` builds it as tracr does and says so."""
+    with pytest.raises(compiler.CompileError, match="may select several positions"):
+        compiler.compile_program(FIRST_ROOK, set(PIECES), 8)
+    net = compiler.compile_program(FIRST_ROOK, set(PIECES), 8, build_unproven=True)
+    assert "select several positions" in net.provenance["aggregates_unshown"]
+    xs = [["K", "r", "P", "R"], ["p", "p"], ["R", "R", "r", "q", "k", "n", "b", "B"]]
+    assert net.run(xs) == [[1] * 4, [None] * 2, [0] * 8]
+
+
+def test_a_reading_compile_cannot_show_is_certified_by_its_own_outputs():
+    """A net built by tracr from the first-rook program (as tracr's own compiler builds it, which
+    does not check): the reading is right, and compile refuses it; the certificate compares the
+    reading's own outputs (RASP's semantics) with the net, verifies it, and says so. A reading that
+    averages two rooks' indices where the net picks the first is not verified."""
+    from interpreter.trace import choose_inputs
+
+    net = compiler.compile_program(FIRST_ROOK, set(PIECES), 8, build_unproven=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert any("program's own outputs" in note for note in result.notes)
+    rare = [["r", "K", "K", "K", "K", "K", "K", "R"], ["K"] * 8, ["K", "K", "K", "K", "K", "K", "K", "r"]]
+    assert [reference_outputs(compiler.parse(result.source), xs) for xs in rare] == net.run(rare)
+    inputs, exhaustive = choose_inputs(net, seed=0)
+    wrong = FIRST_ROOK.replace("lambda r, e: r == 1 and e == 0", "lambda r, e: r == 1 and e <= 1")
+    certificate = Certifier(net, inputs + rare, exhaustive)(compiler.parse(wrong))
+    assert not certificate.verified
 
 MOD_SUM = """first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)
 return sequence_map(lambda a, b: (a + b) % 7, tokens, first)

@@ -78,7 +78,7 @@ class _ReversibleByView(nx.DiGraph):
 
 def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                 compiler_bos: str = "BOS", compiler_pad: str = "PAD", *,
-                source: str | None = None, check_inputs: bool = True) -> Net:
+                source: str | None = None, check_inputs: bool = True, build_unproven: bool = False) -> Net:
     """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
 
     The arguments are tracr's `compile_rasp_to_model`'s, in its order and with its names
@@ -89,10 +89,15 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     `check_inputs=False` refuses a categorical Aggregate the static argument cannot clear at
     once, without comparing the net with the program on every input (the fountain, which has
     other programs to draw, does not spend the time).
+    `build_unproven=True` builds such an Aggregate as tracr builds it instead of refusing it, for a
+    caller that compares the net with the program itself (the decompiler's certificate, which
+    compares the program's own outputs with a net's): the net then computes the program only on
+    inputs where the Aggregate selects one value, and its provenance says which was not shown.
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
     try:
-        return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs)
+        return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs,
+                            build_unproven)
     except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
         named = _by_name(str(error), sop)
         if named == str(error):
@@ -118,7 +123,7 @@ def _replace_words(message: str, replacements: dict[str, str], before: str = r"\
 
 
 def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
-                 compiler_pad: str, source: str | None, check_inputs: bool) -> Net:
+                 compiler_pad: str, source: str | None, check_inputs: bool, build_unproven: bool = False) -> Net:
     vocab = check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -133,7 +138,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
              max_seq_len)
     exhaustive = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
     unproven = unproven_aggregates(facts)
-    if unproven and (causal or not exhaustive):
+    unshown = bool(unproven) and (causal or not exhaustive)
+    if unshown and not build_unproven:
         raise CompileError(unproven[0] + _unchecked(vocab, max_seq_len, causal, check_inputs))
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
@@ -166,11 +172,13 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         "silenced_at_bos": sorted(bos_plan.silenced),
         "versions": _versions(),
     }
-    if unproven:
+    if unshown:
+        provenance["aggregates_unshown"] = _by_name(unproven[0], sop)
+    elif unproven:
         provenance["aggregates_shown"] = f"every input checked ({input_count(vocab, max_seq_len)})"
     net = assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
                    causal, attention_margins(graph, max_seq_len), provenance)
-    if unproven:
+    if unproven and not unshown:
         show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
     problem = value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
     if problem:
@@ -226,7 +234,8 @@ def _versions() -> dict[str, str]:
 
 
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
-                    compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True) -> Net:
+                    compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True,
+                    build_unproven: bool = False) -> Net:
     """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
 
     Source text that does not parse raises `SourceError`; the net's provenance keeps the
@@ -238,12 +247,13 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
     if isinstance(program, Program):
         try:
             return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
-                               source=program.source, check_inputs=check_inputs)
+                               source=program.source, check_inputs=check_inputs, build_unproven=build_unproven)
         except CompileError as error:  # lines written inline have no name of their own: say where they are
             located = _located(str(error), program)
             if located == str(error):
                 raise
             raise CompileError(located) from error
     if isinstance(program, rasp.SOp):
-        return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs)
+        return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs,
+                           build_unproven=build_unproven)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

@@ -141,7 +141,7 @@ class Certifier:
                     raise compiler.CompileError(unshown)
                 # the net computes the program only where the aggregate selects one value: the
                 # program's own outputs are what is compared with the net, on every input checked
-                candidate = _Reference(compiled, self.net.config.causal)
+                candidate = ProgramOutputs(compiled, self.net.config.causal)
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -348,11 +348,11 @@ class Certifier:
 
 
 #: At most this many inputs (traced and untraced) are compared through a reading's own outputs
-#: (`_Reference`: a Python evaluation each) where compile cannot show its aggregates select one value.
+#: (`ProgramOutputs`: a Python evaluation each) where compile cannot show its aggregates select one value.
 REFERENCE_INPUTS = 20_000
 
 
-class _Reference:
+class ProgramOutputs:
     """A reading's outputs by RASP's semantics (`reference_outputs`), in place of its compiled net
     where compile built an aggregate it cannot show selects one value: that net computes the
     program only where it does, and the program is what is certified. An input the program is

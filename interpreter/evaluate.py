@@ -32,6 +32,7 @@ from typing import Callable, Sequence
 import compiler
 from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
 from compiler.nets.net import Net
+from interpreter.certify import ProgramOutputs
 from interpreter.data import Example, Source, encode_examples, load_examples
 from interpreter.decode import load_interpreter, search
 from interpreter.model import Interpreter
@@ -274,9 +275,14 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
     are compared (a retrained net is judged where it is right)."""
     vocab, max_seq_len, causal = net_domain(like or reference)
     try:
-        decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal)
+        decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
+                                           build_unproven=True)
     except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
         return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
+    if decoded.provenance.get("aggregates_unshown"):
+        # an aggregate compile cannot show selects one value: the program's own outputs are judged
+        # (as the certificate judges them), not the net that computes it only where it does
+        decoded = ProgramOutputs(compiler.parse(text), causal)
     truth = reference
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:

@@ -770,6 +770,8 @@ def test_a_reading_compile_cannot_show_is_certified_by_its_own_outputs():
     assert any("program's own outputs" in note for note in result.notes)
     rare = [["r", "K", "K", "K", "K", "K", "K", "R"], ["K"] * 8, ["K", "K", "K", "K", "K", "K", "K", "r"]]
     assert [reference_outputs(compiler.parse(result.source), xs) for xs in rare] == net.run(rare)
+    from interpreter.evaluate import net_difference
+    assert net_difference(result.source, net) == ""  # `fountain eval` judges it by its own outputs too
     inputs, exhaustive = choose_inputs(net, seed=0)
     wrong = FIRST_ROOK.replace("lambda r, e: r == 1 and e == 0", "lambda r, e: r == 1 and e <= 1")
     certificate = Certifier(net, inputs + rare, exhaustive)(compiler.parse(wrong))

@@ -47,27 +47,14 @@ def read_case(path: Path):
 
 
 def answer_outputs(source: str, vocab, max_seq_len: int, causal: bool):
-    """A function giving the outputs of a decompiled answer on a list of inputs: its compiled net's,
-    or, where compile cannot show an aggregate selects one value (the certificate then compares
-    the program's own outputs), the program's by RASP's semantics (`[]` where it is undefined).
-    Raises CompileError or SourceError for an answer that does not compile (nothing decoded)."""
+    """A function giving a decompiled answer's outputs on a list of inputs, as its certificate
+    judges them (`interpreter.certify.outputs_of`). Raises CompileError or SourceError for an
+    answer that does not compile (nothing decoded)."""
     import compiler
-    from compiler.compiling.check import reference_outputs
+    from interpreter.certify import outputs_of
 
     net = compiler.compile_program(source, set(vocab), max_seq_len, causal=causal, build_unproven=True)
-    if not net.provenance.get("aggregates_unshown"):
-        return net.run
-    program = compiler.parse(source)
-
-    def run(inputs):
-        out = []
-        for xs in inputs:
-            try:
-                out.append(reference_outputs(program, list(xs), causal))
-            except Exception:  # noqa: BLE001 - undefined there: agrees with no output
-                out.append([])
-        return out
-    return run
+    return outputs_of(compiler.parse(source), net).run
 
 
 def targeted_inputs(program, vocab: list, max_seq_len: int, causal: bool, seconds: float) -> list[list]:

@@ -136,12 +136,9 @@ class Certifier:
         try:
             compiled, candidate = self._compile(program)
             unshown = candidate.provenance.get("aggregates_unshown", "")
-            if unshown:
-                if len(self.inputs) + len(self.untraced) > REFERENCE_INPUTS:
-                    raise compiler.CompileError(unshown)
-                # the net computes the program only where the aggregate selects one value: the
-                # program's own outputs are what is compared with the net, on every input checked
-                candidate = ProgramOutputs(compiled, self.net.config.causal)
+            if unshown and len(self.inputs) + len(self.untraced) > REFERENCE_INPUTS:
+                raise compiler.CompileError(unshown)
+            candidate = outputs_of(compiled, candidate)  # compared with the net on every input checked
             got = candidate.run(self.inputs)
         except (compiler.CompileError, compiler.SourceError, ValueError, ArithmeticError, TypeError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -369,6 +366,13 @@ class ProgramOutputs:
             except (prog.UndefinedError, fn.EvaluationError, ArithmeticError, ValueError, TypeError):
                 out.append([])
         return out
+
+
+def outputs_of(program: prog.Program, net: Net) -> Net | ProgramOutputs:
+    """What gives `program`'s outputs: `net`, its compiled net, or, where compile built an aggregate
+    it cannot show selects one value (`build_unproven`: the net computes the program only where the
+    aggregate does), the program's own (`ProgramOutputs`). Each has `run(inputs)`."""
+    return ProgramOutputs(program, net.config.causal) if net.provenance.get("aggregates_unshown") else net
 
 
 def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:

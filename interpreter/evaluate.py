@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 import compiler
 from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
 from compiler.nets.net import Net
-from interpreter.certify import ProgramOutputs
+from interpreter.certify import outputs_of
 from interpreter.data import Example, Source, encode_examples, load_examples
 from interpreter.decode import load_interpreter, search
 from interpreter.model import Interpreter
@@ -279,10 +279,7 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
                                            build_unproven=True)
     except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
         return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
-    if decoded.provenance.get("aggregates_unshown"):
-        # an aggregate compile cannot show selects one value: the program's own outputs are judged
-        # (as the certificate judges them), not the net that computes it only where it does
-        decoded = ProgramOutputs(compiler.parse(text), causal)
+    decoded = outputs_of(compiler.parse(text), decoded)  # as the certificate judges it
     truth = reference
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:

@@ -165,17 +165,30 @@ class HeadLines:
         shows, where those can be read off its QK circuit (`_unseen_selected`); True where they
         cannot. A predicate fitted to the pairs shown may differ from the net's on a pair that only
         rare inputs hold (two values that meet in one input of thousands)."""
+        unseen = self._unseen_choice(head, keys, queries, occurs, want)
+        if unseen is None:
+            return True
+        k_vals, q_vals = keys.distinct, queries.distinct
+        return all(bool(predicate(k_vals[i], q_vals[j])) == w for (i, j), w in zip(unseen[0].tolist(), unseen[1]))
+
+    def _unseen_choice(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
+                       want: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The (key code, query code) pairs no row shows, and whether the head selects each, read
+        off its QK circuit (`_unseen_selected`); none when every pair is shown, None when they
+        cannot be read."""
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
         if len(occurs) == nk * nq:
-            return True
+            return np.empty((0, 2), np.int64), np.empty(0, bool)
         picked, whole = self._unseen_selected_codes(head, keys, queries, occurs, want)
         if not whole:
-            return True
-        selected = set(picked)
-        seen = set(map(tuple, occurs.tolist()))
-        k_vals, q_vals = keys.distinct, queries.distinct
-        return all(bool(predicate(k_vals[i], q_vals[j])) == ((i, j) in selected)
-                   for i in range(nk) for j in range(nq) if (i, j) not in seen)
+            return None
+        unseen = np.ones((nk, nq), bool)
+        unseen[occurs[:, 0], occurs[:, 1]] = False
+        read = np.argwhere(unseen)
+        selected = np.zeros((nk, nq), bool)
+        if picked:
+            selected[tuple(np.array(picked).T)] = True
+        return read, selected[read[:, 0], read[:, 1]]
 
     def _unseen_selected_codes(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
                                want: np.ndarray) -> tuple[list[tuple[int, int]], bool]:
@@ -247,19 +260,10 @@ class HeadLines:
         if (not isinstance(node, (nodes.Map, nodes.SequenceMap)) or queries.numerical or state.used(node)
                 or not any(v is queries for v in state.vars) or None in queries.distinct):
             return None
-        nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
-        if len(occurs) < nk * nq:
-            picked, whole = self._unseen_selected_codes(head, keys, queries, occurs, want)
-            if not whole:
-                return None
-            unseen = np.ones((nk, nq), bool)
-            unseen[occurs[:, 0], occurs[:, 1]] = False
-            read = np.argwhere(unseen)
-            selected = np.zeros((nk, nq), bool)
-            if picked:
-                selected[tuple(np.array(picked).T)] = True
-            occurs = np.concatenate([occurs, read])
-            want = np.concatenate([np.asarray(want, bool), selected[read[:, 0], read[:, 1]]])
+        unseen = self._unseen_choice(head, keys, queries, occurs, want)
+        if unseen is None:
+            return None
+        occurs, want = np.concatenate([occurs, unseen[0]]), np.concatenate([np.asarray(want, bool), unseen[1]])
         chosen: dict[int, set] = {}
         for (k, q), w in zip(occurs, want):
             chosen.setdefault(int(q), set())

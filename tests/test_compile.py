@@ -421,6 +421,32 @@ def test_causal_refuses_what_depends_on_later_positions(program):
         compile_sop(program, {1, 2, 3}, 5, causal=True)
 
 
+def _earlier_greater(before):
+    """How many positions `before` mine hold a token greater than mine, over keys packing
+    (token, index): the select looks backwards through the packed value, not through indices."""
+    packed = rasp.SequenceMap(lambda t, i: (t, i), rasp.tokens, rasp.indices)
+    return rasp.SelectorWidth(rasp.Select(packed, packed, lambda k, q: before(k[1], q[1]) and k[0] > q[0]))
+
+
+def _records_so_far(width):
+    """The share of positions up to mine where `width` is 0 (a record), read at earlier positions."""
+    record = rasp.numerical(rasp.Map(lambda n: 1 if n == 0 else 0, width))
+    return rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), record, default=0))
+
+
+def test_causal_compiles_a_select_that_looks_back_through_keys_packing_the_index():
+    program = _records_so_far(_earlier_greater(lambda k, q: k < q))  # how often a running maximum rose
+    net = compile_sop(program, {1, 2, 3}, 5, causal=True)
+    got = net.run([[2, 1, 3, 3, 1]])[0]
+    assert all(close(g, w) for g, w in zip(got, [1.0, 0.5, 2 / 3, 0.75, 0.6])), got
+    assert_matches_rasp(net, program, inputs_up_to({1, 2, 3}, 5), causal=True)
+
+
+def test_causal_refuses_a_select_that_looks_forward_through_keys_packing_the_index():
+    with pytest.raises(CompileError, match="causal"):
+        compile_sop(_records_so_far(_earlier_greater(lambda k, q: k > q)), {1, 2, 3}, 5, causal=True)
+
+
 def test_causal_output_may_look_forward():
     """On a prefix nothing lies beyond the last position, so only the own token is seen."""
     program = forward_mean()

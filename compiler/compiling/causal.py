@@ -4,7 +4,8 @@ Each position sees its prefix, but values read from earlier positions were compu
 prefixes. The net equals the program evaluated on every prefix (output i = program(x[:i+1])[i])
 when every selector's keys and every aggregated value are prefix-stable (a function of the
 tokens up to their own position: tokens, indices, maps of stable SOps, aggregates whose selector
-only looks backwards over index-valued keys and queries); otherwise compile refuses.
+only looks backwards: no key value possible at a later position is selected by a query value
+possible at an earlier one); otherwise compile refuses.
 """
 
 from __future__ import annotations
@@ -51,14 +52,21 @@ def _prefix_stable(facts: Facts) -> set[str]:
     return stable
 
 
-def _looks_backward(facts: Facts, select: rasp.Select) -> bool:
-    """Whether the selector never selects a key after its query, on any input."""
-    keys = facts.index_function(select.keys.label)
-    queries = facts.index_function(select.queries.label)
+def _looks_backward(facts: Facts, select: rasp.Select, limit: int = 2_000_000) -> bool:
+    """Whether the selector never selects a key after its query, on any input: for every query
+    position q and key position k > q, no value the keys can take at k and the queries at q is
+    selected (`Facts.position_values`: keys packing (token, index) take at k only values of index
+    k). Not shown (False) when that is more than `limit` predicate calls."""
+    n = facts.max_seq_len
+    keys = facts.position_values(select.keys.label)
+    queries = facts.position_values(select.queries.label)
     if keys is None or queries is None:
         return False
+    if sum(len(keys[k]) * len(queries[q]) for q in range(n) for k in range(q + 1, n)) > limit:
+        return False
     try:
-        return not any(select.predicate(keys[k], queries[q])
-                       for q in range(facts.max_seq_len) for k in range(q + 1, facts.max_seq_len))
+        return not any(select.predicate(key, query)
+                       for q in range(n) for k in range(q + 1, n)
+                       for query in queries[q] for key in keys[k])
     except Exception:
         return False

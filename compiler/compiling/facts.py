@@ -184,6 +184,40 @@ class Facts:
         return all(sum(self.predicate(select, k, q) for k in keys) <= 1
                    for q in self.values[select.queries.label])
 
+    def position_values(self, label: str, limit: int = MAX_VALUE_SET) -> list[set] | None:
+        """A superset of the values the SOp can take at each position (0..max_seq_len-1), or None
+        when working it out would enumerate more than `limit` combinations. Tokens may be any
+        token anywhere and an index is its position; a map or sequence_map applies its table to
+        its inputs' values at the same position; an aggregate or a selector width may take any
+        of its values. `sequence_map(lambda t, i: 8 * t + i, tokens, indices)` takes at position
+        p only the values 8 * t + p."""
+        memo = self.__dict__.setdefault("_position_values", {})
+        if label in memo:
+            return memo[label]
+        expr, n = self.exprs[label], self.max_seq_len
+        found: list[set] | None
+        if isinstance(expr, rasp.IndicesType):
+            found = [{p} for p in range(n)]
+        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            columns = [self.position_values(c.label, limit) for c in children]
+            table = self.tables[label]
+            found = None
+            if all(c is not None for c in columns) and sum(math.prod(len(c[p]) for c in columns)
+                                                             for p in range(n)) <= limit:
+                found = []
+                for p in range(n):
+                    # an argument the table lacks raises ArithmeticError, which rasp never meets
+                    results = {table[args] for args in function_arguments([c[p] for c in columns]) if args in table}
+                    if None in results:  # rasp's None is compared by no table: not shown
+                        found = None
+                        break
+                    found.append(results)
+        else:
+            found = [self.values[label]] * n
+        memo[label] = found
+        return found
+
     def index_function(self, label: str) -> list | None:
         """The SOp's value at each index if it depends on indices alone, else None."""
         expr = self.exprs[label]

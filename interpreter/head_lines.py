@@ -33,7 +33,7 @@ from interpreter.lines import (
     table_of,
 )
 from interpreter.mlp_lines import Line, State
-from interpreter.trace import Head, head_vectors, same_partition
+from interpreter.trace import Head, head_vectors, refines_closely, same_partition
 
 
 class HeadLines:
@@ -80,7 +80,7 @@ class HeadLines:
             options.append(state.add(Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
                                            source)))
         widths, codes = selector_width_values(self.trace, selected)
-        if same_partition(head.codes, codes):
+        if same_partition(head.codes, codes) or refines_closely(head.writes, head.codes, codes):
             node = nodes.make_selector_width(select)
             var = make_var(node, widths, head.sublayer + 1, codes)
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))

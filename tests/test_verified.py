@@ -22,7 +22,14 @@ from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig, EncodingError
 from interpreter.lines import covered_groups, map_values, primitives, selection
 from interpreter.model import Interpreter, ModelConfig
-from interpreter.trace import determines, partition, same_partition, trace_net, write_partition
+from interpreter.trace import (
+    determines,
+    partition,
+    refines_closely,
+    same_partition,
+    trace_net,
+    write_partition,
+)
 from interpreter.verified import decompile
 
 VOCAB = {1, 2, 3, 4}
@@ -733,6 +740,40 @@ def test_a_sort_key_of_words_is_ranked_on_every_pair_not_only_those_a_sample_sho
     if result.verified:
         read = compiler.compile_program(result.source, set(NOTES), 8)
         assert read.run(rare) == net.run(rare)
+
+
+PACKED_TOP = """key = sequence_map(lambda t, i: 4 * t + i, tokens, indices)
+above = selector_width(select(key, key, GT))
+return map(lambda n: n == 0, above)
+"""
+
+
+def test_a_selector_width_whose_softmax_leaks_is_still_read_as_a_width():
+    """A selector_width head whose softmax is not quite cold (tracr's over a packed key of 186
+    values, sixth tracr set `last_argmax_index`; here its query weights scaled down) gives the
+    keys it does not select a little weight: one width writes 0.989 to 0.997, by how many such
+    keys the input holds, where the next width writes 0.5. The MLP after it reads one width, and
+    the net computes the program on every input; the head is read as that width, not as no line."""
+    net = compiler.compile_program(PACKED_TOP, set(range(6)), 4)
+    name = "transformer/layer_1/attn/query/w"
+    leaky = dataclasses.replace(net, params={**net.params, name: net.params[name] * 0.3})
+    trace = trace_net(leaky)
+    head = trace.heads[0]
+    widths = partition(np.bincount(trace.pair_query[head.selected], minlength=trace.rows))
+    assert determines(head.codes, widths) and not same_partition(head.codes, widths)  # the leak
+    assert leaky.run(trace.inputs) == net.run(trace.inputs)
+    result = decompile(leaky, proposals="uniform", time_budget=20)
+    assert result.verified and "selector_width(" in result.source, result.notes
+
+
+def test_write_classes_refine_a_partition_closely_only_when_each_split_is_small_against_its_neighbours():
+    writes = np.array([[1.0], [0.997], [0.5], [0.498], [0.333]])
+    widths = np.array([0, 0, 1, 1, 2])
+    assert refines_closely(writes, write_partition(writes), widths)
+    assert not refines_closely(writes, np.arange(5), np.array([0, 0, 0, 1, 2]))  # 1.0 and 0.5: one width?
+    assert not refines_closely(writes, np.array([0, 0, 1, 1, 1]), widths)  # not a refinement
+    far = np.array([[1.0], [0.7], [0.5], [0.498], [0.333]])  # 0.3 apart, 0.35 from the next width
+    assert not refines_closely(far, write_partition(far), widths)
 
 
 FIRST_ROOK = """rook = map(lambda p: 1 if p == "R" or p == "r" else 0, tokens)

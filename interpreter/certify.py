@@ -62,7 +62,7 @@ from compiler.language.literals import format_value, is_literal, normalize_value
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
-from interpreter.head_lines import read_whole
+from interpreter.head_lines import read_whole, shown_pairs
 
 #: Seconds one certificate may spend searching for inputs that reach a table's missing values,
 #: and all of a certifier's certificates together (past it, such tables stay unverified), at a
@@ -127,6 +127,9 @@ class Certifier:
         self._searched: dict = {}  # the net's outputs on the hypothesis search's inputs (`_search`)
         # select tables the search read whole off a head (`table_holes`), shared with the search
         self.complete_selects: dict[fn.PredicateTable, dict[str, tuple[frozenset, frozenset] | None]] = {}
+        # selects whose library predicate the search extrapolated past the pairs the rows show
+        # (`table_holes`), shared with the search
+        self.extrapolated_selects: dict[tuple[str, str, str], dict[str, frozenset]] = {}
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -231,7 +234,8 @@ class Certifier:
         entry (the reading is undefined or guesses there). `compiled` is `program` as compiled:
         entries it filled in are holes like any other (a filled value no input was shown to give
         is not a reading)."""
-        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects),
+        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
+                                                    self.extrapolated_selects),
                                self.net.config.causal, self.value_sets)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
@@ -384,14 +388,18 @@ def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets,
-                complete: dict | None = None) -> dict[str, set | None]:
+                complete: dict | None = None, extrapolated: dict | None = None) -> dict[str, set | None]:
     """Per table line (by its name in the canonical text), the argument values its inputs can take
     that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
     sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
     which the rows it was read from may never have shown either. `complete`: select tables read
     whole off every head that gave them (`interpreter.head_lines.register_select`), with the key
     and query values, as `table_key`s, over which every pair not in the table was read unselected:
-    only pairs with a value outside those are missing."""
+    only pairs with a value outside those are missing. `extrapolated`: selects whose library
+    predicate was fitted to the value pairs the rows showed and could not be read off the QK
+    circuit on the others (`interpreter.head_lines.register_extrapolated`): the pairs not shown
+    are missing (what the predicate says there is a guess), unless there are more than
+    MAX_TABLE_DOMAIN pairs, which are left as read."""
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
@@ -401,6 +409,13 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
             inputs, covers = [node.keys, node.queries], (lambda pair, p=node.predicate: p(*pair))
             read = read_whole(complete, node.predicate)
+        elif isinstance(node, nodes.Select) and (shown := shown_pairs(extrapolated, node)) is not None:
+            inputs, covers = [node.keys, node.queries], (lambda pair, shown=shown: table_key(pair) in shown)
+            try:
+                if math.prod(len(value_sets(child)) for child in inputs) > MAX_TABLE_DOMAIN:
+                    continue
+            except ValueSetError:
+                continue
         else:
             continue
         try:

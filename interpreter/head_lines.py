@@ -17,6 +17,7 @@ from tracr.rasp import rasp
 import compiler
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language import program as prog
 from compiler.language.literals import table_key
 from compiler.language.parser import parse_lambda
 from interpreter.lines import (
@@ -47,7 +48,7 @@ class HeadLines:
         if found is None:
             self.why = "no two vars read before it determine which positions it attends to"
             return []
-        keys, queries, predicate, source = found
+        keys, queries, predicate, source, extrapolated = found
         # relabelled: the line that computes it now gives the keys' labels
         if not any(v is queries for v in state.vars):
             state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
@@ -62,6 +63,8 @@ class HeadLines:
         except compiler.SourceError as error:
             self.why = f"its select cannot be written ({error})"
             return []
+        if extrapolated:
+            register_extrapolated(self.extrapolated_selects, select, head.name, self._shown_pairs(keys, queries))
         selected = head.selected
         options = []
         for var in before:
@@ -97,7 +100,7 @@ class HeadLines:
         """The best (keys, queries, predicate, source) selecting exactly what the head attends to:
         on vars the head reads, by the predicate's rank, then by the vars' order."""
         t = self.trace
-        best, best_rank = None, None
+        best, best_rank, shown = None, None, None
         for qi, queries in enumerate(candidates):
             q_codes = queries.codes[t.pair_query]
             nq = int(queries.codes.max()) + 1
@@ -122,6 +125,7 @@ class HeadLines:
                         if (all(bool(predicate(k, q)) == w for (k, q), w in zip(pairs, want))
                                 and self._predicate_agrees_unseen(head, keys, queries, occurs, want, predicate)):
                             best, best_rank = (keys, queries, predicate, source), (unread, rank, var_rank)
+                            shown = (occurs, want)
                             break
                     except (fn.EvaluationError, ArithmeticError, TypeError, ValueError):
                         continue
@@ -142,7 +146,21 @@ class HeadLines:
                                     (frozenset(map(table_key, keys.distinct)),
                                      frozenset(map(table_key, queries.distinct))) if whole else None)
                     best, best_rank = (keys, queries, table, "table"), table_rank
-        return _queries_by_index(best, candidates)
+        if best is None:
+            return None
+        # a library predicate fitted to the pairs the rows show, whose choice on the pairs they do
+        # not show could not be read off the QK circuit: the certificate searches for those pairs
+        extrapolated = best[3] not in ("relabelled", "table") and \
+            self._unseen_choice(head, best[0], best[1], *shown) is None
+        return _queries_by_index(best, candidates) + (extrapolated,)
+
+    def _shown_pairs(self, keys: Var, queries: Var) -> frozenset:
+        """The (key, query) value pairs (`table_key`s) that some traced query and key hold."""
+        t = self.trace
+        nq = int(queries.codes.max()) + 1
+        joint = np.unique(keys.codes[t.pair_key] * nq + queries.codes[t.pair_query])
+        k_vals, q_vals = keys.distinct, queries.distinct
+        return frozenset((table_key(k_vals[j // nq]), table_key(q_vals[j % nq])) for j in joint.tolist())
 
     def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
                          want: np.ndarray) -> tuple[list, bool]:
@@ -470,6 +488,29 @@ def register_select(complete: dict, table: fn.PredicateTable, head: str,
     else:
         known = reads[head]
         reads[head] = (known[0] & read[0], known[1] & read[1])
+
+
+def select_key(select: nodes.Select) -> tuple[str, str, str]:
+    """What names a select with a library predicate across readings: the canonical text of its keys
+    and its queries, and its predicate's."""
+    predicate = select.predicate
+    text = predicate.name if isinstance(predicate, rasp.Comparison) else predicate.format()
+    return prog.Program(select.keys).source, prog.Program(select.queries).source, text
+
+
+def register_extrapolated(extrapolated: dict, select: nodes.Select, head: str, shown: frozenset) -> None:
+    """Records that `head` was read as `select`, whose library predicate was fitted to the value
+    pairs `shown` and extrapolated to the others (their choice could not be read off the QK
+    circuit). A select given by several heads is known only on the pairs every head showed."""
+    reads = extrapolated.setdefault(select_key(select), {})
+    reads[head] = reads[head] & shown if head in reads else shown
+
+
+def shown_pairs(extrapolated: dict | None, select: nodes.Select) -> frozenset | None:
+    """The value pairs on which `select`'s library predicate was read off every head that gave it,
+    if it was extrapolated to the others (`register_extrapolated`); None if it was not."""
+    reads = (extrapolated or {}).get(select_key(select))
+    return frozenset.intersection(*reads.values()) if reads else None
 
 
 def read_whole(complete: dict | None, table) -> tuple[frozenset, frozenset] | None:

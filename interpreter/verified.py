@@ -259,7 +259,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         readings, branching = 0, BRANCHING[0]
         while True:
             searcher = LineSearch(trace, library, start + share * time_budget, branching=branching,
-                                  complete_selects=certify.complete_selects)
+                                  complete_selects=certify.complete_selects,
+                                  extrapolated_selects=certify.extrapolated_selects)
             try:
                 for program, lines in searcher.programs():
                     cert = certify(program)

@@ -1507,6 +1507,41 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
         assert (names[id(select.keys)] in holes) == packing_left
 
 
+_RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
+s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
+once = numerical map(lambda x: 1 if x == 1 else 0, hist)
+return numerical aggregate(s, once, default=0)
+"""
+
+
+def test_a_library_predicate_extrapolated_past_the_pairs_shown_is_checked_where_inputs_reach_them():
+    """A head read as a library predicate fitted to the (key, query) value pairs the rows show,
+    whose choice on the others its QK circuit could not give (every pair shown was selected: no
+    threshold to read), is registered as extrapolated (`register_extrapolated`); the certificate
+    then treats the pairs not shown as a table's missing values, searches for inputs holding them
+    and compares the nets there. `TRUE` fits a sample that never puts a token five times beside
+    one once (the share of tokens occurring once, among the positions selected), and is wrong
+    on "aaaaab"."""
+    from interpreter.head_lines import register_extrapolated
+
+    net = compiler.compile_program(_RARE_PAIR, set("abcd"), 6)
+    sample = [list("abcdab"), list("aabbcc"), list("abcd"), list("aaaa"), list("dcb"), list("a"), list("aaabbb")]
+    read = compiler.parse(_RARE_PAIR.replace("lambda k, q: not (k == 5 and q == 1)", "TRUE"))
+    assert compiler.compile_program(read, set("abcd"), 6).run(sample) == net.run(sample)
+    shown = set()
+    for xs in sample:
+        hist = [xs.count(x) for x in xs]
+        shown |= {(k, q) for k in hist for q in hist}
+    assert (5, 1) not in shown and all(k < 5 for k, _ in shown)
+    select = next(node for node in read.nodes if isinstance(node, nodes.Select) and node.keys.kind == "selector_width")
+    unchecked = Certifier(net, sample, exhaustive=False)(read)
+    assert "tables had not seen" not in unchecked.reason
+    certify = Certifier(net, sample, exhaustive=False)
+    register_extrapolated(certify.extrapolated_selects, select, "layer 2 head 0", frozenset(shown))
+    cert = certify(read)
+    assert not cert.verified and "an input its tables had not seen" in cert.reason, cert.reason
+
+
 def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
     """`unseen_pairs` reads pairs off a block only where its neurons' inputs are A(x) + B(y) on every
     pair shown: one x * y neuron (a trained net's) gives none; the same neuron on x + y gives them."""

@@ -336,6 +336,9 @@ def test_hostile_checkpoints_are_one_clear_error(run, tmp_path):
     # sizes that do not fit the weights are refused before the model is built, absurd ones at once
     with pytest.raises(checkpoint.CheckpointError, match="does not match its config: .* in the weights"):
         checkpoint.load_model(checkpoint_with(model=dict(config["model"], d_model=config["model"]["d_model"] * 8)))
+    huge = dict(config["model"], d_model=16_384, d_ff=65_536, n_encoder_layers=256)  # ~10^12 weights, if built
+    with pytest.raises(checkpoint.CheckpointError, match="does not match its config: .* in the weights"):
+        checkpoint.load_model(checkpoint_with(model=huge))  # its shapes found on the meta device
     with pytest.raises(checkpoint.CheckpointError, match="n_encoder_layers 1000000 is over the limit"):
         checkpoint.load_model(checkpoint_with(model=dict(config["model"], n_encoder_layers=10**6)))
     no_model_config = checkpoint_with()

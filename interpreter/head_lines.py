@@ -288,6 +288,8 @@ class HeadLines:
             if w:
                 chosen[int(q)].add(int(k))
         label = _equal_labels(keys.distinct, chosen)
+        if label is not None and keys is queries and not _labels_select(label, occurs, want):
+            label = None  # the keys take the labels too: `k == (q + 4) % 12` is no EQ of one relabelling
         new = self._relabel(queries, label, state) if label is not None else None
         if new is not None:
             return new, rasp.Comparison.EQ
@@ -403,6 +405,16 @@ def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | 
         return None  # no fresh label that surely equals no key
     fresh = iter(range(max(ints + [0]) + 1, 1 << 62))
     return {q: key_values[next(iter(ks))] if ks else next(fresh) for q, ks in sorted(chosen.items())}
+
+
+def _labels_select(label: dict[int, Any], occurs: np.ndarray, want: np.ndarray) -> bool:
+    """Whether EQ on `label`ed codes, given to keys and queries alike (one var), selects each
+    (key code, query code) pair of `occurs` as `want` says."""
+    try:
+        return all(k in label and q in label and (_hashable_label(label[k]) == _hashable_label(label[q])) == bool(w)
+                   for (k, q), w in zip(occurs.tolist(), want))
+    except TypeError:
+        return False
 
 
 def _queries_by_index(found: tuple | None, candidates: list[Var]) -> tuple | None:

@@ -1507,6 +1507,31 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
         assert (names[id(select.keys)] in holes) == packing_left
 
 
+_TWO_UP = """code = map({"a": 0, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5}, tokens)
+two_up = selector_width(select(code, code, lambda k, q: k == (q + 2) % 6))
+return map(lambda n: n > 0, two_up)
+"""
+
+
+def test_keys_and_queries_of_one_var_are_not_relabelled_into_an_eq_they_do_not_make():
+    """A head comparing one var with itself by `k == (q + 2) % 6` selects one key value per query
+    value, as an EQ does after relabelling the queries; but keys and queries are one line, which a
+    relabelling changes for both, and `select(v, v, EQ)` then selects equal tokens (eleventh
+    hand-written set y04: the search read its two such heads so, finished only wrong programs, and
+    found none in 90 s). Such labels are taken only where they give the head's choice on keys and
+    queries alike: the search's first program is the net's."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list("abcdef")
+    net = compiler.compile_program(_TWO_UP, set(vocab), 5)
+    trace = trace_net(net)
+    library = Library()
+    library.add_grammar(constants=())
+    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    read = compiler.compile_program(program, set(vocab), 5)
+    assert read.run(trace.inputs) == net.run(trace.inputs), program.source
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

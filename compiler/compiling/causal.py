@@ -52,7 +52,7 @@ def _prefix_stable(facts: Facts) -> set[str]:
     return stable
 
 
-def _looks_backward(facts: Facts, select: rasp.Select, limit: int = 2_000_000) -> bool:
+def _looks_backward(facts: Facts, select: rasp.Select, limit: int = 200_000) -> bool:
     """Whether the selector never selects a key after its query, on any input: for every query
     position q and key position k > q, no value the keys can take at k and the queries at q is
     selected (`Facts.position_values`: keys packing (token, index) take at k only values of index

@@ -8,7 +8,9 @@ of a token at 7/10, seen in no sampled prefix) is answered by whatever the candi
 there. So on a sample a program is verified only when, besides agreeing on the sample and passing
 a hypothesis search for a disagreement, every table line has an entry for every value its inputs
 can take (`compiler.language.values`; for a select's table of pairs, every (key, query) pair it
-leaves unselected counts): for each missing one, inputs that reach it are searched
+leaves unselected counts, and for a select whose library predicate was fitted to the pairs the rows
+showed and could not be read off the QK circuit on the others, every pair no row showed:
+`interpreter.head_lines.register_extrapolated`): for each missing one, inputs that reach it are searched
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
 source is undefined there), and the inputs found go back to the search, which reads the net again

@@ -491,14 +491,15 @@ class MlpLines:
 
     def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,
                 writers: set, determined: dict) -> list[tuple]:
-        """For each set of uncovered groups with the same readers (one line, by `readers`), a map
-        or sequence_map written as a table of what they do, on the coarsest var (else pair of
-        vars) that determines them."""
+        """For each set of uncovered groups with the same readers (one line, by `readers`; a head's
+        by the role it reads them in), a map or sequence_map written as a table of what they do,
+        on the coarsest var (else pair of vars) that determines them."""
         layer = groups[0].layer
         unread = {i for i in uncovered if not groups[i].readers}
         classes: dict[frozenset, list[int]] = {}
-        for i in sorted(uncovered - unread):
-            classes.setdefault(groups[i].readers, []).append(i)
+        read = sorted(uncovered - unread)
+        for i, line in zip(read, _lines_by_role([groups[i] for i in read])):
+            classes.setdefault(line, []).append(i)
         if not classes and unread:
             classes[frozenset()] = sorted(unread)
         options = []
@@ -849,15 +850,35 @@ def _signature(node: nodes.Node) -> tuple:
 
 def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bool]]:
     """The sets of groups a line determining `covered` may stand for, with whether each is
-    coherent: all its groups are read by the same later components (a line's readers read all of
-    its values; a group read by nothing is a value no reader uses and fits any line). Groups of
-    different readers are different lines, so the wide claim is kept only as a last resort."""
-    signatures = {groups[i].readers for i in covered if groups[i].readers}
+    coherent: all its groups are read by the same later components, a head by the same role (a
+    line's readers read all of its values; a group read by nothing is a value no reader uses and
+    fits any line). Groups of different readers are different lines, so the wide claim is kept
+    only as a last resort: a head comparing two lines of one MLP (`select(rk, qk, EQ)`, eleventh
+    hand-written set y06) reads one through its queries and the other through its keys, and a
+    sample on which one line determines some of the other's groups would let it claim them."""
+    def signature(i: int) -> frozenset:
+        return groups[i].roles or groups[i].readers
+
+    signatures = {signature(i) for i in covered if signature(i)}
     if len(signatures) <= 1:
         return [(covered, True)]
-    claims = [([i for i in covered if groups[i].readers <= signature], True)
-              for signature in sorted(signatures, key=sorted)]
+    claims = [([i for i in covered if signature(i) <= chosen], True)
+              for chosen in sorted(signatures, key=sorted)]
     return claims + [(covered, False)]
+
+
+def _lines_by_role(groups: list[Group]) -> list[frozenset]:
+    """Which line each group's readers say it belongs to: the widest of the groups' readers by role
+    (`Group.roles`) that holds its own, when one does (a select reads some of its keys' values
+    through both W_Q and W_K and others, never selected, through W_Q alone: one line), else its
+    readers (two heads each reading part: no role tells)."""
+    signatures = {g.roles for g in groups if g.roles}
+    widest = [s for s in signatures if not any(s < other for other in signatures)]
+    out = []
+    for g in groups:
+        holding = [s for s in widest if g.roles and g.roles <= s]
+        out.append(holding[0] if len(holding) == 1 else g.readers)
+    return out
 
 
 def _readers(groups: list[Group], covered: list[int]) -> frozenset:

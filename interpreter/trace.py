@@ -281,6 +281,7 @@ class Group:
     # those dimensions (its other writes are zero on every row): a net of d_model 385 has 300
     # groups of one neuron, each writing to one or two dimensions
     columns: np.ndarray | None = None
+    roles: frozenset = frozenset()  # `readers` with each head's role (`readers(..., roles=True)`)
 
     @functools.cached_property
     def collinear(self) -> bool:
@@ -432,10 +433,11 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             writes = h_all[:, neurons] @ w_out[neurons][:, columns]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
+            roles = readers(net, 2 * layer + 2, w_out[neurons], roles=True)
             groups.append(Group(layer, index, tuple(neurons), writes,
                                 write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
                                                 width=c.d_model),
-                                readers(net, 2 * layer + 2, w_out[neurons]), columns))
+                                heads_of(roles), columns, roles))
     outputs = np.empty(len(row_input), dtype=object)
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
@@ -457,10 +459,12 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
                  heads, groups, outputs, writers, embedding_readers(net))
 
 
-def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 1e-4) -> frozenset:
+def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 1e-4,
+            roles: bool = False) -> frozenset:
     """The components after `sublayer` that read the residual directions `directions` ([n,
     d_model]: a neuron group's output rows, a head's W_O, an embedding's centred rows):
-    ("head", layer, index), ("mlp", layer) and ("unembed",).
+    ("head", layer, index), ("mlp", layer) and ("unembed",). With `roles`, a head is named by what
+    reads them: ("head", layer, index, "query" | "key" | "value") (`heads_of` drops the role).
 
     A product of weights, so every scramble (a rotation of the residual stream, rescaled neurons)
     keeps it. In a compiled net a line's values live in their own subspace and every reader of the
@@ -474,33 +478,46 @@ def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 
     used = np.flatnonzero(np.abs(rows).max(axis=0) > 0)  # a compiled net's write uses a few of hundreds
     read = np.abs(rows[:, used] @ matrix[used, starts[first]:]).max(axis=0, initial=0)
     largest = np.maximum.reduceat(read, np.asarray(starts[first:]) - starts[first])
-    return frozenset(name for name, top, scale in zip(names[first:], largest, scales[first:])
-                     if scale > 0 and top > tolerance * scale)
+    found = frozenset(name for name, top, scale in zip(names[first:], largest, scales[first:])
+                      if scale > 0 and top > tolerance * scale)
+    return found if roles else heads_of(found)
+
+
+def heads_of(found: frozenset) -> frozenset:
+    """`readers(..., roles=True)` without the roles: each head once."""
+    return frozenset(name[:3] if name[0] == "head" else name for name in found)
 
 
 def _reader_blocks(net: Net) -> tuple[list[tuple], np.ndarray, list[int], list[float], list[int]]:
     """Every reader's matrix side by side (a head's W_Q, W_K and W_V, an MLP's W_in, then W_U), in
-    the order of the forward pass: their names, the matrix, each one's first column, its largest
-    column norm, and the sublayer it sits at (it reads the writes of the sublayers below: the
-    embeddings are sublayer 0, layer l's heads 2l + 1, its MLP 2l + 2); kept with the net."""
+    the order of the forward pass: their names (a head's three by role), the matrix, each one's
+    first column, its scale (the largest column norm; a head's over all three), and the sublayer
+    it sits at (it reads the writes of the sublayers below: the embeddings are sublayer 0, layer
+    l's heads 2l + 1, its MLP 2l + 2); kept with the net."""
     def build():
         c, w = net.config, Weights(net)
-        names, blocks, sublayers = [], [], []
+        names, blocks, sublayers, scales = [], [], [], []
         for layer in range(c.n_layers):
             for h in range(c.n_heads):
-                names.append(("head", layer, h))
-                blocks.append(np.concatenate([w.W_Q[layer, h], w.W_K[layer, h], w.W_V[layer, h]], axis=1))
-                sublayers.append(2 * layer + 1)
+                parts = [w.W_Q[layer, h], w.W_K[layer, h], w.W_V[layer, h]]
+                scale = max(float(np.linalg.norm(b, axis=0).max(initial=0)) for b in parts)
+                for role, block in zip(("query", "key", "value"), parts):
+                    names.append(("head", layer, h, role))
+                    blocks.append(block)
+                    sublayers.append(2 * layer + 1)
+                    scales.append(scale)
             names.append(("mlp", layer))
             blocks.append(w.W_in[layer])
             sublayers.append(2 * layer + 2)
+            scales.append(float(np.linalg.norm(w.W_in[layer], axis=0).max(initial=0)))
         names.append(("unembed",))
         blocks.append(net.W_U)
         sublayers.append(2 * c.n_layers + 1)
+        scales.append(float(np.linalg.norm(net.W_U, axis=0).max(initial=0)))
         keep = [i for i, b in enumerate(blocks) if b.shape[1] > 0]  # reduceat takes no empty block
-        names, blocks, sublayers = [names[i] for i in keep], [blocks[i] for i in keep], [sublayers[i] for i in keep]
+        names, blocks = [names[i] for i in keep], [blocks[i] for i in keep]
+        sublayers, scales = [sublayers[i] for i in keep], [scales[i] for i in keep]
         starts = np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]).tolist()
-        scales = [float(np.linalg.norm(b, axis=0).max(initial=0)) for b in blocks]
         return names, np.concatenate(blocks, axis=1), starts, scales, sublayers
 
     return net.cached("reader blocks", build)

@@ -1532,6 +1532,35 @@ def test_keys_and_queries_of_one_var_are_not_relabelled_into_an_eq_they_do_not_m
     assert read.run(trace.inputs) == net.run(trace.inputs), program.source
 
 
+_KEYS_AND_QUERIES_OF_ONE_BLOCK = """up = map(lambda x: x + 1, tokens)
+down = map(lambda x: x - 1, tokens)
+return aggregate(select(up, down, EQ), tokens)
+"""
+
+
+def test_a_heads_keys_and_queries_from_one_mlp_are_told_apart_by_the_role_that_reads_them():
+    """`up` and `down` are computed in one MLP and read by one head, `up` through its keys and
+    `down` through its queries: by reader alone their neuron groups look like one line's, and a
+    line that some of the other's groups happen to be a function of on a sample could claim them
+    (eleventh hand-written set y06: `select(rk, qk, EQ)`, whose qk table took 11 of rk's 65 groups
+    and left no var for the head's keys). Each group's readers by role keep the two apart, and a
+    claim of both is not coherent."""
+    from interpreter.mlp_lines import _claims
+
+    net = compiler.compile_program(_KEYS_AND_QUERIES_OF_ONE_BLOCK, VOCAB, 4)
+    trace = trace_net(net)
+    block = [g for g in trace.groups if g.layer == 0 and g.readers]  # (a value no key or query matches: unread)
+    head = ("head", 1, 0)
+    assert {g.readers for g in block} == {frozenset({head})}
+    roles = {g.roles for g in block}
+    assert roles == {frozenset({head + ("key",)}), frozenset({head + ("query",)})}
+    everything = list(range(len(block)))
+    claims = _claims(everything, block)
+    coherent = [sorted(covered) for covered, ok in claims if ok]
+    assert len(coherent) == 2 and sorted(sum(coherent, [])) == everything
+    assert (everything, False) in claims
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

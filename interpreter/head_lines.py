@@ -58,6 +58,8 @@ class HeadLines:
             # count too, which the causal net never sees and the compiler refuses.
             keys, queries = [next(v for v in state.vars if v.node is nodes.INDICES)] * 2
             predicate = rasp.Comparison.LEQ
+            # its unshown pairs are keys after the query, which the mask, not the select, rules out
+            extrapolated = False
         try:
             select = nodes.make_select(keys.node, queries.node, predicate)
         except compiler.SourceError as error:

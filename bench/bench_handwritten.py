@@ -53,8 +53,9 @@ def answer_outputs(source: str, vocab, max_seq_len: int, causal: bool):
     import compiler
     from interpreter.certify import outputs_of
 
-    net = compiler.compile_program(source, set(vocab), max_seq_len, causal=causal, build_unproven=True)
-    return outputs_of(compiler.parse(source), net).run
+    program = compiler.parse(source)
+    net = compiler.compile_program(program, set(vocab), max_seq_len, causal=causal, build_unproven=True)
+    return outputs_of(program, net).run
 
 
 def targeted_inputs(program, vocab: list, max_seq_len: int, causal: bool, seconds: float) -> list[list]:

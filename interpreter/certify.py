@@ -405,7 +405,7 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
-        read = None
+        read, guessed = None, False
         if isinstance(function, fn.Table) and isinstance(node, (nodes.Map, nodes.SequenceMap)):
             inputs, covers = list(node.children), function.covers
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
@@ -413,17 +413,14 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
             read = read_whole(complete, node.predicate)
         elif isinstance(node, nodes.Select) and (shown := shown_pairs(extrapolated, node)) is not None:
             inputs, covers = [node.keys, node.queries], (lambda pair, shown=shown: table_key(pair) in shown)
-            try:
-                if math.prod(len(value_sets(child)) for child in inputs) > MAX_TABLE_DOMAIN:
-                    continue
-            except ValueSetError:
-                continue
+            guessed = True  # a domain too wide to check is left as read, not refused
         else:
             continue
         try:
             domains = [value_sets(child) for child in inputs]
         except ValueSetError:
-            holes[label] = None
+            if not guessed:
+                holes[label] = None
             continue
         if read is not None:
             keys, queries = domains
@@ -434,7 +431,8 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
                 continue
             possible = set(itertools.product(outside[0], queries)) | set(itertools.product(keys, outside[1]))
         elif math.prod(len(d) for d in domains) > MAX_TABLE_DOMAIN:
-            holes[label] = None
+            if not guessed:
+                holes[label] = None
             continue
         else:
             possible = set(domains[0]) if len(domains) == 1 else set(itertools.product(*domains))

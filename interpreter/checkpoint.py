@@ -14,6 +14,7 @@ is replaced atomically after it, so a crash leaves the previous checkpoint reada
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -167,20 +168,20 @@ def read_config(path: str | os.PathLike) -> dict:
 SMALL_MODEL = 20_000_000
 
 
-def _shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The shape of each weight of a model of `config`. A small one (by a generous estimate of its
-    parameters) is built; a larger one on the meta device, which allocates nothing for a config of
-    absurd sizes but costs ~2 s the first time in a process (torch's meta kernels load), a fifth of
-    a 10 s decompile run from the command line."""
+def _shapes(config: ModelConfig) -> tuple[dict[str, tuple[int, ...]], Interpreter | None]:
+    """The shape of each weight of a model of `config`, and the model when it was built for them. A
+    small one (by a generous estimate of its parameters) is built; a larger one only on the meta
+    device, which allocates nothing for a config of absurd sizes but costs ~2 s the first time in a
+    process (torch's meta kernels load), a fifth of a 10 s decompile run from the command line."""
     per_layer = 4 * config.d_model * config.d_model + 2 * config.d_model * config.d_ff
     estimate = (2 * per_layer * (config.n_encoder_layers + config.n_decoder_layers)
                 + config.d_model * (config.vocab_size + config.max_target_len
                                     + 4 * sum(v for v in dataclasses.asdict(config.encoder).values()
                                               if isinstance(v, int) and not isinstance(v, bool))))
-    if estimate > SMALL_MODEL:
-        with torch.device("meta"):
-            return {name: tuple(t.shape) for name, t in Interpreter(config).state_dict().items()}
-    return {name: tuple(t.shape) for name, t in Interpreter(config).state_dict().items()}
+    large = estimate > SMALL_MODEL
+    with torch.device("meta") if large else contextlib.nullcontext():
+        model = Interpreter(config)
+    return {name: tuple(t.shape) for name, t in model.state_dict().items()}, None if large else model
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> Interpreter:
@@ -192,7 +193,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> I
                                                     "`fountain train` wrote")
     try:
         model_config = ModelConfig.from_dict(config["model"])
-        expected = _shapes(model_config)
+        expected, built = _shapes(model_config)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise CheckpointError(path / "config.json", f"bad model config ({type(error).__name__}: {error})") from None
     weights = path / "model.safetensors"
@@ -206,7 +207,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> I
         name = wrong[0]
         raise CheckpointError(path, f"does not match its config: {name} is {stored.get(name, 'missing')} in the "
                                     f"weights, {expected.get(name, 'absent')} by the config")
-    model = Interpreter(model_config)
+    model = built if built is not None else Interpreter(model_config)
     try:
         tensors = load_file(weights, device=str(device))
     except (SafetensorError, FileNotFoundError, OSError) as error:

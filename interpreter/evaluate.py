@@ -275,11 +275,12 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
     are compared (a retrained net is judged where it is right)."""
     vocab, max_seq_len, causal = net_domain(like or reference)
     try:
-        decoded = compiler.compile_program(text, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
+        program = compiler.parse(text)
+        decoded = compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
                                            build_unproven=True)
     except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
         return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
-    decoded = outputs_of(compiler.parse(text), decoded)  # as the certificate judges it
+    decoded = outputs_of(program, decoded)  # as the certificate judges it
     truth = reference
     inputs = all_inputs(vocab, max_seq_len, exhaustive_limit)
     if inputs is None:

@@ -42,6 +42,7 @@ class Facts:
         self.tables: dict[str, dict[tuple, Any]] = {}  # Map/SequenceMap: arguments -> result
         self.nullable: set[str] = set()
         self.undefined: dict[str, str] = {}  # label -> why rasp may raise there (UndefinedError)
+        self._position_values: dict[str, list[set] | None] = {}  # `position_values`, by label
         for label in self.order:
             self._infer(label, vocab)
 
@@ -191,9 +192,8 @@ class Facts:
         its inputs' values at the same position; an aggregate or a selector width may take any
         of its values. `sequence_map(lambda t, i: 8 * t + i, tokens, indices)` takes at position
         p only the values 8 * t + p."""
-        memo = self.__dict__.setdefault("_position_values", {})
-        if label in memo:
-            return memo[label]
+        if label in self._position_values:
+            return self._position_values[label]
         expr, n = self.exprs[label], self.max_seq_len
         found: list[set] | None
         if isinstance(expr, rasp.IndicesType):
@@ -215,7 +215,7 @@ class Facts:
                     found.append(results)
         else:
             found = [self.values[label]] * n
-        memo[label] = found
+        self._position_values[label] = found
         return found
 
     def index_function(self, label: str) -> list | None:

@@ -164,20 +164,24 @@ class Net:
         """Token ids [batch, 1 + longest input] (BOS first, PAD after each input's end) and the
         key mask [batch, 1 + longest input] (True where a position holds BOS or a token)."""
         token_ids, input_ids = _token_ids(self), _input_ids(self)
-        longest = max((len(seq) for seq in batch), default=0)
+        lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        longest = int(lengths.max(initial=0))
         if longest > self.config.max_seq_len:
             raise ValueError(f"an input has length {longest} > max_seq_len "
                              f"{self.config.max_seq_len}")
         ids = np.full((len(batch), longest + 1), token_ids[self.pad], dtype=np.int64)
         ids[:, 0] = token_ids[self.bos]
-        try:
-            for b, seq in enumerate(batch):
-                ids[b, 1:len(seq) + 1] = [input_ids[token] for token in seq]
+        key_mask = np.arange(longest + 1)[None, :] <= lengths[:, None]
+        try:  # every token at once, row by row: the order a boolean mask assigns in
+            flat = np.fromiter((input_ids[token] for seq in batch for token in seq), dtype=np.int64,
+                               count=int(lengths.sum()))
         except (KeyError, TypeError):  # an unknown or unhashable token: named below
             pass
         else:
-            lengths = np.array([len(seq) for seq in batch])
-            return ids, np.arange(longest + 1)[None, :] <= lengths[:, None]
+            inside = key_mask.copy()
+            inside[:, 0] = False
+            ids[inside] = flat
+            return ids, key_mask
         for b, seq in enumerate(batch):
             for t, token in enumerate(seq):
                 try:
@@ -188,24 +192,26 @@ class Net:
                     raise ValueError(f"input {b} has token {token!r} at position {t}, "
                                      "which is not in the vocabulary")
                 ids[b, t + 1] = input_ids[token]
-        lengths = np.array([len(seq) for seq in batch])
-        key_mask = np.arange(longest + 1)[None, :] <= lengths[:, None]
         return ids, key_mask
 
     def _encode_flat(self, batch: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of the sequences back to back, each BOS first, and where each starts (the
         kernel's input; no padding)."""
         token_ids, bos = _input_ids(self), _token_ids(self)[self.bos]
-        if max(map(len, batch)) <= self.config.max_seq_len:
-            flat, starts = [], [0]
+        lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        if lengths.max(initial=0) <= self.config.max_seq_len:
             try:
-                for seq in batch:
-                    flat.append(bos)
-                    flat += [token_ids[token] for token in seq]
-                    starts.append(len(flat))
-                return np.array(flat, dtype=np.int64), np.array(starts, dtype=np.int64)
+                tokens = np.fromiter((token_ids[token] for seq in batch for token in seq), dtype=np.int64,
+                                     count=int(lengths.sum()))
             except (KeyError, TypeError):  # an unknown or unhashable token
                 pass
+            else:
+                starts = np.concatenate([[0], np.cumsum(lengths + 1)])
+                flat = np.full(int(starts[-1]), bos, dtype=np.int64)
+                at_token = np.ones(len(flat), dtype=bool)
+                at_token[starts[:-1]] = False
+                flat[at_token] = tokens
+                return flat, starts
         self.encode(batch)  # raises the error that names the input and the position
         raise AssertionError("unreachable: encode accepted a batch _encode_flat refused")
 

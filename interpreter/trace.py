@@ -411,7 +411,10 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
     head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
-    w_outs = [Weights(net).W_out[layer].astype(np.float64) for layer in range(c.n_layers)]
+    # each MLP's W_out on the residual dimensions it writes (`_float64_layers`): the products and
+    # norms below are those of the whole W_out, whose other columns are zero
+    wide = _float64_layers(net)[2]
+    w_outs = [layer["W_out writes"] for layer in wide]
     scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
                 + [np.abs(_distinct_rows(h) @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
     floor = 1e-2 * scale
@@ -427,13 +430,16 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
                               write_partition(_snapped(writes, one_hot), floor), readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
-        h_all, w_out = hidden_all[layer], w_outs[layer]
+        h_all, w_out, written = hidden_all[layer], w_outs[layer], wide[layer]["writes"]
         for index, neurons in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
-            columns = np.flatnonzero(w_out[neurons].any(axis=0))
-            writes = h_all[:, neurons] @ w_out[neurons][:, columns]
+            used = np.flatnonzero(w_out[neurons].any(axis=0))
+            columns = written[used]
+            writes = h_all[:, neurons] @ w_out[neurons][:, used]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
-            roles = readers(net, 2 * layer + 2, w_out[neurons], roles=True)
+            directions = np.zeros((len(neurons), c.d_model))
+            directions[:, written] = w_out[neurons]
+            roles = readers(net, 2 * layer + 2, directions, roles=True)
             groups.append(Group(layer, index, tuple(neurons), writes,
                                 write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
                                                 width=c.d_model),
@@ -661,41 +667,49 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
         # each head's write, on the residual dimensions its W_O writes (a compiled head writes a
         # few of hundreds)
         writes = np.zeros((len(batch), c.n_heads, t, c.d_model))
-        for h, columns in enumerate(layer["head writes"]):
+        for h, (columns, w_o) in enumerate(zip(layer["head writes"], layer["W_O writes"])):
             head = writes[:, h]  # a view: [B, T, d_model]
-            head[..., columns] = (mixed[:, h].reshape(len(batch) * t, -1) @ layer["W_O"][h][:, columns]
-                                  ).reshape(len(batch), t, -1)
+            head[..., columns] = (mixed[:, h].reshape(len(batch) * t, -1) @ w_o).reshape(len(batch), t, -1)
         x = x + writes.sum(1) + layer["b_O"]
         # the MLP on the residual dimensions it reads, writing those it writes (a compiled net's
         # MLP reads a few of hundreds: the same sums, without the products by zero)
         reads, written = layer["reads"], layer["writes"]
         flat = x.reshape(len(batch) * t, -1)
-        pre = flat[:, reads] @ layer["W_in"][reads] + layer["b_in"]
+        pre = flat[:, reads] @ layer["W_in reads"] + layer["b_in"]
         flat = flat + layer["b_out"]
-        flat[:, written] += np.maximum(pre, 0) @ layer["W_out"][:, written]
+        flat[:, written] += np.maximum(pre, 0) @ layer["W_out writes"]
         x = flat.reshape(x.shape)
         out.append((weights, writes, pre.reshape(len(batch), t, -1), x))
     return out
 
 
 def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """The net's embeddings (as they are) and per-layer tensors in float64 (heads side by side,
-    W_O per head), with the residual dimensions each MLP reads and writes, and W_Q, W_K and W_V
-    side by side on the dimensions they read; kept with the net."""
+    """The net's embeddings (as they are) and per-layer tensors in float64: W_Q and W_K (heads
+    side by side) and the biases whole; W_Q, W_K and W_V side by side on the residual dimensions
+    they read; W_in on those the MLP reads, W_out on those it writes, and each head's W_O on those
+    it writes (with the dimensions); kept with the net."""
     def build():
         w = Weights(net)
         layers = []
         for layer in range(net.config.n_layers):
+            # the weights whose rows or columns are all zero are found in float32 and left out before
+            # the rest is widened: a wide compiled net's MLPs read and write a few of its thousands
+            # of dimensions (d_model 1,881 and 7,362 neurons: 2 GB in float64 whole)
             tensors = {name: w.params[param_name(layer, name)].astype(np.float64)
-                       for name in ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "b_O", "W_in", "b_in", "W_out", "b_out")}
-            tensors["W_O"] = w.W_O[layer].astype(np.float64)
-            tensors["reads"] = np.flatnonzero(np.abs(tensors["W_in"]).max(axis=1, initial=0) > 0)
-            qkv = np.concatenate([tensors["W_Q"], tensors["W_K"], tensors["W_V"]], axis=1)
+                       for name in ("W_Q", "b_Q", "W_K", "b_K", "b_in", "b_out", "b_O")}
+            W_in, W_out = w.params[param_name(layer, "W_in")], w.params[param_name(layer, "W_out")]
+            tensors["reads"] = np.flatnonzero(np.abs(W_in).max(axis=1, initial=0) > 0)
+            tensors["W_in reads"] = W_in[tensors["reads"]].astype(np.float64)
+            tensors["writes"] = np.flatnonzero(np.abs(W_out).max(axis=0, initial=0) > 0)
+            tensors["W_out writes"] = W_out[:, tensors["writes"]].astype(np.float64)
+            qkv = np.concatenate([w.params[param_name(layer, name)] for name in ("W_Q", "W_K", "W_V")], axis=1)
             tensors["qkv reads"] = np.flatnonzero(np.abs(qkv).max(axis=1, initial=0) > 0)
-            tensors["W_QKV"] = qkv[tensors["qkv reads"]]
-            tensors["b_QKV"] = np.concatenate([tensors["b_Q"], tensors["b_K"], tensors["b_V"]])
-            tensors["writes"] = np.flatnonzero(np.abs(tensors["W_out"]).max(axis=0, initial=0) > 0)
-            tensors["head writes"] = [np.flatnonzero(np.abs(w_o).max(axis=0, initial=0) > 0) for w_o in tensors["W_O"]]
+            tensors["W_QKV"] = qkv[tensors["qkv reads"]].astype(np.float64)
+            tensors["b_QKV"] = np.concatenate([w.params[param_name(layer, name)] for name in ("b_Q", "b_K", "b_V")]
+                                              ).astype(np.float64)
+            tensors["head writes"] = [np.flatnonzero(np.abs(w_o).max(axis=0, initial=0) > 0) for w_o in w.W_O[layer]]
+            tensors["W_O writes"] = [w_o[:, columns].astype(np.float64)
+                                     for w_o, columns in zip(w.W_O[layer], tensors["head writes"])]
             layers.append(tensors)
         return w.W_E, w.W_pos, layers
 

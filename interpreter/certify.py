@@ -921,8 +921,15 @@ class _Climb:
                 self.columns.append(("value", ids, np.array([ids[v] for v in column])))
         n = len(keys)
         self.best = np.full(n, np.inf)
-        self.elite_distance = np.full((n, ELITE), np.inf)
-        self.elite: list[list] = [[None] * ELITE for _ in range(n)]
+        # the elite's slots: the nearest inputs, and with two or more arguments, for each argument
+        # the nearest of those that give it exactly (`measure`)
+        overall = ELITE if self.arity < 2 else ELITE // 2
+        share = (ELITE - overall) // self.arity if self.arity > 1 else 0
+        self.slots = [(0, overall, None)] + [(overall + j * share, overall + (j + 1) * share, j)
+                                             for j in range(self.arity) if share]
+        width = self.slots[-1][1]
+        self.elite_distance = np.full((n, width), np.inf)
+        self.elite: list[list] = [[None] * width for _ in range(n)]
         self.climbs = np.zeros(n, dtype=np.int64)
         self.stale = np.zeros(n, dtype=np.int64)
         self.reached = np.zeros(n, dtype=bool)
@@ -936,7 +943,11 @@ class _Climb:
         return ((float(self.best[t]) + 1e-6) * (1 + int(self.stale[t])), int(self.climbs[t]))
 
     def elite_inputs(self, t: int) -> list[list]:
-        return [xs for xs in self.elite[t] if xs is not None]
+        kept = []
+        for xs in self.elite[t]:
+            if xs is not None and xs not in kept:  # one input may be in several arguments' slots
+                kept.append(xs)
+        return kept
 
     def measure(self, xs: list, rows: list[dict], causal: bool) -> None:
         targets = np.flatnonzero(~self.reached)
@@ -951,25 +962,34 @@ class _Climb:
         except TypeError:  # an unhashable value: each measured as it is
             pass
         distance = np.zeros((len(targets), len(args)))
+        exact = []  # per argument: where it is the missing value's own
         for j, column in enumerate(self.columns):
             got = [a[j] for a in args]
             if column[0] == "number":
                 have = np.array([float(v) if _number(v) else np.nan for v in got])
                 gap = np.minimum(np.abs(column[1][targets, None] - have[None, :]), 1.0e6)
-                distance += np.where(np.isnan(gap), 1.0e6, gap)
+                gap = np.where(np.isnan(gap), 1.0e6, gap)
             else:
                 have = np.array([_value_id(column[1], v) for v in got])
-                distance += column[2][targets, None] != have[None, :]
+                gap = (column[2][targets, None] != have[None, :]).astype(np.float64)
+            distance += gap
+            exact.append(gap == 0)
         nearest = distance.min(axis=1)
         self.best[targets] = np.minimum(self.best[targets], nearest)
-        worst = self.elite_distance[targets].argmax(axis=1)
-        better = np.flatnonzero(nearest < self.elite_distance[targets, worst])
-        for k in better.tolist():
-            t = int(targets[k])
-            if xs in self.elite[t]:
-                continue  # kept once: copies of the nearest input left nothing else to climb from
-            self.elite_distance[t, worst[k]] = nearest[k]
-            self.elite[t][worst[k]] = list(xs)
+        # an argument's slots keep the inputs giving it exactly that come nearest in the others: the
+        # nearest overall may be as near by the other argument, three moves from the value wanted
+        # (twelfth set z13: (locked, 10 resets) wanted, every elite input 10 resets and not locked
+        # at distance 1; nine resets and locked, also at 1, is one inserted reset from it)
+        for begin, end, j in self.slots:
+            near = nearest if j is None else np.where(exact[j], distance, np.inf).min(axis=1)
+            worst = begin + self.elite_distance[targets, begin:end].argmax(axis=1)
+            better = np.flatnonzero(near < self.elite_distance[targets, worst])
+            for k in better.tolist():
+                t = int(targets[k])
+                if xs in self.elite[t][begin:end]:
+                    continue  # kept once: copies of the nearest input left nothing else to climb from
+                self.elite_distance[t, worst[k]] = near[k]
+                self.elite[t][worst[k]] = list(xs)
 
     def climbed(self, t: int, nearer: bool) -> None:
         self.climbs[t] += 1
@@ -1039,9 +1059,12 @@ def _moves(stale: int, rng: random.Random) -> int:
 
 def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random, moves: int = 1) -> list:
     """`xs` changed a little, by `moves` of: one token replaced, two swapped, one copied onto its
-    neighbour, one added or dropped at the end, or a run of tokens copied over another place (a
+    neighbour, one added or dropped at the end, a run of tokens copied over another place (a
     periodic pattern carried on: a walk's nine right turns in a row, `E S W N E S W N E`, from
-    seven with two U-turns among them, which no one move reaches)."""
+    seven with two U-turns among them, which no one move reaches), or one token inserted or
+    dropped anywhere, shifting those after it (one more of a leading run before the pattern that
+    follows it: ten resets then three bad PINs from nine, twelfth set z13, which replacing tokens
+    reaches only by two moves that each come no nearer)."""
     for _ in range(moves):
         xs = _moved(xs, vocab, max_seq_len, rng)
     return xs
@@ -1049,7 +1072,13 @@ def _mutated(xs: list, vocab: list, max_seq_len: int, rng: random.Random, moves:
 
 def _moved(xs: list, vocab: list, max_seq_len: int, rng: random.Random) -> list:
     xs = list(xs)
-    move = rng.randrange(6)
+    move = rng.randrange(8)
+    if move == 6:
+        xs.insert(rng.randrange(len(xs) + 1), rng.choice(vocab))
+        return xs[:max_seq_len]
+    if move == 7 and len(xs) > 1:
+        del xs[rng.randrange(len(xs))]
+        return xs
     if move == 5 and len(xs) >= 3:
         size = rng.randrange(1, len(xs) // 2 + 1)
         i, j = rng.randrange(len(xs) - size + 1), rng.randrange(len(xs) - size + 1)

@@ -32,7 +32,8 @@ FIT_TOLERANCE = 1e-3
 def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b_values: Sequence, pre: np.ndarray,
                  w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence,
                  read_write: Callable[[np.ndarray], Any] | None = None,
-                 unmatched: list | None = None) -> dict[tuple, Any]:
+                 unmatched: list | None = None,
+                 parts: tuple[np.ndarray, np.ndarray] | None = None) -> dict[tuple, Any]:
     """{(x, y): value} for the pairs of an `a` value and a `b` value that no row holds together,
     where the neurons are additive in them (module docstring). One row per pair shown:
     `a_codes`, `b_codes` [S] its codes (`a_values`, `b_values`: the value of each code) and `pre`
@@ -41,7 +42,12 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     `read_write`, when given, reads the value of a write no class makes (None: no value); the
     line that writes a categorical output reads one through the unembedding, which names every
     output value, traced or not. `unmatched`, when given, gets the pairs whose write is no traced
-    class's and reads as no value: whatever they compute, it is no traced class's value."""
+    class's and reads as no value: whatever they compute, it is no traced class's value.
+
+    `parts`, when given, are A [na, n] and B [nb, n] found from the writes the residual stream
+    holds (`MlpLines._value_parts`): used where they fit every row, they give every pair, also
+    those whose values no shown pair links to the rest (a count of 7 seen only beside a count of
+    7, whose share the rows alone leave undetermined)."""
     na, nb = int(a_codes.max()) + 1, int(b_codes.max()) + 1
     seen = a_codes * nb + b_codes
     if len(np.unique(seen)) == na * nb or na * nb > MAX_PAIRS:
@@ -49,17 +55,20 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     scale = float(np.abs(pre).max(initial=0.0))
     if scale == 0.0:
         return {}
-    design = np.zeros((len(seen), na + nb))
-    design[np.arange(len(seen)), a_codes] = 1.0
-    design[np.arange(len(seen)), na + b_codes] = 1.0
-    parts = np.linalg.lstsq(design, pre, rcond=None)[0]
-    a_part, b_part = parts[:na], parts[na:]
-    if np.abs(a_part[a_codes] + b_part[b_codes] - pre).max() > FIT_TOLERANCE * scale:
-        return {}  # the block reads more than a and b
-    # only pairs whose values are linked by shown pairs have one sum (else it depends on the split)
-    component = _components(na, nb, a_codes, b_codes)
     unseen = np.setdiff1d(np.arange(na * nb), seen)
-    unseen = unseen[component[unseen // nb] == component[na + unseen % nb]]
+    if parts is not None and np.abs(parts[0][a_codes] + parts[1][b_codes] - pre).max() <= FIT_TOLERANCE * scale:
+        a_part, b_part = parts
+    else:
+        design = np.zeros((len(seen), na + nb))
+        design[np.arange(len(seen)), a_codes] = 1.0
+        design[np.arange(len(seen)), na + b_codes] = 1.0
+        fitted = np.linalg.lstsq(design, pre, rcond=None)[0]
+        a_part, b_part = fitted[:na], fitted[na:]
+        if np.abs(a_part[a_codes] + b_part[b_codes] - pre).max() > FIT_TOLERANCE * scale:
+            return {}  # the block reads more than a and b
+        # only pairs whose values are linked by shown pairs have one sum (else it depends on the split)
+        component = _components(na, nb, a_codes, b_codes)
+        unseen = unseen[component[unseen // nb] == component[na + unseen % nb]]
     if not len(unseen):
         return {}
     predicted = np.maximum(a_part[unseen // nb] + b_part[unseen % nb], 0.0) @ w_out

@@ -627,11 +627,56 @@ class MlpLines:
         if len(reps) == na * nb:
             return {}, []
         neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output)
-        pre = self._pre(chosen[0].layer, reps)[:, neurons]
+        layer = chosen[0].layer
+        pre = self._pre(layer, reps)[:, neurons]
         unmatched: list = []
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
-                             class_values, read, unmatched)
+                             class_values, read, unmatched, self._value_parts(layer, neurons, a, b, reps, pre))
         return found, unmatched
+
+    def _value_parts(self, layer: int, neurons: list[int], a: Var, b: Var, rows: np.ndarray,
+                     pre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each value of `a`'s and of `b`'s share of `neurons`' inputs before the ReLU in `layer`
+        ([na, n] and [nb, n], the constant parts in a's), from what the residual stream holds at
+        `rows` (`pre` there): the embeddings, the writes of the heads up to `layer` and of the
+        neuron groups before it, each through W_in. Each must be the same on every row, or a
+        function of a, or of b (not of both: whose share it is would be a guess); None when one
+        is not. A value's share is then its writers' whatever it is paired with, which the rows'
+        additive fit (`unseen_pairs`) cannot tell for values no shown pair links to the rest."""
+        trace, net = self.trace, self.trace.net
+        w_in = self._w_in(layer)[:, neurons]
+        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
+        ids = {token: i for i, token in enumerate(net.input_tokens)}
+        tokens = [trace.inputs[i][p] for i, p in zip(trace.row_input[rows].tolist(), trace.row_position[rows].tolist())]
+        shares = [net.params["token_embed/embeddings"][[ids[t] for t in tokens]].astype(np.float64) @ w_in,
+                  net.params["pos_embed/embeddings"][trace.row_position[rows] + 1].astype(np.float64) @ w_in]
+        shares += [head.writes[rows] @ w_in for head in trace.heads if head.layer <= layer]
+        shares += [group.writes[rows] @ w_in[group.columns] for group in trace.groups if group.layer < layer]
+        na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
+        a_codes, b_codes = a.codes[rows], b.codes[rows]
+        a_part, b_part = np.zeros((na, len(neurons))), np.zeros((nb, len(neurons)))
+        constant = np.zeros(len(neurons))
+        for share in shares:
+            if np.abs(share - share[0]).max(initial=0.0) <= tolerance:
+                constant += share[0]
+                continue
+            by_a, by_b = _per_code(share, a_codes, na, tolerance), _per_code(share, b_codes, nb, tolerance)
+            if (by_a is None) == (by_b is None):
+                return None
+            if by_a is not None:
+                a_part += by_a
+            else:
+                b_part += by_b
+        rest = pre - a_part[a_codes] - b_part[b_codes] - constant  # the biases: the same on every row
+        if np.abs(rest - rest[0]).max(initial=0.0) > tolerance:
+            return None
+        return a_part + constant + rest[0], b_part
+
+    def _w_in(self, layer: int) -> np.ndarray:
+        key = ("W_in", layer)
+        if key not in self.cache:
+            self.cache[key] = Weights(self.trace.net).W_in[layer].astype(np.float64)
+        return self.cache[key]
 
     def _pre(self, layer: int, rows: np.ndarray) -> np.ndarray:
         """`mlp_pre` on `rows`, from every traced row's, run once per layer and kept while they fit
@@ -744,6 +789,17 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _per_code(share: np.ndarray, codes: np.ndarray, count: int, tolerance: float) -> np.ndarray | None:
+    """[count, n]: the row of `share` [rows, n] for each code, when every row of a code has it
+    (within `tolerance`); None when some code's rows differ."""
+    first = np.zeros(count, dtype=np.int64)
+    present, where = np.unique(codes, return_index=True)
+    first[present] = where
+    if np.abs(share - share[first[codes]]).max(initial=0.0) > tolerance:
+        return None
+    return share[first]
 
 
 def unwritten_outputs(trace) -> list:

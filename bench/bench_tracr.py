@@ -9,7 +9,8 @@ decompiled (the shipped interpreter, or `--uniform`) and the answer's compiled n
 the imported net on 2,000 structured and random inputs. Where tracr miscompiled its program, the
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
-    python bench/bench_tracr.py [--uniform] [--time-budget 10] [--set second|lengths|third|fourth|fifth] [NAME ...]
+    python bench/bench_tracr.py [--uniform] [--time-budget 10]
+        [--set second|lengths|third|fourth|fifth|seventh] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
 (its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
@@ -39,7 +40,8 @@ from pathlib import Path
 #: The program sets, by `--set`.
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
         "third": "tracr_programs_third", "fourth": "tracr_programs_fourth",
-        "fifth": "tracr_programs_fifth", "sixth": "tracr_programs_sixth"}
+        "fifth": "tracr_programs_fifth", "sixth": "tracr_programs_sixth",
+        "seventh": "tracr_programs_seventh"}
 
 
 def main() -> None:

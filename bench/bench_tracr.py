@@ -10,7 +10,7 @@ the imported net on 2,000 structured and random inputs. Where tracr miscompiled 
 net, not the program, is what the answer must compute. Programs tracr refuses are listed as such.
 
     python bench/bench_tracr.py [--uniform] [--time-budget 10]
-        [--set second|lengths|third|fourth|fifth|seventh] [NAME ...]
+        [--set second|lengths|third|fourth|fifth|sixth|seventh] [NAME ...]
 
 `--set second` runs `bench/tracr_programs_second.py`, a second set written later by another hand
 (its options are tracr's compile arguments: another BOS and pad); `--set lengths` runs
@@ -25,7 +25,11 @@ a fifth hand's (lib helpers in unusual places, dict maps over negatives, floats 
 of selector_and/or with TRUE, FALSE and computed keys, rare outputs; one tracr miscompiles, two it
 refuses); `--set sixth` runs `bench/tracr_programs_sixth.py`, a sixth hand's (lib helpers with fresh
 arguments, induction copies, running maxima, first positions, sorts and counts over packed (value, index)
-keys, numerical means with float thresholds, causal programs, rare outputs; none miscompiled or refused).
+keys, numerical means with float thresholds, causal programs, rare outputs; none miscompiled or refused);
+`--set seventh` runs `bench/tracr_programs_seventh.py`, a seventh hand's (lib helpers in new places,
+causal streaks, gaps and prefix sorts, 48 element symbols and 52 cards, numerical means, other BOS and
+pad names in five; two tracr miscompiles: a count read as 0 where its query is None, and a count of 10
+read as 9).
 """
 
 from __future__ import annotations

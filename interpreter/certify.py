@@ -529,16 +529,44 @@ def _live_queries(node: nodes.Node, max_seq_len: int, causal: bool) -> frozenset
         return None
 
 
+def _copies_first_key(node: nodes.Node, keys: nodes.Node, value_sets: ValueSets) -> bool:
+    """Whether `node` holds, at every position of every input, the value `keys` has at position 0:
+    an aggregate of `keys` whose select chooses index 0 alone at every query (`select(indices,
+    indices, lambda k, q: k == 0)`). Position 0 exists in every input and comes before every
+    query, so a causal net copies it too, and a later select over `keys` at the query sees it."""
+    if not isinstance(node, nodes.Aggregate) or node.sop is not keys:
+        return False
+    select = node.selector
+    if not isinstance(select, nodes.Select) or select.keys is not nodes.INDICES:
+        return False
+    try:
+        queries = value_sets(select.queries)
+        if None in queries:
+            return False
+        return all([k for k in range(value_sets.max_seq_len) if select.predicate(k, q)] == [0] for q in queries)
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return False
+
+
 def _own_position(select: nodes.Select, value_sets: ValueSets) -> bool | None:
     """Whether `select` chooses the query's own position at every query of every input (True),
     at none (False), or either (None): its predicate is TRUE (FALSE), or its keys are its queries
     and the predicate holds (fails) between every value they take, never None, and itself. So
     its `selector_width` is at least 1 (`select(tokens, tokens, EQ)`: a token equals itself), or
-    counts at most the other positions (`select(tokens, tokens, GT)`)."""
+    counts at most the other positions (`select(tokens, tokens, GT)`). True also where its queries
+    are a copy of its keys from the first position (`_copies_first_key`) and the predicate holds
+    between every key value and itself: the select then chooses that position at every query
+    (`select(suit, first_suit, EQ)` counts the first card), which is all a width's bound needs."""
     if select.predicate in (rasp.Comparison.TRUE, rasp.Comparison.FALSE):
         return select.predicate is rasp.Comparison.TRUE
     if select.keys is not select.queries:
-        return None
+        if not _copies_first_key(select.queries, select.keys, value_sets):
+            return None
+        try:
+            values = value_sets(select.keys)
+            return True if None not in values and all(bool(select.predicate(v, v)) for v in values) else None
+        except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
+            return None
     try:
         values = value_sets(select.keys)
         if None in values:

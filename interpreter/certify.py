@@ -577,13 +577,58 @@ def _own_position(select: nodes.Select, value_sets: ValueSets) -> bool | None:
     return own.pop() if len(own) == 1 else None
 
 
+def _counts_partnered(select: nodes.Select, value_sets: ValueSets) -> bool:
+    """Whether `select` chooses, at every query, the positions that a symmetric relation pairs with
+    some other position, so that its `selector_width` is never 1: a partner's partner is the
+    position itself (`dup = selector_width(select(tokens, tokens, EQ))`, then
+    `selector_width(select(dup, dup, lambda k, q: k > 1))` counts the tokens that repeat: 0, 2 or
+    more). Its keys are its queries: maps of the width `w` of `select(x, x, P)`, with `P` symmetric
+    over x's values and each value either related to itself or to nothing; the predicate, at every
+    query value, holds exactly for the keys whose `w` is at least 2 (the position and another).
+    Not in a causal net, where a position does not see its later partners."""
+    if select.keys is not select.queries:
+        return False
+    maps, width = [], select.keys
+    while isinstance(width, nodes.Map):
+        maps.append(width.function)
+        width = width.inner
+    if not isinstance(width, nodes.SelectorWidth) or width.selector.keys is not width.selector.queries:
+        return False
+    relation = width.selector.predicate
+    try:
+        values = list(value_sets(width.selector.keys))
+        if None in values or len(values) > MAX_PARTNER_VALUES:
+            return False
+        related = np.array([[bool(relation(u, v)) for v in values] for u in values], dtype=bool)
+        related = related.reshape(len(values), len(values))
+        if (related != related.T).any() or (~related.diagonal() & related.any(axis=0)).any():
+            return False
+        queries = value_sets(select.queries)
+        if None in queries:
+            return False
+        for w in value_sets(width):
+            key = w
+            for function in reversed(maps):
+                key = function(key)
+            if key is None or {bool(select.predicate(key, q)) for q in queries} != {w >= 2}:
+                return False
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+        return False
+    return True
+
+
+#: The most values a relation's symmetry is checked over (`_counts_partnered`): every pair is evaluated.
+MAX_PARTNER_VALUES = 256
+
+
 class PositionValueSets(ValueSets):
     """Value sets a little tighter than compile's (`compiler.language.values`), for which of a
     table's missing values inputs may reach: a `selector_width` is at least 1 where its select
     always chooses the query's own position and at most max_seq_len - 1 where it never does
     (`_own_position`), and a sequence_map of two of `indices`, `length` and such widths is
     applied only to the pairs one position can give (`_may_occur`): `indices - width` of the
-    larger tokens before one's own, causal, is never negative. Still supersets: each rule holds
+    larger tokens before one's own, causal, is never negative. A width counting the positions a
+    symmetric relation partners is never 1 (`_counts_partnered`). Still supersets: each rule holds
     on every input."""
 
     def __init__(self, vocab, max_seq_len: int, causal: bool):
@@ -593,7 +638,8 @@ class PositionValueSets(ValueSets):
     def _compute(self, node: nodes.SOpNode) -> set:
         if isinstance(node, nodes.SelectorWidth):
             own = _own_position(node.selector, self)
-            return set(range(int(own is True), self.max_seq_len + 1 - int(own is False)))
+            widths = set(range(int(own is True), self.max_seq_len + 1 - int(own is False)))
+            return widths - {1} if not self.causal and _counts_partnered(node.selector, self) else widths
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
             children = [node.fst, node.snd]
             if all(isinstance(c, nodes.SelectorWidth) or c in (nodes.INDICES, nodes.LENGTH) for c in children):

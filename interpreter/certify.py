@@ -577,47 +577,56 @@ def _own_position(select: nodes.Select, value_sets: ValueSets) -> bool | None:
     return own.pop() if len(own) == 1 else None
 
 
-def _counts_partnered(select: nodes.Select, value_sets: ValueSets) -> bool:
-    """Whether `select` chooses, at every query, the positions that a symmetric relation pairs with
-    some other position, so that its `selector_width` is never 1: a partner's partner is the
-    position itself (`dup = selector_width(select(tokens, tokens, EQ))`, then
-    `selector_width(select(dup, dup, lambda k, q: k > 1))` counts the tokens that repeat: 0, 2 or
-    more). Its keys are its queries: maps of the width `w` of `select(x, x, P)`, with `P` symmetric
-    over x's values and each value either related to itself or to nothing; the predicate, at every
-    query value, holds exactly for the keys whose `w` is at least 2 (the position and another).
+def _least_count(select: nodes.Select, value_sets: ValueSets) -> int:
+    """The least count above 0 that `select`'s `selector_width` can take, where it chooses positions
+    in groups (1 where that cannot be said). Its keys are its queries: maps of the width `w` of
+    `select(x, x, P)` over x's values, and
+    - `P` an equivalence (EQ): the positions of one class share `w`, its size, so the select
+      chooses whole classes, each of at least the least `w` it chooses at any query (longer runs
+      than mine, `select(size, size, GT)`, are whole runs of 2 or more: never 1 position);
+    - `P` symmetric, each value related to itself or to nothing, and the select choosing, at every
+      query, exactly the keys whose `w` is at least 2 (the position and another): a partner's
+      partner is the position itself, so those come two or more at a time (`dup =
+      selector_width(select(tokens, tokens, EQ))`, then `selector_width(select(dup, dup,
+      lambda k, q: k > 1))` counts the tokens that repeat: 0, 2 or more).
     Not in a causal net, where a position does not see its later partners."""
     if select.keys is not select.queries:
-        return False
+        return 1
     maps, width = [], select.keys
     while isinstance(width, nodes.Map):
         maps.append(width.function)
         width = width.inner
     if not isinstance(width, nodes.SelectorWidth) or width.selector.keys is not width.selector.queries:
-        return False
+        return 1
     relation = width.selector.predicate
     try:
         values = list(value_sets(width.selector.keys))
-        if None in values or len(values) > MAX_PARTNER_VALUES:
-            return False
+        queries = value_sets(select.queries)
+        if None in values or None in queries or len(values) > MAX_PARTNER_VALUES:
+            return 1
         related = np.array([[bool(relation(u, v)) for v in values] for u in values], dtype=bool)
         related = related.reshape(len(values), len(values))
-        if (related != related.T).any() or (~related.diagonal() & related.any(axis=0)).any():
-            return False
-        queries = value_sets(select.queries)
-        if None in queries:
-            return False
+        if (related != related.T).any():
+            return 1
+        chosen = {}  # each width value: the query values at which its keys are chosen
         for w in value_sets(width):
             key = w
             for function in reversed(maps):
                 key = function(key)
-            if key is None or {bool(select.predicate(key, q)) for q in queries} != {w >= 2}:
-                return False
+            if key is None:
+                return 1
+            chosen[w] = {bool(select.predicate(key, q)) for q in queries}
     except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
-        return False
-    return True
+        return 1
+    ever = [w for w, at in chosen.items() if True in at]
+    if related.diagonal().all() and not ((related.astype(np.int64) @ related.astype(np.int64) > 0) & ~related).any():
+        return max(min(ever, default=1), 1)  # an equivalence: whole classes of at least that size
+    if (~related.diagonal() & related.any(axis=0)).any():
+        return 1
+    return 2 if all(at == {w >= 2} for w, at in chosen.items()) else 1
 
 
-#: The most values a relation's symmetry is checked over (`_counts_partnered`): every pair is evaluated.
+#: The most values a relation is checked over (`_least_count`): every pair is evaluated.
 MAX_PARTNER_VALUES = 256
 
 
@@ -628,7 +637,8 @@ class PositionValueSets(ValueSets):
     (`_own_position`), and a sequence_map of two of `indices`, `length` and such widths is
     applied only to the pairs one position can give (`_may_occur`): `indices - width` of the
     larger tokens before one's own, causal, is never negative. A width counting the positions a
-    symmetric relation partners is never 1 (`_counts_partnered`). Still supersets: each rule holds
+    symmetric relation partners is never 1, and one choosing whole classes of an equivalence is at
+    least the least class it chooses (`_least_count`). Still supersets: each rule holds
     on every input."""
 
     def __init__(self, vocab, max_seq_len: int, causal: bool):
@@ -639,7 +649,8 @@ class PositionValueSets(ValueSets):
         if isinstance(node, nodes.SelectorWidth):
             own = _own_position(node.selector, self)
             widths = set(range(int(own is True), self.max_seq_len + 1 - int(own is False)))
-            return widths - {1} if not self.causal and _counts_partnered(node.selector, self) else widths
+            least = 1 if self.causal else _least_count(node.selector, self)
+            return widths - set(range(1, least))
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
             children = [node.fst, node.snd]
             if all(isinstance(c, nodes.SelectorWidth) or c in (nodes.INDICES, nodes.LENGTH) for c in children):

@@ -629,6 +629,128 @@ def _least_count(select: nodes.Select, value_sets: ValueSets) -> int:
 #: The most values a relation is checked over (`_least_count`): every pair is evaluated.
 MAX_PARTNER_VALUES = 256
 
+#: The most (token, length) states `_AtEnd` follows a line through, and values it keeps per state.
+MAX_END_STATES, MAX_END_VALUES = 2_000, 256
+
+
+class _AtEnd:
+    """The values each line can take at the first or the last position of an input, as a function
+    of that position's token and the input's length: a map of lines there is exact in them, and
+    a categorical or numerical aggregate whose select of indices chooses that position alone
+    copies its own value there (`select(indices, prev, EQ)` with `prev = max(i - 1, 0)` at
+    index 0, `select(indices, length, k == q - 1)` at the last). Any other line takes the values
+    its value set says (and None where it may be None). `values(node)` is the union over states;
+    None where the analysis does not apply (too many states, or a function that fails)."""
+
+    def __init__(self, value_sets: ValueSets, last: bool, causal: bool):
+        self.value_sets, self.last, self.causal = value_sets, last, causal
+        n = value_sets.max_seq_len
+        vocab = sorted(value_sets.vocab, key=value_sort_key)
+        self.states = [(t, length) for t in vocab for length in range(1, n + 1)]
+        self._memo: dict[nodes.Node, list | None] = {}
+
+    def values(self, node: nodes.Node) -> frozenset | None:
+        if len(self.states) > MAX_END_STATES:
+            return None
+        try:
+            per_state = self._at(node)
+        except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError,
+                KeyError):
+            return None
+        return None if per_state is None else frozenset().union(*per_state)
+
+    def _general(self, node: nodes.Node) -> list:
+        values = set(self.value_sets(node)) | ({None} if _may_be_none(node) else set())
+        return [values] * len(self.states)
+
+    def _at(self, node: nodes.Node) -> list | None:
+        if node in self._memo:
+            return self._memo[node]
+        result: list | None
+        if node is nodes.TOKENS:
+            result = [{t} for t, _ in self.states]
+        elif node is nodes.INDICES:
+            result = [{length - 1 if self.last else 0} for _, length in self.states]
+        elif node is nodes.LENGTH:
+            result = [{length} for _, length in self.states]
+        elif isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
+            result = self._mapped(node)
+        elif isinstance(node, nodes.Aggregate):
+            result = self._copied(node) or self._general(node)
+        else:
+            result = self._general(node)
+        if result is not None and any(len(values) > MAX_END_VALUES for values in result):
+            result = None
+        self._memo[node] = result
+        return result
+
+    def _mapped(self, node) -> list | None:
+        if isinstance(node, nodes.Map):
+            function = node.function
+        elif isinstance(node, nodes.SequenceMap):
+            function = node.function
+        else:
+            function = lambda x, y: node.fst_fac * x + node.snd_fac * y  # noqa: E731
+        children = [self._at(child) for child in node.children]
+        if any(child is None for child in children):
+            return None
+        result = []
+        for i in range(len(self.states)):
+            if math.prod(len(child[i]) for child in children) > MAX_END_VALUES * 16:
+                return None
+            out = set()
+            for args in itertools.product(*(child[i] for child in children)):
+                if None in args:
+                    out.add(None)  # rasp passes None on
+                    continue
+                try:
+                    value = function(*args)
+                except ArithmeticError:
+                    return None  # undefined here: compile refuses such programs; no claim made
+                out.add(normalize_value(value) if value is not None else None)
+            result.append(out)
+        return result
+
+    def _copied(self, node: nodes.Aggregate) -> list | None:
+        """The aggregate's values where its select chooses this position alone, at every query
+        value it may have here; None elsewhere."""
+        select = node.selector
+        if not isinstance(select, nodes.Select) or select.keys is not nodes.INDICES:
+            return None
+        queries, copied = self._at(select.queries), self._at(node.sop)
+        if queries is None or copied is None:
+            return None
+        for (_, length), asked in zip(self.states, queries):
+            own = length - 1 if self.last else 0
+            visible = range(own + 1) if self.causal else range(length)
+            if None in asked or any([k for k in visible if select.predicate(k, q)] != [own] for q in asked):
+                return None
+        return copied
+
+
+def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> tuple[int, int]:
+    """(least, most less the length) of `select`'s `selector_width` that the first and last
+    positions give: 1 where every query chooses the first position (or, not causal, the last)
+    whatever it holds (`_AtEnd`), and -1 where no query ever chooses one of them (at most the
+    length less 1); (0, 0) where neither can be said."""
+    least, fewer = 0, 0
+    try:
+        queries = value_sets(select.queries)
+        if None in queries or _may_be_none(select.queries):
+            return 0, 0
+        for at in ends:
+            keys = at.values(select.keys)
+            if not keys or None in keys:
+                continue
+            chosen = {bool(select.predicate(k, q)) for k in keys for q in queries}
+            if chosen == {True} and not (at.last and at.causal):
+                least = 1
+            if chosen == {False}:
+                fewer = 1
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+        return 0, 0
+    return least, fewer
+
 
 class PositionValueSets(ValueSets):
     """Value sets a little tighter than compile's (`compiler.language.values`), for which of a
@@ -644,11 +766,15 @@ class PositionValueSets(ValueSets):
     def __init__(self, vocab, max_seq_len: int, causal: bool):
         super().__init__(vocab, max_seq_len)
         self.causal = causal
+        self._ends: tuple[_AtEnd, _AtEnd] | None = None  # the first and last positions' values (`_AtEnd`)
 
     def _compute(self, node: nodes.SOpNode) -> set:
         if isinstance(node, nodes.SelectorWidth):
             own = _own_position(node.selector, self)
-            widths = set(range(int(own is True), self.max_seq_len + 1 - int(own is False)))
+            if self._ends is None:
+                self._ends = (_AtEnd(self, False, self.causal), _AtEnd(self, True, self.causal))
+            first, fewer = _end_bounds(node.selector, self, self._ends)
+            widths = set(range(max(int(own is True), first), self.max_seq_len + 1 - max(int(own is False), fewer)))
             least = 1 if self.causal else _least_count(node.selector, self)
             return widths - set(range(1, least))
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):

@@ -657,10 +657,10 @@ class _AtEnd:
         except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError,
                 KeyError):
             return None
-        return None if per_state is None else frozenset().union(*per_state)
+        return None if per_state is None else frozenset().union(*set(per_state))
 
     def _general(self, node: nodes.Node) -> list:
-        values = set(self.value_sets(node)) | ({None} if _may_be_none(node) else set())
+        values = frozenset(self.value_sets(node)) | ({None} if _may_be_none(node) else frozenset())
         return [values] * len(self.states)
 
     def _at(self, node: nodes.Node) -> list | None:
@@ -668,11 +668,11 @@ class _AtEnd:
             return self._memo[node]
         result: list | None
         if node is nodes.TOKENS:
-            result = [{t} for t, _ in self.states]
+            result = [frozenset([t]) for t, _ in self.states]
         elif node is nodes.INDICES:
-            result = [{length - 1 if self.last else 0} for _, length in self.states]
+            result = [frozenset([length - 1 if self.last else 0]) for _, length in self.states]
         elif node is nodes.LENGTH:
-            result = [{length} for _, length in self.states]
+            result = [frozenset([length]) for _, length in self.states]
         elif isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
             result = self._mapped(node)
         elif isinstance(node, nodes.Aggregate):
@@ -694,21 +694,24 @@ class _AtEnd:
         children = [self._at(child) for child in node.children]
         if any(child is None for child in children):
             return None
-        result = []
+        result, done = [], {}  # states whose arguments take the same values share one result
         for i in range(len(self.states)):
-            if math.prod(len(child[i]) for child in children) > MAX_END_VALUES * 16:
-                return None
-            out = set()
-            for args in itertools.product(*(child[i] for child in children)):
-                if None in args:
-                    out.add(None)  # rasp passes None on
-                    continue
-                try:
-                    value = function(*args)
-                except ArithmeticError:
-                    return None  # undefined here: compile refuses such programs; no claim made
-                out.add(normalize_value(value) if value is not None else None)
-            result.append(out)
+            given = tuple(child[i] for child in children)
+            if given not in done:
+                if math.prod(len(values) for values in given) > MAX_END_VALUES * 16:
+                    return None
+                out = set()
+                for args in itertools.product(*given):
+                    if None in args:
+                        out.add(None)  # rasp passes None on
+                        continue
+                    try:
+                        value = function(*args)
+                    except ArithmeticError:
+                        return None  # undefined here: compile refuses such programs; no claim made
+                    out.add(normalize_value(value) if value is not None else None)
+                done[given] = frozenset(out)
+            result.append(done[given])
         return result
 
     def _copied(self, node: nodes.Aggregate) -> list | None:
@@ -720,7 +723,7 @@ class _AtEnd:
         queries, copied = self._at(select.queries), self._at(node.sop)
         if queries is None or copied is None:
             return None
-        for (_, length), asked in zip(self.states, queries):
+        for length, asked in {(length, asked) for (_, length), asked in zip(self.states, queries)}:
             own = length - 1 if self.last else 0
             visible = range(own + 1) if self.causal else range(length)
             if None in asked or any([k for k in visible if select.predicate(k, q)] != [own] for q in asked):
@@ -730,9 +733,9 @@ class _AtEnd:
 
 def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> tuple[int, int]:
     """(least, most less the length) of `select`'s `selector_width` that the first and last
-    positions give: 1 where every query chooses the first position (or, not causal, the last)
-    whatever it holds (`_AtEnd`), and -1 where no query ever chooses one of them (at most the
-    length less 1); (0, 0) where neither can be said."""
+    positions give: least 1 where every query chooses the first position (or, not causal, the
+    last) whatever it holds (`_AtEnd`), and 1 fewer where no query ever chooses one of them (at
+    most the length less 1); (0, 0) where neither can be said."""
     least, fewer = 0, 0
     try:
         queries = value_sets(select.queries)
@@ -740,9 +743,13 @@ def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd,
             return 0, 0
         for at in ends:
             keys = at.values(select.keys)
-            if not keys or None in keys:
+            if not keys or None in keys or len(keys) * len(queries) > MAX_END_VALUES ** 2:
                 continue
-            chosen = {bool(select.predicate(k, q)) for k in keys for q in queries}
+            chosen = set()
+            for k, q in itertools.product(keys, queries):
+                chosen.add(bool(select.predicate(k, q)))
+                if len(chosen) == 2:
+                    break  # chosen by some queries and not by others: nothing to say
             if chosen == {True} and not (at.last and at.causal):
                 least = 1
             if chosen == {False}:

@@ -1491,6 +1491,26 @@ def test_no_input_gives_a_count_the_ends_of_an_input_leave_out(lookup, queries, 
             assert got is None or not left_out & set(got), (xs, left_out, got)
 
 
+@settings(max_examples=60, deadline=None)
+@given(generator.strategies.typed_programs(min_ops=3, max_ops=8))
+def test_the_certificates_value_sets_hold_every_count_of_a_random_program(program):
+    """Every count (`selector_width`) of a random well-typed program, on any input up to length 4,
+    is in the certificate's value set for it (`PositionValueSets`, with every rule: own positions,
+    partners, classes, the ends of an input): the sets it trusts to call a hole impossible. A
+    mutation taking every count to be at least 1 fails it."""
+    from compiler.language.program import line_values
+    from interpreter.certify import PositionValueSets
+
+    sets = PositionValueSets([1, 2, 3], 4, causal=False)
+    lines = {id(node): node for node in program.nodes if isinstance(node, nodes.SOpNode)}
+    run = line_values(program, partial=True)
+    for length in range(1, 5):
+        for xs in itertools.product([1, 2, 3], repeat=length):
+            for key, values in run(xs).items():
+                if key in lines and isinstance(lines[key], nodes.SelectorWidth):
+                    assert set(values) <= set(sets(lines[key])), (program.format(), xs, lines[key].name)
+
+
 def test_a_table_on_a_count_of_other_positions_lacks_nothing_the_count_cannot_reach():
     """`indices - width` of the larger tokens before one's own (causal) is never negative: GT never
     chooses the query's own position, so the width is at most the index. Compile's value sets run

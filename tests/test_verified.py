@@ -998,15 +998,25 @@ def test_a_table_missing_a_value_no_input_reaches_is_not_verified(monkeypatch):
     assert not cert.verified and "no time was left to search" in cert.reason and "0.7" in cert.reason
 
 
+#: the first token, and every token, through one table: a count of the tokens equal to the first
+#: (in that spelling) is never 0, which no rule of the certificate's value sets shows (the plain
+#: spelling, `select(tokens, first, EQ)`, they do show: `_copies_first_key`)
+_FIRST = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+          "shifted = map({\"a\": \"b\", \"b\": \"c\", \"c\": \"d\", \"d\": \"e\", \"e\": \"f\", \"f\": \"g\", "
+          "\"g\": \"h\", \"h\": \"a\"}, tokens)\n"
+          "lead = map({\"a\": \"b\", \"b\": \"c\", \"c\": \"d\", \"d\": \"e\", \"e\": \"f\", \"f\": \"g\", "
+          "\"g\": \"h\", \"h\": \"a\"}, first)\n")
+
+
 def test_a_missing_value_no_aimed_input_reaches_is_taken_not_to_occur_and_said_so():
     """The value sets' rule takes a count of the tokens equal to the first as 0..length, but the
-    first counts itself: a table on (count, length) has no entry for (0, n), which no input gives.
+    first counts itself: a table on (count, length) has no entry for (0, n), which no input gives
+    (through a table of the tokens, `_FIRST`, no rule shows it).
     A thousand inputs aimed at it reach none: the program is verified, and the certificate says
     what it took on trust. (Its entries past the length, or for length 0, no position can take:
     not searched.)"""
     table = "{" + ", ".join(f"({h}, {n}): {h + n}" for n in range(1, 7) for h in range(1, n + 1)) + "}"
-    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
-              f"hist = selector_width(select(tokens, first, EQ))\nreturn sequence_map({table}, hist, length)\n")
+    source = _FIRST + f"hist = selector_width(select(shifted, lead, EQ))\nreturn sequence_map({table}, hist, length)\n"
     net = compiler.compile_program(source, set("abcdefgh"), 6)
     cert = Certifier(net, [list("abc"), list("abcdef"), list("a")], exhaustive=False)(compiler.parse(source))
     assert cert.verified and not cert.reason
@@ -1016,9 +1026,8 @@ def test_a_missing_value_no_aimed_input_reaches_is_taken_not_to_occur_and_said_s
 
 _PAIR_COUNT = (  # how many positions hold a "count of the first token" at most one's own (p14 of the second
     # probe counts one's own token, which compile's value sets show is never 0; the first token's
-    # count is never 0 either, which they do not show)
-    "first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
-    "hist = selector_width(select(tokens, first, EQ))\n"
+    # count, spelled through a table (`_FIRST`), is never 0 either, which they do not show)
+    _FIRST + "hist = selector_width(select(shifted, lead, EQ))\n"
     "code = map(lambda h: 2 * h, hist)\n"
     "return selector_width(select(code, code, LEQ))\n")
 #: `code` read off the net as a table: a token's count is never 0, so no input shows one

@@ -731,16 +731,15 @@ class _AtEnd:
         return copied
 
 
-def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> tuple[int, int]:
-    """(least, most less the length) of `select`'s `selector_width` that the first and last
-    positions give: least 1 where every query chooses the first position (or, not causal, the
-    last) whatever it holds (`_AtEnd`), and 1 fewer where no query ever chooses one of them (at
-    most the length less 1); (0, 0) where neither can be said."""
-    least, fewer = 0, 0
+def _end_choices(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> list[tuple[_AtEnd, set]]:
+    """For the first and last positions (`_AtEnd`), whether queries choose them: {True} where
+    every query does whatever the position holds, {False} where none ever does, both where it
+    depends (or cannot be said)."""
+    out = []
     try:
         queries = value_sets(select.queries)
         if None in queries or _may_be_none(select.queries):
-            return 0, 0
+            return []
         for at in ends:
             keys = at.values(select.keys)
             if not keys or None in keys or len(keys) * len(queries) > MAX_END_VALUES ** 2:
@@ -750,13 +749,40 @@ def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd,
                 chosen.add(bool(select.predicate(k, q)))
                 if len(chosen) == 2:
                     break  # chosen by some queries and not by others: nothing to say
-            if chosen == {True} and not (at.last and at.causal):
-                least = 1
-            if chosen == {False}:
-                fewer = 1
+            out.append((at, chosen))
     except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
-        return 0, 0
-    return least, fewer
+        return []
+    return out
+
+
+def _always_chosen(at: _AtEnd, chosen: set) -> bool:
+    """Whether every query sees and chooses `at`'s position (a causal net's last position is seen
+    by itself alone)."""
+    return chosen == {True} and not (at.last and at.causal)
+
+
+def _end_bounds(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> tuple[int, int]:
+    """(least, most less the length) of `select`'s `selector_width` that the first and last
+    positions give: least 1 where every query chooses the first position (or, not causal, the
+    last) whatever it holds (`_AtEnd`), and 1 fewer where no query ever chooses one of them (at
+    most the length less 1); (0, 0) where neither can be said."""
+    choices = _end_choices(select, value_sets, ends)
+    return (int(any(_always_chosen(at, chosen) for at, chosen in choices)),
+            int(any(chosen == {False} for _, chosen in choices)))
+
+
+def _mean_below_1(node: nodes.Aggregate, value_sets: ValueSets, ends: tuple[_AtEnd, _AtEnd]) -> bool:
+    """Whether a numerical mean of values in [0, 1] is never 1: every query chooses an end
+    position where the value is always 0 (`_AtEnd`), so the mean holds a 0 (a share of the
+    positions whose token changed, where position 0 compares with itself, is at most (n-1)/n)."""
+    try:
+        values = value_sets(node.sop)
+        if not values or not all(_number(v) and 0 <= v <= 1 for v in values):
+            return False
+        return any(_always_chosen(at, chosen) and at.values(node.sop) == {0}
+                   for at, chosen in _end_choices(node.selector, value_sets, ends))
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+        return False
 
 
 class PositionValueSets(ValueSets):
@@ -776,10 +802,14 @@ class PositionValueSets(ValueSets):
         self._ends: tuple[_AtEnd, _AtEnd] | None = None  # the first and last positions' values (`_AtEnd`)
 
     def _compute(self, node: nodes.SOpNode) -> set:
+        if self._ends is None:
+            self._ends = (_AtEnd(self, False, self.causal), _AtEnd(self, True, self.causal))
+        if (isinstance(node, nodes.Aggregate) and node.encoding == nodes.NUMERICAL
+                and isinstance(node.selector, nodes.Select)):
+            means = super()._compute(node)
+            return {v for v in means if not (_number(v) and v >= 1)} if _mean_below_1(node, self, self._ends) else means
         if isinstance(node, nodes.SelectorWidth):
             own = _own_position(node.selector, self)
-            if self._ends is None:
-                self._ends = (_AtEnd(self, False, self.causal), _AtEnd(self, True, self.causal))
             first, fewer = _end_bounds(node.selector, self, self._ends)
             widths = set(range(max(int(own is True), first), self.max_seq_len + 1 - max(int(own is False), fewer)))
             least = 1 if self.causal else _least_count(node.selector, self)

@@ -8,10 +8,13 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
 import compiler
+from compiler.compiling.check import check_net
 from compiler.compiling.compile import compile_sop
 from compiler.compiling.exactness import TRACR_MLP_EXACTNESS
 from compiler.errors import CompileError
@@ -847,3 +850,127 @@ def test_an_aggregate_whose_select_always_chooses_a_position_is_never_none(causa
     assert net.run([list("aab")])[0] == pytest.approx([1.0, 1.0, 2 / 3], abs=1e-3)
     with pytest.raises(compiler.CompileError, match="categorical aggregate, None where its select chooses no"):
         compiler.compile_program(source(1), set("abcdefgh"), 8, causal=causal)
+
+
+# -- fetches through the length, and counts that include their own position -------------------------
+
+_STATES = " ".join(f"s{i}" for i in range(30))  # too many inputs at length 8 to try one by one
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+@pytest.mark.parametrize("query, misses", [
+    ("sequence_map(lambda i, n: n - i - 1, indices, length)", "sequence_map(lambda i, n: n - i, indices, length)"),
+    ("sequence_map(lambda i, n: min(i + 1, n - 1), indices, length)",
+     "sequence_map(lambda i, n: min(i + 1, n), indices, length)"),
+    ("sequence_map(lambda i, n: (i + n // 2) % max(n, 1), indices, length)",
+     "sequence_map(lambda i, n: i + n // 2, indices, length)"),
+], ids=["mirror", "right-neighbour-clamped", "half-a-length-away-wrapping"])
+def test_a_fetch_by_the_length_that_always_finds_a_position_is_never_none(causal, query, misses):
+    """The mirror position `length - i - 1`, a neighbour clamped to `length - 1` and a partner
+    half a length away (wrapping) are positions of every input, so the token fetched there is never
+    None and may be compared (EQ) without trying every input. Each twin can point past the end,
+    where the fetch is None and EQ of None is undefined, and stays refused. Causal nets compute
+    rasp's value on each prefix, where the length is the prefix's."""
+    def source(q: str) -> str:
+        return (f"at = {q}\nother = aggregate(select(indices, at, EQ), tokens)\n"
+                "same = selector_width(select(tokens, other, EQ))\nreturn same\n")
+    vocab = set(_STATES.split())
+    if not causal:
+        net = compiler.compile_program(source(query), vocab, 8, check_inputs=False)
+        assert check_net(compiler.parse(source(query)), net, examples=300, seed=1).ok
+    else:  # `same` compares with keys at other positions, so causal compiles a fetch-free program
+        line = f"at = {query}\nother = aggregate(select(indices, at, EQ), tokens)\n"
+        local = line + "same = sequence_map(lambda x, y: x == y, tokens, other)\nreturn same\n"
+        net = compiler.compile_program(local, vocab, 8, causal=True, check_inputs=False)
+        assert check_net(compiler.parse(local), net, examples=300, seed=1).ok
+    with pytest.raises(CompileError, match="categorical aggregate, None where its select chooses no position"):
+        compiler.compile_program(source(misses), vocab, 8, causal=causal, check_inputs=False)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+def test_the_last_token_fetched_through_the_length_is_never_none(causal):
+    """`select(indices, length, lambda k, q: k == q - 1)` chooses the last position of every input
+    (the thirteenth hand-written set's a10 had to spell its comparison as a lambda to compile);
+    `k == q` chooses no position."""
+    def source(predicate: str, use: str) -> str:
+        return f"here = aggregate(select(indices, length, lambda k, q: {predicate}), tokens)\n{use}return same\n"
+    vocab = set(_STATES.split())
+    compare = "same = sequence_map(lambda x, y: x == y, tokens, here)\n"  # a None passes through
+    count = "same = selector_width(select(tokens, here, EQ))\n"  # EQ of a None is undefined
+    for use in ([compare] if causal else [compare, count]):
+        net = compiler.compile_program(source("k == q - 1", use), vocab, 8, causal=causal, check_inputs=False)
+        assert check_net(compiler.parse(source("k == q - 1", use)), net, examples=300, seed=2).ok
+    with pytest.raises(CompileError, match="categorical aggregate, None where its select chooses no position"):
+        compiler.compile_program(source("k == q", count), vocab, 8, causal=causal, check_inputs=False)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+def test_a_count_that_includes_its_own_position_may_divide(causal):
+    """`selector_width(select(x, x, EQ))` counts its own position, so it is at least 1 and
+    `p // c` never divides by zero (the twelfth set's z15 had to write `max(c, 1)`); an
+    irreflexive LT count, or keys and queries that are different S-Ops, can be 0 and stay refused."""
+    def source(select: str) -> str:
+        return (f"c = selector_width({select})\nd = map(lambda x: x % 3, tokens)\n"
+                "out = sequence_map(lambda x, y: 12 // y + x, d, c)\nreturn out\n")
+    vocab = set(range(12))
+    ok = source("select(tokens, tokens, EQ)")
+    net = compiler.compile_program(ok, vocab, 8, causal=causal, check_inputs=False)
+    assert check_net(compiler.parse(ok), net, examples=300, seed=3).ok
+    for refused in ("select(tokens, tokens, LT)", "select(tokens, indices, EQ)"):
+        with pytest.raises(CompileError, match="raises ZeroDivisionError"):
+            compiler.compile_program(source(refused), vocab, 8, causal=causal, check_inputs=False)
+
+
+class _Relation:
+    """A predicate given as the set of (key, query) pairs it selects."""
+
+    def __init__(self, pairs):
+        self.pairs = frozenset(pairs)
+
+    def __call__(self, key, query):
+        return (key, query) in self.pairs
+
+
+def _index_length_sop(table: dict, default: int = 0) -> rasp.SOp:
+    length = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE))
+    return rasp.SequenceMap(lambda i, n: table.get((i, n), default), rasp.indices, length)
+
+
+_SMALL = st.integers(0, 2)
+
+
+@given(data=st.data(), n=st.integers(1, 4), query_kind=st.sampled_from(["index-length", "tokens", "same"]))
+def test_always_selects_and_index_length_values_hold_on_every_input(data, n, query_kind):
+    """Whatever random keys (a table of (index, length)), queries (another such table, a table of
+    the tokens, or the keys themselves) and relation are drawn: where the facts say the select
+    chooses a position at every query, no input up to the length leaves a query without one (so
+    the aggregate is never None, the width never 0), and every value `index_length_function`
+    gives is the one rasp computes at that position of an input of that length."""
+    from tracr.compiler import rasp_to_graph
+
+    from compiler.compiling.facts import Facts
+
+    pairs = [(p, m) for m in range(1, n + 1) for p in range(m)]
+    keys = _index_length_sop({pair: data.draw(_SMALL) for pair in pairs})
+    if query_kind == "index-length":
+        queries = _index_length_sop({pair: data.draw(_SMALL) for pair in pairs})
+    elif query_kind == "tokens":
+        table = {t: data.draw(_SMALL) for t in (1, 2)}
+        queries = rasp.Map(lambda t: table[t], rasp.tokens)
+    else:
+        queries = keys
+    relation = _Relation(data.draw(st.sets(st.tuples(_SMALL, _SMALL), max_size=9)))
+    select = rasp.Select(keys, queries, relation)
+    width = rasp.SelectorWidth(select)
+    facts = Facts(rasp_to_graph.extract_rasp_graph(width).graph, {1, 2}, n)
+    claimed = facts.always_selects(select)
+    assert (0 in facts.never.get(width.label, set())) == claimed
+    for m in range(1, n + 1):
+        for xs in itertools.product([1, 2], repeat=m):
+            counts = rasp.evaluate(width, list(xs))
+            if claimed:
+                assert min(counts) >= 1, (xs, counts)
+            for sop in (keys, queries, width):
+                at = facts.index_length_function(sop.label)
+                if at is not None:
+                    assert [at[p, m] for p in range(m)] == rasp.evaluate(sop, list(xs)), (sop.label, xs)

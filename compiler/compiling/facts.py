@@ -43,6 +43,8 @@ class Facts:
         self.nullable: set[str] = set()
         self.undefined: dict[str, str] = {}  # label -> why rasp may raise there (UndefinedError)
         self._position_values: dict[str, list[set] | None] = {}  # `position_values`, by label
+        self._index_length: dict[str, dict[tuple[int, int], Any] | None] = {}  # `index_length_function`
+        self.never: dict[str, set] = {}  # label -> values in `values[label]` it is shown never to take
         for label in self.order:
             self._infer(label, vocab)
 
@@ -81,11 +83,14 @@ class Facts:
                 else "selector_width" if isinstance(expr, rasp.SelectorWidth) else None)
         if leaf:
             values = leaf_values(leaf, vocab, n)
+            if leaf == "selector_width" and self.always_selects(expr.selector):
+                self.never[label] = {0}  # tracr's block still needs its 0 direction: kept in `values`
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
-            table = self._tabulate(expr, [self.values[c.label] for c in children])
+            table = self._tabulate(expr, [self.values[c.label] for c in children],
+                                   [self.never.get(c.label, set()) for c in children])
             if None in table.values():
                 self.nullable.add(label)
                 if rasp.is_numerical(expr):
@@ -114,8 +119,10 @@ class Facts:
                                    f"cannot hold (at most {FLOAT32_MAX:.3g}); scale it down")
         self.values[label] = values
 
-    def _tabulate(self, expr, value_sets: list[set]) -> dict[tuple, Any]:
-        """f on every combination of input values; ArithmeticError counts as never occurring."""
+    def _tabulate(self, expr, value_sets: list[set], never: list[set]) -> dict[tuple, Any]:
+        """f on every combination of input values; ArithmeticError counts as never occurring,
+        and makes the program undefined unless an argument is one its input never takes (`never`:
+        `lambda p, c: p // c` on a count that always includes its own position)."""
         table = {}
         for args in function_arguments(value_sets):
             if len(table) >= MAX_VALUE_SET:
@@ -123,6 +130,8 @@ class Facts:
             try:
                 result = expr.f(*args)
             except ArithmeticError as e:
+                if any(arg in impossible for arg, impossible in zip(args, never)):
+                    continue
                 self.undefined.setdefault(expr.label, f"{expr.name}: its function raises {type(e).__name__} "
                                                       f"({e}) on {show_args(args)}")
                 continue
@@ -157,20 +166,86 @@ class Facts:
 
     def always_selects(self, select) -> bool:
         """Whether `select` chooses a position at every query of every input, so a categorical
-        aggregate by it is never None: its keys depend on indices alone, and at each position some
-        key at or before it (present in every input that has the position, causal or not) is
-        selected, for its query there (queries by index) or for every query value (others).
-        `select(indices, indices, lambda k, q: k == 0)`, the first token read at every position."""
+        aggregate by it is never None and a selector width by it never 0. Shown three ways:
+        - keys and queries are one S-Op that is never None and the predicate holds between each of
+          its values and itself (each query chooses its own position: `select(tokens, tokens, EQ)`);
+        - keys and queries depend on the index and the length alone (`index_length_function`), and
+          on every input length each query position chooses some position of the input
+          (`select(indices, length, lambda k, q: k == q - 1)`, the last token, or the mirror
+          `length - indices - 1`);
+        - keys depend on the index and the length alone, and on every input length every value
+          the queries can take chooses some position (`select(indices, x, lambda k, q: k == 0)`).
+        What rasp computes on an input of length n is what a causal net computes at position n - 1
+        of any input (it sees the positions up to there, and counts them as the length), so each
+        holds causal or not."""
         if not isinstance(select, rasp.Select):
             return False
-        keys = self.index_function(select.keys.label)
-        if keys is None or select.queries.label in self.nullable:
+        keys, queries = select.keys.label, select.queries.label
+        if queries in self.nullable:
             return False
-        queries = self.index_function(select.queries.label)
-        if queries is not None:
-            return all(any(self.predicate(select, keys[i], queries[p]) for i in range(p + 1))
-                       for p in range(self.max_seq_len))
-        return all(self.predicate(select, keys[0], q) for q in self.values[select.queries.label])
+        if keys == queries and all(self.predicate(select, v, v) for v in self.values[keys]):
+            return True
+        key_at = self.index_length_function(keys)
+        if key_at is None:
+            return False
+        query_at = self.index_length_function(queries)
+        lengths = range(1, self.max_seq_len + 1)
+        if query_at is not None:
+            return all(any(self.predicate(select, key_at[i, n], query_at[p, n]) for i in range(n))
+                       for n in lengths for p in range(n))
+        values = self.values[queries]
+        if all(self.predicate(select, key_at[0, n], q) for n in lengths for q in values):
+            return True  # the first position, in every input
+        if len(values) * self.max_seq_len ** 2 > 4_000_000:
+            return False  # not worth the predicate calls
+        return all(any(self.predicate(select, key_at[i, n], q) for i in range(n))
+                   for n in lengths for q in values)
+
+    def index_length_function(self, label: str, limit: int = 2_000_000) -> dict[tuple[int, int], Any] | None:
+        """The S-Op's value at each (position p, input length n), p < n, where it depends on these
+        alone, else None: the indices, a selector width whose keys and queries do (`length`, the
+        width of `select(tokens, tokens, TRUE)`, is n), and maps and sequence_maps of these. None
+        too where working it out would call a predicate more than `limit` times, or a table lacks
+        an argument (its function raises there) or gives None."""
+        if label in self._index_length:
+            return self._index_length[label]
+        expr, found = self.exprs[label], None
+        pairs = [(p, n) for n in range(1, self.max_seq_len + 1) for p in range(n)]
+        if len(pairs) > 50_000:  # max_seq_len over 315: not worth enumerating
+            self._index_length[label] = None
+            return None
+        if isinstance(expr, rasp.IndicesType):
+            found = {(p, n): p for p, n in pairs}
+        elif isinstance(expr, rasp.SelectorWidth) and isinstance(expr.selector, rasp.Select):
+            select = expr.selector
+            keys, queries = select.keys.label, select.queries.label
+            if keys not in self.nullable and queries not in self.nullable:
+                if self._selects_all(select):
+                    found = {(p, n): n for p, n in pairs}
+                elif self.max_seq_len ** 3 <= 6 * limit:
+                    key_at, query_at = self.index_length_function(keys), self.index_length_function(queries)
+                    if key_at is not None and query_at is not None:
+                        found = {(p, n): sum(bool(self.predicate(select, key_at[i, n], query_at[p, n]))
+                                             for i in range(n)) for p, n in pairs}
+        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            columns = [self.index_length_function(c.label, limit) for c in children]
+            table = self.tables[label]
+            if all(c is not None for c in columns):
+                rows = {pair: tuple(c[pair] for c in columns) for pair in pairs}
+                if all(table.get(row) is not None for row in rows.values()):
+                    found = {pair: table[row] for pair, row in rows.items()}
+        self._index_length[label] = found
+        return found
+
+    def _selects_all(self, select: rasp.Select) -> bool:
+        """Whether the predicate holds for every key and query value (`length`'s TRUE)."""
+        if select.predicate is rasp.Comparison.TRUE:
+            return True
+        keys, queries = self.values[select.keys.label], self.values[select.queries.label]
+        if len(keys) * len(queries) > 10_000:
+            return False
+        return all(self.predicate(select, k, q) for k in keys for q in queries)
 
     def selectors(self):
         """(op label, its Select) for every Aggregate and SelectorWidth."""

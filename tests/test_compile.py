@@ -974,3 +974,27 @@ def test_always_selects_and_index_length_values_hold_on_every_input(data, n, que
                 at = facts.index_length_function(sop.label)
                 if at is not None:
                     assert [at[p, m] for p in range(m)] == rasp.evaluate(sop, list(xs)), (sop.label, xs)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+def test_a_custom_predicate_that_raises_on_a_none_key_makes_the_program_undefined(causal):
+    """rasp calls a custom predicate on None keys: `k >= 0` raises there, so the program below is
+    undefined on every input (position 0 fetches nothing), and compile built a net for it (the
+    fourteenth hand-written set's b22, first version). It is refused: on every input where they are
+    few, naming one, else for the risk. Guarded with `k != None`, it compiles and matches its net."""
+    def source(predicate: str) -> str:
+        return ("p1 = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+                'start = sequence_map(lambda a, b: 1 if a == "A" else 0, p1, tokens)\n'
+                f"opened = selector_width(select(start, indices, lambda k, q: {predicate}))\nreturn opened\n")
+    vocab = {"A", "C", "G", "U"}
+    raising = source("k >= 0 and k <= q")
+    with pytest.raises(CompileError, match=r"its predicate is not defined on key None, query 0 \(EvaluationError"):
+        compiler.compile_program(raising, vocab, 8, causal=causal)
+    if not causal:
+        with pytest.raises(CompileError, match=r'is not defined on the input \["A"\]'):
+            compiler.compile_program(raising, vocab, 4)
+    with pytest.raises(compiler.UndefinedError):
+        compiler.evaluate(compiler.parse(raising), ["A", "C"])
+    guarded = source("k != None and k >= 0 and k <= q")
+    net = compiler.compile_program(guarded, vocab, 8, causal=causal)
+    assert check_net(compiler.parse(guarded), net, examples=300, seed=4).ok

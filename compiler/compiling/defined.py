@@ -49,7 +49,31 @@ def possibly_undefined(facts: Facts) -> list[str]:
                     reasons.append(f"{select.name}: its {role} {facts.exprs[sop].name} may be None "
                                    f"({facts.why_none(sop)}), and a comparison ({select.predicate.name}) of "
                                    "None is undefined")
+        elif not isinstance(select.predicate, rasp.Comparison):
+            reason = _predicate_raises_on_none(facts, select)
+            if reason:
+                reasons.append(reason)
     return reasons
+
+
+def _predicate_raises_on_none(facts: Facts, select: rasp.Select) -> str:
+    """Why a custom predicate makes the program undefined where its keys or queries are None
+    (rasp calls it on None, and `lambda k, q: k >= 0` raises there), or "" if it never raises."""
+    keys, queries = select.keys.label, select.queries.label
+    pairs = []
+    if keys in facts.nullable:
+        none_query = {None} if queries in facts.nullable else set()
+        pairs += [("keys", keys, None, q) for q in facts.values[queries] | none_query]
+    if queries in facts.nullable:
+        pairs += [("queries", queries, k, None) for k in facts.values[keys]]
+    for role, sop, key, query in pairs:
+        try:
+            select.predicate(key, query)
+        except Exception as error:  # noqa: BLE001 - whatever it raises, rasp raises too
+            return (f"{select.name}: its {role} {facts.exprs[sop].name} may be None ({facts.why_none(sop)}), and its "
+                    f"predicate is not defined on key {key!r}, query {query!r} ({type(error).__name__}: {error}); "
+                    "guard it (`k != None and ...`) or keep None out of the keys and queries")
+    return ""
 
 
 _DEFINED_HINT = ("make each function total (defined on every value its input can take) and keep None out "

@@ -651,12 +651,23 @@ class MlpLines:
         shares = [net.params["token_embed/embeddings"][[ids[t] for t in tokens]].astype(np.float64) @ w_in,
                   net.params["pos_embed/embeddings"][trace.row_position[rows] + 1].astype(np.float64) @ w_in]
         shares += [head.writes[rows] @ w_in for head in trace.heads if head.layer <= layer]
-        shares += [group.writes[rows] @ w_in[group.columns] for group in trace.groups if group.layer < layer]
+        constant = np.zeros(len(neurons))
+        for group in trace.groups:
+            if group.layer >= layer:
+                continue
+            if time.monotonic() > self.deadline:
+                return None  # a net of thousands of groups (d_mlp 10,001): past the budget, not read
+            writes = group.writes[rows]
+            if not (writes - writes[0]).any():  # the same on every row: no matmul per row needed
+                constant += writes[0] @ w_in[group.columns]
+            else:
+                shares.append(writes @ w_in[group.columns])
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
         a_part, b_part = np.zeros((na, len(neurons))), np.zeros((nb, len(neurons)))
-        constant = np.zeros(len(neurons))
         for share in shares:
+            if time.monotonic() > self.deadline:
+                return None
             if np.abs(share - share[0]).max(initial=0.0) <= tolerance:
                 constant += share[0]
                 continue

@@ -1620,6 +1620,29 @@ _MOD7_OF_PAIR = ("prev = aggregate(select(indices, indices, lambda k, q: k == q 
                  "return sequence_map(lambda t, p: (t + p) % 7 == 0, tokens, prev)\n")
 
 
+def test_reading_a_blocks_value_parts_stops_at_the_deadline():
+    """`_value_parts` (each input's share of a block's neurons, for the pairs no row shows) takes a
+    matrix product per neuron group written before the block: on a net of 10,001 MLP neurons it took
+    6 s and ran a decompile 7 s past its budget (the fourteenth hand-written set's b23). Past the
+    search's deadline it gives up (None: the pairs are left to the rows' additive fit)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list(range(12))
+    net = compiler.compile_program(_MOD7_OF_PAIR, set(vocab), 6)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=6).tolist()) for _ in range(12)])
+    library = Library()
+    library.add_grammar(constants=())
+    search = LineSearch(trace, library, time.monotonic() + 60)
+    calls, read = [], LineSearch._value_parts
+    search._value_parts = lambda *args: calls.append(args) or read(search, *args)
+    next(search.programs())
+    found = [args for args in calls if read(search, *args) is not None]
+    assert found  # the table's unseen pairs were read through the value parts
+    search.deadline = time.monotonic() - 1
+    assert all(read(search, *args) is None for args in found)
+
+
 def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     """A sequence_map no library function explains is read as a table; the trace shows few of its
     144 pairs, and the block's neurons (tracr gives each pair its own) are a sum of what each input

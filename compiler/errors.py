@@ -28,3 +28,8 @@ class SourceError(ValueError):
 
 class CompileError(ValueError):
     """A program the compiler will not turn into a network, and why."""
+
+
+class SourceWarning(UserWarning):
+    """Source text that compiles but does not do what it seems to say (a guard that never fires);
+    its message names the line and column, as a `SourceError`'s does."""

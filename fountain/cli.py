@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from fountain.common import load_net_or_exit, output_file, parse_input, save_net
@@ -432,12 +433,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A `SourceWarning` as one `warning:` line (with its excerpt), as errors print; others as Python does."""
+    from compiler.errors import SourceWarning
+
+    if issubclass(category, SourceWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     from absl import logging  # tracr warns through absl about programs that are fine
     from threadpoolctl import threadpool_limits
 
     logging.set_verbosity(logging.ERROR)
+    warnings.showwarning = _show_warning
     # Compiled nets are small matrices: BLAS threads only add synchronisation (x7 slower
     # scramble verification on a loaded 2-core machine). Torch keeps its own threads.
     with threadpool_limits(limits=1, user_api="blas"):

@@ -117,6 +117,7 @@ def _only_source_errors(text: str) -> None:
     assert compiler.parse(compiler.to_source(program)) == program
 
 
+@pytest.mark.filterwarnings("ignore::compiler.errors.SourceWarning")  # a mutation may test for None
 @given(mutations())
 def test_fuzz_mutated_programs_raise_only_source_errors(text):
     _only_source_errors(text)
@@ -155,3 +156,49 @@ def test_a_word_the_lexer_splits_is_named_whole_with_the_keyword_meant():
         compiler.parse("s = select(tokens, tokens, GTE)\nreturn selector_width(s)\n")
     assert "`GTE` is not a word of the language; did you mean `GEQ`?" in str(error.value)
     assert (error.value.line, error.value.column) == (1, 28)
+
+
+@pytest.mark.parametrize("line, where", [
+    ("d = sequence_map(lambda a, b: 0 if b == None else a - b, tokens, p)", "line 2, column 18: sequence_map"),
+    ("d = map(lambda x: -1 if None == x else x, p)", "line 2, column 9: map"),
+    ("d = sequence_map(lambda a, b: a if (b != None and b > 1) else 0, tokens, p)", "line 2, column 18"),
+])
+def test_a_map_testing_for_none_warns_that_the_test_never_fires(line, where):
+    """map and sequence_map pass a None on without calling their function, so `b == None` inside is
+    never true: four of the fourteenth hand-written set's first drafts relied on such a guard, and
+    their outputs were None where they meant a value. It compiles (the program means what rasp
+    computes) with one warning naming the line, the column and what to write instead."""
+    import warnings
+
+    from compiler.errors import SourceWarning
+
+    source = f"p = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n{line}\nreturn d\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compiler.parse(source)
+    found = [w for w in caught if issubclass(w.category, SourceWarning)]
+    assert len(found) == 1 and str(found[0].message).startswith(where)
+    assert "never sees" in str(found[0].message) and "max(q - 1, 0)" in str(found[0].message)
+
+
+def test_a_select_testing_for_none_does_not_warn():
+    """A select's predicate is called on None keys and queries: its test is meaningful."""
+    import warnings
+
+    source = ("p = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+              "n = selector_width(select(p, tokens, lambda k, q: k != None and k == q))\nreturn n\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiler.parse(source)
+
+
+def test_the_cli_prints_a_source_warning_as_one_line(tmp_path, capsys):
+    from fountain.cli import main
+
+    path = tmp_path / "p.rasp"
+    path.write_text("p = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+                    "d = sequence_map(lambda a, b: 0 if b == None else a - b, tokens, p)\nreturn d\n")
+    main(["parse", str(path)])
+    err = capsys.readouterr().err
+    assert err.startswith("warning: line 2, column 18: sequence_map: the function compares an argument with None")
+    assert "Warning" not in err.splitlines()[0]

@@ -8,11 +8,13 @@ and makes the typed nodes.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import warnings
 
 from lark.exceptions import UnexpectedInput, VisitError
 
-from compiler.errors import SourceError
+from compiler.errors import SourceError, SourceWarning
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -141,6 +143,12 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
             params = "x" if arity == 1 else "x, y"
             raise source_error(f"{kind}: the function takes {len(syntax.params)} argument(s), but {kind} "
                          f"passes {arity}: write `lambda {params}: ...`", syntax.where, text)
+        if _tests_none(syntax.body):
+            warnings.warn(SourceWarning(str(source_error(
+                f"{kind}: the function compares an argument with None, which it never sees: {kind} passes "
+                "a None on without calling its function, so that test is never true; to give a missing "
+                "value a value, make the fetch always find a position (`k == max(q - 1, 0)`), or test for "
+                "None in a select's predicate, which is called on None", syntax.where, text))), stacklevel=2)
         return fn.Lambda(arity, syntax.body)
     if len(syntax.entries) > fn.MAX_TABLE_ENTRIES:
         raise source_error(f"{kind}: the table has {len(syntax.entries):,} entries, over the limit of "
@@ -154,6 +162,21 @@ def _function(syntax, arity: int, kind: str, text: str) -> fn.Function:
             raise source_error(f"{kind}: the table has key {format_value(key)} twice", syntax.where, text)
         mapping[key] = value
     return fn.Table.from_mapping(arity, mapping)
+
+
+def _tests_none(expr) -> bool:
+    """Whether `expr` compares an argument with None (`x == None`, `None != y`)."""
+    if isinstance(expr, fn.Compare) and expr.op in ("==", "!="):
+        sides = (expr.left, expr.right)
+        if any(isinstance(e, fn.Const) and e.value is None for e in sides) and \
+                any(isinstance(e, fn.Param) for e in sides):
+            return True
+    for field in dataclasses.fields(expr) if dataclasses.is_dataclass(expr) else ():
+        value = getattr(expr, field.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if dataclasses.is_dataclass(child) and _tests_none(child):
+                return True
+    return False
 
 
 #: Most lines a program may have (compile's residual-width limit allows about as many S-Ops).

@@ -39,6 +39,7 @@ from interpreter.lines import (
     table_of,
     value_codes,
 )
+from interpreter.piecewise import piecewise_functions
 from interpreter.trace import WRITE_TOLERANCE, Group, Head, determines, mlp_pre, partition, same_partition
 
 
@@ -269,6 +270,13 @@ class MlpLines:
                         continue
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                              index, reps, table, det, source, (fi, ai + bi), (a, b))
+                if any(groups[i].index in writers for i in det):
+                    # the output's line: one library function with one exception (`piecewise`)
+                    for k, function in enumerate(self._piecewise(a, b, index, reps, pairs)):
+                        table = [call(function, x, y) for x, y in pairs]
+                        consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
+                                 index, reps, table, det, "library",
+                                 (len(self.library.sequence_maps) + k, ai + bi), (a, b))
         numerical = [v for v in before if v.numerical]
         for ai, a in enumerate(numerical):
             for bi, b in enumerate(numerical):
@@ -487,6 +495,19 @@ class MlpLines:
         key = ("pair codes", id(a), id(b))
         if key not in self.cache:
             self.cache[key] = pair_codes(a, b)
+        return self.cache[key]
+
+    def _piecewise(self, a: Var, b: Var, index: np.ndarray, reps: np.ndarray, pairs: list) -> list[fn.Lambda]:
+        """`interpreter.piecewise.piecewise_functions` fitted to the net's outputs on the pairs of
+        (a, b) the rows show, where the pair determines the output (categorical outputs only)."""
+        key = ("piecewise", id(a), id(b))
+        if key not in self.cache:
+            found: list[fn.Lambda] = []
+            if self.trace.net.categorical_output and determines(index, self.output_codes):
+                observed = [self.trace.outputs[r] for r in reps]
+                library = [f for f, _ in self.library.sequence_maps if isinstance(f, fn.Lambda)]
+                found = piecewise_functions(pairs, observed, library, _same_value)
+            self.cache[key] = found
         return self.cache[key]
 
     def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,

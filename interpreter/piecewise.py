@@ -1,0 +1,151 @@
+"""Two-piece lambdas fitted to what the output's line gives on the argument pairs a trace shows.
+
+Hand-written programs often end in one arithmetic function with one exception:
+`lambda d, n: "idle" if d == 0 else d + n`, `lambda e, n: e + n + 50 if n == 7 else e + n`. The
+library holds the arithmetic but not the exception, so the output's line is read as a table, and a
+table has no entry for the argument pairs no traced input gives: the certificate must then show
+each of them never occurs, which the value sets often cannot (a sum of counts at length 1). A
+lambda has no holes. `piecewise_functions` finds the lambdas `E1 if arg == c else E2` that give
+every value shown, where each piece is a constant, an argument, a library function or a library
+function plus a fitted number. They are proposals like any library line: the search checks each
+against the block's weights where no row looked, and the certificate compares the whole answer with
+the net.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from compiler.language import functions as fn
+from compiler.language.literals import is_literal
+from interpreter.lines import Invalid, call
+
+#: Most pairs a fit looks at (a table this large is not one line with one exception).
+MAX_ENTRIES = 4096
+#: Most argument values tried as the exception's constant, per argument.
+MAX_CONDITIONS = 64
+
+
+def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Sequence[fn.Lambda],
+                        same_value, limit: int = 3) -> list[fn.Lambda]:
+    """Up to `limit` two-argument lambdas `E1 if x == c else E2` (or `y == c`) giving `values[i]`
+    on `pairs[i]` for every i, simplest first, where no single piece gives them all. A piece is a
+    constant, `x`, `y`, a function of `library` or one plus a number fitted to its branch.
+    `same_value(a, b)`: equality of values as the caller judges it (numbers within tolerance)."""
+    n = len(pairs)
+    if n < 3 or n > MAX_ENTRIES or any(v is None for v in values):
+        return []
+    pieces = _pieces(pairs, values, library, same_value)
+    everywhere = np.ones(n, bool)
+    if any(fits(everywhere) is not None for _, fits in pieces):
+        return []  # one piece gives every value: the library (or a constant) already has it
+    found: list[tuple[tuple, fn.Lambda]] = []
+    for side in (0, 1):
+        column = [p[side] for p in pairs]
+        constants = _distinct([c for c in column if is_literal(c) and c is not None])[:MAX_CONDITIONS]
+        for c in constants:
+            inside = np.array([same_value(x, c) and type(x) is type(c) for x in column])
+            if inside.all() or not inside.any():
+                continue
+            otherwise = _first_fit(pieces, ~inside)
+            if otherwise is None:
+                continue
+            then = _first_fit(pieces, inside, like=otherwise[1])
+            if then is None:
+                continue
+            (r1, e1), (r2, e2) = then, otherwise
+            condition = fn.Compare("==", fn.Param(side), fn.Const(c))
+            function = fn.Lambda(2, fn.IfElse(e1, condition, e2))
+            if _gives(function, pairs, values, same_value):
+                found.append(((r1 + r2, r2, side), function))
+    found.sort(key=lambda item: item[0])
+    out: list[fn.Lambda] = []
+    for _, function in found:
+        if all(function != have for have in out):
+            out.append(function)
+    return out[:limit]
+
+
+def _pieces(pairs, values, library, same_value) -> list[tuple[int, Any]]:
+    """(rank, fits) per candidate piece; `fits(mask)` is its expression if it gives every value of
+    the rows in `mask`, else None."""
+    n = len(pairs)
+    pieces: list[tuple[int, Any]] = []
+
+    def constant(mask):
+        chosen = [v for v, m in zip(values, mask) if m]
+        first = chosen[0]
+        if is_literal(first) and all(same_value(v, first) and type(v) is type(first) for v in chosen):
+            return fn.Const(first)
+        return None
+
+    pieces.append((0, constant))
+    for side in (0, 1):
+        matches = np.array([same_value(p[side], v) for p, v in zip(pairs, values)])
+        pieces.append((1, lambda mask, m=matches, s=side: fn.Param(s) if m[mask].all() else None))
+    numbers = np.array([_number(v) for v in values])
+    for function in library:
+        if function.arity != 2:
+            continue
+        try:
+            got = [call(function, *p) for p in pairs]
+        except Invalid:
+            got = None
+        if got is None or len(got) != n:
+            continue
+        matches = np.array([same_value(g, v) for g, v in zip(got, values)])
+        offsets = numbers - np.array([_number(g) for g in got])
+        pieces.append((2, lambda mask, m=matches, f=function: f.body if m[mask].all() else None))
+        pieces.append((3, lambda mask, d=offsets, f=function: _shifted(f.body, d[mask])))
+    return pieces
+
+
+def _shifted(body, offsets: np.ndarray):
+    """`body + k` when every offset is the same whole number k != 0 (NaN: not a number)."""
+    if not len(offsets) or np.isnan(offsets).any():
+        return None
+    k = offsets[0]
+    if k == 0 or not np.allclose(offsets, k, atol=1e-9) or k != math.floor(k) or abs(k) > 1e6:
+        return None
+    return fn.Binary("+", body, fn.Const(int(k))) if k > 0 else fn.Binary("-", body, fn.Const(int(-k)))
+
+
+def _first_fit(pieces, mask: np.ndarray, like=None):
+    """The simplest piece giving every value of the rows in `mask`: a constant or an argument,
+    then `like`'s own function (plus a number: `x + y + 50 if y == 7 else x + y`), then the rest."""
+    if like is None:
+        return next(((rank, expr) for rank, fits in pieces if (expr := fits(mask)) is not None), None)
+    fitting = [(rank, expr) for rank, fits in pieces if (expr := fits(mask)) is not None]
+    if not fitting:
+        return None
+
+    def order(item):
+        rank, expr = item
+        own = like is not None and (expr == like or (isinstance(expr, fn.Binary) and expr.left == like))
+        return (rank > 1, not own, rank)
+
+    return min(fitting, key=order)
+
+
+def _gives(function: fn.Lambda, pairs, values, same_value) -> bool:
+    try:
+        return all(same_value(call(function, *p), v) for p, v in zip(pairs, values))
+    except Invalid:
+        return False
+
+
+def _number(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    return float(value)
+
+
+def _distinct(values: list) -> list:
+    out: list = []
+    for v in values:
+        if not any(type(v) is type(u) and v == u for u in out):
+            out.append(v)
+    return out

@@ -1,0 +1,72 @@
+"""Two-piece lambdas for the output's line (`interpreter.piecewise`)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import compiler
+from compiler.compiling.check import check_net
+from compiler.language.parser import parse_lambda
+from interpreter.mlp_lines import _same_value
+from interpreter.piecewise import piecewise_functions
+from interpreter.verified import decompile
+
+LIBRARY = [parse_lambda(text) for text in ("lambda x, y: x - y", "lambda x, y: x + y", "lambda x, y: x * y",
+                                           "lambda x, y: max(x, y)")]
+
+
+def _fit(function, pairs, library=LIBRARY):
+    values = [function(x, y) for x, y in pairs]
+    return [f.format() for f in piecewise_functions(pairs, values, library, _same_value)]
+
+
+GRID = list(itertools.product(range(1, 7), range(0, 9)))
+
+
+@pytest.mark.parametrize("function, text", [
+    (lambda n, d: "idle" if d == 0 else n + d, 'lambda x, y: "idle" if y == 0 else x + y'),
+    (lambda e, n: e + n + 50 if n == 7 else e + n, "lambda x, y: x + y + 50 if y == 7 else x + y"),
+    (lambda a, b: b if a == 3 else a * b, "lambda x, y: y if x == 3 else x * y"),
+    (lambda a, b: -1 if b == 8 else max(a, b), "lambda x, y: -1 if y == 8 else max(x, y)"),
+])
+def test_one_exception_to_a_library_function_is_found(function, text):
+    pairs = GRID if "50" not in text else list(itertools.product(range(0, 20), range(1, 8)))
+    found = _fit(function, pairs)
+    assert text in found, found
+    fitted = parse_lambda(text)
+    assert all(_same_value(fitted(x, y), function(x, y)) for x, y in pairs)
+
+
+@pytest.mark.parametrize("function", [
+    lambda n, d: n + d,  # one piece: the library has it, nothing to add
+    lambda n, d: 4,  # a constant
+    lambda n, d: "idle" if d == 0 else ("full" if d == 8 else n + d),  # two exceptions
+    lambda n, d: "idle" if n + d == 5 else n + d,  # an exception on no single argument
+    lambda n, d: (n * 7 + d * 3) % 5,  # no library function anywhere
+], ids=["library", "constant", "two-exceptions", "joint-condition", "arbitrary"])
+def test_nothing_is_proposed_where_two_pieces_do_not_give_every_value(function):
+    assert _fit(function, GRID) == []
+
+
+def test_values_are_told_apart_as_the_language_does():
+    """True and 1 are two values to RASP: a piece giving 1 does not stand for True."""
+    pairs = GRID
+    values = [True if d == 0 else n + d for n, d in pairs]
+    for f in piecewise_functions(pairs, values, LIBRARY, _same_value):
+        assert all(type(f(x, y)) is type(v) and f(x, y) == v for (x, y), v in zip(pairs, values))
+
+
+def test_the_output_line_reads_as_a_sum_with_one_exception_and_verifies():
+    """A sum of two counts, "none" where it is 0, plus the length. Read as a table, the line has
+    entries only for the (length, sum) pairs the inputs gave; read as one lambda it has no holes."""
+    source = ("d1 = selector_width(select(tokens, tokens, lambda k, q: k >= 1))\n"
+              "d2 = selector_width(select(tokens, tokens, lambda k, q: k >= 2))\n"
+              "s = sequence_map(lambda a, b: a + b, d1, d2)\n"
+              'out = sequence_map(lambda d, n: "none" if d == 0 else d + n, s, length)\nreturn out\n')
+    net = compiler.compile_program(source, {0, 1, 2, 3}, 6)
+    result = decompile(net, proposals="uniform", time_budget=60)
+    assert result.verified
+    assert '"none" if y == 0 else x + y' in result.source
+    assert check_net(compiler.parse(result.source), net, examples=300).ok

@@ -626,6 +626,73 @@ def _least_count(select: nodes.Select, value_sets: ValueSets) -> int:
     return 2 if all(at == {w >= 2} for w, at in chosen.items()) else 1
 
 
+def _most_count(select: nodes.Select, value_sets: ValueSets) -> int:
+    """The most positions `select` can choose at one query, from the values its keys can take at
+    each position (`_values_at`): a position counts for a query value only if one of its possible
+    keys is chosen there. Keys packing the index, `sequence_map(lambda t, i: i if t == "pause" else
+    -10, tokens, indices)`, chosen in a window `k <= q and k >= q - 3`, give a count of at most 4
+    (the fourteenth hand-written set's b12, where tracr writes an output for a count of 5). The
+    length where that is not shown (keys that do not depend on the index, too many values)."""
+    n = value_sets.max_seq_len
+    if not isinstance(select, nodes.Select) or not _reads_indices(select.keys):
+        return n
+    try:
+        at = [_values_at(select.keys, i, value_sets) for i in range(n)]
+        queries = value_sets(select.queries)
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+        return n
+    if any(keys is None for keys in at) or len(queries) * sum(len(keys) for keys in at) > MAX_COUNT_CALLS:
+        return n
+
+    def chosen(key, query) -> bool:
+        try:
+            return bool(select.predicate(key, query))
+        except Exception:  # noqa: BLE001 - undefined there: counted, as if chosen
+            return True
+
+    return max((sum(any(chosen(k, q) for k in keys) for keys in at) for q in queries), default=n)
+
+
+def _reads_indices(node: nodes.SOpNode) -> bool:
+    """Whether `node` is `indices` or a map or sequence_map of lines one of which is."""
+    if node is nodes.INDICES:
+        return True
+    if isinstance(node, nodes.Map):
+        return _reads_indices(node.inner)
+    if isinstance(node, nodes.SequenceMap):
+        return _reads_indices(node.fst) or _reads_indices(node.snd)
+    return False
+
+
+def _values_at(node: nodes.SOpNode, i: int, value_sets: ValueSets) -> set | None:
+    """A superset of the values `node` can take at position `i` (None: too many to list): `indices`
+    is i there, maps and sequence_maps apply their functions to their inputs' values there (a
+    value on which a function raises is no input's), and any other line takes any of its values."""
+    if node is nodes.INDICES:
+        return {i}
+    if isinstance(node, (nodes.Map, nodes.SequenceMap)):
+        children = [node.inner] if isinstance(node, nodes.Map) else [node.fst, node.snd]
+        columns = [_values_at(c, i, value_sets) for c in children]
+        if any(c is None for c in columns) or math.prod(len(c) for c in columns) > MAX_VALUES_AT:
+            return None
+        found = set()
+        for args in itertools.product(*columns):
+            if any(a is None for a in args):
+                found.add(None)  # rasp passes None on
+                continue
+            try:
+                found.add(normalize_value(node.function(*args)))
+            except (fn.EvaluationError, ArithmeticError):
+                continue
+        return found
+    values = value_sets(node)
+    return set(values) if len(values) <= MAX_VALUES_AT else None
+
+
+#: The most values `_values_at` lists at one position, and predicate calls `_most_count` makes.
+MAX_VALUES_AT, MAX_COUNT_CALLS = 4_096, 200_000
+
+
 #: The most values a relation is checked over (`_least_count`): every pair is evaluated.
 MAX_PARTNER_VALUES = 256
 
@@ -812,6 +879,7 @@ class PositionValueSets(ValueSets):
             own = _own_position(node.selector, self)
             first, fewer = _end_bounds(node.selector, self, self._ends)
             widths = set(range(max(int(own is True), first), self.max_seq_len + 1 - max(int(own is False), fewer)))
+            widths &= set(range(_most_count(node.selector, self) + 1))
             least = 1 if self.causal else _least_count(node.selector, self)
             return widths - set(range(1, least))
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):

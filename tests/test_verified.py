@@ -1548,6 +1548,35 @@ def test_the_certificates_value_sets_hold_every_count_and_mean_of_a_random_progr
                     assert all(within(v, allowed) for v in values), (xs, line.name, values, sorted(allowed))
 
 
+def test_a_count_of_index_packed_keys_in_a_window_is_at_most_the_window():
+    """Keys packing the index (`i` for a pause, -10 for a beat) chosen in the window q-3..q: at most
+    4 positions, whatever the tokens; the value sets said up to the length, so a table on the count
+    lacked 5..14, which no input reaches, beside tracr's neuron for `4 - 5` (the fourteenth
+    hand-written set's b12, read right and refused). Twins that can count more: keys that repeat
+    an index's residue (`i % 4`), keys of the tokens alone, and a wider window; the bound is checked
+    on every input up to length 6 (`_most_count`)."""
+    from compiler.language.program import line_values
+    from interpreter.certify import PositionValueSets
+
+    def program(key: str = 'i if t == "pause" else -10', window: str = "k <= q and k >= q - 3") -> prog.Program:
+        return compiler.parse(f"pauseat = sequence_map(lambda t, i: {key}, tokens, indices)\n"
+                              f"window = selector_width(select(pauseat, indices, lambda k, q: {window}))\n"
+                              "return window\n")
+
+    def widths(p: prog.Program, causal: bool = False) -> set:
+        return set(PositionValueSets(["beat", "pause"], 6, causal=causal)(p.output))
+
+    assert widths(program()) == {0, 1, 2, 3, 4} == widths(program(), causal=True)
+    assert widths(program(window="k <= q and k >= q - 4")) == {0, 1, 2, 3, 4, 5}
+    assert 6 in widths(program(key='i % 4 if t == "pause" else -10'))
+    assert 6 in widths(program(key='1 if t == "pause" else -10', window="k == 1"))
+    for p in (program(), program(key='i % 4 if t == "pause" else -10'), program(window="k >= q - 1")):
+        allowed, run = widths(p), line_values(p, partial=True)
+        for length in range(1, 7):
+            for xs in itertools.product(["beat", "pause"], repeat=length):
+                assert set(run(list(xs))[id(p.output)]) <= allowed, (xs, sorted(allowed))
+
+
 def test_a_table_on_a_count_of_other_positions_lacks_nothing_the_count_cannot_reach():
     """`indices - width` of the larger tokens before one's own (causal) is never negative: GT never
     chooses the query's own position, so the width is at most the index. Compile's value sets run

@@ -733,6 +733,7 @@ def test_a_refusal_about_a_named_line_says_where_the_line_is():
     assert str(refused.value).startswith("m (line 2, column ")
 
 
+@pytest.mark.filterwarnings("ignore::compiler.errors.SourceWarning")  # its `b == None` guard is the point
 def test_a_none_refusal_says_where_the_none_starts():
     """A function guarding against None does not help: a map passes None on without calling it.
     The refusal follows the None back to the aggregate that may select nothing."""

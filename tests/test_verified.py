@@ -2136,3 +2136,20 @@ def test_an_output_only_a_rare_input_gives_is_one_the_net_can_write():
     assert "open" in unwritten_outputs(trace)
     shown = trace_net(net, trace.inputs + [[0, 3, 6, 9, 2, 5, 8, 1], [0, 3, 6, 9, 2, 5, 0, 0]])
     assert unwritten_outputs(shown) == []
+
+
+def test_a_net_too_big_for_the_model_is_still_read_and_the_note_says_why(monkeypatch):
+    """A net the model cannot read (over its tokens or tag table) is searched from the grammar; the
+    note says what was too big, not the encoder's hint for training another model."""
+    from interpreter import verified
+    from interpreter.encoding import EncoderConfig, _too_many_tokens
+
+    def too_big(net, config, deadline=None):
+        raise _too_many_tokens(EncoderConfig())
+
+    monkeypatch.setattr(verified, "encode_net", too_big)
+    result = decompile(_net(SORT, scrambled=False), time_budget=30)
+    assert result.verified
+    note = next(n for n in result.notes if n.startswith("the model cannot read this net"))
+    assert "more than 2048 tokens: more than the interpreter was trained to read" in note
+    assert "raise max_tokens" not in note and "the search reads the net line by line" in note

@@ -124,7 +124,7 @@ def _first_fit(pieces, mask: np.ndarray, like=None):
 
     def order(item):
         rank, expr = item
-        own = like is not None and (expr == like or (isinstance(expr, fn.Binary) and expr.left == like))
+        own = expr == like or (isinstance(expr, fn.Binary) and expr.left == like)
         return (rank > 1, not own, rank)
 
     return min(fitting, key=order)

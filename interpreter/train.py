@@ -119,6 +119,8 @@ def _distributed(device: str | None = None) -> tuple[int, int, torch.device]:
 
         chosen = torch_device(device)
         if chosen.type == "cuda":
+            if chosen.index is None:  # plain "cuda": set_device wants an index, and the model goes where it says
+                chosen = torch.device("cuda", torch.cuda.current_device())
             torch.cuda.set_device(chosen)
         return 0, 1, chosen
     cuda = torch.cuda.is_available()

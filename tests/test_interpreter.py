@@ -3,6 +3,7 @@
 
 import csv
 import dataclasses
+import importlib
 import json
 import os
 import random
@@ -504,6 +505,22 @@ def test_every_torch_command_takes_a_device(run, corpus, tmp_path):
     # the model's beam search gets a fifth of the budget: 6 s, ample for the tiny model on a busy CPU
     result = decompile(net, run.checkpoint, device="cpu", time_budget=30)
     assert result.weights_only is not None
+
+
+def test_a_plain_cuda_device_is_given_the_current_gpu_index(monkeypatch):
+    # torch.cuda.set_device refuses a device without an index ("Expected a torch.device with a
+    # specified index"): `fountain train --device cuda` failed on a GPU machine before training began
+    train_module = importlib.import_module("interpreter.train")
+
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: chosen.append(torch.device(device)))
+    assert train_module._distributed("cuda") == (0, 1, torch.device("cuda", 1))
+    assert train_module._distributed("cuda:0") == (0, 1, torch.device("cuda", 0))
+    assert chosen == [torch.device("cuda", 1), torch.device("cuda", 0)]
+    assert all(device.index is not None for device in chosen)
 
 
 def test_checkpoints_are_as_readable_as_any_file_the_umask_allows(tmp_path):

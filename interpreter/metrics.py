@@ -2,7 +2,10 @@
 is installed), and the curves `fountain curves` plots from that file.
 
 metrics.csv has a header of `METRIC_FIELDS` and a row per logged step, the columns it did not
-measure left empty (validation every `eval_every` steps, the rest every `log_every`). A new run
+measure left empty (validation every `eval_every` steps, the rest every `log_every`). `data_share`
+is the part of the wall time since the last logged row that training spent getting its batches
+(waiting for the stream's workers, collating, copying to the device): near 1, the data is what
+limits the run; near 0, the steps themselves. A new run
 starts the file afresh; a resumed one keeps the rows up to the step it resumes from, dropping
 those a crashed run wrote past its last checkpoint.
 """
@@ -19,7 +22,8 @@ import numpy as np
 from compiler.files import write_atomically
 
 METRICS_FILE = "metrics.csv"
-METRIC_FIELDS = ("step", "loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "val_loss", "val_token_accuracy")
+METRIC_FIELDS = ("step", "loss", "lr", "grad_norm", "tokens_per_s", "elapsed_s", "val_loss", "val_token_accuracy",
+                 "data_share")
 
 
 class MetricsLog:

@@ -189,7 +189,7 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
     bar = Progress("train", config.steps, time_budget=time_budget, initial=step, spent=spent_before,
                    enabled=progress and rank == 0)
     start_time = last_log = time.perf_counter()
-    tokens = 0
+    tokens, waited = 0, 0.0  # target tokens and seconds spent getting batches since the last logged row
     lr = learning_rate(config, step, _progress(config, step, spent_before, time_budget), anchor)
 
     def spent() -> float:  # rank 0's clock, so that every process takes the same learning rate and stop
@@ -208,7 +208,9 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
             elapsed = spent()
             if time_budget is not None and elapsed >= time_budget:
                 break
+            fetching = time.perf_counter()
             batch = collate(source.batch(step)).to(device)
+            waited += time.perf_counter() - fetching
             lr = learning_rate(config, step, _progress(config, step, elapsed, time_budget), anchor)
             loss, grad_norm = _train_step(wrapped, optimizer, batch, lr, autocast, config.grad_clip)
             step += 1
@@ -218,8 +220,9 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
                 now = time.perf_counter()
                 row = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
                        "tokens_per_s": tokens * world_size / max(now - last_log, 1e-9),
-                       "elapsed_s": spent_before + now - start_time}
-                tokens, last_log = 0, now
+                       "elapsed_s": spent_before + now - start_time,
+                       "data_share": waited / max(now - last_log, 1e-9)}
+                tokens, waited, last_log = 0, 0.0, now
                 bar.status.update(loss=f"{loss:.3f}", lr=f"{lr:.1e}")
             if val_items and (step % config.eval_every == 0 or step == config.steps):
                 row.update(zip(("val_loss", "val_token_accuracy"), teacher_forced(model, val_items, device)))

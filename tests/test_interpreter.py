@@ -260,6 +260,27 @@ def test_resume_continues_exactly_as_an_uninterrupted_run(run, examples, tmp_pat
     assert all(torch.equal(first[k], second[k]) for k in first)
 
 
+def test_metrics_say_what_share_of_the_time_went_to_getting_batches(run, tmp_path):
+    with open(run.checkpoint.parent / "metrics.csv", newline="") as f:
+        shares = [float(row["data_share"]) for row in csv.DictReader(f) if row["loss"]]
+    assert len(shares) == 6 and all(0.0 <= share <= 1.0 for share in shares)
+    assert any(share > 0.0 for share in shares)
+    # a run logged before the column existed resumes: its rows are kept, the new column left empty
+    from interpreter.metrics import METRIC_FIELDS, MetricsLog
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "metrics.csv").write_text("step,loss,lr,grad_norm,tokens_per_s,elapsed_s,val_loss,val_token_accuracy\n"
+                                     "1,2.5,0.001,1.0,100.0,0.5,,\n2,2.4,0.001,1.0,100.0,1.0,,\n")
+    log = MetricsLog(old, 1, enabled=True)
+    log.write({"step": 2, "loss": 2.3, "data_share": 0.25})
+    log.close()
+    with open(old / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == METRIC_FIELDS
+    assert [(row["step"], row["loss"], row["data_share"]) for row in rows] == [("1", "2.5", ""), ("2", "2.3", "0.25")]
+
+
 def test_learning_rate_anchored_decays_from_its_anchor_to_min_lr():
     config = _config(steps=100, lr=1e-2, min_lr=1e-4, warmup_steps=2)
     assert learning_rate(config, 50, 0.5, anchor=(0.5, 2e-3)) == pytest.approx(2e-3)

@@ -11,6 +11,11 @@
    its compiled twin), whose nets are all distinct.
 
     python bench/bench_train.py [--steps 30] [--batch-size 32] [--units 1] [--device cpu]
+                                [--recipe mixed] [--config interpreter/checkpoints/gpu-train.json]
+
+`--recipe` times another recipe's work units (the default, `small`, is the anchor the README's
+figures use; the shipped interpreter trains on `mixed`, whose bigger programs take longer);
+`--config` another model size (a TrainConfig JSON, as `fountain train --config` takes it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import time
 
 import torch
@@ -32,6 +38,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1, help="fountain work units of 64 programs to time")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--recipe", default="small", help="the fountain's recipe (a name in datasets/ or a .toml)")
+    parser.add_argument("--config", help="a TrainConfig JSON whose model to time (default: interpreter.BUDGET_CONFIG)")
     args = parser.parse_args()
     threadpool_limits(limits=1, user_api="blas")
     torch.set_num_threads(1)
@@ -44,9 +52,13 @@ def main() -> None:
     from interpreter.model import Interpreter, next_token_loss
 
     config = interpreter.BUDGET_CONFIG
+    if args.config:
+        from interpreter.train import TrainConfig
+
+        config = TrainConfig.from_dict(json.loads(open(args.config).read()))
     c = config.model
     encoder_json = json.dumps(dataclasses.asdict(c.encoder))
-    recipe = fountain_recipe("small")[0]
+    recipe = fountain_recipe(args.recipe)[0]
 
     def fountain(recipe) -> tuple[list, float]:
         """Fresh nets of `args.units` work units, one worker, and the seconds they took."""
@@ -95,11 +107,12 @@ def main() -> None:
     print(f"interpreter training   {rates['ours']:7.2f} steps/s   x{rates['ours'] / anchor:.2f} of a plain "
           f"nn.Transformer of the same size ({anchor:.2f} steps/s; target >= x0.5)")
     consumed = rates["ours"] * args.batch_size
-    print(f"fountain, one worker   {nets_per_second:7.1f} nets/s ({len(items)} compiled and scrambled nets of "
-          f"{args.units * UNIT_PROGRAMS} programs drawn, in {fountain_seconds:.1f} s)   "
+    print(f"fountain, one worker   {nets_per_second:7.1f} nets/s (recipe {args.recipe}: {len(items)} compiled and "
+          f"scrambled nets of {args.units * UNIT_PROGRAMS} programs drawn, in {fountain_seconds:.1f} s)   "
           f"x{nets_per_second / consumed:.3f} of what training consumes ({consumed:.0f} nets/s at "
           f"{args.batch_size} nets/step): "
-          f"{consumed / nets_per_second:.0f} workers, or reusing each net that many times, keep up")
+          + (f"{math.ceil(consumed / nets_per_second)} workers, or reusing each net that many times, keep up"
+             if consumed > nets_per_second else "one worker keeps up"))
     print(f"  --distinct-encodings {distinct_per_second:7.1f} nets/s ({len(distinct)} nets, one per program, in "
           f"{distinct_seconds:.1f} s)   x{distinct_per_second / consumed:.3f}; distinct programs/s "
           f"x{distinct_per_second / (nets_per_second / 2):.2f} the default's (each program's two nets are the same "

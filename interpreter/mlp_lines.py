@@ -599,7 +599,11 @@ class MlpLines:
         numerical = numerical or (writes_output and not self.trace.net.categorical_output)
         mapping = row_mapping(inputs, values)
         if len(inputs) == 1:
-            var = inputs[0]  # values no row shows have no entry: the certificate fills them and checks them
+            var = inputs[0]
+            if var.numerical:  # values no row shows, read off the block's weights (the block is linear in var
+                # before its ReLU); values no read gives have no entry: the certificate fills them and checks them
+                mapping = {**self._unseen_numbers(var, [groups[i] for i in mine], joint, values, writes_output)[0],
+                           **mapping}
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
             if writes_output and not self._writes_every_output(table, inputs, layer):

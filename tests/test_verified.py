@@ -1732,6 +1732,30 @@ def test_an_output_tables_pairs_no_row_shows_are_read_through_the_unembedding():
         assert table == {(t, p): t * 12 + p for t in vocab for p in vocab}
 
 
+_LABELLED_SHARE = ("high = numerical map(lambda x: 1 if x > 8 else 0, tokens)\n"
+                   "share = numerical aggregate(select(indices, indices, TRUE), high, default=0)\n"
+                   "return map(lambda s: \"most\" if s > 0.5 else (\"none\" if s == 0 else \"some\"), share)\n")
+
+
+def test_an_output_tables_numbers_no_row_shows_are_read_off_the_mlps_weights():
+    """A map of a numerical var read as a table (the fourteenth hand-written set's b02: the sign of a
+    mean, 7,273 neurons): twelve inputs show a few of the shares k/n, and the certificate found inputs
+    for more of the rest only one re-read at a time (b02 ran out of a 40 s budget). The block is
+    linear in the share before its ReLU, so every share its value set holds is read off the weights
+    (the write matched to a traced class, or named by the unembedding), right, in the compiled net
+    and in its scrambles."""
+    from compiler.language.values import ValueSets
+
+    vocab = list(range(10))
+    _, readings = _first_readings(_LABELLED_SHARE, vocab, 8)
+    for trace, program in readings:
+        table = dict(program.nodes[-1].function.entries)
+        possible = ValueSets(vocab, 8)(program.nodes[-1].inner)
+        shown = {round(sum(x > 8 for x in xs) / len(xs), 9) for xs in trace.inputs}
+        assert len(possible) > 20 and len(table) == len(possible) > 3 * len(shown)
+        assert table == {x: "most" if x > 0.5 else ("none" if x == 0 else "some") for x in possible}
+
+
 def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit():
     """A select on a line of 35 values (a token and an index packed into one) compares them by
     no library predicate: it is read as a table of pairs. Twelve inputs show few of the pairs; the

@@ -334,7 +334,12 @@ class Table:
             return False
 
     def format(self) -> str:
-        return "{" + ", ".join(f"{format_value(k)}: {format_value(v)}" for k, v in self.entries) + "}"
+        # kept: a search prints the same read-off table (hundreds of entries) in every candidate's source
+        text = self.__dict__.get("_format")
+        if text is None:
+            text = "{" + ", ".join(f"{format_value(k)}: {format_value(v)}" for k, v in self.entries) + "}"
+            object.__setattr__(self, "_format", text)
+        return text
 
 
 Function = Union[Lambda, Table]

@@ -122,7 +122,9 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--uniform", action="store_true",
                    help="no model: proposals drawn uniformly from the grammar (the search and the net do the work)")
     p.add_argument("--beam", type=int, default=8, help="the model's beam width: how many programs it proposes")
-    p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS", help="search time budget")
+    # interpreter.verified.DEFAULT_TIME_BUDGET (not imported here: the CLI parses before torch loads)
+    p.add_argument("--time-budget", type=float, default=30.0, metavar="SECONDS",
+                   help="search time budget (default 30; a verified answer returns as soon as it is found)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampled check inputs and uniform proposals")
     p.add_argument("--json", action="store_true", help="print the result and its certificate as JSON")
     p.add_argument("--device", help="torch device of the model (default: cuda when present, else cpu)")

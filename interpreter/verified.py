@@ -85,6 +85,11 @@ MIN_TRACE_INPUTS = 100
 #: What a note says when a search stopped on a fault of the decompiler's own (the answer is then
 #: what the other searches found; evaluations count these: `DecompileOutcome.internal_errors`).
 INTERNAL_ERROR = "stopped on an internal error"
+#: Seconds a decompile searches by default (`fountain decompile`, `decompile`). A verified answer
+#: returns as soon as it is found (most nets take 1-6 s); the budget is what a net the search cannot
+#: finish costs. At 10 s, nets of 10-15 lines with tables of hundreds of entries ran out of time where
+#: 30 s verifies them (README, "Verified decompilation"); `fountain eval` and the benches keep 10 s.
+DEFAULT_TIME_BUDGET = 30.0
 #: Where proposals come from: the interpreter's beam, or programs drawn uniformly from the grammar
 #: (the ablation that shows what the model adds).
 PROPOSALS = ("model", "uniform")
@@ -147,7 +152,7 @@ class Decompiled:
 # The entry point
 
 
-def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: float = 10.0,
+def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: float = DEFAULT_TIME_BUDGET,
               beam_size: int = 8, proposals: str = "model", seed: int = 0, device: str | None = None) -> Decompiled:
     """The program computed by `net`, with its certificate (module docstring).
 

@@ -571,6 +571,15 @@ def test_cli_prints_the_program_and_its_certificate(tmp_path, capsys):
     assert data["verified"] is True and data["source"].endswith("\n")
 
 
+def test_the_cli_and_the_api_search_for_the_same_default_time():
+    from fountain.cli import build_parser
+    from interpreter.verified import DEFAULT_TIME_BUDGET
+
+    args = build_parser().parse_args(["decompile", "net.safetensors"])
+    assert args.time_budget == DEFAULT_TIME_BUDGET == 30.0
+    assert decompile.__kwdefaults__["time_budget"] == DEFAULT_TIME_BUDGET
+
+
 def test_cli_require_verified_exits_3_on_an_answer_that_is_not_verified(tmp_path, capsys):
     """An untrained model's weights-only reading is printed, certified as not verified, and with
     --require-verified the command says so and exits 3; a verified answer exits 0."""

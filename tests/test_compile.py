@@ -365,6 +365,27 @@ def test_an_aggregate_of_several_equal_words_is_undefined_and_refused():
     compile_sop(lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=4, min_key=1), {1, 2, 3}, 4)
 
 
+def test_equal_words_that_only_trying_inputs_shows_are_refused_for_the_mean_not_for_different_values():
+    """The winner's name fetched from every position that agrees with the first token: the positions
+    always hold one word, which no static rule shows, so compile tries every input and rasp fails
+    on ["ana", "ana"] (a mean of words). The fifteenth hand-written set's first c21 was told the
+    aggregate "may select several positions holding different values" (its own example selected
+    equal ones); the message names the mean as the cause and how to write it instead."""
+    import compiler
+
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "same = sequence_map(lambda t, f: 1 if t == f else 0, tokens, first)\n"
+              "winner = aggregate(select(same, same, lambda k, q: k == 1), tokens)\n"
+              "return winner\n")
+    with pytest.raises(compiler.CompileError) as refused:
+        compiler.compile_program(source, {"ana", "bo"}, 3)
+    message = str(refused.value)
+    assert message.startswith("winner (line 3, column 10): categorical Aggregate selects several positions")
+    assert "a mean of anything but numbers is undefined, even of equal values" in message
+    assert "[\"ana\", \"ana\"]" in message and "may select several positions holding different values" not in message
+    assert "aggregate numbers that encode the values and map them back" in message
+
+
 @pytest.mark.parametrize("program, vocab", [
     (lib.make_reverse(rasp.tokens), {"a", "b", "c"}),
     (lib.shift_by(2, rasp.tokens), {"a", "b", "c"}),

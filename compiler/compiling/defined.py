@@ -101,6 +101,16 @@ def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, r
     try:  # every input: the caller has counted them
         result = check_net(sop, net, exhaustive_limit=EXHAUSTIVE_AGGREGATE_CHECK)
     except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
+        if "supported for aggregation" in str(error) and "tracr issue #11" in refusal:
+            # rasp's own failure, a mean of words (equal ones too), is what the inputs showed; the averaging
+            # of different values the static refusal feared may not occur at all
+            where = refusal.split(": ", 1)[0]
+            raise CompileError(
+                f"{where}: categorical Aggregate selects several positions on some input, and RASP averages what "
+                "an aggregate selects: a mean of anything but numbers is undefined, even of equal values "
+                f"({error}); where the positions hold different values the net would also average their one-hot "
+                "codes (tracr issue #11). Select one position per query (e.g. break ties by index), or aggregate "
+                "numbers that encode the values and map them back") from None
         raise CompileError(f"{refusal} (the program itself fails: {error})") from None
     if not result.ok:
         failure = result.counterexample

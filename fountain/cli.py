@@ -113,6 +113,9 @@ def cmd_run(args) -> None:
 
     if _is_net(args.program):
         net = load_net_or_exit(args.program)
+        if args.causal and not net.config.causal:
+            raise SystemExit(f"error: --causal: {args.program} was compiled without causal=True, so each position "
+                             "sees the whole input; drop --causal, or compile the program with --causal")
         backend = "torch" if args.device is not None and args.backend == "auto" else args.backend
         if args.device is not None and backend != "torch":
             raise SystemExit(f"error: --device runs the net in torch; the {backend} backend runs on the CPU: "
@@ -124,10 +127,14 @@ def cmd_run(args) -> None:
         for output in outputs:
             print(format_output(output))
         return
+    if args.causal:
+        from compiler.compiling.check import reference_outputs
     program = _parse_or_exit(args.program)
     for text in args.input:
         try:
-            print(format_output(compiler.evaluate(program, parse_input(text))))
+            xs = parse_input(text)
+            print(format_output(reference_outputs(program, xs, causal=True) if args.causal
+                                else compiler.evaluate(program, xs)))
         except (compiler.EvaluationError, ValueError, TypeError) as error:
             raise SystemExit(f"error: running {args.program} on {text!r}: {error}")
 
@@ -311,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "kernel, numpy or torch")
     p.add_argument("--device", default=None, help="run the net in torch on this device, e.g. cuda (implies "
                    "--backend torch)")
+    p.add_argument("--causal", action="store_true",
+                   help="a program's outputs as a causal net computes them: position i sees only the tokens up to i "
+                        "(a causal net does so already)")
     p.set_defaults(handler=cmd_run)
 
     def compile_options(p):

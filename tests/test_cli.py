@@ -20,6 +20,25 @@ def test_run_evaluates_inputs(sort_file, capsys):
     assert capsys.readouterr().out == "1 2 3\na b c\n"
 
 
+def test_run_causal_gives_each_position_what_it_sees_and_agrees_with_a_causal_net(tmp_path, capsys):
+    """A program's per-prefix outputs, as a causal net computes them (the fifteenth hand-written
+    set's helper had no way to see them from the command line); a net compiled without causal=True
+    is one clear error, since --causal cannot change what it computes."""
+    path = tmp_path / "count.rasp"
+    path.write_text("c = selector_width(select(tokens, tokens, TRUE))\nreturn c\n")
+    main(["run", str(path), "-i", "1 2 3", "-i", "3 3 1 2"])
+    assert capsys.readouterr().out == "3 3 3\n4 4 4 4\n"
+    main(["run", str(path), "-i", "1 2 3", "-i", "3 3 1 2", "--causal"])
+    assert capsys.readouterr().out == "1 2 3\n1 2 3 4\n"
+    causal = compiler.compile_program(path.read_text(), {1, 2, 3}, 4, causal=True)
+    causal.save(tmp_path / "causal.safetensors")
+    main(["run", str(tmp_path / "causal.safetensors"), "-i", "1 2 3", "-i", "3 3 1 2", "--causal"])
+    assert capsys.readouterr().out == "1 2 3\n1 2 3 4\n"
+    compiler.compile_program(path.read_text(), {1, 2, 3}, 4).save(tmp_path / "whole.safetensors")
+    with pytest.raises(SystemExit, match="compiled without causal=True.*drop --causal"):
+        main(["run", str(tmp_path / "whole.safetensors"), "-i", "1 2", "--causal"])
+
+
 def test_parse_prints_canonical_text_names_or_tokens(sort_file, capsys):
     main(["parse", sort_file])
     assert capsys.readouterr().out.startswith("v1 = select(tokens, tokens, LT)\nv2 = selector_width(v1)\n")

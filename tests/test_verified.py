@@ -1765,6 +1765,30 @@ def test_an_output_tables_numbers_no_row_shows_are_read_off_the_mlps_weights():
         assert table == {x: "most" if x > 0.5 else ("none" if x == 0 else "some") for x in possible}
 
 
+def test_reading_a_blocks_unseen_numbers_stops_at_the_deadline():
+    """The fifteenth hand-written set's c19 (5,523 neurons, value sets of thousands) spent 18 of its
+    30 s reading blocks' unseen numbers and ran to 39 s. Past the deadline they are not read (None,
+    not cached; `_agrees_unseen` then takes no library line on that block, its agreement where no
+    row looked being unshown)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = list(range(10))
+    net = compiler.compile_program(_LABELLED_SHARE, set(vocab), 8)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=8).tolist()) for _ in range(12)])
+    library = Library()
+    library.add_grammar(constants=())
+    search = LineSearch(trace, library, time.monotonic() + 60)
+    calls, unseen = [], LineSearch._unseen_numbers
+    search._unseen_numbers = lambda *args: calls.append(args) or unseen(search, *args)
+    next(search.programs())
+    assert calls and all(unseen(search, *args) is not None for args in calls)
+    search.cache.clear()
+    search.deadline = time.monotonic() - 1
+    assert all(unseen(search, *args) is None for args in calls)
+    assert not any(key[0] == "unseen numbers" for key in search.cache if isinstance(key, tuple))
+
+
 def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit():
     """A select on a line of 35 values (a token and an index packed into one) compares them by
     no library predicate: it is read as a table of pairs. Twelve inputs show few of the pairs; the

@@ -1658,23 +1658,29 @@ _MOD7_OF_PAIR = ("prev = aggregate(select(indices, indices, lambda k, q: k == q 
                  "return sequence_map(lambda t, p: (t + p) % 7 == 0, tokens, prev)\n")
 
 
+def _first_search_recording(source: str, vocab: list, length: int, method: str) -> tuple:
+    """(search, the argument tuples of each call of `method`, the unwrapped method): the line search's
+    first program on twelve random inputs of the compiled net, with no constants in the library."""
+    from interpreter.search import Library, LineSearch
+
+    net = compiler.compile_program(source, set(vocab), length)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=length).tolist()) for _ in range(12)])
+    library = Library()
+    library.add_grammar(constants=())
+    search = LineSearch(trace, library, time.monotonic() + 60)
+    calls, unwrapped = [], getattr(LineSearch, method)
+    setattr(search, method, lambda *args: calls.append(args) or unwrapped(search, *args))
+    next(search.programs())
+    return search, calls, unwrapped
+
+
 def test_reading_a_blocks_value_parts_stops_at_the_deadline():
     """`_value_parts` (each input's share of a block's neurons, for the pairs no row shows) takes a
     matrix product per neuron group written before the block: on a net of 10,001 MLP neurons it took
     6 s and ran a decompile 7 s past its budget (the fourteenth hand-written set's b23). Past the
     search's deadline it gives up (None: the pairs are left to the rows' additive fit)."""
-    from interpreter.search import Library, LineSearch
-
-    vocab = list(range(12))
-    net = compiler.compile_program(_MOD7_OF_PAIR, set(vocab), 6)
-    rng = np.random.default_rng(0)
-    trace = trace_net(net, [list(rng.choice(vocab, size=6).tolist()) for _ in range(12)])
-    library = Library()
-    library.add_grammar(constants=())
-    search = LineSearch(trace, library, time.monotonic() + 60)
-    calls, read = [], LineSearch._value_parts
-    search._value_parts = lambda *args: calls.append(args) or read(search, *args)
-    next(search.programs())
+    search, calls, read = _first_search_recording(_MOD7_OF_PAIR, list(range(12)), 6, "_value_parts")
     found = [args for args in calls if read(search, *args) is not None]
     assert found  # the table's unseen pairs were read through the value parts
     search.deadline = time.monotonic() - 1
@@ -1770,18 +1776,7 @@ def test_reading_a_blocks_unseen_numbers_stops_at_the_deadline():
     30 s reading blocks' unseen numbers and ran to 39 s. Past the deadline they are not read (None,
     not cached; `_agrees_unseen` then takes no library line on that block, its agreement where no
     row looked being unshown)."""
-    from interpreter.search import Library, LineSearch
-
-    vocab = list(range(10))
-    net = compiler.compile_program(_LABELLED_SHARE, set(vocab), 8)
-    rng = np.random.default_rng(0)
-    trace = trace_net(net, [list(rng.choice(vocab, size=8).tolist()) for _ in range(12)])
-    library = Library()
-    library.add_grammar(constants=())
-    search = LineSearch(trace, library, time.monotonic() + 60)
-    calls, unseen = [], LineSearch._unseen_numbers
-    search._unseen_numbers = lambda *args: calls.append(args) or unseen(search, *args)
-    next(search.programs())
+    search, calls, unseen = _first_search_recording(_LABELLED_SHARE, list(range(10)), 8, "_unseen_numbers")
     assert calls and all(unseen(search, *args) is not None for args in calls)
     search.cache.clear()
     search.deadline = time.monotonic() - 1

@@ -125,7 +125,7 @@ def try_encode(example: Example, encoder: EncoderConfig, max_target_len: int) ->
     try:
         tokens = encode_net(example.net, encoder)
     except EncodingError as error:
-        return str(error).split(" (")[0]
+        return error.reason  # without the hint for training another model: a count of reasons
     return Encoded(tokens.values, tokens.tags, target, example)
 
 

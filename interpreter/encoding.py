@@ -74,7 +74,12 @@ ZERO_TOLERANCE = 1e-4
 
 
 class EncodingError(ValueError):
-    """A net this encoder cannot represent within its limits; says which limit and how to lift it."""
+    """A net this encoder cannot represent within its limits; says which limit (`reason`) and how to
+    lift it (`hint`: a change to the encoder config, which means training another model)."""
+
+    def __init__(self, reason: str, hint: str = ""):
+        super().__init__(f"{reason} ({hint})" if hint else reason)
+        self.reason, self.hint = reason, hint
 
 
 class EncodingTimeout(EncodingError):
@@ -137,11 +142,11 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
     tokens for the encoder, 12 layers of d_model 600, took seconds to tell)."""
     c = net.config
     if c.n_layers > config.max_layers:
-        raise EncodingError(f"net has {c.n_layers} layers, the encoder takes at most {config.max_layers} "
-                            "(raise max_layers in the encoder config)")
+        raise EncodingError(f"net has {c.n_layers} layers, the encoder takes at most {config.max_layers}",
+                            "raise max_layers in the encoder config")
     if c.n_heads > config.max_heads:
-        raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most "
-                            f"{config.max_heads} (raise max_heads in the encoder config)")
+        raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most {config.max_heads}",
+                            "raise max_heads in the encoder config")
     blocks = {"baseline": _baseline_blocks, "invariant": _virtual_blocks,
               "circuit": _circuit_blocks}[config.kind](net, config)
     if config.interface:
@@ -155,7 +160,7 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
                 continue
             if max(row, index) >= config.max_index:
                 raise EncodingError(f"a {KINDS[tag[0]]} block needs index {max(row, index)}, the encoder "
-                                    f"has indices 0-{config.max_index - 1} (raise max_index or width)")
+                                    f"has indices 0-{config.max_index - 1}", "raise max_index or width")
             values.append(piece)
             tags.append((*tag, row, index))
             if len(values) > config.max_tokens:
@@ -167,8 +172,8 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
 
 
 def _too_many_tokens(config: EncoderConfig) -> EncodingError:
-    return EncodingError(f"net needs more than {config.max_tokens} tokens (raise max_tokens or width in the "
-                         "encoder config)")
+    return EncodingError(f"net needs more than {config.max_tokens} tokens",
+                         "raise max_tokens or width in the encoder config")
 
 
 def _pieces(rows: np.ndarray, width: int) -> Iterator[tuple[int, int, np.ndarray]]:

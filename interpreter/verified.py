@@ -36,7 +36,6 @@ returned with its agreement and is not verified.
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 
 import numpy as np
@@ -197,8 +196,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             if not run_net:
                 raise
             # the encoder's hint (raise max_tokens ...) is for training a model, not for decoding with this one
-            reason = re.sub(r" \(raise [^)]*\)", "", str(error))
-            notes.append(f"the model cannot read this net ({reason}: more than the interpreter was trained to "
+            notes.append(f"the model cannot read this net ({error.reason}: more than the interpreter was trained to "
                          "read); proposals come from the grammar, and the search reads the net line by line")
         else:
             # the beam search is bounded too (a slow or busy CPU): the rest of the budget searches

@@ -43,10 +43,8 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             if words and rasp.indices.label not in determined:
                 unproven.append(
                     f"{label}: categorical Aggregate may select several positions of {value}, whose values "
-                    f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; RASP averages what an "
-                    "aggregate selects, and a mean of anything but numbers is undefined, even of equal values. "
-                    "Select one position per query (e.g. break ties by index), or aggregate numbers that "
-                    "encode the values")
+                    f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; {MEAN_OF_WORDS}. "
+                    f"{ONE_POSITION_OR_NUMBERS}")
             continue
         unproven.append(
             f"{label}: categorical Aggregate may select several positions holding different "
@@ -54,6 +52,14 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             "Select at most one position per query (e.g. by comparing with indices), or "
             "aggregate a numerical 0/1 SOp instead")
     return unproven
+
+
+#: Why an aggregate of words over several positions is undefined, and what to write instead (also said
+#: by `defined.show_on_every_input` when trying the inputs is what shows it).
+MEAN_OF_WORDS = ("RASP averages what an aggregate selects, and a mean of anything but numbers is undefined, even of "
+                 "equal values")
+ONE_POSITION_OR_NUMBERS = ("Select one position per query (e.g. break ties by index), or aggregate numbers that "
+                           "encode the values")
 
 
 def _averageable(value) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tracr.rasp import rasp
 
+from compiler.compiling.aggregates import MEAN_OF_WORDS, ONE_POSITION_OR_NUMBERS
 from compiler.compiling.check import all_inputs, check_net
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
@@ -106,11 +107,9 @@ def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, r
             # of different values the static refusal feared may not occur at all
             where = refusal.split(": ", 1)[0]
             raise CompileError(
-                f"{where}: categorical Aggregate selects several positions on some input, and RASP averages what "
-                "an aggregate selects: a mean of anything but numbers is undefined, even of equal values "
+                f"{where}: categorical Aggregate selects several positions on some input; {MEAN_OF_WORDS} "
                 f"({error}); where the positions hold different values the net would also average their one-hot "
-                "codes (tracr issue #11). Select one position per query (e.g. break ties by index), or aggregate "
-                "numbers that encode the values and map them back") from None
+                f"codes (tracr issue #11). {ONE_POSITION_OR_NUMBERS} and map them back") from None
         raise CompileError(f"{refusal} (the program itself fails: {error})") from None
     if not result.ok:
         failure = result.counterexample

@@ -25,6 +25,7 @@ import dataclasses
 import json
 import math
 import time
+from pathlib import Path
 
 import torch
 from absl import logging
@@ -55,7 +56,7 @@ def main() -> None:
     if args.config:
         from interpreter.train import TrainConfig
 
-        config = TrainConfig.from_dict(json.loads(open(args.config).read()))
+        config = TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
     c = config.model
     encoder_json = json.dumps(dataclasses.asdict(c.encoder))
     recipe = fountain_recipe(args.recipe)[0]

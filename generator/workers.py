@@ -54,6 +54,12 @@ def dead_worker_raises(error: Exception) -> Iterator[None]:
         if "fds_to_keep" in str(failure):
             raise error from None
         raise
+    except OSError as failure:
+        # and from a third: the pool's own pipe to a dead worker closed while it was being read or written
+        # (multiprocessing.connection's "handle is closed"; a clean-clone CI run of the killed-worker test)
+        if "handle is closed" in str(failure):
+            raise error from None
+        raise
 
 
 def stop(pool: ProcessPoolExecutor) -> None:

@@ -206,6 +206,25 @@ def _worker_pids(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="finds worker processes through /proc")
+def test_a_dead_workers_every_symptom_is_the_one_error_that_says_what_to_do():
+    """A killed worker shows as BrokenProcessPool, as a spawn failing on closed pipe ends, or as the
+    pool's own pipe closed under it (OSError "handle is closed", seen once in a clean-clone CI run of
+    the killed-worker test below); each is the caller's error. Other failures pass through."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from generator.workers import dead_worker_raises
+
+    dead = RuntimeError("a worker process died")
+    for symptom in (BrokenProcessPool("gone"), ValueError("bad value(s) in fds_to_keep"), OSError("handle is closed")):
+        with pytest.raises(RuntimeError, match="a worker process died"):
+            with dead_worker_raises(dead):
+                raise symptom
+    for other in (ValueError("no"), OSError("disk full")):
+        with pytest.raises(type(other), match=str(other)):
+            with dead_worker_raises(dead):
+                raise other
+
+
 def test_killed_worker_or_build_loses_nothing_and_a_rerun_gives_the_same_bytes(tiny, tmp_path):
     out = tmp_path / "killed"
     # receipts, not the temporary files they are written through (".tmp-PID-NAME.json")

@@ -6,10 +6,10 @@ library holds the arithmetic but not the exception, so the output's line is read
 table has no entry for the argument pairs no traced input gives: the certificate must then show
 each of them never occurs, which the value sets often cannot (a sum of counts at length 1). A
 lambda has no holes. `piecewise_functions` finds the lambdas `E1 if arg == c else E2` that give
-every value shown, where each piece is a constant, an argument, a library function or a library
-function plus a fitted number. They are proposals like any library line: the search checks each
-against the block's weights where no row looked, and the certificate compares the whole answer with
-the net.
+every value shown, where each piece is a constant, an argument, an argument or a library function
+plus a fitted number, or a library function. They are proposals like any library line: the search
+checks each against the block's weights where no row looked, and the certificate compares the
+whole answer with the net.
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def _pieces(pairs, values, library, same_value) -> list[tuple[int, Any]]:
         matches = np.array([same_value(p[side], v) for p, v in zip(pairs, values)])
         pieces.append((1, lambda mask, m=matches, s=side: fn.Param(s) if m[mask].all() else None))
     numbers = np.array([_number(v) for v in values])
+    for side in (0, 1):  # an argument plus a number: `y + 50 if x == 7 else y` (a bingo bonus)
+        offsets = numbers - np.array([_number(p[side]) for p in pairs])
+        pieces.append((2, lambda mask, d=offsets, s=side: _shifted(fn.Param(s), d[mask])))
     for function in library:
         if function.arity != 2:
             continue

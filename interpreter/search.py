@@ -34,6 +34,11 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
 #: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
 EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
                        "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
+#: Sequence maps the decompiler tries beyond the generator's templates: weighted sums and
+#: differences, as hand-written programs combine counts (a Scrabble score: tiles worth 2 and 3
+#: counted once, those worth 5 twice, `b + 2 * c`).
+EXTRA_SEQUENCE_MAP_FUNCTIONS = ("lambda x, y: x + 2 * y", "lambda x, y: 2 * x + y", "lambda x, y: x - 2 * y",
+                                "lambda x, y: 2 * x - y", "lambda x, y: x + 3 * y", "lambda x, y: 3 * x + y")
 
 
 #: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first
@@ -64,7 +69,8 @@ class Library:
                 _add(self.predicates, node.predicate, source)
 
     def add_grammar(self, constants: Sequence[int] = (0, 1, 2, 3, 4, 5), moduli: Sequence[int] = ()) -> None:
-        """The generator's templates with each of `constants`, `EXTRA_MAP_FUNCTIONS`, tracr's
+        """The generator's templates with each of `constants`, `EXTRA_MAP_FUNCTIONS`,
+        `EXTRA_SEQUENCE_MAP_FUNCTIONS`, tracr's
         comparisons, small linear factors; and arithmetic modulo each of `moduli`
         (`MODULAR_FUNCTIONS`: the net's own sizes, such as its token count, where a sum mod p over
         tokens 0..p-1 is the classic task)."""
@@ -79,6 +85,8 @@ class Library:
                         _add(into, template.bind(c), "library")
         for text in EXTRA_MAP_FUNCTIONS:
             _add(self.maps, parse_lambda(text), "library")
+        for text in EXTRA_SEQUENCE_MAP_FUNCTIONS:
+            _add(self.sequence_maps, parse_lambda(text), "library")
         for text in MODULAR_FUNCTIONS:
             template = parse_lambda(text)
             into = self.maps if template.arity == 2 else self.sequence_maps

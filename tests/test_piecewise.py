@@ -30,9 +30,11 @@ GRID = list(itertools.product(range(1, 7), range(0, 9)))
     (lambda e, n: e + n + 50 if n == 7 else e + n, "lambda x, y: x + y + 50 if y == 7 else x + y"),
     (lambda a, b: b if a == 3 else a * b, "lambda x, y: y if x == 3 else x * y"),
     (lambda a, b: -1 if b == 8 else max(a, b), "lambda x, y: -1 if y == 8 else max(x, y)"),
+    (lambda n, s: s + 50 if n == 7 else s, "lambda x, y: y + 50 if x == 7 else y"),
 ])
 def test_one_exception_to_a_library_function_is_found(function, text):
-    pairs = GRID if "50" not in text else list(itertools.product(range(0, 20), range(1, 8)))
+    pairs = (GRID if "50" not in text else list(itertools.product(range(0, 20), range(1, 8))) if "x + y" in text
+             else list(itertools.product(range(1, 8), range(0, 30))))
     found = _fit(function, pairs)
     assert text in found, found
     fitted = parse_lambda(text)

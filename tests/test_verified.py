@@ -2205,3 +2205,34 @@ def test_a_net_too_big_for_the_model_is_still_read_and_the_note_says_why(monkeyp
     note = next(n for n in result.notes if n.startswith("the model cannot read this net"))
     assert "more than 2048 tokens: more than the interpreter was trained to read" in note
     assert "raise max_tokens" not in note and "the search reads the net line by line" in note
+
+
+def test_a_weighted_sum_of_counts_is_read_as_written_not_as_a_table():
+    # hand-written scores combine counts with weights (fifteenth set c06: `b + 2 * c`); a table over
+    # the pairs of counts also fits, but misses the pairs no input gives (more 5s than 2s)
+    source = """a = selector_width(select(tokens, tokens, lambda k, q: k >= 4))
+b = selector_width(select(tokens, tokens, lambda k, q: k >= 7))
+c = sequence_map(lambda x, y: x + 2 * y, a, b)
+d = sequence_map(lambda x, y: x + y, c, length)
+return d
+"""
+    net = compiler.compile_program(source, set(range(1, 9)), 6)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert "lambda x, y: x + 2 * y" in result.source and "{" not in result.source.split("sequence_map")[1]
+
+
+def test_a_compiled_nets_best_reading_is_the_one_agreeing_most():
+    from types import SimpleNamespace
+
+    from interpreter.verified import _simplest
+    big = compiler.parse("v1 = map({1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7}, tokens)\nreturn v1\n")
+    small = compiler.parse("v1 = map(lambda x: x + 1, tokens)\nreturn v1\n")
+
+    def cert(agreement):
+        return SimpleNamespace(verified=False, agreement=agreement, inputs=10, undefined=False)
+
+    read = [(1.0, big, (), "search", cert(1.0)), (0.6, small, (), "behaviour", cert(0.6))]
+    assert _simplest(read, exact=True)[1] is big
+    # a retrained net's: agreement in inputs less size (a table fitting its mistakes is no better)
+    assert _simplest(read, exact=False)[1] is small

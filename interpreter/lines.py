@@ -17,6 +17,7 @@ function is called once per distinct input value, never per row). The checks:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -127,12 +128,27 @@ def pair_codes(a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
 
 
 def call(function: Callable, *args: Any) -> Any:
+    """`function(*args)` as the search judges a proposed line: None where an argument is None,
+    `Invalid` where the function is undefined, or does arithmetic on a word (Python repeats
+    "DL03" * 2 and joins words with +, which fits a partition and reads as nonsense)."""
     if any(a is None for a in args):
         return None
+    if any(isinstance(a, str) for a in args) and isinstance(function, fn.Lambda) and _arithmetic(function.body):
+        raise Invalid(f"`{function.format()}` does arithmetic on a word")
     try:
         return normalize_value(function(*args))
     except (fn.EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError) as error:
         raise Invalid(str(error)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _arithmetic(expr) -> bool:
+    """Whether the expression applies an arithmetic operator (+ - * // % and unary minus) anywhere."""
+    if isinstance(expr, (fn.Binary, fn.Neg)):
+        return True
+    fields = [getattr(expr, f.name) for f in dataclasses.fields(expr)]
+    parts = [v for field in fields for v in (field if isinstance(field, tuple) else (field,))]
+    return any(_arithmetic(v) for v in parts if dataclasses.is_dataclass(v))
 
 
 def selection(trace: Trace, keys: Var, queries: Var, predicate: Callable) -> np.ndarray:

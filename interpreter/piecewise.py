@@ -61,12 +61,56 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
             function = fn.Lambda(2, fn.IfElse(e1, condition, e2))
             if _gives(function, pairs, values, same_value):
                 found.append(((r1 + r2, r2, side), function))
+    found += _thresholds(pairs, values, pieces, library, same_value)
     found.sort(key=lambda item: item[0])
     out: list[fn.Lambda] = []
     for _, function in found:
         if all(function != have for have in out):
             out.append(function)
     return out[:limit]
+
+
+def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
+    """((rank...), `C if g >= t else E`) (or `<=`, `==`) where the rows giving the constant C are
+    exactly those where g, an argument or a library function, is past a threshold, and E gives
+    the rest: `"full" if x - y >= 3 else x - y` (a car park's occupancy)."""
+    found = []
+    measures = [(0, fn.Param(0)), (0, fn.Param(1))] + [(1, f.body) for f in library if f.arity == 2]
+    measured = []
+    for rank, body in measures:
+        try:
+            got = np.array([_number(call(fn.Lambda(2, body), *p)) for p in pairs])
+        except Invalid:
+            continue
+        if not np.isnan(got).any():
+            measured.append((rank, body, got))
+    constants = _distinct([v for v in values if is_literal(v) and v is not None])[:MAX_CONDITIONS]
+    for c in constants:
+        inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
+        if inside.all() or not inside.any():
+            continue
+        otherwise = _first_fit(pieces, ~inside)
+        if otherwise is None:
+            continue
+        for rank, body, got in measured:
+            low_in, high_in, low_out, high_out = got[inside].min(), got[inside].max(), got[~inside].min(), \
+                got[~inside].max()
+            if low_in > high_out:
+                condition = fn.Compare(">=", body, fn.Const(_plain(low_in)))
+            elif high_in < low_out:
+                condition = fn.Compare("<=", body, fn.Const(_plain(high_in)))
+            else:
+                continue
+            function = fn.Lambda(2, fn.IfElse(fn.Const(c), condition, otherwise[1]))
+            if _gives(function, pairs, values, same_value):
+                found.append(((1 + rank + otherwise[0], otherwise[0], 2), function))
+                break
+    return found
+
+
+def _plain(number: float):
+    """An int where the number is whole (a threshold as a program would write it)."""
+    return int(number) if float(number).is_integer() else float(number)
 
 
 def _pieces(pairs, values, library, same_value) -> list[tuple[int, Any]]:

@@ -31,6 +31,10 @@ GRID = list(itertools.product(range(1, 7), range(0, 9)))
     (lambda a, b: b if a == 3 else a * b, "lambda x, y: y if x == 3 else x * y"),
     (lambda a, b: -1 if b == 8 else max(a, b), "lambda x, y: -1 if y == 8 else max(x, y)"),
     (lambda n, s: s + 50 if n == 7 else s, "lambda x, y: y + 50 if x == 7 else y"),
+    # the exception's condition a threshold on a library function
+    (lambda a, d: "full" if a - d >= 3 else a - d, 'lambda x, y: "full" if x - y >= 3 else x - y'),
+    (lambda a, b: 0 if a - b <= 0 else a - b, "lambda x, y: 0 if x - y <= 0 else x - y"),
+    (lambda a, b: "many" if b >= 6 else a * b, 'lambda x, y: "many" if y >= 6 else x * y'),
 ])
 def test_one_exception_to_a_library_function_is_found(function, text):
     pairs = (GRID if "50" not in text else list(itertools.product(range(0, 20), range(1, 8))) if "x + y" in text
@@ -72,3 +76,28 @@ def test_the_output_line_reads_as_a_sum_with_one_exception_and_verifies():
     assert result.verified
     assert '"none" if y == 0 else x + y' in result.source
     assert check_net(compiler.parse(result.source), net, examples=300).ok
+
+
+def test_an_output_with_a_threshold_exception_is_read_as_written():
+    # a car park: occupancy, "full" at 3 or more (fifteenth hand-written set c23)
+    source = """a = selector_width(select(tokens, tokens, lambda k, q: k == 1))
+d = selector_width(select(tokens, tokens, lambda k, q: k == 2))
+out = sequence_map(lambda a, d: "full" if a - d >= 3 else a - d, a, d)
+return out
+"""
+    net = compiler.compile_program(source, set(range(1, 6)), 8)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert 'lambda x, y: "full" if x - y >= 3 else x - y' in result.source
+    assert check_net(compiler.parse(result.source), net).ok
+
+
+def test_the_search_does_no_arithmetic_on_words():
+    from interpreter.lines import Invalid, call
+    for text, args in (("lambda x: x * 1", ("DL03",)), ("lambda x, y: x + y", ("ab", "cd")),
+                       ("lambda x, y: x * y", ("ab", 2))):
+        with pytest.raises(Invalid, match="arithmetic on a word"):
+            call(parse_lambda(text), *args)
+    assert call(parse_lambda("lambda x: x * 2"), 3) == 6
+    assert call(parse_lambda("lambda x, y: max(x, y)"), "ab", "cd") == "cd"
+    assert call(parse_lambda('lambda x: "big" if x > 2 else x'), 3) == "big"

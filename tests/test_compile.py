@@ -1020,3 +1020,18 @@ def test_a_custom_predicate_that_raises_on_a_none_key_makes_the_program_undefine
     guarded = source("k != None and k >= 0 and k <= q")
     net = compiler.compile_program(guarded, vocab, 8, causal=causal)
     assert check_net(compiler.parse(guarded), net, examples=300, seed=4).ok
+
+
+def test_too_many_value_combinations_is_one_error_saying_how_to_stay_in_reach():
+    # four shares of a formula at length 10, summed by a chain of linear_sequence_maps: every
+    # combination of the means' values is tabulated (sixteenth hand-written set, d16's first draft)
+    import compiler
+    source = "\n".join(
+        [f'{e} = numerical map(lambda a: 1 if a == "{e.upper()}" else 0, tokens)' for e in "chno"]
+        + ["all = select(indices, indices, TRUE)"]
+        + [f"m{e} = numerical aggregate(all, {e})" for e in "chno"]
+        + ["a = numerical linear_sequence_map(mc, mh, 12, 1)", "b = numerical linear_sequence_map(a, mn, 1, 14)",
+           "out = numerical linear_sequence_map(b, mo, 1, 16)", "return out"])
+    with pytest.raises(compiler.CompileError, match=r"out \(line 12, column 17\): more than 200,000 combinations"
+                       r".*a smaller max_seq_len or vocabulary keeps it in reach"):
+        compiler.compile_program(source, {"C", "H", "N", "O"}, 10)

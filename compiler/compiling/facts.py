@@ -22,6 +22,8 @@ from compiler.language.literals import value_sort_key
 from compiler.language.values import aggregate_values, function_arguments, leaf_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
+_SMALLER = ("a smaller max_seq_len or vocabulary keeps it in reach (a mean takes a value per fraction k/n up to "
+            "max_seq_len, and a line combining several takes every combination of theirs)")
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -106,7 +108,8 @@ class Facts:
         else:
             raise AssertionError(f"unsupported {expr!r} passed _check_supported")
         if len(values) > MAX_VALUE_SET:
-            raise CompileError(f"{label}: more than {MAX_VALUE_SET} possible values")
+            raise CompileError(f"{label}: more than {MAX_VALUE_SET:,} possible values (compile enumerates each "
+                               f"line's values to build its net); {_SMALLER}")
         for value in values:
             if rasp.is_numerical(expr) and not is_number(value):
                 raise CompileError(f"{label}: numerical SOp takes the non-numeric or non-finite "
@@ -126,7 +129,9 @@ class Facts:
         table = {}
         for args in function_arguments(value_sets):
             if len(table) >= MAX_VALUE_SET:
-                raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET} input combinations")
+                raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET:,} combinations of its inputs' values "
+                                   f"(compile tabulates each line on every combination its inputs can take); "
+                                   f"{_SMALLER}")
             try:
                 result = expr.f(*args)
             except ArithmeticError as e:

@@ -252,6 +252,14 @@ class MlpLines:
                     continue
                 consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
                          var.codes, reps, table, determined[id(var)], source, (fi, vi), (var,))
+            if not var.numerical and any(groups[i].index in writers for i in determined[id(var)]):
+                # the output's line: one library function with an exception or two (`piecewise`)
+                args = [(x,) for x in distinct]
+                for k, function in enumerate(self._piecewise((var,), var.codes, reps, args)):
+                    table = [call(function, x) for x in distinct]
+                    consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
+                             var.codes, reps, table, determined[id(var)], "library",
+                             (len(self.library.maps) + k, vi), (var,))
         for ai, a in enumerate(before):
             for bi, b in enumerate(before):
                 if a is b or a.numerical or b.numerical:
@@ -260,7 +268,11 @@ class MlpLines:
                     break  # the pairs are the costly part; what was found so far stands
                 index, pairs = self._pair(a, b)
                 det = self._determined(index, ("pair", id(a), id(b)), groups)
-                if not [i for i in det if i in uncovered and i not in determined[id(a)] and i not in determined[id(b)]]:
+                if not [i for i in det if i in uncovered and i not in determined[id(a)] and i not in determined[id(b)]
+                        or i in uncovered and groups[i].index in writers]:
+                    # the output's line is tried on both vars the block reads even where one
+                    # determines it on the rows: "pig" at a total of 0 is a token of 1 on every
+                    # input, while the block also writes 0 (total 0, another token) where no row looked
                     continue
                 reps = np.unique(index, return_index=True)[1]
                 for fi, (function, source) in enumerate(self.library.sequence_maps):
@@ -272,7 +284,7 @@ class MlpLines:
                              index, reps, table, det, source, (fi, ai + bi), (a, b))
                 if any(groups[i].index in writers for i in det):
                     # the output's line: one library function with one exception (`piecewise`)
-                    for k, function in enumerate(self._piecewise(a, b, index, reps, pairs)):
+                    for k, function in enumerate(self._piecewise((a, b), index, reps, pairs)):
                         table = [call(function, x, y) for x, y in pairs]
                         consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                                  index, reps, table, det, "library",
@@ -507,16 +519,19 @@ class MlpLines:
             self.cache[key] = pair_codes(a, b)
         return self.cache[key]
 
-    def _piecewise(self, a: Var, b: Var, index: np.ndarray, reps: np.ndarray, pairs: list) -> list[fn.Lambda]:
-        """`interpreter.piecewise.piecewise_functions` fitted to the net's outputs on the pairs of
-        (a, b) the rows show, where the pair determines the output (categorical outputs only)."""
-        key = ("piecewise", id(a), id(b))
+    def _piecewise(self, inputs: tuple[Var, ...], index: np.ndarray, reps: np.ndarray,
+                   args: list[tuple]) -> list[fn.Lambda]:
+        """`interpreter.piecewise.piecewise_functions` fitted to the net's outputs on the arguments
+        of `inputs` (one var or two) the rows show, where they determine the output (categorical
+        outputs only)."""
+        key = ("piecewise",) + tuple(id(v) for v in inputs)
         if key not in self.cache:
             found: list[fn.Lambda] = []
             if self.trace.net.categorical_output and determines(index, self.output_codes):
                 observed = [self.trace.outputs[r] for r in reps]
-                library = [f for f, _ in self.library.sequence_maps if isinstance(f, fn.Lambda)]
-                found = piecewise_functions(pairs, observed, library, _same_value)
+                functions = self.library.maps if len(inputs) == 1 else self.library.sequence_maps
+                library = [f for f, _ in functions if isinstance(f, fn.Lambda)]
+                found = piecewise_functions(args, observed, library, _same_value)
             self.cache[key] = found
         return self.cache[key]
 

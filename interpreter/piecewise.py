@@ -1,15 +1,17 @@
-"""Two-piece lambdas fitted to what the output's line gives on the argument pairs a trace shows.
+"""Piecewise lambdas fitted to what the output's line gives on the arguments a trace shows.
 
-Hand-written programs often end in one arithmetic function with one exception:
-`lambda d, n: "idle" if d == 0 else d + n`, `lambda e, n: e + n + 50 if n == 7 else e + n`. The
-library holds the arithmetic but not the exception, so the output's line is read as a table, and a
-table has no entry for the argument pairs no traced input gives: the certificate must then show
-each of them never occurs, which the value sets often cannot (a sum of counts at length 1). A
-lambda has no holes. `piecewise_functions` finds the lambdas `E1 if arg == c else E2` that give
-every value shown, where each piece is a constant, an argument, an argument or a library function
-plus a fitted number, or a library function. They are proposals like any library line: the search
-checks each against the block's weights where no row looked, and the certificate compares the
-whole answer with the net.
+Hand-written programs often end in one arithmetic function with an exception or two:
+`lambda d, n: "idle" if d == 0 else d + n`, `lambda e, n: e + n + 50 if n == 7 else e + n`,
+`lambda a, d: "full" if a - d >= 3 else a - d`, `lambda s: "pig" if s == 0 else ("hold" if s >= 12
+else s)`. The library holds the arithmetic but not the exceptions, so the output's line is read as
+a table, and a table has no entry for the arguments no traced input gives: the certificate must
+then show each of them never occurs, which the value sets often cannot (a sum of counts at length
+1). A lambda has no holes. `piecewise_functions` finds the lambdas of one or two arguments
+`E1 if arg == c else E2` or `C if g >= t else E2` (g an argument or a library function; also
+`<=`), one more such exception in front where one is not enough, that give every value shown.
+Each piece is a constant, an argument, an argument or a library function plus a fitted number, or
+a library function. They are proposals like any library line: the search checks each against the
+block's weights where no row looked, and the certificate compares the whole answer with the net.
 """
 
 from __future__ import annotations
@@ -30,20 +32,39 @@ MAX_CONDITIONS = 64
 
 
 def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Sequence[fn.Lambda],
-                        same_value, limit: int = 3) -> list[fn.Lambda]:
-    """Up to `limit` two-argument lambdas `E1 if x == c else E2` (or `y == c`) giving `values[i]`
-    on `pairs[i]` for every i, simplest first, where no single piece gives them all. A piece is a
+                        same_value, limit: int = 3, nested: bool = True) -> list[fn.Lambda]:
+    """Up to `limit` lambdas `E1 if x == c else E2` (or `y == c`, or a constant `E1` past a
+    threshold: `_thresholds`) giving `values[i]` on the arguments `pairs[i]` (one or two) for every i, simplest
+    first, where no single piece gives them all; failing those and with `nested`, one more
+    exception in front (`_nested`: `"pig" if y == 1 else ("hold" if x >= 12 else x)`). A piece is a
     constant, `x`, `y`, a function of `library` or one plus a number fitted to its branch.
     `same_value(a, b)`: equality of values as the caller judges it (numbers within tolerance)."""
+    found = _one_exception(pairs, values, library, same_value)
+    if found is None:
+        return []
+    if not found and nested:
+        found = _nested(pairs, values, library, same_value)
+    found.sort(key=lambda item: item[0])
+    out: list[fn.Lambda] = []
+    for _, function in found:
+        if all(function != have for have in out):
+            out.append(function)
+    return out[:limit]
+
+
+def _one_exception(pairs, values, library, same_value) -> list[tuple[tuple, fn.Lambda]] | None:
+    """(rank, lambda) of every one-exception fit; None where one piece gives every value, or the
+    pairs are too few or too many to fit."""
     n = len(pairs)
     if n < 3 or n > MAX_ENTRIES or any(v is None for v in values):
-        return []
+        return None
     pieces = _pieces(pairs, values, library, same_value)
     everywhere = np.ones(n, bool)
     if any(fits(everywhere) is not None for _, fits in pieces):
-        return []  # one piece gives every value: the library (or a constant) already has it
+        return None  # one piece gives every value: the library (or a constant) already has it
     found: list[tuple[tuple, fn.Lambda]] = []
-    for side in (0, 1):
+    arity = len(pairs[0])
+    for side in range(arity):
         column = [p[side] for p in pairs]
         constants = _distinct([c for c in column if is_literal(c) and c is not None])[:MAX_CONDITIONS]
         for c in constants:
@@ -58,32 +79,84 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
                 continue
             (r1, e1), (r2, e2) = then, otherwise
             condition = fn.Compare("==", fn.Param(side), fn.Const(c))
-            function = fn.Lambda(2, fn.IfElse(e1, condition, e2))
+            function = fn.Lambda(arity, fn.IfElse(e1, condition, e2))
             if _gives(function, pairs, values, same_value):
                 found.append(((r1 + r2, r2, side), function))
     found += _thresholds(pairs, values, pieces, library, same_value)
-    found.sort(key=lambda item: item[0])
-    out: list[fn.Lambda] = []
-    for _, function in found:
-        if all(function != have for have in out):
-            out.append(function)
-    return out[:limit]
+    return found
 
 
-def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
-    """((rank...), `C if g >= t else E`) (or `<=`, `==`) where the rows giving the constant C are
-    exactly those where g, an argument or a library function, is past a threshold, and E gives
-    the rest: `"full" if x - y >= 3 else x - y` (a car park's occupancy)."""
+def _nested(pairs, values, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
+    """`C if cond else F`: the rows giving the constant C are those where `cond` holds (an argument
+    equal to a value, or past a threshold), and F, a one-exception fit, gives the rest."""
     found = []
-    measures = [(0, fn.Param(0)), (0, fn.Param(1))] + [(1, f.body) for f in library if f.arity == 2]
+    measured = _measured(pairs, library)
+    for c in _distinct([v for v in values if is_literal(v) and v is not None])[:MAX_CONDITIONS]:
+        inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
+        if inside.all() or not inside.any():
+            continue
+        for rank, condition in _conditions(pairs, inside, measured, same_value):
+            rest = np.flatnonzero(~inside)
+            inner = _one_exception([pairs[i] for i in rest], [values[i] for i in rest], library, same_value)
+            if not inner:
+                continue
+            (inner_rank, function), *_ = sorted(inner, key=lambda item: item[0])
+            whole = fn.Lambda(len(pairs[0]), fn.IfElse(fn.Const(c), condition, function.body))
+            if _gives(whole, pairs, values, same_value):
+                found.append(((10 + rank + inner_rank[0],) + tuple(inner_rank[1:]), whole))
+                break
+    return found
+
+
+def _conditions(pairs, inside: np.ndarray, measured, same_value) -> list[tuple[int, Any]]:
+    """(rank, condition) holding on exactly the rows in `inside`: an argument equal to one value,
+    or an argument or library function past a threshold."""
+    conditions = []
+    for side in range(len(pairs[0])):
+        column = [p[side] for p in pairs]
+        first = column[int(np.flatnonzero(inside)[0])]
+        if is_literal(first) and first is not None and all(
+                (same_value(x, first) and type(x) is type(first)) == bool(m) for x, m in zip(column, inside)):
+            conditions.append((0, fn.Compare("==", fn.Param(side), fn.Const(first))))
+    for rank, body, got in measured:
+        condition = _threshold(body, got, inside)
+        if condition is not None:
+            conditions.append((1 + rank, condition))
+    return conditions
+
+
+def _measured(pairs, library) -> list[tuple[int, Any, np.ndarray]]:
+    """(rank, expression, its value on each pair) for the arguments and the library's functions
+    that give a number on every pair."""
+    arity = len(pairs[0])
+    measures = [(0, fn.Param(s)) for s in range(arity)] + [(1, f.body) for f in library if f.arity == arity]
     measured = []
     for rank, body in measures:
         try:
-            got = np.array([_number(call(fn.Lambda(2, body), *p)) for p in pairs])
+            got = np.array([_number(call(fn.Lambda(arity, body), *p)) for p in pairs])
         except Invalid:
             continue
-        if not np.isnan(got).any():
+        if len(got) and not np.isnan(got).any():
             measured.append((rank, body, got))
+    return measured
+
+
+def _threshold(body, got: np.ndarray, inside: np.ndarray):
+    """`body >= t` or `body <= t` true on exactly the rows in `inside`, else None."""
+    low_in, high_in, low_out, high_out = got[inside].min(), got[inside].max(), got[~inside].min(), got[~inside].max()
+    if low_in > high_out:
+        return fn.Compare(">=", body, fn.Const(_plain(low_in)))
+    if high_in < low_out:
+        return fn.Compare("<=", body, fn.Const(_plain(high_in)))
+    return None
+
+
+def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
+    """((rank...), `C if g >= t else E`) (or `<=`) where the rows giving the constant C are exactly
+    those where g, an argument or a library function, is past a threshold, and E gives the rest:
+    `"full" if x - y >= 3 else x - y` (a car park's occupancy)."""
+    found = []
+    measured = _measured(pairs, library)
     constants = _distinct([v for v in values if is_literal(v) and v is not None])[:MAX_CONDITIONS]
     for c in constants:
         inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
@@ -93,15 +166,10 @@ def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple,
         if otherwise is None:
             continue
         for rank, body, got in measured:
-            low_in, high_in, low_out, high_out = got[inside].min(), got[inside].max(), got[~inside].min(), \
-                got[~inside].max()
-            if low_in > high_out:
-                condition = fn.Compare(">=", body, fn.Const(_plain(low_in)))
-            elif high_in < low_out:
-                condition = fn.Compare("<=", body, fn.Const(_plain(high_in)))
-            else:
+            condition = _threshold(body, got, inside)
+            if condition is None:
                 continue
-            function = fn.Lambda(2, fn.IfElse(fn.Const(c), condition, otherwise[1]))
+            function = fn.Lambda(len(pairs[0]), fn.IfElse(fn.Const(c), condition, otherwise[1]))
             if _gives(function, pairs, values, same_value):
                 found.append(((1 + rank + otherwise[0], otherwise[0], 2), function))
                 break
@@ -127,15 +195,16 @@ def _pieces(pairs, values, library, same_value) -> list[tuple[int, Any]]:
         return None
 
     pieces.append((0, constant))
-    for side in (0, 1):
+    arity = len(pairs[0])
+    for side in range(arity):
         matches = np.array([same_value(p[side], v) for p, v in zip(pairs, values)])
         pieces.append((1, lambda mask, m=matches, s=side: fn.Param(s) if m[mask].all() else None))
     numbers = np.array([_number(v) for v in values])
-    for side in (0, 1):  # an argument plus a number: `y + 50 if x == 7 else y` (a bingo bonus)
+    for side in range(arity):  # an argument plus a number: `y + 50 if x == 7 else y` (a bingo bonus)
         offsets = numbers - np.array([_number(p[side]) for p in pairs])
         pieces.append((2, lambda mask, d=offsets, s=side: _shifted(fn.Param(s), d[mask])))
     for function in library:
-        if function.arity != 2:
+        if function.arity != arity:
             continue
         try:
             got = [call(function, *p) for p in pairs]

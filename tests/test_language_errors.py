@@ -20,6 +20,10 @@ from generator.strategies import typed_programs
     ("a = map(lambda x: 1 < x < 3, tokens)\nreturn a", 1, 25, ["unexpected '<'"]),
     ("a = sequence_map(lambda t, i: (t, i), tokens, indices)\nreturn a", 1, 33,
      ["unexpected ','", "a lambda cannot build a tuple"]),
+    ("a = select(tokens, tokens, EQ) and select(indices, indices, LT)\nreturn selector_width(a)", 1, 32,
+     ["unexpected 'and'", "selects combine inside one select", "EQ and (lambda k, q: ...)"]),
+    ("a = select(tokens, tokens, LT and lambda k, q: k > 1)\nreturn selector_width(a)", 1, 35,
+     ["unexpected 'lambda'", "put in parentheses", "LT and (lambda k, q: ...)"]),
     ("tokens = map(lambda x: x, indices)\nreturn tokens", 1, 1, ["`tokens` is a word of the language"]),
     ("a = map(lambda map: map, indices)\nreturn a", 1, 16, ["`map` is a word of the language"]),
     # structure

@@ -138,7 +138,36 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
     if isinstance(error, UnexpectedToken) and str(error.token) == "," and _in_lambda_body(text, error.token.start_pos):
         message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
+    if isinstance(error, UnexpectedToken) and str(error.token) in ("and", "or") and _after_call(text, error.token):
+        message += (f"; selects combine inside one select, on their predicates: `select(keys, queries, EQ "
+                    f"{error.token} (lambda k, q: ...))`")
+    if isinstance(error, UnexpectedToken) and str(error.token) == "lambda" and _after_word(text, error.token,
+                                                                                            ("and", "or", "not")):
+        message += (f"; a lambda combined with {_word_before(text, error.token)} is put in parentheses: "
+                    "`LT and (lambda k, q: ...)`")
     return source_error(message, where, text)
+
+
+def _before(text: str, token) -> str:
+    """The text of the token's line before it, without trailing spaces."""
+    pos = token.start_pos if isinstance(token.start_pos, int) else 0
+    return text[text.rfind("\n", 0, pos) + 1:pos].rstrip()
+
+
+def _after_call(text: str, token) -> bool:
+    """Whether the token follows a select's closing parenthesis (`select(...) and ...`)."""
+    before = _before(text, token)
+    return before.endswith(")") and "select(" in before
+
+
+def _word_before(text: str, token) -> str:
+    words = _before(text, token).split()
+    return f"`{words[-1]}`" if words else ""
+
+
+def _after_word(text: str, token, words: tuple[str, ...]) -> bool:
+    before = _before(text, token).split()
+    return bool(before) and before[-1] in words
 
 
 def _in_lambda_body(text: str, pos: int | None) -> bool:

@@ -65,6 +65,7 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
 from interpreter.head_lines import read_whole, shown_pairs
+from interpreter.mlp_lines import function_key
 
 #: Seconds one certificate may spend searching for inputs that reach a table's missing values,
 #: and all of a certifier's certificates together (past it, such tables stay unverified), at a
@@ -132,6 +133,9 @@ class Certifier:
         # selects whose library predicate the search extrapolated past the pairs the rows show
         # (`table_holes`), shared with the search
         self.extrapolated_selects: dict[tuple[str, str, str], dict[str, frozenset]] = {}
+        # map and sequence_map lambdas fitted to the argument values the rows show (piecewise
+        # exceptions: `interpreter.mlp_lines.register_fitted`), by `function_key`: the values shown
+        self.fitted_functions: dict[tuple, set] = {}
 
     def __call__(self, program: prog.Program) -> Certificate:
         self.compiled += 1
@@ -237,7 +241,7 @@ class Certifier:
         entries it filled in are holes like any other (a filled value no input was shown to give
         is not a reading)."""
         holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
-                                                    self.extrapolated_selects),
+                                                    self.extrapolated_selects, self.fitted_functions),
                                self.net.config.causal, self.value_sets)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
@@ -389,8 +393,8 @@ def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:
     return tuple(prog.Program(child).source for child in children)
 
 
-def table_holes(program: prog.Program, value_sets: ValueSets,
-                complete: dict | None = None, extrapolated: dict | None = None) -> dict[str, set | None]:
+def table_holes(program: prog.Program, value_sets: ValueSets, complete: dict | None = None,
+                extrapolated: dict | None = None, fitted: dict | None = None) -> dict[str, set | None]:
     """Per table line (by its name in the canonical text), the argument values its inputs can take
     that the table has no entry for; None for a line with more than MAX_TABLE_DOMAIN. A map's or
     sequence_map's table is undefined there; a select's table of pairs leaves them unselected,
@@ -401,7 +405,10 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
     predicate was fitted to the value pairs the rows showed and could not be read off the QK
     circuit on the others (`interpreter.head_lines.register_extrapolated`): the pairs not shown
     are missing (what the predicate says there is a guess), unless there are more than
-    MAX_TABLE_DOMAIN pairs, which are left as read."""
+    MAX_TABLE_DOMAIN pairs, which are left as read. `fitted`: lambdas fitted to the argument
+    values the rows showed (`function_key` -> their `table_key`s; piecewise exceptions such as
+    `"island" if y == 3 else ...`, where the net says `y >= 3`): the values not shown are missing
+    like a table's, since a fitted condition is a guess where no row looked."""
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)
@@ -411,6 +418,9 @@ def table_holes(program: prog.Program, value_sets: ValueSets,
         elif isinstance(node, nodes.Select) and isinstance(node.predicate, fn.PredicateTable):
             inputs, covers = [node.keys, node.queries], (lambda pair, p=node.predicate: p(*pair))
             read = read_whole(complete, node.predicate)
+        elif (fitted and isinstance(node, (nodes.Map, nodes.SequenceMap)) and isinstance(function, fn.Lambda)
+              and (shown := fitted.get(function_key(node))) is not None):
+            inputs, covers = list(node.children), (lambda arg, shown=shown: table_key(arg) in shown)
         elif isinstance(node, nodes.Select) and (shown := shown_pairs(extrapolated, node)) is not None:
             inputs, covers = [node.keys, node.queries], (lambda pair, shown=shown: table_key(pair) in shown)
             guessed = True  # a domain too wide to check is left as read, not refused

@@ -23,6 +23,8 @@ import compiler
 from compiler.compiling.check import ATOL, RTOL
 from compiler.language import functions as fn
 from compiler.language import nodes
+from compiler.language import program as prog
+from compiler.language.literals import table_key
 from compiler.nets.weights import Weights
 from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
@@ -257,6 +259,8 @@ class MlpLines:
                 args = [(x,) for x in distinct]
                 for k, function in enumerate(self._piecewise((var,), var.codes, reps, args)):
                     table = [call(function, x) for x in distinct]
+                    register_fitted(self.fitted_functions, lambda f=function, v=var: nodes.make_map(f, v.node),
+                                    distinct)
                     consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
                              var.codes, reps, table, determined[id(var)], "library",
                              (len(self.library.maps) + k, vi), (var,))
@@ -286,6 +290,8 @@ class MlpLines:
                     # the output's line: one library function with one exception (`piecewise`)
                     for k, function in enumerate(self._piecewise((a, b), index, reps, pairs)):
                         table = [call(function, x, y) for x, y in pairs]
+                        register_fitted(self.fitted_functions, lambda f=function, x=a, y=b: nodes.make_sequence_map(
+                            f, x.node, y.node), pairs)
                         consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                                  index, reps, table, det, "library",
                                  (len(self.library.sequence_maps) + k, ai + bi), (a, b))
@@ -370,6 +376,10 @@ class MlpLines:
                 shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
             if any(_same_value(got, value) for value in shown):
                 return False
+        fitted = (self.fitted_functions.get(function_key(node))
+                  if self.fitted_functions and isinstance(function.body, fn.IfElse) else None)
+        if fitted is not None:  # a fitted lambda is shown, too, where the block's weights were read
+            fitted.update(table_key(args[0] if len(args) == 1 else args) for args in read)
         return True
 
     def _writes_every_output(self, function, inputs: tuple, layer: int) -> bool:
@@ -1036,3 +1046,21 @@ def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
     one it covers (likely the same line, so the claim is partial)."""
     mine = {groups[i].readers for i in covered if groups[i].readers}
     return any(groups[i].readers in mine for i in uncovered - set(covered))
+
+
+def function_key(node: nodes.Node) -> tuple[str, ...]:
+    """What names a map or sequence_map with a lambda across readings: the canonical text of its
+    inputs and its function's."""
+    return tuple(prog.Program(child).source for child in node.children) + (node.function.format(),)
+
+
+def register_fitted(fitted: dict, make_node, shown: list) -> None:
+    """Records that the line `make_node()` builds has a lambda fitted to the argument values `shown`
+    (a map's values, a sequence_map's pairs) and extrapolated to the others: the certificate
+    treats those as a table's missing entries (`interpreter.certify.table_holes`). Readings add
+    what each showed."""
+    try:
+        node = make_node()
+    except compiler.SourceError:
+        return
+    fitted.setdefault(function_key(node), set()).update(table_key(arg) for arg in shown)

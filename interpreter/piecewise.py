@@ -87,20 +87,26 @@ def _one_exception(pairs, values, library, same_value) -> list[tuple[tuple, fn.L
 
 
 def _nested(pairs, values, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
-    """`C if cond else F`: the rows giving the constant C are those where `cond` holds (an argument
+    """`C if cond else F`: the rows giving the word C are those where `cond` holds (an argument
     equal to a value, or past a threshold), and F, a one-exception fit, gives the rest."""
     found = []
     measured = _measured(pairs, library)
-    for c in _distinct([v for v in values if is_literal(v) and v is not None])[:MAX_CONDITIONS]:
+    # the outer exception is a word or a flag ("pig", "island"): a number past a threshold is most
+    # often the extreme of the arithmetic itself, and trying each such one costs a whole fit
+    words = [v for v in values if is_literal(v) and v is not None and not isinstance(v, (int, float))]
+    for c in _distinct(words)[:MAX_CONDITIONS]:
         inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
         if inside.all() or not inside.any():
             continue
-        for rank, condition in _conditions(pairs, inside, measured, same_value):
-            rest = np.flatnonzero(~inside)
-            inner = _one_exception([pairs[i] for i in rest], [values[i] for i in rest], library, same_value)
-            if not inner:
-                continue
-            (inner_rank, function), *_ = sorted(inner, key=lambda item: item[0])
+        conditions = _conditions(pairs, inside, measured, same_value)
+        if not conditions:
+            continue
+        rest = np.flatnonzero(~inside)  # the same rows whichever condition picks out c's
+        inner = _one_exception([pairs[i] for i in rest], [values[i] for i in rest], library, same_value)
+        if not inner:
+            continue
+        (inner_rank, function), *_ = sorted(inner, key=lambda item: item[0])
+        for rank, condition in conditions:
             whole = fn.Lambda(len(pairs[0]), fn.IfElse(fn.Const(c), condition, function.body))
             if _gives(whole, pairs, values, same_value):
                 found.append(((10 + rank + inner_rank[0],) + tuple(inner_rank[1:]), whole))
@@ -162,13 +168,14 @@ def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple,
         inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
         if inside.all() or not inside.any():
             continue
+        conditions = [(rank, condition) for rank, body, got in measured
+                      if (condition := _threshold(body, got, inside)) is not None]
+        if not conditions:
+            continue
         otherwise = _first_fit(pieces, ~inside)
         if otherwise is None:
             continue
-        for rank, body, got in measured:
-            condition = _threshold(body, got, inside)
-            if condition is None:
-                continue
+        for rank, condition in conditions:
             function = fn.Lambda(len(pairs[0]), fn.IfElse(fn.Const(c), condition, otherwise[1]))
             if _gives(function, pairs, values, same_value):
                 found.append(((1 + rank + otherwise[0], otherwise[0], 2), function))
@@ -224,7 +231,7 @@ def _shifted(body, offsets: np.ndarray):
     if not len(offsets) or np.isnan(offsets).any():
         return None
     k = offsets[0]
-    if k == 0 or not np.allclose(offsets, k, atol=1e-9) or k != math.floor(k) or abs(k) > 1e6:
+    if k == 0 or offsets.max() - offsets.min() > 1e-9 or k != math.floor(k) or abs(k) > 1e6:
         return None
     return fn.Binary("+", body, fn.Const(int(k))) if k > 0 else fn.Binary("-", body, fn.Const(int(-k)))
 

@@ -114,12 +114,15 @@ class LineSearch(HeadLines, MlpLines):
     (`branching`), in limited-discrepancy order (`programs`)."""
 
     def __init__(self, trace: Trace, library: Library, deadline: float, branching: int = 3,
-                 complete_selects: dict | None = None, extrapolated_selects: dict | None = None):
+                 complete_selects: dict | None = None, extrapolated_selects: dict | None = None,
+                 fitted_functions: dict | None = None):
         self.trace, self.library, self.deadline, self.branching = trace, library, deadline, branching
         # select tables read whole off a head, for the certificate (`certify.table_holes`)
         self.complete_selects = {} if complete_selects is None else complete_selects
         # selects whose library predicate was extrapolated past the pairs the rows show (`possible_holes`)
         self.extrapolated_selects = {} if extrapolated_selects is None else extrapolated_selects
+        # lambdas fitted to the argument values the rows show (`certify.table_holes`)
+        self.fitted_functions = {} if fitted_functions is None else fitted_functions
         self.steps: list[tuple[str, Any]] = []
         for layer in range(trace.net.config.n_layers):
             self.steps += [("head", h) for h in trace.heads if h.layer == layer]

@@ -267,7 +267,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         while True:
             searcher = LineSearch(trace, library, start + share * time_budget, branching=branching,
                                   complete_selects=certify.complete_selects,
-                                  extrapolated_selects=certify.extrapolated_selects)
+                                  extrapolated_selects=certify.extrapolated_selects,
+                                  fitted_functions=certify.fitted_functions)
             try:
                 for program, lines in searcher.programs():
                     cert = certify(program)

@@ -128,3 +128,30 @@ def test_the_output_line_reads_both_vars_its_block_reads():
     assert result.verified
     last = result.source.splitlines()[-2]
     assert '"pig" if x == 1' in last and '"hold" if y >= 12' in last and "tokens" in last
+
+
+def test_a_fitted_condition_is_checked_where_no_row_looked():
+    # fourteenth hand-written set b03: "island" at 3 or more CpG sites, rare on random reads; the
+    # rows showed 0-3 sites and `y == 3` fitted them as well as `y >= 3`. A fitted lambda's
+    # unseen arguments are holes like a table's: inputs reaching 4 sites show the net disagree
+    from interpreter.certify import Certifier
+    from interpreter.mlp_lines import register_fitted
+    from interpreter.trace import choose_inputs
+    source = """prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)
+cg = sequence_map(lambda p, t: p == "C" and t == "G", prev, tokens)
+sites = selector_width(select(cg, cg, lambda k, q: k))
+out = sequence_map(lambda c, n: "island" if n >= 3 else ("CpG" if c else "-"), cg, sites)
+return out
+"""
+    net = compiler.compile_program(source, {"A", "C", "G", "T"}, 13)
+    wrong = compiler.parse(source.replace("n >= 3", "n == 3"))
+    inputs, exhaustive = choose_inputs(net, seed=0)
+    assert not exhaustive
+    certify = Certifier(net, inputs, exhaustive)
+    assert certify(wrong).verified  # taken on trust past the values the rows show: the gap closed here
+    certify = Certifier(net, inputs, exhaustive)
+    line = wrong.output
+    register_fitted(certify.fitted_functions, lambda: line, [(c, n) for c in (False, True) for n in range(4)])
+    cert = certify(wrong)
+    assert not cert.verified and "island" in cert.reason
+    assert certify(compiler.parse(source)).verified

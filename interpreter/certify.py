@@ -246,6 +246,13 @@ class Certifier:
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, "", False
+        fitted = {label for label, node in _by_label(program).items()
+                  if isinstance(node, (nodes.Map, nodes.SequenceMap)) and isinstance(node.function, fn.Lambda)
+                  and function_key(node) in self.fitted_functions}
+
+        def line(label: str) -> str:
+            return f"line {label} (a lambda fitted to the values the rows show)" if label in fitted else \
+                f"table line {label}"
         too_wide = [label for label, missing in holes.items() if missing is None]
         if too_wide:
             return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
@@ -277,8 +284,9 @@ class Certifier:
             given = {_output_key(v) for output in want for v in output}
             wrong = [(xs, a, b) for xs, a, b in zip(found, want, got) if not nets_agree(a, b)]
             selects = {label for label, node in _by_label(program).items() if isinstance(node, nodes.Select)}
+            # a select's table leaves a pair unselected, a fitted lambda gives a value: defined
             undefined = [(label, missing - unreached.get(label, set())) for label, missing in holes.items()
-                         if label not in selects]  # a select's table leaves a pair unselected: defined
+                         if label not in selects and label not in fitted]
             undefined = [(label, reached) for label, reached in undefined if reached]
             if wrong or undefined:  # what the net does there is worth reading: the search reads it again
                 self._hand_back(found)
@@ -298,7 +306,7 @@ class Certifier:
         label, missing = next(iter(unreached.items()))
         count = sum(len(m) for m in unreached.values())
         if tried < REACH_MIN_TRIES or reached.unclimbed or reached.motifs_left:
-            return (f"table line {label} has no entry for {len(missing)} value(s) its input may take "
+            return (f"{line(label)} has no entry for {len(missing)} value(s) its input may take "
                     f"(e.g. {_shown(missing)}), and no time was left to search for inputs that reach them"), \
                 0, "", False
         # an output the net can give that no input gave, and no entry of the program gives: an
@@ -310,7 +318,7 @@ class Certifier:
         unseen = [v for v in self.unwritten if _output_key(v) not in given | entries]
         if unseen:
             return (f"the net can output {unseen[0]!r} (a neuron no traced input fired writes it) and no input traced "
-                    f"or found gives it, while table line {label} has no entry for {len(missing)} value(s) no input "
+                    f"or found gives it, while {line(label)} has no entry for {len(missing)} value(s) no input "
                     f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, "", False
         entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
         caveat = (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: {_shown(missing)}); "

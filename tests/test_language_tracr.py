@@ -156,3 +156,18 @@ def test_evaluate_remembers_each_pair_of_values_and_equals_rasps_evaluator():
     with pytest.raises(compiler.UndefinedError):
         compiler.evaluate(width, [0, 3])
     assert select in _PAIR_RESULTS
+    # inputs of 8 x 8 pairs or more are read from a table of the values' results: the same answers,
+    # the same raising, and with causal masking no call on a key after its query
+    long_inputs = [[rng.choice([0, 1, 2]) for _ in range(rng.randint(8, 14))] for _ in range(100)]
+    for xs in long_inputs:
+        assert compiler.evaluate(width, xs) == rasp.evaluate(width, xs)
+    with pytest.raises(compiler.UndefinedError):
+        compiler.evaluate(width, [0, 1, 2] * 3 + [3])
+    from compiler.language.program import line_values
+    # the pair (key 3, query 0) raises; a 3 only after every 0 meets a 0 only as a masked pair
+    program = compiler.parse("w = selector_width(select(tokens, tokens, lambda k, q: 1 // (q + (k != 3)) >= 0))\n"
+                             "return w\n")
+    xs = [0, 1, 2, 0, 1, 2, 0, 1, 2, 3]
+    assert line_values(program, causal=True)(xs)[id(program.output)] == list(range(1, 11))
+    with pytest.raises(compiler.UndefinedError):
+        line_values(program)(xs)

@@ -12,6 +12,7 @@ import re
 import weakref
 from typing import Callable, Sequence
 
+import numpy as np
 from tracr.rasp import rasp
 
 from compiler.errors import SourceError
@@ -229,10 +230,74 @@ def children_first(root: rasp.RASPExpr) -> list[rasp.RASPExpr]:
 
 
 #: Per Select, its predicate's result on each (key, query) pair of values met so far, by the
-#: values and their types (True and 1 are equal keys in a dict): predicates are pure functions of
-#: the pair, and a program is evaluated on many inputs whose values repeat (rasp calls the predicate
-#: for every pair of positions of every input). Dropped with the Select.
+#: values and their types (True and 1 are equal keys in a dict; `_PairResults`): predicates are
+#: pure functions of the pair, and a program is evaluated on many inputs whose values repeat (rasp
+#: calls the predicate for every pair of positions of every input). Dropped with the Select.
 _PAIR_RESULTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _PairResults:
+    """One select's predicate on the (key, query) value pairs met so far: values get ids (by
+    value and type: True and 1 are different keys), results sit in an id-by-id table, and an
+    input's selection matrix is one gather from it (a 15-token input is 30 lookups, not 225)."""
+
+    def __init__(self):
+        self.ids: dict[tuple, int] = {}
+        self.values: list = []
+        self.table = np.zeros((8, 8), dtype=np.int8)  # [key id, query id]: 0 unknown, 1 False, 2 True
+
+    def _id(self, value) -> int:
+        key = (value.__class__, value)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.values)
+            self.values.append(value)
+            if found >= len(self.table):
+                grown = np.zeros((2 * len(self.table),) * 2, dtype=np.int8)
+                grown[:len(self.table), :len(self.table)] = self.table
+                self.table = grown
+        return found
+
+    #: Values past which a select keeps its results by pair instead (an id table of 4,096 values
+    #: is 16 MB; a numerical key may take many more values over many inputs), as it does for
+    #: inputs of fewer than 8 x 8 pairs.
+    MAX_IDS = 4096
+
+    def matrix(self, predicate, keys: list, queries: list, causal: bool) -> list[list[bool]]:
+        """[query][key] whether the key is selected, as rasp's `eval_select` gives it (with
+        `causal`, no key after its query, and the predicate not called there)."""
+        if len(keys) * len(queries) < 64 or len(self.values) + len(keys) + len(queries) > self.MAX_IDS:
+            return self._by_pair(predicate, keys, queries, causal)  # short inputs: the loop is faster
+        k = np.array([self._id(key) for key in keys], dtype=np.intp)
+        q = np.array([self._id(query) for query in queries], dtype=np.intp)
+        got = self.table[k[None, :], q[:, None]]  # [query, key]
+        if causal:
+            got = np.where(np.tri(len(q), len(k), dtype=bool), got, 1)
+        if not got.all():
+            for i, j in zip(*np.nonzero(got == 0)):  # in rasp's order: the first that raises raises
+                if self.table[k[j], q[i]] == 0:
+                    self.table[k[j], q[i]] = 2 if predicate(keys[j], queries[i]) else 1
+            got = self.table[k[None, :], q[:, None]]
+            if causal:
+                got = np.where(np.tri(len(q), len(k), dtype=bool), got, 1)
+        return (got == 2).tolist()
+
+    def _by_pair(self, predicate, keys: list, queries: list, causal: bool) -> list[list[bool]]:
+        pairs = self.__dict__.setdefault("pairs", {})
+        out = []
+        for i, query in enumerate(queries):
+            row = []
+            for j, key in enumerate(keys):
+                if causal and j > i:
+                    row.append(False)
+                    continue
+                pair = (key.__class__, key, query.__class__, query)
+                selected = pairs.get(pair)
+                if selected is None:
+                    selected = pairs[pair] = bool(predicate(key, query))
+                row.append(selected)
+            out.append(row)
+        return out
 
 
 class _MemoEvaluator(rasp.DefaultRASPEvaluator):
@@ -243,30 +308,19 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
         self._eval_fn_by_expr_type[rasp.Select] = self.eval_select
 
     def eval_select(self, sel: rasp.Select, xs):
-        """rasp's `eval_select`, each pair of values' result computed once (`_PAIR_RESULTS`); a pair
+        """rasp's `eval_select`, each pair of values' result computed once (`_PairResults`); a pair
         whose predicate raises is not kept, and raises again the next time."""
         keys, queries = self.evaluate(sel.keys, xs), self.evaluate(sel.queries, xs)
         results = _PAIR_RESULTS.get(sel)
         if results is None:
-            results = _PAIR_RESULTS[sel] = {}
-        predicate = sel.predicate
-        out = []
-        for i, query in enumerate(queries):
-            row = []
-            for j, key in enumerate(keys):
-                if self.causal and j > i:
-                    row.append(False)
-                    continue
-                pair = (key.__class__, key, query.__class__, query)
-                try:
-                    selected = results[pair]
-                except KeyError:
-                    selected = results[pair] = bool(predicate(key, query))
-                except TypeError:  # an unhashable value
-                    selected = bool(predicate(key, query))
-                row.append(selected)
-            out.append(row)
-        return out
+            results = _PAIR_RESULTS[sel] = _PairResults()
+        try:
+            return results.matrix(sel.predicate, keys, queries, self.causal)
+        except TypeError as error:  # an unhashable value: each pair as rasp does
+            if "unhashable" not in str(error):
+                raise
+        return [[bool(sel.predicate(key, query)) and not (self.causal and j > i) for j, key in enumerate(keys)]
+                for i, query in enumerate(queries)]
 
     def evaluate(self, expr, xs):
         key = id(expr)

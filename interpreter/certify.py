@@ -10,7 +10,9 @@ a hypothesis search for a disagreement, every table line has an entry for every 
 can take (`compiler.language.values`; for a select's table of pairs, every (key, query) pair it
 leaves unselected counts, and for a select whose library predicate was fitted to the pairs the rows
 showed and could not be read off the QK circuit on the others, every pair no row showed:
-`interpreter.head_lines.register_extrapolated`): for each missing one, inputs that reach it are searched
+`interpreter.head_lines.register_extrapolated`; for a map or sequence_map whose lambda was fitted
+to the values the rows showed, a piecewise exception, every value neither shown nor read off its
+block's weights: `interpreter.mlp_lines.register_fitted`): for each missing one, inputs that reach it are searched
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
 source is undefined there), and the inputs found go back to the search, which reads the net again
@@ -255,7 +257,7 @@ class Certifier:
                 f"table line {label}"
         too_wide = [label for label, missing in holes.items() if missing is None]
         if too_wide:
-            return (f"table line {too_wide[0]} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
+            return (f"{line(too_wide[0])} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, "", False
         # by the reading's lines: compile fills a table or guards a predicate in some programs and
         # not in others, which changes no value where the search has not found a hole reached
@@ -321,7 +323,8 @@ class Certifier:
                     f"or found gives it, while {line(label)} has no entry for {len(missing)} value(s) no input "
                     f"reached (e.g. {_shown(missing)}): one of them may give it"), 0, "", False
         entry = "no entry read off the net (filled in, so that the program compiles)" if filled else "no entry"
-        caveat = (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {label}: {_shown(missing)}); "
+        caveat = (f"{count} value(s) the tables' inputs may take have {entry} (e.g. {line(label)}: "
+                  f"{_shown(missing)}); "
                   f"{tried:,} inputs aimed at them reached none, so none is taken to occur")
         return "", 0, caveat, False
 

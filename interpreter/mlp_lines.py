@@ -230,6 +230,13 @@ class MlpLines:
                     node = node_maker(nodes.CATEGORICAL)
                 except compiler.SourceError:
                     return
+            if self.fitted_functions is not None and isinstance(getattr(node, "function", None), fn.Lambda) \
+                    and inputs and not any(v.numerical for v in inputs):
+                # a lambda is fitted to the argument values the rows show like a table: past them
+                # it is a guess (`x == 3` fits counts of 0-3 as well as `x >= 3`), which the
+                # certificate checks (`register_fitted`); the block's weights read, where they can
+                args = inputs[0].distinct if len(inputs) == 1 else self._pair(*inputs)[1]
+                register_fitted(self.fitted_functions, lambda: node, args, self._source_of)
             if not self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output):
                 return  # the block's weights give another value where no row looked
             names = ", ".join(str(groups[i].index) for i in covered)
@@ -259,8 +266,6 @@ class MlpLines:
                 args = [(x,) for x in distinct]
                 for k, function in enumerate(self._piecewise((var,), var.codes, reps, args)):
                     table = [call(function, x) for x in distinct]
-                    register_fitted(self.fitted_functions, lambda f=function, v=var: nodes.make_map(f, v.node),
-                                    distinct)
                     consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
                              var.codes, reps, table, determined[id(var)], "library",
                              (len(self.library.maps) + k, vi), (var,))
@@ -290,8 +295,6 @@ class MlpLines:
                     # the output's line: one library function with one exception (`piecewise`)
                     for k, function in enumerate(self._piecewise((a, b), index, reps, pairs)):
                         table = [call(function, x, y) for x, y in pairs]
-                        register_fitted(self.fitted_functions, lambda f=function, x=a, y=b: nodes.make_sequence_map(
-                            f, x.node, y.node), pairs)
                         consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                                  index, reps, table, det, "library",
                                  (len(self.library.sequence_maps) + k, ai + bi), (a, b))
@@ -376,8 +379,8 @@ class MlpLines:
                 shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
             if any(_same_value(got, value) for value in shown):
                 return False
-        fitted = (self.fitted_functions.get(function_key(node))
-                  if self.fitted_functions and isinstance(function.body, fn.IfElse) else None)
+        fitted = (self.fitted_functions.get(function_key(node, self._source_of))
+                  if self.fitted_functions and isinstance(function, fn.Lambda) else None)
         if fitted is not None:  # a fitted lambda is shown, too, where the block's weights were read
             fitted.update(table_key(args[0] if len(args) == 1 else args) for args in read)
         return True
@@ -521,6 +524,13 @@ class MlpLines:
         key = key + (groups[0].layer,)
         if key not in self.cache:
             self.cache[key] = [i for i, g in enumerate(groups) if determines(codes, g.codes)]
+        return self.cache[key]
+
+    def _source_of(self, node: nodes.Node) -> str:
+        """The canonical text of the program computing `node` (memoised: the states keep it alive)."""
+        key = ("source", id(node))
+        if key not in self.cache:
+            self.cache[key] = prog.Program(node).source
         return self.cache[key]
 
     def _pair(self, a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
@@ -1048,13 +1058,14 @@ def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
     return any(groups[i].readers in mine for i in uncovered - set(covered))
 
 
-def function_key(node: nodes.Node) -> tuple[str, ...]:
+def function_key(node: nodes.Node, source_of=None) -> tuple[str, ...]:
     """What names a map or sequence_map with a lambda across readings: the canonical text of its
-    inputs and its function's."""
-    return tuple(prog.Program(child).source for child in node.children) + (node.function.format(),)
+    inputs and its function's (`source_of`: a node's canonical text, memoised by the caller)."""
+    source_of = source_of or (lambda child: prog.Program(child).source)
+    return tuple(source_of(child) for child in node.children) + (node.function.format(),)
 
 
-def register_fitted(fitted: dict, make_node, shown: list) -> None:
+def register_fitted(fitted: dict, make_node, shown, source_of=None) -> None:
     """Records that the line `make_node()` builds has a lambda fitted to the argument values `shown`
     (a map's values, a sequence_map's pairs) and extrapolated to the others: the certificate
     treats those as a table's missing entries (`interpreter.certify.table_holes`). Readings add
@@ -1063,4 +1074,4 @@ def register_fitted(fitted: dict, make_node, shown: list) -> None:
         node = make_node()
     except compiler.SourceError:
         return
-    fitted.setdefault(function_key(node), set()).update(table_key(arg) for arg in shown)
+    fitted.setdefault(function_key(node, source_of), set()).update(table_key(arg) for arg in shown)

@@ -2236,3 +2236,20 @@ def test_a_compiled_nets_best_reading_is_the_one_agreeing_most():
     assert _simplest(read, exact=True)[1] is big
     # a retrained net's: agreement in inputs less size (a table fitting its mistakes is no better)
     assert _simplest(read, exact=False)[1] is small
+
+
+def test_a_library_lambda_is_checked_past_the_values_the_rows_show():
+    # "island" at 3 or more CpG sites: sampled reads show 0-3 sites, where the library's `x == 3`
+    # (tried before `x >= 3`) fits as well; past the rows a lambda is a guess like a table's entry,
+    # so the certificate reaches 4 sites, where the net says True, before it verifies anything
+    source = """prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)
+cg = sequence_map(lambda p, t: p == "C" and t == "G", prev, tokens)
+sites = selector_width(select(cg, cg, lambda k, q: k))
+island = map(lambda n: n >= 3, sites)
+return island
+"""
+    net = compiler.compile_program(source, {"A", "C", "G", "T"}, 13)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    four_sites = list("CGCGCGCGA")
+    assert compiler.evaluate(compiler.parse(result.source), four_sites) == net.run([four_sites])[0]

@@ -127,6 +127,14 @@ def pair_codes(a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
     return first.astype(np.int64), [(a.values[i], b.values[i]) for i in codes]
 
 
+#: Weighted sums and differences the search tries as sequence maps, as hand-written programs
+#: combine counts (a Scrabble score: tiles worth 2 and 3 counted once, those worth 5 twice,
+#: `b + 2 * c`). Where a line's pairs of values are all told apart, one of them packs them like
+#: any table (a flag and an index: `x + 2 * y`), says nothing a table does not, and is not tried.
+WEIGHTED_SUMS = ("lambda x, y: x + 2 * y", "lambda x, y: 2 * x + y", "lambda x, y: x - 2 * y",
+                 "lambda x, y: 2 * x - y", "lambda x, y: x + 3 * y", "lambda x, y: 3 * x + y")
+
+
 def call(function: Callable, *args: Any) -> Any:
     """`function(*args)` as the search judges a proposed line: None where an argument is None,
     `Invalid` where the function is undefined, or does arithmetic on a word (Python repeats

@@ -25,9 +25,11 @@ from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.literals import table_key
+from compiler.language.parser import parse_lambda
 from compiler.nets.weights import Weights
 from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
+    WEIGHTED_SUMS,
     Invalid,
     Var,
     call,
@@ -43,6 +45,9 @@ from interpreter.lines import (
 )
 from interpreter.piecewise import piecewise_functions
 from interpreter.trace import WRITE_TOLERANCE, Group, Head, determines, mlp_pre, partition, same_partition
+
+#: The weighted sums as parsed lambdas (`lines.WEIGHTED_SUMS`), to tell them in the library.
+_WEIGHTED_SUMS = frozenset(parse_lambda(text) for text in WEIGHTED_SUMS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,6 +294,9 @@ class MlpLines:
                         table = [call(function, x, y) for x, y in pairs]
                     except Invalid:
                         continue
+                    if function in _WEIGHTED_SUMS and len(set(map(_label_key, table))) == len(pairs) \
+                            and not any(groups[i].index in writers for i in det):
+                        continue  # a packing of every pair, as a table would be (`WEIGHTED_SUMS`)
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                              index, reps, table, det, source, (fi, ai + bi), (a, b))
                 if any(groups[i].index in writers for i in det):
@@ -381,7 +389,7 @@ class MlpLines:
                 return False
         fitted = (self.fitted_functions.get(function_key(node, self._source_of))
                   if self.fitted_functions and isinstance(function, fn.Lambda) else None)
-        if fitted is not None:  # a fitted lambda is shown, too, where the block's weights were read
+        if fitted is not None:  # a lambda is shown, too, where the block's weights were read
             fitted.update(table_key(args[0] if len(args) == 1 else args) for args in read)
         return True
 

@@ -20,7 +20,7 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSets
 from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.head_lines import HeadLines
-from interpreter.lines import make_var, primitives, row_mapping, table_of, value_codes
+from interpreter.lines import WEIGHTED_SUMS, make_var, primitives, row_mapping, table_of, value_codes
 from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import Trace, same_partition
 
@@ -34,11 +34,8 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
 #: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
 EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
                        "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
-#: Sequence maps the decompiler tries beyond the generator's templates: weighted sums and
-#: differences, as hand-written programs combine counts (a Scrabble score: tiles worth 2 and 3
-#: counted once, those worth 5 twice, `b + 2 * c`).
-EXTRA_SEQUENCE_MAP_FUNCTIONS = ("lambda x, y: x + 2 * y", "lambda x, y: 2 * x + y", "lambda x, y: x - 2 * y",
-                                "lambda x, y: 2 * x - y", "lambda x, y: x + 3 * y", "lambda x, y: 3 * x + y")
+#: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`).
+EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS
 
 
 #: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first

@@ -2253,3 +2253,17 @@ return island
     assert result.verified and not result.exhaustive
     four_sites = list("CGCGCGCGA")
     assert compiler.evaluate(compiler.parse(result.source), four_sites) == net.run([four_sites])[0]
+
+
+def test_a_weighted_sum_is_not_proposed_where_it_packs_every_pair():
+    # a flag packed with its index: every pair a class of its own, so `x + 2 * y` fits like any
+    # table and only constrains the select reading it (tracr probe streak_causal took 9 s, not 2)
+    source = """f = map(lambda x: x == 1, tokens)
+fi = sequence_map(lambda s, i: i * 2 + s, f, indices)
+w = selector_width(select(fi, fi, lambda k, q: k % 2 == 1 and k // 2 <= q // 2))
+return w
+"""
+    net = compiler.compile_program(source, {1, 2, 3, 4, 5}, 8, causal=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+    assert "2 * y" not in result.source and "2 * x" not in result.source

@@ -10,9 +10,10 @@ a hypothesis search for a disagreement, every table line has an entry for every 
 can take (`compiler.language.values`; for a select's table of pairs, every (key, query) pair it
 leaves unselected counts, and for a select whose library predicate was fitted to the pairs the rows
 showed and could not be read off the QK circuit on the others, every pair no row showed:
-`interpreter.head_lines.register_extrapolated`; for a map or sequence_map whose lambda was fitted
-to the values the rows showed, a piecewise exception, every value neither shown nor read off its
-block's weights: `interpreter.mlp_lines.register_fitted`): for each missing one, inputs that reach it are searched
+`interpreter.head_lines.register_extrapolated`; for a map or sequence_map with a lambda on
+categorical inputs, every argument value neither shown by the rows nor read off its block's
+weights, since a lambda that fits the rows is a guess past them, `x == 3` where the net has
+`x >= 3`: `interpreter.mlp_lines.register_fitted`): for each missing one, inputs that reach it are searched
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
 source is undefined there), and the inputs found go back to the search, which reads the net again
@@ -135,8 +136,8 @@ class Certifier:
         # selects whose library predicate the search extrapolated past the pairs the rows show
         # (`table_holes`), shared with the search
         self.extrapolated_selects: dict[tuple[str, str, str], dict[str, frozenset]] = {}
-        # map and sequence_map lambdas fitted to the argument values the rows show (piecewise
-        # exceptions: `interpreter.mlp_lines.register_fitted`), by `function_key`: the values shown
+        # map and sequence_map lambdas on categorical inputs, fitted to the argument values the
+        # rows show (`interpreter.mlp_lines.register_fitted`), by `function_key`: the values shown
         self.fitted_functions: dict[tuple, set] = {}
 
     def __call__(self, program: prog.Program) -> Certificate:
@@ -417,9 +418,9 @@ def table_holes(program: prog.Program, value_sets: ValueSets, complete: dict | N
     circuit on the others (`interpreter.head_lines.register_extrapolated`): the pairs not shown
     are missing (what the predicate says there is a guess), unless there are more than
     MAX_TABLE_DOMAIN pairs, which are left as read. `fitted`: lambdas fitted to the argument
-    values the rows showed (`function_key` -> their `table_key`s; piecewise exceptions such as
-    `"island" if y == 3 else ...`, where the net says `y >= 3`): the values not shown are missing
-    like a table's, since a fitted condition is a guess where no row looked."""
+    values the rows showed (`function_key` -> their `table_key`s; `x == 3` or `"island" if y == 3
+    else ...`, where the net says `>= 3`): the values not shown are missing like a table's, since
+    a lambda is a guess where no row looked."""
     holes: dict[str, set | None] = {}
     for label, node in _by_label(program).items():
         function = getattr(node, "function", None)

@@ -245,6 +245,7 @@ class _PairResults:
         self.ids: dict[tuple, int] = {}
         self.values: list = []
         self.table = np.zeros((8, 8), dtype=np.int8)  # [key id, query id]: 0 unknown, 1 False, 2 True
+        self.pairs: dict[tuple, bool] = {}  # by pair, for short inputs and past MAX_IDS
 
     def _id(self, value) -> int:
         key = (value.__class__, value)
@@ -268,8 +269,13 @@ class _PairResults:
         `causal`, no key after its query, and the predicate not called there)."""
         if len(keys) * len(queries) < 64 or len(self.values) + len(keys) + len(queries) > self.MAX_IDS:
             return self._by_pair(predicate, keys, queries, causal)  # short inputs: the loop is faster
-        k = np.array([self._id(key) for key in keys], dtype=np.intp)
-        q = np.array([self._id(query) for query in queries], dtype=np.intp)
+        try:
+            k = np.array([self._id(key) for key in keys], dtype=np.intp)
+            q = np.array([self._id(query) for query in queries], dtype=np.intp)
+        except TypeError as error:  # an unhashable value
+            if "unhashable" not in str(error):
+                raise
+            return self._by_pair(predicate, keys, queries, causal)
         got = self.table[k[None, :], q[:, None]]  # [query, key]
         if causal:
             got = np.where(np.tri(len(q), len(k), dtype=bool), got, 1)
@@ -283,7 +289,7 @@ class _PairResults:
         return (got == 2).tolist()
 
     def _by_pair(self, predicate, keys: list, queries: list, causal: bool) -> list[list[bool]]:
-        pairs = self.__dict__.setdefault("pairs", {})
+        """`matrix` a pair at a time, through `pairs` (an unhashable value's pairs not kept)."""
         out = []
         for i, query in enumerate(queries):
             row = []
@@ -292,9 +298,12 @@ class _PairResults:
                     row.append(False)
                     continue
                 pair = (key.__class__, key, query.__class__, query)
-                selected = pairs.get(pair)
-                if selected is None:
-                    selected = pairs[pair] = bool(predicate(key, query))
+                try:
+                    selected = self.pairs[pair]
+                except KeyError:
+                    selected = self.pairs[pair] = bool(predicate(key, query))
+                except TypeError:  # an unhashable value
+                    selected = bool(predicate(key, query))
                 row.append(selected)
             out.append(row)
         return out
@@ -314,13 +323,7 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
         results = _PAIR_RESULTS.get(sel)
         if results is None:
             results = _PAIR_RESULTS[sel] = _PairResults()
-        try:
-            return results.matrix(sel.predicate, keys, queries, self.causal)
-        except TypeError as error:  # an unhashable value: each pair as rasp does
-            if "unhashable" not in str(error):
-                raise
-        return [[bool(sel.predicate(key, query)) and not (self.causal and j > i) for j, key in enumerate(keys)]
-                for i, query in enumerate(queries)]
+        return results.matrix(sel.predicate, keys, queries, self.causal)
 
     def evaluate(self, expr, xs):
         key = id(expr)

@@ -39,11 +39,14 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
     exception in front (`_nested`: `"pig" if y == 1 else ("hold" if x >= 12 else x)`). A piece is a
     constant, `x`, `y`, a function of `library` or one plus a number fitted to its branch.
     `same_value(a, b)`: equality of values as the caller judges it (numbers within tolerance)."""
-    found = _one_exception(pairs, values, library, same_value)
+    if not _fittable(pairs, values):
+        return []
+    measured = _measured(pairs, library)
+    found = _one_exception(pairs, values, library, same_value, measured)
     if found is None:
         return []
     if not found and nested:
-        found = _nested(pairs, values, library, same_value)
+        found = _nested(pairs, values, library, same_value, measured)
     found.sort(key=lambda item: item[0])
     out: list[fn.Lambda] = []
     for _, function in found:
@@ -52,11 +55,11 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
     return out[:limit]
 
 
-def _one_exception(pairs, values, library, same_value) -> list[tuple[tuple, fn.Lambda]] | None:
+def _one_exception(pairs, values, library, same_value, measured=None) -> list[tuple[tuple, fn.Lambda]] | None:
     """(rank, lambda) of every one-exception fit; None where one piece gives every value, or the
-    pairs are too few or too many to fit."""
+    pairs are too few or too many to fit. `measured`: `_measured(pairs, library)`, when known."""
     n = len(pairs)
-    if n < 3 or n > MAX_ENTRIES or any(v is None for v in values):
+    if not _fittable(pairs, values):
         return None
     pieces = _pieces(pairs, values, library, same_value)
     everywhere = np.ones(n, bool)
@@ -68,7 +71,7 @@ def _one_exception(pairs, values, library, same_value) -> list[tuple[tuple, fn.L
         column = [p[side] for p in pairs]
         constants = _distinct([c for c in column if is_literal(c) and c is not None])[:MAX_CONDITIONS]
         for c in constants:
-            inside = np.array([same_value(x, c) and type(x) is type(c) for x in column])
+            inside = _equal(column, c, same_value)
             if inside.all() or not inside.any():
                 continue
             otherwise = _first_fit(pieces, ~inside)
@@ -82,20 +85,26 @@ def _one_exception(pairs, values, library, same_value) -> list[tuple[tuple, fn.L
             function = fn.Lambda(arity, fn.IfElse(e1, condition, e2))
             if _gives(function, pairs, values, same_value):
                 found.append(((r1 + r2, r2, side), function))
-    found += _thresholds(pairs, values, pieces, library, same_value)
+    measured = _measured(pairs, library) if measured is None else measured
+    found += _thresholds(pairs, values, pieces, measured, same_value)
     return found
 
 
-def _nested(pairs, values, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
+def _fittable(pairs, values) -> bool:
+    """Enough rows, not too many (a table this large is not one line with exceptions), and a value
+    on each."""
+    return 3 <= len(pairs) <= MAX_ENTRIES and all(v is not None for v in values)
+
+
+def _nested(pairs, values, library, same_value, measured) -> list[tuple[tuple, fn.Lambda]]:
     """`C if cond else F`: the rows giving the word C are those where `cond` holds (an argument
     equal to a value, or past a threshold), and F, a one-exception fit, gives the rest."""
     found = []
-    measured = _measured(pairs, library)
     # the outer exception is a word or a flag ("pig", "island"): a number past a threshold is most
     # often the extreme of the arithmetic itself, and trying each such one costs a whole fit
     words = [v for v in values if is_literal(v) and v is not None and not isinstance(v, (int, float))]
     for c in _distinct(words)[:MAX_CONDITIONS]:
-        inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
+        inside = _equal(values, c, same_value)
         if inside.all() or not inside.any():
             continue
         conditions = _conditions(pairs, inside, measured, same_value)
@@ -121,14 +130,9 @@ def _conditions(pairs, inside: np.ndarray, measured, same_value) -> list[tuple[i
     for side in range(len(pairs[0])):
         column = [p[side] for p in pairs]
         first = column[int(np.flatnonzero(inside)[0])]
-        if is_literal(first) and first is not None and all(
-                (same_value(x, first) and type(x) is type(first)) == bool(m) for x, m in zip(column, inside)):
+        if is_literal(first) and first is not None and (_equal(column, first, same_value) == inside).all():
             conditions.append((0, fn.Compare("==", fn.Param(side), fn.Const(first))))
-    for rank, body, got in measured:
-        condition = _threshold(body, got, inside)
-        if condition is not None:
-            conditions.append((1 + rank, condition))
-    return conditions
+    return conditions + [(1 + rank, condition) for rank, condition in _threshold_conditions(inside, measured)]
 
 
 def _measured(pairs, library) -> list[tuple[int, Any, np.ndarray]]:
@@ -147,29 +151,36 @@ def _measured(pairs, library) -> list[tuple[int, Any, np.ndarray]]:
     return measured
 
 
-def _threshold(body, got: np.ndarray, inside: np.ndarray):
-    """`body >= t` or `body <= t` true on exactly the rows in `inside`, else None."""
-    low_in, high_in, low_out, high_out = got[inside].min(), got[inside].max(), got[~inside].min(), got[~inside].max()
-    if low_in > high_out:
-        return fn.Compare(">=", body, fn.Const(_plain(low_in)))
-    if high_in < low_out:
-        return fn.Compare("<=", body, fn.Const(_plain(high_in)))
-    return None
+def _threshold_conditions(inside: np.ndarray, measured) -> list[tuple[int, Any]]:
+    """(rank, `g >= t` or `g <= t`) for each measure g (`_measured`) past a threshold on exactly
+    the rows in `inside`."""
+    conditions = []
+    for rank, body, got in measured:
+        low_in, high_in, low_out, high_out = got[inside].min(), got[inside].max(), got[~inside].min(), \
+            got[~inside].max()
+        if low_in > high_out:
+            conditions.append((rank, fn.Compare(">=", body, fn.Const(_plain(low_in)))))
+        elif high_in < low_out:
+            conditions.append((rank, fn.Compare("<=", body, fn.Const(_plain(high_in)))))
+    return conditions
 
 
-def _thresholds(pairs, values, pieces, library, same_value) -> list[tuple[tuple, fn.Lambda]]:
+def _equal(column, c, same_value) -> np.ndarray:
+    """Where `column` holds the value `c` (as the caller judges values, and of its type: True is not 1)."""
+    return np.array([same_value(x, c) and type(x) is type(c) for x in column])
+
+
+def _thresholds(pairs, values, pieces, measured, same_value) -> list[tuple[tuple, fn.Lambda]]:
     """((rank...), `C if g >= t else E`) (or `<=`) where the rows giving the constant C are exactly
     those where g, an argument or a library function, is past a threshold, and E gives the rest:
     `"full" if x - y >= 3 else x - y` (a car park's occupancy)."""
     found = []
-    measured = _measured(pairs, library)
     constants = _distinct([v for v in values if is_literal(v) and v is not None])[:MAX_CONDITIONS]
     for c in constants:
-        inside = np.array([same_value(v, c) and type(v) is type(c) for v in values])
+        inside = _equal(values, c, same_value)
         if inside.all() or not inside.any():
             continue
-        conditions = [(rank, condition) for rank, body, got in measured
-                      if (condition := _threshold(body, got, inside)) is not None]
+        conditions = _threshold_conditions(inside, measured)
         if not conditions:
             continue
         otherwise = _first_fit(pieces, ~inside)

@@ -9,8 +9,9 @@ there. So on a sample a program is verified only when, besides agreeing on the s
 a hypothesis search for a disagreement, every table line has an entry for every value its inputs
 can take (`compiler.language.values`; for a select's table of pairs, every (key, query) pair it
 leaves unselected counts, and for a select whose library predicate was fitted to the pairs the rows
-showed and could not be read off the QK circuit on the others, every pair no row showed:
-`interpreter.head_lines.register_extrapolated`; for a map or sequence_map with a lambda on
+showed and could not be read off the QK circuit on the others, every pair no row showed, or, where it
+could, every pair with a value no row holds (`select(sites, indices, LT)` read on 0-3 CpG sites, where
+the net selects every position at 4): `interpreter.head_lines.register_extrapolated`; for a map or sequence_map with a lambda on
 categorical inputs, every argument value neither shown by the rows nor read off its block's
 weights, since a lambda that fits the rows is a guess past them, `x == 3` where the net has
 `x >= 3`: `interpreter.mlp_lines.register_fitted`): for each missing one, inputs that reach it are searched

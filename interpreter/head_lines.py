@@ -9,6 +9,7 @@ cache and counters.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ class HeadLines:
             self.why = "no two vars read before it determine which positions it attends to"
             return []
         keys, queries, predicate, source, extrapolated = found
+        masked = False
         # relabelled: the line that computes it now gives the keys' labels
         if not any(v is queries for v in state.vars):
             state = state.replace(next(v for v in state.vars if v.node is queries.replaces), queries)
@@ -59,7 +61,7 @@ class HeadLines:
             keys, queries = [next(v for v in state.vars if v.node is nodes.INDICES)] * 2
             predicate = rasp.Comparison.LEQ
             # its unshown pairs are keys after the query, which the mask, not the select, rules out
-            extrapolated = False
+            extrapolated, masked = False, True
         try:
             select = nodes.make_select(keys.node, queries.node, predicate)
         except compiler.SourceError as error:
@@ -67,6 +69,11 @@ class HeadLines:
             return []
         if extrapolated:
             register_extrapolated(self.extrapolated_selects, select, head.name, self._shown_pairs(keys, queries))
+        elif (source not in ("relabelled", "table") and not masked
+              and predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE)):
+            # read on every pair of the values the rows hold; a value no row holds (a count only a
+            # rare input reaches) is as unread as an unshown pair: the certificate searches for it
+            register_extrapolated(self.extrapolated_selects, select, head.name, self._read_pairs(keys, queries))
         selected = head.selected
         options = []
         for var in before:
@@ -163,6 +170,11 @@ class HeadLines:
         joint = np.unique(keys.codes[t.pair_key] * nq + queries.codes[t.pair_query])
         k_vals, q_vals = keys.distinct, queries.distinct
         return frozenset((table_key(k_vals[j // nq]), table_key(q_vals[j % nq])) for j in joint.tolist())
+
+    @staticmethod
+    def _read_pairs(keys: Var, queries: Var) -> frozenset:
+        """Every (key, query) pair (`table_key`s) of the values the rows hold."""
+        return frozenset(itertools.product(map(table_key, keys.distinct), map(table_key, queries.distinct)))
 
     def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
                          want: np.ndarray) -> tuple[list, bool]:
@@ -514,8 +526,9 @@ def select_key(select: nodes.Select) -> tuple[str, str, str]:
 
 def register_extrapolated(extrapolated: dict, select: nodes.Select, head: str, shown: frozenset) -> None:
     """Records that `head` was read as `select`, whose library predicate was fitted to the value
-    pairs `shown` and extrapolated to the others (their choice could not be read off the QK
-    circuit). A select given by several heads is known only on the pairs every head showed."""
+    pairs `shown` and extrapolated to the others: pairs whose choice could not be read off the QK
+    circuit, or pairs with a value no row holds. A select given by several heads is known only on
+    the pairs every head showed."""
     reads = extrapolated.setdefault(select_key(select), {})
     reads[head] = reads[head] & shown if head in reads else shown
 

@@ -2255,6 +2255,24 @@ return island
     assert compiler.evaluate(compiler.parse(result.source), four_sites) == net.run([four_sites])[0]
 
 
+def test_a_library_predicate_is_checked_on_values_no_row_holds():
+    # every site count from 4 on selects every position; sampled reads show 0-3 CpG sites, where
+    # `LT` fits and the QK circuit agrees on every pair of those counts. A count no row holds is as
+    # unread as an unshown pair: the certificate reaches 4 sites, where `LT` is wrong, before it
+    # verifies anything (a false certificate before)
+    source = """prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)
+cg = sequence_map(lambda p, t: p == "C" and t == "G", prev, tokens)
+sites = selector_width(select(cg, cg, lambda k, q: k))
+late = select(sites, indices, lambda k, q: k < q or k >= 4)
+return selector_width(late)
+"""
+    net = compiler.compile_program(source, {"A", "C", "G", "T"}, 13)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    four_sites = list("CGCGCGCGA")
+    assert compiler.evaluate(compiler.parse(result.source), four_sites) == net.run([four_sites])[0]
+    assert result.verified and not result.exhaustive
+
+
 def test_a_weighted_sum_is_not_proposed_where_it_packs_every_pair():
     # a flag packed with its index: every pair a class of its own, so `x + 2 * y` fits like any
     # table and only constrains the select reading it (tracr probe streak_causal took 9 s, not 2)

@@ -11,9 +11,9 @@ can take (`compiler.language.values`; for a select's table of pairs, every (key,
 leaves unselected counts, and for a select whose library predicate was fitted to the pairs the rows
 showed and could not be read off the QK circuit on the others, every pair no row showed, or, where it
 could, every pair with a value no row holds (`select(sites, indices, LT)` read on 0-3 CpG sites, where
-the net selects every position at 4): `interpreter.head_lines.register_extrapolated`; for a map or sequence_map with a lambda on
-categorical inputs, every argument value neither shown by the rows nor read off its block's
-weights, since a lambda that fits the rows is a guess past them, `x == 3` where the net has
+the net selects every position at 4): `interpreter.head_lines.register_extrapolated`; for a map or
+sequence_map with a lambda on categorical inputs, every argument value neither shown by the rows nor
+read off its block's weights, since a lambda that fits the rows is a guess past them, `x == 3` where the net has
 `x >= 3`: `interpreter.mlp_lines.register_fitted`): for each missing one, inputs that reach it are searched
 for (`reach`, over one token of each kind the program tells apart) and the two nets compared
 there. A missing value that inputs reach leaves the program unverified, with the reason (its
@@ -919,7 +919,7 @@ class PositionValueSets(ValueSets):
 
 
 #: The fields holding each kind of node's children, in `children` order.
-_CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes.LinearSequenceMap: ("fst", "snd"),
+CHILD_FIELDS = {nodes.Map: ("inner",), nodes.SequenceMap: ("fst", "snd"), nodes.LinearSequenceMap: ("fst", "snd"),
                  nodes.Select: ("keys", "queries"), nodes.Aggregate: ("selector", "sop"),
                  nodes.SelectorWidth: ("selector",)}
 
@@ -949,7 +949,7 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
             text = predicate.format().split(": ", 1)
             guarded = parse_lambda(f"{text[0]}: {' and '.join(guards)} and ({text[1]})")
             changes[id(node)] = {"predicate": fn.PredicateLambda(guarded.body)}
-    return _rebuilt(program, changes) if changes else None
+    return rebuilt(program, changes) if changes else None
 
 
 #: tracr's comparisons as lambda bodies (rasp raises on a None key or query).
@@ -985,16 +985,16 @@ def _selects_or_undefined(predicate, key, query) -> bool:
         return True
 
 
-def _rebuilt(program: prog.Program, changes: dict[int, dict]) -> prog.Program:
+def rebuilt(program: prog.Program, changes: dict[int, dict]) -> prog.Program:
     """`program` with the fields of some nodes changed (by node id), and every node reading them
     rebuilt; the lines keep their order and names."""
-    rebuilt: dict[int, nodes.Node] = {}
+    made: dict[int, nodes.Node] = {}
     for node in program.nodes:
-        fields = {field: rebuilt.get(id(getattr(node, field)), getattr(node, field))
-                  for field in _CHILD_FIELDS.get(type(node), ())}
+        fields = {field: made.get(id(getattr(node, field)), getattr(node, field))
+                  for field in CHILD_FIELDS.get(type(node), ())}
         fields.update(changes.get(id(node), {}))
-        rebuilt[id(node)] = dataclasses.replace(node, **fields) if fields else node
-    return prog.Program(rebuilt[id(program.output)])
+        made[id(node)] = dataclasses.replace(node, **fields) if fields else node
+    return prog.Program(made[id(program.output)])
 
 
 def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.Program | None:
@@ -1011,7 +1011,7 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
             missing = sorted(fill[id(node)], key=value_sort_key)
             filler = dict(zip(missing, _fillers(table, len(missing), node.encoding)))
             changes[id(node)] = {"function": fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})}
-    return _rebuilt(program, changes) if changes else None
+    return rebuilt(program, changes) if changes else None
 
 
 def _fillers(table: fn.Table, count: int, encoding) -> list:

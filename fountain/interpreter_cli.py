@@ -89,6 +89,10 @@ def add_interpreter_parsers(sub) -> None:
     p.add_argument("--split", default="test", choices=("train", "val", "validation", "test"),
                    help="the split to score (validation is val, as Hugging Face names it)")
     p.add_argument("--beam", type=int, default=1, help="beam width of the weights-only report (1: greedy)")
+    p.add_argument("--match", type=float, metavar="SECONDS",
+                   help="weights-only report of `fountain decompile --weights-only`'s reading: the --beam beams "
+                        "compiled, matched with each net's weights and edited for at most SECONDS per net (no "
+                        "input is run through the net)")
     p.add_argument("--limit", type=int, help="at most this many nets per variant")
     p.add_argument("--variants", nargs="+", metavar="VARIANT", help="only these variants (compiled, scrambled, ...)")
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
@@ -118,7 +122,9 @@ def add_interpreter_parsers(sub) -> None:
                    help="interpreter checkpoint or run directory (its latest); default: the checkpoint that "
                         "ships with rasp-fountain (interpreter/checkpoints/default)")
     p.add_argument("--weights-only", action="store_true",
-                   help="the model's reading of the weights alone (no search), still certified")
+                   help="the model's reading of the weights alone, still certified: its beams compiled and "
+                        "matched with the net's weights, and edited while the match improves, for at most "
+                        "--time-budget (no input is run through the net until the answer is certified)")
     p.add_argument("--uniform", action="store_true",
                    help="no model: proposals drawn uniformly from the grammar (the search and the net do the work)")
     p.add_argument("--beam", type=int, default=8, help="the model's beam width: how many programs it proposes")
@@ -266,8 +272,10 @@ def cmd_eval(args) -> None:
     checkpoint, corpus = (args.paths if len(args.paths) == 2 else (args.checkpoint, args.paths[0]))
     if not Path(corpus).is_dir():
         raise SystemExit(f"error: no corpus directory {corpus!r}")
-    if args.uniform and (checkpoint or args.weights_only or args.ablation):
-        raise SystemExit("error: --uniform uses no model; drop the checkpoint, --weights-only and --ablation")
+    if args.match is not None and not args.match > 0:
+        raise SystemExit(f"error: --match takes a positive number of seconds per net, not {args.match}")
+    if args.uniform and (checkpoint or args.weights_only or args.ablation or args.match):
+        raise SystemExit("error: --uniform uses no model; drop the checkpoint, --weights-only, --ablation and --match")
     if not checkpoint and not args.uniform:
         from interpreter.checkpoint import default_checkpoint
         try:
@@ -279,7 +287,8 @@ def cmd_eval(args) -> None:
         if checkpoint:
             with Progress("weights-only: scoring", unit="net") as bar:
                 report = evaluate_model(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
-                                  out_of_distribution=not args.no_tracr_lib, device=args.device, progress=bar.reach)
+                                  out_of_distribution=not args.no_tracr_lib, device=args.device, progress=bar.reach,
+                                  match_seconds=args.match)
             print(report.format(examples=args.examples))
             records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]
             if args.plot:

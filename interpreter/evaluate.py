@@ -34,7 +34,7 @@ from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
 from compiler.nets.net import Net
 from interpreter.certify import outputs_of
 from interpreter.data import Example, Source, encode_examples, load_examples
-from interpreter.decode import load_interpreter, search
+from interpreter.decode import load_interpreter, search, search_all
 from interpreter.model import Interpreter
 from interpreter.tracr_library import OUT_OF_DISTRIBUTION, net_domain, tracr_library_examples, tracr_library_own_vocab
 from interpreter.train import teacher_forced
@@ -190,11 +190,13 @@ def _bars(axis, labels: Sequence[str], series: dict[str, Sequence[float]]) -> No
 def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "test", *, beam_size: int = 1,
              limit: int | None = None, samples: int = 200, exhaustive_limit: int = 5000, seed: int = 0,
              out_of_distribution: bool = True, progress: Callable[[int, int], None] | None = None,
-             device: str | None = None) -> EvalReport:
+             device: str | None = None, match_seconds: float | None = None) -> EvalReport:
     """Decodes the nets of `split` of `data` (a corpus directory or a list of examples; at most
     `limit` per variant) with `model` (or a checkpoint path) and scores them (module docstring).
     With `out_of_distribution`, also tracr's library programs compiled with the test nets'
-    vocabulary and max_seq_len."""
+    vocabulary and max_seq_len. With `match_seconds`, each net's `beam_size` beams are compiled,
+    matched with its weights and edited for at most that long (`interpreter.weights_match`, as
+    `decompile(run_net=False)` does), and the best match is scored instead of the best beam."""
     if not isinstance(model, Interpreter):
         model = load_interpreter(model, device)
     examples = _limited(load_examples(data, split), limit)
@@ -208,10 +210,15 @@ def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "
         items += kept
         if skipped:
             skipped_all[variant] = skipped
-    decoded = search(model, [item.tokens for item in items], beam_size=beam_size)
+    decoded = (search(model, [item.tokens for item in items], beam_size=beam_size) if match_seconds is None
+               else [None] * len(items))
     outcomes = []
     for index, (item, result) in enumerate(zip(items, decoded)):
-        outcomes.append(_score(item.example, result.text, result.truncated, samples, exhaustive_limit, seed))
+        if match_seconds is None:
+            text, truncated = result.text, result.truncated
+        else:
+            text, truncated = _matched(model, item, beam_size, match_seconds)
+        outcomes.append(_score(item.example, text, truncated, samples, exhaustive_limit, seed))
         if progress:
             progress(index + 1, len(items))
     accuracy = {variant: teacher_forced(model, [i for i in items if i.example.variant == variant],
@@ -219,6 +226,24 @@ def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "
                 for variant in dict.fromkeys(i.example.variant for i in items)}
     return EvalReport(outcomes, accuracy, skipped_all)
 
+
+
+def _matched(model: Interpreter, item, beam_size: int, seconds: float) -> tuple[str, bool]:
+    """The weights-only reading `decompile(run_net=False)` gives (the beams matched with the net's
+    weights and edited), and whether the decoder had to truncate it (the best beam's flag when
+    no candidate compiled)."""
+    import time
+
+    from interpreter.weights_match import match
+
+    began = time.monotonic()
+    beams = search_all(model, item.tokens, beam_size=beam_size)
+    if not beams:
+        return "", False
+    matched = match(item.example.net, [b.text for b in beams], item.tokens, model.config.encoder, began + seconds)
+    if not matched.source:
+        return beams[0].text, beams[0].truncated
+    return matched.source, False
 
 
 def evaluate(*args, **kwargs) -> EvalReport:

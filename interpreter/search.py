@@ -101,6 +101,15 @@ class Library:
                 _add(self.factors, (a, b), "library")
 
 
+def net_moduli(net) -> tuple[int, ...]:
+    """Moduli a program over `net`'s tokens may well use: the token count and, for integer tokens,
+    one more than the largest (tokens 0..p-1, mod p), and the longest input."""
+    tokens = net.vocab
+    ints = [t for t in tokens if type(t) is int]
+    found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
+    return tuple(sorted(m for m in found if m >= 2))
+
+
 def _add(into: list, item: Any, source: str) -> None:
     if all(item != have for have, _ in into):
         into.append((item, source))

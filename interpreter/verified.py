@@ -53,8 +53,9 @@ from interpreter.decode import load_interpreter, one_cpu_thread, search_all
 from interpreter.encoding import EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
-from interpreter.search import Library, LineSearch
+from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
+from interpreter.weights_match import match
 
 #: The most lines of a reading that compile refused, shown in a note when nothing verified.
 REFUSED_SHOWN = 12
@@ -156,8 +157,10 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     """The program computed by `net`, with its certificate (module docstring).
 
     `checkpoint`: an interpreter checkpoint or run directory, or a loaded `Interpreter`; None is
-    the project's default checkpoint. `run_net=False` decodes from the weights alone (the
-    model's best beam) and only certifies the result. `proposals="uniform"` replaces the
+    the project's default checkpoint. `run_net=False` decodes from the weights alone: the model's
+    beams compiled and matched with the net's weights, and edited line by line while the match
+    improves, until `time_budget` (`interpreter.weights_match`; no input is run through the net
+    until the answer is certified). `proposals="uniform"` replaces the
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
     `time_budget` (seconds) bounds the search, from once the model is loaded (the model's beam
     search takes at most `MODEL_SHARE` of it); the certificate of the answer is always computed.
@@ -208,6 +211,15 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             if not texts:
                 notes.append(f"the model finished no program within {MODEL_SHARE:.0%} of the time budget; "
                              "proposals come from the grammar")
+            elif not run_net:  # the beams compiled and matched with the net's weights, then edited (no input run)
+                matched = match(net, texts, encoded, model.config.encoder, start + time_budget)
+                if matched.source:
+                    weights_only = matched.source
+                    texts = [matched.source] + [t for t in texts if t != matched.source]
+                    notes.append(f"weights-only: {matched.candidates} programs (the model's {beam_size}-beam readings "
+                                 f"and edits of them) compiled and matched with the net's weights; the answer's "
+                                 f"encoding shares {matched.similarity:.1%} of the net's tokens, the model's best "
+                                 f"beam's {matched.beam_similarity:.1%} ({matched.seconds:.1f} s)")
     if not texts:
         texts = uniform_proposals(net, beam_size, seed)
     sample, exhaustive = choose_inputs(net, seed=seed)
@@ -254,7 +266,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         # lambda that fits a component (`x <= 0` where the net has `x > 0`) ranked first led the
         # search down its paths first (fifth hand-written set s04: 17 s with the model, 7 s without)
         library = Library()
-        library.add_grammar(moduli=_moduli(net))
+        library.add_grammar(moduli=net_moduli(net))
         for text in texts:
             try:
                 library.add_program(compiler.parse(text), "model" if from_model else "uniform")
@@ -343,15 +355,6 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     return Decompiled(shown.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
                       _line_fits(program, lines, shown), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))
-
-
-def _moduli(net: Net) -> tuple[int, ...]:
-    """Moduli a program over `net`'s tokens may well use: the token count and, for integer tokens,
-    one more than the largest (tokens 0..p-1, mod p), and the longest input."""
-    tokens = net.vocab
-    ints = [t for t in tokens if type(t) is int]
-    found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
-    return tuple(sorted(m for m in found if m >= 2))
 
 
 def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) -> list[list]:

@@ -465,6 +465,14 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
     assert list(records) == ["verified_uniform"] and len(records["verified_uniform"]) == 1
     assert records["verified_uniform"][0]["variant"] == "scrambled"
     assert "verified decoding (uniform proposals" in capsys.readouterr().out
+    # weights-only decoding as `decompile --weights-only` reads: beams matched with the weights
+    main(["eval", str(tmp_path / "run"), str(corpus), "--split", "train", "--limit", "1", "--no-tracr-lib",
+          "--weights-only", "--beam", "2", "--match", "3", "--json", str(tmp_path / "matched.json")])
+    matched = json.loads((tmp_path / "matched.json").read_text())["weights_only"]
+    assert len(matched) == 2 and all(compiler.parse(o["decoded"]) for o in matched)  # compiled and scrambled
+    with pytest.raises(SystemExit, match="--match takes a positive number of seconds"):
+        main(["eval", str(tmp_path / "run"), str(corpus), "--weights-only", "--match", "0"])
+    capsys.readouterr()
     net = load_examples(corpus, "train")[0].net
     net.save(tmp_path / "net.safetensors")
     main(["decompile", str(tmp_path / "net.safetensors"), "--checkpoint", str(tmp_path / "run"), "--beam", "2",
@@ -475,8 +483,21 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
     assert "verified" in out  # the certificate, as a comment
     result = decompile(net, tmp_path / "run", beam_size=2, run_net=False)
     assert result.source == text and result.method == "weights-only"
-    assert result.weights_only == search(checkpoint.load_model(tmp_path / "run"), [encode_net(net, TINY_MODEL.encoder)],
-                                         beam_size=2)[0].text
+    # the beams matched with the net's weights and edited: at least as close to them as the best beam
+    from interpreter.weights_match import similarity, token_bag
+
+    def closeness(source):
+        try:
+            candidate = compiler.compile_program(source, set(net.vocab), net.config.max_seq_len,
+                                                 causal=net.config.causal)
+        except compiler.CompileError:
+            return -1.0
+        return similarity(token_bag(encode_net(net, TINY_MODEL.encoder)),
+                          token_bag(encode_net(candidate, TINY_MODEL.encoder)))
+
+    best_beam = search(checkpoint.load_model(tmp_path / "run"), [encode_net(net, TINY_MODEL.encoder)], beam_size=2)[0]
+    assert closeness(result.weights_only) >= closeness(best_beam.text)
+    assert any(note.startswith("weights-only: ") for note in result.notes)
 
 
 def test_cli_errors_name_the_problem(corpus, tmp_path, monkeypatch):

@@ -1,0 +1,84 @@
+"""Weights-only matching (`interpreter.weights_match`): candidates compiled and compared with the net
+in the encoder's terms, edited while the match improves, without running the net."""
+
+import itertools
+import time
+
+import pytest
+
+import compiler
+from compiler.nets.net import Net
+from interpreter.encoding import EncoderConfig, encode_net
+from interpreter.weights_match import match, similarity, token_bag
+
+ENCODER = EncoderConfig()
+SOURCE = """v1 = map(lambda x: x + 2, tokens)
+v2 = select(indices, indices, LEQ)
+v3 = numerical aggregate(v2, numerical map(lambda x: 1 if x > 3 else 0, v1), default=0)
+return v3
+"""
+
+
+@pytest.fixture(scope="module")
+def net():
+    return compiler.compile_program(SOURCE, {1, 2, 3, 4}, 5)
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Matching reads the net's weights only: running it on inputs fails the test (compile still
+    checks a candidate's own net against the candidate where it must). Returns the set of nets
+    to guard."""
+    guarded = []
+    for name in ("output_rows", "residual"):
+        method = getattr(Net, name)
+
+        def refuse(self, *args, method=method, **kwargs):
+            if any(self is net for net in guarded):
+                raise AssertionError("weights-only matching ran the net on inputs")
+            return method(self, *args, **kwargs)
+        monkeypatch.setattr(Net, name, refuse)
+    return guarded
+
+
+def test_a_nets_own_program_and_its_scramble_match_it_whole(net):
+    own = token_bag(encode_net(compiler.compile_program(SOURCE, {1, 2, 3, 4}, 5), ENCODER))
+    assert similarity(own, token_bag(encode_net(net, ENCODER))) == 1.0
+    scrambled = token_bag(encode_net(compiler.scramble(net, seed=5), ENCODER))
+    assert similarity(own, scrambled) > 0.95  # the circuit encoder reads a scramble as its twin, to rounding
+    other = compiler.compile_program(SOURCE.replace("x + 2", "x + 1"), {1, 2, 3, 4}, 5)
+    assert similarity(own, token_bag(encode_net(other, ENCODER))) < 0.95
+
+
+def _same_function(a: str, b: str) -> bool:
+    """The two programs give the same outputs on every input (the reference semantics, no net run)."""
+    inputs = [list(xs) for n in range(1, 6) for xs in itertools.product([1, 2, 3, 4], repeat=n)]
+    return all(compiler.evaluate(compiler.parse(a), xs) == compiler.evaluate(compiler.parse(b), xs) for xs in inputs)
+
+
+def test_a_wrong_function_and_a_wrong_input_are_edited_back(net, no_run):
+    # a categorical var's values are directions, not names, in the weights: `map(x + 1)` then `x > 2`
+    # matches as well as `map(x + 2)` then `x > 3`, so a whole match is the net's function up to
+    # relabelling its intermediate values
+    wrong_function = SOURCE.replace("x > 3", "x > 2")
+    wrong_input = SOURCE.replace("select(indices, indices, LEQ)", "select(tokens, indices, LEQ)")
+    encoded = encode_net(net, ENCODER)
+    scrambled = compiler.scramble(net, seed=2)
+    no_run += [net, scrambled]
+    for text in (wrong_function, wrong_input):
+        matched = match(net, [text], encoded, ENCODER, time.monotonic() + 60)
+        assert matched.similarity == 1.0 and matched.beam_similarity < 1.0
+        assert _same_function(matched.source, SOURCE)
+    matched = match(scrambled, [wrong_function], encode_net(scrambled, ENCODER), ENCODER, time.monotonic() + 60)
+    assert matched.similarity > 0.95 and _same_function(matched.source, SOURCE)
+
+
+def test_the_best_beam_is_kept_when_no_edit_helps_or_time_is_up(net, no_run):
+    no_run.append(net)
+    encoded = encode_net(net, ENCODER)
+    right = match(net, ["this is not a program", SOURCE], encoded, ENCODER, time.monotonic() + 60)
+    assert right.similarity == right.beam_similarity == 1.0 and right.candidates == 1
+    late = match(net, [SOURCE.replace("x > 3", "x > 2")], encoded, ENCODER, time.monotonic() - 1)
+    assert late.similarity == late.beam_similarity < 1.0 and late.candidates == 1
+    nothing = match(net, ["not a program"], encoded, ENCODER, time.monotonic() + 60)
+    assert nothing.source == "" and nothing.candidates == 0

@@ -23,7 +23,7 @@ import torch
 
 from compiler.language import tokenizer
 from interpreter import checkpoint
-from interpreter.data import BOS_ID
+from interpreter.data import BOS_ID, PAD_ID
 from interpreter.encoding import EncodedNet
 from interpreter.grammar import LineRejected, ProgramState
 from interpreter.model import Interpreter
@@ -170,6 +170,40 @@ def _extend(h: _Hypothesis, token: int, log_prob: float) -> _Hypothesis:
         return dataclasses.replace(h, state=h.state.advance(token))
     except LineRejected:
         return h.rewind()
+
+
+def log_likelihoods(model: Interpreter, net: EncodedNet, texts: Sequence[str]) -> list[float]:
+    """The model's log-probability of each program text given `net`, teacher forced (every token
+    after BOS, EOS included); -inf for a text it cannot spell (longer than `max_target_len`, or
+    a token outside its vocabulary)."""
+    out = [float("-inf")] * len(texts)
+    ids: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        try:
+            spelled = tokenizer.encode(text)
+        except (KeyError, ValueError):
+            continue
+        if len(spelled) <= model.config.max_target_len:
+            ids[i] = spelled
+    if not ids:
+        return out
+    model.eval()
+    device = next(model.parameters()).device
+    targets = torch.full((len(ids), max(map(len, ids.values()))), PAD_ID, dtype=torch.long)
+    for row, spelled in enumerate(ids.values()):
+        targets[row, :len(spelled)] = torch.tensor(spelled)
+    targets = targets.to(device)
+    mask = torch.ones(1, len(net), dtype=torch.bool, device=device)
+    with torch.no_grad():
+        memory = model.encode(torch.from_numpy(net.values)[None].to(device),
+                              torch.from_numpy(net.tags)[None].to(device), mask)
+        rows = len(ids)
+        logits = model.decode(memory.expand(rows, -1, -1), mask.expand(rows, -1), targets[:, :-1]).float()
+        picked = torch.log_softmax(logits, dim=-1).gather(-1, targets[:, 1:, None])[..., 0]
+        sums = (picked * (targets[:, 1:] != PAD_ID)).sum(-1).cpu().tolist()
+    for i, total in zip(ids, sums):
+        out[i] = total
+    return out
 
 
 def _best(options: list[_Hypothesis], length_penalty: float) -> Decoded:

@@ -34,7 +34,7 @@ from compiler.compiling.check import all_inputs, outputs_agree, random_inputs
 from compiler.nets.net import Net
 from interpreter.certify import outputs_of
 from interpreter.data import Example, Source, encode_examples, load_examples
-from interpreter.decode import load_interpreter, search, search_all
+from interpreter.decode import load_interpreter, log_likelihoods, search, search_all
 from interpreter.model import Interpreter
 from interpreter.tracr_library import OUT_OF_DISTRIBUTION, net_domain, tracr_library_examples, tracr_library_own_vocab
 from interpreter.train import teacher_forced
@@ -240,7 +240,8 @@ def _matched(model: Interpreter, item, beam_size: int, seconds: float) -> tuple[
     beams = search_all(model, item.tokens, beam_size=beam_size)
     if not beams:
         return "", False
-    matched = match(item.example.net, [b.text for b in beams], item.tokens, model.config.encoder, began + seconds)
+    matched = match(item.example.net, [b.text for b in beams], item.tokens, model.config.encoder, began + seconds,
+                    prefer=lambda texts: log_likelihoods(model, item.tokens, texts))
     if not matched.source:
         return beams[0].text, beams[0].truncated
     return matched.source, False

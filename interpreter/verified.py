@@ -49,7 +49,7 @@ from compiler.nets.weights import Weights
 from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
-from interpreter.decode import load_interpreter, one_cpu_thread, search_all
+from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread, search_all
 from interpreter.encoding import EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
@@ -212,7 +212,10 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                 notes.append(f"the model finished no program within {MODEL_SHARE:.0%} of the time budget; "
                              "proposals come from the grammar")
             elif not run_net:  # the beams compiled and matched with the net's weights, then edited (no input run)
-                matched = match(net, texts, encoded, model.config.encoder, start + time_budget)
+                def prefer(candidates: list[str]) -> list[float]:
+                    with one_cpu_thread(model):
+                        return log_likelihoods(model, encoded, candidates)
+                matched = match(net, texts, encoded, model.config.encoder, start + time_budget, prefer=prefer)
                 if matched.source:
                     weights_only = matched.source
                     texts = [matched.source] + [t for t in texts if t != matched.source]

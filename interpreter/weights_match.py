@@ -30,7 +30,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -99,12 +99,15 @@ class _Scorer:
 
 
 def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderConfig, deadline: float,
-          library: Library | None = None) -> Matched:
+          library: Library | None = None,
+          prefer: Callable[[list[str]], list[float]] | None = None) -> Matched:
     """The program among `texts` (the model's beams, best first) and their edits whose compiled
     net's encoding under `encoder` best matches `target` (`net`'s; see the module docstring),
     searched until `deadline` (a `time.monotonic()` time). `library`: the functions and predicates
     edits try (default: the grammar's, with arithmetic modulo the net's sizes); the beams' own are
-    tried first."""
+    tried first. `prefer`: scores of program texts (the model's log-likelihoods), which choose
+    among programs that match equally well (relabellings of intermediate values, which the
+    weights cannot tell apart; the net's edits are searched for them once it matches whole)."""
     began = time.monotonic()
     score = _Scorer(net, target, encoder)
     programs = []
@@ -137,7 +140,18 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
         climbed, climbed_score = _climb(start, score(start), score, options, deadline)
         if climbed_score > best_score:
             best, best_score = climbed, climbed_score
-    return Matched(best.source, best_score, beam_score, len(score.scores), time.monotonic() - began)
+    source = best.source
+    if prefer is not None:
+        if best_score == 1.0:
+            for candidate in _edits(best, options):
+                if time.monotonic() > deadline:
+                    break
+                score(candidate)
+        ties = [text for text, value in score.scores.items() if value == best_score]
+        if len(ties) > 1:
+            likelihoods = prefer(ties)
+            source = ties[max(range(len(ties)), key=lambda i: likelihoods[i])]
+    return Matched(source, best_score, beam_score, len(score.scores), time.monotonic() - began)
 
 
 def _climb(program: prog.Program, at: float, score: _Scorer, options: Library,

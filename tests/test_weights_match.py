@@ -82,3 +82,25 @@ def test_the_best_beam_is_kept_when_no_edit_helps_or_time_is_up(net, no_run):
     assert late.similarity == late.beam_similarity < 1.0 and late.candidates == 1
     nothing = match(net, ["not a program"], encoded, ENCODER, time.monotonic() + 60)
     assert nothing.source == "" and nothing.candidates == 0
+
+
+def test_the_model_chooses_among_programs_that_match_equally(net, no_run):
+    no_run.append(net)
+    canonical = compiler.parse(SOURCE).source
+    wrong = SOURCE.replace("x > 3", "x > 2")
+    chosen = match(net, [wrong], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60,
+                   prefer=lambda texts: [float(text == canonical) for text in texts])
+    assert chosen.similarity == 1.0 and chosen.source == canonical
+
+
+def test_log_likelihoods_are_the_beams_own_scores():
+    from interpreter.checkpoint import default_checkpoint
+    from interpreter.decode import load_interpreter, log_likelihoods, search_all
+
+    model = load_interpreter(default_checkpoint())
+    net = compiler.compile_program(SOURCE, {1, 2, 3, 4}, 5)
+    encoded = encode_net(net, model.config.encoder)
+    beams = [b for b in search_all(model, encoded, beam_size=3) if not b.truncated]
+    assert beams
+    got = log_likelihoods(model, encoded, [b.text for b in beams] + ["v1 = map(lambda x: x + 1, tokens)\n" * 300])
+    assert got[:-1] == pytest.approx([b.score for b in beams], abs=1e-3) and got[-1] == float("-inf")

@@ -25,6 +25,7 @@ import functools
 import random
 import re
 import statistics
+import time
 import warnings
 from pathlib import Path
 from typing import Callable, Sequence
@@ -38,6 +39,7 @@ from interpreter.decode import load_interpreter, log_likelihoods, search, search
 from interpreter.model import Interpreter
 from interpreter.tracr_library import OUT_OF_DISTRIBUTION, net_domain, tracr_library_examples, tracr_library_own_vocab
 from interpreter.train import teacher_forced
+from interpreter.weights_match import match
 
 _OPERATION = re.compile(r"^v\d+ = ((?:numerical )?\w+)\(")
 
@@ -232,10 +234,6 @@ def _matched(model: Interpreter, item, beam_size: int, seconds: float) -> tuple[
     """The weights-only reading `decompile(run_net=False)` gives (the beams matched with the net's
     weights and edited), and whether the decoder had to truncate it (the best beam's flag when
     no candidate compiled)."""
-    import time
-
-    from interpreter.weights_match import match
-
     began = time.monotonic()
     beams = search_all(model, item.tokens, beam_size=beam_size)
     if not beams:

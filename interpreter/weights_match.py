@@ -11,15 +11,17 @@ in a multiset Jaccard index: 1 for the net's own program (and its scrambles, up 
 lower as more of a candidate's blocks differ from the net's, since each line of a program gives
 the blocks of the components that compute it.
 
-`match` ranks the model's beams by that score, then takes the best and edits it, one line at a
-time: a map's or sequence_map's function and a select's predicate replaced by each the library
-holds (the generator's templates, the decompiler's extras, and the beams' own), each line's inputs
-replaced by `tokens`, `indices`, `length` or another var defined before it, and a map's or
-aggregate's encoding flipped. The edit
-that raises the score most is kept and the lines are tried again, until no edit helps, the score
-is 1, or the deadline. Where the model has the structure right and a function wrong (the model
-reads a select, an aggregate or a width far more often than an MLP's function), the function is
-found by the one edit.
+`match` ranks the model's beams by that score and climbs from each in turn, closest first: one
+line at a time, a map's or sequence_map's function and a select's predicate replaced by each the
+library holds (the generator's templates, the decompiler's extras, and the beams' own), each
+line's inputs replaced by `tokens`, `indices`, `length` or another var defined before it, and a
+map's or aggregate's encoding flipped. The edit that raises the score most is kept and the lines
+are tried again; where none helps, the first map inserted between a line and one of its inputs
+that does. A climb ends where nothing helps, at a score of 1, or at the deadline, and the closest
+program of every climb wins. Where the model has the structure right and a function wrong (it
+reads a select, an aggregate or a width far more often than an MLP's function), one edit finds
+the function. Programs that match equally (relabellings of intermediate values, which weights
+cannot tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
 
 A matched program is a reading, not a proof: `interpreter.decompile(run_net=False)` still
 certifies it by running both nets.

@@ -132,8 +132,12 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
                 if all(item != have for have, _ in getattr(options, kind)):
                     getattr(options, kind).append((item, source))
     # each beam in turn, closest first, climbs to where no edit helps; the closest of all wins
-    scored = programs[:1] + [program for program in programs[1:]
-                             if time.monotonic() < deadline and score(program) is not None]
+    scored = programs[:1]
+    for program in programs[1:]:
+        if time.monotonic() > deadline:
+            break
+        score(program)
+        scored.append(program)
     starts = sorted(scored, key=lambda program: -score(program))  # stable: the beams' order among ties
     best, best_score = starts[0], score(starts[0])
     for start in starts:

@@ -11,17 +11,18 @@ in a multiset Jaccard index: 1 for the net's own program (and its scrambles, up 
 lower as more of a candidate's blocks differ from the net's, since each line of a program gives
 the blocks of the components that compute it.
 
-`match` ranks the model's beams by that score and climbs from each in turn, closest first: one
-line at a time, a map's or sequence_map's function and a select's predicate replaced by each the
-library holds (the generator's templates, the decompiler's extras, and the beams' own), each
-line's inputs replaced by `tokens`, `indices`, `length` or another var defined before it, and a
-map's or aggregate's encoding flipped. The edit that raises the score most is kept and the lines
-are tried again; where none helps, the first map inserted between a line and one of its inputs
-that does. A climb ends where nothing helps, at a score of 1, or at the deadline, and the closest
-program of every climb wins. Where the model has the structure right and a function wrong (it
-reads a select, an aggregate or a width far more often than an MLP's function), one edit finds
-the function. Programs that match equally (relabellings of intermediate values, which weights
-cannot tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
+`match` ranks the model's beams by that score and climbs from each in turn, closest first: one line
+at a time, a map's or sequence_map's function and a select's predicate replaced by each the library
+holds (the generator's templates, the decompiler's extras, and the beams' own), a
+linear_sequence_map's factors by each pair it holds, each line's inputs replaced by `tokens`,
+`indices`, `length` or another var defined before it, and a map's or aggregate's encoding flipped.
+The edit that raises the score most is kept and the lines are tried again; where none helps, the
+first map inserted between a line and one of its inputs that does. A climb ends where nothing helps,
+at a score of 1, or at the deadline, and the closest program of every climb wins. Where the model
+has the structure right and a function wrong (it reads a select, an aggregate or a width far more
+often than an MLP's function), one edit finds the function. Programs that match equally
+(relabellings of intermediate values, which weights cannot tell apart) are chosen among by the
+caller's `prefer` (the model's likelihood).
 
 A matched program is a reading, not a proof: `interpreter.decompile(run_net=False)` still
 certifies it by running both nets.
@@ -205,6 +206,10 @@ def _edits(program: prog.Program, library: Library):
             for option in options:
                 if option != getattr(node, field):
                     yield from _rebuilt(program, node, field, option)
+        if isinstance(node, nodes.LinearSequenceMap):
+            for fst_fac, snd_fac in (factors for factors, _ in library.factors):
+                if (fst_fac, snd_fac) != (node.fst_fac, node.snd_fac):
+                    yield from _rebuilt(program, node, "fst_fac", fst_fac, snd_fac=snd_fac)
         if isinstance(node, (nodes.Map, nodes.Aggregate)):
             flipped = nodes.NUMERICAL if node.encoding == nodes.CATEGORICAL else nodes.CATEGORICAL
             yield from _rebuilt(program, node, "encoding", flipped)
@@ -227,8 +232,8 @@ def _function_fields(node: nodes.Node, library: Library) -> list[tuple[str, list
     return []
 
 
-def _rebuilt(program: prog.Program, node: nodes.Node, field: str, value) -> list[prog.Program]:
+def _rebuilt(program: prog.Program, node: nodes.Node, field: str, value, **more) -> list[prog.Program]:
     try:
-        return [rebuilt(program, {id(node): {field: value}})]
+        return [rebuilt(program, {id(node): {field: value, **more}})]
     except (compiler.SourceError, TypeError, ValueError):
         return []

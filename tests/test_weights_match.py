@@ -104,3 +104,14 @@ def test_log_likelihoods_are_the_beams_own_scores():
     assert beams
     got = log_likelihoods(model, encoded, [b.text for b in beams] + ["v1 = map(lambda x: x + 1, tokens)\n" * 300])
     assert got[:-1] == pytest.approx([b.score for b in beams], abs=1e-3) and got[-1] == float("-inf")
+
+
+def test_a_linear_sequence_maps_factors_are_edited_back(no_run):
+    source = ("v1 = numerical map(lambda x: x + 1, tokens)\n"
+              "v2 = numerical map(lambda x: x, indices)\n"
+              "v3 = numerical linear_sequence_map(v1, v2, 2, -1)\n"
+              "return v3\n")
+    net = compiler.compile_program(source, {1, 2, 3}, 4)
+    no_run.append(net)
+    matched = match(net, [source.replace("2, -1)", "1, 1)")], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60)
+    assert matched.similarity == 1.0 and "2, -1)" in matched.source

@@ -212,14 +212,12 @@ def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "
         items += kept
         if skipped:
             skipped_all[variant] = skipped
-    decoded = (search(model, [item.tokens for item in items], beam_size=beam_size) if match_seconds is None
-               else [None] * len(items))
+    if match_seconds is None:
+        readings = [(d.text, d.truncated) for d in search(model, [item.tokens for item in items], beam_size=beam_size)]
+    else:  # one net at a time, so that progress reports each
+        readings = (_matched(model, item, beam_size, match_seconds) for item in items)
     outcomes = []
-    for index, (item, result) in enumerate(zip(items, decoded)):
-        if match_seconds is None:
-            text, truncated = result.text, result.truncated
-        else:
-            text, truncated = _matched(model, item, beam_size, match_seconds)
+    for index, (item, (text, truncated)) in enumerate(zip(items, readings)):
         outcomes.append(_score(item.example, text, truncated, samples, exhaustive_limit, seed))
         if progress:
             progress(index + 1, len(items))

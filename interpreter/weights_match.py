@@ -42,7 +42,7 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.nets.net import Net
 from interpreter.certify import CHILD_FIELDS, rebuilt
-from interpreter.encoding import EncodedNet, EncoderConfig, EncodingError, encode_net
+from interpreter.encoding import EncodedNet, EncoderConfig, encode_net
 from interpreter.search import Library, net_moduli
 from interpreter.tracr_library import net_domain
 
@@ -95,22 +95,19 @@ class _Scorer:
             candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
                                                  causal=self.causal)
             return similarity(self.target, token_bag(encode_net(candidate, self.encoder)))
-        except EncodingError:
-            return -1.0  # a net the encoder cannot hold is no match
-        except Exception:  # noqa: BLE001 - whatever stops a candidate compiling (tracr's own errors too) rules it out
-            return -1.0
+        except Exception:  # noqa: BLE001 - whatever stops a candidate compiling (tracr's own errors too), or a
+            return -1.0    # net the encoder cannot hold (EncodingError), rules it out
 
 
 def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderConfig, deadline: float,
-          library: Library | None = None,
           prefer: Callable[[list[str]], list[float]] | None = None) -> Matched:
-    """The program among `texts` (the model's beams, best first) and their edits whose compiled
-    net's encoding under `encoder` best matches `target` (`net`'s; see the module docstring),
-    searched until `deadline` (a `time.monotonic()` time). `library`: the functions and predicates
-    edits try (default: the grammar's, with arithmetic modulo the net's sizes); the beams' own are
-    tried first. `prefer`: scores of program texts (the model's log-likelihoods), which choose
-    among programs that match equally well (relabellings of intermediate values, which the
-    weights cannot tell apart; the net's edits are searched for them once it matches whole)."""
+    """The program among `texts` (the model's beams, best first) and their edits whose compiled net's
+    encoding under `encoder` best matches `target` (`net`'s; see the module docstring), searched
+    until `deadline` (a `time.monotonic()` time). Edits try the beams' own functions and
+    predicates first, then the grammar's, with arithmetic modulo the net's sizes. `prefer`:
+    scores of program texts (the model's log-likelihoods), which choose among programs that
+    match equally well (relabellings of intermediate values, which the weights cannot tell
+    apart; the net's edits are searched for them once it matches whole)."""
     began = time.monotonic()
     score = _Scorer(net, target, encoder)
     programs = []
@@ -125,13 +122,7 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
     options = Library()
     for program in programs:
         options.add_program(program, "model")
-    if library is None:
-        options.add_grammar(moduli=net_moduli(net))
-    else:
-        for kind in ("maps", "sequence_maps", "predicates", "factors"):
-            for item, source in getattr(library, kind):
-                if all(item != have for have, _ in getattr(options, kind)):
-                    getattr(options, kind).append((item, source))
+    options.add_grammar(moduli=net_moduli(net))
     # each beam in turn, closest first, climbs to where no edit helps; the closest of all wins
     scored = programs[:1]
     for program in programs[1:]:
@@ -185,9 +176,7 @@ def _climb(program: prog.Program, at: float, score: _Scorer, options: Library,
 def _insertions(program: prog.Program, library: Library):
     """Every program with one map more, of a library function, between a line and one of its inputs."""
     for node in program.nodes:
-        for field in CHILD_FIELDS.get(type(node), ()):
-            if field == "selector":
-                continue
+        for field in _input_fields(node):
             child = getattr(node, field)
             for function, _ in library.maps:
                 for encoding in (nodes.CATEGORICAL, nodes.NUMERICAL):
@@ -214,12 +203,15 @@ def _edits(program: prog.Program, library: Library):
             flipped = nodes.NUMERICAL if node.encoding == nodes.CATEGORICAL else nodes.CATEGORICAL
             yield from _rebuilt(program, node, "encoding", flipped)
         earlier = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in order[:at] if isinstance(n, nodes.SOpNode)]
-        for field in CHILD_FIELDS.get(type(node), ()):
-            if field == "selector":
-                continue
+        for field in _input_fields(node):
             for other in earlier:
                 if other is not getattr(node, field):
                     yield from _rebuilt(program, node, field, other)
+
+
+def _input_fields(node: nodes.Node) -> list[str]:
+    """The fields holding the SOps a line reads (a selector is edited as its own line)."""
+    return [field for field in CHILD_FIELDS.get(type(node), ()) if field != "selector"]
 
 
 def _function_fields(node: nodes.Node, library: Library) -> list[tuple[str, list]]:

@@ -276,16 +276,17 @@ class _PairResults:
             if "unhashable" not in str(error):
                 raise
             return self._by_pair(predicate, keys, queries, causal)
-        got = self.table[k[None, :], q[:, None]]  # [query, key]
-        if causal:
-            got = np.where(np.tri(len(q), len(k), dtype=bool), got, 1)
+        visible = np.tri(len(q), len(k), dtype=bool) if causal else None  # no key after its query
+
+        def gathered() -> np.ndarray:  # [query, key]; 1 (False) where a key is masked
+            got = self.table[k[None, :], q[:, None]]
+            return got if visible is None else np.where(visible, got, 1)
+        got = gathered()
         if not got.all():
             for i, j in zip(*np.nonzero(got == 0)):  # in rasp's order: the first that raises raises
                 if self.table[k[j], q[i]] == 0:
                     self.table[k[j], q[i]] = 2 if predicate(keys[j], queries[i]) else 1
-            got = self.table[k[None, :], q[:, None]]
-            if causal:
-                got = np.where(np.tri(len(q), len(k), dtype=bool), got, 1)
+            got = gathered()
         return (got == 2).tolist()
 
     def _by_pair(self, predicate, keys: list, queries: list, causal: bool) -> list[list[bool]]:

@@ -11,18 +11,24 @@ in a multiset Jaccard index: 1 for the net's own program (and its scrambles, up 
 lower as more of a candidate's blocks differ from the net's, since each line of a program gives
 the blocks of the components that compute it.
 
-`match` ranks the model's beams by that score and climbs from each in turn, closest first: one line
-at a time, a map's or sequence_map's function and a select's predicate replaced by each the library
-holds (the generator's templates, the decompiler's extras, and the beams' own), a
-linear_sequence_map's factors by each pair it holds, each line's inputs replaced by `tokens`,
-`indices`, `length` or another var defined before it, and a map's or aggregate's encoding flipped.
-The edit that raises the score most is kept and the lines are tried again; where none helps, the
-first map inserted between a line and one of its inputs that does. A climb ends where nothing helps,
-at a score of 1, or at the deadline, and the closest program of every climb wins. Where the model
-has the structure right and a function wrong (it reads a select, an aggregate or a width far more
-often than an MLP's function), one edit finds the function. Programs that match equally
-(relabellings of intermediate values, which weights cannot tell apart) are chosen among by the
-caller's `prefer` (the model's likelihood).
+`match` ranks the model's beams by that score and climbs from each in turn, closest first, in
+passes over the lines: each line takes its best edit that helps, among a map's or sequence_map's
+function and a select's predicate replaced by each the library holds (the generator's templates,
+the decompiler's extras, and the beams' own), a linear_sequence_map's factors by each pair it
+holds, each input replaced by `tokens`, `indices`, `length` or another var defined before it, a
+map's or aggregate's encoding flipped, and the line left out. Where a pass changes nothing, the
+rarer edits, in turn until one helps: a template bound to a constant the line's own input takes
+(as the generator binds them), a categorical map's table changed entry by entry (a table's
+entries show in the weights that read it), and the first map inserted between a line and one of
+its inputs that helps. A climb ends where nothing helps, at a score of 1, or at the deadline, and
+the closest program of every climb wins. Where the model has the structure right and a function
+wrong (it reads a select, an aggregate or a width far more often than an MLP's function), an edit
+finds the function. Programs that match equally (relabellings of intermediate values, which
+weights cannot tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
+
+The net's interface is compared exactly: its input tokens and output values, which the encoder
+reads only by their features (a string by its length and first letter), are tokens of their
+own, so a candidate that writes other output values does not match whole.
 
 A matched program is a reading, not a proof: `interpreter.decompile(run_net=False)` still
 certifies it by running both nets.
@@ -32,22 +38,35 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import time
 from typing import Callable, Sequence
 
 import numpy as np
 
 import compiler
+from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
+from compiler.language.literals import value_sort_key
+from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
+from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.certify import CHILD_FIELDS, rebuilt
-from interpreter.encoding import EncodedNet, EncoderConfig, encode_net
+from interpreter.encoding import KINDS, EncodedNet, EncoderConfig, encode_net
 from interpreter.search import Library, net_moduli
 from interpreter.tracr_library import net_domain
 
 #: Decimals of the encoder's sign(x) log(1 + |x|) values two tokens must share to count as one.
 DIGITS = 2
+_INTERFACE_KINDS = (KINDS.index("input_token"), KINDS.index("output_value"))
+#: The generator binds a template's constant to one of its input's values when there are fewer than this many.
+_MAX_BOUND_VALUES = 8
+#: Most values of an output table whose every naming by the net's output values is tried.
+_MAX_NAMED_CLASSES = 5
+#: Most entries a map's table may have to be edited entry by entry (the generator's tables have at most 32).
+MAX_TABLE_KEYS = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,10 +82,21 @@ class Matched:
     seconds: float
 
 
-def token_bag(encoded: EncodedNet, digits: int = DIGITS) -> collections.Counter:
-    """An encoding as a multiset of (tags, rounded values) tokens."""
+def token_bag(encoded: EncodedNet, digits: int = DIGITS, net: Net | None = None) -> collections.Counter:
+    """An encoding as a multiset of (tags, rounded values) tokens. Given the `net` encoded, its
+    interface tokens are its exact input tokens and output values instead: the encoder reads a
+    value only by its features (a string by its length and first letter, a number on the log scale
+    rounded here), and a candidate whose outputs are other values is another program."""
     values = np.round(encoded.values.astype(np.float64), digits) + 0.0  # -0.0 and 0.0 alike
-    return collections.Counter(zip(map(tuple, encoded.tags.tolist()), map(tuple, values.tolist())))
+    tags = encoded.tags
+    if net is not None:
+        weights = ~np.isin(tags[:, 0], _INTERFACE_KINDS)
+        tags, values = tags[weights], values[weights]
+    bag = collections.Counter(zip(map(tuple, tags.tolist()), map(tuple, values.tolist())))
+    if net is not None:
+        bag.update(("input_token", repr(token)) for token in net.input_tokens)
+        bag.update(("output_value", repr(value)) for value in (net.output_values or ["numerical"]))
+    return bag
 
 
 def similarity(a: collections.Counter, b: collections.Counter) -> float:
@@ -80,8 +110,10 @@ class _Scorer:
     each distinct program once."""
 
     def __init__(self, net: Net, target: EncodedNet, encoder: EncoderConfig):
-        self.vocab, self.max_seq_len, self.causal = net_domain(net)
-        self.target, self.encoder = token_bag(target), encoder
+        self.domain = net_domain(net)
+        self.vocab, self.max_seq_len, self.causal = self.domain
+        self.target, self.encoder = token_bag(target, net=net), encoder
+        self.outputs = set(net.output_values or ())
         self.scores: dict[str, float] = {}
 
     def __call__(self, program: prog.Program) -> float:
@@ -92,9 +124,10 @@ class _Scorer:
 
     def _score(self, program: prog.Program) -> float:
         try:
+            # an aggregate tracr builds without proof is scored as built: its weights are what is compared
             candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
-                                                 causal=self.causal)
-            return similarity(self.target, token_bag(encode_net(candidate, self.encoder)))
+                                                 causal=self.causal, build_unproven=True)
+            return similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
         except Exception:  # noqa: BLE001 - whatever stops a candidate compiling (tracr's own errors too), or a
             return -1.0    # net the encoder cannot hold (EncodingError), rules it out
 
@@ -131,17 +164,17 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
         score(program)
         scored.append(program)
     starts = sorted(scored, key=lambda program: -score(program))  # stable: the beams' order among ties
-    best, best_score = starts[0], score(starts[0])
+    best, best_score, path = starts[0], score(starts[0]), [starts[0]]
     for start in starts:
         if best_score == 1.0 or time.monotonic() > deadline:
             break
-        climbed, climbed_score = _climb(start, score(start), score, options, deadline)
-        if climbed_score > best_score:
-            best, best_score = climbed, climbed_score
+        climbed = _climb(start, score, options, deadline)
+        if score(climbed[-1]) > best_score:
+            best, best_score, path = climbed[-1], score(climbed[-1]), climbed
     source = best.source
     if prefer is not None:
-        if best_score == 1.0:
-            for candidate in _edits(best, options):
+        if best_score == 1.0:  # the edits of each program on the way to it, the last first
+            for candidate in itertools.chain.from_iterable(_edits(p, options) for p in reversed(path)):
                 if time.monotonic() > deadline:
                     break
                 score(candidate)
@@ -152,17 +185,39 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
     return Matched(source, best_score, beam_score, len(score.scores), time.monotonic() - began)
 
 
-def _climb(program: prog.Program, at: float, score: _Scorer, options: Library,
-           deadline: float) -> tuple[prog.Program, float]:
-    """`program` edited while an edit raises its score `at`: each round takes the best of every
-    cheap edit (`_edits`), or failing one, the first new map that helps (`_insertions`)."""
+def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: float) -> list[prog.Program]:
+    """The programs `program` is edited into while an edit raises its score, it first and the
+    closest last, in passes over its lines: each line
+    takes the best of its cheap edits (`_line_edits`) that helps. Where a pass changes nothing,
+    the best function with a constant of the line's own inputs (`_constant_edits`), else the
+    tables entry by entry (`_tables`), else the first new map that helps (`_insertions`)."""
+    path, at = [program], score(program)
     while at < 1.0 and time.monotonic() < deadline:
+        began = at
+        position = 0
+        while position < len(program.nodes) and at < 1.0:
+            edited, edited_score = None, at
+            for candidate in _line_edits(program, position, options):
+                if time.monotonic() > deadline:
+                    return path
+                if score(candidate) > edited_score:
+                    edited, edited_score = candidate, score(candidate)
+            if edited is not None:
+                program, at = edited, edited_score
+                path.append(program)
+            position += 1
+        if at > began:
+            continue
         edited, edited_score = None, at
-        for candidate in _edits(program, options):
+        for candidate in _constant_edits(program, score.domain, options):
             if time.monotonic() > deadline:
                 break
             if score(candidate) > edited_score:
                 edited, edited_score = candidate, score(candidate)
+        if edited is None:
+            tabled, tabled_score = _tables(program, at, score, deadline)
+            if tabled_score > at:
+                edited, edited_score = tabled, tabled_score
         if edited is None:
             edited = next((c for c in _insertions(program, options)
                            if time.monotonic() > deadline or score(c) > at), None)
@@ -170,6 +225,85 @@ def _climb(program: prog.Program, at: float, score: _Scorer, options: Library,
                 break
             edited_score = score(edited)
         program, at = edited, edited_score
+        path.append(program)
+    return path
+
+
+def _constant_edits(program: prog.Program, domain: tuple, library: Library):
+    """Every program with one map's or sequence_map's function replaced by a generator template
+    bound to a constant the library lacks: a value its (first) input takes, as the generator binds
+    them (`abs(x - 6)` on a width, `x >= "o"` on letters)."""
+    vocab, max_seq_len, _ = domain
+    values = ValueSets(vocab, max_seq_len)
+    for node in program.nodes:
+        if not isinstance(node, (nodes.Map, nodes.SequenceMap)):
+            continue
+        single = isinstance(node, nodes.Map)
+        have = [f for f, _ in (library.maps if single else library.sequence_maps)]
+        try:
+            constants = sorted(values(node.inner if single else node.fst), key=value_sort_key)
+        except ValueSetError:
+            continue
+        if len(constants) >= _MAX_BOUND_VALUES:
+            continue
+        for text in MAP_FUNCTIONS if single else SEQUENCE_MAP_FUNCTIONS:
+            template = parse_lambda(text)
+            if template.arity == (1 if single else 2):
+                continue
+            for c in constants:
+                function = template.bind(c)
+                if function not in have:
+                    yield from _rebuilt(program, node, "function", function)
+
+
+def _tables(program: prog.Program, at: float, score: _Scorer, deadline: float) -> tuple[prog.Program, float]:
+    """`program` with its categorical maps' tables edited while that raises the score `at`: a map's
+    function as a table on the values its input takes (a lambda becomes its table), first each of
+    its values renamed (every entry holding it at once) or two swapped, then each entry changed,
+    to each value a generated table draws from (the vocabulary, 0..max_seq_len-1), the net's
+    output values or the map's own; the program's output line takes only the net's output values,
+    its classes named by them every way. The weights that read a table show its entries, but only
+    among tables of as many values (each value is a direction of its own): renaming keeps the
+    count, and an entry moves to a value the table already holds."""
+    vocab, max_seq_len, _ = score.domain
+    drawn = set(vocab) | set(range(max_seq_len)) | score.outputs
+    for position in range(len(program.nodes)):
+        node = program.nodes[position]
+        if not (isinstance(node, nodes.Map) and node.encoding == nodes.CATEGORICAL):
+            continue
+        try:
+            keys = sorted(ValueSets(vocab, max_seq_len)(node.inner), key=value_sort_key)
+            if len(keys) > MAX_TABLE_KEYS:
+                continue
+            entries = {key: node.function(key) for key in keys}
+        except (ValueSetError, ArithmeticError, compiler.EvaluationError, TypeError, ValueError):
+            continue
+        choices = sorted(drawn | {v for v in entries.values() if v is not None}, key=value_sort_key)
+        is_output = node is program.output
+        if is_output and score.outputs:  # the net's output values are known exactly
+            choices = sorted(score.outputs, key=value_sort_key)
+
+        def table(changed: dict) -> list[prog.Program]:
+            return _rebuilt(program, program.nodes[position], "function", fn.Table.from_mapping(1, changed))
+        while time.monotonic() < deadline:  # the best renaming, while one helps
+            classes = sorted(set(entries.values()), key=value_sort_key)
+            renames = [{key: new if value == old else old if value == new else value for key, value in entries.items()}
+                       for old in classes for new in choices if new != old]  # or two swapped
+            if is_output and len(classes) == len(score.outputs) <= _MAX_NAMED_CLASSES:
+                renames += [{key: dict(zip(classes, names))[value] for key, value in entries.items()}
+                            for names in itertools.permutations(choices)]  # the output's classes, named every way
+            scored = [(score(candidate), candidate, changed) for changed in renames for candidate in table(changed)]
+            if not scored or max(scored, key=lambda s: s[0])[0] <= at:
+                break
+            at, program, entries = max(scored, key=lambda s: s[0])
+        for key in keys:
+            for value in choices:
+                if time.monotonic() > deadline or value == entries[key]:
+                    continue
+                changed = {**entries, key: value}
+                for candidate in table(changed):
+                    if score(candidate) > at:
+                        program, at, entries = candidate, score(candidate), changed
     return program, at
 
 
@@ -189,24 +323,51 @@ def _insertions(program: prog.Program, library: Library):
 
 def _edits(program: prog.Program, library: Library):
     """Every program one edit away from `program` (module docstring), line by line."""
-    order = list(program.nodes)
-    for at, node in enumerate(order):
-        for field, options in _function_fields(node, library):
-            for option in options:
-                if option != getattr(node, field):
-                    yield from _rebuilt(program, node, field, option)
-        if isinstance(node, nodes.LinearSequenceMap):
-            for fst_fac, snd_fac in (factors for factors, _ in library.factors):
-                if (fst_fac, snd_fac) != (node.fst_fac, node.snd_fac):
-                    yield from _rebuilt(program, node, "fst_fac", fst_fac, snd_fac=snd_fac)
-        if isinstance(node, (nodes.Map, nodes.Aggregate)):
-            flipped = nodes.NUMERICAL if node.encoding == nodes.CATEGORICAL else nodes.CATEGORICAL
-            yield from _rebuilt(program, node, "encoding", flipped)
-        earlier = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in order[:at] if isinstance(n, nodes.SOpNode)]
-        for field in _input_fields(node):
-            for other in earlier:
-                if other is not getattr(node, field):
-                    yield from _rebuilt(program, node, field, other)
+    for position in range(len(program.nodes)):
+        yield from _line_edits(program, position, library)
+
+
+def _line_edits(program: prog.Program, position: int, library: Library):
+    """Every program one edit of line `position` (in `program.nodes`) away from `program`."""
+    order = program.nodes
+    node = order[position]
+    for field, options in _function_fields(node, library):
+        for option in options:
+            if option != getattr(node, field):
+                yield from _rebuilt(program, node, field, option)
+    if isinstance(node, nodes.LinearSequenceMap):
+        for fst_fac, snd_fac in (factors for factors, _ in library.factors):
+            if (fst_fac, snd_fac) != (node.fst_fac, node.snd_fac):
+                yield from _rebuilt(program, node, "fst_fac", fst_fac, snd_fac=snd_fac)
+    if isinstance(node, (nodes.Map, nodes.Aggregate)):
+        flipped = nodes.NUMERICAL if node.encoding == nodes.CATEGORICAL else nodes.CATEGORICAL
+        yield from _rebuilt(program, node, "encoding", flipped)
+    earlier = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in order[:position]
+                                                             if isinstance(n, nodes.SOpNode)]
+    for field in _input_fields(node):
+        for other in earlier:
+            if other is not getattr(node, field):
+                yield from _rebuilt(program, node, field, other)
+    yield from _left_out(program, node)
+
+
+def _left_out(program: prog.Program, node: nodes.Node):
+    """Every program with `node` (a map, sequence_map, linear_sequence_map or aggregate line) left
+    out, what read it reading one of that line's inputs instead."""
+    if not isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap, nodes.Aggregate)):
+        return
+    for field in _input_fields(node):
+        kept = getattr(node, field)
+        if node is program.output:
+            if kept not in (nodes.TOKENS, nodes.INDICES, nodes.LENGTH):
+                yield prog.Program(kept)
+            continue
+        readers = {id(user): {f: kept for f in CHILD_FIELDS.get(type(user), ()) if getattr(user, f) is node}
+                   for user in program.nodes}
+        try:
+            yield rebuilt(program, {key: fields for key, fields in readers.items() if fields})
+        except (compiler.SourceError, TypeError, ValueError):
+            continue
 
 
 def _input_fields(node: nodes.Node) -> list[str]:

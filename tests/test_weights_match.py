@@ -115,3 +115,40 @@ def test_a_linear_sequence_maps_factors_are_edited_back(no_run):
     no_run.append(net)
     matched = match(net, [source.replace("2, -1)", "1, 1)")], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60)
     assert matched.similarity == 1.0 and "2, -1)" in matched.source
+
+
+def _matched(source: str, start: str, vocab, max_seq_len: int, no_run: list):
+    net = compiler.compile_program(source, vocab, max_seq_len)
+    no_run.append(net)
+    return match(net, [start], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60)
+
+
+def test_output_values_are_compared_exactly():
+    # the encoder reads a string by its length and first letter, and rounds numbers; the matcher may not
+    a, b = (compiler.compile_program('v1 = map({1: "ab", 2: "%s", 3: "ab"}, tokens)\nreturn v1\n' % word, {1, 2, 3}, 4)
+            for word in ("ac", "ad"))
+    assert similarity(token_bag(encode_net(a, ENCODER)), token_bag(encode_net(b, ENCODER))) == 1.0  # the encoder's view
+    assert similarity(token_bag(encode_net(a, ENCODER), net=a), token_bag(encode_net(b, ENCODER), net=b)) < 1.0
+
+
+def test_a_tables_values_are_renamed(no_run):
+    # the weights hold the parity; the net's output values, read exactly, name its classes
+    source = ('v1 = select(tokens, tokens, LEQ)\nv2 = selector_width(v1)\n'
+              'v3 = map({0: "a", 1: "b", 2: "a", 3: "b", 4: "a"}, v2)\nreturn v3\n')
+    matched = _matched(source, source.replace('{0: "a", 1: "b", 2: "a", 3: "b", 4: "a"}', "lambda x: x % 2 == 0"),
+                       {1, 2, 3, 4}, 4, no_run)
+    assert matched.similarity == 1.0 and matched.source == compiler.parse(source).source
+
+
+def test_a_constant_the_library_lacks_is_taken_from_the_lines_input(no_run):
+    source = "v1 = map(lambda x: x - 8, tokens)\nreturn v1\n"
+    matched = _matched(source, source.replace("x - 8", "x - 1"), {7, 8, 9}, 4, no_run)
+    assert matched.similarity == 1.0 and matched.source == compiler.parse(source).source
+
+
+def test_a_line_the_net_lacks_is_left_out(no_run):
+    source = "v1 = select(tokens, tokens, LT)\nv2 = selector_width(v1)\nreturn v2\n"
+    extra = ("v1 = map(lambda x: x * x, tokens)\nv2 = select(v1, v1, LT)\nv3 = selector_width(v2)\n"
+             "v4 = map(lambda x: x + 1, v3)\nv5 = map(lambda x: x - 1, v4)\nreturn v5\n")
+    matched = _matched(source, extra, {1, 2, 3}, 4, no_run)
+    assert matched.similarity == 1.0 and compiler.parse(matched.source).op_count == 2

@@ -107,19 +107,24 @@ def similarity(a: collections.Counter, b: collections.Counter) -> float:
 
 class _Scorer:
     """Compiles candidates for the net's domain and scores their encodings against the net's,
-    each distinct program once."""
+    each program once, and programs whose functions agree on the values they read (the same
+    weights) once between them."""
 
     def __init__(self, net: Net, target: EncodedNet, encoder: EncoderConfig):
         self.domain = net_domain(net)
         self.vocab, self.max_seq_len, self.causal = self.domain
         self.target, self.encoder = token_bag(target, net=net), encoder
         self.outputs = set(net.output_values or ())
-        self.scores: dict[str, float] = {}
+        self.scores: dict[str, float] = {}  # by program text
+        self.compiled: dict[str, float] = {}  # by the text with functions as tables (`_tabulated`)
 
     def __call__(self, program: prog.Program) -> float:
         source = program.source
         if source not in self.scores:
-            self.scores[source] = self._score(program)
+            tabulated = _tabulated(program, ValueSets(self.vocab, self.max_seq_len))
+            if tabulated not in self.compiled:
+                self.compiled[tabulated] = self._score(program)
+            self.scores[source] = self.compiled[tabulated]
         return self.scores[source]
 
     def _score(self, program: prog.Program) -> float:
@@ -390,3 +395,24 @@ def _rebuilt(program: prog.Program, node: nodes.Node, field: str, value, **more)
         return [rebuilt(program, {id(node): {field: value, **more}})]
     except (compiler.SourceError, TypeError, ValueError):
         return []
+
+
+def _tabulated(program: prog.Program, values: ValueSets) -> str:
+    """`program`'s text with each map's and sequence_map's function as its table on the values its
+    inputs take: two programs with the same text compile to the same net (tracr builds an MLP
+    from its function's values on its input's value set), so one is compiled for both. A
+    function undefined on one of them, or a value set that cannot be listed, keeps the source."""
+    changes = {}
+    try:
+        for node in program.nodes:
+            if isinstance(node, nodes.Map):
+                keys = sorted(values(node.inner), key=value_sort_key)
+                changes[id(node)] = {"function": fn.Table.from_mapping(1, {x: node.function(x) for x in keys})}
+            elif isinstance(node, nodes.SequenceMap):
+                pairs = itertools.product(sorted(values(node.fst), key=value_sort_key),
+                                          sorted(values(node.snd), key=value_sort_key))
+                changes[id(node)] = {"function": fn.Table.from_mapping(2, {(x, y): node.function(x, y)
+                                                                           for x, y in pairs})}
+        return rebuilt(program, changes).source if changes else program.source
+    except (ValueSetError, ArithmeticError, compiler.EvaluationError, compiler.SourceError, TypeError, ValueError):
+        return program.source

@@ -220,7 +220,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                     weights_only = matched.source
                     texts = [matched.source] + [t for t in texts if t != matched.source]
                     notes.append(f"weights-only: {matched.candidates} programs (the model's {beam_size}-beam readings "
-                                 f"and edits of them) compiled and matched with the net's weights; the answer's "
+                                 f"and edits of them) matched with the net's weights ({matched.compiled} nets "
+                                 f"compiled: programs whose functions agree share one); the answer's "
                                  f"encoding shares {matched.similarity:.1%} of the net's tokens, the model's best "
                                  f"beam's {matched.beam_similarity:.1%} ({matched.seconds:.1f} s)")
     if not texts:

@@ -73,13 +73,15 @@ MAX_TABLE_KEYS = 32
 class Matched:
     """The best-matching program (`source`, "" when no candidate compiled), its `similarity` to the
     net's encoding, the model's best beam's (`beam_similarity`, the first text given), how many
-    candidates were compiled and scored, and the seconds taken."""
+    candidate programs were scored, the seconds taken, and how many nets were compiled for them
+    (`compiled`: programs whose functions agree on the values they read share one)."""
 
     source: str
     similarity: float
     beam_similarity: float
     candidates: int
     seconds: float
+    compiled: int = 0
 
 
 def token_bag(encoded: EncodedNet, digits: int = DIGITS, net: Net | None = None) -> collections.Counter:
@@ -187,7 +189,7 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
         if len(ties) > 1:
             likelihoods = prefer(ties)
             source = ties[max(range(len(ties)), key=lambda i: likelihoods[i])]
-    return Matched(source, best_score, beam_score, len(score.scores), time.monotonic() - began)
+    return Matched(source, best_score, beam_score, len(score.scores), time.monotonic() - began, len(score.compiled))
 
 
 def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: float) -> list[prog.Program]:

@@ -152,3 +152,16 @@ def test_a_line_the_net_lacks_is_left_out(no_run):
              "v4 = map(lambda x: x + 1, v3)\nv5 = map(lambda x: x - 1, v4)\nreturn v5\n")
     matched = _matched(source, extra, {1, 2, 3}, 4, no_run)
     assert matched.similarity == 1.0 and compiler.parse(matched.source).op_count == 2
+
+
+def test_programs_whose_functions_agree_on_their_values_are_compiled_once(no_run):
+    from compiler.language.values import ValueSets
+    from interpreter.weights_match import _tabulated
+
+    values = ValueSets({1, 2, 3, 4, 5}, 5)
+    one, other, third = (compiler.parse(f"v1 = map(lambda x: {body}, tokens)\nv2 = select(v1, v1, EQ)\n"
+                                        "v3 = selector_width(v2)\nreturn v3\n")
+                         for body in ("x > 3", "x >= 4", "x > 2"))
+    assert _tabulated(one, values) == _tabulated(other, values) != _tabulated(third, values)
+    matched = _matched(one.source, third.source, {1, 2, 3, 4, 5}, 5, no_run)
+    assert matched.similarity == 1.0 and 0 < matched.compiled < matched.candidates

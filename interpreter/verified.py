@@ -50,12 +50,12 @@ from interpreter.behaviour import behavioural_programs
 from interpreter.certify import Certifier, changed_lines
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread, search_all
-from interpreter.encoding import EncodingError, EncodingTimeout, encode_net
+from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
 from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
-from interpreter.weights_match import match
+from interpreter.weights_match import match, matching_encoder
 
 #: The most lines of a reading that compile refused, shown in a note when nothing verified.
 REFUSED_SHOWN = 12
@@ -160,7 +160,8 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     the project's default checkpoint. `run_net=False` decodes from the weights alone: the model's
     beams compiled and matched with the net's weights, and edited line by line while the match
     improves, until `time_budget` (`interpreter.weights_match`; no input is run through the net
-    until the answer is certified). `proposals="uniform"` replaces the
+    until the answer is certified); a net too big for the model to read has programs drawn from
+    the grammar matched instead. `proposals="uniform"` replaces the
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
     `time_budget` (seconds) bounds the search, from once the model is loaded (the model's beam
     search takes at most `MODEL_SHARE` of it); the certificate of the answer is always computed.
@@ -196,11 +197,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             notes.append(f"the net's encoding for the model took more than {MODEL_SHARE:.0%} of the time budget; "
                          "proposals come from the grammar (a larger budget lets the model read it, if it can)")
         except EncodingError as error:
-            if not run_net:
-                raise
-            # the encoder's hint (raise max_tokens ...) is for training a model, not for decoding with this one
-            notes.append(f"the model cannot read this net ({error.reason}: more than the interpreter was trained to "
-                         "read); proposals come from the grammar, and the search reads the net line by line")
+            if not run_net:  # programs drawn from the grammar, matched with the net's weights instead
+                texts, weights_only = _matched_draws(net, model.config.encoder, error, beam_size, seed,
+                                                     start + time_budget, notes)
+            else:  # the encoder's hint (raise max_tokens ...) is for training a model, not for decoding with this one
+                notes.append(f"the model cannot read this net ({error.reason}: more than the interpreter was trained "
+                             "to read); proposals come from the grammar, and the search reads the net line by line")
         else:
             # the beam search is bounded too (a slow or busy CPU): the rest of the budget searches
             deadline = start + MODEL_SHARE * time_budget if run_net else None
@@ -455,6 +457,30 @@ def _line_fits(program: prog.Program, lines: tuple, shown: prog.Program) -> tupl
         fits.append(LineFit(text, line.component if line else "-", 1.0 if line else 0.0,
                             line.source if line else "-"))
     return tuple(fits)
+
+
+def _matched_draws(net: Net, encoder: EncoderConfig, error: EncodingError, count: int, seed: int,
+                   deadline: float, notes: list[str]) -> tuple[list[str], str | None]:
+    """Weights-only decoding of a net the model cannot read: `count` programs drawn from the
+    grammar (`uniform_proposals`), matched with the net's weights and edited until `deadline`
+    under the encoder without its limits. Returns the texts, the matched one first, and it (None
+    when nothing matched); says what it did in `notes`."""
+    texts = uniform_proposals(net, count, seed)
+    unlimited = matching_encoder(encoder)
+    try:
+        target = encode_net(net, unlimited, deadline)
+    except EncodingError as why:
+        notes.append(f"weights-only: the model cannot read this net ({error.reason}), and its weights could not "
+                     f"be encoded to match programs with them ({why}); the answer is a program drawn from the grammar")
+        return texts, None
+    matched = match(net, texts, target, unlimited, deadline)
+    if not matched.source:
+        return texts, None
+    notes.append(f"weights-only: the model cannot read this net ({error.reason}: more than it was trained to read); "
+                 f"{matched.candidates} programs ({count} drawn from the grammar and edits of them) matched with "
+                 f"the net's weights ({matched.compiled} nets compiled); the answer's encoding shares "
+                 f"{matched.similarity:.1%} of the net's tokens ({matched.seconds:.1f} s)")
+    return [matched.source] + [t for t in texts if t != matched.source], matched.source
 
 
 def uniform_proposals(net: Net, count: int, seed: int) -> list[str]:

@@ -19,12 +19,13 @@ holds, each input replaced by `tokens`, `indices`, `length` or another var defin
 map's or aggregate's encoding flipped, and the line left out. Where a pass changes nothing, the
 rarer edits, in turn until one helps: a template bound to a constant the line's own input takes
 (as the generator binds them), a categorical map's table changed entry by entry (a table's
-entries show in the weights that read it), and the first map inserted between a line and one of
-its inputs that helps. A climb ends where nothing helps, at a score of 1, or at the deadline, and
-the closest program of every climb wins. Where the model has the structure right and a function
-wrong (it reads a select, an aggregate or a width far more often than an MLP's function), an edit
-finds the function. Programs that match equally (relabellings of intermediate values, which
-weights cannot tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
+entries show in the weights that read it), and the first line added that helps (a map of the
+output, a map between a line and one of its inputs, a sequence_map of the output and a var). A
+climb ends where nothing helps, at a score of 1, or at the deadline, and the closest program of
+every climb wins. Where the model has the structure right and a function wrong (it reads a
+select, an aggregate or a width far more often than an MLP's function), an edit finds the
+function. Programs that match equally (relabellings of intermediate values, which weights cannot
+tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
 
 The net's interface is compared exactly: its input tokens and output values, which the encoder
 reads only by their features (a string by its length and first letter), are tokens of their
@@ -60,6 +61,7 @@ from interpreter.tracr_library import net_domain
 
 #: Decimals of the encoder's sign(x) log(1 + |x|) values two tokens must share to count as one.
 DIGITS = 2
+_NO_LIMIT = 2**31 - 1
 _INTERFACE_KINDS = (KINDS.index("input_token"), KINDS.index("output_value"))
 #: The generator binds a template's constant to one of its input's values when there are fewer than this many.
 _MAX_BOUND_VALUES = 8
@@ -82,6 +84,13 @@ class Matched:
     candidates: int
     seconds: float
     compiled: int = 0
+
+
+def matching_encoder(encoder: EncoderConfig) -> EncoderConfig:
+    """`encoder` without its limits: the same tokens for any net (the limits are the model's tag
+    tables' sizes; matching compares token bags and feeds no model)."""
+    return dataclasses.replace(encoder, max_tokens=_NO_LIMIT, max_layers=_NO_LIMIT, max_heads=_NO_LIMIT,
+                               max_index=_NO_LIMIT)
 
 
 def token_bag(encoded: EncodedNet, digits: int = DIGITS, net: Net | None = None) -> collections.Counter:
@@ -115,7 +124,7 @@ class _Scorer:
     def __init__(self, net: Net, target: EncodedNet, encoder: EncoderConfig):
         self.domain = net_domain(net)
         self.vocab, self.max_seq_len, self.causal = self.domain
-        self.target, self.encoder = token_bag(target, net=net), encoder
+        self.target, self.encoder = token_bag(target, net=net), matching_encoder(encoder)
         self.outputs = set(net.output_values or ())
         self.scores: dict[str, float] = {}  # by program text
         self.compiled: dict[str, float] = {}  # by the text with functions as tables (`_tabulated`)
@@ -299,10 +308,16 @@ def _tables(program: prog.Program, at: float, score: _Scorer, deadline: float) -
             if is_output and len(classes) == len(score.outputs) <= _MAX_NAMED_CLASSES:
                 renames += [{key: dict(zip(classes, names))[value] for key, value in entries.items()}
                             for names in itertools.permutations(choices)]  # the output's classes, named every way
-            scored = [(score(candidate), candidate, changed) for changed in renames for candidate in table(changed)]
-            if not scored or max(scored, key=lambda s: s[0])[0] <= at:
+            renamed = None  # (score, program, entries) of the best renaming found in time
+            for changed in renames:
+                if time.monotonic() > deadline:
+                    break
+                for candidate in table(changed):
+                    if score(candidate) > (renamed[0] if renamed else at):
+                        renamed = (score(candidate), candidate, changed)
+            if renamed is None:
                 break
-            at, program, entries = max(scored, key=lambda s: s[0])
+            at, program, entries = renamed
         for key in keys:
             for value in choices:
                 if time.monotonic() > deadline or value == entries[key]:
@@ -315,7 +330,17 @@ def _tables(program: prog.Program, at: float, score: _Scorer, deadline: float) -
 
 
 def _insertions(program: prog.Program, library: Library):
-    """Every program with one map more, of a library function, between a line and one of its inputs."""
+    """Every program with one line more, of a library function: a map of the output (a new last
+    line: the model's readings stop short more often than they run on), a map between a line and
+    one of its inputs, or a sequence_map of the output and another var."""
+    def made(make, *args, **kwargs) -> list[prog.Program]:
+        try:
+            return [prog.Program(make(*args, **kwargs))]
+        except (compiler.SourceError, TypeError, ValueError):
+            return []
+    for function, _ in library.maps:
+        for encoding in (nodes.CATEGORICAL, nodes.NUMERICAL):
+            yield from made(nodes.make_map, function, program.output, encoding=encoding)
     for node in program.nodes:
         for field in _input_fields(node):
             child = getattr(node, field)
@@ -326,6 +351,12 @@ def _insertions(program: prog.Program, library: Library):
                     except (compiler.SourceError, TypeError, ValueError):
                         continue
                     yield from _rebuilt(program, node, field, inserted)
+    others = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in program.nodes
+                                                           if isinstance(n, nodes.SOpNode) and n is not program.output]
+    for function, _ in library.sequence_maps:
+        for other in others:
+            yield from made(nodes.make_sequence_map, function, program.output, other)
+            yield from made(nodes.make_sequence_map, function, other, program.output)
 
 
 def _edits(program: prog.Program, library: Library):

@@ -165,3 +165,11 @@ def test_programs_whose_functions_agree_on_their_values_are_compiled_once(no_run
     assert _tabulated(one, values) == _tabulated(other, values) != _tabulated(third, values)
     matched = _matched(one.source, third.source, {1, 2, 3, 4, 5}, 5, no_run)
     assert matched.similarity == 1.0 and 0 < matched.compiled < matched.candidates
+
+
+def test_a_last_line_the_reading_lacks_is_added(no_run):
+    source = ("v1 = select(tokens, tokens, LT)\nv2 = selector_width(v1)\n"
+              "v3 = sequence_map(lambda x, y: x - y, v2, indices)\nreturn v3\n")
+    short = "v1 = select(tokens, tokens, LT)\nv2 = selector_width(v1)\nreturn v2\n"
+    matched = _matched(source, short, {1, 2, 3}, 4, no_run)
+    assert matched.similarity == 1.0 and matched.source == compiler.parse(source).source

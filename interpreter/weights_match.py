@@ -87,10 +87,10 @@ class Matched:
 
 
 def matching_encoder(encoder: EncoderConfig) -> EncoderConfig:
-    """`encoder` without its limits: the same tokens for any net (the limits are the model's tag
-    tables' sizes; matching compares token bags and feeds no model)."""
-    return dataclasses.replace(encoder, max_tokens=_NO_LIMIT, max_layers=_NO_LIMIT, max_heads=_NO_LIMIT,
-                               max_index=_NO_LIMIT)
+    """`encoder` without the limits that leave its tokens alone (how many, the highest row index, the
+    most layers: the sizes of the model's tables; matching compares token bags and feeds no
+    model). `max_heads` stays: a head's tag is numbered with it."""
+    return dataclasses.replace(encoder, max_tokens=_NO_LIMIT, max_layers=_NO_LIMIT, max_index=_NO_LIMIT)
 
 
 def token_bag(encoded: EncodedNet, digits: int = DIGITS, net: Net | None = None) -> collections.Counter:

@@ -173,3 +173,14 @@ def test_a_last_line_the_reading_lacks_is_added(no_run):
     short = "v1 = select(tokens, tokens, LT)\nv2 = selector_width(v1)\nreturn v2\n"
     matched = _matched(source, short, {1, 2, 3}, 4, no_run)
     assert matched.similarity == 1.0 and matched.source == compiler.parse(source).source
+
+
+def test_the_matching_encoder_gives_the_models_tokens_without_its_limits(net):
+    from interpreter.weights_match import matching_encoder
+
+    for each in (net, compiler.scramble(net, seed=3)):
+        ours, models = encode_net(each, matching_encoder(ENCODER)), encode_net(each, ENCODER)
+        assert (ours.tags == models.tags).all() and (ours.values == models.values).all()
+    with pytest.raises(Exception, match="more than 3 tokens"):
+        encode_net(net, EncoderConfig(max_tokens=3))
+    assert len(encode_net(net, matching_encoder(EncoderConfig(max_tokens=3)))) == len(encode_net(net, ENCODER))

@@ -203,10 +203,10 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
 
 def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: float) -> list[prog.Program]:
     """The programs `program` is edited into while an edit raises its score, it first and the
-    closest last, in passes over its lines: each line
-    takes the best of its cheap edits (`_line_edits`) that helps. Where a pass changes nothing,
-    the best function with a constant of the line's own inputs (`_constant_edits`), else the
-    tables entry by entry (`_tables`), else the first new map that helps (`_insertions`)."""
+    closest last, in passes over its lines: each line takes the best of its cheap edits
+    (`_line_edits`) that helps. Where a pass changes nothing, the best function with a constant
+    of the line's own inputs (`_constant_edits`), else the tables (`_tables`), else the first
+    added line that helps (`_insertions`)."""
     path, at = [program], score(program)
     while at < 1.0 and time.monotonic() < deadline:
         began = at

@@ -8,7 +8,7 @@ import pytest
 
 import compiler
 from compiler.nets.net import Net
-from interpreter.encoding import EncoderConfig, encode_net
+from interpreter.encoding import EncoderConfig, EncodingError, encode_net
 from interpreter.weights_match import match, similarity, token_bag
 
 ENCODER = EncoderConfig()
@@ -181,6 +181,6 @@ def test_the_matching_encoder_gives_the_models_tokens_without_its_limits(net):
     for each in (net, compiler.scramble(net, seed=3)):
         ours, models = encode_net(each, matching_encoder(ENCODER)), encode_net(each, ENCODER)
         assert (ours.tags == models.tags).all() and (ours.values == models.values).all()
-    with pytest.raises(Exception, match="more than 3 tokens"):
+    with pytest.raises(EncodingError, match="more than 3 tokens"):
         encode_net(net, EncoderConfig(max_tokens=3))
     assert len(encode_net(net, matching_encoder(EncoderConfig(max_tokens=3)))) == len(encode_net(net, ENCODER))

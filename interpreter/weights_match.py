@@ -212,24 +212,16 @@ def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: fl
         began = at
         position = 0
         while position < len(program.nodes) and at < 1.0:
-            edited, edited_score = None, at
-            for candidate in _line_edits(program, position, options):
-                if time.monotonic() > deadline:
-                    return path
-                if score(candidate) > edited_score:
-                    edited, edited_score = candidate, score(candidate)
+            edited, edited_score = _best(_line_edits(program, position, options), score, at, deadline)
+            if time.monotonic() > deadline:
+                return path
             if edited is not None:
                 program, at = edited, edited_score
                 path.append(program)
             position += 1
         if at > began:
             continue
-        edited, edited_score = None, at
-        for candidate in _constant_edits(program, score.domain, options):
-            if time.monotonic() > deadline:
-                break
-            if score(candidate) > edited_score:
-                edited, edited_score = candidate, score(candidate)
+        edited, edited_score = _best(_constant_edits(program, score.domain, options), score, at, deadline)
         if edited is None:
             tabled, tabled_score = _tables(program, at, score, deadline)
             if tabled_score > at:
@@ -243,6 +235,18 @@ def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: fl
         program, at = edited, edited_score
         path.append(program)
     return path
+
+
+def _best(candidates, score: _Scorer, at: float, deadline: float) -> tuple[prog.Program | None, float]:
+    """The candidate scoring highest above `at` among those scored before `deadline`, and its
+    score; (None, `at`) when none does."""
+    best, best_score = None, at
+    for candidate in candidates:
+        if time.monotonic() > deadline:
+            break
+        if score(candidate) > best_score:
+            best, best_score = candidate, score(candidate)
+    return best, best_score
 
 
 def _constant_edits(program: prog.Program, domain: tuple, library: Library):
@@ -283,12 +287,13 @@ def _tables(program: prog.Program, at: float, score: _Scorer, deadline: float) -
     count, and an entry moves to a value the table already holds."""
     vocab, max_seq_len, _ = score.domain
     drawn = set(vocab) | set(range(max_seq_len)) | score.outputs
+    values = ValueSets(vocab, max_seq_len)
     for position in range(len(program.nodes)):
         node = program.nodes[position]
         if not (isinstance(node, nodes.Map) and node.encoding == nodes.CATEGORICAL):
             continue
         try:
-            keys = sorted(ValueSets(vocab, max_seq_len)(node.inner), key=value_sort_key)
+            keys = sorted(values(node.inner), key=value_sort_key)
             if len(keys) > MAX_TABLE_KEYS:
                 continue
             entries = {key: node.function(key) for key in keys}
@@ -333,31 +338,26 @@ def _insertions(program: prog.Program, library: Library):
     """Every program with one line more, of a library function: a map of the output (a new last
     line: the model's readings stop short more often than they run on), a map between a line and
     one of its inputs, or a sequence_map of the output and another var."""
-    def made(make, *args, **kwargs) -> list[prog.Program]:
+    def made(make, *args, **kwargs) -> list[nodes.SOpNode]:
         try:
-            return [prog.Program(make(*args, **kwargs))]
+            return [make(*args, **kwargs)]
         except (compiler.SourceError, TypeError, ValueError):
             return []
     for function, _ in library.maps:
         for encoding in (nodes.CATEGORICAL, nodes.NUMERICAL):
-            yield from made(nodes.make_map, function, program.output, encoding=encoding)
+            yield from map(prog.Program, made(nodes.make_map, function, program.output, encoding=encoding))
     for node in program.nodes:
         for field in _input_fields(node):
-            child = getattr(node, field)
             for function, _ in library.maps:
                 for encoding in (nodes.CATEGORICAL, nodes.NUMERICAL):
-                    try:
-                        inserted = nodes.make_map(function, child, encoding=encoding)
-                    except (compiler.SourceError, TypeError, ValueError):
-                        continue
-                    yield from _rebuilt(program, node, field, inserted)
+                    for inserted in made(nodes.make_map, function, getattr(node, field), encoding=encoding):
+                        yield from _rebuilt(program, node, field, inserted)
     others = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in program.nodes
                                                            if isinstance(n, nodes.SOpNode) and n is not program.output]
     for function, _ in library.sequence_maps:
         for other in others:
-            yield from made(nodes.make_sequence_map, function, program.output, other)
-            yield from made(nodes.make_sequence_map, function, other, program.output)
-
+            for fst, snd in ((program.output, other), (other, program.output)):
+                yield from map(prog.Program, made(nodes.make_sequence_map, function, fst, snd))
 
 def _edits(program: prog.Program, library: Library):
     """Every program one edit away from `program` (module docstring), line by line."""

@@ -39,6 +39,9 @@ SEQUENCE_MAP_FUNCTIONS = (
     "lambda x, y: x if x > y else y", "lambda x, y, c: x + y + c", "lambda x, y, c: x if y == c else y",
 )
 
+#: The factors a linear_sequence_map draws for each of its inputs.
+LINEAR_FACTORS = (-2, -1, 1, 2)
+
 OP_KINDS = ("map", "sequence_map", "linear_sequence_map", "aggregate", "selector_width")
 DEFAULT_OP_WEIGHTS = {"map": 4.0, "sequence_map": 2.0, "linear_sequence_map": 1.0, "aggregate": 4.0,
                       "selector_width": 2.0}

@@ -36,6 +36,7 @@ from compiler.language import program as prog
 from compiler.language.literals import value_sort_key
 from compiler.language.values import ValueSetError, ValueSets
 from generator.config import (
+    LINEAR_FACTORS,
     OP_KINDS,
     Choices,
     GeneratorConfig,
@@ -258,7 +259,7 @@ class _Builder:
         fst, snd = self._pick(pool.numerical), self._pick(pool.numerical)
         if len(self.values(fst)) * len(self.values(snd)) > _MAX_NUMERICAL_VALUES:
             return None
-        factors = [-2, -1, 1, 2]
+        factors = list(LINEAR_FACTORS)
         node = nodes.make_linear_sequence_map(fst, snd, self.choices.choice(factors), self.choices.choice(factors))
         return self._add(node, fst, snd)
 

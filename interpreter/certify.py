@@ -985,14 +985,18 @@ def _selects_or_undefined(predicate, key, query) -> bool:
         return True
 
 
-def rebuilt(program: prog.Program, changes: dict[int, dict]) -> prog.Program:
+def rebuilt(program: prog.Program, changes: dict[int, dict], shared: bool = False) -> prog.Program:
     """`program` with the fields of some nodes changed (by node id), and every node reading them
-    rebuilt; the lines keep their order and names."""
+    rebuilt; the lines keep their order and names. A changed field naming one of `program`'s own
+    nodes reads that node as it was, a line of its own beside the rebuilt one (an edit that
+    points an input at an earlier var reads a copy of it), or, `shared`, the rebuilt node itself
+    (an argument swapped below a changed line reads the changed line)."""
     made: dict[int, nodes.Node] = {}
     for node in program.nodes:
         fields = {field: made.get(id(getattr(node, field)), getattr(node, field))
                   for field in CHILD_FIELDS.get(type(node), ())}
-        fields.update(changes.get(id(node), {}))
+        fields.update({field: made.get(id(value), value) if shared and isinstance(value, nodes.Node) else value
+                       for field, value in changes.get(id(node), {}).items()})
         made[id(node)] = dataclasses.replace(node, **fields) if fields else node
     return prog.Program(made[id(program.output)])
 

@@ -40,8 +40,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import itertools
+import math
 import time
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -53,7 +54,7 @@ from compiler.language.literals import value_sort_key
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
 from compiler.nets.net import Net
-from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
+from generator.config import LINEAR_FACTORS, MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS, GeneratorConfig
 from interpreter.certify import CHILD_FIELDS, rebuilt
 from interpreter.encoding import KINDS, EncodedNet, EncoderConfig, encode_net
 from interpreter.search import Library, net_moduli
@@ -67,6 +68,10 @@ _INTERFACE_KINDS = (KINDS.index("input_token"), KINDS.index("output_value"))
 _MAX_BOUND_VALUES = 8
 #: Most values of an output table whose every naming by the net's output values is tried.
 _MAX_NAMED_CLASSES = 5
+#: The constants the generator binds its templates to besides an input's own values.
+_GENERATOR_CONSTANTS = GeneratorConfig().constants
+#: Most other spellings of a matched program scored for the tie-break (`_spellings`).
+_MAX_SPELLINGS = 256
 #: Most entries a map's table may have to be edited entry by entry (the generator's tables have at most 32).
 MAX_TABLE_KEYS = 32
 
@@ -189,6 +194,10 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
             best, best_score, path = climbed[-1], score(climbed[-1]), climbed
     source = best.source
     if prefer is not None:
+        for candidate in _spellings(best, score.domain):  # the generator's other spellings of it
+            if time.monotonic() > deadline:
+                break
+            score(candidate)
         if best_score == 1.0:  # the edits of each program on the way to it, the last first
             for candidate in itertools.chain.from_iterable(_edits(p, options) for p in reversed(path)):
                 if time.monotonic() > deadline:
@@ -197,8 +206,163 @@ def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderCo
         ties = [text for text, value in score.scores.items() if value == best_score]
         if len(ties) > 1:
             likelihoods = prefer(ties)
-            source = ties[max(range(len(ties)), key=lambda i: likelihoods[i])]
+            # programs that match whole compile alike: the model cannot tell their spellings apart
+            # (it reads the same net), so the generator's odds rank them, then the model
+            odds = [_generator_log_odds(compiler.parse(text), score.domain) if best_score == 1.0 else 0.0
+                    for text in ties]
+            source = ties[max(range(len(ties)), key=lambda i: (odds[i], likelihoods[i]))]
     return Matched(source, best_score, beam_score, len(score.scores), time.monotonic() - began, len(score.compiled))
+
+
+def same_weights(text: str, source: str, net: Net, encoder: EncoderConfig | None = None) -> bool:
+    """Whether the programs `text` and `source` compile, for `net`'s vocabulary, max_seq_len and
+    causality, to the same weights up to the order of their neurons and heads: equal encodings
+    (`token_bag` to 6 decimals, under `encoder` without its limits; default `EncoderConfig()`) and
+    the same input tokens and output values. Where they do, no reading of the weights can tell
+    the two apart: an answer spelled otherwise than its source (`max(x, y)` for `x or y` where
+    the two agree on the values read) is as right as the weights can show. False where either
+    does not compile."""
+    vocab, max_seq_len, causal = net_domain(net)
+    unlimited = matching_encoder(encoder or EncoderConfig())
+    bags = []
+    for program in (text, source):
+        try:
+            compiled = compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
+                                                build_unproven=True)
+            bags.append(token_bag(encode_net(compiled, unlimited), digits=6, net=compiled))
+        except Exception:  # noqa: BLE001 - a program that does not compile (tracr's own errors too) or encode
+            return False
+    return bags[0] == bags[1]
+
+
+def _spellings(program: prog.Program, domain: tuple) -> Iterator[prog.Program]:
+    """Other spellings of `program` the generator draws, at most `_MAX_SPELLINGS`: each map's and
+    sequence_map's function as each generator template (bound to each constant the generator
+    binds: 0..3 and the input's values when it has fewer than 8) that gives the same value on
+    each value its inputs take, a sequence_map's arguments swapped, a linear_sequence_map of one
+    input with the factor pairs of the same sum, and selects equal in all but their line shared.
+    Equal functions compile to the same MLP; the rest are scored like any candidate."""
+    values = ValueSets(domain[0], domain[1])
+    lines = []
+    for node in program.nodes:
+        try:
+            options = list(_same_line(node, values))
+        except (ValueSetError, TypeError, ValueError):
+            continue
+        if options:
+            lines.append((node, [{}] + options))
+    for choice in itertools.islice(itertools.product(*(options for _, options in lines)), 1, _MAX_SPELLINGS):
+        try:
+            changes = {id(node): change for (node, _), change in zip(lines, choice) if change}
+            yield rebuilt(program, changes, shared=True)
+        except (compiler.SourceError, TypeError, ValueError):
+            continue
+    first: dict[tuple, nodes.Select] = {}
+    shared = {}
+    for node in program.nodes:
+        if isinstance(node, nodes.Select):
+            kept = first.setdefault((id(node.keys), id(node.queries), repr(node.predicate)), node)
+            if kept is not node:
+                shared[id(node)] = kept
+    if shared:
+        readers = {id(user): {"selector": shared[id(user.selector)]} for user in program.nodes
+                   if isinstance(user, (nodes.Aggregate, nodes.SelectorWidth)) and id(user.selector) in shared}
+        try:
+            yield rebuilt(program, readers, shared=True)
+        except (compiler.SourceError, TypeError, ValueError):
+            pass
+
+
+def _same_line(node: nodes.Node, values: ValueSets) -> Iterator[dict]:
+    """The changes of `node` that `_spellings` tries (its fields as `rebuilt` takes them)."""
+    if isinstance(node, nodes.Map):
+        keys = sorted(values(node.inner), key=value_sort_key)
+        want = _outputs(node.function, [(x,) for x in keys])
+        for function in _templates(MAP_FUNCTIONS, 1, keys):
+            if function != node.function and _outputs(function, [(x,) for x in keys]) == want:
+                yield {"function": function}
+    elif isinstance(node, nodes.SequenceMap):
+        fst, snd = (sorted(values(n), key=value_sort_key) for n in (node.fst, node.snd))
+        pairs = list(itertools.product(fst, snd))
+        want = _outputs(node.function, pairs)
+        for function in _templates(SEQUENCE_MAP_FUNCTIONS, 2, fst):
+            if function != node.function and _outputs(function, pairs) == want:
+                yield {"function": function}
+        swapped = [(y, x) for x, y in pairs]
+        for function in _templates(SEQUENCE_MAP_FUNCTIONS, 2, snd):
+            if _outputs(function, swapped) == want:
+                yield {"function": function, "fst": node.snd, "snd": node.fst}
+    elif isinstance(node, nodes.LinearSequenceMap) and node.fst is node.snd:
+        for factors in itertools.product(LINEAR_FACTORS, repeat=2):
+            if sum(factors) == node.fst_fac + node.snd_fac and factors != (node.fst_fac, node.snd_fac):
+                yield {"fst_fac": factors[0], "snd_fac": factors[1]}
+
+
+def _generator_log_odds(program: prog.Program, domain: tuple) -> float:
+    """The log-probability, roughly, of the generator's drawing `program`'s choices among those
+    that spell one net in other ways: each map's and sequence_map's function (a template among
+    the generator's, times one of the constants it binds for one with a constant; a table in 1
+    of 10 categorical lines, each entry one of the vocabulary and positions; anything else far
+    less), each select line (drawn: a comparison of 7 and two of the vars; shared: 1 in 5 of
+    the selects before it). Programs that compile alike are ranked by it: `x` before `x + 0`,
+    one select read twice before two equal selects."""
+    vocab, max_seq_len, _ = domain
+    values = ValueSets(vocab, max_seq_len)
+    total, selects, reads = 0.0, 0, collections.Counter()
+    for node in program.nodes:
+        if isinstance(node, (nodes.Map, nodes.SequenceMap)):
+            total += _function_log_odds(node, values, vocab, max_seq_len)
+        elif isinstance(node, nodes.Select):
+            selects += 1
+            total += math.log(0.8 / (7 * (2 + len(program.nodes)) ** 2))
+        elif isinstance(node, (nodes.Aggregate, nodes.SelectorWidth)):
+            reads[id(node.selector)] += 1
+            if reads[id(node.selector)] > 1:
+                total += math.log(0.2 / max(selects, 1))
+    return total
+
+
+def _function_log_odds(node: nodes.Map | nodes.SequenceMap, values: ValueSets, vocab, max_seq_len: int) -> float:
+    single = isinstance(node, nodes.Map)
+    templates = MAP_FUNCTIONS if single else SEQUENCE_MAP_FUNCTIONS
+    if isinstance(node.function, fn.Table):
+        drawn = len(set(vocab) | set(range(max_seq_len)))
+        return math.log(0.1) - len(node.function.entries) * math.log(drawn)
+    try:
+        first = sorted(values(node.inner if single else node.fst), key=value_sort_key)
+    except (ValueSetError, TypeError):
+        first = []
+    constants = len(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()))
+    for text in templates:
+        template = parse_lambda(text)
+        if template.arity == (1 if single else 2):
+            if template == node.function:
+                return math.log(0.9 / len(templates))
+        elif any(template.bind(c) == node.function for c in itertools.chain(_GENERATOR_CONSTANTS, first)):
+            return math.log(0.9 / len(templates) / constants)
+    return math.log(1e-6)  # a function the generator does not write
+
+
+def _templates(templates: Sequence[str], arity: int, first: list) -> Iterator[fn.Function]:
+    """The generator's `templates` of `arity`, those with a constant bound to each it binds on an
+    input whose first argument takes the values `first`."""
+    constants = sorted(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()),
+                       key=value_sort_key)
+    for text in templates:
+        template = parse_lambda(text)
+        if template.arity == arity:
+            yield template
+        else:
+            for c in constants:
+                yield template.bind(c)
+
+
+def _outputs(function, arguments: list[tuple]) -> list | None:
+    """`function`'s value on each of `arguments` (as equal values, 1 and True alike), None where it fails."""
+    try:
+        return [function(*args) for args in arguments]
+    except (ArithmeticError, compiler.EvaluationError, TypeError, ValueError):
+        return None
 
 
 def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: float) -> list[prog.Program]:

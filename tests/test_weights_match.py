@@ -9,7 +9,7 @@ import pytest
 import compiler
 from compiler.nets.net import Net
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
-from interpreter.weights_match import match, similarity, token_bag
+from interpreter.weights_match import _spellings, match, same_weights, similarity, token_bag
 
 ENCODER = EncoderConfig()
 SOURCE = """v1 = map(lambda x: x + 2, tokens)
@@ -90,7 +90,50 @@ def test_the_model_chooses_among_programs_that_match_equally(net, no_run):
     wrong = SOURCE.replace("x > 3", "x > 2")
     chosen = match(net, [wrong], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60,
                    prefer=lambda texts: [float(text == canonical) for text in texts])
-    assert chosen.similarity == 1.0 and chosen.source == canonical
+    # `x * x` spells the first line as well as `x + 2` (the weights read only which values
+    # differ) and the generator draws it more often (a template without a constant)
+    assert chosen.similarity == 1.0 and "x * x" in chosen.source and same_weights(chosen.source, SOURCE, net)
+    least = "v1 = map(lambda x: min(x, 2), tokens)\nreturn v1\n"
+    other = "v1 = map(lambda x: x if x < 2 else 2, tokens)\nreturn v1\n"
+    small = compiler.compile_program(least, {1, 2, 3, 4}, 5)
+    no_run.append(small)
+    for beam, liked in ((least, other), (other, least)):  # as likely to the generator: the model chooses
+        liked = compiler.parse(liked).source
+        chosen = match(small, [beam], encode_net(small, ENCODER), ENCODER, time.monotonic() + 60,
+                       prefer=lambda texts: [float(text == liked) for text in texts])
+        assert chosen.similarity == 1.0 and chosen.source == liked
+
+
+def test_the_generators_likelier_spelling_wins_over_the_models(no_run):
+    """Programs that compile alike cannot be told apart by a model reading their net: `x` is
+    drawn more often than `x + 0`, a select read twice more often than two equal selects."""
+    for source, likelier in (("v1 = map(lambda x: x + 0, tokens)\nv2 = map(lambda x: x - 1, v1)\nreturn v2\n",
+                              "v1 = map(lambda x: x, tokens)\nv2 = map(lambda x: x - 1, v1)\nreturn v2\n"),
+                             ("v1 = select(indices, tokens, EQ)\nv2 = selector_width(v1)\n"
+                              "v3 = select(indices, tokens, EQ)\nv4 = selector_width(v3)\n"
+                              "v5 = sequence_map(lambda x, y: x + y, v2, v4)\nreturn v5\n",
+                              "v1 = select(indices, tokens, EQ)\nv2 = selector_width(v1)\nv3 = selector_width(v1)\n"
+                              "v4 = sequence_map(lambda x, y: x + y, v2, v3)\nreturn v4\n")):
+        net = compiler.compile_program(source, {1, 2, 3, 4}, 5)
+        no_run.append(net)
+        written = compiler.parse(source).source
+        chosen = match(net, [source], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60,
+                       prefer=lambda texts: [float(text == written) for text in texts])
+        assert chosen.similarity == 1.0 and chosen.source == compiler.parse(likelier).source
+        assert same_weights(chosen.source, source, net)
+
+
+def test_same_weights_is_weights_equal_up_to_order():
+    source = "v1 = sequence_map(lambda x, y: x + y, tokens, indices)\nv2 = map(lambda x: min(x, 3), v1)\nreturn v2\n"
+    net = compiler.compile_program(source, {1, 2, 3, 4}, 5)
+    swapped = ("v1 = sequence_map(lambda x, y: x + y, indices, tokens)\n"
+               "v2 = map(lambda x: x if x < 3 else 3, v1)\nreturn v2\n")
+    assert same_weights(swapped, source, net)
+    assert not same_weights(source.replace("min(x, 3)", "min(x, 4)"), source, net)  # another output value
+    assert not same_weights(source.replace("x + y", "x - y"), source, net)
+    assert not same_weights("v1 = map(lambda x: x + 1, nowhere)\nreturn v1\n", source, net)  # does not compile
+    spelled = {p.source for p in _spellings(compiler.parse(source), ((1, 2, 3, 4), 5, False))}
+    assert compiler.parse(swapped).source in spelled
 
 
 def test_log_likelihoods_are_the_beams_own_scores():

@@ -95,6 +95,8 @@ def add_interpreter_parsers(sub) -> None:
                         "input is run through the net)")
     p.add_argument("--limit", type=int, help="at most this many nets per variant")
     p.add_argument("--variants", nargs="+", metavar="VARIANT", help="only these variants (compiled, scrambled, ...)")
+    p.add_argument("--max-ops", type=int, metavar="N",
+                   help="only programs of at most N operations (before --limit; tracr's lib programs are kept)")
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
                    help="verified decoding's search budget per net")
     p.add_argument("--retrained", type=int, default=0, metavar="N",
@@ -272,6 +274,8 @@ def cmd_eval(args) -> None:
     checkpoint, corpus = (args.paths if len(args.paths) == 2 else (args.checkpoint, args.paths[0]))
     if not Path(corpus).is_dir():
         raise SystemExit(f"error: no corpus directory {corpus!r}")
+    if args.max_ops is not None and args.max_ops < 1:
+        raise SystemExit(f"error: --max-ops takes a positive number of operations, not {args.max_ops}")
     if args.match is not None and not args.match > 0:
         raise SystemExit(f"error: --match takes a positive number of seconds per net, not {args.match}")
     if args.uniform and (checkpoint or args.weights_only or args.ablation or args.match):
@@ -287,8 +291,9 @@ def cmd_eval(args) -> None:
         if checkpoint:
             with Progress("weights-only: scoring", unit="net") as bar:
                 report = evaluate_model(checkpoint, corpus, args.split, beam_size=args.beam, limit=args.limit,
-                                  out_of_distribution=not args.no_tracr_lib, device=args.device, progress=bar.reach,
-                                  match_seconds=args.match)
+                                        out_of_distribution=not args.no_tracr_lib, device=args.device,
+                                        progress=bar.reach, match_seconds=args.match, variants=args.variants,
+                                        max_ops=args.max_ops)
             print(report.format(examples=args.examples))
             records["weights_only"] = [dataclasses.asdict(o) for o in report.outcomes]
             if args.plot:
@@ -302,8 +307,8 @@ def cmd_eval(args) -> None:
         if searches:
             with Progress("retraining nets", unit="net", enabled=args.retrained > 0) as bar:
                 nets = decompiler_examples(corpus, args.split, limit=args.limit, variants=args.variants,
-                                           retrained=args.retrained, out_of_distribution=not args.no_tracr_lib,
-                                           progress=bar.reach)
+                                           max_ops=args.max_ops, retrained=args.retrained,
+                                           out_of_distribution=not args.no_tracr_lib, progress=bar.reach)
         for proposals in searches:
             with Progress(f"decompiling ({proposals} proposals)", len(nets), unit="net") as bar:
                 reports[proposals] = evaluate_decompiler(

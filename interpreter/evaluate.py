@@ -3,6 +3,9 @@ token accuracy, per-operation and per-size accuracy, for each variant (compiled,
 retrained) and for programs from tracr's `lib.py` (out of distribution).
 
 * exact: the decoded canonical text equals the true one;
+* same weights: exact, or the decoded program compiles to the true program's own weights (up to
+  the order of neurons and heads: `weights_match.same_weights`) though spelled otherwise
+  (`max(x, y)` for `x or y` where they agree on the values read): as right as weights can show;
 * functional: the decoded program compiles (with the net's vocabulary and max_seq_len) and its
   network gives the true program's outputs (`compiler.compiling.check.outputs_agree`) on every input up to
   max_seq_len, or on `samples` seeded random inputs when there are more than `exhaustive_limit`;
@@ -22,6 +25,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import itertools
 import random
 import re
 import statistics
@@ -36,10 +40,11 @@ from compiler.nets.net import Net
 from interpreter.certify import outputs_of
 from interpreter.data import Example, Source, encode_examples, load_examples
 from interpreter.decode import load_interpreter, log_likelihoods, search, search_all
+from interpreter.encoding import EncodedNet, EncodingError, encode_net
 from interpreter.model import Interpreter
 from interpreter.tracr_library import OUT_OF_DISTRIBUTION, net_domain, tracr_library_examples, tracr_library_own_vocab
 from interpreter.train import teacher_forced
-from interpreter.weights_match import match
+from interpreter.weights_match import match, same_weights
 
 _OPERATION = re.compile(r"^v\d+ = ((?:numerical )?\w+)\(")
 
@@ -64,6 +69,7 @@ class Outcome(Scored):
     parses: bool
     truncated: bool
     why: str  # why it is not functional ("" when it is)
+    same_weights: bool = False  # exact, or compiles to the true program's own weights (module docstring)
 
 
 @dataclasses.dataclass
@@ -85,14 +91,15 @@ class EvalReport:
             total = len(outcomes) + sum(self.skipped.get(variant, {}).values())
             rows.append({"variant": variant, "nets": total, "skipped": total - len(outcomes),
                          "exact": _rate(sum(o.exact for o in outcomes), total),
+                         "same_weights": _rate(sum(o.same_weights for o in outcomes), total),
                          "functional": _rate(sum(o.functional for o in outcomes), total),
                          "parses": _rate(sum(o.parses for o in outcomes), len(outcomes)),
                          "truncated": _rate(sum(o.truncated for o in outcomes), len(outcomes)),
                          "token_accuracy": self.token_accuracy.get(variant)})
         return rows
 
-    def by_size(self) -> dict[str, dict[int, tuple[int, float, float]]]:
-        """Per variant, per number of operations: (nets, exact rate, functional rate)."""
+    def by_size(self) -> dict[str, dict[int, tuple[int, float, float, float]]]:
+        """Per variant, per number of operations: (nets, exact, same-weights and functional rates)."""
         table: dict[str, dict[int, tuple[int, float, float]]] = {}
         for variant in self.variants():
             groups = collections.defaultdict(list)
@@ -100,6 +107,7 @@ class EvalReport:
                 if o.variant == variant:
                     groups[o.n_ops].append(o)
             table[variant] = {n: (len(g), _rate(sum(o.exact for o in g), len(g)),
+                                  _rate(sum(o.same_weights for o in g), len(g)),
                                   _rate(sum(o.functional for o in g), len(g))) for n, g in sorted(groups.items())}
         return table
 
@@ -117,23 +125,26 @@ class EvalReport:
 
     def format(self, examples: int = 0) -> str:
         """The tables as text, and the first `examples` decoded programs beside their source."""
-        lines = [_table(["variant", "nets", "skipped", "exact", "functional", "parses", "truncated", "token acc"],
-                        [[r["variant"], r["nets"], r["skipped"], _pct(r["exact"]), _pct(r["functional"]),
-                          _pct(r["parses"]), _pct(r["truncated"]), _pct(r["token_accuracy"])]
+        lines = [_table(["variant", "nets", "skipped", "exact", "same weights", "functional", "parses", "truncated",
+                         "token acc"],
+                        [[r["variant"], r["nets"], r["skipped"], _pct(r["exact"]), _pct(r["same_weights"]),
+                          _pct(r["functional"]), _pct(r["parses"]), _pct(r["truncated"]), _pct(r["token_accuracy"])]
                          for r in self.summary()])]
-        size_rows = [[variant, n, count, _pct(exact), _pct(functional)]
-                     for variant, sizes in self.by_size().items() for n, (count, exact, functional) in sizes.items()]
-        lines += ["", _table(["variant", "ops", "nets", "exact", "functional"], size_rows)]
+        size_rows = [[variant, n, count, _pct(exact), _pct(same), _pct(functional)]
+                     for variant, sizes in self.by_size().items()
+                     for n, (count, exact, same, functional) in sizes.items()]
+        lines += ["", _table(["variant", "ops", "nets", "exact", "same weights", "functional"], size_rows)]
         lines += ["", _table(["operation", "lines", "decoded in place"],
                              [[kind, n, _pct(rate)] for kind, (n, rate) in self.by_operation().items()])]
         for o in self.outcomes[:examples]:
-            verdict = "exact" if o.exact else "same function" if o.functional else f"wrong ({o.why})"
+            verdict = ("exact" if o.exact else "same weights" if o.same_weights else "same function" if o.functional
+                       else f"wrong ({o.why})")
             lines += ["", f"--- {o.variant} {o.program_id}: {verdict}", "true:", o.source.rstrip(),
                       "decoded:", o.decoded.rstrip()]
         return "\n".join(lines)
 
     def plot(self, path: str | Path) -> Path:
-        """Weights-only decoding: exact and functional share per variant (n in the labels), the
+        """Weights-only decoding: exact, same-weights and functional share per variant (n in the labels), the
         functional share by program size (one line per variant, offset so that none hides
         another, nets per size beside each point), and per-operation lines decoded in place."""
         from compiler.plots import pyplot, save_figure
@@ -142,16 +153,17 @@ class EvalReport:
         figure, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 4.8))
         rows = self.summary()
         _bars(left, [f"{r['variant']}\n(n={r['nets']})" for r in rows],
-              {"exact": [r["exact"] or 0 for r in rows], "functional": [r["functional"] or 0 for r in rows]})
+              {"exact": [r["exact"] or 0 for r in rows], "same weights": [r["same_weights"] or 0 for r in rows],
+               "functional": [r["functional"] or 0 for r in rows]})
         left.set_title("weights-only decoding by variant")
         variants = self.by_size()
         for k, (variant, sizes) in enumerate(variants.items()):
             shift = 0.12 * (k - (len(variants) - 1) / 2)
             xs = [n + shift for n in sizes]
-            ys = [f for _, _, f in sizes.values()]
+            ys = [f for _, _, _, f in sizes.values()]
             middle.plot(xs, ys, marker="osD^v<>"[k % 7], linestyle=("-", "--", ":", "-.")[k % 4], label=variant,
                         alpha=0.85)
-            for x, y, (n, _, _) in zip(xs, ys, sizes.values()):
+            for x, y, (n, _, _, _) in zip(xs, ys, sizes.values()):
                 middle.annotate(str(n), (x, y), textcoords="offset points", xytext=(0, 5 + 8 * k), ha="center",
                                 fontsize=6, color=middle.lines[-1].get_color())
         middle.set_xlabel("operations in the true program (numbers: nets of that size)")
@@ -192,35 +204,48 @@ def _bars(axis, labels: Sequence[str], series: dict[str, Sequence[float]]) -> No
 def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "test", *, beam_size: int = 1,
              limit: int | None = None, samples: int = 200, exhaustive_limit: int = 5000, seed: int = 0,
              out_of_distribution: bool = True, progress: Callable[[int, int], None] | None = None,
-             device: str | None = None, match_seconds: float | None = None) -> EvalReport:
-    """Decodes the nets of `split` of `data` (a corpus directory or a list of examples; at most
-    `limit` per variant) with `model` (or a checkpoint path) and scores them (module docstring).
-    With `out_of_distribution`, also tracr's library programs compiled with the test nets'
-    vocabulary and max_seq_len. With `match_seconds`, each net's `beam_size` beams are compiled,
-    matched with its weights and edited for at most that long (`interpreter.weights_match`, as
-    `decompile(run_net=False)` does), and the best match is scored instead of the best beam."""
+             device: str | None = None, match_seconds: float | None = None, variants: Sequence[str] | None = None,
+             max_ops: int | None = None) -> EvalReport:
+    """Decodes the nets of `split` of `data` (a corpus directory or a list of examples; only
+    `variants` and programs of at most `max_ops` operations when given, then at most `limit` per
+    variant) with `model` (or a checkpoint path) and scores them (module docstring). With
+    `out_of_distribution`, also tracr's library programs compiled with the test nets' vocabulary
+    and max_seq_len. With `match_seconds`, each net's `beam_size` beams are compiled, matched with
+    its weights and edited for at most that long (`interpreter.weights_match`), and the best match
+    is scored instead of the best beam: what `decompile(run_net=False)` answers, for every net (a
+    program too long for the decoder to spell is matched from the beams it can spell, a net too
+    big for the model to read from programs drawn from the grammar); without it such nets are
+    skipped and count as wrong."""
     if not isinstance(model, Interpreter):
         model = load_interpreter(model, device)
-    examples = _limited(load_examples(data, split), limit)
+    examples = _limited([e for e in load_examples(data, split) if (variants is None or e.variant in variants)
+                         and (max_ops is None or e.n_ops <= max_ops)], limit)
     if out_of_distribution and examples:
         examples += tracr_library_examples(examples[0].net)
     config = model.config
-    items, skipped_all = [], {}
+    items, skipped_all, unread = [], {}, []
     for variant in dict.fromkeys(e.variant for e in examples):
-        kept, skipped = encode_examples([e for e in examples if e.variant == variant], config.encoder,
-                                        config.max_target_len)
+        group = [e for e in examples if e.variant == variant]
+        kept, skipped = encode_examples(group, config.encoder, config.max_target_len)
         items += kept
-        if skipped:
+        if match_seconds is not None:
+            encoded = {id(item.example) for item in kept}
+            unread += [e for e in group if id(e) not in encoded]
+        elif skipped:
             skipped_all[variant] = skipped
+    decoded = [item.example for item in items] + unread
     if match_seconds is None:
         readings = [(d.text, d.truncated) for d in search(model, [item.tokens for item in items], beam_size=beam_size)]
     else:  # one net at a time, so that progress reports each
-        readings = (_matched(model, item, beam_size, match_seconds) for item in items)
+        readings = itertools.chain((_matched(model, item.example.net, item.tokens, beam_size, match_seconds)
+                                    for item in items),
+                                   (_matched_unread(model, example.net, beam_size, match_seconds, seed)
+                                    for example in unread))
     outcomes = []
-    for index, (item, (text, truncated)) in enumerate(zip(items, readings)):
-        outcomes.append(_score(item.example, text, truncated, samples, exhaustive_limit, seed))
+    for index, (example, (text, truncated)) in enumerate(zip(decoded, readings)):
+        outcomes.append(_score(example, text, truncated, samples, exhaustive_limit, seed))
         if progress:
-            progress(index + 1, len(items))
+            progress(index + 1, len(decoded))
     accuracy = {variant: teacher_forced(model, [i for i in items if i.example.variant == variant],
                                         next(model.parameters()).device)[1]
                 for variant in dict.fromkeys(i.example.variant for i in items)}
@@ -228,19 +253,34 @@ def evaluate_model(model: Interpreter | str, data: Source, split: str | None = "
 
 
 
-def _matched(model: Interpreter, item, beam_size: int, seconds: float) -> tuple[str, bool]:
+def _matched(model: Interpreter, net: Net, tokens: EncodedNet, beam_size: int, seconds: float) -> tuple[str, bool]:
     """The weights-only reading `decompile(run_net=False)` gives (the beams matched with the net's
     weights and edited), and whether the decoder had to truncate it (the best beam's flag when
     no candidate compiled)."""
     began = time.monotonic()
-    beams = search_all(model, item.tokens, beam_size=beam_size)
+    beams = search_all(model, tokens, beam_size=beam_size)
     if not beams:
         return "", False
-    matched = match(item.example.net, [b.text for b in beams], item.tokens, model.config.encoder, began + seconds,
-                    prefer=lambda texts: log_likelihoods(model, item.tokens, texts))
+    matched = match(net, [b.text for b in beams], tokens, model.config.encoder, began + seconds,
+                    prefer=lambda texts: log_likelihoods(model, tokens, texts))
     if not matched.source:
         return beams[0].text, beams[0].truncated
     return matched.source, False
+
+
+def _matched_unread(model: Interpreter, net: Net, beam_size: int, seconds: float, seed: int) -> tuple[str, bool]:
+    """`_matched` for a net left out of the model's scores: one whose program is longer than the
+    decoder spells (its beams are matched all the same), or one too big for the model to read
+    (programs drawn from the grammar are matched instead, as `decompile(run_net=False)` does)."""
+    from interpreter.verified import matched_draws
+
+    began = time.monotonic()
+    try:
+        tokens = encode_net(net, model.config.encoder)
+    except EncodingError as error:
+        texts, matched = matched_draws(net, model.config.encoder, error, beam_size, seed, began + seconds, [])
+        return matched or (texts[0] if texts else ""), False
+    return _matched(model, net, tokens, beam_size, max(seconds - (time.monotonic() - began), 0.0))
 
 
 def evaluate(*args, **kwargs) -> EvalReport:
@@ -265,8 +305,10 @@ def _score(example: Example, text: str, truncated: bool, samples: int, exhaustiv
            seed: int) -> Outcome:
     parses = _parses(text)
     why = functional_difference(text, example, samples, exhaustive_limit, seed) if parses else "does not parse"
+    exact = text == example.source
+    same = exact or (why == "" and same_weights(text, example.source, example.net))
     return Outcome(example.program_id, example.variant, example.n_ops, example.source, text,
-                   text == example.source, why == "", parses, truncated, why)
+                   exact, why == "", parses, truncated, why, same)
 
 
 def functional_difference(text: str, example: Example, samples: int = 200, exhaustive_limit: int = 5000,
@@ -457,7 +499,7 @@ class DecompileReport:
 def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = None, split: str | None = "test", *,
                         proposals: str = "model", limit: int | None = None, time_budget: float = 10.0,
                         beam_size: int = 8, out_of_distribution: bool = True, seed: int = 0,
-                        variants: Sequence[str] | None = None, retrained: int = 0,
+                        variants: Sequence[str] | None = None, max_ops: int | None = None, retrained: int = 0,
                         progress: Callable[[int, int], None] | None = None,
                         device: str | None = None) -> DecompileReport:
     """`interpreter.decompile` on the nets `decompiler_examples` chooses, each scored against its
@@ -468,7 +510,7 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
     model = None
     if proposals == "model":
         model = checkpoint if isinstance(checkpoint, Interpreter) else load_interpreter(checkpoint, device)
-    examples = decompiler_examples(data, split, limit=limit, variants=variants, retrained=retrained,
+    examples = decompiler_examples(data, split, limit=limit, variants=variants, max_ops=max_ops, retrained=retrained,
                                    out_of_distribution=out_of_distribution, seed=seed)
     outcomes = []
     for index, example in enumerate(examples):
@@ -489,15 +531,16 @@ def evaluate_decompiler(data: Source, checkpoint: Interpreter | str | None = Non
 
 
 def decompiler_examples(data: Source, split: str | None = "test", *, limit: int | None = None,
-                        variants: Sequence[str] | None = None, retrained: int = 0,
+                        variants: Sequence[str] | None = None, max_ops: int | None = None, retrained: int = 0,
                         out_of_distribution: bool = True, seed: int = 0,
                         progress: Callable[[int, int], None] | None = None) -> list[Example]:
-    """The nets of `split` of `data` (at most `limit` per variant, only `variants` when given);
+    """The nets of `split` of `data` (only `variants` and programs of at most `max_ops` operations
+    when given, then at most `limit` per variant);
     with `retrained`, also this many of the split's programs retrained from scratch
     (`compiler.retrain`, 2,000 steps at most) as the "retrained" variant; with
     `out_of_distribution`, tracr's 14 lib programs with their own vocabularies, compiled and
     scrambled. `progress(done, total)` is called after each net retrained."""
-    every = load_examples(data, split)
+    every = [e for e in load_examples(data, split) if max_ops is None or e.n_ops <= max_ops]
     examples = _limited([e for e in every if variants is None or e.variant in variants], limit)
     chosen = [e for e in every if e.variant == "compiled"][:retrained]
     for index, example in enumerate(chosen):

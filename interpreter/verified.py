@@ -198,7 +198,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                          "proposals come from the grammar (a larger budget lets the model read it, if it can)")
         except EncodingError as error:
             if not run_net:  # programs drawn from the grammar, matched with the net's weights instead
-                texts, weights_only = _matched_draws(net, model.config.encoder, error, beam_size, seed,
+                texts, weights_only = matched_draws(net, model.config.encoder, error, beam_size, seed,
                                                      start + time_budget, notes)
             else:  # the encoder's hint (raise max_tokens ...) is for training a model, not for decoding with this one
                 notes.append(f"the model cannot read this net ({error.reason}: more than the interpreter was trained "
@@ -459,7 +459,7 @@ def _line_fits(program: prog.Program, lines: tuple, shown: prog.Program) -> tupl
     return tuple(fits)
 
 
-def _matched_draws(net: Net, encoder: EncoderConfig, error: EncodingError, count: int, seed: int,
+def matched_draws(net: Net, encoder: EncoderConfig, error: EncodingError, count: int, seed: int,
                    deadline: float, notes: list[str]) -> tuple[list[str], str | None]:
     """Weights-only decoding of a net the model cannot read: `count` programs drawn from the
     grammar (`uniform_proposals`), matched with the net's weights and edited until `deadline`

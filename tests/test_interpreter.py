@@ -403,13 +403,30 @@ def test_eval_scores_a_toy_checkpoint(run, examples, tmp_path):
     assert rows["compiled"]["nets"] == 3 and rows["compiled"]["parses"] == 1.0
     assert 0.0 <= rows["scrambled"]["token_accuracy"] <= 1.0
     exact_rows = [o for o in report.outcomes if o.exact]
-    assert all(o.functional for o in exact_rows)
+    assert all(o.functional and o.same_weights for o in exact_rows)
+    assert all(o.functional for o in report.outcomes if o.same_weights)
+    assert rows["compiled"]["exact"] <= rows["compiled"]["same_weights"] <= rows["compiled"]["functional"]
     assert "variant" in report.format(examples=1)
     assert report.plot(tmp_path / "eval.png").stat().st_size > 1000
     _, accuracy = teacher_forced(checkpoint.load_model(run.checkpoint),
                                  encode_examples(examples, TINY_MODEL.encoder, 96)[0])
     assert 0.0 < accuracy < 1.0
 
+
+
+def test_matched_eval_reads_the_nets_the_model_cannot(run, examples):
+    """With `match_seconds` every net gets the answer `decompile(run_net=False)` gives: a program
+    longer than the decoder spells, or a net bigger than the model reads, is matched all the
+    same (counted wrong, unread, without it)."""
+    chosen = [e for e in examples if e.variant == "compiled"][:2]
+    for limits in ({"max_target_len": 6}, {"encoder": dataclasses.replace(TINY_MODEL.encoder, max_tokens=4)}):
+        model = checkpoint.load_model(run.checkpoint)
+        model.config = dataclasses.replace(model.config, **limits)
+        skipped = evaluate_model(model, chosen, split=None, out_of_distribution=False)
+        assert skipped.summary()[0]["skipped"] == 2 and not skipped.outcomes
+        matched = evaluate_model(model, chosen, split=None, out_of_distribution=False, match_seconds=2)
+        assert matched.summary()[0]["skipped"] == 0 and len(matched.outcomes) == 2
+        assert all(compiler.parse(o.decoded) for o in matched.outcomes)
 
 
 def test_the_old_name_of_evaluate_model_warns_and_scores_the_same(run, examples):
@@ -470,6 +487,13 @@ def test_cli_trains_evaluates_and_decompiles_from_a_corpus(corpus, tmp_path, cap
           "--weights-only", "--beam", "2", "--match", "3", "--json", str(tmp_path / "matched.json")])
     matched = json.loads((tmp_path / "matched.json").read_text())["weights_only"]
     assert len(matched) == 2 and all(compiler.parse(o["decoded"]) for o in matched)  # compiled and scrambled
+    fewest = min(e.n_ops for e in load_examples(corpus, "train"))
+    main(["eval", str(tmp_path / "run"), str(corpus), "--split", "train", "--no-tracr-lib", "--weights-only",
+          "--variants", "compiled", "--max-ops", str(fewest), "--json", str(tmp_path / "fewest.json")])
+    fewest_rows = json.loads((tmp_path / "fewest.json").read_text())["weights_only"]
+    assert fewest_rows and all(o["variant"] == "compiled" and o["n_ops"] == fewest for o in fewest_rows)
+    with pytest.raises(SystemExit, match="--max-ops takes a positive number"):
+        main(["eval", str(tmp_path / "run"), str(corpus), "--weights-only", "--max-ops", "0"])
     with pytest.raises(SystemExit, match="--match takes a positive number of seconds"):
         main(["eval", str(tmp_path / "run"), str(corpus), "--weights-only", "--match", "0"])
     capsys.readouterr()

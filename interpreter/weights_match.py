@@ -19,13 +19,17 @@ holds, each input replaced by `tokens`, `indices`, `length` or another var defin
 map's or aggregate's encoding flipped, and the line left out. Where a pass changes nothing, the
 rarer edits, in turn until one helps: a template bound to a constant the line's own input takes
 (as the generator binds them), a categorical map's table changed entry by entry (a table's
-entries show in the weights that read it), and the first line added that helps (a map of the
-output, a map between a line and one of its inputs, a sequence_map of the output and a var). A
-climb ends where nothing helps, at a score of 1, or at the deadline, and the closest program of
-every climb wins. Where the model has the structure right and a function wrong (it reads a
-select, an aggregate or a width far more often than an MLP's function), an edit finds the
-function. Programs that match equally (relabellings of intermediate values, which weights cannot
-tell apart) are chosen among by the caller's `prefer` (the model's likelihood).
+entries show in the weights that read it), the first line added that helps (a map of the
+output, a map between a line and one of its inputs, a sequence_map of the output and a var), and
+the best pair of edits that helps (a line's closest edits, each alone no help, with the function
+or predicate of a line reading it refitted). A climb ends where nothing helps, at a score of 1,
+or at the deadline, and the closest program of every climb wins. Where the model has the
+structure right and a function wrong (it reads a select, an aggregate or a width far more often
+than an MLP's function), an edit finds the function. Programs that match equally (spellings and
+relabellings of intermediate values, which weights cannot tell apart: `x or y` for `max(x, y)`
+where they agree on the values read) are chosen among by the generator's odds of drawing each
+spelling, then by the caller's `prefer` (the model's likelihood); the matched program's other
+spellings the generator draws are scored for it (`_spellings`).
 
 The net's interface is compared exactly: its input tokens and output values, which the encoder
 reads only by their features (a string by its length and first letter), are tokens of their
@@ -70,6 +74,8 @@ _MAX_BOUND_VALUES = 8
 _MAX_NAMED_CLASSES = 5
 #: The constants the generator binds its templates to besides an input's own values.
 _GENERATOR_CONSTANTS = GeneratorConfig().constants
+#: A line's closest edits (each alone no help) that `_refits` pairs with a refitted reader.
+_REFIT_EDITS = 2
 #: Most other spellings of a matched program scored for the tie-break (`_spellings`).
 _MAX_SPELLINGS = 256
 #: Most entries a map's table may have to be edited entry by entry (the generator's tables have at most 32).
@@ -393,9 +399,14 @@ def _climb(program: prog.Program, score: _Scorer, options: Library, deadline: fl
         if edited is None:
             edited = next((c for c in _insertions(program, options)
                            if time.monotonic() > deadline or score(c) > at), None)
-            if edited is None or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 break
-            edited_score = score(edited)
+            if edited is not None:
+                edited_score = score(edited)
+        if edited is None:
+            edited, edited_score = _refits(program, at, score, options, deadline)
+            if edited is None:
+                break
         program, at = edited, edited_score
         path.append(program)
     return path
@@ -496,6 +507,47 @@ def _tables(program: prog.Program, at: float, score: _Scorer, deadline: float) -
                     if score(candidate) > at:
                         program, at, entries = candidate, score(candidate), changed
     return program, at
+
+
+def _refits(program: prog.Program, at: float, score: _Scorer, library: Library,
+            deadline: float) -> tuple[prog.Program | None, float]:
+    """Two lines at once, the best pair that helps: one of a line's `_REFIT_EDITS` closest
+    function, predicate or input edits (each alone no help), then the function or predicate of a
+    line reading it (a select's own predicate too) refitted to what it now reads. An aggregate
+    reading another var changes the values its reader's function sees; alone, neither edit helps."""
+    best, best_score = None, at
+    for position, node in enumerate(program.nodes):
+        readers = [q for q, user in enumerate(program.nodes)
+                   if any(getattr(user, field) is node for field in CHILD_FIELDS.get(type(user), ()))
+                   and _function_fields(user, library)]
+        if isinstance(node, nodes.Select):
+            readers.append(position)
+        if not readers:
+            continue
+        edits = []
+        for field, choices in _function_fields(node, library):
+            edits += [c for option in choices if option != getattr(node, field)
+                      for c in _rebuilt(program, node, field, option)]
+        earlier = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in program.nodes[:position]
+                                                                 if isinstance(n, nodes.SOpNode)]
+        for field in _input_fields(node):
+            edits += [rebuilt(program, {id(node): {field: other}}, shared=True)
+                      for other in earlier if other is not getattr(node, field)]
+        closest = []
+        for edit in edits:
+            if time.monotonic() > deadline:
+                return best, best_score
+            if len(edit.nodes) == len(program.nodes):  # the lines where they were
+                closest.append((score(edit), len(closest), edit))
+        for _, _, edit in sorted(closest, reverse=True)[:_REFIT_EDITS]:
+            for reader in readers:
+                refit, refit_score = _best((c for field, choices in _function_fields(edit.nodes[reader], library)
+                                            for option in choices
+                                            for c in _rebuilt(edit, edit.nodes[reader], field, option)),
+                                           score, best_score, deadline)
+                if refit is not None:
+                    best, best_score = refit, refit_score
+    return best, best_score
 
 
 def _insertions(program: prog.Program, library: Library):

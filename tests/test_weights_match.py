@@ -9,7 +9,18 @@ import pytest
 import compiler
 from compiler.nets.net import Net
 from interpreter.encoding import EncoderConfig, EncodingError, encode_net
-from interpreter.weights_match import _spellings, match, same_weights, similarity, token_bag
+from interpreter.search import Library
+from interpreter.weights_match import (
+    _best,
+    _edits,
+    _refits,
+    _Scorer,
+    _spellings,
+    match,
+    same_weights,
+    similarity,
+    token_bag,
+)
 
 ENCODER = EncoderConfig()
 SOURCE = """v1 = map(lambda x: x + 2, tokens)
@@ -121,6 +132,24 @@ def test_the_generators_likelier_spelling_wins_over_the_models(no_run):
                        prefer=lambda texts: [float(text == written) for text in texts])
         assert chosen.similarity == 1.0 and chosen.source == compiler.parse(likelier).source
         assert same_weights(chosen.source, source, net)
+
+
+def test_a_pair_of_edits_reaches_what_no_single_edit_does(no_run):
+    """An aggregate reading another var changes the values its reader's function sees: the
+    aggregate's input and the reader's function must change together (`_refits`)."""
+    source = ("v1 = select(tokens, tokens, LEQ)\nv2 = selector_width(v1)\nv3 = select(indices, v2, EQ)\n"
+              "v4 = aggregate(v3, v2)\nv5 = numerical map(lambda x: x == 2, v4)\nreturn v5\n")
+    beam = compiler.parse(source.replace("aggregate(v3, v2)", "aggregate(v3, tokens)").replace("x == 2", "not x"))
+    net = compiler.compile_program(source, {1, 2, 3, 4}, 5)
+    no_run.append(net)
+    score = _Scorer(net, encode_net(net, ENCODER), ENCODER)
+    library = Library()
+    library.add_program(beam, "model")
+    library.add_grammar()
+    _, single = _best(_edits(beam, library), score, score(beam), time.monotonic() + 60)
+    assert single < 1.0
+    paired, paired_score = _refits(beam, score(beam), score, library, time.monotonic() + 60)
+    assert paired_score == 1.0 and paired.source == compiler.parse(source).source
 
 
 def test_same_weights_is_weights_equal_up_to_order():

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import itertools
 import math
 import time
@@ -339,8 +340,7 @@ def _function_log_odds(node: nodes.Map | nodes.SequenceMap, values: ValueSets, v
     except (ValueSetError, TypeError):
         first = []
     constants = len(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()))
-    for text in templates:
-        template = parse_lambda(text)
+    for template in _parsed(templates):
         if template.arity == (1 if single else 2):
             if template == node.function:
                 return math.log(0.9 / len(templates))
@@ -354,13 +354,18 @@ def _templates(templates: Sequence[str], arity: int, first: list) -> Iterator[fn
     input whose first argument takes the values `first`."""
     constants = sorted(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()),
                        key=value_sort_key)
-    for text in templates:
-        template = parse_lambda(text)
+    for template in _parsed(templates):
         if template.arity == arity:
             yield template
         else:
             for c in constants:
                 yield template.bind(c)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(templates: tuple[str, ...]) -> tuple[fn.Lambda, ...]:
+    """The generator's templates parsed (once: ties and spellings read them for every line)."""
+    return tuple(parse_lambda(text) for text in templates)
 
 
 def _outputs(function, arguments: list[tuple]) -> list | None:
@@ -531,8 +536,12 @@ def _refits(program: prog.Program, at: float, score: _Scorer, library: Library,
         earlier = [nodes.TOKENS, nodes.INDICES, nodes.LENGTH] + [n for n in program.nodes[:position]
                                                                  if isinstance(n, nodes.SOpNode)]
         for field in _input_fields(node):
-            edits += [rebuilt(program, {id(node): {field: other}}, shared=True)
-                      for other in earlier if other is not getattr(node, field)]
+            for other in earlier:
+                if other is not getattr(node, field):
+                    try:
+                        edits.append(rebuilt(program, {id(node): {field: other}}, shared=True))
+                    except (compiler.SourceError, TypeError, ValueError):
+                        continue
         closest = []
         for edit in edits:
             if time.monotonic() > deadline:

@@ -100,7 +100,7 @@ class EvalReport:
 
     def by_size(self) -> dict[str, dict[int, tuple[int, float, float, float]]]:
         """Per variant, per number of operations: (nets, exact, same-weights and functional rates)."""
-        table: dict[str, dict[int, tuple[int, float, float]]] = {}
+        table: dict[str, dict[int, tuple[int, float, float, float]]] = {}
         for variant in self.variants():
             groups = collections.defaultdict(list)
             for o in self.outcomes:

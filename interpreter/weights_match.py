@@ -339,27 +339,33 @@ def _function_log_odds(node: nodes.Map | nodes.SequenceMap, values: ValueSets, v
         first = sorted(values(node.inner if single else node.fst), key=value_sort_key)
     except (ValueSetError, TypeError):
         first = []
-    constants = len(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()))
+    constants = _bound_constants(first)
     for template in _parsed(templates):
         if template.arity == (1 if single else 2):
             if template == node.function:
                 return math.log(0.9 / len(templates))
-        elif any(template.bind(c) == node.function for c in itertools.chain(_GENERATOR_CONSTANTS, first)):
-            return math.log(0.9 / len(templates) / constants)
+        elif any(template.bind(c) == node.function for c in constants):
+            return math.log(0.9 / len(templates) / len(constants))
     return math.log(1e-6)  # a function the generator does not write
 
 
 def _templates(templates: Sequence[str], arity: int, first: list) -> Iterator[fn.Function]:
     """The generator's `templates` of `arity`, those with a constant bound to each it binds on an
     input whose first argument takes the values `first`."""
-    constants = sorted(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()),
-                       key=value_sort_key)
+    constants = _bound_constants(first)
     for template in _parsed(templates):
         if template.arity == arity:
             yield template
         else:
             for c in constants:
                 yield template.bind(c)
+
+
+def _bound_constants(first: list) -> list:
+    """The constants the generator binds a template to on an input whose first argument takes the
+    values `first`: its own (0..3), and those values when there are fewer than `_MAX_BOUND_VALUES`."""
+    return sorted(set(_GENERATOR_CONSTANTS) | (set(first) if len(first) < _MAX_BOUND_VALUES else set()),
+                  key=value_sort_key)
 
 
 @functools.lru_cache(maxsize=8)
@@ -446,8 +452,7 @@ def _constant_edits(program: prog.Program, domain: tuple, library: Library):
             continue
         if len(constants) >= _MAX_BOUND_VALUES:
             continue
-        for text in MAP_FUNCTIONS if single else SEQUENCE_MAP_FUNCTIONS:
-            template = parse_lambda(text)
+        for template in _parsed(MAP_FUNCTIONS if single else SEQUENCE_MAP_FUNCTIONS):
             if template.arity == (1 if single else 2):
                 continue
             for c in constants:

@@ -21,6 +21,9 @@ computed as arguments and returns what later ones need:
                    would see a None the net holds as a value (tracr #25)
     blocks.py      total copies of raising functions; blocks tracr builds wrongly replaced
                    (tracr #24 lookup tables, silenced MLPs, SelectorWidth neuron names)
+    craft_fast.py  tracr's costliest craft blocks (discretising and sequence-map MLPs, parallel
+                   combination) written straight into their matrices: the same bits, ~25% less
+                   compile time
     layers.py      tracr's layer allocation, with each layer's parallel MLPs combined by matrix
                    blocks (tracr's combination loops over directions in Python; same weights)
     assemble.py    the craft model to weights, heads sharpened where tracr's softmax is too soft

@@ -18,6 +18,7 @@ from tracr.compiler import basis_inference, expr_to_craft_graph, nodes, rasp_to_
 from tracr.craft import bases
 from tracr.rasp import rasp
 
+from compiler.compiling import craft_fast  # noqa: F401 - installs the direct builds of tracr's costliest blocks
 from compiler.compiling.aggregates import unproven_aggregates
 from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
 from compiler.compiling.assemble import assemble, attention_margins

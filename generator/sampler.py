@@ -406,7 +406,7 @@ class Sampler:
     @staticmethod
     def _evaluate(program: prog.Program, inputs: list[list]) -> list[list]:
         try:
-            return [compiler.evaluate(program, xs) for xs in inputs]
+            return prog.evaluate_all(program, inputs)
         except Exception:  # the reference evaluator's own failures: not a usable program
             raise _Reject("evaluation error") from None
 

@@ -171,3 +171,22 @@ def test_evaluate_remembers_each_pair_of_values_and_equals_rasps_evaluator():
     assert line_values(program, causal=True)(xs)[id(program.output)] == list(range(1, 11))
     with pytest.raises(compiler.UndefinedError):
         line_values(program)(xs)
+
+
+def test_evaluate_all_equals_evaluate_on_each_input():
+    """`evaluate_all` (the fountain's probes, in one pass over the program's lines) gives each
+    input's `evaluate` and raises where `evaluate` does, on the first input undefined."""
+    from compiler.language.program import evaluate_all
+
+    program = compiler.parse("s = select(tokens, tokens, lambda k, q: k < q)\n"
+                             "w = selector_width(s)\n"
+                             "p = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+                             "return sequence_map(lambda x, y: x + y, w, p)\n")
+    rng = random.Random(1)
+    inputs = [[rng.choice([1, 2, 3]) for _ in range(rng.randint(1, 6))] for _ in range(50)]
+    assert evaluate_all(program, inputs) == [compiler.evaluate(program, xs) for xs in inputs]
+    assert evaluate_all(program, []) == []
+    undefined = compiler.parse("return map(lambda x: 6 // (x - 2), tokens)\n")
+    assert evaluate_all(undefined, [[1], [3]]) == [[-6], [6]]
+    with pytest.raises(compiler.UndefinedError, match=r"\[1, 2\]"):
+        evaluate_all(undefined, [[1], [1, 2], [2]])

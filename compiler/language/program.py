@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from tracr.rasp import rasp
@@ -181,6 +181,23 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     for expr in children_first(sop):  # each one's inputs are memoised first: no deep recursion in
         evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
     return list(evaluator.evaluate(sop, xs))
+
+
+def evaluate_all(program: Program | rasp.SOp, inputs: Iterable[Sequence[Value]]) -> list[list[Value]]:
+    """`[evaluate(program, xs) for xs in inputs]`, the expressions put in order once for all the
+    inputs (a program is checked on many inputs: the fountain's probes, a net's whole domain).
+    Raises `UndefinedError` on the first input the program is not defined on."""
+    sop = program.sop if isinstance(program, Program) else program
+    order = children_first(sop)
+    evaluator = _MemoEvaluator()
+    out = []
+    for xs in inputs:
+        xs = list(xs)
+        evaluator.memo = {}
+        for expr in order:
+            evaluator.evaluate(expr, xs)
+        out.append(list(evaluator.memo[id(sop)]))
+    return out
 
 
 def line_values(program: Program, partial: bool = False, causal: bool = False

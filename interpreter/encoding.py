@@ -156,8 +156,6 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
         if deadline is not None and time.monotonic() > deadline:
             raise EncodingTimeout(f"the encoding was not done by the deadline ({len(values)} tokens so far)")
         for row, index, piece in _pieces(rows, config.width):
-            if not piece.any():
-                continue
             if max(row, index) >= config.max_index:
                 raise EncodingError(f"a {KINDS[tag[0]]} block needs index {max(row, index)}, the encoder "
                                     f"has indices 0-{config.max_index - 1}", "raise max_index or width")
@@ -177,13 +175,14 @@ def _too_many_tokens(config: EncoderConfig) -> EncodingError:
 
 
 def _pieces(rows: np.ndarray, width: int) -> Iterator[tuple[int, int, np.ndarray]]:
-    """(row, piece index, `width` values zero-padded) for every piece of every row."""
+    """(row, piece index, `width` values zero-padded) for every piece of every row that is not
+    all zeros, row by row."""
     n_pieces = max(1, math.ceil(rows.shape[1] / width))
     padded = np.zeros((rows.shape[0], n_pieces * width))
     padded[:, :rows.shape[1]] = rows
-    for row in range(rows.shape[0]):
-        for index in range(n_pieces):
-            yield row, index, padded[row, index * width:(index + 1) * width]
+    pieces = padded.reshape(rows.shape[0], n_pieces, width)
+    for row, index in zip(*(axis.tolist() for axis in np.nonzero(pieces.any(axis=2)))):
+        yield row, index, pieces[row, index]
 
 
 def _kind(name: str) -> int:

@@ -378,11 +378,13 @@ def value_problem(net: Net) -> str | None:
     for name, value in sorted(net.params.items()) + [(_W_U_KEY, net.W_U)]:
         if not np.issubdtype(value.dtype, np.floating):
             return f"tensor {name} has dtype {value.dtype}; a Net's weights are floating point"
+        peak = float(np.abs(value).max()) if value.size else 0.0  # NaN or infinity if there is one
+        if peak <= MAX_WEIGHT:
+            continue
         if not np.all(np.isfinite(value)):
             return f"tensor {name} has non-finite values (NaN or infinity)"
-        if value.size and float(np.abs(value).max()) > MAX_WEIGHT:
-            return (f"tensor {name} has weights of magnitude {float(np.abs(value).max()):.3g}, over {MAX_WEIGHT:g}: "
-                    "a forward pass would overflow float32")
+        return (f"tensor {name} has weights of magnitude {peak:.3g}, over {MAX_WEIGHT:g}: "
+                "a forward pass would overflow float32")
     return None
 
 

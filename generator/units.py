@@ -70,16 +70,26 @@ def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None,
     the caller has it (the sampler's), else parsed here. Raises `ProgramDropped` for a
     program that cannot have all of them (no scramble seed in `SCRAMBLE_TRIES` passes
     verification, or the compiler refuses it); a build skips it."""
+    pid = program_id(source)
+    common = {"program_id": pid, "source": source, "program_tokens": encode(source),
+              "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
+              "n_ops": (program or compiler.parse(source)).op_count,
+              "split": split_of(pid, recipe.splits, recipe.split_seed)}
+    return [dict(common, variant=variant, variant_seed=seed, weights=variant_net.to_bytes(),
+                 config=json.dumps(dataclasses.asdict(variant_net.config), sort_keys=True),
+                 n_layers=variant_net.config.n_layers, d_model=variant_net.config.d_model)
+            for variant, seed, variant_net in program_nets(recipe, source, net)]
+
+
+def program_nets(recipe: Recipe, source: str, net: compiler.Net | None = None) -> list[tuple[str, int, compiler.Net]]:
+    """(variant, variant seed, net) of each of `program_rows`' rows, in memory (the fountain encodes
+    them without writing them out and reading them back); `net` and errors as there."""
     if net is None:
         try:
             net = compiler.compile_program(source, vocab=set(recipe.vocab), max_seq_len=recipe.max_seq_len)
         except compiler.CompileError:  # only when the recipe turned the sampler's check off
             raise ProgramDropped("refused by the compiler") from None
     pid = program_id(source)
-    common = {"program_id": pid, "source": source, "program_tokens": encode(source),
-              "vocab": json.dumps(sorted(recipe.vocab, key=value_sort_key)), "max_seq_len": recipe.max_seq_len,
-              "n_ops": (program or compiler.parse(source)).op_count,
-              "split": split_of(pid, recipe.splits, recipe.split_seed)}
     nets = [("compiled", 0, net)] if recipe.variants["compiled"] else []
     used: set[int] = set()
     for j in range(recipe.variants["scrambled"]):
@@ -87,10 +97,7 @@ def program_rows(recipe: Recipe, source: str, net: compiler.Net | None = None,
     for j in range(recipe.variants["retrained"]):
         seed = derive_seed(recipe.seed, pid, "retrained", j)
         nets.append(("retrained", seed, compiler.retrain(net, seed=seed, **recipe.retrain)))
-    return [dict(common, variant=variant, variant_seed=seed, weights=variant_net.to_bytes(),
-                 config=json.dumps(dataclasses.asdict(variant_net.config), sort_keys=True),
-                 n_layers=variant_net.config.n_layers, d_model=variant_net.config.d_model)
-            for variant, seed, variant_net in nets]
+    return nets
 
 
 def _scrambled(net, seed: int, used: set[int], recipe: Recipe):

@@ -28,9 +28,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from compiler.language import tokenizer
-from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_id, program_rows, split_of
+from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_id, program_nets, split_of
 from interpreter.batching import POOL, Ordered, Window, pack, unpack
-from interpreter.data import Encoded, example_from_row, too_long, try_encode
+from interpreter.data import Encoded, Example, too_long, try_encode
 from interpreter.encoding import EncoderConfig
 
 #: Programs sampled per fountain work unit (part of the stream's definition, like the seed).
@@ -121,11 +121,11 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
             entries += [(pid, too_long(max_target_len))] * recipe.rows_per_program
             continue
         try:
-            rows = program_rows(recipe, program.source, sampling.nets.get(program.source), program)
+            nets = program_nets(recipe, program.source, sampling.nets.get(program.source))
         except ProgramDropped:
             continue
-        entries += [(pid, try_encode(example_from_row(row, f"program {pid}"), encoder, max_target_len))
-                    for row in rows]
+        entries += [(pid, try_encode(Example(net, program.source, variant, split, pid), encoder, max_target_len))
+                    for variant, _, net in nets]
     return json.dumps(ids), pack(entries) if encoder is not None else b""
 
 

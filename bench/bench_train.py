@@ -8,7 +8,8 @@
    on the `small` recipe: sample, compile, scramble, verify, encode, as `fountain train --fountain`
    does) against the nets per second the trainer consumes (steps/s x batch size); and the same
    units with `--distinct-encodings` (one net per program: the circuit encoder reads a scramble as
-   its compiled twin), whose nets are all distinct.
+   its compiled twin; and each unit draws only programs the stream uses, none of another split or
+   too long to train on), whose nets are all distinct.
 
     python bench/bench_train.py [--steps 30] [--batch-size 32] [--units 1] [--device cpu]
                                 [--recipe mixed] [--config interpreter/checkpoints/gpu-train.json]
@@ -61,18 +62,18 @@ def main() -> None:
     encoder_json = json.dumps(dataclasses.asdict(c.encoder))
     recipe = fountain_recipe(args.recipe)[0]
 
-    def fountain(recipe) -> tuple[list, float]:
+    def fountain(recipe, usable_only: bool = False) -> tuple[list, float]:
         """Fresh nets of `args.units` work units, one worker, and the seconds they took."""
         start, items = time.perf_counter(), []
         for unit in range(args.units):
             packed = fountain_unit(recipe.to_json(), ("fountain", args.seed), unit, UNIT_PROGRAMS, "train",
-                                   encoder_json, c.max_target_len)[1]
+                                   encoder_json, c.max_target_len, usable_only)[1]
             items += [item for _, item in unpack(packed, c.encoder.width) if not isinstance(item, str)]
         return items, time.perf_counter() - start
 
     fountain_unit(recipe.to_json(), ("warm-up",), 0, 8, "train", encoder_json, c.max_target_len)  # imports, kernels
     items, fountain_seconds = fountain(recipe)
-    distinct, distinct_seconds = fountain(distinct_variants(recipe, c.encoder)[0])
+    distinct, distinct_seconds = fountain(distinct_variants(recipe, c.encoder)[0], usable_only=True)
     nets_per_second, distinct_per_second = len(items) / fountain_seconds, len(distinct) / distinct_seconds
 
     torch.manual_seed(args.seed)
@@ -114,7 +115,7 @@ def main() -> None:
           f"{args.batch_size} nets/step): "
           + (f"{math.ceil(consumed / nets_per_second)} workers, or reusing each net that many times, keep up"
              if consumed > nets_per_second else "one worker keeps up"))
-    print(f"  --distinct-encodings {distinct_per_second:7.1f} nets/s ({len(distinct)} nets, one per program, in "
+    print(f"  --distinct-encodings {distinct_per_second:7.1f} nets/s ({len(distinct)} nets, one per usable program, in "
           f"{distinct_seconds:.1f} s)   x{distinct_per_second / consumed:.3f}; distinct programs/s "
           f"x{distinct_per_second / (nets_per_second / 2):.2f} the default's (each program's two nets are the same "
           "tokens to the circuit encoder)")

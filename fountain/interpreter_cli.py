@@ -47,7 +47,8 @@ def add_interpreter_parsers(sub) -> None:
                         "training; default 1)")
     p.add_argument("--distinct-encodings", action="store_true",
                    help="with --fountain: skip the variants the weight encoder reads as their compiled twin (the "
-                        "circuit encoder: every scramble), so that the workers make new programs instead")
+                        "circuit encoder: every scramble), and draw only programs the stream uses (none of another "
+                        "split or too long to train on), so that the workers make new programs instead")
     p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="RUN",
                    help="run directory: checkpoints, metrics.csv")
     p.add_argument("--config", metavar="JSON", help="TrainConfig fields as JSON (model sizes under \"model\", "

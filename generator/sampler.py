@@ -24,7 +24,7 @@ import json
 import random
 import re
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tracr.rasp import rasp
 
@@ -366,9 +366,11 @@ class SampleReport:
 class Sampler:
     """Draws candidates and keeps those that pass every check (see module docstring)."""
 
-    def __init__(self, config: GeneratorConfig, keep_nets: bool = False):
+    def __init__(self, config: GeneratorConfig, keep_nets: bool = False,
+                 refuse: Callable[[str], str | None] | None = None):
         self.config = config
         self.keep_nets = keep_nets
+        self.refuse = refuse
         self.probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)
         self.seen_sources: set[str] = set()
         self.seen_behaviours: set[str] = set()
@@ -389,6 +391,9 @@ class Sampler:
         source = program.source
         if source in self.seen_sources:
             raise _Reject("duplicate program")
+        reason = self.refuse(source) if self.refuse is not None else None
+        if reason:  # the caller's own test, before any evaluation or compile
+            raise _Reject(reason)
         outputs = self._evaluate(program, self.probes[:_QUICK_PROBES])
         self._reject_trivial(outputs, self.probes[:_QUICK_PROBES])
         outputs += self._evaluate(program, self.probes[_QUICK_PROBES:])
@@ -449,13 +454,16 @@ def _reason(error: Exception) -> str:
 
 
 def sample(n: int, seed: int = 0, config: GeneratorConfig | None = None, max_candidates: int | None = None,
-           keep_nets: bool = False) -> tuple[list[prog.Program], SampleReport]:
+           keep_nets: bool = False, refuse: Callable[[str], str | None] | None = None
+           ) -> tuple[list[prog.Program], SampleReport]:
     """`n` programs for `seed` (the same on any machine) and the report of the sampling.
 
     `keep_nets`: keep the net each program was checked with in `report.nets` (when the config
-    checks), for callers that would compile the programs again."""
+    checks), for callers that would compile the programs again. `refuse`: the caller's own test of
+    a candidate's canonical source, made before the others: the reason it is refused, or None (the
+    fountain draws programs of the training split only, without compiling the others)."""
     config = config or GeneratorConfig()
-    sampler = Sampler(config, keep_nets)
+    sampler = Sampler(config, keep_nets, refuse)
     choices = RandomChoices(random.Random(seed))
     start = time.perf_counter()
     programs: list[prog.Program] = []

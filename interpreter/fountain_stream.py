@@ -3,7 +3,9 @@
 Work unit k samples `UNIT_PROGRAMS` programs from a recipe's generator with a seed derived from
 (recipe seed, "fountain", seed, k), keeps those whose `split_of` is "train" (so a corpus of the same
 recipe keeps its val and test programs held out), compiles and scrambles them as the recipe says
-(retrained variants are skipped: seconds per net) and encodes them, in spawned worker processes.
+(retrained variants are skipped: seconds per net) and encodes them, in spawned worker processes
+(with `distinct_encodings`, the sampler refuses the other splits' programs, and those too long to
+train on, unchecked: a unit's programs are then all used).
 Units are taken in order and a program drawn by an earlier unit is dropped, so no program repeats
 and the items do not depend on the worker count. Rank r of W takes units r, r + W, ... (a program
 may then reach two ranks, as rarely as two units draw it). The item stream is cut into pools of
@@ -47,8 +49,9 @@ class Fountain:
     reuse: int = 1
     val_corpus: str | os.PathLike | None = None
     unit_programs: int = UNIT_PROGRAMS
-    #: Skip the variants the weight encoder reads as their compiled twin (`distinct_variants`), so
-    #: that the workers' time goes to new programs; off by default, as the shipped run was trained.
+    #: Skip the variants the weight encoder reads as their compiled twin (`distinct_variants`), and draw
+    #: units of usable programs only (`fountain_unit`'s `usable_only`), so that the workers' time goes
+    #: to new programs; off by default, as the shipped run was trained.
     distinct_encodings: bool = False
 
     def __post_init__(self):
@@ -96,11 +99,16 @@ def distinct_variants(recipe, encoder: EncoderConfig) -> tuple[Any, str]:
 
 
 def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int, split: str,
-                  encoder_json: str | None, max_target_len: int) -> tuple[str, bytes]:
+                  encoder_json: str | None, max_target_len: int, usable_only: bool = False) -> tuple[str, bytes]:
     """Work unit `unit` of a fountain, `programs` programs drawn: the ids of those in `split`
     (JSON, in order), and their nets encoded (`pack` bytes; with `encoder_json` None, none:
     only the ids, for a resumed run to learn which programs it has had). Runs in a worker
-    process, or in this one."""
+    process, or in this one.
+
+    `usable_only`: the sampler refuses a candidate of another split, or whose source is longer
+    than `max_target_len` tokens, before evaluating or compiling it, so that all `programs`
+    programs are ones the stream uses (about a third more of them per unit on `mixed`, for less
+    work); the programs differ from those of a unit drawn without it."""
     from absl import logging
 
     from generator.recipes import Recipe
@@ -108,7 +116,9 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     logging.set_verbosity(logging.ERROR)  # tracr warns through absl about programs that are fine
     recipe = Recipe.from_dict(json.loads(recipe_json), source="the fountain's recipe")
     encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
-    recipe, drawn, sampling = draw_unit(recipe, unit, programs, seed_parts, keep_nets=encoder is not None)
+    refuse = _unusable(recipe, split, max_target_len) if usable_only else None
+    recipe, drawn, sampling = draw_unit(recipe, unit, programs, seed_parts, keep_nets=encoder is not None,
+                                        refuse=refuse)
     ids, entries = [], []
     for program in drawn:
         pid = program_id(program.source)
@@ -129,6 +139,18 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     return json.dumps(ids), pack(entries) if encoder is not None else b""
 
 
+def _unusable(recipe, split: str, max_target_len: int):
+    """`fountain_unit`'s test for `usable_only`: why the stream would not use a program's source."""
+    def refuse(source: str) -> str | None:
+        if split_of(program_id(source), recipe.splits, recipe.split_seed) != split:
+            return f"not in the {split} split (not checked)"
+        if len(tokenizer.encode(source)) > max_target_len:
+            return f"longer than the decoder's {max_target_len} tokens (not checked)"
+        return None
+
+    return refuse
+
+
 class _Programs:
     """A fountain's (program id, item) pairs in stream order: units taken in order (unit count c
     is work unit `first + c * stride`), the programs an earlier unit drew dropped. The next item
@@ -136,7 +158,7 @@ class _Programs:
 
     def __init__(self, recipe_json: str, seed_parts: tuple, split: str, encoder: EncoderConfig, max_target_len: int,
                  workers: int, unit_programs: int = UNIT_PROGRAMS, first: int = 0, stride: int = 1, unit: int = 0,
-                 offset: int = 0, seen: np.ndarray | None = None):
+                 offset: int = 0, seen: np.ndarray | None = None, usable_only: bool = False):
         self.distinct = Distinct()
         self._order: list[int] = []           # the ids seen, in the order the units drew them
         self._marks: dict[int, int] = {}      # unit -> len(_order) before it (units loaded since the oldest kept)
@@ -146,7 +168,8 @@ class _Programs:
         encoder_json = json.dumps(dataclasses.asdict(encoder))
 
         def unit_args(count: int, encoding: str | None = encoder_json) -> tuple:
-            return recipe_json, seed_parts, first + count * stride, unit_programs, split, encoding, max_target_len
+            return (recipe_json, seed_parts, first + count * stride, unit_programs, split, encoding, max_target_len,
+                    usable_only)
 
         if seen is not None:  # resumed from a checkpoint that kept the programs drawn before `unit`
             self._add(int(pid) for pid in np.asarray(seen, dtype=np.uint64).tolist())
@@ -243,13 +266,16 @@ class FountainStream:
         self.per_pool = POOL * reuse
         self.programs = _Programs(recipe.to_json(), ("fountain", seed), "train", encoder, max_target_len, workers,
                                   unit_programs, first=rank, stride=world_size, unit=unit, offset=offset,
-                                  seen=seen if position else None)
+                                  seen=seen if position else None, usable_only=distinct_encodings)
         # What a saved position means: resuming with other values would continue another stream.
         self.identity = json.loads(json.dumps({"recipe": given.to_dict(), "seed": seed, "batch_size": batch_size,
                                                "reuse": reuse, "unit_programs": unit_programs,
                                                "world_size": world_size}))  # as a checkpoint gives it back
         if distinct_encodings:  # only when set: a checkpoint from before the option resumes as it was
-            self.identity["distinct_encodings"] = True
+            # "usable only": units draw only the programs the stream uses (`fountain_unit`); a run of the
+            # option from before this (every unit's held-out and too-long programs checked too, and dropped)
+            # is another stream, and resuming it says so
+            self.identity["distinct_encodings"] = "usable only"
         self.skipped = self.programs.skipped
         self._first_pool = first_pool
         self._pool: tuple[int, tuple[int, int], Window] | None = None  # (index, where it began, batches)

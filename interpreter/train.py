@@ -178,6 +178,10 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
     if positions and saved.get("identity") != source.identity:
         source.close()
         changed = sorted(k for k in source.identity if saved.get("identity", {}).get(k) != source.identity[k])
+        if saved.get("identity", {}).get("distinct_encodings") is True and "distinct_encodings" in changed:
+            raise ValueError(f"{run_dir}: it was trained with --distinct-encodings before the fountain's units drew "
+                             "only the programs they use (2026-12-05); this version gives that run's units other "
+                             "programs, so it cannot continue it: start a new run directory")
         raise ValueError(f"{run_dir}: its {saved.get('kind')} stream had other settings ({', '.join(changed)}); "
                          "resume with the same ones, or start a new run directory")
     wrapped = model

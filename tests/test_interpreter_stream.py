@@ -18,9 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from safetensors.torch import load_file
 
+from compiler.language import tokenizer
 from fountain.cli import main
 from generator.recipes import load_recipe
-from generator.units import split_of
+from generator.units import draw_unit, program_id, split_of
 from interpreter import checkpoint, fountain_stream
 from interpreter.batching import POOL, deal
 from interpreter.fountain_stream import Fountain, FountainStream, fountain_unit
@@ -139,6 +140,27 @@ def test_a_fountain_unit_keeps_only_its_split(split):
     assert all(split_of(pid, recipe.splits, recipe.split_seed) == split for pid in ids)
 
 
+def test_a_unit_of_usable_programs_draws_them_alone():
+    """With `usable_only`, every program a unit draws is one the stream uses: in its split and
+    within the decoder's length, all `programs` of them; the others are refused unchecked."""
+    recipe = load_recipe("tiny")
+    train = [p for p in draw_unit(recipe, 0, UNIT, ("fountain", 0), False)[1]
+             if split_of(program_id(p.source), recipe.splits, recipe.split_seed) == "train"]
+    plain = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, MAX_LEN)[0])
+    assert plain == [program_id(p.source) for p in train]  # too long ones included, and left out as items
+    fitting = [program_id(p.source) for p in train if len(tokenizer.encode(p.source)) <= MAX_LEN]
+    usable = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, MAX_LEN, True)[0])
+    assert len(usable) == UNIT > len(fitting) and usable[:len(fitting)] == fitting  # the same draws, more of them
+    assert all(split_of(pid, recipe.splits, recipe.split_seed) == "train" for pid in usable)
+    short = 30  # tokens: the shortest third of tiny's programs
+    refuse = fountain_stream._unusable(recipe, "train", short)
+    programs = draw_unit(recipe, 0, UNIT, ("fountain", 0), False, refuse=refuse)[1]
+    ids = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, short, True)[0])
+    assert ids == [program_id(p.source) for p in programs]
+    assert all(len(tokenizer.encode(p.source)) <= short for p in programs)
+    assert "longer than the decoder's 30 tokens" in refuse(max((p.source for p in programs), key=len) * 2)
+
+
 def test_the_fountain_never_repeats_a_program_and_holds_out_val_and_test():
     tiny = load_recipe("tiny")  # one-operation programs: few enough that units draw some twice
     recipe = dataclasses.replace(tiny, generator=dataclasses.replace(tiny.generator, max_ops=1))
@@ -196,15 +218,18 @@ def test_distinct_encodings_skip_the_scrambles_the_circuit_encoder_reads_as_thei
                               distinct_encodings=True)
     kept = FountainStream("tiny", ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT, distinct_encodings=True)
     try:
-        pairs, singles = every.programs.take(16), distinct.programs.take(8)
-        assert [pid for pid, _ in pairs] == [pid for pid, _ in singles for _ in range(2)]  # compiled, scrambled
-        for (_, compiled), (_, scrambled), (_, single) in zip(pairs[::2], pairs[1::2], singles):
-            assert _key(single) == _key(compiled)
+        pairs, singles = every.programs.take(32), distinct.programs.take(8)
+        assert [pid for pid, _ in pairs[::2]] == [pid for pid, _ in pairs[1::2]]  # compiled, scrambled
+        for (_, compiled), (_, scrambled) in zip(pairs[::2], pairs[1::2]):
             np.testing.assert_allclose(scrambled.values, compiled.values, atol=1e-6)
+        compiled = dict(pairs[::2])
+        shared = [(pid, single) for pid, single in singles if pid in compiled]
+        assert len(shared) >= 4 and len({pid for pid, _ in singles}) == 8  # the units draw mostly the same programs
+        assert all(_key(single) == _key(compiled[pid]) for pid, single in shared)
         assert "one compiled net per program" in distinct.note and not every.note
-        assert distinct.identity == {**every.identity, "distinct_encodings": True}
+        assert distinct.identity == {**every.identity, "distinct_encodings": "usable only"}
         assert len({pid for pid, _ in kept.programs.take(8)}) == 4 and kept.identity == {
-            **_fountain().identity, "distinct_encodings": True}
+            **_fountain().identity, "distinct_encodings": "usable only"}
     finally:
         every.close(), distinct.close(), kept.close()
 
@@ -232,6 +257,25 @@ def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="other settings"):
         train(Fountain("tiny", reuse=2, unit_programs=UNIT), resumed_dir, config, resume=True, workers=0,
               progress=False)
+
+
+def test_a_distinct_encodings_run_from_before_usable_units_is_refused_saying_why(tmp_path):
+    """A run of `distinct_encodings` saved before its units drew only usable programs was another
+    stream: resuming it is refused with the reason, not a list of settings the user did not change."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    data = Fountain("tiny", unit_programs=UNIT, distinct_encodings=True)
+    run = train(data, tmp_path / "run", _config(steps=2, eval_every=2, checkpoint_every=2), workers=0, progress=False)
+    state = run.checkpoint / "train_state.safetensors"
+    with safe_open(state, "pt") as f:
+        metadata, tensors = f.metadata(), {key: f.get_tensor(key) for key in f.keys()}
+    saved = json.loads(metadata[checkpoint._STATE_KEY])
+    assert saved["extra"]["stream"]["identity"]["distinct_encodings"] == "usable only"
+    saved["extra"]["stream"]["identity"]["distinct_encodings"] = True  # as the option's runs before it saved it
+    save_file(tensors, state, metadata={**metadata, checkpoint._STATE_KEY: json.dumps(saved)})
+    with pytest.raises(ValueError, match="before the fountain's units drew only the programs they use"):
+        train(data, tmp_path / "run", _config(steps=4), resume=True, workers=0, progress=False)
 
 
 def test_cli_trains_on_the_fountain_validating_on_a_corpus(corpus, tmp_path, capsys):

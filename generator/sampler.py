@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import operator
 import random
 import re
 import time
@@ -74,6 +75,14 @@ def _sorted(values) -> list:
     return sorted(values, key=value_sort_key)
 
 
+#: What each of tracr's comparisons computes on a (key, query) pair of values that are not None.
+_COMPARISONS = {
+    rasp.Comparison.EQ: operator.eq, rasp.Comparison.LT: operator.lt, rasp.Comparison.LEQ: operator.le,
+    rasp.Comparison.GT: operator.gt, rasp.Comparison.GEQ: operator.ge, rasp.Comparison.NEQ: operator.ne,
+    rasp.Comparison.TRUE: lambda key, query: True, rasp.Comparison.FALSE: lambda key, query: False,
+}
+
+
 class _ProbeValues:
     """Each S-Op's value on a few probe inputs, computed from its inputs' as it is made.
 
@@ -103,8 +112,12 @@ class _ProbeValues:
                         else lambda x, y: node.fst_fac * x + node.snd_fac * y)
             return [None if x is None or y is None else function(x, y) for x, y in zip(get(node.fst), get(node.snd))]
         if isinstance(node, nodes.Select):
-            keys = get(node.keys)
-            return [[bool(node.predicate(k, q)) for k in keys] for q in get(node.queries)]
+            keys, queries, predicate = get(node.keys), get(node.queries), node.predicate
+            if isinstance(predicate, rasp.Comparison):  # its operator, without tracr's per-call checks
+                if None in keys or None in queries:
+                    raise ValueError("a comparison with None")  # as rasp.Comparison raises
+                predicate = _COMPARISONS[predicate]
+            return [[bool(predicate(k, q)) for k in keys] for q in queries]
         if isinstance(node, nodes.SelectorWidth):
             return [sum(row) for row in self(node.selector)[i]]
         values = get(node.sop)  # Aggregate
@@ -131,12 +144,13 @@ class _Builder:
         self.values = ValueSets(config.vocab, config.max_seq_len)
         self.probe_values = _ProbeValues(probes)
         self.pool = _Pool([nodes.TOKENS, nodes.INDICES, nodes.LENGTH], [], [], collections.Counter(), set())
+        self.reach: dict[nodes.Node, frozenset] = {}
 
     def build(self) -> prog.Program:
         target = self.choices.integer(self.config.min_ops, self.config.max_ops)
         last = None
         for _ in range(4 * target + 8):
-            if last is not None and prog.Program(last).op_count >= target:
+            if last is not None and self._op_count(last) >= target:
                 break
             node = self._operation()
             if node is not None:
@@ -147,6 +161,17 @@ class _Builder:
         if program.op_count < self.config.min_ops:
             raise _Reject("too few live operations")
         return program
+
+    def _op_count(self, node: nodes.Node) -> int:
+        """`Program(node).op_count`: the operations `node` reads, itself included (each node's set
+        kept, so that a new node's is its inputs' union)."""
+        return len(self._operations(node))
+
+    def _operations(self, node: nodes.Node) -> frozenset:
+        if node not in self.reach:
+            reach = frozenset().union(*map(self._operations, node.children))
+            self.reach[node] = reach if isinstance(node, nodes.Primitive) else reach | {node}
+        return self.reach[node]
 
     # -- arguments
 
@@ -161,7 +186,7 @@ class _Builder:
             self.pool.readers[node] += 1
 
     def _add(self, node: nodes.SOpNode, *inputs) -> nodes.SOpNode | None:
-        if prog.Program(node).op_count > self.config.max_ops:
+        if self._op_count(node) > self.config.max_ops:
             return None
         try:
             values = self.values(node)

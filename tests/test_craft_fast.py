@@ -132,6 +132,22 @@ def test_parallel_combination_is_tracrs():
         _same_linear(ours, theirs)
 
 
+def test_bases_sort_as_tracrs():
+    """Spaces and joins order their directions as tracr's `__lt__` does, where the keys compare and
+    where they do not (ints and strings under one name: tracr compares those by their text)."""
+    rng = random.Random(2)
+    values = [None, 0, 1, 2, 5, -1, 0.5, True, "a", "b", "BOS", (1, 0), (2, 1)]
+    for _ in range(200):
+        pool = [bases.BasisDirection(rng.choice(["x", "y", "one", "_h_"]), rng.choice(values)) for _ in range(8)]
+        spaces = [bases.VectorSpaceWithBasis(rng.sample(pool, rng.randint(0, 5))) for _ in range(3)]
+        built = []
+        for fast in (False, True):
+            with craft_fast.installed(fast):
+                built.append([[(d.name, repr(d.value)) for d in space.basis]  # 1 and True told apart
+                              for space in (bases.VectorSpaceWithBasis(list(pool)), bases.join_vector_spaces(*spaces))])
+        assert built[0] == built[1]
+
+
 @pytest.mark.parametrize("recipe", ["small", "mixed"])
 def test_compiled_nets_are_the_same_bytes(recipe):
     """Whole compiles of generated programs (selector widths, numerical maps, sequence maps) give

@@ -16,6 +16,13 @@ arguments, byte for byte.
 * `numerical_mlp.map_numerical_mlp` and `map_numerical_to_categorical_mlp` (a numerical map, and
   the MLP that reads a `selector_width`'s attention output).
 * `categorical_mlp.sequence_map_categorical_mlp`.
+* `VectorSpaceWithBasis.__post_init__` and `join_vector_spaces`, which sort every basis they make:
+  `BasisDirection.__lt__` builds two (name, value) tuples per comparison; sorting by those tuples
+  as keys makes the same comparisons with the same outcomes without calling back into Python, and
+  where two keys do not compare (values of two types under one name, where `__lt__` falls back to
+  the directions' text) tracr's own sort runs instead. The join keeps tracr's steps (the union's
+  list, sorted, then sorted again by the space), so the order is tracr's even among values that
+  do not order consistently.
 
 Importing the module installs them (compile imports it); `tracr_originals()` gives tracr's own, and
 `installed(False)` puts tracr's back (for the tests that compare the two).
@@ -24,6 +31,7 @@ Importing the module installs them (compile imports it); `tracr_originals()` giv
 from __future__ import annotations
 
 import contextlib
+import operator
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -34,11 +42,33 @@ from tracr.utils import errors
 from compiler.compiling.layers import parallel_linear
 
 _ORIGINALS = {
+    "space_init": bases.VectorSpaceWithBasis.__post_init__,
+    "join_vector_spaces": bases.join_vector_spaces,
     "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
     "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
     "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
     "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp,
 }
+
+
+_direction_key = operator.attrgetter("name", "value")
+
+
+def _sorted(directions: list) -> list:
+    """`sorted(directions)`, comparing the directions' keys where they compare."""
+    try:
+        return sorted(directions, key=_direction_key)
+    except TypeError:  # tracr's __lt__ compares these by their text
+        return sorted(directions)
+
+
+def _space_init(self: bases.VectorSpaceWithBasis) -> None:
+    self.basis = _sorted(list(self.basis))
+
+
+def _join_vector_spaces(*vs: bases.VectorSpaceWithBasis) -> bases.VectorSpaceWithBasis:
+    total_basis = list(set().union(*[set(v.basis) for v in vs]))
+    return bases.VectorSpaceWithBasis(_sorted(total_basis))
 
 
 def _combine_in_parallel(cls, fns):
@@ -177,6 +207,8 @@ def sequence_map_categorical_mlp(input1_space, input2_space, output_space, opera
 
 
 _FAST = {
+    "space_init": _space_init,
+    "join_vector_spaces": _join_vector_spaces,
     "combine_in_parallel": classmethod(_combine_in_parallel),
     "map_numerical_mlp": map_numerical_mlp,
     "map_numerical_to_categorical_mlp": map_numerical_to_categorical_mlp,
@@ -185,6 +217,8 @@ _FAST = {
 
 
 def _install(functions: dict) -> None:
+    bases.VectorSpaceWithBasis.__post_init__ = functions["space_init"]
+    bases.join_vector_spaces = functions["join_vector_spaces"]
     vectorspace_fns.Linear.combine_in_parallel = functions["combine_in_parallel"]
     numerical_mlp.map_numerical_mlp = functions["map_numerical_mlp"]
     numerical_mlp.map_numerical_to_categorical_mlp = functions["map_numerical_to_categorical_mlp"]
@@ -194,7 +228,9 @@ def _install(functions: dict) -> None:
 @contextlib.contextmanager
 def installed(fast: bool):
     """Within the block, these functions (`fast`) or tracr's own are the ones tracr calls."""
-    before = {"combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
+    before = {"space_init": bases.VectorSpaceWithBasis.__post_init__,
+              "join_vector_spaces": bases.join_vector_spaces,
+              "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
               "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
               "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
               "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp}

@@ -352,8 +352,10 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         for source, read in zip(sources, reads):
             yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), read
         sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
+    W_U = net.W_U.astype(np.float64)
+    W_U_norms = np.linalg.norm(W_U, axis=0)
     for source in sources:
-        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, net.W_U.astype(np.float64), source.norms)
+        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, W_U, source.norms, W_U_norms)
 
 
 class _Budget:
@@ -382,9 +384,13 @@ def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray)
     queries = [((_kind("one"), 0, 0), query_bias[None], np.linalg.norm(query_bias)[None])]
     queries += [(source.tag, source.matrix @ W_QK, source.norms * norm) for source in sources]
     for query_tag, query, query_norms in queries:
+        tolerance = ZERO_TOLERANCE * query_norms[:, None]
         for key in sources:
             block = query @ key.matrix.T
-            block[np.abs(block) <= ZERO_TOLERANCE * query_norms[:, None] * key.norms] = 0.0
+            zero = np.abs(block) <= tolerance * key.norms
+            if zero.all():  # nothing to write (the common case, decided without writing the zeros)
+                continue
+            block[zero] = 0.0
             if block.any():
                 yield (query_tag, key.tag), block
 
@@ -394,17 +400,22 @@ def _ov_blocks(sources: list[_Source], W_OV: np.ndarray) -> Iterator[tuple[_Sour
     norm = np.linalg.norm(W_OV)
     for source in sources:
         carried = source.matrix @ W_OV
-        carried[np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * source.norms * norm] = 0.0
+        zero = np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * source.norms * norm
+        if zero.all():
+            continue
+        carried[zero] = 0.0
         if carried.any():
             yield source, carried
 
 
-def _product(write: np.ndarray, read: np.ndarray, write_norms: np.ndarray | None = None) -> np.ndarray:
+def _product(write: np.ndarray, read: np.ndarray, write_norms: np.ndarray | None = None,
+             read_norms: np.ndarray | None = None) -> np.ndarray:
     """write @ read with the entries that are zero up to rounding set to exactly zero
-    (`write_norms`: the rows' norms of `write`, when known)."""
+    (`write_norms`, `read_norms`: the norms of `write`'s rows and `read`'s columns, when known)."""
     product = write @ read
     write_norms = np.linalg.norm(write, axis=1) if write_norms is None else write_norms
-    scale = write_norms[:, None] * np.linalg.norm(read, axis=0)[None, :]
+    read_norms = np.linalg.norm(read, axis=0) if read_norms is None else read_norms
+    scale = write_norms[:, None] * read_norms[None, :]
     product[np.abs(product) <= ZERO_TOLERANCE * scale] = 0.0
     return product
 
@@ -420,7 +431,8 @@ def _canonical_neurons(w: dict[str, np.ndarray],
     alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
     scale = scale[alive]
     W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
-    reads = [_product(source.matrix, W_in, source.norms) for source in sources]
+    read_norms = np.linalg.norm(W_in, axis=0)
+    reads = [_product(source.matrix, W_in, source.norms, read_norms) for source in sources]
     writes = np.linalg.norm(W_out, axis=1)  # breaks ties between neurons that read alike
     order = np.lexsort(np.round(np.concatenate([b_in[None], *reads, writes[None]]), 3)[::-1])
     return b_in[order], [read[:, order] for read in reads], W_out[order]

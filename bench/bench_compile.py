@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
+from compiler.compiling import craft_fast
 from compiler.compiling.compile import compile_sop
 
 
@@ -56,9 +57,10 @@ def compile_side(side: str, cases: list[dict]) -> float:
             compile_sop(*args)
         else:
             exactness = compile_sop(*args).provenance["mlp_exactness"]  # the same nets; not timed
-            begin = time.perf_counter()
-            compiling.compile_rasp_to_model(*args, compiler_bos="BOS", compiler_pad="PAD",
-                                            mlp_exactness=exactness)
+            with craft_fast.installed(False):  # stock tracr: none of our faster tracr functions
+                begin = time.perf_counter()
+                compiling.compile_rasp_to_model(*args, compiler_bos="BOS", compiler_pad="PAD",
+                                                mlp_exactness=exactness)
         total += time.perf_counter() - begin
     return total / len(cases)
 

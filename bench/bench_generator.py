@@ -31,6 +31,7 @@ def main() -> None:
 
     import compiler
     import generator
+    from compiler.compiling import craft_fast
     from compiler.compiling.check import outputs_agree
     from generator.sampler import Sampler
 
@@ -54,8 +55,9 @@ def main() -> None:
             break
         start = time.perf_counter()
         try:
-            model = compiling.compile_rasp_to_model(program.sop, set(config.vocab), config.max_seq_len,
-                                                    compiler_bos="BOS", compiler_pad="PAD")
+            with craft_fast.installed(False):  # stock tracr: none of our faster tracr functions
+                model = compiling.compile_rasp_to_model(program.sop, set(config.vocab), config.max_seq_len,
+                                                        compiler_bos="BOS", compiler_pad="PAD")
         except Exception:
             continue
         for xs in probes:

@@ -13,7 +13,6 @@ import re
 from typing import Any, Callable, Iterable
 
 import networkx as nx
-import numpy as np
 from tracr.compiler import basis_inference, expr_to_craft_graph, nodes, rasp_to_graph
 from tracr.craft import bases
 from tracr.rasp import rasp
@@ -54,19 +53,6 @@ class _TracrArithmeticNoise(logging.Filter):
 
 
 logging.getLogger().addFilter(_TracrArithmeticNoise())
-
-
-def _basis_vector(self: bases.VectorSpaceWithBasis, direction: bases.BasisDirection) -> bases.VectorInBasis:
-    """tracr's `vector_from_basis_direction`, without building a d x d identity to take one row of
-    it: the same vector (float64 zeros, one 1.0). tracr calls it once per input direction of every
-    MLP layer it combines, so on wide residual streams (a table over 80 values, 20 tokens) the
-    identities took most of a compile (1.5 s of 2)."""
-    magnitudes = np.zeros(self.num_dims)
-    magnitudes[self.index_by_direction[direction]] = 1.0
-    return self.make_vector(magnitudes)
-
-
-bases.VectorSpaceWithBasis.vector_from_basis_direction = _basis_vector
 
 
 class _ReversibleByView(nx.DiGraph):

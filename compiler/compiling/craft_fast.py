@@ -1,5 +1,6 @@
-"""tracr's costliest craft blocks built straight into their matrices: the same bases and the same
-float64 entries, bit for bit, in a fraction of the time.
+"""tracr's costliest craft blocks built straight into their matrices, and its vector-space
+bookkeeping done with less Python: the same bases and the same float64 entries, bit for bit, in a
+fraction of the time.
 
 tracr builds every MLP with `Linear.from_action`, one input direction at a time, each row a chain
 of Python-level vector sums (a one-hot per entry). For the blocks below that was half of a
@@ -16,6 +17,10 @@ arguments, byte for byte.
 * `numerical_mlp.map_numerical_mlp` and `map_numerical_to_categorical_mlp` (a numerical map, and
   the MLP that reads a `selector_width`'s attention output).
 * `categorical_mlp.sequence_map_categorical_mlp`.
+* `VectorSpaceWithBasis.vector_from_basis_direction` without the d x d identity it takes one row
+  of: the same vector (float64 zeros, one 1.0). tracr calls it once per input direction of every
+  MLP layer it combines, so on wide residual streams (a table over 80 values, 20 tokens) the
+  identities took most of a compile (1.5 s of 2).
 * `VectorSpaceWithBasis.__post_init__` and `join_vector_spaces`, which sort every basis they make:
   `BasisDirection.__lt__` builds two (name, value) tuples per comparison; sorting by those tuples
   as keys makes the same comparisons with the same outcomes without calling back into Python, and
@@ -24,8 +29,9 @@ arguments, byte for byte.
   list, sorted, then sorted again by the space), so the order is tracr's even among values that
   do not order consistently.
 
-Importing the module installs them (compile imports it); `tracr_originals()` gives tracr's own, and
-`installed(False)` puts tracr's back (for the tests that compare the two).
+Importing the module installs them (compile imports it), for tracr's own compiles in the process
+too (the same results); `installed(False)` puts tracr's back within a block, for the tests that
+compare the two and for the benchmarks that time stock tracr.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from tracr.utils import errors
 from compiler.compiling.layers import parallel_linear
 
 _ORIGINALS = {
+    "basis_vector": bases.VectorSpaceWithBasis.vector_from_basis_direction,
     "space_init": bases.VectorSpaceWithBasis.__post_init__,
     "join_vector_spaces": bases.join_vector_spaces,
     "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
@@ -49,6 +56,12 @@ _ORIGINALS = {
     "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
     "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp,
 }
+
+
+def _basis_vector(self: bases.VectorSpaceWithBasis, direction: bases.BasisDirection) -> bases.VectorInBasis:
+    magnitudes = np.zeros(self.num_dims)
+    magnitudes[self.index_by_direction[direction]] = 1.0
+    return self.make_vector(magnitudes)
 
 
 _direction_key = operator.attrgetter("name", "value")
@@ -207,6 +220,7 @@ def sequence_map_categorical_mlp(input1_space, input2_space, output_space, opera
 
 
 _FAST = {
+    "basis_vector": _basis_vector,
     "space_init": _space_init,
     "join_vector_spaces": _join_vector_spaces,
     "combine_in_parallel": classmethod(_combine_in_parallel),
@@ -217,6 +231,7 @@ _FAST = {
 
 
 def _install(functions: dict) -> None:
+    bases.VectorSpaceWithBasis.vector_from_basis_direction = functions["basis_vector"]
     bases.VectorSpaceWithBasis.__post_init__ = functions["space_init"]
     bases.join_vector_spaces = functions["join_vector_spaces"]
     vectorspace_fns.Linear.combine_in_parallel = functions["combine_in_parallel"]
@@ -228,7 +243,8 @@ def _install(functions: dict) -> None:
 @contextlib.contextmanager
 def installed(fast: bool):
     """Within the block, these functions (`fast`) or tracr's own are the ones tracr calls."""
-    before = {"space_init": bases.VectorSpaceWithBasis.__post_init__,
+    before = {"basis_vector": bases.VectorSpaceWithBasis.vector_from_basis_direction,
+              "space_init": bases.VectorSpaceWithBasis.__post_init__,
               "join_vector_spaces": bases.join_vector_spaces,
               "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
               "map_numerical_mlp": numerical_mlp.map_numerical_mlp,

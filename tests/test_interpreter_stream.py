@@ -23,7 +23,7 @@ from fountain.cli import main
 from generator.recipes import load_recipe
 from generator.units import draw_unit, program_id, split_of
 from interpreter import checkpoint, fountain_stream
-from interpreter.batching import POOL, deal
+from interpreter.batching import POOL, deal, unpack
 from interpreter.fountain_stream import Fountain, FountainStream, fountain_unit
 from interpreter.stream import CorpusStream, MemoryStream, open_stream
 from interpreter.train import TrainConfig, train
@@ -129,6 +129,27 @@ def test_training_on_a_streamed_corpus_resumes_exactly(corpus, tmp_path):
 def _fountain(workers=0, **options):
     return FountainStream("tiny", ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT, workers=workers,
                           **options)
+
+
+def test_a_unit_encodes_the_nets_a_corpus_row_holds():
+    """A fountain unit encodes its nets in memory (`program_nets`); the tokens are those of the same
+    nets written to a corpus row and read back, for every variant."""
+    from generator.units import program_rows
+    from interpreter.data import example_from_row, try_encode
+
+    recipe = load_recipe("tiny")
+    packed = fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", json.dumps(dataclasses.asdict(ENCODER)),
+                           MAX_LEN)[1]
+    items = [item for _, item in unpack(packed, ENCODER.width)]
+    unit, drawn, _ = draw_unit(recipe, 0, UNIT, ("fountain", 0), False)
+    rows = [row for p in drawn if split_of(program_id(p.source), recipe.splits, recipe.split_seed) == "train"
+            for row in program_rows(unit, p.source, program=p)]
+    assert len(items) == len(rows) > 0 and {row["variant"] for row in rows} == {"compiled", "scrambled"}
+    for item, row in zip(items, rows):
+        expected = try_encode(example_from_row(row, "row"), ENCODER, MAX_LEN)
+        assert isinstance(item, str) == isinstance(expected, str)
+        assert item == expected if isinstance(item, str) else (
+            _key(item) == _key(expected) and item.tags.tobytes() == expected.tags.tobytes())
 
 
 @pytest.mark.parametrize("split", ["train", "val"])

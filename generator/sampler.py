@@ -7,8 +7,9 @@ lambda templates whose trailing parameters are bound to constants. The values ea
 take are tracked (`compiler.language.values`), so categorical spaces stay small, numerical means
 average only 0/1, and functions are total on their inputs.
 
-A finished candidate is kept only if it is new (canonical text, optionally behaviour), not
-trivial (constant, the identity, mostly None), compiles, and its network agrees with the
+A finished candidate is kept only if it is new (canonical text, optionally behaviour), passes the
+caller's own test of its text if any (`sample`'s `refuse`: the fountain's split and length), is
+not trivial (constant, the identity, mostly None), compiles, and its network agrees with the
 program on the probe inputs. Every rejection is counted by reason.
 
 All randomness goes through a `Choices` object: `random.Random` for `sample_programs`, and

@@ -74,6 +74,21 @@ def test_rejections_are_counted_by_reason():
     assert "programs/s" in text and "rejected" in text
 
 
+def test_probe_values_compare_as_tracrs_comparisons():
+    """The builder's probe values call each comparison's operator directly: one for every one of
+    tracr's comparisons, giving what the comparison gives, and None refused as tracr refuses it."""
+    from tracr.rasp import rasp
+
+    from generator.sampler import _COMPARISONS
+
+    assert set(_COMPARISONS) == set(rasp.Comparison)
+    values = [0, 1, 2, 1.5, True, False]
+    for comparison, operator_ in _COMPARISONS.items():
+        assert all(operator_(k, q) == comparison(k, q) for k in values for q in values)
+        with pytest.raises(ValueError):
+            comparison(None, 1)
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("max_ops", 0, "max_ops"),
     ("vocab", (), "vocab"),

@@ -47,15 +47,19 @@ from tracr.utils import errors
 
 from compiler.compiling.layers import parallel_linear
 
-_ORIGINALS = {
-    "basis_vector": bases.VectorSpaceWithBasis.vector_from_basis_direction,
-    "space_init": bases.VectorSpaceWithBasis.__post_init__,
-    "join_vector_spaces": bases.join_vector_spaces,
-    "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
-    "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
-    "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
-    "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp,
-}
+
+def _current() -> dict:
+    """The functions tracr calls now, by the names `_install` takes."""
+    return {"basis_vector": bases.VectorSpaceWithBasis.vector_from_basis_direction,
+            "space_init": bases.VectorSpaceWithBasis.__post_init__,
+            "join_vector_spaces": bases.join_vector_spaces,
+            "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
+            "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
+            "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
+            "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp}
+
+
+_ORIGINALS = _current()
 
 
 def _basis_vector(self: bases.VectorSpaceWithBasis, direction: bases.BasisDirection) -> bases.VectorInBasis:
@@ -243,13 +247,7 @@ def _install(functions: dict) -> None:
 @contextlib.contextmanager
 def installed(fast: bool):
     """Within the block, these functions (`fast`) or tracr's own are the ones tracr calls."""
-    before = {"basis_vector": bases.VectorSpaceWithBasis.vector_from_basis_direction,
-              "space_init": bases.VectorSpaceWithBasis.__post_init__,
-              "join_vector_spaces": bases.join_vector_spaces,
-              "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
-              "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
-              "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
-              "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp}
+    before = _current()
     _install(_FAST if fast else _ORIGINALS)
     try:
         yield

@@ -175,12 +175,7 @@ def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:
     Same results as `rasp.evaluate`, but each shared sub-expression is evaluated once. Where
     tracr's evaluator raises, `UndefinedError` names the line and the input.
     """
-    sop = program.sop if isinstance(program, Program) else program
-    xs = list(xs)
-    evaluator = _MemoEvaluator()
-    for expr in children_first(sop):  # each one's inputs are memoised first: no deep recursion in
-        evaluator.evaluate(expr, xs)   # tracr's evaluator, however long the chain of lines
-    return list(evaluator.evaluate(sop, xs))
+    return evaluate_all(program, [xs])[0]
 
 
 def evaluate_all(program: Program | rasp.SOp, inputs: Iterable[Sequence[Value]]) -> list[list[Value]]:
@@ -194,8 +189,8 @@ def evaluate_all(program: Program | rasp.SOp, inputs: Iterable[Sequence[Value]])
     for xs in inputs:
         xs = list(xs)
         evaluator.memo = {}
-        for expr in order:
-            evaluator.evaluate(expr, xs)
+        for expr in order:  # each one's inputs are memoised first: no deep recursion in tracr's
+            evaluator.evaluate(expr, xs)  # evaluator, however long the chain of lines
         out.append(list(evaluator.memo[id(sop)]))
     return out
 

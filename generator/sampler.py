@@ -89,7 +89,9 @@ class _ProbeValues:
 
     RASP's semantics as tracr's evaluator has them, but incremental, so the builder can drop
     an operation that is constant or mostly None at once instead of the whole candidate later.
-    (Only a guide: kept programs are checked with `compiler.evaluate`.)
+    A finished candidate's outputs on these probes are its reference outputs there (the sampler
+    evaluates only the other probes with `compiler.language.program.evaluate_all`; the two agree,
+    tests/test_generator.py), and the compiled net is checked against them.
     """
 
     def __init__(self, inputs: list[list]):
@@ -405,22 +407,24 @@ class Sampler:
     def candidate(self, choices: Choices) -> prog.Program | None:
         """One candidate drawn with `choices`: the program if kept, else None (reason counted)."""
         try:
-            program = _Builder(self.config, choices, self.probes[:_QUICK_PROBES]).build()
-            self._check(program)
+            builder = _Builder(self.config, choices, self.probes[:_QUICK_PROBES])
+            program = builder.build()
+            self._check(program, builder.probe_values(program.output))
         except _Reject as rejection:
             self.report.rejected[rejection.reason] += 1
             return None
         self.report.accepted += 1
         return program
 
-    def _check(self, program: prog.Program) -> None:
+    def _check(self, program: prog.Program, quick: list[list]) -> None:
+        """Raises `_Reject` unless the candidate is kept; `quick`: its outputs on the quick probes."""
         source = program.source
         if source in self.seen_sources:
             raise _Reject("duplicate program")
         reason = self.refuse(source) if self.refuse is not None else None
         if reason:  # the caller's own test, before any evaluation or compile
             raise _Reject(reason)
-        outputs = self._evaluate(program, self.probes[:_QUICK_PROBES])
+        outputs = [list(out) for out in quick]
         self._reject_trivial(outputs, self.probes[:_QUICK_PROBES])
         outputs += self._evaluate(program, self.probes[_QUICK_PROBES:])
         self._reject_trivial(outputs, self.probes)

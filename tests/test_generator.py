@@ -89,6 +89,32 @@ def test_probe_values_compare_as_tracrs_comparisons():
             comparison(None, 1)
 
 
+@pytest.mark.parametrize("recipe", ["small", "mixed", "large"])
+def test_the_builders_probe_values_are_the_programs_outputs(recipe):
+    """The sampler takes a candidate's outputs on the quick probes from its builder, evaluating only
+    the other probes with `evaluate_all`: the two must agree on every candidate, value and type
+    (`1`, `1.0` and `True` apart), and the builder must never hold values where evaluation fails."""
+    from compiler.language.program import evaluate_all
+    from generator import sampler
+    from generator.config import RandomChoices
+    from generator.recipes import load_recipe
+
+    checked = 0
+    for unit in range(3):
+        config = load_recipe(recipe).for_unit(unit).generator
+        probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)[:sampler._QUICK_PROBES]
+        choices = RandomChoices(random.Random(unit))
+        for _ in range(120):
+            builder = sampler._Builder(config, choices, probes)
+            try:
+                program = builder.build()
+            except sampler._Reject:
+                continue
+            assert repr(builder.probe_values(program.output)) == repr(evaluate_all(program, probes)), program.source
+            checked += 1
+    assert checked > 300
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("max_ops", 0, "max_ops"),
     ("vocab", (), "vocab"),

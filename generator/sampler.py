@@ -45,6 +45,7 @@ from generator.config import (
     RandomChoices,
     parse_template,
 )
+from generator.workers import fewer_collections
 
 #: Most values a numerical S-Op may take: the MLPs that read one grow with its values.
 _MAX_NUMERICAL_VALUES = 256
@@ -483,6 +484,7 @@ def _reason(error: Exception) -> str:
     return re.sub(r"\b\w+_\d+\b|[-\d.]+|\{.*?\}|\(.*?\)|'.*?'", "…", message)[:90]
 
 
+@fewer_collections()  # many short-lived objects: see its docstring
 def sample(n: int, seed: int = 0, config: GeneratorConfig | None = None, max_candidates: int | None = None,
            keep_nets: bool = False, refuse: Callable[[str], str | None] | None = None
            ) -> tuple[list[prog.Program], SampleReport]:

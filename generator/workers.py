@@ -9,6 +9,7 @@ ahead instead of waiting for it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import threading
@@ -19,6 +20,9 @@ from typing import Callable, Iterator
 
 #: How often a worker checks that the process that started it is still there.
 PARENT_CHECK_SECONDS = 1.0
+#: Allocations between collections of the garbage collector's youngest generation inside
+#: `fewer_collections` (Python's default is 700).
+YOUNG_COLLECTION_THRESHOLD = 50_000
 
 
 def spawn_pool(workers: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor:
@@ -39,6 +43,23 @@ def _exit_without_parent(parent: int) -> None:
     while os.getppid() == parent:  # an orphan is adopted by another process (init or a subreaper)
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Inside, Python's cyclic garbage collector looks at new objects every
+    `YOUNG_COLLECTION_THRESHOLD` allocations instead of every 700, and so runs its full
+    collections, which walk every object torch, jax and tracr made at import, ~70x less often.
+    Drawing and compiling programs allocates many short-lived objects (tracr's graphs, value sets,
+    probe values) that reference counting frees: with the default thresholds the collector took
+    ~4% of a fountain worker's time on `mixed`, and memory does not grow without them (the same
+    peak resident size over 16 units). Thresholds are restored on the way out."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], YOUNG_COLLECTION_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextlib.contextmanager

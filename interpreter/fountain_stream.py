@@ -31,6 +31,7 @@ import numpy as np
 
 from compiler.language import tokenizer
 from generator.units import BARREN_UNITS, Distinct, ProgramDropped, draw_unit, program_id, program_nets, split_of
+from generator.workers import fewer_collections
 from interpreter.batching import POOL, Ordered, Window, pack, unpack
 from interpreter.data import Encoded, Example, too_long, try_encode
 from interpreter.encoding import EncoderConfig
@@ -98,6 +99,7 @@ def distinct_variants(recipe, encoder: EncoderConfig) -> tuple[Any, str]:
         f"{recipe.variants['scrambled']} scrambled)")
 
 
+@fewer_collections()  # many short-lived objects: see its docstring
 def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int, split: str,
                   encoder_json: str | None, max_target_len: int, usable_only: bool = False) -> tuple[str, bytes]:
     """Work unit `unit` of a fountain, `programs` programs drawn: the ids of those in `split`

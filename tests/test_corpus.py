@@ -225,6 +225,32 @@ def test_a_dead_workers_every_symptom_is_the_one_error_that_says_what_to_do():
                 raise other
 
 
+def test_drawing_collects_garbage_less_often_and_gives_the_thresholds_back_even_on_failure(monkeypatch):
+    """`sample` and fountain units run with the collector's young threshold raised (the drawn
+    programs unchanged: the seeded-bytes tests); on the way out, normal or not, it is restored."""
+    import gc
+
+    from generator import sampler
+    from generator.workers import YOUNG_COLLECTION_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    seen = []
+    real = sampler.Sampler.candidate
+
+    def candidate(self, choices):
+        seen.append(gc.get_threshold()[0])
+        return real(self, choices)
+
+    monkeypatch.setattr(sampler.Sampler, "candidate", candidate)
+    sampler.sample(2, seed=0)
+    assert seen and set(seen) == {max(before[0], YOUNG_COLLECTION_THRESHOLD)}
+    assert gc.get_threshold() == before
+    with pytest.raises(KeyError):
+        with fewer_collections():
+            raise KeyError("x")
+    assert gc.get_threshold() == before
+
+
 def test_killed_worker_or_build_loses_nothing_and_a_rerun_gives_the_same_bytes(tiny, tmp_path):
     out = tmp_path / "killed"
     # receipts, not the temporary files they are written through (".tmp-PID-NAME.json")

@@ -117,17 +117,18 @@ def _scrambled(net, seed: int, used: set[int], recipe: Recipe):
 
 
 def draw_unit(recipe: Recipe, unit: int, programs: int, seed_parts: tuple = ("chunk",), keep_nets: bool = True,
-              refuse: Callable[[str], str | None] | None = None):
+              refuse: Callable[[str], str | None] | None = None, screen_aggregates: bool = False):
     """Work unit `unit`: (the recipe it builds from, its programs, the sampler's record).
 
     `programs` programs are sampled over the unit's domain (`recipe.for_unit(unit)`) with the seed
     derive_seed(recipe.seed, *seed_parts, unit); with `keep_nets` the sampler's compiled nets come
-    with its record (`program_rows` then need not compile them again). `refuse` as `sample`'s."""
+    with its record (`program_rows` then need not compile them again). `refuse` and
+    `screen_aggregates` as `sample`'s."""
     from generator.sampler import sample  # the sampler's checks compile: loaded where units are drawn
 
     recipe = recipe.for_unit(unit)
     drawn, sampling = sample(programs, seed=derive_seed(recipe.seed, *seed_parts, unit), config=recipe.generator,
-                             keep_nets=keep_nets, refuse=refuse)
+                             keep_nets=keep_nets, refuse=refuse, screen_aggregates=screen_aggregates)
     return recipe, drawn, sampling
 
 

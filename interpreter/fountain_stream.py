@@ -38,6 +38,14 @@ from interpreter.encoding import EncoderConfig
 
 #: Programs sampled per fountain work unit (part of the stream's definition, like the seed).
 UNIT_PROGRAMS = 64
+#: What a `--distinct-encodings` run's stream records as its `distinct_encodings` identity.
+DISTINCT_STREAM = "usable only, aggregates screened"
+#: The identities such runs saved before, each with when its units changed: resuming one is refused
+#: saying why (this version draws other programs for its units).
+OLDER_DISTINCT_STREAMS = {
+    True: "before the fountain's units drew only the programs they use (2026-12-05)",
+    "usable only": "before the fountain's units screened out aggregates the compiler refuses (2026-12-05)",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +118,8 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     `usable_only`: the sampler refuses a candidate of another split, or whose source is longer
     than `max_target_len` tokens, before evaluating or compiling it, so that all `programs`
     programs are ones the stream uses (about a third more of them per unit on `mixed`, for less
-    work); the programs differ from those of a unit drawn without it."""
+    work), and screens out categorical aggregates the compiler would refuse as they are drawn
+    (`sample`'s screen_aggregates); the programs differ from those of a unit drawn without it."""
     from absl import logging
 
     from generator.recipes import Recipe
@@ -120,7 +129,7 @@ def fountain_unit(recipe_json: str, seed_parts: tuple, unit: int, programs: int,
     encoder = None if encoder_json is None else EncoderConfig(**json.loads(encoder_json))
     refuse = _unusable(recipe, split, max_target_len) if usable_only else None
     recipe, drawn, sampling = draw_unit(recipe, unit, programs, seed_parts, keep_nets=encoder is not None,
-                                        refuse=refuse)
+                                        refuse=refuse, screen_aggregates=usable_only)
     ids, entries = [], []
     for program in drawn:
         pid = program_id(program.source)
@@ -274,10 +283,10 @@ class FountainStream:
                                                "reuse": reuse, "unit_programs": unit_programs,
                                                "world_size": world_size}))  # as a checkpoint gives it back
         if distinct_encodings:  # only when set: a checkpoint from before the option resumes as it was
-            # "usable only": units draw only the programs the stream uses (`fountain_unit`); a run of the
-            # option from before this (every unit's held-out and too-long programs checked too, and dropped)
-            # is another stream, and resuming it says so
-            self.identity["distinct_encodings"] = "usable only"
+            # units draw only the programs the stream uses, screening aggregates (`fountain_unit`); a run of
+            # the option saved before either (`OLDER_DISTINCT_STREAMS`) is another stream, and resuming it
+            # says so
+            self.identity["distinct_encodings"] = DISTINCT_STREAM
         self.skipped = self.programs.skipped
         self._first_pool = first_pool
         self._pool: tuple[int, tuple[int, int], Window] | None = None  # (index, where it began, batches)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from compiler.progress import Progress
 from interpreter import checkpoint
 from interpreter.data import PAD_ID, Encoded, Source, collate
-from interpreter.fountain_stream import Fountain
+from interpreter.fountain_stream import OLDER_DISTINCT_STREAMS, Fountain
 from interpreter.metrics import METRICS_FILE, MetricsLog
 from interpreter.model import Interpreter, ModelConfig, config_from_dict, next_token_loss
 from interpreter.stream import open_stream
@@ -178,10 +178,11 @@ def train(data: Source | Fountain | tuple[list[Encoded], list[Encoded]], run_dir
     if positions and saved.get("identity") != source.identity:
         source.close()
         changed = sorted(k for k in source.identity if saved.get("identity", {}).get(k) != source.identity[k])
-        if saved.get("identity", {}).get("distinct_encodings") is True and "distinct_encodings" in changed:
-            raise ValueError(f"{run_dir}: it was trained with --distinct-encodings before the fountain's units drew "
-                             "only the programs they use (2026-12-05); this version gives that run's units other "
-                             "programs, so it cannot continue it: start a new run directory")
+        older = saved.get("identity", {}).get("distinct_encodings")
+        if "distinct_encodings" in changed and isinstance(older, (bool, str)) and older in OLDER_DISTINCT_STREAMS:
+            raise ValueError(f"{run_dir}: it was trained with --distinct-encodings {OLDER_DISTINCT_STREAMS[older]}; "
+                             "this version gives that run's units other programs, so it cannot continue it: start "
+                             "a new run directory")
         raise ValueError(f"{run_dir}: its {saved.get('kind')} stream had other settings ({', '.join(changed)}); "
                          "resume with the same ones, or start a new run directory")
     wrapped = model

@@ -115,6 +115,43 @@ def test_the_builders_probe_values_are_the_programs_outputs(recipe):
     assert checked > 300
 
 
+def test_probe_values_see_a_categorical_aggregate_average_different_values():
+    from tracr.rasp import rasp
+
+    from compiler.language import nodes
+    from generator.sampler import _ProbeValues
+
+    def averages(inputs, keys=nodes.TOKENS, comparison=rasp.Comparison.TRUE):
+        aggregate = nodes.make_aggregate(nodes.make_select(keys, keys, comparison), nodes.TOKENS,
+                                         encoding=nodes.CATEGORICAL)
+        probes = _ProbeValues(inputs)
+        probes(aggregate)
+        return probes.averages_several(aggregate)
+
+    assert averages([[1, 1], [2]]) is False  # every query selects one value, however many times
+    assert averages([[1, 1], [1, 2]]) is True
+    assert averages([[1, True]]) is True  # equal, but not the same value to a categorical space
+    assert averages([[1, 2, 3]], keys=nodes.INDICES, comparison=rasp.Comparison.EQ) is False
+
+
+def test_screened_aggregates_spare_the_compilers_refusals():
+    """`screen_aggregates` drops, as they are drawn, the categorical aggregates the compiler refuses
+    (their candidates were built, evaluated and compiled for nothing); what it keeps still compiles
+    and matches its net, and draws are as deterministic as without it."""
+    from generator.recipes import load_recipe
+
+    config = load_recipe("mixed").for_unit(0).generator
+    refused = lambda report: sum(n for reason, n in report.rejected.items()  # noqa: E731
+                                 if "categorical Aggregate" in reason)
+    _, plain = generator.sample(40, seed=3, config=config)
+    kept, screened = generator.sample(40, seed=3, config=config, screen_aggregates=True)
+    assert refused(plain) >= 10 and refused(screened) <= 2 and screened.candidates < plain.candidates
+    again, _ = generator.sample(40, seed=3, config=config, screen_aggregates=True)
+    assert [p.source for p in again] == [p.source for p in kept]
+    for program in kept[:10]:
+        _check_against_net(program, config.vocab, config.max_seq_len, samples=20)
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("max_ops", 0, "max_ops"),
     ("vocab", (), "vocab"),

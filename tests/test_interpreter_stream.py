@@ -24,7 +24,7 @@ from generator.recipes import load_recipe
 from generator.units import draw_unit, program_id, split_of
 from interpreter import checkpoint, fountain_stream
 from interpreter.batching import POOL, deal, unpack
-from interpreter.fountain_stream import Fountain, FountainStream, fountain_unit
+from interpreter.fountain_stream import DISTINCT_STREAM, Fountain, FountainStream, fountain_unit
 from interpreter.stream import CorpusStream, MemoryStream, open_stream
 from interpreter.train import TrainConfig, train
 from tests.test_interpreter import TINY_MODEL, one_thread, tiny_corpus  # noqa: F401 (autouse: one torch thread)
@@ -163,19 +163,22 @@ def test_a_fountain_unit_keeps_only_its_split(split):
 
 def test_a_unit_of_usable_programs_draws_them_alone():
     """With `usable_only`, every program a unit draws is one the stream uses: in its split and
-    within the decoder's length, all `programs` of them; the others are refused unchecked."""
+    within the decoder's length, all `programs` of them; the others are refused unchecked (and
+    aggregates the compiler refuses are screened out as they are drawn)."""
     recipe = load_recipe("tiny")
     train = [p for p in draw_unit(recipe, 0, UNIT, ("fountain", 0), False)[1]
              if split_of(program_id(p.source), recipe.splits, recipe.split_seed) == "train"]
     plain = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, MAX_LEN)[0])
     assert plain == [program_id(p.source) for p in train]  # too long ones included, and left out as items
-    fitting = [program_id(p.source) for p in train if len(tokenizer.encode(p.source)) <= MAX_LEN]
+    screened = [p for p in draw_unit(recipe, 0, UNIT, ("fountain", 0), False, screen_aggregates=True)[1]
+                if split_of(program_id(p.source), recipe.splits, recipe.split_seed) == "train"]
+    fitting = [program_id(p.source) for p in screened if len(tokenizer.encode(p.source)) <= MAX_LEN]
     usable = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, MAX_LEN, True)[0])
     assert len(usable) == UNIT > len(fitting) and usable[:len(fitting)] == fitting  # the same draws, more of them
     assert all(split_of(pid, recipe.splits, recipe.split_seed) == "train" for pid in usable)
     short = 30  # tokens: the shortest third of tiny's programs
     refuse = fountain_stream._unusable(recipe, "train", short)
-    programs = draw_unit(recipe, 0, UNIT, ("fountain", 0), False, refuse=refuse)[1]
+    programs = draw_unit(recipe, 0, UNIT, ("fountain", 0), False, refuse=refuse, screen_aggregates=True)[1]
     ids = json.loads(fountain_unit(recipe.to_json(), ("fountain", 0), 0, UNIT, "train", None, short, True)[0])
     assert ids == [program_id(p.source) for p in programs]
     assert all(len(tokenizer.encode(p.source)) <= short for p in programs)
@@ -239,18 +242,18 @@ def test_distinct_encodings_skip_the_scrambles_the_circuit_encoder_reads_as_thei
                               distinct_encodings=True)
     kept = FountainStream("tiny", ENCODER, MAX_LEN, seed=5, batch_size=2, unit_programs=UNIT, distinct_encodings=True)
     try:
-        pairs, singles = every.programs.take(32), distinct.programs.take(8)
+        pairs, singles = every.programs.take(64), distinct.programs.take(32)
         assert [pid for pid, _ in pairs[::2]] == [pid for pid, _ in pairs[1::2]]  # compiled, scrambled
-        for (_, compiled), (_, scrambled) in zip(pairs[::2], pairs[1::2]):
+        for (_, compiled), (_, scrambled) in zip(pairs[:32:2], pairs[1:32:2]):
             np.testing.assert_allclose(scrambled.values, compiled.values, atol=1e-6)
         compiled = dict(pairs[::2])
         shared = [(pid, single) for pid, single in singles if pid in compiled]
-        assert len(shared) >= 4 and len({pid for pid, _ in singles}) == 8  # the units draw mostly the same programs
+        assert len(shared) >= 4 and len({pid for pid, _ in singles}) == 32  # the units' first draws are the same
         assert all(_key(single) == _key(compiled[pid]) for pid, single in shared)
         assert "one compiled net per program" in distinct.note and not every.note
-        assert distinct.identity == {**every.identity, "distinct_encodings": "usable only"}
+        assert distinct.identity == {**every.identity, "distinct_encodings": DISTINCT_STREAM}
         assert len({pid for pid, _ in kept.programs.take(8)}) == 4 and kept.identity == {
-            **_fountain().identity, "distinct_encodings": "usable only"}
+            **_fountain().identity, "distinct_encodings": DISTINCT_STREAM}
     finally:
         every.close(), distinct.close(), kept.close()
 
@@ -280,9 +283,12 @@ def test_fountain_training_loss_falls_and_resumes_exactly(tmp_path, monkeypatch)
               progress=False)
 
 
-def test_a_distinct_encodings_run_from_before_usable_units_is_refused_saying_why(tmp_path):
-    """A run of `distinct_encodings` saved before its units drew only usable programs was another
-    stream: resuming it is refused with the reason, not a list of settings the user did not change."""
+@pytest.mark.parametrize("older, why", [(True, "before the fountain's units drew only the programs they use"),
+                                        ("usable only", "before the fountain's units screened out aggregates")])
+def test_a_distinct_encodings_run_from_before_its_units_changed_is_refused_saying_why(tmp_path, older, why):
+    """A run of `distinct_encodings` saved before its units drew only usable programs, or before they
+    screened aggregates, was another stream: resuming it is refused with the reason, not a list of
+    settings the user did not change."""
     from safetensors import safe_open
     from safetensors.torch import save_file
 
@@ -292,10 +298,10 @@ def test_a_distinct_encodings_run_from_before_usable_units_is_refused_saying_why
     with safe_open(state, "pt") as f:
         metadata, tensors = f.metadata(), {key: f.get_tensor(key) for key in f.keys()}
     saved = json.loads(metadata[checkpoint._STATE_KEY])
-    assert saved["extra"]["stream"]["identity"]["distinct_encodings"] == "usable only"
-    saved["extra"]["stream"]["identity"]["distinct_encodings"] = True  # as the option's runs before it saved it
+    assert saved["extra"]["stream"]["identity"]["distinct_encodings"] == DISTINCT_STREAM
+    saved["extra"]["stream"]["identity"]["distinct_encodings"] = older  # as the option's runs before saved it
     save_file(tensors, state, metadata={**metadata, checkpoint._STATE_KEY: json.dumps(saved)})
-    with pytest.raises(ValueError, match="before the fountain's units drew only the programs they use"):
+    with pytest.raises(ValueError, match=why):
         train(data, tmp_path / "run", _config(steps=4), resume=True, workers=0, progress=False)
 
 

@@ -236,12 +236,22 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
 
 def _projection(from_space: bases.VectorSpaceWithBasis,
                 to_space: bases.VectorSpaceWithBasis) -> np.ndarray:
-    """Matrix of vectorspace_fns.project(from_space, to_space), built by index lookup."""
+    """Matrix of vectorspace_fns.project(from_space, to_space), built by index lookup: the smaller
+    space's directions looked up in the larger's index (the residual's, kept on it by tracr, is
+    made once for all the projections of a net)."""
     matrix = np.zeros((from_space.num_dims, to_space.num_dims))
-    index = {d: j for j, d in enumerate(to_space.basis)}
-    for i, direction in enumerate(from_space.basis):
-        if direction in index:
-            matrix[i, index[direction]] = 1.0
+    if from_space.num_dims >= to_space.num_dims:
+        rows = from_space.index_by_direction
+        for j, direction in enumerate(to_space.basis):
+            i = rows.get(direction)
+            if i is not None:
+                matrix[i, j] = 1.0
+    else:
+        columns = to_space.index_by_direction
+        for i, direction in enumerate(from_space.basis):
+            j = columns.get(direction)
+            if j is not None:
+                matrix[i, j] = 1.0
     return matrix
 
 

@@ -6,6 +6,7 @@ import random
 import numpy as np
 import pytest
 from tracr.craft import bases, vectorspace_fns
+from tracr.craft.chamber import categorical_attn as tracr_categorical_attn
 from tracr.craft.chamber import categorical_mlp, numerical_mlp
 
 import compiler
@@ -130,6 +131,59 @@ def test_parallel_combination_is_tracrs():
         with craft_fast.installed(True):
             ours = vectorspace_fns.Linear.combine_in_parallel(fns)
         _same_linear(ours, theirs)
+
+
+def test_categorical_attention_is_tracrs():
+    """Heads from random spaces (the BOS and one directions among the query's and key's or not),
+    predicates, defaults and options: the same QK and OV matrices, spaces and causality; and the
+    predicate called on the same (query, key) pairs in the same order."""
+    rng = random.Random(3)
+    bos = bases.VectorSpaceWithBasis([bases.BasisDirection("tokens", "bos")])
+    one = bases.VectorSpaceWithBasis([bases.BasisDirection("one")])
+    heads = 0
+    for _ in range(60):
+        queries = bases.VectorSpaceWithBasis.from_values("q", rng.sample(range(6), rng.randint(1, 5)))
+        keys = bases.VectorSpaceWithBasis.from_values("k", rng.sample(["a", "b", "c", 1], rng.randint(1, 4)))
+        if rng.random() < 0.3:
+            queries = bases.join_vector_spaces(queries, bos, one)
+        values = bases.VectorSpaceWithBasis.from_values("tokens", rng.sample(["a", "b", "c", "d"], rng.randint(1, 4)))
+        always = rng.random() < 0.5
+        if always:
+            values = bases.join_vector_spaces(values, bos)
+        outputs = bases.VectorSpaceWithBasis.from_values("out", range(values.num_dims))
+        default = outputs.make_vector(np.array([rng.choice([0.0, -0.0, 1.0, 2.5]) for _ in outputs.basis]))
+        table = {(q.value, k.value): rng.random() < 0.5 for q in queries.basis for k in keys.basis}
+        options = dict(default_output=rng.choice([None, default]), causal=rng.random() < 0.5,
+                       always_attend_to_bos=always, use_bos_for_default_output=not always and rng.random() < 0.8,
+                       softmax_coldness=rng.choice([100., 37.5]))
+        built, calls = [], []
+        for fast in (True, False):
+            seen = []
+
+            def predicate(query, key):
+                seen.append((query, key))
+                return table[query.value, key.value]
+
+            with craft_fast.installed(fast):
+                try:
+                    built.append(tracr_categorical_attn.categorical_attn(queries, keys, values, outputs, bos, one,
+                                                                         predicate, **options))
+                except Exception as error:  # noqa: BLE001 - compared below
+                    built.append(type(error))
+            calls.append(seen)
+        ours, theirs = built
+        assert calls[0] == calls[1]
+        if isinstance(theirs, type):
+            assert ours is theirs
+            continue
+        assert ours.causal == theirs.causal
+        assert ours.w_qk.left_space.basis == theirs.w_qk.left_space.basis
+        assert ours.w_qk.right_space.basis == theirs.w_qk.right_space.basis
+        assert ours.w_qk.matrix.dtype == theirs.w_qk.matrix.dtype
+        assert ours.w_qk.matrix.tobytes() == theirs.w_qk.matrix.tobytes()
+        _same_linear(ours.w_ov, theirs.w_ov)
+        heads += 1
+    assert heads >= 40
 
 
 def test_bases_sort_as_tracrs():

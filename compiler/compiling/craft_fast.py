@@ -17,6 +17,9 @@ arguments, byte for byte.
 * `numerical_mlp.map_numerical_mlp` and `map_numerical_to_categorical_mlp` (a numerical map, and
   the MLP that reads a `selector_width`'s attention output).
 * `categorical_mlp.sequence_map_categorical_mlp`.
+* `categorical_attn.categorical_attn` (every select's head, and `selector_width`'s): its QK and OV
+  entries written where `from_action` called a Python function per entry, the program's predicate
+  still called on the same pairs in the same order.
 * `VectorSpaceWithBasis.vector_from_basis_direction` without the d x d identity it takes one row
   of: the same vector (float64 zeros, one 1.0). tracr calls it once per input direction of every
   MLP layer it combines, so on wide residual streams (a table over 80 values, 20 tokens) the
@@ -42,6 +45,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from tracr.craft import bases, transformers, vectorspace_fns
+from tracr.craft.chamber import categorical_attn as tracr_categorical_attn
 from tracr.craft.chamber import categorical_mlp, numerical_mlp
 from tracr.utils import errors
 
@@ -56,7 +60,8 @@ def _current() -> dict:
             "combine_in_parallel": vectorspace_fns.Linear.__dict__["combine_in_parallel"],
             "map_numerical_mlp": numerical_mlp.map_numerical_mlp,
             "map_numerical_to_categorical_mlp": numerical_mlp.map_numerical_to_categorical_mlp,
-            "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp}
+            "sequence_map_categorical_mlp": categorical_mlp.sequence_map_categorical_mlp,
+            "categorical_attn": tracr_categorical_attn.categorical_attn}
 
 
 _ORIGINALS = _current()
@@ -223,6 +228,51 @@ def sequence_map_categorical_mlp(input1_space, input2_space, output_space, opera
                             vectorspace_fns.Linear(hidden_space, output_space, second))
 
 
+def categorical_attn(query_space, key_space, value_space, output_space, bos_space, one_space, attn_fn,
+                     default_output=None, causal=False, always_attend_to_bos=False,
+                     use_bos_for_default_output=True, softmax_coldness=100.) -> transformers.AttentionHead:
+    """tracr's `categorical_attn.categorical_attn`, built directly (module docstring): its QK entry
+    for each (query, key) direction and its OV row for each value direction, as its `qk_fun` and
+    `ov_fun` give them, written into the matrices without `from_action`'s per-entry calls."""
+    bases.ensure_dims(bos_space, num_dims=1, name="bos_space")
+    bases.ensure_dims(one_space, num_dims=1, name="one_space")
+    bos_direction, one_direction = bos_space.basis[0], one_space.basis[0]
+    query_space = bases.join_vector_spaces(query_space, bos_space, one_space)
+    key_space = bases.join_vector_spaces(key_space, bos_space)
+    value_space = bases.join_vector_spaces(value_space, bos_space)
+    value_basis = value_space.basis if always_attend_to_bos else [v for v in value_space.basis if v != bos_direction]
+    assert len(value_basis) == output_space.num_dims
+    value_to_output = dict(zip(value_basis, output_space.basis))
+    if default_output is None:
+        default_output = output_space.null_vector()
+    assert default_output in output_space
+
+    special = {one_direction, bos_direction}
+    keys = key_space.basis
+    key_special = [key in special for key in keys]
+    qk = np.zeros((query_space.num_dims, key_space.num_dims))
+    for i, query in enumerate(query_space.basis):
+        if query == one_direction:  # tracr's first case, then its second: the BOS key only
+            for j, key in enumerate(keys):
+                if key == bos_direction:
+                    qk[i, j] = (1. if always_attend_to_bos else 0.5) * softmax_coldness
+        elif query not in special:
+            for j, key in enumerate(keys):
+                if not key_special[j]:
+                    qk[i, j] = softmax_coldness * attn_fn(query, key)
+    w_qk = vectorspace_fns.ScalarBilinear(query_space, key_space, qk)
+
+    ov = np.zeros((value_space.num_dims, output_space.num_dims))
+    columns = output_space.index_by_direction
+    for i, direction in enumerate(value_space.basis):
+        if use_bos_for_default_output and direction == bos_direction:
+            ov[i, :] = default_output.magnitudes
+        else:
+            ov[i, columns[value_to_output[direction]]] = 1.0
+    w_ov = vectorspace_fns.Linear(value_space, output_space, ov)
+    return transformers.AttentionHead(w_qk, w_ov, causal=causal)
+
+
 _FAST = {
     "basis_vector": _basis_vector,
     "space_init": _space_init,
@@ -231,6 +281,7 @@ _FAST = {
     "map_numerical_mlp": map_numerical_mlp,
     "map_numerical_to_categorical_mlp": map_numerical_to_categorical_mlp,
     "sequence_map_categorical_mlp": sequence_map_categorical_mlp,
+    "categorical_attn": categorical_attn,
 }
 
 
@@ -242,6 +293,7 @@ def _install(functions: dict) -> None:
     numerical_mlp.map_numerical_mlp = functions["map_numerical_mlp"]
     numerical_mlp.map_numerical_to_categorical_mlp = functions["map_numerical_to_categorical_mlp"]
     categorical_mlp.sequence_map_categorical_mlp = functions["sequence_map_categorical_mlp"]
+    tracr_categorical_attn.categorical_attn = functions["categorical_attn"]
 
 
 @contextlib.contextmanager

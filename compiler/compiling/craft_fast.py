@@ -90,7 +90,13 @@ def _space_init(self: bases.VectorSpaceWithBasis) -> None:
 
 def _join_vector_spaces(*vs: bases.VectorSpaceWithBasis) -> bases.VectorSpaceWithBasis:
     total_basis = list(set().union(*[set(v.basis) for v in vs]))
-    return bases.VectorSpaceWithBasis(_sorted(total_basis))
+    try:
+        ordered = sorted(total_basis, key=_direction_key)
+    except TypeError:  # tracr's sort, and the space's own again, as tracr's join does
+        return bases.VectorSpaceWithBasis(sorted(total_basis))
+    space = bases.VectorSpaceWithBasis.__new__(bases.VectorSpaceWithBasis)
+    space.basis = ordered  # what the space's own sort by the same keys would leave
+    return space
 
 
 def _combine_in_parallel(cls, fns):

@@ -300,6 +300,24 @@ class _Source:
         """The rows' norms (read by every block the source is in)."""
         return np.linalg.norm(self.matrix, axis=1)
 
+    @functools.cached_property
+    def support(self) -> np.ndarray:
+        """The residual directions it writes to at all [d_model] (`_Reads`)."""
+        return self.matrix.any(axis=0)
+
+
+class _Reads:
+    """Which residual directions a read matrix [d_model, units] reads, to skip the products of
+    sources that write none of them: every term of such a product is a zero (0 * x), so each entry
+    is +-0.0, which the zero test would have set to 0.0 or dropped anyway. Only for finite nets
+    (0 * inf is NaN): for any other, `_circuit_blocks` makes every product."""
+
+    def __init__(self, matrix: np.ndarray):
+        self.rows = matrix.any(axis=1)
+
+    def miss(self, source: _Source) -> bool:
+        return not (source.support & self.rows).any()
+
 
 @dataclasses.dataclass
 class _Head:
@@ -325,6 +343,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
     Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
     c, weights = net.config, Weights(net)
     budget = _Budget(config)
+    finite = all(np.isfinite(tensor).all() for tensor in net.params.values()) and np.isfinite(net.W_U).all()
     sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
                _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
     for layer in range(c.n_layers):
@@ -338,8 +357,8 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
             W_OV = W_V @ W_O
             bias += weights.b_V[layer, head].astype(np.float64) @ W_O  # attention weights sum to one
             carriable = [source for source in sources if source.heads < config.max_chain]
-            qk = budget.take(_qk_blocks(sources, weights.b_Q[layer, head].astype(np.float64) @ W_K, W_QK))
-            heads.append(_Head(qk, list(_ov_blocks(carriable, W_OV))))
+            qk = budget.take(_qk_blocks(sources, weights.b_Q[layer, head].astype(np.float64) @ W_K, W_QK, finite))
+            heads.append(_Head(qk, list(_ov_blocks(carriable, W_OV, finite))))
         for rank, index in enumerate(sorted(range(c.n_heads), key=lambda h: heads[h].key())):
             head_id = layer * config.max_heads + rank + 1
             for (query, key), block in heads[index].qk:
@@ -347,15 +366,15 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
             sources += [_Source(source.kind, source.layer, head_id, attention, matrix, source.heads + 1)
                         for source, matrix in heads[index].carried]
         sources.append(_Source("b_O", layer + 1, 0, attention, bias[None]))
-        b_in, reads, W_out = _canonical_neurons(w, sources)
+        b_in, reads, W_out = _canonical_neurons(w, sources, finite)
         yield (_kind("one"), 0, 0, _kind("W_in"), layer + 1, 0, 0), b_in[None]
         for source, read in zip(sources, reads):
             yield (*source.tag, _kind("W_in"), layer + 1, 0, 0), read
         sources += [_Source("W_out", layer + 1, 0, mlp, W_out), _Source("b_out", layer + 1, 0, mlp, w["b_out"][None])]
     W_U = net.W_U.astype(np.float64)
-    W_U_norms = np.linalg.norm(W_U, axis=0)
+    W_U_norms, unembedded = np.linalg.norm(W_U, axis=0), _Reads(W_U) if finite else None
     for source in sources:
-        yield (*source.tag, _kind("W_U"), 0, 0, 0), _product(source.matrix, W_U, source.norms, W_U_norms)
+        yield (*source.tag, _kind("W_U"), 0, 0, 0), _read(source, W_U, W_U_norms, unembedded)
 
 
 class _Budget:
@@ -375,17 +394,24 @@ class _Budget:
         return kept
 
 
-def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray) -> Iterator[tuple[tuple, np.ndarray]]:
+def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray,
+               finite: bool = False) -> Iterator[tuple[tuple, np.ndarray]]:
     """((query tag, key tag), block) for every query source and every key source, the query
-    bias (b_Q W_Kᵀ, a query source "one") included; the key bias adds the same to every key."""
+    bias (b_Q W_Kᵀ, a query source "one") included; the key bias adds the same to every key.
+    `finite`: the blocks of a key that writes none of the directions a query reads are skipped
+    unmade (`_Reads`: they are all zeros)."""
     norm = np.linalg.norm(W_QK)
     if norm == 0:
         return
     queries = [((_kind("one"), 0, 0), query_bias[None], np.linalg.norm(query_bias)[None])]
     queries += [(source.tag, source.matrix @ W_QK, source.norms * norm) for source in sources]
+    supports = np.array([key.support for key in sources]) if finite else None
     for query_tag, query, query_norms in queries:
         tolerance = ZERO_TOLERANCE * query_norms[:, None]
-        for key in sources:
+        keys = sources
+        if supports is not None:
+            keys = list(itertools.compress(sources, (supports & query.any(axis=0)).any(axis=1).tolist()))
+        for key in keys:
             block = query @ key.matrix.T
             zero = np.abs(block) <= tolerance * key.norms
             if zero.all():  # nothing to write (the common case, decided without writing the zeros)
@@ -395,10 +421,14 @@ def _qk_blocks(sources: list[_Source], query_bias: np.ndarray, W_QK: np.ndarray)
                 yield (query_tag, key.tag), block
 
 
-def _ov_blocks(sources: list[_Source], W_OV: np.ndarray) -> Iterator[tuple[_Source, np.ndarray]]:
-    """(source, what the head writes when it attends to it) for every source it carries on."""
+def _ov_blocks(sources: list[_Source], W_OV: np.ndarray, finite: bool = False) -> Iterator[tuple[_Source, np.ndarray]]:
+    """(source, what the head writes when it attends to it) for every source it carries on
+    (`finite`: a source the head does not read is skipped unmade, as in `_qk_blocks`)."""
     norm = np.linalg.norm(W_OV)
+    reads = _Reads(W_OV) if finite else None
     for source in sources:
+        if reads is not None and reads.miss(source):
+            continue
         carried = source.matrix @ W_OV
         zero = np.linalg.norm(carried, axis=1) <= ZERO_TOLERANCE * source.norms * norm
         if zero.all():
@@ -420,8 +450,16 @@ def _product(write: np.ndarray, read: np.ndarray, write_norms: np.ndarray | None
     return product
 
 
-def _canonical_neurons(w: dict[str, np.ndarray],
-                       sources: list[_Source]) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+def _read(source: _Source, read: np.ndarray, read_norms: np.ndarray, reads: _Reads | None) -> np.ndarray:
+    """`_product(source.matrix, read)`: all zeros, unmade, where `reads` says the source writes
+    nothing it reads."""
+    if reads is not None and reads.miss(source):
+        return np.zeros((source.matrix.shape[0], read.shape[1]))
+    return _product(source.matrix, read, source.norms, read_norms)
+
+
+def _canonical_neurons(w: dict[str, np.ndarray], sources: list[_Source],
+                       finite: bool = False) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """(b_in, each source times W_in, W_out) of the neurons that read and write something, each
     neuron's input (weights and bias) scaled to norm one and the neurons sorted by what they
     read: ReLU(s x) = s ReLU(x) for s > 0, so none of this changes the function, and it undoes
@@ -431,8 +469,8 @@ def _canonical_neurons(w: dict[str, np.ndarray],
     alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
     scale = scale[alive]
     W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
-    read_norms = np.linalg.norm(W_in, axis=0)
-    reads = [_product(source.matrix, W_in, source.norms, read_norms) for source in sources]
+    read_norms, neurons = np.linalg.norm(W_in, axis=0), _Reads(W_in) if finite else None
+    reads = [_read(source, W_in, read_norms, neurons) for source in sources]
     writes = np.linalg.norm(W_out, axis=1)  # breaks ties between neurons that read alike
     order = np.lexsort(np.round(np.concatenate([b_in[None], *reads, writes[None]]), 3)[::-1])
     return b_in[order], [read[:, order] for read in reads], W_out[order]

@@ -124,6 +124,50 @@ def test_circuit_tokens_are_the_qk_and_ov_circuits():
     assert [t[7] for t in carried] == [1, 2, 3]  # positions 1-3 carry indices 0-2 to the output
 
 
+@pytest.mark.parametrize("recipe", ["small", "mixed"])
+def test_the_circuit_encoder_skips_only_products_that_are_all_zeros(recipe, monkeypatch):
+    """Products of a source and a read that share no residual direction are not made (`_Reads`):
+    compiled and scrambled nets encode to the very bytes they give with every product made, and a
+    net with a NaN (0 * NaN is not 0) makes them all."""
+    from generator.recipes import load_recipe
+    from generator.units import draw_unit
+    from interpreter import encoding
+
+    unit, programs, _ = draw_unit(load_recipe(recipe), 5, 12, ("skips",), keep_nets=False)
+    vocab, max_seq_len = set(unit.generator.vocab), unit.generator.max_seq_len
+    nets = [compiler.compile_program(p, vocab, max_seq_len) for p in programs]
+    for net in nets[:4]:
+        for seed in range(5):
+            try:
+                nets.append(scrambling.scramble(net, seed=seed))
+                break
+            except scrambling.ScrambleError:  # float32 rounding shows for this seed
+                continue
+    config = EncoderConfig(kind="circuit", max_tokens=10**5)
+    skipped = []
+    real_miss = encoding._Reads.miss
+
+    def miss(self, source):
+        skipped.append(real_miss(self, source))
+        return skipped[-1]
+
+    monkeypatch.setattr(encoding._Reads, "miss", miss)
+    fast = [encode_net(net, config) for net in nets]
+    assert sum(skipped) > len(nets) > len(programs)
+    monkeypatch.setattr(encoding._Reads, "miss", lambda self, source: False)
+    monkeypatch.setattr(encoding.itertools, "compress", lambda items, _: list(items))
+    for net, tokens in zip(nets, fast):
+        every = encode_net(net, config)
+        assert tokens.values.tobytes() == every.values.tobytes() and tokens.tags.tobytes() == every.tags.tobytes()
+    monkeypatch.undo()
+    skipped.clear()
+    monkeypatch.setattr(encoding._Reads, "miss", miss)
+    broken = nets[0].params["token_embed/embeddings"].copy()
+    broken[0, 0] = np.nan
+    encode_net(dataclasses.replace(nets[0], params={**nets[0].params, "token_embed/embeddings": broken}), config)
+    assert not skipped
+
+
 def test_circuits_of_a_dense_net_are_refused_early_and_chains_are_capped(nets):
     net = max(nets, key=lambda n: n.config.n_layers)
     rng = np.random.default_rng(0)

@@ -165,7 +165,8 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
                 raise _too_many_tokens(config)
     if not values:
         values, tags = [np.zeros(config.width)], [(0,) * len(TAG_FIELDS)]  # an all-zero net
-    squashed = np.sign(np.array(values)) * np.log1p(np.abs(np.array(values)))
+    stacked = np.array(values)
+    squashed = np.sign(stacked) * np.log1p(np.abs(stacked))
     return EncodedNet(squashed.astype(np.float32), np.array(tags, dtype=np.int64))
 
 

@@ -91,9 +91,9 @@ def test_probe_values_compare_as_tracrs_comparisons():
 
 @pytest.mark.parametrize("recipe", ["small", "mixed", "large"])
 def test_the_builders_probe_values_are_the_programs_outputs(recipe):
-    """The sampler takes a candidate's outputs on the quick probes from its builder, evaluating only
-    the other probes with `evaluate_all`: the two must agree on every candidate, value and type
-    (`1`, `1.0` and `True` apart), and the builder must never hold values where evaluation fails."""
+    """The sampler takes a candidate's outputs on its probes from the builder's evaluator (its own
+    values on the quick probes, a fresh one's on the others) instead of `evaluate_all`: the two must
+    agree on every candidate, value and type (`1`, `1.0` and `True` apart), and fail together."""
     from compiler.language.program import evaluate_all
     from generator import sampler
     from generator.config import RandomChoices
@@ -102,17 +102,31 @@ def test_the_builders_probe_values_are_the_programs_outputs(recipe):
     checked = 0
     for unit in range(3):
         config = load_recipe(recipe).for_unit(unit).generator
-        probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)[:sampler._QUICK_PROBES]
+        probes = probe_inputs(config.vocab, config.max_seq_len, config.probes)
+        quick, rest = probes[:sampler._QUICK_PROBES], probes[sampler._QUICK_PROBES:]
         choices = RandomChoices(random.Random(unit))
         for _ in range(120):
-            builder = sampler._Builder(config, choices, probes)
+            builder = sampler._Builder(config, choices, quick)
             try:
                 program = builder.build()
             except sampler._Reject:
                 continue
-            assert repr(builder.probe_values(program.output)) == repr(evaluate_all(program, probes)), program.source
+            assert repr(builder.probe_values(program.output)) == repr(evaluate_all(program, quick)), program.source
+            try:
+                expected = repr(evaluate_all(program, rest))
+            except Exception:  # noqa: BLE001 - the builder's evaluator must fail too
+                with pytest.raises(Exception):  # noqa: B017
+                    sampler._ProbeValues(rest).outputs(program)
+                continue
+            assert repr(sampler._ProbeValues(rest).outputs(program)) == expected, program.source
             checked += 1
     assert checked > 300
+    undefined = compiler.parse("v1 = map(lambda x: 1 / (x - 3), tokens)\nreturn v1\n")
+    assert sampler._ProbeValues([[1, 2]]).outputs(undefined) == evaluate_all(undefined, [[1, 2]]) == [[-0.5, -1.0]]
+    with pytest.raises(compiler.UndefinedError):
+        evaluate_all(undefined, [[3]])
+    with pytest.raises(ZeroDivisionError):
+        sampler._ProbeValues([[3]]).outputs(undefined)
 
 
 def test_probe_values_see_a_categorical_aggregate_average_different_values():

@@ -104,32 +104,46 @@ class _ProbeValues:
             nodes.LENGTH: [[len(xs)] * len(xs) for xs in inputs]}
 
     def __call__(self, node: nodes.Node) -> list:
-        if node not in self.memo:
-            self.memo[node] = [self._one(node, i) for i in range(len(self.inputs))]
-        return self.memo[node]
-
-    def _one(self, node: nodes.Node, i: int):
-        get = lambda child: self.memo[child][i]  # noqa: E731 - inputs are computed first
+        """The node's values on every input (its S-Op inputs computed first: the builder adds
+        nodes in order, `outputs` takes a program's in order), probe by probe."""
+        memo = self.memo
+        if node in memo:
+            return memo[node]
         if isinstance(node, nodes.Map):
-            return [None if x is None else node.function(x) for x in get(node.inner)]
-        if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
-            function = (node.function if isinstance(node, nodes.SequenceMap)
-                        else lambda x, y: node.fst_fac * x + node.snd_fac * y)
-            return [None if x is None or y is None else function(x, y) for x, y in zip(get(node.fst), get(node.snd))]
-        if isinstance(node, nodes.Select):
-            keys, queries, predicate = get(node.keys), get(node.queries), node.predicate
-            if isinstance(predicate, rasp.Comparison):  # its operator, without tracr's per-call checks
-                if None in keys or None in queries:
-                    raise ValueError("a comparison with None")  # as rasp.Comparison raises
+            function = node.function
+            out = [[None if x is None else function(x) for x in xs] for xs in memo[node.inner]]
+        elif isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
+            if isinstance(node, nodes.SequenceMap):
+                function = node.function
+            else:
+                fst_fac, snd_fac = node.fst_fac, node.snd_fac
+
+                def function(x, y):
+                    return fst_fac * x + snd_fac * y
+            out = [[None if x is None or y is None else function(x, y) for x, y in zip(xs, ys)]
+                   for xs, ys in zip(memo[node.fst], memo[node.snd])]
+        elif isinstance(node, nodes.Select):
+            predicate = node.predicate
+            comparison = isinstance(predicate, rasp.Comparison)
+            if comparison:  # its operator, without tracr's per-call checks
                 predicate = _COMPARISONS[predicate]
-            return [[bool(predicate(k, q)) for k in keys] for q in queries]
-        if isinstance(node, nodes.SelectorWidth):
-            return [sum(row) for row in self(node.selector)[i]]
-        values = get(node.sop)  # Aggregate
-        out = []
-        for row in self(node.selector)[i]:
-            chosen = [v for v, selected in zip(values, row) if selected]
-            out.append(node.default if not chosen else chosen[0] if len(chosen) == 1 else sum(chosen) / len(chosen))
+            out = []
+            for keys, queries in zip(memo[node.keys], memo[node.queries]):
+                if comparison and (None in keys or None in queries):
+                    raise ValueError("a comparison with None")  # as rasp.Comparison raises
+                out.append([[bool(predicate(k, q)) for k in keys] for q in queries])
+        elif isinstance(node, nodes.SelectorWidth):
+            out = [[sum(row) for row in rows] for rows in self(node.selector)]
+        else:  # Aggregate
+            default, out = node.default, []
+            for rows, values in zip(self(node.selector), memo[node.sop]):
+                means = []
+                for row in rows:
+                    chosen = [v for v, selected in zip(values, row) if selected]
+                    means.append(default if not chosen else chosen[0] if len(chosen) == 1
+                                 else sum(chosen) / len(chosen))
+                out.append(means)
+        memo[node] = out
         return out
 
     def outputs(self, program: prog.Program) -> list[list]:

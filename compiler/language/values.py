@@ -46,8 +46,16 @@ class ValueSets:
         self._memo: dict[nodes.SOpNode, frozenset] = {}
 
     def __call__(self, node: nodes.SOpNode) -> frozenset:
-        if node in self._memo:
-            return self._memo[node]
+        memo = self._memo
+        if node in memo:
+            return memo[node]
+        # A node is memoised only after everything it reads (below), so a node whose inputs are
+        # all memoised has nothing else to compute first (the generator's builder asks for each
+        # node it makes, whose inputs it asked for before).
+        if all((child.keys in memo and child.queries in memo) if isinstance(child, nodes.Select) else child in memo
+               for child in node.children):
+            memo[node] = frozenset(self._compute(node))
+            return memo[node]
         # Inputs first, iteratively, so long programs do not recurse deeply.
         for inner in nodes.postorder(node):
             if isinstance(inner, nodes.SOpNode) and inner not in self._memo:

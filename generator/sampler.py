@@ -336,8 +336,9 @@ class _Builder:
         never_none = [n for n in pool.categorical if n not in pool.maybe_none]
         keys, queries = self._pick(never_none), self._pick(never_none)
         comparison = fn.COMPARISON_NAMES[self.choices.choice(self.config.comparisons)]
+        compare = _COMPARISONS[comparison]  # its operator (these values are never None)
         try:  # order comparisons need comparable values
-            outcomes = {comparison(k, q) for k in self.values(keys) for q in self.values(queries)}
+            outcomes = {compare(k, q) for k in self.values(keys) for q in self.values(queries)}
         except TypeError:
             return None
         if len(outcomes) < 2 and comparison is not rasp.Comparison.TRUE:

@@ -1,7 +1,8 @@
 """Our changes to tracr's craft graph: functions made total, and the blocks tracr builds wrongly.
 
-* A function that raises ArithmeticError on some values gets a total copy (the guards in
-  `compiler.compiling.defined` decide whether the program is defined where it matters).
+* A function that raises on some values (ArithmeticError, or `"a" + 1` on values its inputs
+  never take together) gets a copy that tracr's basis inference can run, then a total copy (the
+  guards in `compiler.compiling.defined` decide whether the program is defined where it matters).
 * Categorical->numerical Map with negative outputs (tracr #24): tracr's MLP puts f(x) through a
   ReLU, so negative values come out as 0. Such Maps become a one-hot lookup table (hidden layer =
   the input's one-hot), which is exact for any sign.
@@ -25,22 +26,51 @@ from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts
+from compiler.language.program import UNDEFINED
 
 _CLEAN_BOS = bases.BasisDirection("_hidden_clean_bos_")
 
 
+def skipping_raises(facts: Facts, graph: nx.DiGraph) -> None:
+    """Lets tracr's basis inference skip the arguments on which a function raises any error rasp's
+    evaluation meets where a program is undefined, as it skips those raising ArithmeticError (it
+    would stop on the others): `Facts` has shown each unreached, or the guards refuse the program
+    or check it on every input. Functions that raise on nothing are left as they are.
+
+    Works on copies in the graph (`make_functions_total` replaces them before the blocks are built)."""
+    for label, expr, _ in _partial_functions(facts):
+        tolerant = copy.copy(expr)
+        tolerant.f = _none_on_raise(expr.f)
+        graph.nodes[label][nodes.EXPR] = tolerant
+
+
+def _none_on_raise(f):
+    def skipping(*args):
+        try:
+            return f(*args)
+        except UNDEFINED:
+            return None
+
+    return skipping
+
+
+def _partial_functions(facts: Facts):
+    """(label, expr, table) of each Map and SequenceMap whose table lacks some combination of its
+    inputs' values (its function raises there)."""
+    for label in facts.order:
+        expr = facts.exprs[label]
+        if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            table = facts.tables[label]
+            if len(table) < math.prod(len(facts.values[c.label]) for c in expr.children):
+                yield label, expr, table
+
+
 def make_functions_total(facts: Facts, graph: nx.DiGraph) -> None:
-    """Lets tracr build MLPs for functions that raise ArithmeticError on some values.
+    """Lets tracr build MLPs for functions that raise on some values (`skipping_raises`).
 
     Works on copies in the graph; the caller's program is left untouched.
     """
-    for label in facts.order:
-        expr = facts.exprs[label]
-        if not isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            continue
-        table = facts.tables[label]
-        if len(table) == math.prod(len(facts.values[c.label]) for c in expr.children):
-            continue  # the function is defined everywhere
+    for label, expr, table in _partial_functions(facts):  # the others are defined everywhere
         # tracr's categorical->numerical MLP multiplies by f(x); everything else skips None
         to_number = isinstance(expr, rasp.Map) and rasp.is_categorical(expr.inner) \
             and rasp.is_numerical(expr)

@@ -21,7 +21,7 @@ from compiler.compiling import craft_fast  # noqa: F401 - installs the direct bu
 from compiler.compiling.aggregates import unproven_aggregates
 from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
 from compiler.compiling.assemble import assemble, attention_margins
-from compiler.compiling.blocks import fix_blocks, make_functions_total
+from compiler.compiling.blocks import fix_blocks, make_functions_total, skipping_raises
 from compiler.compiling.bos import check_nones, plan_bos
 from compiler.compiling.causal import check_causal
 from compiler.compiling.defined import (
@@ -121,6 +121,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
                            "indices), so there is no network to build")
     facts = Facts(graph, vocab, max_seq_len)
     check_width(facts)
+    skipping_raises(facts, graph)
     _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
              max_seq_len)
     exhaustive = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
@@ -130,7 +131,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         raise CompileError(unproven[0] + _unchecked(vocab, max_seq_len, causal, check_inputs))
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
-        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive)
+        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses)
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")
@@ -197,6 +198,10 @@ def _located(message: str, program: Program) -> str:
     if first and first.group(1) in named:
         line, column = named[first.group(1)]
         message = f"{first.group(1)} (line {line}, column {column}):{message[first.end():]}"
+    undefined = re.search(r"\bbut ([A-Za-z_]\w*) is not defined on the input", message)
+    if undefined and undefined.group(1) in named:  # `require_defined`'s refusal names the line
+        line, column = named[undefined.group(1)]
+        message = f"{message[:undefined.end(1)]} (line {line}, column {column}){message[undefined.end(1):]}"
     return message
 
 

@@ -11,6 +11,8 @@ the categorical Aggregates `compiler.compiling.aggregates` could not (`show_on_e
 
 from __future__ import annotations
 
+import itertools
+
 from tracr.rasp import rasp
 
 from compiler.compiling.aggregates import MEAN_OF_WORDS, ONE_POSITION_OR_NUMBERS
@@ -81,19 +83,22 @@ _DEFINED_HINT = ("make each function total (defined on every value its input can
                  "of comparisons and numerical means")
 
 
-def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool) -> None:
+def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool,
+                    witnesses: list[list] = ()) -> None:
     """Refuses a program that may be undefined on some input (`risk` says why) unless
     evaluating it on every input shows it is not (`check`: the inputs are few enough and the
-    caller wants them tried)."""
-    if not check:
-        raise CompileError(f"{risk}, so the program may be undefined on some input (more than "
-                           f"{EXHAUSTIVE_AGGREGATE_CHECK} inputs, or not checked); {_DEFINED_HINT}")
-    for xs in all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK):
+    caller wants them tried). `witnesses` (`Facts.witnesses`: inputs reaching a raise) are tried
+    first, whatever their number, so that a refusal names an input where one is known."""
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else ()
+    for xs in itertools.chain(witnesses, inputs):
         try:
             evaluate(sop, xs)
         except UndefinedError as error:
             raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
                                f"{_DEFINED_HINT}") from None
+    if not check:
+        raise CompileError(f"{risk}, so the program may be undefined on some input (more than "
+                           f"{EXHAUSTIVE_AGGREGATE_CHECK} inputs, or not checked); {_DEFINED_HINT}")
 
 
 def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:

@@ -19,6 +19,7 @@ from tracr.rasp import rasp
 
 from compiler.errors import CompileError
 from compiler.language.literals import value_sort_key
+from compiler.language.program import UNDEFINED
 from compiler.language.values import aggregate_values, function_arguments, leaf_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
@@ -47,6 +48,10 @@ class Facts:
         self._position_values: dict[str, list[set] | None] = {}  # `position_values`, by label
         self._index_length: dict[str, dict[tuple[int, int], Any] | None] = {}  # `index_length_function`
         self.never: dict[str, set] = {}  # label -> values in `values[label]` it is shown never to take
+        self._cells = [(token, index) for index in range(max_seq_len) for token in sorted(vocab, key=value_sort_key)]
+        self._columns: dict[str, list | None] = {}  # `_at_cells`, by label
+        self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
+        self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
         for label in self.order:
             self._infer(label, vocab)
 
@@ -123,9 +128,14 @@ class Facts:
         self.values[label] = values
 
     def _tabulate(self, expr, value_sets: list[set], never: list[set]) -> dict[tuple, Any]:
-        """f on every combination of input values; ArithmeticError counts as never occurring,
-        and makes the program undefined unless an argument is one its input never takes (`never`:
-        `lambda p, c: p // c` on a count that always includes its own position)."""
+        """f on every combination of input values. Where it raises (ArithmeticError, as tracr
+        counts it, or any error rasp's evaluation meets where a program is undefined: `"a" + 1`)
+        the combination is left out of the table, and makes the program undefined unless no input
+        gives it: an argument is one its input never takes (`never`: `lambda p, c: p // c` on a
+        count that always includes its own position), or the inputs, each a function of the token
+        and index at a position, never take those values together (`_unreached`; value sets are
+        per input, so `sequence_map(lambda w, t: 0 if w >= 0 else t, weekday, tokens)` seems to take
+        the weekday words, which a line adding 1 to it would raise on)."""
         table = {}
         for args in function_arguments(value_sets):
             if len(table) >= MAX_VALUE_SET:
@@ -134,11 +144,15 @@ class Facts:
                                    f"{_SMALLER}")
             try:
                 result = expr.f(*args)
-            except ArithmeticError as e:
-                if any(arg in impossible for arg, impossible in zip(args, never)):
+            except UNDEFINED as e:
+                if any(arg in impossible for arg, impossible in zip(args, never)) or self._unreached(expr, args):
                     continue
-                self.undefined.setdefault(expr.label, f"{expr.name}: its function raises {type(e).__name__} "
-                                                      f"({e}) on {show_args(args)}")
+                if expr.label not in self.undefined:
+                    self.undefined[expr.label] = (f"{expr.name}: its function raises {type(e).__name__} ({e}) "
+                                                  f"on {show_args(args)}")
+                    witness = self._witness(expr, args)
+                    if witness is not None:
+                        self.witnesses.append(witness)
                 continue
             except Exception as e:
                 raise CompileError(f"{expr.label}: function raised {type(e).__name__}: {e} "
@@ -157,7 +171,10 @@ class Facts:
             return set(values)  # the aggregates pass makes sure values are moved, not mixed
         if not values <= {0, 1}:
             raise CompileError(f"{expr.label}: a numerical Aggregate can only average 0/1 values, "
-                               f"but its input takes {sorted(values, key=value_sort_key)[:8]}")
+                               f"but its input takes {sorted(values, key=value_sort_key)[:8]} (tracr builds "
+                               "numerical means of 0/1 values only); "
+                               "average a 0/1 indicator per value or threshold (`numerical map(lambda x: x >= 100, "
+                               "...)`) and combine the means with linear_sequence_map, or count with selector_width")
         return aggregate_values(values, False, self.max_seq_len)  # every k/n, not tracr's {v/n}
 
     # -- selectors -------------------------------------------------------------------------
@@ -264,6 +281,64 @@ class Facts:
         keys = list(keys)
         return all(sum(self.predicate(select, k, q) for k in keys) <= 1
                    for q in self.values[select.queries.label])
+
+    def _unreached(self, expr, args: tuple) -> bool:
+        """Whether no position of any input gives the Map's or SequenceMap's inputs the values
+        `args` (so rasp never calls its function on them), as far as `_at_cells` shows: an
+        argument its input takes at no cell, or a pair its two inputs take at no cell together."""
+        children = tuple(c.label for c in ([expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]))
+        if children not in self._reached:
+            columns = [self._at_cells(child) for child in children]
+            self._reached[children] = ([None if column is None else set(column) for column in columns],
+                                       set(zip(*columns)) if all(column is not None for column in columns) else None)
+        alone, together = self._reached[children]
+        if any(taken is not None and arg not in taken for arg, taken in zip(args, alone)):
+            return True
+        return together is not None and args not in together
+
+    def _witness(self, expr, args: tuple) -> list | None:
+        """An input on which rasp calls the function of `expr` on `args`, where its inputs are
+        functions of the token and index at a position (`_at_cells`) and take `args` together at
+        some cell: that token at that index (after copies of it), else None."""
+        children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+        columns = [self._at_cells(child.label) for child in children]
+        if any(column is None for column in columns):
+            return None
+        for (token, index), taken in zip(self._cells, zip(*columns)):
+            if taken == args:
+                return [token] * (index + 1)
+        return None
+
+    def _at_cells(self, label: str, limit: int = 50_000) -> list | None:
+        """The S-Op's value at each cell (a token at an index: `_cells`, every one of which some
+        input holds) where it is a function of these alone: tokens, indices, and maps and
+        sequence_maps of these (None where rasp passes a None on). None otherwise, where there
+        are more than `limit` cells, or where its table lacks an argument a cell gives (the function
+        raises there: what it takes is not known)."""
+        if label in self._columns:
+            return self._columns[label]
+        expr, found = self.exprs[label], None
+        if len(self._cells) > limit:
+            pass
+        elif isinstance(expr, rasp.TokensType):
+            found = [token for token, _ in self._cells]
+        elif isinstance(expr, rasp.IndicesType):
+            found = [index for _, index in self._cells]
+        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)) and label in self.tables:
+            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            columns = [self._at_cells(child.label, limit) for child in children]
+            if all(column is not None for column in columns):
+                table, found = self.tables[label], []
+                for args in zip(*columns):
+                    if None in args:  # rasp does not call the function on None: the None passes on
+                        found.append(None)
+                    elif args in table:
+                        found.append(table[args])
+                    else:
+                        found = None
+                        break
+        self._columns[label] = found
+        return found
 
     def position_values(self, label: str, limit: int = MAX_VALUE_SET) -> list[set] | None:
         """A superset of the values the SOp can take at each position (0..max_seq_len-1), or None

@@ -156,6 +156,11 @@ def build_sop(program: Program, exprs: dict[int, rasp.RASPExpr] | None = None) -
     return get(program.output)
 
 
+#: What a program's function or predicate may raise where the program is undefined (rasp raises
+#: there): `evaluate` reports each as an `UndefinedError`, and compiling tabulates around them.
+UNDEFINED = (ArithmeticError, ValueError, TypeError, RecursionError)
+
+
 class UndefinedError(EvaluationError):
     """A program that is not defined on an input (tracr's evaluator raises there: a division by
     zero, a comparison of None, ...); names the line, the input and why. A program must be defined
@@ -349,6 +354,6 @@ class _MemoEvaluator(rasp.DefaultRASPEvaluator):
                 self.memo[key] = value
             except UndefinedError:
                 raise
-            except (ArithmeticError, ValueError, TypeError, RecursionError) as error:  # the innermost line
+            except UNDEFINED as error:  # the innermost line
                 raise UndefinedError(getattr(expr, "name", None) or expr.label, xs, error) from None
         return self.memo[key]

@@ -415,12 +415,22 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # norms below are those of the whole W_out, whose other columns are zero
     wide = _float64_layers(net)[2]
     w_outs = [layer["W_out writes"] for layer in wide]
-    scale = max([np.abs(w).max(initial=0) for ws in head_all for w in ws]
-                + [np.abs(_distinct_rows(h) @ w).max(initial=0) for h, w in zip(hidden_all, w_outs)] + [1e-9])
-    floor = 1e-2 * scale
+    # the noise scale of each sublayer's components: float noise in a component's writes is a
+    # fraction of the residual stream it reads, which holds the embeddings and what the sublayers
+    # before it (and beside it) wrote, so a numerical line taking values in the thousands, computed
+    # at the end, does not blur a count's 1/2 and 1/3 read at the start (the seventeenth set's e11);
+    # never above the largest write of all (the scale of every component before)
+    written = [max([np.abs(w).max(initial=0) for w in head_all[layer]] + [0.0]) if sublayer == 0 else
+               float(np.abs(_distinct_rows(hidden_all[layer]) @ w_outs[layer]).max(initial=0))
+               for layer in range(c.n_layers) for sublayer in (0, 1)]
+    embedded = float(np.abs(Weights(net).W_E).max(initial=0) + np.abs(Weights(net).W_pos).max(initial=0))
+    largest = max(written + [1e-9])
+    scales = np.minimum(np.maximum.accumulate([embedded] + written)[1:], largest)  # [2 * n_layers]
     one_hot = one_hot_dimensions(net)
     heads = []
     for layer in range(c.n_layers):
+        scale = scales[2 * layer]
+        floor = 1e-2 * scale
         for h in range(c.n_heads):
             writes = head_all[layer][h]
             if np.abs(writes).max(initial=0) < SILENT * scale:
@@ -430,6 +440,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
                               write_partition(_snapped(writes, one_hot), floor), readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
+        scale = scales[2 * layer + 1]
+        floor = 1e-2 * scale
         h_all, w_out, written = hidden_all[layer], w_outs[layer], wide[layer]["writes"]
         for index, neurons in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
             used = np.flatnonzero(w_out[neurons].any(axis=0))

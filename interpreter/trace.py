@@ -139,6 +139,29 @@ def write_partition(writes: np.ndarray, floor: float = 0.0, tolerance: float = W
     return partition(np.array(_connected(k, close, centres, 2 * tolerance))[codes])
 
 
+#: How far from a whole number a numerical output may lie and still be read as one: float32
+#: noise in a sum in the thousands (0.18 at 18,278, a compiled net's linear_sequence_map; a
+#: scramble of it 0.15), well short of the half that would round it to another.
+WHOLE = 0.25
+
+
+def output_classes(column: np.ndarray) -> np.ndarray:
+    """Class codes of a numerical output's values (one per row), equal up to float noise: those
+    of `OUTPUT_TOLERANCE` of the largest value, which a scrambled net's noise reaches (~5e-5 of
+    it, and some compiled nets' means too), refined where every value lies within `WHOLE` of a
+    whole number: to one class per whole number, however close to the largest (a column number up
+    to 18,278, whose neighbours differ by 1 in 18,278 and came out one class: the seventeenth
+    hand-written set's e11). Only a refinement: values the grid tells apart stay apart."""
+    coarse = write_partition(column[:, None], floor=1.0, tolerance=OUTPUT_TOLERANCE)
+    rounded = np.round(column)
+    if np.abs(column - rounded).max(initial=0) > WHOLE:
+        return coarse
+    whole = partition(rounded)
+    if int(whole.max()) == int(coarse.max()) or not determines(whole, coarse):
+        return coarse
+    return whole
+
+
 def _close_pairs(points: np.ndarray, reach: float, columns: np.ndarray | None = None,
                  width: int | None = None) -> np.ndarray:
     """[(i, j), ...] the pairs of rows of `points` closer than `reach` in every coordinate
@@ -462,7 +485,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         outputs[:] = decoded
     else:  # float noise (up to ~1e-4 in scrambled nets) is not a value: each class gets its mean
         column = np.array(decoded, dtype=np.float64)
-        classes = write_partition(column[:, None], floor=1.0, tolerance=OUTPUT_TOLERANCE)
+        classes = output_classes(column)
         means = np.bincount(classes, weights=column) / np.bincount(classes)
         outputs[:] = [round(float(v), 4) + 0.0 for v in means[classes]]
     writers = set()

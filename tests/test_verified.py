@@ -2302,3 +2302,38 @@ def test_a_large_numerical_value_computed_late_does_not_blur_what_earlier_compon
     assert len(np.unique(first.codes)) == 3  # the three lengths
     result = decompile(net, time_budget=20)
     assert result.verified and result.method != "behaviour"  # read line by line, not guessed from behaviour
+
+
+def test_whole_numbers_closer_than_the_output_grid_are_told_apart_and_noise_is_not():
+    from interpreter.trace import output_classes
+
+    rng = np.random.default_rng(0)
+    # a column number up to 18,278 with float32 noise up to 0.18: each whole number its own class
+    true = rng.integers(1, 18_279, 2_000).astype(np.float64)
+    column = true + rng.uniform(-0.18, 0.18, len(true))
+    assert len(np.unique(output_classes(column))) == len(np.unique(true))
+    # means with noise that is not whole: the grid's classes stand
+    shares = rng.integers(0, 13, 2_000) / 12
+    noisy = shares + rng.uniform(-4e-5, 4e-5, len(shares))
+    assert len(np.unique(output_classes(noisy))) == len(np.unique(shares))
+    # near whole numbers, but told apart by the grid: not merged by rounding
+    assert len(np.unique(output_classes(np.array([0.0, 0.1, 0.2, 1.0, 2.0] * 10)))) == 5
+
+
+def test_a_spreadsheet_column_number_is_read_line_by_line():
+    """The seventeenth hand-written set's e11: three letters fetched from the end, summed with
+    weights 1, 26 and 676 into a numerical output up to 18,278 (both trace fixes above)."""
+    letters = [chr(ord("A") + i) for i in range(26)]
+    table = ", ".join(f'"{letter}": {i + 1}' for i, letter in enumerate(letters))
+    source = (f"value = map({{{table}}}, tokens)\n"
+              "last = aggregate(select(indices, length, lambda k, q: k == q - 1), value)\n"
+              "second = aggregate(select(indices, length, lambda k, q: k == max(q - 2, 0)), value)\n"
+              "third = aggregate(select(indices, length, lambda k, q: k == max(q - 3, 0)), value)\n"
+              "tens = sequence_map(lambda v, n: v if n >= 2 else 0, second, length)\n"
+              "hundreds = sequence_map(lambda v, n: v if n >= 3 else 0, third, length)\n"
+              "u = numerical map(lambda v: v, last)\nt = numerical map(lambda v: v, tens)\n"
+              "h = numerical map(lambda v: v, hundreds)\nlow = numerical linear_sequence_map(u, t, 1, 26)\n"
+              "col = numerical linear_sequence_map(low, h, 1, 676)\nreturn col\n")
+    net = compiler.compile_program(source, set(letters), 3)
+    result = decompile(net, time_budget=30)
+    assert result.verified and result.method != "behaviour"

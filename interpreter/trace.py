@@ -443,12 +443,12 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # before it (and beside it) wrote, so a numerical line taking values in the thousands, computed
     # at the end, does not blur a count's 1/2 and 1/3 read at the start (the seventeenth set's e11);
     # never above the largest write of all (the scale of every component before)
-    written = [max([np.abs(w).max(initial=0) for w in head_all[layer]] + [0.0]) if sublayer == 0 else
-               float(np.abs(_distinct_rows(hidden_all[layer]) @ w_outs[layer]).max(initial=0))
-               for layer in range(c.n_layers) for sublayer in (0, 1)]
+    peaks = [max([np.abs(w).max(initial=0) for w in head_all[layer]] + [0.0]) if sublayer == 0 else
+             float(np.abs(_distinct_rows(hidden_all[layer]) @ w_outs[layer]).max(initial=0))
+             for layer in range(c.n_layers) for sublayer in (0, 1)]  # each sublayer's largest write
     embedded = float(np.abs(Weights(net).W_E).max(initial=0) + np.abs(Weights(net).W_pos).max(initial=0))
-    largest = max(written + [1e-9])
-    scales = np.minimum(np.maximum.accumulate([embedded] + written)[1:], largest)  # [2 * n_layers]
+    largest = max(peaks + [1e-9])
+    scales = np.minimum(np.maximum.accumulate([embedded] + peaks)[1:], largest)  # [2 * n_layers]
     one_hot = one_hot_dimensions(net)
     heads = []
     for layer in range(c.n_layers):

@@ -9,6 +9,7 @@ The guards after it read these facts; nothing changes them once they are made.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Iterable
 
@@ -48,7 +49,7 @@ class Facts:
         self._position_values: dict[str, list[set] | None] = {}  # `position_values`, by label
         self._index_length: dict[str, dict[tuple[int, int], Any] | None] = {}  # `index_length_function`
         self.never: dict[str, set] = {}  # label -> values in `values[label]` it is shown never to take
-        self._cells = [(token, index) for index in range(max_seq_len) for token in sorted(vocab, key=value_sort_key)]
+        self._vocab = vocab
         self._columns: dict[str, list | None] = {}  # `_at_cells`, by label
         self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
         self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
@@ -308,6 +309,13 @@ class Facts:
             if taken == args:
                 return [token] * (index + 1)
         return None
+
+    @functools.cached_property
+    def _cells(self) -> list[tuple]:
+        """Every (token, index) an input can hold at a position, in one order (made when a
+        function raises: most programs never need them)."""
+        return [(token, index) for index in range(self.max_seq_len)
+                for token in sorted(self._vocab, key=value_sort_key)]
 
     def _at_cells(self, label: str, limit: int = 50_000) -> list | None:
         """The S-Op's value at each cell (a token at an index: `_cells`, every one of which some

@@ -47,7 +47,7 @@ from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights
 from interpreter.behaviour import behavioural_programs
-from interpreter.certify import Certifier, changed_lines
+from interpreter.certify import Certifier, changed_lines, rounded_constants
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread, search_all
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
@@ -342,6 +342,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     agreement, program, lines, method, cert = best
     shown = cert.program or program
     filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
+    spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
+    rounded = rounded_constants(shown) if cert.verified and spare else None
+    if rounded is not None:  # 5 for a reading of 4.9999, where the net verifies it as well
+        rounded_cert = certify(rounded)
+        if rounded_cert.verified:
+            agreement, cert, shown = rounded_cert.agreement, rounded_cert, rounded_cert.program or rounded
     if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")
@@ -371,6 +377,11 @@ def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) ->
         n = int(n * 0.8)
     n = max(n, min(MIN_TRACE_INPUTS, len(inputs)))
     return inputs if n >= len(inputs) else [inputs[i * len(inputs) // n] for i in range(n)]
+
+
+#: The share of the budget that must be left for a verified answer's numerical tables to be
+#: certified again with round numbers (`rounded_constants`: one more certificate).
+ROUNDING_SHARE = 0.1
 
 
 #: Fewer tokens than any program line takes (`v1 = select(tokens, tokens, EQ)` is 10 with its newline).

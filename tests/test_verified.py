@@ -2337,3 +2337,24 @@ def test_a_spreadsheet_column_number_is_read_line_by_line():
     net = compiler.compile_program(source, set(letters), 3)
     result = decompile(net, time_budget=30)
     assert result.verified and result.method != "behaviour"
+
+
+def test_numerical_tables_read_off_the_weights_are_written_as_round_numbers_where_they_lie_close():
+    from interpreter.certify import rounded_constants
+
+    source = ("a = numerical map({1: 4.9999, 2: 15.9998, 3: 54.363636, 4: 0.333333}, tokens)\n"
+              'b = map({1: 0.9999, 2: 2.0}, tokens)\nreturn a\n')
+    rounded = rounded_constants(compiler.parse(source))
+    assert "numerical map({1: 5, 2: 16, 3: 54.363636, 4: 0.333333}, tokens)" in rounded.source
+    assert rounded_constants(compiler.parse("a = numerical map({1: 5, 2: 0.5}, tokens)\nreturn a\n")) is None
+
+
+def test_a_decompiled_numerical_table_reads_as_the_programs_whole_numbers():
+    letters = [chr(ord("A") + i) for i in range(26)]
+    table = ", ".join(f'"{letter}": {i + 1}' for i, letter in enumerate(letters))
+    source = (f"value = map({{{table}}}, tokens)\n"
+              "last = aggregate(select(indices, length, lambda k, q: k == q - 1), value)\n"
+              "u = numerical map(lambda v: v, last)\nreturn u\n")
+    result = decompile(compiler.compile_program(source, set(letters), 3), time_budget=20)
+    assert result.verified
+    assert f"numerical map({{{table}}}" in result.source or "numerical map(lambda x: x" in result.source, result.source

@@ -1077,3 +1077,19 @@ def test_too_many_value_combinations_is_one_error_saying_how_to_stay_in_reach():
     with pytest.raises(compiler.CompileError, match=r"out \(line 12, column 17\): more than 200,000 combinations"
                        r".*a smaller max_seq_len or vocabulary keeps it in reach"):
         compiler.compile_program(source, {"C", "H", "N", "O"}, 10)
+
+
+def test_a_tracr_lambda_raising_key_error_is_undefined_where_an_input_reaches_it():
+    """A Python lambda of an imported tracr program may look a value up in a dict: rasp raises
+    KeyError there, which compile and evaluate report as the program being undefined on an input
+    (not as a function error at once, nor as a bare KeyError)."""
+    sop = rasp.Map(lambda x: {1: "a", 2: "b"}[x], rasp.tokens)
+    for vocab in ({1, 2, 3}, set(range(1, 40))):  # 39 inputs; over 3 billion
+        with pytest.raises(CompileError, match=r"is not defined on the input \[3\]: KeyError"):
+            compile_sop(sop, vocab, 6 if len(vocab) > 3 else 3)
+    with pytest.raises(compiler.UndefinedError, match="KeyError"):
+        compiler.evaluate(sop, [3])
+    # lookups no position makes ((1, t >= 5) and (3, t < 5)): the program compiles
+    size = rasp.Map(lambda t: 1 if t < 5 else 3, rasp.tokens)
+    named = rasp.SequenceMap(lambda a, t: {(1, True): "low", (3, False): "high"}[(a, t < 5)], size, rasp.tokens)
+    assert compile_sop(named, set(range(1, 40)), 6).run([[1, 7]]) == [["low", "high"]]

@@ -158,7 +158,7 @@ def build_sop(program: Program, exprs: dict[int, rasp.RASPExpr] | None = None) -
 
 #: What a program's function or predicate may raise where the program is undefined (rasp raises
 #: there): `evaluate` reports each as an `UndefinedError`, and compiling tabulates around them.
-UNDEFINED = (ArithmeticError, ValueError, TypeError, RecursionError)
+UNDEFINED = (ArithmeticError, LookupError, ValueError, TypeError, RecursionError)
 
 
 class UndefinedError(EvaluationError):

@@ -1026,8 +1026,11 @@ def rounded_constants(program: prog.Program) -> prog.Program | None:
 
 
 def _round_number(value, close: float):
+    """`value` as the first round number within `close` of it, moving it by at most a thousandth
+    of itself (0.01 in a table up to 1,000 is a value, not a reading of 0)."""
     if not isinstance(value, float) or not math.isfinite(value):
         return value
+    close = min(close, 1e-3 * abs(value))
     for decimals in range(ROUND_DECIMALS + 1):
         near = round(value, decimals)
         if abs(near - value) <= close:

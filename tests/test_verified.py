@@ -2347,6 +2347,9 @@ def test_numerical_tables_read_off_the_weights_are_written_as_round_numbers_wher
     rounded = rounded_constants(compiler.parse(source))
     assert "numerical map({1: 5, 2: 16, 3: 54.363636, 4: 0.333333}, tokens)" in rounded.source
     assert rounded_constants(compiler.parse("a = numerical map({1: 5, 2: 0.5}, tokens)\nreturn a\n")) is None
+    # a small value beside large ones is a value: moved by at most a thousandth of itself
+    mixed = rounded_constants(compiler.parse("a = numerical map({1: 999.9999, 2: 0.01}, tokens)\nreturn a\n"))
+    assert "numerical map({1: 1000, 2: 0.01}, tokens)" in mixed.source
 
 
 def test_a_decompiled_numerical_table_reads_as_the_programs_whole_numbers():

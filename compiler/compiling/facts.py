@@ -94,7 +94,7 @@ class Facts:
             if leaf == "selector_width" and self.always_selects(expr.selector):
                 self.never[label] = {0}  # tracr's block still needs its 0 direction: kept in `values`
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            children = expr.children
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
             table = self._tabulate(expr, [self.values[c.label] for c in children],
@@ -251,7 +251,7 @@ class Facts:
                         found = {(p, n): sum(bool(self.predicate(select, key_at[i, n], query_at[p, n]))
                                              for i in range(n)) for p, n in pairs}
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            children = expr.children
             columns = [self.index_length_function(c.label, limit) for c in children]
             table = self.tables[label]
             if all(c is not None for c in columns):
@@ -287,7 +287,7 @@ class Facts:
         """Whether no position of any input gives the Map's or SequenceMap's inputs the values
         `args` (so rasp never calls its function on them), as far as `_at_cells` shows: an
         argument its input takes at no cell, or a pair its two inputs take at no cell together."""
-        children = tuple(c.label for c in ([expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]))
+        children = tuple(child.label for child in expr.children)
         if children not in self._reached:
             columns = [self._at_cells(child) for child in children]
             self._reached[children] = ([None if column is None else set(column) for column in columns],
@@ -301,7 +301,7 @@ class Facts:
         """An input on which rasp calls the function of `expr` on `args`, where its inputs are
         functions of the token and index at a position (`_at_cells`) and take `args` together at
         some cell: that token at that index (after copies of it), else None."""
-        children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+        children = expr.children
         columns = [self._at_cells(child.label) for child in children]
         if any(column is None for column in columns):
             return None
@@ -333,7 +333,7 @@ class Facts:
         elif isinstance(expr, rasp.IndicesType):
             found = [index for _, index in self._cells]
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)) and label in self.tables:
-            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            children = expr.children
             columns = [self._at_cells(child.label, limit) for child in children]
             if all(column is not None for column in columns):
                 table, found = self.tables[label], []
@@ -362,7 +362,7 @@ class Facts:
         if isinstance(expr, rasp.IndicesType):
             found = [{p} for p in range(n)]
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            children = expr.children
             columns = [self.position_values(c.label, limit) for c in children]
             table = self.tables[label]
             found = None
@@ -387,7 +387,7 @@ class Facts:
         if isinstance(expr, rasp.IndicesType):
             return list(range(self.max_seq_len))
         if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            children = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
+            children = expr.children
             columns = [self.index_function(c.label) for c in children]
             if any(c is None for c in columns):
                 return None

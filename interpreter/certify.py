@@ -24,12 +24,15 @@ rule is a superset (it takes `indices` and `length` as independent, so a table o
 "misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
 index past the length, a count of 0 by a select that chooses the query's own position, or such a
 count copied from another position, and a value of a shift where it selects nothing), and a
-missing value that `REACH_MIN_TRIES` inputs aimed at it never reach, the search having tried every
-short motif of the token kinds and every input of one token among copies of another, and climbed
-towards each of the unreached values inputs came nearest (`reach`), is taken not to occur, and
-the certificate says so (`caveat`); a certifier does not search again for it in the next reading
-with the same line. Like the
-sample itself, that is evidence, not proof: `exhaustive` says which kind of certificate it is.
+missing value of a line whose inputs are functions of the bag of tokens a position sees (counts,
+means and maps of them) is checked against every value they take, enumerated bag by bag
+(`interpreter.bags`): one no bag gives is no hole, and one a bag gives comes with an input that
+gives it. Of the rest, a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach,
+the search having tried every short motif of the token kinds and every input of one token among
+copies of another, and climbed towards each of the unreached values inputs came nearest (`reach`),
+is taken not to occur, and the certificate says so (`caveat`); a certifier does not search again
+for it in the next reading with the same line. Like the sample itself, that is evidence, not
+proof: `exhaustive` says which kind of certificate it is.
 Which values a table's inputs may take comes from value sets a little tighter than compile's
 (`PositionValueSets`: a count of the larger tokens before one's own is at most one's index).
 
@@ -68,6 +71,7 @@ from compiler.language.literals import format_value, is_literal, normalize_value
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
+from interpreter.bags import bag_arguments
 from interpreter.head_lines import read_whole, shown_pairs
 from interpreter.mlp_lines import function_key
 
@@ -77,6 +81,9 @@ from interpreter.mlp_lines import function_key
 REACH_SECONDS = 2.0
 REACH_BUDGET = 6.0
 REACH_AT_BUDGET = 10.0
+#: Seconds enumerating the bags of tokens one certificate may spend (`bags.bag_arguments`), out of
+#: the certifier's time for reaching missing values.
+BAGS_SECONDS = 3.0
 #: Inputs tried, none reaching it, after which a table's missing value is taken to be one no input
 #: gives (a value sets' rule is a superset: `indices` and `length` as a pair never give (1, 0)).
 REACH_MIN_TRIES = 1000
@@ -127,6 +134,9 @@ class Certifier:
         # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
         # lines, and a value no search reached is not searched for again with each of them
         self._unreachable: dict[tuple, int] = {}
+        # every argument value of a table line whose inputs the bags of tokens determine, by
+        # `_arguments_key` (`bags.bag_arguments`): None where they do not, or time ran out
+        self._bags: dict[tuple, dict | None] = {}
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
         # set by the caller): while one is left, no unreached hole is taken not to occur
         self.unwritten: list = []
@@ -261,13 +271,31 @@ class Certifier:
         if too_wide:
             return (f"{line(too_wide[0])} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, "", False
+        # where a line's inputs are functions of the bag of tokens a position sees, every value they
+        # take is known (`bag_arguments`): a missing one not among them is no hole, and one among
+        # them comes with an input giving it, to compare the nets on
+        shown = self._bag_arguments(compiled, holes)
+        given_by_bags = []
+        for label, arguments in shown.items():
+            reached_here = {m for m in holes[label] if table_key(m) in arguments}
+            given_by_bags += [arguments[table_key(m)] for m in reached_here]
+            if reached_here:
+                holes[label] = reached_here
+            else:
+                del holes[label]
+        if not holes:
+            return "", 0, "", False
+        given_by_bags = list(map(list, dict.fromkeys(map(tuple, given_by_bags))))
         # by the reading's lines: compile fills a table or guards a predicate in some programs and
         # not in others, which changes no value where the search has not found a hole reached
         keys = {label: _arguments_key(program, label) for label in holes}
         known = {label: {m for m in missing if (keys[label], table_key(m)) in self._unreachable}
-                 for label, missing in holes.items()}
-        left = {label: missing - known[label] for label, missing in holes.items() if missing - known[label]}
-        if left:
+                 for label, missing in holes.items() if label not in shown}
+        left = {label: missing - known[label] for label, missing in holes.items()
+                if label not in shown and missing - known[label]}
+        if not left and not known:  # every hole is one the bags reach
+            reached = Reached([], {}, 0)
+        elif left:
             began = time.monotonic()
             reached = reach(compiled, left, sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len,
                             self.net.config.causal, min(began + max(0.0, min(self.reach_seconds, self.reach_left)),
@@ -279,8 +307,8 @@ class Certifier:
         else:  # every missing value is one a whole search did not reach before
             reached = Reached([], {}, min(self._unreachable[keys[label], table_key(m)]
                                           for label, missing in known.items() for m in missing))
-        found, tried = reached.found, reached.tried
-        unreached = {label: reached.unreached.get(label, set()) | known[label] for label in holes
+        found, tried = given_by_bags + reached.found, reached.tried
+        unreached = {label: reached.unreached.get(label, set()) | known[label] for label in known
                      if reached.unreached.get(label) or known[label]}
         given = set()  # outputs the net gives on the inputs found
         if found:
@@ -329,6 +357,22 @@ class Certifier:
                   f"{_shown(missing)}); "
                   f"{tried:,} inputs aimed at them reached none, so none is taken to occur")
         return "", 0, caveat, False
+
+    def _bag_arguments(self, compiled: prog.Program, holes: dict[str, set]) -> dict[str, dict]:
+        """`bags.bag_arguments` for the table lines of `holes`, by what computes their arguments
+        (readings share lines; each is enumerated once), within the time left for reaching holes."""
+        by_label = _by_label(compiled)
+        keys = {label: _arguments_key(compiled, label) for label in holes}
+        todo = {label: by_label[label] for label in holes if keys[label] not in self._bags}
+        if todo:
+            began = time.monotonic()
+            deadline = min(began + max(0.0, min(BAGS_SECONDS, self.reach_left)), self.deadline)
+            shown = bag_arguments(compiled, todo, sorted(self.vocab, key=value_sort_key),
+                                  self.net.config.max_seq_len, self.net.config.causal, self.value_sets, deadline)
+            self.reach_left -= time.monotonic() - began
+            for label in todo:
+                self._bags[keys[label]] = shown.get(label)
+        return {label: self._bags[keys[label]] for label in holes if self._bags[keys[label]] is not None}
 
     def _untraced(self, candidate: Net) -> tuple[str, int, str]:
         """Why `candidate` is not verified by the sample's untraced inputs ("" when it agrees on

@@ -200,7 +200,7 @@ def evaluate_all(program: Program | rasp.SOp, inputs: Iterable[Sequence[Value]])
     return out
 
 
-def line_values(program: Program, partial: bool = False, causal: bool = False
+def line_values(program: Program, partial: bool = False, causal: bool = False, only: Sequence[Node] = ()
                 ) -> Callable[[Sequence[Value]], dict[int, list]]:
     """A function giving the values of every node of `program` (by id) on one input, with the
     reference semantics of `evaluate` (UndefinedError where the program is undefined): what each
@@ -212,9 +212,14 @@ def line_values(program: Program, partial: bool = False, causal: bool = False
     evaluation of the whole input. For a program a causal net can compute (every select's keys
     and every aggregated value a function of the tokens up to their own position, which compile
     checks: `compiler.compiling.causal`), a line's value at position i is then the program's on
-    the prefix `xs[:i + 1]` there, without evaluating each prefix."""
+    the prefix `xs[:i + 1]` there, without evaluating each prefix.
+
+    `only`: nodes of `program` whose values are wanted; only they and the lines they read are
+    evaluated."""
     exprs: dict[int, rasp.RASPExpr] = {}
-    order = children_first(build_sop(program, exprs))
+    root = build_sop(program, exprs)
+    order = children_first(root) if not only else list({
+        id(expr): expr for node in only for expr in children_first(exprs[id(node)])}.values())
 
     def values(xs: Sequence[Value]) -> dict[int, list]:
         xs = list(xs)
@@ -227,7 +232,8 @@ def line_values(program: Program, partial: bool = False, causal: bool = False
                 raise
         return {node: evaluator.memo[id(expr)] for node, expr in exprs.items() if id(expr) in evaluator.memo}
 
-    values.lines = len(exprs)
+    evaluated = {id(expr) for expr in order}
+    values.lines = sum(id(expr) in evaluated for expr in exprs.values())
     return values
 
 

@@ -53,6 +53,7 @@ from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
+from interpreter.relabel import readable_labels
 from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
 from interpreter.weights_match import match, matching_encoder
@@ -348,6 +349,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         rounded_cert = certify(rounded)
         if rounded_cert.verified:
             agreement, cert, shown = rounded_cert.agreement, rounded_cert, rounded_cert.program or rounded
+    spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
+    readable = readable_labels(shown) if cert.verified and spare else None
+    if readable is not None:  # `2 * x + 3 * y` for a table of labels 0, 1, 2, ... in the classes of that sum
+        readable_cert = certify(readable)
+        if readable_cert.verified:
+            agreement, cert, shown = readable_cert.agreement, readable_cert, readable_cert.program or readable
     if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")
@@ -380,7 +387,8 @@ def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) ->
 
 
 #: The share of the budget that must be left for a verified answer's numerical tables to be
-#: certified again with round numbers (`rounded_constants`: one more certificate).
+#: certified again with round numbers (`rounded_constants`: one more certificate), and again for
+#: its tables of labels to be certified as weighted sums (`relabel.readable_labels`).
 ROUNDING_SHARE = 0.1
 
 

@@ -1,0 +1,87 @@
+"""`interpreter.relabel`: a reading's tables of labels written as the weighted sums whose classes
+they are, the tables reading them keyed by the sums, and the program the same on every input."""
+
+import itertools
+
+import compiler
+from compiler.language import program as prog
+from compiler.language.literals import format_value
+from interpreter.relabel import readable_labels
+
+
+def _table(entries: dict) -> str:
+    return "{" + ", ".join(f"{format_value(k)}: {format_value(v)}" for k, v in entries.items()) + "}"
+
+
+def _outputs(program: prog.Program, vocab, max_seq_len: int) -> list:
+    return prog.evaluate_all(program, [list(xs) for n in range(1, max_seq_len + 1)
+                                       for xs in itertools.product(vocab, repeat=n)])
+
+
+#: the parking meter read off a net: `part` (6 n + 9 b) as labels in the order met, `bought`
+#: (part + 15 p) as labels keyed by part's, the output keyed by bought's
+_PART = {(n, b): 6 * n + 9 * b for n in range(1, 7) for b in range(n + 1)}
+
+
+def _meter_read() -> str:
+    # a label per distinct value of part, numbered as met
+    part_label = {}
+    for key in _PART:
+        part_label.setdefault(_PART[key], len(part_label))
+    part_table = {key: part_label[value] for key, value in _PART.items()}
+    bought, bought_label = {}, {}
+    for (_, b), value in _PART.items():
+        for p in range(b + 1):
+            minutes = value + 15 * p
+            bought[(part_label[value], p)] = bought_label.setdefault(minutes, 100 + len(bought_label))
+    out = {label: ("full" if minutes >= 60 else minutes) for minutes, label in bought_label.items()}
+    return ("big = selector_width(select(tokens, tokens, lambda k, q: k >= 50))\n"
+            "pounds = selector_width(select(tokens, tokens, lambda k, q: k == 100))\n"
+            f"part = sequence_map({_table(part_table)}, length, big)\n"
+            f"bought = sequence_map({_table(bought)}, part, pounds)\n"
+            f"out = map({_table(out)}, bought)\n"
+            "return out\n")
+
+
+def test_tables_of_labels_become_the_weighted_sums_they_are_and_the_program_is_the_same():
+    read = compiler.parse(_meter_read())
+    readable = readable_labels(read)
+    assert readable is not None
+    lines = readable.source.splitlines()
+    assert "v3 = sequence_map(lambda x, y: 2 * x + 3 * y, length, v2)" in lines  # part
+    assert "v6 = sequence_map(lambda x, y: x + 5 * y, v3, v5)" in lines  # bought
+    assert lines[-2].startswith("v7 = map({")  # the output keeps its table
+    assert _outputs(readable, (20, 50, 100), 6) == _outputs(read, (20, 50, 100), 6)
+
+
+def test_a_table_no_weighted_sum_explains_or_a_lambda_reads_is_left_as_read():
+    # labels in the classes of x * y: no weighted sum has them
+    product = {(x, y): x * y for x in range(1, 4) for y in range(1, 4)}
+    source = (f"m = sequence_map({_table(product)}, length, indices)\n"
+              f"return map({_table({v: v % 2 for v in set(product.values())})}, m)\n")
+    assert readable_labels(compiler.parse(source)) is None
+    summed = {(x, y): x + y for x in range(1, 4) for y in range(0, 3)}
+    injective = {(x, y): 3 * x + y for x in range(1, 4) for y in range(0, 3)}
+    packed = (f"m = sequence_map({_table(injective)}, length, indices)\n"
+              f"return map({_table({v: v % 2 for v in injective.values()})}, m)\n")
+    assert readable_labels(compiler.parse(packed)) is None  # a label for every pair: a packing, not a sum
+    read_by_lambda = (f"m = sequence_map({_table(summed)}, length, indices)\n"
+                      "return map(lambda v: v + 1, m)\n")
+    assert readable_labels(compiler.parse(read_by_lambda)) is None  # its labels are values a lambda reads
+    output = f"return sequence_map({_table(summed)}, length, indices)\n"
+    assert readable_labels(compiler.parse(output)) is None  # the output's values are the net's
+
+
+def test_a_decompiled_meter_reads_as_sums_and_stays_verified():
+    import interpreter
+
+    net = compiler.compile_program(
+        "big = selector_width(select(tokens, tokens, lambda k, q: k >= 50))\n"
+        "pounds = selector_width(select(tokens, tokens, lambda k, q: k == 100))\n"
+        "part = sequence_map(lambda n, b: 6 * n + 9 * b, length, big)\n"
+        "bought = sequence_map(lambda m, p: m + 15 * p, part, pounds)\n"
+        "return sequence_map(lambda m, c: \"full\" if m >= 60 else m, bought, tokens)\n",
+        {20, 50, 100}, 5, causal=True)
+    result = interpreter.decompile(net, time_budget=30)
+    assert result.verified
+    assert "lambda x, y: 2 * x + 3 * y" in result.source and "lambda x, y: 5 * x + y" in result.source

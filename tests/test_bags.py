@@ -159,3 +159,18 @@ def test_line_values_of_only_some_lines_evaluates_only_what_they_read():
         prog.line_values(program)([50, 20])  # one big coin: 100 // 0
     rows = prog.line_values(program, only=[big])([50, 20])
     assert rows[id(big)] == [1, 1] and id(program.output) not in rows
+
+
+def test_a_select_that_ignores_its_queries_counts_a_bag_whatever_they_are():
+    """`lambda k, q: k == 0` with `indices` as its queries (how the search reads a fixed key) counts
+    the keys of value 0 at every query: non-causal, `indices` no bag fixes does not matter."""
+    program = compiler.parse("v = map(lambda t: 0 if t < 50 else 1, tokens)\n"
+                             "zeros = selector_width(select(v, indices, lambda k, q: k == 0))\n"
+                             "both = sequence_map(lambda z, n: z + n, zeros, length)\n"
+                             "picky = selector_width(select(v, indices, lambda k, q: k == q))\n"
+                             "return sequence_map(lambda a, b: a + b, both, picky)\n")
+    labels = _lines(program)
+    shown = _bags(program, labels, _COINS, 4, causal=False)
+    assert "both" in shown and set(shown["both"]) == _every_argument(program, {"both": labels["both"]}, _COINS, 4,
+                                                                     causal=False)["both"]
+    assert not any(label not in ("both", "v") and label in shown for label in labels)  # k == q: not so

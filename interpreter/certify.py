@@ -84,6 +84,9 @@ REACH_AT_BUDGET = 10.0
 #: Seconds enumerating the bags of tokens one certificate may spend (`bags.bag_arguments`), out of
 #: the certifier's time for reaching missing values.
 BAGS_SECONDS = 3.0
+#: Most inputs reaching holes (by the bags) handed back with a reading the sample's untraced
+#: inputs show wrong, for the search's next reading.
+BAG_INPUTS_BACK = 500
 #: Inputs tried, none reaching it, after which a table's missing value is taken to be one no input
 #: gives (a value sets' rule is a superset: `indices` and `length` as a pair never give (1, 0)).
 REACH_MIN_TRIES = 1000
@@ -178,7 +181,9 @@ class Certifier:
         checked = len(self.inputs) + len(self.untraced)
         agreement = (checked - wrong) / checked
         undefined = False
-        if not reason:
+        if reason:  # the search reads the net again: with an input for each hole inputs reach, where the bags say
+            self._hand_back(self._bag_inputs(program, compiled))
+        else:
             reason, wrong, caveat, undefined = self._holes(program, compiled, candidate)
             if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
                 checked += wrong
@@ -357,6 +362,18 @@ class Certifier:
                   f"{_shown(missing)}); "
                   f"{tried:,} inputs aimed at them reached none, so none is taken to occur")
         return "", 0, caveat, False
+
+    def _bag_inputs(self, program: prog.Program, compiled: prog.Program) -> list[list]:
+        """An input for each of `program`'s table holes (`_holes`) that inputs reach, where the bags
+        of tokens show them (`_bag_arguments`); no search. A reading shown wrong on the sample's
+        untraced inputs is read again with these too, rather than with only the holes they hit."""
+        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
+                                                    self.extrapolated_selects, self.fitted_functions),
+                               self.net.config.causal, self.value_sets)
+        holes = {label: missing for label, missing in holes.items() if missing}
+        found = [arguments[table_key(m)] for label, arguments in self._bag_arguments(compiled, holes).items()
+                 for m in holes[label] if table_key(m) in arguments]
+        return list(map(list, dict.fromkeys(map(tuple, found))))[:BAG_INPUTS_BACK]
 
     def _bag_arguments(self, compiled: prog.Program, holes: dict[str, set]) -> dict[str, dict]:
         """`bags.bag_arguments` for the table lines of `holes`, by what computes their arguments

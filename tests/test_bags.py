@@ -174,3 +174,27 @@ def test_a_select_that_ignores_its_queries_counts_a_bag_whatever_they_are():
     assert "both" in shown and set(shown["both"]) == _every_argument(program, {"both": labels["both"]}, _COINS, 4,
                                                                      causal=False)["both"]
     assert not any(label not in ("both", "v") and label in shown for label in labels)  # k == q: not so
+
+
+def test_a_reading_the_untraced_sample_shows_wrong_is_read_again_with_every_hole_the_bags_reach():
+    """The sample's untraced inputs hit one of a reading's holes; the search reads the net again
+    with an input for that one and for each other hole inputs reach, where the bags show them,
+    not one reading per hole the sample happens to hit."""
+    net = compiler.compile_program(_METER, set(_COINS), 6, causal=True)
+    complete = {(6 * n + 9 * b, p): 6 * n + 9 * b + 15 * p
+                for n in range(1, 7) for b in range(n + 1) for p in range(b + 1)}
+    table = {k: v for k, v in complete.items() if k not in ((33, 0), (48, 1))}
+    reading = _METER.replace("lambda m, p: m + 15 * p",
+                             "{" + ", ".join(f"({m}, {p}): {v}" for (m, p), v in table.items()) + "}")
+    certify = Certifier(net, [[20, 50, 100, 20, 50, 100], [100] * 6, [20] * 6], exhaustive=False,
+                        untraced=[[50, 20, 20, 20]])  # 33 minutes, no pound
+    cert = certify(compiler.parse(reading))
+    assert not cert.verified and "a sampled input not traced" in cert.reason
+    meter = compiler.parse(_METER)
+    values, bought = prog.line_values(meter, causal=True), _lines(meter)["bought"]
+
+    def reaches(xs, pair):
+        rows = values(xs)
+        return pair in zip(rows[id(bought.fst)], rows[id(bought.snd)])
+    assert any(reaches(xs, (33, 0)) for xs in certify.extra_inputs)
+    assert any(reaches(xs, (48, 1)) for xs in certify.extra_inputs)  # 48 minutes and a pound: no sample had it

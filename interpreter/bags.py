@@ -62,12 +62,25 @@ def bag_arguments(program: prog.Program, labels: dict[str, nodes.Node], vocab: S
     argument value each takes at any position of any input up to `max_seq_len`; for a select,
     its (key, query) pairs, every key each query sees. A line is left out where that is not
     shown, and all are where the bags are more than MAX_STATES, the program is undefined on one
-    of them, or `deadline` (time.monotonic) passes first."""
-    determined = _Determined(causal, max_seq_len, value_sets)
-    labels = {label: node for label, node in labels.items()
-              if all(determined.ok(child, key_side=isinstance(node, nodes.Select) and k == 0)
-                     for k, child in enumerate(node.children))}
-    members = token_kinds(list(labels.values()), vocab, value_sets) if labels else None
+    of them, or `deadline` (time.monotonic) passes first. In a non-causal net, a map's or
+    sequence_map's inputs that are functions of the bag up to the position (`_Determined`'s
+    `prefix`) are enumerated as a causal net's."""
+    found: dict[str, dict] = {}
+    for prefix in (False, True) if not causal else (False,):
+        determined = _Determined(causal, max_seq_len, value_sets, vocab, prefix)
+        mine = {label: node for label, node in labels.items() if label not in found
+                and not (prefix and isinstance(node, nodes.Select))  # its keys after the query count too
+                and all(determined.ok(child, key_side=isinstance(node, nodes.Select) and k == 0)
+                        for k, child in enumerate(node.children))}
+        if mine:
+            found.update(_enumerated(program, mine, vocab, max_seq_len, causal or prefix, value_sets, deadline))
+    return found
+
+
+def _enumerated(program: prog.Program, labels: dict[str, nodes.Node], vocab: Sequence, max_seq_len: int,
+                causal: bool, value_sets: ValueSets, deadline: float) -> dict[str, dict]:
+    """`bag_arguments` for lines shown to be functions of the bag (`causal`: of the prefix)."""
+    members = token_kinds(list(labels.values()), vocab, value_sets)
     if members is None or _count_states(len(members), max_seq_len, causal) > MAX_STATES:
         return {}
     inputs = list(_inputs(list(members), max_seq_len, causal))
@@ -146,11 +159,16 @@ def _record(seen: dict, argument: Any, place: tuple, reads_tokens: list, members
 class _Determined:
     """Whether a line's value at a position is a function of that position's token (`_TOKEN`) or
     of its token and the bag it sees (`_BAG`), by the rules of the module docstring; None: neither
-    is shown."""
+    is shown. `prefix`, for a non-causal net: the bag of the tokens up to the position, where every
+    select of the line's chooses only keys at or before its query (a causal count written with
+    indices packed into the keys), so that the line is computed as a causal net would."""
 
-    def __init__(self, causal: bool, max_seq_len: int, value_sets: ValueSets):
-        self.causal, self.max_seq_len, self.value_sets = causal, max_seq_len, value_sets
+    def __init__(self, causal: bool, max_seq_len: int, value_sets: ValueSets, vocab: Sequence,
+                 prefix: bool = False):
+        self.causal, self.prefix = causal or prefix, prefix
+        self.max_seq_len, self.value_sets, self.vocab = max_seq_len, value_sets, list(vocab)
         self.memo: dict[int, int | None] = {}
+        self.cell_memo: dict[int, dict | None] = {}
 
     def ok(self, node: nodes.Node, key_side: bool = False) -> bool:
         """Whether `node` may be read as a select's keys (`key_side`: causal, each key position
@@ -167,7 +185,7 @@ class _Determined:
         if node is nodes.TOKENS:
             return _TOKEN
         if node is nodes.LENGTH:
-            return _BAG  # causal: the prefix's length (what a causal net computes)
+            return None if self.prefix else _BAG  # causal: the prefix's length (what a causal net computes)
         if node is nodes.INDICES:
             return _BAG if self.causal else None
         if isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
@@ -194,13 +212,19 @@ class _Determined:
 
     def _select(self, select: nodes.Node, whole: bool) -> bool:
         """Whether the positions `select` chooses at a query are given by the bag: keys that are
-        functions of their tokens and queries of the bag; or indices by indices choosing a number
-        of positions that only the query's index and the length fix, or (`whole`: an aggregate,
-        whose mean depends on which positions) every position the query sees."""
+        functions of their tokens and queries of the bag; keys packing a token with its index
+        against the query's index, choosing by the token alone among the keys up to the query
+        (`_by_token_up_to_query`); or indices by indices choosing a number of positions that only
+        the query's index and the length fix, or (`whole`: an aggregate, whose mean depends on
+        which positions) every position the query sees. In `prefix` mode, only keys at or before
+        the query."""
         if not isinstance(select, nodes.Select):
             return False
-        if self.ok(select.keys, key_side=True) and (self.ok(select.queries) or self._query_free(select)):
+        if (not self.prefix and self.ok(select.keys, key_side=True)
+                and (self.ok(select.queries) or self._query_free(select))):
             return True
+        if select.queries is nodes.INDICES and select.keys is not nodes.INDICES and self.causal:
+            return self._by_token_up_to_query(select)
         if select.keys is not nodes.INDICES or select.queries is not nodes.INDICES:
             return False
         try:
@@ -213,9 +237,59 @@ class _Determined:
                     counts.add(sum(chosen))
                 if not self.causal and len(counts) > 1:
                     return False  # the count depends on the query's index, which no bag fixes
+            if self.prefix and any(select.predicate(k, q) for q in range(self.max_seq_len)
+                                   for k in range(q + 1, self.max_seq_len)):
+                return False  # a key after its query: more than the prefix
         except Exception:  # noqa: BLE001 - a predicate undefined on some pair: nothing shown
             return False
         return True
+
+    def _by_token_up_to_query(self, select: nodes.Select) -> bool:
+        """Whether `select`, its keys a function of each key's token and index and its queries
+        `indices`, chooses among the keys up to its query by the key's token alone: for every
+        token and index, the same choice at every query from that index on (and, `prefix`, none
+        before it). `(s + 2) * 16 + i` against `lambda k, q: k % 16 <= q and k // 16 >= 1` counts
+        the steps of at least -1 so far."""
+        cells = self._cells(select.keys)
+        if cells is None:
+            return False
+        try:
+            for token in self.vocab:
+                choices = set()
+                for index in range(self.max_seq_len):
+                    key = cells[(token, index)]
+                    choices.update(bool(select.predicate(key, q)) for q in range(index, self.max_seq_len))
+                    if self.prefix and any(select.predicate(key, q) for q in range(index)):
+                        return False
+                if len(choices) > 1:
+                    return False
+        except Exception:  # noqa: BLE001 - a predicate undefined on some pair: nothing shown
+            return False
+        return True
+
+    def _cells(self, node: nodes.Node) -> dict | None:
+        """{(token, index): value} of a line that is a function of a position's token and index
+        alone (maps and sequence_maps of them); None for any other."""
+        if id(node) in self.cell_memo:
+            return self.cell_memo[id(node)]
+        cells = None
+        grid = [(token, index) for token in self.vocab for index in range(self.max_seq_len)]
+        try:
+            if node is nodes.TOKENS:
+                cells = {cell: cell[0] for cell in grid}
+            elif node is nodes.INDICES:
+                cells = {cell: cell[1] for cell in grid}
+            elif isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
+                parts = [self._cells(child) for child in node.children]
+                if all(part is not None for part in parts):
+                    if isinstance(node, nodes.LinearSequenceMap):
+                        cells = {c: node.fst_fac * parts[0][c] + node.snd_fac * parts[1][c] for c in grid}
+                    else:
+                        cells = {c: node.function(*(part[c] for part in parts)) for c in grid}
+        except Exception:  # noqa: BLE001 - a function undefined on a cell: nothing shown
+            cells = None
+        self.cell_memo[id(node)] = cells
+        return cells
 
 
 def token_kinds(readers: Sequence[nodes.Node], vocab: Sequence, value_sets: ValueSets) -> dict | None:

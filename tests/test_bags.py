@@ -198,3 +198,26 @@ def test_a_reading_the_untraced_sample_shows_wrong_is_read_again_with_every_hole
         return pair in zip(rows[id(bought.fst)], rows[id(bought.snd)])
     assert any(reaches(xs, (33, 0)) for xs in certify.extra_inputs)
     assert any(reaches(xs, (48, 1)) for xs in certify.extra_inputs)  # 48 minutes and a pound: no sample had it
+
+
+#: counts up to each position written with the index packed into the keys (a causal count in a
+#: non-causal program, the seventeenth set's ferry lane): the bag up to the position fixes them
+_PACKED = ("size = map(lambda t: t // 20, tokens)\n"
+           "key = sequence_map(lambda i, s: i * 10 + s, indices, size)\n"
+           "big = selector_width(select(key, indices, lambda k, q: k // 10 <= q and k % 10 >= 2))\n"
+           "all = selector_width(select(key, indices, lambda k, q: k // 10 <= q))\n"
+           "used = sequence_map(lambda b, a: 2 * b + a, big, all)\n"
+           "whole = selector_width(select(tokens, tokens, lambda k, q: k >= 50))\n"
+           "out = sequence_map(lambda u, w: u - w, used, whole)\nreturn out\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_counts_up_to_each_position_through_packed_keys_are_shown_as_a_prefix_would_give_them(causal):
+    program = compiler.parse(_PACKED)
+    labels = _lines(program)
+    shown = _bags(program, labels, _COINS, 5, causal)
+    assert "used" in shown and "size" in shown
+    # non-causal, `whole` counts every position: the output's pair mixes the prefix and the whole
+    assert ("out" in shown) == causal
+    expected = _every_argument(program, {label: labels[label] for label in shown}, _COINS, 5, causal)
+    assert {label: set(found) for label, found in shown.items()} == expected

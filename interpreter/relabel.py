@@ -1,10 +1,11 @@
-"""Readable labels for a reading's categorical tables: a weighted sum where a table is one.
+"""Readable labels for a reading's categorical tables: a weighted sum (or a product) where a table is one.
 
 A categorical line between two others writes labels no unembedding names: the search reads
 `part = 6 * length + 9 * big` off a net as a table from (length, big) to 0, 1, 2, ... in the order
 the trace met them, and the line reading it as a table keyed by those labels. Both are right, and
 a researcher learns nothing from them. Where such a table's entries fall in the classes of a small
 weighted sum (`a * x + b * y` of its two numbers: equal labels exactly where the sums are equal),
+or else of their product,
 the labels are renamed to the sums, the table written as the sum, and every table that reads it
 keyed by the sums (not where every pair has a label of its own: then any sum that packs the pairs
 fits, and none says more than the table): the same program up to names of values no one sees. `readable_labels` gives
@@ -53,11 +54,11 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
         found = _weighted_sum(table)
         if found is None:
             continue
-        (a, b), labels = found
+        text, labels = found
         if not all(_keys_known(reader, node, labels) for reader in readers[id(node)]):
             continue
         renamed[id(node)] = labels
-        changes[id(node)] = {"function": parse_lambda(f"lambda x, y: {_sum_text(a, b)}")}
+        changes[id(node)] = {"function": parse_lambda(f"lambda x, y: {text}")}
     return rebuilt(program, changes) if renamed else None
 
 
@@ -92,23 +93,24 @@ def _keys_known(reader: nodes.Node, node: nodes.Node, labels: dict) -> bool:
     return all(table_key(key[i]) in labels for key in keys for i in places)
 
 
-def _weighted_sum(table: fn.Table) -> tuple[tuple[int, int], dict] | None:
-    """The first weighted sum (`_weights`) whose classes on the table's keys are the table's
-    classes (equal values exactly where the sums are equal), and {table_key(value): its sum};
-    None when the keys are not pairs of whole numbers or no sum fits."""
+def _weighted_sum(table: fn.Table) -> tuple[str, dict] | None:
+    """The first weighted sum (`_weights`), or else the product, whose classes on the table's keys
+    are the table's classes (equal values exactly where the sums are equal): its text, and
+    {table_key(value): its sum}; None when the keys are not pairs of whole numbers or none fits."""
     entries = table.entries
     if not entries or table.arity != 2 or not all(
             _whole(x) and _whole(y) and value is not None for (x, y), value in entries):
         return None
     if len({table_key(value) for _, value in entries}) == len(entries):
         return None  # every pair its own label: many sums pack them, and none says more than the table
-    for a, b in _weights():
+    forms = [(_sum_text(a, b), lambda x, y, a=a, b=b: a * x + b * y) for a, b in _weights()]
+    for text, form in forms + [("x * y", lambda x, y: x * y)]:
         labels: dict = {}
         sums: dict = {}
-        if all(labels.setdefault(table_key(value), a * x + b * y) == a * x + b * y
-               and sums.setdefault(a * x + b * y, table_key(value)) == table_key(value)
+        if all(labels.setdefault(table_key(value), form(x, y)) == form(x, y)
+               and sums.setdefault(form(x, y), table_key(value)) == table_key(value)
                for (x, y), value in entries):
-            return (a, b), labels
+            return text, labels
     return None
 
 

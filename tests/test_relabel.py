@@ -54,12 +54,16 @@ def test_tables_of_labels_become_the_weighted_sums_they_are_and_the_program_is_t
     assert _outputs(readable, (20, 50, 100), 6) == _outputs(read, (20, 50, 100), 6)
 
 
-def test_a_table_no_weighted_sum_explains_or_a_lambda_reads_is_left_as_read():
-    # labels in the classes of x * y: no weighted sum has them
-    product = {(x, y): x * y for x in range(1, 4) for y in range(1, 4)}
+def test_a_table_no_weighted_sum_or_product_explains_or_a_lambda_reads_is_left_as_read():
+    # labels in the classes of (x + y) % 3: no weighted sum or product has them
+    modular = {(x, y): (x + y) % 3 for x in range(1, 4) for y in range(1, 4)}
+    source = (f"m = sequence_map({_table(modular)}, length, indices)\n"
+              f"return map({_table({v: v % 2 for v in set(modular.values())})}, m)\n")
+    assert readable_labels(compiler.parse(source)) is None
+    product = {(x, y): 10 + x * y for x in range(1, 4) for y in range(1, 4)}
     source = (f"m = sequence_map({_table(product)}, length, indices)\n"
               f"return map({_table({v: v % 2 for v in set(product.values())})}, m)\n")
-    assert readable_labels(compiler.parse(source)) is None
+    assert "sequence_map(lambda x, y: x * y, length, indices)" in readable_labels(compiler.parse(source)).source
     summed = {(x, y): x + y for x in range(1, 4) for y in range(0, 3)}
     injective = {(x, y): 3 * x + y for x in range(1, 4) for y in range(0, 3)}
     packed = (f"m = sequence_map({_table(injective)}, length, indices)\n"

@@ -81,7 +81,7 @@ def _enumerated(program: prog.Program, labels: dict[str, nodes.Node], vocab: Seq
                 causal: bool, value_sets: ValueSets, deadline: float) -> dict[str, dict]:
     """`bag_arguments` for lines shown to be functions of the bag (`causal`: of the prefix)."""
     members = token_kinds(list(labels.values()), vocab, value_sets)
-    if members is None or _count_states(len(members), max_seq_len, causal) > MAX_STATES:
+    if members is None or _count_states(len(members), max_seq_len, causal) > MAX_STATES or time.monotonic() >= deadline:
         return {}
     inputs = list(_inputs(list(members), max_seq_len, causal))
     values = prog.line_values(program, partial=True, causal=causal,

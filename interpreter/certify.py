@@ -259,9 +259,7 @@ class Certifier:
         entry (the reading is undefined or guesses there). `compiled` is `program` as compiled:
         entries it filled in are holes like any other (a filled value no input was shown to give
         is not a reading)."""
-        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
-                                                    self.extrapolated_selects, self.fitted_functions),
-                               self.net.config.causal, self.value_sets)
+        holes = self._possible_holes(program)
         filled = bool(changed_lines(program, compiled, "function"))
         if not holes:
             return "", 0, "", False
@@ -290,7 +288,7 @@ class Certifier:
                 del holes[label]
         if not holes:
             return "", 0, "", False
-        given_by_bags = list(map(list, dict.fromkeys(map(tuple, given_by_bags))))
+        given_by_bags = _distinct(given_by_bags)
         # by the reading's lines: compile fills a table or guards a predicate in some programs and
         # not in others, which changes no value where the search has not found a hole reached
         keys = {label: _arguments_key(program, label) for label in holes}
@@ -363,17 +361,20 @@ class Certifier:
                   f"{tried:,} inputs aimed at them reached none, so none is taken to occur")
         return "", 0, caveat, False
 
+    def _possible_holes(self, program: prog.Program) -> dict[str, set | None]:
+        """`program`'s table holes (`table_holes`) less what the primitives rule out (`possible_holes`)."""
+        return possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
+                                                   self.extrapolated_selects, self.fitted_functions),
+                              self.net.config.causal, self.value_sets)
+
     def _bag_inputs(self, program: prog.Program, compiled: prog.Program) -> list[list]:
         """An input for each of `program`'s table holes (`_holes`) that inputs reach, where the bags
         of tokens show them (`_bag_arguments`); no search. A reading shown wrong on the sample's
         untraced inputs is read again with these too, rather than with only the holes they hit."""
-        holes = possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
-                                                    self.extrapolated_selects, self.fitted_functions),
-                               self.net.config.causal, self.value_sets)
-        holes = {label: missing for label, missing in holes.items() if missing}
+        holes = {label: missing for label, missing in self._possible_holes(program).items() if missing}
         found = [arguments[table_key(m)] for label, arguments in self._bag_arguments(compiled, holes).items()
                  for m in holes[label] if table_key(m) in arguments]
-        return list(map(list, dict.fromkeys(map(tuple, found))))[:BAG_INPUTS_BACK]
+        return _distinct(found)[:BAG_INPUTS_BACK]
 
     def _bag_arguments(self, compiled: prog.Program, holes: dict[str, set]) -> dict[str, dict]:
         """`bags.bag_arguments` for the table lines of `holes`, by what computes their arguments
@@ -1455,6 +1456,11 @@ def _value_id(ids: dict, value: Any) -> int:
         return ids.get(table_key(value), -1)
     except TypeError:  # unhashable: no missing value
         return -1
+
+
+def _distinct(inputs: list[list]) -> list[list]:
+    """`inputs` without repeats, in their order."""
+    return list(map(list, dict.fromkeys(map(tuple, inputs))))
 
 
 def _output_key(value: Any) -> tuple:

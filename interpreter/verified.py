@@ -343,18 +343,15 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     agreement, program, lines, method, cert = best
     shown = cert.program or program
     filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
-    spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
-    rounded = rounded_constants(shown) if cert.verified and spare else None
-    if rounded is not None:  # 5 for a reading of 4.9999, where the net verifies it as well
-        rounded_cert = certify(rounded)
-        if rounded_cert.verified:
-            agreement, cert, shown = rounded_cert.agreement, rounded_cert, rounded_cert.program or rounded
-    spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
-    readable = readable_labels(shown) if cert.verified and spare else None
-    if readable is not None:  # `2 * x + 3 * y` for a table of labels 0, 1, 2, ... in the classes of that sum
-        readable_cert = certify(readable)
-        if readable_cert.verified:
-            agreement, cert, shown = readable_cert.agreement, readable_cert, readable_cert.program or readable
+    # 5 for a reading of 4.9999, and `2 * x + 3 * y` for a table of labels 0, 1, 2, ... in the
+    # classes of that sum, where the net verifies them as well
+    for rewrite in (rounded_constants, readable_labels):
+        spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
+        rewritten = rewrite(shown) if cert.verified and spare else None
+        if rewritten is not None:
+            rewritten_cert = certify(rewritten)
+            if rewritten_cert.verified:
+                agreement, cert, shown = rewritten_cert.agreement, rewritten_cert, rewritten_cert.program or rewritten
     if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")

@@ -1087,6 +1087,36 @@ def rounded_constants(program: prog.Program) -> prog.Program | None:
     return rebuilt(program, changes) if changes else None
 
 
+def folded_scales(program: prog.Program) -> prog.Program | None:
+    """`program` with each factor of a numerical linear_sequence_map moved into the table of the
+    numerical map it weighs, where that map is read by nothing else (its factor then 1); None
+    when there is none. A numerical write is read off the weights only up to scale, so the
+    search reads `tax` as a table up to 1 and the sum as `linear_sequence_map(tax, charge,
+    53.75, 1.2)`; the fold gives the tables in the units the outputs show (seventeenth
+    hand-written set e14). Values keep 9 decimals (`rounded_constants` may round them further);
+    the caller certifies the result."""
+    readers: dict[int, int] = collections.Counter(id(c) for node in program.nodes for c in node.children)
+    changes: dict[int, dict] = {}
+    for node in program.nodes:
+        if not isinstance(node, nodes.LinearSequenceMap) or node.fst is node.snd:
+            continue
+        for child, field in ((node.fst, "fst_fac"), (node.snd, "snd_fac")):
+            factor = getattr(node, field)
+            if (factor in (0, 1) or readers[id(child)] != 1 or not isinstance(child, nodes.Map)
+                    or child.encoding != nodes.NUMERICAL or not isinstance(child.function, fn.Table)
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                               for _, v in child.function.entries)):
+                continue
+            entries = tuple((key, _plain_number(round(value * factor, 9))) for key, value in child.function.entries)
+            changes[id(child)] = {"function": fn.Table(child.function.arity, entries)}
+            changes.setdefault(id(node), {})[field] = 1
+    return rebuilt(program, changes) if changes else None
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value + 0.0
+
+
 def _round_number(value, close: float):
     """`value` as the first round number within `close` of it, moving it by at most a thousandth
     of itself (0.01 in a table up to 1,000 is a value, not a reading of 0)."""

@@ -47,7 +47,7 @@ from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
 from compiler.nets.weights import Weights
 from interpreter.behaviour import behavioural_programs
-from interpreter.certify import Certifier, changed_lines, rounded_constants
+from interpreter.certify import Certifier, changed_lines, folded_scales, rounded_constants
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread, search_all
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
@@ -343,9 +343,9 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     agreement, program, lines, method, cert = best
     shown = cert.program or program
     filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
-    # 5 for a reading of 4.9999, and `2 * x + 3 * y` for a table of labels 0, 1, 2, ... in the
-    # classes of that sum, where the net verifies them as well
-    for rewrite in (rounded_constants, readable_labels):
+    # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, and `2 * x + 3 * y` for
+    # a table of labels 0, 1, 2, ... in the classes of that sum, where the net verifies them as well
+    for rewrite in (folded_scales, rounded_constants, readable_labels):
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None
         if rewritten is not None:
@@ -384,8 +384,9 @@ def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) ->
 
 
 #: The share of the budget that must be left for a verified answer's numerical tables to be
-#: certified again with round numbers (`rounded_constants`: one more certificate), and again for
-#: its tables of labels to be certified as weighted sums (`relabel.readable_labels`).
+#: certified again with the factors of the sums reading them folded in (`folded_scales`: one
+#: more certificate), again with round numbers (`rounded_constants`), and again for its tables of
+#: labels to be certified as weighted sums (`relabel.readable_labels`).
 ROUNDING_SHARE = 0.1
 
 

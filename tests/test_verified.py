@@ -491,6 +491,38 @@ def test_a_numerical_line_of_many_close_values_is_matched_by_its_values_and_its_
     assert result.source.rstrip().splitlines()[-2].endswith(", 0.6, 0.4)")
 
 
+def test_a_sum_of_numerical_tables_is_read_in_the_units_of_its_outputs():
+    """A numerical write is known only up to scale, so the search reads each table up to 1 and
+    fits the sum's factors to the outputs: 53.75 and 1.2, which rounded to 53.7 (and 54, 1)
+    still fit within the largest output's tolerance. Each row is held to its own, and the
+    factors are folded into the tables the sum alone reads: the program as written."""
+    source = ("tax = numerical map(lambda x: 0.25 * x + 16.25 if x > 100 else 0.2 * x, tokens)\n"
+              "ties = selector_width(select(tokens, tokens, EQ))\n"
+              "charge = numerical map(lambda n: 1.2 / n if n > 0 else 0, ties)\n"
+              "due = numerical linear_sequence_map(tax, charge, 1, 1)\n"
+              "return due\n")
+    net = compiler.compile_program(source, {0, 10, 40, 100, 150}, 4)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive
+    lines = result.source.rstrip().splitlines()
+    assert lines[-2].endswith(", 1, 1)")
+    assert "150: 53.75}" in result.source and "1: 1.2, 2: 0.6" in result.source
+
+
+def test_folded_scales_leave_a_table_another_line_reads():
+    from interpreter.certify import folded_scales
+
+    program = compiler.parse("a = numerical map({1: 0.5, 2: 1}, tokens)\n"
+                             "b = numerical map({1: 1, 2: 0}, tokens)\n"
+                             "c = numerical linear_sequence_map(a, b, 4, 3)\n"
+                             "d = numerical linear_sequence_map(c, a, 1, 2)\n"
+                             "return d\n")
+    folded = folded_scales(program)
+    assert folded.source.splitlines()[1:3] == ["v2 = numerical map({1: 3, 2: 0}, tokens)",
+                                                "v3 = numerical linear_sequence_map(v1, v2, 4, 1)"]
+    assert folded_scales(compiler.parse("a = numerical map({1: 0.5, 2: 1}, tokens)\nreturn a\n")) is None
+
+
 def test_a_selector_width_mlp_that_reads_two_widths_as_one_is_read_as_that_merge():
     """tracr's make_reverse at max_seq_len 10, compiled at its default mlp_exactness, reads a
     length of 10 as 9 (its selector-width MLP steps too shallowly between 1/10 and 1/11). The

@@ -746,6 +746,38 @@ def test_a_mean_of_values_that_may_be_none_is_undefined():
         compiler.compile_program(source, {1, 2, 3}, 3, check_inputs=False)
 
 
+def test_a_numerical_line_that_may_be_none_is_refused_unless_no_input_gives_none():
+    """rasp passes None on through a map; a numerical value has no None in the net, which wrote 0
+    at the first position of this difference with the previous token, where the program has None
+    (and a check skips None positions). Refused, naming an input, or statically past the
+    exhaustive limit; a clamped lookback, never None, compiles."""
+    source = ("prev = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+              "change = sequence_map(lambda a, b: a - b, tokens, prev)\n"
+              "rise = numerical map(lambda d: d, change)\nreturn rise\n")
+    with pytest.raises(CompileError, match=r"rise \(line 3, column \d+\): a numerical map of change, which may be "
+                                           r"None .* as on the input \[70\] at position 0; give the value one"):
+        compiler.compile_program(source, {70, 90, 130}, 4)
+    with pytest.raises(CompileError, match=r"more than 5000 inputs to show it never is"):
+        compiler.compile_program(source, {70, 90, 130, 110}, 8)
+    net = compiler.compile_program(source.replace("k == q - 1", "k == max(q - 1, 0)"), {70, 90, 130, 110}, 8)
+    assert np.allclose(net.run([[90, 70, 130]])[0], [0, -20, 60], atol=1e-3)
+
+
+def test_a_fetch_whose_position_depends_on_a_token_and_the_length_is_shown_never_none():
+    """The queries take `n - 1` or 0 at length n, whatever the fetched token: a position of every
+    input, so the fetch is never None and the numerical line over it compiles, with no input
+    tried (100,000 inputs here); pointed past the end, it is refused."""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "at = sequence_map(lambda f, n: n - 1 if f > 5 else 0, first, length)\n"
+              "end = aggregate(select(indices, at, EQ), tokens)\n"
+              "value = numerical map(lambda x: x, end)\nreturn value\n")
+    net = compiler.compile_program(source, set(range(10)), 5)
+    for xs, want in (([7, 1, 2, 3], 3), ([2, 9, 9], 2)):
+        assert np.allclose(net.run([xs])[0], [want] * len(xs), atol=1e-3)
+    with pytest.raises(CompileError, match="a numerical map of end, which may be None"):
+        compiler.compile_program(source.replace("n - 1 if", "n if"), set(range(10)), 5)
+
+
 def test_compile_program_takes_tracrs_arguments_in_tracrs_order():
     sop = lib.make_length()
     causal = compiler.compile_program(sop, {1, 2, 3}, 4, True, compiler_bos="START", compiler_pad="NOTHING")

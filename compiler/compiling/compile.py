@@ -27,8 +27,10 @@ from compiler.compiling.causal import check_causal
 from compiler.compiling.defined import (
     EXHAUSTIVE_AGGREGATE_CHECK,
     input_count,
+    numerical_nones,
     possibly_undefined,
     require_defined,
+    require_never_none,
     show_on_every_input,
 )
 from compiler.compiling.exactness import choose_mlp_exactness
@@ -132,6 +134,9 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
         require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses)
+    nones = numerical_nones(facts)
+    if nones:  # nor None where it is numerical: shown never to be, or refused
+        require_never_none(facts, nones, vocab, max_seq_len, exhaustive)
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")

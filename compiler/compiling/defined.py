@@ -20,7 +20,7 @@ from compiler.compiling.check import all_inputs, check_net
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.language.functions import EvaluationError
-from compiler.language.program import UndefinedError, evaluate
+from compiler.language.program import UndefinedError, evaluate, evaluate_all
 from compiler.nets.net import Net
 
 #: Most inputs on which a net whose categorical Aggregates the static argument cannot clear is
@@ -57,6 +57,47 @@ def possibly_undefined(facts: Facts) -> list[str]:
             if reason:
                 reasons.append(reason)
     return reasons
+
+
+def numerical_nones(facts: Facts) -> list[str]:
+    """The numerical maps and sequence_maps whose input may be None, in line order: rasp passes
+    None on, but a numerical value has no None in the net (a categorical None is the zero
+    vector, which a numerical MLP reads as a value: `numerical map(lambda d: d, change)` of a
+    difference with the token before writes 0 at the first position, where the program has None,
+    and a check skips None positions, so nothing else would catch it)."""
+    return [label for label in facts.order
+            if isinstance(facts.exprs[label], (rasp.Map, rasp.SequenceMap))
+            and rasp.is_numerical(facts.exprs[label]) and label in facts.nullable]
+
+
+def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len: int, check: bool) -> None:
+    """Refuses a program with a numerical line that may be None (`numerical_nones`) unless
+    evaluating that line on every input shows it never is (`check`: the inputs are few enough
+    and the caller wants them tried); the refusal names the first such input where one is found."""
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else None
+    for label in labels:
+        expr = facts.exprs[label]
+        source = next(c for c in expr.children if c.label in facts.nullable)
+        reason = (f"{expr.name}: a numerical {_kind(expr)} of {source.name}, which may be None "
+                  f"({facts.why_none(source.label)}); a numerical value has no None in the net, which writes a "
+                  "number where the program has None")
+        if inputs is None:
+            raise CompileError(f"{reason} (more than {EXHAUSTIVE_AGGREGATE_CHECK} inputs to show it never is, or "
+                               f"not checked); {_NONE_HINT}")
+        for xs, values in zip(inputs, evaluate_all(expr, inputs)):
+            if None in values:
+                raise CompileError(f"{reason}, as on the input {list(xs)} at position {values.index(None)}; "
+                                   f"{_NONE_HINT}")
+
+
+_NONE_HINT = ("give the value one on every input before it becomes numerical: a select that chooses a position "
+              "for every query (a lookback clamped as `k == max(q - 1, 0)`), or a numerical aggregate "
+              "(`numerical aggregate(sel, x, default=0)` is 0 where it selects nothing)")
+
+
+def _kind(expr: rasp.SOp) -> str:
+    return ("linear_sequence_map" if isinstance(expr, rasp.LinearSequenceMap) else
+            "sequence_map" if isinstance(expr, rasp.SequenceMap) else "map")
 
 
 def _predicate_raises_on_none(facts: Facts, select: rasp.Select) -> str:

@@ -48,6 +48,7 @@ class Facts:
         self.undefined: dict[str, str] = {}  # label -> why rasp may raise there (UndefinedError)
         self._position_values: dict[str, list[set] | None] = {}  # `position_values`, by label
         self._index_length: dict[str, dict[tuple[int, int], Any] | None] = {}  # `index_length_function`
+        self._cell_values: dict[str, dict[tuple[int, int], set] | None] = {}  # `cell_values`
         self.never: dict[str, set] = {}  # label -> values in `values[label]` it is shown never to take
         self._vocab = vocab
         self._columns: dict[str, list | None] = {}  # `_at_cells`, by label
@@ -219,10 +220,49 @@ class Facts:
         values = self.values[queries]
         if all(self.predicate(select, key_at[0, n], q) for n in lengths for q in values):
             return True  # the first position, in every input
+        cells = self.cell_values(queries)
+        if cells is not None and sum(len(v) * n for (_, n), v in cells.items()) <= 4_000_000:
+            # what the queries can take at each (position, length) is fewer values than they take
+            # on the whole: `n - 1 if f >= 10 else 0` of a fetched code and the length is only a
+            # position of the input at every length (the eighteenth hand-written set's f07)
+            return all(any(self.predicate(select, key_at[i, n], q) for i in range(n))
+                       for (_, n), taken in cells.items() for q in taken)
         if len(values) * self.max_seq_len ** 2 > 4_000_000:
             return False  # not worth the predicate calls
         return all(any(self.predicate(select, key_at[i, n], q) for i in range(n))
                    for n in lengths for q in values)
+
+    def cell_values(self, label: str, limit: int = MAX_VALUE_SET) -> dict[tuple[int, int], set] | None:
+        """A superset of the values the S-Op can take at position p of an input of length n, for
+        each (p, n), p < n: its one value where it depends on the index and the length alone
+        (`index_length_function`), a map's or sequence_map's table applied to its inputs' values
+        at the same (p, n), else every value it takes (`values`). None where it may be None, or
+        where working it out would enumerate more than `limit` combinations.
+        `sequence_map(lambda f, n: n - 1 if f >= 10 else 0, first, length)` takes at length n
+        only 0 and n - 1, whatever `first` is."""
+        if label in self._cell_values:
+            return self._cell_values[label]
+        expr, found = self.exprs[label], None
+        pairs = [(p, n) for n in range(1, self.max_seq_len + 1) for p in range(n)]
+        at = None if label in self.nullable or len(pairs) > 50_000 else self.index_length_function(label)
+        if label in self.nullable or len(pairs) > 50_000:
+            found = None  # max_seq_len over 315: not worth enumerating
+        elif at is not None:
+            found = {pair: {at[pair]} for pair in pairs}
+        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            columns = [self.cell_values(c.label, limit) for c in expr.children]
+            table = self.tables[label]
+            if all(c is not None for c in columns) and sum(math.prod(len(c[pair]) for c in columns)
+                                                             for pair in pairs) <= limit:
+                found = {}
+                for pair in pairs:
+                    # an argument the table lacks raises ArithmeticError, which rasp never meets
+                    found[pair] = {table[args] for args in function_arguments([c[pair] for c in columns])
+                                   if args in table}
+        else:
+            found = dict.fromkeys(pairs, self.values[label])
+        self._cell_values[label] = found
+        return found
 
     def index_length_function(self, label: str, limit: int = 2_000_000) -> dict[tuple[int, int], Any] | None:
         """The S-Op's value at each (position p, input length n), p < n, where it depends on these

@@ -53,7 +53,8 @@ def addresses(r):
     out = []
     for _ in range(2):
         first = r.choice([10, 172, 172, 192, 127, 169, 0, 255, 8])
-        second = {172: r.choice([16, 31, 32, 1, 8]), 192: r.choice([168, 168, 1]), 169: r.choice([254, 254, 1])}.get(first, r.choice([0, 1, 16]))
+        second = {172: r.choice([16, 31, 32, 1, 8]), 192: r.choice([168, 168, 1]),
+                  169: r.choice([254, 254, 1])}.get(first, r.choice([0, 1, 16]))
         out += [first, second, r.choice([0, 1, 254]), r.choice([1, 254, 255])]
     return out[:r.choice([4, 8, 8, 8, r.randint(1, 8)])]
 

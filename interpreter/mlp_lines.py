@@ -584,9 +584,19 @@ class MlpLines:
             classes.setdefault(line, []).append(i)
         if not classes and unread:
             classes[frozenset()] = sorted(unread)
+        lines = []
+        for wanted in classes.values():
+            # a numerical line writes one direction, so it is one group: groups writing one
+            # direction each, in more than two classes (a categorical line's groups write their
+            # value's direction or nothing), are as many lines, however they are read (`s` and `m`
+            # of `60 * m + s`, two numerical maps in one block, read by the sum's MLP alone: the
+            # eighteenth hand-written set's f05, read as one table of 1,388 labels)
+            numerical = [i for i in wanted if groups[i].collinear and len(np.unique(groups[i].codes)) > 2]
+            rest = [i for i in wanted if i not in numerical]
+            lines += [[i] for i in numerical] + ([rest] if rest else []) if len(wanted) > 1 else [wanted]
         options = []
         by_size = sorted(before, key=lambda v: int(v.codes.max()))
-        for wanted in classes.values():
+        for wanted in lines:
             line = None
             for var in by_size:
                 if set(wanted) <= set(determined[id(var)]):

@@ -591,8 +591,8 @@ class MlpLines:
             # value's direction or nothing), are as many lines, however they are read (`s` and `m`
             # of `60 * m + s`, two numerical maps in one block, read by the sum's MLP alone: the
             # eighteenth hand-written set's f05, read as one table of 1,388 labels)
-            numerical = [i for i in wanted if groups[i].collinear and len(np.unique(groups[i].codes)) > 2]
-            rest = [i for i in wanted if i not in numerical]
+            numerical = [i for i in wanted if groups[i].numerical]
+            rest = [i for i in wanted if not groups[i].numerical]
             lines += [[i] for i in numerical] + ([rest] if rest else []) if len(wanted) > 1 else [wanted]
         options = []
         by_size = sorted(before, key=lambda v: int(v.codes.max()))
@@ -1079,9 +1079,10 @@ def _coordinate(group: Group) -> np.ndarray:
 
 def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
     """Whether a line covering `covered` leaves out an uncovered group with the same readers as
-    one it covers (likely the same line, so the claim is partial)."""
-    mine = {groups[i].readers for i in covered if groups[i].readers}
-    return any(groups[i].readers in mine for i in uncovered - set(covered))
+    one it covers (likely the same line, so the claim is partial); a numerical group is a line of
+    its own (`Group.numerical`), so leaving one out, or covering one, splits nothing."""
+    mine = {groups[i].readers for i in covered if groups[i].readers and not groups[i].numerical}
+    return any(groups[i].readers in mine for i in uncovered - set(covered) if not groups[i].numerical)
 
 
 def function_key(node: nodes.Node, source_of=None) -> tuple[str, ...]:

@@ -313,6 +313,13 @@ class Group:
         distinct = self.writes[np.unique(self.codes, return_index=True)[1]]
         return np.linalg.matrix_rank(distinct, tol=WRITE_TOLERANCE * max(1e-9, float(np.abs(self.writes).max()))) <= 1
 
+    @functools.cached_property
+    def numerical(self) -> bool:
+        """Whether it writes one direction in more than two classes: a numerical line's write
+        (a categorical line's groups write their value's direction or nothing). A numerical line
+        writes one direction, so such a group is a line of its own."""
+        return self.collinear and int(self.codes.max(initial=0)) + 1 > 2
+
     @property
     def sublayer(self) -> int:
         return 2 * self.layer + 2

@@ -509,6 +509,27 @@ def test_a_sum_of_numerical_tables_is_read_in_the_units_of_its_outputs():
     assert "150: 53.75}" in result.source and "1: 1.2, 2: 0.6" in result.source
 
 
+def test_two_numerical_maps_of_one_block_read_by_one_sum_are_two_lines():
+    """A microwave's seconds `60 * m + s` over two numerical maps in one MLP block, read by the
+    sum's MLP alone: groups with the same readers were taken for one line, read as one table of
+    the two values' pairs, and the sum then had no reading. A numerical line writes one
+    direction, so each such group is a line of its own."""
+    source = ("p1 = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)\n"
+              "p2 = aggregate(select(indices, indices, lambda k, q: k == max(q - 2, 0)), tokens)\n"
+              "p3 = aggregate(select(indices, indices, lambda k, q: k == max(q - 3, 0)), tokens)\n"
+              "tens = sequence_map(lambda d, i: d if i >= 1 else 0, p1, indices)\n"
+              "mins = sequence_map(lambda d, i: d if i >= 2 else 0, p2, indices)\n"
+              "tenmins = sequence_map(lambda d, i: d if i >= 3 else 0, p3, indices)\n"
+              "ss = sequence_map(lambda t, d: 10 * d + t, tokens, tens)\n"
+              "mm = sequence_map(lambda m, d: 10 * d + m, mins, tenmins)\n"
+              "s = numerical map(lambda x: x, ss)\nm = numerical map(lambda x: x, mm)\n"
+              "secs = numerical linear_sequence_map(m, s, 60, 1)\nreturn secs\n")
+    net = compiler.compile_program(source, {0, 1, 2, 3}, 5, causal=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive
+    assert "numerical linear_sequence_map" in result.source.splitlines()[-2]
+
+
 def test_folded_scales_leave_a_table_another_line_reads():
     from interpreter.certify import folded_scales
 

@@ -138,6 +138,9 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
     if isinstance(error, UnexpectedToken) and str(error.token) == "," and _in_lambda_body(text, error.token.start_pos):
         message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
+    hint = _python_hint(error, text)
+    if hint:
+        message += f"; {hint}"
     if isinstance(error, UnexpectedToken) and str(error.token) in ("and", "or") and _after_call(text, error.token):
         message += (f"; selects combine inside one select, on their predicates: `select(keys, queries, EQ "
                     f"{error.token} (lambda k, q: ...))`")
@@ -146,6 +149,42 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
         message += (f"; a lambda combined with {_word_before(text, error.token)} is put in parentheses: "
                     "`LT and (lambda k, q: ...)`")
     return source_error(message, where, text)
+
+
+#: Comparison operators, which Python chains and the language does not.
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _python_hint(error: UnexpectedInput, text: str) -> str:
+    """How to write a piece of Python the language does not have, where the error is one: an
+    index or a list, `in`, a call of a function other than min, max and abs, a chained
+    comparison, a power; "" otherwise."""
+    if isinstance(error, UnexpectedCharacters):
+        pos = error.pos_in_stream
+        if pos < len(text) and text[pos] == "[":
+            if _in_lambda_body(text, pos):
+                return ("a lambda takes and gives single values (numbers, strings, booleans): no indexing or "
+                        "lists; a table (`map({\"ab\": \"a\", ...}, x)`) gives any value for each value")
+            return ("indexing is not part of the language: fetch a position with `aggregate(select(indices, "
+                    "indices, lambda k, q: k == 0), tokens)`")
+        return ""
+    if not isinstance(error, UnexpectedToken) or not _in_lambda_body(text, error.token.start_pos):
+        return ""
+    token, before = str(error.token), _before(text, error.token)
+    if token == "in":
+        return ("`in` is not part of the language: compare with each value (`t == 1 or t == 2`), or give a table "
+                "(`map({1: True, 2: True, 3: False}, x)`)")
+    if token == "(":
+        name = re.search(r"([A-Za-z_][A-Za-z0-9_]*)$", before)
+        if name and name.group(1) not in ("min", "max", "abs"):
+            return (f"`{name.group(1)}` is not a function of the language (a lambda may call min, max and abs): "
+                    "give a table for any other (`map({1: \"1\", 2: \"2\"}, x)`)")
+    if token in _COMPARISONS and re.search(r"(==|!=|<=|>=|<|>)[^=<>!]*$", before) \
+            and not re.search(r"\b(and|or|if|else|not)\b[^=<>!]*$", before):
+        return "comparisons do not chain: write `1 <= t and t <= 3`"
+    if token == "*" and before.endswith("*"):
+        return "a power (`**`) is not part of the language: write the product (`t * t`), or give a table"
+    return ""
 
 
 def _before(text: str, token) -> str:

@@ -560,15 +560,17 @@ class MlpLines:
         """`interpreter.piecewise.piecewise_functions` fitted to the net's outputs on the arguments
         of `inputs` (one var or two) the rows show, where they determine the output (categorical
         outputs only)."""
-        key = ("piecewise",) + tuple(id(v) for v in inputs)
+        if not self.trace.net.categorical_output or not determines(index, self.output_codes):
+            return []
+        observed = [self.trace.outputs[r] for r in reps]
+        # by what the fit reads, not by var: the states of a search read the same lines again as
+        # new vars (f17's output line was fitted 96 times, 7 of its 22 s), and types apart (1, True)
+        key = ("piecewise", len(inputs), tuple((type(v), v) for pair in args for v in pair),
+               tuple((type(v), v) for v in observed))
         if key not in self.cache:
-            found: list[fn.Lambda] = []
-            if self.trace.net.categorical_output and determines(index, self.output_codes):
-                observed = [self.trace.outputs[r] for r in reps]
-                functions = self.library.maps if len(inputs) == 1 else self.library.sequence_maps
-                library = [f for f, _ in functions if isinstance(f, fn.Lambda)]
-                found = piecewise_functions(args, observed, library, _same_value)
-            self.cache[key] = found
+            functions = self.library.maps if len(inputs) == 1 else self.library.sequence_maps
+            library = [f for f, _ in functions if isinstance(f, fn.Lambda)]
+            self.cache[key] = piecewise_functions(args, observed, library, _same_value)
         return self.cache[key]
 
     def _tables(self, before: list[Var], groups: list[Group], uncovered: set, sublayer: int,

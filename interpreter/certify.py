@@ -1120,7 +1120,16 @@ def _plain_number(value: float) -> int | float:
 def _round_number(value, close: float):
     """`value` as the first round number within `close` of it, moving it by at most a thousandth
     of itself (0.01 in a table up to 1,000 is a value, not a reading of 0)."""
-    if not isinstance(value, float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return value
+    if abs(value) >= 1e4:
+        # float32 keeps 7 digits, and a sum of them fewer: 9.8e6 read as 9799954 (eighteenth
+        # hand-written set f07) is round to a few digits where no decimal is
+        for digits in range(1, 7):
+            near = float(f"{value:.{digits}g}")
+            if abs(near - value) <= min(close, 1e-5 * abs(value)):
+                return int(near) if near.is_integer() else near
+    if not isinstance(value, float):
         return value
     close = min(close, 1e-3 * abs(value))
     for decimals in range(ROUND_DECIMALS + 1):

@@ -155,11 +155,76 @@ def output_classes(column: np.ndarray) -> np.ndarray:
     coarse = write_partition(column[:, None], floor=1.0, tolerance=OUTPUT_TOLERANCE)
     rounded = np.round(column)
     if np.abs(column - rounded).max(initial=0) > WHOLE:
-        return coarse
+        return refined_relatively(coarse, column) if _round_numbers(column) else coarse
     whole = partition(rounded)
     if int(whole.max()) == int(coarse.max()) or not determines(whole, coarse):
-        return coarse
+        return refined_relatively(coarse, column) if _round_numbers(column) else coarse
     return whole
+
+
+def _round_numbers(column: np.ndarray) -> bool:
+    """Whether every value is a number of at most 4 significant digits, to within 2e-5 of it (a
+    float32 lookup of 0.01 writes 0.00999995), or float64's rounding of zero: a numerical output
+    whose small values are values, not float noise around 0 or a fraction (1/3)."""
+    scale = float(np.abs(column).max(initial=0))
+    values = column[np.abs(column) > 1e-14 * scale]
+    if not len(values):
+        return False
+    digits = np.array([float(f"{v:.4g}") for v in np.unique(values)])
+    return bool(np.all(np.abs(digits - np.unique(values)) <= 2e-5 * np.abs(digits)))
+
+
+#: How far apart on a log scale (a share of the value) two numbers of one write may lie and be one
+#: value, where a write's values are told apart on that scale (`relative_classes`): twice a
+#: write's tolerance, since an attention's leak moves a value by its own share (a one-hot's 1
+#: written 0.999); and how many times a class's own spread the gap to the next class must be.
+RELATIVE_TOLERANCE = 2 * WRITE_TOLERANCE
+RELATIVE_SEPARATION = 100
+
+
+def relative_classes(values: np.ndarray) -> np.ndarray | None:
+    """Class codes of the numbers `values` on a relative scale (zero, within float64's rounding of
+    the largest, and each sign by log |v|, cut where neighbours lie more than `RELATIVE_TOLERANCE`
+    apart), or None unless every class is
+    far narrower than the gaps between classes (`RELATIVE_SEPARATION`) and there are at least two.
+    A lookup of a value writes it with float32's relative error, whatever its size: resistances of
+    0.01 to 9.9e10 ohms (the eighteenth hand-written set's f07) are 1,092 values, which a
+    tolerance of a share of the largest merges below 2e7. Float noise on the small values of a sum
+    spreads them over a continuum, which fails the separation and keeps the coarse classes."""
+    values = np.asarray(values, dtype=np.float64)
+    scale = float(np.abs(values).max(initial=0))
+    if scale == 0 or not np.all(np.isfinite(values)):
+        return None
+    codes = np.zeros(len(values), np.int64)  # 0: zero
+    spans, gaps, next_code = [0.0], [np.inf], 1
+    for sign in (1, -1):
+        rows = np.flatnonzero(sign * values > 1e-14 * scale)  # below: float64's rounding of a zero
+        if not len(rows):
+            continue
+        logs = np.log(sign * values[rows])
+        order = np.argsort(logs, kind="stable")
+        ordered = logs[order]
+        steps = np.diff(ordered)
+        cuts = np.flatnonzero(steps > RELATIVE_TOLERANCE)
+        starts = np.concatenate([[0], cuts + 1])
+        ends = np.concatenate([cuts, [len(ordered) - 1]])
+        spans += (ordered[ends] - ordered[starts]).tolist()
+        gaps += steps[cuts].tolist()
+        class_of = np.repeat(np.arange(len(starts)), ends - starts + 1)
+        codes[rows[order]] = next_code + class_of
+        next_code += len(starts)
+    if len(np.unique(codes)) < 2 or max(spans) * RELATIVE_SEPARATION >= min(gaps):
+        return None
+    return np.unique(codes, return_inverse=True)[1].astype(np.int64)
+
+
+def refined_relatively(coarse: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`coarse` split by `relative_classes(values)` where those are finer and refine it, else as
+    it is."""
+    fine = relative_classes(values)
+    if fine is None or int(fine.max()) <= int(coarse.max()) or not determines(fine, coarse):
+        return coarse
+    return fine
 
 
 def _close_pairs(points: np.ndarray, reach: float, columns: np.ndarray | None = None,
@@ -482,11 +547,10 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             directions = np.zeros((len(neurons), c.d_model))
             directions[:, written] = w_out[neurons]
             roles = readers(net, 2 * layer + 2, directions, roles=True)
-            groups.append(Group(layer, index, tuple(neurons), writes,
-                                write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns,
-                                                width=c.d_model),
-                                heads_of(roles), columns, roles))
+            codes = write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns, width=c.d_model)
+            groups.append(Group(layer, index, tuple(neurons), writes, codes, heads_of(roles), columns, roles))
     outputs = np.empty(len(row_input), dtype=object)
+    classes = None  # a numerical output's
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
         outputs[:] = decoded
@@ -494,7 +558,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         column = np.array(decoded, dtype=np.float64)
         classes = output_classes(column)
         means = np.bincount(classes, weights=column) / np.bincount(classes)
-        outputs[:] = [round(float(v), 4) + 0.0 for v in means[classes]]
+        outputs[:] = [_readable(float(v)) for v in means[classes]]
     writers = set()
     scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
     for head in heads:
@@ -503,8 +567,20 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     for group in groups:
         if np.abs(group.writes @ net.W_U[group.columns]).max() > 1e-3 * scale:
             writers.add(("group", group.layer, group.index))
+    sole = [g for g in groups if ("group", g.layer, g.index) in writers]
+    if classes is not None and len(writers) == 1 and sole and not determines(sole[0].codes, classes):
+        # the one component the unembedding reads: its write determines the outputs, so their
+        # classes refine its own, where a tolerance of a share of its largest write merged them
+        # (`relative_classes`: resistances of 0.01 to 9.9e10 ohms)
+        sole[0].codes = partition(np.stack([sole[0].codes, classes], axis=1))
     return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
                  heads, groups, outputs, writers, embedding_readers(net))
+
+
+def _readable(value: float) -> float:
+    """A numerical output's class mean as a reading: to 4 decimals, or past 1e7 to the 7 digits
+    float32 holds (9.9e10, which float32 writes 98,999,996,416)."""
+    return (float(f"{value:.7g}") if abs(value) >= 1e7 else round(value, 4)) + 0.0
 
 
 def readers(net: Net, sublayer: int, directions: np.ndarray, tolerance: float = 1e-4,

@@ -2405,6 +2405,26 @@ def test_numerical_tables_read_off_the_weights_are_written_as_round_numbers_wher
     # a small value beside large ones is a value: moved by at most a thousandth of itself
     mixed = rounded_constants(compiler.parse("a = numerical map({1: 999.9999, 2: 0.01}, tokens)\nreturn a\n"))
     assert "numerical map({1: 1000, 2: 0.01}, tokens)" in mixed.source
+    # past 1e4, float32's few digits: round to a few significant ones, within 1e-5 of the value
+    large = rounded_constants(compiler.parse("a = numerical map({1: 9799954, 2: 6099971000, 3: 12345.6, 4: 0.5}, "
+                                             "tokens)\nreturn a\n"))
+    assert "numerical map({1: 9800000, 2: 6100000000, 3: 12345.6, 4: 0.5}, tokens)" in large.source
+
+
+def test_a_numerical_write_spanning_orders_of_magnitude_is_told_apart_on_a_relative_scale():
+    """Resistances of 0.01 to 9.9e10 ohms, each written to float32's relative error: a tolerance
+    of a share of the largest makes everything below 2e7 one value; on a log scale they are
+    far apart. Noise around values (a continuum) and a one-hot's 1 written 0.999 stay merged."""
+    from interpreter.trace import output_classes, relative_classes
+
+    values = np.array([0.0, 0.01, 0.01 * (1 + 1e-7), 0.1, 4.7, 4700.0, 4700.0 * (1 - 3e-7), 9.9e10,
+                       9.9e10 * (1 + 1e-7)])
+    codes = output_classes(values)
+    assert codes.tolist() == [0, 1, 1, 2, 3, 4, 4, 5, 5]
+    assert relative_classes(np.array([0.0, 1.0, 0.999, 1.0])).tolist() == [0, 1, 1, 1]  # a leak is no value
+    for count, spread in ((200, 1e-3), (20, 5e-3)):  # noise is a continuum, one value or not told apart
+        noisy = relative_classes(np.concatenate([0.5 + np.random.default_rng(0).normal(0, spread, count), [10.0]]))
+        assert noisy is None or len(set(noisy[:-1].tolist())) == 1
 
 
 def test_a_decompiled_numerical_table_reads_as_the_programs_whole_numbers():

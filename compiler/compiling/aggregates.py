@@ -49,8 +49,10 @@ def unproven_aggregates(facts: Facts) -> list[str]:
         unproven.append(
             f"{label}: categorical Aggregate may select several positions holding different "
             f"values of {value}; the net would average their one-hot codes (tracr issue #11). "
-            "Select at most one position per query (e.g. by comparing with indices), or "
-            "aggregate a numerical 0/1 SOp instead")
+            "Compile shows one position where the keys are a function of the index that each query "
+            "selects at most once, or where equal keys hold equal values; a key computed from the tokens "
+            "(a running count) is not shown one-to-one, even where it is. Select by indices (compute "
+            "the position first: `select(indices, position, EQ)`), or aggregate a numerical 0/1 SOp instead")
     return unproven
 
 

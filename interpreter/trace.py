@@ -154,12 +154,11 @@ def output_classes(column: np.ndarray) -> np.ndarray:
     hand-written set's e11). Only a refinement: values the grid tells apart stay apart."""
     coarse = write_partition(column[:, None], floor=1.0, tolerance=OUTPUT_TOLERANCE)
     rounded = np.round(column)
-    if np.abs(column - rounded).max(initial=0) > WHOLE:
-        return refined_relatively(coarse, column) if _round_numbers(column) else coarse
-    whole = partition(rounded)
-    if int(whole.max()) == int(coarse.max()) or not determines(whole, coarse):
-        return refined_relatively(coarse, column) if _round_numbers(column) else coarse
-    return whole
+    if np.abs(column - rounded).max(initial=0) <= WHOLE:
+        whole = partition(rounded)
+        if int(whole.max()) != int(coarse.max()) and determines(whole, coarse):
+            return whole
+    return refined_relatively(coarse, column) if _round_numbers(column) else coarse
 
 
 def _round_numbers(column: np.ndarray) -> bool:
@@ -170,8 +169,9 @@ def _round_numbers(column: np.ndarray) -> bool:
     values = column[np.abs(column) > 1e-14 * scale]
     if not len(values):
         return False
-    digits = np.array([float(f"{v:.4g}") for v in np.unique(values)])
-    return bool(np.all(np.abs(digits - np.unique(values)) <= 2e-5 * np.abs(digits)))
+    distinct = np.unique(values)
+    digits = np.array([float(f"{v:.4g}") for v in distinct])
+    return bool(np.all(np.abs(digits - distinct) <= 2e-5 * np.abs(digits)))
 
 
 #: How far apart on a log scale (a share of the value) two numbers of one write may lie and be one

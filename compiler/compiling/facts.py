@@ -244,10 +244,9 @@ class Facts:
             return self._cell_values[label]
         expr, found = self.exprs[label], None
         pairs = [(p, n) for n in range(1, self.max_seq_len + 1) for p in range(n)]
-        at = None if label in self.nullable or len(pairs) > 50_000 else self.index_length_function(label)
-        if label in self.nullable or len(pairs) > 50_000:
-            found = None  # max_seq_len over 315: not worth enumerating
-        elif at is not None:
+        if label in self.nullable or len(pairs) > 50_000:  # max_seq_len over 315: not worth enumerating
+            found = None
+        elif (at := self.index_length_function(label)) is not None:
             found = {pair: {at[pair]} for pair in pairs}
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             columns = [self.cell_values(c.label, limit) for c in expr.children]

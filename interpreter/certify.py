@@ -27,7 +27,10 @@ count copied from another position, and a value of a shift where it selects noth
 missing value of a line whose inputs are functions of the bag of tokens a position sees (counts,
 means and maps of them) is checked against every value they take, enumerated bag by bag
 (`interpreter.bags`): one no bag gives is no hole, and one a bag gives comes with an input that
-gives it. Of the rest, a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach,
+gives it. Before that, a missing value no cell (position, length) of any input gives the line's
+inputs together is no hole either (`interpreter.cells`: values per cell, so a count of three
+misses in a row never sits at index 0 or 1, and a fetch of the previous token is None at index 0
+alone). Of the rest, a missing value that `REACH_MIN_TRIES` inputs aimed at it never reach,
 the search having tried every short motif of the token kinds and every input of one token among
 copies of another, and climbed towards each of the unreached values inputs came nearest (`reach`),
 is taken not to occur, and the certificate says so (`caveat`); a certifier does not search again
@@ -72,6 +75,7 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
 from interpreter.bags import bag_arguments
+from interpreter.cells import Cells, may_be_none
 from interpreter.head_lines import read_whole, shown_pairs
 from interpreter.mlp_lines import function_key
 
@@ -140,6 +144,9 @@ class Certifier:
         # every argument value of a table line whose inputs the bags of tokens determine, by
         # `_arguments_key` (`bags.bag_arguments`): None where they do not, or time ran out
         self._bags: dict[tuple, dict | None] = {}
+        # whether some cell of some input gives a table line's missing value (`_cell_holes`), by
+        # `_arguments_key` and the value
+        self._cell_given: dict[tuple, dict] = {}
         # output values an unfired neuron writes that no traced input gives (`mlp_lines.unwritten_outputs`,
         # set by the caller): while one is left, no unreached hole is taken not to occur
         self.unwritten: list = []
@@ -195,10 +202,7 @@ class Certifier:
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
         if unshown and not reason:
-            shown = (f"compile cannot show that {unshown.split(':')[0]} selects one position (or positions of one "
-                     f"value) on every input, so the program's own outputs, not a compiled net's, were compared with "
-                     f"the net on every input checked")
-            caveat = f"{shown}; {caveat}" if caveat else shown
+            caveat = "; ".join(filter(None, [_unshown(unshown) + " checked", caveat]))
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
                            compiled, undefined)
 
@@ -274,6 +278,11 @@ class Certifier:
         if too_wide:
             return (f"{line(too_wide[0])} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, "", False
+        # a value no cell (position, length) of any input gives the line's inputs together is no
+        # hole (`interpreter.cells`: a count of three misses in a row is never at index 0)
+        holes = self._cell_holes(compiled, holes)
+        if not holes:
+            return "", 0, "", False
         # where a line's inputs are functions of the bag of tokens a position sees, every value they
         # take is known (`bag_arguments`): a missing one not among them is no hole, and one among
         # them comes with an input giving it, to compare the nets on
@@ -366,6 +375,21 @@ class Certifier:
         return possible_holes(program, table_holes(program, self.value_sets, self.complete_selects,
                                                    self.extrapolated_selects, self.fitted_functions),
                               self.net.config.causal, self.value_sets)
+
+    def _cell_holes(self, compiled: prog.Program, holes: dict[str, set]) -> dict[str, set]:
+        """`holes` less the values no cell of any input gives their line (`interpreter.cells`, on
+        the program as compiled), remembered by what computes each line's arguments."""
+        by_label, cells, out = _by_label(compiled), None, {}
+        for label, missing in holes.items():
+            known = self._cell_given.setdefault(_arguments_key(compiled, label), {})
+            for m in missing:
+                if table_key(m) not in known:
+                    cells = cells or Cells(self.value_sets, self.net.config.causal)
+                    known[table_key(m)] = cells.may_give(by_label[label], m)
+            kept = {m for m in missing if known[table_key(m)]}
+            if kept:
+                out[label] = kept
+        return out
 
     def _bag_inputs(self, program: prog.Program, compiled: prog.Program) -> list[list]:
         """An input for each of `program`'s table holes (`_holes`) that inputs reach, where the bags
@@ -466,6 +490,14 @@ def _arguments_key(program: prog.Program, label: str) -> tuple[str, ...]:
     node = _by_label(program)[label]
     children = [node.keys, node.queries] if isinstance(node, nodes.Select) else list(node.children)
     return tuple(prog.Program(child).source for child in children)
+
+
+def _unshown(unshown: str) -> str:
+    """A certificate's caveat for a reading whose aggregate compile could not show to select one
+    value (`unshown`: compile's reason), "" for none."""
+    return (f"compile cannot show that {unshown.split(':')[0]} selects one position (or positions of one value) "
+            "on every input, so the program's own outputs, not a compiled net's, were compared with the net on "
+            "every input") if unshown else ""
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets, complete: dict | None = None,
@@ -812,7 +844,7 @@ class _AtEnd:
         return None if per_state is None else frozenset().union(*set(per_state))
 
     def _general(self, node: nodes.Node) -> list:
-        values = frozenset(self.value_sets(node)) | ({None} if _may_be_none(node) else frozenset())
+        values = frozenset(self.value_sets(node)) | ({None} if may_be_none(node) else frozenset())
         return [values] * len(self.states)
 
     def _at(self, node: nodes.Node) -> list | None:
@@ -890,7 +922,7 @@ def _end_choices(select: nodes.Select, value_sets: ValueSets, ends: tuple[_AtEnd
     out = []
     try:
         queries = value_sets(select.queries)
-        if None in queries or _may_be_none(select.queries):
+        if None in queries or may_be_none(select.queries):
             return []
         for at in ends:
             keys = at.values(select.keys)
@@ -1006,7 +1038,7 @@ def guarded_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pro
             continue
         guards = [guard for guard, side, pairs in (("k != None", node.keys, [(None, q) for q in queries]),
                                                    ("q != None", node.queries, [(k, None) for k in keys]))
-                  if _may_be_none(side) and any(_selects_or_undefined(original, *pair) for pair in pairs)]
+                  if may_be_none(side) and any(_selects_or_undefined(original, *pair) for pair in pairs)]
         if guards:
             text = predicate.format().split(": ", 1)
             guarded = parse_lambda(f"{text[0]}: {' and '.join(guards)} and ({text[1]})")
@@ -1024,18 +1056,6 @@ def changed_lines(program: prog.Program, compiled: prog.Program, field: str) -> 
     predicate) `Certifier._compile` changed from `program` to `compiled`."""
     return [name for name, a, b in zip(compiled.names(keep=False).values(), program.nodes, compiled.nodes)
             if getattr(a, field, None) != getattr(b, field, None)]
-
-
-def _may_be_none(node: nodes.Node) -> bool:
-    """Whether an S-Op may be None in RASP: a categorical aggregate (where its select chooses
-    nothing), a table (where it has no entry), and what a map computes from either."""
-    if isinstance(node, nodes.Aggregate):
-        return node.encoding == nodes.CATEGORICAL or _may_be_none(node.sop)
-    if isinstance(node, (nodes.Map, nodes.SequenceMap)):
-        return isinstance(node.function, fn.Table) or any(_may_be_none(child) for child in node.children)
-    if isinstance(node, nodes.LinearSequenceMap):
-        return any(_may_be_none(child) for child in node.children)
-    return False
 
 
 def _selects_or_undefined(predicate, key, query) -> bool:

@@ -1,0 +1,264 @@
+"""The values each line of a program can take at each cell, (position i, input length n): a
+superset, worked out line by line, that keeps what the value sets lose by taking every input
+alone. `indices` is i there and `length` n, so a map of them is one value; a `selector_width`
+counts, over the positions j of the input, those whose key values at (j, n) the query values at
+(i, n) choose always (at least that many) or may choose (at most), so a count of the clearances at
+or before a position is at most its index + 1, and a count of three misses in a row never sits at
+index 0 or 1 (the eighteenth hand-written set's f22, whose table over (misses, index) has those
+holes, which a search for inputs spent its whole time not reaching). A table line's missing
+argument is given by no input where no cell gives its children those values together
+(`Cells.may_give`).
+
+Each rule holds on every input, so the sets are supersets: a function that fails on a value, a
+select predicate that raises, a value the language cannot write, or a set past `MAX_CELL_VALUES`
+makes the cell take every value its value set allows (and None where it may be None); a numerical
+mean takes its value set's; a categorical aggregate takes the values of the positions it may
+choose, and None where it may choose none. Past `MAX_CALLS` function and predicate calls the
+analysis gives up (`may_give` is then True for everything).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from compiler.language import functions as fn
+from compiler.language import nodes
+from compiler.language.literals import normalize_value, table_key
+from compiler.language.values import ValueSetError, ValueSets
+
+#: Most values one cell of one line is listed with (more: its whole value set).
+MAX_CELL_VALUES = 4_096
+#: Most function calls and predicate pairs one analysis makes before it gives up (~0.5 s).
+MAX_CALLS = 500_000
+
+
+class _Any:
+    """A cell that may take any value (its line's value set could not be listed)."""
+
+    def __contains__(self, value: Any) -> bool:
+        return True
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "ANY"
+
+
+ANY = _Any()
+
+
+class _OutOfCalls(Exception):
+    pass
+
+
+class Cells:
+    """`Cells(value_sets, causal)`: per line, its values at every cell (`values(node)`, a list in
+    the order of `cells`), worked out as lines are asked for. A causal net's position i is computed
+    on its prefix, so its cells are (i, i + 1), and a select there chooses among positions 0..i."""
+
+    def __init__(self, value_sets: ValueSets, causal: bool, max_calls: int = MAX_CALLS):
+        self.value_sets, self.causal = value_sets, causal
+        n = value_sets.max_seq_len
+        self.cells = ([(i, i + 1) for i in range(n)] if causal
+                      else [(i, length) for length in range(1, n + 1) for i in range(length)])
+        self._at = {cell: k for k, cell in enumerate(self.cells)}
+        self._memo: dict[nodes.Node, list] = {}
+        self._general: dict[nodes.Node, Any] = {}
+        self._pairs: dict[nodes.Select, dict] = {}
+        self._keys: dict[int, Any] = {}  # id of a cell's set -> its values as table keys
+        self.calls_left = max_calls
+        self.failed = False
+
+    def may_give(self, node: nodes.Node, args: Any) -> bool:
+        """Whether some input may give table line `node` the argument `args` (a map's value, a
+        sequence_map's pair, a select's (key, query) pair). True where the analysis gave up."""
+        if self.failed:
+            return True
+        try:
+            if isinstance(node, nodes.Select):
+                return self._may_pair(node, args)
+            children = list(node.children)
+            args = (args,) if len(children) == 1 else tuple(args)
+            columns = [self.values(child) for child in children]
+            wanted = [table_key(a) for a in args]
+            return any(all(self._has(column[k], a) for column, a in zip(columns, wanted))
+                       for k in range(len(self.cells)))
+        except _OutOfCalls:
+            self.failed = True
+            return True
+
+    def _may_pair(self, select: nodes.Select, pair: tuple) -> bool:
+        key, query = map(table_key, pair)
+        keys, queries = self.values(select.keys), self.values(select.queries)
+        for k, (i, n) in enumerate(self.cells):
+            if not self._has(queries[k], query):
+                continue
+            if any(self._has(keys[self._at[self._key_cell(j, n)]], key) for j in range(i + 1 if self.causal else n)):
+                return True
+        return False
+
+    def _key_cell(self, j: int, n: int) -> tuple[int, int]:
+        return (j, j + 1) if self.causal else (j, n)
+
+    def _has(self, values: Any, key: Any) -> bool:
+        if values is ANY:
+            return True
+        keys = self._keys.get(id(values))
+        if keys is None:
+            keys = self._keys[id(values)] = (values, frozenset(table_key(v) for v in values))
+        return key in keys[1]
+
+    def values(self, node: nodes.Node) -> list:
+        """`node`'s values at each cell (a frozenset, None among them where it may be None, or
+        `ANY`). Raises `_OutOfCalls` past the call budget."""
+        if node in self._memo:
+            return self._memo[node]
+        for inner in nodes.postorder(node):  # inputs first, without deep recursion
+            if isinstance(inner, nodes.SOpNode) and inner not in self._memo:
+                self._memo[inner] = self._compute(inner)
+        return self._memo[node]
+
+    def general(self, node: nodes.Node) -> Any:
+        """Every value `node` takes on any input: its value set, and None where it may be None."""
+        if node not in self._general:
+            try:
+                values = frozenset(self.value_sets(node))
+                self._general[node] = values | ({None} if may_be_none(node) else frozenset())
+            except ValueSetError:
+                self._general[node] = ANY
+        return self._general[node]
+
+    def _spend(self, calls: int) -> None:
+        self.calls_left -= calls
+        if self.calls_left < 0:
+            raise _OutOfCalls
+
+    def _compute(self, node: nodes.SOpNode) -> list:
+        if node is nodes.TOKENS:
+            return [frozenset(self.value_sets.vocab)] * len(self.cells)
+        if node is nodes.INDICES:
+            return [frozenset([i]) for i, _ in self.cells]
+        if node is nodes.LENGTH:
+            return [frozenset([n]) for _, n in self.cells]
+        if isinstance(node, nodes.Map):
+            return self._applied(node, [self.values(node.inner)], node.function)
+        if isinstance(node, nodes.SequenceMap) and node.fst is node.snd:  # one value, both arguments
+            return self._applied(node, [self.values(node.fst)], lambda x: node.function(x, x))
+        if isinstance(node, nodes.SequenceMap):
+            return self._applied(node, [self.values(node.fst), self.values(node.snd)], node.function)
+        if isinstance(node, nodes.LinearSequenceMap):
+            return self._applied(node, [self.values(node.fst), self.values(node.snd)],
+                                 lambda x, y: node.fst_fac * x + node.snd_fac * y)
+        if isinstance(node, nodes.SelectorWidth):
+            return self._widths(node)
+        if isinstance(node, nodes.Aggregate) and node.encoding == nodes.CATEGORICAL:
+            return self._moved(node)
+        return [self.general(node)] * len(self.cells)  # a numerical mean
+
+    def _applied(self, node: nodes.Node, columns: list[list], function) -> list:
+        """A map's or sequence_map's values per cell: its function on its inputs' values there
+        (None passed on, as rasp does)."""
+        general = self.general(node)
+        done: dict[tuple, Any] = {}
+        out = []
+        for k in range(len(self.cells)):
+            sets = tuple(column[k] for column in columns)
+            found = done.get(tuple(map(id, sets)))
+            if found is None:
+                found = done[tuple(map(id, sets))] = self._apply(sets, function, general)
+            out.append(found)
+        return out
+
+    def _apply(self, sets: tuple, function, general: Any) -> Any:
+        if any(s is ANY for s in sets):
+            return general
+        self._spend(int(np.prod([len(s) for s in sets])))
+        found = set()
+        for args in itertools.product(*sets):
+            if None in args:
+                found.add(None)
+                continue
+            try:
+                found.add(normalize_value(function(*args)))
+            except Exception:  # noqa: BLE001 - undefined there (a table's missing entry): anything
+                return general
+            if len(found) > MAX_CELL_VALUES:
+                return general
+        return frozenset(found)
+
+    def _choices(self, select: nodes.Select) -> list[list[tuple[int, int]]]:
+        """Per cell (i, n): for each position j the select may look at, whether the query at
+        (i, n) chooses the key at j always (1, 1), maybe (0, 1) or never (0, 0)."""
+        keys, queries = self.values(select.keys), self.values(select.queries)
+        same = select.keys is select.queries
+        done: dict[tuple, tuple[int, int]] = {}
+        out = []
+        for k, (i, n) in enumerate(self.cells):
+            row = []
+            for j in range(i + 1 if self.causal else n):
+                key_set, query_set = keys[self._at[self._key_cell(j, n)]], queries[k]
+                own = same and j == i
+                memo = (id(key_set), id(query_set), own)
+                if memo not in done:
+                    done[memo] = self._chosen(select, key_set, query_set, own)
+                row.append(done[memo])
+            out.append(row)
+        return out
+
+    def _chosen(self, select: nodes.Select, keys: Any, queries: Any, own: bool) -> tuple[int, int]:
+        if keys is ANY or queries is ANY:
+            return (0, 1)
+        results = self._pairs.setdefault(select, {})  # the predicate on each pair met, once
+        seen = set()
+        for key, query in ([(v, v) for v in keys] if own else itertools.product(keys, queries)):
+            self._spend(1)  # a bound on the work, met pair or not
+            pair = (key.__class__, key, query.__class__, query)
+            chosen = results.get(pair)
+            if chosen is None:
+                try:
+                    chosen = results[pair] = bool(select.predicate(key, query))
+                except Exception:  # noqa: BLE001 - rasp raises there: either way, as far as a superset goes
+                    return (0, 1)
+            seen.add(chosen)
+            if len(seen) == 2:
+                return (0, 1)
+        return (1, 1) if seen == {True} else (0, 0) if seen == {False} else (0, 1)
+
+    def _widths(self, node: nodes.SelectorWidth) -> list:
+        """A width's values per cell: from the positions its select always chooses to those it
+        may, within its value set (whose rules see what the cells do not: `_least_count`)."""
+        general, out = self.general(node), []
+        for row in self._choices(node.selector):
+            least, most = sum(c[0] for c in row), sum(c[1] for c in row)
+            out.append(frozenset(v for v in range(least, most + 1) if v in general))
+        return out
+
+    def _moved(self, node: nodes.Aggregate) -> list:
+        """A categorical aggregate's values per cell: those of the positions it may choose, and
+        None where it may choose none."""
+        values, general = self.values(node.sop), self.general(node)
+        out = []
+        for (_, n), row in zip(self.cells, self._choices(node.selector)):
+            found: set = set() if any(c[0] for c in row) else {None}
+            for j, (_, may) in enumerate(row):
+                if may:
+                    at = values[self._at[self._key_cell(j, n)]]
+                    if at is ANY:
+                        found = general
+                        break
+                    found |= at
+            out.append(found if found is general else frozenset(found))
+        return out
+
+
+def may_be_none(node: nodes.Node) -> bool:
+    """Whether an S-Op may be None in RASP: a categorical aggregate (where its select chooses
+    nothing), a table (where it has no entry), and what a map computes from either."""
+    if isinstance(node, nodes.Aggregate):
+        return node.encoding == nodes.CATEGORICAL or may_be_none(node.sop)
+    if isinstance(node, (nodes.Map, nodes.SequenceMap)):
+        return isinstance(node.function, fn.Table) or any(may_be_none(child) for child in node.children)
+    if isinstance(node, nodes.LinearSequenceMap):
+        return any(may_be_none(child) for child in node.children)
+    return False

@@ -2,7 +2,10 @@
 network on. Only this comparison makes a decompiled program verified.
 
 Where there are at most 5,000 inputs the trace holds every one, and agreement on all of them is a
-proof. Above that the trace is a sample, and a program can agree on it and still be wrong: a table
+proof. Where there are a few more (`interpreter.verified.DOMAIN_CHECKED`, `whole_domain`: a causal
+net's inputs of the longest length, whose prefixes are the rest), a reading that agrees with the
+traced ones is run on all the others, and agreeing on them all is a proof too. Above that the
+trace is a sample, and a program can agree on it and still be wrong: a table
 line read off the sample holds only the values the sample showed, and a value it lacks (the share
 of a token at 7/10, seen in no sampled prefix) is answered by whatever the candidate's net does
 there. So on a sample a program is verified only when, besides agreeing on the sample and passing
@@ -61,6 +64,7 @@ from tracr.rasp import rasp
 
 import compiler
 from compiler.compiling.check import (
+    all_inputs,
     outputs_agree,
     random_inputs,
     reference_outputs,
@@ -122,11 +126,15 @@ class Certifier:
     (every input up to max_seq_len, or a sample), plus a hypothesis search for a disagreement
     when the inputs are a sample."""
 
-    def __init__(self, net: Net, inputs: list[list], exhaustive: bool, seed: int = 0, untraced: list[list] = ()):
+    def __init__(self, net: Net, inputs: list[list], exhaustive: bool, seed: int = 0, untraced: list[list] = (),
+                 domain: int = 0):
         self.net, self.inputs, self.exhaustive, self.seed = net, inputs, exhaustive, seed
         # more sampled inputs, which a candidate agreeing on `inputs` must agree on too (the rest of
         # a sample the caller could not afford to trace); their outputs are computed when first needed
         self.untraced, self._untraced_expected = list(untraced), None
+        # where not 0, `inputs` and `untraced` hold every input (`whole_domain`), this many: a
+        # candidate agreeing on them all is shown right on every input, whatever its tables miss
+        self.domain = domain
         self.vocab = set(net.vocab)
         self.expected = net.run(inputs)
         self.compiled = 0
@@ -190,6 +198,8 @@ class Certifier:
         undefined = False
         if reason:  # the search reads the net again: with an input for each hole inputs reach, where the bags say
             self._hand_back(self._bag_inputs(program, compiled))
+        elif self.domain:  # it agrees on every input there is
+            return Certificate(1.0, self.domain, True, True, caveat=_unshown(unshown), program=compiled)
         else:
             reason, wrong, caveat, undefined = self._holes(program, compiled, candidate)
             if wrong:  # inputs its tables had not seen show it wrong: it ranks below programs that agree
@@ -498,6 +508,18 @@ def _unshown(unshown: str) -> str:
     return (f"compile cannot show that {unshown.split(':')[0]} selects one position (or positions of one value) "
             "on every input, so the program's own outputs, not a compiled net's, were compared with the net on "
             "every input") if unshown else ""
+
+
+def whole_domain(vocab, max_seq_len: int, causal: bool, limit: int) -> list[list] | None:
+    """Every input a net's outputs depend on, where there are at most `limit`, else None: every
+    input of length 1..max_seq_len, or for a causal net every one of the longest length (a causal
+    position's output is its prefix's, so these give every shorter input's too)."""
+    tokens = sorted(vocab, key=value_sort_key)
+    if not causal:
+        return all_inputs(tokens, max_seq_len, limit)
+    if len(tokens) ** max_seq_len > limit:
+        return None
+    return [list(xs) for xs in itertools.product(tokens, repeat=max_seq_len)]
 
 
 def table_holes(program: prog.Program, value_sets: ValueSets, complete: dict | None = None,

@@ -18,7 +18,8 @@ from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
 from fountain.cli import main
-from interpreter.certify import Certifier
+from interpreter import verified
+from interpreter.certify import Certifier, whole_domain
 from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig
 from interpreter.lines import covered_groups, map_values, primitives, selection
@@ -888,15 +889,48 @@ return sequence_map(lambda a, b: (a + b) % 7, tokens, first)
 """
 
 
-def test_sums_mod_the_token_count_and_a_fixed_key_are_spelled_not_tabled():
+def test_sums_mod_the_token_count_and_a_fixed_key_are_spelled_not_tabled(monkeypatch):
     """Adding the first token mod 7 over tokens 0..6: a table of 49 pairs and a select table over
     the queries a sample showed would each miss entries; the library's modular sums (moduli from
-    the net: its token count) and fixed-key predicates spell the lines, complete everywhere."""
+    the net: its token count) and fixed-key predicates spell the lines, complete everywhere. (Its
+    19,607 inputs are few enough to check every one, which would verify a table too: not here.)"""
+    monkeypatch.setattr(verified, "DOMAIN_CHECKED", 0)
     net = compiler.compile_program(MOD_SUM, set(range(7)), 5)
     result = decompile(net, proposals="uniform", time_budget=30)
     assert result.verified and not result.exhaustive
     assert "lambda k, q: k == 0" in result.source and "% 7" in result.source
     assert check_net(compiler.parse(result.source), net).ok
+
+
+def test_a_net_whose_inputs_are_too_many_to_trace_but_few_enough_to_run_is_checked_on_every_one():
+    """7 tokens up to length 5 are 19,607 inputs: the trace samples them, and the answer is run
+    on all the others, which proves it on every input (no table's holes to search for)."""
+    net = compiler.compile_program(MOD_SUM, set(range(7)), 5)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and result.exhaustive and result.checked_inputs == 19_607
+    assert "every input up to max_seq_len" in result.certificate()
+    assert check_net(compiler.parse(result.source), net).ok
+
+
+def test_a_reading_wrong_on_one_input_of_the_whole_domain_is_not_verified_and_the_input_goes_back():
+    """Checked on every input, a reading that differs from the net on one input the trace never saw
+    is not verified, and that input goes back to the search; a causal net's domain is its inputs of
+    the longest length, whose prefixes are every shorter one."""
+    source = "return map(lambda x: x + 1, tokens)\n"
+    net = compiler.compile_program(source, set(range(8)), 5)
+    domain = whole_domain(range(8), 5, False, 50_000)
+    assert len(domain) == sum(8 ** n for n in range(1, 6))
+    assert [len(xs) for xs in whole_domain(range(8), 5, True, 50_000)] == [5] * 8 ** 5
+    assert whole_domain(range(8), 5, False, 1_000) is None and whole_domain(range(8), 5, True, 1_000) is None
+    traced = domain[:200]
+    right = Certifier(net, traced, False, untraced=domain[200:], domain=len(domain))(compiler.parse(source))
+    assert right.verified and right.exhaustive and right.inputs == len(domain)
+    wrong = compiler.parse("return map({0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 9}, tokens)\n")
+    certify = Certifier(net, [xs for xs in domain if 7 not in xs][:200], False,
+                        untraced=[xs for xs in domain if 7 in xs], domain=len(domain))
+    cert = certify(wrong)
+    assert not cert.verified and "the net gives" in cert.reason
+    assert certify.extra_inputs and all(7 in xs for xs in certify.extra_inputs)
 
 
 def test_a_sort_key_formula_is_not_tried_where_an_argument_is_none():

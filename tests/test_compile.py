@@ -468,8 +468,26 @@ def test_causal_compiles_a_select_that_looks_back_through_keys_packing_the_index
 
 
 def test_causal_refuses_a_select_that_looks_forward_through_keys_packing_the_index():
-    with pytest.raises(CompileError, match="causal"):
+    with pytest.raises(CompileError, match="causal") as refused:
         compile_sop(_records_so_far(_earlier_greater(lambda k, q: k > q)), {1, 2, 3}, 5, causal=True)
+    # the message names the select and a later position it may choose, for a query before it
+    assert re.search(r"may select the key at position \d .* for the query at position \d .*, a later position",
+                     str(refused.value)), str(refused.value)
+
+
+def test_causal_says_when_it_could_not_show_a_select_looks_back_rather_than_that_it_looks_forward(monkeypatch):
+    """Past the predicate calls compile makes to show a select never chooses a later position
+    (keys packing a count and the index take many values), the refusal says it could not show
+    that, not that the select looks forward."""
+    from compiler.compiling import causal
+
+    program = _records_so_far(_earlier_greater(lambda k, q: k < q))
+    compile_sop(program, {1, 2, 3}, 5, causal=True)  # it looks back: compiled
+    original = causal._looks_forward
+    monkeypatch.setattr(causal, "_looks_forward", lambda facts, select: original(facts, select, limit=10))
+    with pytest.raises(CompileError, match="could not show it") as refused:
+        compile_sop(program, {1, 2, 3}, 5, causal=True)
+    assert "over 10 predicate calls" in str(refused.value) and "might not compute" in str(refused.value)
 
 
 def test_causal_output_may_look_forward():

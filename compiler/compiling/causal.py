@@ -18,55 +18,70 @@ from compiler.errors import CompileError
 
 def check_causal(facts: Facts) -> None:
     """Refuses programs whose causal net would differ from the program on prefixes."""
-    stable = _prefix_stable(facts)
+    unstable = _prefix_unstable(facts)
     for label, select in facts.selectors():
         expr = facts.exprs[label]
         read = [("keys", select.keys)]
         if isinstance(expr, rasp.Aggregate):
             read.append(("values", expr.sop))
         for role, sop in read:
-            if sop.label not in stable:
+            if sop.label in unstable:
                 raise CompileError(
-                    f"{label}: with causal=True it reads {role} {sop.label} at earlier "
-                    f"positions, but {sop.label} can change when the sequence grows, so the "
-                    "causal net would not compute the program on each prefix (tracr #19)")
+                    f"{label}: with causal=True it reads {role} {sop.label} at earlier positions, but {sop.label} "
+                    f"is not shown to stay the same as the sequence grows ({unstable[sop.label]}), so the causal "
+                    "net might not compute the program on each prefix (tracr #19)")
 
 
-def _prefix_stable(facts: Facts) -> set[str]:
-    """SOps whose value at a position depends only on the tokens up to that position."""
-    stable = set()
+def _prefix_unstable(facts: Facts) -> dict[str, str]:
+    """The SOps not shown to depend only on the tokens up to their own position, each with why:
+    a select that chooses a later position (or is not shown not to), or an input that is such."""
+    unstable: dict[str, str] = {}
     for label in facts.order:
         expr = facts.exprs[label]
         if isinstance(expr, (rasp.TokensType, rasp.IndicesType)):
-            stable.add(label)
-        elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-            if all(c.label in stable for c in expr.children):
-                stable.add(label)
+            continue
+        if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+            inputs = list(expr.children)
         else:
             select = expr.selector
-            inputs = [select.keys, select.queries]
-            if isinstance(expr, rasp.Aggregate):
-                inputs.append(expr.sop)
-            if _looks_backward(facts, select) and all(s.label in stable for s in inputs):
-                stable.add(label)
-    return stable
+            why = _looks_forward(facts, select)
+            if why:
+                unstable[label] = why
+                continue
+            inputs = [select.keys, select.queries] + ([expr.sop] if isinstance(expr, rasp.Aggregate) else [])
+        later = next((s.label for s in inputs if s.label in unstable), None)
+        if later is not None:
+            unstable[label] = unstable[later]
+    return unstable
 
 
-def _looks_backward(facts: Facts, select: rasp.Select, limit: int = 200_000) -> bool:
-    """Whether the selector never selects a key after its query, on any input: for every query
-    position q and key position k > q, no value the keys can take at k and the queries at q is
-    selected (`Facts.position_values`: keys packing (token, index) take at k only values of index
-    k). Not shown (False) when that is more than `limit` predicate calls."""
-    n = facts.max_seq_len
+def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) -> str:
+    """Why the selector may select a key after its query on some input ("" where it never does):
+    for every query position q and key position k > q, no value the keys can take at k and the
+    queries at q is selected (`Facts.position_values`: keys packing (token, index) take at k only
+    values of index k). Each (key value, query value) pair is tried once; past `limit` pairs,
+    or where the predicate fails, it is not shown."""
+    n, name = facts.max_seq_len, select.label
     keys = facts.position_values(select.keys.label)
     queries = facts.position_values(select.queries.label)
     if keys is None or queries is None:
-        return False
-    if sum(len(keys[k]) * len(queries[q]) for q in range(n) for k in range(q + 1, n)) > limit:
-        return False
-    try:
-        return not any(select.predicate(key, query)
-                       for q in range(n) for k in range(q + 1, n)
-                       for query in queries[q] for key in keys[k])
-    except Exception:
-        return False
+        return (f"compile cannot list the values the keys and queries of {name} take at each position, so it "
+                "cannot show that it never selects a later position")
+    tried: set = set()
+    for q in range(n):
+        later = set().union(*keys[q + 1:])  # the keys of every position after q
+        pairs = [(key, query) for query in queries[q] for key in later if (key, query) not in tried]
+        if len(tried) + len(pairs) > limit:
+            return (f"showing that {name} never selects a later position would take over {limit:,} predicate "
+                    "calls (its keys and queries take too many values): compile could not show it")
+        for key, query in pairs:
+            try:
+                selected = select.predicate(key, query)
+            except Exception as error:  # noqa: BLE001 - the program's own function
+                return f"{name}'s predicate fails on (key {key!r}, query {query!r}) ({type(error).__name__})"
+            if selected:
+                k = next(k for k in range(q + 1, n) if key in keys[k])
+                return (f"{name} may select the key at position {k} ({key!r}) for the query at position {q} "
+                        f"({query!r}), a later position, which a causal net cannot see")
+            tried.add((key, query))
+    return ""

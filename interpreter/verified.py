@@ -83,6 +83,9 @@ READINGS = 3
 #: The share of the time budget tracing a sampled domain may take, and the fewest inputs it keeps.
 TRACE_SHARE = 0.25
 MIN_TRACE_INPUTS = 100
+#: The share of the time budget tracing every input (at most 5,000) may take: past it, a sample is
+#: traced as for more inputs (a UART frame's net of 11 bits, 4,094 inputs, traced them in 23 s).
+EXHAUSTIVE_TRACE_SHARE = 0.5
 #: A net whose inputs are too many to trace but at most this many (`certify.whole_domain`: a causal
 #: net's of the longest length) has every reading that agrees with the traced inputs run on all the
 #: others: agreeing on them all shows it right on every input, with no table's missing values to
@@ -239,6 +242,10 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     if not texts:
         texts = uniform_proposals(net, beam_size, seed)
     sample, exhaustive = choose_inputs(net, seed=seed)
+    if exhaustive and _trace_seconds(net, sample, len(sample)) > EXHAUSTIVE_TRACE_SHARE * time_budget:
+        # a wide net: tracing every input would take the search's time; a sample is traced, and
+        # readings are run on every input (`DOMAIN_CHECKED`)
+        sample, exhaustive = choose_inputs(net, exhaustive_limit=0, seed=seed)
     inputs = sample
     if not exhaustive:  # a sample: as many of its inputs as the net's size lets a share of the budget trace,
         # after inputs putting every token at every position (a line packing a token with its index)

@@ -696,6 +696,18 @@ def test_a_program_defined_everywhere_is_shown_so_not_refused():
         compiler.compile_program(source, {1, 2}, 3, check_inputs=False)
 
 
+def test_a_comparison_of_a_fetch_none_on_every_input_names_the_shortest_one_past_the_exhaustive_limit():
+    """A week's loss against the week before is None in the first week, on every input, and a GT
+    select over the losses is undefined there: past the inputs compile tries each of (11 weights
+    up to 8 weeks), the one-token input still names it, with how to fetch without a None."""
+    source = ("prev = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+              "loss = sequence_map(lambda p, w: p - w, prev, tokens)\n"
+              "bigger = selector_width(select(loss, loss, GT))\n"
+              "return sequence_map(lambda b, l: \"best\" if b == 0 and l > 0 else \"-\", bigger, loss)\n")
+    with pytest.raises(CompileError, match=r"not defined on the input \[80\]: .* `k == max\(q - 1, 0\)`"):
+        compiler.compile_program(source, set(range(80, 91)), 8)
+
+
 _WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -776,8 +788,12 @@ def test_a_numerical_line_that_may_be_none_is_refused_unless_no_input_gives_none
     with pytest.raises(CompileError, match=r"rise \(line 3, column \d+\): a numerical map of change, which may be "
                                            r"None .* as on the input \[70\] at position 0; give the value one"):
         compiler.compile_program(source, {70, 90, 130}, 4)
-    with pytest.raises(CompileError, match=r"more than 5000 inputs to show it never is"):
+    # past the exhaustive limit, the shortest inputs still name one; a caller that turned checking
+    # off (the fountain) is told it was not checked
+    with pytest.raises(CompileError, match=r"as on the input \[70\] at position 0"):
         compiler.compile_program(source, {70, 90, 130, 110}, 8)
+    with pytest.raises(CompileError, match=r"\(not checked\); give the value one"):
+        compiler.compile_program(source, {70, 90, 130, 110}, 8, check_inputs=False)
     net = compiler.compile_program(source.replace("k == q - 1", "k == max(q - 1, 0)"), {70, 90, 130, 110}, 8)
     assert np.allclose(net.run([[90, 70, 130]])[0], [0, -20, 60], atol=1e-3)
 
@@ -836,7 +852,7 @@ def test_a_refusal_names_an_inline_operation_by_where_it_is_written():
     with pytest.raises(CompileError) as refused:
         compiler.compile_program(source, {1, 2, 3, 4, 5, 6}, 6)
     message = str(refused.value)
-    assert message.startswith("the select at line 2, column 20: its keys prev may be None")
+    assert "but the select at line 2, column 20 is not defined on the input [1]" in message, message
 
 
 def test_a_refusal_about_a_named_line_says_where_the_line_is():

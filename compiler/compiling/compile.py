@@ -133,10 +133,10 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         raise CompileError(unproven[0] + _unchecked(vocab, max_seq_len, causal, check_inputs))
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
-        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses)
+        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses, probe=check_inputs)
     nones = numerical_nones(facts)
     if nones:  # nor None where it is numerical: shown never to be, or refused
-        require_never_none(facts, nones, vocab, max_seq_len, exhaustive)
+        require_never_none(facts, nones, vocab, max_seq_len, exhaustive, probe=check_inputs)
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")

@@ -20,6 +20,7 @@ from compiler.compiling.check import all_inputs, check_net
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.language.functions import EvaluationError
+from compiler.language.literals import value_sort_key
 from compiler.language.program import UndefinedError, evaluate, evaluate_all
 from compiler.nets.net import Net
 
@@ -70,24 +71,28 @@ def numerical_nones(facts: Facts) -> list[str]:
             and rasp.is_numerical(facts.exprs[label]) and label in facts.nullable]
 
 
-def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len: int, check: bool) -> None:
+def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len: int, check: bool,
+                       probe: bool = True) -> None:
     """Refuses a program with a numerical line that may be None (`numerical_nones`) unless
     evaluating that line on every input shows it never is (`check`: the inputs are few enough
-    and the caller wants them tried); the refusal names the first such input where one is found."""
-    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else None
+    and the caller wants them tried); the refusal names the first such input where one is found
+    (where the inputs are too many to try each, among the shortest ones, with `probe`)."""
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
+        short_inputs(vocab, max_seq_len) if probe else []
     for label in labels:
         expr = facts.exprs[label]
         source = next(c for c in expr.children if c.label in facts.nullable)
         reason = (f"{expr.name}: a numerical {_kind(expr)} of {source.name}, which may be None "
                   f"({facts.why_none(source.label)}); a numerical value has no None in the net, which writes a "
                   "number where the program has None")
-        if inputs is None:
-            raise CompileError(f"{reason} (more than {EXHAUSTIVE_AGGREGATE_CHECK} inputs to show it never is, or "
-                               f"not checked); {_NONE_HINT}")
-        for xs, values in zip(inputs, evaluate_all(expr, inputs)):
+        for xs, values in zip(inputs, evaluate_all(expr, inputs) if inputs else []):
             if None in values:
                 raise CompileError(f"{reason}, as on the input {list(xs)} at position {values.index(None)}; "
                                    f"{_NONE_HINT}")
+        if not check:
+            tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to show it never is, and none of the "
+                     f"{len(inputs):,} shortest and one-token ones tried has None" if probe else "not checked")
+            raise CompileError(f"{reason} ({tried}); {_NONE_HINT}")
 
 
 _NONE_HINT = ("give the value one on every input before it becomes numerical: a select that chooses a position "
@@ -125,21 +130,44 @@ _DEFINED_HINT = ("make each function total (defined on every value its input can
 
 
 def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool,
-                    witnesses: list[list] = ()) -> None:
+                    witnesses: list[list] = (), probe: bool = True) -> None:
     """Refuses a program that may be undefined on some input (`risk` says why) unless
     evaluating it on every input shows it is not (`check`: the inputs are few enough and the
     caller wants them tried). `witnesses` (`Facts.witnesses`: inputs reaching a raise) are tried
-    first, whatever their number, so that a refusal names an input where one is known."""
-    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else ()
+    first, whatever their number, so that a refusal names an input where one is known; where the
+    inputs are too many to try each, so are the shortest ones (`short_inputs`, with `probe`: a
+    None at the first position is undefined on a one-token input)."""
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
+        short_inputs(vocab, max_seq_len) if probe else []
     for xs in itertools.chain(witnesses, inputs):
         try:
             evaluate(sop, xs)
         except UndefinedError as error:
             raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
-                               f"{_DEFINED_HINT}") from None
+                               f"{risk}; {_hint(risk)}") from None
     if not check:
-        raise CompileError(f"{risk}, so the program may be undefined on some input (more than "
-                           f"{EXHAUSTIVE_AGGREGATE_CHECK} inputs, or not checked); {_DEFINED_HINT}")
+        tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to try each, and none of the {len(inputs):,} "
+                 "shortest and one-token ones tried is" if probe else "not checked")
+        raise CompileError(f"{risk}, so the program may be undefined on some input ({tried}); {_hint(risk)}")
+
+
+def short_inputs(vocab: set, max_seq_len: int, limit: int = 2_500) -> list[list]:
+    """A few inputs where a program's edge cases lie, for a refusal to name one: every input of
+    one and two tokens (of one where two are over `limit`), and one token repeated to each length."""
+    tokens = sorted(vocab, key=value_sort_key)
+    pairs = [[a, b] for a in tokens for b in tokens] if max_seq_len >= 2 and len(tokens) ** 2 <= limit else []
+    return [[t] for t in tokens] + pairs + [[t] * n for n in range(3, max_seq_len + 1) for t in tokens][:limit]
+
+
+def _hint(risk: str) -> str:
+    """What to do about an undefined program: the general advice, and for a None a fetch makes
+    (a select choosing no position), how to make it choose one."""
+    if "None where its select chooses no position" in risk:
+        return f"{_DEFINED_HINT}; {_FETCH_HINT}"
+    return _DEFINED_HINT
+
+
+_FETCH_HINT = "a fetch that chooses a position for every query has no None (a lookback clamped as `k == max(q - 1, 0)`)"
 
 
 def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:

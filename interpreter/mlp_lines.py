@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from typing import Sequence
 
@@ -240,6 +241,9 @@ class MlpLines:
                     node = node_maker(nodes.CATEGORICAL)
                 except compiler.SourceError:
                     return
+            if node.encoding == nodes.NUMERICAL and any(r[0] == "head" for r in _readers(groups, covered)) \
+                    and not gives_flags(self.value_sets, node):
+                return  # a head averages it, and compile averages 0/1 values only: a guess past the rows
             if self.fitted_functions is not None and isinstance(getattr(node, "function", None), fn.Lambda) \
                     and inputs and not any(v.numerical for v in inputs):
                 # a lambda is fitted to the argument values the rows show like a table: past them
@@ -1044,6 +1048,30 @@ def _lines_by_role(groups: list[Group]) -> list[frozenset]:
         holding = [s for s in widest if g.roles and g.roles <= s]
         out.append(holding[0] if len(holding) == 1 else g.readers)
     return out
+
+
+def gives_flags(value_sets, node: nodes.Node) -> bool:
+    """Whether a numerical map or sequence_map gives 0 or 1 on every value its inputs can take,
+    as compile requires of what a numerical mean averages (a head that reads a numerical line
+    averages it: a select's keys and queries are categorical). A lambda fitting the rows may not:
+    the nineteenth hand-written set's g03 counts earlier hits, 0 or 1 on every traced row though
+    its value set is 0..7, and `x + 0` fitted where the net has `1 if x > 0 else 0`, a reading
+    compile then refused. True where the values are not known or too many (compile decides), and
+    for a table (its entries are what the rows showed)."""
+    function = getattr(node, "function", None)
+    if function is None or isinstance(function, fn.Table):
+        return True
+    domains = [known_values(value_sets, child) for child in node.children]
+    if not all(domains) or math.prod(len(d) for d in domains) > MAX_PAIRS:
+        return True
+    for args in itertools.product(*domains):
+        try:
+            value = call(function, *args)
+        except Invalid:
+            continue
+        if value is not None and not (isinstance(value, (int, float)) and value in (0, 1)):
+            return False
+    return True
 
 
 def _readers(groups: list[Group], covered: list[int]) -> frozenset:

@@ -114,3 +114,4 @@ def test_a_table_line_whose_missing_entries_no_cell_gives_is_verified_without_a_
     finally:
         certify.reach = original
     assert holes == ("", 0, "", False) and reach_calls == []
+

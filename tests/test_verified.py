@@ -2470,3 +2470,21 @@ def test_a_decompiled_numerical_table_reads_as_the_programs_whole_numbers():
     result = decompile(compiler.compile_program(source, set(letters), 3), time_budget=20)
     assert result.verified
     assert f"numerical map({{{table}}}" in result.source or "numerical map(lambda x: x" in result.source, result.source
+
+
+def test_a_numerical_line_a_head_averages_must_give_flags_on_every_value_its_input_takes():
+    """A count that every traced row shows at 0 or 1 (earlier cache hits) may take 0..7: a line
+    `x + 0` read off those rows would be averaged by compile only if it gave 0 or 1 on all of
+    them, so the search does not offer it; `1 if x > 0 else 0` and a table do."""
+    from compiler.language.values import ValueSets
+    from interpreter.mlp_lines import gives_flags
+
+    def line(body: str) -> nodes.Node:
+        program = compiler.parse("hit = selector_width(select(tokens, tokens, EQ))\n"
+                                 f"return numerical map({body}, hit)\n")
+        return program.output
+
+    value_sets = ValueSets((1, 2, 3), 7)
+    assert not gives_flags(value_sets, line("lambda x: x + 0"))
+    assert gives_flags(value_sets, line("lambda x: 1 if x > 1 else 0"))
+    assert gives_flags(value_sets, line("{0: 0, 1: 1}"))

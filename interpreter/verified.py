@@ -373,9 +373,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             rewritten_cert = certify(rewritten)
             if rewritten_cert.verified:
                 agreement, cert, shown = rewritten_cert.agreement, rewritten_cert, rewritten_cert.program or rewritten
-    if filled and cert.exhaustive:  # on a sample, the certificate's caveat or reason says it
+    if filled and cert.exhaustive and trace.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")
+    elif filled and cert.exhaustive:  # a traced sample, and every input run (`DOMAIN_CHECKED`)
+        notes.append(f"table line(s) {', '.join(filled)} had no entry for values no traced input gave; entries were "
+                     "filled in there (compile needs one for each), and the answer agrees with the net on every input")
     if guarded:
         notes.append(f"the predicate(s) of {', '.join(guarded)} are guarded against None keys or queries, which the "
                      "net never selects (in RASP the unguarded one would select them, or be undefined there)")

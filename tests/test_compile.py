@@ -1160,3 +1160,19 @@ def test_a_tracr_lambda_raising_key_error_is_undefined_where_an_input_reaches_it
     size = rasp.Map(lambda t: 1 if t < 5 else 3, rasp.tokens)
     named = rasp.SequenceMap(lambda a, t: {(1, True): "low", (3, False): "high"}[(a, t < 5)], size, rasp.tokens)
     assert compile_sop(named, set(range(1, 40)), 6).run([[1, 7]]) == [["low", "high"]]
+
+
+@pytest.mark.xfail(strict=True, reason="known, cause not yet found: the net's numerical output is 0.0013 off where "
+                   "the program has 0.0, past the check's tolerance (a leak of other values' one-hots through the "
+                   "categorical chain, scaled by the map's outputs up to 3.4, would give it)")
+def test_a_numerical_map_of_a_table_chain_over_widths_stays_within_the_checks_tolerance():
+    """A decompiler's reading of the nineteenth hand-written set's g20 (fare capping): three
+    widths, two tables summing them, a table of charges and a numerical map of the charge. Its
+    program agrees with the original on every input tried, but its net gives 0.0013 where the
+    program has 0.0 (the original's net: within 2e-5). Compile hands it over without a check."""
+    from pathlib import Path
+
+    source = (Path(__file__).parent / "data" / "leaky_table_chain.rasp").read_text()
+    program = compiler.parse(source)
+    net = compiler.compile_program(program, {"bus", "tram", "tube", "rail"}, 10)
+    assert check_net(program, net).ok

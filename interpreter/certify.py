@@ -394,7 +394,8 @@ class Certifier:
             known = self._cell_given.setdefault(_arguments_key(compiled, label), {})
             for m in missing:
                 if table_key(m) not in known:
-                    cells = cells or Cells(self.value_sets, self.net.config.causal)
+                    if cells is None:  # made once per certificate, when a value is not known yet
+                        cells = Cells(self.value_sets, self.net.config.causal)
                     known[table_key(m)] = cells.may_give(by_label[label], m)
             kept = {m for m in missing if known[table_key(m)]}
             if kept:

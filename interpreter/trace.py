@@ -185,8 +185,8 @@ RELATIVE_SEPARATION = 100
 def relative_classes(values: np.ndarray) -> np.ndarray | None:
     """Class codes of the numbers `values` on a relative scale (zero, within float64's rounding of
     the largest, and each sign by log |v|, cut where neighbours lie more than `RELATIVE_TOLERANCE`
-    apart), or None unless every class is
-    far narrower than the gaps between classes (`RELATIVE_SEPARATION`) and there are at least two.
+    apart), or None unless every class is far narrower than the gaps between classes
+    (`RELATIVE_SEPARATION`) and there are at least two.
     A lookup of a value writes it with float32's relative error, whatever its size: resistances of
     0.01 to 9.9e10 ohms (the eighteenth hand-written set's f07) are 1,092 values, which a
     tolerance of a share of the largest merges below 2e7. Float noise on the small values of a sum

@@ -35,6 +35,11 @@ The net's interface is compared exactly: its input tokens and output values, whi
 reads only by their features (a string by its length and first letter), are tokens of their
 own, so a candidate that writes other output values does not match whole.
 
+A candidate with a categorical sequence_map compile margins (`compiler.compiling.blocks`: a table
+reading a width, an aggregate or another margined table) is also scored as stock tracr builds it,
+with no margin, and keeps the better score: a net compiled by tracr itself, or by this compiler
+before the margin, matches its own program whole.
+
 A matched program is a reading, not a proof: `interpreter.decompile(run_net=False)` still
 certifies it by running both nets.
 """
@@ -155,7 +160,17 @@ class _Scorer:
             # an aggregate tracr builds without proof is scored as built: its weights are what is compared
             candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
                                                  causal=self.causal, build_unproven=True)
-            return similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
+            score = similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
+            if candidate.provenance.get("margined_sequence_maps") and score < 1.0:
+                # the net may come from stock tracr (or this compiler before it margined such tables),
+                # whose tables' neurons have no margin: the candidate is scored as that build too
+                from compiler.compiling.blocks import tracr_sequence_maps  # tracr's compiler: loaded where compiling
+
+                with tracr_sequence_maps():
+                    plain = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
+                                                     causal=self.causal, build_unproven=True)
+                score = max(score, similarity(self.target, token_bag(encode_net(plain, self.encoder), net=plain)))
+            return score
         except Exception:  # noqa: BLE001 - whatever stops a candidate compiling (tracr's own errors too), or a
             return -1.0    # net the encoder cannot hold (EncodingError), rules it out
 

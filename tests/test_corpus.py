@@ -713,7 +713,10 @@ def test_deep_before_the_directory_says_where_the_directory_goes(tiny, capsys):
 #: by program id. Compiled weights are exact constants, the same on any machine; a change to the
 #: sampler, the printer, the compiler or the net format that moves one byte changes it. Update it
 #: only with a change that means to change the data (and say so in the commit).
-TINY_COMPILED_SHA256 = "68db1318a908a1752d15014ee6574f999a391a2a01b2e74a061e9b5cdc6d31e4"
+#: Changed on purpose when categorical sequence_maps reading a value off a one-hot got a margin
+#: (`compiler.compiling.blocks`): the 10 nets of 40 with such a table changed; the programs and the
+#: other nets are unchanged.
+TINY_COMPILED_SHA256 = "a1aa8b0bbb311bd82c8ec62248866787a1e38aa6e095f71fd05af582bac4376e"
 
 
 def test_the_tiny_recipe_gives_the_same_programs_and_nets_byte_for_byte(tiny):
@@ -737,8 +740,10 @@ def test_the_tiny_recipe_gives_the_same_programs_and_nets_byte_for_byte(tiny):
 #: program (`v5 = numerical map(lambda x: x == 5, v4)` of a fetch from position `length % 2`, None
 #: at length 1) had a net writing a number where the program has None; it is refused, a new draw
 #: takes its place, and every other program and net is unchanged.
+#: Changed again on purpose with the margin on categorical sequence_maps reading a value off a
+#: one-hot: the 9 nets of 24 with such a table changed; the programs and the other nets are not.
 MIXED_UNITS = (1, 4, 6, 9, 16, 23)
-MIXED_COMPILED_SHA256 = "efcc9e93df121e1edaa7654b083b63e74009efb93f632dc3115d19e9ffddc464"
+MIXED_COMPILED_SHA256 = "41ca5baf3c9b3faec4c89179b852de6891e718b53b373becec5f60a4fd8fd07b"
 
 
 def test_the_mixed_recipe_draws_the_same_programs_and_nets_byte_for_byte():

@@ -258,3 +258,33 @@ def test_the_matching_encoder_gives_the_models_tokens_without_its_limits(net):
     with pytest.raises(EncodingError, match="more than 3 tokens"):
         encode_net(net, EncoderConfig(max_tokens=3))
     assert len(encode_net(net, matching_encoder(EncoderConfig(max_tokens=3)))) == len(encode_net(net, ENCODER))
+
+
+def test_a_net_stock_tracr_built_matches_its_own_program_whole():
+    """A table reading a width has margined neurons when this compiler builds it, tracr's own when
+    stock tracr does (or this compiler before the margin): the scorer scores a candidate both ways,
+    so the net's own program matches it whole either way, and a wrong table does not."""
+    from tracr.compiler import compiling
+
+    from compiler.compiling.blocks import tracr_sequence_maps
+
+    source = """v1 = selector_width(select(tokens, tokens, EQ))
+v2 = sequence_map(lambda x, y: x + y, v1, tokens)
+return v2
+"""
+    ours = compiler.compile_program(source, {1, 2, 3}, 4)
+    assert ours.provenance["margined_sequence_maps"]
+    program = compiler.parse(source)
+    model = compiling.compile_rasp_to_model(program.sop, {1, 2, 3}, 4, compiler_bos="BOS", compiler_pad="PAD",
+                                            mlp_exactness=ours.provenance["mlp_exactness"])
+    stock = Net.from_tracr(model, program.sop)
+    with tracr_sequence_maps():
+        plain = compiler.compile_program(source, {1, 2, 3}, 4)
+    assert "margined_sequence_maps" not in plain.provenance
+    for net in (ours, stock, plain):
+        score = _Scorer(net, encode_net(net, ENCODER), ENCODER)
+        assert score(program) == 1.0
+        assert score(compiler.parse(source.replace("x + y", "x * y"))) < 1.0
+    # without the second build a stock net's own program is not matched whole
+    alone = similarity(token_bag(encode_net(stock, ENCODER), net=stock), token_bag(encode_net(ours, ENCODER), net=ours))
+    assert alone < 1.0

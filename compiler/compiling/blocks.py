@@ -11,13 +11,28 @@
 * Two SelectorWidths in one MLP layer (found here): tracr names both BOS-cleaning neurons
   "_hidden_clean_bos_", they merge, and the BOS position is cleaned twice, which flips BOS
   attention for queries equal to 0. Each gets its own neuron (same parameter order).
+* Categorical SequenceMap reading a value an MLP or a head wrote (found here): tracr's hidden
+  neuron per pair (a, b) is ReLU(x_a + y_b - 1), exact on exact one-hots, but its inputs are
+  one-hots only up to float32 (a selector_width's MLP leaves about 1e-5 on neighbouring labels,
+  a head's weights sum to 1 within a rounding). An excess e over 1 on x's label a reaches every
+  pair (a, b), e each, and so whatever labels the table gives those pairs, and a chain of such
+  maps multiplies it by the pairs that share a label: the nineteenth hand-written set's g20 read
+  back (three tables over widths) had 1.000084 on the true label after two, 0.000755 on a wrong
+  one after the third, and a numerical map of it 0.0013 off. Such a map's neurons get a margin,
+  ReLU(x_a + y_b - 1.25) * 4/3 (`MARGIN`): no pair but the true one fires while an input's
+  excess and the other's stray entries stay under 0.25 together, so nothing leaks and the
+  output is a one-hot scaled by the true pair's own deviation (times 4/3). Same neurons, same
+  inputs; only the bias and the output weight differ from tracr's. A map whose inputs are
+  exact (`margined_sequence_maps`) keeps tracr's neuron, and tracr's bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import networkx as nx
 import numpy as np
@@ -80,10 +95,59 @@ def make_functions_total(facts: Facts, graph: nx.DiGraph) -> None:
         graph.nodes[label][nodes.EXPR] = total
 
 
-def fix_blocks(facts: Facts, graph: nx.DiGraph, silenced: frozenset[str], bos: bases.BasisDirection) -> None:
-    """Replaces the craft blocks tracr builds wrongly (tracr #24, BOS pollution)."""
+MARGIN = 0.25  # how far a categorical SequenceMap's inputs may stray from a one-hot without a leak
+_TRACR_NEURONS = contextvars.ContextVar("tracr_neurons", default=False)
+
+
+@contextlib.contextmanager
+def tracr_sequence_maps() -> Iterator[None]:
+    """Within the block, compile builds every categorical SequenceMap with tracr's own neurons (no
+    margin), as stock tracr and this compiler before the margin did: for comparing a candidate's
+    weights with a net compiled that way (`interpreter.weights_match`), never for a net to compute
+    with (the leak is back)."""
+    token = _TRACR_NEURONS.set(True)
+    try:
+        yield
+    finally:
+        _TRACR_NEURONS.reset(token)
+
+
+def margined_sequence_maps(facts: Facts) -> frozenset[str]:
+    """The categorical SequenceMaps that read a value which may be off a one-hot in float32: one an
+    MLP wrote (a selector_width's, a numerical Map's to categories, a margined SequenceMap's), or a
+    head (an aggregate), or a categorical Map of such a value (its MLP passes its input's entries
+    on as they are). tokens and indices are exact one-hots, and so are categorical Maps and
+    SequenceMaps of exact values (tracr's neurons are exact there). A margined neuron's output is
+    0 off the true label while each input is within `MARGIN` of its one-hot, but the true label
+    carries the inputs' deviation on ((1 + e_x + e_y - MARGIN) / (1 - MARGIN)), so a table that
+    reads it is margined too. None under `tracr_sequence_maps`."""
+    if _TRACR_NEURONS.get():
+        return frozenset()
+    exact: set[str] = set()
+    margined = set()
+    for label in facts.order:
+        expr = facts.exprs[label]
+        if isinstance(expr, (rasp.TokensType, rasp.IndicesType)):
+            exact.add(label)
+        elif isinstance(expr, rasp.Map) and rasp.is_categorical(expr) and rasp.is_categorical(expr.inner):
+            if expr.inner.label in exact:
+                exact.add(label)
+        elif isinstance(expr, rasp.SequenceMap) and rasp.is_categorical(expr):
+            if {expr.fst.label, expr.snd.label} <= exact:
+                exact.add(label)
+            else:
+                margined.add(label)
+    return frozenset(margined)
+
+
+def fix_blocks(facts: Facts, graph: nx.DiGraph, silenced: frozenset[str], bos: bases.BasisDirection,
+               margined: frozenset[str] = frozenset()) -> None:
+    """Replaces the craft blocks tracr builds wrongly (tracr #24, BOS pollution, the leak of the
+    categorical SequenceMaps in `margined`)."""
     for label in facts.order:
         expr, node = facts.exprs[label], graph.nodes[label]
+        if label in margined:
+            node[nodes.MODEL_BLOCK] = _margined(node[nodes.MODEL_BLOCK])
         if label in silenced:
             node[nodes.MODEL_BLOCK] = _silent_at_bos(node[nodes.MODEL_BLOCK], bos)
         elif (isinstance(expr, rasp.Map) and rasp.is_categorical(expr.inner)
@@ -98,6 +162,17 @@ def fix_blocks(facts: Facts, graph: nx.DiGraph, silenced: frozenset[str], bos: b
             node[nodes.MODEL_BLOCK] = transformers.SeriesWithResiduals(
                 [attn, _rename_hidden(mlp, _CLEAN_BOS,
                                       bases.BasisDirection(f"{_CLEAN_BOS.name}{label}_"))])
+
+
+def _margined(mlp: transformers.MLP) -> transformers.MLP:
+    """tracr's categorical SequenceMap MLP (hidden ReLU(x_a + y_b - 1) per pair) with a margin:
+    each neuron's bias lowered by `MARGIN` and its output scaled by 1 / (1 - MARGIN), so a pair
+    fires only above x_a + y_b = 1 + MARGIN and gives 1 on exact inputs (module docstring)."""
+    fst, snd = mlp.fst, mlp.snd
+    first = fst.matrix.copy()
+    first[fst.input_space.index_by_direction[bases.BasisDirection("one")]] -= MARGIN
+    return transformers.MLP(vectorspace_fns.Linear(fst.input_space, fst.output_space, first),
+                            vectorspace_fns.Linear(fst.output_space, snd.output_space, snd.matrix / (1 - MARGIN)))
 
 
 def _silent_at_bos(mlp: transformers.MLP, bos: bases.BasisDirection) -> transformers.MLP:

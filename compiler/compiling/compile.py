@@ -21,7 +21,7 @@ from compiler.compiling import craft_fast  # noqa: F401 - installs the direct bu
 from compiler.compiling.aggregates import unproven_aggregates
 from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
 from compiler.compiling.assemble import assemble, attention_margins
-from compiler.compiling.blocks import fix_blocks, make_functions_total, skipping_raises
+from compiler.compiling.blocks import fix_blocks, make_functions_total, margined_sequence_maps, skipping_raises
 from compiler.compiling.bos import check_nones, plan_bos
 from compiler.compiling.causal import check_causal
 from compiler.compiling.defined import (
@@ -149,7 +149,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     bos = bases.BasisDirection(rasp.tokens.label, compiler_bos)
     _guarded("building craft blocks", sop, expr_to_craft_graph.add_craft_components_to_rasp_graph,
              graph, bos_dir=bos, mlp_exactness=mlp_exactness)
-    fix_blocks(facts, graph, bos_plan.silenced, bos)
+    margined = margined_sequence_maps(facts)
+    fix_blocks(facts, graph, bos_plan.silenced, bos, margined)
     craft_model = _guarded("allocating layers", sop, allocate_layers, graph, extracted.sources)
     provenance = {
         "variant": "compiled",
@@ -165,6 +166,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         "silenced_at_bos": sorted(bos_plan.silenced),
         "versions": _versions(),
     }
+    if margined:  # only where there are, so a net without them keeps its bytes
+        provenance["margined_sequence_maps"] = sorted(margined)
     if unshown:
         provenance["aggregates_unshown"] = _by_name(unproven[0], sop)
     elif unproven:

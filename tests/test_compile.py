@@ -1267,5 +1267,9 @@ return e
     margined = [re.sub(r"_\d+$", "", label) for label in net.provenance["margined_sequence_maps"]]
     assert sorted(margined) == ["c", "d", "e"]
     assert check_net(program, net).ok
+    # a sequence_map of one value with itself is built as a map (one neuron per value): not margined
+    twice = compiler.compile_program("w = selector_width(select(tokens, tokens, EQ))\n"
+                                     "v = sequence_map(lambda x, y: x + y, w, w)\nreturn v", {1, 2, 3}, 4)
+    assert "margined_sequence_maps" not in twice.provenance
 
 

@@ -132,6 +132,9 @@ def margined_sequence_maps(facts: Facts) -> frozenset[str]:
         elif isinstance(expr, rasp.Map) and rasp.is_categorical(expr) and rasp.is_categorical(expr.inner):
             if expr.inner.label in exact:
                 exact.add(label)
+        elif isinstance(expr, rasp.SequenceMap) and expr.fst.label == expr.snd.label:
+            if expr.fst.label in exact:  # tracr builds f(x, x) as a Map's MLP: no pairs to leak to
+                exact.add(label)
         elif isinstance(expr, rasp.SequenceMap) and rasp.is_categorical(expr):
             if {expr.fst.label, expr.snd.label} <= exact:
                 exact.add(label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 
@@ -959,6 +960,26 @@ def test_a_width_that_shrunk_one_hots_could_move_is_refused_and_the_check_finds_
     net = compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
     result = check_net(compiler.parse(EQUAL_TO_LAST), net)
     assert not result.ok and len(set(result.counterexample.input)) == 1
+
+
+def test_a_margined_sequence_map_passes_its_inputs_shortfall_on_scaled():
+    """A margined table's true label is (1 + e_x + e_y - M) / (1 - M): the shortfall bound a width
+    reading it uses is its inputs' summed, over 1 - M (tracr's neuron: summed)."""
+    from tracr.compiler import nodes, rasp_to_graph
+
+    from compiler.compiling.assemble import one_hot_errors
+    from compiler.compiling.blocks import MARGIN
+
+    fetched = rasp.categorical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ),
+                                              rasp.tokens))
+    table = rasp.SequenceMap(lambda x, y: x, fetched, rasp.tokens)
+    graph = rasp_to_graph.extract_rasp_graph(table).graph
+    head = object()
+    graph.nodes[fetched.label][nodes.MODEL_BLOCK] = head
+    built = {id(head): 10.0}
+    leak = math.exp(-10.0)
+    assert one_hot_errors(graph, built)[table.label] == pytest.approx(leak)
+    assert one_hot_errors(graph, built, frozenset([table.label]))[table.label] == pytest.approx(leak / (1 - MARGIN))
 
 
 @pytest.mark.parametrize("name", ["frac_prevs_1", "sort_unique_1", "hist", "shuffle_dyck2_1", "sort_freq",

@@ -28,6 +28,7 @@ from tracr.craft import bases, transformers
 from tracr.rasp import rasp
 
 from compiler.compiling.arguments import is_encodable
+from compiler.compiling.blocks import MARGIN
 from compiler.errors import CompileError
 from compiler.nets.config import NetConfig
 from compiler.nets.net import Net
@@ -58,13 +59,15 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[fl
     return margins
 
 
-def one_hot_errors(graph: nx.DiGraph, built: dict[int, float]) -> dict[str, float]:
+def one_hot_errors(graph: nx.DiGraph, built: dict[int, float],
+                   margined: frozenset[str] = frozenset()) -> dict[str, float]:
     """For each categorical S-Op, a bound on how far short of 1 its one-hot direction can be.
 
     Tokens, indices and MLP steps from numbers are exact; a Map passes its input's shortfall on,
-    a SequenceMap (ReLU(a + b - 1)) the sum of its two; an Aggregate adds what its head lets go to
-    BOS (e^-margin), whose margin its own query and key shortfalls narrow. `built`: each head's
-    margin as built (by the id of its craft block).
+    a SequenceMap (ReLU(a + b - 1)) the sum of its two, one in `margined` (ReLU(a + b - 1 - M) /
+    (1 - M), `compiler.compiling.blocks.MARGIN`) the sum over 1 - M; an Aggregate adds what its
+    head lets go to BOS (e^-margin), whose margin its own query and key shortfalls narrow.
+    `built`: each head's margin as built (by the id of its craft block).
     """
     error: dict[str, float] = {}
     for label in nx.topological_sort(graph):
@@ -76,6 +79,8 @@ def one_hot_errors(graph: nx.DiGraph, built: dict[int, float]) -> dict[str, floa
             error[label] = error.get(expr.inner.label, 0.0)
         elif isinstance(expr, rasp.SequenceMap):
             error[label] = error.get(expr.fst.label, 0.0) + error.get(expr.snd.label, 0.0)
+            if label in margined:
+                error[label] /= 1 - MARGIN
         elif isinstance(expr, rasp.Aggregate) and id(node.get(nodes.MODEL_BLOCK)) in built:
             # selected keys score 100 (1 - query and key shortfalls), BOS 50: the margin shrinks by
             # twice their shortfall in tracr's units
@@ -94,7 +99,7 @@ def _selector_error(selector: rasp.Selector, error: dict[str, float]) -> float:
 
 
 def check_width_reads(graph: nx.DiGraph, built: dict[int, float], max_seq_len: int,
-                      mlp_exactness: float) -> None:
+                      mlp_exactness: float, margined: frozenset[str] = frozenset()) -> None:
     """Refuses a SelectorWidth whose width could be misread.
 
     Its head writes BOS's attention weight 1/(w + 1) and its MLP steps (sharpness `mlp_exactness`,
@@ -103,7 +108,7 @@ def check_width_reads(graph: nx.DiGraph, built: dict[int, float], max_seq_len: i
     (`one_hot_errors`), and an unselected one m less: the weight can rise to 1/(1 + w e^(-m e)) and
     fall to 1/(1 + w + max_seq_len e^-m). Both must stay on the side of each step that gives w.
     """
-    error = one_hot_errors(graph, built)
+    error = one_hot_errors(graph, built, margined)
     for label in graph.nodes:
         node = graph.nodes[label]
         expr = node[nodes.EXPR]
@@ -170,7 +175,8 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
     # each head's margin as built: tracr's, sharpened, over sqrt(d_head)
     built = {key: tracr_margin * sharpening[key] / math.sqrt(d_head)
              for key, (tracr_margin, _) in margins.items() if key in sharpening}
-    check_width_reads(graph, built, max_seq_len, provenance["mlp_exactness"])
+    check_width_reads(graph, built, max_seq_len, provenance["mlp_exactness"],
+                      frozenset(provenance.get("margined_sequence_maps", ())))
 
     token_embed = _projection(tokens_space, residual)
     one = bases.BasisDirection("one")

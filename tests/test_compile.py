@@ -1332,3 +1332,24 @@ def test_chains_of_tables_over_widths_stay_within_the_checks_tolerance(source):
     inputs = sampled_inputs(net.vocab, 10, 300, random.Random(0))  # check_net's, without its nested search
     for xs, got in zip(inputs, net.run(inputs)):
         assert outputs_agree(reference_outputs(program, xs, False), got), (xs, got)
+
+
+def test_a_table_over_too_many_pairs_is_refused_before_anything_is_built():
+    """A sequence_map's MLP has a neuron per pair of its inputs' values; the twentieth hand-written
+    set's writer met one of 178,354 that took the machine's memory (killed, no message)."""
+    vocab = set(range(250))
+    source = ("shifted = map(lambda x: x + 1000, tokens)\n"
+              "both = sequence_map(lambda a, b: a < b, tokens, shifted)\nreturn both")
+    with pytest.raises(CompileError, match=r"both \(line 2, column 8\): a sequence_map of tokens \(250 values\) and "
+                                           r"shifted \(250 values\) needs a hidden neuron per pair of their values, "
+                                           r"62,500, over the limit of 50,000"):
+        compiler.compile_program(source, vocab, 4)
+
+
+def test_a_net_over_the_weight_limit_is_refused_with_its_shape(monkeypatch):
+    from compiler.compiling import assemble
+
+    monkeypatch.setattr(assemble, "MAX_PARAMETERS", 500)
+    with pytest.raises(CompileError, match=r"the net would have [\d,]+ weights \(\d+ layers, residual width \d+, MLP "
+                                           r"width \d+, \d+ heads of \d+\), over the limit of 500"):
+        compiler.compile_program("v = sequence_map(lambda a, b: a + b, tokens, indices)\nreturn v", {1, 2, 3}, 5)

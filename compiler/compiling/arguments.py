@@ -22,6 +22,12 @@ MAX_VOCAB = 2048
 #: Most residual directions (one per value of each categorical S-Op, one per numerical S-Op);
 #: checked once the value sets are known, before any weight is built.
 MAX_RESIDUAL_WIDTH = 16_384
+#: Most hidden neurons of one categorical SequenceMap (one per pair of its inputs' values); the
+#: largest of ~550 hand-written programs has 10,000. Past this the MLP alone takes gigabytes.
+MAX_TABLE_PAIRS = 50_000
+#: Most weights a net may have (its float32 parameters alone 2 GB; assembly holds them in float64).
+#: The largest of ~550 hand-written programs' nets has 312 million.
+MAX_PARAMETERS = 500_000_000
 
 _SUPPORTED_SOPS = (rasp.TokensType, rasp.IndicesType, rasp.Map, rasp.SequenceMap, rasp.Aggregate,
                    rasp.SelectorWidth)
@@ -71,14 +77,25 @@ def check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:
 
 
 def check_width(facts: Facts) -> None:
-    """Refuses a residual stream over MAX_RESIDUAL_WIDTH, once the value sets are known and
-    before any weight is built."""
+    """Refuses a residual stream over MAX_RESIDUAL_WIDTH, and a categorical SequenceMap over
+    MAX_TABLE_PAIRS hidden neurons, once the value sets are known and before any weight is built."""
     width = sum(len(facts.values[label]) if rasp.is_categorical(facts.exprs[label]) else 1
                 for label in facts.values)
     if width > MAX_RESIDUAL_WIDTH:
         raise CompileError(f"the residual stream would be {width:,} wide (one direction per value of each "
                            f"categorical S-Op), over the limit of {MAX_RESIDUAL_WIDTH:,}; use fewer or "
                            "smaller value sets")
+    for label in facts.order:
+        expr = facts.exprs[label]
+        if (isinstance(expr, rasp.SequenceMap) and rasp.is_categorical(expr)
+                and expr.fst.label != expr.snd.label):
+            left, right = len(facts.values[expr.fst.label]), len(facts.values[expr.snd.label])
+            if left * right > MAX_TABLE_PAIRS:
+                raise CompileError(
+                    f"{label}: a sequence_map of {expr.fst.label} ({left:,} values) and {expr.snd.label} "
+                    f"({right:,} values) needs a hidden neuron per pair of their values, {left * right:,}, "
+                    f"over the limit of {MAX_TABLE_PAIRS:,}; give its inputs fewer values (map each to "
+                    "only what the function needs from it first) or split it into smaller steps")
 
 
 def check_supported(sop: rasp.SOp, graph: nx.DiGraph) -> None:

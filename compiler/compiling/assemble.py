@@ -27,7 +27,7 @@ from tracr.compiler import nodes
 from tracr.craft import bases, transformers
 from tracr.rasp import rasp
 
-from compiler.compiling.arguments import is_encodable
+from compiler.compiling.arguments import MAX_PARAMETERS, is_encodable
 from compiler.compiling.blocks import MARGIN
 from compiler.errors import CompileError
 from compiler.nets.config import NetConfig
@@ -165,6 +165,14 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
     d_mlp = max((m.fst.output_space.num_dims for m in mlps), default=1)
     config = NetConfig(n_layers=slots[-1] // 2 + 1, n_heads=n_heads, d_head=d_head, d_mlp=d_mlp,
                        d_model=d_model, max_seq_len=max_seq_len, causal=causal)
+    width = n_heads * d_head
+    weights = (len(tokens_space.basis) + max_seq_len + 1) * d_model + config.n_layers * (
+        4 * d_model * width + 2 * d_model * d_mlp)
+    if weights > MAX_PARAMETERS:
+        raise CompileError(f"the net would have {weights:,} weights ({config.n_layers} layers, residual width "
+                           f"{d_model:,}, MLP width {d_mlp:,}, {n_heads} heads of {d_head}), over the limit of "
+                           f"{MAX_PARAMETERS:,}; give the widest lines fewer values (a table's output, a map's "
+                           "input) or use a smaller vocabulary or max_seq_len")
     # logits are divided by sqrt(d_head), so a wide head can let attention go astray; its
     # queries are scaled up until the margin is wide enough (1 for tracr's usual sizes)
     sharpening = {}
@@ -185,7 +193,6 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
     # the zeroth (BOS) position has no positional embedding
     pos_embed = np.concatenate([np.zeros((1, d_model)), _projection(indices_space, residual)])
     params = {"token_embed/embeddings": token_embed, "pos_embed/embeddings": pos_embed}
-    width = n_heads * d_head
     for layer in range(config.n_layers):
         attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
         for name, shape in (("query", (d_model, width)), ("key", (d_model, width)),

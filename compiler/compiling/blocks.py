@@ -171,11 +171,10 @@ def _margined(mlp: transformers.MLP) -> transformers.MLP:
     """tracr's categorical SequenceMap MLP (hidden ReLU(x_a + y_b - 1) per pair) with a margin:
     each neuron's bias lowered by `MARGIN` and its output scaled by 1 / (1 - MARGIN), so a pair
     fires only above x_a + y_b = 1 + MARGIN and gives 1 on exact inputs (module docstring)."""
-    fst, snd = mlp.fst, mlp.snd
-    first = fst.matrix.copy()
-    first[fst.input_space.index_by_direction[bases.BasisDirection("one")]] -= MARGIN
-    return transformers.MLP(vectorspace_fns.Linear(fst.input_space, fst.output_space, first),
-                            vectorspace_fns.Linear(fst.output_space, snd.output_space, snd.matrix / (1 - MARGIN)))
+    fst, snd = mlp.fst, mlp.snd  # changed in place: tracr's block is not kept, and a wide one is large
+    fst.matrix[fst.input_space.index_by_direction[bases.BasisDirection("one")]] -= MARGIN
+    snd.matrix /= 1 - MARGIN
+    return mlp
 
 
 def _silent_at_bos(mlp: transformers.MLP, bos: bases.BasisDirection) -> transformers.MLP:

@@ -5,7 +5,7 @@ Compile margins a categorical sequence_map that reads a width, an aggregate or a
 The model was trained on nets built before that. This takes the first `--count` test-split
 programs of the `mixed` recipe (units drawn in order; at most 8 lines, as `fountain eval
 --max-ops 8` counts) whose nets have such a table, builds each net either way (`margined`: as
-compile builds it now; `tracr`: with tracr's neurons, `tracr_sequence_maps`) and scores
+compile builds it now; `tracr`: with tracr's neurons, `tracr_neurons`) and scores
 weights-only decoding on them (`evaluate_model`, 8 beams, 20 s of matching each): exact, same
 weights, functional. Run each build on its own core:
 
@@ -33,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(1)
 
     import compiler
-    from compiler.compiling.blocks import tracr_sequence_maps
+    from compiler.compiling.blocks import tracr_neurons
     from generator.recipes import load_recipe
     from generator.units import draw_unit, program_id, split_of
     from interpreter.data import Example
@@ -54,7 +54,7 @@ def main() -> None:
             if not net.provenance.get("margined_sequence_maps") or len(examples) == args.count:
                 continue
             if args.build == "tracr":
-                with tracr_sequence_maps():
+                with tracr_neurons():
                     net = compiler.compile_program(program.source, set(domain.vocab), domain.max_seq_len)
             examples.append(Example(net, program.source, "compiled", "test", pid))
     print(f"{unit} units: {tested} test programs of <= 8 operations, the first {len(examples)} with a margined "

@@ -35,10 +35,11 @@ The net's interface is compared exactly: its input tokens and output values, whi
 reads only by their features (a string by its length and first letter), are tokens of their
 own, so a candidate that writes other output values does not match whole.
 
-A candidate with a categorical sequence_map compile margins (`compiler.compiling.blocks`: a table
-reading a width, an aggregate or another margined table) is also scored as stock tracr builds it,
-with no margin, and keeps the better score: a net compiled by tracr itself, or by this compiler
-before the margin, matches its own program whole.
+A candidate with a categorical sequence_map compile margins or a categorical->numerical map it
+builds as a flat lookup (`compiler.compiling.blocks`: a table reading a width, an aggregate or
+another margined table; a map whose error a sum could leave past the tolerance) is also scored as
+stock tracr builds it, with tracr's neurons, and keeps the better score: a net compiled by tracr
+itself, or by this compiler before these, matches its own program whole.
 
 A matched program is a reading, not a proof: `interpreter.decompile(run_net=False)` still
 certifies it by running both nets.
@@ -161,12 +162,13 @@ class _Scorer:
             candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
                                                  causal=self.causal, build_unproven=True)
             score = similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
-            if candidate.provenance.get("margined_sequence_maps") and score < 1.0:
+            if (candidate.provenance.get("margined_sequence_maps") or candidate.provenance.get("flat_numerical_maps")) \
+                    and score < 1.0:
                 # the net may come from stock tracr (or this compiler before it margined such tables),
                 # whose tables' neurons have no margin: the candidate is scored as that build too
-                from compiler.compiling.blocks import tracr_sequence_maps  # tracr's compiler: loaded where compiling
+                from compiler.compiling.blocks import tracr_neurons  # tracr's compiler: loaded where compiling
 
-                with tracr_sequence_maps():
+                with tracr_neurons():
                     plain = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
                                                      causal=self.causal, build_unproven=True)
                 score = max(score, similarity(self.target, token_bag(encode_net(plain, self.encoder), net=plain)))

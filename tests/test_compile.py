@@ -1353,3 +1353,48 @@ def test_a_net_over_the_weight_limit_is_refused_with_its_shape(monkeypatch):
     with pytest.raises(CompileError, match=r"the net would have [\d,]+ weights \(\d+ layers, residual width \d+, MLP "
                                            r"width \d+, \d+ heads of \d+\), over the limit of 500"):
         compiler.compile_program("v = sequence_map(lambda a, b: a + b, tokens, indices)\nreturn v", {1, 2, 3}, 5)
+
+
+def test_a_sum_that_cancels_two_large_maps_of_ratios_stays_within_the_checks_tolerance():
+    """The twentieth hand-written set's first Flesch reading ease: 206.835 - 1.015 (words per
+    sentence) - 84.6 (syllables per word), the ratios tables over widths, the score a
+    linear_sequence_map of two numerical maps. tracr's maps write f(a) times their input's true
+    entry (1 plus the widths' float32 noise, times 4/3 per margined table): about 1e-4 of 200,
+    which the sum leaves standing where the score is near 0 (0.018 off at a score of 0.3). Built
+    as flat lookups, the maps write f(a) exactly."""
+    from pathlib import Path
+
+    from compiler.compiling.check import reference_outputs, sampled_inputs
+
+    source = (Path(__file__).parent / "data" / "cancelling_sum_of_ratios.rasp").read_text()
+    program = compiler.parse(source)
+    vocab = set(source.splitlines()[0][len("# vocab: "):].split())
+    net = compiler.compile_program(program, vocab, 10)
+    assert sorted(re.sub(r"_\d+$", "", label) for label in net.provenance["flat_numerical_maps"]) == ["base", "load"]
+    inputs = sampled_inputs(net.vocab, 10, 1000, random.Random(0))
+    worst = max(abs(got - want) for xs, outputs in zip(inputs, net.run(inputs))
+                for got, want in zip(outputs, reference_outputs(program, xs, False)) if want is not None)
+    assert worst < 2e-4
+
+
+def test_a_flat_lookup_writes_its_value_exactly_off_a_one_hot():
+    from tracr.craft import bases
+
+    from compiler.compiling.blocks import _flat_lookup_mlp
+
+    x_space = bases.VectorSpaceWithBasis.from_values("x", [0, 1, 2])
+    out_space = bases.VectorSpaceWithBasis.from_names(["y"])
+    mlp = _flat_lookup_mlp("y", x_space, out_space, {(0,): 206.835, (1,): -3.5, (2,): 0.0})
+    space = mlp.fst.input_space
+
+    def run(entries: list[float]) -> float:
+        vector = np.zeros(space.num_dims)
+        for value, entry in enumerate(entries):
+            vector[space.index_by_direction[bases.BasisDirection("x", value)]] = entry
+        vector[space.index_by_direction[bases.BasisDirection("one")]] = 1
+        return float(np.maximum(vector @ mlp.fst.matrix, 0) @ mlp.snd.matrix[:, 0])
+
+    assert run([1, 0, 0]) == pytest.approx(206.835, abs=1e-12)
+    assert run([1.2, 0.1, -0.1]) == pytest.approx(206.835, abs=1e-12)  # tracr's: 206.835 * 1.2 - 0.35
+    assert run([0.05, 0.8, 0.2]) == pytest.approx(-3.5, abs=1e-12)  # negative values too (tracr #24)
+    assert run([0, 0, 0]) == 0.0  # no value (BOS, None)

@@ -266,7 +266,7 @@ def test_a_net_stock_tracr_built_matches_its_own_program_whole():
     so the net's own program matches it whole either way, and a wrong table does not."""
     from tracr.compiler import compiling
 
-    from compiler.compiling.blocks import tracr_sequence_maps
+    from compiler.compiling.blocks import tracr_neurons
 
     source = """v1 = selector_width(select(tokens, tokens, EQ))
 v2 = sequence_map(lambda x, y: x + y, v1, tokens)
@@ -278,7 +278,7 @@ return v2
     model = compiling.compile_rasp_to_model(program.sop, {1, 2, 3}, 4, compiler_bos="BOS", compiler_pad="PAD",
                                             mlp_exactness=ours.provenance["mlp_exactness"])
     stock = Net.from_tracr(model, program.sop)
-    with tracr_sequence_maps():
+    with tracr_neurons():
         plain = compiler.compile_program(source, {1, 2, 3}, 4)
     assert "margined_sequence_maps" not in plain.provenance
     for net in (ours, stock, plain):

@@ -21,7 +21,8 @@ computed as arguments and returns what later ones need:
                    would see a None the net holds as a value (tracr #25)
     blocks.py      total copies of raising functions; blocks tracr builds wrongly replaced
                    (tracr #24 lookup tables, silenced MLPs, SelectorWidth neuron names, a
-                   margin on categorical SequenceMaps whose inputs may be off a one-hot)
+                   margin on categorical SequenceMaps whose inputs may be off a one-hot, flat
+                   lookups for categorical->numerical Maps whose error a sum could keep)
     craft_fast.py  tracr's costliest craft blocks (discretising and sequence-map MLPs, parallel
                    combination) written straight into their matrices: the same bits, ~25% less
                    compile time

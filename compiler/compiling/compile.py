@@ -21,7 +21,13 @@ from compiler.compiling import craft_fast  # noqa: F401 - installs the direct bu
 from compiler.compiling.aggregates import unproven_aggregates
 from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
 from compiler.compiling.assemble import assemble, attention_margins
-from compiler.compiling.blocks import fix_blocks, make_functions_total, margined_sequence_maps, skipping_raises
+from compiler.compiling.blocks import (
+    fix_blocks,
+    flat_numerical_maps,
+    make_functions_total,
+    margined_sequence_maps,
+    skipping_raises,
+)
 from compiler.compiling.bos import check_nones, plan_bos
 from compiler.compiling.causal import check_causal
 from compiler.compiling.defined import (
@@ -150,7 +156,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     _guarded("building craft blocks", sop, expr_to_craft_graph.add_craft_components_to_rasp_graph,
              graph, bos_dir=bos, mlp_exactness=mlp_exactness)
     margined = margined_sequence_maps(facts)
-    fix_blocks(facts, graph, bos_plan.silenced, bos, margined)
+    flat = flat_numerical_maps(facts, margined, mlp_exactness)
+    fix_blocks(facts, graph, bos_plan.silenced, bos, margined, flat)
     craft_model = _guarded("allocating layers", sop, allocate_layers, graph, extracted.sources)
     provenance = {
         "variant": "compiled",
@@ -168,6 +175,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     }
     if margined:  # only where there are, so a net without them keeps its bytes
         provenance["margined_sequence_maps"] = sorted(margined)
+    if flat:
+        provenance["flat_numerical_maps"] = sorted(flat)
     if unshown:
         provenance["aggregates_unshown"] = _by_name(unproven[0], sop)
     elif unproven:

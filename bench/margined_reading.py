@@ -1,4 +1,4 @@
-"""Does the shipped model read nets with margined sequence_maps as well as tracr-built ones?
+"""Does the shipped model read nets with margined sequence_maps (or flat lookups) as well as tracr-built ones?
 
 Compile margins a categorical sequence_map that reads a width, an aggregate or another such table
 (`compiler.compiling.blocks`: ReLU(x + y - 1.25) * 4/3 per pair where tracr has ReLU(x + y - 1)).
@@ -7,7 +7,8 @@ programs of the `mixed` recipe (units drawn in order; at most 8 lines, as `fount
 --max-ops 8` counts) whose nets have such a table, builds each net either way (`margined`: as
 compile builds it now; `tracr`: with tracr's neurons, `tracr_neurons`) and scores
 weights-only decoding on them (`evaluate_model`, 8 beams, 20 s of matching each): exact, same
-weights, functional. Run each build on its own core:
+weights, functional. `--kind flat` takes the programs with a categorical->numerical map compile
+builds as a flat lookup instead (`flat_numerical_maps`). Run each build on its own core:
 
     python bench/margined_reading.py margined --json margined.json
     python bench/margined_reading.py tracr --json tracr.json
@@ -26,6 +27,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build", choices=["margined", "tracr"])
     parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--kind", choices=["margined", "flat"], default="margined",
+                        help="the programs whose nets have margined tables, or flat lookups")
     parser.add_argument("--checkpoint", default="interpreter/checkpoints/default")
     parser.add_argument("--match-seconds", type=float, default=20.0)
     parser.add_argument("--json", default=None)
@@ -51,19 +54,21 @@ def main() -> None:
                 continue
             tested += 1
             net = sampling.nets[program.source]
-            if not net.provenance.get("margined_sequence_maps") or len(examples) == args.count:
+            key = "margined_sequence_maps" if args.kind == "margined" else "flat_numerical_maps"
+            if not net.provenance.get(key) or len(examples) == args.count:
                 continue
             if args.build == "tracr":
                 with tracr_neurons():
                     net = compiler.compile_program(program.source, set(domain.vocab), domain.max_seq_len)
+                assert "margined_sequence_maps" not in net.provenance and "flat_numerical_maps" not in net.provenance
             examples.append(Example(net, program.source, "compiled", "test", pid))
-    print(f"{unit} units: {tested} test programs of <= 8 operations, the first {len(examples)} with a margined "
-          f"sequence_map, built {args.build}", flush=True)
+    print(f"{unit} units: {tested} test programs of <= 8 operations, the first {len(examples)} with a "
+          f"{'margined sequence_map' if args.kind == 'margined' else 'flat lookup'}, built {args.build}", flush=True)
     began = time.monotonic()
     report = evaluate_model(args.checkpoint, examples, split=None, beam_size=8, match_seconds=args.match_seconds,
                             out_of_distribution=False)
     outcomes = report.outcomes
-    result = {"build": args.build, "nets": len(outcomes), "exact": sum(o.exact for o in outcomes),
+    result = {"build": args.build, "kind": args.kind, "nets": len(outcomes), "exact": sum(o.exact for o in outcomes),
               "same_weights": sum(o.same_weights for o in outcomes), "functional": sum(o.functional for o in outcomes),
               "seconds": round(time.monotonic() - began, 1)}
     print(json.dumps(result))

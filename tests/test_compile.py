@@ -1405,3 +1405,17 @@ def test_a_flat_lookup_writes_its_value_exactly_off_a_one_hot():
     assert run([1.2, 0.1, -0.1]) == pytest.approx(206.835, abs=1e-12)  # tracr's: 206.835 * 1.2 - 0.35
     assert run([0.05, 0.8, 0.2]) == pytest.approx(-3.5, abs=1e-12)  # negative values too (tracr #24)
     assert run([0, 0, 0]) == 0.0  # no value (BOS, None)
+
+
+def test_refusals_say_how_to_fix_a_tables_none_and_a_product_of_numbers():
+    """The twentieth hand-written set's writer met both: a table without an entry its input takes,
+    read by a numerical map (the advice was only about selects and aggregates), and a product of
+    two numbers as a numerical sequence_map (the advice was linear_sequence_map, which adds)."""
+    with pytest.raises(CompileError, match=r"gives None on 3\).*a table without an entry for those values\), give it "
+                                           r"a value there"):
+        compiler.compile_program("t = map({1: 2, 2: 3}, tokens)\nv = numerical map(lambda x: x, t)\nreturn v",
+                                 {1, 2, 3}, 4)
+    with pytest.raises(compiler.SourceError, match=r"for a product, ratio or other function of two numbers, compute "
+                                                   r"it from their categorical sources"):
+        compiler.parse("a = numerical map(lambda x: x, tokens)\n"
+                       "b = numerical sequence_map(lambda x, y: x * y, a, a)\nreturn b")

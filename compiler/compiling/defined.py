@@ -82,19 +82,22 @@ def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len:
     for label in labels:
         expr = facts.exprs[label]
         source = next(c for c in expr.children if c.label in facts.nullable)
+        why = facts.why_none(source.label)
         reason = (f"{expr.name}: a numerical {_kind(expr)} of {source.name}, which may be None "
-                  f"({facts.why_none(source.label)}); a numerical value has no None in the net, which writes a "
+                  f"({why}); a numerical value has no None in the net, which writes a "
                   "number where the program has None")
+        hint = (_TABLE_HINT if "gives None on" in why else "") + _NONE_HINT
         for xs, values in zip(inputs, evaluate_all(expr, inputs) if inputs else []):
             if None in values:
                 raise CompileError(f"{reason}, as on the input {list(xs)} at position {values.index(None)}; "
-                                   f"{_NONE_HINT}")
+                                   f"{hint}")
         if not check:
             tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to show it never is, and none of the "
                      f"{len(inputs):,} shortest and one-token ones tried has None" if probe else "not checked")
-            raise CompileError(f"{reason} ({tried}); {_NONE_HINT}")
+            raise CompileError(f"{reason} ({tried}); {hint}")
 
 
+_TABLE_HINT = "where a function gives the None (a table without an entry for those values), give it a value there; or "
 _NONE_HINT = ("give the value one on every input before it becomes numerical: a select that chooses a position "
               "for every query (a lookback clamped as `k == max(q - 1, 0)`), or a numerical aggregate "
               "(`numerical aggregate(sel, x, default=0)` is 0 where it selects nothing)")

@@ -228,7 +228,9 @@ def make_sequence_map(function: Function, fst: Node, snd: Node, *, encoding=CATE
         for key, _ in function.entries:
             if not (isinstance(key, tuple) and len(key) == 2):
                 raise _fail(kind, f"table keys must be pairs (x, y), got {key!r}", where)
-    why = "tracr compiles sequence_map only on categorical values (use linear_sequence_map for numbers)"
+    why = ("tracr compiles sequence_map only on categorical values (for a weighted sum a*x + b*y of numbers use "
+           "linear_sequence_map; for a product, ratio or other function of two numbers, compute it from their "
+           "categorical sources, e.g. counts by selector_width, then make it numerical with a numerical map)")
     if encoding != CATEGORICAL:
         raise _fail(kind, f"the result must be categorical: {why}", where)
     for role, node in (("first input", fst), ("second input", snd)):

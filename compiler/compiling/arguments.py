@@ -28,6 +28,11 @@ MAX_TABLE_PAIRS = 50_000
 #: Most weights a net may have (its float32 parameters alone 2 GB; assembly holds them in float64).
 #: The largest of ~550 hand-written programs' nets has 312 million.
 MAX_PARAMETERS = 500_000_000
+#: Most attention weight a head may leave astray (assembly sharpens wide heads until it does):
+#: numbers are read exactly; one-hot codes by argmax, but also by a SelectorWidth's attention,
+#: which needs them within ~1e-4 of 1 (`assemble.check_width_reads`), and by sums of maps of them
+#: (`blocks.flat_numerical_maps`).
+NUMERICAL_LEAK, CATEGORICAL_LEAK = 1e-5, 1e-5
 
 _SUPPORTED_SOPS = (rasp.TokensType, rasp.IndicesType, rasp.Map, rasp.SequenceMap, rasp.Aggregate,
                    rasp.SelectorWidth)

@@ -27,7 +27,7 @@ from tracr.compiler import nodes
 from tracr.craft import bases, transformers
 from tracr.rasp import rasp
 
-from compiler.compiling.arguments import MAX_PARAMETERS, is_encodable
+from compiler.compiling.arguments import CATEGORICAL_LEAK, MAX_PARAMETERS, NUMERICAL_LEAK, is_encodable
 from compiler.compiling.blocks import MARGIN
 from compiler.errors import CompileError
 from compiler.nets.config import NetConfig
@@ -36,9 +36,8 @@ from compiler.nets.net import Net
 # tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
 # an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
-# most attention weight that may go astray: numbers are read exactly; one-hot codes by argmax,
-# but also by a SelectorWidth's attention, which needs them within ~1e-4 of 1 (`check_width_reads`)
-_NUMERICAL_LEAK, _CATEGORICAL_LEAK = 1e-5, 1e-5
+# most attention weight that may go astray (`compiler.compiling.arguments`)
+_NUMERICAL_LEAK, _CATEGORICAL_LEAK = NUMERICAL_LEAK, CATEGORICAL_LEAK
 
 
 def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[float, float]]:

@@ -163,14 +163,16 @@ def flat_numerical_maps(facts: Facts, margined: frozenset[str], mlp_exactness: f
     of itself (a relative error), and stray entries of up to d on other values move it by up to
     max|f| d (an absolute one). The estimate d of each categorical value: 0 for tokens, indices
     and tables of exact values; a selector_width's or a numerical Map's MLP steps, differences of
-    ReLUs of size up to mlp_exactness * |x|, leave 4 float32 roundings of that (1e-6 measured
-    where this gives 5e-5); a margined table (d_x + d_y) / (1 - MARGIN); a head adds 1e-6. A
+    ReLUs of size up to mlp_exactness * |x|, leave 4 float32 roundings of that (8e-6 measured
+    where this gives 5e-5); a margined table (d_x + d_y) / (1 - MARGIN); a head adds what it may
+    leave on BOS (`compiler.compiling.assemble`: 1e-5). A
     linear_sequence_map a x + b y turns its terms' relative errors into absolute ones (a sum can
     cancel to a small result, and the error stays): |a| (E_x + max|x| R_x) + the same for y; a
     mean keeps its value's. A numerical Map of a number steps at its thresholds, which
     `compiler.compiling.exactness` keeps clear. Past FLAT_SHARE of ATOL (absolute) or of RTOL
     (relative), the Maps the error comes from are flat. The twentieth hand-written set's first
     Flesch score (206.835 - 1.015 w - 84.6 s over widths' ratios) was 0.018 off at a score of 0.3."""
+    from compiler.compiling.arguments import CATEGORICAL_LEAK, NUMERICAL_LEAK
     from compiler.compiling.check import ATOL, RTOL
 
     if _TRACR_NEURONS.get():
@@ -195,8 +197,8 @@ def flat_numerical_maps(facts: Facts, margined: frozenset[str], mlp_exactness: f
                 noise[label] = 4 * mlp_exactness * max(1.0, largest(children[0])) * _FLOAT32_EPS
             elif isinstance(expr, rasp.SequenceMap) and label in margined:
                 noise[label] = sum(noise.get(c, 0.0) for c in children) / (1 - MARGIN)
-            elif isinstance(expr, rasp.Aggregate):
-                noise[label] = noise.get(expr.sop.label, 0.0) + 1e-6
+            elif isinstance(expr, rasp.Aggregate):  # its head may leave up to this much on BOS
+                noise[label] = noise.get(expr.sop.label, 0.0) + CATEGORICAL_LEAK
             else:  # a Map, or a table of exact values
                 noise[label] = max((noise.get(c, 0.0) for c in children), default=0.0)
             continue
@@ -209,8 +211,9 @@ def flat_numerical_maps(facts: Facts, margined: frozenset[str], mlp_exactness: f
             absolute[label] = sum(abs(factor) * (absolute.get(c, 0.0) + largest(c) * relative.get(c, 0.0))
                                   for factor, c in ((expr.fst_fac, expr.fst.label), (expr.snd_fac, expr.snd.label)))
             sources[label] = sources.get(expr.fst.label, set()) | sources.get(expr.snd.label, set())
-        elif isinstance(expr, rasp.Aggregate):
-            absolute[label], relative[label] = absolute.get(expr.sop.label, 0.0), relative.get(expr.sop.label, 0.0)
+        elif isinstance(expr, rasp.Aggregate):  # a mean, whose head may leave this much on BOS (0 there)
+            absolute[label] = absolute.get(expr.sop.label, 0.0)
+            relative[label] = relative.get(expr.sop.label, 0.0) + NUMERICAL_LEAK
             sources[label] = sources.get(expr.sop.label, set())
     flat: set[str] = set()
     for label in absolute:

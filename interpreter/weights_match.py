@@ -158,10 +158,7 @@ class _Scorer:
 
     def _score(self, program: prog.Program) -> float:
         try:
-            # an aggregate tracr builds without proof is scored as built: its weights are what is compared
-            candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
-                                                 causal=self.causal, build_unproven=True)
-            score = similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
+            candidate, score = self._compiled(program)
             if (candidate.provenance.get("margined_sequence_maps") or candidate.provenance.get("flat_numerical_maps")) \
                     and score < 1.0:
                 # the net may come from stock tracr (or this compiler before it margined such tables),
@@ -169,12 +166,17 @@ class _Scorer:
                 from compiler.compiling.blocks import tracr_neurons  # tracr's compiler: loaded where compiling
 
                 with tracr_neurons():
-                    plain = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
-                                                     causal=self.causal, build_unproven=True)
-                score = max(score, similarity(self.target, token_bag(encode_net(plain, self.encoder), net=plain)))
+                    score = max(score, self._compiled(program)[1])
             return score
         except Exception:  # noqa: BLE001 - whatever stops a candidate compiling (tracr's own errors too), or a
             return -1.0    # net the encoder cannot hold (EncodingError), rules it out
+
+    def _compiled(self, program: prog.Program) -> tuple[Net, float]:
+        """`program` compiled for the net's domain, and its encoding's similarity to the net's."""
+        # an aggregate tracr builds without proof is scored as built: its weights are what is compared
+        candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
+                                             causal=self.causal, build_unproven=True)
+        return candidate, similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
 
 
 def match(net: Net, texts: Sequence[str], target: EncodedNet, encoder: EncoderConfig, deadline: float,

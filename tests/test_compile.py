@@ -960,7 +960,7 @@ def test_a_width_that_shrunk_one_hots_could_move_is_refused_and_the_check_finds_
     from compiler.compiling import assemble
     from compiler.compiling.check import check_net
 
-    monkeypatch.setattr(assemble, "_CATEGORICAL_LEAK", 1e-3)  # the leak that misread widths
+    monkeypatch.setattr(assemble, "CATEGORICAL_LEAK", 1e-3)  # the leak that misread widths
     with pytest.raises(CompileError, match=r"selector_width could read a width of \d+ as \d+"):
         compiler.compile_program(EQUAL_TO_LAST, vocab=set(WORDS), max_seq_len=15)
     monkeypatch.setattr(assemble, "check_width_reads", lambda *args: None)  # without the guard: wrong

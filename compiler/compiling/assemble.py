@@ -36,8 +36,6 @@ from compiler.nets.net import Net
 # tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
 # an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
-# most attention weight that may go astray (`compiler.compiling.arguments`)
-_NUMERICAL_LEAK, _CATEGORICAL_LEAK = NUMERICAL_LEAK, CATEGORICAL_LEAK
 
 
 def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[float, float]]:
@@ -50,11 +48,11 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[fl
     for node in graph.nodes.values():
         expr, block = node[nodes.EXPR], node.get(nodes.MODEL_BLOCK)
         if isinstance(expr, rasp.Aggregate):
-            leak = _NUMERICAL_LEAK if rasp.is_numerical(expr) else _CATEGORICAL_LEAK
+            leak = NUMERICAL_LEAK if rasp.is_numerical(expr) else CATEGORICAL_LEAK
             margins[id(block)] = (_TRACR_AGGREGATE_MARGIN, math.log(1 / leak))
         elif isinstance(expr, rasp.SelectorWidth):
             margins[id(block.blocks[0])] = (_TRACR_WIDTH_MARGIN,
-                                            math.log(max_seq_len / _NUMERICAL_LEAK))
+                                            math.log(max_seq_len / NUMERICAL_LEAK))
     return margins
 
 

@@ -428,7 +428,7 @@ class MlpLines:
                 # nothing the traced rows vary: tracr's neuron for an output only such values give
                 # (a count of records "0 -> 0" that is never 0: eighth hand-written set v15). A
                 # neuron whose input varies on the rows reads what they show (t17's length 12).
-                pre = self._pre(layer, np.arange(self.trace.rows))[:, dead]
+                pre = self._pre(layer, np.arange(self.trace.rows), dead)
                 dead = [n for n, column in zip(dead, pre.T)
                         if np.ptp(column) > 1e-3 * max(1.0, float(np.abs(column).max()))]
                 if not dead:
@@ -476,7 +476,7 @@ class MlpLines:
         rows = np.array([r for r, x in zip(reps, shown) if x is not None])
         xs = np.array([float(var.values[r]) for r in rows])
         neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output)
-        pre = self._pre(chosen[0].layer, rows)[:, neurons]
+        pre = self._pre(chosen[0].layer, rows, neurons)
         scale = float(np.abs(pre).max(initial=0.0))
         design = np.stack([xs, np.ones_like(xs)], axis=1)
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
@@ -730,7 +730,7 @@ class MlpLines:
             return {}, []
         neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output)
         layer = chosen[0].layer
-        pre = self._pre(layer, reps)[:, neurons]
+        pre = self._pre(layer, reps, neurons)
         unmatched: list = []
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
                              class_values, read, unmatched, self._value_parts(layer, neurons, a, b, reps, pre))
@@ -746,24 +746,42 @@ class MlpLines:
         is not. A value's share is then its writers' whatever it is paired with, which the rows'
         additive fit (`unseen_pairs`) cannot tell for values no shown pair links to the rest."""
         trace, net = self.trace, self.trace.net
-        w_in = self._w_in(layer)[:, neurons]
+        # only the residual dimensions the neurons read take part (a compiled net's few of hundreds:
+        # a head writing none of them has no share, and each product is that much smaller)
+        w_all = self._w_in(layer)
+        if ("W_in reads", layer) not in self.cache:
+            self.cache[("W_in reads", layer)] = np.flatnonzero(np.abs(w_all).max(axis=1, initial=0.0) > 0)
+        block = self.cache[("W_in reads", layer)]
+        w_in = w_all[np.ix_(block, np.asarray(neurons, int))]
+        reads = block[np.abs(w_in).max(axis=1, initial=0.0) > 0]
+        w_in = w_in[np.abs(w_in).max(axis=1, initial=0.0) > 0]
+        read = np.zeros(len(w_all), bool)
+        read[reads] = True
         tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
         ids = {token: i for i, token in enumerate(net.input_tokens)}
         tokens = [trace.inputs[i][p] for i, p in zip(trace.row_input[rows].tolist(), trace.row_position[rows].tolist())]
-        shares = [net.params["token_embed/embeddings"][[ids[t] for t in tokens]].astype(np.float64) @ w_in,
-                  net.params["pos_embed/embeddings"][trace.row_position[rows] + 1].astype(np.float64) @ w_in]
-        shares += [head.writes[rows] @ w_in for head in trace.heads if head.layer <= layer]
+        shares = [net.params["token_embed/embeddings"][[ids[t] for t in tokens]][:, reads].astype(np.float64) @ w_in,
+                  net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64) @ w_in]
+        for head in trace.heads:
+            if head.layer <= layer:
+                writes = head.writes[np.ix_(rows, reads)]
+                if writes.any():
+                    shares.append(writes @ w_in)
         constant = np.zeros(len(neurons))
         for group in trace.groups:
             if group.layer >= layer:
                 continue
             if time.monotonic() > self.deadline:
                 return None  # a net of thousands of groups (d_mlp 10,001): past the budget, not read
-            writes = group.writes[rows]
+            mine = read[np.asarray(group.columns)]
+            if not mine.any():
+                continue
+            writes = group.writes[np.ix_(rows, np.flatnonzero(mine))]
+            w_group = w_in[np.searchsorted(reads, np.asarray(group.columns)[mine])]
             if not (writes - writes[0]).any():  # the same on every row: no matmul per row needed
-                constant += writes[0] @ w_in[group.columns]
+                constant += writes[0] @ w_group
             else:
-                shares.append(writes @ w_in[group.columns])
+                shares.append(writes @ w_group)
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
         a_part, b_part = np.zeros((na, len(neurons))), np.zeros((nb, len(neurons)))
@@ -791,17 +809,21 @@ class MlpLines:
             self.cache[key] = Weights(self.trace.net).W_in[layer].astype(np.float64)
         return self.cache[key]
 
-    def _pre(self, layer: int, rows: np.ndarray) -> np.ndarray:
-        """`mlp_pre` on `rows`, from every traced row's, run once per layer and kept while they fit
-        in `PRE_CACHE_ENTRIES` (library lines are checked against their block's weights on many
-        pairs of vars, each a run of the net on the inputs holding the rows that show them)."""
+    def _pre(self, layer: int, rows: np.ndarray, neurons=None) -> np.ndarray:
+        """`mlp_pre` on `rows` (only `neurons`' columns, when given), from every traced row's,
+        computed once per layer and kept while they fit in `PRE_CACHE_ENTRIES` (library lines are
+        checked against their block's weights on many pairs of vars); else from the rows' residual
+        stream on the dimensions the MLP reads, which the trace keeps (`Trace.mlp_inputs`: a few
+        hundred wide where a table has thousands of neurons, h09's 99 x 99 table 9,801)."""
         key = ("mlp pre", layer)
         if key not in self.cache:
             n = len(self.trace.row_input)
             fits = n * self.trace.net.config.d_mlp <= PRE_CACHE_ENTRIES
             self.cache[key] = mlp_pre(self.trace, layer, np.arange(n)) if fits else None
         full = self.cache[key]
-        return full[rows] if full is not None else mlp_pre(self.trace, layer, rows)
+        if full is None:
+            return mlp_pre(self.trace, layer, rows, neurons)
+        return full[rows] if neurons is None else full[np.ix_(rows, np.asarray(neurons, int))]
 
     def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool) -> tuple:
         """What reading a line's block off its weights needs: its neurons (the groups', their dead

@@ -406,6 +406,9 @@ class Trace:
     outputs: np.ndarray     # [rows] the net's decoded outputs (object)
     output_writers: set     # ("head", layer, index) / ("group", layer, index) writing what W_U reads
     embedding_readers: dict  # "tokens" / "indices": the components reading them (None: unknown)
+    # per layer [rows, r]: the residual stream entering the MLP on the r dimensions it reads
+    # (`mlp_reads`; every neuron's input before the ReLU follows from it: `mlp_pre`)
+    mlp_inputs: list | None = None
 
     @property
     def rows(self) -> int:
@@ -474,13 +477,16 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # the neurons' outputs, written in place (a net of 1,250 neurons in 6 layers on 10,000 rows
     # holds 600 MB of them: no copy made to join the lengths)
     hidden_all = [np.empty((sum(map(len, inputs)), c.d_mlp)) for _ in range(c.n_layers)]
+    read_all = [np.empty((len(hidden_all[layer]), len(weights["reads"])))
+                for layer, weights in enumerate(_float64_layers(net)[2])]
     finals = []
     row_input, row_position, pair_query, pair_key = [], [], [], []
     next_row = 0
     for length, members in itertools.groupby(order, key=lambda i: len(inputs[i])):
         members = list(members)
         batch = [inputs[i] for i in members]
-        per_layer = _forward(net, batch)
+        mids: list[np.ndarray] = []
+        per_layer = _forward(net, batch, mids=mids)
         for layer, (attn_weights, writes, mlp_pre, _) in enumerate(per_layer):
             for h in range(c.n_heads):
                 head_writes[layer][h].append(writes[:, h, 1:].reshape(-1, c.d_model))
@@ -489,6 +495,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
                 head_selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
             rows = hidden_all[layer][next_row:next_row + len(members) * length]
             np.maximum(mlp_pre[:, 1:], 0, out=rows.reshape(len(members), length, -1))
+            read_all[layer][next_row:next_row + len(members) * length] = mids[layer][:, 1:].reshape(
+                len(members) * length, -1)
         finals.append(per_layer[-1][3][:, 1:].reshape(-1, c.d_model) if per_layer else None)
         b = np.repeat(np.array(members), length)
         row_input.append(b)
@@ -574,7 +582,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         # (`relative_classes`: resistances of 0.01 to 9.9e10 ohms)
         sole[0].codes = partition(np.stack([sole[0].codes, classes], axis=1))
     return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
-                 heads, groups, outputs, writers, embedding_readers(net))
+                 heads, groups, outputs, writers, embedding_readers(net), read_all)
 
 
 def _readable(value: float) -> float:
@@ -699,16 +707,37 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
     return list(parts.values())
 
 
-def mlp_pre(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
-    """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows`, by
-    running the net again on the inputs holding them (a trace keeps the neurons' writes only)."""
-    out = np.empty((len(rows), trace.net.config.d_mlp))
+def mlp_reads(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
+    """[len(rows), r]: the residual stream entering `layer`'s MLP on `rows`, on the r dimensions the
+    MLP reads (a compiled net's reads a few of hundreds), by running the net again on the inputs
+    holding them where the trace did not keep them (`Trace.mlp_inputs`). Far smaller than the
+    neurons' inputs (`mlp_pre`), which follow from it."""
+    if trace.mlp_inputs is not None:
+        return trace.mlp_inputs[layer][rows]
+    reads = _float64_layers(trace.net)[2][layer]["reads"]
+    out = np.empty((len(rows), len(reads)))
     for members, by_input in _inputs_by_length(trace, rows):
-        pre = _forward(trace.net, [trace.inputs[b] for b in members], layers=layer + 1)[layer][2]
+        mids: list[np.ndarray] = []
+        _forward(trace.net, [trace.inputs[b] for b in members], layers=layer + 1, mids=mids)
+        mid = mids[layer]
         for k, b in enumerate(members):
             for i in by_input[b]:
-                out[i] = pre[k, int(trace.row_position[rows[i]]) + 1]  # BOS first
+                out[i] = mid[k, int(trace.row_position[rows[i]]) + 1]  # BOS first
     return out
+
+
+def mlp_pre(trace: Trace, layer: int, rows: np.ndarray, neurons: np.ndarray | None = None,
+            reads: np.ndarray | None = None) -> np.ndarray:
+    """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows` (only
+    `neurons`' columns, when given), from `reads` (`mlp_reads` on `rows`), or by running the net
+    again on the inputs holding them."""
+    weights = _float64_layers(trace.net)[2][layer]
+    if reads is None:
+        reads = mlp_reads(trace, layer, rows)
+    w_in, b_in = weights["W_in reads"], weights["b_in"]
+    if neurons is not None:
+        w_in, b_in = w_in[:, neurons], b_in[neurons]
+    return reads @ w_in + b_in
 
 
 def _inputs_by_length(trace: Trace, rows: np.ndarray):
@@ -756,10 +785,11 @@ def _embedded(net: Net, batch: list[list]) -> np.ndarray:
     return (embed[ids] + position[:ids.shape[1]][None]).astype(np.float64)
 
 
-def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tuple]:
+def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list | None = None) -> list[tuple]:
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
     write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the
-    residual stream after the layer."""
+    residual stream after the layer. `mids`, when given, gets per layer the residual stream
+    entering the MLP on the dimensions it reads [B, T, r]."""
     c = net.config
     x = _embedded(net, batch)
     t = x.shape[1]
@@ -793,7 +823,10 @@ def _forward(net: Net, batch: list[list], layers: int | None = None) -> list[tup
         # MLP reads a few of hundreds: the same sums, without the products by zero)
         reads, written = layer["reads"], layer["writes"]
         flat = x.reshape(len(batch) * t, -1)
-        pre = flat[:, reads] @ layer["W_in reads"] + layer["b_in"]
+        read = flat[:, reads]
+        if mids is not None:
+            mids.append(read.reshape(len(batch), t, -1))
+        pre = read @ layer["W_in reads"] + layer["b_in"]
         flat = flat + layer["b_out"]
         flat[:, written] += np.maximum(pre, 0) @ layer["W_out writes"]
         x = flat.reshape(x.shape)

@@ -1199,7 +1199,9 @@ def test_too_many_value_combinations_is_one_error_saying_how_to_stay_in_reach():
         + ["a = numerical linear_sequence_map(mc, mh, 12, 1)", "b = numerical linear_sequence_map(a, mn, 1, 14)",
            "out = numerical linear_sequence_map(b, mo, 1, 16)", "return out"])
     with pytest.raises(compiler.CompileError, match=r"out \(line 12, column 17\): more than 200,000 combinations"
-                       r".*a smaller max_seq_len or vocabulary keeps it in reach"):
+                       r".*its inputs take [\d,]+ values \(b\) and 33 values \(mo\): give them fewer values .*\(mo is "
+                       r"a mean and b is computed from means: a mean takes a value per fraction k/n.*or use a smaller "
+                       r"max_seq_len or vocabulary"):
         compiler.compile_program(source, {"C", "H", "N", "O"}, 10)
 
 
@@ -1360,6 +1362,46 @@ def test_a_net_over_the_weight_limit_is_refused_with_its_shape(monkeypatch):
     with pytest.raises(CompileError, match=r"the net would have [\d,]+ weights \(\d+ layers, residual width \d+, MLP "
                                            r"width \d+, \d+ heads of \d+\), over the limit of 500"):
         compiler.compile_program("v = sequence_map(lambda a, b: a + b, tokens, indices)\nreturn v", {1, 2, 3}, 5)
+
+
+def test_a_net_over_the_weight_limit_names_its_widest_line(monkeypatch):
+    """The twenty-first hand-written set's writer met the weight limit with no line named (a table
+    joining 45 rounded values with 1,000 digit strings); the refusal names the line whose MLP is the
+    widest, where it is, and the lines taking most of the residual stream."""
+    from compiler.compiling import assemble
+
+    monkeypatch.setattr(assemble, "MAX_PARAMETERS", 500)
+    source = ("small = map(lambda x: x + 1, tokens)\n"
+              "wide = sequence_map(lambda a, b: a * 10 + b, tokens, indices)\n"
+              "return wide")
+    with pytest.raises(CompileError, match=r"wide \(line 2, column 8\): its MLP is the net's widest \(\d+ hidden "
+                                           r"neurons\); the residual stream's widest lines are wide \d+, "):
+        compiler.compile_program(source, {1, 2, 3, 4}, 6)
+
+
+def test_too_many_values_name_the_inputs_and_speak_of_means_only_for_a_mean():
+    """A line over packed counts (the twenty-first set's i26) was told "a mean takes a value per
+    fraction", with no mean in the program: the refusal gives each input's number of values, and
+    the reason for a mean's only where an input is one."""
+    packed = ("a = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+              "b = sequence_map(lambda x, i: x * 100 + i, a, indices)\n"
+              "c = sequence_map(lambda x, i: x * 100 + i, b, indices)\n"
+              "out = sequence_map(lambda x, y: x < y, c, c)\nreturn out")
+    with pytest.raises(CompileError) as refused:
+        compiler.compile_program(packed.replace("c, c)", "c, b)"), set(range(1, 30)), 30)
+    message = str(refused.value)
+    assert re.search(r"its inputs take [\d,]+ values \(c\) and [\d,]+ values \(b\): give them fewer values", message)
+    assert "mean" not in message, message
+    means = ("x = numerical map(lambda t: 1 if t == 1 else 0, tokens)\n"
+             "m = numerical aggregate(select(tokens, tokens, lambda k, q: k <= q), x, default=0)\n"
+             "n = numerical aggregate(select(indices, indices, lambda k, q: k <= q), x, default=0)\n"
+             "a = map(lambda v: v, m)\nb = map(lambda v: v, n)\n"
+             "out = sequence_map(lambda u, v: u < v, a, b)\nreturn out")
+    with pytest.raises(CompileError, match=r"out \(line 6, column 7\): more than 200,000 combinations .*its inputs "
+                                           r"take [\d,]+ values \(a\) and [\d,]+ values \(b\): .*\(a is computed "
+                                           r"from means and b is computed from means: a mean takes a value per "
+                                           r"fraction k/n"):
+        compiler.compile_program(means, {1, 2}, 40)
 
 
 def test_a_sum_that_cancels_two_large_maps_of_ratios_stays_within_the_checks_tolerance():

@@ -19,6 +19,7 @@ differences, both where tracr's own assembly is wrong or fails:
 
 from __future__ import annotations
 
+import collections
 import math
 
 import networkx as nx
@@ -138,6 +139,26 @@ def _misread(label: str, width: int, read: int, shortfall: float, max_seq_len: i
             "max_seq_len or vocabulary, or select on tokens or indices directly")
 
 
+def _widest(graph, residual) -> str:
+    """"x: " and what makes a net too big: the line whose MLP is the widest (tracr gives a table a
+    hidden neuron per pair of its inputs' values) and the lines taking most of the residual width
+    (a categorical line takes a dimension per value), so that the refusal says where to make
+    values fewer."""
+    def width(block) -> int:
+        if isinstance(block, transformers.MLP):
+            return block.fst.output_space.num_dims
+        return sum(width(inner) for inner in getattr(block, "blocks", ()))
+    widths = {name: width(node[nodes.MODEL_BLOCK]) for name, node in graph.nodes.items()
+              if node.get(nodes.MODEL_BLOCK) is not None}
+    dims = collections.Counter(direction.name for direction in residual.basis)
+    largest = ", ".join(f"{name} {count:,}" for name, count in dims.most_common(3))
+    label = max(widths, key=widths.get, default=None)
+    if label is None or not widths[label]:
+        return f"the residual stream's widest lines are {largest}; "
+    return (f"{label}: its MLP is the net's widest ({widths[label]:,} hidden neurons); the residual stream's widest "
+            f"lines are {largest}; ")
+
+
 def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, margins,
               provenance) -> Net:
     tokens_values = (graph.nodes[rasp.tokens.label][nodes.VALUE_SET]
@@ -166,10 +187,10 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
     weights = (len(tokens_space.basis) + max_seq_len + 1) * d_model + config.n_layers * (
         4 * d_model * width + 2 * d_model * d_mlp)
     if weights > MAX_PARAMETERS:
-        raise CompileError(f"the net would have {weights:,} weights ({config.n_layers} layers, residual width "
-                           f"{d_model:,}, MLP width {d_mlp:,}, {n_heads} heads of {d_head}), over the limit of "
-                           f"{MAX_PARAMETERS:,}; give the widest lines fewer values (a table's output, a map's "
-                           "input) or use a smaller vocabulary or max_seq_len")
+        raise CompileError(f"{_widest(graph, residual)}the net would have {weights:,} weights "
+                           f"({config.n_layers} layers, residual width {d_model:,}, MLP width {d_mlp:,}, {n_heads} "
+                           f"heads of {d_head}), over the limit of {MAX_PARAMETERS:,}; give the widest lines fewer "
+                           "values (a table's output, a map's input) or use a smaller vocabulary or max_seq_len")
     # logits are divided by sqrt(d_head), so a wide head can let attention go astray; its
     # queries are scaled up until the margin is wide enough (1 for tracr's usual sizes)
     sharpening = {}

@@ -24,9 +24,17 @@ from compiler.language.program import UNDEFINED
 from compiler.language.values import aggregate_values, function_arguments, leaf_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
-_SMALLER = ("a smaller max_seq_len or vocabulary keeps it in reach (a mean takes a value per fraction k/n up to "
-            "max_seq_len, and a line combining several takes every combination of theirs)")
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _from_means(expr, seen: dict | None = None) -> bool:
+    """Whether `expr` is computed by maps and sequence_maps from numerical means (`seen`: the
+    answers so far, by label)."""
+    seen = {} if seen is None else seen
+    if expr.label not in seen:
+        seen[expr.label] = isinstance(expr, (rasp.Map, rasp.SequenceMap)) and any(
+            (isinstance(c, rasp.Aggregate) and rasp.is_numerical(c)) or _from_means(c, seen) for c in expr.children)
+    return seen[expr.label]
 
 
 class Facts:
@@ -116,7 +124,7 @@ class Facts:
             raise AssertionError(f"unsupported {expr!r} passed _check_supported")
         if len(values) > MAX_VALUE_SET:
             raise CompileError(f"{label}: more than {MAX_VALUE_SET:,} possible values (compile enumerates each "
-                               f"line's values to build its net); {_SMALLER}")
+                               f"line's values to build its net); {self._smaller(expr)}")
         for value in values:
             if rasp.is_numerical(expr) and not is_number(value):
                 raise CompileError(f"{label}: numerical SOp takes the non-numeric or non-finite "
@@ -128,6 +136,20 @@ class Facts:
                 raise CompileError(f"{expr.name}: numerical SOp takes the value {value!r}, which float32 weights "
                                    f"cannot hold (at most {FLOAT32_MAX:.3g}); scale it down")
         self.values[label] = values
+
+    def _smaller(self, expr) -> str:
+        """How to bring a line with too many values within reach: what its inputs take (a line
+        combining several takes every combination of theirs), and for an input read off a mean, why
+        it takes so many."""
+        known = [c for c in expr.children if c.label in self.values]
+        shown = "its inputs take " + " and ".join(f"{len(self.values[c.label]):,} values ({c.label})"
+                                                  for c in known) + ": " if known else ""
+        means = [f"{c.label} is a mean" for c in known if isinstance(c, rasp.Aggregate) and rasp.is_numerical(c)]
+        means += [f"{c.label} is computed from means" for c in known if _from_means(c)]
+        why = (f" ({' and '.join(means)}: a mean takes a value per fraction k/n, n up to max_seq_len, and a line "
+               "combining several every combination of theirs)") if means else ""
+        return (f"{shown}give {'them' if known else 'its inputs'} fewer values (map each to the few values this "
+                f"line needs){why}, or use a smaller max_seq_len or vocabulary")
 
     def _tabulate(self, expr, value_sets: list[set], never: list[set]) -> dict[tuple, Any]:
         """f on every combination of input values. Where it raises (ArithmeticError, as tracr
@@ -143,7 +165,7 @@ class Facts:
             if len(table) >= MAX_VALUE_SET:
                 raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET:,} combinations of its inputs' values "
                                    f"(compile tabulates each line on every combination its inputs can take); "
-                                   f"{_SMALLER}")
+                                   f"{self._smaller(expr)}")
             try:
                 result = expr.f(*args)
             except UNDEFINED as e:

@@ -222,7 +222,9 @@ class Certifier:
         - its tables filled (`filled_tables`): a table read off the net has no entry for a value
           no traced input showed, None there; where that value is one no input gives (a
           `selector_width` of an EQ select on the same values is never 0), compile, which cannot
-          tell, refuses what may be None;
+          tell, refuses what may be None. A one-to-one table is filled with new values, which the
+          tables reading it have no entry for: they are filled in turn (the twentieth set's h18,
+          a table of (2^a, 3^b) pairs read by one of (price, factor));
         - its lambda predicates guarded against None (`guarded_predicates`): `k == 0` selects key 0
           for a None query in rasp, which the net never does, so it reads as `k == 0 and q != None`.
         """
@@ -231,7 +233,12 @@ class Certifier:
         try:
             return program, compile(program)
         except compiler.CompileError:
-            filled = filled_tables(program, table_holes(program, self.compile_sets, self.complete_selects)) or program
+            filled = program
+            for _ in program.nodes:  # a filled table's new values are holes of the tables reading it: fill those too
+                more = filled_tables(filled, table_holes(filled, self.compile_sets, self.complete_selects))
+                if more is None:
+                    break
+                filled = more
             fixed = guarded_predicates(filled, self.compile_sets) or filled
             if fixed is program:
                 raise

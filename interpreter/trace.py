@@ -409,6 +409,8 @@ class Trace:
     # per layer [rows, r]: the residual stream entering the MLP on the r dimensions it reads
     # (`mlp_reads`; every neuron's input before the ReLU follows from it: `mlp_pre`)
     mlp_inputs: list | None = None
+    # [rows] a numerical output as the net wrote it (float64; `outputs` holds its classes' means)
+    output_column: np.ndarray | None = None
 
     @property
     def rows(self) -> int:
@@ -558,7 +560,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             codes = write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns, width=c.d_model)
             groups.append(Group(layer, index, tuple(neurons), writes, codes, heads_of(roles), columns, roles))
     outputs = np.empty(len(row_input), dtype=object)
-    classes = None  # a numerical output's
+    classes = column = None  # a numerical output's
     decoded = net.decode((final @ net.W_U).astype(np.float32))
     if net.categorical_output:
         outputs[:] = decoded
@@ -566,7 +568,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         column = np.array(decoded, dtype=np.float64)
         classes = output_classes(column)
         means = np.bincount(classes, weights=column) / np.bincount(classes)
-        outputs[:] = [_readable(float(v)) for v in means[classes]]
+        outputs[:] = [readable(float(v)) for v in means[classes]]
     writers = set()
     scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
     for head in heads:
@@ -582,10 +584,10 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         # (`relative_classes`: resistances of 0.01 to 9.9e10 ohms)
         sole[0].codes = partition(np.stack([sole[0].codes, classes], axis=1))
     return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
-                 heads, groups, outputs, writers, embedding_readers(net), read_all)
+                 heads, groups, outputs, writers, embedding_readers(net), read_all, column)
 
 
-def _readable(value: float) -> float:
+def readable(value: float) -> float:
     """A numerical output's class mean as a reading: to 4 decimals, or past 1e7 to the 7 digits
     float32 holds (9.9e10, which float32 writes 98,999,996,416)."""
     return (float(f"{value:.7g}") if abs(value) >= 1e7 else round(value, 4)) + 0.0

@@ -1182,6 +1182,25 @@ def test_a_one_to_one_table_filled_in_has_the_tables_reading_it_filled_too():
     assert cert.program is not None and "22: " in cert.program.source  # code's new value, given an entry in val
 
 
+def test_a_numerical_output_is_read_per_value_of_the_line_it_maps():
+    """A numerical output's classes are cut on the values alone, within 2e-4 of the largest: beside
+    100, the values 20/3^7 = 0.009 and 0.003 are one class with 0, and a table read off the classes
+    misses them by more than the tolerance. Read per value of the categorical line the output maps
+    (each value's outputs as the net wrote them), they are three values (the twentieth
+    hand-written set's h18: prices over powers of 2 and 3)."""
+    source = ('c = selector_width(select(tokens, tokens, lambda k, q: k == "a"))\n'
+              "out = numerical map({0: 100.0, 1: 0.0, 2: 0.009144947, 3: 0.003048316, 4: 0.0009, 5: 0.0003, 6: 0.0}, c)\n"
+              "return out")
+    net = compiler.compile_program(source, set("ab"), 6)
+    from interpreter.trace import output_classes, trace_net
+
+    trace = trace_net(net)
+    assert len(np.unique(output_classes(trace.output_column))) < 7  # the classes merge the small values
+    result = decompile(net, proposals="uniform", time_budget=20)
+    assert result.verified and result.exhaustive, result.notes
+    assert "0.0091" in result.source and "0.003" in result.source
+
+
 def test_a_filled_entry_that_inputs_reach_is_not_trusted():
     """A numerical table read off a sample without an "h" has no entry for "h"; filled with 0 it
     compiles and agrees on the sample, but inputs reach "h" (the bags of tokens give ["h"], on

@@ -1189,7 +1189,8 @@ def test_a_numerical_output_is_read_per_value_of_the_line_it_maps():
     (each value's outputs as the net wrote them), they are three values (the twentieth
     hand-written set's h18: prices over powers of 2 and 3)."""
     source = ('c = selector_width(select(tokens, tokens, lambda k, q: k == "a"))\n'
-              "out = numerical map({0: 100.0, 1: 0.0, 2: 0.009144947, 3: 0.003048316, 4: 0.0009, 5: 0.0003, 6: 0.0}, c)\n"
+              "out = numerical map({0: 100.0, 1: 0.0, 2: 0.009144947, 3: 0.003048316, 4: 0.0009, 5: 0.0003, "
+              "6: 0.0}, c)\n"
               "return out")
     net = compiler.compile_program(source, set("ab"), 6)
     from interpreter.trace import output_classes, trace_net

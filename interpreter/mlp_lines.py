@@ -1090,17 +1090,26 @@ def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bo
 
 
 def _lines_by_role(groups: list[Group]) -> list[frozenset]:
-    """Which line each group's readers say it belongs to: the widest of the groups' readers by role
-    (`Group.roles`) that holds its own, when one does (a select reads some of its keys' values
-    through both W_Q and W_K and others, never selected, through W_Q alone: one line), else its
-    readers (two heads each reading part: no role tells)."""
+    """Which line each group's readers say it belongs to: for a group some head reads, the widest of
+    the groups' readers by role (`Group.roles`) that holds its own, when one does (a select reads
+    some of its keys' values through both W_Q and W_K and others, never selected, through W_Q
+    alone: one line), else its readers (two heads each reading part: no role tells)."""
     signatures = {g.roles for g in groups if g.roles}
     widest = [s for s in signatures if not any(s < other for other in signatures)]
     out = []
     for g in groups:
-        holding = [s for s in widest if g.roles and g.roles <= s]
+        # only a head's reads tell part of a line from the rest (values a select never chooses):
+        # groups read by MLPs alone are their own line (a map beside another in one block, read
+        # by the same MLP, one also fetched by a head: the twenty-first hand-written set's i14,
+        # a character's class and its digit, read as one table the fetch was no aggregate of)
+        holding = [s for s in widest if g.roles and g.roles <= s] if _head_read(g.roles) else []
         out.append(holding[0] if len(holding) == 1 else g.readers)
     return out
+
+
+def _head_read(roles) -> bool:
+    """Whether some head reads a group (`Group.roles`)."""
+    return any(role[0] == "head" for role in roles or ())
 
 
 def gives_flags(value_sets, node: nodes.Node) -> bool:

@@ -1202,6 +1202,20 @@ def test_a_numerical_output_is_read_per_value_of_the_line_it_maps():
     assert "0.0091" in result.source and "0.003" in result.source
 
 
+def test_a_map_beside_another_one_a_head_fetches_is_its_own_line():
+    """Two maps of the tokens in one block, both read by one later MLP, one of them also fetched by
+    a head: the groups read by the MLP alone were put in the fetched map's line (as a select's
+    never-chosen keys are), and the fetch was no aggregate of that joint table (the twenty-first
+    hand-written set's i14, a number plate's character class and digit)."""
+    from pathlib import Path
+
+    source = (Path(__file__).parent / "data" / "number_plate_checks.rasp").read_text()
+    vocab = [int(t) if t.isdigit() else t for t in source.splitlines()[0].removeprefix("# vocab: ").split()]
+    net = compiler.compile_program(source, set(vocab), 7)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified, result.notes
+
+
 def test_a_filled_entry_that_inputs_reach_is_not_trusted():
     """A numerical table read off a sample without an "h" has no entry for "h"; filled with 0 it
     compiles and agrees on the sample, but inputs reach "h" (the bags of tokens give ["h"], on

@@ -113,7 +113,7 @@ class Certificate:
     inputs: int
     exhaustive: bool
     verified: bool
-    reason: str = ""  # why a program that agrees on every checked input is still not verified
+    reason: str = ""  # why a program is not verified: an input it is wrong on, or why agreeing is not enough
     caveat: str = ""  # what a verified program's certificate took on trust (values no input reached)
     program: prog.Program | None = None  # what was compiled: the candidate, made to hold no None (`_compile`)
     # inputs were found on which a table of it has no entry read off the net: its answer there is
@@ -186,10 +186,18 @@ class Certifier:
             what = "does not compile" if isinstance(error, (compiler.CompileError, compiler.SourceError)) else \
                 "compiles to a net that fails to run"
             return Certificate(0.0, len(self.inputs), self.exhaustive, False, f"it {what} ({first})")
-        agree = sum(nets_agree(want, have) for want, have in zip(self.expected, got))
+        agrees = [nets_agree(want, have) for want, have in zip(self.expected, got)]
+        agree = sum(agrees)
         agreement = agree / len(self.inputs)
         if agree < len(self.inputs) or self.exhaustive:
-            return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs),
+            first = agrees.index(False) if agree < len(self.inputs) else None
+            # the first input it is wrong on, for the answer's note (a reading can be wrong where the
+            # rows it was read from were right: a table filled in, or numbers rounded)
+            reason = "" if first is None else (
+                f"on {self.inputs[first]} the net gives {self.expected[first]}, this program's net {got[first]} "
+                f"({'one of every input' if self.exhaustive else 'a traced input'}; "
+                f"{len(self.inputs) - agree:,} of {len(self.inputs):,} differ)")
+            return Certificate(agreement, len(self.inputs), self.exhaustive, agree == len(self.inputs), reason,
                                program=compiled)
         # agreeing on every traced input, it is compared on the sample's untraced ones too: they count
         reason, wrong, caveat = self._untraced(candidate)

@@ -1216,6 +1216,20 @@ def test_a_map_beside_another_one_a_head_fetches_is_its_own_line():
     assert result.verified, result.notes
 
 
+def test_a_reading_wrong_on_a_checked_input_says_which():
+    """An answer that is not verified because its net differs from the net on inputs the
+    certificate checked names one of them, with the two outputs and how many differ (the
+    twentieth set's h18 came back "NOT verified" with no reason: its reading was wrong on three
+    traced inputs, which nothing said)."""
+    from compiler.compiling.check import all_inputs
+
+    net = compiler.compile_program("out = map(lambda x: x + 1, tokens)\nreturn out", {1, 2, 3}, 3)
+    read = compiler.parse("out = map(lambda x: x + 1 if x < 3 else 5, tokens)\nreturn out")
+    cert = Certifier(net, all_inputs([1, 2, 3], 3, 100), exhaustive=True)(read)
+    assert not cert.verified
+    assert "on [3] the net gives [4], this program's net [5] (one of every input; 25 of 39 differ)" in cert.reason
+
+
 def test_a_filled_entry_that_inputs_reach_is_not_trusted():
     """A numerical table read off a sample without an "h" has no entry for "h"; filled with 0 it
     compiles and agrees on the sample, but inputs reach "h" (the bags of tokens give ["h"], on

@@ -433,6 +433,38 @@ def test_a_larger_time_budget_buys_the_reach_search_its_share(monkeypatch):
     assert budgets == [25]
 
 
+def test_a_count_of_a_subset_of_anothers_pairs_never_exceeds_it():
+    """Two `selector_width`s of selects on the same keys and queries, one choosing only pairs the
+    other chooses (lots costing 15 among lots costing at least 12: the twenty-first hand-written
+    set's i12): at every position the first counts at most the second, so a table over the two
+    lacks nothing where the first is larger; where the selects are on other keys, or neither's
+    pairs lie within the other's, nothing is dropped."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import possible_holes, table_holes
+
+    vocab, n = [1, 2, 3], 4
+    counts = ("dear = selector_width(select(tokens, indices, lambda k, q: k >= 2))\n"
+              "dearest = selector_width(select(tokens, indices, lambda k, q: k == 3))\n")
+    read = "{" + ", ".join(f"({d}, {e}): {d + e}" for d in range(n + 1) for e in range(d + 1)) + "}"
+    program = compiler.parse(counts + f"return sequence_map({read}, dear, dearest)\n")
+    sets = ValueSets(vocab, n)
+    holes = table_holes(program, sets)
+    assert {(0, 1), (2, 4)} <= next(iter(holes.values()))
+    assert possible_holes(program, holes, causal=False, value_sets=sets) == {}
+    swapped = compiler.parse(counts + f"return sequence_map({read}, dearest, dear)\n")  # read the other way round
+    assert possible_holes(swapped, table_holes(swapped, sets), causal=False, value_sets=sets)
+    crossing = compiler.parse(counts.replace("k == 3", "k <= 2") + f"return sequence_map({read}, dear, dearest)\n")
+    assert possible_holes(crossing, table_holes(crossing, sets), causal=False, value_sets=sets)
+    other = compiler.parse(counts.replace("select(tokens, indices, lambda k, q: k == 3)",
+                                          "select(tokens, tokens, lambda k, q: k == 3)")
+                           + f"return sequence_map({read}, dear, dearest)\n")
+    assert possible_holes(other, table_holes(other, sets), causal=False, value_sets=sets)
+    # a select's keys and queries are counts at two positions: one count on both sides orders nothing
+    pairs = "{" + ", ".join(f"({d}, {e})" for d in range(n + 1) for e in range(d + 1)) + "}"
+    both = compiler.parse(counts + f"return selector_width(select(dear, dear, {pairs}))\n")
+    assert possible_holes(both, table_holes(both, sets), causal=False, value_sets=sets)
+
+
 def test_a_copied_count_keeps_the_counts_bounds():
     """A categorical aggregate of a `selector_width` copies the count at a position it selects: it
     is at most the length, less one where the select never chooses the query's own position (the

@@ -52,6 +52,7 @@ from interpreter.trace import (
     Head,
     determines,
     mlp_pre,
+    mlp_read_weights,
     partition,
     readable,
     same_partition,
@@ -777,14 +778,11 @@ class MlpLines:
         trace, net = self.trace, self.trace.net
         # only the residual dimensions the neurons read take part (a compiled net's few of hundreds:
         # a head writing none of them has no share, and each product is that much smaller)
-        w_all = self._w_in(layer)
-        if ("W_in reads", layer) not in self.cache:
-            self.cache[("W_in reads", layer)] = np.flatnonzero(np.abs(w_all).max(axis=1, initial=0.0) > 0)
-        block = self.cache[("W_in reads", layer)]
-        w_in = w_all[np.ix_(block, np.asarray(neurons, int))]
-        reads = block[np.abs(w_in).max(axis=1, initial=0.0) > 0]
-        w_in = w_in[np.abs(w_in).max(axis=1, initial=0.0) > 0]
-        read = np.zeros(len(w_all), bool)
+        block, w_block = mlp_read_weights(net, layer)
+        w_in = w_block[:, np.asarray(neurons, int)]
+        used = np.abs(w_in).max(axis=1, initial=0.0) > 0
+        reads, w_in = block[used], w_in[used]
+        read = np.zeros(net.config.d_model, bool)
         read[reads] = True
         tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
         ids = {token: i for i, token in enumerate(net.input_tokens)}
@@ -831,12 +829,6 @@ class MlpLines:
         if np.abs(rest - rest[0]).max(initial=0.0) > tolerance:
             return None
         return a_part + constant + rest[0], b_part
-
-    def _w_in(self, layer: int) -> np.ndarray:
-        key = ("W_in", layer)
-        if key not in self.cache:
-            self.cache[key] = Weights(self.trace.net).W_in[layer].astype(np.float64)
-        return self.cache[key]
 
     def _pre(self, layer: int, rows: np.ndarray, neurons=None) -> np.ndarray:
         """`mlp_pre` on `rows` (only `neurons`' columns, when given), from every traced row's,

@@ -709,6 +709,13 @@ def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list
     return list(parts.values())
 
 
+def mlp_read_weights(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The residual dimensions `layer`'s MLP reads, and its W_in on them ([r, d_mlp], float64),
+    kept with the net."""
+    weights = _float64_layers(net)[2][layer]
+    return weights["reads"], weights["W_in reads"]
+
+
 def mlp_reads(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
     """[len(rows), r]: the residual stream entering `layer`'s MLP on `rows`, on the r dimensions the
     MLP reads (a compiled net's reads a few of hundreds), by running the net again on the inputs
@@ -733,10 +740,10 @@ def mlp_pre(trace: Trace, layer: int, rows: np.ndarray, neurons: np.ndarray | No
     """[len(rows), d_mlp]: every neuron's input before the ReLU in `layer`'s MLP on `rows` (only
     `neurons`' columns, when given), from `reads` (`mlp_reads` on `rows`), or by running the net
     again on the inputs holding them."""
-    weights = _float64_layers(trace.net)[2][layer]
+    _, w_in = mlp_read_weights(trace.net, layer)
+    b_in = _float64_layers(trace.net)[2][layer]["b_in"]
     if reads is None:
         reads = mlp_reads(trace, layer, rows)
-    w_in, b_in = weights["W_in reads"], weights["b_in"]
     if neurons is not None:
         w_in, b_in = w_in[:, neurons], b_in[neurons]
     return reads @ w_in + b_in

@@ -71,13 +71,37 @@ def partition(values: np.ndarray, columns: np.ndarray | None = None, width: int 
 
 
 def _distinct_rows(rows: np.ndarray) -> np.ndarray:
-    """One of each distinct row of a 2-d float array (bit for bit; two rows collide with
-    probability ~2^-64): an MLP's neurons take few patterns over a trace's thousands of rows, so
-    what every row writes is found from a few hundred products."""
-    if len(rows) < 2:
-        return rows
-    codes = partition(np.ascontiguousarray(rows).view(np.int64))
-    return rows[np.unique(codes, return_index=True)[1]]
+    """One of each distinct row of a 2-d float array (bit for bit): an MLP's neurons take few
+    patterns over a trace's thousands of rows, so what every row writes is found from a few
+    hundred products."""
+    first, _ = row_classes(rows)
+    return rows[first]
+
+
+#: splitmix64's finaliser constants: each float's bits mixed before the rows are hashed
+_MIX_A, _MIX_B = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def row_classes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-d float array, bit for bit: the index of one row of each, and
+    each row's class (`rows[first][classes]` is `rows`). Each float's bits are mixed (splitmix64)
+    before the rows are hashed as `partition` hashes codes: a float's low bits are mostly zero
+    (1.0 is 0x3FF0...0), and a product by an odd number keeps them zero, so unmixed bits left a
+    dozen bits to hash (a trace's MLP inputs collided). A collision that still happens is found
+    and each row is then its own class."""
+    n = len(rows)
+    if n < 2:
+        return np.arange(n), np.arange(n)
+    bits = np.ascontiguousarray(rows, dtype=np.float64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        z = (bits ^ (bits >> np.uint64(30))) * _MIX_A
+        z = (z ^ (z >> np.uint64(27))) * _MIX_B
+        z ^= z >> np.uint64(31)
+    classes = partition(z.view(np.int64))
+    first = np.unique(classes, return_index=True)[1]
+    if not np.array_equal(bits[first][classes], bits):
+        return np.arange(n), np.arange(n)
+    return first, classes
 
 
 def _object_codes(values: np.ndarray) -> np.ndarray:
@@ -476,11 +500,12 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # run inputs grouped by length (no padding); rows keep input order via `order`
     head_writes = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
     head_selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
-    # the neurons' outputs, written in place (a net of 1,250 neurons in 6 layers on 10,000 rows
-    # holds 600 MB of them: no copy made to join the lengths)
-    hidden_all = [np.empty((sum(map(len, inputs)), c.d_mlp)) for _ in range(c.n_layers)]
-    read_all = [np.empty((len(hidden_all[layer]), len(weights["reads"])))
-                for layer, weights in enumerate(_float64_layers(net)[2])]
+    # the outputs of the neurons that write something (`_float64_layers`), written in place (a net
+    # of 1,250 neurons in 6 layers on 10,000 rows holds 600 MB of them: no copy made to join the
+    # lengths); column j of layer l's is neuron wide[l]["neurons"][j]
+    wide = _float64_layers(net)[2]
+    hidden_all = [np.empty((sum(map(len, inputs)), len(weights["neurons"]))) for weights in wide]
+    read_all = [np.empty((len(hidden_all[layer]), len(weights["reads"]))) for layer, weights in enumerate(wide)]
     finals = []
     row_input, row_position, pair_query, pair_key = [], [], [], []
     next_row = 0
@@ -516,10 +541,10 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
     head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
-    # each MLP's W_out on the residual dimensions it writes (`_float64_layers`): the products and
-    # norms below are those of the whole W_out, whose other columns are zero
-    wide = _float64_layers(net)[2]
-    w_outs = [layer["W_out writes"] for layer in wide]
+    # each MLP's W_out, of its neurons writing something, on the residual dimensions it writes
+    # (`_float64_layers`): the products and norms below are those of the whole W_out, whose other
+    # rows and columns are zero
+    w_outs = [layer["W_out neurons"] for layer in wide]
     # the noise scale of each sublayer's components: float noise in a component's writes is a
     # fraction of the residual stream it reads, which holds the embeddings and what the sublayers
     # before it (and beside it) wrote, so a numerical line taking values in the thousands, computed
@@ -548,14 +573,15 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         scale = scales[2 * layer + 1]
         floor = 1e-2 * scale
         h_all, w_out, written = hidden_all[layer], w_outs[layer], wide[layer]["writes"]
-        for index, neurons in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
-            used = np.flatnonzero(w_out[neurons].any(axis=0))
+        for index, local in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
+            used = np.flatnonzero(w_out[local].any(axis=0))
             columns = written[used]
-            writes = h_all[:, neurons] @ w_out[neurons][:, used]
+            writes = h_all[:, local] @ w_out[local][:, used]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
+            neurons = wide[layer]["neurons"][local].tolist()
             directions = np.zeros((len(neurons), c.d_model))
-            directions[:, written] = w_out[neurons]
+            directions[:, written] = w_out[local]
             roles = readers(net, 2 * layer + 2, directions, roles=True)
             codes = write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns, width=c.d_model)
             groups.append(Group(layer, index, tuple(neurons), writes, codes, heads_of(roles), columns, roles))
@@ -572,10 +598,10 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     writers = set()
     scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
     for head in heads:
-        if np.abs(head.writes @ net.W_U).max() > 1e-3 * scale:
+        if np.abs(_distinct_rows(head.writes) @ net.W_U).max() > 1e-3 * scale:  # a few patterns of many rows
             writers.add(("head", head.layer, head.index))
     for group in groups:
-        if np.abs(group.writes @ net.W_U[group.columns]).max() > 1e-3 * scale:
+        if np.abs(_distinct_rows(group.writes) @ net.W_U[group.columns]).max() > 1e-3 * scale:
             writers.add(("group", group.layer, group.index))
     sole = [g for g in groups if ("group", g.layer, g.index) in writers]
     if classes is not None and len(writers) == 1 and sole and not determines(sole[0].codes, classes):
@@ -796,7 +822,8 @@ def _embedded(net: Net, batch: list[list]) -> np.ndarray:
 
 def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list | None = None) -> list[tuple]:
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
-    write [B, H, T, d], the MLP's hidden neurons' inputs before the ReLU [B, T, d_mlp], and the
+    write [B, H, T, d], the inputs before the ReLU of the MLP's neurons that write something [B, T,
+    n] (`_float64_layers`' "neurons": the others add nothing), and the
     residual stream after the layer. `mids`, when given, gets per layer the residual stream
     entering the MLP on the dimensions it reads [B, T, r]."""
     c = net.config
@@ -835,9 +862,13 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
         read = flat[:, reads]
         if mids is not None:
             mids.append(read.reshape(len(batch), t, -1))
-        pre = read @ layer["W_in reads"] + layer["b_in"]
+        # on each distinct row once: a compiled MLP reads a few categorical values, which take a
+        # few hundred patterns over a trace's thousands of rows (bit for bit: the same products)
+        first, distinct = row_classes(read)
+        pre = read[first] @ layer["W_in neurons"] + layer["b_in neurons"]
         flat = flat + layer["b_out"]
-        flat[:, written] += np.maximum(pre, 0) @ layer["W_out writes"]
+        flat[:, written] += (np.maximum(pre, 0) @ layer["W_out neurons"])[distinct]
+        pre = pre[distinct]
         x = flat.reshape(x.shape)
         out.append((weights, writes, pre.reshape(len(batch), t, -1), x))
     return out
@@ -862,6 +893,13 @@ def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
             tensors["W_in reads"] = W_in[tensors["reads"]].astype(np.float64)
             tensors["writes"] = np.flatnonzero(np.abs(W_out).max(axis=0, initial=0) > 0)
             tensors["W_out writes"] = W_out[:, tensors["writes"]].astype(np.float64)
+            # the neurons writing something: a compiled net's layers are padded to its widest MLP
+            # (i06 of the twenty-first set: 6,591 neurons a layer, 9,433 of 46,137 writing), and a
+            # neuron writing nothing is no component (`_neuron_groups`)
+            tensors["neurons"] = np.flatnonzero(np.abs(W_out).max(axis=1, initial=0) > 0)
+            tensors["W_in neurons"] = tensors["W_in reads"][:, tensors["neurons"]]
+            tensors["b_in neurons"] = tensors["b_in"][tensors["neurons"]]
+            tensors["W_out neurons"] = tensors["W_out writes"][tensors["neurons"]]
             qkv = np.concatenate([w.params[param_name(layer, name)] for name in ("W_Q", "W_K", "W_V")], axis=1)
             tensors["qkv reads"] = np.flatnonzero(np.abs(qkv).max(axis=1, initial=0) > 0)
             tensors["W_QKV"] = qkv[tensors["qkv reads"]].astype(np.float64)

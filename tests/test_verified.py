@@ -2165,10 +2165,11 @@ def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():
 
 def test_the_traces_forward_pass_is_the_nets():
     """The trace's float64 forward pass (each MLP on the residual dimensions it reads and writes)
-    gives the net's residual stream, its MLP pre-activations the net's: compiled (sparse) and
-    scrambled (dense) nets, causal or not."""
+    gives the net's residual stream, its MLP pre-activations the net's (of the neurons writing
+    something: the others' W_out rows are zero): compiled (sparse) and scrambled (dense) nets,
+    causal or not."""
     from compiler.nets.forward import run_numpy
-    from interpreter.trace import _forward
+    from interpreter.trace import _float64_layers, _forward
 
     prefix_share = ("return numerical aggregate(select(indices, indices, LEQ), "
                     "numerical map(lambda x: 1 if x > 2 else 0, tokens))\n")
@@ -2185,7 +2186,24 @@ def test_the_traces_forward_pass_is_the_nets():
             for layer, (_, _, pre, _) in enumerate(layers):
                 hidden = streams[2 * layer + 1] @ variant.params[f"transformer/layer_{layer}/mlp/linear_1/w"] \
                     + variant.params[f"transformer/layer_{layer}/mlp/linear_1/b"]
-                assert np.allclose(pre, hidden, atol=1e-4 * max(1.0, float(np.abs(hidden).max())))
+                neurons = _float64_layers(variant)[2][layer]["neurons"]
+                w_out = variant.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+                assert not np.delete(w_out, neurons, axis=0).any()
+                assert np.allclose(pre, hidden[..., neurons], atol=1e-4 * max(1.0, float(np.abs(hidden).max())))
+
+
+def test_row_classes_are_the_distinct_rows_bit_for_bit():
+    """`row_classes` finds each distinct row of floats (the trace runs each MLP once per distinct
+    input): rows of a few round floats, whose bits hashed unmixed left ~12 bits to hash (3,000
+    distinct rows fell into 2,120 classes), and a row differing in one bit."""
+    from interpreter.trace import row_classes
+
+    rows = np.random.default_rng(0).choice([0.0, 1.0, 0.5, -1.0, 2.0, 0.25], size=(3000, 12))
+    rows = np.concatenate([rows, rows[:5], [np.nextafter(rows[0], 3.0)]])
+    first, classes = row_classes(rows)
+    assert len(first) == len(np.unique(rows, axis=0)) == 3001
+    assert np.array_equal(rows[first][classes], rows)
+    assert (classes[3000:3005] == classes[:5]).all() and classes[-1] != classes[0]
 
 
 def test_heads_whose_select_tables_are_equal_share_only_what_every_read_knows():

@@ -25,6 +25,11 @@ from generator.strategies import typed_programs
     ("a = map(lambda t: 2 ** t, tokens)\nreturn a", 1, 22, ["unexpected '*'", "a power (`**`)"]),
     ("a = sequence_map(lambda t, i: (t, i), tokens, indices)\nreturn a", 1, 33,
      ["unexpected ','", "a lambda cannot build a tuple"]),
+    # an input too many after the lambda: no tuple in it (the twenty-second hand-written set's j26)
+    ("a = sequence_map(lambda b, h, x: b + h + x, tokens, indices, tokens)\nreturn a", 1, 60,
+     ["unexpected ','", "sequence_map takes a function and two inputs", "combine two of them first"]),
+    ("a = map(lambda t: min(t, 1), tokens, indices)\nreturn a", 1, 36,
+     ["unexpected ','", "map takes a function and one input", "sequence_map"]),
     ("a = select(tokens, tokens, EQ) and select(indices, indices, LT)\nreturn selector_width(a)", 1, 32,
      ["unexpected 'and'", "selects combine inside one select", "EQ and (lambda k, q: ...)"]),
     ("a = select(tokens, tokens, LT and lambda k, q: k > 1)\nreturn selector_width(a)", 1, 35,

@@ -137,7 +137,11 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     expected = _describe_expected(set(expected))
     message = found + (f"; expected {_join_or(expected)}" if expected else "")
     if isinstance(error, UnexpectedToken) and str(error.token) == "," and _in_lambda_body(text, error.token.start_pos):
-        message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
+        call = _call_past_lambda(text, error.token.start_pos)
+        if call is None:
+            message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
+        else:  # the lambda ended at an earlier comma: this one is an argument too many
+            message += f"; {_TOO_MANY.get(call, f'{call} takes fewer inputs')}"
     hint = _python_hint(error, text)
     if hint:
         message += f"; {hint}"
@@ -216,6 +220,53 @@ def _in_lambda_body(text: str, pos: int | None) -> bool:
     line = text[text.rfind("\n", 0, pos) + 1:pos]
     at = line.rfind("lambda")
     return at >= 0 and ":" in line[at:]
+
+
+#: What a call given an input too many takes, by its name (`_call_past_lambda`).
+_TOO_MANY = {
+    "map": "map takes a function and one input (`map(lambda x: ..., xs)`); a function of two inputs is a "
+           "sequence_map",
+    "sequence_map": "sequence_map takes a function and two inputs (`sequence_map(lambda x, y: ..., xs, ys)`); "
+                    "for three, combine two of them first (`xy = sequence_map(lambda x, y: ..., xs, ys)`) and the "
+                    "result with the third",
+}
+
+
+def _call_past_lambda(text: str, pos: int) -> str | None:
+    """The name of the call whose lambda argument (the last `lambda` on the line before `pos`)
+    ended before `pos`, at a comma or bracket of its own depth, or None when `pos` lies inside that
+    lambda's body (`lambda x: (x, 1)`) or the call has no name."""
+    start = text.rfind("\n", 0, pos) + 1
+    at = text.rfind("lambda", start, pos)
+    colon = text.find(":", at, pos)
+    if at < 0 or colon < 0:
+        return None
+    depth, quoted = 0, False
+    for char in text[colon + 1:pos]:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None  # the call holding the lambda closed before `pos`
+        elif char == "," and depth == 0:
+            break
+    else:
+        return None
+    depth = 0  # the bracket opening the lambda's call, and the name before it
+    for i in range(at - 1, start - 1, -1):
+        if text[i] in ")]}":
+            depth += 1
+        elif text[i] in "([{":
+            if depth == 0:
+                name = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text[start:i])
+                return name.group(1) if text[i] == "(" and name else None
+            depth -= 1
+    return None
 
 
 def _misspelt_word(error: UnexpectedInput, text: str) -> SourceError | None:

@@ -104,6 +104,22 @@ def row_classes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, classes
 
 
+def _mlp_peak(weights: dict, reads: np.ndarray) -> float:
+    """The largest write of an MLP (`_float64_layers`' weights of one layer) on rows whose inputs
+    on the dimensions it reads are `reads` [rows, r]: computed on the distinct rows, which are few."""
+    distinct = reads[row_classes(reads)[0]]
+    hidden = np.maximum(distinct @ weights["W_in neurons"] + weights["b_in neurons"], 0)
+    return float(np.abs(hidden @ weights["W_out neurons"]).max(initial=0))
+
+
+def _largest_product(rows: np.ndarray, matrix: np.ndarray) -> float:
+    """max |rows @ matrix|, from the distinct rows where the matrix is wide (a compiled component's
+    writes take a few patterns over thousands of rows; a net's outputs may number hundreds)."""
+    if matrix.shape[1] > 16:
+        rows = _distinct_rows(rows)
+    return float(np.abs(rows @ matrix).max(initial=0))
+
+
 def _object_codes(values: np.ndarray) -> np.ndarray:
     """Codes of a 1-d object array, in order of first occurrence (`_hashable` equality). Values
     all of one kind numpy compares as Python does (ints, bools or strings: most lines' values) are
@@ -498,7 +514,6 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     c = net.config
     order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i]), i))
     # run inputs grouped by length (no padding); rows keep input order via `order`
-    head_writes = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
     head_selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
     # the outputs of the neurons that write something (`_float64_layers`), written in place (a net
     # of 1,250 neurons in 6 layers on 10,000 rows holds 600 MB of them: no copy made to join the
@@ -506,6 +521,9 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     wide = _float64_layers(net)[2]
     hidden_all = [np.empty((sum(map(len, inputs)), len(weights["neurons"]))) for weights in wide]
     read_all = [np.empty((len(hidden_all[layer]), len(weights["reads"]))) for layer, weights in enumerate(wide)]
+    # each head's write, filled in on the dimensions its W_O writes (the rest stay zero)
+    head_all = [[np.zeros((len(hidden_all[layer]), c.d_model)) for _ in range(c.n_heads)]
+                for layer in range(c.n_layers)]
     finals = []
     row_input, row_position, pair_query, pair_key = [], [], [], []
     next_row = 0
@@ -516,7 +534,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         per_layer = _forward(net, batch, mids=mids)
         for layer, (attn_weights, writes, mlp_pre, _) in enumerate(per_layer):
             for h in range(c.n_heads):
-                head_writes[layer][h].append(writes[:, h, 1:].reshape(-1, c.d_model))
+                block = head_all[layer][h][next_row:next_row + len(members) * length]
+                block[:, wide[layer]["head writes"][h]] = writes[h][:, 1:].reshape(len(block), -1)
                 w = attn_weights[:, h, 1:, :]  # [B, queries, keys incl BOS]
                 chosen = w >= 0.5 * w.max(axis=-1, keepdims=True)
                 head_selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
@@ -540,7 +559,6 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     final = np.concatenate(finals)
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
-    head_all = [[np.concatenate(head_writes[layer][h]) for h in range(c.n_heads)] for layer in range(c.n_layers)]
     # each MLP's W_out, of its neurons writing something, on the residual dimensions it writes
     # (`_float64_layers`): the products and norms below are those of the whole W_out, whose other
     # rows and columns are zero
@@ -550,9 +568,9 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # before it (and beside it) wrote, so a numerical line taking values in the thousands, computed
     # at the end, does not blur a count's 1/2 and 1/3 read at the start (the seventeenth set's e11);
     # never above the largest write of all (the scale of every component before)
-    peaks = [max([np.abs(w).max(initial=0) for w in head_all[layer]] + [0.0]) if sublayer == 0 else
-             float(np.abs(_distinct_rows(hidden_all[layer]) @ w_outs[layer]).max(initial=0))
-             for layer in range(c.n_layers) for sublayer in (0, 1)]  # each sublayer's largest write
+    peaks = [max([np.abs(w[:, columns]).max(initial=0)
+                  for w, columns in zip(head_all[layer], wide[layer]["head writes"])] + [0.0]) if sublayer == 0 else
+             _mlp_peak(wide[layer], read_all[layer]) for layer in range(c.n_layers) for sublayer in (0, 1)]
     embedded = float(np.abs(Weights(net).W_E).max(initial=0) + np.abs(Weights(net).W_pos).max(initial=0))
     largest = max(peaks + [1e-9])
     scales = np.minimum(np.maximum.accumulate([embedded] + peaks)[1:], largest)  # [2 * n_layers]
@@ -562,12 +580,14 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         scale = scales[2 * layer]
         floor = 1e-2 * scale
         for h in range(c.n_heads):
-            writes = head_all[layer][h]
-            if np.abs(writes).max(initial=0) < SILENT * scale:
+            writes, columns = head_all[layer][h], wide[layer]["head writes"][h]
+            if np.abs(writes[:, columns]).max(initial=0) < SILENT * scale:
                 continue
             w_o = Weights(net).W_O[layer, h]
-            heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep],
-                              write_partition(_snapped(writes, one_hot), floor), readers(net, 2 * layer + 1, w_o)))
+            codes = write_partition(_snapped(writes[:, columns], one_hot[columns]), floor, columns=columns,
+                                    width=c.d_model)
+            heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep], codes,
+                              readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
         scale = scales[2 * layer + 1]
@@ -598,10 +618,11 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     writers = set()
     scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
     for head in heads:
-        if np.abs(_distinct_rows(head.writes) @ net.W_U).max() > 1e-3 * scale:  # a few patterns of many rows
+        columns = wide[head.layer]["head writes"][head.index]
+        if _largest_product(head.writes[:, columns], net.W_U[columns]) > 1e-3 * scale:
             writers.add(("head", head.layer, head.index))
     for group in groups:
-        if np.abs(_distinct_rows(group.writes) @ net.W_U[group.columns]).max() > 1e-3 * scale:
+        if _largest_product(group.writes, net.W_U[group.columns]) > 1e-3 * scale:
             writers.add(("group", group.layer, group.index))
     sole = [g for g in groups if ("group", g.layer, g.index) in writers]
     if classes is not None and len(writers) == 1 and sole and not determines(sole[0].codes, classes):
@@ -822,10 +843,10 @@ def _embedded(net: Net, batch: list[list]) -> np.ndarray:
 
 def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list | None = None) -> list[tuple]:
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
-    write [B, H, T, d], the inputs before the ReLU of the MLP's neurons that write something [B, T,
-    n] (`_float64_layers`' "neurons": the others add nothing), and the
-    residual stream after the layer. `mids`, when given, gets per layer the residual stream
-    entering the MLP on the dimensions it reads [B, T, r]."""
+    write on the dimensions its W_O writes (`_float64_layers`' "head writes") [B, T, w], the
+    inputs before the ReLU of the MLP's neurons that write something (its "neurons": the others
+    add nothing) [B, T, n], and the residual stream after the layer. `mids`, when given, gets per
+    layer the residual stream entering the MLP on the dimensions it reads [B, T, r]."""
     c = net.config
     x = _embedded(net, batch)
     t = x.shape[1]
@@ -849,12 +870,12 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
         weights /= weights.sum(-1, keepdims=True)
         mixed = weights @ v  # [B, H, T, d_head]
         # each head's write, on the residual dimensions its W_O writes (a compiled head writes a
-        # few of hundreds)
-        writes = np.zeros((len(batch), c.n_heads, t, c.d_model))
+        # few of hundreds), added up as a sum over the heads would (the same floats)
+        writes, total = [], np.zeros_like(x)
         for h, (columns, w_o) in enumerate(zip(layer["head writes"], layer["W_O writes"])):
-            head = writes[:, h]  # a view: [B, T, d_model]
-            head[..., columns] = (mixed[:, h].reshape(len(batch) * t, -1) @ w_o).reshape(len(batch), t, -1)
-        x = x + writes.sum(1) + layer["b_O"]
+            writes.append((mixed[:, h].reshape(len(batch) * t, -1) @ w_o).reshape(len(batch), t, -1))
+            total[..., columns] += writes[-1]
+        x = x + total + layer["b_O"]
         # the MLP on the residual dimensions it reads, writing those it writes (a compiled net's
         # MLP reads a few of hundreds: the same sums, without the products by zero)
         reads, written = layer["reads"], layer["writes"]

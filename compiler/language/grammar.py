@@ -139,7 +139,8 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     if isinstance(error, UnexpectedToken) and str(error.token) == "," and _in_lambda_body(text, error.token.start_pos):
         call = _call_past_lambda(text, error.token.start_pos)
         if call is None:
-            message += "; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): return one value"
+            message += ("; a lambda cannot build a tuple (a tuple is a constant, such as a table's key): "
+                        "return one value")
         else:  # the lambda ended at an earlier comma: this one is an argument too many
             message += f"; {_TOO_MANY.get(call, f'{call} takes fewer inputs')}"
     hint = _python_hint(error, text)

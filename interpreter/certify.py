@@ -455,7 +455,7 @@ class Certifier:
         if not wrong:
             return "", 0, ""
         xs, a, b = wrong[0]
-        self._hand_back([x for x, _, _ in wrong[:50]])  # worth reading the net on
+        self._hand_back(_diverse(wrong, UNTRACED_BACK))  # worth reading the net on
         return (f"on {xs} the net gives {a}, this program's net {b} (a sampled input not traced; "
                 f"{len(wrong)} of {len(self.untraced)} such differ)"), len(wrong), ""
 
@@ -477,6 +477,33 @@ class Certifier:
 
         return search_failing_batch(sorted(self.vocab, key=value_sort_key), self.net.config.max_seq_len, fails,
                                     SEARCH_EXAMPLES, self.seed)
+
+
+#: Most of the untraced inputs a reading is wrong on handed back for the search's next reading,
+#: chosen as unlike each other as `_diverse` can tell.
+UNTRACED_BACK = 50
+
+
+def _diverse(wrong: list[tuple], count: int) -> list[list]:
+    """`count` of the inputs of `wrong` ((input, the net's outputs, a reading's)), taken in turn
+    from each kind of difference (where the outputs first differ, and the two values there) in
+    the order the kinds first occur: where a reading is wrong on more inputs than are handed back,
+    the first of them may show one mistake many times, and a mistake the net is not read again on
+    stays."""
+    kinds: dict[tuple, list] = {}
+    for xs, want, got in wrong:
+        at = next((i for i, (a, b) in enumerate(zip(want, got)) if not nets_agree([a], [b])), len(want))
+        kind = (at, repr(want[at]) if at < len(want) else "", repr(got[at]) if at < len(got) else "")
+        kinds.setdefault(kind, []).append(xs)
+    chosen: list[list] = []
+    for turn in itertools.count():
+        taken = [inputs[turn] for inputs in kinds.values() if turn < len(inputs)]
+        if not taken:
+            return chosen
+        chosen += taken[:count - len(chosen)]
+        if len(chosen) >= count:
+            return chosen
+    return chosen
 
 
 #: At most this many inputs (traced and untraced) are compared through a reading's own outputs

@@ -2614,3 +2614,17 @@ def test_a_numerical_line_a_head_averages_must_give_flags_on_every_value_its_inp
     assert not gives_flags(value_sets, line("lambda x: x + 0"))
     assert gives_flags(value_sets, line("lambda x: 1 if x > 1 else 0"))
     assert gives_flags(value_sets, line("{0: 0, 1: 1}"))
+
+
+def test_untraced_inputs_handed_back_are_of_every_kind_of_difference_first():
+    """Of the untraced inputs a reading is wrong on, those handed back for the next reading are
+    taken in turn from each kind of difference (first position differing, the two values there),
+    so a rarer mistake behind many of one kind is read too."""
+    from interpreter.certify import _diverse
+
+    common = [([1, i % 4, 2], ["a", "b", "c"], ["a", "x", "c"]) for i in range(60)]
+    rare = [([3, 3, i], ["a", "b", "c"], ["a", "b", None]) for i in range(3)]
+    chosen = _diverse(common + rare, 10)
+    assert len(chosen) == 10 and all(x in chosen for x, _, _ in rare)
+    assert chosen[:2] == [common[0][0], rare[0][0]]
+    assert _diverse(rare, 10) == [x for x, _, _ in rare]

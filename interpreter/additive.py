@@ -15,6 +15,7 @@ entry so read is still only a reading: the certificate compiles the table and co
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -74,21 +75,41 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     predicted = np.maximum(a_part[unseen // nb] + b_part[unseen % nb], 0.0) @ w_out
     reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
     found = {}
-    for start in range(0, len(unseen), 256):
-        block = unseen[start:start + 256]
-        distance = np.abs(predicted[start:start + 256, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
-        best = distance.argmin(axis=1)
-        for k, (u, c) in enumerate(zip(block.tolist(), best.tolist())):
-            x, y = a_values[u // nb], b_values[u % nb]
-            if distance[k, c] <= 2 * WRITE_TOLERANCE:
-                value = class_values[c]
-            else:
-                value = None if read_write is None else read_write(predicted[start + k])
-            if x is not None and y is not None and value is not None:
-                found[(x, y)] = value
-            elif x is not None and y is not None and unmatched is not None and distance[k, c] > 2 * WRITE_TOLERANCE:
-                unmatched.append((x, y))
+    for k, (u, c) in enumerate(zip(unseen.tolist(), _nearest(predicted, class_writes, 2 * WRITE_TOLERANCE * reach))):
+        x, y = a_values[u // nb], b_values[u % nb]
+        value = class_values[c] if c >= 0 else None if read_write is None else read_write(predicted[k])
+        if x is not None and y is not None and value is not None:
+            found[(x, y)] = value
+        elif x is not None and y is not None and unmatched is not None and c < 0:
+            unmatched.append((x, y))
     return found
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray, within: float) -> list[int]:
+    """For each point [P, d], the centre [C, d] nearest in the largest coordinate difference when
+    that is at most `within`, else -1. Only centres within sqrt(d) * `within` in Euclidean distance
+    (found by one product per block) can be, and only they are compared coordinate by coordinate:
+    a line of 729 values has as many classes and dimensions, and comparing every point with every
+    centre in every dimension took seconds (the twenty-second set's j13)."""
+    if not len(centres):
+        return [-1] * len(points)
+    norms = (centres ** 2).sum(axis=1)
+    radius = within * math.sqrt(points.shape[1])
+    out = []
+    for start in range(0, len(points), 256):
+        block = points[start:start + 256]
+        squared = (block ** 2).sum(axis=1)[:, None] - 2 * block @ centres.T + norms[None]
+        slack = 1e-9 * ((block ** 2).sum(axis=1)[:, None] + norms[None]) + 1e-300
+        close = squared <= radius ** 2 + slack
+        for k in range(len(block)):
+            candidates = np.flatnonzero(close[k])
+            if not len(candidates):
+                out.append(-1)
+                continue
+            distance = np.abs(block[k][None] - centres[candidates]).max(axis=1, initial=0.0)
+            best = int(distance.argmin())
+            out.append(int(candidates[best]) if distance[best] <= within else -1)
+    return out
 
 
 def _components(na: int, nb: int, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import time
 from typing import Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from tracr.rasp import rasp
 
 import compiler
@@ -814,7 +815,9 @@ class MlpLines:
                 shares.append((writes, w_group))
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
-        a_part, b_part = np.zeros((na, len(neurons))), np.zeros((nb, len(neurons)))
+        # each value's writes and their W_in, of the writers that are functions of a (of b): the
+        # parts are one product of them side by side
+        a_writes, a_weights, b_writes, b_weights = [], [], [], []
         for writes, weights in shares:
             if time.monotonic() > self.deadline:
                 return None
@@ -831,9 +834,12 @@ class MlpLines:
             if (by_a is None) == (by_b is None):
                 return None
             if by_a is not None:
-                a_part += by_a
+                a_writes.append(writes[first[by_a]])
+                a_weights.append(weights)
             else:
-                b_part += by_b
+                b_writes.append(writes[first[by_b]])
+                b_weights.append(weights)
+        a_part, b_part = _summed(a_writes, a_weights, na, len(neurons)), _summed(b_writes, b_weights, nb, len(neurons))
         rest = pre - a_part[a_codes] - b_part[b_codes] - constant  # the biases: the same on every row
         if np.abs(rest - rest[0]).max(initial=0.0) > tolerance:
             return None
@@ -960,17 +966,30 @@ class MlpLines:
 
 def _per_code(share: np.ndarray, classes: np.ndarray, codes: np.ndarray, count: int,
               tolerance: float) -> np.ndarray | None:
-    """[count, n]: for each code, the share of the rows having it, when every row of a code has
-    the same one (within `tolerance`); None when some code's rows differ. Row r's share is
-    `share[classes[r]]` (a writer's distinct writes' shares, `row_classes`): each pair of classes
-    a code's rows hold is compared once."""
+    """[count]: for each code, the class whose share the rows having it have, when every row of a
+    code has the same one (within `tolerance`); None when some code's rows differ. Row r's share
+    is `share[classes[r]]` (a writer's distinct writes' shares, `row_classes`): each pair of
+    classes a code's rows hold is compared once. A code no row has gets row 0's class."""
     first = np.zeros(count, dtype=np.int64)
     present, where = np.unique(codes, return_index=True)
     first[present] = where
     held = np.unique(classes * len(share) + classes[first[codes]])
+    held = held[held // len(share) != held % len(share)]
     if np.abs(share[held // len(share)] - share[held % len(share)]).max(initial=0.0) > tolerance:
         return None
-    return share[classes[first]]
+    return classes[first]
+
+
+def _summed(writes: list[np.ndarray], weights: list[np.ndarray], count: int, n: int) -> np.ndarray:
+    """[count, n]: the sum of `writes[i] @ weights[i]` ([count, c_i] @ [c_i, n]), as one product of
+    them side by side; sparse where most writes are zero (a categorical line's one-hot values, each
+    its own neuron group: 702 of them before the twenty-second set's j13's last table)."""
+    if not writes:
+        return np.zeros((count, n))
+    left, right = np.hstack(writes), np.vstack(weights)
+    if np.count_nonzero(left) < 0.1 * left.size:
+        return np.asarray(csr_matrix(left) @ right)
+    return left @ right
 
 
 def unwritten_outputs(trace) -> list:

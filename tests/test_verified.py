@@ -2628,3 +2628,35 @@ def test_untraced_inputs_handed_back_are_of_every_kind_of_difference_first():
     assert len(chosen) == 10 and all(x in chosen for x, _, _ in rare)
     assert chosen[:2] == [common[0][0], rare[0][0]]
     assert _diverse(rare, 10) == [x for x, _, _ in rare]
+
+
+def test_nearest_class_of_a_write_is_the_closest_coordinate_by_coordinate_within_the_tolerance():
+    """`additive._nearest` (centres compared only where one product says they can be close) gives
+    what comparing every point with every centre in every dimension gives: the centre nearest in the
+    largest coordinate difference when that is within the tolerance, else -1; also in many
+    dimensions, where a point just inside in every coordinate is far in Euclidean distance."""
+    from interpreter.additive import _nearest
+
+    rng = np.random.default_rng(0)
+    for d, c in ((3, 5), (729, 40)):
+        centres = rng.integers(0, 3, size=(c, d)).astype(float)
+        near = centres[rng.integers(0, c, 300)] + rng.uniform(-1, 1, size=(300, d)) * rng.choice(
+            [0.0099, 0.0101], size=(300, 1))  # half just within in each coordinate, half just past in some
+        far = rng.uniform(0, 2, size=(100, d))
+        points = np.concatenate([near, far])
+        distance = np.abs(points[:, None] - centres[None]).max(axis=2)
+        want = [int(row.argmin()) if row.min() <= 0.01 else -1 for row in distance]
+        got = _nearest(points, centres, 0.01)
+        assert got == want and -1 in got and sum(g >= 0 for g in got) > 10
+
+
+def test_value_parts_summed_side_by_side_sparse_or_dense_are_the_products_sum():
+    from interpreter.mlp_lines import _summed
+
+    rng = np.random.default_rng(1)
+    one_hot = [np.eye(6)[rng.integers(0, 6, 9)][:, [i]] for i in range(6)]
+    dense = [rng.normal(size=(9, 3)) for _ in range(2)]
+    for writes in (one_hot, dense, one_hot + dense):
+        weights = [rng.normal(size=(w.shape[1], 11)) for w in writes]
+        assert np.allclose(_summed(writes, weights, 9, 11), sum(w @ v for w, v in zip(writes, weights)))
+    assert not _summed([], [], 4, 5).any() and _summed([], [], 4, 5).shape == (4, 5)

@@ -2660,3 +2660,28 @@ def test_value_parts_summed_side_by_side_sparse_or_dense_are_the_products_sum():
         weights = [rng.normal(size=(w.shape[1], 11)) for w in writes]
         assert np.allclose(_summed(writes, weights, 9, 11), sum(w @ v for w, v in zip(writes, weights)))
     assert not _summed([], [], 4, 5).any() and _summed([], [], 4, 5).shape == (4, 5)
+
+
+def test_reach_puts_the_wanted_token_where_the_other_arguments_already_are():
+    """A table over the tokens and a line that does not read the token at its own position (a
+    price over the splits after it: the twentieth hand-written set's h18) misses (25, 648), 25
+    before three 2:1 and four 3:1 splits; `reach` makes the token at a position where the other
+    argument is 648 the one wanted, and finds it in 396 inputs (without that move: 2,776, with
+    the same seed), where a certificate once took it never to occur and verified a wrong reading."""
+    import random
+    from pathlib import Path
+
+    from interpreter.certify import _by_label, reach
+
+    source = (Path(__file__).parent.parent / "bench" / "handwritten_twentieth"
+              / "h18_prices6splits2_len8_split_adjusted_prices.rasp").read_text()
+    program = compiler.parse(source)
+    label = next(label for label, node in _by_label(program).items()
+                 if isinstance(node, nodes.SequenceMap) and node.children[0] == nodes.TOKENS
+                 and isinstance(node.children[1], nodes.SequenceMap))
+    vocab = [20, 25, 40, 50, 80, 100, "2:1", "3:1"]
+    found = reach(program, {label: {(25, 648)}}, vocab, 8, False, time.monotonic() + 60, random.Random(0),
+                  max_tries=1000)
+    assert found.found and not found.unreached
+    xs = found.found[-1]
+    assert 25 in xs and xs.count("2:1") == 3 and xs.count("3:1") == 4

@@ -1517,7 +1517,7 @@ class _Climb:
 
     def __init__(self, label: str, node: nodes.Node, missing: dict, rng: random.Random):
         self.label, self.node, self.arity = label, node, len(node.children)
-        self.missing = missing
+        self.missing = dict(missing)  # reach deletes what it reaches from the one it passes
         # the argument that is the tokens themselves, of a table of two or more (`substituted`)
         self.token_argument = next((j for j, child in enumerate(node.children) if child == nodes.TOKENS), None) \
             if self.arity > 1 and not isinstance(node, nodes.Select) else None
@@ -1586,11 +1586,11 @@ class _Climb:
                 if xs is None:
                     continue
                 rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
-                for end, row in enumerate(rows):  # as `_line_arguments` reads them, by position
+                for last, row in enumerate(rows):  # as `_line_arguments` reads them, by position
                     if any(id(child) not in row for child in self.node.children):
                         continue
                     columns = [row[id(child)] for child in self.node.children]
-                    for i in ([end] if causal else range(len(xs))):
+                    for i in ([last] if causal else range(len(xs))):
                         if i < len(columns[0]) and xs[i] != token and all(
                                 table_key(columns[k][i]) == table_key(want[k]) for k in others):
                             out.append(xs[:i] + [token] + xs[i + 1:])

@@ -98,8 +98,9 @@ def _nearest(points: np.ndarray, centres: np.ndarray, within: float) -> list[int
     out = []
     for start in range(0, len(points), 256):
         block = points[start:start + 256]
-        squared = (block ** 2).sum(axis=1)[:, None] - 2 * block @ centres.T + norms[None]
-        slack = 1e-9 * ((block ** 2).sum(axis=1)[:, None] + norms[None]) + 1e-300
+        lengths = (block ** 2).sum(axis=1)[:, None]
+        squared = lengths - 2 * block @ centres.T + norms[None]
+        slack = 1e-9 * (lengths + norms[None]) + 1e-300
         close = squared <= radius ** 2 + slack
         for k in range(len(block)):
             candidates = np.flatnonzero(close[k])

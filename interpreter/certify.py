@@ -498,12 +498,9 @@ def _diverse(wrong: list[tuple], count: int) -> list[list]:
     chosen: list[list] = []
     for turn in itertools.count():
         taken = [inputs[turn] for inputs in kinds.values() if turn < len(inputs)]
-        if not taken:
-            return chosen
-        chosen += taken[:count - len(chosen)]
-        if len(chosen) >= count:
-            return chosen
-    return chosen
+        chosen += taken
+        if not taken or len(chosen) >= count:
+            return chosen[:count]
 
 
 #: At most this many inputs (traced and untraced) are compared through a reading's own outputs

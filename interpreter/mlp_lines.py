@@ -790,7 +790,7 @@ class MlpLines:
         ids = {token: i for i, token in enumerate(net.input_tokens)}
         tokens = [trace.inputs[i][p] for i, p in zip(trace.row_input[rows].tolist(), trace.row_position[rows].tolist())]
         # each writer's write on the dimensions read, and those dimensions' W_in: its share of the
-        # neurons' inputs is their product, found on its distinct writes (`_shares`)
+        # neurons' inputs is their product, found on its distinct writes (below)
         shares = [(net.params["token_embed/embeddings"][[ids[t] for t in tokens]][:, reads].astype(np.float64), w_in),
                   (net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64), w_in)]
         for head in trace.heads:
@@ -809,10 +809,7 @@ class MlpLines:
                 continue
             writes = group.writes[np.ix_(rows, np.flatnonzero(mine))]
             w_group = w_in[np.searchsorted(reads, np.asarray(group.columns)[mine])]
-            if not (writes - writes[0]).any():  # the same on every row: no matmul per row needed
-                constant += writes[0] @ w_group
-            else:
-                shares.append((writes, w_group))
+            shares.append((writes, w_group))  # one the same on every row is one distinct write
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
         # each value's writes and their W_in, of the writers that are functions of a (of b): the

@@ -31,7 +31,8 @@ import random
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, issparse
+from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import connected_components
 
 from compiler.compiling.check import all_inputs, sampled_inputs
@@ -102,14 +103,6 @@ def row_classes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not np.array_equal(bits[first][classes], bits):
         return np.arange(n), np.arange(n)
     return first, classes
-
-
-def _mlp_peak(weights: dict, reads: np.ndarray) -> float:
-    """The largest write of an MLP (`_float64_layers`' weights of one layer) on rows whose inputs
-    on the dimensions it reads are `reads` [rows, r]: computed on the distinct rows, which are few."""
-    distinct = reads[row_classes(reads)[0]]
-    hidden = np.maximum(distinct @ weights["W_in neurons"] + weights["b_in neurons"], 0)
-    return float(np.abs(hidden @ weights["W_out neurons"]).max(initial=0))
 
 
 def _largest_product(rows: np.ndarray, matrix: np.ndarray) -> float:
@@ -451,6 +444,8 @@ class Trace:
     mlp_inputs: list | None = None
     # [rows] a numerical output as the net wrote it (float64; `outputs` holds its classes' means)
     output_column: np.ndarray | None = None
+    # the runs it was laid out from (`trace_net`'s `previous`: reading the net again with more inputs)
+    run: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
@@ -506,46 +501,85 @@ def choose_inputs(net: Net, exhaustive_limit: int = 5000, samples: int = 1000,
 
 
 def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive: bool = False,
-              seed: int = 0) -> Trace:
-    """Runs `net` on `inputs` (default: `choose_inputs`) and records every component's write."""
+              seed: int = 0, previous: Trace | None = None) -> Trace:
+    """Runs `net` on `inputs` (default: `choose_inputs`) and records every component's write.
+
+    `previous`: a trace of the same net on the first of `inputs`, whose runs are kept; only the
+    rest are run (reading a wide net again with a few more inputs ran all of them again: 4.5 s
+    for 13 inputs on the twenty-second hand-written set's j13). The trace is the one tracing every
+    input would give: its rows in the same order, laid out again from the runs of both."""
     if inputs is None:
         inputs, exhaustive = choose_inputs(net, seed=seed)
     inputs = [list(xs) for xs in inputs]
+    if previous is None:
+        run = _run(net, inputs, 0)
+    else:
+        if previous.net is not net or previous.run is None or inputs[:len(previous.inputs)] != previous.inputs:
+            raise ValueError("previous must be a trace of this net on the first of the inputs")
+        run = _joined(previous.run, _run(net, inputs[len(previous.inputs):], len(previous.inputs)),
+                      np.array([len(xs) for xs in inputs]))
+    return _laid_out(net, inputs, exhaustive, run)
+
+
+@dataclasses.dataclass
+class _Run:
+    """What running a net on inputs gives, per row (a real position of an input) and per (query,
+    key) pair of rows of one input, before it is laid out as a `Trace`; kept with the trace so that
+    reading the net again with more inputs runs only those (`trace_net`'s `previous`)."""
+
+    row_input: np.ndarray   # [rows]
+    row_position: np.ndarray  # [rows]
+    pair_query: np.ndarray  # [pairs] (a causal net's keys past the query left out)
+    pair_key: np.ndarray    # [pairs]
+    hidden: list            # per layer [rows, neurons writing something] after the ReLU (csr where mostly zero)
+    reads: list             # per layer [rows, r]: the MLP's input on the dimensions it reads
+    head_writes: list       # per layer, per head [rows, w]: its write on the dimensions its W_O writes
+    selected: list          # per layer, per head [pairs]: the key's weight at least half the query's largest
+    logits: np.ndarray      # [rows, outputs]: the final residual stream through W_U
+    mlp_peaks: list         # per layer: the MLP's largest write (`_forward`'s `peaks`)
+
+
+#: A layer's neuron outputs are kept sparse (`_Run.hidden`) below this share of nonzeros: a
+#: compiled MLP fires a few of its neurons on each row.
+SPARSE_HIDDEN = 0.25
+
+
+def _run(net: Net, inputs: list[list], offset: int) -> _Run:
+    """`net` run on `inputs` (the inputs `offset`, `offset` + 1, ... of a trace), grouped by length
+    (no padding); the rows in order of (length, input)."""
     c = net.config
     order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i]), i))
-    # run inputs grouped by length (no padding); rows keep input order via `order`
-    head_selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
+    wide = _float64_layers(net)[2]
+    total = sum(map(len, inputs))
     # the outputs of the neurons that write something (`_float64_layers`), written in place (a net
     # of 1,250 neurons in 6 layers on 10,000 rows holds 600 MB of them: no copy made to join the
     # lengths); column j of layer l's is neuron wide[l]["neurons"][j]
-    wide = _float64_layers(net)[2]
-    hidden_all = [np.empty((sum(map(len, inputs)), len(weights["neurons"]))) for weights in wide]
-    read_all = [np.empty((len(hidden_all[layer]), len(weights["reads"]))) for layer, weights in enumerate(wide)]
-    # each head's write, filled in on the dimensions its W_O writes (the rest stay zero)
-    head_all = [[np.zeros((len(hidden_all[layer]), c.d_model)) for _ in range(c.n_heads)]
-                for layer in range(c.n_layers)]
-    finals = []
+    hidden = [np.empty((total, len(weights["neurons"]))) for weights in wide]
+    reads = [np.empty((total, len(weights["reads"]))) for weights in wide]
+    head_writes = [[np.empty((total, len(columns))) for columns in weights["head writes"]] for weights in wide]
+    selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
+    logits, mlp_peaks = [], [0.0] * c.n_layers
     row_input, row_position, pair_query, pair_key = [], [], [], []
     next_row = 0
     for length, members in itertools.groupby(order, key=lambda i: len(inputs[i])):
         members = list(members)
         batch = [inputs[i] for i in members]
+        rows = slice(next_row, next_row + len(members) * length)
         mids: list[np.ndarray] = []
-        per_layer = _forward(net, batch, mids=mids)
+        peaks: list[float] = []
+        per_layer = _forward(net, batch, mids=mids, peaks=peaks)
+        mlp_peaks = [max(a, b) for a, b in zip(mlp_peaks, peaks)]
         for layer, (attn_weights, writes, mlp_pre, _) in enumerate(per_layer):
             for h in range(c.n_heads):
-                block = head_all[layer][h][next_row:next_row + len(members) * length]
-                block[:, wide[layer]["head writes"][h]] = writes[h][:, 1:].reshape(len(block), -1)
+                head_writes[layer][h][rows] = writes[h][:, 1:].reshape(len(members) * length, -1)
                 w = attn_weights[:, h, 1:, :]  # [B, queries, keys incl BOS]
                 chosen = w >= 0.5 * w.max(axis=-1, keepdims=True)
-                head_selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
-            rows = hidden_all[layer][next_row:next_row + len(members) * length]
-            np.maximum(mlp_pre[:, 1:], 0, out=rows.reshape(len(members), length, -1))
-            read_all[layer][next_row:next_row + len(members) * length] = mids[layer][:, 1:].reshape(
-                len(members) * length, -1)
-        finals.append(per_layer[-1][3][:, 1:].reshape(-1, c.d_model) if per_layer else None)
-        b = np.repeat(np.array(members), length)
-        row_input.append(b)
+                selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
+            np.maximum(mlp_pre[:, 1:], 0, out=hidden[layer][rows].reshape(len(members), length, -1))
+            reads[layer][rows] = mids[layer][:, 1:].reshape(len(members) * length, -1)
+        final = per_layer[-1][3][:, 1:].reshape(-1, c.d_model)
+        logits.append(final @ net.W_U)
+        row_input.append(offset + np.repeat(np.array(members), length))
         row_position.append(np.tile(np.arange(length), len(members)))
         base = next_row + np.arange(len(members))[:, None, None] * length
         q = np.broadcast_to(base + np.arange(length)[None, :, None], (len(members), length, length))
@@ -553,10 +587,57 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         pair_query.append(q.reshape(-1))
         pair_key.append(k.reshape(-1))
         next_row += len(members) * length
-    row_input = np.concatenate(row_input)
     pairs_q, pairs_k = np.concatenate(pair_query), np.concatenate(pair_key)
     keep = pairs_k <= pairs_q if c.causal else np.ones(len(pairs_q), bool)
-    final = np.concatenate(finals)
+    hidden = [csr_matrix(h) if np.count_nonzero(h) < SPARSE_HIDDEN * h.size else h for h in hidden]
+    return _Run(np.concatenate(row_input), np.concatenate(row_position), pairs_q[keep], pairs_k[keep], hidden,
+                reads, head_writes, [[np.concatenate(parts)[keep] for parts in by_head] for by_head in selected],
+                np.concatenate(logits), mlp_peaks)
+
+
+def _joined(first: _Run, second: _Run, lengths: np.ndarray) -> _Run:
+    """The runs of two sets of inputs (the second's numbered after the first's) as one run of all
+    of them: rows in order of (length, input), as `_run` orders them, and so the pairs."""
+    rows = len(first.row_input)
+    row_input = np.concatenate([first.row_input, second.row_input])
+    order = np.argsort(lengths[row_input], kind="stable")  # each run's rows are in that order already
+    renumbered = np.empty(len(order), np.int64)
+    renumbered[order] = np.arange(len(order))
+    pair_query = np.concatenate([first.pair_query, second.pair_query + rows])
+    pair_order = np.argsort(lengths[row_input[pair_query]], kind="stable")
+
+    def rows_of(a, b):
+        if issparse(a) or issparse(b):
+            joined = sparse_vstack([csr_matrix(a), csr_matrix(b)], format="csr")[order]
+            return joined if joined.nnz < SPARSE_HIDDEN * joined.shape[0] * joined.shape[1] else joined.toarray()
+        return np.concatenate([a, b])[order]
+
+    return _Run(row_input[order], np.concatenate([first.row_position, second.row_position])[order],
+                renumbered[pair_query[pair_order]],
+                renumbered[np.concatenate([first.pair_key, second.pair_key + rows])[pair_order]],
+                [rows_of(a, b) for a, b in zip(first.hidden, second.hidden)],
+                [rows_of(a, b) for a, b in zip(first.reads, second.reads)],
+                [[rows_of(a, b) for a, b in zip(x, y)] for x, y in zip(first.head_writes, second.head_writes)],
+                [[np.concatenate([a, b])[pair_order] for a, b in zip(x, y)]
+                 for x, y in zip(first.selected, second.selected)],
+                rows_of(first.logits, second.logits), [max(a, b) for a, b in zip(first.mlp_peaks, second.mlp_peaks)])
+
+
+def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trace:
+    """The `Trace` of `run`: heads, neuron groups, outputs and their writers."""
+    c = net.config
+    wide = _float64_layers(net)[2]
+    row_input = run.row_input
+    # each head's write, filled in on the dimensions its W_O writes (the rest stay zero)
+    head_all = []
+    for layer in range(c.n_layers):
+        head_all.append([])
+        for h, columns in enumerate(wide[layer]["head writes"]):
+            writes = np.zeros((len(row_input), c.d_model))
+            writes[:, columns] = run.head_writes[layer][h]
+            head_all[-1].append(writes)
+    hidden_all = [h.toarray() if issparse(h) else h for h in run.hidden]
+    read_all = run.reads
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
     # each MLP's W_out, of its neurons writing something, on the residual dimensions it writes
@@ -570,7 +651,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
     # never above the largest write of all (the scale of every component before)
     peaks = [max([np.abs(w[:, columns]).max(initial=0)
                   for w, columns in zip(head_all[layer], wide[layer]["head writes"])] + [0.0]) if sublayer == 0 else
-             _mlp_peak(wide[layer], read_all[layer]) for layer in range(c.n_layers) for sublayer in (0, 1)]
+             run.mlp_peaks[layer] for layer in range(c.n_layers) for sublayer in (0, 1)]
     embedded = float(np.abs(Weights(net).W_E).max(initial=0) + np.abs(Weights(net).W_pos).max(initial=0))
     largest = max(peaks + [1e-9])
     scales = np.minimum(np.maximum.accumulate([embedded] + peaks)[1:], largest)  # [2 * n_layers]
@@ -586,8 +667,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             w_o = Weights(net).W_O[layer, h]
             codes = write_partition(_snapped(writes[:, columns], one_hot[columns]), floor, columns=columns,
                                     width=c.d_model)
-            heads.append(Head(layer, h, writes, np.concatenate(head_selected[layer][h])[keep], codes,
-                              readers(net, 2 * layer + 1, w_o)))
+            heads.append(Head(layer, h, writes, run.selected[layer][h], codes, readers(net, 2 * layer + 1, w_o)))
     groups = []
     for layer in range(c.n_layers):
         scale = scales[2 * layer + 1]
@@ -607,7 +687,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
             groups.append(Group(layer, index, tuple(neurons), writes, codes, heads_of(roles), columns, roles))
     outputs = np.empty(len(row_input), dtype=object)
     classes = column = None  # a numerical output's
-    decoded = net.decode((final @ net.W_U).astype(np.float32))
+    decoded = net.decode(run.logits.astype(np.float32))
     if net.categorical_output:
         outputs[:] = decoded
     else:  # float noise (up to ~1e-4 in scrambled nets) is not a value: each class gets its mean
@@ -616,7 +696,7 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         means = np.bincount(classes, weights=column) / np.bincount(classes)
         outputs[:] = [readable(float(v)) for v in means[classes]]
     writers = set()
-    scale = np.abs(final @ net.W_U).max(initial=0) + 1e-9
+    scale = np.abs(run.logits).max(initial=0) + 1e-9
     for head in heads:
         columns = wide[head.layer]["head writes"][head.index]
         if _largest_product(head.writes[:, columns], net.W_U[columns]) > 1e-3 * scale:
@@ -630,8 +710,8 @@ def trace_net(net: Net, inputs: Sequence[Sequence] | None = None, *, exhaustive:
         # classes refine its own, where a tolerance of a share of its largest write merged them
         # (`relative_classes`: resistances of 0.01 to 9.9e10 ohms)
         sole[0].codes = partition(np.stack([sole[0].codes, classes], axis=1))
-    return Trace(net, inputs, exhaustive, row_input, np.concatenate(row_position), pairs_q[keep], pairs_k[keep],
-                 heads, groups, outputs, writers, embedding_readers(net), read_all, column)
+    return Trace(net, inputs, exhaustive, row_input, run.row_position, run.pair_query, run.pair_key,
+                 heads, groups, outputs, writers, embedding_readers(net), read_all, column, run)
 
 
 def readable(value: float) -> float:
@@ -841,12 +921,15 @@ def _embedded(net: Net, batch: list[list]) -> np.ndarray:
     return (embed[ids] + position[:ids.shape[1]][None]).astype(np.float64)
 
 
-def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list | None = None) -> list[tuple]:
+def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list | None = None,
+             peaks: list | None = None) -> list[tuple]:
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
     write on the dimensions its W_O writes (`_float64_layers`' "head writes") [B, T, w], the
     inputs before the ReLU of the MLP's neurons that write something (its "neurons": the others
     add nothing) [B, T, n], and the residual stream after the layer. `mids`, when given, gets per
-    layer the residual stream entering the MLP on the dimensions it reads [B, T, r]."""
+    layer the residual stream entering the MLP on the dimensions it reads [B, T, r]; `peaks`, the
+    largest coordinate the MLP writes at a position past the BOS (on its distinct rows, from the
+    products made here)."""
     c = net.config
     x = _embedded(net, batch)
     t = x.shape[1]
@@ -888,7 +971,11 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
         first, distinct = row_classes(read)
         pre = read[first] @ layer["W_in neurons"] + layer["b_in neurons"]
         flat = flat + layer["b_out"]
-        flat[:, written] += (np.maximum(pre, 0) @ layer["W_out neurons"])[distinct]
+        mlp_out = np.maximum(pre, 0) @ layer["W_out neurons"]
+        flat[:, written] += mlp_out[distinct]
+        if peaks is not None:  # the classes of the rows past the BOS (position 0 of each input)
+            past_bos = np.unique(distinct.reshape(len(batch), t)[:, 1:])
+            peaks.append(float(np.abs(mlp_out[past_bos]).max(initial=0)))
         pre = pre[distinct]
         x = flat.reshape(x.shape)
         out.append((weights, writes, pre.reshape(len(batch), t, -1), x))

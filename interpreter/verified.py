@@ -332,7 +332,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             if extra and readings < READINGS:
                 # a candidate's tables missed values these inputs reach: read the net again with them
                 readings += 1
-                trace = trace_net(net, trace.inputs + extra, exhaustive=False)
+                trace = trace_net(net, trace.inputs + extra, exhaustive=False, previous=trace)  # runs only the extra
                 certify.add_inputs(extra)
                 certify.unwritten = unwritten_outputs(trace)
                 notes.append(f"read the net again with {len(extra)} more input(s) the certificate found the first "

@@ -2685,3 +2685,39 @@ def test_reach_puts_the_wanted_token_where_the_other_arguments_already_are():
     assert found.found and not found.unreached
     xs = found.found[-1]
     assert 25 in xs and xs.count("2:1") == 3 and xs.count("3:1") == 4
+
+
+RUNNING_COUNT = """v1 = select(tokens, tokens, lambda k, q: k == 1)
+v2 = selector_width(v1)
+v3 = sequence_map(lambda x, y: x * 2 + y, v2, tokens)
+return v3
+"""
+
+
+@pytest.mark.parametrize("scrambled", [False, True], ids=["compiled", "scrambled"])
+@pytest.mark.parametrize("causal", [False, True], ids=["bidirectional", "causal"])
+def test_a_trace_read_again_with_more_inputs_is_the_trace_of_all_of_them(scrambled, causal):
+    """Reading a net again with more inputs (`trace_net`'s `previous`) runs only those, and gives the
+    trace of all of them: rows and pairs in the same order, the same heads, groups, choices, writes
+    and outputs, also where the new inputs have lengths the first ones had and lengths they had not."""
+    net = compiler.compile_program(RUNNING_COUNT, VOCAB, 5, causal=causal)
+    net = compiler.scramble(net, seed=3) if scrambled else net
+    rng = np.random.default_rng(0)
+    first = [rng.choice(sorted(VOCAB), size=n).tolist() for n in (3, 1, 3, 5, 2)]
+    more = [rng.choice(sorted(VOCAB), size=n).tolist() for n in (2, 4, 3)]
+    extended = trace_net(net, first + more, previous=trace_net(net, first))
+    again = trace_net(net, first + more + more[:1], previous=extended)
+    for got, want in ((extended, trace_net(net, first + more)), (again, trace_net(net, first + more + more[:1]))):
+        for name in ("row_input", "row_position", "pair_query", "pair_key", "outputs"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+        assert got.output_writers == want.output_writers
+        assert [(h.layer, h.index) for h in got.heads] == [(h.layer, h.index) for h in want.heads]
+        for a, b in zip(got.heads, want.heads):
+            assert np.array_equal(a.codes, b.codes) and np.array_equal(a.selected, b.selected)
+            assert np.allclose(a.writes, b.writes, atol=1e-9)
+        assert [(g.layer, g.neurons) for g in got.groups] == [(g.layer, g.neurons) for g in want.groups]
+        for a, b in zip(got.groups, want.groups):
+            assert np.array_equal(a.codes, b.codes) and np.allclose(a.writes, b.writes, atol=1e-9)
+        assert all(np.allclose(a, b, atol=1e-9) for a, b in zip(got.mlp_inputs, want.mlp_inputs))
+    with pytest.raises(ValueError, match="first of the inputs"):
+        trace_net(net, more + first, previous=extended)

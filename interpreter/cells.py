@@ -33,6 +33,9 @@ from compiler.language.values import ValueSetError, ValueSets
 MAX_CELL_VALUES = 4_096
 #: Most function calls and predicate pairs one analysis makes before it gives up (~0.5 s).
 MAX_CALLS = 500_000
+#: Most combinations of the shared lines' values `Cells._joint` tries at one cell, and in all.
+MAX_JOINT = 20_000
+MAX_JOINT_CALLS = 200_000
 
 
 class _Any:
@@ -67,7 +70,9 @@ class Cells:
         self._general: dict[nodes.Node, Any] = {}
         self._pairs: dict[nodes.Select, dict] = {}
         self._keys: dict[int, Any] = {}  # id of a cell's set -> its values as table keys
+        self._joints: dict[tuple, Any] = {}  # `_joint`'s, by the sets it combined
         self.calls_left = max_calls
+        self.joint_calls_left = MAX_JOINT_CALLS  # `_joint`'s
         self.failed = False
 
     def may_give(self, node: nodes.Node, args: Any) -> bool:
@@ -83,10 +88,66 @@ class Cells:
             columns = [self.values(child) for child in children]
             wanted = [table_key(a) for a in args]
             return any(all(self._has(column[k], a) for column, a in zip(columns, wanted))
-                       for k in range(len(self.cells)))
+                       and self._together(children, k, tuple(wanted)) for k in range(len(self.cells)))
         except _OutOfCalls:
             self.failed = True
             return True
+
+    def _together(self, children: list, k: int, wanted: tuple) -> bool:
+        """Whether the children of a table line may take the values `wanted` (`table_key`s) together
+        at cell k, where each is a map, sequence_map or linear_sequence_map of the same few
+        lines (`_joint`): `sequence_map(f, name, tokens)` with `name` a function of the token and
+        the capo fetched from position 0 never pairs "Am" with the name of a capo token, which the
+        children's values one at a time allow (the twenty-third hand-written set's k17). True where
+        that cannot be told."""
+        if len(children) < 2:
+            return True
+        joint = self._joint(children, k)
+        return joint is None or wanted in joint
+
+    def _joint(self, children: list, k: int) -> frozenset | None:
+        """The values (`table_key`s) the children take together at cell k: each a function, through
+        maps, sequence_maps and linear_sequence_maps, of the token there, the cell's index and
+        length, and lines of other kinds (widths, aggregates, means), which the children share;
+        every combination of those lines' values at the cell is tried (a superset: they are taken
+        as independent). None where a combination cannot be evaluated or they are too many."""
+        frontier: list[nodes.Node] = []
+        stack, seen, reads = list(children), set(), set()
+        while stack:
+            inner = stack.pop()
+            if id(inner) in seen:
+                continue
+            seen.add(id(inner))
+            if inner in (nodes.INDICES, nodes.LENGTH):
+                reads.add(inner)
+                continue
+            if isinstance(inner, _LOCAL):
+                stack.extend(inner.children)
+            else:
+                frontier.append(inner)
+        sets = [self.values(node)[k] for node in frontier]
+        if any(values is ANY for values in sets) or int(np.prod([len(v) for v in sets])) > MAX_JOINT:
+            return None
+        i, n = self.cells[k]
+        memo_key = (tuple(map(id, sets)), i if nodes.INDICES in reads else None, n if nodes.LENGTH in reads else None,
+                    tuple(map(id, children)))
+        if memo_key in self._joints:
+            return self._joints[memo_key]
+        cost = int(np.prod([len(v) for v in sets])) * len(children)
+        if cost > self.joint_calls_left:  # its own budget: running out leaves the rest of the analysis standing
+            return None
+        self.joint_calls_left -= cost
+        found = set()
+        for combination in itertools.product(*sets):
+            known: dict[nodes.Node, Any] = dict(zip(frontier, combination))
+            known[nodes.INDICES], known[nodes.LENGTH] = i, n
+            try:
+                found.add(tuple(table_key(_evaluated(child, known)) for child in children))
+            except Exception:  # noqa: BLE001 - undefined there (a table's missing entry): cannot tell
+                found = None
+                break
+        self._joints[memo_key] = None if found is None else frozenset(found)
+        return self._joints[memo_key]
 
     def _may_pair(self, select: nodes.Select, pair: tuple) -> bool:
         key, query = map(table_key, pair)
@@ -250,6 +311,26 @@ class Cells:
                     found |= at
             out.append(found if found is general else frozenset(found))
         return out
+
+
+#: The lines `Cells._joint` evaluates at one position from the lines they read.
+_LOCAL = (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)
+
+
+def _evaluated(node: nodes.Node, known: dict) -> Any:
+    """`node`'s value at one position, from the values `known` of the lines it reads through maps,
+    sequence_maps and linear_sequence_maps (None passed on, as rasp does); memoised in `known`."""
+    if node in known:
+        return known[node]
+    args = [_evaluated(child, known) for child in node.children]
+    if None in args:
+        value = None
+    elif isinstance(node, nodes.LinearSequenceMap):
+        value = node.fst_fac * args[0] + node.snd_fac * args[1]
+    else:
+        value = node.function(*args)
+    known[node] = value = normalize_value(value)
+    return value
 
 
 def may_be_none(node: nodes.Node) -> bool:

@@ -115,3 +115,21 @@ def test_a_table_line_whose_missing_entries_no_cell_gives_is_verified_without_a_
         certify.reach = original
     assert holes == ("", 0, "", False) and reach_calls == []
 
+
+
+def test_a_table_over_a_token_and_a_line_computed_from_it_pairs_only_what_the_token_gives():
+    """A table line reading the token and a line computed from it (with a value fetched from
+    another position) is given only the pairs the token allows: the name of a capo token never
+    meets a chord shape (the twenty-third hand-written set's k17), though each argument alone may
+    take each value at every cell. Every pair an input gives is still allowed."""
+    program = compiler.parse("""fret = map(lambda t: t - 2 if t > 2 else 0, tokens)
+capo = aggregate(select(indices, indices, lambda k, q: k == 0), fret)
+pitch = sequence_map(lambda t, c: -1 if t > 2 else t + c, tokens, capo)
+out = sequence_map(lambda p, t: p * 10 + t, pitch, tokens)
+return out
+""")
+    cells = Cells(PositionValueSets((1, 2, 3, 4), 4, False), False)
+    assert cells.may_give(program.output, (-1, 3)) and cells.may_give(program.output, (3, 1))
+    assert not cells.may_give(program.output, (-1, 1)) and not cells.may_give(program.output, (-1, 2))
+    assert not cells.may_give(program.output, (1, 3))  # a chord shape is never -1, a capo never a pitch
+    assert _missed(program, (1, 2, 3, 4), 4, False, tables=True) == []

@@ -551,10 +551,10 @@ def _run(net: Net, inputs: list[list], offset: int) -> _Run:
     order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i]), i))
     wide = _float64_layers(net)[2]
     total = sum(map(len, inputs))
-    # the outputs of the neurons that write something (`_float64_layers`), written in place (a net
-    # of 1,250 neurons in 6 layers on 10,000 rows holds 600 MB of them: no copy made to join the
-    # lengths); column j of layer l's is neuron wide[l]["neurons"][j]
-    hidden = [np.empty((total, len(weights["neurons"]))) for weights in wide]
+    # the outputs of the neurons that write something (`_float64_layers`), per length: sparse where
+    # few fire (a compiled net's: a net of 1,250 neurons in 6 layers on 10,000 rows holds 600 MB of
+    # them dense); column j of layer l's is neuron wide[l]["neurons"][j]
+    hidden: list[list] = [[] for _ in wide]
     reads = [np.empty((total, len(weights["reads"]))) for weights in wide]
     head_writes = [[np.empty((total, len(columns))) for columns in weights["head writes"]] for weights in wide]
     selected = [[[] for _ in range(c.n_heads)] for _ in range(c.n_layers)]
@@ -575,7 +575,11 @@ def _run(net: Net, inputs: list[list], offset: int) -> _Run:
                 w = attn_weights[:, h, 1:, :]  # [B, queries, keys incl BOS]
                 chosen = w >= 0.5 * w.max(axis=-1, keepdims=True)
                 selected[layer][h].append(chosen[:, :, 1:].reshape(-1))
-            np.maximum(mlp_pre[:, 1:], 0, out=hidden[layer][rows].reshape(len(members), length, -1))
+            distinct_pre, classes = mlp_pre  # on the distinct rows, and each row's
+            fired = np.maximum(distinct_pre, 0)
+            past_bos = classes.reshape(len(members), length + 1)[:, 1:].reshape(-1)
+            sparse = np.count_nonzero(fired) < SPARSE_HIDDEN * fired.size
+            hidden[layer].append(csr_matrix(fired)[past_bos] if sparse else fired[past_bos])
             reads[layer][rows] = mids[layer][:, 1:].reshape(len(members) * length, -1)
         final = per_layer[-1][3][:, 1:].reshape(-1, c.d_model)
         logits.append(final @ net.W_U)
@@ -589,7 +593,8 @@ def _run(net: Net, inputs: list[list], offset: int) -> _Run:
         next_row += len(members) * length
     pairs_q, pairs_k = np.concatenate(pair_query), np.concatenate(pair_key)
     keep = pairs_k <= pairs_q if c.causal else np.ones(len(pairs_q), bool)
-    hidden = [csr_matrix(h) if np.count_nonzero(h) < SPARSE_HIDDEN * h.size else h for h in hidden]
+    hidden = [sparse_vstack(parts, format="csr") if any(map(issparse, parts)) else np.concatenate(parts)
+              for parts in hidden]
     return _Run(np.concatenate(row_input), np.concatenate(row_position), pairs_q[keep], pairs_k[keep], hidden,
                 reads, head_writes, [[np.concatenate(parts)[keep] for parts in by_head] for by_head in selected],
                 np.concatenate(logits), mlp_peaks)
@@ -636,7 +641,7 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
             writes = np.zeros((len(row_input), c.d_model))
             writes[:, columns] = run.head_writes[layer][h]
             head_all[-1].append(writes)
-    hidden_all = [h.toarray() if issparse(h) else h for h in run.hidden]
+    hidden_all = [h.tocsc() if issparse(h) else h for h in run.hidden]  # the groups' columns are taken from it
     read_all = run.reads
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
     # compiled net has exact zeros), not components.
@@ -676,7 +681,8 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
         for index, local in enumerate(_neuron_groups(w_out, h_all, SILENT * scale)):
             used = np.flatnonzero(w_out[local].any(axis=0))
             columns = written[used]
-            writes = h_all[:, local] @ w_out[local][:, used]
+            fired = h_all[:, local]  # dense, so that the product is the same floats whichever way it is kept
+            writes = (fired.toarray() if issparse(fired) else fired) @ w_out[local][:, used]
             if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
             neurons = wide[layer]["neurons"][local].tolist()
@@ -819,10 +825,11 @@ def _snapped(writes: np.ndarray, one_hot: np.ndarray) -> np.ndarray:
     return out
 
 
-def _neuron_groups(w_out: np.ndarray, hidden: np.ndarray, silent: float) -> list[list[int]]:
-    """Live neurons (writing more than `silent` on some row) joined when their output directions
-    are not orthogonal (connected parts)."""
-    strength = hidden.max(axis=0, initial=0) * np.linalg.norm(w_out, axis=1)
+def _neuron_groups(w_out: np.ndarray, hidden, silent: float) -> list[list[int]]:
+    """Live neurons (writing more than `silent` on some row of `hidden`, dense or sparse) joined
+    when their output directions are not orthogonal (connected parts)."""
+    largest = hidden.max(axis=0).toarray().ravel() if issparse(hidden) else hidden.max(axis=0, initial=0)
+    strength = largest * np.linalg.norm(w_out, axis=1)
     live = [n for n in range(w_out.shape[0]) if strength[n] > silent]
     if not live:
         return []
@@ -926,7 +933,9 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
     """Per layer (the first `layers`, default all): attention weights [B, H, T, T], each head's
     write on the dimensions its W_O writes (`_float64_layers`' "head writes") [B, T, w], the
     inputs before the ReLU of the MLP's neurons that write something (its "neurons": the others
-    add nothing) [B, T, n], and the residual stream after the layer. `mids`, when given, gets per
+    add nothing) on each distinct row [D, n] with each row's [B * T] (`row_classes`: a compiled
+    MLP reads a few values, whose patterns repeat over the rows), and the residual stream after
+    the layer. `mids`, when given, gets per
     layer the residual stream entering the MLP on the dimensions it reads [B, T, r]; `peaks`, the
     largest coordinate the MLP writes at a position past the BOS (on its distinct rows, from the
     products made here)."""
@@ -976,9 +985,8 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
         if peaks is not None:  # the classes of the rows past the BOS (position 0 of each input)
             past_bos = np.unique(distinct.reshape(len(batch), t)[:, 1:])
             peaks.append(float(np.abs(mlp_out[past_bos]).max(initial=0)))
-        pre = pre[distinct]
         x = flat.reshape(x.shape)
-        out.append((weights, writes, pre.reshape(len(batch), t, -1), x))
+        out.append((weights, writes, (pre, distinct), x))
     return out
 
 

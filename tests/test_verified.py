@@ -2183,7 +2183,9 @@ def test_the_traces_forward_pass_is_the_nets():
             run_numpy(variant, ids, mask, streams)
             scale = max(1.0, float(np.abs(streams[-1]).max()))
             assert np.allclose(layers[-1][3], streams[-1], atol=1e-4 * scale)
-            for layer, (_, _, pre, _) in enumerate(layers):
+            for layer, (_, _, (distinct, classes), _) in enumerate(layers):
+                # each row's, from the distinct ones
+                pre = distinct[classes].reshape(len(batch), len(classes) // len(batch), distinct.shape[1])
                 hidden = streams[2 * layer + 1] @ variant.params[f"transformer/layer_{layer}/mlp/linear_1/w"] \
                     + variant.params[f"transformer/layer_{layer}/mlp/linear_1/b"]
                 neurons = _float64_layers(variant)[2][layer]["neurons"]

@@ -147,6 +147,8 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
     if c.n_heads > config.max_heads:
         raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most {config.max_heads}",
                             "raise max_heads in the encoder config")
+    if config.kind == "circuit" and _unembedded_neurons(net) > config.max_tokens:
+        raise _too_many_tokens(config)  # each is a W_U token: refused before the products
     blocks = {"baseline": _baseline_blocks, "invariant": _virtual_blocks,
               "circuit": _circuit_blocks}[config.kind](net, config)
     if config.interface:
@@ -376,6 +378,22 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
     W_U_norms, unembedded = np.linalg.norm(W_U, axis=0), _Reads(W_U) if finite else None
     for source in sources:
         yield (*source.tag, _kind("W_U"), 0, 0, 0), _read(source, W_U, W_U_norms, unembedded)
+
+
+def _unembedded_neurons(net: Net) -> int:
+    """How many of the neurons `_canonical_neurons` keeps write something the unembedding reads:
+    each makes at least one token of the W_U blocks, which come last. A few products of W_out with
+    W_U tell a net far over max_tokens that way (the twenty-third hand-written set's k21: 2,516 such
+    neurons, d_model 1,435) before the products of every source with every W_in, which took seconds."""
+    W_U = net.W_U.astype(np.float64)
+    count = 0
+    for layer in range(net.config.n_layers):
+        w = {name: net.params[param_name(layer, name)].astype(np.float64) for name in ("W_in", "b_in", "W_out")}
+        scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
+        writes = np.linalg.norm(w["W_out"], axis=1)
+        alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
+        count += int(np.count_nonzero(_product(w["W_out"][alive], W_U).any(axis=1)))
+    return count
 
 
 class _Budget:

@@ -181,6 +181,21 @@ def test_circuits_of_a_dense_net_are_refused_early_and_chains_are_capped(nets):
         EncoderConfig(max_chain=0)
 
 
+def test_a_net_whose_unembedding_reads_more_neurons_than_tokens_is_refused_before_any_product(nets):
+    """Each neuron whose write the unembedding reads makes a W_U token of the circuit encoding, so
+    a net with more of them than max_tokens is refused at once (an expired deadline is not met:
+    no block was made), and never one that fits."""
+    from interpreter.encoding import _unembedded_neurons
+
+    for net in nets:
+        count = _unembedded_neurons(net)
+        assert count <= len(encode_net(net, EncoderConfig(max_tokens=10**6)))
+        if count:
+            with pytest.raises(EncodingError, match=f"more than {count - 1} tokens"):
+                encode_net(net, EncoderConfig(max_tokens=count - 1), deadline=time.monotonic() - 1)
+    assert any(_unembedded_neurons(net) for net in nets)
+
+
 def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limits(nets):
     for kind in ("invariant", "baseline", "circuit"):
         config = EncoderConfig(kind=kind, width=16)

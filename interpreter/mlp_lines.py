@@ -795,9 +795,10 @@ class MlpLines:
                   (net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64), w_in)]
         for head in trace.heads:
             if head.layer <= layer:
-                writes = head.writes[np.ix_(rows, reads)]
+                mine = np.isin(reads, head.columns)  # the dimensions read that it writes
+                writes = head.writes[np.ix_(rows, np.searchsorted(head.columns, reads[mine]))]
                 if writes.any():
-                    shares.append((writes, w_in))
+                    shares.append((writes, w_in[mine]))
         constant = np.zeros(len(neurons))
         for group in trace.groups:
             if group.layer >= layer:

@@ -375,10 +375,12 @@ class Head:
 
     layer: int
     index: int
-    writes: np.ndarray      # [rows, d_model]
+    writes: np.ndarray      # [rows, len(columns)]: the write in the residual dimensions its W_O writes
     selected: np.ndarray    # [pairs] bool, see Trace.pairs
     codes: np.ndarray       # write_partition(writes)
     readers: frozenset = frozenset()  # the later components that read its write (`readers`)
+    # those dimensions (a compiled head writes a few of hundreds; its other writes are zero)
+    columns: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -633,14 +635,6 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
     c = net.config
     wide = _float64_layers(net)[2]
     row_input = run.row_input
-    # each head's write, filled in on the dimensions its W_O writes (the rest stay zero)
-    head_all = []
-    for layer in range(c.n_layers):
-        head_all.append([])
-        for h, columns in enumerate(wide[layer]["head writes"]):
-            writes = np.zeros((len(row_input), c.d_model))
-            writes[:, columns] = run.head_writes[layer][h]
-            head_all[-1].append(writes)
     hidden_all = [h.tocsc() if issparse(h) else h for h in run.hidden]  # the groups' columns are taken from it
     read_all = run.reads
     # Writes below SILENT of the largest are float noise (a scramble leaves ~1e-7 where the
@@ -654,8 +648,7 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
     # before it (and beside it) wrote, so a numerical line taking values in the thousands, computed
     # at the end, does not blur a count's 1/2 and 1/3 read at the start (the seventeenth set's e11);
     # never above the largest write of all (the scale of every component before)
-    peaks = [max([np.abs(w[:, columns]).max(initial=0)
-                  for w, columns in zip(head_all[layer], wide[layer]["head writes"])] + [0.0]) if sublayer == 0 else
+    peaks = [max([np.abs(w).max(initial=0) for w in run.head_writes[layer]] + [0.0]) if sublayer == 0 else
              run.mlp_peaks[layer] for layer in range(c.n_layers) for sublayer in (0, 1)]
     embedded = float(np.abs(Weights(net).W_E).max(initial=0) + np.abs(Weights(net).W_pos).max(initial=0))
     largest = max(peaks + [1e-9])
@@ -666,13 +659,13 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
         scale = scales[2 * layer]
         floor = 1e-2 * scale
         for h in range(c.n_heads):
-            writes, columns = head_all[layer][h], wide[layer]["head writes"][h]
-            if np.abs(writes[:, columns]).max(initial=0) < SILENT * scale:
+            writes, columns = run.head_writes[layer][h], wide[layer]["head writes"][h]
+            if np.abs(writes).max(initial=0) < SILENT * scale:
                 continue
             w_o = Weights(net).W_O[layer, h]
-            codes = write_partition(_snapped(writes[:, columns], one_hot[columns]), floor, columns=columns,
-                                    width=c.d_model)
-            heads.append(Head(layer, h, writes, run.selected[layer][h], codes, readers(net, 2 * layer + 1, w_o)))
+            codes = write_partition(_snapped(writes, one_hot[columns]), floor, columns=columns, width=c.d_model)
+            heads.append(Head(layer, h, writes, run.selected[layer][h], codes, readers(net, 2 * layer + 1, w_o),
+                              columns))
     groups = []
     for layer in range(c.n_layers):
         scale = scales[2 * layer + 1]
@@ -704,8 +697,7 @@ def _laid_out(net: Net, inputs: list[list], exhaustive: bool, run: _Run) -> Trac
     writers = set()
     scale = np.abs(run.logits).max(initial=0) + 1e-9
     for head in heads:
-        columns = wide[head.layer]["head writes"][head.index]
-        if _largest_product(head.writes[:, columns], net.W_U[columns]) > 1e-3 * scale:
+        if _largest_product(head.writes, net.W_U[head.columns]) > 1e-3 * scale:
             writers.add(("head", head.layer, head.index))
     for group in groups:
         if _largest_product(group.writes, net.W_U[group.columns]) > 1e-3 * scale:

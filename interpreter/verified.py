@@ -176,8 +176,9 @@ def decompile(net: Net, checkpoint=None, *, run_net: bool = True, time_budget: f
     until the answer is certified); a net too big for the model to read has programs drawn from
     the grammar matched instead. `proposals="uniform"` replaces the
     model's proposals by programs drawn uniformly from the grammar (no checkpoint needed).
-    `time_budget` (seconds) bounds the search, from once the model is loaded (the model's beam
-    search takes at most `MODEL_SHARE` of it); the certificate of the answer is always computed.
+    `time_budget` (seconds) bounds the search, from once the model and the compiler are loaded
+    (once per process; the model's beam search takes at most `MODEL_SHARE` of it); the
+    certificate of the answer is always computed.
     `device`: where the model runs (default: cuda when present); the search runs on the CPU,
     with BLAS on one thread (its products are of a compiled net's small matrices: more threads
     only add synchronisation, and on a busy 2-core machine a trace ran x2.2 slower with two).
@@ -194,6 +195,9 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
         raise ValueError(f"proposals must be one of {PROPOSALS}, got {proposals!r}")
     if time_budget <= 0:
         raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}")
+    # compile (tracr, jax) is imported once per process, like the model loaded: not in the budget
+    # (2-3 s of a 10 s budget went to the first certificate's import of it)
+    compiler.compile_program  # noqa: B018
     start = time.monotonic()
     notes: list[str] = []
     texts: list[str] = []

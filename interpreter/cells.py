@@ -71,6 +71,7 @@ class Cells:
         self._pairs: dict[nodes.Select, dict] = {}
         self._keys: dict[int, Any] = {}  # id of a cell's set -> its values as table keys
         self._joints: dict[tuple, Any] = {}  # `_joint`'s, by the sets it combined
+        self._frontiers: dict[tuple, tuple] = {}  # `_frontier`'s, by the children
         self.calls_left = max_calls
         self.joint_calls_left = MAX_JOINT_CALLS  # `_joint`'s
         self.failed = False
@@ -111,20 +112,9 @@ class Cells:
         length, and lines of other kinds (widths, aggregates, means), which the children share;
         every combination of those lines' values at the cell is tried (a superset: they are taken
         as independent). None where a combination cannot be evaluated or they are too many."""
-        frontier: list[nodes.Node] = []
-        stack, seen, reads = list(children), set(), set()
-        while stack:
-            inner = stack.pop()
-            if id(inner) in seen:
-                continue
-            seen.add(id(inner))
-            if inner in (nodes.INDICES, nodes.LENGTH):
-                reads.add(inner)
-                continue
-            if isinstance(inner, _LOCAL):
-                stack.extend(inner.children)
-            else:
-                frontier.append(inner)
+        frontier, reads = self._frontier(children)
+        if frontier is None:
+            return None  # no line read by all of them: their values at the cell are independent
         sets = [self.values(node)[k] for node in frontier]
         if any(values is ANY for values in sets) or int(np.prod([len(v) for v in sets])) > MAX_JOINT:
             return None
@@ -148,6 +138,32 @@ class Cells:
                 break
         self._joints[memo_key] = None if found is None else frozenset(found)
         return self._joints[memo_key]
+
+    def _frontier(self, children: list) -> tuple[list | None, set]:
+        """The lines other than maps the children read (the token, widths, aggregates, means:
+        None where no one of them is read by every child), and which of `indices` and `length`
+        they read (one value at a cell)."""
+        memo = tuple(map(id, children))
+        if memo not in self._frontiers:
+            frontier: list[nodes.Node] = []
+            reads: set = set()
+            shares: list[set] = []  # per child, the ids of the lines of other kinds it reads
+            for child in children:
+                stack, seen = [child], set()
+                while stack:
+                    inner = stack.pop()
+                    if id(inner) in seen:
+                        continue
+                    seen.add(id(inner))
+                    if inner is nodes.INDICES or inner is nodes.LENGTH:
+                        reads.add(inner)
+                    elif isinstance(inner, _LOCAL):
+                        stack.extend(inner.children)
+                    elif all(inner is not known for known in frontier):
+                        frontier.append(inner)
+                shares.append({id(inner) for inner in frontier if id(inner) in seen})
+            self._frontiers[memo] = (frontier if set.intersection(*shares) else None, reads)
+        return self._frontiers[memo]
 
     def _may_pair(self, select: nodes.Select, pair: tuple) -> bool:
         key, query = map(table_key, pair)

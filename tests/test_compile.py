@@ -1109,6 +1109,22 @@ def test_a_count_that_includes_its_own_position_may_divide(causal):
             compiler.compile_program(source(refused), vocab, 8, causal=causal, check_inputs=False)
 
 
+def test_a_line_computed_from_the_length_may_divide_where_only_length_0_makes_it_0():
+    """`3 * t + length` is 0 only where the length is 0, which no input has, so a line dividing by
+    it is defined wherever rasp calls it (the twenty-third hand-written set's k20 was first
+    written so, and refused); a sum that is 0 on an input (`3 * t + i` at index 0) stays refused."""
+    def source(second: str) -> str:
+        return ("t = selector_width(select(tokens, tokens, lambda k, q: k == 2))\n"
+                "g = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+                f"w = sequence_map(lambda t, n: 3 * t + n, t, {second})\n"
+                "r = sequence_map(lambda g, w: 40 * g / w, g, w)\nreturn r\n")
+    vocab = {1, 2, 3}
+    net = compiler.compile_program(source("length"), vocab, 8, check_inputs=False)
+    assert check_net(compiler.parse(source("length")), net, examples=300, seed=3).ok
+    with pytest.raises(CompileError, match="raises ZeroDivisionError"):
+        compiler.compile_program(source("indices"), vocab, 8, check_inputs=False)
+
+
 class _Relation:
     """A predicate given as the set of (key, query) pairs it selects."""
 

@@ -106,8 +106,16 @@ class Facts:
             children = expr.children
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
-            table = self._tabulate(expr, [self.values[c.label] for c in children],
-                                   [self.never.get(c.label, set()) for c in children])
+            never = [self.never.get(c.label, set()) for c in children]
+            table = self._tabulate(expr, [self.values[c.label] for c in children], never)
+            if any(never):
+                # a value given only on arguments an input never takes is one it never takes either:
+                # `3 * t + length` is never 0 (a length is at least 1), so a line dividing by it is
+                # defined wherever rasp calls it (tracr's block keeps the value in `values`)
+                reached = {v for args, v in table.items() if not any(a in nv for a, nv in zip(args, never))}
+                unreached = {v for v in table.values() if v is not None} - reached
+                if unreached:
+                    self.never[label] = unreached
             if None in table.values():
                 self.nullable.add(label)
                 if rasp.is_numerical(expr):

@@ -95,8 +95,10 @@ def _definition_order(definitions: dict[str, Definition], output: Output, text: 
                 if state.get(ref.name) == "open":
                     cycle = [n for n, _ in stack]
                     cycle = cycle[cycle.index(ref.name):] + [ref.name]
-                    raise source_error(f"`{ref.name}` depends on itself: {' -> '.join(cycle)}",
-                                 definitions[ref.name].where, text)
+                    raise source_error(f"`{ref.name}` depends on itself: {' -> '.join(cycle)}; a program has no "
+                                       "recurrence: a running value is computed afresh at each position from the "
+                                       "positions it sees (a select of them, then an aggregate or selector_width)",
+                                       definitions[ref.name].where, text)
                 if ref.name not in state:
                     state[ref.name] = "open"
                     stack.append((ref.name, iter(_references(definitions[ref.name].value))))

@@ -201,7 +201,10 @@ class SyntaxBuilder(Transformer_NonRecursive):
                 return leaf
             if leaf.name not in params:
                 hint = difflib.get_close_matches(leaf.name, params, n=1)
-                hint = f"; did you mean `{hint[0]}`?" if hint else ""
+                hint = f"; did you mean `{hint[0]}`?" if hint else (
+                    f"; to read a line `{leaf.name}`, pass it in as an input: a map takes one, a sequence_map two "
+                    f"(`sequence_map(lambda x, {leaf.name}: ..., x, {leaf.name})`), a select's predicate its keys "
+                    "and queries; pack more into one with a sequence_map first")
                 raise source_error(f"`{leaf.name}` is not defined in this lambda: a lambda sees only its "
                              f"parameters ({', '.join(params)}){hint}", leaf.where, self.text)
             return fn.Param(params.index(leaf.name))

@@ -147,7 +147,8 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
     if c.n_heads > config.max_heads:
         raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most {config.max_heads}",
                             "raise max_heads in the encoder config")
-    if config.kind == "circuit" and _unembedded_neurons(net) > config.max_tokens:
+    if (config.kind == "circuit" and c.n_layers * c.d_mlp > config.max_tokens  # else it cannot be (no cost)
+            and _unembedded_neurons(net) > config.max_tokens):
         raise _too_many_tokens(config)  # each is a W_U token: refused before the products
     blocks = {"baseline": _baseline_blocks, "invariant": _virtual_blocks,
               "circuit": _circuit_blocks}[config.kind](net, config)

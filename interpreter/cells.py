@@ -116,14 +116,17 @@ class Cells:
         if frontier is None:
             return None  # no line read by all of them: their values at the cell are independent
         sets = [self.values(node)[k] for node in frontier]
-        if any(values is ANY for values in sets) or int(np.prod([len(v) for v in sets])) > MAX_JOINT:
+        if any(values is ANY for values in sets):
+            return None
+        combinations = int(np.prod([len(v) for v in sets]))
+        if combinations > MAX_JOINT:
             return None
         i, n = self.cells[k]
         memo_key = (tuple(map(id, sets)), i if nodes.INDICES in reads else None, n if nodes.LENGTH in reads else None,
                     tuple(map(id, children)))
         if memo_key in self._joints:
             return self._joints[memo_key]
-        cost = int(np.prod([len(v) for v in sets])) * len(children)
+        cost = combinations * len(children)
         if cost > self.joint_calls_left:  # its own budget: running out leaves the rest of the analysis standing
             return None
         self.joint_calls_left -= cost

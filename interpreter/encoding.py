@@ -390,11 +390,16 @@ def _unembedded_neurons(net: Net) -> int:
     count = 0
     for layer in range(net.config.n_layers):
         w = {name: net.params[param_name(layer, name)].astype(np.float64) for name in ("W_in", "b_in", "W_out")}
-        scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
-        writes = np.linalg.norm(w["W_out"], axis=1)
-        alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
-        count += int(np.count_nonzero(_product(w["W_out"][alive], W_U).any(axis=1)))
+        count += int(np.count_nonzero(_product(w["W_out"][_alive(w)[0]], W_U).any(axis=1)))
     return count
+
+
+def _alive(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Which neurons of a layer (`w`: W_in, b_in, W_out) read and write something, and the norm of
+    each one's input (weights and bias)."""
+    scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
+    writes = np.linalg.norm(w["W_out"], axis=1)
+    return (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0)), scale
 
 
 class _Budget:
@@ -484,9 +489,7 @@ def _canonical_neurons(w: dict[str, np.ndarray], sources: list[_Source],
     neuron's input (weights and bias) scaled to norm one and the neurons sorted by what they
     read: ReLU(s x) = s ReLU(x) for s > 0, so none of this changes the function, and it undoes
     the "mlp_neurons" and "pad" scrambles."""
-    scale = np.sqrt(np.linalg.norm(w["W_in"], axis=0) ** 2 + w["b_in"] ** 2)
-    writes = np.linalg.norm(w["W_out"], axis=1)
-    alive = (scale > ZERO_TOLERANCE * scale.max(initial=0)) & (writes > ZERO_TOLERANCE * writes.max(initial=0))
+    alive, scale = _alive(w)
     scale = scale[alive]
     W_in, b_in, W_out = w["W_in"][:, alive] / scale, w["b_in"][alive] / scale, w["W_out"][alive] * scale[:, None]
     read_norms, neurons = np.linalg.norm(W_in, axis=0), _Reads(W_in) if finite else None

@@ -793,24 +793,28 @@ class MlpLines:
         # neurons' inputs is their product, found on its distinct writes (below)
         shares = [(net.params["token_embed/embeddings"][[ids[t] for t in tokens]][:, reads].astype(np.float64), w_in),
                   (net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64), w_in)]
+
+        def on_read(writer) -> tuple[np.ndarray, np.ndarray] | None:
+            """A head's or group's write on the dimensions read that it writes, and their W_in."""
+            mine = read[np.asarray(writer.columns)]
+            if not mine.any():
+                return None
+            return (writer.writes[np.ix_(rows, np.flatnonzero(mine))],
+                    w_in[np.searchsorted(reads, np.asarray(writer.columns)[mine])])
+
         for head in trace.heads:
-            if head.layer <= layer:
-                mine = np.isin(reads, head.columns)  # the dimensions read that it writes
-                writes = head.writes[np.ix_(rows, np.searchsorted(head.columns, reads[mine]))]
-                if writes.any():
-                    shares.append((writes, w_in[mine]))
+            share = on_read(head) if head.layer <= layer else None
+            if share is not None and share[0].any():
+                shares.append(share)
         constant = np.zeros(len(neurons))
         for group in trace.groups:
             if group.layer >= layer:
                 continue
             if time.monotonic() > self.deadline:
                 return None  # a net of thousands of groups (d_mlp 10,001): past the budget, not read
-            mine = read[np.asarray(group.columns)]
-            if not mine.any():
-                continue
-            writes = group.writes[np.ix_(rows, np.flatnonzero(mine))]
-            w_group = w_in[np.searchsorted(reads, np.asarray(group.columns)[mine])]
-            shares.append((writes, w_group))  # one the same on every row is one distinct write
+            share = on_read(group)
+            if share is not None:
+                shares.append(share)  # one the same on every row is one distinct write
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
         # each value's writes and their W_in, of the writers that are functions of a (of b): the

@@ -613,10 +613,9 @@ def _joined(first: _Run, second: _Run, lengths: np.ndarray) -> _Run:
     pair_query = np.concatenate([first.pair_query, second.pair_query + rows])
     pair_order = np.argsort(lengths[row_input[pair_query]], kind="stable")
 
-    def rows_of(a, b):
+    def rows_of(a, b):  # sparse where either is, as `_run` joins its lengths
         if issparse(a) or issparse(b):
-            joined = sparse_vstack([csr_matrix(a), csr_matrix(b)], format="csr")[order]
-            return joined if joined.nnz < SPARSE_HIDDEN * joined.shape[0] * joined.shape[1] else joined.toarray()
+            return sparse_vstack([a, b], format="csr")[order]
         return np.concatenate([a, b])[order]
 
     return _Run(row_input[order], np.concatenate([first.row_position, second.row_position])[order],

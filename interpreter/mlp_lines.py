@@ -54,6 +54,7 @@ from interpreter.trace import (
     determines,
     mlp_pre,
     mlp_read_weights,
+    mlp_reads,
     partition,
     readable,
     row_classes,
@@ -134,6 +135,12 @@ def _merged_width(var: Var, group_codes: list[np.ndarray], max_seq_len: int) -> 
 #: Most entries (rows times hidden neurons, float64) of one layer's pre-activations kept for
 #: reading blocks off their weights (`MlpLines._pre`): 5M, 40 MB.
 PRE_CACHE_ENTRIES = 5_000_000
+#: Rows of each value of a numerical var on which a block's reading of it is fitted and checked
+#: (`MlpLines._read_unseen_numbers`).
+ROWS_PER_NUMBER = 8
+#: Most entries (rows times neurons) of the pre-activations computed at once when looking for a
+#: block's dead neurons that read a line's arguments (`MlpLines._dead_readers`).
+DEAD_READER_ENTRIES = 2_000_000
 
 
 class MlpLines:
@@ -479,19 +486,28 @@ class MlpLines:
                              output: bool) -> tuple[dict, list]:
         reps = np.unique(var.codes, return_index=True)[1]
         shown = [var.values[r] for r in reps]
-        if len(reps) < 3 or not all(isinstance(x, (int, float)) for x in shown if x is not None):
+        if len(reps) < 2 or not all(isinstance(x, (int, float)) for x in shown if x is not None):
             return {}, []
         known = {round(float(x), 9) for x in shown if x is not None}
         possible = [x for x in known_values(self.value_sets, var.node)
                     if isinstance(x, (int, float)) and round(float(x), 9) not in known]
         if not possible or len(possible) > MAX_PAIRS:
             return {}, []
-        rows = np.array([r for r, x in zip(reps, shown) if x is not None])
+        # up to ROWS_PER_NUMBER rows of each value: the fit is checked on rows that hold one value
+        # beside other lines' values, which a block reading more than this var writes apart (two
+        # values shown fit any line, so there the rows are the only check)
+        order = np.argsort(var.codes, kind="stable")
+        starts = np.searchsorted(var.codes[order], var.codes[reps])
+        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
+                               for s, r, x in zip(starts, reps, shown) if x is not None])
+        if len(known) == 2 and len(rows) < 2 * len(known) + 1:
+            return {}, []  # a line through two points, checked on no other row
         xs = np.array([float(var.values[r]) for r in rows])
-        neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output)
+        design = np.stack([xs, np.ones_like(xs)], axis=1)
+        neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output,
+                                                                                     rows, design)
         pre = self._pre(chosen[0].layer, rows, neurons)
         scale = float(np.abs(pre).max(initial=0.0))
-        design = np.stack([xs, np.ones_like(xs)], axis=1)
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
         if scale == 0.0 or np.abs(design @ np.stack([slope, offset]) - pre).max() > FIT_TOLERANCE * scale:
             return {}, []  # the block reads more than this var
@@ -760,7 +776,11 @@ class MlpLines:
         reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
         if len(reps) == na * nb:
             return {}, []
-        neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output)
+        design = np.zeros((len(reps), na + nb))
+        design[np.arange(len(reps)), a.codes[reps]] = 1.0
+        design[np.arange(len(reps)), na + b.codes[reps]] = 1.0
+        neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output, reps,
+                                                                               design)
         layer = chosen[0].layer
         pre = self._pre(layer, reps, neurons)
         unmatched: list = []
@@ -863,15 +883,19 @@ class MlpLines:
             return mlp_pre(self.trace, layer, rows, neurons)
         return full[rows] if neurons is None else full[np.ix_(rows, np.asarray(neurons, int))]
 
-    def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool) -> tuple:
+    def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool,
+                       rows: np.ndarray, design: np.ndarray) -> tuple:
         """What reading a line's block off its weights needs: its neurons (the groups', their dead
-        partners, and for the categorical output's line the dead neurons writing only there), their
-        output rows on the dimensions they write, each traced class's write there and its value, and
-        the reader of a write no class makes (through the unembedding, for the output's line)."""
+        partners, the dead neurons reading what `design` says the line's arguments are on `rows`
+        (`_dead_readers`), and for the categorical output's line the dead neurons writing only
+        there), their output rows on the dimensions they write, each traced class's write there and
+        its value, and the reader of a write no class makes (through the unembedding, for the output's
+        line)."""
         layer = chosen[0].layer
         w_out = self._w_out(layer)
         neurons = [n for g in chosen for n in g.neurons]
         neurons += self._dead_partners(layer, neurons)
+        neurons += self._dead_readers(layer, neurons, rows, design)
         output = output and self.trace.net.categorical_output
         if output:
             neurons += [n for n in self._output_writers(layer) if n not in neurons]
@@ -927,6 +951,47 @@ class MlpLines:
         mine = (np.abs(unit[dead] @ unit[neurons].T) > 1e-4).any(axis=1)
         theirs = (np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1) if len(others) else np.zeros(len(dead), bool)
         return dead[mine & ~theirs].tolist()
+
+    def _dead_readers(self, layer: int, neurons: list[int], rows: np.ndarray, design: np.ndarray) -> list[int]:
+        """The neurons of `layer` in no group (no traced row made them fire), not among `neurons`,
+        whose output rows are orthogonal to every other group's, and whose inputs before the ReLU
+        vary over `rows` as a function of the line's arguments, `design` [rows, p] of their model
+        (one-hot codes of two vars, which add; a number and 1) fitted to them: a table's neurons for
+        argument values no row shows together. tracr gives each output value its own direction, so
+        the neuron of a pair that no row holds and no other pair gives the value of writes where no
+        traced class does, and is no dead partner of the groups: left out, the pair read as writing
+        nothing, which matched a class that writes nothing there (the twentieth hand-written set's
+        h01, a score table read at (1, 11) as (0, 0): a false certificate)."""
+        w_out, norms, grouped, dead = self._dead(layer)
+        dead = np.setdiff1d(dead, neurons)
+        if not len(dead):
+            return []
+        # only neurons reading a dimension the line's neurons read that varies over the rows (a
+        # dimension every neuron reads, tracr's constant one, does not): few of thousands
+        reads = mlp_reads(self.trace, layer, rows)
+        _, w_in = mlp_read_weights(self.trace.net, layer)
+        varies = np.ptp(reads, axis=0) > 1e-9 * max(float(np.abs(reads).max(initial=0.0)), 1e-30)
+        mine = varies & (np.abs(w_in[:, neurons]).max(axis=1, initial=0.0) > 0)
+        dead = dead[np.abs(w_in[np.ix_(mine, dead)]).max(axis=0, initial=0.0) > 0]
+        if not len(dead):
+            return []
+        unit = w_out / np.maximum(norms, 1e-30)[:, None]
+        others = np.setdiff1d(grouped, neurons)
+        if len(others):
+            dead = dead[~(np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1)]
+        found = []
+        step = max(1, DEAD_READER_ENTRIES // max(len(rows), 1))
+        for start in range(0, len(dead), step):
+            block = dead[start:start + step]
+            pre = mlp_pre(self.trace, layer, rows, block, reads)
+            scale = np.abs(pre).max(axis=0, initial=0.0)
+            changes = np.ptp(pre, axis=0) > FIT_TOLERANCE * np.maximum(scale, 1e-30)
+            if not changes.any():
+                continue
+            fitted = np.linalg.lstsq(design, pre[:, changes], rcond=None)[0]
+            fits = np.abs(design @ fitted - pre[:, changes]).max(axis=0) <= FIT_TOLERANCE * scale[changes]
+            found += block[changes][fits].tolist()
+        return found
 
     def _w_out(self, layer: int) -> np.ndarray:
         key = ("W_out", layer)

@@ -1911,6 +1911,57 @@ def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     assert Certifier(net, trace_all.inputs, exhaustive=False)(program).agreement == 1.0
 
 
+_PACKED_COUNTS = ('a = selector_width(select(tokens, tokens, lambda k, q: k == "A"))\n'
+                  'b = selector_width(select(tokens, tokens, lambda k, q: k == "B"))\n'
+                  'score = sequence_map(lambda x, y: x * 16 + y, a, b)\n'
+                  'return sequence_map(lambda s, t: s % 3 == 0 if t == "A" else s % 2 == 0, score, tokens)\n')
+
+
+def test_a_pair_no_row_shows_is_not_read_as_a_class_its_block_does_not_write():
+    """A table's pair no row shows, whose value no other pair gives, fires a neuron no row made fire
+    and writes a direction no traced class writes; a traced class whose write falls outside the
+    neurons taken for the line (the twentieth hand-written set's h01: the (0, 0) class was written by
+    groups another line claimed) writes nothing there, and the pair's write, read from the line's
+    fired neurons alone, is nothing too: it was read as that class (a false certificate). The dead
+    neurons that read the line's arguments are part of the block's write (`_dead_readers`), so every
+    such pair is unmatched, with the class's own group left out as there."""
+    from interpreter.search import Library, LineSearch
+
+    search, calls, read = _first_search_recording(_PACKED_COUNTS, ["A", "B", "c"], 8, "_read_unseen_pairs")
+    a, b, chosen, joint, values, output = max((args for args in calls if not args[5]), key=lambda args: len(args[2]))
+    pairs = set(zip(a.values.tolist(), b.values.tolist()))
+    assert len(chosen) > 2 and len(pairs) < len(a.distinct) * len(b.distinct)
+    for left_out in range(len(chosen)):  # each class in turn written outside the line's neurons
+        kept = [g for k, g in enumerate(chosen) if k != left_out]
+        fresh = LineSearch(search.trace, Library(), time.monotonic() + 60)
+        found, unmatched = read(fresh, a, b, kept, joint, values, output)
+        assert found == {}  # every pair's x * 16 + y is a value no other pair gives
+        assert unmatched
+
+
+_LATEST_WINNER = ('mark = sequence_map(lambda t, i: i * 2 + (0 if t == "let" else 1), tokens, indices)\n'
+                  'played = selector_width(select(mark, indices, lambda k, q: k % 2 == 1 and k // 2 <= q))\n'
+                  'won = numerical map(lambda t: 1 if t == "B" else 0, tokens)\n'
+                  'last = sequence_map(lambda n, m: n * 2 + m % 2, played, mark)\n'
+                  'winner = numerical aggregate(select(last, played, lambda k, q: k == q * 2 + 1), won, default=0)\n'
+                  'return map(lambda x: "B" if x > 0.5 else "A", winner)\n')
+
+
+def test_a_map_of_a_mean_the_rows_show_at_two_values_is_read_at_the_others():
+    """A mean over a select that chooses one position is 0 or 1 on every row, and compile gives it
+    every fraction: a map of it is read at the fractions off its block's weights, the line fitted
+    on several rows of each value (two values fit any line). Unread, `x + 0` fitted the rows as
+    well as `x > 0.5`, and a table reading it then needed thousands of neurons (the twentieth
+    hand-written set's h01 finished no verified program)."""
+    search, calls, read = _first_search_recording(_LATEST_WINNER, ["A", "B", "let"], 6, "_read_unseen_numbers")
+    two = [(args, read(search, *args)) for args in calls if len(args[0].distinct) == 2]
+    assert two and all(found for _, (found, _) in two)
+    for (var, _, _, values, _), (found, unmatched) in two:
+        label = {float(x): values[var.codes == code][0] for code, x in enumerate(var.distinct)}
+        assert all(value == label[1.0 if x > 0.5 else 0.0] for (x,), value in found.items())
+        assert not unmatched
+
+
 _PACKED_SELECT = ("key = sequence_map(lambda t, i: (t + 3) * 8 + i, tokens, indices)\n"
                   "return selector_width(select(key, key, lambda k, q: k // 8 <= q // 8 and k % 8 < q % 8))\n")
 

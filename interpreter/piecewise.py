@@ -41,12 +41,12 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
     `same_value(a, b)`: equality of values as the caller judges it (numbers within tolerance)."""
     if not _fittable(pairs, values):
         return []
-    measured = _measured(pairs, library)
-    found = _one_exception(pairs, values, library, same_value, measured)
+    calls = _Calls(pairs, library)
+    found = _one_exception(pairs, values, calls, same_value)
     if found is None:
         return []
     if not found and nested:
-        found = _nested(pairs, values, library, same_value, measured)
+        found = _nested(pairs, values, calls, same_value)
     found.sort(key=lambda item: item[0])
     out: list[fn.Lambda] = []
     for _, function in found:
@@ -55,15 +55,43 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
     return out[:limit]
 
 
-def _one_exception(pairs, values, library, same_value, measured=None) -> list[tuple[tuple, fn.Lambda]] | None:
+class _Calls:
+    """Each library function of the pairs' arity on each pair, computed once for a fit (`INVALID`
+    where it is undefined): the nested fits look at subsets of the pairs again and again, and each
+    computed every function on every pair anew (the twentieth hand-written set's h23: 19 s of a
+    30 s search in one output line's fits)."""
+
+    INVALID = object()
+
+    def __init__(self, pairs, library, functions=None, got=None):
+        arity = len(pairs[0])
+        self.functions = [f for f in library if f.arity == arity] if functions is None else functions
+        self.got = [[self._value(f, p) for p in pairs] for f in self.functions] if got is None else got
+
+    @classmethod
+    def _value(cls, function, pair):
+        try:
+            return call(function, *pair)
+        except Invalid:
+            return cls.INVALID
+
+    def subset(self, index) -> "_Calls":
+        """The calls on the pairs at `index`."""
+        return _Calls([()], [], self.functions, [[row[i] for i in index] for row in self.got])
+
+    def defined(self):
+        """(function, its value on each pair) for the functions defined on every pair."""
+        return [(f, row) for f, row in zip(self.functions, self.got) if not any(v is self.INVALID for v in row)]
+
+
+def _one_exception(pairs, values, calls: _Calls, same_value) -> list[tuple[tuple, fn.Lambda]] | None:
     """(rank, lambda) of every one-exception fit; None where one piece gives every value, or the
-    pairs are too few or too many to fit. `measured`: `_measured(pairs, library)`, when known."""
+    pairs are too few or too many to fit. `calls`: the library's functions on `pairs`."""
     n = len(pairs)
     if not _fittable(pairs, values):
         return None
-    pieces = _pieces(pairs, values, library, same_value)
-    everywhere = np.ones(n, bool)
-    if any(fits(everywhere) is not None for _, fits in pieces):
+    pieces = _Pieces(pairs, values, calls, same_value)
+    if pieces.fitting(np.ones(n, bool)):
         return None  # one piece gives every value: the library (or a constant) already has it
     found: list[tuple[tuple, fn.Lambda]] = []
     arity = len(pairs[0])
@@ -85,8 +113,7 @@ def _one_exception(pairs, values, library, same_value, measured=None) -> list[tu
             function = fn.Lambda(arity, fn.IfElse(e1, condition, e2))
             if _gives(function, pairs, values, same_value):
                 found.append(((r1 + r2, r2, side), function))
-    measured = _measured(pairs, library) if measured is None else measured
-    found += _thresholds(pairs, values, pieces, measured, same_value)
+    found += _thresholds(pairs, values, pieces, _measured(pairs, calls), same_value)
     return found
 
 
@@ -96,13 +123,14 @@ def _fittable(pairs, values) -> bool:
     return 3 <= len(pairs) <= MAX_ENTRIES and all(v is not None for v in values)
 
 
-def _nested(pairs, values, library, same_value, measured) -> list[tuple[tuple, fn.Lambda]]:
+def _nested(pairs, values, calls: _Calls, same_value) -> list[tuple[tuple, fn.Lambda]]:
     """`C if cond else F`: the rows giving the word C are those where `cond` holds (an argument
     equal to a value, or past a threshold), and F, a one-exception fit, gives the rest."""
     found = []
     # the outer exception is a word or a flag ("pig", "island"): a number past a threshold is most
     # often the extreme of the arithmetic itself, and trying each such one costs a whole fit
     words = [v for v in values if is_literal(v) and v is not None and not isinstance(v, (int, float))]
+    measured = _measured(pairs, calls)
     for c in _distinct(words)[:MAX_CONDITIONS]:
         inside = _equal(values, c, same_value)
         if inside.all() or not inside.any():
@@ -111,7 +139,7 @@ def _nested(pairs, values, library, same_value, measured) -> list[tuple[tuple, f
         if not conditions:
             continue
         rest = np.flatnonzero(~inside)  # the same rows whichever condition picks out c's
-        inner = _one_exception([pairs[i] for i in rest], [values[i] for i in rest], library, same_value)
+        inner = _one_exception([pairs[i] for i in rest], [values[i] for i in rest], calls.subset(rest), same_value)
         if not inner:
             continue
         (inner_rank, function), *_ = sorted(inner, key=lambda item: item[0])
@@ -135,17 +163,15 @@ def _conditions(pairs, inside: np.ndarray, measured, same_value) -> list[tuple[i
     return conditions + [(1 + rank, condition) for rank, condition in _threshold_conditions(inside, measured)]
 
 
-def _measured(pairs, library) -> list[tuple[int, Any, np.ndarray]]:
+def _measured(pairs, calls: _Calls) -> list[tuple[int, Any, np.ndarray]]:
     """(rank, expression, its value on each pair) for the arguments and the library's functions
     that give a number on every pair."""
     arity = len(pairs[0])
-    measures = [(0, fn.Param(s)) for s in range(arity)] + [(1, f.body) for f in library if f.arity == arity]
+    measures = [(0, fn.Param(s), [call(fn.Lambda(arity, fn.Param(s)), *p) for p in pairs]) for s in range(arity)]
+    measures += [(1, f.body, row) for f, row in calls.defined()]
     measured = []
-    for rank, body in measures:
-        try:
-            got = np.array([_number(call(fn.Lambda(arity, body), *p)) for p in pairs])
-        except Invalid:
-            continue
+    for rank, body, row in measures:
+        got = np.array([_number(v) for v in row])
         if len(got) and not np.isnan(got).any():
             measured.append((rank, body, got))
     return measured
@@ -199,62 +225,83 @@ def _plain(number: float):
     return int(number) if float(number).is_integer() else float(number)
 
 
-def _pieces(pairs, values, library, same_value) -> list[tuple[int, Any]]:
-    """(rank, fits) per candidate piece; `fits(mask)` is its expression if it gives every value of
-    the rows in `mask`, else None."""
-    n = len(pairs)
-    pieces: list[tuple[int, Any]] = []
+class _Pieces:
+    """The candidate pieces of a fit, in the order they are preferred, each with its rank: a
+    constant; an argument; an argument plus a number; a library function; one plus a number.
+    `fitting(mask)` is every piece giving every value of the rows in `mask` (its expression), found
+    for all pieces at once: one array per kind, not one closure per piece and mask (h23's output
+    line tried 64 constants per argument against a hundred library functions)."""
 
-    def constant(mask):
-        chosen = [v for v, m in zip(values, mask) if m]
+    def __init__(self, pairs, values, calls: _Calls, same_value):
+        self.values, self.same_value = values, same_value
+        arity = len(pairs[0])
+        numbers = np.array([_number(v) for v in values])
+        kinds: list[tuple[int, str, Any]] = [(0, "constant", None)]  # (rank, kind, expression)
+        matches, offsets = [], []
+        for side in range(arity):
+            kinds.append((1, "match", fn.Param(side)))
+            matches.append([same_value(p[side], v) for p, v in zip(pairs, values)])
+        for side in range(arity):  # an argument plus a number: `y + 50 if x == 7 else y` (a bingo bonus)
+            kinds.append((2, "shift", fn.Param(side)))
+            offsets.append(numbers - np.array([_number(p[side]) for p in pairs]))
+        for function, got in calls.defined():
+            kinds.append((2, "match", function.body))
+            matches.append([same_value(g, v) for g, v in zip(got, values)])
+            kinds.append((3, "shift", function.body))
+            offsets.append(numbers - np.array([_number(g) for g in got]))
+        self.kinds = kinds
+        self.matches = np.array(matches, bool).reshape(len(matches), len(pairs))
+        self.offsets = np.array(offsets, float).reshape(len(offsets), len(pairs))
+
+    def fitting(self, mask: np.ndarray) -> list[tuple[int, Any]]:
+        """(rank, expression) of each piece giving every value of the rows in `mask`, in order."""
+        matched = iter(self.matches[:, mask].all(axis=1).tolist())
+        shifted = iter(_shifts(self.offsets[:, mask]))
+        out = []
+        for rank, kind, expr in self.kinds:
+            if kind == "constant":
+                const = self._constant(mask)
+                if const is not None:
+                    out.append((rank, const))
+            elif kind == "match":
+                if next(matched):
+                    out.append((rank, expr))
+            else:
+                k = next(shifted)
+                if k is not None:
+                    out.append((rank, fn.Binary("+", expr, fn.Const(k)) if k > 0
+                                else fn.Binary("-", expr, fn.Const(-k))))
+        return out
+
+    def _constant(self, mask: np.ndarray):
+        chosen = [v for v, m in zip(self.values, mask.tolist()) if m]
         first = chosen[0]
-        if is_literal(first) and all(same_value(v, first) and type(v) is type(first) for v in chosen):
+        if is_literal(first) and all(self.same_value(v, first) and type(v) is type(first) for v in chosen):
             return fn.Const(first)
         return None
 
-    pieces.append((0, constant))
-    arity = len(pairs[0])
-    for side in range(arity):
-        matches = np.array([same_value(p[side], v) for p, v in zip(pairs, values)])
-        pieces.append((1, lambda mask, m=matches, s=side: fn.Param(s) if m[mask].all() else None))
-    numbers = np.array([_number(v) for v in values])
-    for side in range(arity):  # an argument plus a number: `y + 50 if x == 7 else y` (a bingo bonus)
-        offsets = numbers - np.array([_number(p[side]) for p in pairs])
-        pieces.append((2, lambda mask, d=offsets, s=side: _shifted(fn.Param(s), d[mask])))
-    for function in library:
-        if function.arity != arity:
-            continue
-        try:
-            got = [call(function, *p) for p in pairs]
-        except Invalid:
-            got = None
-        if got is None or len(got) != n:
-            continue
-        matches = np.array([same_value(g, v) for g, v in zip(got, values)])
-        offsets = numbers - np.array([_number(g) for g in got])
-        pieces.append((2, lambda mask, m=matches, f=function: f.body if m[mask].all() else None))
-        pieces.append((3, lambda mask, d=offsets, f=function: _shifted(f.body, d[mask])))
-    return pieces
+
+def _shifts(offsets: np.ndarray) -> list[int | None]:
+    """Per row of `offsets` [pieces, rows]: the whole number k != 0 that every offset is (`body +
+    k`), else None (NaN: not a number)."""
+    if not offsets.shape[1]:
+        return [None] * len(offsets)
+    k = offsets[:, 0]
+    with np.errstate(invalid="ignore"):
+        same = ~np.isnan(offsets).any(axis=1) & (np.nanmax(offsets, axis=1, initial=-np.inf)
+                                                 - np.nanmin(offsets, axis=1, initial=np.inf) <= 1e-9)
+        whole = same & (k != 0) & (k == np.floor(k)) & (np.abs(k) <= 1e6)
+    return [int(x) if ok else None for x, ok in zip(k.tolist(), whole.tolist())]
 
 
-def _shifted(body, offsets: np.ndarray):
-    """`body + k` when every offset is the same whole number k != 0 (NaN: not a number)."""
-    if not len(offsets) or np.isnan(offsets).any():
-        return None
-    k = offsets[0]
-    if k == 0 or offsets.max() - offsets.min() > 1e-9 or k != math.floor(k) or abs(k) > 1e6:
-        return None
-    return fn.Binary("+", body, fn.Const(int(k))) if k > 0 else fn.Binary("-", body, fn.Const(int(-k)))
-
-
-def _first_fit(pieces, mask: np.ndarray, like=None):
+def _first_fit(pieces: _Pieces, mask: np.ndarray, like=None):
     """The simplest piece giving every value of the rows in `mask`: a constant or an argument,
     then `like`'s own function (plus a number: `x + y + 50 if y == 7 else x + y`), then the rest."""
-    if like is None:
-        return next(((rank, expr) for rank, fits in pieces if (expr := fits(mask)) is not None), None)
-    fitting = [(rank, expr) for rank, fits in pieces if (expr := fits(mask)) is not None]
+    fitting = pieces.fitting(mask)
     if not fitting:
         return None
+    if like is None:
+        return fitting[0]
 
     def order(item):
         rank, expr = item

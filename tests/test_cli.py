@@ -312,7 +312,10 @@ def test_a_refused_undefined_program_is_one_line_without_tracr_warnings(tmp_path
 
 
 def test_values_that_cannot_be_ordered_are_named_as_such(sort_file, tmp_path):
-    with pytest.raises(SystemExit, match="cannot all be ordered .*all numbers or all strings"):
+    """A comparison of a word and a number is undefined: refused naming its line, an input holding
+    both and the fix, before tracr stops on it naming none."""
+    with pytest.raises(SystemExit, match=r"s \(line 1, column 5\) is not defined on the input \[1, \"a\"\].*"
+                                         "compare values of one kind"):
         main(["compile", sort_file, "--vocab", "1 a 2", "--max-seq-len", "3", "-o", str(tmp_path / "n.safetensors")])
 
 

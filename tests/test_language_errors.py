@@ -25,6 +25,9 @@ from generator.strategies import typed_programs
     ("a = map(lambda t: 2 ** t, tokens)\nreturn a", 1, 22, ["unexpected '*'", "a power (`**`)"]),
     ("a = sequence_map(lambda t, i: (t, i), tokens, indices)\nreturn a", 1, 33,
      ["unexpected ','", "a lambda cannot build a tuple"]),
+    # arithmetic in a table's value (the twenty-fourth hand-written set's l17 draft)
+    ('a = map({"50x11": 50 / 11, "b": 2}, tokens)\nreturn a', 1, 22,
+     ["unexpected '/'", "a table's keys and values are constants", "compute it with a lambda"]),
     # an input too many after the lambda: no tuple in it (the twenty-second hand-written set's j26)
     ("a = sequence_map(lambda b, h, x: b + h + x, tokens, indices, tokens)\nreturn a", 1, 60,
      ["unexpected ','", "sequence_map takes a function and two inputs", "combine two of them first"]),

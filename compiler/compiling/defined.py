@@ -57,7 +57,35 @@ def possibly_undefined(facts: Facts) -> list[str]:
             reason = _predicate_raises_on_none(facts, select)
             if reason:
                 reasons.append(reason)
+        reason = _predicate_raises(facts, select)
+        if reason:
+            reasons.append(reason)
     return reasons
+
+
+#: Most (key, query) pairs of values on which a select's predicate is tried for raising (tracr
+#: calls it on every pair when it builds the attention, and more would take it minutes too).
+MAX_PREDICATE_PAIRS = 1_000_000
+
+
+def _predicate_raises(facts: Facts, select: rasp.Select) -> str:
+    """Why a select's predicate makes the program undefined on values its keys and queries take
+    (not None: `_predicate_raises_on_none`): `LT` of a word and a number raises TypeError, as
+    rasp.evaluate does on an input holding both, and tracr, calling it on every pair, stopped
+    with "values cannot all be ordered" naming no line (the twenty-fourth hand-written set's l26,
+    sizes S, M, L beside 38, 40, 42); "" if it never raises."""
+    keys = [k for k in facts.values.get(select.keys.label, ()) if k is not None]
+    queries = [q for q in facts.values.get(select.queries.label, ()) if q is not None]
+    if len(keys) * len(queries) > MAX_PREDICATE_PAIRS:
+        return ""
+    for key, query in itertools.product(sorted(keys, key=value_sort_key), sorted(queries, key=value_sort_key)):
+        try:
+            select.predicate(key, query)
+        except Exception as error:  # noqa: BLE001 - whatever it raises, rasp raises too
+            return (f"{select.name}: its predicate is not defined on key {key!r}, query {query!r} "
+                    f"({type(error).__name__}: {error}); compare values of one kind (a table giving each "
+                    "value its rank, `map({\"S\": 0, \"M\": 1, 38: 0}, tokens)`, orders words and numbers alike)")
+    return ""
 
 
 def numerical_nones(facts: Facts) -> list[str]:

@@ -146,6 +146,10 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
     hint = _python_hint(error, text)
     if hint:
         message += f"; {hint}"
+    if isinstance(error, UnexpectedToken) and str(error.token) in ("+", "-", "*", "/", "//", "%", "(") \
+            and _in_table(text, error.token.start_pos):
+        message += ("; a table's keys and values are constants (`{\"a\": 4.5}`): write the value out, or compute "
+                    "it with a lambda (`map(lambda x: x / 11, ...)`)")
     if isinstance(error, UnexpectedToken) and str(error.token) in ("and", "or") and _after_call(text, error.token):
         message += (f"; selects combine inside one select, on their predicates: `select(keys, queries, EQ "
                     f"{error.token} (lambda k, q: ...))`")
@@ -190,6 +194,19 @@ def _python_hint(error: UnexpectedInput, text: str) -> str:
     if token == "*" and before.endswith("*"):
         return "a power (`**`) is not part of the language: write the product (`t * t`), or give a table"
     return ""
+
+
+def _in_table(text: str, pos: int) -> bool:
+    """Whether `pos` lies inside a table's braces (`{...}`), outside strings."""
+    depth, quoted = 0, False
+    for char in text[:pos]:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "{":
+            depth += 1
+        elif not quoted and char == "}":
+            depth -= 1
+    return depth > 0
 
 
 def _before(text: str, token) -> str:

@@ -208,6 +208,7 @@ class MlpLines:
         layer = groups[0].layer
         writers = {g.index for g in groups if ("group", g.layer, g.index) in self.trace.output_writers}
         determined = {id(v): self._determined(v.codes, ("var", id(v)), groups) for v in before}
+        parts = self._line_parts(groups)
 
         def consider(node_maker, index: np.ndarray, reps: np.ndarray, table: list, det: list[int],
                      source: str, rank: tuple, inputs: tuple = ()) -> None:
@@ -218,7 +219,7 @@ class MlpLines:
             dom_codes = value_codes(per_value)
             group_dom = {i: groups[i].codes[reps] for i in det}
             determined_here = [i for i in det if determines(dom_codes, group_dom[i])]
-            for covered, coherent in _claims(determined_here, groups):
+            for covered, coherent in _claims(determined_here, groups, parts):
                 if set(covered) & uncovered:
                     joint = partition(np.stack([group_dom[i] for i in covered], axis=1))
                     if same_partition(joint, dom_codes) or _finer_numerical(groups, covered, per_value, dom_codes,
@@ -278,8 +279,8 @@ class MlpLines:
             # one direction written is a numerical line; several, a categorical one
             one_direction = len(covered) == 1 and groups[covered[0]].collinear
             mismatch = one_direction != (node.encoding == nodes.NUMERICAL) and not writes_output
-            found.append(((not coherent, _splits(covered, uncovered, groups), mismatch, -len(set(covered) & uncovered),
-                           -writes_output, False) + rank,
+            found.append(((not coherent, _splits(covered, uncovered, groups, parts), mismatch,
+                           -len(set(covered) & uncovered), -writes_output, False) + rank,
                           make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
                           source))
 
@@ -615,7 +616,7 @@ class MlpLines:
         unread = {i for i in uncovered if not groups[i].readers}
         classes: dict[frozenset, list[int]] = {}
         read = sorted(uncovered - unread)
-        for i, line in zip(read, _lines_by_role([groups[i] for i in read])):
+        for i, line in zip(read, _lines_by_role([groups[i] for i in read], self._line_parts(groups))):
             classes.setdefault(line, []).append(i)
         if not classes and unread:
             classes[frozenset()] = sorted(unread)
@@ -952,6 +953,13 @@ class MlpLines:
         theirs = (np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1) if len(others) else np.zeros(len(dead), bool)
         return dead[mine & ~theirs].tolist()
 
+    def _line_parts(self, groups: list[Group]) -> dict[int, int]:
+        """`line_parts` of a block's groups, once per block."""
+        key = ("line parts", groups[0].layer, len(groups))
+        if key not in self.cache:
+            self.cache[key] = line_parts(groups)
+        return self.cache[key]
+
     def _dead_readers(self, layer: int, neurons: list[int], rows: np.ndarray, design: np.ndarray) -> list[int]:
         """The neurons of `layer` in no group (no traced row made them fire), not among `neurons`,
         whose output rows are orthogonal to every other group's, and whose inputs before the ReLU
@@ -1161,26 +1169,30 @@ def _signature(node: nodes.Node) -> tuple:
                                           for _, v in sorted(what.items()))
 
 
-def _claims(covered: list[int], groups: list[Group]) -> list[tuple[list[int], bool]]:
+def _claims(covered: list[int], groups: list[Group], parts: dict[int, int] | None = None
+            ) -> list[tuple[list[int], bool]]:
     """The sets of groups a line determining `covered` may stand for, with whether each is
     coherent: all its groups are read by the same later components, a head by the same role (a
     line's readers read all of its values; a group read by nothing is a value no reader uses and
     fits any line). Groups of different readers are different lines, so the wide claim is kept
     only as a last resort: a head comparing two lines of one MLP (`select(rk, qk, EQ)`, eleventh
     hand-written set y06) reads one through its queries and the other through its keys, and a
-    sample on which one line determines some of the other's groups would let it claim them."""
-    def signature(i: int) -> frozenset:
-        return groups[i].roles or groups[i].readers
+    sample on which one line determines some of the other's groups would let it claim them.
+    `parts` (`line_parts`) tells the lines of groups with the same readers apart where it can."""
+    parts = parts or {}
 
-    signatures = {signature(i) for i in covered if signature(i)}
+    def signature(i: int) -> tuple[frozenset, int]:
+        return groups[i].roles or groups[i].readers, parts.get(groups[i].index, 0)
+
+    signatures = {signature(i) for i in covered if signature(i)[0]}
     if len(signatures) <= 1:
         return [(covered, True)]
-    claims = [([i for i in covered if signature(i) <= chosen], True)
-              for chosen in sorted(signatures, key=sorted)]
+    claims = [([i for i in covered if signature(i)[0] <= chosen and signature(i)[1] == part], True)
+              for chosen, part in sorted(signatures, key=lambda item: (sorted(item[0]), item[1]))]
     return claims + [(covered, False)]
 
 
-def _lines_by_role(groups: list[Group]) -> list[frozenset]:
+def _lines_by_role(groups: list[Group], parts: dict[int, int] | None = None) -> list[tuple[frozenset, int]]:
     """Which line each group's readers say it belongs to: for a group some head reads, the widest of
     the groups' readers by role (`Group.roles`) that holds its own, when one does (a select reads
     some of its keys' values through both W_Q and W_K and others, never selected, through W_Q
@@ -1194,8 +1206,59 @@ def _lines_by_role(groups: list[Group]) -> list[frozenset]:
         # by the same MLP, one also fetched by a head: the twenty-first hand-written set's i14,
         # a character's class and its digit, read as one table the fetch was no aggregate of)
         holding = [s for s in widest if g.roles and g.roles <= s] if _head_read(g.roles) else []
-        out.append(holding[0] if len(holding) == 1 else g.readers)
+        out.append((holding[0] if len(holding) == 1 else g.readers, (parts or {}).get(g.index, 0)))
     return out
+
+
+def line_parts(groups: list[Group]) -> dict[int, int]:
+    """Group index -> which of the lines that share its readers it belongs to (1, 2, ...), for the
+    categorical groups of one block read by the same components where they are several lines: a
+    categorical line writes one value a row, so its groups never write together, and where every
+    row has exactly k of them writing, k > 1, and the groups fall into k sets each with exactly
+    one writing on every row, each set is a line. Two maps of one var in one block, read by the
+    same MLP (`d // 12` and `d % 12` of a sum of pence, then their two tables, the twenty-fourth
+    hand-written set's l22), were read as one map of the var, whose values the output's table
+    could not give every output from. Groups not so split are absent (one line, as before)."""
+    by_readers: dict[frozenset, list[Group]] = {}
+    for g in groups:
+        if g.readers and not g.numerical:
+            by_readers.setdefault(g.readers, []).append(g)
+    out: dict[int, int] = {}
+    for members in by_readers.values():
+        if len(members) < 2:
+            continue
+        fires = np.stack([np.abs(g.writes).max(axis=1, initial=0.0) > 0 for g in members], axis=1)
+        per_row = fires.sum(axis=1)
+        k = int(per_row.max()) if len(per_row) else 0
+        if k < 2 or int(per_row.min()) != k:
+            continue
+        together = (fires.T.astype(np.int64) @ fires.astype(np.int64)) > 0
+        np.fill_diagonal(together, False)
+        assigned = _colouring(together, k)
+        if assigned is None:
+            continue
+        if all((fires[:, assigned == p].sum(axis=1) == 1).all() for p in range(k)):
+            out.update({g.index: int(p) + 1 for g, p in zip(members, assigned)})
+    return out
+
+
+def _colouring(edges: np.ndarray, k: int) -> np.ndarray | None:
+    """A set 0..k-1 for each node of the graph `edges` [n, n] (bool, symmetric) with no edge inside a
+    set, by DSatur (the node whose neighbours use the most sets first; exact for two sets), or
+    None where it needs more than k."""
+    n = len(edges)
+    sets = np.full(n, -1)
+    degree = edges.sum(axis=1)
+    for _ in range(n):
+        free = np.flatnonzero(sets < 0)
+        saturation = [len(set(sets[edges[i]].tolist()) - {-1}) for i in free]
+        i = int(free[max(range(len(free)), key=lambda j: (saturation[j], degree[free[j]], -free[j]))])
+        used = set(sets[edges[i]].tolist())
+        choice = next((c for c in range(k) if c not in used), None)
+        if choice is None:
+            return None
+        sets[i] = choice
+    return sets if len(set(sets.tolist())) == k else None
 
 
 def _head_read(roles) -> bool:
@@ -1260,12 +1323,18 @@ def _coordinate(group: Group) -> np.ndarray:
     return writes @ (direction / np.dot(direction, direction))
 
 
-def _splits(covered: list[int], uncovered: set, groups: list[Group]) -> bool:
+def _splits(covered: list[int], uncovered: set, groups: list[Group], parts: dict[int, int] | None = None) -> bool:
     """Whether a line covering `covered` leaves out an uncovered group with the same readers as
-    one it covers (likely the same line, so the claim is partial); a numerical group is a line of
-    its own (`Group.numerical`), so leaving one out, or covering one, splits nothing."""
-    mine = {groups[i].readers for i in covered if groups[i].readers and not groups[i].numerical}
-    return any(groups[i].readers in mine for i in uncovered - set(covered) if not groups[i].numerical)
+    one it covers (likely the same line, so the claim is partial), and the same part of them
+    (`line_parts`); a numerical group is a line of its own (`Group.numerical`), so leaving one out,
+    or covering one, splits nothing."""
+    parts = parts or {}
+
+    def line(i: int) -> tuple[frozenset, int]:
+        return groups[i].readers, parts.get(groups[i].index, 0)
+
+    mine = {line(i) for i in covered if groups[i].readers and not groups[i].numerical}
+    return any(line(i) in mine for i in uncovered - set(covered) if not groups[i].numerical)
 
 
 def function_key(node: nodes.Node, source_of=None) -> tuple[str, ...]:

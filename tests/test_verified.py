@@ -2138,6 +2138,39 @@ def test_a_heads_keys_and_queries_from_one_mlp_are_told_apart_by_the_role_that_r
     assert (everything, False) in claims
 
 
+_TWO_MAPS_OF_ONE_VAR = ("d = sequence_map(lambda t, i: t * 6 + i, tokens, indices)\n"
+                        "hi = map(lambda x: x // 5, d)\n"
+                        "lo = map(lambda x: x % 5, d)\n"
+                        "return sequence_map(lambda h, l: h * 10 + l if h > l else l - h, hi, lo)\n")
+
+
+def test_two_maps_of_one_var_read_by_one_mlp_are_read_as_two_lines():
+    """`hi` and `lo` are computed in one block from one var and read by one MLP: by readers their
+    groups look like one line's, and a map of `d` covering both (`x + 0`, one label per value of
+    d) was read, whose table the output line then read off (the twenty-fourth hand-written set's
+    l22 finished no program). Each row has one group of each writing, so the groups fall into two
+    lines (`line_parts`), and the output is read as a sequence_map of two maps of d."""
+    from interpreter.mlp_lines import line_parts
+    from interpreter.search import Library, LineSearch
+
+    vocab = [0, 1, 2, 3, 4]
+    net = compiler.compile_program(_TWO_MAPS_OF_ONE_VAR, set(vocab), 6)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=6).tolist()) for _ in range(40)])
+    block = [g for g in trace.groups if g.layer == 1]
+    parts = line_parts(block)
+    assert sorted(collections.Counter(parts.values()).values()) == [5, 6]  # lo's 5 values, hi's 6
+    assert line_parts([g for g in trace.groups if g.layer == 0]) == {}  # one line: not split
+    library = Library()
+    library.add_grammar(constants=())
+    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    output = program.nodes[-1]
+    assert isinstance(output, nodes.SequenceMap)
+    first, second = output.children
+    assert isinstance(first, nodes.Map) and isinstance(second, nodes.Map) and first.inner is second.inner
+    assert Certifier(net, trace.inputs, exhaustive=False)(program).agreement == 1.0
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

@@ -614,12 +614,12 @@ class MlpLines:
         on the coarsest var (else pair of vars) that determines them."""
         layer = groups[0].layer
         unread = {i for i in uncovered if not groups[i].readers}
-        classes: dict[frozenset, list[int]] = {}
+        classes: dict[tuple[frozenset, int], list[int]] = {}
         read = sorted(uncovered - unread)
         for i, line in zip(read, _lines_by_role([groups[i] for i in read], self._line_parts(groups))):
             classes.setdefault(line, []).append(i)
         if not classes and unread:
-            classes[frozenset()] = sorted(unread)
+            classes[(frozenset(), 0)] = sorted(unread)
         lines = []
         for wanted in classes.values():
             # a numerical line writes one direction, so it is one group: groups writing one

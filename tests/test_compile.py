@@ -723,6 +723,18 @@ def test_a_program_undefined_on_some_input_is_refused_naming_the_input(source, f
         compiler.evaluate(compiler.parse(source), first)
 
 
+def test_a_raising_function_is_said_once_with_the_fix_for_it():
+    """The refusal names the line, the input and what the function raises, once (the risk that
+    sent compile to look said it again), and the fix for a raising function, not for a None (the
+    twenty-fourth hand-written set's l25)."""
+    with pytest.raises(CompileError) as error:
+        compiler.compile_program("v = map(lambda x: 6 // x, tokens)\nreturn v\n", {0, 1, 2}, 3)
+    message = str(error.value)
+    assert "is not defined on the input [0]: ZeroDivisionError" in message
+    assert message.count("ZeroDivisionError") == 1 and "None" not in message
+    assert message.endswith("make each function total (defined on every value its input can take)")
+
+
 def test_a_program_defined_everywhere_is_shown_so_not_refused():
     # 6 // (i - n) raises where index == length, which the value sets allow and no input has
     source = "v = sequence_map(lambda x, y: 6 // (x - y), indices, length)\nreturn v\n"

@@ -174,8 +174,10 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
         try:
             evaluate(sop, xs)
         except UndefinedError as error:
+            # the risk a raising function is, said again for the line the error names, only repeats it
+            repeated = risk.startswith(f"{error.line}: its function raises")
             raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
-                               f"{risk}; {_hint(risk)}") from None
+                               + ("" if repeated else f"{risk}; ") + _hint(risk)) from None
     if not check:
         tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to try each, and none of the {len(inputs):,} "
                  "shortest and one-token ones tried is" if probe else "not checked")
@@ -195,6 +197,8 @@ def _hint(risk: str) -> str:
     (a select choosing no position), how to make it choose one."""
     if "None where its select chooses no position" in risk:
         return f"{_DEFINED_HINT}; {_FETCH_HINT}"
+    if "None" not in risk:  # a function or a predicate raising on values: None is not the matter
+        return "make each function total (defined on every value its input can take)"
     return _DEFINED_HINT
 
 

@@ -231,9 +231,9 @@ def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):
     except Exception as e:  # tracr signals refusals with many exception types
         if isinstance(e, TypeError) and "not supported between instances of" in str(e):
             raise CompileError(f"the program's values cannot all be ordered ({e}) and tracr orders every value "
-                               f"set while {step}; give the values each comparison or sorted S-Op takes one kind (all "
-                               "numbers or all strings): a table giving each value its rank orders words and "
-                               "numbers alike") from e
+                               f"set while {step}; make the values each comparison or sorted S-Op takes all numbers or "
+                               "all strings: a table giving each value its rank orders words and numbers "
+                               "alike") from e
         raise CompileError(f"{sop.label}: tracr failed while {step}: "
                            f"{type(e).__name__}: {e}") from e
 

@@ -34,7 +34,9 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
                  w_out: np.ndarray, class_writes: np.ndarray, class_values: Sequence,
                  read_write: Callable[[np.ndarray], Any] | None = None,
                  unmatched: list | None = None,
-                 parts: tuple[np.ndarray, np.ndarray] | None = None) -> dict[tuple, Any]:
+                 parts: tuple[np.ndarray, np.ndarray] | None = None,
+                 fresh: tuple[list, np.ndarray, list, np.ndarray] | None = None,
+                 unmatched_writes: list | None = None) -> dict[tuple, Any]:
     """{(x, y): value} for the pairs of an `a` value and a `b` value that no row holds together,
     where the neurons are additive in them (module docstring). One row per pair shown:
     `a_codes`, `b_codes` [S] its codes (`a_values`, `b_values`: the value of each code) and `pre`
@@ -48,16 +50,29 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     `parts`, when given, are A [na, n] and B [nb, n] found from the writes the residual stream
     holds (`MlpLines._value_parts`): used where they fit every row, they give every pair, also
     those whose values no shown pair links to the rest (a count of 7 seen only beside a count of
-    7, whose share the rows alone leave undetermined)."""
+    7, whose share the rows alone leave undetermined).
+
+    `fresh`, with `parts` that fit: (labels, parts) of `a`'s and of `b`'s values no row holds (a
+    line's values read off its own block's weights, `MlpLines._fresh_parts`), paired with every
+    value of the other as well; `unmatched_writes`, when given, gets (pair, write) for each pair
+    whose write is no traced class's and reads as no value."""
     na, nb = int(a_codes.max()) + 1, int(b_codes.max()) + 1
     seen = a_codes * nb + b_codes
+    scale = float(np.abs(pre).max(initial=0.0))
+    fits = parts is not None and scale > 0.0 and \
+        np.abs(parts[0][a_codes] + parts[1][b_codes] - pre).max() <= FIT_TOLERANCE * scale
+    if fits and fresh is not None and (len(fresh[0]) or len(fresh[2])):
+        # the values no row holds join the shown ones, after them: no row's code is theirs
+        a_values, b_values = list(a_values) + list(fresh[0]), list(b_values) + list(fresh[2])
+        parts = (np.concatenate([parts[0], fresh[1]]), np.concatenate([parts[1], fresh[3]]))
+        na, nb = len(a_values), len(b_values)
+        seen = a_codes * nb + b_codes
     if len(np.unique(seen)) == na * nb or na * nb > MAX_PAIRS:
         return {}
-    scale = float(np.abs(pre).max(initial=0.0))
     if scale == 0.0:
         return {}
     unseen = np.setdiff1d(np.arange(na * nb), seen)
-    if parts is not None and np.abs(parts[0][a_codes] + parts[1][b_codes] - pre).max() <= FIT_TOLERANCE * scale:
+    if fits:
         a_part, b_part = parts
     else:
         design = np.zeros((len(seen), na + nb))
@@ -80,8 +95,11 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
         value = class_values[c] if c >= 0 else None if read_write is None else read_write(predicted[k])
         if x is not None and y is not None and value is not None:
             found[(x, y)] = value
-        elif x is not None and y is not None and unmatched is not None and c < 0:
-            unmatched.append((x, y))
+        elif x is not None and y is not None and c < 0:
+            if unmatched is not None:
+                unmatched.append((x, y))
+            if unmatched_writes is not None:
+                unmatched_writes.append(((x, y), predicted[k]))
     return found
 
 

@@ -44,6 +44,11 @@ class Var:
     sublayer: int
     readers: frozenset | None = None  # components that read its write (trace.readers); None: unknown
     replaces: nodes.SOpNode | None = None  # the node of the var this one relabels (a relabelled select)
+    # a table line read off its block: its write [d_model] for each of its values, those the rows
+    # hold and those only pairs no row shows give (`fresh`), which the lines reading it read
+    # through their weights (`MlpLines._fresh_parts`)
+    writes: dict | None = None
+    fresh: tuple = ()
 
     def read_by(self, component: tuple) -> bool:
         """Whether `component` (("head", layer, index) or ("mlp", layer)) may read this var."""

@@ -505,8 +505,8 @@ class MlpLines:
             return {}, []  # a line through two points, checked on no other row
         xs = np.array([float(var.values[r]) for r in rows])
         design = np.stack([xs, np.ones_like(xs)], axis=1)
-        neurons, w_out, class_writes, class_values, read_write = self._block_classes(chosen, joint, values, output,
-                                                                                     rows, design)
+        neurons, w_out, class_writes, class_values, read_write, _ = self._block_classes(chosen, joint, values,
+                                                                                        output, rows, design)
         pre = self._pre(chosen[0].layer, rows, neurons)
         scale = float(np.abs(pre).max(initial=0.0))
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
@@ -717,10 +717,19 @@ class MlpLines:
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
             if writes_output and not self._writes_every_output(table, inputs, layer):
                 return None
-        else:
+        writes, fresh = None, ()
+        if len(inputs) == 2:
             a, b = inputs
-            # pairs no row shows, read off the block's weights where it is additive in a and b
-            mapping = {**self._unseen_pairs(a, b, [groups[i] for i in mine], joint, values, writes_output), **mapping}
+            # pairs no row shows, read off the block's weights where it is additive in a and b, with
+            # the values of a and b no row holds; a write no traced class makes is a value of its own
+            chosen = [groups[i] for i in mine]
+            found, _, unmatched, dims = self._table_pair_reads(a, b, chosen, joint, values, writes_output)
+            mapping = {**found, **mapping}
+            if not writes_output and not numerical and not _head_read(_readers(groups, mine)):
+                # (a head reading the line would need its query and key vectors for the new values
+                # too, `head_lines._read_unseen_selected`: not read, so their pairs stay holes)
+                writes, fresh, more = self._fresh_labels(chosen, joint, values, unmatched, dims)
+                mapping = {**more, **mapping}
             table = table_of(2, mapping)
             make = lambda enc: nodes.make_sequence_map(table, a.node, b.node)  # noqa: E731
         try:
@@ -728,8 +737,46 @@ class MlpLines:
         except compiler.SourceError:
             return []
         names = ", ".join(str(groups[i].index) for i in mine)
-        return [(make_var(node, values, sublayer, readers=_readers(groups, mine)), mine,
-                 f"layer {layer} MLP (neuron groups {names})", "table")]
+        line = make_var(node, values, sublayer, readers=_readers(groups, mine))
+        if fresh:
+            line.writes, line.fresh = writes, fresh
+        return [(line, mine, f"layer {layer} MLP (neuron groups {names})", "table")]
+
+    def _fresh_labels(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, unmatched: list,
+                      dims: np.ndarray | None) -> tuple[dict | None, tuple, dict]:
+        """(writes, fresh labels, {pair: label}) for the pairs of a categorical table line whose write
+        (`unmatched`: (pair, write on `dims`)) is no traced class's: tracr gives each value of a line
+        its own direction, and a value only pairs no row shows give writes one no row does. Each
+        distinct such write is a value of its own, a new label (the next integers past the line's),
+        kept with its write and every traced class's (`Var.writes`) for the lines that read it
+        (`_fresh_parts`); a pair writing nothing is left without one (a hole). The thirty-fifth
+        session's j01 (and the twenty-second set's j12, j17): such pairs were holes no input reaches
+        while the net had an output only they give."""
+        labels = list(dict.fromkeys(values.tolist()))
+        if not unmatched or dims is None or not labels or not all(type(v) is int for v in labels):
+            return None, (), {}
+        class_rows = np.unique(joint, return_index=True)[1]
+        full = np.zeros((len(class_rows), self.trace.net.config.d_model))
+        for g in chosen:
+            full[:, g.columns] += g.writes[class_rows]
+        reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
+        writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        centres: list[np.ndarray] = []
+        fresh: list[int] = []
+        mapping: dict = {}
+        for pair, write in unmatched:
+            if np.abs(write).max(initial=0.0) < 0.5 * reach:
+                continue  # a write of no value: left a hole
+            vec = np.zeros(full.shape[1])
+            vec[dims] = write
+            k = next((i for i, c in enumerate(centres) if np.abs(c - vec).max() <= 2 * WRITE_TOLERANCE * reach), None)
+            if k is None:
+                centres.append(vec)
+                fresh.append(max(labels) + 1 + len(fresh))
+                writes[_label_key(fresh[-1])] = vec
+                k = len(centres) - 1
+            mapping[pair] = fresh[k]
+        return writes, tuple(fresh), mapping
 
     def _output_by_value(self, var: Var, values: np.ndarray) -> np.ndarray:
         """A numerical output read off the net per value of the categorical `var` its line maps:
@@ -748,46 +795,82 @@ class MlpLines:
             return values
         return object_array([readable(float(v)) for v in means[var.codes]])
 
-    def _unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                      output: bool) -> dict:
-        """`interpreter.additive.unseen_pairs` for a table line on (a, b) written by the groups
-        `chosen`, whose classes are `joint` and values `values` per row. The neurons include the
-        block's dead ones writing where the groups write: a pair no row shows has its own neuron
-        in tracr's MLP, which no traced row made fire. A line that writes the net's categorical
-        `output` also takes the dead neurons writing only into the output space (a value no row
-        shows has its own direction there), and reads a write no traced class makes through the
-        unembedding (`_output_reader`)."""
-        return self._unseen_pair_reads(a, b, chosen, joint, values, output)[0]
-
     def _unseen_pair_reads(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
                            output: bool) -> tuple[dict, list]:
-        """`_unseen_pairs`, and the pairs no row shows whose write is no traced class's (`unmatched`
-        of `interpreter.additive.unseen_pairs`)."""
+        """({pair: value}, [pair, ...]): `interpreter.additive.unseen_pairs` for a table line on (a,
+        b) written by the groups `chosen`, whose classes are `joint` and values `values` per row, and
+        the pairs no row shows whose write is no traced class's (its `unmatched`). The neurons
+        include the block's dead ones writing where the groups write, or reading what they read
+        (`_dead_readers`): a pair no row shows has its own neuron in tracr's MLP, which no traced
+        row made fire. A line that writes the net's categorical `output` also takes the dead
+        neurons writing only into the output space (a value no row shows has its own direction
+        there), and reads a write no traced class makes through the unembedding
+        (`_output_reader`)."""
+        return self._table_pair_reads(a, b, chosen, joint, values, output, fresh=False)[:2]
+
+    def _table_pair_reads(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                          output: bool, fresh: bool = True) -> tuple[dict, list, list, np.ndarray | None]:
+        """`_unseen_pair_reads`, and where `fresh`, also the pairs with the values of `a` and `b`
+        no row holds (`Var.fresh`); with the write of each unmatched pair, and the dimensions of
+        those writes (`_read_unseen_pairs`)."""
+        fresh = fresh and bool(a.fresh or b.fresh)
         key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output,
-               _class_labels(joint, values))
+               _class_labels(joint, values), fresh)
         if key not in self.cache:
-            self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values, output)
+            self.cache[key] = self._read_unseen_pairs(a, b, chosen, joint, values, output, fresh)
         return self.cache[key]
 
     def _read_unseen_pairs(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                           output: bool) -> tuple[dict, list]:
+                           output: bool, fresh: bool = False) -> tuple[dict, list, list, np.ndarray | None]:
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
-        if na * nb > MAX_PAIRS:
-            return {}, []
+        if (na + len(a.fresh)) * (nb + len(b.fresh)) > MAX_PAIRS:
+            return {}, [], [], None
         reps = np.unique(a.codes * nb + b.codes, return_index=True)[1]
-        if len(reps) == na * nb:
-            return {}, []
+        if len(reps) == na * nb and not fresh:
+            return {}, [], [], None
         design = np.zeros((len(reps), na + nb))
         design[np.arange(len(reps)), a.codes[reps]] = 1.0
         design[np.arange(len(reps)), na + b.codes[reps]] = 1.0
-        neurons, w_out, class_writes, class_values, read = self._block_classes(chosen, joint, values, output, reps,
-                                                                               design)
+        neurons, w_out, class_writes, class_values, read, dims = self._block_classes(chosen, joint, values, output,
+                                                                                     reps, design)
         layer = chosen[0].layer
         pre = self._pre(layer, reps, neurons)
         unmatched: list = []
+        writes: list = []
+        parts = self._value_parts(layer, neurons, a, b, reps, pre)
+        extra = None
+        if fresh and parts is not None:
+            fa = self._fresh_parts(layer, neurons, a, parts[0], pre)
+            fb = self._fresh_parts(layer, neurons, b, parts[1], pre)
+            if fa is not None and fb is not None:
+                extra = (list(a.fresh), fa, list(b.fresh), fb)
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
-                             class_values, read, unmatched, self._value_parts(layer, neurons, a, b, reps, pre))
-        return found, unmatched
+                             class_values, read, unmatched, parts, extra, writes)
+        return found, unmatched, writes, dims
+
+    def _fresh_parts(self, layer: int, neurons: list[int], var: Var, part: np.ndarray, pre: np.ndarray
+                     ) -> np.ndarray | None:
+        """[len(var.fresh), n]: the share of `neurons`' inputs of each value of `var` no row holds,
+        from its write (`Var.writes`): the block is linear in the residual stream before its ReLU,
+        so a value's share is a shown value's, `part` [values shown, n], plus the difference of their
+        writes through W_in. Checked first on the values the rows show (each one's share from
+        another's the same way); None where they disagree (something else the block reads moves with
+        the var), or the var has no writes."""
+        if not var.fresh:
+            return np.zeros((0, part.shape[1]))
+        if var.writes is None:
+            return None
+        reads, w_in = mlp_read_weights(self.trace.net, layer)
+        w_in = w_in[:, np.asarray(neurons, int)]
+        shown = var.distinct
+        if any(_label_key(x) not in var.writes for x in shown):
+            return None
+        base = var.writes[_label_key(shown[0])]
+        moved = np.stack([var.writes[_label_key(x)] - base for x in shown])[:, reads] @ w_in
+        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
+        if np.abs(part - part[0] - moved).max(initial=0.0) > tolerance:
+            return None
+        return part[0] + np.stack([var.writes[_label_key(x)] - base for x in var.fresh])[:, reads] @ w_in
 
     def _value_parts(self, layer: int, neurons: list[int], a: Var, b: Var, rows: np.ndarray,
                      pre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -907,7 +990,7 @@ class MlpLines:
             writes[:, g.columns] += g.writes[class_rows]
         class_writes, class_values = writes[:, dims], values[class_rows].tolist()
         read = self._output_reader(class_writes, class_values, dims) if output else None
-        return neurons, w_out[neurons][:, dims], class_writes, class_values, read
+        return neurons, w_out[neurons][:, dims], class_writes, class_values, read, dims
 
     def _output_writers(self, layer: int) -> list[int]:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding

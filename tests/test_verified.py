@@ -1917,6 +1917,10 @@ _PACKED_COUNTS = ('a = selector_width(select(tokens, tokens, lambda k, q: k == "
                   'return sequence_map(lambda s, t: s % 3 == 0 if t == "A" else s % 2 == 0, score, tokens)\n')
 
 
+_PACKED_COUNTS_OUT = _PACKED_COUNTS.replace('return sequence_map(lambda s, t: s % 3 == 0 if t == "A" else s % 2 == 0,',
+                                            'return sequence_map(lambda s, t: s % 5 if t == "c" else s // 16,')
+
+
 def test_a_pair_no_row_shows_is_not_read_as_a_class_its_block_does_not_write():
     """A table's pair no row shows, whose value no other pair gives, fires a neuron no row made fire
     and writes a direction no traced class writes; a traced class whose write falls outside the
@@ -1928,15 +1932,51 @@ def test_a_pair_no_row_shows_is_not_read_as_a_class_its_block_does_not_write():
     from interpreter.search import Library, LineSearch
 
     search, calls, read = _first_search_recording(_PACKED_COUNTS, ["A", "B", "c"], 8, "_read_unseen_pairs")
-    a, b, chosen, joint, values, output = max((args for args in calls if not args[5]), key=lambda args: len(args[2]))
+    a, b, chosen, joint, values, output = max((args[:6] for args in calls if not args[5]),
+                                              key=lambda args: len(args[2]))
     pairs = set(zip(a.values.tolist(), b.values.tolist()))
     assert len(chosen) > 2 and len(pairs) < len(a.distinct) * len(b.distinct)
     for left_out in range(len(chosen)):  # each class in turn written outside the line's neurons
         kept = [g for k, g in enumerate(chosen) if k != left_out]
         fresh = LineSearch(search.trace, Library(), time.monotonic() + 60)
-        found, unmatched = read(fresh, a, b, kept, joint, values, output)
+        found, unmatched = read(fresh, a, b, kept, joint, values, output)[:2]
         assert found == {}  # every pair's x * 16 + y is a value no other pair gives
         assert unmatched
+
+
+def test_a_write_no_traced_class_makes_is_a_value_of_its_own_read_by_the_lines_after_it():
+    """A table line's pair no row shows, whose value no row holds (tracr writes it in a direction
+    of its own), was a hole no input reached once it was no longer read as a traced class (the
+    twenty-second set's j12: (matched, blacks) = (3, 4), and an output only it gives). Each such
+    write is a value of its own (a new label, with its write), and the output line reads its pairs
+    with that value through its weights as it reads the others: every pair of the values the rows
+    show has an entry, and the answer agrees with the net wherever those values meet."""
+    import interpreter.mlp_lines as mlp_lines
+    from interpreter.certify import nets_agree
+    from interpreter.search import Library, LineSearch
+
+    vocab = ["A", "B", "c"]
+    net = compiler.compile_program(_PACKED_COUNTS_OUT, set(vocab), 5)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=5).tolist()) for _ in range(20)])
+    shown = {row.count("A") for row in trace.inputs} & {row.count("B") for row in trace.inputs}
+    inputs = [list(xs) for n in range(1, 6) for xs in itertools.product(vocab, repeat=n)
+              if xs.count("A") in shown and xs.count("B") in shown]
+
+    def first_reading() -> float:
+        library = Library()
+        library.add_grammar(constants=())
+        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+        read = compiler.compile_program(program, set(vocab), 5)
+        return sum(nets_agree(x, y) for x, y in zip(net.run(inputs), read.run(inputs))) / len(inputs)
+
+    assert first_reading() == 1.0
+    original = mlp_lines.MlpLines._fresh_labels
+    try:  # without a value of its own, each such pair is a hole the table fills with a guess
+        mlp_lines.MlpLines._fresh_labels = lambda self, *args: (None, (), {})
+        assert first_reading() < 0.9
+    finally:
+        mlp_lines.MlpLines._fresh_labels = original
 
 
 _LATEST_WINNER = ('mark = sequence_map(lambda t, i: i * 2 + (0 if t == "let" else 1), tokens, indices)\n'

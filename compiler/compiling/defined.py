@@ -78,14 +78,24 @@ def _predicate_raises(facts: Facts, select: rasp.Select) -> str:
     queries = [q for q in facts.values.get(select.queries.label, ()) if q is not None]
     if len(keys) * len(queries) > MAX_PREDICATE_PAIRS:
         return ""
-    for key, query in itertools.product(sorted(keys, key=value_sort_key), sorted(queries, key=value_sort_key)):
+    raised = _first_raise(select.predicate, itertools.product(sorted(keys, key=value_sort_key),
+                                                              sorted(queries, key=value_sort_key)))
+    if raised is None:
+        return ""
+    key, query, error = raised
+    return (f"{select.name}: its predicate is not defined on key {key!r}, query {query!r} "
+            f"({type(error).__name__}: {error}); compare values of one kind (a table giving each "
+            "value its rank, `map({\"S\": 0, \"M\": 1, 38: 0}, tokens)`, orders words and numbers alike)")
+
+
+def _first_raise(predicate, pairs) -> tuple | None:
+    """The first (key, query, error) of `pairs` on which `predicate` raises, or None."""
+    for key, query in pairs:
         try:
-            select.predicate(key, query)
+            predicate(key, query)
         except Exception as error:  # noqa: BLE001 - whatever it raises, rasp raises too
-            return (f"{select.name}: its predicate is not defined on key {key!r}, query {query!r} "
-                    f"({type(error).__name__}: {error}); compare values of one kind (a table giving each "
-                    "value its rank, `map({\"S\": 0, \"M\": 1, 38: 0}, tokens)`, orders words and numbers alike)")
-    return ""
+            return key, query, error
+    return None
 
 
 def numerical_nones(facts: Facts) -> list[str]:
@@ -147,9 +157,9 @@ def _predicate_raises_on_none(facts: Facts, select: rasp.Select) -> str:
     if queries in facts.nullable:
         pairs += [("queries", queries, k, None) for k in facts.values[keys]]
     for role, sop, key, query in pairs:
-        try:
-            select.predicate(key, query)
-        except Exception as error:  # noqa: BLE001 - whatever it raises, rasp raises too
+        raised = _first_raise(select.predicate, [(key, query)])
+        if raised is not None:
+            error = raised[2]
             return (f"{select.name}: its {role} {facts.exprs[sop].name} may be None ({facts.why_none(sop)}), and its "
                     f"predicate is not defined on key {key!r}, query {query!r} ({type(error).__name__}: {error}); "
                     "guard it (`k != None and ...`) or keep None out of the keys and queries")

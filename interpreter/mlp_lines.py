@@ -840,37 +840,53 @@ class MlpLines:
         parts = self._value_parts(layer, neurons, a, b, reps, pre)
         extra = None
         if fresh and parts is not None:
-            fa = self._fresh_parts(layer, neurons, a, parts[0], pre)
-            fb = self._fresh_parts(layer, neurons, b, parts[1], pre)
+            own = len([n for g in chosen for n in g.neurons])  # the line's fired neurons come first
+            fa = self._fresh_parts(layer, neurons, own, a, parts[0], pre)
+            fb = self._fresh_parts(layer, neurons, own, b, parts[1], pre)
             if fa is not None and fb is not None:
                 extra = (list(a.fresh), fa, list(b.fresh), fb)
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
                              class_values, read, unmatched, parts, extra, writes)
         return found, unmatched, writes, dims
 
-    def _fresh_parts(self, layer: int, neurons: list[int], var: Var, part: np.ndarray, pre: np.ndarray
+    def _fresh_parts(self, layer: int, neurons: list[int], own: int, var: Var, part: np.ndarray, pre: np.ndarray
                      ) -> np.ndarray | None:
         """[len(var.fresh), n]: the share of `neurons`' inputs of each value of `var` no row holds,
         from its write (`Var.writes`): the block is linear in the residual stream before its ReLU,
         so a value's share is a shown value's, `part` [values shown, n], plus the difference of their
         writes through W_in. Checked first on the values the rows show (each one's share from
         another's the same way); None where they disagree (something else the block reads moves with
-        the var), or the var has no writes."""
+        the var), or the var has no writes. Only neurons reading what the line's own (the first
+        `own` of `neurons`, which fired) read are moved: another line's neuron in the block that no
+        row made fire and that reads a function of the var on the rows (the widths a score packs)
+        keeps its share, and does not fire there either."""
         if not var.fresh:
             return np.zeros((0, part.shape[1]))
         if var.writes is None:
             return None
         reads, w_in = mlp_read_weights(self.trace.net, layer)
         w_in = w_in[:, np.asarray(neurons, int)]
+        new = np.stack([var.writes[_label_key(x)] for x in var.fresh])[:, reads]
+        # the line's own neurons read what the fired ones read, and the new values' directions
+        support = (np.abs(w_in[:, :own]).max(axis=1, initial=0.0) > 0) | (np.abs(new).max(axis=0) > 0)
+        line = np.abs(w_in[~support]).max(axis=0, initial=0.0) == 0
+        w_in = np.where(line[None], w_in, 0.0)
         shown = var.distinct
         if any(_label_key(x) not in var.writes for x in shown):
             return None
-        base = var.writes[_label_key(shown[0])]
-        moved = np.stack([var.writes[_label_key(x)] - base for x in shown])[:, reads] @ w_in
-        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
-        if np.abs(part - part[0] - moved).max(initial=0.0) > tolerance:
+        # the shown values whose write the line's own neurons make (a class written by groups
+        # another line claimed writes nothing there, and is no base to substitute from)
+        writes = np.stack([var.writes[_label_key(x)] for x in shown])
+        size = np.abs(writes).max(axis=1, initial=0.0)
+        written = np.flatnonzero(size >= 0.5 * max(float(size.max(initial=0.0)), 1e-30))
+        if len(written) < 2:
             return None
-        return part[0] + np.stack([var.writes[_label_key(x)] - base for x in var.fresh])[:, reads] @ w_in
+        base, x0 = writes[written[0]], written[0]
+        moved = (writes[written] - base)[:, reads] @ w_in
+        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
+        if np.abs((part[written] - part[x0] - moved)[:, line]).max(initial=0.0) > tolerance:
+            return None
+        return part[x0] + np.stack([var.writes[_label_key(x)] - base for x in var.fresh])[:, reads] @ w_in
 
     def _value_parts(self, layer: int, neurons: list[int], a: Var, b: Var, rows: np.ndarray,
                      pre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

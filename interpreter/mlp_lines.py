@@ -138,6 +138,9 @@ PRE_CACHE_ENTRIES = 5_000_000
 #: Rows of each value of a numerical var on which a block's reading of it is fitted and checked
 #: (`MlpLines._read_unseen_numbers`).
 ROWS_PER_NUMBER = 8
+#: Most new values a table line is given for writes no traced class makes beyond twice the values
+#: the rows show (`MlpLines._fresh_labels`).
+MAX_FRESH = 64
 #: Most entries (rows times neurons) of the pre-activations computed at once when looking for a
 #: block's dead neurons that read a line's arguments (`MlpLines._dead_readers`).
 DEAD_READER_ENTRIES = 2_000_000
@@ -753,7 +756,8 @@ class MlpLines:
         session's j01 (and the twenty-second set's j12, j17): such pairs were holes no input reaches
         while the net had an output only they give."""
         labels = list(dict.fromkeys(values.tolist()))
-        if not unmatched or dims is None or not labels or not all(type(v) is int for v in labels):
+        if not unmatched or dims is None or not labels or not all(type(v) is int for v in labels) \
+                or time.monotonic() > self.deadline:
             return None, (), {}
         class_rows = np.unique(joint, return_index=True)[1]
         full = np.zeros((len(class_rows), self.trace.net.config.d_model))
@@ -761,22 +765,25 @@ class MlpLines:
             full[:, g.columns] += g.writes[class_rows]
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
         writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
-        centres: list[np.ndarray] = []
-        fresh: list[int] = []
-        mapping: dict = {}
-        for pair, write in unmatched:
-            if np.abs(write).max(initial=0.0) < 0.5 * reach:
-                continue  # a write of no value: left a hole
+        pairs = [pair for pair, _ in unmatched]
+        written = np.stack([write for _, write in unmatched])
+        valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
+        if not len(valued):
+            return None, (), {}
+        # one label per distinct write (tracr's are exact; the grid is the classes' tolerance)
+        grid = np.round(written[valued] / (2 * WRITE_TOLERANCE * reach))
+        _, first, which = np.unique(grid, axis=0, return_index=True, return_inverse=True)
+        if len(first) > max(MAX_FRESH, 2 * len(labels)):
+            # new values cascading through a chain (the twenty-second set's j03: 2,562 beside 75
+            # shown) make a reading too big to certify in the budget: left holes
+            return None, (), {}
+        fresh = tuple(range(max(labels) + 1, max(labels) + 1 + len(first)))
+        for label, k in zip(fresh, first.tolist()):
             vec = np.zeros(full.shape[1])
-            vec[dims] = write
-            k = next((i for i, c in enumerate(centres) if np.abs(c - vec).max() <= 2 * WRITE_TOLERANCE * reach), None)
-            if k is None:
-                centres.append(vec)
-                fresh.append(max(labels) + 1 + len(fresh))
-                writes[_label_key(fresh[-1])] = vec
-                k = len(centres) - 1
-            mapping[pair] = fresh[k]
-        return writes, tuple(fresh), mapping
+            vec[dims] = written[valued[k]]
+            writes[_label_key(label)] = vec
+        mapping = {pairs[i]: fresh[j] for i, j in zip(valued.tolist(), which.reshape(-1).tolist())}
+        return writes, fresh, mapping
 
     def _output_by_value(self, var: Var, values: np.ndarray) -> np.ndarray:
         """A numerical output read off the net per value of the categorical `var` its line maps:

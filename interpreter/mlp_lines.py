@@ -759,10 +759,7 @@ class MlpLines:
         if not unmatched or dims is None or not labels or not all(type(v) is int for v in labels) \
                 or time.monotonic() > self.deadline:
             return None, (), {}
-        class_rows = np.unique(joint, return_index=True)[1]
-        full = np.zeros((len(class_rows), self.trace.net.config.d_model))
-        for g in chosen:
-            full[:, g.columns] += g.writes[class_rows]
+        class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
         writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
         pairs = [pair for pair, _ in unmatched]
@@ -847,7 +844,7 @@ class MlpLines:
         parts = self._value_parts(layer, neurons, a, b, reps, pre)
         extra = None
         if fresh and parts is not None:
-            own = len([n for g in chosen for n in g.neurons])  # the line's fired neurons come first
+            own = sum(len(g.neurons) for g in chosen)  # the line's fired neurons come first
             fa = self._fresh_parts(layer, neurons, own, a, parts[0], pre)
             fb = self._fresh_parts(layer, neurons, own, b, parts[1], pre)
             if fa is not None and fb is not None:
@@ -893,7 +890,7 @@ class MlpLines:
         tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
         if np.abs((part[written] - part[x0] - moved)[:, line]).max(initial=0.0) > tolerance:
             return None
-        return part[x0] + np.stack([var.writes[_label_key(x)] - base for x in var.fresh])[:, reads] @ w_in
+        return part[x0] + (new - base[reads]) @ w_in
 
     def _value_parts(self, layer: int, neurons: list[int], a: Var, b: Var, rows: np.ndarray,
                      pre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -1007,10 +1004,7 @@ class MlpLines:
         if output:
             neurons += [n for n in self._output_writers(layer) if n not in neurons]
         dims = np.flatnonzero(np.abs(w_out[neurons]).max(axis=0) > 0)
-        class_rows = np.unique(joint, return_index=True)[1]
-        writes = np.zeros((len(class_rows), w_out.shape[1]))
-        for g in chosen:
-            writes[:, g.columns] += g.writes[class_rows]
+        class_rows, writes = _class_writes(chosen, joint, w_out.shape[1])
         class_writes, class_values = writes[:, dims], values[class_rows].tolist()
         read = self._output_reader(class_writes, class_values, dims) if output else None
         return neurons, w_out[neurons][:, dims], class_writes, class_values, read, dims
@@ -1043,21 +1037,33 @@ class MlpLines:
 
     def _dead(self, layer: int) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         """`layer`'s output rows, their norms, the neurons in some group, and the neurons in none
-        that write something (no traced row made them fire)."""
-        w_out = self._w_out(layer)
-        return (w_out, *_unfired(self.trace, layer, w_out))
+        that write something (no traced row made them fire); once per layer."""
+        key = ("dead", layer)
+        if key not in self.cache:
+            w_out = self._w_out(layer)
+            self.cache[key] = (w_out, *_unfired(self.trace, layer, w_out))
+        return self.cache[key]
 
     def _dead_partners(self, layer: int, neurons: list[int]) -> list[int]:
         """The neurons of `layer` in no group (no traced row made them fire) whose output rows are
         not orthogonal to those of `neurons` and orthogonal to every other group's."""
-        w_out, norms, grouped, dead = self._dead(layer)
+        _, _, _, dead = self._dead(layer)
         if not len(dead):
             return []
+        mine = self._overlaps(layer, dead, np.asarray(neurons, int))
+        return dead[mine & ~self._overlaps_others(layer, dead, neurons)].tolist()
+
+    def _overlaps(self, layer: int, dead: np.ndarray, neurons: np.ndarray) -> np.ndarray:
+        """Per neuron of `dead`: whether its output row is not orthogonal to some of `neurons`'."""
+        w_out, norms, _, _ = self._dead(layer)
+        if not len(neurons):
+            return np.zeros(len(dead), bool)
         unit = w_out / np.maximum(norms, 1e-30)[:, None]
-        others = np.setdiff1d(grouped, neurons)
-        mine = (np.abs(unit[dead] @ unit[neurons].T) > 1e-4).any(axis=1)
-        theirs = (np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1) if len(others) else np.zeros(len(dead), bool)
-        return dead[mine & ~theirs].tolist()
+        return (np.abs(unit[dead] @ unit[neurons].T) > 1e-4).any(axis=1)
+
+    def _overlaps_others(self, layer: int, dead: np.ndarray, neurons: list[int]) -> np.ndarray:
+        """`_overlaps` with the groups' neurons of `layer` other than `neurons`."""
+        return self._overlaps(layer, dead, np.setdiff1d(self._dead(layer)[2], neurons))
 
     def _line_parts(self, groups: list[Group]) -> dict[int, int]:
         """`line_parts` of a block's groups, once per block."""
@@ -1076,8 +1082,7 @@ class MlpLines:
         traced class does, and is no dead partner of the groups: left out, the pair read as writing
         nothing, which matched a class that writes nothing there (the twentieth hand-written set's
         h01, a score table read at (1, 11) as (0, 0): a false certificate)."""
-        w_out, norms, grouped, dead = self._dead(layer)
-        dead = np.setdiff1d(dead, neurons)
+        dead = np.setdiff1d(self._dead(layer)[3], neurons)
         if not len(dead):
             return []
         # only neurons reading a dimension the line's neurons read that varies over the rows (a
@@ -1089,10 +1094,7 @@ class MlpLines:
         dead = dead[np.abs(w_in[np.ix_(mine, dead)]).max(axis=0, initial=0.0) > 0]
         if not len(dead):
             return []
-        unit = w_out / np.maximum(norms, 1e-30)[:, None]
-        others = np.setdiff1d(grouped, neurons)
-        if len(others):
-            dead = dead[~(np.abs(unit[dead] @ unit[others].T) > 1e-4).any(axis=1)]
+        dead = dead[~self._overlaps_others(layer, dead, neurons)]
         found = []
         step = max(1, DEAD_READER_ENTRIES // max(len(rows), 1))
         for start in range(0, len(dead), step):
@@ -1143,6 +1145,16 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _class_writes(chosen: list[Group], joint: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """A row of each class of `joint`, and the groups' write there [classes, width] (the residual
+    stream's dimensions)."""
+    class_rows = np.unique(joint, return_index=True)[1]
+    writes = np.zeros((len(class_rows), width))
+    for g in chosen:
+        writes[:, g.columns] += g.writes[class_rows]
+    return class_rows, writes
 
 
 def _per_code(share: np.ndarray, classes: np.ndarray, codes: np.ndarray, count: int,

@@ -41,7 +41,7 @@ def piecewise_functions(pairs: Sequence[tuple], values: Sequence, library: Seque
     `same_value(a, b)`: equality of values as the caller judges it (numbers within tolerance)."""
     if not _fittable(pairs, values):
         return []
-    calls = _Calls(pairs, library)
+    calls = _Calls.of(pairs, library)
     found = _one_exception(pairs, values, calls, same_value)
     if found is None:
         return []
@@ -63,10 +63,14 @@ class _Calls:
 
     INVALID = object()
 
-    def __init__(self, pairs, library, functions=None, got=None):
-        arity = len(pairs[0])
-        self.functions = [f for f in library if f.arity == arity] if functions is None else functions
-        self.got = [[self._value(f, p) for p in pairs] for f in self.functions] if got is None else got
+    def __init__(self, functions: list, got: list[list]):
+        self.functions, self.got = functions, got
+
+    @classmethod
+    def of(cls, pairs, library) -> "_Calls":
+        """The library's functions of the pairs' arity, each on every pair."""
+        functions = [f for f in library if f.arity == len(pairs[0])]
+        return cls(functions, [[cls._value(f, p) for p in pairs] for f in functions])
 
     @classmethod
     def _value(cls, function, pair):
@@ -77,7 +81,7 @@ class _Calls:
 
     def subset(self, index) -> "_Calls":
         """The calls on the pairs at `index`."""
-        return _Calls([()], [], self.functions, [[row[i] for i in index] for row in self.got])
+        return _Calls(self.functions, [[row[i] for i in index] for row in self.got])
 
     def defined(self):
         """(function, its value on each pair) for the functions defined on every pair."""

@@ -34,8 +34,8 @@ from interpreter.lines import (
     selector_width_values,
     table_of,
 )
-from interpreter.mlp_lines import Line, State
-from interpreter.trace import Head, head_vectors, refines_closely, same_partition
+from interpreter.mlp_lines import Line, State, _label_key
+from interpreter.trace import Head, head_qk_weights, head_vectors, refines_closely, same_partition
 
 
 class HeadLines:
@@ -73,7 +73,7 @@ class HeadLines:
               and predicate not in (rasp.Comparison.TRUE, rasp.Comparison.FALSE)):
             # read on every pair of the values the rows hold; a value no row holds (a count only a
             # rare input reaches) is as unread as an unshown pair: the certificate searches for it
-            register_extrapolated(self.extrapolated_selects, select, head.name, self._read_pairs(keys, queries))
+            register_extrapolated(self.extrapolated_selects, select, head.name, self._read_pairs(head, keys, queries))
         selected = head.selected
         options = []
         for var in before:
@@ -151,9 +151,11 @@ class HeadLines:
                     selected_pairs = [p for p, w in zip(pairs, want) if w]
                     unseen, whole = self._unseen_selected(head, keys, queries, occurs, want)
                     table = fn.PredicateTable.from_pairs(selected_pairs + unseen)
+                    if whole and self._fresh_read(head, keys, queries):
+                        k_vals, q_vals = k_vals + list(keys.fresh), q_vals + list(queries.fresh)
                     register_select(self.complete_selects, table, head.name,
-                                    (frozenset(map(table_key, keys.distinct)),
-                                     frozenset(map(table_key, queries.distinct))) if whole else None)
+                                    (frozenset(map(table_key, k_vals)), frozenset(map(table_key, q_vals)))
+                                    if whole else None)
                     best, best_rank = (keys, queries, table, "table"), table_rank
         if best is None:
             return None
@@ -171,10 +173,19 @@ class HeadLines:
         k_vals, q_vals = keys.distinct, queries.distinct
         return frozenset((table_key(k_vals[j // nq]), table_key(q_vals[j % nq])) for j in joint.tolist())
 
-    @staticmethod
-    def _read_pairs(keys: Var, queries: Var) -> frozenset:
-        """Every (key, query) pair (`table_key`s) of the values the rows hold."""
-        return frozenset(itertools.product(map(table_key, keys.distinct), map(table_key, queries.distinct)))
+    def _read_pairs(self, head: Head, keys: Var, queries: Var) -> frozenset:
+        """Every (key, query) pair (`table_key`s) of the values the rows hold, and of the values no
+        row holds (`Var.fresh`) where the head's choice on them was read (`_fresh_read`)."""
+        k_vals, q_vals = keys.distinct, queries.distinct
+        if self._fresh_read(head, keys, queries):
+            k_vals, q_vals = k_vals + list(keys.fresh), q_vals + list(queries.fresh)
+        return frozenset(itertools.product(map(table_key, k_vals), map(table_key, q_vals)))
+
+    def _fresh_read(self, head: Head, keys: Var, queries: Var) -> bool:
+        """Whether the head's choice on the pairs with the keys' or queries' values no row holds
+        was read off its QK circuit (`_read_unseen_selected`)."""
+        found = self.cache.get(("unseen selected", head.layer, head.index, id(keys), id(queries)))
+        return bool(found) and found[2][2]
 
     def _unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
                          want: np.ndarray) -> tuple[list, bool]:
@@ -186,9 +197,10 @@ class HeadLines:
         from one row of each key value and one of each query value, taken from any inputs: two
         such sets of rows must give the same logits (within a tenth of the gap between selected and
         unselected shown pairs), else the head reads more than the two values and nothing is read.
-        A pair read so is still only a reading: the certificate checks."""
-        picked, whole = self._unseen_selected_codes(head, keys, queries, occurs, want)
-        k_vals, q_vals = keys.distinct, queries.distinct
+        The values of a table line no row holds (`Var.fresh`) are read too, where they can be
+        (`_fresh_vectors`). A pair read so is still only a reading: the certificate checks."""
+        picked, whole, _ = self._unseen_selected_codes(head, keys, queries, occurs, want)
+        k_vals, q_vals = keys.distinct + list(keys.fresh), queries.distinct + list(queries.fresh)
         return [(k_vals[i], q_vals[j]) for i, j in picked], whole
 
     def _predicate_agrees_unseen(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
@@ -196,49 +208,55 @@ class HeadLines:
         """Whether `predicate` gives the head's choice on the pairs of the two vars' values no row
         shows, where those can be read off its QK circuit (`_unseen_selected`); True where they
         cannot. A predicate fitted to the pairs shown may differ from the net's on a pair that only
-        rare inputs hold (two values that meet in one input of thousands)."""
+        rare inputs hold (two values that meet in one input of thousands), and on a value no row
+        holds, whose label is the reading's own (`Var.fresh`)."""
         unseen = self._unseen_choice(head, keys, queries, occurs, want)
         if unseen is None:
             return True
-        k_vals, q_vals = keys.distinct, queries.distinct
+        k_vals, q_vals = keys.distinct + list(keys.fresh), queries.distinct + list(queries.fresh)
         return all(bool(predicate(k_vals[i], q_vals[j])) == w for (i, j), w in zip(unseen[0].tolist(), unseen[1]))
 
     def _unseen_choice(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
-                       want: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+                       want: np.ndarray, fresh: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
         """The (key code, query code) pairs no row shows, and whether the head selects each, read
         off its QK circuit (`_unseen_selected`); none when every pair is shown, None when they
-        cannot be read."""
+        cannot be read. Where `fresh`, with the pairs of the values no row holds, where those were
+        read (codes past the shown values': `Var.fresh` in order)."""
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
-        if len(occurs) == nk * nq:
+        if len(occurs) == nk * nq and not (fresh and (keys.fresh or queries.fresh)):
             return np.empty((0, 2), np.int64), np.empty(0, bool)
-        picked, whole = self._unseen_selected_codes(head, keys, queries, occurs, want)
+        picked, whole, with_fresh = self._unseen_selected_codes(head, keys, queries, occurs, want)
         if not whole:
             return None
+        if with_fresh and fresh:
+            nk, nq = nk + len(keys.fresh), nq + len(queries.fresh)
         unseen = np.ones((nk, nq), bool)
         unseen[occurs[:, 0], occurs[:, 1]] = False
         read = np.argwhere(unseen)
         selected = np.zeros((nk, nq), bool)
+        picked = [(i, j) for i, j in picked if i < nk and j < nq]
         if picked:
             selected[tuple(np.array(picked).T)] = True
         return read, selected[read[:, 0], read[:, 1]]
 
     def _unseen_selected_codes(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
-                               want: np.ndarray) -> tuple[list[tuple[int, int]], bool]:
-        """`_unseen_selected` as (key code, query code) pairs."""
+                               want: np.ndarray) -> tuple[list[tuple[int, int]], bool, bool]:
+        """`_unseen_selected` as (key code, query code) pairs (a value no row holds: a code past the
+        shown values'), and whether those values' pairs were read."""
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
         if any(v is None for v in list(keys.distinct) + list(queries.distinct)):
-            return [], False
-        if len(occurs) == nk * nq:
-            return [], True
+            return [], False, False
+        if len(occurs) == nk * nq and not (keys.fresh or queries.fresh):
+            return [], True, False
         if nk * nq > MAX_SELECT_PAIRS:
-            return [], False
+            return [], False, False
         key = ("unseen selected", head.layer, head.index, id(keys), id(queries))
         if key not in self.cache:
             self.cache[key] = (keys, queries, self._read_unseen_selected(head, keys, queries, occurs, want))
         return self.cache[key][2]
 
     def _read_unseen_selected(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,
-                              want: np.ndarray) -> tuple[list[tuple[int, int]], bool]:
+                              want: np.ndarray) -> tuple[list[tuple[int, int]], bool, bool]:
         t = self.trace
         nk, nq = int(keys.codes.max()) + 1, int(queries.codes.max()) + 1
         key_codes, query_codes = keys.codes[t.pair_key], queries.codes[t.pair_query]
@@ -247,27 +265,77 @@ class HeadLines:
                                _last_rows(key_codes[::-1], nk, t.pair_key[::-1]),
                                _last_rows(query_codes, nq, t.pair_query), _last_rows(key_codes, nk, t.pair_key)])
         if (rows < 0).any():
-            return [], False
+            return [], False, False
         q, k, bos = head_vectors(t, head.layer, head.index, rows)  # one run of the net for both sets
-        margins = []
-        for start in (0, nq + nk):
-            queried, keyed = slice(start, start + nq), slice(start + nq, start + nq + nk)
-            margins.append(q[queried] @ k[keyed].T - (q[queried] * bos[queried]).sum(axis=1, keepdims=True))
+        sets = [(q[start:start + nq], k[start + nq:start + nq + nk], bos[start:start + nq])
+                for start in (0, nq + nk)]
+        margins = [_margins(*vectors) for vectors in sets]
         first, second = margins  # [query value, key value]
         shown = first[occurs[:, 1], occurs[:, 0]]
         if want.all() or not want.any():
-            return [], False  # no threshold to learn from the pairs shown
+            return [], False, False  # no threshold to learn from the pairs shown
         low, high = float(shown[~want].max()), float(shown[want].min())
         gap = high - low
         if gap <= 0 or float(np.abs(first - second).max()) > 0.1 * gap:
-            return [], False  # the logits depend on more than the two values
+            return [], False, False  # the logits depend on more than the two values
+        fresh = False
+        if (keys.fresh or queries.fresh) and (nk + len(keys.fresh)) * (nq + len(queries.fresh)) <= MAX_SELECT_PAIRS:
+            extended = [self._fresh_vectors(head, keys, queries, vectors, 0.1 * gap) for vectors in sets]
+            if all(e is not None for e in extended):
+                wider = [_margins(*e) for e in extended]
+                if float(np.abs(wider[0] - wider[1]).max()) <= 0.1 * gap:
+                    first, fresh = wider[0], True
+                    nk, nq = nk + len(keys.fresh), nq + len(queries.fresh)
         unseen = np.ones((nk, nq), bool)
         unseen[occurs[:, 0], occurs[:, 1]] = False
         margin = first.T[unseen]  # [key, query] as occurs
         if (np.abs(margin - (low + high) / 2) < gap / 4).any():
-            return [], False  # a pair no traced pair resembles: not read
+            return [], False, False  # a pair no traced pair resembles: not read
         picked = np.argwhere(unseen & (first.T > (low + high) / 2))
-        return [(i, j) for i, j in picked.tolist()], True
+        return [(i, j) for i, j in picked.tolist()], True, fresh
+
+    def _fresh_vectors(self, head: Head, keys: Var, queries: Var, vectors: tuple, tolerance: float
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """`vectors` (query vectors [nq, d], key vectors [nk, d] and the BOS key vector at each
+        query's row, one row per shown value) with rows for the values no row holds after them
+        (`Var.fresh`): attention is linear in the residual stream before its softmax, so a new
+        value's vector is a shown value's plus the difference of their writes (`Var.writes`)
+        through W_Q or W_K. Checked first on the shown values (each one's margins over the shown
+        keys from another's the same way, within `tolerance`); None where they disagree
+        (something else the head reads moves with the var) or a var has no writes."""
+        w_q, w_k = head_qk_weights(self.trace.net, head.layer, head.index)
+        q, k, bos = vectors
+        moved = []
+        for var, vecs, weight in ((queries, q, w_q), (keys, k, w_k)):
+            if not var.fresh:
+                moved.append((vecs, None))
+                continue
+            if var.writes is None or any(_label_key(x) not in var.writes for x in var.distinct):
+                return None
+            writes = np.stack([var.writes[_label_key(x)] for x in var.distinct])
+            size = np.abs(writes).max(axis=1, initial=0.0)
+            written = np.flatnonzero(size >= 0.5 * max(float(size.max(initial=0.0)), 1e-30))
+            if not len(written):
+                return None
+            base = int(written[0])
+            substituted = vecs[base] + (writes - writes[base]) @ weight
+            new = vecs[base] + (np.stack([var.writes[_label_key(x)] for x in var.fresh]) - writes[base]) @ weight
+            moved.append((substituted[written], written, new, base))
+        # the shown values' margins from the substituted vectors, against the measured ones
+        q_sub = q.copy()
+        k_sub = k.copy()
+        if moved[0][1] is not None:
+            q_sub[moved[0][1]] = moved[0][0]
+        if moved[1][1] is not None:
+            k_sub[moved[1][1]] = moved[1][0]
+        if float(np.abs(_margins(q_sub, k_sub, bos) - _margins(q, k, bos)).max(initial=0.0)) > tolerance:
+            return None
+        if moved[0][1] is not None:
+            q = np.concatenate([q, moved[0][2]])
+            bos = np.concatenate([bos, np.repeat(bos[moved[0][3]][None], len(moved[0][2]), axis=0)])
+        if moved[1][1] is not None:
+            k = np.concatenate([k, moved[1][2]])
+        return q, k, bos
 
     def _relabelled_select(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
                            state: State) -> tuple[Var, Any] | None:
@@ -292,7 +360,7 @@ class HeadLines:
         if (not isinstance(node, (nodes.Map, nodes.SequenceMap)) or queries.numerical or state.used(node)
                 or not any(v is queries for v in state.vars) or None in queries.distinct):
             return None
-        unseen = self._unseen_choice(head, keys, queries, occurs, want)
+        unseen = self._unseen_choice(head, keys, queries, occurs, want, fresh=False)
         if unseen is None:
             return None
         occurs, want = np.concatenate([occurs, unseen[0]]), np.concatenate([np.asarray(want, bool), unseen[1]])
@@ -359,7 +427,8 @@ class HeadLines:
                     except compiler.SourceError:
                         return None
                     values = object_array([label[int(c)] for c in var.codes])
-                    return dataclasses.replace(var, node=new, values=values, replaces=node), predicate
+                    return dataclasses.replace(var, node=new, values=values, replaces=node, writes=None,
+                                               fresh=()), predicate
         return None
 
     def _relabel(self, var: Var, label: dict[int, Any], state: State) -> Var | None:
@@ -383,7 +452,9 @@ class HeadLines:
             new = make()
         except compiler.SourceError:
             return None
-        return dataclasses.replace(var, node=new, values=values, replaces=node)
+        # (the line's values no row holds are not relabelled: their entries go, as the pairs it
+        # read off its block do)
+        return dataclasses.replace(var, node=new, values=values, replaces=node, writes=None, fresh=())
 
     def _spelled(self, mapping: dict[tuple, Any], library: list) -> Any:
         """The first library function giving `mapping` (arguments -> value) exactly, else None:
@@ -407,6 +478,12 @@ def _last_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
     last = np.full(n, -1)
     last[codes] = rows
     return last
+
+
+def _margins(q: np.ndarray, k: np.ndarray, bos: np.ndarray) -> np.ndarray:
+    """[query value, key value]: each query's attention logit on each key, less its logit on the
+    BOS (tracr's default, which a selected key outscores)."""
+    return q @ k.T - (q * bos).sum(axis=1, keepdims=True)
 
 
 def _equal_labels(key_values: list, chosen: dict[int, set]) -> dict[int, Any] | None:

@@ -167,6 +167,9 @@ class MlpLines:
                 state = state.add(Line(dataclasses.replace(raw, readers=frozenset()), head.name, source))
             uncovered -= set(covered)
             var = dataclasses.replace(var, readers=_readers(groups, covered))
+            if merged is None and not (len(covered) == 1 and groups[covered[0]].collinear):
+                # the widths no row shows, read off the block: the lines reading it read them too
+                var.writes, var.fresh = self._width_fresh(var, [groups[i] for i in covered])
             if merged is not None:
                 state = state.add(Line(var, f"layer {layer} MLP ({head.name}'s width, merged)", "table"))
                 continue
@@ -392,7 +395,13 @@ class MlpLines:
             return False
         if isinstance(node, nodes.SequenceMap) and len(inputs) == 2 and not any(v.numerical for v in inputs):
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
-            read, unmatched = self._unseen_pair_reads(*inputs, chosen, joint, values, output)
+            read, unmatched = self._table_pair_reads(*inputs, chosen, joint, values, output)[:2]
+        elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].fresh:
+            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            fresh = self._fresh_map_reads(inputs[0], chosen, joint, values, output)
+            if fresh is None:
+                return True  # past the deadline: its values no row holds stay holes for the certificate
+            read, unmatched = fresh[0], [args for args, _ in fresh[1]]
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].numerical:
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
@@ -716,6 +725,9 @@ class MlpLines:
                 # before its ReLU); values no read gives have no entry: the certificate fills them and checks them
                 numbers = self._unseen_numbers(var, [groups[i] for i in mine], joint, values, writes_output)
                 mapping = {**(numbers[0] if numbers else {}), **mapping}
+            elif var.fresh:  # values no row holds (`Var.fresh`), read through the block's weights
+                read = self._fresh_map_reads(var, [groups[i] for i in mine], joint, values, writes_output)
+                mapping = {**(read[0] if read else {}), **mapping}
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
             if writes_output and not self._writes_every_output(table, inputs, layer):
@@ -728,9 +740,9 @@ class MlpLines:
             chosen = [groups[i] for i in mine]
             found, _, unmatched, dims = self._table_pair_reads(a, b, chosen, joint, values, writes_output)
             mapping = {**found, **mapping}
-            if not writes_output and not numerical and not _head_read(_readers(groups, mine)):
-                # (a head reading the line would need its query and key vectors for the new values
-                # too, `head_lines._read_unseen_selected`: not read, so their pairs stay holes)
+            if not writes_output and not numerical:
+                # (a head reading the line reads the new values' query and key vectors the same way,
+                # `head_lines._fresh_vectors`)
                 writes, fresh, more = self._fresh_labels(chosen, joint, values, unmatched, dims)
                 mapping = {**more, **mapping}
             table = table_of(2, mapping)
@@ -781,6 +793,127 @@ class MlpLines:
             writes[_label_key(label)] = vec
         mapping = {pairs[i]: fresh[j] for i, j in zip(valued.tolist(), which.reshape(-1).tolist())}
         return writes, fresh, mapping
+
+    def _fresh_map_reads(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                         output: bool) -> tuple[dict, list] | None:
+        """({(x,): value}, [((x,), write), ...]): for a map of `var` written by the groups `chosen`
+        (classes `joint`, values `values` per row), what the block writes for each value of `var`
+        no row holds (`Var.fresh`), through its weights (`_fresh_parts`): a traced class's write
+        is that class's value, a write on the line of a numerical line's classes the value its
+        length gives, the categorical output's is read through the unembedding; the others
+        are left (with their write). Empty where the block reads more than `var` on the rows (two
+        rows of one value with different inputs before the ReLU); None past the deadline."""
+        key = ("fresh map", id(var), chosen[0].layer, tuple(g.index for g in chosen), output,
+               _class_labels(joint, values))
+        if key not in self.cache:
+            if time.monotonic() > self.deadline:
+                return None
+            self.cache[key] = self._read_fresh_map(var, chosen, joint, values, output)
+        return self.cache[key]
+
+    def _read_fresh_map(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                        output: bool) -> tuple[dict, list]:
+        n = int(var.codes.max()) + 1
+        reps = np.unique(var.codes, return_index=True)[1]
+        order = np.argsort(var.codes, kind="stable")
+        starts = np.searchsorted(var.codes[order], var.codes[reps])
+        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
+                               for s, r in zip(starts, reps)])
+        codes = var.codes[rows]
+        design = np.zeros((len(rows), n))
+        design[np.arange(len(rows)), codes] = 1.0
+        neurons, w_out, class_writes, class_values, read, _ = self._block_classes(chosen, joint, values, output,
+                                                                                  rows, design)
+        layer = chosen[0].layer
+        pre = self._pre(layer, rows, neurons)
+        first = np.zeros(n, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(rows))[::-1]
+        part = pre[first]
+        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
+        if np.abs(pre - part[codes]).max(initial=0.0) > tolerance:
+            return {}, []  # the block reads more than the var
+        own = sum(len(g.neurons) for g in chosen)
+        new = self._fresh_parts(layer, neurons, own, var, part, pre)
+        if new is None:
+            return {}, []
+        predicted = np.maximum(new, 0.0) @ w_out
+        reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
+        number = _numerical_reader(class_writes, class_values)
+        found, unmatched = {}, []
+        for x, write in zip(var.fresh, predicted):
+            distance = np.abs(class_writes - write[None]).max(axis=1, initial=0.0) / reach
+            k = int(distance.argmin()) if len(distance) else -1
+            value = None
+            if k >= 0 and distance[k] <= 2 * WRITE_TOLERANCE:
+                value = class_values[k]
+            elif read is not None:
+                value = read(write)
+            elif number is not None:
+                value = number(write)
+            if value is not None:
+                found[(x,)] = value
+            else:
+                unmatched.append(((x,), write))
+        return found, unmatched
+
+    def _width_fresh(self, var: Var, chosen: list[Group]) -> tuple[dict | None, tuple]:
+        """(writes, fresh) for a categorical selector width written by the groups `chosen`: each
+        width its value set allows (`Var.writes`, every traced class's and each of the others'),
+        and the widths no row shows (`Var.fresh`), read off the block. tracr's width head attends
+        to the BOS beside the keys it selects and writes 1 / (width + 1) of the BOS's value, and its
+        MLP maps that to the width's direction: each neuron's input before the ReLU is linear in
+        1 / (width + 1), fitted to the rows (`ROWS_PER_NUMBER` of each width) and checked on every
+        one, so a width no row shows fires the neurons no row made fire (`_dead_readers`). A width
+        whose write is nothing or a traced class's is left out (a hole, as before). ((None, ())
+        past the deadline, or where the fit fails: the block reads more than the head's write.)
+        The twenty-second set's j01: 12 resets in a row, in no sampled input, are a count whose
+        pairs were holes the certificate searched for."""
+        shown = var.distinct
+        if (time.monotonic() > self.deadline or len(shown) < 2
+                or not all(type(x) is int and x >= 0 for x in shown)):
+            return None, ()
+        possible = sorted(x for x in known_values(self.value_sets, var.node)
+                          if type(x) is int and x >= 0 and x not in set(shown))
+        if not possible:
+            return None, ()
+        reps = np.unique(var.codes, return_index=True)[1]
+        order = np.argsort(var.codes, kind="stable")
+        starts = np.searchsorted(var.codes[order], var.codes[reps])
+        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
+                               for s, r in zip(starts, reps)])
+        if len(shown) == 2 and len(rows) < 5:
+            return None, ()  # a line through two points, checked on no other row
+        xs = 1.0 / (np.array([var.values[r] for r in rows], dtype=np.float64) + 1.0)
+        design = np.stack([xs, np.ones_like(xs)], axis=1)
+        neurons, w_out, class_writes, class_values, _, dims = self._block_classes(chosen, var.codes, var.values,
+                                                                                  False, rows, design)
+        pre = self._pre(chosen[0].layer, rows, neurons)
+        scale = float(np.abs(pre).max(initial=0.0))
+        fit = np.linalg.lstsq(design, pre, rcond=None)[0]
+        if scale == 0.0 or np.abs(design @ fit - pre).max() > FIT_TOLERANCE * scale:
+            return None, ()
+        reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
+        predicted = np.maximum(np.stack([1.0 / (np.array(shown, dtype=np.float64) + 1.0),
+                                         np.ones(len(shown))], axis=1) @ fit, 0.0) @ w_out
+        by_value = {x: k for k, x in enumerate(class_values)}
+        if np.abs(predicted - class_writes[[by_value[x] for x in shown]]).max() > 2 * WRITE_TOLERANCE * reach:
+            return None, ()  # the fit does not give the traced widths' own writes
+        new = np.maximum(np.stack([1.0 / (np.array(possible, dtype=np.float64) + 1.0),
+                                   np.ones(len(possible))], axis=1) @ fit, 0.0) @ w_out
+        width = self.trace.net.config.d_model
+        writes = {}
+        for x, write in zip(class_values, class_writes):
+            writes[_label_key(x)] = np.zeros(width)
+            writes[_label_key(x)][dims] = write
+        fresh = []
+        for x, write in zip(possible, new):
+            if (np.abs(write).max(initial=0.0) < 0.5 * reach
+                    or (np.abs(class_writes - write[None]).max(axis=1) <= 2 * WRITE_TOLERANCE * reach).any()):
+                continue
+            writes[_label_key(x)] = np.zeros(width)
+            writes[_label_key(x)][dims] = write
+            fresh.append(x)
+        return (writes, tuple(fresh)) if fresh else (None, ())
 
     def _output_by_value(self, var: Var, values: np.ndarray) -> np.ndarray:
         """A numerical output read off the net per value of the categorical `var` its line maps:
@@ -1410,6 +1543,23 @@ def gives_flags(value_sets, node: nodes.Node) -> bool:
 
 def _readers(groups: list[Group], covered: list[int]) -> frozenset:
     return frozenset().union(*(groups[i].readers for i in covered))
+
+
+def _numerical_reader(class_writes: np.ndarray, class_values: list):
+    """A function from a write to the number a numerical line writes with it, when the traced
+    classes' writes lie on one line through the origin and their values are its coordinate along
+    it times one factor (within the project's tolerance); else None."""
+    if len(class_values) < 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                        for v in class_values):
+        return None
+    target = np.array(class_values, dtype=np.float64)
+    coef = np.linalg.lstsq(class_writes, target, rcond=None)[0]
+    scale = max(float(np.abs(target).max(initial=0.0)), 1.0)
+    if np.abs(class_writes @ coef - target).max(initial=0.0) > 1e-4 * scale:
+        return None
+    if np.linalg.matrix_rank(class_writes, tol=WRITE_TOLERANCE * max(float(np.abs(class_writes).max()), 1e-9)) > 1:
+        return None  # several directions: a categorical line
+    return lambda write: _snapped(float(write @ coef))
 
 
 def _snapped(value: float) -> float | int:

@@ -906,6 +906,16 @@ def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple
     return out[0], out[1], out[2]
 
 
+def head_qk_weights(net: Net, layer: int, head: int) -> tuple[np.ndarray, np.ndarray]:
+    """[d_model, d_head] each: head `head` of `layer`'s W_Q (scaled by 1/sqrt(d_head), as
+    `head_vectors`' query vectors are) and W_K, in float64: what a change of the residual stream at
+    a position moves its query and key vectors by."""
+    c = net.config
+    weights = _float64_layers(net)[2][layer]
+    part = slice(head * c.d_head, (head + 1) * c.d_head)
+    return weights["W_Q"][:, part] / math.sqrt(c.d_head), weights["W_K"][:, part]
+
+
 def _residual_before(net: Net, batch: list[list], layer: int) -> np.ndarray:
     """[B, T, d_model]: the residual stream entering `layer` (inputs of one length)."""
     return _forward(net, batch, layers=layer)[layer - 1][3] if layer else _embedded(net, batch)

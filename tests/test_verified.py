@@ -2096,10 +2096,14 @@ def test_a_select_tables_pairs_no_traced_pair_shows_are_read_off_the_qk_circuit(
 def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row_shows():
     """A select table read whole off its head (every pair of the traced values shown, or read
     selected or not) is registered for the certificate, which then looks for no input to show its
-    unselected pairs (without the registry every one of them is missing). What is left missing is
-    the packing line's entries for the (index, token) pairs no traced row holds; inputs putting
-    every token at every position (`covering_inputs`) leave none."""
+    unselected pairs (without the registry every one of them is missing). The packing line's
+    (index, token) pairs no traced row holds are values of their own (`Var.fresh`), whose pairs the
+    select reads off its QK circuit too (`HeadLines._fresh_vectors`): nothing is left missing, and
+    the reading is right on every input, from five inputs as from inputs putting every token at
+    every position (`covering_inputs`)."""
+    from compiler.compiling.check import all_inputs
     from compiler.language.values import ValueSets
+    from interpreter.certify import nets_agree
     from interpreter.certify import table_holes
     from interpreter.head_lines import read_whole
     from interpreter.search import Library, LineSearch
@@ -2112,7 +2116,8 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
     library = Library()
     library.add_grammar(constants=())
     value_sets = ValueSets(vocab, 5)
-    for inputs, packing_left in ((cover[:5], True), (cover, False)):  # tokens 2 and 3 never at position 0; all
+    everything = all_inputs(vocab, 5, 20_000)
+    for inputs, fresh in ((cover[:5], True), (cover, False)):  # tokens 2 and 3 never at position 0; all
         complete: dict = {}
         trace = trace_net(net, inputs)
         program, _ = next(LineSearch(trace, library, time.monotonic() + 60, complete_selects=complete).programs())
@@ -2121,7 +2126,11 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
         names = program.names(keep=False)
         holes = table_holes(program, value_sets, complete)
         assert names[id(select)] not in holes and table_holes(program, value_sets)[names[id(select)]]
-        assert (names[id(select.keys)] in holes) == packing_left
+        assert names[id(select.keys)] not in holes
+        shown = {(t, i) for xs in inputs for i, t in enumerate(xs)}  # the (token, index) pairs the rows hold
+        assert (len(select.keys.function.entries) > len(shown)) == fresh
+        read = compiler.compile_program(program.source, set(vocab), 5)
+        assert all(nets_agree(a, b) for a, b in zip(net.run(everything), read.run(everything)))
 
 
 _TWO_UP = """code = map({"a": 0, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5}, tokens)
@@ -2268,7 +2277,12 @@ def test_pairs_whose_values_no_shown_pair_links_to_the_rest_are_read_off_the_wri
         program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
         last = program.nodes[-1]
         assert [program.names(keep=False)[id(c)] for c in last.children] == ["v2", "v4"]  # (count, peers)
-        assert dict(last.function.entries) == {(c, p): p // c for c in range(1, 7) for p in range(1, 7)}
+        entries = dict(last.function.entries)
+        assert entries == {(c, p): p // max(c, 1) for c, p in entries}
+        # every pair inputs give, and with widths of 0, which no input gives (every token counts
+        # itself) but tracr builds neurons for all the same: read off the block through their writes
+        zeros = {(c, p) for c in range(7) for p in range(7) if 0 in (c, p)}
+        assert zeros - {(0, 0)} <= set(entries) - {(c, p) for c in range(1, 7) for p in range(1, 7)} <= zeros
 
 
 def test_a_block_that_is_not_a_sum_of_its_inputs_parts_gives_no_unseen_pair():

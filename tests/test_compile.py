@@ -366,14 +366,15 @@ def test_numerical_map_of_mean_uses_true_value_set():
 # -- tracr #11: categorical aggregates that average ------------------------------------------
 
 def test_an_aggregate_the_static_argument_cannot_clear_is_shown_on_every_input():
-    """Keys that depend on the length (not on the index alone): each query still selects one
-    position, which only the inputs show. Compiled after a check of every input, and refused
-    where the inputs are too many to check."""
-    source = ("opp = sequence_map(lambda i, n: n - 1 - i, indices, length)\n"
+    """Keys computed from the tokens (the index, through a table that reads the token too and is
+    not one-to-one): each query still selects one position, which only the inputs show.
+    Compiled after a check of every input, and refused where the inputs are too many to check.
+    (Keys of the index and the length alone, the mirror, are shown per length: below.)"""
+    source = ("opp = sequence_map(lambda t, i: 4 - i if t > 0 else 0, tokens, indices)\n"
               "flip = select(opp, indices, EQ)\nout = aggregate(flip, tokens)\nreturn out\n")
     net = compiler.compile_program(source, {1, 2, 3, 4, 5}, 5)
     assert net.provenance["aggregates_shown"] == "every input checked (3905)"
-    assert net.run([[1, 2, 3, 1], [3, 2]]) == [[1, 3, 2, 1], [2, 3]]
+    assert net.run([[1, 2, 3, 1, 5], [3, 2]]) == [[5, 1, 3, 2, 1], [None, None]]
     with pytest.raises(CompileError, match=r"tracr issue #11.*Compile shows one position where the keys are a "
                                            r"function of the index.*`select\(indices, position, EQ\)`"):
         compiler.compile_program(source, set(range(1, 9)), 5)  # 37,448 inputs
@@ -422,6 +423,26 @@ def test_equal_words_that_only_trying_inputs_shows_are_refused_for_the_mean_not_
     assert "a mean of anything but numbers is undefined, even of equal values" in message
     assert "[\"ana\", \"ana\"]" in message and "may select several positions holding different values" not in message
     assert "aggregate numbers that encode the values and map them back" in message
+
+
+def test_a_fetch_keyed_by_the_index_and_the_length_is_one_position_on_every_length():
+    """The mirror `length - 1 - indices` is a position of the input at every length, so a fetch
+    keyed by it selects one position: compiled past the 5,000 inputs compile would try one by one
+    (the twenty-fifth hand-written set's writer met it refused at max_seq_len 12, and compiled at
+    11), and right on them. Halved, two positions share a key: still refused, naming the rule."""
+    import compiler
+    from compiler.compiling.check import outputs_agree, random_inputs, reference_outputs
+
+    mirror = ("mirror = sequence_map(lambda i, n: n - 1 - i, indices, length)\n"
+              "back = aggregate(select(mirror, indices, EQ), tokens)\nreturn back\n")
+    net = compiler.compile_program(mirror, {"a", "b"}, 12)
+    inputs = random_inputs(["a", "b"], 12, 300, random.Random(0))
+    program = compiler.parse(mirror)
+    assert all(outputs_agree(reference_outputs(program, xs), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert all(got == xs[::-1] for got, xs in zip(net.run(inputs), inputs))
+    with pytest.raises(compiler.CompileError, match=r"back \(line 2, column 8\): categorical Aggregate may "
+                                                    r"select several positions.*the index and the length"):
+        compiler.compile_program(mirror.replace("n - 1 - i", "(n - 1 - i) // 2"), {"a", "b"}, 12)
 
 
 @pytest.mark.parametrize("program, vocab", [

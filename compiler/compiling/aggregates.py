@@ -4,7 +4,8 @@ The attention averages the one-hot vectors of the selected positions, which deco
 when they hold different values. A categorical Aggregate passes when its value S-Op has one
 value, or each query value selects at most one key value and equal keys imply equal values (keys
 are indices or an injective function of them, a sort's "target position" SelectorWidth, ...), or
-the keys depend on indices alone and each query value selects at most one index; values other than
+the keys depend on indices alone (or on indices and the length: the mirror `length - indices - 1`)
+and each query value selects at most one position (on each input length); values other than
 numbers need the last (rasp.evaluate cannot average them, even when equal). What this
 argument cannot clear is returned, one refusal each; compile then compares the net with the
 program on every input (`compiler.compiling.defined.show_on_every_input`) or refuses.
@@ -33,6 +34,8 @@ def unproven_aggregates(facts: Facts) -> list[str]:
         key_at_index = facts.index_function(select.keys.label)
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
             continue
+        if _one_position_per_length(facts, select):
+            continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
         determined = (_determined_by(facts, select.keys.label, memo)
                       if facts.selects_at_most_one(select, facts.values[select.keys.label]) else set())
@@ -49,9 +52,10 @@ def unproven_aggregates(facts: Facts) -> list[str]:
         unproven.append(
             f"{label}: categorical Aggregate may select several positions holding different "
             f"values of {value}; the net would average their one-hot codes (tracr issue #11). "
-            "Compile shows one position where the keys are a function of the index that each query "
-            "selects at most once, or where equal keys hold equal values; a key computed from the tokens "
-            "(a running count) is not shown one-to-one, even where it is. Select by indices (compute "
+            "Compile shows one position where the keys are a function of the index (or of the index and "
+            "the length) that each query selects at most once, or where equal keys hold equal values; a key "
+            "computed from the tokens (a running count) is not shown one-to-one, even where it is. Select by "
+            "indices (compute "
             "the position first: `select(indices, position, EQ)`), or aggregate a numerical 0/1 SOp instead")
     return unproven
 
@@ -62,6 +66,29 @@ MEAN_OF_WORDS = ("RASP averages what an aggregate selects, and a mean of anythin
                  "equal values")
 ONE_POSITION_OR_NUMBERS = ("Select one position per query (e.g. break ties by index), or aggregate numbers that "
                            "encode the values")
+
+
+def _one_position_per_length(facts: Facts, select: rasp.Select, limit: int = 4_000_000) -> bool:
+    """Whether keys that depend on the index and the length alone (`Facts.index_length_function`:
+    the mirror `length - indices - 1`, a position from the end) are selected at most once by each
+    query on every input length: the positions of one input hold one key each, so the aggregate
+    selects one position. The queries' values at each (position, length) where those are known
+    (`Facts.cell_values`), else every value they take."""
+    key_at = facts.index_length_function(select.keys.label)
+    if key_at is None:
+        return False
+    lengths = range(1, facts.max_seq_len + 1)
+    cells = facts.cell_values(select.queries.label)
+    if cells is not None:
+        by_length: dict[int, set] = {}
+        for (_, n), taken in cells.items():
+            by_length.setdefault(n, set()).update(taken)
+    else:
+        by_length = dict.fromkeys(lengths, facts.values[select.queries.label])
+    if sum(len(by_length.get(n, ())) * n for n in lengths) > limit:
+        return False  # not worth the predicate calls
+    return all(sum(bool(facts.predicate(select, key_at[i, n], q)) for i in range(n)) <= 1
+               for n in lengths for q in by_length.get(n, ()))
 
 
 def _averageable(value) -> bool:

@@ -278,7 +278,8 @@ class MlpLines:
                 # certificate checks (`register_fitted`); the block's weights read, where they can
                 args = inputs[0].distinct if len(inputs) == 1 else self._pair(*inputs)[1]
                 register_fitted(self.fitted_functions, lambda: node, args, self._source_of)
-            if not self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output):
+            agreed = self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output)
+            if agreed is None:
                 return  # the block's weights give another value where no row looked
             names = ", ".join(str(groups[i].index) for i in covered)
             component = f"layer {layer} MLP (neuron groups {names})"
@@ -287,8 +288,8 @@ class MlpLines:
             mismatch = one_direction != (node.encoding == nodes.NUMERICAL) and not writes_output
             found.append(((not coherent, _splits(covered, uncovered, groups, parts), mismatch,
                            -len(set(covered) & uncovered), -writes_output, False) + rank,
-                          make_var(node, values, sublayer, codes, _readers(groups, covered)), covered, component,
-                          source))
+                          _with_fresh(make_var(node, values, sublayer, codes, _readers(groups, covered)), *agreed),
+                          covered, component, source))
 
         for vi, var in enumerate(before):
             if not set(determined[id(var)]) & uncovered:
@@ -379,44 +380,54 @@ class MlpLines:
         return [item[1:] for item in found]
 
     def _agrees_unseen(self, node: nodes.Node, inputs: tuple, chosen: list[Group], values: np.ndarray,
-                       output: bool) -> bool:
-        """Whether a library line agrees with its block's weights on argument values no row shows:
+                       output: bool) -> tuple[dict | None, tuple] | None:
+        """(writes, fresh) where a library line agrees with its block's weights on argument values no row shows
+        (None where it does not):
         a sequence_map's pairs of two categorical vars (`_unseen_pair_reads`), a map's values of a
         numerical var (`_unseen_numbers`). A function that fits every traced row may still differ
         there, and no table hole sends the certificate to look: `c * 10 >= l * 9` over a count of
         fixed points and the length read as `c == l` (seventh hand-written set u26: 9 of 10 is
         shown by 90 of 10^10 inputs), a share's `"close" if s >= 0.9` dropped (u25). Where the
         block writes a traced class's write the line must give that class's value; where it writes
-        no traced class's, the line must not give a traced value."""
+        no traced class's, the line must not give a traced value.
+
+        A categorical line's writes no traced class makes are its values no row holds: where the
+        line's values there group the pairs as their writes do (one value per distinct write, a
+        distinct one each), those are read as the line's values too (`fresh`, with every value's
+        write: `Var.writes`), which the lines reading it read through their weights, and the pairs
+        count as shown. The twenty-fifth set's m07: a sum `x + 2 * y` of two counts whose pair
+        (0, 9) (all nine residues of a check digit at 8 or more) no sample held was a hole the
+        certificate's search never reached and took on trust, and the reading was wrong there."""
         function = getattr(node, "function", None)
         if function is None or isinstance(function, fn.Table):
-            return True
+            return None, ()
         if output and not self._writes_every_output(function, inputs, chosen[0].layer):
-            return False
+            return None
+        writes = None
         if isinstance(node, nodes.SequenceMap) and len(inputs) == 2 and not any(v.numerical for v in inputs):
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
-            read, unmatched = self._table_pair_reads(*inputs, chosen, joint, values, output)[:2]
+            read, unmatched, writes, dims = self._table_pair_reads(*inputs, chosen, joint, values, output)
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].fresh:
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
             fresh = self._fresh_map_reads(inputs[0], chosen, joint, values, output)
             if fresh is None:
-                return True  # past the deadline: its values no row holds stay holes for the certificate
+                return None, ()  # past the deadline: its values no row holds stay holes for the certificate
             read, unmatched = fresh[0], [args for args, _ in fresh[1]]
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].numerical:
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
             if numbers is None:  # past the deadline: agreement where no row looked is not shown
-                return False
+                return None
             read, unmatched = numbers
         else:
-            return True
+            return None, ()
         for args, want in read.items():
             try:
                 got = call(function, *args)
             except Invalid:
                 continue
             if not _same_value(got, want):
-                return False
+                return None
         shown = None
         for args in unmatched:
             try:
@@ -428,12 +439,64 @@ class MlpLines:
             if shown is None:  # the values the rows show (once per call: there may be 10^5 rows)
                 shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
             if any(_same_value(got, value) for value in shown):
-                return False
+                return None
+        new_values, fresh_pairs = (None, ()), []
+        if writes and not output and node.encoding == nodes.CATEGORICAL and isinstance(function, fn.Lambda):
+            new_values, fresh_pairs = self._lambda_fresh(function, chosen, joint, values, writes, dims)
         fitted = (self.fitted_functions.get(function_key(node, self._source_of))
                   if self.fitted_functions and isinstance(function, fn.Lambda) else None)
         if fitted is not None:  # a lambda is shown, too, where the block's weights were read
-            fitted.update(table_key(args[0] if len(args) == 1 else args) for args in read)
-        return True
+            fitted.update(table_key(args[0] if len(args) == 1 else args) for args in list(read) + fresh_pairs)
+        return new_values
+
+    def _lambda_fresh(self, function, chosen: list[Group], joint: np.ndarray, values: np.ndarray, unmatched: list,
+                      dims: np.ndarray | None) -> tuple[tuple[dict | None, tuple], list]:
+        """((writes, fresh), pairs) for a categorical library line whose block writes, at the pairs
+        `unmatched` ((pair, write on `dims`)), writes no traced class makes: each value of the
+        function there whose pairs all write one write (`_fresh_labels`' grid) that no pair of
+        another value writes is a value of the line no row holds, with that write; the pairs of
+        those values are read. ((None, ()), []) where none is, or past the deadline."""
+        labels = [v for _, v in dict.fromkeys(map(_label_key, values.tolist()))]
+        if not unmatched or dims is None or time.monotonic() > self.deadline:
+            return (None, ()), []
+        class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
+        reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
+        written = np.stack([write for _, write in unmatched])
+        valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
+        if not len(valued):
+            return (None, ()), []
+        try:
+            got = [call(function, *unmatched[i][0]) for i in valued.tolist()]
+        except Invalid:
+            return (None, ()), []
+        if any(v is None for v in got):
+            return (None, ()), []
+        grid = np.round(written[valued] / (2 * WRITE_TOLERANCE * reach))
+        _, by_write = np.unique(grid, axis=0, return_inverse=True)
+        by_write = by_write.reshape(-1).tolist()
+        keys = [_label_key(v) for v in got]
+        # a value is read where all its pairs write one write and no pair of another value writes
+        # it (pairs no input gives, 5 ones and 4 twos among 6 tokens, may fire neurons of two)
+        write_of: dict = {}
+        for key, w in zip(keys, by_write):
+            write_of.setdefault(key, set()).add(w)
+        owners: dict = {}
+        for key, ws in write_of.items():
+            for w in ws:
+                owners.setdefault(w, set()).add(key)
+        kept = [key for key, ws in write_of.items() if len(ws) == 1 and len(owners[next(iter(ws))]) == 1]
+        if not kept or len(kept) > max(MAX_FRESH, 2 * len(labels)):
+            return (None, ()), []
+        kept_set = set(kept)
+        writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        pairs = []
+        for key, i in zip(keys, valued.tolist()):
+            if key in kept_set:
+                if key not in writes:
+                    writes[key] = np.zeros(full.shape[1])
+                    writes[key][dims] = unmatched[i][1]
+                pairs.append(unmatched[i][0])
+        return (writes, tuple(value for _, value in kept)), pairs
 
     def _writes_every_output(self, function, inputs: tuple, layer: int) -> bool:
         """Whether a line of categorical vars (a library function, or a map's table) that writes the
@@ -1543,6 +1606,13 @@ def gives_flags(value_sets, node: nodes.Node) -> bool:
 
 def _readers(groups: list[Group], covered: list[int]) -> frozenset:
     return frozenset().union(*(groups[i].readers for i in covered))
+
+
+def _with_fresh(var: Var, writes: dict | None, fresh: tuple) -> Var:
+    """`var` with the values no row holds that its block's weights give (`Var.fresh`), if any."""
+    if fresh:
+        var.writes, var.fresh = writes, fresh
+    return var
 
 
 def _numerical_reader(class_writes: np.ndarray, class_values: list):

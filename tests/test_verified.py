@@ -4,6 +4,7 @@ import collections
 import dataclasses
 import itertools
 import math
+import random
 import time
 
 import numpy as np
@@ -2103,8 +2104,7 @@ def test_a_select_table_read_whole_leaves_the_certificate_only_the_values_no_row
     every position (`covering_inputs`)."""
     from compiler.compiling.check import all_inputs
     from compiler.language.values import ValueSets
-    from interpreter.certify import nets_agree
-    from interpreter.certify import table_holes
+    from interpreter.certify import nets_agree, table_holes
     from interpreter.head_lines import read_whole
     from interpreter.search import Library, LineSearch
     from interpreter.trace import covering_inputs
@@ -2861,3 +2861,72 @@ def test_a_trace_read_again_with_more_inputs_is_the_trace_of_all_of_them(scrambl
         assert all(np.allclose(a, b, atol=1e-9) for a, b in zip(got.mlp_inputs, want.mlp_inputs))
     with pytest.raises(ValueError, match="first of the inputs"):
         trace_net(net, more + first, previous=extended)
+
+
+def test_a_lambdas_values_no_row_holds_are_read_where_its_block_writes_each_one_apart():
+    """A sum `x + 2 * y` of two counts over inputs with at most three 2s: the pairs with four or
+    more 2s are no row's, and their sums (8 ... 12) are values of the line no row holds, each
+    written in a direction of its own. Where each such value's pairs all write one write that no
+    other value's pair writes, the value is read (`MlpLines._lambda_fresh`) and the line reading
+    it reads it through the block's weights: the certificate is left no hole that an input gives
+    (the twenty-fifth set's m07 was verified on trust with such holes, and was wrong on inputs of
+    nine high residues). Pairs no input gives (5 ones and 4 twos among 6 tokens) fire neurons of
+    two values and are left as holes, which no bag of tokens gives."""
+    from compiler.compiling.check import all_inputs, random_inputs
+    from compiler.language.values import ValueSets
+    from interpreter.certify import nets_agree, table_holes
+    from interpreter.search import Library, LineSearch
+
+    source = ("ones = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+              "twos = selector_width(select(tokens, tokens, lambda k, q: k == 2))\n"
+              "mix = sequence_map(lambda x, y: x + 2 * y, ones, twos)\n"
+              "return sequence_map(lambda m, t: m * 3 + t, mix, tokens)\n")
+    vocab = [1, 2, 3]
+    net = compiler.compile_program(source, set(vocab), 6)
+    inputs = [xs for xs in random_inputs(vocab, 6, 60, random.Random(0)) if xs.count(2) < 4]
+    library = Library()
+    library.add_grammar()
+    fitted: dict = {}
+    program, _ = next(LineSearch(trace_net(net, inputs), library, time.monotonic() + 60,
+                                 fitted_functions=fitted).programs())
+    mix = next(node for node in program.nodes if isinstance(node, nodes.SequenceMap)
+               and all(isinstance(child, nodes.SelectorWidth) for child in node.children))
+    names = program.names(keep=False)
+    holes = table_holes(program, ValueSets(vocab, 6), fitted=fitted)
+    shown = {(xs.count(1), xs.count(2)) for xs in inputs}
+    unseen = {(x, y) for x in range(7) for y in range(7) if x + y <= 6} - shown
+    assert {(x, y) for x, y in unseen if y >= 4}  # pairs no row holds that inputs give
+    assert all(x + y > 6 for x, y in holes[names[id(mix)]])  # only pairs no input gives are left
+    assert all(m > 12 for _, m in holes.get(names[id(program.nodes[-1])], ()))  # their sums alone
+    every = all_inputs(vocab, 6, 2000)
+    read = compiler.compile_program(program.source, set(vocab), 6)
+    assert all(nets_agree(a, b) for a, b in zip(net.run(every), read.run(every)))
+
+
+def test_a_maps_values_at_widths_no_row_holds_are_read_off_its_block():
+    """A flag of more than two 1s over inputs with at most three: the widths 4 ... 6 are no row's,
+    but tracr's width MLP is linear in 1 / (width + 1) before its ReLU, so their writes are read
+    off it (`MlpLines._width_fresh`), and the flag's block through them (`_fresh_map_reads`):
+    `x == 3`, which fits every row, gives False where the net says True and is not read, and the
+    line read leaves the certificate no width to look for (the twenty-second set's j01 took a
+    count of 12 resets on trust)."""
+    from compiler.compiling.check import all_inputs, random_inputs
+    from compiler.language.values import ValueSets
+    from interpreter.certify import nets_agree, table_holes
+    from interpreter.search import Library, LineSearch
+
+    source = ("ones = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+              "return map(lambda x: \"many\" if x > 2 else \"few\", ones)\n")
+    vocab = [1, 2, 3]
+    net = compiler.compile_program(source, set(vocab), 6)
+    inputs = [xs for xs in random_inputs(vocab, 6, 80, random.Random(0)) if xs.count(1) <= 3]
+    assert {xs.count(1) for xs in inputs} == {0, 1, 2, 3}
+    library = Library()
+    library.add_grammar()
+    fitted: dict = {}
+    program, _ = next(LineSearch(trace_net(net, inputs), library, time.monotonic() + 60,
+                                 fitted_functions=fitted).programs())
+    assert not table_holes(program, ValueSets(vocab, 6), fitted=fitted)
+    every = all_inputs(vocab, 6, 2000)
+    read = compiler.compile_program(program.source, set(vocab), 6)
+    assert all(nets_agree(a, b) for a, b in zip(net.run(every), read.run(every)))

@@ -533,6 +533,26 @@ def test_causal_refuses_a_select_that_looks_forward_through_keys_packing_the_ind
                      str(refused.value)), str(refused.value)
 
 
+def test_causal_refuses_keys_that_read_the_length_naming_it_and_how_to_write_the_select():
+    """A mirror `length - 1 - indices` as keys: the length a causal net counts at an earlier
+    position is its prefix's. The refusal says so, not that an internal select of the length
+    (`length_selector`, which the program never wrote) looks forward, and says how to write it:
+    the mirror as the queries, which compiles and agrees on every prefix."""
+    import compiler
+
+    source = ("mirror = sequence_map(lambda i, n: n - 1 - i, indices, length)\n"
+              "back = aggregate(select(mirror, indices, EQ), tokens)\nreturn back\n")
+    with pytest.raises(CompileError) as refused:
+        compiler.compile_program(source, {"a", "b"}, 5, causal=True)
+    message = str(refused.value)
+    assert message.startswith("back (line 2, column 8): with causal=True it reads keys mirror at earlier positions")
+    assert "length, the number of tokens in the input, is counted by a causal net on each position's prefix" in message
+    assert "length_selector" not in message and "read it as the queries instead" in message
+    swapped = source.replace("select(mirror, indices, EQ)", "select(indices, mirror, EQ)")
+    net = compiler.compile_program(swapped, {"a", "b"}, 5, causal=True)
+    assert net.run([["a", "b", "b"]]) == [["a", "a", "a"]]  # each prefix's own mirror: its first token
+
+
 def test_causal_says_when_it_could_not_show_a_select_looks_back_rather_than_that_it_looks_forward(monkeypatch):
     """Past the predicate calls compile makes to show a select never chooses a later position
     (keys packing a count and the index take many values), the refusal says it could not show

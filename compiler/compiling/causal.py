@@ -26,10 +26,15 @@ def check_causal(facts: Facts) -> None:
             read.append(("values", expr.sop))
         for role, sop in read:
             if sop.label in unstable:
+                fix = (("; read it as the queries instead (a query is computed at its own position, on its own "
+                        "prefix), or key the select by what each position's prefix gives (tokens, indices, maps "
+                        "and counts of earlier positions)") if role == "keys" else
+                       "; aggregate what each position's prefix gives (tokens, indices, maps and counts of earlier "
+                       "positions)")
                 raise CompileError(
                     f"{label}: with causal=True it reads {role} {sop.label} at earlier positions, but {sop.label} "
                     f"is not shown to stay the same as the sequence grows ({unstable[sop.label]}), so the causal "
-                    "net might not compute the program on each prefix (tracr #19)")
+                    f"net might not compute the program on each prefix (tracr #19){fix}")
 
 
 def _prefix_unstable(facts: Facts) -> dict[str, str]:
@@ -42,6 +47,10 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
             continue
         if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             inputs = list(expr.children)
+        elif _is_length(expr) and facts.max_seq_len > 1:  # the language's `length`: a width of every position
+            unstable[label] = ("length, the number of tokens in the input, is counted by a causal net on each "
+                               "position's prefix: at an earlier position it is smaller")
+            continue
         else:
             select = expr.selector
             why = _looks_forward(facts, select)
@@ -53,6 +62,16 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
         if later is not None:
             unstable[label] = unstable[later]
     return unstable
+
+
+def _is_length(expr) -> bool:
+    """Whether `expr` counts every position of the input (`length`: a width of `select(tokens,
+    tokens, TRUE)`)."""
+    if not isinstance(expr, rasp.SelectorWidth):
+        return False
+    select = expr.selector
+    return (isinstance(select.keys, rasp.TokensType) and isinstance(select.queries, rasp.TokensType)
+            and select.predicate is rasp.Comparison.TRUE)
 
 
 def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) -> str:

@@ -412,7 +412,7 @@ class MlpLines:
             fresh = self._fresh_map_reads(inputs[0], chosen, joint, values, output)
             if fresh is None:
                 return None, ()  # past the deadline: its values no row holds stay holes for the certificate
-            read, unmatched = fresh[0], [args for args, _ in fresh[1]]
+            read, unmatched, writes, dims = fresh[0], [args for args, _ in fresh[1]], fresh[1], fresh[2]
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].numerical:
             joint = partition(np.stack([g.codes for g in chosen], axis=1))
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
@@ -782,6 +782,7 @@ class MlpLines:
         if writes_output and numerical and len(inputs) == 1 and not inputs[0].numerical:
             values = self._output_by_value(inputs[0], values)
         mapping = row_mapping(inputs, values)
+        writes, fresh = None, ()
         if len(inputs) == 1:
             var = inputs[0]
             if var.numerical:  # values no row shows, read off the block's weights (the block is linear in var
@@ -791,11 +792,14 @@ class MlpLines:
             elif var.fresh:  # values no row holds (`Var.fresh`), read through the block's weights
                 read = self._fresh_map_reads(var, [groups[i] for i in mine], joint, values, writes_output)
                 mapping = {**(read[0] if read else {}), **mapping}
+                if read and not writes_output and not numerical:
+                    # a write no traced class makes is a value of the map's own (`_fresh_labels`)
+                    writes, fresh, more = self._fresh_labels([groups[i] for i in mine], joint, values, *read[1:])
+                    mapping = {**more, **mapping}
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
             if writes_output and not self._writes_every_output(table, inputs, layer):
                 return None
-        writes, fresh = None, ()
         if len(inputs) == 2:
             a, b = inputs
             # pairs no row shows, read off the block's weights where it is additive in a and b, with
@@ -858,14 +862,15 @@ class MlpLines:
         return writes, fresh, mapping
 
     def _fresh_map_reads(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                         output: bool) -> tuple[dict, list] | None:
-        """({(x,): value}, [((x,), write), ...]): for a map of `var` written by the groups `chosen`
+                         output: bool) -> tuple[dict, list, np.ndarray | None] | None:
+        """({(x,): value}, [((x,), write), ...], dims): for a map of `var` written by the groups `chosen`
         (classes `joint`, values `values` per row), what the block writes for each value of `var`
         no row holds (`Var.fresh`), through its weights (`_fresh_parts`): a traced class's write
         is that class's value, a write on the line of a numerical line's classes the value its
         length gives, the categorical output's is read through the unembedding; the others
-        are left (with their write). Empty where the block reads more than `var` on the rows (two
-        rows of one value with different inputs before the ReLU); None past the deadline."""
+        are left (with their write on `dims`, the dimensions the block writes). Empty where the
+        block reads more than `var` on the rows (two rows of one value with different inputs before
+        the ReLU); None past the deadline."""
         key = ("fresh map", id(var), chosen[0].layer, tuple(g.index for g in chosen), output,
                _class_labels(joint, values))
         if key not in self.cache:
@@ -875,7 +880,7 @@ class MlpLines:
         return self.cache[key]
 
     def _read_fresh_map(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                        output: bool) -> tuple[dict, list]:
+                        output: bool) -> tuple[dict, list, np.ndarray | None]:
         n = int(var.codes.max()) + 1
         reps = np.unique(var.codes, return_index=True)[1]
         order = np.argsort(var.codes, kind="stable")
@@ -885,8 +890,8 @@ class MlpLines:
         codes = var.codes[rows]
         design = np.zeros((len(rows), n))
         design[np.arange(len(rows)), codes] = 1.0
-        neurons, w_out, class_writes, class_values, read, _ = self._block_classes(chosen, joint, values, output,
-                                                                                  rows, design)
+        neurons, w_out, class_writes, class_values, read, dims = self._block_classes(chosen, joint, values, output,
+                                                                                     rows, design, (var,))
         layer = chosen[0].layer
         pre = self._pre(layer, rows, neurons)
         first = np.zeros(n, dtype=np.int64)
@@ -894,11 +899,11 @@ class MlpLines:
         part = pre[first]
         tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
         if np.abs(pre - part[codes]).max(initial=0.0) > tolerance:
-            return {}, []  # the block reads more than the var
+            return {}, [], None  # the block reads more than the var
         own = sum(len(g.neurons) for g in chosen)
         new = self._fresh_parts(layer, neurons, own, var, part, pre)
         if new is None:
-            return {}, []
+            return {}, [], None
         predicted = np.maximum(new, 0.0) @ w_out
         reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
         number = _numerical_reader(class_writes, class_values)
@@ -917,7 +922,7 @@ class MlpLines:
                 found[(x,)] = value
             else:
                 unmatched.append(((x,), write))
-        return found, unmatched
+        return found, unmatched, dims
 
     def _width_fresh(self, var: Var, chosen: list[Group]) -> tuple[dict | None, tuple]:
         """(writes, fresh) for a categorical selector width written by the groups `chosen`: each
@@ -1031,8 +1036,8 @@ class MlpLines:
         design = np.zeros((len(reps), na + nb))
         design[np.arange(len(reps)), a.codes[reps]] = 1.0
         design[np.arange(len(reps)), na + b.codes[reps]] = 1.0
-        neurons, w_out, class_writes, class_values, read, dims = self._block_classes(chosen, joint, values, output,
-                                                                                     reps, design)
+        neurons, w_out, class_writes, class_values, read, dims = self._block_classes(
+            chosen, joint, values, output, reps, design, (a, b) if fresh else ())
         layer = chosen[0].layer
         pre = self._pre(layer, reps, neurons)
         unmatched: list = []
@@ -1184,7 +1189,7 @@ class MlpLines:
         return full[rows] if neurons is None else full[np.ix_(rows, np.asarray(neurons, int))]
 
     def _block_classes(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, output: bool,
-                       rows: np.ndarray, design: np.ndarray) -> tuple:
+                       rows: np.ndarray, design: np.ndarray, fresh: tuple = ()) -> tuple:
         """What reading a line's block off its weights needs: its neurons (the groups', their dead
         partners, the dead neurons reading what `design` says the line's arguments are on `rows`
         (`_dead_readers`), and for the categorical output's line the dead neurons writing only
@@ -1196,6 +1201,7 @@ class MlpLines:
         neurons = [n for g in chosen for n in g.neurons]
         neurons += self._dead_partners(layer, neurons)
         neurons += self._dead_readers(layer, neurons, rows, design)
+        neurons += self._fresh_readers(layer, neurons, fresh)
         output = output and self.trace.net.categorical_output
         if output:
             neurons += [n for n in self._output_writers(layer) if n not in neurons]
@@ -1204,6 +1210,24 @@ class MlpLines:
         class_writes, class_values = writes[:, dims], values[class_rows].tolist()
         read = self._output_reader(class_writes, class_values, dims) if output else None
         return neurons, w_out[neurons][:, dims], class_writes, class_values, read, dims
+
+    def _fresh_readers(self, layer: int, neurons: list[int], fresh: tuple) -> list[int]:
+        """The neurons of `layer` in no group, not among `neurons`, that read a dimension the values
+        no row holds of the vars `fresh` write (`Var.writes`) and write nowhere other groups write:
+        a map's neuron for a value no row holds reads that value's direction alone, which varies
+        over no row (`_dead_readers` does not see it)."""
+        new = [var.writes[_label_key(x)] for var in fresh if var.writes is not None for x in var.fresh]
+        if not new:
+            return []
+        dead = np.setdiff1d(self._dead(layer)[3], neurons)
+        if not len(dead):
+            return []
+        reads, w_in = mlp_read_weights(self.trace.net, layer)
+        written = np.abs(np.stack(new)[:, reads]).max(axis=0) > 0
+        if not written.any():
+            return []
+        dead = dead[np.abs(w_in[np.ix_(written, dead)]).max(axis=0, initial=0.0) > 0]
+        return dead[~self._overlaps_others(layer, dead, neurons)].tolist()
 
     def _output_writers(self, layer: int) -> list[int]:
         """The neurons of `layer` in no group whose output rows lie in the space the unembedding

@@ -2930,3 +2930,34 @@ def test_a_maps_values_at_widths_no_row_holds_are_read_off_its_block():
     every = all_inputs(vocab, 6, 2000)
     read = compiler.compile_program(program.source, set(vocab), 6)
     assert all(nets_agree(a, b) for a, b in zip(net.run(every), read.run(every)))
+
+
+def test_a_count_no_row_reaches_is_read_through_the_map_and_the_table_after_it():
+    """`10 * ones + 7` added to the token, over inputs with at most three 1s: the counts 4 ... 6
+    are no row's, and neither are the map's values there, nor the table's pairs with them. The
+    width's MLP gives their writes (`_width_fresh`); the map's neurons for them, which read those
+    directions alone and so vary over no row, are found by what they read (`_fresh_readers`); the
+    map's lambda, a relabelling, gives them values of the line's own (`_lambda_fresh`); the table
+    after it reads them through its weights. Nothing is left for the certificate to look for, and
+    the reading is right on every input."""
+    from compiler.compiling.check import all_inputs, random_inputs
+    from compiler.language.values import ValueSets
+    from interpreter.certify import nets_agree, table_holes
+    from interpreter.search import Library, LineSearch
+
+    source = ("ones = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+              "tens = map(lambda x: x * 10 + 7, ones)\n"
+              "return sequence_map(lambda m, t: m + t, tens, tokens)\n")
+    vocab = [1, 2, 3]
+    net = compiler.compile_program(source, set(vocab), 6)
+    inputs = [xs for xs in random_inputs(vocab, 6, 80, random.Random(0)) if xs.count(1) <= 3]
+    every = all_inputs(vocab, 6, 2000)
+    for constants in ((), None):  # a table for the last line, and a library that spells more
+        library = Library()
+        library.add_grammar(**({} if constants is None else {"constants": constants}))
+        fitted: dict = {}
+        program, _ = next(LineSearch(trace_net(net, inputs), library, time.monotonic() + 60,
+                                     fitted_functions=fitted).programs())
+        assert not table_holes(program, ValueSets(vocab, 6), fitted=fitted)
+        read = compiler.compile_program(program.source, set(vocab), 6)
+        assert all(nets_agree(a, b) for a, b in zip(net.run(every), read.run(every)))

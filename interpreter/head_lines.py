@@ -264,8 +264,11 @@ class HeadLines:
         rows = np.concatenate([_last_rows(query_codes[::-1], nq, t.pair_query[::-1]),
                                _last_rows(key_codes[::-1], nk, t.pair_key[::-1]),
                                _last_rows(query_codes, nq, t.pair_query), _last_rows(key_codes, nk, t.pair_key)])
+        # where the rows show every pair, only the values no row holds are left to read: failing
+        # that, the pairs shown are all there is, and the select is known on them
+        fail = ([], len(occurs) == nk * nq, False)
         if (rows < 0).any():
-            return [], False, False
+            return fail
         q, k, bos = head_vectors(t, head.layer, head.index, rows)  # one run of the net for both sets
         sets = [(q[start:start + nq], k[start + nq:start + nq + nk], bos[start:start + nq])
                 for start in (0, nq + nk)]
@@ -273,26 +276,32 @@ class HeadLines:
         first, second = margins  # [query value, key value]
         shown = first[occurs[:, 1], occurs[:, 0]]
         if want.all() or not want.any():
-            return [], False, False  # no threshold to learn from the pairs shown
+            return fail  # no threshold to learn from the pairs shown
         low, high = float(shown[~want].max()), float(shown[want].min())
         gap = high - low
         if gap <= 0 or float(np.abs(first - second).max()) > 0.1 * gap:
-            return [], False, False  # the logits depend on more than the two values
-        fresh = False
-        if (keys.fresh or queries.fresh) and (nk + len(keys.fresh)) * (nq + len(queries.fresh)) <= MAX_SELECT_PAIRS:
-            extended = [self._fresh_vectors(head, keys, queries, vectors, 0.1 * gap) for vectors in sets]
-            if all(e is not None for e in extended):
-                wider = [_margins(*e) for e in extended]
-                if float(np.abs(wider[0] - wider[1]).max()) <= 0.1 * gap:
-                    first, fresh = wider[0], True
-                    nk, nq = nk + len(keys.fresh), nq + len(queries.fresh)
+            return fail  # the logits depend on more than the two values
         unseen = np.ones((nk, nq), bool)
         unseen[occurs[:, 0], occurs[:, 1]] = False
-        margin = first.T[unseen]  # [key, query] as occurs
-        if (np.abs(margin - (low + high) / 2) < gap / 4).any():
+        if (np.abs(first.T[unseen] - (low + high) / 2) < gap / 4).any():
             return [], False, False  # a pair no traced pair resembles: not read
-        picked = np.argwhere(unseen & (first.T > (low + high) / 2))
-        return [(i, j) for i, j in picked.tolist()], True, fresh
+        read = ([(i, j) for i, j in np.argwhere(unseen & (first.T > (low + high) / 2)).tolist()], True, False)
+        if not (keys.fresh or queries.fresh) or \
+                (nk + len(keys.fresh)) * (nq + len(queries.fresh)) > MAX_SELECT_PAIRS:
+            return read
+        # the values no row holds: their query and key vectors by substitution (`_fresh_vectors`)
+        extended = [self._fresh_vectors(head, keys, queries, vectors, 0.1 * gap) for vectors in sets]
+        if any(e is None for e in extended):
+            return read
+        wider = [_margins(*e) for e in extended]
+        if float(np.abs(wider[0] - wider[1]).max()) > 0.1 * gap:
+            return read
+        unseen = np.ones(wider[0].T.shape, bool)
+        unseen[occurs[:, 0], occurs[:, 1]] = False
+        if (np.abs(wider[0].T[unseen] - (low + high) / 2) < gap / 4).any():
+            return read  # a new value's pair no traced pair resembles: those are not read
+        picked = np.argwhere(unseen & (wider[0].T > (low + high) / 2))
+        return [(i, j) for i, j in picked.tolist()], True, True
 
     def _fresh_vectors(self, head: Head, keys: Var, queries: Var, vectors: tuple, tolerance: float
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

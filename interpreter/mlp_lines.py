@@ -936,9 +936,16 @@ class MlpLines:
         past the deadline, or where the fit fails: the block reads more than the head's write.)
         The twenty-second set's j01: 12 resets in a row, in no sampled input, are a count whose
         pairs were holes the certificate searched for."""
+        key = ("width fresh", chosen[0].layer, tuple(g.index for g in chosen), hash(var.codes.tobytes()))
+        if key not in self.cache:
+            if time.monotonic() > self.deadline:
+                return None, ()
+            self.cache[key] = self._read_width_fresh(var, chosen)
+        return self.cache[key]
+
+    def _read_width_fresh(self, var: Var, chosen: list[Group]) -> tuple[dict | None, tuple]:
         shown = var.distinct
-        if (time.monotonic() > self.deadline or len(shown) < 2
-                or not all(type(x) is int and x >= 0 for x in shown)):
+        if len(shown) < 2 or not all(type(x) is int and x >= 0 for x in shown):
             return None, ()
         possible = sorted(x for x in known_values(self.value_sets, var.node)
                           if type(x) is int and x >= 0 and x not in set(shown))

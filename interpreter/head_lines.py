@@ -324,8 +324,8 @@ class HeadLines:
             writes = np.stack([var.writes[_label_key(x)] for x in var.distinct])
             size = np.abs(writes).max(axis=1, initial=0.0)
             written = np.flatnonzero(size >= 0.5 * max(float(size.max(initial=0.0)), 1e-30))
-            if not len(written):
-                return None
+            if len(written) < 2:
+                return None  # one shown value's write: nothing to check the substitution on
             base = int(written[0])
             substituted = vecs[base] + (writes - writes[base]) @ weight
             new = vecs[base] + (np.stack([var.writes[_label_key(x)] for x in var.fresh]) - writes[base]) @ weight

@@ -278,7 +278,8 @@ class MlpLines:
                 # certificate checks (`register_fitted`); the block's weights read, where they can
                 args = inputs[0].distinct if len(inputs) == 1 else self._pair(*inputs)[1]
                 register_fitted(self.fitted_functions, lambda: node, args, self._source_of)
-            agreed = self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output)
+            agreed = self._agrees_unseen(node, inputs, [groups[i] for i in covered], values, writes_output,
+                                         per_value[np.unique(index)].tolist())
             if agreed is None:
                 return  # the block's weights give another value where no row looked
             names = ", ".join(str(groups[i].index) for i in covered)
@@ -380,9 +381,9 @@ class MlpLines:
         return [item[1:] for item in found]
 
     def _agrees_unseen(self, node: nodes.Node, inputs: tuple, chosen: list[Group], values: np.ndarray,
-                       output: bool) -> tuple[dict | None, tuple] | None:
+                       output: bool, distinct: list | None = None) -> tuple[dict | None, tuple] | None:
         """(writes, fresh) where a library line agrees with its block's weights on argument values no row shows
-        (None where it does not):
+        (None where it does not; `distinct`, when given, the values `values` holds):
         a sequence_map's pairs of two categorical vars (`_unseen_pair_reads`), a map's values of a
         numerical var (`_unseen_numbers`). A function that fits every traced row may still differ
         there, and no table hole sends the certificate to look: `c * 10 >= l * 9` over a count of
@@ -405,16 +406,16 @@ class MlpLines:
             return None
         writes = None
         if isinstance(node, nodes.SequenceMap) and len(inputs) == 2 and not any(v.numerical for v in inputs):
-            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            joint = self._joint(chosen)
             read, unmatched, writes, dims = self._table_pair_reads(*inputs, chosen, joint, values, output)
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].fresh:
-            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            joint = self._joint(chosen)
             fresh = self._fresh_map_reads(inputs[0], chosen, joint, values, output)
             if fresh is None:
                 return None, ()  # past the deadline: its values no row holds stay holes for the certificate
             read, unmatched, writes, dims = fresh[0], [args for args, _ in fresh[1]], fresh[1], fresh[2]
         elif isinstance(node, nodes.Map) and len(inputs) == 1 and inputs[0].numerical:
-            joint = partition(np.stack([g.codes for g in chosen], axis=1))
+            joint = self._joint(chosen)
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
             if numbers is None:  # past the deadline: agreement where no row looked is not shown
                 return None
@@ -437,7 +438,8 @@ class MlpLines:
             if got is None:
                 continue
             if shown is None:  # the values the rows show (once per call: there may be 10^5 rows)
-                shown = [value for _, value in set(map(_label_key, values.tolist())) if value is not None]
+                shown = [value for _, value in set(map(_label_key, values.tolist() if distinct is None else distinct))
+                         if value is not None]
             if any(_same_value(got, value) for value in shown):
                 return None
         new_values, fresh_pairs = (None, ()), []
@@ -449,6 +451,13 @@ class MlpLines:
             fitted.update(table_key(args[0] if len(args) == 1 else args) for args in list(read) + fresh_pairs)
         return new_values
 
+    def _joint(self, chosen: list[Group]) -> np.ndarray:
+        """The classes of the rows by the writes of the groups `chosen` together, once per set of groups."""
+        key = ("joint", chosen[0].layer, tuple(g.index for g in chosen))
+        if key not in self.cache:
+            self.cache[key] = partition(np.stack([g.codes for g in chosen], axis=1))
+        return self.cache[key]
+
     def _lambda_fresh(self, function, chosen: list[Group], joint: np.ndarray, values: np.ndarray, unmatched: list,
                       dims: np.ndarray | None) -> tuple[tuple[dict | None, tuple], list]:
         """((writes, fresh), pairs) for a categorical library line whose block writes, at the pairs
@@ -456,10 +465,10 @@ class MlpLines:
         function there whose pairs all write one write (`_fresh_labels`' grid) that no pair of
         another value writes is a value of the line no row holds, with that write; the pairs of
         those values are read. ((None, ()), []) where none is, or past the deadline."""
-        labels = [v for _, v in dict.fromkeys(map(_label_key, values.tolist()))]
         if not unmatched or dims is None or time.monotonic() > self.deadline:
             return (None, ()), []
         class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
+        labels = {_label_key(v) for v in values[class_rows].tolist()}
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
         written = np.stack([write for _, write in unmatched])
         valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
@@ -881,30 +890,14 @@ class MlpLines:
 
     def _read_fresh_map(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
                         output: bool) -> tuple[dict, list, np.ndarray | None]:
-        n = int(var.codes.max()) + 1
-        reps = np.unique(var.codes, return_index=True)[1]
-        order = np.argsort(var.codes, kind="stable")
-        starts = np.searchsorted(var.codes[order], var.codes[reps])
-        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
-                               for s, r in zip(starts, reps)])
-        codes = var.codes[rows]
-        design = np.zeros((len(rows), n))
-        design[np.arange(len(rows)), codes] = 1.0
-        neurons, w_out, class_writes, class_values, read, dims = self._block_classes(chosen, joint, values, output,
-                                                                                     rows, design, (var,))
-        layer = chosen[0].layer
-        pre = self._pre(layer, rows, neurons)
-        first = np.zeros(n, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(rows))[::-1]
-        part = pre[first]
-        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
-        if np.abs(pre - part[codes]).max(initial=0.0) > tolerance:
-            return {}, [], None  # the block reads more than the var
-        own = sum(len(g.neurons) for g in chosen)
-        new = self._fresh_parts(layer, neurons, own, var, part, pre)
-        if new is None:
+        written = self._fresh_map_writes(var, chosen, joint, values, output)
+        if written is None:
             return {}, [], None
-        predicted = np.maximum(new, 0.0) @ w_out
+        predicted, dims = written
+        class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
+        class_writes, class_values = full[:, dims], values[class_rows].tolist()
+        read = (self._output_reader(class_writes, class_values, dims)
+                if output and self.trace.net.categorical_output else None)
         reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
         number = _numerical_reader(class_writes, class_values)
         found, unmatched = {}, []
@@ -923,6 +916,44 @@ class MlpLines:
             else:
                 unmatched.append(((x,), write))
         return found, unmatched, dims
+
+    def _fresh_map_writes(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
+                          output: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        """(writes [len(var.fresh), len(dims)], dims): the block's write for each value of `var` no
+        row holds, the same whatever values the line's classes are given (once per var and block);
+        None where the block reads more than `var` on the rows."""
+        # by what the var is, not which object: each branch of the search holds its own copy
+        new_writes = np.stack([var.writes[_label_key(x)] for x in var.fresh]) if var.writes else np.zeros(0)
+        key = ("fresh map writes", hash(var.codes.tobytes()), hash(new_writes.tobytes()), chosen[0].layer,
+               tuple(g.index for g in chosen), output)
+        if key in self.cache:
+            return self.cache[key]
+        n = int(var.codes.max()) + 1
+        reps = np.unique(var.codes, return_index=True)[1]
+        order = np.argsort(var.codes, kind="stable")
+        starts = np.searchsorted(var.codes[order], var.codes[reps])
+        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
+                               for s, r in zip(starts, reps)])
+        codes = var.codes[rows]
+        design = np.zeros((len(rows), n))
+        design[np.arange(len(rows)), codes] = 1.0
+        neurons, w_out, _, _, _, dims = self._block_classes(chosen, joint, values, output, rows, design, (var,))
+        layer = chosen[0].layer
+        every = ("rows pre", layer, hash(rows.tobytes()))  # every neuron's, once for the var's rows
+        if every not in self.cache:
+            self.cache[every] = self._pre(layer, rows)
+        pre = self.cache[every][:, np.asarray(neurons, int)]
+        first = np.zeros(n, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(rows))[::-1]
+        part = pre[first]
+        tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-30)
+        new = None
+        if np.abs(pre - part[codes]).max(initial=0.0) <= tolerance:  # else the block reads more than the var
+            new = self._fresh_parts(layer, neurons, own=sum(len(g.neurons) for g in chosen), var=var, part=part,
+                                    pre=pre)
+        found = None if new is None else (np.maximum(new, 0.0) @ w_out, dims)
+        self.cache[key] = found
+        return found
 
     def _width_fresh(self, var: Var, chosen: list[Group]) -> tuple[dict | None, tuple]:
         """(writes, fresh) for a categorical selector width written by the groups `chosen`: each

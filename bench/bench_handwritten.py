@@ -38,6 +38,7 @@ the net still gets an answer: must be 0), and the decompile seconds against the 
     python bench/bench_handwritten.py bench/handwritten_twentysecond/*.rasp # the twenty-second: snooker, Hamming
     python bench/bench_handwritten.py bench/handwritten_twentythird/*.rasp  # the twenty-third: firewalls, capos
     python bench/bench_handwritten.py bench/handwritten_twentyfourth/*.rasp # the twenty-fourth: squash, Soundex
+    python bench/bench_handwritten.py bench/handwritten_twentyfifth/*.rasp  # the twenty-fifth: ISBN, AFL, Perudo
 
 "Right" is a lower bound on wrongness: an output only a few inputs give (the twelfth set's z10,
 "full chain" on 61 of 778 million) may be in neither sample nor found by `targeted_inputs` in its

@@ -34,7 +34,7 @@ from interpreter.lines import (
     selector_width_values,
     table_of,
 )
-from interpreter.mlp_lines import Line, State, _label_key
+from interpreter.mlp_lines import Line, State, label_key
 from interpreter.trace import Head, head_qk_weights, head_vectors, refines_closely, same_partition
 
 
@@ -319,16 +319,16 @@ class HeadLines:
             if not var.fresh:
                 moved.append((vecs, None))
                 continue
-            if var.writes is None or any(_label_key(x) not in var.writes for x in var.distinct):
+            if var.writes is None or any(label_key(x) not in var.writes for x in var.distinct):
                 return None
-            writes = np.stack([var.writes[_label_key(x)] for x in var.distinct])
+            writes = np.stack([var.writes[label_key(x)] for x in var.distinct])
             size = np.abs(writes).max(axis=1, initial=0.0)
             written = np.flatnonzero(size >= 0.5 * max(float(size.max(initial=0.0)), 1e-30))
             if len(written) < 2:
                 return None  # one shown value's write: nothing to check the substitution on
             base = int(written[0])
             substituted = vecs[base] + (writes - writes[base]) @ weight
-            new = vecs[base] + (np.stack([var.writes[_label_key(x)] for x in var.fresh]) - writes[base]) @ weight
+            new = vecs[base] + (np.stack([var.writes[label_key(x)] for x in var.fresh]) - writes[base]) @ weight
             moved.append((substituted[written], written, new, base))
         # the shown values' margins from the substituted vectors, against the measured ones
         q_sub = q.copy()

@@ -249,9 +249,9 @@ class MlpLines:
                     return
                 inner = made.inner
                 node_maker = lambda enc, f=function, v=inner: nodes.make_map(f, v, encoding=enc)  # noqa: E731
-                if any(v is not None and _label_key(v) not in relabel for v in per_value.tolist()):
+                if any(v is not None and label_key(v) not in relabel for v in per_value.tolist()):
                     return
-                per_value = object_array([None if v is None else relabel[_label_key(v)] for v in per_value.tolist()])
+                per_value = object_array([None if v is None else relabel[label_key(v)] for v in per_value.tolist()])
                 values = per_value[index]
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
                          and collinear_with(groups[covered[0]].writes, values, codes)
@@ -332,7 +332,7 @@ class MlpLines:
                         table = [call(function, x, y) for x, y in pairs]
                     except Invalid:
                         continue
-                    if function in _WEIGHTED_SUMS and len(set(map(_label_key, table))) == len(pairs) \
+                    if function in _WEIGHTED_SUMS and len(set(map(label_key, table))) == len(pairs) \
                             and not any(groups[i].index in writers for i in det):
                         continue  # a packing of every pair, as a table would be (`WEIGHTED_SUMS`)
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
@@ -438,7 +438,7 @@ class MlpLines:
             if got is None:
                 continue
             if shown is None:  # the values the rows show (once per call: there may be 10^5 rows)
-                shown = [value for _, value in set(map(_label_key, values.tolist() if distinct is None else distinct))
+                shown = [value for _, value in set(map(label_key, values.tolist() if distinct is None else distinct))
                          if value is not None]
             if any(_same_value(got, value) for value in shown):
                 return None
@@ -468,7 +468,7 @@ class MlpLines:
         if not unmatched or dims is None or time.monotonic() > self.deadline:
             return (None, ()), []
         class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
-        labels = {_label_key(v) for v in values[class_rows].tolist()}
+        labels = {label_key(v) for v in values[class_rows].tolist()}
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
         written = np.stack([write for _, write in unmatched])
         valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
@@ -483,7 +483,7 @@ class MlpLines:
         grid = np.round(written[valued] / (2 * WRITE_TOLERANCE * reach))
         _, by_write = np.unique(grid, axis=0, return_inverse=True)
         by_write = by_write.reshape(-1).tolist()
-        keys = [_label_key(v) for v in got]
+        keys = [label_key(v) for v in got]
         # a value is read where all its pairs write one write and no pair of another value writes
         # it (pairs no input gives, 5 ones and 4 twos among 6 tokens, may fire neurons of two)
         write_of: dict = {}
@@ -497,7 +497,7 @@ class MlpLines:
         if not kept or len(kept) > max(MAX_FRESH, 2 * len(labels)):
             return (None, ()), []
         kept_set = set(kept)
-        writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        writes = {label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
         pairs = []
         for key, i in zip(keys, valued.tolist()):
             if key in kept_set:
@@ -526,9 +526,9 @@ class MlpLines:
         if isinstance(function, fn.Table):
             if function.arity > 1:
                 return True  # its pairs no row shows and no weight gave are holes, which may give those values
-            given = {_label_key(value) for _, value in function.entries}
-            seen = {_label_key(key) for key, _ in function.entries}
-            if any(_label_key(v) not in seen for v in known_values(self.value_sets, inputs[0].node)):
+            given = {label_key(value) for _, value in function.entries}
+            seen = {label_key(key) for key, _ in function.entries}
+            if any(label_key(v) not in seen for v in known_values(self.value_sets, inputs[0].node)):
                 # a value of its var no row shows (a hole) may give what a neuron writes that reads
                 # nothing the traced rows vary: tracr's neuron for an output only such values give
                 # (a count of records "0 -> 0" that is never 0: eighth hand-written set v15). A
@@ -545,11 +545,11 @@ class MlpLines:
             given = set()
             for args in itertools.product(*domains):
                 try:
-                    given.add(_label_key(call(function, *args)))
+                    given.add(label_key(call(function, *args)))
                 except Invalid:
                     continue
         logits = self._w_out(layer)[dead] @ net.W_U.astype(np.float64)
-        written = {_label_key(net.output_values[i]) for i in logits.argmax(axis=1).tolist()}
+        written = {label_key(net.output_values[i]) for i in logits.argmax(axis=1).tolist()}
         return written <= given
 
     def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
@@ -849,7 +849,7 @@ class MlpLines:
             return None, (), {}
         class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
-        writes = {_label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        writes = {label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
         pairs = [pair for pair, _ in unmatched]
         written = np.stack([write for _, write in unmatched])
         valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
@@ -866,7 +866,7 @@ class MlpLines:
         for label, k in zip(fresh, first.tolist()):
             vec = np.zeros(full.shape[1])
             vec[dims] = written[valued[k]]
-            writes[_label_key(label)] = vec
+            writes[label_key(label)] = vec
         mapping = {pairs[i]: fresh[j] for i, j in zip(valued.tolist(), which.reshape(-1).tolist())}
         return writes, fresh, mapping
 
@@ -923,7 +923,7 @@ class MlpLines:
         row holds, the same whatever values the line's classes are given (once per var and block);
         None where the block reads more than `var` on the rows."""
         # by what the var is, not which object: each branch of the search holds its own copy
-        new_writes = np.stack([var.writes[_label_key(x)] for x in var.fresh]) if var.writes else np.zeros(0)
+        new_writes = np.stack([var.writes[label_key(x)] for x in var.fresh]) if var.writes else np.zeros(0)
         key = ("fresh map writes", hash(var.codes.tobytes()), hash(new_writes.tobytes()), chosen[0].layer,
                tuple(g.index for g in chosen), output)
         if key in self.cache:
@@ -1009,15 +1009,15 @@ class MlpLines:
         width = self.trace.net.config.d_model
         writes = {}
         for x, write in zip(class_values, class_writes):
-            writes[_label_key(x)] = np.zeros(width)
-            writes[_label_key(x)][dims] = write
+            writes[label_key(x)] = np.zeros(width)
+            writes[label_key(x)][dims] = write
         fresh = []
         for x, write in zip(possible, new):
             if (np.abs(write).max(initial=0.0) < 0.5 * reach
                     or (np.abs(class_writes - write[None]).max(axis=1) <= 2 * WRITE_TOLERANCE * reach).any()):
                 continue
-            writes[_label_key(x)] = np.zeros(width)
-            writes[_label_key(x)][dims] = write
+            writes[label_key(x)] = np.zeros(width)
+            writes[label_key(x)][dims] = write
             fresh.append(x)
         return (writes, tuple(fresh)) if fresh else (None, ())
 
@@ -1109,17 +1109,17 @@ class MlpLines:
             return None
         reads, w_in = mlp_read_weights(self.trace.net, layer)
         w_in = w_in[:, np.asarray(neurons, int)]
-        new = np.stack([var.writes[_label_key(x)] for x in var.fresh])[:, reads]
+        new = np.stack([var.writes[label_key(x)] for x in var.fresh])[:, reads]
         # the line's own neurons read what the fired ones read, and the new values' directions
         support = (np.abs(w_in[:, :own]).max(axis=1, initial=0.0) > 0) | (np.abs(new).max(axis=0) > 0)
         line = np.abs(w_in[~support]).max(axis=0, initial=0.0) == 0
         w_in = np.where(line[None], w_in, 0.0)
         shown = var.distinct
-        if any(_label_key(x) not in var.writes for x in shown):
+        if any(label_key(x) not in var.writes for x in shown):
             return None
         # the shown values whose write the line's own neurons make (a class written by groups
         # another line claimed writes nothing there, and is no base to substitute from)
-        writes = np.stack([var.writes[_label_key(x)] for x in shown])
+        writes = np.stack([var.writes[label_key(x)] for x in shown])
         size = np.abs(writes).max(axis=1, initial=0.0)
         written = np.flatnonzero(size >= 0.5 * max(float(size.max(initial=0.0)), 1e-30))
         if len(written) < 2:
@@ -1254,7 +1254,7 @@ class MlpLines:
         no row holds of the vars `fresh` write (`Var.writes`) and write nowhere other groups write:
         a map's neuron for a value no row holds reads that value's direction alone, which varies
         over no row (`_dead_readers` does not see it)."""
-        new = [var.writes[_label_key(x)] for var in fresh if var.writes is not None for x in var.fresh]
+        new = [var.writes[label_key(x)] for var in fresh if var.writes is not None for x in var.fresh]
         if not new:
             return []
         dead = np.setdiff1d(self._dead(layer)[3], neurons)
@@ -1393,9 +1393,9 @@ class MlpLines:
                 if value is not output:
                     return None
                 continue
-            if labels.setdefault(_label_key(value), output) != output:
+            if labels.setdefault(label_key(value), output) != output:
                 return None
-        outputs = [_label_key(v) for v in labels.values()]
+        outputs = [label_key(v) for v in labels.values()]
         return labels if len(set(outputs)) == len(outputs) else None
 
     def is_output(self, values: np.ndarray) -> bool:
@@ -1462,7 +1462,7 @@ def unwritten_outputs(trace) -> list:
     if not net.categorical_output:
         return []
     w_u = net.W_U.astype(np.float64)
-    seen = {_label_key(v) for v in trace.outputs.tolist()}
+    seen = {label_key(v) for v in trace.outputs.tolist()}
     found: dict = {}
     weights = Weights(net)
     for layer in range(net.config.n_layers):
@@ -1470,8 +1470,8 @@ def unwritten_outputs(trace) -> list:
         norms, _, dead = _unfired(trace, layer, w_out)
         for n in _in_output_space(net, w_out, norms, dead).tolist():
             value = net.output_values[int(np.argmax(w_out[n] @ w_u))]
-            if _label_key(value) not in seen:
-                found.setdefault(_label_key(value), value)
+            if label_key(value) not in seen:
+                found.setdefault(label_key(value), value)
     return list(found.values())
 
 
@@ -1499,7 +1499,7 @@ def _in_output_space(net, w_out: np.ndarray, norms: np.ndarray, neurons: np.ndar
 def _class_labels(joint: np.ndarray, values: np.ndarray) -> tuple:
     """The value of each class of `joint`, in class order: two lines that cover the same groups
     with other values (`x + y`, `x - y`) read their unseen pairs under their own labels."""
-    return tuple(_label_key(v) for v in values[np.unique(joint, return_index=True)[1]].tolist())
+    return tuple(label_key(v) for v in values[np.unique(joint, return_index=True)[1]].tolist())
 
 
 def _same_value(a, b) -> bool:
@@ -1514,8 +1514,9 @@ def _same_value(a, b) -> bool:
     return a == b
 
 
-def _label_key(value) -> tuple:
-    # True and 1 are one key to a dict, and two values to RASP
+def label_key(value) -> tuple:
+    """A line's value as a dict key (its writes' keys, `Var.writes`): True and 1 are one key to a
+    dict, and two values to RASP."""
     return (type(value) is bool, value)
 
 
@@ -1527,7 +1528,7 @@ def _relabelled_leaves(function, labels: dict):
         return None
 
     def leaf(value):
-        key = _label_key(value)
+        key = label_key(value)
         return fn.Const(labels[key]) if key in labels else None
 
     def walk(expr):

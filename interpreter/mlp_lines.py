@@ -384,7 +384,7 @@ class MlpLines:
                        output: bool, distinct: list | None = None) -> tuple[dict | None, tuple] | None:
         """(writes, fresh) where a library line agrees with its block's weights on argument values no row shows
         (None where it does not; `distinct`, when given, the values `values` holds):
-        a sequence_map's pairs of two categorical vars (`_unseen_pair_reads`), a map's values of a
+        a sequence_map's pairs of two categorical vars (`_table_pair_reads`), a map's values of a
         numerical var (`_unseen_numbers`). A function that fits every traced row may still differ
         there, and no table hole sends the certificate to look: `c * 10 >= l * 9` over a count of
         fixed points and the length read as `c == l` (seventh hand-written set u26: 9 of 10 is
@@ -555,7 +555,7 @@ class MlpLines:
     def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
                         output: bool) -> tuple[dict, list] | None:
         """({(x,): value}, [(x,), ...]): for the values a numerical var can take (its value set) that no
-        row shows, what the block that reads it writes, as `_unseen_pair_reads` gives for pairs: a
+        row shows, what the block that reads it writes, as `_table_pair_reads` gives for pairs: a
         numerical var is a magnitude along one direction, so each neuron's input before the ReLU is
         linear in it, fitted to the rows (three values at least, the fit checked on every one). None
         past the search's deadline, when it was not read."""
@@ -1038,24 +1038,18 @@ class MlpLines:
             return values
         return object_array([readable(float(v)) for v in means[var.codes]])
 
-    def _unseen_pair_reads(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                           output: bool) -> tuple[dict, list]:
-        """({pair: value}, [pair, ...]): `interpreter.additive.unseen_pairs` for a table line on (a,
-        b) written by the groups `chosen`, whose classes are `joint` and values `values` per row, and
-        the pairs no row shows whose write is no traced class's (its `unmatched`). The neurons
-        include the block's dead ones writing where the groups write, or reading what they read
-        (`_dead_readers`): a pair no row shows has its own neuron in tracr's MLP, which no traced
-        row made fire. A line that writes the net's categorical `output` also takes the dead
-        neurons writing only into the output space (a value no row shows has its own direction
-        there), and reads a write no traced class makes through the unembedding
-        (`_output_reader`)."""
-        return self._table_pair_reads(a, b, chosen, joint, values, output, fresh=False)[:2]
-
     def _table_pair_reads(self, a: Var, b: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
                           output: bool, fresh: bool = True) -> tuple[dict, list, list, np.ndarray | None]:
-        """`_unseen_pair_reads`, and where `fresh`, also the pairs with the values of `a` and `b`
-        no row holds (`Var.fresh`); with the write of each unmatched pair, and the dimensions of
-        those writes (`_read_unseen_pairs`)."""
+        """({pair: value}, [pair, ...], [(pair, write), ...], dims): `interpreter.additive.unseen_pairs`
+        for a table line on (a, b) written by the groups `chosen`, whose classes are `joint` and
+        values `values` per row; the pairs no row shows whose write is no traced class's (its
+        `unmatched`), with their writes on `dims`. The neurons include the block's dead ones
+        writing where the groups write, or reading what they read (`_dead_readers`): a pair no row
+        shows has its own neuron in tracr's MLP, which no traced row made fire. A line that writes
+        the net's categorical `output` also takes the dead neurons writing only into the output
+        space (a value no row shows has its own direction there), and reads a write no traced class
+        makes through the unembedding (`_output_reader`). Where `fresh`, also the pairs with the
+        values of `a` and `b` no row holds (`Var.fresh`, `_read_unseen_pairs`)."""
         fresh = fresh and bool(a.fresh or b.fresh)
         key = ("unseen pairs", id(a), id(b), chosen[0].layer, tuple(g.index for g in chosen), output,
                _class_labels(joint, values), fresh)

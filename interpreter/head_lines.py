@@ -152,7 +152,7 @@ class HeadLines:
                     unseen, whole = self._unseen_selected(head, keys, queries, occurs, want)
                     table = fn.PredicateTable.from_pairs(selected_pairs + unseen)
                     if whole and self._fresh_read(head, keys, queries):
-                        k_vals, q_vals = k_vals + list(keys.fresh), q_vals + list(queries.fresh)
+                        k_vals, q_vals = keys.every_value, queries.every_value
                     register_select(self.complete_selects, table, head.name,
                                     (frozenset(map(table_key, k_vals)), frozenset(map(table_key, q_vals)))
                                     if whole else None)
@@ -178,7 +178,7 @@ class HeadLines:
         row holds (`Var.fresh`) where the head's choice on them was read (`_fresh_read`)."""
         k_vals, q_vals = keys.distinct, queries.distinct
         if self._fresh_read(head, keys, queries):
-            k_vals, q_vals = k_vals + list(keys.fresh), q_vals + list(queries.fresh)
+            k_vals, q_vals = keys.every_value, queries.every_value
         return frozenset(itertools.product(map(table_key, k_vals), map(table_key, q_vals)))
 
     def _fresh_read(self, head: Head, keys: Var, queries: Var) -> bool:
@@ -200,7 +200,7 @@ class HeadLines:
         The values of a table line no row holds (`Var.fresh`) are read too, where they can be
         (`_fresh_vectors`). A pair read so is still only a reading: the certificate checks."""
         picked, whole, _ = self._unseen_selected_codes(head, keys, queries, occurs, want)
-        k_vals, q_vals = keys.distinct + list(keys.fresh), queries.distinct + list(queries.fresh)
+        k_vals, q_vals = keys.every_value, queries.every_value
         return [(k_vals[i], q_vals[j]) for i, j in picked], whole
 
     def _predicate_agrees_unseen(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray, want: np.ndarray,
@@ -213,7 +213,7 @@ class HeadLines:
         unseen = self._unseen_choice(head, keys, queries, occurs, want)
         if unseen is None:
             return True
-        k_vals, q_vals = keys.distinct + list(keys.fresh), queries.distinct + list(queries.fresh)
+        k_vals, q_vals = keys.every_value, queries.every_value
         return all(bool(predicate(k_vals[i], q_vals[j])) == w for (i, j), w in zip(unseen[0].tolist(), unseen[1]))
 
     def _unseen_choice(self, head: Head, keys: Var, queries: Var, occurs: np.ndarray,

@@ -64,6 +64,12 @@ class Var:
         first = np.unique(self.codes, return_index=True)[1]
         return [self.values[i] for i in first]
 
+    @property
+    def every_value(self) -> list:
+        """`distinct`, then the values no row holds (`fresh`): a reader's codes past the shown
+        values' are these, in order."""
+        return self.distinct + list(self.fresh)
+
 
 def value_codes(values: Sequence) -> np.ndarray:
     """Codes of values (Python objects; floats rounded so that equal means computed apart agree)."""

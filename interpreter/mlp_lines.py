@@ -497,7 +497,7 @@ class MlpLines:
         if not kept or len(kept) > max(MAX_FRESH, 2 * len(labels)):
             return (None, ()), []
         kept_set = set(kept)
-        writes = {label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        writes = _writes_by_value(class_rows, full, values)
         pairs = []
         for key, i in zip(keys, valued.tolist()):
             if key in kept_set:
@@ -581,10 +581,7 @@ class MlpLines:
         # up to ROWS_PER_NUMBER rows of each value: the fit is checked on rows that hold one value
         # beside other lines' values, which a block reading more than this var writes apart (two
         # values shown fit any line, so there the rows are the only check)
-        order = np.argsort(var.codes, kind="stable")
-        starts = np.searchsorted(var.codes[order], var.codes[reps])
-        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
-                               for s, r, x in zip(starts, reps, shown) if x is not None])
+        rows = _rows_of_each(var.codes, [x is not None for x in shown])
         if len(known) == 2 and len(rows) < 2 * len(known) + 1:
             return {}, []  # a line through two points, checked on no other row
         xs = np.array([float(var.values[r]) for r in rows])
@@ -849,7 +846,7 @@ class MlpLines:
             return None, (), {}
         class_rows, full = _class_writes(chosen, joint, self.trace.net.config.d_model)
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
-        writes = {label_key(values[r]): full[k] for k, r in enumerate(class_rows.tolist())}
+        writes = _writes_by_value(class_rows, full, values)
         pairs = [pair for pair, _ in unmatched]
         written = np.stack([write for _, write in unmatched])
         valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
@@ -929,11 +926,7 @@ class MlpLines:
         if key in self.cache:
             return self.cache[key]
         n = int(var.codes.max()) + 1
-        reps = np.unique(var.codes, return_index=True)[1]
-        order = np.argsort(var.codes, kind="stable")
-        starts = np.searchsorted(var.codes[order], var.codes[reps])
-        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
-                               for s, r in zip(starts, reps)])
+        rows = _rows_of_each(var.codes)
         codes = var.codes[rows]
         design = np.zeros((len(rows), n))
         design[np.arange(len(rows)), codes] = 1.0
@@ -982,11 +975,7 @@ class MlpLines:
                           if type(x) is int and x >= 0 and x not in set(shown))
         if not possible:
             return None, ()
-        reps = np.unique(var.codes, return_index=True)[1]
-        order = np.argsort(var.codes, kind="stable")
-        starts = np.searchsorted(var.codes[order], var.codes[reps])
-        rows = np.concatenate([order[s:s + ROWS_PER_NUMBER][var.codes[order[s:s + ROWS_PER_NUMBER]] == var.codes[r]]
-                               for s, r in zip(starts, reps)])
+        rows = _rows_of_each(var.codes)
         if len(shown) == 2 and len(rows) < 5:
             return None, ()  # a line through two points, checked on no other row
         xs = 1.0 / (np.array([var.values[r] for r in rows], dtype=np.float64) + 1.0)
@@ -1007,10 +996,7 @@ class MlpLines:
         new = np.maximum(np.stack([1.0 / (np.array(possible, dtype=np.float64) + 1.0),
                                    np.ones(len(possible))], axis=1) @ fit, 0.0) @ w_out
         width = self.trace.net.config.d_model
-        writes = {}
-        for x, write in zip(class_values, class_writes):
-            writes[label_key(x)] = np.zeros(width)
-            writes[label_key(x)][dims] = write
+        writes = _writes_by_value(*_class_writes(chosen, var.codes, width), var.values)
         fresh = []
         for x, write in zip(possible, new):
             if (np.abs(write).max(initial=0.0) < 0.5 * reach
@@ -1406,6 +1392,22 @@ class MlpLines:
             elif want != got or isinstance(want, bool) != isinstance(got, bool):
                 return False
         return True
+
+
+def _rows_of_each(codes: np.ndarray, keep: Sequence[bool] | None = None) -> np.ndarray:
+    """Up to `ROWS_PER_NUMBER` rows of each code (the first ones, codes in order; only the codes
+    `keep` marks, when given): a fit over a var's values is checked on rows that hold one value
+    beside other lines' values."""
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(int(codes.max()) + 1))
+    return np.concatenate([order[s:s + ROWS_PER_NUMBER][codes[order[s:s + ROWS_PER_NUMBER]] == c]
+                           for c, s in enumerate(starts) if keep is None or keep[c]])
+
+
+def _writes_by_value(class_rows: np.ndarray, writes: np.ndarray, values: np.ndarray) -> dict:
+    """`Var.writes` of the traced classes: each class's value (`label_key`, from the row of it
+    `class_rows` gives) and its write (`_class_writes`)."""
+    return {label_key(values[r]): writes[k] for k, r in enumerate(class_rows.tolist())}
 
 
 def _class_writes(chosen: list[Group], joint: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -72,6 +72,8 @@ class Cells:
         self._keys: dict[int, Any] = {}  # id of a cell's set -> its values as table keys
         self._joints: dict[tuple, Any] = {}  # `_joint`'s, by the sets it combined
         self._frontiers: dict[tuple, tuple] = {}  # `_frontier`'s, by the children
+        self._rows: dict[nodes.Select, list] = {}  # `_choices`'s
+        self._disjoint: dict[tuple, bool] = {}  # `disjoint_widths`, by the two widths' ids
         self.calls_left = max_calls
         self.joint_calls_left = MAX_JOINT_CALLS  # `_joint`'s
         self.failed = False
@@ -103,6 +105,9 @@ class Cells:
         that cannot be told."""
         if len(children) < 2:
             return True
+        room = self._room(children[0], children[1], k) if len(children) == 2 else None
+        if room is not None and all(_count(w) for w in wanted) and wanted[0] + wanted[1] > room:
+            return False
         joint = self._joint(children, k)
         return joint is None or wanted in joint
 
@@ -130,8 +135,14 @@ class Cells:
         if cost > self.joint_calls_left:  # its own budget: running out leaves the rest of the analysis standing
             return None
         self.joint_calls_left -= cost
+        rooms = [(a, b, self._room(frontier[a], frontier[b], k))
+                 for a, b in itertools.combinations(range(len(frontier)), 2)]
+        rooms = [(a, b, room) for a, b, room in rooms if room is not None]
         found = set()
         for combination in itertools.product(*sets):
+            if any(_count(combination[a]) and _count(combination[b]) and combination[a] + combination[b] > room
+                   for a, b, room in rooms):
+                continue  # two counts of positions no key of which both count: together within the room
             known: dict[nodes.Node, Any] = dict(zip(frontier, combination))
             known[nodes.INDICES], known[nodes.LENGTH] = i, n
             try:
@@ -226,31 +237,35 @@ class Cells:
         if isinstance(node, nodes.SequenceMap) and node.fst is node.snd:  # one value, both arguments
             return self._applied(node, [self.values(node.fst)], lambda x: node.function(x, x))
         if isinstance(node, nodes.SequenceMap):
-            return self._applied(node, [self.values(node.fst), self.values(node.snd)], node.function)
+            return self._applied(node, [self.values(node.fst), self.values(node.snd)], node.function,
+                                 self._rooms(node.fst, node.snd))
         if isinstance(node, nodes.LinearSequenceMap):
             return self._applied(node, [self.values(node.fst), self.values(node.snd)],
-                                 lambda x, y: node.fst_fac * x + node.snd_fac * y)
+                                 lambda x, y: node.fst_fac * x + node.snd_fac * y, self._rooms(node.fst, node.snd))
         if isinstance(node, nodes.SelectorWidth):
             return self._widths(node)
         if isinstance(node, nodes.Aggregate) and node.encoding == nodes.CATEGORICAL:
             return self._moved(node)
         return [self.general(node)] * len(self.cells)  # a numerical mean
 
-    def _applied(self, node: nodes.Node, columns: list[list], function) -> list:
+    def _applied(self, node: nodes.Node, columns: list[list], function, rooms: list | None = None) -> list:
         """A map's or sequence_map's values per cell: its function on its inputs' values there
-        (None passed on, as rasp does)."""
+        (None passed on, as rasp does); `rooms`: per cell, the most two counts of positions no
+        key of which both count add up to there (`_rooms`), or None."""
         general = self.general(node)
         done: dict[tuple, Any] = {}
         out = []
         for k in range(len(self.cells)):
             sets = tuple(column[k] for column in columns)
-            found = done.get(tuple(map(id, sets)))
+            room = rooms[k] if rooms is not None else None
+            memo = (*map(id, sets), room)
+            found = done.get(memo)
             if found is None:
-                found = done[tuple(map(id, sets))] = self._apply(sets, function, general)
+                found = done[memo] = self._apply(sets, function, general, room)
             out.append(found)
         return out
 
-    def _apply(self, sets: tuple, function, general: Any) -> Any:
+    def _apply(self, sets: tuple, function, general: Any, room: int | None = None) -> Any:
         if any(s is ANY for s in sets):
             return general
         self._spend(int(np.prod([len(s) for s in sets])))
@@ -259,6 +274,8 @@ class Cells:
             if None in args:
                 found.add(None)
                 continue
+            if room is not None and _count(args[0]) and _count(args[1]) and args[0] + args[1] > room:
+                continue  # two counts of positions no key of which both count
             try:
                 found.add(normalize_value(function(*args)))
             except Exception:  # noqa: BLE001 - undefined there (a table's missing entry): anything
@@ -267,9 +284,31 @@ class Cells:
                 return general
         return frozenset(found)
 
+    def _room(self, a: nodes.Node, b: nodes.Node, k: int) -> int | None:
+        """Where `a` and `b` are `selector_width`s that never count one key together
+        (`disjoint_widths`), the most they add up to at cell k: the positions there either may
+        choose; None for any other pair."""
+        if not (isinstance(a, nodes.SelectorWidth) and isinstance(b, nodes.SelectorWidth)) or a is b:
+            return None
+        memo = (id(a), id(b))
+        if memo not in self._disjoint:
+            self._disjoint[memo] = disjoint_widths(a, b, self.value_sets)
+        if not self._disjoint[memo]:
+            return None
+        rows_a, rows_b = self._choices(a.selector), self._choices(b.selector)
+        return sum(max(x[1], y[1]) for x, y in zip(rows_a[k], rows_b[k]))
+
+    def _rooms(self, a: nodes.Node, b: nodes.Node) -> list | None:
+        """`_room` of `a` and `b` at every cell, or None."""
+        if self._room(a, b, 0) is None:
+            return None
+        return [self._room(a, b, k) for k in range(len(self.cells))]
+
     def _choices(self, select: nodes.Select) -> list[list[tuple[int, int]]]:
         """Per cell (i, n): for each position j the select may look at, whether the query at
         (i, n) chooses the key at j always (1, 1), maybe (0, 1) or never (0, 0)."""
+        if select in self._rows:
+            return self._rows[select]
         keys, queries = self.values(select.keys), self.values(select.queries)
         same = select.keys is select.queries
         done: dict[tuple, tuple[int, int]] = {}
@@ -284,6 +323,7 @@ class Cells:
                     done[memo] = self._chosen(select, key_set, query_set, own)
                 row.append(done[memo])
             out.append(row)
+        self._rows[select] = out
         return out
 
     def _chosen(self, select: nodes.Select, keys: Any, queries: Any, own: bool) -> tuple[int, int]:
@@ -350,6 +390,45 @@ def _evaluated(node: nodes.Node, known: dict) -> Any:
         value = node.function(*args)
     known[node] = value = normalize_value(value)
     return value
+
+
+#: The most (key value, query value) pairs `disjoint_widths` evaluates two predicates on.
+DISJOINT_PAIRS = 250_000
+
+
+def disjoint_widths(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> bool:
+    """Whether `a` and `b` are `selector_width`s of selects on the same keys whose predicates
+    never both hold for one key value, whatever query values the two selects see at one position
+    (the queries' values alike where both selects read the same queries): at every position the
+    two count disjoint sets of positions, so together at most the length. False where it cannot
+    be told (values None or too many, a predicate that fails). A table over two such counts has
+    no entry for the pairs adding up past `max_seq_len`, which no input gives (the twenty-fifth
+    hand-written set's m07: the residues 4-7 and 8-10 counted among nine digits, 217 pairs such as
+    (3, 9); m10: the findings adding to the score and the one subtracting, (2, 6))."""
+    if not (isinstance(a, nodes.SelectorWidth) and isinstance(b, nodes.SelectorWidth)):
+        return False
+    sa, sb = a.selector, b.selector
+    if sa.keys != sb.keys:
+        return False
+    try:
+        keys, qa = value_sets(sa.keys), value_sets(sa.queries)
+        qb = qa if sa.queries == sb.queries else value_sets(sb.queries)
+        if None in keys or None in qa or None in qb:
+            return False
+        if sa.queries == sb.queries:
+            if len(keys) * len(qa) > DISJOINT_PAIRS:
+                return False
+            return not any(sa.predicate(k, q) and sb.predicate(k, q) for k in keys for q in qa)
+        if len(keys) * (len(qa) + len(qb)) > DISJOINT_PAIRS:
+            return False
+        # a key both could count: one some query of a's select chooses and some query of b's
+        return not any(any(sa.predicate(k, q) for q in qa) and any(sb.predicate(k, q) for q in qb) for k in keys)
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return False
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def may_be_none(node: nodes.Node) -> bool:

@@ -26,7 +26,8 @@ pair of keys no traced input held together leaves their order in a table unread)
 rule is a superset (it takes `indices` and `length` as independent, so a table on the pair
 "misses" (1, 0)): what the primitives rule out is dropped first (`possible_holes`: length 0, an
 index past the length, a count of 0 by a select that chooses the query's own position, or such a
-count copied from another position, and a value of a shift where it selects nothing), and a
+count copied from another position, a value of a shift where it selects nothing, and two counts of
+one position adding up past the length where no key is counted by both), and a
 missing value of a line whose inputs are functions of the bag of tokens a position sees (counts,
 means and maps of them) is checked against every value they take, enumerated bag by bag
 (`interpreter.bags`): one no bag gives is no hole, and one a bag gives comes with an input that
@@ -79,7 +80,7 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
 from interpreter.bags import bag_arguments
-from interpreter.cells import Cells, may_be_none
+from interpreter.cells import Cells, disjoint_widths, may_be_none
 from interpreter.head_lines import read_whole, shown_pairs
 from interpreter.mlp_lines import function_key
 
@@ -631,7 +632,9 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
     `value_sets`), and a categorical aggregate over a select of indices by indices is None at the
     indices where no key can be chosen (`_live_queries`: a shift by 4 has a value from index 4 on);
     and of two counts of selects on the same keys and queries, one choosing a subset of the other's
-    pairs, the one never exceeds the other (`_width_order`). Those need no input searched for."""
+    pairs, the one never exceeds the other (`_width_order`), and of two counts of selects on the
+    same keys that never both choose one key, the two together never exceed the length
+    (`interpreter.cells.disjoint_widths`). Those need no input searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -652,6 +655,10 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
             order = _width_order(children[0], children[1], value_sets)
             if order is not None:  # two counts at one position, one of which counts a subset of the other's
                 missing = {arg for arg in missing if not _out_of_order(arg, order)}
+            if missing and disjoint_widths(children[0], children[1], value_sets):
+                # two counts at one position of positions no pair of which both count: together at
+                # most the length
+                missing = {arg for arg in missing if not _over_length(arg, value_sets.max_seq_len)}
         if missing is None or missing:
             out[label] = missing
     return out
@@ -688,6 +695,14 @@ def _width_order(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> int | N
     except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
         return None
     return 0 if a_in_b and b_in_a else (-1 if a_in_b else 1)
+
+
+def _over_length(arg: tuple, max_seq_len: int) -> bool:
+    """Whether the pair of counts `arg` adds up past `max_seq_len` (`disjoint_widths`)."""
+    x, y = arg
+    if not (_number(x) and _number(y)):
+        return False
+    return x + y > max_seq_len
 
 
 def _out_of_order(arg: tuple, order: int) -> bool:

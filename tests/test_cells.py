@@ -133,3 +133,28 @@ return out
     assert not cells.may_give(program.output, (-1, 1)) and not cells.may_give(program.output, (-1, 2))
     assert not cells.may_give(program.output, (1, 3))  # a chord shape is never -1, a capo never a pitch
     assert _missed(program, (1, 2, 3, 4), 4, False, tables=True) == []
+
+
+def test_two_counts_no_key_of_which_both_count_add_up_to_at_most_the_positions():
+    # residues counted in two disjoint groups (the twenty-fifth hand-written set's m07): at a cell
+    # the two add up to at most the positions there, through a weighted sum and through lines that
+    # read them beside the token; a superset still (every input's values are listed)
+    vocab = (0, 1, 2, 3)
+    counts = ("low = selector_width(select(tokens, tokens, lambda k, q: k <= 1))\n"
+              "high = selector_width(select(tokens, tokens, lambda k, q: k == 3))\n")
+    weighted = compiler.parse(counts + "return sequence_map(lambda a, b: a + 8 * b, low, high)\n")
+    assert _missed(weighted, vocab, 4, False) == [] and _missed(weighted, vocab, 4, True) == []
+    cells = Cells(PositionValueSets(vocab, 4, False), False)
+    at = {cell: k for k, cell in enumerate(cells.cells)}
+    assert max(cells.values(weighted.output)[at[(0, 2)]]) == 16 and 17 not in cells.values(weighted.output)[at[(0, 2)]]
+    assert 33 not in cells.values(weighted.output)[at[(0, 4)]]  # four high and one low: five positions
+    table = "{" + ", ".join(f"({a}, {b}): {a + b}" for a in range(5) for b in range(5 - a)) + "}"
+    pair = compiler.parse(counts + f"return sequence_map({table}, low, high)\n")
+    assert not cells.may_give(pair.output, (2, 3)) and cells.may_give(pair.output, (1, 3))
+    beside = compiler.parse(counts + "x = sequence_map(lambda a, t: a * 10 + t, low, tokens)\n"
+                            "y = sequence_map(lambda b, t: b * 10 + t, high, tokens)\n"
+                            "return sequence_map(lambda p, q: p + q, x, y)\n")
+    assert _missed(beside, vocab, 4, False) == []
+    assert not cells.may_give(beside.output, (32, 22)) and cells.may_give(beside.output, (12, 22))
+    overlapping = compiler.parse(counts.replace("k == 3", "k >= 1") + f"return sequence_map({table}, low, high)\n")
+    assert cells.may_give(overlapping.output, (2, 3))

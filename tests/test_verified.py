@@ -466,6 +466,39 @@ def test_a_count_of_a_subset_of_anothers_pairs_never_exceeds_it():
     assert possible_holes(both, table_holes(both, sets), causal=False, value_sets=sets)
 
 
+def test_two_counts_of_keys_no_select_shares_add_up_to_at_most_the_length():
+    """Two `selector_width`s of selects on the same keys whose predicates never hold for one key
+    together (the findings adding to a score and the one subtracting: the twenty-fifth hand-written
+    set's m10; residues 4-7 and 8-10 among nine digits, m07) count disjoint positions, so a table
+    over the two lacks nothing where they add up past the length; where one key may be counted by
+    both, or the selects are on other keys, nothing is dropped."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import possible_holes, table_holes
+
+    vocab, n = [1, 2, 3, 4], 5
+    counts = ("low = selector_width(select(tokens, tokens, lambda k, q: k <= 2))\n"
+              "high = selector_width(select(tokens, indices, lambda k, q: k == 4 and q >= 0))\n")
+    read = "{" + ", ".join(f"({d}, {e}): {d - e}" for d in range(n + 1) for e in range(n + 1 - d)) + "}"
+    program = compiler.parse(counts + f"return sequence_map({read}, low, high)\n")
+    sets = ValueSets(vocab, n)
+    holes = table_holes(program, sets)
+    assert {(1, 5), (3, 3), (5, 5)} <= next(iter(holes.values()))
+    assert possible_holes(program, holes, causal=False, value_sets=sets) == {}
+    # the same on the same queries, and a compiled net whose table lacks those pairs agrees with
+    # its program on every input
+    same = compiler.parse(counts.replace("tokens, indices", "tokens, tokens").replace(" and q >= 0", "")
+                          + f"return sequence_map({read}, low, high)\n")
+    assert possible_holes(same, table_holes(same, sets), causal=False, value_sets=sets) == {}
+    net = compiler.compile_program(same.source, set(vocab), n)
+    inputs = compiler.compiling.check.all_inputs(vocab, n, 10_000)
+    assert net.run(inputs) == [compiler.compiling.check.reference_outputs(same, xs, False) for xs in inputs]
+    overlapping = compiler.parse(counts.replace("k == 4", "k >= 2") + f"return sequence_map({read}, low, high)\n")
+    assert possible_holes(overlapping, table_holes(overlapping, sets), causal=False, value_sets=sets)
+    other = compiler.parse(counts.replace("select(tokens, indices", "select(indices, indices")
+                           + f"return sequence_map({read}, low, high)\n")
+    assert possible_holes(other, table_holes(other, sets), causal=False, value_sets=sets)
+
+
 def test_a_copied_count_keeps_the_counts_bounds():
     """A categorical aggregate of a `selector_width` copies the count at a position it selects: it
     is at most the length, less one where the select never chooses the query's own position (the

@@ -20,7 +20,7 @@ analysis gives up (`may_give` is then True for everything).
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -114,35 +114,33 @@ class Cells:
     def _joint(self, children: list, k: int) -> frozenset | None:
         """The values (`table_key`s) the children take together at cell k: each a function, through
         maps, sequence_maps and linear_sequence_maps, of the token there, the cell's index and
-        length, and lines of other kinds (widths, aggregates, means), which the children share;
-        every combination of those lines' values at the cell is tried (a superset: they are taken
-        as independent). None where a combination cannot be evaluated or they are too many."""
+        length, and lines of other kinds (widths, aggregates, means), which the children share
+        (or counts of positions no key of which two of them both count, `disjoint_widths`, which
+        add up to at most the positions any may choose: `_bounds`); every combination of those
+        lines' values at the cell is tried (a superset: they are otherwise taken as independent).
+        None where a combination cannot be evaluated or they are too many."""
         frontier, reads = self._frontier(children)
         if frontier is None:
             return None  # no line read by all of them: their values at the cell are independent
         sets = [self.values(node)[k] for node in frontier]
         if any(values is ANY for values in sets):
             return None
-        combinations = int(np.prod([len(v) for v in sets]))
-        if combinations > MAX_JOINT:
+        bounds = self._bounds(frontier, k)
+        if not bounds and int(np.prod([len(v) for v in sets])) > MAX_JOINT:
             return None
         i, n = self.cells[k]
         memo_key = (tuple(map(id, sets)), i if nodes.INDICES in reads else None, n if nodes.LENGTH in reads else None,
-                    tuple(map(id, children)))
+                    tuple(map(id, children)), tuple(room for _, room in bounds))
         if memo_key in self._joints:
             return self._joints[memo_key]
-        cost = combinations * len(children)
-        if cost > self.joint_calls_left:  # its own budget: running out leaves the rest of the analysis standing
-            return None
-        self.joint_calls_left -= cost
-        rooms = [(a, b, self._room(frontier[a], frontier[b], k))
-                 for a, b in itertools.combinations(range(len(frontier)), 2)]
-        rooms = [(a, b, room) for a, b, room in rooms if room is not None]
-        found = set()
-        for combination in itertools.product(*sets):
-            if any(_count(combination[a]) and _count(combination[b]) and combination[a] + combination[b] > room
-                   for a, b, room in rooms):
-                continue  # two counts of positions no key of which both count: together within the room
+        found: set | None = set()
+        count = 0
+        for combination in _bounded_product([list(v) for v in sets], bounds):
+            count += 1
+            # its own budget: running out leaves the rest of the analysis standing
+            if count > MAX_JOINT or count * len(children) > self.joint_calls_left:
+                found = None
+                break
             known: dict[nodes.Node, Any] = dict(zip(frontier, combination))
             known[nodes.INDICES], known[nodes.LENGTH] = i, n
             try:
@@ -150,8 +148,41 @@ class Cells:
             except Exception:  # noqa: BLE001 - undefined there (a table's missing entry): cannot tell
                 found = None
                 break
+        self.joint_calls_left -= count * len(children)
         self._joints[memo_key] = None if found is None else frozenset(found)
         return self._joints[memo_key]
+
+    def _bounds(self, frontier: list, k: int) -> list[tuple[tuple[int, ...], int]]:
+        """(members, room): sets of `frontier`'s lines that are counts of positions no key of which
+        two of them both count (`disjoint_widths`: every such pair, and a largest such set found
+        greedily), and at cell k the most their counts add up to, the positions any of them may
+        choose there."""
+        widths = [t for t, node in enumerate(frontier) if isinstance(node, nodes.SelectorWidth)]
+        linked = {(a, b) for a, b in itertools.combinations(widths, 2) if self._is_disjoint(frontier[a], frontier[b])}
+        if not linked:
+            return []
+        groups = [pair for pair in sorted(linked)]
+        for start in widths:
+            group = [start]
+            for t in widths:
+                if t > start and all((m, t) in linked for m in group):
+                    group.append(t)
+            if len(group) > 2 and tuple(group) not in groups:
+                groups.append(tuple(group))
+        return [(group, self._union_room([frontier[t] for t in group], k)) for group in groups]
+
+    def _is_disjoint(self, a: nodes.Node, b: nodes.Node) -> bool:
+        """`disjoint_widths(a, b)`, once per pair of lines."""
+        memo = (id(a), id(b))
+        if memo not in self._disjoint:
+            self._disjoint[memo] = (isinstance(a, nodes.SelectorWidth) and isinstance(b, nodes.SelectorWidth)
+                                    and a is not b and disjoint_widths(a, b, self.value_sets))
+        return self._disjoint[memo]
+
+    def _union_room(self, widths: list, k: int) -> int:
+        """The positions at cell k that some of the `selector_width`s `widths` may choose."""
+        rows = [self._choices(w.selector)[k] for w in widths]
+        return sum(max(row[j][1] for row in rows) for j in range(len(rows[0])))
 
     def _frontier(self, children: list) -> tuple[list | None, set]:
         """The lines other than maps the children read (the token, widths, aggregates, means:
@@ -176,7 +207,10 @@ class Cells:
                     elif all(inner is not known for known in frontier):
                         frontier.append(inner)
                 shares.append({id(inner) for inner in frontier if id(inner) in seen})
-            self._frontiers[memo] = (frontier if set.intersection(*shares) else None, reads)
+            linked = set.intersection(*shares) or any(
+                self._is_disjoint(a, b) for a, b in itertools.combinations(frontier, 2)
+                if not any(id(a) in share and id(b) in share for share in shares))
+            self._frontiers[memo] = (frontier if linked else None, reads)
         return self._frontiers[memo]
 
     def _may_pair(self, select: nodes.Select, pair: tuple) -> bool:
@@ -288,15 +322,7 @@ class Cells:
         """Where `a` and `b` are `selector_width`s that never count one key together
         (`disjoint_widths`), the most they add up to at cell k: the positions there either may
         choose; None for any other pair."""
-        if not (isinstance(a, nodes.SelectorWidth) and isinstance(b, nodes.SelectorWidth)) or a is b:
-            return None
-        memo = (id(a), id(b))
-        if memo not in self._disjoint:
-            self._disjoint[memo] = disjoint_widths(a, b, self.value_sets)
-        if not self._disjoint[memo]:
-            return None
-        rows_a, rows_b = self._choices(a.selector), self._choices(b.selector)
-        return sum(max(x[1], y[1]) for x, y in zip(rows_a[k], rows_b[k]))
+        return self._union_room([a, b], k) if self._is_disjoint(a, b) else None
 
     def _rooms(self, a: nodes.Node, b: nodes.Node) -> list | None:
         """`_room` of `a` and `b` at every cell, or None."""
@@ -425,6 +451,31 @@ def disjoint_widths(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> bool
         return not any(any(sa.predicate(k, q) for q in qa) and any(sb.predicate(k, q) for q in qb) for k in keys)
     except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
         return False
+
+
+def _bounded_product(sets: list[list], bounds: list[tuple[tuple[int, ...], int]]) -> Iterator[tuple]:
+    """`itertools.product(*sets)` less the combinations whose counts at some bound's members
+    (`Cells._bounds`: (members, room)) add up past its room, pruned as they are built."""
+    if not bounds:
+        yield from itertools.product(*sets)
+        return
+    checks: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in sets]
+    for members, room in bounds:
+        checks[max(members)].append((members, room))  # checked once all its members have values
+    chosen: list = []
+
+    def extend(t: int) -> Iterator[tuple]:
+        if t == len(sets):
+            yield tuple(chosen)
+            return
+        for value in sets[t]:
+            chosen.append(value)
+            if all(not all(_count(chosen[m]) for m in members) or sum(chosen[m] for m in members) <= room
+                   for members, room in checks[t]):
+                yield from extend(t + 1)
+            chosen.pop()
+
+    yield from extend(0)
 
 
 def _count(value: Any) -> bool:

@@ -158,3 +158,23 @@ def test_two_counts_no_key_of_which_both_count_add_up_to_at_most_the_positions()
     assert not cells.may_give(beside.output, (32, 22)) and cells.may_give(beside.output, (12, 22))
     overlapping = compiler.parse(counts.replace("k == 3", "k >= 1") + f"return sequence_map({table}, low, high)\n")
     assert cells.may_give(overlapping.output, (2, 3))
+
+
+def test_sums_of_counts_of_disjoint_kinds_are_bounded_together():
+    # a snooker break's points (the twenty-second hand-written set's j03): four counts of the balls
+    # potted, weighed in two sums; the sums at one position share no line, but their counts add
+    # up to at most the positions there, so (11, 13) (one red, two blues, a pink and a black: five
+    # balls) is given by no input of four tokens, and (10, 13) is
+    vocab = (0, 1, 2, 3)
+    program = compiler.parse(
+        "c0 = selector_width(select(tokens, tokens, lambda k, q: k == 0))\n"
+        "c1 = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+        "c2 = selector_width(select(tokens, tokens, lambda k, q: k == 2))\n"
+        "c3 = selector_width(select(tokens, tokens, lambda k, q: k == 3))\n"
+        "low = sequence_map(lambda r, b: r + 5 * b, c0, c1)\n"
+        "high = sequence_map(lambda p, b: 6 * p + 7 * b, c2, c3)\n"
+        "return sequence_map(lambda x, y: x + y, low, high)\n")
+    assert _missed(program, vocab, 4, False, tables=True) == []
+    cells = Cells(PositionValueSets(vocab, 4, False), False)
+    assert not cells.may_give(program.output, (11, 13)) and cells.may_give(program.output, (10, 13))
+    assert cells.may_give(program.output, (0, 26)) and not cells.may_give(program.output, (1, 26))

@@ -28,6 +28,7 @@ from compiler.errors import CompileError
 TRACR_MLP_EXACTNESS = 100  # tracr's default; we never go below it
 RESOLUTION = 1e-4  # relative distance float32 activations can reliably separate
 FLOAT32_BUDGET = 1e6  # max mlp_exactness * |input|: beyond it float32 rounding breaks the steps
+ROUNDING = 1e-9  # relative difference of two floats that are one number computed in two orders
 
 
 def choose_mlp_exactness(facts: Facts, graph: nx.DiGraph) -> tuple[float, bool]:
@@ -77,7 +78,7 @@ def discretising_mlps(facts: Facts, built_from: Callable[[str], set]):
             inner = expr.inner.label
             table = facts.tables[label]
             f = lambda x, t=table: t.get((x,))
-            yield label, f, Steps(label, f, built_from(inner)), facts.values[inner]
+            yield label, f, Steps(label, f, built_from(inner), rasp.is_numerical(expr)), facts.values[inner]
         elif isinstance(expr, rasp.SelectorWidth):
             # the attention writes 1/(width+1); the MLP rounds 1/x - 1 back to the width
             points = {1 / (w + 1) for w in facts.values[label]}
@@ -93,7 +94,7 @@ def _required_sharpness(facts: Facts, built_from: Callable[[str], set]) -> tuple
         for x in occurring:
             if f(x) is None:
                 continue  # rasp gives None or raises there
-            if steps.output(x) != f(x):
+            if not steps.same(steps.output(x), f(x)):
                 return None, label  # x falls into the region of another output
             below, above = steps.distances(x)
             if min(below, above) < RESOLUTION * max(1.0, abs(x)):
@@ -107,12 +108,12 @@ def _required_sharpness(facts: Facts, built_from: Callable[[str], set]) -> tuple
 def _float_twins(facts: Facts, built_from: Callable[[str], set], label: str) -> tuple[float, float] | None:
     """Two values `label`'s MLP reads that are one number up to float rounding (-6/7 as a mean and
     as a difference of means), where its function tells them apart; None if there are none."""
-    for mlp, f, _, occurring in discretising_mlps(facts, built_from):
+    for mlp, f, steps, occurring in discretising_mlps(facts, built_from):
         if mlp != label:
             continue
         values = sorted(x for x in occurring if isinstance(x, float))
         for a, b in zip(values, values[1:]):
-            if b - a <= 1e-9 * max(1.0, abs(a)) and f(a) != f(b):
+            if b - a <= ROUNDING * max(1.0, abs(a)) and not steps.same(f(a), f(b)):
                 return a, b
     return None
 
@@ -127,10 +128,20 @@ def _use_true_value_sets(facts: Facts, graph: nx.DiGraph) -> None:
         node[nodes.OUTPUT_BASIS] = space.basis
 
 
+def same_output(a: Any, b: Any) -> bool:
+    """Whether two outputs of a discretising MLP are one: equal, or numbers that differ by float
+    rounding only (relative `ROUNDING`)."""
+    if a == b:
+        return True
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+    return numbers and abs(a - b) <= ROUNDING * max(1.0, abs(a), abs(b))
+
+
 class Steps:
     """tracr's discretisation of f: each input goes to the value of the nearest known point."""
 
-    def __init__(self, label: str, f: Callable, points: Iterable):
+    def __init__(self, label: str, f: Callable, points: Iterable, numerical: bool = False):
+        self.numerical = numerical  # a numerical output: numbers equal but for float rounding are one
         self.points = sorted(x for x in points if f(x) is not None)
         if not self.points:
             raise CompileError(f"{label}: the function is undefined on every input value")
@@ -138,8 +149,15 @@ class Steps:
         self.thresholds = [(a + b) / 2 for a, b in zip(self.points, self.points[1:])]
         # only thresholds where the output changes matter: elsewhere a partial step mixes
         # two equal outputs
+        # (a numerical output's numbers equal but for float rounding, a continuous function of one
+        # number computed two ways, are one: a partial step between them is off by that rounding;
+        # a categorical output's two labels stay two)
         self.changes = [t for t, a, b in zip(self.thresholds, self.outputs, self.outputs[1:])
-                        if a != b]
+                        if not self.same(a, b)]
+
+    def same(self, a: Any, b: Any) -> bool:
+        """Whether `a` and `b` are one output (`same_output` where the output is numerical)."""
+        return same_output(a, b) if self.numerical else a == b
 
     def output(self, x) -> Any:
         return self.outputs[bisect.bisect_right(self.thresholds, x)]

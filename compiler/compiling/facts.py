@@ -65,6 +65,27 @@ class Facts:
         for label in self.order:
             self._infer(label, vocab)
 
+    def _numerical_none(self, label: str, expr: rasp.SOp, table: dict) -> str:
+        """The refusal of a numerical map or sequence_map whose function gives None on some of the
+        values its inputs may take (a table without an entry for them): which values, and how to
+        write it."""
+        missing = [args for args, v in table.items() if v is None]
+        shown = " or ".join(show_args(args) for args in missing[:3]) + (f" (and {len(missing) - 3:,} more)"
+                                                                         if len(missing) > 3 else "")
+        children = expr.children
+        names = children[0].name if len(children) == 1 else f"({children[0].name}, {children[1].name})"
+        kind = "map" if isinstance(expr, rasp.Map) else "sequence_map"
+        message = (f"{label}: a numerical {kind} whose function gives None where {names} is {shown} (a table "
+                   "without an entry for it, or a function returning None), and a numerical value has no None in "
+                   "the net; give the function a value there (a table entry for each)")
+        if not all(isinstance(c, (rasp.TokensType, rasp.IndicesType)) for c in children):
+            takes = (f"{children[0].name} to take every value the lines it is computed from allow, each taken "
+                     "alone" if len(children) == 1 else
+                     f"{children[0].name} and {children[1].name} to take their values independently")
+            message += (f"; if no input gives {names} such a value, compile cannot show it (it takes {takes}), so "
+                        "give those entries any number")
+        return message
+
     def why_none(self, label: str) -> str:
         """Where `label`'s None comes from, followed back to its start ("" if it is never None):
         rasp's map and sequence_map pass None on without calling their function (so a function
@@ -119,8 +140,7 @@ class Facts:
             if None in table.values():
                 self.nullable.add(label)
                 if rasp.is_numerical(expr):
-                    raise CompileError(f"{label}: numerical {type(expr).__name__} returns None "
-                                       "for some input; numerical SOps cannot hold None")
+                    raise CompileError(self._numerical_none(label, expr, table))
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
         elif isinstance(expr, rasp.Aggregate):
@@ -228,7 +248,10 @@ class Facts:
           (`select(indices, length, lambda k, q: k == q - 1)`, the last token, or the mirror
           `length - indices - 1`);
         - keys depend on the index and the length alone, and on every input length every value
-          the queries can take chooses some position (`select(indices, x, lambda k, q: k == 0)`).
+          the queries can take chooses some position (`select(indices, x, lambda k, q: k == 0)`);
+        - keys are a count that is 0 at some position of every input (`some_width_is_zero`: the
+          tokens larger than one's own) and every value the queries take chooses a key of 0 (the
+          largest token, `select(larger, larger, lambda k, q: k == 0)`).
         What rasp computes on an input of length n is what a causal net computes at position n - 1
         of any input (it sees the positions up to there, and counts them as the length), so each
         holds causal or not."""
@@ -239,6 +262,8 @@ class Facts:
             return False
         if keys == queries and all(self.predicate(select, v, v) for v in self.values[keys]):
             return True
+        if self.some_width_is_zero(keys) and all(self.predicate(select, 0, q) for q in self.values[queries]):
+            return True  # the position no other one's value precedes has key 0
         key_at = self.index_length_function(keys)
         if key_at is None:
             return False
@@ -261,6 +286,23 @@ class Facts:
             return False  # not worth the predicate calls
         return all(any(self.predicate(select, key_at[i, n], q) for i in range(n))
                    for n in lengths for q in values)
+
+    def some_width_is_zero(self, label: str) -> bool:
+        """Whether `label` is a `selector_width` that is 0 at some position of every input: its
+        select compares one S-Op, never None, with itself by a strict order (a predicate
+        irreflexive and transitive on the S-Op's values, as GT), so the position whose value no
+        other's precedes counts nothing."""
+        expr = self.exprs[label]
+        if not isinstance(expr, rasp.SelectorWidth) or not isinstance(expr.selector, rasp.Select):
+            return False
+        select = expr.selector
+        compared = select.keys.label
+        values = sorted(self.values[compared], key=repr)
+        if select.queries.label != compared or compared in self.nullable or len(values) > 60:
+            return False
+        holds = {(a, b): self.predicate(select, a, b) for a in values for b in values}
+        return not any(holds[a, a] for a in values) and all(
+            holds[a, c] for a in values for b in values if holds[a, b] for c in values if holds[b, c])
 
     def cell_values(self, label: str, limit: int = MAX_VALUE_SET) -> dict[tuple[int, int], set] | None:
         """A superset of the values the S-Op can take at position p of an input of length n, for

@@ -107,6 +107,25 @@ def _finer_numerical(groups: list[Group], covered: list[int], per_value: np.ndar
     return collinear_with(groups[covered[0]].writes, per_value[index], dom_codes[index], tolerance=WRITE_TOLERANCE)
 
 
+def _split_numerical(group: Group, per_value: np.ndarray, dom_codes: np.ndarray, group_dom: np.ndarray,
+                     reps: np.ndarray) -> bool:
+    """Whether a numerical group writes a line's values although it parts the domain elements
+    (`group_dom`, its classes there; `reps`, a row of each) of one value: its classes are its
+    writes on a grid of `WRITE_TOLERANCE`, and a value whose write the net's float error puts
+    either side of a grid line falls in two (the twenty-sixth hand-written set's n18: a damage
+    summed from two numerical maps, 6 of 487 values split); a few values so split, and each domain
+    element's write its value's multiple of the one direction (the group is one class on each, so
+    its rows write the same)."""
+    if not group.collinear:
+        return False
+    values = int(dom_codes.max(initial=-1)) + 1
+    if values < 3 or len(np.unique(dom_codes * (int(group_dom.max(initial=0)) + 1) + group_dom)) > 1.05 * values + 2:
+        return False  # more than a few values in two classes: another line
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
+        return False
+    return collinear_with(group.writes[reps], per_value, tolerance=WRITE_TOLERANCE)
+
+
 def _merged_width(var: Var, group_codes: list[np.ndarray], max_seq_len: int) -> tuple | None:
     """(groups, the width, the width merged) where the MLP of a selector width writes fewer
     classes than the width takes: it reads two widths as one. tracr's selector-width MLP tells
@@ -224,7 +243,8 @@ class MlpLines:
             per_value = object_array(table)
             dom_codes = value_codes(per_value)
             group_dom = {i: groups[i].codes[reps] for i in det}
-            determined_here = [i for i in det if determines(dom_codes, group_dom[i])]
+            determined_here = [i for i in det if determines(dom_codes, group_dom[i])
+                               or _split_numerical(groups[i], per_value, dom_codes, group_dom[i], reps)]
             for covered, coherent in _claims(determined_here, groups, parts):
                 if set(covered) & uncovered:
                     joint = partition(np.stack([group_dom[i] for i in covered], axis=1))

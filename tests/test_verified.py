@@ -2027,6 +2027,39 @@ def test_a_write_within_the_traced_classes_span_is_no_value_of_its_own():
     assert _mixtures(written[:0], classes).tolist() == [] and _mixtures(written, classes[:0]).tolist() == [False] * 5
 
 
+_FATIGUE = ("level = map({100: 0, 150: 1, 200: 2, 250: 3}, tokens)\n"
+            "pos = sequence_map(lambda l, i: i * 4 + l, level, indices)\n"
+            "a = selector_width(select(pos, indices, lambda k, q: k % 4 == 0 and k // 4 <= q))\n"
+            "b = selector_width(select(pos, indices, lambda k, q: k % 4 == 1 and k // 4 <= q))\n"
+            "c = selector_width(select(pos, indices, lambda k, q: k % 4 == 2 and k // 4 <= q))\n"
+            "d = selector_width(select(pos, indices, lambda k, q: k % 4 == 3 and k // 4 <= q))\n"
+            "low = sequence_map(lambda x, y: x + 10 * y, a, b)\n"
+            "high = sequence_map(lambda x, y: 50 * x + 200 * y, c, d)\n"
+            "lowd = numerical map(lambda u: u / 1000, low)\n"
+            "highd = numerical map(lambda u: u / 1000, high)\n"
+            "damage = numerical linear_sequence_map(lowd, highd, 1, 1)\n"
+            "return damage\n")
+
+
+def test_a_numerical_sum_whose_writes_straddle_the_grid_is_read():
+    """A numerical line's classes are its writes on a grid; a sum of two numerical maps with
+    hundreds of values (Miner's fatigue damage: the twenty-sixth hand-written set's n18) has a few
+    whose write the net's float error puts either side of a grid line, one value in two classes, and
+    the line `lowd + highd` was rejected for not determining them: the search finished no program.
+    Read where each domain element's write is its value's multiple of the one direction. (Which
+    values straddle depends on the net's float error: the program is written as the set has it.)"""
+    from interpreter.search import Library, LineSearch
+    from interpreter.verified import choose_inputs, covering_inputs
+
+    vocab = [100, 150, 200, 250]
+    net = compiler.compile_program(_FATIGUE, set(vocab), 10)
+    trace = trace_net(net, covering_inputs(vocab, 10) + choose_inputs(net, seed=0)[0][:1100])
+    library = Library()
+    library.add_grammar()
+    found = next(LineSearch(trace, library, time.monotonic() + 30).programs(), None)
+    assert found is not None and isinstance(found[0].output, nodes.LinearSequenceMap)
+
+
 _LATEST_WINNER = ('mark = sequence_map(lambda t, i: i * 2 + (0 if t == "let" else 1), tokens, indices)\n'
                   'played = selector_width(select(mark, indices, lambda k, q: k % 2 == 1 and k // 2 <= q))\n'
                   'won = numerical map(lambda t: 1 if t == "B" else 0, tokens)\n'

@@ -870,10 +870,6 @@ class MlpLines:
         pairs = [pair for pair, _ in unmatched]
         written = np.stack([write for _, write in unmatched])
         valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
-        # a write within the traced classes' span is neurons of two or more pairs firing at once (or
-        # one partly), never a value of its own, whose direction no traced class writes: at pairs
-        # no input gives (m07 of the twenty-fifth hand-written set: 44 such labels of one table)
-        valued = valued[~_mixtures(written[valued], np.stack(list(writes.values()))[:, dims])]
         if not len(valued):
             return None, (), {}
         # one label per distinct write (tracr's are exact; the grid is the classes' tolerance)
@@ -1426,16 +1422,6 @@ def _rows_of_each(codes: np.ndarray, keep: Sequence[bool] | None = None) -> np.n
     starts = np.searchsorted(codes[order], np.arange(int(codes.max()) + 1))
     return np.concatenate([order[s:s + ROWS_PER_NUMBER][codes[order[s:s + ROWS_PER_NUMBER]] == c]
                            for c, s in enumerate(starts) if keep is None or keep[c]])
-
-
-def _mixtures(written: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """[len(written)] bool: which writes lie within the span of the classes' writes (`classes`,
-    [classes, dims]), to within a quarter of their own size: sums of traced classes' writes."""
-    if not len(written) or not len(classes):
-        return np.zeros(len(written), dtype=bool)
-    coefficients = np.linalg.lstsq(classes.T, written.T, rcond=None)[0]
-    residual = np.linalg.norm(written - (classes.T @ coefficients).T, axis=1)
-    return residual < 0.25 * np.linalg.norm(written, axis=1)
 
 
 def _writes_by_value(class_rows: np.ndarray, writes: np.ndarray, values: np.ndarray) -> dict:

@@ -2013,20 +2013,6 @@ def test_a_write_no_traced_class_makes_is_a_value_of_its_own_read_by_the_lines_a
         mlp_lines.MlpLines._fresh_labels = original
 
 
-def test_a_write_within_the_traced_classes_span_is_no_value_of_its_own():
-    """tracr writes each value of a categorical line on a direction of its own, so a write no traced
-    class makes is a value no row holds only where it leaves their span: a sum of two classes'
-    writes, or one's scaled, is neurons of several pairs firing at once (at pairs no input gives:
-    the twenty-fifth hand-written set's m07 had 44 such labels in one table), not a new value."""
-    from interpreter.mlp_lines import _mixtures
-
-    classes = np.eye(5)[:3] * 2.0  # three traced values' directions
-    written = np.array([classes[0] + classes[1], 0.5 * classes[2], np.eye(5)[3] * 2.0,
-                        np.eye(5)[4] * 2.0 + 0.1 * classes[0], classes[1] - classes[2]])
-    assert _mixtures(written, classes).tolist() == [True, True, False, False, True]
-    assert _mixtures(written[:0], classes).tolist() == [] and _mixtures(written, classes[:0]).tolist() == [False] * 5
-
-
 _FATIGUE = ("level = map({100: 0, 150: 1, 200: 2, 250: 3}, tokens)\n"
             "pos = sequence_map(lambda l, i: i * 4 + l, level, indices)\n"
             "a = selector_width(select(pos, indices, lambda k, q: k % 4 == 0 and k // 4 <= q))\n"

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 _INT = re.compile(r"[+-]?\d+\Z")
-_FLOAT = re.compile(r"[+-]?\d+\.\d+([eE][+-]?\d+)?\Z")  # as the language writes a float: 4.5, -0.25, 1.5e3
 
 
 def load_net_or_exit(path: str):
@@ -42,10 +41,8 @@ def output_file(path: str, *inputs: str) -> str:
 
 
 def parse_input(text: str) -> list:
-    """Whitespace-separated tokens; those that look like integers are integers, and those that look
-    like the language's floats (digits, a point, digits) floats, so that a program's `4.5` matches
-    the token `4.5`."""
-    return [int(t) if _INT.match(t) else float(t) if _FLOAT.match(t) else t for t in text.split()]
+    """Whitespace-separated tokens; those that look like integers are integers."""
+    return [int(t) if _INT.match(t) else t for t in text.split()]
 
 
 def save_net(net, path: str) -> None:

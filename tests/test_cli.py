@@ -20,23 +20,6 @@ def test_run_evaluates_inputs(sort_file, capsys):
     assert capsys.readouterr().out == "1 2 3\na b c\n"
 
 
-def test_tokens_written_as_floats_are_floats(tmp_path, capsys):
-    """A vocabulary token `4.5` is the float the program's table keys (the twenty-sixth hand-written
-    set's n17 draft read it as the string "4.5", which the table missed: None there, silently), for
-    `run`, `compile` and the net alike; other words stay strings."""
-    path = tmp_path / "magnitude.rasp"
-    path.write_text("return map({4: 0, 4.5: 1, -0.5: 2}, tokens)\n")
-    main(["run", str(path), "-i", "4 4.5 -0.5"])
-    assert capsys.readouterr().out == "0 1 2\n"
-    main(["compile", str(path), "--vocab", "4 4.5 -0.5", "--max-seq-len", "3", "-o", str(tmp_path / "m.safetensors")])
-    net = compiler.Net.load(str(tmp_path / "m.safetensors"))
-    assert net.run([[4, 4.5, -0.5]]) == [[0, 1, 2]]
-    main(["run", str(tmp_path / "m.safetensors"), "-i", "4.5 4"])
-    assert capsys.readouterr().out.splitlines()[-1] == "1 0"
-    from fountain.common import parse_input
-    assert parse_input("4 4.5 1.5e3 4. .5 a.b") == [4, 4.5, 1500.0, "4.", ".5", "a.b"]
-
-
 def test_run_causal_gives_each_position_what_it_sees_and_agrees_with_a_causal_net(tmp_path, capsys):
     """A program's per-prefix outputs, as a causal net computes them (the fifteenth hand-written
     set's helper had no way to see them from the command line); a net compiled without causal=True

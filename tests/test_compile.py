@@ -971,6 +971,25 @@ def test_a_none_refusal_says_where_the_none_starts():
         compiler.compile_program(table, {1, 2, 3, 4}, 8)
 
 
+def test_a_table_key_written_as_a_number_for_a_string_token_is_warned_of():
+    """A vocabulary token that looks like an integer is an int, any other a string: the key 4.5
+    matches no token "4.5", and the map is None there, silently (the twenty-sixth hand-written
+    set's n17 draft). Compile warns, naming the line, the token and how to write the key; keys
+    written as the tokens are draw no warning."""
+    import warnings
+
+    from compiler.errors import SourceWarning
+
+    with pytest.warns(SourceWarning, match=r'line 1, column 8: map: the table\'s key 4.5 matches no token, but the '
+                                           r'token "4.5" is a string .* write the key as "4.5"'):
+        compiler.compile_program("return map({4: 0, 4.5: 1}, tokens)\n", {4, "4.5"}, 3)
+    with pytest.warns(SourceWarning, match=r'key "4" matches no token, but the token 4 is a number'):
+        compiler.compile_program('return map({"4": 0, "4.5": 1}, tokens)\n', {4, "4.5"}, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiler.compile_program('return map({4: 0, "4.5": 1}, tokens)\n', {4, "4.5"}, 3)
+
+
 def test_a_numerical_table_without_an_entry_names_the_values_and_the_fix():
     """A numerical map whose table misses a value its input may take is refused naming that value
     and the entry to add (the twenty-sixth hand-written set's n25 and n17 drafts got "numerical Map

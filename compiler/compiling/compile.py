@@ -10,6 +10,7 @@ import collections
 import functools
 import logging
 import re
+import warnings
 from typing import Any, Callable, Iterable
 
 import networkx as nx
@@ -42,9 +43,9 @@ from compiler.compiling.defined import (
 from compiler.compiling.exactness import choose_mlp_exactness
 from compiler.compiling.facts import Facts
 from compiler.compiling.layers import craft_model as allocate_layers
-from compiler.errors import CompileError
+from compiler.errors import CompileError, SourceWarning
 from compiler.files import installed_versions
-from compiler.language.literals import value_sort_key
+from compiler.language.literals import format_value, value_sort_key
 from compiler.language.parser import parse
 from compiler.language.program import Program, children_first
 from compiler.nets.net import Net, value_problem
@@ -243,6 +244,44 @@ def _versions() -> dict[str, str]:
     return installed_versions(["rasp-fountain", "tracr-pypi", "numpy", "safetensors"], missing="unknown")
 
 
+def _warn_of_number_keys(program: Program, vocab: list) -> None:
+    """A `SourceWarning` for each table on the tokens whose key matches no token but is a token's
+    number written the other way (the key 4.5, the token "4.5": a vocabulary token that looks like
+    an integer is an int, any other a string), so that the table gives None where the writer meant
+    a value, and nothing else would say so (the twenty-sixth hand-written set's n17 draft)."""
+    from compiler.language import functions as fn
+    from compiler.language import nodes as lang
+
+    def number(value: Any) -> float | None:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+
+    tokens = {}
+    for token in vocab:
+        if number(token) is not None:
+            tokens.setdefault(number(token), token)
+    for node in program.nodes:
+        if not (isinstance(node, lang.Map) and node.inner is lang.TOKENS and isinstance(node.function, fn.Table)):
+            continue
+        for key, _ in node.function.entries:
+            token = tokens.get(number(key))
+            if key in vocab or token is None or type(token) is type(key) or number(key) is None:
+                continue
+            line, column = node.where or (0, 0)
+            warnings.warn(SourceWarning(
+                f"line {line}, column {column}: map: the table's key {format_value(key)} matches no token, but the "
+                f"token {format_value(token)} is {'a string' if isinstance(token, str) else 'a number'} (a vocabulary "
+                "token that looks like an integer is an int, any other a string), so the map gives None there; write "
+                f"the key as {format_value(token)}"), stacklevel=3)
+            break
+
+
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                     compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True,
                     build_unproven: bool = False) -> Net:
@@ -255,6 +294,8 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
     if isinstance(program, str):
         program = parse(program)
     if isinstance(program, Program):
+        vocab = list(vocab)
+        _warn_of_number_keys(program, vocab)
         try:
             return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                source=program.source, check_inputs=check_inputs, build_unproven=build_unproven)

@@ -118,8 +118,8 @@ def _split_numerical(group: Group, per_value: np.ndarray, dom_codes: np.ndarray,
     its rows write the same)."""
     if not group.collinear:
         return False
-    values = int(dom_codes.max(initial=-1)) + 1
-    if values < 3 or len(np.unique(dom_codes * (int(group_dom.max(initial=0)) + 1) + group_dom)) > 1.05 * values + 2:
+    values, classes = int(dom_codes.max(initial=-1)) + 1, int(group_dom.max(initial=-1)) + 1
+    if values < 3 or classes > 1.05 * values + 2 or len(np.unique(dom_codes * classes + group_dom)) > 1.05 * values + 2:
         return False  # more than a few values in two classes: another line
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
         return False

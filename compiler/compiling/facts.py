@@ -262,7 +262,8 @@ class Facts:
             return False
         if keys == queries and all(self.predicate(select, v, v) for v in self.values[keys]):
             return True
-        if self.some_width_is_zero(keys) and all(self.predicate(select, 0, q) for q in self.values[queries]):
+        if 0 in self.values[keys] and isinstance(self.exprs[keys], rasp.SelectorWidth) \
+                and all(self.predicate(select, 0, q) for q in self.values[queries]) and self.some_width_is_zero(keys):
             return True  # the position no other one's value precedes has key 0
         key_at = self.index_length_function(keys)
         if key_at is None:
@@ -301,11 +302,11 @@ class Facts:
         if select.queries.label != compared or compared in self.nullable or len(values) > 60:
             return False
         try:  # (a predicate undefined on some pair is refused where the select is checked, not here)
-            holds = {(a, b): bool(select.predicate(a, b)) for a in values for b in values}
+            holds = np.array([[bool(select.predicate(a, b)) for b in values] for a in values], dtype=bool)
         except Exception:  # noqa: BLE001 - whatever it raises, the order is not shown
             return False
-        return not any(holds[a, a] for a in values) and all(
-            holds[a, c] for a in values for b in values if holds[a, b] for c in values if holds[b, c])
+        through = (holds.astype(np.int64) @ holds.astype(np.int64)) > 0  # a before b before c
+        return not holds.diagonal().any() and not (through & ~holds).any()
 
     def cell_values(self, label: str, limit: int = MAX_VALUE_SET) -> dict[tuple[int, int], set] | None:
         """A superset of the values the S-Op can take at position p of an input of length n, for

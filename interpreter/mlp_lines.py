@@ -113,14 +113,14 @@ def _split_numerical(group: Group, per_value: np.ndarray, dom_codes: np.ndarray,
     (`group_dom`, its classes there; `reps`, a row of each) of one value: its classes are its
     writes on a grid of `WRITE_TOLERANCE`, and a value whose write the net's float error puts
     either side of a grid line falls in two (the twenty-sixth hand-written set's n18: a damage
-    summed from two numerical maps, 6 of 487 values split); a few values so split, and each domain
-    element's write its value's multiple of the one direction (the group is one class on each, so
-    its rows write the same)."""
+    summed from two numerical maps, 6 of 487 values split): its classes finer than the values, a
+    few more of them, and each domain element's write its value's multiple of the one direction
+    (the group is one class on each, so its rows write the same)."""
     if not group.collinear:
         return False
     values, classes = int(dom_codes.max(initial=-1)) + 1, int(group_dom.max(initial=-1)) + 1
-    if values < 3 or classes > 1.05 * values + 2 or len(np.unique(dom_codes * classes + group_dom)) > 1.05 * values + 2:
-        return False  # more than a few values in two classes: another line
+    if not values < classes <= 1.05 * values + 2 or not determines(group_dom, dom_codes):
+        return False  # not a few values each parted into classes of its own: another line
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
         return False
     return collinear_with(group.writes[reps], per_value, tolerance=WRITE_TOLERANCE)

@@ -427,7 +427,7 @@ def disjoint_widths(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> bool
     never both hold for one key value, whatever query values the two selects see at one position
     (the queries' values alike where both selects read the same queries): at every position the
     two count disjoint sets of positions, so together at most the length. False where it cannot
-    be told (values None or too many, a predicate that fails). A table over two such counts has
+    be told (values too many, a predicate that fails, on a None key or query too). A table over two such counts has
     no entry for the pairs adding up past `max_seq_len`, which no input gives (the twenty-fifth
     hand-written set's m07: the residues 4-7 and 8-10 counted among nine digits, 217 pairs such as
     (3, 9); m10: the findings adding to the score and the one subtracting, (2, 6))."""
@@ -437,10 +437,9 @@ def disjoint_widths(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> bool
     if sa.keys != sb.keys:
         return False
     try:
-        keys, qa = value_sets(sa.keys), value_sets(sa.queries)
-        qb = qa if sa.queries == sb.queries else value_sets(sb.queries)
-        if None in keys or None in qa or None in qb:
-            return False
+        # (a select's predicate is called on a None key or query too: where one may be None, so is it)
+        keys, qa = _with_none(sa.keys, value_sets(sa.keys)), _with_none(sa.queries, value_sets(sa.queries))
+        qb = qa if sa.queries == sb.queries else _with_none(sb.queries, value_sets(sb.queries))
         if sa.queries == sb.queries:
             if len(keys) * len(qa) > DISJOINT_PAIRS:
                 return False
@@ -476,6 +475,11 @@ def _bounded_product(sets: list[list], bounds: list[tuple[tuple[int, ...], int]]
             chosen.pop()
 
     yield from extend(0)
+
+
+def _with_none(node: nodes.Node, values) -> list:
+    """`values`, with None where `node` may be None (`may_be_none`)."""
+    return list(values) + ([None] if may_be_none(node) and None not in values else [])
 
 
 def _count(value: Any) -> bool:

@@ -672,18 +672,21 @@ def _width_order(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> int | N
     """-1 when `a` and `b` are `selector_width`s of selects on the same keys and queries whose
     first chooses, of every (key value, query value) pair, only pairs the second chooses (so at
     every position of every input, a counts at most what b counts), 1 the other way round, 0 when
-    they choose the same pairs; None when neither holds or it cannot be told (values None or too
-    many, a predicate that fails). A table over two such counts has no entry for the pairs out of
-    that order, which no input gives (the twenty-first hand-written set's i12: the lots costing at
-    least 12 and those costing 15 matched with a sale, 78 pairs such as (0, 1))."""
+    they choose the same pairs; None when neither holds or it cannot be told (values too many, a
+    predicate that fails, on a None key or query too). A table over two such counts has no entry
+    for the pairs out of that order, which no input gives (the twenty-first hand-written set's i12:
+    the lots costing at least 12 and those costing 15 matched with a sale, 78 pairs such as
+    (0, 1))."""
     if not (isinstance(a, nodes.SelectorWidth) and isinstance(b, nodes.SelectorWidth)):
         return None
     sa, sb = a.selector, b.selector
     if not (sa.keys == sb.keys and sa.queries == sb.queries):
         return None
     try:
-        keys, queries = value_sets(sa.keys), value_sets(sa.queries)
-        if None in keys or None in queries or len(keys) * len(queries) > WIDTH_ORDER_PAIRS:
+        # (a select's predicate is called on a None key or query too)
+        keys = list(value_sets(sa.keys)) + ([None] if may_be_none(sa.keys) else [])
+        queries = list(value_sets(sa.queries)) + ([None] if may_be_none(sa.queries) else [])
+        if len(keys) * len(queries) > WIDTH_ORDER_PAIRS:
             return None
         a_in_b = b_in_a = True  # whether a's pairs lie within b's, and b's within a's
         for k in keys:

@@ -178,3 +178,24 @@ def test_sums_of_counts_of_disjoint_kinds_are_bounded_together():
     cells = Cells(PositionValueSets(vocab, 4, False), False)
     assert not cells.may_give(program.output, (11, 13)) and cells.may_give(program.output, (10, 13))
     assert cells.may_give(program.output, (0, 26)) and not cells.may_give(program.output, (1, 26))
+
+
+def test_counts_that_both_count_a_none_key_are_not_disjoint():
+    # a select's predicate is called on a None key: two counts whose predicates both take None
+    # (the token before, None at index 0) count that position twice, so their sum may pass the
+    # positions there; guarded against None, the same predicates are disjoint
+    from interpreter.cells import disjoint_widths
+
+    vocab = (0, 1, 2, 3)
+    program = compiler.parse(
+        "prev = aggregate(select(indices, indices, lambda k, q: k == q - 1), tokens)\n"
+        "low = selector_width(select(prev, prev, lambda k, q: k == None or k <= 1))\n"
+        "high = selector_width(select(prev, prev, lambda k, q: k == None or k == 3))\n"
+        "return sequence_map(lambda a, b: a + 8 * b, low, high)\n")
+    sets = PositionValueSets(vocab, 4, False)
+    low, high = program.output.fst, program.output.snd
+    assert not disjoint_widths(low, high, sets)
+    assert _missed(program, vocab, 4, False) == []
+    guarded = compiler.parse(program.source.replace("k == None or ", "k != None and "))
+    assert disjoint_widths(guarded.output.fst, guarded.output.snd, sets)
+    assert _missed(guarded, vocab, 4, False) == []

@@ -186,8 +186,9 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
         except UndefinedError as error:
             # the risk a raising function is, said again for the line the error names, only repeats it
             repeated = risk.startswith(f"{error.line}: its function raises")
+            said = risk.replace(f" ({error.why})", "")  # the error it names, said once
             raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
-                               + ("" if repeated else f"{risk}; ") + _hint(risk)) from None
+                               + ("" if repeated else f"{said}; ") + _hint(risk)) from None
     if not check:
         tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to try each, and none of the {len(inputs):,} "
                  "shortest and one-token ones tried is" if probe else "not checked")

@@ -171,7 +171,7 @@ class UndefinedError(EvaluationError):
             if str(reason) in ("key is None!", "query is None!") else f"{type(reason).__name__}: {reason}"
         shown = "[" + ", ".join(format_value(x) for x in xs) + "]"
         super().__init__(f"{line} is not defined on the input {shown}: {why}")
-        self.line, self.input = line, list(xs)
+        self.line, self.input, self.why = line, list(xs), why
 
 
 def evaluate(program: Program | rasp.SOp, xs: Sequence[Value]) -> list[Value]:

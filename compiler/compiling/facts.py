@@ -263,7 +263,7 @@ class Facts:
         if keys == queries and all(self.predicate(select, v, v) for v in self.values[keys]):
             return True
         if 0 in self.values[keys] and isinstance(self.exprs[keys], rasp.SelectorWidth) \
-                and all(self.predicate(select, 0, q) for q in self.values[queries]) and self.some_width_is_zero(keys):
+                and _holds_for_all(select, 0, self.values[queries]) and self.some_width_is_zero(keys):
             return True  # the position no other one's value precedes has key 0
         key_at = self.index_length_function(keys)
         if key_at is None:
@@ -516,6 +516,15 @@ class Facts:
 
 def is_number(value) -> bool:
     return isinstance(value, (bool, int, float)) and math.isfinite(value)
+
+
+def _holds_for_all(select: rasp.Select, key: Any, queries: Iterable) -> bool:
+    """Whether `select`'s predicate holds for `key` and every one of `queries` (False where it
+    raises: a predicate undefined there is refused where the select is checked)."""
+    try:
+        return all(bool(select.predicate(key, q)) for q in queries)
+    except Exception:  # noqa: BLE001 - whatever it raises, it is not shown to hold
+        return False
 
 
 def show_args(args: tuple) -> str:

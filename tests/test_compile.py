@@ -1061,9 +1061,18 @@ def test_a_numerical_function_of_one_number_computed_two_ways_is_built():
 
 
 def test_an_unproven_aggregate_refusal_says_why_inputs_were_not_checked():
+    """... and how the select may choose several positions: a query value its predicate pairs with
+    two key values (the twenty-sixth hand-written set's n26: `LT` chooses every earlier note), or
+    one key value at several positions."""
     source = "x = aggregate(select(tokens, tokens, LEQ), tokens)\nreturn x\n"
-    with pytest.raises(CompileError, match=r"tracr issue #11.*there are 111,111,110, more than 5,000"):
+    with pytest.raises(CompileError, match=r"\(its predicate chooses the keys 0 and 1 for the query 1\); "
+                                           r"the net would average .*tracr issue #11.*there are 111,111,110, more "
+                                           r"than 5,000"):
         compiler.compile_program(source, set(range(10)), 8)
+    parity = ("p = map(lambda t: t % 2, tokens)\n"
+              "x = aggregate(select(p, p, EQ), tokens)\nreturn x\n")
+    with pytest.raises(CompileError, match=r"\(one key value of p may sit at several positions\)"):
+        compiler.compile_program(parity, set(range(10)), 8)
 
 
 # A select on an aggregated word, then its width: at max_seq_len 15 over 50 words (d_head 52) a

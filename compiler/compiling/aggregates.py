@@ -16,6 +16,7 @@ from __future__ import annotations
 from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts, is_number
+from compiler.language.literals import value_sort_key
 
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
 
@@ -51,7 +52,8 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             continue
         unproven.append(
             f"{label}: categorical Aggregate may select several positions holding different "
-            f"values of {value}; the net would average their one-hot codes (tracr issue #11). "
+            f"values of {value}{_several(facts, select)}; the net would average their one-hot codes "
+            "(tracr issue #11). "
             "Compile shows one position where the keys are a function of the index (or of the index and "
             "the length) that each query selects at most once, or where equal keys hold equal values; a key "
             "computed from the tokens (a running count) is not shown one-to-one, even where it is. Select by "
@@ -89,6 +91,25 @@ def _one_position_per_length(facts: Facts, select: rasp.Select, limit: int = 4_0
         return False  # not worth the predicate calls
     return all(sum(bool(facts.predicate(select, key_at[i, n], q)) for i in range(n)) <= 1
                for n in lengths for q in by_length.get(n, ()))
+
+
+def _several(facts: Facts, select: rasp.Select, limit: int = 10_000) -> str:
+    """How `select` may choose several positions, for a refusal: a query value its predicate
+    pairs with two key values (`LT`: every earlier index), else that one key value may sit at
+    several positions; "" where the values are too many to look."""
+    keys = sorted((k for k in facts.values[select.keys.label] if k is not None), key=value_sort_key)
+    queries = sorted((q for q in facts.values[select.queries.label] if q is not None), key=value_sort_key)
+    if len(keys) * len(queries) > limit:
+        return ""
+    try:
+        for q in queries:
+            chosen = [k for k in keys if select.predicate(k, q)]
+            if len(chosen) >= 2:
+                return (f" (its predicate chooses the keys {chosen[0]!r} and {chosen[1]!r} for the query {q!r}"
+                        f"{', and more' if len(chosen) > 2 else ''})")
+    except Exception:  # noqa: BLE001 - an undefined predicate is refused where the select is checked
+        return ""
+    return f" (one key value of {select.keys.name} may sit at several positions)"
 
 
 def _averageable(value) -> bool:

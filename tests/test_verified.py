@@ -466,7 +466,7 @@ def test_a_count_of_a_subset_of_anothers_pairs_never_exceeds_it():
     assert possible_holes(both, table_holes(both, sets), causal=False, value_sets=sets)
 
 
-def test_two_counts_of_keys_no_select_shares_add_up_to_at_most_the_length():
+def test_two_counts_that_never_count_one_key_together_add_up_to_at_most_the_length():
     """Two `selector_width`s of selects on the same keys whose predicates never hold for one key
     together (the findings adding to a score and the one subtracting: the twenty-fifth hand-written
     set's m10; residues 4-7 and 8-10 among nine digits, m07) count disjoint positions, so a table

@@ -326,9 +326,9 @@ class Cells:
 
     def _rooms(self, a: nodes.Node, b: nodes.Node) -> list | None:
         """`_room` of `a` and `b` at every cell, or None."""
-        if self._room(a, b, 0) is None:
+        if not self._is_disjoint(a, b):
             return None
-        return [self._room(a, b, k) for k in range(len(self.cells))]
+        return [self._union_room([a, b], k) for k in range(len(self.cells))]
 
     def _choices(self, select: nodes.Select) -> list[list[tuple[int, int]]]:
         """Per cell (i, n): for each position j the select may look at, whether the query at
@@ -438,8 +438,8 @@ def disjoint_widths(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> bool
         return False
     try:
         # (a select's predicate is called on a None key or query too: where one may be None, so is it)
-        keys, qa = _with_none(sa.keys, value_sets(sa.keys)), _with_none(sa.queries, value_sets(sa.queries))
-        qb = qa if sa.queries == sb.queries else _with_none(sb.queries, value_sets(sb.queries))
+        keys, qa = with_none(sa.keys, value_sets(sa.keys)), with_none(sa.queries, value_sets(sa.queries))
+        qb = qa if sa.queries == sb.queries else with_none(sb.queries, value_sets(sb.queries))
         if sa.queries == sb.queries:
             if len(keys) * len(qa) > DISJOINT_PAIRS:
                 return False
@@ -477,7 +477,7 @@ def _bounded_product(sets: list[list], bounds: list[tuple[tuple[int, ...], int]]
     yield from extend(0)
 
 
-def _with_none(node: nodes.Node, values) -> list:
+def with_none(node: nodes.Node, values) -> list:
     """`values`, with None where `node` may be None (`may_be_none`)."""
     return list(values) + ([None] if may_be_none(node) and None not in values else [])
 

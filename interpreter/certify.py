@@ -80,7 +80,7 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
 from compiler.nets.net import Net
 from interpreter.bags import bag_arguments
-from interpreter.cells import Cells, disjoint_widths, may_be_none
+from interpreter.cells import Cells, disjoint_widths, may_be_none, with_none
 from interpreter.head_lines import read_whole, shown_pairs
 from interpreter.mlp_lines import function_key
 
@@ -684,8 +684,7 @@ def _width_order(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> int | N
         return None
     try:
         # (a select's predicate is called on a None key or query too)
-        keys = list(value_sets(sa.keys)) + ([None] if may_be_none(sa.keys) else [])
-        queries = list(value_sets(sa.queries)) + ([None] if may_be_none(sa.queries) else [])
+        keys, queries = with_none(sa.keys, value_sets(sa.keys)), with_none(sa.queries, value_sets(sa.queries))
         if len(keys) * len(queries) > WIDTH_ORDER_PAIRS:
             return None
         a_in_b = b_in_a = True  # whether a's pairs lie within b's, and b's within a's

@@ -93,6 +93,11 @@ class State:
                    for line in self.lines for child in line.var.node.children)
 
 
+def _all_numbers(values) -> bool:
+    """Whether every value is an int or a float (a bool is a label, not a number)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def _finer_numerical(groups: list[Group], covered: list[int], per_value: np.ndarray, dom_codes: np.ndarray,
                      index: np.ndarray) -> bool:
     """Whether a line whose values the one direction of a numerical group writes is that group's
@@ -102,7 +107,7 @@ def _finer_numerical(groups: list[Group], covered: list[int], per_value: np.ndar
     `WRITE_TOLERANCE`."""
     if len(covered) != 1 or not groups[covered[0]].collinear:
         return False
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
+    if not _all_numbers(per_value.tolist()):
         return False
     return collinear_with(groups[covered[0]].writes, per_value[index], dom_codes[index], tolerance=WRITE_TOLERANCE)
 
@@ -121,7 +126,7 @@ def _split_numerical(group: Group, per_value: np.ndarray, dom_codes: np.ndarray,
     values, classes = int(dom_codes.max(initial=-1)) + 1, int(group_dom.max(initial=-1)) + 1
     if not values < classes <= 1.05 * values + 2 or not determines(group_dom, dom_codes):
         return False  # not a few values each parted into classes of its own: another line
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in per_value.tolist()):
+    if not _all_numbers(per_value.tolist()):
         return False
     return collinear_with(group.writes[reps], per_value, tolerance=WRITE_TOLERANCE)
 
@@ -1707,8 +1712,7 @@ def _numerical_reader(class_writes: np.ndarray, class_values: list):
     """A function from a write to the number a numerical line writes with it, when the traced
     classes' writes lie on one line through the origin and their values are its coordinate along
     it times one factor (within the project's tolerance); else None."""
-    if len(class_values) < 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                        for v in class_values):
+    if len(class_values) < 2 or not _all_numbers(class_values):
         return None
     target = np.array(class_values, dtype=np.float64)
     coef = np.linalg.lstsq(class_writes, target, rcond=None)[0]

@@ -45,6 +45,8 @@ from compiler.compiling.facts import Facts
 from compiler.compiling.layers import craft_model as allocate_layers
 from compiler.errors import CompileError, SourceWarning
 from compiler.files import installed_versions
+from compiler.language import functions as fn
+from compiler.language import nodes as lang
 from compiler.language.literals import format_value, value_sort_key
 from compiler.language.parser import parse
 from compiler.language.program import Program, children_first
@@ -249,14 +251,9 @@ def _warn_of_number_keys(program: Program, vocab: list) -> None:
     number written the other way (the key 4.5, the token "4.5": a vocabulary token that looks like
     an integer is an int, any other a string), so that the table gives None where the writer meant
     a value, and nothing else would say so (the twenty-sixth hand-written set's n17 draft)."""
-    from compiler.language import functions as fn
-    from compiler.language import nodes as lang
-
     def number(value: Any) -> float | None:
         if isinstance(value, bool):
             return None
-        if isinstance(value, (int, float)):
-            return float(value)
         try:
             return float(value)
         except (TypeError, ValueError):

@@ -87,6 +87,30 @@ def test_a_batched_search_tries_the_inputs_of_the_hypothesis_search_and_shrinks_
     assert search_failing_batch(tokens, 6, lambda batch: [False] * len(batch), 200, seed=3) is None
 
 
+def test_a_search_whose_check_is_slow_still_answers():
+    """A check slower than hypothesis's default deadline (200 ms: a big net on a busy machine) is
+    no error: `fountain check` raised DeadlineExceeded out of the search (twenty-seventh set)."""
+    import time
+
+    from hypothesis import settings
+
+    from compiler.compiling.check import search_failing_input
+
+    def slow(xs):  # a check that is slow on the shortest inputs, and fails on none
+        if len(xs) == 1:
+            slow.calls += 1
+            time.sleep(0.25)
+        return False
+
+    slow.calls = 0
+    profile = settings._current_profile  # the suite's profile has no deadline; a user's has hypothesis's
+    settings.load_profile("default")
+    try:
+        assert search_failing_input([1, 2], 5, slow, 20, seed=0) is None and slow.calls
+    finally:
+        settings.load_profile(profile)
+
+
 def test_nets_outputs_agree_decides_each_input_as_outputs_agree_on_the_decoded_outputs():
     """The batched comparison (scramble verification, compare) gives, input by input, what
     decoding both nets and `outputs_agree` give: for categorical outputs with None positions,

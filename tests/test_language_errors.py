@@ -37,6 +37,10 @@ from generator.strategies import typed_programs
      ["unexpected 'and'", "selects combine inside one select", "EQ and (lambda k, q: ...)"]),
     ("a = select(tokens, tokens, LT and lambda k, q: k > 1)\nreturn selector_width(a)", 1, 35,
      ["unexpected 'lambda'", "put in parentheses", "LT and (lambda k, q: ...)"]),
+    # a table or lambda given a name of its own (the twenty-seventh hand-written set's o01 draft)
+    ('spelt = {0: "0", 1: "1"}\na = map(spelt, indices)\nreturn a', 1, 9,
+     ["unexpected '{'", "not a table", "write a table inline", 'spelt = map({0: "0", 1: "1"}, tokens)']),
+    ("f = lambda x: x + 1\na = map(f, tokens)\nreturn a", 1, 12, ["not a lambda", "write a lambda inline"]),
     ("tokens = map(lambda x: x, indices)\nreturn tokens", 1, 1, ["`tokens` is a word of the language"]),
     ("a = map(lambda map: map, indices)\nreturn a", 1, 16, ["`map` is a word of the language"]),
     # structure

@@ -143,7 +143,7 @@ def syntax_error(error: UnexpectedInput, text: str) -> SourceError:
                         "return one value")
         else:  # the lambda ended at an earlier comma: this one is an argument too many
             message += f"; {_TOO_MANY.get(call, f'{call} takes fewer inputs')}"
-    hint = _python_hint(error, text)
+    hint = _python_hint(error, text) or _named_function(error, text)
     if hint:
         message += f"; {hint}"
     if isinstance(error, UnexpectedToken) and str(error.token) in ("+", "-", "*", "/", "//", "%", "(") \
@@ -194,6 +194,23 @@ def _python_hint(error: UnexpectedInput, text: str) -> str:
     if token == "*" and before.endswith("*"):
         return "a power (`**`) is not part of the language: write the product (`t * t`), or give a table"
     return ""
+
+
+def _named_function(error: UnexpectedInput, text: str) -> str:
+    """How to write a table or lambda given a name of its own (`spelt = {0: "0"}`, `f = lambda x:
+    ...`), where the error is on such a line: a name holds an S-Op or a select, and a function is
+    written inline, in the operation that applies it; "" otherwise."""
+    pos = error.pos_in_stream if isinstance(error, UnexpectedCharacters) else getattr(error.token, "start_pos", None)
+    if not isinstance(pos, int):
+        return ""
+    line = text[text.rfind("\n", 0, pos) + 1:]
+    line = line.split("\n", 1)[0]
+    named = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\{|lambda\b)", line)
+    if not named:
+        return ""
+    what, example = (("a table", '{0: "0", 1: "1"}') if named.group(2) == "{" else ("a lambda", "lambda x: x + 1"))
+    return (f"a name holds an S-Op or a select, not {what}: write {what} inline, in each operation that applies "
+            f"it (`{named.group(1)} = map({example}, tokens)`)")
 
 
 def _in_table(text: str, pos: int) -> bool:

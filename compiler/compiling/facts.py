@@ -10,6 +10,7 @@ The guards after it read these facts; nothing changes them once they are made.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from typing import Any, Iterable
 
@@ -62,6 +63,7 @@ class Facts:
         self._columns: dict[str, list | None] = {}  # `_at_cells`, by label
         self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
         self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
+        self._by_width: dict[str, tuple[tuple, dict[int, set]]] = {}  # `_means_by_width`, by label
         for label in self.order:
             self._infer(label, vocab)
 
@@ -128,7 +130,7 @@ class Facts:
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
             never = [self.never.get(c.label, set()) for c in children]
-            table = self._tabulate(expr, [self.values[c.label] for c in children], never)
+            table = self._tabulate(expr, [self.values[c.label] for c in children], never, self._joint_means(expr))
             if any(never):
                 # a value given only on arguments an input never takes is one it never takes either:
                 # `3 * t + length` is never 0 (a length is at least 1), so a line dividing by it is
@@ -143,8 +145,10 @@ class Facts:
                     raise CompileError(self._numerical_none(label, expr, table))
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
+            self._means_by_width(label, expr, table)
         elif isinstance(expr, rasp.Aggregate):
             values = self._aggregate_values(expr)
+            self._means_by_width(label, expr)
             if expr.sop.label in self.nullable or (rasp.is_categorical(expr)
                                                    and not self.always_selects(expr.selector)):
                 self.nullable.add(label)
@@ -175,11 +179,13 @@ class Facts:
         means = [f"{c.label} is a mean" for c in known if isinstance(c, rasp.Aggregate) and rasp.is_numerical(c)]
         means += [f"{c.label} is computed from means" for c in known if _from_means(c)]
         why = (f" ({' and '.join(means)}: a mean takes a value per fraction k/n, n up to max_seq_len, and a line "
-               "combining several every combination of theirs)") if means else ""
+               "combining several every combination of theirs, unless all are means over one select, which share "
+               "n: average each over the same select where the task allows)") if means else ""
         return (f"{shown}give {'them' if known else 'its inputs'} fewer values (map each to the few values this "
                 f"line needs){why}, or use a smaller max_seq_len or vocabulary")
 
-    def _tabulate(self, expr, value_sets: list[set], never: list[set]) -> dict[tuple, Any]:
+    def _tabulate(self, expr, value_sets: list[set], never: list[set],
+                  arguments: Iterable[tuple] | None = None) -> dict[tuple, Any]:
         """f on every combination of input values. Where it raises (ArithmeticError, as tracr
         counts it, or any error rasp's evaluation meets where a program is undefined: `"a" + 1`)
         the combination is left out of the table, and makes the program undefined unless no input
@@ -187,9 +193,11 @@ class Facts:
         count that always includes its own position), or the inputs, each a function of the token
         and index at a position, never take those values together (`_unreached`; value sets are
         per input, so `sequence_map(lambda w, t: 0 if w >= 0 else t, weekday, tokens)` seems to take
-        the weekday words, which a line adding 1 to it would raise on)."""
+        the weekday words, which a line adding 1 to it would raise on). `arguments`: the
+        combinations the inputs can take together, where they are fewer than every one
+        (`_joint_means`)."""
         table = {}
-        for args in function_arguments(value_sets):
+        for args in function_arguments(value_sets) if arguments is None else arguments:
             if len(table) >= MAX_VALUE_SET:
                 raise CompileError(f"{expr.label}: more than {MAX_VALUE_SET:,} combinations of its inputs' values "
                                    f"(compile tabulates each line on every combination its inputs can take); "
@@ -217,6 +225,59 @@ class Facts:
             table[args] = result
         return table
 
+    def _means_by_width(self, label: str, expr, table: dict | None = None) -> None:
+        """Records, for a numerical mean of 0/1 values and for maps and linear_sequence_maps of such
+        means over one select (`_select_key`), the values it takes where the select chooses w
+        positions, for each w: a mean k/w, 0 <= k <= w (0 where it chooses none), and a line of
+        them its function of those. Means over the same select share w at every position, so a
+        weighted sum of them takes far fewer values than every combination of theirs (`_joint_means`)."""
+        if isinstance(expr, rasp.Aggregate):
+            if not rasp.is_numerical(expr) or not self.values[expr.sop.label] <= {0, 1}:
+                return
+            widths = self.select_widths(expr.selector)
+            widths = set(range(self.max_seq_len + 1)) if widths is None else widths | {0}
+            self._by_width[label] = (self._select_key(expr.selector),
+                                     {w: {k / w for k in range(w + 1)} if w else {0} for w in widths})
+        elif isinstance(expr, rasp.Map) and expr.inner.label in self._by_width:
+            key, inner = self._by_width[expr.inner.label]
+            self._by_width[label] = (key, {w: {table[(x,)] for x in xs if table.get((x,)) is not None}
+                                           for w, xs in inner.items()})
+        elif (pairs := self._pairs_by_width(expr)) is not None:
+            key = self._by_width[expr.fst.label][0]
+            self._by_width[label] = (key, {w: {table[args] for args in at if table.get(args) is not None}
+                                           for w, at in pairs.items()})
+
+    def _joint_means(self, expr) -> list[tuple] | None:
+        """The argument pairs a linear_sequence_map of two lines of means over one select
+        (`_means_by_width`) can meet: at each width, the pairs of the values each takes there
+        (its one line's values paired with themselves where it reads one line twice); None for
+        any other line. `a + 0.5 b` of two means over every position, at length 9, met every
+        pair of k/n and j/m, whose values crowd closer than an MLP reading them can separate,
+        where the true values, (2 k + j) / 2 n, are at least 1/324 apart (the twenty-seventh
+        hand-written set's o13 draft)."""
+        pairs = self._pairs_by_width(expr)
+        if pairs is None:
+            return None
+        return sorted(set().union(*pairs.values()), key=lambda pair: tuple(map(value_sort_key, pair)))
+
+    def _pairs_by_width(self, expr) -> dict[int, list[tuple]] | None:
+        """`_joint_means`'s pairs, width by width."""
+        if not isinstance(expr, rasp.LinearSequenceMap):
+            return None
+        fst, snd = self._by_width.get(expr.fst.label), self._by_width.get(expr.snd.label)
+        if fst is None or snd is None or fst[0] != snd[0] or fst[1].keys() != snd[1].keys():
+            return None
+        if expr.fst.label == expr.snd.label:
+            return {w: [(x, x) for x in xs] for w, xs in fst[1].items()}
+        return {w: list(itertools.product(xs, snd[1][w])) for w, xs in fst[1].items()}
+
+    @staticmethod
+    def _select_key(select) -> tuple:
+        """What makes two selects choose the same positions at every query: the same keys,
+        queries and predicate (two `select(tokens, tokens, TRUE)` written inline are one)."""
+        return (select.keys.label, select.queries.label, select.predicate) if isinstance(select, rasp.Select) \
+            else (select.label,)
+
     def _aggregate_values(self, expr: rasp.Aggregate) -> set:
         values = self.values[expr.sop.label]
         if rasp.is_categorical(expr):
@@ -227,6 +288,9 @@ class Facts:
                                "numerical means of 0/1 values only); "
                                "average a 0/1 indicator per value or threshold (`numerical map(lambda x: x >= 100, "
                                "...)`) and combine the means with linear_sequence_map, or count with selector_width")
+        widths = self.select_widths(expr.selector) if values <= {0, 1} else None
+        if widths is not None:  # a window: k/w for the w it can choose (`select_widths`)
+            return {0} | {k / w for w in widths if w > 0 for k in range(w + 1)}
         return aggregate_values(values, False, self.max_seq_len)  # every k/n, not tracr's {v/n}
 
     # -- selectors -------------------------------------------------------------------------
@@ -375,6 +439,25 @@ class Facts:
                     found = {pair: table[row] for pair, row in rows.items()}
         self._index_length[label] = found
         return found
+
+    def select_widths(self, select, limit: int = 2_000_000) -> set[int] | None:
+        """How many positions `select` can choose at a query, where its keys and queries depend on
+        the index and the length alone (`index_length_function`): the widths at every (position,
+        length); None where they do not, or working it out would call the predicate more than
+        `limit` times. A mean by `select(indices, indices, lambda k, q: q - 2 <= k and k <= q)`
+        averages 1 to 3 values, so it takes k/1, k/2 and k/3 only, not every k/n up to
+        max_seq_len (the twenty-seventh hand-written set's o04 draft: a sum of four such means was
+        refused at length 10 for its 744 x 621 combinations)."""
+        if not isinstance(select, rasp.Select) or self.max_seq_len ** 3 > 6 * limit:
+            return None
+        keys, queries = select.keys.label, select.queries.label
+        if keys in self.nullable or queries in self.nullable:
+            return None
+        key_at, query_at = self.index_length_function(keys), self.index_length_function(queries)
+        if key_at is None or query_at is None:
+            return None
+        return {sum(bool(self.predicate(select, key_at[i, n], query_at[p, n])) for i in range(n))
+                for n in range(1, self.max_seq_len + 1) for p in range(n)}
 
     def _selects_all(self, select: rasp.Select) -> bool:
         """Whether the predicate holds for every key and query value (`length`'s TRUE)."""

@@ -57,8 +57,9 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             "Compile shows one position where the keys are a function of the index (or of the index and "
             "the length) that each query selects at most once, or where equal keys hold equal values; a key "
             "computed from the tokens (a running count) is not shown one-to-one, even where it is. Select by "
-            "indices (compute "
-            "the position first: `select(indices, position, EQ)`), or aggregate a numerical 0/1 SOp instead")
+            "indices where the position can be computed first (`select(indices, position, EQ)`), or average "
+            "numerical 0/1 values instead (fetch each bit of the value, or a 0/1 marker of each value, and map "
+            "them back)")
     return unproven
 
 

@@ -198,11 +198,12 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
 def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool) -> str:
     """Why compile did not settle an unproven aggregate by running the program on every input."""
     if causal:
-        return " (a causal program's aggregates are not checked input by input)"
+        return ". A causal program's categorical aggregates are not checked input by input"
     if not check_inputs:
-        return " (checking every input was turned off)"
-    return (f" (compile would check it on every input, but there are {input_count(vocab, max_seq_len):,}, more "
-            f"than {EXHAUSTIVE_AGGREGATE_CHECK:,}: a smaller vocabulary or max_seq_len would let it)")
+        return ". Checking every input was turned off"
+    return (f". Compile checks such a categorical aggregate on every input where there are at most "
+            f"{EXHAUSTIVE_AGGREGATE_CHECK:,}, and there are {input_count(vocab, max_seq_len):,}: a smaller vocabulary "
+            "or max_seq_len would let it (a numerical mean needs no such check)")
 
 
 def _located(message: str, program: Program) -> str:

@@ -56,6 +56,7 @@ import time
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
+from tracr.rasp import rasp
 
 import compiler
 from compiler.language import functions as fn
@@ -283,6 +284,7 @@ def _spellings(program: prog.Program, domain: tuple) -> Iterator[prog.Program]:
             yield rebuilt(program, changes, shared=True)
         except (compiler.SourceError, TypeError, ValueError):
             continue
+    yield from itertools.islice(_relabellings(program, values), _MAX_SPELLINGS)
     first: dict[tuple, nodes.Select] = {}
     shared = {}
     for node in program.nodes:
@@ -297,6 +299,113 @@ def _spellings(program: prog.Program, domain: tuple) -> Iterator[prog.Program]:
             yield rebuilt(program, readers, shared=True)
         except (compiler.SourceError, TypeError, ValueError):
             pass
+
+
+def _relabellings(program: prog.Program, values: ValueSets) -> Iterator[prog.Program]:
+    """`program` with a categorical line's values renamed as a generator template names them, and
+    every line reading it refitted to the new names: a line's values are labels the weights do not
+    show, so `map({"dog": False, "it": "on", ...}, tokens)` read by `x == y` and `x != "it"` read by
+    `x > y` compile alike (the readers' functions agree under the renaming). For each such line,
+    each template (with each constant the generator binds) that parts the line's arguments as its
+    function does, with each reader refitted: a map or sequence_map by a template agreeing on the
+    renamed values (else its table renamed), a select by a comparison (a lambda or table predicate
+    is not refitted). Lines an aggregate passes on (its values go further), and the output (the
+    net's output values show), are not renamed."""
+    readers: dict[int, list[nodes.Node]] = collections.defaultdict(list)
+    for node in program.nodes:
+        for child in {id(c): c for c in node.children}.values():
+            readers[id(child)].append(node)
+    for line in program.nodes:
+        if not isinstance(line, (nodes.Map, nodes.SequenceMap)) or line.encoding != nodes.CATEGORICAL \
+                or line is program.output or not readers[id(line)] \
+                or any(isinstance(r, nodes.Aggregate) and r.sop is line for r in readers[id(line)]):
+            continue
+        try:
+            inputs = [sorted(values(c), key=value_sort_key) for c in line.children]
+        except (ValueSetError, TypeError):
+            continue
+        arguments = list(itertools.product(*inputs))
+        if len(arguments) > _MAX_RELABEL_ARGUMENTS:
+            continue
+        outs = _outputs(line.function, arguments)
+        if outs is None or None in outs:
+            continue
+        classes = _classes(outs)
+        templates = MAP_FUNCTIONS if isinstance(line, nodes.Map) else SEQUENCE_MAP_FUNCTIONS
+        for function in _templates(templates, len(inputs), inputs[0]):
+            if function == line.function:
+                continue
+            named = _outputs(function, arguments)
+            if named is None or None in named or _classes(named) != classes:
+                continue
+            try:
+                renamed = dict(zip(outs, named))
+            except TypeError:  # an unhashable value
+                continue
+            changes = {id(line): {"function": function}}
+            for reader in readers[id(line)]:
+                change = _refitted(reader, line, renamed, values)
+                if change is None:
+                    break
+                changes[id(reader)] = change
+            else:
+                try:
+                    yield rebuilt(program, changes, shared=True)
+                except (compiler.SourceError, TypeError, ValueError):
+                    continue
+
+
+#: Most argument values (a map's, a sequence_map's pairs) of a line `_relabellings` renames.
+_MAX_RELABEL_ARGUMENTS = 256
+_ORDERS = {"EQ": lambda k, q: k == q, "NEQ": lambda k, q: k != q, "LT": lambda k, q: k < q,
+           "LEQ": lambda k, q: k <= q, "GT": lambda k, q: k > q, "GEQ": lambda k, q: k >= q}
+
+
+def _classes(outputs: list) -> list[int]:
+    """Which of the outputs are equal: each output's first index among equal ones."""
+    first: dict = {}
+    try:
+        return [first.setdefault(value, i) for i, value in enumerate(outputs)]
+    except TypeError:  # an unhashable value
+        return list(range(len(outputs)))
+
+
+def _refitted(reader: nodes.Node, line: nodes.Node, renamed: dict, values: ValueSets) -> dict | None:
+    """`reader`'s fields refitted to `line`'s values renamed by `renamed` (old -> new), so that it
+    computes what it did (`_relabellings`); None where no refit is found."""
+    try:
+        if isinstance(reader, (nodes.Map, nodes.SequenceMap)):
+            children = reader.children
+            old = [sorted(values(c), key=value_sort_key) for c in children]
+            same = len(children) == 2 and children[0] is children[1]
+            arguments = ([(x, x) for x in old[0]] if same else list(itertools.product(*old)))
+            want = _outputs(reader.function, arguments)
+            if want is None:
+                return None
+            new = [tuple(renamed[a] if c is line else a for a, c in zip(args, children)) for args in arguments]
+            firsts = sorted({args[0] for args in new}, key=value_sort_key)
+            templates = MAP_FUNCTIONS if isinstance(reader, nodes.Map) else SEQUENCE_MAP_FUNCTIONS
+            for function in _templates(templates, len(children), firsts):
+                if _outputs(function, new) == want:
+                    return {"function": function}
+            if len(set(new)) < len(new):
+                return None
+            return {"function": fn.Table.from_mapping(len(children), {
+                args[0] if len(args) == 1 else args: out for args, out in zip(new, want)})}
+        if isinstance(reader, nodes.Select) and isinstance(reader.predicate, rasp.Comparison):
+            keys = sorted(values(reader.keys), key=value_sort_key)
+            queries = sorted(values(reader.queries), key=value_sort_key)
+            pairs = list(itertools.product(keys, queries))
+            want = [bool(reader.predicate(k, q)) for k, q in pairs]
+            new = [(renamed[k] if reader.keys is line else k, renamed[q] if reader.queries is line else q)
+                   for k, q in pairs]
+            for name in ("TRUE", "FALSE", *_ORDERS):
+                test = (lambda k, q, v=name == "TRUE": v) if name in ("TRUE", "FALSE") else _ORDERS[name]
+                if [bool(test(k, q)) for k, q in new] == want:
+                    return {"predicate": fn.COMPARISON_NAMES[name]}
+    except (ValueSetError, TypeError, KeyError, ArithmeticError, compiler.EvaluationError, ValueError):
+        return None
+    return None
 
 
 def _same_line(node: nodes.Node, values: ValueSets) -> Iterator[dict]:

@@ -134,6 +134,27 @@ def test_the_generators_likelier_spelling_wins_over_the_models(no_run):
         assert same_weights(chosen.source, source, net)
 
 
+def test_a_relabelled_line_is_spelled_as_the_generator_likelier_draws_it(no_run):
+    """A categorical line's values are labels the weights do not show: a table naming the words
+    False and "on", read by `x == y`, compiles as `x != "it"` read by `x > y` does. The renaming is
+    tried (`_relabellings`: the line as each template that parts its arguments alike, each reader
+    refitted), and the generator's likelier spelling, the templates, is chosen."""
+    table = ('v1 = map({"dog": False, "it": "on", "on": False, "the": False}, tokens)\n'
+             "v2 = sequence_map(lambda x, y: x == y, v1, indices)\n")
+    templates = 'v1 = map(lambda x: x != "it", tokens)\nv2 = sequence_map(lambda x, y: x > y, v1, indices)\n'
+    tail = "v3 = select(indices, v2, EQ)\nv4 = aggregate(v3, tokens)\nreturn v4\n"
+    vocab = {"dog", "it", "on", "the"}
+    net = compiler.compile_program(templates + tail, vocab, 5)
+    no_run.append(net)
+    domain = (tuple(sorted(vocab)), 5, False)
+    assert compiler.parse(templates + tail).source in {p.source for p in _spellings(compiler.parse(table + tail),
+                                                                                     domain)}
+    assert same_weights(table + tail, templates + tail, net)
+    chosen = match(net, [table + tail], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60,
+                   prefer=lambda texts: [0.0] * len(texts))
+    assert chosen.similarity == 1.0 and chosen.source == compiler.parse(templates + tail).source
+
+
 def test_a_pair_of_edits_reaches_what_no_single_edit_does(no_run):
     """An aggregate reading another var changes the values its reader's function sees: the
     aggregate's input and the reader's function must change together (`_refits`). (With LEQ the

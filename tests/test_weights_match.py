@@ -13,6 +13,7 @@ from interpreter.search import Library
 from interpreter.weights_match import (
     _best,
     _edits,
+    _generator_log_odds,
     _refits,
     _Scorer,
     _spellings,
@@ -101,9 +102,14 @@ def test_the_model_chooses_among_programs_that_match_equally(net, no_run):
     wrong = SOURCE.replace("x > 3", "x > 2")
     chosen = match(net, [wrong], encode_net(net, ENCODER), ENCODER, time.monotonic() + 60,
                    prefer=lambda texts: [float(text == canonical) for text in texts])
-    # `x * x` spells the first line as well as `x + 2` (the weights read only which values
-    # differ) and the generator draws it more often (a template without a constant)
-    assert chosen.similarity == 1.0 and "x * x" in chosen.source and same_weights(chosen.source, SOURCE, net)
+    # the weights read only which values differ: `x * x` spells the first line as well as `x + 2`,
+    # and so does `x` with the line reading it refitted (`x != 1` of the tokens for `x > 3` of
+    # `x + 2`); the generator draws these more often (templates without a constant)
+    assert chosen.similarity == 1.0 and same_weights(chosen.source, SOURCE, net)
+    domain = ((1, 2, 3, 4), 5, False)
+    assert _generator_log_odds(compiler.parse(chosen.source), domain) > _generator_log_odds(compiler.parse(SOURCE),
+                                                                                            domain)
+    assert "x + 2" not in chosen.source
     least = "v1 = map(lambda x: min(x, 2), tokens)\nreturn v1\n"
     other = "v1 = map(lambda x: x if x < 2 else 2, tokens)\nreturn v1\n"
     small = compiler.compile_program(least, {1, 2, 3, 4}, 5)

@@ -42,6 +42,7 @@ them reached one: evidence, not proof) is marked "on trust", and counted in the 
     python bench/bench_handwritten.py bench/handwritten_twentyfourth/*.rasp # the twenty-fourth: squash, Soundex
     python bench/bench_handwritten.py bench/handwritten_twentyfifth/*.rasp  # the twenty-fifth: ISBN, AFL, Perudo
     python bench/bench_handwritten.py bench/handwritten_twentysixth/*.rasp  # the twenty-sixth: SET, DHCP, Miner
+    python bench/bench_handwritten.py bench/handwritten_twentyseventh/*.rasp # the twenty-seventh: dilutions, NEWS2
 
 "Right" is a lower bound on wrongness: an output only a few inputs give (the twelfth set's z10,
 "full chain" on 61 of 778 million) may be in neither sample nor found by `targeted_inputs` in its

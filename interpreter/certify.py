@@ -40,6 +40,9 @@ copies of another, and climbed towards each of the unreached values inputs came 
 is taken not to occur, and the certificate says so (`caveat`); a certifier does not search again
 for it in the next reading with the same line. Like the sample itself, that is evidence, not
 proof: `exhaustive` says which kind of certificate it is.
+An entry a table has for arguments no traced input shows (read off the net's weights) is no hole,
+but inputs aimed at it are searched for too (`Certifier._read_entries`, `READ_REACH_SECONDS`) and
+the nets compared there: such a reading is the search's, not a row.
 Which values a table's inputs may take comes from value sets a little tighter than compile's
 (`PositionValueSets`: a count of the larger tokens before one's own is at most one's index).
 

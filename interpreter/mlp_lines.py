@@ -1728,7 +1728,7 @@ def _written_value(write: np.ndarray, class_writes: np.ndarray, class_values: li
     write is within 2 `WRITE_TOLERANCE` of the classes' largest (`reach`); None where none is. A
     numerical line's values may span orders of magnitude, and the classes' tolerance then spans
     many values: the twenty-seventh set's o06 (1000 / 2^x 5^y, 1000 down to 0.00001) read its
-    untraced 0.00005 as the traced 0.2, 0.0002 away of a reach of 1,000, and a reading certified
+    untraced 0.00005 as the traced 0.2 (0.2 away: 2e-4 of a reach of 1,000), and a reading certified
     with it was wrong on 64 of 40,000 inputs."""
     if number is not None:
         value = number(write)

@@ -96,6 +96,9 @@ REACH_AT_BUDGET = 10.0
 #: Seconds one certificate may spend on inputs aimed at table entries read off the net's weights
 #: (`Certifier._read_entries`), at a budget of `REACH_AT_BUDGET` seconds or less.
 READ_REACH_SECONDS = 1.0
+#: ... and a certifier's certificates together: a verified reading is certified again in other
+#: spellings (readable labels, round constants), which are compared on the inputs found before.
+READ_BUDGET = 2.0
 #: Seconds enumerating the bags of tokens one certificate may spend (`bags.bag_arguments`), out of
 #: the certifier's time for reaching missing values.
 BAGS_SECONDS = 3.0
@@ -152,7 +155,8 @@ class Certifier:
         self.value_sets = PositionValueSets(vocab, net.config.max_seq_len, net.config.causal)
         self.extra_inputs: list[list] = []  # inputs found to reach tables' missing values (module docstring)
         self.reach_seconds, self.reach_left = REACH_SECONDS, REACH_BUDGET  # `scale_reach`
-        self.read_seconds, self.read_left = READ_REACH_SECONDS, REACH_BUDGET  # `_read_entries`, scaled alike
+        # `_read_entries`, scaled alike; the inputs it found, which later readings are compared on first
+        self.read_seconds, self.read_left, self.read_found = READ_REACH_SECONDS, READ_BUDGET, []
         # missing values a whole reach search never reached, by what computes their line's
         # arguments (`_arguments_key`) and the value: how many inputs it tried. Readings share
         # lines, and a value no search reached is not searched for again with each of them
@@ -222,16 +226,16 @@ class Certifier:
                 checked += wrong
                 agreement = (checked - wrong) / checked
         if not reason:
-            reason, read_wrong = self._read_entries(compiled, candidate)
-            if read_wrong:
-                checked += read_wrong
-                agreement = (checked - read_wrong) / checked
-        if not reason:
             failing = self._search(candidate)
             if failing is not None:
                 self._hand_back([failing])  # an input the trace lacked: reading the net on it may fix the search
                 reason = (f"on {failing} the net gives {self.net.run([failing])[0]}, this program's net "
                           f"{candidate.run([failing])[0]} (found by a hypothesis search)")
+        if not reason:  # last, as it costs most: for a reading nothing else shows wrong
+            reason, read_wrong = self._read_entries(compiled, candidate)
+            if read_wrong:
+                checked += read_wrong
+                agreement = (checked - read_wrong) / checked
         if unshown and not reason:
             caveat = "; ".join(filter(None, [_unshown(unshown) + " checked", caveat]))
         return Certificate(agreement, checked, self.exhaustive, not reason, reason, "" if reason else caveat,
@@ -293,7 +297,7 @@ class Certifier:
         longer should get the search it waited for, not the same "no time was left"."""
         scale = max(1.0, time_budget / REACH_AT_BUDGET)
         self.reach_seconds, self.reach_left = REACH_SECONDS * scale, REACH_BUDGET * scale
-        self.read_seconds, self.read_left = READ_REACH_SECONDS * scale, REACH_BUDGET * scale
+        self.read_seconds, self.read_left = READ_REACH_SECONDS * scale, READ_BUDGET * scale
 
     def _holes(self, program: prog.Program, compiled: prog.Program, candidate: Net) -> tuple[str, int, str, bool]:
         """Why `program`'s tables cannot be shown complete ("" when they are; see the module
@@ -418,11 +422,15 @@ class Certifier:
         next gave a Flesch score of -2.56 where the net gives -124.79, on nine four-syllable words
         and one of two). Inputs aimed at those entries (`reach`, at most `READ_REACH_SECONDS` of the
         certificate) compare the two nets there; an entry none reaches keeps its reading."""
-        if self.exhaustive or self.domain or self.read_left <= 0:
+        if self.exhaustive or self.domain:
             return "", 0
+        if self.read_found:  # the inputs earlier readings' entries were reached by
+            wrong = self._read_wrong(self.read_found, candidate)
+            if wrong:
+                return wrong
         tables = {label: node for label, node in _by_label(compiled).items()
                   if isinstance(node, (nodes.Map, nodes.SequenceMap)) and isinstance(node.function, fn.Table)}
-        if not tables:
+        if not tables or self.read_left <= 0:
             return "", 0
         began = time.monotonic()
         causal = self.net.config.causal
@@ -445,11 +453,17 @@ class Certifier:
         self.read_left -= time.monotonic() - began
         if not reached.found:
             return "", 0
-        want, got = self.net.run(reached.found), candidate.run(reached.found)
-        wrong = [(xs, a, b) for xs, a, b in zip(reached.found, want, got) if not nets_agree(a, b)]
+        self.read_found = _distinct(self.read_found + reached.found)
+        return self._read_wrong(reached.found, candidate) or ("", 0)
+
+    def _read_wrong(self, found: list[list], candidate: Net) -> tuple[str, int] | None:
+        """`_read_entries`' answer where the nets disagree on some of `found` (handed back to the
+        search), else None."""
+        want, got = self.net.run(found), candidate.run(found)
+        wrong = [(xs, a, b) for xs, a, b in zip(found, want, got) if not nets_agree(a, b)]
         if not wrong:
-            return "", 0
-        self._hand_back(reached.found)
+            return None
+        self._hand_back(found)
         xs, a, b = wrong[0]
         return (f"on {xs} the net gives {a}, this program's net {b} (an input reaching table entries read off the "
                 "net's weights, which no traced input showed)"), len(wrong)

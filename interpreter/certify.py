@@ -434,11 +434,10 @@ class Certifier:
             return "", 0
         began = time.monotonic()
         causal = self.net.config.causal
-        values = prog.line_values(compiled, partial=True)
-        whole = prog.line_values(compiled, partial=True, causal=True) if causal else None
+        rows_of = _rows_of(compiled, causal)
         shown: dict[str, set] = {label: set() for label in tables}
         for xs in self.inputs:
-            rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
+            rows = rows_of(xs)
             for label, node in tables.items():
                 shown[label].update(map(table_key, _line_arguments(node, rows, causal)))
         read = {label: {key for key, _ in node.function.entries if table_key(key) not in shown[label]}
@@ -1538,10 +1537,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
     by_name = _by_label(program)
     # by `table_key`: a value a line computes matches a missing one within float rounding
     remaining = {label: {table_key(m): m for m in missing} for label, missing in holes.items()}
-    values = prog.line_values(program, partial=True)
-    # causal: one evaluation gives every prefix's values (compile checked the program can be
-    # read so); an input some line is undefined on is read a prefix at a time, as before
-    whole = prog.line_values(program, partial=True, causal=True) if causal else None
+    rows_of = _rows_of(program, causal)
     kinds = token_kinds(program, vocab)
     climbs = [_Climb(label, by_name[label], missing, rng) for label, missing in remaining.items() if missing]
     found: list[list] = []
@@ -1558,7 +1554,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
         batch = first + (structured_inputs(kinds, max_seq_len, 32, rng) + structured_inputs(vocab, max_seq_len, 16, rng)
                          + random_inputs(vocab, max_seq_len, 16, rng) + distinct_runs(vocab, max_seq_len, 8, rng)
                          + periodic_inputs(kinds, max_seq_len, 8, rng)
-                         + [xs for _, i, t in chosen for xs in climbs[i].substituted(t, values, whole, causal)]
+                         + [xs for _, i, t in chosen for xs in climbs[i].substituted(t, rows_of, causal)]
                          + [_mutated(xs, vocab, max_seq_len, rng, _moves(climbs[i].stale[t], rng))
                             for _, i, t in chosen for xs in climbs[i].elite_inputs(t)])
         best_before = [climbs[i].best[t] for _, i, t in chosen]
@@ -1572,7 +1568,7 @@ def reach(program: prog.Program, holes: dict[str, set], vocab: list, max_seq_len
             tried += 1
             # causal: position i is computed on its prefix; a line undefined on this input leaves
             # the lines before it, whose missing values it may still reach
-            rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
+            rows = rows_of(xs)
             for climb in climbs:
                 climb.measure(xs, rows, causal)
             hit = False
@@ -1653,7 +1649,7 @@ class _Climb:
                 kept.append(xs)
         return kept
 
-    def substituted(self, t: int, values, whole, causal: bool) -> list[list]:
+    def substituted(self, t: int, rows_of, causal: bool) -> list[list]:
         """For a table reading the tokens beside other lines: the inputs of the elite giving the
         other arguments of missing value `t` exactly at some position, with the token there made
         the one wanted. The other lines often do not read the token at their own position (a count
@@ -1671,7 +1667,7 @@ class _Climb:
             for xs in self.elite[t][begin:end]:
                 if xs is None:
                     continue
-                rows = _prefix_rows(xs, values, whole) if causal else [values(xs)]
+                rows = rows_of(xs)
                 for last, row in enumerate(rows):  # as `_line_arguments` reads them, by position
                     if any(id(child) not in row for child in self.node.children):
                         continue
@@ -1757,6 +1753,18 @@ def _distinct(inputs: list[list]) -> list[list]:
 def _output_key(value: Any) -> tuple:
     """An output value as a key: its type with it (True and 1 are two outputs)."""
     return (type(value).__name__, value)
+
+
+def _rows_of(program: prog.Program, causal: bool):
+    """A function giving an input's rows of line values as `_line_arguments` reads them: one
+    (`prog.line_values`), or, causal, one per prefix (`_prefix_rows`: one causal evaluation gives
+    every prefix's values, compile having checked the program can be read so; an input some line
+    is undefined on is read a prefix at a time)."""
+    values = prog.line_values(program, partial=True)
+    if not causal:
+        return lambda xs: [values(xs)]
+    whole = prog.line_values(program, partial=True, causal=True)
+    return lambda xs: _prefix_rows(xs, values, whole)
 
 
 def _prefix_rows(xs: list, values, whole) -> list[dict]:

@@ -621,21 +621,21 @@ class MlpLines:
         unseen = np.array([float(x) for x in possible])
         predicted = np.maximum(np.outer(unseen, slope) + offset, 0.0) @ w_out
         reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
-        # values on one side of every breakpoint write the same: each distinct write is compared with the
-        # classes once (a value set of thousands against a block of 5,523 neurons took 0.5 s a call)
-        _, first, inverse = np.unique(np.round(predicted / reach, 9), axis=0, return_index=True, return_inverse=True)
-        distance = (np.abs(predicted[first][:, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
-                    )[inverse.reshape(-1)]
         number = _numerical_reader(class_writes, class_values)
+        if number is not None:  # a numerical line: the number each write is (`_written_value`)
+            read = [_written_value(write, class_writes, class_values, reach, number) for write in predicted]
+        else:
+            # values on one side of every breakpoint write the same: each distinct write is compared with the
+            # classes once (a value set of thousands against a block of 5,523 neurons took 0.5 s a call)
+            _, first, inverse = np.unique(np.round(predicted / reach, 9), axis=0, return_index=True,
+                                          return_inverse=True)
+            distance = (np.abs(predicted[first][:, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
+                        )[inverse.reshape(-1)]
+            read = [class_values[k] if distance[i, k] <= 2 * WRITE_TOLERANCE
+                    else None if read_write is None else read_write(predicted[i])
+                    for i, k in enumerate(distance.argmin(axis=1).tolist())]
         found, unmatched = {}, []
-        for i, k in enumerate(distance.argmin(axis=1).tolist()):
-            x = possible[i]
-            if number is not None:  # a numerical line: the number its write is (`_written_value`)
-                value = _written_value(predicted[i], class_writes, class_values, reach, number)
-            elif distance[i, k] <= 2 * WRITE_TOLERANCE:
-                value = class_values[k]
-            else:
-                value = None if read_write is None else read_write(predicted[i])
+        for x, value in zip(possible, read):
             if value is not None:
                 found[(x,)] = value
             else:

@@ -130,7 +130,8 @@ class Facts:
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
             never = [self.never.get(c.label, set()) for c in children]
-            table = self._tabulate(expr, [self.values[c.label] for c in children], never, self._joint_means(expr))
+            pairs = self._pairs_by_width(expr)  # a weighted sum of means over one select: the pairs they meet
+            table = self._tabulate(expr, [self.values[c.label] for c in children], never, _joint(pairs))
             if any(never):
                 # a value given only on arguments an input never takes is one it never takes either:
                 # `3 * t + length` is never 0 (a length is at least 1), so a line dividing by it is
@@ -145,7 +146,7 @@ class Facts:
                     raise CompileError(self._numerical_none(label, expr, table))
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
-            self._means_by_width(label, expr, table)
+            self._means_by_width(label, expr, table, pairs)
         elif isinstance(expr, rasp.Aggregate):
             values = self._aggregate_values(expr)
             self._means_by_width(label, expr)
@@ -195,7 +196,7 @@ class Facts:
         per input, so `sequence_map(lambda w, t: 0 if w >= 0 else t, weekday, tokens)` seems to take
         the weekday words, which a line adding 1 to it would raise on). `arguments`: the
         combinations the inputs can take together, where they are fewer than every one
-        (`_joint_means`)."""
+        (`_pairs_by_width`)."""
         table = {}
         for args in function_arguments(value_sets) if arguments is None else arguments:
             if len(table) >= MAX_VALUE_SET:
@@ -225,12 +226,13 @@ class Facts:
             table[args] = result
         return table
 
-    def _means_by_width(self, label: str, expr, table: dict | None = None) -> None:
+    def _means_by_width(self, label: str, expr, table: dict | None = None, pairs: dict | None = None) -> None:
         """Records, for a numerical mean of 0/1 values and for maps and linear_sequence_maps of such
         means over one select (`_select_key`), the values it takes where the select chooses w
         positions, for each w: a mean k/w, 0 <= k <= w (0 where it chooses none), and a line of
         them its function of those. Means over the same select share w at every position, so a
-        weighted sum of them takes far fewer values than every combination of theirs (`_joint_means`)."""
+        weighted sum of them takes far fewer values than every combination of theirs (`_pairs_by_width`:
+        `pairs`, for a linear_sequence_map)."""
         if isinstance(expr, rasp.Aggregate):
             if not rasp.is_numerical(expr) or not self.values[expr.sop.label] <= {0, 1}:
                 return
@@ -242,26 +244,18 @@ class Facts:
             key, inner = self._by_width[expr.inner.label]
             self._by_width[label] = (key, {w: {table[(x,)] for x in xs if table.get((x,)) is not None}
                                            for w, xs in inner.items()})
-        elif (pairs := self._pairs_by_width(expr)) is not None:
+        elif pairs is not None:
             key = self._by_width[expr.fst.label][0]
             self._by_width[label] = (key, {w: {table[args] for args in at if table.get(args) is not None}
                                            for w, at in pairs.items()})
 
-    def _joint_means(self, expr) -> list[tuple] | None:
-        """The argument pairs a linear_sequence_map of two lines of means over one select
-        (`_means_by_width`) can meet: at each width, the pairs of the values each takes there
-        (its one line's values paired with themselves where it reads one line twice); None for
-        any other line. `a + 0.5 b` of two means over every position, at length 9, met every
-        pair of k/n and j/m, whose values crowd closer than an MLP reading them can separate,
-        where the true values, (2 k + j) / 2 n, are at least 1/324 apart (the twenty-seventh
-        hand-written set's o13 draft)."""
-        pairs = self._pairs_by_width(expr)
-        if pairs is None:
-            return None
-        return sorted(set().union(*pairs.values()), key=lambda pair: tuple(map(value_sort_key, pair)))
-
     def _pairs_by_width(self, expr) -> dict[int, list[tuple]] | None:
-        """`_joint_means`'s pairs, width by width."""
+        """The argument pairs a linear_sequence_map of two lines of means over one select
+        (`_means_by_width`) can meet, width by width: the pairs of the values each takes there (its
+        one line's values paired with themselves where it reads one line twice); None for any other
+        line. `a + 0.5 b` of two means over every position, at length 9, met every pair of k/n and
+        j/m, whose values crowd closer than an MLP reading them can separate, where the true values,
+        (2 k + j) / 2 n, are at least 1/324 apart (the twenty-seventh hand-written set's o13 draft)."""
         if not isinstance(expr, rasp.LinearSequenceMap):
             return None
         fst, snd = self._by_width.get(expr.fst.label), self._by_width.get(expr.snd.label)
@@ -595,6 +589,13 @@ class Facts:
                 return None
             return [table[row] for row in rows]
         return None
+
+
+def _joint(pairs: dict[int, list[tuple]] | None) -> list[tuple] | None:
+    """`Facts._pairs_by_width`'s pairs of every width, in one order (None for None)."""
+    if pairs is None:
+        return None
+    return sorted(set().union(*pairs.values()), key=lambda pair: tuple(map(value_sort_key, pair)))
 
 
 def is_number(value) -> bool:

@@ -30,15 +30,21 @@ from interpreter.certify import rebuilt
 MAX_WEIGHT = 9
 
 
+def line_readers(program: prog.Program) -> dict[int, list[nodes.Node]]:
+    """The lines reading each node of `program`, by the node's id, each once, in line order."""
+    readers: dict[int, list[nodes.Node]] = defaultdict(list)
+    for node in program.nodes:
+        for child in set(map(id, node.children)):
+            readers[child].append(node)
+    return readers
+
+
 def readable_labels(program: prog.Program) -> prog.Program | None:
     """`program` with each categorical sequence_map table that only tables read (not the output)
     and whose classes are those of a weighted sum of its two numbers written as that sum, and
     the tables reading it keyed by the sums; None when no table is. In canonical order, so a
     chain of sums (the sum of a sum and a count) is read as one sum after another."""
-    readers: dict[int, list[nodes.Node]] = defaultdict(list)
-    for node in program.nodes:
-        for child in set(map(id, node.children)):
-            readers[child].append(node)
+    readers = line_readers(program)
     renamed: dict[int, dict] = {}  # by node id: {table_key(old label): new label}
     changes: dict[int, dict] = {}
     for node in program.nodes:

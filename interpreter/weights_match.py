@@ -69,6 +69,7 @@ from compiler.nets.net import Net
 from generator.config import LINEAR_FACTORS, MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS, GeneratorConfig
 from interpreter.certify import CHILD_FIELDS, rebuilt
 from interpreter.encoding import KINDS, EncodedNet, EncoderConfig, encode_net
+from interpreter.relabel import line_readers
 from interpreter.search import Library, net_moduli
 from interpreter.tracr_library import net_domain
 
@@ -311,10 +312,7 @@ def _relabellings(program: prog.Program, values: ValueSets) -> Iterator[prog.Pro
     renamed values (else its table renamed), a select by a comparison (a lambda or table predicate
     is not refitted). Lines an aggregate passes on (its values go further), and the output (the
     net's output values show), are not renamed."""
-    readers: dict[int, list[nodes.Node]] = collections.defaultdict(list)
-    for node in program.nodes:
-        for child in {id(c): c for c in node.children}.values():
-            readers[id(child)].append(node)
+    readers = line_readers(program)
     for line in program.nodes:
         if not isinstance(line, (nodes.Map, nodes.SequenceMap)) or line.encoding != nodes.CATEGORICAL \
                 or line is program.output or not readers[id(line)] \

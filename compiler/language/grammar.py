@@ -200,7 +200,7 @@ def _named_function(error: UnexpectedInput, text: str) -> str:
     """How to write a table or lambda given a name of its own (`spelt = {0: "0"}`, `f = lambda x:
     ...`), where the error is on such a line: a name holds an S-Op or a select, and a function is
     written inline, in the operation that applies it; "" otherwise."""
-    pos = error.pos_in_stream if isinstance(error, UnexpectedCharacters) else getattr(error.token, "start_pos", None)
+    pos = _error_pos(error)
     if not isinstance(pos, int):
         return ""
     line = text[text.rfind("\n", 0, pos) + 1:]
@@ -304,10 +304,15 @@ def _call_past_lambda(text: str, pos: int) -> str | None:
     return None
 
 
+def _error_pos(error: UnexpectedInput) -> int | None:
+    """Where in the text lark's error is: the character it could not lex, or the token it did not expect."""
+    return error.pos_in_stream if isinstance(error, UnexpectedCharacters) else getattr(error.token, "start_pos", None)
+
+
 def _misspelt_word(error: UnexpectedInput, text: str) -> SourceError | None:
     """A word the lexer split into a keyword and a rest (`GTE` read as `GT` then `E`), named whole
     with the keyword it is closest to; None when the error is not inside such a word."""
-    pos = error.pos_in_stream if isinstance(error, UnexpectedCharacters) else getattr(error.token, "start_pos", None)
+    pos = _error_pos(error)
     if not isinstance(pos, int) or not 0 < pos < len(text) or not _is_word_char(text[pos]) \
             or not _is_word_char(text[pos - 1]):
         return None

@@ -496,7 +496,7 @@ class MlpLines:
         labels = {label_key(v) for v in values[class_rows].tolist()}
         reach = max(float(np.abs(full).max(initial=0.0)), 1e-9)
         written = np.stack([write for _, write in unmatched])
-        valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
+        valued = _own_writes(written, full[:, dims], reach)  # the others: holes
         if not len(valued):
             return (None, ()), []
         try:
@@ -877,7 +877,7 @@ class MlpLines:
         writes = _writes_by_value(class_rows, full, values)
         pairs = [pair for pair, _ in unmatched]
         written = np.stack([write for _, write in unmatched])
-        valued = np.flatnonzero(np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach)  # else: a hole
+        valued = _own_writes(written, full[:, dims], reach)  # the others: holes
         if not len(valued):
             return None, (), {}
         # one label per distinct write (tracr's are exact; the grid is the classes' tolerance)
@@ -1086,16 +1086,16 @@ class MlpLines:
         extra = None
         if fresh and parts is not None:
             own = sum(len(g.neurons) for g in chosen)  # the line's fired neurons come first
-            fa = self._fresh_parts(layer, neurons, own, a, parts[0], pre)
-            fb = self._fresh_parts(layer, neurons, own, b, parts[1], pre)
+            fa = self._fresh_parts(layer, neurons, own, a, parts[0], pre, beside=b)
+            fb = self._fresh_parts(layer, neurons, own, b, parts[1], pre, beside=a)
             if fa is not None and fb is not None:
                 extra = (list(a.fresh), fa, list(b.fresh), fb)
         found = unseen_pairs(a.codes[reps], a.distinct, b.codes[reps], b.distinct, pre, w_out, class_writes,
                              class_values, read, unmatched, parts, extra, writes)
         return found, unmatched, writes, dims
 
-    def _fresh_parts(self, layer: int, neurons: list[int], own: int, var: Var, part: np.ndarray, pre: np.ndarray
-                     ) -> np.ndarray | None:
+    def _fresh_parts(self, layer: int, neurons: list[int], own: int, var: Var, part: np.ndarray, pre: np.ndarray,
+                     beside: Var | None = None) -> np.ndarray | None:
         """[len(var.fresh), n]: the share of `neurons`' inputs of each value of `var` no row holds,
         from its write (`Var.writes`): the block is linear in the residual stream before its ReLU,
         so a value's share is a shown value's, `part` [values shown, n], plus the difference of their
@@ -1104,7 +1104,12 @@ class MlpLines:
         the var), or the var has no writes. Only neurons reading what the line's own (the first
         `own` of `neurons`, which fired) read are moved: another line's neuron in the block that no
         row made fire and that reads a function of the var on the rows (the widths a score packs)
-        keeps its share, and does not fire there either."""
+        keeps its share, and does not fire there either. `beside`: the other var of a table on a
+        pair, whose values no row holds are read the same way: the neurons reading them are the
+        line's too (tracr's neuron for a pair of two such values reads both; the one for such a
+        value of `beside` and a shown value of `var` reads that shown value's direction, and keeping
+        the base value's share there fired it when the base was that value: the twentieth set's h08
+        read (9, 19) as the sum of two classes' writes, a new label, and certified a wrong program)."""
         if not var.fresh:
             return np.zeros((0, part.shape[1]))
         if var.writes is None:
@@ -1114,6 +1119,8 @@ class MlpLines:
         new = np.stack([var.writes[label_key(x)] for x in var.fresh])[:, reads]
         # the line's own neurons read what the fired ones read, and the new values' directions
         support = (np.abs(w_in[:, :own]).max(axis=1, initial=0.0) > 0) | (np.abs(new).max(axis=0) > 0)
+        if beside is not None and beside.fresh and beside.writes is not None:
+            support |= np.abs(np.stack([beside.writes[label_key(x)] for x in beside.fresh])[:, reads]).max(axis=0) > 0
         line = np.abs(w_in[~support]).max(axis=0, initial=0.0) == 0
         w_in = np.where(line[None], w_in, 0.0)
         shown = var.distinct
@@ -1430,6 +1437,19 @@ def _writes_by_value(class_rows: np.ndarray, writes: np.ndarray, values: np.ndar
     """`Var.writes` of the traced classes: each class's value (`label_key`, from the row of it
     `class_rows` gives) and its write (`_class_writes`)."""
     return {label_key(values[r]): writes[k] for k, r in enumerate(class_rows.tolist())}
+
+
+def _own_writes(written: np.ndarray, known: np.ndarray, reach: float) -> np.ndarray:
+    """The indices of the writes `written` [W, d] that can be a value of their own beside the traced
+    classes' writes `known` [C, d]: a write of at least half the classes' `reach`, apart from
+    every class's direction (tracr gives each value its own, orthonormal). A write with a share
+    along one is a misread, not a new value: the twentieth set's h08 read a pair as the sum of two
+    classes' writes, before `_fresh_parts` took the pair's other new values as the line's, gave it
+    a label of its own and certified a wrong program."""
+    norms = np.linalg.norm(known, axis=1)
+    unit = known[norms > 0] / norms[norms > 0, None]
+    apart = np.abs(written @ unit.T).max(axis=1, initial=0.0) <= 2 * WRITE_TOLERANCE * reach
+    return np.flatnonzero((np.abs(written).max(axis=1, initial=0.0) >= 0.5 * reach) & apart)
 
 
 def _class_writes(chosen: list[Group], joint: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

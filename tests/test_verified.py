@@ -2942,8 +2942,10 @@ def test_a_lambdas_values_no_row_holds_are_read_where_its_block_writes_each_one_
     other value's pair writes, the value is read (`MlpLines._lambda_fresh`) and the line reading
     it reads it through the block's weights: the certificate is left no hole that an input gives
     (the twenty-fifth set's m07 was verified on trust with such holes, and was wrong on inputs of
-    nine high residues). Pairs no input gives (5 ones and 4 twos among 6 tokens) fire neurons of
-    two values and are left as holes, which no bag of tokens gives."""
+    nine high residues). Pairs no input gives (5 ones and 4 twos among 6 tokens) are read too:
+    tracr's block has a neuron for each pair of the two value sets, and the pair of two values no
+    row holds fires its own (before `_fresh_parts` took the other var's new values as the line's,
+    it read them as firing two values' neurons and left them holes)."""
     from compiler.compiling.check import all_inputs, random_inputs
     from compiler.language.values import ValueSets
     from interpreter.certify import nets_agree, table_holes
@@ -2968,11 +2970,34 @@ def test_a_lambdas_values_no_row_holds_are_read_where_its_block_writes_each_one_
     shown = {(xs.count(1), xs.count(2)) for xs in inputs}
     unseen = {(x, y) for x in range(7) for y in range(7) if x + y <= 6} - shown
     assert {(x, y) for x, y in unseen if y >= 4}  # pairs no row holds that inputs give
-    assert all(x + y > 6 for x, y in holes[names[id(mix)]])  # only pairs no input gives are left
+    assert not holes.get(names[id(mix)])  # every pair read, those no input gives as well
     assert all(m > 12 for _, m in holes.get(names[id(program.nodes[-1])], ()))  # their sums alone
     every = all_inputs(vocab, 6, 2000)
     read = compiler.compile_program(program.source, set(vocab), 6)
     assert all(nets_agree(a, b) for a, b in zip(net.run(every), read.run(every)))
+
+
+def test_a_write_along_a_traced_values_direction_is_no_new_value():
+    """A table line's pair whose write no traced class makes is a value of its own only where the
+    write is apart from every traced class's direction (tracr gives each value its own): a write
+    that is the sum of two classes' writes is a misread (the twentieth set's h08 read one, took it
+    for a new label and certified a wrong program), and is left a hole for the certificate."""
+    import types
+
+    from interpreter.mlp_lines import MlpLines, label_key
+    from interpreter.trace import Group
+
+    codes = np.array([0, 1, 2, 0])
+    group = Group(layer=0, index=0, neurons=(0, 1, 2), writes=np.eye(3)[codes], codes=codes,
+                  columns=np.array([0, 1, 2]))
+    lines = types.SimpleNamespace(deadline=time.monotonic() + 60,
+                                  trace=types.SimpleNamespace(net=types.SimpleNamespace(
+                                      config=types.SimpleNamespace(d_model=5))))
+    own, two = np.array([0.0, 0, 0, 1, 0]), np.array([1.0, 1, 0, 0, 0])
+    writes, fresh, labels = MlpLines._fresh_labels(lines, [group], codes, np.array([0, 1, 2, 0], dtype=object),
+                                                   [((9, 9), own), ((9, 8), two)], np.arange(5))
+    assert fresh == (3,) and labels == {(9, 9): 3}  # (9, 8): a hole
+    np.testing.assert_allclose(writes[label_key(3)], own)
 
 
 def test_a_maps_values_at_widths_no_row_holds_are_read_off_its_block():

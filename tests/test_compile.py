@@ -991,19 +991,49 @@ def test_a_table_key_written_as_a_number_for_a_string_token_is_warned_of():
 
 
 def test_a_numerical_table_without_an_entry_names_the_values_and_the_fix():
-    """A numerical map whose table misses a value its input may take is refused naming that value
-    and the entry to add (the twenty-sixth hand-written set's n25 and n17 drafts got "numerical Map
-    returns None for some input" alone); where the input is a computed line, the refusal says
-    compile may take it to reach values no input gives, and that any number will do there."""
+    """A numerical map whose table misses a value its input may take is refused naming that value,
+    an input that gives it and the entry to add (the twenty-sixth hand-written set's n25 and n17
+    drafts got "numerical Map returns None for some input" alone)."""
     postage = 'return numerical map({"letter": 1, "small": 2.5, "medium": 4}, tokens)\n'
-    with pytest.raises(CompileError, match=r"gives None where tokens is 'parcel' .*a table entry for each\)$"):
+    with pytest.raises(CompileError, match=r"gives None where tokens is 'parcel' .*as on the input \['parcel'\] at "
+                                           r"position 0; .*a table entry for each\)$"):
         compiler.compile_program(postage, {"letter", "small", "medium", "parcel"}, 4)
     gaps = ("top = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
             "gap = sequence_map(lambda t, s: t - s, top, tokens)\n"
             "return numerical map({0: 1, 1: 0.5, 2: 0.25}, gap)\n")
-    with pytest.raises(CompileError, match=r"where gap is -2 or -1 .* compile cannot show it .* give those entries "
-                                           r"any number"):
+    with pytest.raises(CompileError, match=r"where gap is -2 or -1 .* as on the input \[0, 1\] at position 1"):
         compiler.compile_program(gaps, {0, 1, 2}, 4)
+
+
+def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every_input_is_run():
+    """`c + d`, two counts of tokens, may be 0 .. 2n for compile (it takes them independently), but
+    is the length 1 .. n on every input: a numerical table with those entries alone is built, its
+    missing ones given another of its values, where compile runs every input to show none reaches
+    them (as it does for a categorical table's: the twenty-seventh set's drafts and several before
+    wrote "any number" entries by hand), and the net agrees with the program on every input; where
+    the inputs are too many to run, it is refused saying so and what to write."""
+    from compiler.compiling.check import all_inputs, outputs_agree, reference_outputs
+
+    def lengths(longest: int) -> str:
+        entries = ", ".join(f"{n}: {n / 4}" for n in range(1, longest + 1))
+        return ("c = selector_width(select(tokens, tokens, lambda k, q: k == 1))\n"
+                "d = selector_width(select(tokens, tokens, lambda k, q: k == 2))\n"
+                "s = sequence_map(lambda x, y: x + y, c, d)\n"
+                f"return numerical map({{{entries}}}, s)\n")
+
+    source = lengths(7)
+    program, every = compiler.parse(source), all_inputs([1, 2], 7, 1000)
+    for causal in (False, True):
+        net = compiler.compile_program(source, {1, 2}, 7, causal=causal)
+        assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(every, net.run(every)))
+    with pytest.raises(CompileError, match=r"where s is 0 or 15 or 16 .* compile cannot show it \(it runs every input "
+                                           r"where there are at most 5,000, and there are 32,766; .*any number"):
+        compiler.compile_program(lengths(14), {1, 2}, 14)
+    with pytest.raises(CompileError, match=r"checking every input was turned off"):
+        compiler.compile_program(source, {1, 2}, 7, check_inputs=False)
+    short = source.replace("1: 0.25, ", "")  # one token 1 gives s = 1
+    with pytest.raises(CompileError, match=r"as on the input \[1\] at position 0"):
+        compiler.compile_program(short, {1, 2}, 7)
 
 
 def test_a_fetch_of_the_largest_token_is_never_none():

@@ -38,6 +38,7 @@ from compiler.compiling.defined import (
     possibly_undefined,
     require_defined,
     require_never_none,
+    require_no_gaps,
     show_on_every_input,
 )
 from compiler.compiling.exactness import choose_mlp_exactness
@@ -146,6 +147,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     nones = numerical_nones(facts)
     if nones:  # nor None where it is numerical: shown never to be, or refused
         require_never_none(facts, nones, vocab, max_seq_len, exhaustive, probe=check_inputs)
+    require_no_gaps(facts, vocab, max_seq_len, exhaustive, probe=check_inputs)  # a numerical table's missing entries
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")

@@ -135,6 +135,28 @@ def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len:
             raise CompileError(f"{reason} ({tried}); {hint}")
 
 
+def require_no_gaps(facts: Facts, vocab: set, max_seq_len: int, check: bool, probe: bool = True) -> None:
+    """Refuses a program with a numerical map or sequence_map whose function gives None on values
+    its inputs may take (`Facts.gaps`: the net writes another of its values there) unless running
+    every input shows none gives them (`check`); the refusal names the first input that does
+    (where the inputs are too many to try each, among the shortest ones, with `probe`). A line
+    that may be None for its inputs' sake was checked on every input already (`require_never_none`)."""
+    labels = [label for label in facts.gaps if label not in facts.nullable]
+    if not labels:
+        return
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
+        short_inputs(vocab, max_seq_len) if probe else []
+    for label in labels:
+        for xs, values in zip(inputs, evaluate_all(facts.exprs[label], inputs) if inputs else []):
+            if None in values:
+                raise CompileError(facts.numerical_none(
+                    label, found=f"on the input {list(xs)} at position {values.index(None)}"))
+        if not check:
+            tried = (f"it runs every input where there are at most {EXHAUSTIVE_AGGREGATE_CHECK:,}, and there are "
+                     f"{input_count(vocab, max_seq_len):,}" if probe else "checking every input was turned off")
+            raise CompileError(facts.numerical_none(label, tried=tried))
+
+
 _TABLE_HINT = "where a function gives the None (a table without an entry for those values), give it a value there; or "
 _NONE_HINT = ("give the value one on every input before it becomes numerical: a select that chooses a position "
               "for every query (a lookback clamped as `k == max(q - 1, 0)`), or a numerical aggregate "

@@ -64,14 +64,18 @@ class Facts:
         self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
         self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
         self._by_width: dict[str, tuple[tuple, dict[int, set]]] = {}  # `_means_by_width`, by label
+        # numerical Map/SequenceMap -> the arguments its inputs may take where its function gives None
+        # (`numerical_none`); its table holds another value of the function there (`tables`)
+        self.gaps: dict[str, list[tuple]] = {}
         for label in self.order:
             self._infer(label, vocab)
 
-    def _numerical_none(self, label: str, expr: rasp.SOp, table: dict) -> str:
+    def numerical_none(self, label: str, found: str = "", tried: str = "") -> str:
         """The refusal of a numerical map or sequence_map whose function gives None on some of the
-        values its inputs may take (a table without an entry for them): which values, and how to
-        write it."""
-        missing = [args for args, v in table.items() if v is None]
+        values its inputs may take (a table without an entry for them, `gaps`): which values, and
+        how to write it. `found`: an input that gives such a value; `tried`: why compile could not
+        run every input to show that none does."""
+        expr, missing = self.exprs[label], self.gaps[label]
         shown = " or ".join(show_args(args) for args in missing[:3]) + (f" (and {len(missing) - 3:,} more)"
                                                                          if len(missing) > 3 else "")
         children = expr.children
@@ -79,13 +83,17 @@ class Facts:
         kind = "map" if isinstance(expr, rasp.Map) else "sequence_map"
         message = (f"{label}: a numerical {kind} whose function gives None where {names} is {shown} (a table "
                    "without an entry for it, or a function returning None), and a numerical value has no None in "
-                   "the net; give the function a value there (a table entry for each)")
+                   "the net")
+        if found:
+            return f"{message}, as {found}; give the function a value there (a table entry for each)"
+        message += "; give the function a value there (a table entry for each)"
         if not all(isinstance(c, (rasp.TokensType, rasp.IndicesType)) for c in children):
             takes = (f"{children[0].name} to take every value the lines it is computed from allow, each taken "
                      "alone" if len(children) == 1 else
                      f"{children[0].name} and {children[1].name} to take their values independently")
-            message += (f"; if no input gives {names} such a value, compile cannot show it (it takes {takes}), so "
-                        "give those entries any number")
+            why = f"{tried}; it takes {takes}" if tried else f"it takes {takes}"
+            message += (f"; if no input gives {names} such a value, compile cannot show it ({why}), so give those "
+                        "entries any number")
         return message
 
     def why_none(self, label: str) -> str:
@@ -140,10 +148,17 @@ class Facts:
                 unreached = {v for v in table.values() if v is not None} - reached
                 if unreached:
                     self.never[label] = unreached
+            if None in table.values() and rasp.is_numerical(expr):
+                # a numerical value has no None: the entries are given a value the function gives
+                # elsewhere (the line's values stay as they are), and compile shows no input reaches
+                # them, running every input where it can (`defined.require_no_gaps`), or refuses
+                given = [v for v in table.values() if v is not None]
+                self.gaps[label] = [args for args, v in table.items() if v is None]
+                if not given:
+                    raise CompileError(self.numerical_none(label))
+                table = {args: given[0] if v is None else v for args, v in table.items()}
             if None in table.values():
                 self.nullable.add(label)
-                if rasp.is_numerical(expr):
-                    raise CompileError(self._numerical_none(label, expr, table))
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
             self._means_by_width(label, expr, table, pairs)

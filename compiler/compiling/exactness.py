@@ -55,7 +55,8 @@ def choose_mlp_exactness(facts: Facts, graph: nx.DiGraph) -> tuple[float, bool]:
                                    "them different outputs; map the number straight to what is needed (e.g. "
                                    "`lambda x: x < 0`) rather than on as itself")
             raise CompileError(f"{label}: the numerical values it reads are too close together for a "
-                               "float32 MLP to separate them; use values further apart")
+                               f"float32 MLP to separate them{_closest(facts, built_from, label)}; use values "
+                               "further apart")
     exactness = max(float(TRACR_MLP_EXACTNESS), float(math.ceil(sharpness)))
     for label, _, _, occurring in discretising_mlps(facts, built_from):
         largest = max((abs(x) for x in occurring), default=1.0)
@@ -103,6 +104,23 @@ def _required_sharpness(facts: Facts, built_from: Callable[[str], set]) -> tuple
                 # the step ReLU(L(x-t)+1) - ReLU(L(x-t)) is 0 once L(t-x) >= 1; ask for 2
                 sharpness = max(sharpness, 2 / above)
     return sharpness, ""
+
+
+def _closest(facts: Facts, built_from: Callable[[str], set], label: str) -> str:
+    """Which two values `label`'s MLP reads lie closest while its function tells them apart, and how
+    many values compile takes its input to reach (a superset of those inputs give: it may take
+    lines to vary independently that do not), as a clause of the refusal; "" if none do."""
+    for at, f, steps, occurring in discretising_mlps(facts, built_from):
+        if at != label:
+            continue
+        values = sorted(x for x in occurring if f(x) is not None)
+        apart = [(b - a, a, b) for a, b in zip(values, values[1:]) if not steps.same(f(a), f(b))]
+        if not apart:
+            return ""
+        gap, a, b = min(apart)
+        return (f" ({a:.6g} and {b:.6g}, {gap:.2g} apart, give different outputs, among the {len(values):,} values "
+                "compile takes its input to reach)")
+    return ""
 
 
 def _float_twins(facts: Facts, built_from: Callable[[str], set], label: str) -> tuple[float, float] | None:

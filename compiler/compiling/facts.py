@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 import numpy as np
@@ -25,6 +25,9 @@ from compiler.language.program import UNDEFINED
 from compiler.language.values import aggregate_values, function_arguments, leaf_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
+#: Most splits of the positions a select chooses among classes of values (`Facts._counted_mean`) one
+#: line of means is tabulated on.
+MAX_COMPOSITIONS = 50_000
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -64,6 +67,9 @@ class Facts:
         self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
         self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
         self._by_width: dict[str, tuple[tuple, dict[int, set]]] = {}  # `_means_by_width`, by label
+        # `_counts_by_width`, by label: (select key, source label, classes, {w: {counts: value}})
+        self._by_counts: dict[str, tuple] = {}
+        self._count_pairs: dict[str, dict[int, dict[tuple, tuple]]] = {}  # `_pairs_by_counts`, by label
         # numerical Map/SequenceMap -> the arguments its inputs may take where its function gives None
         # (`numerical_none`); its table holds another value of the function there (`tables`)
         self.gaps: dict[str, list[tuple]] = {}
@@ -255,14 +261,88 @@ class Facts:
             widths = set(range(self.max_seq_len + 1)) if widths is None else widths | {0}
             self._by_width[label] = (self._select_key(expr.selector),
                                      {w: {k / w for k in range(w + 1)} if w else {0} for w in widths})
+            counted = self._counted_mean(expr, widths)
+            if counted is not None:
+                self._by_counts[label] = counted
         elif isinstance(expr, rasp.Map) and expr.inner.label in self._by_width:
             key, inner = self._by_width[expr.inner.label]
             self._by_width[label] = (key, {w: {table[(x,)] for x in xs if table.get((x,)) is not None}
                                            for w, xs in inner.items()})
+            if expr.inner.label in self._by_counts:
+                key, source, classes, inner = self._by_counts[expr.inner.label]
+                self._by_counts[label] = (key, source, classes, {
+                    w: {counts: table[(x,)] for counts, x in at.items() if table.get((x,)) is not None}
+                    for w, at in inner.items()})
         elif pairs is not None:
             key = self._by_width[expr.fst.label][0]
             self._by_width[label] = (key, {w: {table[args] for args in at if table.get(args) is not None}
                                            for w, at in pairs.items()})
+            if label in self._count_pairs:
+                source = self._by_counts[expr.fst.label][1]
+                refined = self._count_pairs.pop(label)
+                self._by_counts[label] = (key, source, refined.pop(None), {
+                    w: {counts: table[args] for counts, args in at.items() if table.get(args) is not None}
+                    for w, at in refined.items()})
+
+    def _counted_mean(self, expr: rasp.Aggregate, widths: set[int]) -> tuple | None:
+        """(select key, source, classes, {w: {counts: mean}}) for a numerical mean of a 0/1 map of one
+        line (the source) over a select: the source's values the select can choose (all of them
+        unless its keys are the source), split by the map into those giving 1 and those giving 0
+        (the classes), and for each width w every split of w positions among the classes with the
+        mean it gives. Means of maps of one source over one select count the same positions, so
+        where they meet (`_pairs_by_counts`) each position's value falls in one class of every map:
+        the shares of three tokens add up to 1. None where the mean is no such line, or its splits
+        would be more than `MAX_COMPOSITIONS`."""
+        inner = self.exprs[expr.sop.label]
+        if not isinstance(inner, rasp.Map) or expr.sop.label in self.nullable \
+                or inner.inner.label in self.nullable or expr.sop.label not in self.tables:
+            return None
+        source, table = inner.inner.label, self.tables[expr.sop.label]
+        chosen = set(self.values[source])
+        select = expr.selector
+        if isinstance(select, rasp.Select) and select.keys.label == source:
+            queries = self.values[select.queries.label]
+            if len(chosen) * len(queries) > 10_000 or select.queries.label in self.nullable:
+                return None
+            chosen = {k for k in chosen if any(self.predicate(select, k, q) for q in queries)}
+        ones = frozenset(x for x in chosen if table.get((x,)) == 1)
+        classes = tuple(c for c in (ones, frozenset(chosen) - ones) if c)
+        if not classes:
+            return None
+        by_width = {}
+        for w in widths:
+            splits = list(_compositions(w, len(classes)))
+            by_width[w] = {split: (split[0] / w if w and classes[0] == ones else 0) for split in splits}
+        return self._select_key(select), source, classes, by_width
+
+    def _pairs_by_counts(self, label: str, fst: tuple, snd: tuple) -> dict[int, list[tuple]] | None:
+        """The pairs two lines of means over one select of maps of one source (`_counted_mean`) meet,
+        width by width: every split of w positions among the classes both lines' classes split the
+        source's values into, each giving both lines a value. None where the splits are too many.
+        Kept for the line (`_means_by_width`) in `_count_pairs[label]`, its classes under None."""
+        (_, _, classes_a, at_a), (_, _, classes_b, at_b) = fst, snd
+        classes = tuple(a & b for a in classes_a for b in classes_b if a & b)
+        widths = at_a.keys() & at_b.keys()
+        if not classes or sum(math.comb(w + len(classes) - 1, len(classes) - 1) for w in widths) > MAX_COMPOSITIONS:
+            return None
+        of_a = [next(i for i, a in enumerate(classes_a) if c <= a) for c in classes]
+        of_b = [next(i for i, b in enumerate(classes_b) if c <= b) for c in classes]
+        refined: dict = {None: classes}
+        pairs = {}
+        for w in widths:
+            met = {}
+            for split in _compositions(w, len(classes)):
+                counts_a, counts_b = [0] * len(classes_a), [0] * len(classes_b)
+                for count, i, j in zip(split, of_a, of_b):
+                    counts_a[i] += count
+                    counts_b[j] += count
+                a, b = at_a[w].get(tuple(counts_a)), at_b[w].get(tuple(counts_b))
+                if a is not None and b is not None:
+                    met[split] = (a, b)
+            refined[w] = met
+            pairs[w] = list(dict.fromkeys(met.values()))
+        self._count_pairs[label] = refined
+        return pairs
 
     def _pairs_by_width(self, expr) -> dict[int, list[tuple]] | None:
         """The argument pairs a linear_sequence_map of two lines of means over one select
@@ -276,6 +356,11 @@ class Facts:
         fst, snd = self._by_width.get(expr.fst.label), self._by_width.get(expr.snd.label)
         if fst is None or snd is None or fst[0] != snd[0] or fst[1].keys() != snd[1].keys():
             return None
+        counted = self._by_counts.get(expr.fst.label), self._by_counts.get(expr.snd.label)
+        if None not in counted and counted[0][:2] == counted[1][:2]:
+            pairs = self._pairs_by_counts(expr.label, *counted)
+            if pairs is not None:
+                return pairs
         if expr.fst.label == expr.snd.label:
             return {w: [(x, x) for x in xs] for w, xs in fst[1].items()}
         return {w: list(itertools.product(xs, snd[1][w])) for w, xs in fst[1].items()}
@@ -604,6 +689,16 @@ class Facts:
                 return None
             return [table[row] for row in rows]
         return None
+
+
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    """Every way to split `total` into `parts` counts of at least 0, in order."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
 
 
 def _joint(pairs: dict[int, list[tuple]] | None) -> list[tuple] | None:

@@ -772,6 +772,9 @@ def _reader_blocks(net: Net) -> tuple[list[tuple], np.ndarray, list[int], list[f
         blocks.append(net.W_U)
         sublayers.append(2 * c.n_layers + 1)
         scales.append(float(np.linalg.norm(net.W_U, axis=0).max(initial=0)))
+        # a column no residual direction reaches reads nothing: tracr pads each head to the widest
+        # (d_head 1,333 for p08 of the twenty-eighth set, whose blocks side by side were 1.2 GB)
+        blocks = [b[:, np.abs(b).max(axis=0, initial=0) > 0] for b in blocks]
         keep = [i for i, b in enumerate(blocks) if b.shape[1] > 0]  # reduceat takes no empty block
         names, blocks = [names[i] for i in keep], [blocks[i] for i in keep]
         sublayers, scales = [sublayers[i] for i in keep], [scales[i] for i in keep]
@@ -891,14 +894,12 @@ def head_vectors(trace: Trace, layer: int, head: int, rows: np.ndarray) -> tuple
     (a trace keeps the heads' writes and choices only). Scaled by 1/sqrt(d_head) on the query side,
     so that a query and a key vector's product is the attention logit."""
     c = trace.net.config
-    _, _, per_layer = _float64_layers(trace.net)
-    weights = per_layer[layer]
-    part = slice(head * c.d_head, (head + 1) * c.d_head)
+    w_q, b_q, w_k, b_k = _head_qk(trace.net, layer, head)
     out = np.empty((3, len(rows), c.d_head))
     for members, by_input in _inputs_by_length(trace, rows):
         x = _residual_before(trace.net, [trace.inputs[b] for b in members], layer)
-        q = (x @ weights["W_Q"][:, part] + weights["b_Q"][part]) / math.sqrt(c.d_head)
-        k = x @ weights["W_K"][:, part] + weights["b_K"][part]
+        q = (x @ w_q + b_q) / math.sqrt(c.d_head)
+        k = x @ w_k + b_k
         for m, b in enumerate(members):
             for i in by_input[b]:
                 position = int(trace.row_position[rows[i]]) + 1  # BOS first
@@ -910,10 +911,21 @@ def head_qk_weights(net: Net, layer: int, head: int) -> tuple[np.ndarray, np.nda
     """[d_model, d_head] each: head `head` of `layer`'s W_Q (scaled by 1/sqrt(d_head), as
     `head_vectors`' query vectors are) and W_K, in float64: what a change of the residual stream at
     a position moves its query and key vectors by."""
-    c = net.config
-    weights = _float64_layers(net)[2][layer]
-    part = slice(head * c.d_head, (head + 1) * c.d_head)
-    return weights["W_Q"][:, part] / math.sqrt(c.d_head), weights["W_K"][:, part]
+    w_q, _, w_k, _ = _head_qk(net, layer, head)
+    return w_q / math.sqrt(net.config.d_head), w_k
+
+
+def _head_qk(net: Net, layer: int, head: int) -> tuple[np.ndarray, ...]:
+    """Head `head` of `layer`'s W_Q, b_Q, W_K and b_K in float64 (kept with the net, head by head:
+    a wide net's whole W_Q and W_K in float64 are gigabytes, d_head 1,333 by d_model 2,978 a head
+    and layer for the twenty-eighth set's p08, of which a decompile reads a few heads)."""
+    def build() -> tuple[np.ndarray, ...]:
+        part = slice(head * net.config.d_head, (head + 1) * net.config.d_head)
+        params = Weights(net).params
+        return tuple(params[param_name(layer, name)][..., part].astype(np.float64)
+                     for name in ("W_Q", "b_Q", "W_K", "b_K"))
+
+    return net.cached(("head qk", layer, head), build)
 
 
 def _residual_before(net: Net, batch: list[list], layer: int) -> np.ndarray:
@@ -992,10 +1004,10 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
 
 
 def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """The net's embeddings (as they are) and per-layer tensors in float64: W_Q and W_K (heads
-    side by side) and the biases whole; W_Q, W_K and W_V side by side on the residual dimensions
-    they read; W_in on those the MLP reads, W_out on those it writes, and each head's W_O on those
-    it writes (with the dimensions); kept with the net."""
+    """The net's embeddings (as they are) and per-layer tensors in float64: the biases whole
+    (b_Q and b_K too, in b_QKV); W_Q, W_K and W_V side by side on the residual dimensions they
+    read (`_head_qk`: a head's W_Q and W_K whole); W_in on those the MLP reads, W_out on those it
+    writes, and each head's W_O on those it writes (with the dimensions); kept with the net."""
     def build():
         w = Weights(net)
         layers = []
@@ -1004,7 +1016,7 @@ def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
             # the rest is widened: a wide compiled net's MLPs read and write a few of its thousands
             # of dimensions (d_model 1,881 and 7,362 neurons: 2 GB in float64 whole)
             tensors = {name: w.params[param_name(layer, name)].astype(np.float64)
-                       for name in ("W_Q", "b_Q", "W_K", "b_K", "b_in", "b_out", "b_O")}
+                       for name in ("b_in", "b_out", "b_O")}
             W_in, W_out = w.params[param_name(layer, "W_in")], w.params[param_name(layer, "W_out")]
             tensors["reads"] = np.flatnonzero(np.abs(W_in).max(axis=1, initial=0) > 0)
             tensors["W_in reads"] = W_in[tensors["reads"]].astype(np.float64)

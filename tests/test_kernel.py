@@ -101,3 +101,23 @@ def test_bad_input_gets_the_same_error_on_every_backend():
             net.run([[1, 1, 1, 1]], backend=backend)
         with pytest.raises(ValueError, match="not in the vocabulary"):
             net.run([[[1]]], backend=backend)
+
+
+@given(seed=st.integers(0, 10_000))
+def test_a_product_on_its_non_zero_rows_and_columns_is_stored_as_the_whole_would_be(seed):
+    """`_Builder.product` takes a head's d_model x d_model product on the rows and columns that
+    hold a non-zero (a wide compiled net's heads touch a few hundred of thousands); its arrays are
+    `matrix`'s of the whole product, the stored values to float64 rounding (BLAS may sum a smaller
+    product in another order)."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(12, 5)) * (rng.random((12, 1)) < 0.4)
+    b = rng.normal(size=(5, 9)) * (rng.random((1, 9)) < 0.5)
+    whole, parts = kernel._Builder(), kernel._Builder()
+    for builder, make in ((whole, lambda: whole.matrix(0.5 * a @ b)), (parts, lambda: parts.product(a, b, 0.5))):
+        builder.matrix(np.eye(3))  # something stored before it
+        make()
+    for key, value in whole.arrays().items():
+        if key == "values":
+            np.testing.assert_allclose(value, parts.arrays()[key], rtol=0, atol=1e-13)  # terms of about 1
+        else:
+            np.testing.assert_array_equal(value, parts.arrays()[key], err_msg=key)

@@ -111,7 +111,8 @@ class _Builder:
         hold a non-zero (`block`); the same arrays, but that BLAS may sum the smaller product in
         another order (a float64 rounding apart; compiled nets' products came out the same)."""
         rows, columns = np.flatnonzero(a.any(axis=1)), np.flatnonzero(b.any(axis=0))
-        return self.block((a.shape[0], b.shape[1]), rows, columns, (scale * a[rows]) @ b[:, columns])
+        part = (scale * a[rows].astype(np.float64)) @ b[:, columns].astype(np.float64)
+        return self.block((a.shape[0], b.shape[1]), rows, columns, part)
 
     def indexes(self, positions: np.ndarray) -> tuple[int, int]:
         """Stores a list of indices in `used`; returns where it starts and its length."""
@@ -166,21 +167,26 @@ def _plan(net) -> Plan:
 
     for layer in range(c.n_layers):
         if w.W_O[layer].any() or w.b_O[layer].any():
-            W_Q, W_K, W_V, W_O, b_Q, b_V = (f64(tensor[layer]) for tensor in (w.W_Q, w.W_K, w.W_V, w.W_O, w.b_Q, w.b_V))
-            b_O = f64(w.b_O[layer])
+            # float32 whole, widened where a product reads (a wide net's heads are d_model by a
+            # d_head of a thousand or more, mostly zeros: p08 of the twenty-eighth hand-written set)
+            W_Q, W_K, W_V, W_O = (tensor[layer] for tensor in (w.W_Q, w.W_K, w.W_V, w.W_O))
+            b_Q, b_V, b_O = (f64(tensor[layer]) for tensor in (w.b_Q, w.b_V, w.b_O))
             writes = []
             for h in range(c.n_heads):
                 # the products on the rows and columns that hold a non-zero (`_Builder.product`)
                 v_rows, o_columns = np.flatnonzero(W_V[h].any(axis=1)), np.flatnonzero(W_O[h].any(axis=0))
-                ov = W_V[h][v_rows] @ W_O[h][:, o_columns]
+                ov = f64(W_V[h][v_rows]) @ f64(W_O[h][:, o_columns])
                 if ov.any():
+                    k_rows = np.flatnonzero(W_K[h].any(axis=1))
+                    key_term = np.zeros(c.d_model)
+                    key_term[k_rows] = (scale * f64(W_K[h][k_rows])) @ b_Q[h]
                     ops.append([_HEAD, build.product(W_Q[h], W_K[h].T, scale),
-                                build.block((c.d_model, c.d_model), v_rows, o_columns, ov),
-                                build.vector(scale * W_K[h] @ b_Q[h])])
+                                build.block((c.d_model, c.d_model), v_rows, o_columns, ov), build.vector(key_term)])
                     written = np.zeros(c.d_model, bool)
                     written[o_columns] = ov.any(axis=0)
                     writes.append(written)
-            commit(b_O + b_V.reshape(-1) @ W_O.reshape(-1, W_O.shape[-1]), *writes)
+            values = np.flatnonzero(b_V.reshape(-1))  # b_V W_O, on the value biases that are not 0
+            commit(b_O + b_V.reshape(-1)[values] @ f64(W_O.reshape(-1, W_O.shape[-1])[values]), *writes)
         if w.W_out[layer].any() or w.b_out[layer].any():
             W_in, b_in, W_out, b_out = (f64(tensor[layer]) for tensor in (w.W_in, w.b_in, w.W_out, w.b_out))
             live = W_out.any(axis=1)  # hidden units that write nothing are dropped

@@ -54,6 +54,7 @@ compiled, and what the caller returns.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import functools
@@ -75,6 +76,7 @@ from compiler.compiling.check import (
     search_failing_batch,
     structured_inputs,
 )
+from compiler.compiling.compile import numerical_gaps
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -251,7 +253,9 @@ class Certifier:
           tables reading it have no entry for: they are filled in turn (the twentieth set's h18,
           a table of (2^a, 3^b) pairs read by one of (price, factor));
         - its lambda predicates guarded against None (`guarded_predicates`): `k == 0` selects key 0
-          for a None query in rasp, which the net never does, so it reads as `k == 0 and q != None`.
+          for a None query in rasp, which the net never does, so it reads as `k == 0 and q != None`;
+        - its numerical tables filled where compile takes their inputs to reach values beyond
+          those the value sets give (`numerical_gaps`: the shares of tokens add up to 1).
         """
         compile = functools.partial(compiler.compile_program, vocab=self.vocab, max_seq_len=self.net.config.max_seq_len,
                                     causal=self.net.config.causal, build_unproven=True)
@@ -265,6 +269,9 @@ class Certifier:
                     break
                 filled = more
             fixed = guarded_predicates(filled, self.compile_sets) or filled
+            # a numerical table without the entries compile takes its inputs to reach past the
+            # values read (the twenty-eighth set's p10: 60 over a weighted sum of four shares)
+            fixed = filled_gaps(fixed, numerical_gaps(fixed, self.vocab, self.net.config.max_seq_len)) or fixed
             if fixed is program:
                 raise
         return fixed, compile(fixed)
@@ -318,6 +325,12 @@ class Certifier:
             return f"line {label} (a lambda fitted to the values the rows show)" if label in fitted else \
                 f"table line {label}"
         too_wide = [label for label, missing in holes.items() if missing is None]
+        if too_wide:  # a table whose arguments the bags of tokens give: its holes are those it lacks
+            holes.update(self._bag_holes(program, compiled, too_wide))
+            too_wide = [label for label, missing in holes.items() if missing is None]
+            holes = {label: missing for label, missing in holes.items() if missing is None or missing}
+            if not holes:
+                return "", 0, "", False
         if too_wide:
             return (f"{line(too_wide[0])} reads more than {MAX_TABLE_DOMAIN} argument values, too many to "
                     "check for missing entries"), 0, "", False
@@ -488,6 +501,18 @@ class Certifier:
             if kept:
                 out[label] = kept
         return out
+
+    def _bag_holes(self, program: prog.Program, compiled: prog.Program, labels: list[str]) -> dict[str, set]:
+        """For the table lines `labels` of `program` whose arguments are too many to enumerate from
+        their value sets, where they are functions of the bag of tokens a position sees
+        (`_bag_arguments`): the arguments the bags give that the table has no entry for. A map of
+        a weighted sum of four shares takes far fewer values than the sums of every four shares."""
+        by_label = _by_label(program)
+        tables = [label for label in labels if isinstance(by_label[label], (nodes.Map, nodes.SequenceMap))
+                  and isinstance(by_label[label].function, fn.Table)]
+        shown = self._bag_arguments(compiled, {label: set() for label in tables}) if tables else {}
+        return {label: {key for key in arguments if not by_label[label].function.covers(key)}
+                for label, arguments in shown.items()}
 
     def _bag_inputs(self, program: prog.Program, compiled: prog.Program) -> list[list]:
         """An input for each of `program`'s table holes (`_holes`) that inputs reach, where the bags
@@ -1370,6 +1395,28 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
             missing = sorted(fill[id(node)], key=value_sort_key)
             filler = dict(zip(missing, _fillers(table, len(missing), node.encoding)))
             changes[id(node)] = {"function": fn.Table.from_mapping(table.arity, {**filler, **dict(table.entries)})}
+    return rebuilt(program, changes) if changes else None
+
+
+def filled_gaps(program: prog.Program, gaps: dict[int, set[tuple]]) -> prog.Program | None:
+    """`program` with an entry for each argument of its numerical maps' tables in `gaps` (by node
+    id, `compiler.compiling.compile.numerical_gaps`): the value of the entry within float32's
+    precision of it where there is one (a number read off the net, 1.083333375, is the 1.0833...
+    compile works out, and two entries that close giving different outputs are refused as too
+    close together), else 0; None when there is nothing to fill."""
+    changes = {}
+    for node in program.nodes:
+        if id(node) not in gaps or not isinstance(node, nodes.Map) or not isinstance(node.function, fn.Table):
+            continue
+        entries = dict(node.function.entries)
+        keys = sorted(k for k in entries if _number(k))
+        filler = {}
+        for (x,) in gaps[id(node)]:
+            at = bisect.bisect_left(keys, x)
+            near = min(keys[max(0, at - 1):at + 1], key=lambda k: abs(k - x), default=None)
+            close = near is not None and abs(near - x) <= 1e-6 * max(1.0, abs(x))
+            filler[x] = entries[near] if close else 0
+        changes[id(node)] = {"function": fn.Table.from_mapping(1, {**filler, **entries})}
     return rebuilt(program, changes) if changes else None
 
 

@@ -1013,6 +1013,7 @@ def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every
     wrote "any number" entries by hand), and the net agrees with the program on every input; where
     the inputs are too many to run, it is refused saying so and what to write."""
     from compiler.compiling.check import all_inputs, outputs_agree, reference_outputs
+    from compiler.compiling.compile import numerical_gaps
 
     def lengths(longest: int) -> str:
         entries = ", ".join(f"{n}: {n / 4}" for n in range(1, longest + 1))
@@ -1029,6 +1030,8 @@ def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every
     with pytest.raises(CompileError, match=r"where s is 0 or 15 or 16 .* compile cannot show it \(it runs every input "
                                            r"where there are at most 5,000, and there are 32,766; .*any number"):
         compiler.compile_program(lengths(14), {1, 2}, 14)
+    wide = compiler.parse(lengths(14))  # what the decompiler's certificate fills in such a reading
+    assert numerical_gaps(wide, {1, 2}, 14) == {id(wide.output): {(0,), *((n,) for n in range(15, 29))}}
     with pytest.raises(CompileError, match=r"checking every input was turned off"):
         compiler.compile_program(source, {1, 2}, 7, check_inputs=False)
     short = source.replace("1: 0.25, ", "")  # one token 1 gives s = 1

@@ -3000,6 +3000,34 @@ def test_a_write_along_a_traced_values_direction_is_no_new_value():
     np.testing.assert_allclose(writes[label_key(3)], own)
 
 
+def test_a_numerical_table_is_filled_where_compile_takes_its_input_further_than_the_net_was_seen():
+    """60 over a mean interval weighted by four shares among the beats a select keeps (the
+    twenty-eighth set's p10): the reading's table of the rate has the sums the trace showed, and
+    compile takes the sum to reach more (it works the sums out split by split, not input by
+    input), so it refused the reading as a numerical table without entries, and nothing was
+    verified. The certificate fills those entries (`numerical_gaps`, `filled_gaps`: a number read
+    at float32's precision takes its entry's value) and looks for inputs reaching them; the sums
+    the value sets give, every sum of four shares, are too many to enumerate from length 8, but
+    the bags of tokens give the sums inputs reach (`Certifier._bag_holes`)."""
+    from compiler.compiling.check import random_inputs
+    from interpreter.certify import nets_agree
+
+    source = ('normal = select(tokens, tokens, lambda k, q: k != "X")\n'
+              + "".join(f'f{i} = numerical aggregate(normal, numerical map(lambda t: 1 if t == "{t}" else 0, tokens))\n'
+                        for i, t in enumerate(["0.6", "0.75", "1.0", "1.2"]))
+              + "fast = numerical linear_sequence_map(f0, f1, 0.6, 0.75)\n"
+                "slow = numerical linear_sequence_map(f2, f3, 1.0, 1.2)\n"
+                "rr = numerical linear_sequence_map(fast, slow, 1, 1)\n"
+                "return numerical map(lambda x: 60 / x if x > 0.1 else 0, rr)")
+    vocab = ["0.6", "0.75", "1.0", "1.2", "X"]
+    net = compiler.compile_program(source, set(vocab), 8)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+    inputs = random_inputs(vocab, 8, 3000, random.Random(0))
+    read = compiler.compile_program(result.source, set(vocab), 8)
+    assert all(nets_agree(a, b) for a, b in zip(net.run(inputs), read.run(inputs)))
+
+
 def test_a_maps_values_at_widths_no_row_holds_are_read_off_its_block():
     """A flag of more than two 1s over inputs with at most three: the widths 4 ... 6 are no row's,
     but tracr's width MLP is linear in 1 / (width + 1) before its ReLU, so their writes are read

@@ -50,7 +50,7 @@ from compiler.language import functions as fn
 from compiler.language import nodes as lang
 from compiler.language.literals import format_value, value_sort_key
 from compiler.language.parser import parse
-from compiler.language.program import Program, children_first
+from compiler.language.program import Program, build_sop, children_first
 from compiler.nets.net import Net, value_problem
 
 
@@ -195,6 +195,22 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
                            "program's numbers down")
     return net
+
+
+def numerical_gaps(program: Program, vocab: Iterable[Any], max_seq_len: int) -> dict[int, set[tuple]]:
+    """The arguments on which each numerical map or sequence_map of `program` gives None that
+    compile takes its inputs to reach (`Facts.gaps`: refused unless every input shows none does),
+    by the id of its node; empty where there are none, or compile refuses the program before it
+    knows (a value set it cannot enumerate). A decompiled reading's tables hold the values the
+    net was seen to give; what compile asks of them beyond that is here."""
+    exprs: dict[int, Any] = {}
+    sop = build_sop(program, exprs)
+    node_of = {expr.label: node for node, expr in exprs.items()}
+    try:
+        facts = Facts(rasp_to_graph.extract_rasp_graph(sop).graph, set(vocab), max_seq_len)
+    except CompileError:
+        return {}
+    return {node_of[label]: set(missing) for label, missing in facts.gaps.items() if label in node_of}
 
 
 def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool) -> str:

@@ -163,8 +163,11 @@ PRE_CACHE_ENTRIES = 5_000_000
 #: (`MlpLines._read_unseen_numbers`).
 ROWS_PER_NUMBER = 8
 #: Most new values a table line is given for writes no traced class makes beyond twice the values
-#: the rows show (`MlpLines._fresh_labels`).
-MAX_FRESH = 64
+#: the rows show (`MlpLines._fresh_labels`). 64 left the twenty-eighth set's p19 (a code packing
+#: three counts, 181 values shown and 2,013 pairs no row holds, each tracr's own neuron) with
+#: holes no search filled in 30 s; with 4,096 it verifies, and the twenty-second's j03 (2,562 new
+#: values beside 75, once too many to certify) verifies at 30 s in 23 s rather than 30.
+MAX_FRESH = 4096
 #: Most entries (rows times neurons) of the pre-activations computed at once when looking for a
 #: block's dead neurons that read a line's arguments (`MlpLines._dead_readers`).
 DEAD_READER_ENTRIES = 2_000_000
@@ -884,8 +887,8 @@ class MlpLines:
         grid = np.round(written[valued] / (2 * WRITE_TOLERANCE * reach))
         _, first, which = np.unique(grid, axis=0, return_index=True, return_inverse=True)
         if len(first) > max(MAX_FRESH, 2 * len(labels)):
-            # new values cascading through a chain (the twenty-second set's j03: 2,562 beside 75
-            # shown) make a reading too big to certify in the budget: left holes
+            # new values cascading through a chain make a reading too big to certify in the
+            # budget (`MAX_FRESH`): left holes
             return None, (), {}
         fresh = tuple(range(max(labels) + 1, max(labels) + 1 + len(first)))
         for label, k in zip(fresh, first.tolist()):

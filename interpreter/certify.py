@@ -1400,10 +1400,11 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
 
 def filled_gaps(program: prog.Program, gaps: dict[int, set[tuple]]) -> prog.Program | None:
     """`program` with an entry for each argument of its numerical maps' tables in `gaps` (by node
-    id, `compiler.compiling.compile.numerical_gaps`): the value of the entry within float32's
-    precision of it where there is one (a number read off the net, 1.083333375, is the 1.0833...
-    compile works out, and two entries that close giving different outputs are refused as too
-    close together), else 0; None when there is nothing to fill."""
+    id, `compiler.compiling.compile.numerical_gaps`): the value of the nearest entry (a number read
+    off the net, 1.083333375, is the 1.0833... compile works out, and two entries that close giving
+    different outputs are refused as too close together; a step between an entry and a filled one
+    would need a sharpness no input asks for), 0 where there is none; None when there is nothing
+    to fill. The filled entries are holes the certificate looks for inputs reaching."""
     changes = {}
     for node in program.nodes:
         if id(node) not in gaps or not isinstance(node, nodes.Map) or not isinstance(node.function, fn.Table):
@@ -1414,8 +1415,7 @@ def filled_gaps(program: prog.Program, gaps: dict[int, set[tuple]]) -> prog.Prog
         for (x,) in gaps[id(node)]:
             at = bisect.bisect_left(keys, x)
             near = min(keys[max(0, at - 1):at + 1], key=lambda k: abs(k - x), default=None)
-            close = near is not None and abs(near - x) <= 1e-6 * max(1.0, abs(x))
-            filler[x] = entries[near] if close else 0
+            filler[x] = 0 if near is None else entries[near]
         changes[id(node)] = {"function": fn.Table.from_mapping(1, {**filler, **entries})}
     return rebuilt(program, changes) if changes else None
 

@@ -1039,6 +1039,34 @@ def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every
         compiler.compile_program(short, {1, 2}, 7)
 
 
+def test_a_numerical_table_of_a_number_is_built_with_entries_only_for_the_values_inputs_give():
+    """A mean over every position plus one over the first two: compile takes them as independent
+    (different selects), so their sum may be 1 + 0 (every token a 1 but the first two), which no
+    input gives. A numerical table with an entry for each sum inputs give is built (every input
+    run), its missing entries given their nearest sum's value, and agrees with its program."""
+    from compiler.compiling.check import all_inputs, outputs_agree, reference_outputs
+
+    sums = ("a = numerical aggregate(select(tokens, tokens, TRUE), numerical map(lambda t: 1 if t == 1 else 0, "
+            "tokens))\n"
+            "b = numerical aggregate(select(indices, indices, lambda k, q: k < 2), numerical map(lambda t: 1 if t == 1 "
+            "else 0, tokens))\n"
+            "s = numerical linear_sequence_map(a, b, 1, 1)\n")
+    every = all_inputs([1, 2], 6, 1000)
+    given = {v for xs in every for v in reference_outputs(compiler.parse(sums + "return s"), xs)}
+    table = ", ".join(f"{v!r}: {round(1 / (1 + v), 6)!r}" for v in sorted(given))
+    program = compiler.parse(sums + f"return numerical map({{{table}}}, s)")
+    net = compiler.compile_program(program, {1, 2}, 6)
+    assert all(outputs_agree(reference_outputs(program, xs), got) for xs, got in zip(every, net.run(every)))
+    from tracr.compiler import rasp_to_graph
+
+    from compiler.compiling.facts import Facts
+
+    facts = Facts(rasp_to_graph.extract_rasp_graph(program.sop).graph, {1, 2}, 6)
+    (label, gaps), = facts.gaps.items()
+    nearest = lambda x: min(given, key=lambda v: abs(v - x))  # noqa: E731
+    assert gaps and all(facts.tables[label][(x,)] == round(1 / (1 + nearest(x)), 6) for (x,) in gaps)
+
+
 def test_a_fetch_of_the_largest_token_is_never_none():
     """`select(larger, larger, k == 0)` over the count of larger tokens chooses the largest token's
     positions on every input (a count by a strict order is 0 at the position no other value

@@ -9,6 +9,7 @@ The guards after it read these facts; nothing changes them once they are made.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -158,11 +159,10 @@ class Facts:
                 # a numerical value has no None: the entries are given a value the function gives
                 # elsewhere (the line's values stay as they are), and compile shows no input reaches
                 # them, running every input where it can (`defined.require_no_gaps`), or refuses
-                given = [v for v in table.values() if v is not None]
                 self.gaps[label] = [args for args, v in table.items() if v is None]
-                if not given:
+                if len(self.gaps[label]) == len(table):
                     raise CompileError(self.numerical_none(label))
-                table = {args: given[0] if v is None else v for args, v in table.items()}
+                table = _gaps_filled(table, rasp.is_numerical(children[0]) and len(children) == 1)
             if None in table.values():
                 self.nullable.add(label)
             self.tables[label] = table
@@ -689,6 +689,26 @@ class Facts:
                 return None
             return [table[row] for row in rows]
         return None
+
+
+def _gaps_filled(table: dict[tuple, Any], numbers: bool) -> dict[tuple, Any]:
+    """`table` with each None entry given another entry's value: with `numbers` (a map of a
+    numerical line), the nearest argument's, so that the MLP reading the line needs no step
+    between them (a step between values close together would be refused as too sharp for no
+    input's sake); else the first one's."""
+    given = [(args, v) for args, v in table.items() if v is not None]
+    if not numbers:
+        return {args: given[0][1] if v is None else v for args, v in table.items()}
+    at = sorted(given, key=lambda entry: entry[0][0])
+    points = [args[0] for args, _ in at]
+    filled = {}
+    for args, v in table.items():
+        if v is None:
+            i = bisect.bisect_left(points, args[0])
+            near = min(range(max(0, i - 1), min(len(at), i + 1)), key=lambda j: abs(points[j] - args[0]))
+            v = at[near][1]
+        filled[args] = v
+    return filled
 
 
 def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:

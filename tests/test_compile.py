@@ -1691,19 +1691,15 @@ def test_the_shares_of_one_lines_values_add_up_to_one():
     9 as reading values too close together, as was 60 over a mean interval weighted by four shares
     among the beats a select keeps (p10's draft, at length 10: a token it never chooses counts in
     no share). Both are built, and agree with their programs."""
+    from pathlib import Path
+
     simpson = ("everyone = select(tokens, tokens, TRUE)\n"
                + "".join(f'{t} = numerical aggregate(everyone, numerical map(lambda t: 1 if t == "{t}" else 0, '
                          f'tokens))\n{t}2 = numerical map(lambda p: p * p, {t})\n' for t in "xyz")
                + "xy = numerical linear_sequence_map(x2, y2, 1, 1)\n"
                  "s = numerical linear_sequence_map(xy, z2, 1, 1)\n"
                  "return numerical map(lambda x: 1 - x, s)")
-    rates = ('normal = select(tokens, tokens, lambda k, q: k != "X")\n'
-             + "".join(f'f{i} = numerical aggregate(normal, numerical map(lambda t: 1 if t == "{t}" else 0, tokens))\n'
-                       for i, t in enumerate(["0.6", "0.75", "1.0", "1.2"]))
-             + "fast = numerical linear_sequence_map(f0, f1, 0.6, 0.75)\n"
-               "slow = numerical linear_sequence_map(f2, f3, 1.0, 1.2)\n"
-               "rr = numerical linear_sequence_map(fast, slow, 1, 1)\n"
-               "return numerical map(lambda x: 60 / x if x > 0.1 else 0, rr)")
+    rates = (Path(__file__).parent / "data" / "heart_rate_shares.rasp").read_text()
     for source, vocab, length in ((simpson, {"x", "y", "z"}, 12), (rates, {"0.6", "0.75", "1.0", "1.2", "X"}, 10)):
         net = compiler.compile_program(source, vocab, length)
         assert check_net(compiler.parse(source), net, examples=300, seed=4).ok

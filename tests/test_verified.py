@@ -3009,16 +3009,12 @@ def test_a_numerical_table_is_filled_where_compile_takes_its_input_further_than_
     at float32's precision takes its entry's value) and looks for inputs reaching them; the sums
     the value sets give, every sum of four shares, are too many to enumerate from length 8, but
     the bags of tokens give the sums inputs reach (`Certifier._bag_holes`)."""
+    from pathlib import Path
+
     from compiler.compiling.check import random_inputs
     from interpreter.certify import nets_agree
 
-    source = ('normal = select(tokens, tokens, lambda k, q: k != "X")\n'
-              + "".join(f'f{i} = numerical aggregate(normal, numerical map(lambda t: 1 if t == "{t}" else 0, tokens))\n'
-                        for i, t in enumerate(["0.6", "0.75", "1.0", "1.2"]))
-              + "fast = numerical linear_sequence_map(f0, f1, 0.6, 0.75)\n"
-                "slow = numerical linear_sequence_map(f2, f3, 1.0, 1.2)\n"
-                "rr = numerical linear_sequence_map(fast, slow, 1, 1)\n"
-                "return numerical map(lambda x: 60 / x if x > 0.1 else 0, rr)")
+    source = (Path(__file__).parent / "data" / "heart_rate_shares.rasp").read_text()
     vocab = ["0.6", "0.75", "1.0", "1.2", "X"]
     net = compiler.compile_program(source, set(vocab), 8)
     result = decompile(net, proposals="uniform", time_budget=30)

@@ -965,7 +965,7 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
 
         # queries, keys and values in one product, on the residual dimensions the heads read
         qkv = flat[:, layer["qkv reads"]] @ layer["W_QKV"] + layer["b_QKV"]
-        q, k, v = (part.reshape(len(batch), t, c.n_heads, c.d_head).transpose(0, 2, 1, 3)
+        q, k, v = (part.reshape(len(batch), t, c.n_heads, len(layer["head dims"])).transpose(0, 2, 1, 3)
                    for part in np.split(qkv, 3, axis=1))
         logits = q @ k.transpose(0, 1, 3, 2) / math.sqrt(c.d_head)
         if mask is not None:
@@ -1006,7 +1006,8 @@ def _forward(net: Net, batch: list[list], layers: int | None = None, mids: list 
 def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """The net's embeddings (as they are) and per-layer tensors in float64: the biases whole
     (b_Q and b_K too, in b_QKV); W_Q, W_K and W_V side by side on the residual dimensions they
-    read (`_head_qk`: a head's W_Q and W_K whole); W_in on those the MLP reads, W_out on those it
+    read and the head dimensions some head uses ("head dims"; `_head_qk`: a head's W_Q and W_K
+    whole); W_in on those the MLP reads, W_out on those it
     writes, and each head's W_O on those it writes (with the dimensions); kept with the net."""
     def build():
         w = Weights(net)
@@ -1030,12 +1031,19 @@ def _float64_layers(net: Net) -> tuple[np.ndarray, np.ndarray, list[dict]]:
             tensors["b_in neurons"] = tensors["b_in"][tensors["neurons"]]
             tensors["W_out neurons"] = tensors["W_out writes"][tensors["neurons"]]
             qkv = np.concatenate([w.params[param_name(layer, name)] for name in ("W_Q", "W_K", "W_V")], axis=1)
+            b_qkv = np.concatenate([w.params[param_name(layer, name)] for name in ("b_Q", "b_K", "b_V")])
+            # the head dimensions some head uses: tracr pads every head to the widest (d_head 1,333
+            # for p08 of the twenty-eighth hand-written set, whose heads use a few), and a dimension
+            # no query, key or value of any head writes adds nothing to a logit or a write
+            c, h = net.config.d_head, net.config.n_heads
+            by_dim = (np.abs(qkv).max(axis=0, initial=0) + np.abs(b_qkv)).reshape(3 * h, c).max(axis=0)
+            tensors["head dims"] = np.flatnonzero(by_dim > 0)
+            kept = (np.arange(3 * h)[:, None] * c + tensors["head dims"][None]).reshape(-1)
             tensors["qkv reads"] = np.flatnonzero(np.abs(qkv).max(axis=1, initial=0) > 0)
-            tensors["W_QKV"] = qkv[tensors["qkv reads"]].astype(np.float64)
-            tensors["b_QKV"] = np.concatenate([w.params[param_name(layer, name)] for name in ("b_Q", "b_K", "b_V")]
-                                              ).astype(np.float64)
+            tensors["W_QKV"] = qkv[np.ix_(tensors["qkv reads"], kept)].astype(np.float64)
+            tensors["b_QKV"] = b_qkv[kept].astype(np.float64)
             tensors["head writes"] = [np.flatnonzero(np.abs(w_o).max(axis=0, initial=0) > 0) for w_o in w.W_O[layer]]
-            tensors["W_O writes"] = [w_o[:, columns].astype(np.float64)
+            tensors["W_O writes"] = [w_o[np.ix_(tensors["head dims"], columns)].astype(np.float64)
                                      for w_o, columns in zip(w.W_O[layer], tensors["head writes"])]
             layers.append(tensors)
         return w.W_E, w.W_pos, layers

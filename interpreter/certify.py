@@ -76,7 +76,6 @@ from compiler.compiling.check import (
     search_failing_batch,
     structured_inputs,
 )
-from compiler.compiling.compile import numerical_gaps
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -270,7 +269,10 @@ class Certifier:
                 filled = more
             fixed = guarded_predicates(filled, self.compile_sets) or filled
             # a numerical table without the entries compile takes its inputs to reach past the
-            # values read (the twenty-eighth set's p10: 60 over a weighted sum of four shares)
+            # values read (the twenty-eighth set's p10: 60 over a weighted sum of four shares);
+            # imported here: compile loads tracr's compiler (jax), which reading a net does not need
+            from compiler.compiling.compile import numerical_gaps
+
             fixed = filled_gaps(fixed, numerical_gaps(fixed, self.vocab, self.net.config.max_seq_len)) or fixed
             if fixed is program:
                 raise

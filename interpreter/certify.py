@@ -1415,6 +1415,9 @@ def filled_gaps(program: prog.Program, gaps: dict[int, set[tuple]]) -> prog.Prog
         keys = sorted(k for k in entries if _number(k))
         filler = {}
         for (x,) in gaps[id(node)]:
+            if not _number(x):  # a categorical input's value: its MLP looks each one up, any number does
+                filler[x] = 0
+                continue
             at = bisect.bisect_left(keys, x)
             near = min(keys[max(0, at - 1):at + 1], key=lambda k: abs(k - x), default=None)
             filler[x] = 0 if near is None else entries[near]

@@ -3024,6 +3024,19 @@ def test_a_numerical_table_is_filled_where_compile_takes_its_input_further_than_
     assert all(nets_agree(a, b) for a, b in zip(net.run(inputs), read.run(inputs)))
 
 
+def test_a_reading_s_numerical_table_is_filled_at_the_nearest_entry():
+    """`filled_gaps` gives each argument compile asks for the value of the nearest entry (no step
+    between them for the MLP; a number read at float32's precision is its entry), and a value of
+    a categorical input, which its MLP looks up, 0 (a table over ints and words took a word to the
+    numbers' order and raised)."""
+    from interpreter.certify import filled_gaps
+
+    program = compiler.parse('v1 = map({1: 1, 2: 2, 3: "none"}, tokens)\n'
+                             'return numerical map({1: 0.5, 2: 1.5, 2.0000001: 1.5}, v1)')
+    filled = filled_gaps(program, {id(program.output): {("none",), (3,), (1.2,)}})
+    assert dict(filled.output.function.entries) == {1: 0.5, 1.2: 0.5, 2: 1.5, 2.0000001: 1.5, 3: 1.5, "none": 0}
+
+
 def test_a_maps_values_at_widths_no_row_holds_are_read_off_its_block():
     """A flag of more than two 1s over inputs with at most three: the widths 4 ... 6 are no row's,
     but tracr's width MLP is linear in 1 / (width + 1) before its ReLU, so their writes are read

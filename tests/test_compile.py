@@ -290,8 +290,9 @@ def select(keys, queries, comparison=rasp.Comparison.EQ):
     (rasp.tokens, "computes nothing"),
     (rasp.Map(lambda x: x + 1, rasp.tokens), "TypeError"),
     (rasp.Map(lambda x: [x], rasp.tokens), "unhashable"),
-    (rasp.numerical(rasp.Map(lambda x: "a" if x == "a" else 1, rasp.tokens)), "non-numeric"),
-    (rasp.numerical(rasp.Map(lambda x: float("inf"), rasp.tokens)), "non-finite"),
+    (rasp.numerical(rasp.Map(lambda x: "a" if x == "a" else 1, rasp.tokens)),
+     r"non-numeric value 'a', and holds numbers only; drop `numerical` .*or make its function return numbers"),
+    (rasp.numerical(rasp.Map(lambda x: float("inf"), rasp.tokens)), "non-finite value inf, which no float32"),
     # tracr checks 0/1 with int(), which lets 0.5 and 1.5 through
     (rasp.numerical(rasp.Aggregate(select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
                                    rasp.numerical(rasp.Map(lambda x: 0.5 if x == "a" else 1.5,

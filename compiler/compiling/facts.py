@@ -181,8 +181,13 @@ class Facts:
                                f"line's values to build its net); {self._smaller(expr)}")
         for value in values:
             if rasp.is_numerical(expr) and not is_number(value):
-                raise CompileError(f"{label}: numerical SOp takes the non-numeric or non-finite "
-                                   f"value {value!r}")
+                if isinstance(value, (bool, int, float)):
+                    raise CompileError(f"{label}: a numerical line takes the non-finite value {value!r}, which no "
+                                       "float32 weight holds; make its function return finite numbers")
+                raise CompileError(f"{label}: a numerical line takes the non-numeric value {value!r}, and holds "
+                                   "numbers only; drop `numerical` to keep the values as they are (a categorical "
+                                   "line), or make its function return numbers (a 0/1 marker of a value, to "
+                                   "average or count)")
             if isinstance(value, float) and value != value:
                 raise CompileError(f"{expr.name}: takes the value nan, which equals nothing (not even itself), so "
                                    "no net can output or compare it; make the function return a number")

@@ -68,9 +68,8 @@ class Facts:
         self._reached: dict[tuple, tuple] = {}  # `_unreached`'s values taken, by the inputs' labels
         self.witnesses: list[list] = []  # inputs on which a function in `undefined` is called where it raises
         self._by_width: dict[str, tuple[tuple, dict[int, set]]] = {}  # `_means_by_width`, by label
-        # `_counts_by_width`, by label: (select key, source label, classes, {w: {counts: value}})
+        # `_counted_mean`, by label: (select key, source label, classes, {w: {counts: value}})
         self._by_counts: dict[str, tuple] = {}
-        self._count_pairs: dict[str, dict[int, dict[tuple, tuple]]] = {}  # `_pairs_by_counts`, by label
         # numerical Map/SequenceMap -> the arguments its inputs may take where its function gives None
         # (`numerical_none`); its table holds another value of the function there (`tables`)
         self.gaps: dict[str, list[tuple]] = {}
@@ -145,7 +144,8 @@ class Facts:
             if any(c.label in self.nullable for c in children):
                 self.nullable.add(label)
             never = [self.never.get(c.label, set()) for c in children]
-            pairs = self._pairs_by_width(expr)  # a weighted sum of means over one select: the pairs they meet
+            # a weighted sum of means over one select: the pairs they meet (and the splits giving each)
+            pairs, splits = self._pairs_by_width(expr) or (None, None)
             table = self._tabulate(expr, [self.values[c.label] for c in children], never, _joint(pairs))
             if any(never):
                 # a value given only on arguments an input never takes is one it never takes either:
@@ -167,7 +167,7 @@ class Facts:
                 self.nullable.add(label)
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
-            self._means_by_width(label, expr, table, pairs)
+            self._means_by_width(label, expr, table, pairs, splits)
         elif isinstance(expr, rasp.Aggregate):
             values = self._aggregate_values(expr)
             self._means_by_width(label, expr)
@@ -252,13 +252,14 @@ class Facts:
             table[args] = result
         return table
 
-    def _means_by_width(self, label: str, expr, table: dict | None = None, pairs: dict | None = None) -> None:
+    def _means_by_width(self, label: str, expr, table: dict | None = None, pairs: dict | None = None,
+                        splits: tuple | None = None) -> None:
         """Records, for a numerical mean of 0/1 values and for maps and linear_sequence_maps of such
         means over one select (`_select_key`), the values it takes where the select chooses w
         positions, for each w: a mean k/w, 0 <= k <= w (0 where it chooses none), and a line of
         them its function of those. Means over the same select share w at every position, so a
         weighted sum of them takes far fewer values than every combination of theirs (`_pairs_by_width`:
-        `pairs`, for a linear_sequence_map)."""
+        `pairs`, for a linear_sequence_map, and `splits` where they are counted, `_pairs_by_counts`)."""
         if isinstance(expr, rasp.Aggregate):
             if not rasp.is_numerical(expr) or not self.values[expr.sop.label] <= {0, 1}:
                 return
@@ -282,12 +283,11 @@ class Facts:
             key = self._by_width[expr.fst.label][0]
             self._by_width[label] = (key, {w: {table[args] for args in at if table.get(args) is not None}
                                            for w, at in pairs.items()})
-            if label in self._count_pairs:
-                source = self._by_counts[expr.fst.label][1]
-                refined = self._count_pairs.pop(label)
-                self._by_counts[label] = (key, source, refined.pop(None), {
+            if splits is not None:
+                classes, met = splits
+                self._by_counts[label] = (key, self._by_counts[expr.fst.label][1], classes, {
                     w: {counts: table[args] for counts, args in at.items() if table.get(args) is not None}
-                    for w, at in refined.items()})
+                    for w, at in met.items()})
 
     def _counted_mean(self, expr: rasp.Aggregate, widths: set[int]) -> tuple | None:
         """(select key, source, classes, {w: {counts: mean}}) for a numerical mean of a 0/1 map of one
@@ -296,8 +296,7 @@ class Facts:
         (the classes), and for each width w every split of w positions among the classes with the
         mean it gives. Means of maps of one source over one select count the same positions, so
         where they meet (`_pairs_by_counts`) each position's value falls in one class of every map:
-        the shares of three tokens add up to 1. None where the mean is no such line, or its splits
-        would be more than `MAX_COMPOSITIONS`."""
+        the shares of three tokens add up to 1. None where the mean is no such line."""
         inner = self.exprs[expr.sop.label]
         if not isinstance(inner, rasp.Map) or expr.sop.label in self.nullable \
                 or inner.inner.label in self.nullable or expr.sop.label not in self.tables:
@@ -317,14 +316,14 @@ class Facts:
         by_width = {}
         for w in widths:
             splits = list(_compositions(w, len(classes)))
-            by_width[w] = {split: (split[0] / w if w and classes[0] == ones else 0) for split in splits}
+            by_width[w] = {split: (split[0] / w if w and ones else 0) for split in splits}
         return self._select_key(select), source, classes, by_width
 
-    def _pairs_by_counts(self, label: str, fst: tuple, snd: tuple) -> dict[int, list[tuple]] | None:
-        """The pairs two lines of means over one select of maps of one source (`_counted_mean`) meet,
-        width by width: every split of w positions among the classes both lines' classes split the
-        source's values into, each giving both lines a value. None where the splits are too many.
-        Kept for the line (`_means_by_width`) in `_count_pairs[label]`, its classes under None."""
+    def _pairs_by_counts(self, fst: tuple, snd: tuple) -> tuple[tuple, dict[int, dict[tuple, tuple]]] | None:
+        """(classes, {w: {split: pair}}): the classes both lines' classes split the source's values
+        into, and width by width every split of w positions among them with the pair of values it
+        gives two lines of means over one select of maps of one source (`_counted_mean`); None where
+        the splits are more than `MAX_COMPOSITIONS`."""
         (_, _, classes_a, at_a), (_, _, classes_b, at_b) = fst, snd
         classes = tuple(a & b for a in classes_a for b in classes_b if a & b)
         widths = at_a.keys() & at_b.keys()
@@ -332,8 +331,7 @@ class Facts:
             return None
         of_a = [next(i for i, a in enumerate(classes_a) if c <= a) for c in classes]
         of_b = [next(i for i, b in enumerate(classes_b) if c <= b) for c in classes]
-        refined: dict = {None: classes}
-        pairs = {}
+        met_by_width = {}
         for w in widths:
             met = {}
             for split in _compositions(w, len(classes)):
@@ -344,18 +342,18 @@ class Facts:
                 a, b = at_a[w].get(tuple(counts_a)), at_b[w].get(tuple(counts_b))
                 if a is not None and b is not None:
                     met[split] = (a, b)
-            refined[w] = met
-            pairs[w] = list(dict.fromkeys(met.values()))
-        self._count_pairs[label] = refined
-        return pairs
+            met_by_width[w] = met
+        return classes, met_by_width
 
-    def _pairs_by_width(self, expr) -> dict[int, list[tuple]] | None:
+    def _pairs_by_width(self, expr) -> tuple[dict[int, list[tuple]], tuple | None] | None:
         """The argument pairs a linear_sequence_map of two lines of means over one select
         (`_means_by_width`) can meet, width by width: the pairs of the values each takes there (its
-        one line's values paired with themselves where it reads one line twice); None for any other
-        line. `a + 0.5 b` of two means over every position, at length 9, met every pair of k/n and
-        j/m, whose values crowd closer than an MLP reading them can separate, where the true values,
-        (2 k + j) / 2 n, are at least 1/324 apart (the twenty-seventh hand-written set's o13 draft)."""
+        one line's values paired with themselves where it reads one line twice), or where both are
+        counted (`_pairs_by_counts`) those the splits of the positions give, with the splits (else
+        None); None for any other line. `a + 0.5 b` of two means over every position, at length 9,
+        met every pair of k/n and j/m, whose values crowd closer than an MLP reading them can
+        separate, where the true values, (2 k + j) / 2 n, are at least 1/324 apart (the
+        twenty-seventh hand-written set's o13 draft)."""
         if not isinstance(expr, rasp.LinearSequenceMap):
             return None
         fst, snd = self._by_width.get(expr.fst.label), self._by_width.get(expr.snd.label)
@@ -363,12 +361,12 @@ class Facts:
             return None
         counted = self._by_counts.get(expr.fst.label), self._by_counts.get(expr.snd.label)
         if None not in counted and counted[0][:2] == counted[1][:2]:
-            pairs = self._pairs_by_counts(expr.label, *counted)
-            if pairs is not None:
-                return pairs
+            splits = self._pairs_by_counts(*counted)
+            if splits is not None:
+                return {w: list(dict.fromkeys(met.values())) for w, met in splits[1].items()}, splits
         if expr.fst.label == expr.snd.label:
-            return {w: [(x, x) for x in xs] for w, xs in fst[1].items()}
-        return {w: list(itertools.product(xs, snd[1][w])) for w, xs in fst[1].items()}
+            return {w: [(x, x) for x in xs] for w, xs in fst[1].items()}, None
+        return {w: list(itertools.product(xs, snd[1][w])) for w, xs in fst[1].items()}, None
 
     @staticmethod
     def _select_key(select) -> tuple:

@@ -54,7 +54,6 @@ compiled, and what the caller returns.
 
 from __future__ import annotations
 
-import bisect
 import collections
 import dataclasses
 import functools
@@ -81,7 +80,7 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.literals import format_value, is_literal, normalize_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
-from compiler.language.values import ValueSetError, ValueSets, function_arguments, outputs
+from compiler.language.values import ValueSetError, ValueSets, function_arguments, nearest_values, outputs
 from compiler.nets.net import Net
 from interpreter.bags import bag_arguments
 from interpreter.cells import Cells, disjoint_widths, may_be_none, with_none
@@ -1402,25 +1401,18 @@ def filled_tables(program: prog.Program, holes: dict[str, set | None]) -> prog.P
 
 def filled_gaps(program: prog.Program, gaps: dict[int, set[tuple]]) -> prog.Program | None:
     """`program` with an entry for each argument of its numerical maps' tables in `gaps` (by node
-    id, `compiler.compiling.compile.numerical_gaps`): the value of the nearest entry (a number read
-    off the net, 1.083333375, is the 1.0833... compile works out, and two entries that close giving
-    different outputs are refused as too close together; a step between an entry and a filled one
-    would need a sharpness no input asks for), 0 where there is none; None when there is nothing
-    to fill. The filled entries are holes the certificate looks for inputs reaching."""
+    id, `compiler.compiling.compile.numerical_gaps`): the value of the nearest entry
+    (`nearest_values`; a number read off the net, 1.083333375, is the 1.0833... compile works out,
+    and two entries that close giving different outputs are refused as too close together; a step
+    between an entry and a filled one would need a sharpness no input asks for), 0 where there is
+    none; None when there is nothing to fill. The filled entries are holes the certificate looks for inputs reaching."""
     changes = {}
     for node in program.nodes:
         if id(node) not in gaps or not isinstance(node, nodes.Map) or not isinstance(node.function, fn.Table):
             continue
         entries = dict(node.function.entries)
-        keys = sorted(k for k in entries if _number(k))
-        filler = {}
-        for (x,) in gaps[id(node)]:
-            if not _number(x):  # a categorical input's value: its MLP looks each one up, any number does
-                filler[x] = 0
-                continue
-            at = bisect.bisect_left(keys, x)
-            near = min(keys[max(0, at - 1):at + 1], key=lambda k: abs(k - x), default=None)
-            filler[x] = 0 if near is None else entries[near]
+        # 0 for a categorical input's value: its MLP looks each one up, any number does
+        filler = nearest_values(entries, [x for (x,) in gaps[id(node)]], 0)
         changes[id(node)] = {"function": fn.Table.from_mapping(1, {**filler, **entries})}
     return rebuilt(program, changes) if changes else None
 

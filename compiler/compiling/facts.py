@@ -9,7 +9,6 @@ The guards after it read these facts; nothing changes them once they are made.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import math
@@ -23,7 +22,7 @@ from tracr.rasp import rasp
 from compiler.errors import CompileError
 from compiler.language.literals import value_sort_key
 from compiler.language.program import UNDEFINED
-from compiler.language.values import aggregate_values, function_arguments, leaf_values
+from compiler.language.values import aggregate_values, function_arguments, leaf_values, nearest_values
 
 MAX_VALUE_SET = 200_000  # values per SOp we are willing to enumerate
 #: Most splits of the positions a select chooses among classes of values (`Facts._counted_mean`) one
@@ -696,22 +695,15 @@ class Facts:
 
 def _gaps_filled(table: dict[tuple, Any], numbers: bool) -> dict[tuple, Any]:
     """`table` with each None entry given another entry's value: with `numbers` (a map of a
-    numerical line), the nearest argument's, so that the MLP reading the line needs no step
-    between them (a step between values close together would be refused as too sharp for no
-    input's sake); else the first one's."""
-    given = [(args, v) for args, v in table.items() if v is not None]
+    numerical line), the nearest argument's (`nearest_values`: a step between values close together
+    would be refused as too sharp for no input's sake); else the first one's."""
+    given = {args: v for args, v in table.items() if v is not None}
+    first = next(iter(given.values()))
     if not numbers:
-        return {args: given[0][1] if v is None else v for args, v in table.items()}
-    at = sorted(given, key=lambda entry: entry[0][0])
-    points = [args[0] for args, _ in at]
-    filled = {}
-    for args, v in table.items():
-        if v is None:
-            i = bisect.bisect_left(points, args[0])
-            near = min(range(max(0, i - 1), min(len(at), i + 1)), key=lambda j: abs(points[j] - args[0]))
-            v = at[near][1]
-        filled[args] = v
-    return filled
+        return {args: first if v is None else v for args, v in table.items()}
+    filled = nearest_values({args[0]: v for args, v in given.items()},
+                            [args[0] for args, v in table.items() if v is None], first)
+    return {args: filled[args[0]] if v is None else v for args, v in table.items()}
 
 
 def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:

@@ -14,8 +14,9 @@ needs (tables, Nones, the guards' limits).
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from typing import Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from compiler.language import nodes
 from compiler.language.literals import format_value, is_literal, normalize_value, value_sort_key
@@ -156,3 +157,19 @@ def call(node: nodes.Node, function, args: tuple):
     except TypeError as error:
         raise ValueSetError(node, f"its function returns a value the language cannot write: {error}") from None
 
+
+
+def nearest_values(entries: Mapping[Any, Any], points: Iterable, default: Any) -> dict:
+    """{x: the value of the entry whose key is the number nearest x} for each number x of `points`
+    (the lower key on a tie), `default` for any other x or where no key is a number. A numerical
+    table's missing entries filled so give the MLP reading its argument no step between a missing
+    number and the entry beside it (compile's `Facts` and the decompiler's certificate fill them)."""
+    keys = sorted(k for k in entries if isinstance(k, (int, float)))
+    filled = {}
+    for x in points:
+        if not isinstance(x, (int, float)) or not keys:
+            filled[x] = default
+            continue
+        at = bisect.bisect_left(keys, x)
+        filled[x] = entries[min(keys[max(0, at - 1):at + 1], key=lambda k: abs(k - x))]
+    return filled

@@ -115,8 +115,7 @@ def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len:
     evaluating that line on every input shows it never is (`check`: the inputs are few enough
     and the caller wants them tried); the refusal names the first such input where one is found
     (where the inputs are too many to try each, among the shortest ones, with `probe`)."""
-    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
-        short_inputs(vocab, max_seq_len) if probe else []
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
     for label in labels:
         expr = facts.exprs[label]
         source = next(c for c in expr.children if c.label in facts.nullable)
@@ -144,8 +143,7 @@ def require_no_gaps(facts: Facts, vocab: set, max_seq_len: int, check: bool, pro
     labels = [label for label in facts.gaps if label not in facts.nullable]
     if not labels:
         return
-    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
-        short_inputs(vocab, max_seq_len) if probe else []
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
     for label in labels:
         for xs, values in zip(inputs, evaluate_all(facts.exprs[label], inputs) if inputs else []):
             if None in values:
@@ -200,8 +198,7 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
     first, whatever their number, so that a refusal names an input where one is known; where the
     inputs are too many to try each, so are the shortest ones (`short_inputs`, with `probe`: a
     None at the first position is undefined on a one-token input)."""
-    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
-        short_inputs(vocab, max_seq_len) if probe else []
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
     for xs in itertools.chain(witnesses, inputs):
         try:
             evaluate(sop, xs)
@@ -215,6 +212,13 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
         tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to try each, and none of the {len(inputs):,} "
                  "shortest and one-token ones tried is" if probe else "not checked")
         raise CompileError(f"{risk}, so the program may be undefined on some input ({tried}); {_hint(risk)}")
+
+
+def _tried_inputs(vocab: set, max_seq_len: int, check: bool, probe: bool) -> list[list]:
+    """The inputs a guard runs its line on: every input (`check`), else the shortest and one-token
+    ones (`short_inputs`, with `probe`), else none."""
+    return all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
+        short_inputs(vocab, max_seq_len) if probe else []
 
 
 def short_inputs(vocab: set, max_seq_len: int, limit: int = 2_500) -> list[list]:

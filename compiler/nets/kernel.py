@@ -77,17 +77,8 @@ class _Builder:
         self.stored = self.n_vectors = self.n_used = self.n_indptr = 0
 
     def matrix(self, m: np.ndarray) -> int:
-        rows, cols = np.nonzero(m)  # row-major order: compressed sparse rows
-        counts = np.bincount(rows, minlength=m.shape[0])
-        self.indptr.append(self.stored + np.concatenate([[0], np.cumsum(counts)]))
-        self.indices.append(cols)
-        self.values.append(m[rows, cols])
-        used_rows = self.indexes(np.flatnonzero(counts))
-        used_columns = self.indexes(np.flatnonzero(m.any(axis=0)))
-        self.matrices.append([self.n_indptr, *m.shape, *used_rows, *used_columns])
-        self.n_indptr += m.shape[0] + 1
-        self.stored += len(rows)
-        return len(self.matrices) - 1
+        """Stores `m` as compressed sparse rows, with its non-empty rows and columns; returns its index."""
+        return self.block(m.shape, np.arange(m.shape[0]), np.arange(m.shape[1]), m)
 
     def block(self, shape: tuple[int, int], rows: np.ndarray, columns: np.ndarray, part: np.ndarray) -> int:
         """`matrix` of a [shape] matrix that is zero but at `rows` x `columns` (each ascending),

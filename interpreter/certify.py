@@ -256,7 +256,7 @@ class Certifier:
           those the value sets give (`numerical_gaps`: the shares of tokens add up to 1).
         """
         compile = functools.partial(compiler.compile_program, vocab=self.vocab, max_seq_len=self.net.config.max_seq_len,
-                                    causal=self.net.config.causal, build_unproven=True)
+                                    causal=self.net.config.causal, build_unproven=True, sorted_inputs=False)
         try:
             return program, compile(program)
         except compiler.CompileError:

@@ -341,7 +341,7 @@ def net_difference(text: str, reference: Net, like: Net | None = None, samples: 
     try:
         program = compiler.parse(text)
         decoded = compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
-                                           build_unproven=True)
+                                           build_unproven=True, sorted_inputs=False)
     except Exception as error:  # noqa: BLE001 - whatever stops a decoded program compiling makes it wrong
         return f"does not compile: {type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
     decoded = outputs_of(program, decoded)  # as the certificate judges it

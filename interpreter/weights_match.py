@@ -177,7 +177,7 @@ class _Scorer:
         """`program` compiled for the net's domain, and its encoding's similarity to the net's."""
         # an aggregate tracr builds without proof is scored as built: its weights are what is compared
         candidate = compiler.compile_program(program, vocab=set(self.vocab), max_seq_len=self.max_seq_len,
-                                             causal=self.causal, build_unproven=True)
+                                             causal=self.causal, build_unproven=True, sorted_inputs=False)
         return candidate, similarity(self.target, token_bag(encode_net(candidate, self.encoder), net=candidate))
 
 
@@ -256,7 +256,7 @@ def same_weights(text: str, source: str, net: Net, encoder: EncoderConfig | None
     for program in (text, source):
         try:
             compiled = compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_seq_len, causal=causal,
-                                                build_unproven=True)
+                                                build_unproven=True, sorted_inputs=False)
             bags.append(token_bag(encode_net(compiled, unlimited), digits=6, net=compiled))
         except Exception:  # noqa: BLE001 - a program that does not compile (tracr's own errors too) or encode
             return False

@@ -1011,9 +1011,11 @@ def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every
     is the length 1 .. n on every input: a numerical table with those entries alone is built, its
     missing ones given another of its values, where compile runs every input to show none reaches
     them (as it does for a categorical table's: the twenty-seventh set's drafts and several before
-    wrote "any number" entries by hand), and the net agrees with the program on every input; where
-    the inputs are too many to run, it is refused saying so and what to write."""
-    from compiler.compiling.check import all_inputs, outputs_agree, reference_outputs
+    wrote "any number" entries by hand), and the net agrees with the program on every input; a
+    program that reads no order is run on every sorted input instead (the twenty-ninth set's
+    writer met this one past 5,000 inputs); where the inputs are too many to run, it is refused
+    saying so and what to write."""
+    from compiler.compiling.check import all_inputs, outputs_agree, random_inputs, reference_outputs
     from compiler.compiling.compile import numerical_gaps
 
     def lengths(longest: int) -> str:
@@ -1028,9 +1030,13 @@ def test_a_numerical_table_without_entries_no_input_reaches_compiles_where_every
     for causal in (False, True):
         net = compiler.compile_program(source, {1, 2}, 7, causal=causal)
         assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(every, net.run(every)))
+    # 32,766 inputs of length up to 14, but the program reads no order: its 119 sorted ones show it
+    longer, inputs = compiler.parse(lengths(14)), random_inputs([1, 2], 14, 300, random.Random(3))
+    net = compiler.compile_program(lengths(14), {1, 2}, 14)
+    assert all(outputs_agree(reference_outputs(longer, xs), got) for xs, got in zip(inputs, net.run(inputs)))
     with pytest.raises(CompileError, match=r"where s is 0 or 15 or 16 .* compile cannot show it \(it runs every input "
-                                           r"where there are at most 5,000, and there are 32,766; .*any number"):
-        compiler.compile_program(lengths(14), {1, 2}, 14)
+                                           r"where there are at most 5,000, and there are 32,766; it .*any number"):
+        compiler.compile_program(lengths(14), {1, 2}, 14, causal=True)  # a causal one reads the order
     wide = compiler.parse(lengths(14))  # what the decompiler's certificate fills in such a reading
     assert numerical_gaps(wide, {1, 2}, 14) == {id(wide.output): {(0,), *((n,) for n in range(15, 29))}}
     with pytest.raises(CompileError, match=r"checking every input was turned off"):
@@ -1130,12 +1136,68 @@ def test_an_unproven_aggregate_refusal_says_why_inputs_were_not_checked():
     with pytest.raises(CompileError, match=r"\(its predicate chooses the keys 0 and 1 for the query 1\); "
                                            r"the net would average .*tracr issue #11.*average numerical 0/1 values "
                                            r"instead \(.*\)\. Compile checks such a categorical aggregate on every "
-                                           r"input where there are at most 5,000, and there are 111,111,110"):
-        compiler.compile_program(source, set(range(10)), 8)
+                                           r"input: it runs every input where there are at most 5,000, and there are "
+                                           r"1,111,111,111,110; or, for a program that reads no order, as this one, "
+                                           r"every sorted input where there are at most 50,000, and there are 646,645"):
+        compiler.compile_program(source, set(range(10)), 12)
     parity = ("p = map(lambda t: t % 2, tokens)\n"
               "x = aggregate(select(p, p, EQ), tokens)\nreturn x\n")
     with pytest.raises(CompileError, match=r"\(one key value of p may sit at several positions\)"):
-        compiler.compile_program(parity, set(range(10)), 8)
+        compiler.compile_program(parity, set(range(10)), 12)
+    # where the sorted inputs are few enough, one of them shows the averaging
+    with pytest.raises(CompileError, match=r"^x \(line 1, column 5\): categorical Aggregate selects positions holding "
+                                           r"different values of tokens on the input \[0, 1\] \(the query at "
+                                           r"position 1 selects 0 at position 0 and 1 at position 1\); the net would "
+                                           r"average their one-hot codes \(tracr issue #11\)\. Select by indices"):
+        compiler.compile_program(source, set(range(10)), 8)
+
+
+# A panel's lower median, fetched by a categorical aggregate over every position holding it: all
+# hold the same score, which no static argument shows (the twenty-ninth hand-written set's q18 was
+# first written so, and refused).
+MEDIAN = """
+below = selector_width(select(tokens, tokens, LT))
+upto = selector_width(select(tokens, tokens, LEQ))
+counts = sequence_map(lambda b, u: b * 16 + u, below, upto)
+median = sequence_map(lambda c, n: 1 if c // 16 <= (n - 1) // 2 and (n - 1) // 2 < c % 16 else 0, counts, length)
+score = aggregate(select(median, median, lambda k, q: k == 1), tokens)
+return map(lambda s: "gold" if s >= 92 else ("silver" if s >= 88 else "none"), score)
+"""
+
+
+def test_a_program_that_reads_no_order_is_run_on_every_sorted_input_in_place_of_every_input():
+    """12 million inputs, 5,004 sorted ones: the program reads no index and is not causal, so its
+    values on any ordering of an input are its values on the sorted one, permuted alike, and the
+    aggregate selecting one score on each of those selects one on every input. A program that reads
+    the index or a causal one is not run so; nor is a reading the decompiler compiles
+    (`sorted_inputs=False`)."""
+    from tracr.compiler import rasp_to_graph
+
+    from compiler.compiling.check import multiset_count, outputs_agree, random_inputs, reference_outputs
+    from compiler.compiling.defined import reads_no_order
+    from compiler.compiling.facts import Facts
+
+    scores = {80, 84, 88, 90, 92, 95}
+    assert multiset_count(len(scores), 9) == 5004
+    net = compiler.compile_program(MEDIAN, scores, 9)
+    assert net.provenance["aggregates_shown"].startswith("every sorted input checked (5004; the program reads no order")
+    program, inputs = compiler.parse(MEDIAN), random_inputs(sorted(scores), 9, 400, random.Random(5))
+    assert all(outputs_agree(reference_outputs(program, xs), got) for xs, got in zip(inputs, net.run(inputs)))
+    refusal = r"categorical Aggregate may select several positions holding different values of tokens"
+    with pytest.raises(CompileError, match=refusal + r".*and there are 12,093,234; a smaller vocabulary"):
+        compiler.compile_program(MEDIAN, scores, 9, sorted_inputs=False)
+    with pytest.raises(CompileError, match=r"A causal program's categorical aggregates are not checked"):
+        compiler.compile_program(MEDIAN, scores, 9, causal=True)
+    indexed = MEDIAN.replace("return map(lambda s:", "return sequence_map(lambda s, i:").replace(
+        "score)\n", "score, indices)\n")
+    with pytest.raises(CompileError, match=r"there are 12,093,234; a smaller"):
+        compiler.compile_program(indexed, scores, 9)
+
+    def facts(source: str, causal: bool = False) -> bool:
+        sop = compiler.parse(source).sop
+        return reads_no_order(Facts(rasp_to_graph.extract_rasp_graph(sop).graph, scores, 9), causal)
+
+    assert facts(MEDIAN) and not facts(MEDIAN, causal=True) and not facts(indexed)
 
 
 # A select on an aggregated word, then its width: at max_seq_len 15 over 50 words (d_head 52) a

@@ -21,11 +21,11 @@ from compiler.language.literals import value_sort_key
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
 
 
-def unproven_aggregates(facts: Facts) -> list[str]:
+def unproven_aggregates(facts: Facts) -> dict[str, str]:
     """Categorical Aggregates that the static argument cannot show never average different
-    values (tracr #11): one refusal message each (compile then compares the net with the program on
-    every input, where they can be enumerated, before refusing)."""
-    unproven, memo = [], {}
+    values (tracr #11): a refusal message for each, by label, in line order (compile then runs the
+    program or the net on every input, where they can be enumerated, before refusing)."""
+    unproven, memo = {}, {}
     for label, select in facts.selectors():
         expr = facts.exprs[label]
         if not isinstance(expr, rasp.Aggregate) or not rasp.is_categorical(expr):
@@ -45,22 +45,25 @@ def unproven_aggregates(facts: Facts) -> list[str]:
             # several positions, even of one value, are undefined (rasp.evaluate averages them), unless
             # equal keys mean one position (keys unique per position, as a sort's with ties broken)
             if words and rasp.indices.label not in determined:
-                unproven.append(
+                unproven[label] = (
                     f"{label}: categorical Aggregate may select several positions of {value}, whose values "
                     f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; {MEAN_OF_WORDS}. "
                     f"{ONE_POSITION_OR_NUMBERS}")
             continue
-        unproven.append(
+        unproven[label] = (
             f"{label}: categorical Aggregate may select several positions holding different "
             f"values of {value}{_several(facts, select)}; the net would average their one-hot codes "
             "(tracr issue #11). "
             "Compile shows one position where the keys are a function of the index (or of the index and "
             "the length) that each query selects at most once, or where equal keys hold equal values; a key "
-            "computed from the tokens (a running count) is not shown one-to-one, even where it is. Select by "
-            "indices where the position can be computed first (`select(indices, position, EQ)`), or average "
-            "numerical 0/1 values instead (fetch each bit of the value, or a 0/1 marker of each value, and map "
-            "them back)")
+            f"computed from the tokens (a running count) is not shown one-to-one, even where it is. {ONE_VALUE}")
     return unproven
+
+
+#: What to write instead of a categorical aggregate that may average different values.
+ONE_VALUE = ("Select by indices where the position can be computed first (`select(indices, position, EQ)`), or "
+             "average numerical 0/1 values instead (fetch each bit of the value, or a 0/1 marker of each value, and "
+             "map them back)")
 
 
 #: Why an aggregate of words over several positions is undefined, and what to write instead (also said

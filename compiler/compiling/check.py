@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import math
 import random
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -97,6 +98,22 @@ def all_inputs(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | No
     if sum(len(tokens) ** n for n in range(1, max_seq_len + 1)) > limit:
         return None
     return [list(xs) for n in range(1, max_seq_len + 1) for xs in itertools.product(tokens, repeat=n)]
+
+
+def multiset_count(vocab_size: int, max_seq_len: int) -> int:
+    """How many sorted inputs (multisets of tokens) of length 1..max_seq_len there are."""
+    return sum(math.comb(n + vocab_size - 1, n) for n in range(1, max_seq_len + 1))
+
+
+def all_multisets(vocab: Sequence, max_seq_len: int, limit: int) -> list[list] | None:
+    """Every sorted input of length 1..max_seq_len (one per multiset of tokens), shortest first;
+    None if there are over `limit`. A program that reads no order (`defined.reads_no_order`)
+    gives the same values, permuted alike, on every ordering of one of these."""
+    tokens = sorted(vocab, key=value_sort_key)
+    if multiset_count(len(tokens), max_seq_len) > limit:
+        return None
+    return [list(xs) for n in range(1, max_seq_len + 1)
+            for xs in itertools.combinations_with_replacement(tokens, n)]
 
 
 def random_inputs(vocab: Sequence, max_seq_len: int, count: int, rng: random.Random) -> list[list]:

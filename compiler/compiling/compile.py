@@ -33,13 +33,17 @@ from compiler.compiling.bos import check_nones, plan_bos
 from compiler.compiling.causal import check_causal
 from compiler.compiling.defined import (
     EXHAUSTIVE_AGGREGATE_CHECK,
+    can_check,
     input_count,
     numerical_nones,
     possibly_undefined,
+    reads_no_order,
     require_defined,
     require_never_none,
     require_no_gaps,
     show_on_every_input,
+    show_one_value,
+    too_many,
 )
 from compiler.compiling.exactness import choose_mlp_exactness
 from compiler.compiling.facts import Facts
@@ -77,7 +81,8 @@ class _ReversibleByView(nx.DiGraph):
 
 def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                 compiler_bos: str = "BOS", compiler_pad: str = "PAD", *,
-                source: str | None = None, check_inputs: bool = True, build_unproven: bool = False) -> Net:
+                source: str | None = None, check_inputs: bool = True, build_unproven: bool = False,
+                sorted_inputs: bool = True) -> Net:
     """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
 
     The arguments are tracr's `compile_rasp_to_model`'s, in its order and with its names
@@ -92,11 +97,15 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     caller that compares the net with the program itself (the decompiler's certificate, which
     compares the program's own outputs with a net's): the net then computes the program only on
     inputs where the Aggregate selects one value, and its provenance says which was not shown.
+    Where every input is too many to run, a program that reads no order (`defined.reads_no_order`)
+    is run on every sorted input instead (at most `defined.MULTISET_CHECK`: seconds);
+    `sorted_inputs=False` does not (the decompiler, which compiles many readings and compares
+    their outputs with the net's itself).
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
     try:
         return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs,
-                            build_unproven)
+                            build_unproven, sorted_inputs)
     except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
         named = _by_name(str(error), sop)
         if named == str(error):
@@ -122,7 +131,8 @@ def _replace_words(message: str, replacements: dict[str, str], before: str = r"\
 
 
 def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
-                 compiler_pad: str, source: str | None, check_inputs: bool, build_unproven: bool = False) -> Net:
+                 compiler_pad: str, source: str | None, check_inputs: bool, build_unproven: bool = False,
+                 sorted_inputs: bool = True) -> Net:
     vocab = check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -136,18 +146,27 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     skipping_raises(facts, graph)
     _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
              max_seq_len)
-    exhaustive = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
+    # the guards run every input where there are few, or every sorted one of a program blind to order
+    every = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
+    unordered = sorted_inputs and reads_no_order(facts, causal)
+    exhaustive = check_inputs and can_check(vocab, max_seq_len, unordered)
     unproven = unproven_aggregates(facts)
+    first_unproven = next(iter(unproven.values()), "")
     unshown = bool(unproven) and (causal or not exhaustive)
     if unshown and not build_unproven:
-        raise CompileError(unproven[0] + _unchecked(vocab, max_seq_len, causal, check_inputs))
+        raise CompileError(first_unproven + _unchecked(vocab, max_seq_len, causal, check_inputs, unordered))
     undefined = possibly_undefined(facts)
     if undefined:  # a program must be defined on every input: shown on each, or refused
-        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses, probe=check_inputs)
+        require_defined(sop, vocab, max_seq_len, undefined[0], exhaustive, facts.witnesses, probe=check_inputs,
+                        unordered=unordered)
     nones = numerical_nones(facts)
     if nones:  # nor None where it is numerical: shown never to be, or refused
-        require_never_none(facts, nones, vocab, max_seq_len, exhaustive, probe=check_inputs)
-    require_no_gaps(facts, vocab, max_seq_len, exhaustive, probe=check_inputs)  # a numerical table's missing entries
+        require_never_none(facts, nones, vocab, max_seq_len, exhaustive, probe=check_inputs, unordered=unordered)
+    # a numerical table's missing entries
+    require_no_gaps(facts, vocab, max_seq_len, exhaustive, probe=check_inputs, unordered=unordered)
+    shown = f"every input checked ({input_count(vocab, max_seq_len)})"
+    if unproven and not unshown and not every:  # the program itself, on every sorted input
+        shown = show_one_value(facts, sop, unproven, vocab, max_seq_len)
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")
@@ -183,13 +202,13 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     if flat:
         provenance["flat_numerical_maps"] = sorted(flat)
     if unshown:
-        provenance["aggregates_unshown"] = _by_name(unproven[0], sop)
+        provenance["aggregates_unshown"] = _by_name(first_unproven, sop)
     elif unproven:
-        provenance["aggregates_shown"] = f"every input checked ({input_count(vocab, max_seq_len)})"
+        provenance["aggregates_shown"] = shown
     net = assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
                    causal, attention_margins(graph, max_seq_len), provenance)
-    if unproven and not unshown:
-        show_on_every_input(net, sop, vocab, max_seq_len, unproven[0])
+    if unproven and not unshown and every:
+        show_on_every_input(net, sop, vocab, max_seq_len, first_unproven)
     problem = value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32
     if problem:
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
@@ -213,15 +232,14 @@ def numerical_gaps(program: Program, vocab: Iterable[Any], max_seq_len: int) -> 
     return {node_of[label]: set(missing) for label, missing in facts.gaps.items() if label in node_of}
 
 
-def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool) -> str:
+def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool, unordered: bool) -> str:
     """Why compile did not settle an unproven aggregate by running the program on every input."""
     if causal:
         return ". A causal program's categorical aggregates are not checked input by input"
     if not check_inputs:
         return ". Checking every input was turned off"
-    return (f". Compile checks such a categorical aggregate on every input where there are at most "
-            f"{EXHAUSTIVE_AGGREGATE_CHECK:,}, and there are {input_count(vocab, max_seq_len):,}: a smaller vocabulary "
-            "or max_seq_len would let it (a numerical mean needs no such check)")
+    return (f". Compile checks such a categorical aggregate on every input: {too_many(vocab, max_seq_len, unordered)}; "
+            "a smaller vocabulary or max_seq_len would let it (a numerical mean needs no such check)")
 
 
 def _located(message: str, program: Program) -> str:
@@ -300,7 +318,7 @@ def _warn_of_number_keys(program: Program, vocab: list) -> None:
 
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                     compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True,
-                    build_unproven: bool = False) -> Net:
+                    build_unproven: bool = False, sorted_inputs: bool = True) -> Net:
     """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
 
     Source text that does not parse raises `SourceError`; the net's provenance keeps the
@@ -314,7 +332,8 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
         _warn_of_number_keys(program, vocab)
         try:
             return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
-                               source=program.source, check_inputs=check_inputs, build_unproven=build_unproven)
+                               source=program.source, check_inputs=check_inputs, build_unproven=build_unproven,
+                               sorted_inputs=sorted_inputs)
         except CompileError as error:  # lines written inline have no name of their own: say where they are
             located = _located(str(error), program)
             if located == str(error):
@@ -322,5 +341,5 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
             raise CompileError(located) from error
     if isinstance(program, rasp.SOp):
         return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs,
-                           build_unproven=build_unproven)
+                           build_unproven=build_unproven, sorted_inputs=sorted_inputs)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

@@ -7,6 +7,12 @@ program has no answer. Such a program is evaluated on every input when there are
 EXHAUSTIVE_AGGREGATE_CHECK and the caller allows it, and refused, naming the input and the
 line, where it is undefined or cannot be shown defined. The same exhaustive comparison clears
 the categorical Aggregates `compiler.compiling.aggregates` could not (`show_on_every_input`).
+
+A program that reads no order (no line reads the index, and it is not causal) computes on a
+permutation of its input the same values, permuted alike; whether it is defined, None somewhere,
+or averages different values somewhere is the same on every ordering of one multiset of tokens.
+Such a program is run on every sorted input instead where there are at most MULTISET_CHECK
+(`reads_no_order`): 5,004 for six scores up to length 9, where there are 12 million inputs.
 """
 
 from __future__ import annotations
@@ -15,13 +21,13 @@ import itertools
 
 from tracr.rasp import rasp
 
-from compiler.compiling.aggregates import MEAN_OF_WORDS, ONE_POSITION_OR_NUMBERS
-from compiler.compiling.check import all_inputs, check_net
+from compiler.compiling.aggregates import MEAN_OF_WORDS, ONE_POSITION_OR_NUMBERS, ONE_VALUE
+from compiler.compiling.check import all_inputs, all_multisets, check_net, multiset_count
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.language.functions import EvaluationError
 from compiler.language.literals import value_sort_key
-from compiler.language.program import UndefinedError, evaluate, evaluate_all
+from compiler.language.program import UndefinedError, evaluate, evaluate_all, evaluate_exprs
 from compiler.nets.net import Net
 
 #: Most inputs on which a net whose categorical Aggregates the static argument cannot clear is
@@ -29,9 +35,39 @@ from compiler.nets.net import Net
 EXHAUSTIVE_AGGREGATE_CHECK = 5000
 
 
+#: Most sorted inputs on which a program that reads no order is run, in place of every input.
+MULTISET_CHECK = 50_000
+
+
 def input_count(vocab: set, max_seq_len: int) -> int:
     """How many inputs of length 1..max_seq_len there are over `vocab`."""
     return sum(len(vocab) ** n for n in range(1, max_seq_len + 1))
+
+
+def reads_no_order(facts: Facts, causal: bool) -> bool:
+    """Whether the program's values on a permutation of an input are its values on the input,
+    permuted alike: no line reads the index (a select compares values, a width counts them, a map
+    reads its own position) and it is not causal (a query sees every key). A numerical mean
+    averages 0/1 values (`Facts` refuses others), a whole sum in any order, so it is the same
+    float too."""
+    return not causal and not any(isinstance(expr, rasp.IndicesType) for expr in facts.exprs.values())
+
+
+def can_check(vocab: set, max_seq_len: int, unordered: bool) -> bool:
+    """Whether the guards can run every input (or, for a program that reads no order, every sorted
+    input): at most EXHAUSTIVE_AGGREGATE_CHECK (MULTISET_CHECK) of them."""
+    return input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK or \
+        unordered and multiset_count(len(vocab), max_seq_len) <= MULTISET_CHECK
+
+
+def too_many(vocab: set, max_seq_len: int, unordered: bool) -> str:
+    """Why the guards cannot run every input: how many there are, against how many they run."""
+    said = (f"it runs every input where there are at most {EXHAUSTIVE_AGGREGATE_CHECK:,}, and there are "
+            f"{input_count(vocab, max_seq_len):,}")
+    if unordered:  # and too many sorted ones too
+        said += (f"; or, for a program that reads no order, as this one, every sorted input where there are at "
+                 f"most {MULTISET_CHECK:,}, and there are {multiset_count(len(vocab), max_seq_len):,}")
+    return said
 
 
 def possibly_undefined(facts: Facts) -> list[str]:
@@ -110,12 +146,13 @@ def numerical_nones(facts: Facts) -> list[str]:
 
 
 def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len: int, check: bool,
-                       probe: bool = True) -> None:
+                       probe: bool = True, unordered: bool = False) -> None:
     """Refuses a program with a numerical line that may be None (`numerical_nones`) unless
     evaluating that line on every input shows it never is (`check`: the inputs are few enough
-    and the caller wants them tried); the refusal names the first such input where one is found
-    (where the inputs are too many to try each, among the shortest ones, with `probe`)."""
-    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
+    and the caller wants them tried; every sorted one, of a program that reads no order, with
+    `unordered`); the refusal names the first such input where one is found (where the inputs are
+    too many to try each, among the shortest ones, with `probe`)."""
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe, unordered)
     for label in labels:
         expr = facts.exprs[label]
         source = next(c for c in expr.children if c.label in facts.nullable)
@@ -129,29 +166,30 @@ def require_never_none(facts: Facts, labels: list[str], vocab: set, max_seq_len:
                 raise CompileError(f"{reason}, as on the input {list(xs)} at position {values.index(None)}; "
                                    f"{hint}")
         if not check:
-            tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to show it never is, and none of the "
-                     f"{len(inputs):,} shortest and one-token ones tried has None" if probe else "not checked")
+            tried = (f"{too_many(vocab, max_seq_len, unordered)}, to show it never is; none of the {len(inputs):,} "
+                     "shortest and one-token ones tried has None" if probe else "not checked")
             raise CompileError(f"{reason} ({tried}); {hint}")
 
 
-def require_no_gaps(facts: Facts, vocab: set, max_seq_len: int, check: bool, probe: bool = True) -> None:
+def require_no_gaps(facts: Facts, vocab: set, max_seq_len: int, check: bool, probe: bool = True,
+                    unordered: bool = False) -> None:
     """Refuses a program with a numerical map or sequence_map whose function gives None on values
     its inputs may take (`Facts.gaps`: the net writes another of its values there) unless running
-    every input shows none gives them (`check`); the refusal names the first input that does
+    every input shows none gives them (`check`; every sorted one, with `unordered`); the refusal
+    names the first input that does
     (where the inputs are too many to try each, among the shortest ones, with `probe`). A line
     that may be None for its inputs' sake was checked on every input already (`require_never_none`)."""
     labels = [label for label in facts.gaps if label not in facts.nullable]
     if not labels:
         return
-    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe, unordered)
     for label in labels:
         for xs, values in zip(inputs, evaluate_all(facts.exprs[label], inputs) if inputs else []):
             if None in values:
                 raise CompileError(facts.numerical_none(
                     label, found=f"on the input {list(xs)} at position {values.index(None)}"))
         if not check:
-            tried = (f"it runs every input where there are at most {EXHAUSTIVE_AGGREGATE_CHECK:,}, and there are "
-                     f"{input_count(vocab, max_seq_len):,}" if probe else "checking every input was turned off")
+            tried = too_many(vocab, max_seq_len, unordered) if probe else "checking every input was turned off"
             raise CompileError(facts.numerical_none(label, tried=tried))
 
 
@@ -191,14 +229,15 @@ _DEFINED_HINT = ("make each function total (defined on every value its input can
 
 
 def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, check: bool,
-                    witnesses: list[list] = (), probe: bool = True) -> None:
+                    witnesses: list[list] = (), probe: bool = True, unordered: bool = False) -> None:
     """Refuses a program that may be undefined on some input (`risk` says why) unless
     evaluating it on every input shows it is not (`check`: the inputs are few enough and the
-    caller wants them tried). `witnesses` (`Facts.witnesses`: inputs reaching a raise) are tried
-    first, whatever their number, so that a refusal names an input where one is known; where the
-    inputs are too many to try each, so are the shortest ones (`short_inputs`, with `probe`: a
-    None at the first position is undefined on a one-token input)."""
-    inputs = _tried_inputs(vocab, max_seq_len, check, probe)
+    caller wants them tried; every sorted one, of a program that reads no order, with
+    `unordered`). `witnesses` (`Facts.witnesses`: inputs reaching a raise) are tried first,
+    whatever their number, so that a refusal names an input where one is known; where the inputs
+    are too many to try each, so are the shortest ones (`short_inputs`, with `probe`: a None at
+    the first position is undefined on a one-token input)."""
+    inputs = _tried_inputs(vocab, max_seq_len, check, probe, unordered)
     for xs in itertools.chain(witnesses, inputs):
         try:
             evaluate(sop, xs)
@@ -209,16 +248,24 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
             raise CompileError(f"the program must be defined on every input up to max_seq_len, but {error}; "
                                + ("" if repeated else f"{said}; ") + _hint(risk)) from None
     if not check:
-        tried = (f"more than {EXHAUSTIVE_AGGREGATE_CHECK:,} inputs to try each, and none of the {len(inputs):,} "
-                 "shortest and one-token ones tried is" if probe else "not checked")
+        tried = (f"{too_many(vocab, max_seq_len, unordered)}; none of the {len(inputs):,} shortest and one-token "
+                 "ones tried is" if probe else "not checked")
         raise CompileError(f"{risk}, so the program may be undefined on some input ({tried}); {_hint(risk)}")
 
 
-def _tried_inputs(vocab: set, max_seq_len: int, check: bool, probe: bool) -> list[list]:
-    """The inputs a guard runs its line on: every input (`check`), else the shortest and one-token
-    ones (`short_inputs`, with `probe`), else none."""
-    return all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK) if check else \
-        short_inputs(vocab, max_seq_len) if probe else []
+def _tried_inputs(vocab: set, max_seq_len: int, check: bool, probe: bool, unordered: bool = False) -> list[list]:
+    """The inputs a guard runs its line on: every input (`check`; every sorted one where those are
+    too many, for a program that reads no order: `unordered`), else the shortest and one-token ones
+    (`short_inputs`, with `probe`), else none."""
+    if not check:
+        return short_inputs(vocab, max_seq_len) if probe else []
+    inputs = all_inputs(vocab, max_seq_len, EXHAUSTIVE_AGGREGATE_CHECK)
+    if inputs is None and unordered:
+        inputs = all_multisets(vocab, max_seq_len, MULTISET_CHECK)
+    if inputs is None:  # a guard that ran none would pass what it never saw
+        raise ValueError(f"every input asked for, where there are too many to run "
+                         f"({too_many(vocab, max_seq_len, unordered)})")
+    return inputs
 
 
 def short_inputs(vocab: set, max_seq_len: int, limit: int = 2_500) -> list[list]:
@@ -242,21 +289,56 @@ def _hint(risk: str) -> str:
 _FETCH_HINT = "a fetch that chooses a position for every query has no None (a lookback clamped as `k == max(q - 1, 0)`)"
 
 
+def show_one_value(facts: Facts, sop: rasp.SOp, unproven: dict[str, str], vocab: set, max_seq_len: int) -> str:
+    """Refuses unless, on every sorted input, each categorical Aggregate of `unproven` (its label:
+    its refusal) selects for every query positions holding one value, of a program that reads no
+    order (`reads_no_order`; there are at most MULTISET_CHECK sorted inputs), so on every input.
+    That is the condition the static argument (`aggregates.unproven_aggregates`) shows where it
+    can: the attention then averages equal one-hot codes, which is the value. Several positions of
+    one word are undefined in RASP (the program fails there, and is refused). Returns what was
+    shown, for the net's provenance."""
+    inputs = _tried_inputs(vocab, max_seq_len, True, False, unordered=True)
+    aggregates = [facts.exprs[label] for label in unproven]
+    exprs = [part for aggregate in aggregates for part in (aggregate.selector, aggregate.sop)]
+    try:
+        for xs, values in zip(inputs, evaluate_exprs(sop, inputs, exprs)):
+            for label, rows, held in zip(unproven, values[::2], values[1::2]):
+                for query, row in enumerate(rows):
+                    chosen = [key for key, selected in enumerate(row) if selected]
+                    other = next((key for key in chosen if held[key] != held[chosen[0]]), None)
+                    if other is not None:
+                        first = chosen[0]
+                        raise CompileError(
+                            f"{label}: categorical Aggregate selects positions holding different values of "
+                            f"{facts.exprs[label].sop.label} on the input {xs} (the query at position {query} selects "
+                            f"{held[first]!r} at position {first} and {held[other]!r} at position {other}); the net "
+                            f"would average their one-hot codes (tracr issue #11). {ONE_VALUE}")
+    except UndefinedError as error:
+        raise _failed(next(iter(unproven.values())), error) from None
+    return (f"every sorted input checked ({len(inputs)}; the program reads no order, so its values on any "
+            "ordering are these, permuted alike)")
+
+
+def _failed(refusal: str, error: Exception) -> CompileError:
+    """The refusal of an unproven aggregate where running the program on an input fails."""
+    if "supported for aggregation" in str(error) and "tracr issue #11" in refusal:
+        # rasp's own failure, a mean of words (equal ones too), is what the inputs showed; the averaging
+        # of different values the static refusal feared may not occur at all
+        where = refusal.split(": ", 1)[0]
+        return CompileError(
+            f"{where}: categorical Aggregate selects several positions on some input; {MEAN_OF_WORDS} "
+            f"({error}); where the positions hold different values the net would also average their one-hot "
+            f"codes (tracr issue #11). {ONE_POSITION_OR_NUMBERS} and map them back")
+    return CompileError(f"{refusal} (the program itself fails: {error})")
+
+
 def show_on_every_input(net: Net, sop: rasp.SOp, vocab: set, max_seq_len: int, refusal: str) -> None:
     """Refuses with `refusal` unless `net` gives the program's outputs on every input (a
     categorical Aggregate the static argument could not clear of averaging, tracr #11)."""
     try:  # every input: the caller has counted them
         result = check_net(sop, net, exhaustive_limit=EXHAUSTIVE_AGGREGATE_CHECK)
     except (ValueError, TypeError, ArithmeticError, EvaluationError) as error:  # e.g. a mean of strings
-        if "supported for aggregation" in str(error) and "tracr issue #11" in refusal:
-            # rasp's own failure, a mean of words (equal ones too), is what the inputs showed; the averaging
-            # of different values the static refusal feared may not occur at all
-            where = refusal.split(": ", 1)[0]
-            raise CompileError(
-                f"{where}: categorical Aggregate selects several positions on some input; {MEAN_OF_WORDS} "
-                f"({error}); where the positions hold different values the net would also average their one-hot "
-                f"codes (tracr issue #11). {ONE_POSITION_OR_NUMBERS} and map them back") from None
-        raise CompileError(f"{refusal} (the program itself fails: {error})") from None
+        raise _failed(refusal, error) from None
     if not result.ok:
         failure = result.counterexample
         raise CompileError(f"{refusal} (on {failure.input} the net gives {failure.actual}, the program "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from tracr.rasp import rasp
@@ -188,16 +188,23 @@ def evaluate_all(program: Program | rasp.SOp, inputs: Iterable[Sequence[Value]])
     inputs (a program is checked on many inputs: the fountain's probes, a net's whole domain).
     Raises `UndefinedError` on the first input the program is not defined on."""
     sop = program.sop if isinstance(program, Program) else program
+    return [list(values) for values, in evaluate_exprs(sop, inputs, [sop])]
+
+
+def evaluate_exprs(sop: rasp.SOp, inputs: Iterable[Sequence[Value]], exprs: Sequence[rasp.RASPExpr]
+                   ) -> Iterator[list]:
+    """Per input, the values of `exprs` (expressions `sop` reads, selectors too: a selector's are
+    rows of booleans, one per query) as `evaluate` computes them on the way to `sop`'s; the
+    expressions are put in order once for all the inputs. Raises `UndefinedError` on the first
+    input the program is not defined on."""
     order = children_first(sop)
     evaluator = _MemoEvaluator()
-    out = []
     for xs in inputs:
         xs = list(xs)
         evaluator.memo = {}
         for expr in order:  # each one's inputs are memoised first: no deep recursion in tracr's
             evaluator.evaluate(expr, xs)  # evaluator, however long the chain of lines
-        out.append(list(evaluator.memo[id(sop)]))
-    return out
+        yield [evaluator.memo[id(expr)] for expr in exprs]
 
 
 def line_values(program: Program, partial: bool = False, causal: bool = False, only: Sequence[Node] = ()

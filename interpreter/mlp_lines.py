@@ -310,8 +310,7 @@ class MlpLines:
                                          per_value[np.unique(index)].tolist())
             if agreed is None:
                 return  # the block's weights give another value where no row looked
-            names = ", ".join(str(groups[i].index) for i in covered)
-            component = f"layer {layer} MLP (neuron groups {names})"
+            component = f"layer {layer} MLP (neuron groups {_runs(groups[i].index for i in covered)})"
             # one direction written is a numerical line; several, a categorical one
             one_direction = len(covered) == 1 and groups[covered[0]].collinear
             mismatch = one_direction != (node.encoding == nodes.NUMERICAL) and not writes_output
@@ -855,11 +854,10 @@ class MlpLines:
             node = make(nodes.NUMERICAL if numerical and len(inputs) == 1 else nodes.CATEGORICAL)
         except compiler.SourceError:
             return []
-        names = ", ".join(str(groups[i].index) for i in mine)
         line = make_var(node, values, sublayer, readers=_readers(groups, mine))
         if fresh:
             line.writes, line.fresh = writes, fresh
-        return [(line, mine, f"layer {layer} MLP (neuron groups {names})", "table")]
+        return [(line, mine, f"layer {layer} MLP (neuron groups {_runs(groups[i].index for i in mine)})", "table")]
 
     def _fresh_labels(self, chosen: list[Group], joint: np.ndarray, values: np.ndarray, unmatched: list,
                       dims: np.ndarray | None) -> tuple[dict | None, tuple, dict]:
@@ -1824,3 +1822,14 @@ def register_fitted(fitted: dict, make_node, shown, source_of=None) -> None:
     except compiler.SourceError:
         return
     fitted.setdefault(function_key(node, source_of), set()).update(table_key(arg) for arg in shown)
+
+
+def _runs(indices) -> str:
+    """Numbers as runs: 0, 1, 2, 3, 7 as "0-3, 7" (a table's neuron groups are often dozens in a row)."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs)

@@ -149,7 +149,7 @@ class Decompiled:
         """The source followed by the certificate and the line fits, as comments."""
         out = [self.source.rstrip("\n"), f"# {self.certificate()}"]
         for fit in self.lines:
-            out.append(f"#   {fit.line:<48} <- {fit.component} (fit {fit.fit:.2f}, {fit.source})")
+            out.append(f"#   {_shortened(fit.line):<48} <- {fit.component} (fit {fit.fit:.2f}, {fit.source})")
         out += [f"# note: {note}" for note in self.notes]
         return "\n".join(out) + "\n"
 
@@ -158,6 +158,24 @@ class Decompiled:
         data["lines"] = [dataclasses.asdict(fit) for fit in self.lines]
         data["notes"] = list(self.notes)
         return data
+
+
+def _shortened(line: str, longest: int = 120) -> str:
+    """A program line as the fits list shows it: a table longer than `longest` characters, which
+    the source above gives whole, as its entry count (`sequence_map({100 entries}, v2, v4)`)."""
+    if len(line) <= longest:
+        return line
+    start = line.find("{")
+    depth, end = 0, -1
+    for i in range(start, len(line)) if start >= 0 else ():
+        depth += {"{": 1, "}": -1}.get(line[i], 0)  # a string key with a brace in it only miscounts entries
+        if depth == 0:
+            end = i
+            break
+    if end < 0:
+        return line
+    entries = line.count(": ", start, end)
+    return f"{line[:start]}{{{entries} entries}}{line[end + 1:]}"
 
 
 

@@ -980,6 +980,23 @@ def test_a_net_whose_inputs_are_too_many_to_trace_but_few_enough_to_run_is_check
     assert check_net(compiler.parse(result.source), net).ok
 
 
+def test_the_fits_list_gives_a_long_table_by_its_entry_count_and_neuron_groups_as_runs():
+    """The source gives a table whole; the fits list under it, one line per program line, gives a
+    table too long to read there by its entry count (a panel's packed counts: 100 entries), and a
+    table's dozens of neuron groups as runs."""
+    from interpreter.mlp_lines import _runs
+
+    table = "{" + ", ".join(f"({a}, {b}): {a * 10 + b}" for a in range(10) for b in range(10)) + "}"
+    wide, short = f"v5 = sequence_map({table}, v2, v4)", 'v6 = map({1: "a", 2: "b"}, v5)'
+    fits = (verified.LineFit(wide, f"layer 1 MLP (neuron groups {_runs(range(45))})", 1.0, "table"),
+            verified.LineFit(short, f"layer 2 MLP (neuron groups {_runs([0, 1, 3, 5, 6, 7])})", 1.0, "table"))
+    result = verified.Decompiled(f"{wide}\n{short}\nreturn v6\n", True, False, 1.0, 10, fits, 1, 0.1, "search", None)
+    text = result.format()
+    assert text.startswith(f"{wide}\n{short}\nreturn v6\n# verified")
+    assert "#   v5 = sequence_map({100 entries}, v2, v4)         <- layer 1 MLP (neuron groups 0-44) " in text
+    assert f"#   {short:<48} <- layer 2 MLP (neuron groups 0, 1, 3, 5-7) " in text
+
+
 def test_a_reading_wrong_on_one_input_of_the_whole_domain_is_not_verified_and_the_input_goes_back():
     """Checked on every input, a reading that differs from the net on one input the trace never saw
     is not verified, and that input goes back to the search; a causal net's domain is its inputs of

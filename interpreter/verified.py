@@ -166,15 +166,15 @@ def _shortened(line: str, longest: int = 120) -> str:
     if len(line) <= longest:
         return line
     start = line.find("{")
-    depth, end = 0, -1
-    for i in range(start, len(line)) if start >= 0 else ():
-        depth += {"{": 1, "}": -1}.get(line[i], 0)  # a string key with a brace in it only miscounts entries
+    depth, end, entries = 0, -1, 1
+    for i in range(start, len(line)) if start >= 0 else ():  # a string with a bracket in it only miscounts
+        depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(line[i], 0)
+        entries += line[i] == "," and depth == 1  # a table's entries, or a select's pairs
         if depth == 0:
             end = i
             break
     if end < 0:
         return line
-    entries = line.count(": ", start, end)
     return f"{line[:start]}{{{entries} entries}}{line[end + 1:]}"
 
 

@@ -995,6 +995,9 @@ def test_the_fits_list_gives_a_long_table_by_its_entry_count_and_neuron_groups_a
     assert text.startswith(f"{wide}\n{short}\nreturn v6\n# verified")
     assert "#   v5 = sequence_map({100 entries}, v2, v4)         <- layer 1 MLP (neuron groups 0-44) " in text
     assert f"#   {short:<48} <- layer 2 MLP (neuron groups 0, 1, 3, 5-7) " in text
+    pairs = "v1 = select(indices, indices, {" + ", ".join(f"({k}, {k + d})" for k in range(9) for d in range(3)) + "})"
+    fit = verified.LineFit(pairs, "layer 1 head 0", 1.0, "table")
+    assert "#   v1 = select(indices, indices, {27 entries})" in dataclasses.replace(result, lines=(fit,)).format()
 
 
 def test_a_reading_wrong_on_one_input_of_the_whole_domain_is_not_verified_and_the_input_goes_back():

@@ -29,7 +29,10 @@ keys, numerical means with float thresholds, causal programs, rare outputs; none
 `--set seventh` runs `bench/tracr_programs_seventh.py`, a seventh hand's (lib helpers in new places,
 causal streaks, gaps and prefix sorts, 48 element symbols and 52 cards, numerical means, other BOS and
 pad names in five; two tracr miscompiles: a count read as 0 where its query is None, and a count of 10
-read as 9).
+read as 9); `--set eighth` runs `bench/tracr_programs_eighth.py`, an eighth hand's (lib helpers with
+tuple keys, patterns and pair balances, selector_and/or/not, numerical means of shifted scores, a
+LinearSequenceMap, 2-40 symbols, eight causal, other BOS and pad names in five; two tracr
+miscompiles: two widths' BOS neurons sharing one name, and a share of 3/4 read as 1).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from pathlib import Path
 SETS = {"first": "tracr_programs", "second": "tracr_programs_second", "lengths": "tracr_programs_lengths",
         "third": "tracr_programs_third", "fourth": "tracr_programs_fourth",
         "fifth": "tracr_programs_fifth", "sixth": "tracr_programs_sixth",
-        "seventh": "tracr_programs_seventh"}
+        "seventh": "tracr_programs_seventh", "eighth": "tracr_programs_eighth"}
 
 
 def main() -> None:

@@ -26,9 +26,10 @@ import time
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))  # bench/, for the shared checks
 
+from handwritten_check import header  # noqa: E402
+
 import compiler  # noqa: E402
 from compiler.compiling.check import ATOL, RTOL, all_inputs, outputs_agree, reference_outputs, sampled_inputs  # noqa: E402
-from handwritten_check import header  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------- domains
 RANKS = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "J", "Q", "K", "A"]
@@ -71,8 +72,9 @@ GENERIC = {"atorvastatin": "Lipitor", "simvastatin": "Zocor", "esomeprazole": "N
 DRUG_CLASS = {"Lipitor": "statin", "Zocor": "statin", "Nexium": "PPI", "Prilosec": "PPI", "Zoloft": "SSRI",
               "Prozac": "SSRI", "Norvasc": "CCB", "Procardia": "CCB", "Advil": "NSAID", "Aleve": "NSAID",
               "Ventolin": "inhaler", "Flovent": "inhaler"}
-COUNTRIES = ("Sweden Norway Denmark Finland Iceland UK Ireland France Germany Italy Spain Portugal Netherlands Belgium "
-             "Switzerland Austria Poland Ukraine Greece Cyprus Israel Serbia Croatia Estonia Lithuania Australia").split()
+COUNTRIES = ("Sweden Norway Denmark Finland Iceland UK Ireland France Germany Italy Spain Portugal Netherlands "
+             "Belgium Switzerland Austria Poland Ukraine Greece Cyprus Israel Serbia Croatia Estonia Lithuania "
+             "Australia").split()
 JURY_POINTS = [12, 10, 8, 7, 6, 5, 4, 3, 2, 1]
 CO2 = {"coal": 820, "gas": 490, "biomass": 230, "nuclear": 12, "wind": 11}
 
@@ -396,7 +398,8 @@ SPECS = {"r01": hearts, "r02": year_list, "r03": hand_alternation, "r04": king_w
 def taken_cards(r):
     """Cards taken in tricks: half of them hands holding every heart and the queen (the moon in reach)."""
     if r.random() < 0.5:
-        cards = [c for c in DECK if c.endswith("H")] + ["QS"] + r.sample([c for c in DECK if not c.endswith("H") and c != "QS"], 2)
+        others = [c for c in DECK if not c.endswith("H") and c != "QS"]
+        cards = [c for c in DECK if c.endswith("H")] + ["QS"] + r.sample(others, 2)
         r.shuffle(cards)
         return cards[:r.randint(12, 16)]
     weights = [5 if c.endswith("H") or c in ("QS", "JD") else 1 for c in DECK]
@@ -473,7 +476,8 @@ def form_lines(r):
 
 
 def bee_guesses(r):
-    """A puzzle of seven different letters and a guess from its letters: often with the centre, some pangrams, a few bad letters."""
+    """A puzzle of seven different letters and a guess from its letters: often with the centre, some
+    pangrams, a few bad letters."""
     puzzle = r.sample(LETTERS, 7)
     size = r.randint(0, 8)
     if size >= 7 and r.random() < 0.5:

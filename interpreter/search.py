@@ -10,6 +10,7 @@ import dataclasses
 import time
 from typing import Any, Iterator, Sequence
 
+import numpy as np
 from tracr.rasp import rasp
 
 import compiler
@@ -20,9 +21,9 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSets
 from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.head_lines import HeadLines
-from interpreter.lines import WEIGHTED_SUMS, make_var, primitives, row_mapping, table_of, value_codes
+from interpreter.lines import WEIGHTED_SUMS, make_var, object_array, primitives, row_mapping, table_of, value_codes
 from interpreter.mlp_lines import Line, MlpLines, State
-from interpreter.trace import Trace, same_partition
+from interpreter.trace import OUTPUT_TOLERANCE, Trace, readable, same_partition
 
 #: Modular arithmetic the decompiler tries with moduli taken from the net (the generator draws
 #: none of these: its constants are small).
@@ -190,6 +191,56 @@ class LineSearch(HeadLines, MlpLines):
                 break
             yield from self._explore(step + 1, path + (rank,), option, allowed - rank)
 
+    def _rescaled(self, lines: list[Line]) -> tuple[prog.Program, tuple[Line, ...]] | None:
+        """A numerical output read as a multiple of a line's values: a numerical table's values
+        are read off its write only up to scale (`mlp_lines._integer_scale`: 1, 3, 5 for review
+        scores 0.2, 0.6, 1.0), and a mean of them keeps the factor, which only the unembedding
+        fixes. The last numerical line whose values are the outputs over one factor, computed by
+        numerical means (any number of them) of such a table, is read with the table's values
+        times the factor; None where there is none."""
+        outputs = self.trace.output_column
+        if outputs is None:
+            return None
+        for line in reversed(lines):
+            if not line.var.numerical:
+                continue
+            try:
+                values = np.array([np.nan if v is None else float(v) for v in line.var.values.tolist()])
+            except (TypeError, ValueError):
+                continue
+            known = ~np.isnan(values)
+            big = np.abs(values[known]).max(initial=0.0)
+            if big == 0.0:
+                continue
+            factor = float(outputs[known] @ values[known] / (values[known] @ values[known]))
+            largest = max(float(np.abs(outputs).max(initial=0.0)), 1.0)
+            if factor == 0.0 or np.abs(outputs[known] - factor * values[known]).max() > OUTPUT_TOLERANCE * largest:
+                continue
+            chain, node = [line.var.node], line.var.node
+            while isinstance(node, nodes.Aggregate) and node.encoding == nodes.NUMERICAL:
+                node = node.sop
+                chain.append(node)
+            table = getattr(node, "function", None)
+            if not (isinstance(node, nodes.Map) and node.encoding == nodes.NUMERICAL and isinstance(table, fn.Table)):
+                continue
+            made = {id(node): dataclasses.replace(node, function=fn.Table.from_mapping(
+                1, {key: readable(float(value) * factor) for key, value in table.entries}))}
+            for below, above in zip(chain[::-1], chain[-2::-1]):  # the means, bottom up
+                made[id(above)] = dataclasses.replace(above, sop=made[id(below)])
+            scaled = []
+            for old in lines:
+                new = made.get(id(old.var.node))
+                if new is not None:
+                    numbers = object_array([None if v is None else readable(float(v) * factor)
+                                            for v in old.var.values.tolist()])
+                    old = dataclasses.replace(old, var=dataclasses.replace(old.var, node=new, values=numbers))
+                scaled.append(old)
+            top = made[id(line.var.node)]
+            if not self.is_output(next(x for x in scaled if x.var.node is top).var.values):
+                continue
+            return prog.Program(top), tuple(scaled)
+        return None
+
     @property
     def stuck(self) -> str | None:
         """Where the search could go no further on any path, when it finished no program: the
@@ -209,6 +260,10 @@ class LineSearch(HeadLines, MlpLines):
                     node = dataclasses.replace(node, encoding=nodes.NUMERICAL)
                     lines[lines.index(line)] = dataclasses.replace(line, var=dataclasses.replace(line.var, node=node))
                 return prog.Program(node), tuple(lines)
+        if not self.trace.net.categorical_output:
+            rescaled = self._rescaled(lines)
+            if rescaled is not None:
+                return rescaled
         # the right partition with other labels: relabel by a table read off the outputs
         for line in reversed(lines):
             if same_partition(line.var.codes, self.output_codes) and not line.var.numerical:

@@ -45,7 +45,7 @@ from compiler.compiling.defined import (
     show_one_value,
     too_many,
 )
-from compiler.compiling.exactness import choose_mlp_exactness
+from compiler.compiling.exactness import choose_mlp_exactness, use_true_value_sets
 from compiler.compiling.facts import Facts
 from compiler.compiling.layers import craft_model as allocate_layers
 from compiler.errors import CompileError, SourceWarning
@@ -144,8 +144,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     facts = Facts(graph, vocab, max_seq_len)
     check_width(facts)
     skipping_raises(facts, graph)
-    _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab,
-             max_seq_len)
+    ours = _infer_value_sets(sop, graph, sink, vocab, max_seq_len, facts)
     # the guards run every input where there are few, or every sorted one of a program blind to order
     every = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
     unordered = sorted_inputs and reads_no_order(facts, causal)
@@ -173,6 +172,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     if causal:
         check_causal(facts)
     mlp_exactness, corrected = choose_mlp_exactness(facts, graph)
+    corrected = corrected or ours
     bos_plan = plan_bos(facts, graph, mlp_exactness)
     check_nones(facts, bos_plan.hides_none)
     make_functions_total(facts, graph)
@@ -260,6 +260,20 @@ def _located(message: str, program: Program) -> str:
         line, column = named[undefined.group(1)]
         message = f"{message[:undefined.end(1)]} (line {line}, column {column}){message[undefined.end(1):]}"
     return message
+
+
+def _infer_value_sets(sop: rasp.SOp, graph: nx.DiGraph, sink, vocab: set, max_seq_len: int, facts: Facts) -> bool:
+    """tracr's value sets (its basis inference), or the true ones (`Facts.values`) where tracr gives
+    up on a numerical mean of values other than 0/1 (its rule lists v/n only, which it knows is
+    wrong for them; `Facts` lists the mean of any 1..n of them): whether the true ones were used."""
+    try:
+        _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab, max_seq_len)
+        return False
+    except CompileError as error:
+        if "can currently only average binary variables" not in str(error):
+            raise
+    use_true_value_sets(facts, graph)
+    return True
 
 
 def _guarded(step: str, sop: rasp.SOp, fn: Callable, *args, **kwargs):

@@ -47,10 +47,15 @@ def input_count(vocab: set, max_seq_len: int) -> int:
 def reads_no_order(facts: Facts, causal: bool) -> bool:
     """Whether the program's values on a permutation of an input are its values on the input,
     permuted alike: no line reads the index (a select compares values, a width counts them, a map
-    reads its own position) and it is not causal (a query sees every key). A numerical mean
-    averages 0/1 values (`Facts` refuses others), a whole sum in any order, so it is the same
-    float too."""
-    return not causal and not any(isinstance(expr, rasp.IndicesType) for expr in facts.exprs.values())
+    reads its own position), it is not causal (a query sees every key), and every numerical mean
+    averages whole numbers (0/1 markers, scores: a whole sum is the same in any order, where a sum
+    of fractions in another order may differ in its last bit, and a table then miss it)."""
+    if causal or any(isinstance(expr, rasp.IndicesType) for expr in facts.exprs.values()):
+        return False
+    return all(type(v) in (bool, int) or isinstance(v, float) and v.is_integer()
+               for label in facts.order
+               if isinstance(facts.exprs[label], rasp.Aggregate) and rasp.is_numerical(facts.exprs[label])
+               for v in facts.values[facts.exprs[label].sop.label] if v is not None)
 
 
 def can_check(vocab: set, max_seq_len: int, unordered: bool) -> bool:

@@ -38,7 +38,7 @@ def choose_mlp_exactness(facts: Facts, graph: nx.DiGraph) -> tuple[float, bool]:
     corrected = False
     sharpness, _ = _required_sharpness(facts, built_from)
     if sharpness is None:
-        _use_true_value_sets(facts, graph)
+        use_true_value_sets(facts, graph)
         corrected = True
         sharpness, label = _required_sharpness(facts, built_from)
         if sharpness is None:
@@ -136,7 +136,8 @@ def _float_twins(facts: Facts, built_from: Callable[[str], set], label: str) -> 
     return None
 
 
-def _use_true_value_sets(facts: Facts, graph: nx.DiGraph) -> None:
+def use_true_value_sets(facts: Facts, graph: nx.DiGraph) -> None:
+    """Puts `facts`' value sets (the true ones) in `graph` in place of tracr's, for tracr to build from."""
     for label in facts.order:
         expr, node = facts.exprs[label], graph.nodes[label]
         node[nodes.VALUE_SET] = set(facts.values[label])

@@ -378,12 +378,15 @@ class Facts:
         values = self.values[expr.sop.label]
         if rasp.is_categorical(expr):
             return set(values)  # the aggregates pass makes sure values are moved, not mixed
-        if not values <= {0, 1}:
-            raise CompileError(f"{expr.label}: a numerical Aggregate can only average 0/1 values, "
-                               f"but its input takes {sorted(values, key=value_sort_key)[:8]} (tracr builds "
-                               "numerical means of 0/1 values only); "
-                               "average a 0/1 indicator per value or threshold (`numerical map(lambda x: x >= 100, "
-                               "...)`) and combine the means with linear_sequence_map, or count with selector_width")
+        if not values <= {0, 1}:  # tracr's rule lists v/n alone, and it refuses all but 0/1 (< 2) values
+            try:
+                return aggregate_values(values, False, self.max_seq_len)  # the mean of any 1..n of them
+            except ValueError as error:
+                raise CompileError(
+                    f"{expr.label}: a numerical Aggregate averages {sorted(values, key=value_sort_key)[:8]}, and "
+                    f"compile cannot list the values its mean takes ({error}); average fewer distinct values, or a 0/1 "
+                    "indicator per value or threshold (`numerical map(lambda x: x >= 100, ...)`) and combine the "
+                    "means with linear_sequence_map, or count with selector_width") from None
         widths = self.select_widths(expr.selector) if values <= {0, 1} else None
         if widths is not None:  # a window: k/w for the w it can choose (`select_widths`)
             return {0} | {k / w for w in widths if w > 0 for k in range(w + 1)}

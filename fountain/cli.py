@@ -102,7 +102,8 @@ def _compile_or_exit(program, args):
 
     try:
         return compiler.compile_program(program, vocab=set(parse_input(args.vocab)), max_seq_len=args.max_seq_len,
-                                        causal=getattr(args, "causal", False))
+                                        causal=getattr(args, "causal", False), compiler_bos=args.bos,
+                                        compiler_pad=args.pad)
     except compiler.CompileError as error:
         raise SystemExit(f"error: cannot compile {args.program}: {error}")
 
@@ -328,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--vocab", required=True, help='input tokens separated by spaces, e.g. "1 2 3"')
         p.add_argument("--max-seq-len", type=int, required=True, help="longest input the network takes")
         p.add_argument("--causal", action="store_true", help="causal attention (outputs on each prefix)")
+        p.add_argument("--bos", default="BOS", help="the net's beginning-of-sequence token, named apart from the "
+                                                    "vocabulary (default: %(default)s)")
+        p.add_argument("--pad", default="PAD", help="the net's padding token, named apart from the vocabulary "
+                                                    "(default: %(default)s)")
 
     p = sub.add_parser("compile", help="compile a program to a network (.safetensors)")
     compile_options(p)

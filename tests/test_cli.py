@@ -131,6 +131,22 @@ def test_compile_refusal_is_one_clear_error(tmp_path):
         main(["compile", str(path), "--vocab", "1 2", "--max-seq-len", "3", "-o", str(tmp_path / "x.safetensors")])
 
 
+def test_a_vocabulary_holding_bos_or_pad_compiles_with_those_named_otherwise(tmp_path, capsys):
+    """Boston's airport code is a token: the refusal says how to name the net's BOS token apart,
+    and --bos (--pad) does (the thirtieth hand-written set's writer found no way from the command
+    line)."""
+    path, out = tmp_path / "hub.rasp", str(tmp_path / "hub.safetensors")
+    path.write_text('return map(lambda x: "hub" if x == "BOS" else "spoke", tokens)\n')
+    with pytest.raises(SystemExit, match=r"compiler_bos 'BOS' is also a vocab token; .*`--bos` of fountain compile"):
+        main(["compile", str(path), "--vocab", "BOS JFK", "--max-seq-len", "3", "-o", out])
+    main(["compile", str(path), "--vocab", "BOS JFK PAD", "--max-seq-len", "3", "-o", out, "--bos", "<s>",
+          "--pad", "<pad>"])
+    net = compiler.Net.load(out)
+    assert (net.bos, net.pad) == ("<s>", "<pad>") and net.run([["BOS", "JFK", "PAD"]]) == [["hub", "spoke", "spoke"]]
+    main(["check", str(path), "--vocab", "BOS JFK PAD", "--max-seq-len", "3", "--bos", "<s>", "--pad", "<pad>"])
+    assert capsys.readouterr().out.splitlines()[-1].startswith("ok: the network agrees")
+
+
 def test_sample_prints_programs_and_stats(capsys):
     main(["sample", "-n", "3", "--seed", "1", "--max-ops", "5", "--stats"])
     out = capsys.readouterr().out

@@ -75,7 +75,9 @@ def check_arguments(sop, vocab, max_seq_len, bos, pad) -> set:
         if not isinstance(special, str):
             raise CompileError(f"{name} must be a str, got {special!r}")
         if special in vocab:
-            raise CompileError(f"{name} {special!r} is also a vocab token")
+            flag = "--bos" if name == "compiler_bos" else "--pad"
+            raise CompileError(f"{name} {special!r} is also a vocab token; give the net's {name[9:].upper()} token "
+                               f"another name (`{name}=` of compile_program, `{flag}` of fountain compile and check)")
     if bos == pad:
         raise CompileError(f"compiler_bos and compiler_pad are both {bos!r}")
     return vocab

@@ -331,6 +331,16 @@ class MlpLines:
                     continue
                 consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
                          var.codes, reps, table, determined[id(var)], source, (fi, vi), (var,))
+            if var.numerical and not self.trace.net.categorical_output \
+                    and any(groups[i].index in writers for i in determined[id(var)]):
+                # a numerical output's line on a numerical var: an affine function fitted to the
+                # outputs (a unit's offset, `x + 11`, or `1.8 * x + 32`, which no template binds)
+                function = self._affine(var)
+                table = _calls(function, distinct) if function is not None else None
+                if table is not None:
+                    consider(lambda enc, f=function, v=var: nodes.make_map(f, v.node, encoding=enc),
+                             var.codes, reps, table, determined[id(var)], "fitted", (len(self.library.maps), vi),
+                             (var,))
             if not var.numerical and any(groups[i].index in writers for i in determined[id(var)]):
                 # the output's line: one library function with an exception or two (`piecewise`)
                 args = [(x,) for x in distinct]
@@ -643,6 +653,37 @@ class MlpLines:
             else:
                 unmatched.append((x,))
         return found, unmatched
+
+    def _affine(self, var: Var) -> fn.Lambda | None:
+        """`lambda x: p * x + q` giving the net's numerical outputs from the numerical `var` on every
+        row where both have values (least squares; the constants to the fewest decimals that fit,
+        as `_fitted_factors` takes them), or None."""
+        outputs = self.trace.output_column
+        rows = [i for i, v in enumerate(var.values.tolist()) if v is not None]
+        if outputs is None or len(rows) < 2:
+            return None
+        try:
+            x = np.array([float(var.values[i]) for i in rows])
+        except (TypeError, ValueError):
+            return None
+        if np.ptp(x) == 0:
+            return None
+        y = outputs[rows].astype(np.float64)
+        fit = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)[0]
+        tolerance = ATOL + RTOL * np.abs(y)
+        for digits in (0, 1, 2, 3, 4, None):
+            p, q = (_snapped(float(v)) if digits is None else round(float(v), digits) + 0.0 for v in fit)
+            if p != 0 and np.all(np.abs(p * x + q - y) <= tolerance):
+                break
+        else:
+            return None
+        p, q = (int(v) if float(v).is_integer() else v for v in (p, q))
+        scaled = "x" if p == 1 else f"{p} * x"
+        text = scaled if q == 0 else f"{scaled} + {q}" if q > 0 else f"{scaled} - {-q}"
+        try:
+            return parse_lambda(f"lambda x: {text}")
+        except compiler.SourceError:
+            return None
 
     def _fitted_factors(self, a: Var, b: Var, target: Sequence, free_scale: bool = False
                         ) -> tuple[float, float] | None:
@@ -1833,3 +1874,11 @@ def _runs(indices) -> str:
         else:
             runs.append([i, i])
     return ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs)
+
+
+def _calls(function, args: Sequence) -> list | None:
+    """`function` on each argument, None where it fails on one (`Invalid`)."""
+    try:
+        return [call(function, x) for x in args]
+    except Invalid:
+        return None

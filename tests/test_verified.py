@@ -998,6 +998,18 @@ def test_a_mean_of_review_scores_is_read_at_the_scale_the_unembedding_reads():
         assert '"awful": 0.2, "bad": 0.6' in result.source and check_net(compiler.parse(result.source), net).ok
 
 
+def test_a_numerical_output_of_a_numerical_line_is_read_as_an_affine_function_where_one_fits():
+    """A unit's conversion, `1.8 * x + 32` of a share, binds no template of the grammar: the output's
+    line is fitted to the outputs (least squares, the fewest decimals that fit), where it read as
+    a table of 13 entries before."""
+    source = ('m = numerical map(lambda t: 1 if t == "a" else 0, tokens)\n'
+              "c = numerical aggregate(select(tokens, tokens, TRUE), m, default=0)\n"
+              "return numerical map(lambda x: 1.8 * x + 32, c)\n")
+    net = compiler.compile_program(source, {"a", "b", "c"}, 6)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and "numerical map(lambda x: 1.8 * x + 32, v3)" in result.source, result.format()
+
+
 def test_the_fits_list_gives_a_long_table_by_its_entry_count_and_neuron_groups_as_runs():
     """The source gives a table whole; the fits list under it, one line per program line, gives a
     table too long to read there by its entry count (a panel's packed counts: 100 entries), and a

@@ -181,9 +181,9 @@ def require_no_gaps(facts: Facts, vocab: set, max_seq_len: int, check: bool, pro
     """Refuses a program with a numerical map or sequence_map whose function gives None on values
     its inputs may take (`Facts.gaps`: the net writes another of its values there) unless running
     every input shows none gives them (`check`; every sorted one, with `unordered`); the refusal
-    names the first input that does
-    (where the inputs are too many to try each, among the shortest ones, with `probe`). A line
-    that may be None for its inputs' sake was checked on every input already (`require_never_none`)."""
+    names the first input that does (where the inputs are too many to try each, among the
+    shortest ones, with `probe`). A line that may be None for its inputs' sake was checked on every
+    input already (`require_never_none`)."""
     labels = [label for label in facts.gaps if label not in facts.nullable]
     if not labels:
         return

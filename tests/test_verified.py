@@ -1010,6 +1010,34 @@ def test_a_numerical_output_of_a_numerical_line_is_read_as_an_affine_function_wh
     assert result.verified and "numerical map(lambda x: 1.8 * x + 32, v3)" in result.source, result.format()
 
 
+def test_a_chain_of_weighted_sums_of_shares_is_read_in_whole_factors_and_in_time():
+    """Carbon intensity: shares of a window weighed 809 : 479, then 219 more, then 11 added (the
+    thirtieth hand-written set's r24, smaller). An intermediate sum's factors are read only up to a
+    multiple: they are whole numbers where a fraction of small denominator gives their ratio
+    (1.688935 : 1 read as 809 : 479), so the chain stays exact (r24 then reads `x + 11` of it, and
+    verifies in 5 s; here its last line is a table, the language's value sets taking the shares
+    apart, where they add up to 1). The values of two such lines' pairs are billions: the search
+    no longer lists them (r24 took 66 s of a 10 s budget) but gives up on them
+    (`values.MAX_ARGUMENT_PAIRS`)."""
+    from compiler.language.values import MAX_ARGUMENT_PAIRS, ValueSetError, ValueSets
+
+    source = ("window = select(indices, indices, lambda k, q: k - q <= 1 and q - k <= 1)\n"
+              'a = numerical aggregate(window, numerical map(lambda t: 1 if t == "a" else 0, tokens))\n'
+              'b = numerical aggregate(window, numerical map(lambda t: 1 if t == "b" else 0, tokens))\n'
+              'c = numerical aggregate(window, numerical map(lambda t: 1 if t == "c" else 0, tokens))\n'
+              "ab = numerical linear_sequence_map(a, b, 809, 479)\n"
+              "abc = numerical linear_sequence_map(ab, c, 1, 219)\n"
+              "return numerical map(lambda x: x + 11, abc)\n")
+    net = compiler.compile_program(source, {"a", "b", "c", "d"}, 8)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and check_net(compiler.parse(result.source), net).ok, result.format()
+    assert "809, 479)" in result.source and "219, 1)" in result.source
+    many = compiler.parse("s = numerical map(lambda t: t, tokens)\n"
+                          "return numerical linear_sequence_map(s, s, 1, 1000)\n")
+    with pytest.raises(ValueSetError, match=f"over {MAX_ARGUMENT_PAIRS:,} to list"):
+        ValueSets(range(1000), 4)(many.output)
+
+
 def test_the_fits_list_gives_a_long_table_by_its_entry_count_and_neuron_groups_as_runs():
     """The source gives a table whole; the fits list under it, one line per program line, gives a
     table too long to read there by its entry count (a panel's packed counts: 100 entries), and a

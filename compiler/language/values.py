@@ -23,6 +23,10 @@ from compiler.language.literals import format_value, is_literal, normalize_value
 
 #: Most values a numerical mean of values other than 0/1 may take before we give up.
 MAX_MEAN_VALUES = 10_000
+#: Most argument pairs a sequence_map's or linear_sequence_map's values are computed from (compile
+#: tabulates at most as many, `compiler.compiling.facts`): a chain of weighted sums of shares
+#: takes 20, 400, 8,000, 160,000 values, and the pairs of two such lines are billions.
+MAX_ARGUMENT_PAIRS = 200_000
 
 
 class ValueSetError(ValueError):
@@ -76,7 +80,11 @@ class ValueSets:
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
             function = (node.function if isinstance(node, nodes.SequenceMap)
                         else lambda x, y: node.fst_fac * x + node.snd_fac * y)
-            return outputs(node, function, function_arguments([self._known(node.fst), self._known(node.snd)]))
+            fst, snd = self._known(node.fst), self._known(node.snd)
+            if len(fst) * len(snd) > MAX_ARGUMENT_PAIRS:
+                raise ValueSetError(node, f"its arguments take {len(fst):,} x {len(snd):,} pairs of values, "
+                                          f"over {MAX_ARGUMENT_PAIRS:,} to list")
+            return outputs(node, function, function_arguments([fst, snd]))
         if isinstance(node, nodes.Aggregate):
             try:
                 return aggregate_values(self._known(node.sop), node.encoding == nodes.CATEGORICAL, n)

@@ -658,7 +658,7 @@ class MlpLines:
     def _affine(self, var: Var) -> fn.Lambda | None:
         """`lambda x: p * x + q` giving the net's numerical outputs from the numerical `var` on every
         row where both have values (least squares; the constants to the fewest decimals that fit,
-        as `_fitted_factors` takes them), or None."""
+        `_fewest_decimals`, as `_fitted_factors` takes them), or None."""
         outputs = self.trace.output_column
         rows = [i for i, v in enumerate(var.values.tolist()) if v is not None]
         if outputs is None or len(rows) < 2:
@@ -670,15 +670,11 @@ class MlpLines:
         if np.ptp(x) == 0:
             return None
         y = outputs[rows].astype(np.float64)
-        fit = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)[0]
-        tolerance = ATOL + RTOL * np.abs(y)
-        for digits in (0, 1, 2, 3, 4, None):
-            p, q = (_snapped(float(v)) if digits is None else round(float(v), digits) + 0.0 for v in fit)
-            if p != 0 and np.all(np.abs(p * x + q - y) <= tolerance):
-                break
-        else:
+        design = np.stack([x, np.ones_like(x)], axis=1)
+        snapped = _fewest_decimals(design, y, np.linalg.lstsq(design, y, rcond=None)[0], (0, 1, 2, 3, 4, None))
+        if snapped[0] == 0 or not np.all(np.abs(design @ snapped - y) <= ATOL + RTOL * np.abs(y)):
             return None
-        p, q = (int(v) if float(v).is_integer() else v for v in (p, q))
+        p, q = (int(v) if float(v).is_integer() else float(v) for v in snapped)
         scaled = "x" if p == 1 else f"{p} * x"
         text = scaled if q == 0 else f"{scaled} + {q}" if q > 0 else f"{scaled} - {-q}"
         try:
@@ -711,18 +707,7 @@ class MlpLines:
             whole = _whole_ratio(w)
             if whole is not None:  # 809 coal + 479 gas, not 1.688935 coal + gas: a chain of sums stays exact
                 return whole
-        # the fewest decimals that still fit: a net's float error (a leak of attention, ~1e-3)
-        # turns 0.6 into 0.5995, which the program did not say. A rounding fits when each row
-        # lies within its own tolerance (as `is_output` holds the line to) and the rounding adds
-        # no error of its own beyond the fit's noise: within the largest output's tolerance,
-        # 53.75 and 1.2 rounded to 54 and 1 (and then to 53.7) fit a tax of up to 55, missing every
-        # small output by 0.2 (the seventeenth hand-written set's e14 then had no line for its
-        # output) and the largest by 0.05, where 53.75 misses none by 1e-5
-        tolerance = np.minimum(ATOL + RTOL * np.abs(y), 4 * np.abs(x @ w - y).max() + 1e-5 * np.abs(y).max())
-        for digits in (None,) if free_scale else (0, 1, 2, 3, None):
-            snapped = np.array([_snapped(float(v)) if digits is None else round(float(v), digits) + 0.0 for v in w])
-            if free_scale or digits is None or np.all(np.abs(x @ snapped - y) <= tolerance):
-                break
+        snapped = _fewest_decimals(x, y, w, (None,) if free_scale else (0, 1, 2, 3, None))
         return tuple(int(v) if float(v).is_integer() else float(v) for v in snapped)
 
     def _determined(self, codes: np.ndarray, key: tuple, groups: list[Group]) -> list[int]:
@@ -1878,6 +1863,23 @@ def _runs(indices) -> str:
         else:
             runs.append([i, i])
     return ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs)
+
+
+def _fewest_decimals(design: np.ndarray, y: np.ndarray, fit: np.ndarray, digits: Sequence) -> np.ndarray:
+    """`fit` (least squares of `design` on `y`) to the first of `digits` decimals that still fits
+    (None: `_snapped`, taken as it is). A net's float error (a leak of attention, ~1e-3) turns 0.6
+    into 0.5995, which the program did not say. A rounding fits when each row lies within its own
+    tolerance (as `is_output` holds the line to) and the rounding adds no error of its own beyond
+    the fit's noise: within the largest output's tolerance, 53.75 and 1.2 rounded to 54 and 1 (and
+    then to 53.7) fit a tax of up to 55, missing every small output by 0.2 (the seventeenth
+    hand-written set's e14 then had no line for its output) and the largest by 0.05, where 53.75
+    misses none by 1e-5."""
+    tolerance = np.minimum(ATOL + RTOL * np.abs(y), 4 * np.abs(design @ fit - y).max() + 1e-5 * np.abs(y).max())
+    for places in digits:
+        snapped = np.array([_snapped(float(v)) if places is None else round(float(v), places) + 0.0 for v in fit])
+        if places is None or np.all(np.abs(design @ snapped - y) <= tolerance):
+            return snapped
+    return snapped
 
 
 def _calls(function, args: Sequence) -> list | None:

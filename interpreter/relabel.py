@@ -11,6 +11,12 @@ keyed by the sums (not where every pair has a label of its own: then any sum tha
 fits, and none says more than the table): the same program up to names of values no one sees. `readable_labels` gives
 that program; the caller certifies it again before taking it (its lambda is defined where the
 table had no entry, and the net is the judge of what compiles from it).
+
+A select's table of (key, query) pairs is read as the pairs the net's head chooses, even where a
+comparison or one key value chooses them (tracr's `lib.make_hist` counts read as
+`select(v2, v2, {(5, 0), (5, 1), ..., (5, 5)})`, which is `lambda k, q: k == 5` on every value the
+keys and queries take): `readable_predicates` writes such a table as the simplest predicate
+selecting the same pairs of those values, certified again in the same way.
 """
 
 from __future__ import annotations
@@ -19,15 +25,20 @@ import math
 from collections import defaultdict
 from typing import Iterator
 
+from tracr.rasp import rasp
+
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
-from compiler.language.literals import table_key
+from compiler.language.literals import format_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
+from compiler.language.values import ValueSetError, ValueSets
 from interpreter.certify import rebuilt
 
 #: Largest weight of a weighted sum tried (`a * x + b * y`, |a|, |b| <= it).
 MAX_WEIGHT = 9
+#: Most (key, query) value pairs a select's table is compared over when rewritten as a predicate.
+MAX_PREDICATE_PAIRS = 20_000
 
 
 def line_readers(program: prog.Program) -> dict[int, list[nodes.Node]]:
@@ -136,3 +147,72 @@ def _sum_text(a: int, b: int) -> str:
 
 def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def readable_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
+    """`program` with each select whose predicate is a table of pairs written as the simplest
+    predicate (`_simple_predicate`) choosing the same pairs among every key and query value the
+    select can meet (`value_sets`); None when no table is. On those values the two are one
+    function, so the program is the same; the caller certifies it again before taking it (a
+    predicate is also asked of keys that are None, where compile may judge the two apart)."""
+    changes = {}
+    for node in program.nodes:
+        if not isinstance(node, nodes.Select) or not isinstance(node.predicate, fn.PredicateTable):
+            continue
+        try:
+            keys, queries = value_sets(node.keys), value_sets(node.queries)
+        except ValueSetError:
+            continue
+        if not keys or not queries or len(keys) * len(queries) > MAX_PREDICATE_PAIRS:
+            continue
+        simple = _simple_predicate(node.predicate, sorted(keys, key=value_sort_key),
+                                   sorted(queries, key=value_sort_key))
+        if simple is not None:
+            changes[id(node)] = {"predicate": simple}
+    return rebuilt(program, changes) if changes else None
+
+
+def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
+    """The first of tracr's comparisons, one key's or query's values (`k == 5`, `q != 0`,
+    `k >= 3`, `k == 1 or k == 4`) and shifts (`k == q - 1`) that chooses exactly the pairs of
+    `keys` x `queries` that `table` does; None when none does."""
+    chosen = [[bool(table(k, q)) for q in queries] for k in keys]
+    for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
+                       rasp.Comparison.GEQ, rasp.Comparison.NEQ, rasp.Comparison.TRUE, rasp.Comparison.FALSE):
+        try:
+            if all(bool(comparison(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries)):
+                return comparison
+        except (TypeError, ValueError):
+            continue
+    # one side alone decides: every key's row (or every query's column) is all chosen or none
+    for name, values, rows in (("k", keys, chosen), ("q", queries, [list(c) for c in zip(*chosen)])):
+        if all(len(set(row)) == 1 for row in rows):
+            picked = [v for v, row in zip(values, rows) if row[0]]
+            body = _one_side(name, values, picked)
+            if body is not None:
+                return fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
+    numbers = all(_whole(v) for v in keys + queries)
+    for c in range(1, len(keys) + len(queries)) if numbers else ():
+        for body in (f"k == q - {c}", f"k == q + {c}"):
+            predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
+            if all(bool(predicate(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries)):
+                return predicate
+    return None
+
+
+def _one_side(name: str, values: list, picked: list) -> str | None:
+    """A condition on `name` (k or q) true exactly for `picked` among `values` (sorted); None
+    when none of one or two values, or one threshold, is."""
+    rest = [v for v in values if v not in picked]
+    if len(picked) == 1:
+        return f"{name} == {format_value(picked[0])}"
+    if len(rest) == 1:
+        return f"{name} != {format_value(rest[0])}"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and picked and rest:
+        if picked == values[-len(picked):]:
+            return f"{name} >= {format_value(picked[0])}"
+        if picked == values[:len(picked)]:
+            return f"{name} <= {format_value(picked[-1])}"
+    if len(picked) == 2:
+        return f"{name} == {format_value(picked[0])} or {name} == {format_value(picked[1])}"
+    return None

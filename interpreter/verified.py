@@ -36,6 +36,7 @@ returned with its agreement and is not verified.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 
 import numpy as np
@@ -53,7 +54,7 @@ from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
-from interpreter.relabel import readable_labels
+from interpreter.relabel import readable_labels, readable_predicates
 from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
 from interpreter.weights_match import match, matching_encoder
@@ -388,7 +389,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
     # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, and `2 * x + 3 * y` for
     # a table of labels 0, 1, 2, ... in the classes of that sum, where the net verifies them as well
-    for rewrite in (folded_scales, rounded_constants, readable_labels):
+    predicates = functools.partial(readable_predicates, value_sets=certify.compile_sets)
+    for rewrite in (folded_scales, rounded_constants, readable_labels, predicates):
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None
         if rewritten is not None:

@@ -1,12 +1,14 @@
 """`interpreter.relabel`: a reading's tables of labels written as the weighted sums whose classes
-they are, the tables reading them keyed by the sums, and the program the same on every input."""
+they are, the tables reading them keyed by the sums, a select's table of pairs written as the
+simplest predicate choosing the same pairs, and the program the same on every input."""
 
 import itertools
 
 import compiler
 from compiler.language import program as prog
 from compiler.language.literals import format_value
-from interpreter.relabel import readable_labels
+from compiler.language.values import ValueSets
+from interpreter.relabel import readable_labels, readable_predicates
 
 
 def _table(entries: dict) -> str:
@@ -89,3 +91,47 @@ def test_a_decompiled_meter_reads_as_sums_and_stays_verified():
     result = interpreter.decompile(net, time_budget=30)
     assert result.verified
     assert "lambda x, y: 2 * x + 3 * y" in result.source and "lambda x, y: 5 * x + y" in result.source
+
+
+def _pairs(pairs) -> str:
+    return "{" + ", ".join(format_value(p) for p in sorted(pairs)) + "}"
+
+
+def test_a_selects_table_of_pairs_becomes_the_simplest_predicate_choosing_them():
+    widths, places = range(6), range(5)
+    source = (
+        "h = selector_width(select(tokens, tokens, EQ))\n"
+        f"five = selector_width(select(h, h, {_pairs((5, q) for q in widths)}))\n"  # k == 5 on every query
+        f"late = aggregate(select(h, indices, {_pairs((k, q) for k in (3, 4, 5) for q in places)}), tokens)\n"
+        f"before = aggregate(select(indices, indices, {_pairs((q - 1, q) for q in range(1, 5))}), tokens)\n"
+        f"less = selector_width(select(indices, indices, {_pairs((k, q) for k in places for q in places if k < q)}))\n"
+        f"odd = selector_width(select(h, h, {_pairs((k, q) for k in (1, 4) for q in widths)}))\n"
+        f"mixed = selector_width(select(h, h, {_pairs([(1, 2), (3, 0)])}))\n"
+        "a = sequence_map(lambda x, y: x + y, five, less)\n"
+        "b = sequence_map(lambda x, y: x + y, late, before)\n"
+        "c = sequence_map(lambda x, y: x + y, odd, mixed)\n"
+        "d = sequence_map(lambda x, y: x + y, a, b)\n"
+        "return sequence_map(lambda x, y: x + y, c, d)\n")
+    read = compiler.parse(source)
+    readable = readable_predicates(read, ValueSets({1, 2, 3}, 5))
+    text = readable.source
+    for predicate in ("lambda k, q: k == 5", "lambda k, q: k >= 3", "lambda k, q: k == q - 1", "LT",
+                      "lambda k, q: k == 1 or k == 4"):
+        assert predicate in text, predicate
+    assert "{(1, 2), (3, 0)}" in text  # neither a comparison nor one side's values: left as read
+    assert _outputs(readable, (1, 2, 3), 5) == _outputs(read, (1, 2, 3), 5)
+    assert readable_predicates(readable, ValueSets({1, 2, 3}, 5)) is None  # nothing left it can write
+    assert readable_predicates(compiler.parse("return selector_width(select(tokens, tokens, EQ))"),
+                               ValueSets({1, 2}, 3)) is None
+
+
+def test_a_decompiled_histogram_box_reads_its_predicates_and_stays_verified():
+    import interpreter
+
+    net = compiler.compile_program(
+        "h = selector_width(select(tokens, tokens, EQ))\n"
+        "fives = selector_width(select(h, h, lambda k, q: k == 3))\n"
+        "return map(lambda x: \"triple\" if x > 0 else \"-\", fives)\n", {1, 2, 3}, 4)
+    result = interpreter.decompile(net, time_budget=30)
+    assert result.verified
+    assert "{(" not in result.source, result.source

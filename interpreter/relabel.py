@@ -174,7 +174,8 @@ def readable_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pr
 
 def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
     """The first of tracr's comparisons, one key's or query's values (`k == 5`, `q != 0`,
-    `k >= 3`, `k == 1 or k == 4`) and shifts (`k == q - 1`) that chooses exactly the pairs of
+    `k >= 3`, `k == 1 or k == 4`), shifts (`k == q - 1`) and blocks (`k // 4 == q // 4`,
+    `k % 2 == q % 2`) that chooses exactly the pairs of
     `keys` x `queries` that `table` does; None when none does."""
     chosen = [[bool(table(k, q)) for q in queries] for k in keys]
     for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
@@ -193,7 +194,8 @@ def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
                 return fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
     numbers = all(_whole(v) for v in keys + queries)
     for c in range(1, len(keys) + len(queries)) if numbers else ():
-        for body in (f"k == q - {c}", f"k == q + {c}"):
+        blocks = (f"k // {c} == q // {c}", f"k % {c} == q % {c}") if c > 1 else ()
+        for body in (f"k == q - {c}", f"k == q + {c}") + blocks:
             predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
             if all(bool(predicate(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries)):
                 return predicate

@@ -99,6 +99,7 @@ def _pairs(pairs) -> str:
 
 def test_a_selects_table_of_pairs_becomes_the_simplest_predicate_choosing_them():
     widths, places = range(6), range(5)
+    pairs = [(k, q) for k in places for q in places if k // 2 == q // 2]
     source = (
         "h = selector_width(select(tokens, tokens, EQ))\n"
         f"five = selector_width(select(h, h, {_pairs((5, q) for q in widths)}))\n"  # k == 5 on every query
@@ -107,16 +108,18 @@ def test_a_selects_table_of_pairs_becomes_the_simplest_predicate_choosing_them()
         f"less = selector_width(select(indices, indices, {_pairs((k, q) for k in places for q in places if k < q)}))\n"
         f"odd = selector_width(select(h, h, {_pairs((k, q) for k in (1, 4) for q in widths)}))\n"
         f"mixed = selector_width(select(h, h, {_pairs([(1, 2), (3, 0)])}))\n"
+        f"ear = selector_width(select(indices, indices, {_pairs(pairs)}))\n"
         "a = sequence_map(lambda x, y: x + y, five, less)\n"
         "b = sequence_map(lambda x, y: x + y, late, before)\n"
         "c = sequence_map(lambda x, y: x + y, odd, mixed)\n"
+        "e = sequence_map(lambda x, y: x + y, c, ear)\n"
         "d = sequence_map(lambda x, y: x + y, a, b)\n"
-        "return sequence_map(lambda x, y: x + y, c, d)\n")
+        "return sequence_map(lambda x, y: x + y, e, d)\n")
     read = compiler.parse(source)
     readable = readable_predicates(read, ValueSets({1, 2, 3}, 5))
     text = readable.source
     for predicate in ("lambda k, q: k == 5", "lambda k, q: k >= 3", "lambda k, q: k == q - 1", "LT",
-                      "lambda k, q: k == 1 or k == 4"):
+                      "lambda k, q: k == 1 or k == 4", "lambda k, q: k // 2 == q // 2"):
         assert predicate in text, predicate
     assert "{(1, 2), (3, 0)}" in text  # neither a comparison nor one side's values: left as read
     assert _outputs(readable, (1, 2, 3), 5) == _outputs(read, (1, 2, 3), 5)

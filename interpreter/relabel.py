@@ -16,11 +16,16 @@ A select's table of (key, query) pairs is read as the pairs the net's head choos
 comparison or one key value chooses them (tracr's `lib.make_hist` counts read as
 `select(v2, v2, {(5, 0), (5, 1), ..., (5, 5)})`, which is `lambda k, q: k == 5` on every value the
 keys and queries take): `readable_predicates` writes such a table as the simplest predicate
-selecting the same pairs of those values, certified again in the same way.
+selecting the same pairs of those values, certified again in the same way. Likewise a map's or
+sequence_map's table of two values is read where no library function fits, though a condition
+does: the library's constants are small numbers, not the net's words (`numerical map({"C": 1,
+"I": 0, "INT": 0, "SACK": 0}, tokens)`, which `readable_functions` writes as `lambda x: 1 if
+x == "C" else 0`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from typing import Iterator
@@ -206,6 +211,8 @@ def _one_side(name: str, values: list, picked: list) -> str | None:
     """A condition on `name` (k or q) true exactly for `picked` among `values` (sorted); None
     when none of one or two values, or one threshold, is."""
     rest = [v for v in values if v not in picked]
+    if all(isinstance(v, bool) for v in values) and len(picked) == 1:
+        return name if picked[0] else f"not {name}"
     if len(picked) == 1:
         return f"{name} == {format_value(picked[0])}"
     if len(rest) == 1:
@@ -217,4 +224,64 @@ def _one_side(name: str, values: list, picked: list) -> str | None:
             return f"{name} <= {format_value(picked[-1])}"
     if len(picked) == 2:
         return f"{name} == {format_value(picked[0])} or {name} == {format_value(picked[1])}"
+    return None
+
+
+def readable_functions(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
+    """`program` with each map's or sequence_map's table of two values written as a condition
+    (`_condition`) choosing between them where one gives the table's every entry on the values
+    its inputs take (`value_sets`); None when no table is. Where the table has no entry the
+    lambda gives a value too: the caller certifies the program again before taking it."""
+    changes = {}
+    for node in program.nodes:
+        if not isinstance(node, (nodes.Map, nodes.SequenceMap)) or not isinstance(node.function, fn.Table):
+            continue
+        try:
+            domains = [sorted(value_sets(child), key=value_sort_key) for child in node.children]
+        except ValueSetError:
+            continue
+        if math.prod(len(d) for d in domains) > MAX_PREDICATE_PAIRS:
+            continue
+        table = node.function
+        args = [arg for arg in itertools.product(*domains) if table.covers(arg[0] if len(arg) == 1 else arg)]
+        values = [table(*arg) for arg in args]
+        body = _condition(args, values, domains)
+        if body is not None:
+            params = "x" if len(domains) == 1 else "x, y"
+            changes[id(node)] = {"function": parse_lambda(f"lambda {params}: {body}")}
+    return rebuilt(program, changes) if changes else None
+
+
+def _condition(args: list[tuple], values: list, domains: list[list]) -> str | None:
+    """`A if cond else B` (`cond` alone for True and False) giving `values` on `args`, where the
+    values are two: cond a comparison of x and y, or one argument's values (`_one_side`); None
+    when there is none."""
+    distinct = sorted({table_key(v) for v in values}, key=value_sort_key)
+    if len(distinct) != 2 or any(v is None for v in values):
+        return None
+    names = ("x", "y")[:len(domains)]
+    for first in (1, 0):  # the larger value (1, True) on the condition's side first: `x <= y`, not `False if x > y ...`
+        chosen = [table_key(v) == distinct[first] for v in values]
+        conditions = [f"x {op} y" for op in ("==", "!=", "<", "<=", ">", ">=")] if len(domains) == 2 else []
+        for i, name in enumerate(names):
+            # the condition reads this argument alone where its value decides the output
+            by_value: dict = {}
+            if all(by_value.setdefault(table_key(arg[i]), c) == c for arg, c in zip(args, chosen)):
+                shown = [v for v in domains[i] if table_key(v) in by_value]
+                side = _one_side(name, shown, [v for v in shown if by_value[table_key(v)]])
+                if side is not None:
+                    conditions.append(side)
+        for cond in conditions:
+            test = parse_lambda(f"lambda {', '.join(names)}: {cond}")
+            try:
+                if all(bool(test(*arg)) == c for arg, c in zip(args, chosen)):
+                    a = next(v for v, c in zip(values, chosen) if c)
+                    b = next(v for v, c in zip(values, chosen) if not c)
+                    if a is True and b is False:
+                        return cond
+                    if cond.startswith("not "):
+                        cond, a, b = cond[len("not "):], b, a
+                    return f"{format_value(a)} if {cond} else {format_value(b)}"
+            except (fn.EvaluationError, TypeError, ValueError, ArithmeticError):
+                continue
     return None

@@ -54,7 +54,7 @@ from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
-from interpreter.relabel import readable_labels, readable_predicates
+from interpreter.relabel import readable_functions, readable_labels, readable_predicates
 from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
 from interpreter.weights_match import match, matching_encoder
@@ -387,10 +387,12 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     agreement, program, lines, method, cert = best
     shown = cert.program or program
     filled, guarded = changed_lines(program, shown, "function"), changed_lines(program, shown, "predicate")
-    # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, and `2 * x + 3 * y` for
-    # a table of labels 0, 1, 2, ... in the classes of that sum, where the net verifies them as well
+    # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, `2 * x + 3 * y` for a
+    # table of labels 0, 1, 2, ... in the classes of that sum, `k == 5` for a select's table of
+    # pairs and `1 if x == "C" else 0` for a map's of two values, where the net verifies them as well
     predicates = functools.partial(readable_predicates, value_sets=certify.compile_sets)
-    for rewrite in (folded_scales, rounded_constants, readable_labels, predicates):
+    functions = functools.partial(readable_functions, value_sets=certify.compile_sets)
+    for rewrite in (folded_scales, rounded_constants, readable_labels, predicates, functions):
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None
         if rewritten is not None:
@@ -433,8 +435,10 @@ def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) ->
 
 #: The share of the budget that must be left for a verified answer's numerical tables to be
 #: certified again with the factors of the sums reading them folded in (`folded_scales`: one
-#: more certificate), again with round numbers (`rounded_constants`), and again for its tables of
-#: labels to be certified as weighted sums (`relabel.readable_labels`).
+#: more certificate), again with round numbers (`rounded_constants`), again for its tables of
+#: labels to be certified as weighted sums (`relabel.readable_labels`), and again for its tables
+#: of pairs and of two values as the predicates and conditions they are (`readable_predicates`,
+#: `readable_functions`).
 ROUNDING_SHARE = 0.1
 
 

@@ -1,6 +1,7 @@
 """`interpreter.relabel`: a reading's tables of labels written as the weighted sums whose classes
 they are, the tables reading them keyed by the sums, a select's table of pairs written as the
-simplest predicate choosing the same pairs, and the program the same on every input."""
+simplest predicate choosing the same pairs, a table of two values as the condition choosing
+between them, and the program the same on every input."""
 
 import itertools
 
@@ -8,7 +9,7 @@ import compiler
 from compiler.language import program as prog
 from compiler.language.literals import format_value
 from compiler.language.values import ValueSets
-from interpreter.relabel import readable_labels, readable_predicates
+from interpreter.relabel import readable_functions, readable_labels, readable_predicates
 
 
 def _table(entries: dict) -> str:
@@ -138,3 +139,40 @@ def test_a_decompiled_histogram_box_reads_its_predicates_and_stays_verified():
     result = interpreter.decompile(net, time_budget=30)
     assert result.verified
     assert "{(" not in result.source, result.source
+
+
+def test_a_table_of_two_values_becomes_the_condition_choosing_between_them():
+    source = ('hit = numerical map({"C": 1, "I": 0, "INT": 0, "SACK": 0}, tokens)\n'
+              "late = map({0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1}, length)\n"
+              "order = sequence_map({(0, 0): True, (0, 1): True, (1, 0): False, (1, 1): True}, late, late)\n"
+              'word = sequence_map({(False, "C"): "b", (False, "I"): "b", (False, "INT"): "b", (False, "SACK"): "b", '
+              '(True, "C"): "a", (True, "I"): "a", (True, "INT"): "a", (True, "SACK"): "a"}, order, tokens)\n'
+              'many = sequence_map({(0, "C"): 1, (0, "I"): 2, (1, "C"): 3, (1, "I"): 1, (0, "INT"): 1, (1, "INT"): 1, '
+              '(0, "SACK"): 1, (1, "SACK"): 1}, late, tokens)\n'
+              'back = numerical map({"a": 1, "b": 0}, word)\n'
+              "share = numerical aggregate(select(indices, indices, TRUE), hit)\n"
+              "both = numerical linear_sequence_map(back, share, 1, 1)\n"
+              "return sequence_map(lambda x, y: x + y, many, late)\n")
+    vocab = ("C", "I", "INT", "SACK")
+    read = compiler.parse(source)
+    text = readable_functions(read, ValueSets(vocab, 5)).source
+    assert "map(lambda x: 1 if x >= 3 else 0, length)" in text
+    assert "{(0, \"C\"): 1" in text  # three values: left as read
+    wide = compiler.parse(source.replace("return sequence_map(lambda x, y: x + y, many, late)", "return both"))
+    text = readable_functions(wide, ValueSets(vocab, 5)).source
+    for line in ('numerical map(lambda x: 1 if x == "C" else 0, tokens)', 'lambda x, y: "a" if x else "b"',
+                 "sequence_map(lambda x, y: x <= y,",
+                 'numerical map(lambda x: 1 if x == "a" else 0,'):
+        assert line in text, line
+    assert _outputs(compiler.parse(text), vocab, 4) == _outputs(wide, vocab, 4)
+
+
+def test_a_decompiled_share_of_one_word_reads_its_condition_and_stays_verified():
+    import interpreter
+
+    net = compiler.compile_program(
+        'hit = numerical map(lambda t: 1 if t == "ace" else 0, tokens)\n'
+        "return numerical aggregate(select(indices, indices, TRUE), hit)\n", {"ace", "fault", "let"}, 5)
+    result = interpreter.decompile(net, time_budget=30)
+    assert result.verified
+    assert 'lambda x: 1 if x == "ace" else 0' in result.source, result.source

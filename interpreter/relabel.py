@@ -285,3 +285,10 @@ def _condition(args: list[tuple], values: list, domains: list[list]) -> str | No
             except (fn.EvaluationError, TypeError, ValueError, ArithmeticError):
                 continue
     return None
+
+
+def readable_tables(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
+    """`readable_predicates` then `readable_functions`, one program to certify; None when neither
+    changes a line."""
+    predicates = readable_predicates(program, value_sets)
+    return readable_functions(predicates or program, value_sets) or predicates

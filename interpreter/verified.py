@@ -54,7 +54,7 @@ from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
 from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
-from interpreter.relabel import readable_functions, readable_labels, readable_predicates
+from interpreter.relabel import readable_labels, readable_tables
 from interpreter.search import Library, LineSearch, net_moduli
 from interpreter.trace import choose_inputs, covering_inputs, trace_net
 from interpreter.weights_match import match, matching_encoder
@@ -390,9 +390,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, `2 * x + 3 * y` for a
     # table of labels 0, 1, 2, ... in the classes of that sum, `k == 5` for a select's table of
     # pairs and `1 if x == "C" else 0` for a map's of two values, where the net verifies them as well
-    predicates = functools.partial(readable_predicates, value_sets=certify.compile_sets)
-    functions = functools.partial(readable_functions, value_sets=certify.compile_sets)
-    for rewrite in (folded_scales, rounded_constants, readable_labels, predicates, functions):
+    for rewrite in (folded_scales, rounded_constants, readable_labels,
+                    functools.partial(readable_tables, value_sets=certify.compile_sets)):
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None
         if rewritten is not None:
@@ -437,8 +436,7 @@ def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) ->
 #: certified again with the factors of the sums reading them folded in (`folded_scales`: one
 #: more certificate), again with round numbers (`rounded_constants`), again for its tables of
 #: labels to be certified as weighted sums (`relabel.readable_labels`), and again for its tables
-#: of pairs and of two values as the predicates and conditions they are (`readable_predicates`,
-#: `readable_functions`).
+#: of pairs and of two values as the predicates and conditions they are (`readable_tables`).
 ROUNDING_SHARE = 0.1
 
 

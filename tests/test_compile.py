@@ -372,18 +372,34 @@ def test_numerical_map_of_mean_uses_true_value_set():
 # -- tracr #11: categorical aggregates that average ------------------------------------------
 
 def test_an_aggregate_the_static_argument_cannot_clear_is_shown_on_every_input():
-    """Keys computed from the tokens (the index, through a table that reads the token too and is
-    not one-to-one): each query still selects one position, which only the inputs show.
-    Compiled after a check of every input, and refused where the inputs are too many to check.
-    (Keys of the index and the length alone, the mirror, are shown per length: below.)"""
-    source = ("opp = sequence_map(lambda t, i: 4 - i if t > 0 else 0, tokens, indices)\n"
+    """Keys computed from the tokens (the index, or 9 for a token 1, which no query selects: a
+    table that does not give the index back): each query still selects one position, which only
+    the inputs show. Compiled after a check of every input, and refused where the inputs are too
+    many to check. (Keys of the index and the length alone, the mirror, are shown per length: below.)"""
+    source = ("opp = sequence_map(lambda t, i: 4 - i if t > 1 else 9, tokens, indices)\n"
               "flip = select(opp, indices, EQ)\nout = aggregate(flip, tokens)\nreturn out\n")
     net = compiler.compile_program(source, {1, 2, 3, 4, 5}, 5)
     assert net.provenance["aggregates_shown"] == "every input checked (3905)"
-    assert net.run([[1, 2, 3, 1, 5], [3, 2]]) == [[5, 1, 3, 2, 1], [None, None]]
+    assert net.run([[1, 2, 3, 1, 5], [3, 2]]) == [[5, None, 3, 2, None], [None, None]]
     with pytest.raises(CompileError, match=r"tracr issue #11.*Compile shows one position where the keys are a "
                                            r"function of the index.*`select\(indices, position, EQ\)`"):
         compiler.compile_program(source, set(range(1, 9)), 5)  # 37,448 inputs
+
+
+def test_a_key_that_gives_the_index_back_is_one_position_though_not_one_to_one():
+    """A sort key `i if count == 1 else 8 + i` gives two counts one value at an index, so it is no
+    one-to-one function of (count, index); but equal keys still mean equal indices, one position
+    (the thirty-first hand-written set's s17, refused until a key had to be one-to-one in both)."""
+    source = ("count = selector_width(select(tokens, tokens, EQ))\n"
+              "key = sequence_map(lambda c, i: i if c == 1 else 8 + i, count, indices)\n"
+              "place = selector_width(select(key, key, LT))\n"
+              "return aggregate(select(place, indices, EQ), tokens)\n")
+    net = compiler.compile_program(source, {"a", "b", "c"}, 8)
+    assert "aggregates_shown" not in net.provenance  # shown by the argument, not by trying inputs
+    assert net.run([list("babcab")]) == [list("cbabab")]
+    inputs = inputs_up_to({"a", "b", "c"}, 8, limit=1200)
+    program = compiler.parse(source)
+    assert [compiler.evaluate(program, xs) for xs in inputs] == net.run(inputs)
 
 
 @pytest.mark.parametrize("program", [

@@ -144,8 +144,8 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
     expr = facts.exprs[label]
     if isinstance(expr, rasp.Map) and _injective(facts, label):
         return [expr.inner.label]
-    if isinstance(expr, rasp.SequenceMap) and _injective(facts, label):
-        return [expr.fst.label, expr.snd.label]
+    if isinstance(expr, rasp.SequenceMap):
+        return [child.label for at, child in enumerate(expr.children) if _recovers(facts, label, at)]
     if isinstance(expr, rasp.SelectorWidth):
         select = expr.selector
         values = facts.values[select.keys.label]
@@ -159,6 +159,17 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
 def _injective(facts: Facts, label: str) -> bool:
     results = list(facts.tables[label].values())
     return None not in results and len(set(results)) == len(results)
+
+
+def _recovers(facts: Facts, label: str, at: int) -> bool:
+    """Whether a SequenceMap's value gives its argument `at` back: no two argument pairs it is
+    defined on with different such arguments give one value (injective: it gives both back; a
+    sort key `i if count == 1 else 8 + i` gives the index back, though not the count)."""
+    table = facts.tables[label]
+    if None in table.values():
+        return False
+    seen: dict = {}
+    return all(seen.setdefault(value, args[at]) == args[at] for args, value in table.items())
 
 
 def _function_of(facts: Facts, label: str, known: set[str]) -> bool:

@@ -228,8 +228,16 @@ class MlpLines:
         existing = {_signature(v.node) for v in state.vars if v.sublayer != sublayer}
         options = [option for option in self._mlp_candidates(before, groups, uncovered, sublayer)
                    if _signature(option[0].node) not in existing]
+        taken = options[:self.branching if first else 1]
+        if first and len(taken) > 1 and all(option[3] != "table" for option in taken):
+            # a table reads any block, and a library line fitting the rows may still be the wrong
+            # one past them (an identity map of a mean's values: a categorical line of every mean,
+            # which no block of the net's size reads): one branch keeps the table's reading
+            table = next((option for option in options[len(taken):] if option[3] == "table"), None)
+            if table is not None:
+                taken = taken[:-1] + [table]
         results = []
-        for var, covered, component, source in options[:self.branching if first else 1]:
+        for var, covered, component, source in taken:
             rest = self._cover(state.add(Line(var, component, source)), groups, uncovered - set(covered),
                                sublayer, first=False)
             results += rest[:1]
@@ -440,6 +448,18 @@ class MlpLines:
         function = getattr(node, "function", None)
         if function is None or isinstance(function, fn.Table):
             return None, ()
+        # one line on one block reads the same in every state the search reaches it from (the
+        # trace is fixed, and a line's text fixes its values): a map of a mean's thousands of
+        # unseen values is checked once, not once per path (most of s17's time, 31st hand-written set)
+        key = ("agrees unseen", function_key(node, self._source_of), node.encoding, chosen[0].layer,
+               tuple(g.index for g in chosen), output)
+        if key not in self.cache:
+            self.cache[key] = self._agrees_unseen_read(node, inputs, chosen, values, output, distinct)
+        return self.cache[key]
+
+    def _agrees_unseen_read(self, node: nodes.Node, inputs: tuple, chosen: list[Group], values: np.ndarray,
+                            output: bool, distinct: list | None) -> tuple[dict | None, tuple] | None:
+        function = node.function
         if output and not self._writes_every_output(function, inputs, chosen[0].layer):
             return None
         writes = None
@@ -476,9 +496,9 @@ class MlpLines:
             if got is None:
                 continue
             if shown is None:  # the values the rows show (once per call: there may be 10^5 rows)
-                shown = [value for _, value in set(map(label_key, values.tolist() if distinct is None else distinct))
-                         if value is not None]
-            if any(_same_value(got, value) for value in shown):
+                shown = _ShownValues(value for _, value in set(map(label_key, values.tolist() if distinct is None
+                                                                  else distinct)) if value is not None)
+            if got in shown:
                 return None
         new_values, fresh_pairs = (None, ()), []
         if writes and not output and node.encoding == nodes.CATEGORICAL and isinstance(function, fn.Lambda):
@@ -1569,6 +1589,39 @@ def _class_labels(joint: np.ndarray, values: np.ndarray) -> tuple:
     """The value of each class of `joint`, in class order: two lines that cover the same groups
     with other values (`x + y`, `x - y`) read their unseen pairs under their own labels."""
     return tuple(label_key(v) for v in values[np.unique(joint, return_index=True)[1]].tolist())
+
+
+class _ShownValues:
+    """`x in shown`: whether some value of `values` is `_same_value` as x, by a set for the values
+    that are not numbers and a sorted array for those that are (a map of a mean checks thousands
+    of values no row shows against thousands the rows show: 11 million comparisons one by one,
+    most of the thirty-first hand-written set's s17's 30 s)."""
+
+    def __init__(self, values):
+        values = list(values)
+        self.numbers = np.sort(np.array([v for v in values if _plain_number(v)], dtype=float))
+        self.others = [v for v in values if not _plain_number(v)]
+        try:
+            self.other_keys = {label_key(v) for v in self.others}
+        except TypeError:  # an unhashable value: compared one by one
+            self.other_keys = None
+
+    def __contains__(self, x) -> bool:
+        if _plain_number(x):
+            # any b within ATOL + RTOL * |b| of x lies within this window (RTOL < 1/2)
+            width = 2 * (ATOL + RTOL * (abs(x) + ATOL))
+            lo, hi = np.searchsorted(self.numbers, [x - width, x + width], side="left")
+            return any(_same_value(x, float(b)) for b in self.numbers[lo:hi + 1])
+        if self.other_keys is not None:
+            try:
+                return label_key(x) in self.other_keys
+            except TypeError:
+                pass
+        return any(_same_value(x, v) for v in self.others)
+
+
+def _plain_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _same_value(a, b) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import compiler
 from compiler.compiling.check import check_net
@@ -159,3 +161,20 @@ return out
     certify = Certifier(net, inputs, exhaustive)
     register_fitted(certify.fitted_functions, lambda: right.output, [(c, n) for c in (False, True) for n in range(4)])
     assert certify(right).verified
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-50, 50), st.floats(-50, 50, allow_nan=False),
+                    st.sampled_from(["a", "b", "", "1"]), st.integers(0, 20).map(lambda i: i / 7))
+
+
+@given(st.lists(_VALUES, max_size=30), st.lists(_VALUES, max_size=30))
+def test_shown_values_answer_as_comparing_one_by_one(shown, tried):
+    """`mlp_lines._ShownValues` (a set and a sorted array) answers `x in shown` as `_same_value` against
+    each shown value does: numbers within the tolerance, True and 1 apart, None never."""
+    from interpreter.mlp_lines import _ShownValues
+
+    found = _ShownValues(v for v in shown if v is not None)
+    for x in tried + shown:
+        if x is None:
+            continue
+        assert (x in found) == any(_same_value(x, v) for v in shown if v is not None), x

@@ -56,14 +56,16 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
             "(tracr issue #11). "
             "Compile shows one position where the keys are a function of the index (or of the index and "
             "the length) that each query selects at most once, or where equal keys hold equal values; a key "
-            f"computed from the tokens (a running count) is not shown one-to-one, even where it is. {ONE_VALUE}")
+            "computed from the tokens (a running count) is not shown one-to-one, even where it is, unless it "
+            f"gives the index back (`count * 16 + index`, `index if count == 1 else 8 + index`). {ONE_VALUE}")
     return unproven
 
 
 #: What to write instead of a categorical aggregate that may average different values.
 ONE_VALUE = ("Select by indices where the position can be computed first (`select(indices, position, EQ)`), or "
-             "average numerical 0/1 values instead (fetch each bit of the value, or a 0/1 marker of each value, and "
-             "map them back)")
+             "average numbers instead: a numerical code of the value (`numerical aggregate` of a numerical map of "
+             "it; where one position is selected, its mean is its code) mapped back by a map, or each bit of the "
+             "value, or a 0/1 marker of each value")
 
 
 #: Why an aggregate of words over several positions is undefined, and what to write instead (also said

@@ -1156,8 +1156,9 @@ def test_an_unproven_aggregate_refusal_says_why_inputs_were_not_checked():
     source = "x = aggregate(select(tokens, tokens, LEQ), tokens)\nreturn x\n"
     with pytest.raises(CompileError, match=r"\(its predicate chooses the keys 0 and 1 for the query 1\); "
                                            r"the net would average .*tracr issue #11.*average numbers instead: a "
-                                           r"numerical code of the value .*\. Compile checks such a categorical aggregate on every "
-                                           r"input: it runs every input where there are at most 5,000, and there are "
+                                           r"numerical code of the value .*\. Compile checks such a categorical "
+                                           r"aggregate on every input: it runs every input where there are at most "
+                                           r"5,000, and there are "
                                            r"1,111,111,111,110; or, for a program that reads no order, as this one, "
                                            r"every sorted input where there are at most 50,000, and there are 646,645"):
         compiler.compile_program(source, set(range(10)), 12)

@@ -17,20 +17,14 @@ in the files' comments, apart from the programs.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import pathlib
-import random
 import sys
-import time
 
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))  # bench/, for the shared checks
 
-from handwritten_check import header  # noqa: E402
-
-import compiler  # noqa: E402
-from compiler.compiling.check import ATOL, RTOL, all_inputs, outputs_agree, reference_outputs, sampled_inputs  # noqa: E402
+from handwritten_check import main  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------- domains
 SONGS = ("Yesterday Imagine Hallelujah Jolene Respect Wonderwall Thriller Vogue Heroes Creep Africa Roxanne "
@@ -368,75 +362,5 @@ TARGETED = {"s02": evening, "s03": typing, "s04": latex_source, "s06": annotatio
             "s14": polls, "s16": test_logs, "s17": inbox, "s23": cloak_logs, "s24": price_walks}
 
 
-# ---------------------------------------------------------------------------------------------- checks
-def spec_agrees(spec: list, program: list) -> bool:
-    """Exact, but numbers within the check's tolerance; a None anywhere on one side only disagrees."""
-    if len(spec) != len(program):
-        return False
-    for s, p in zip(spec, program):
-        if isinstance(s, float) or isinstance(p, float):
-            if s is None or p is None or isinstance(s, str) or isinstance(p, str) or abs(s - p) > ATOL + RTOL * abs(s):
-                return False
-        elif s != p or type(s) is not type(p):
-            return False
-    return True
-
-
-def check(path: pathlib.Path, nets: pathlib.Path | None):
-    vocab, max_len, is_causal = header(path)
-    program = compiler.parse(path.read_text())
-    net = (compiler.Net.load(str(nets / f"{path.stem}.safetensors")) if nets else
-           compiler.compile_program(program, vocab=set(vocab), max_seq_len=max_len, causal=is_causal))
-    spec = SPECS[path.stem[:3]]
-    inputs = all_inputs(vocab, max_len, 40_000)
-    kind = f"exhaustive {len(inputs):,}" if inputs else "sampled 20,000"
-    inputs = inputs or sampled_inputs(vocab, max_len, 10_000, random.Random(0))
-    gen = TARGETED.get(path.stem[:3])
-    targeted = [gen(random.Random(i)) for i in range(2000)] if gen else []
-    assert all(1 <= len(xs) <= max_len and set(xs) <= set(vocab) for xs in targeted), path.stem
-    seen, seen_targeted = collections.Counter(), collections.Counter()
-    bad = {"net vs program": [], "program vs spec": [], "net vs spec": []}
-    for group, counts in ((inputs, seen), (targeted, seen_targeted)):
-        for start in range(0, len(group), 500):
-            batch = group[start:start + 500]
-            for xs, got in zip(batch, net.run(batch)):
-                want = reference_outputs(program, xs, is_causal)
-                meant = spec(xs)
-                if not outputs_agree(want, got):
-                    bad["net vs program"].append((xs, want, got))
-                if not spec_agrees(meant, want):
-                    bad["program vs spec"].append((xs, meant, want))
-                if not outputs_agree(meant, got):
-                    bad["net vs spec"].append((xs, meant, got))
-                counts.update(want)
-    if targeted:
-        kind += f" + {len(targeted):,} targeted"
-    return kind, bad, seen, seen_targeted, net.output_values is None
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--nets", type=pathlib.Path)
-    parser.add_argument("only", nargs="*")
-    args = parser.parse_args()
-    for path in sorted(HERE.glob("s*.rasp")):
-        if "refused" in path.stem or (args.only and path.stem[:3] not in args.only):
-            continue
-        began = time.time()
-        kind, bad, seen, seen_targeted, numerical = check(path, args.nets)
-        counts = ", ".join(f"{len(v)} {k}" for k, v in bad.items())
-        print(f"{path.stem}: {kind}; disagreeing: {counts}; {time.time() - began:.1f} s")
-        for k, v in bad.items():
-            for xs, a, b in v[:3]:
-                print(f"  {k}: input {xs}\n    first  {a}\n    second {b}")
-        if numerical:
-            values = [v for v in seen | seen_targeted if v is not None]
-            print(f"  numerical: {len(values)} values, {min(values)} .. {max(values)}")
-        else:
-            print("  reached:", dict(sorted(seen.items(), key=lambda kv: str(kv[0]))))
-            if seen_targeted:
-                print("  targeted:", dict(sorted(seen_targeted.items(), key=lambda kv: str(kv[0]))))
-
-
 if __name__ == "__main__":
-    main()
+    main(HERE, "s*.rasp", TARGETED, SPECS)

@@ -449,10 +449,11 @@ class MlpLines:
         if function is None or isinstance(function, fn.Table):
             return None, ()
         # one line on one block reads the same in every state the search reaches it from (the
-        # trace is fixed, and a line's text fixes its values): a map of a mean's thousands of
+        # trace is fixed, and a line's text fixes its values; its inputs' values read off the
+        # weights, `Var.fresh`, are part of the key): a map of a mean's thousands of
         # unseen values is checked once, not once per path (most of s17's time, 31st hand-written set)
         key = ("agrees unseen", function_key(node, self._source_of), node.encoding, chosen[0].layer,
-               tuple(g.index for g in chosen), output)
+               tuple(g.index for g in chosen), output, tuple(tuple(map(label_key, v.fresh)) for v in inputs))
         if key not in self.cache:
             self.cache[key] = self._agrees_unseen_read(node, inputs, chosen, values, output, distinct)
         return self.cache[key]

@@ -144,9 +144,7 @@ def _determined_by(facts: Facts, label: str, memo: dict[str, set[str]]) -> set[s
 def _implied_equal(facts: Facts, label: str) -> list[str]:
     """SOps whose values are equal at two positions where `label`'s values are equal."""
     expr = facts.exprs[label]
-    if isinstance(expr, rasp.Map) and _injective(facts, label):
-        return [expr.inner.label]
-    if isinstance(expr, rasp.SequenceMap):
+    if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
         return [child.label for at, child in enumerate(expr.children) if _recovers(facts, label, at)]
     if isinstance(expr, rasp.SelectorWidth):
         select = expr.selector
@@ -158,20 +156,18 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
     return []
 
 
-def _injective(facts: Facts, label: str) -> bool:
-    results = list(facts.tables[label].values())
-    return None not in results and len(set(results)) == len(results)
-
-
 def _recovers(facts: Facts, label: str, at: int) -> bool:
-    """Whether a SequenceMap's value gives its argument `at` back: no two argument pairs it is
-    defined on with different such arguments give one value (injective: it gives both back; a
-    sort key `i if count == 1 else 8 + i` gives the index back, though not the count)."""
+    """Whether a Map's or SequenceMap's value gives its argument `at` back: no two argument tuples
+    it is defined on with different such arguments give one value (a Map: injective; a SequenceMap
+    injective in both gives both back, and a sort key `i if count == 1 else 8 + i` gives the index
+    back, though not the count). Arguments are told apart by type too: True and 1 are two values
+    to a categorical line, though Python's == calls them one."""
     table = facts.tables[label]
     if None in table.values():
         return False
     seen: dict = {}
-    return all(seen.setdefault(value, args[at]) == args[at] for args, value in table.items())
+    return all(seen.setdefault(value, (type(args[at]), args[at])) == (type(args[at]), args[at])
+               for args, value in table.items())
 
 
 def _function_of(facts: Facts, label: str, known: set[str]) -> bool:

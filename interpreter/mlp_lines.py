@@ -96,7 +96,11 @@ class State:
 
 def _all_numbers(values) -> bool:
     """Whether every value is an int or a float (a bool is a label, not a number)."""
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    return all(map(_plain_number, values))
+
+
+def _plain_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _finer_numerical(groups: list[Group], covered: list[int], per_value: np.ndarray, dom_codes: np.ndarray,
@@ -1619,10 +1623,6 @@ class _ShownValues:
             except TypeError:
                 pass
         return any(_same_value(x, v) for v in self.others)
-
-
-def _plain_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _same_value(a, b) -> bool:

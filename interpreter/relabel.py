@@ -183,13 +183,17 @@ def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
     `k % 2 == q % 2`) that chooses exactly the pairs of
     `keys` x `queries` that `table` does; None when none does."""
     chosen = [[bool(table(k, q)) for q in queries] for k in keys]
+
+    def chooses(predicate) -> bool:
+        try:
+            return all(bool(predicate(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries))
+        except (TypeError, ValueError):  # an EvaluationError is a ValueError
+            return False
+
     for comparison in (rasp.Comparison.EQ, rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT,
                        rasp.Comparison.GEQ, rasp.Comparison.NEQ, rasp.Comparison.TRUE, rasp.Comparison.FALSE):
-        try:
-            if all(bool(comparison(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries)):
-                return comparison
-        except (TypeError, ValueError):
-            continue
+        if chooses(comparison):
+            return comparison
     # one side alone decides: every key's row (or every query's column) is all chosen or none
     for name, values, rows in (("k", keys, chosen), ("q", queries, [list(c) for c in zip(*chosen)])):
         if all(len(set(row)) == 1 for row in rows):
@@ -202,7 +206,7 @@ def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
         blocks = (f"k // {c} == q // {c}", f"k % {c} == q % {c}") if c > 1 else ()
         for body in (f"k == q - {c}", f"k == q + {c}") + blocks:
             predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
-            if all(bool(predicate(k, q)) == chosen[i][j] for i, k in enumerate(keys) for j, q in enumerate(queries)):
+            if chooses(predicate):
                 return predicate
     return None
 

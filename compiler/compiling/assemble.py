@@ -7,9 +7,12 @@ differences, both where tracr's own assembly is wrong or fails:
 * Attention too soft in wide heads. tracr's softmax coldness is fixed (100) while logits are
   divided by sqrt(d_head), so in a wide model (large vocab or many values) BOS keeps
   ~e^(-50/sqrt(d_head)) of an Aggregate's attention: a numerical mean is off by 1% at d_head 120.
-  A head's queries are scaled up until at most 1e-5 of the attention goes astray for numerical
-  Aggregates, SelectorWidth and categorical Aggregates; tracr's own weights do that up to d_head
-  ~19. A categorical Aggregate's one-hot output shrinks by what goes astray, and a SelectorWidth
+  A head's queries are scaled up until at most 1e-5 of the attention goes astray for
+  SelectorWidth and categorical Aggregates, and until a numerical Aggregate's mean is within 1e-5
+  of its value (`attention_margins`: what goes astray weighted by the values; where a select may
+  choose no key, every unselected key's share against BOS: a mean of 500s read 0.011 for the
+  default 0); tracr's own weights do that up to d_head ~19 for 0/1 values. A categorical
+  Aggregate's one-hot output shrinks by what goes astray, and a SelectorWidth
   reading shrunk one-hots misjudges its width: with 1e-3 astray a select on an aggregated word
   read 14 for 15 at max_seq_len 15 (d_head 52). `check_width_reads` bounds that error and
   refuses a net where it could change a width.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import math
+from typing import Callable
 
 import networkx as nx
 import numpy as np
@@ -39,22 +43,43 @@ from compiler.nets.net import Net
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
 
 
-def attention_margins(graph: nx.DiGraph, max_seq_len: int) -> dict[int, tuple[float, float]]:
+def attention_margins(graph: nx.DiGraph, max_seq_len: int,
+                      always_selects: Callable[[rasp.Selector], bool] = lambda select: False
+                      ) -> dict[int, tuple[float, float]]:
     """For each attention head (by id): tracr's logit margin, and the margin it needs.
 
     A margin m lets a fraction e^-m of the attention go astray (to BOS in an Aggregate, to
-    each of up to max_seq_len unselected keys in a SelectorWidth).
+    each of up to max_seq_len unselected keys in a SelectorWidth). A numerical Aggregate's margin
+    keeps its mean within NUMERICAL_LEAK of its value, whatever the values it averages: BOS keeps
+    e^-m of it against the selected keys and each unselected key e^-2m, and where the select may
+    choose no key (`always_selects` does not show it always chooses one) each unselected key
+    keeps e^-m against BOS, weighted by its value.
     """
     margins = {}
     for node in graph.nodes.values():
         expr, block = node[nodes.EXPR], node.get(nodes.MODEL_BLOCK)
-        if isinstance(expr, rasp.Aggregate):
-            leak = NUMERICAL_LEAK if rasp.is_numerical(expr) else CATEGORICAL_LEAK
-            margins[id(block)] = (_TRACR_AGGREGATE_MARGIN, math.log(1 / leak))
+        if isinstance(expr, rasp.Aggregate) and rasp.is_numerical(expr):
+            # a mean of 500s read 0.011 for its default 0 at tracr's margin of 12.5 where no key was
+            # selected (the thirty-second hand-written set's s13): the share astray counts times
+            # the values, and over every unselected key
+            largest = max(1.0, _largest(graph.nodes[expr.sop.label].get(nodes.VALUE_SET, ())))
+            if always_selects(expr.selector):
+                needed = max(math.log(largest / NUMERICAL_LEAK),
+                             math.log(max_seq_len * largest / NUMERICAL_LEAK) / 2)
+            else:
+                needed = math.log(max_seq_len * largest / NUMERICAL_LEAK)
+            margins[id(block)] = (_TRACR_AGGREGATE_MARGIN, needed)
+        elif isinstance(expr, rasp.Aggregate):
+            margins[id(block)] = (_TRACR_AGGREGATE_MARGIN, math.log(1 / CATEGORICAL_LEAK))
         elif isinstance(expr, rasp.SelectorWidth):
             margins[id(block.blocks[0])] = (_TRACR_WIDTH_MARGIN,
                                             math.log(max_seq_len / NUMERICAL_LEAK))
     return margins
+
+
+def _largest(values) -> float:
+    """The largest magnitude among a numerical S-Op's values (1 where it has none)."""
+    return max((abs(float(v)) for v in values if isinstance(v, (int, float)) and math.isfinite(v)), default=1.0)
 
 
 def one_hot_errors(graph: nx.DiGraph, built: dict[int, float],

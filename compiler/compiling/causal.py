@@ -31,8 +31,11 @@ def check_causal(facts: Facts) -> None:
                         "and counts of earlier positions)") if role == "keys" else
                        "; aggregate what each position's prefix gives (tokens, indices, maps and counts of earlier "
                        "positions)")
+                # a select's keys are read through it: name it (the thirty-second hand-written set's
+                # s25 named the aggregate and the select that made place unstable, not the one reading it)
+                reader = f"{select.label} (its select) reads" if role == "keys" else "it reads"
                 raise CompileError(
-                    f"{label}: with causal=True it reads {role} {sop.label} at earlier positions, but {sop.label} "
+                    f"{label}: with causal=True {reader} {role} {sop.label} at earlier positions, but {sop.label} "
                     f"is not shown to stay the same as the sequence grows ({unstable[sop.label]}), so the causal "
                     f"net might not compute the program on each prefix (tracr #19){fix}")
 

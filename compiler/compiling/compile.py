@@ -206,7 +206,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     elif unproven:
         provenance["aggregates_shown"] = shown
     net = assemble(craft_model, graph, sink, vocab, max_seq_len, compiler_bos, compiler_pad,
-                   causal, attention_margins(graph, max_seq_len), provenance)
+                   causal, attention_margins(graph, max_seq_len, facts.always_selects), provenance)
     if unproven and not unshown and every:
         show_on_every_input(net, sop, vocab, max_seq_len, first_unproven)
     problem = value_problem(net)  # e.g. a linear_sequence_map factor that overflows float32

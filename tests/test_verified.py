@@ -559,6 +559,22 @@ def test_a_numerical_line_of_many_close_values_is_matched_by_its_values_and_its_
     assert result.source.rstrip().splitlines()[-2].endswith(", 0.6, 0.4)")
 
 
+def test_a_mean_of_values_closer_than_the_heads_write_partition_is_read_as_that_mean():
+    """Means of 150 .. 600 over six and seven positions lie 1.2 apart in 600, which the head's
+    write partition merges (118 classes for 130 means): the mean of the readings is still read,
+    its values refining the head's classes and written each to within a numerical output's
+    tolerance (the thirty-second hand-written set's s21, where no line explained the head)."""
+    source = ("kwh = numerical map(lambda k: k, tokens)\n"
+              "average = numerical aggregate(select(indices, indices, TRUE), kwh)\n"
+              "bar = map(lambda a: a, average)\n"
+              "above = selector_width(select(tokens, bar, GT))\n"
+              "return above\n")
+    net = compiler.compile_program(source, {150, 200, 250, 300, 400, 600}, 7)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+    assert "numerical aggregate(" in result.source
+
+
 def test_a_sum_of_numerical_tables_is_read_in_the_units_of_its_outputs():
     """A numerical write is known only up to scale, so the search reads each table up to 1 and
     fits the sum's factors to the outputs: 53.75 and 1.2, which rounded to 53.7 (and 54, 1)

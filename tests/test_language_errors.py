@@ -73,7 +73,7 @@ from generator.strategies import typed_programs
     ("s = select(tokens, tokens, EQ)\na = numerical aggregate(s, tokens)\nreturn a", 2, 15,
      ["numerical aggregate of tokens", "encodings equal"]),
     ("n = numerical map(lambda x: x, tokens)\ns = select(n, tokens, EQ)\nreturn selector_width(s)", 2, 5,
-     ["its keys `n` (numerical map) must be categorical"]),
+     ["its keys `n` (numerical map) must be categorical", "a categorical copy of the number, `map(lambda x: x, n)`"]),
     ("n = numerical map(lambda x: x, tokens)\nreturn sequence_map(lambda x, y: x, n, tokens)", 2, 8,
      ["must be categorical", "linear_sequence_map"]),
     ("n = numerical map(lambda x: x, tokens)\nreturn linear_sequence_map(n, n, 1, 1)", 2, 8,

@@ -259,9 +259,12 @@ def make_select(keys: Node, queries: Node, predicate: Predicate, *, name=None, w
     if not is_predicate(predicate):
         raise _fail(kind, "expected a predicate: a comparison (EQ, LT, ...), `lambda k, q: ...` or "
                     "a set of (key, query) pairs", where)
-    why = "attention compares one-hot encoded values"
     for role, node in (("keys", keys), ("queries", queries)):
         _expect_sop(kind, role, node, where)
+        # the fix is one line: a categorical copy of the number (the thirty-third hand-written set's
+        # s26 compared altitudes with their numerical mean and was told only what was wrong)
+        copy = f"`map(lambda x: x, {node.name})`" if getattr(node, "name", None) else "`map(lambda x: x, ...)` of it"
+        why = f"attention compares one-hot encoded values; select by a categorical copy of the number, {copy}"
         _expect_encoding(kind, role, node, CATEGORICAL, why, where)
     return Select(keys, queries, predicate, name=name, where=where)
 

@@ -106,7 +106,8 @@ class HeadLines:
             options.append(state.add(Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
                                            source)))
         widths, codes = selector_width_values(self.trace, selected)
-        if same_partition(head.codes, codes) or refines_closely(head.writes, head.codes, codes):
+        if (same_partition(head.codes, codes) or refines_closely(head.writes, head.codes, codes)
+                or _widths_written(head, widths, codes)):
             node = nodes.make_selector_width(select)
             var = make_var(node, widths, head.sublayer + 1, codes)
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
@@ -493,6 +494,17 @@ class HeadLines:
 
 #: Most (key value, query value) pairs of a select table read off a head's QK circuit (one logit each).
 MAX_SELECT_PAIRS = 1_000_000
+
+
+def _widths_written(head: Head, widths: np.ndarray, codes: np.ndarray) -> bool:
+    """Whether the widths `codes` refine the head's write classes and the head writes BOS's share
+    1/(w + 1) of each, to within a numerical output's tolerance: a width head's writes are read on a
+    grid of the residual stream's scale, and a numerical line in the hundreds computed before it
+    merged 1/9 and 1/10 (the thirty-third hand-written set's s04, weights in grams up to 800)."""
+    if not len(codes) or not determines(codes, head.codes):
+        return False
+    shares = np.array([1.0 / (int(w) + 1) for w in widths])
+    return collinear_with(head.writes, shares, codes, tolerance=OUTPUT_TOLERANCE)
 
 
 def _last_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:

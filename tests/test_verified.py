@@ -575,6 +575,27 @@ def test_a_mean_of_values_closer_than_the_heads_write_partition_is_read_as_that_
     assert "numerical aggregate(" in result.source
 
 
+def test_a_width_read_after_a_numerical_line_in_the_hundreds_is_told_apart_from_its_neighbours():
+    """An angler's bag (the thirty-third hand-written set's s04): weights up to 800 g are a
+    numerical line from the first layer, so a later width head's writes are read on a grid of that
+    scale, which merged BOS's shares 1/9 and 1/10 (widths 8 and 9) and left the head unexplained.
+    Widths that refine the head's classes, each written as 1/(w + 1), are read now."""
+    source = ("back = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)\n"
+              "same = sequence_map(lambda a, b: 1 if a == b else 0, tokens, back)\n"
+              "recapture = sequence_map(lambda s, i: 1 if s == 1 and i > 0 else 0, same, indices)\n"
+              "keeper = sequence_map(lambda g, r: 1 if g >= 250 and r == 0 else 0, tokens, recapture)\n"
+              "keep_at = sequence_map(lambda k, i: i if k == 1 else 99, keeper, indices)\n"
+              "kept_before = selector_width(select(keep_at, indices, LT))\n"
+              "bagged = sequence_map(lambda k, b: 1 if k == 1 and b < 5 else 0, keeper, kept_before)\n"
+              "bag_at = sequence_map(lambda b, i: i if b == 1 else 99, bagged, indices)\n"
+              "grams = numerical map(lambda g: g, tokens)\n"
+              "bag_mean = numerical aggregate(select(bag_at, indices, LEQ), grams)\n"
+              "return bag_mean\n")
+    net = compiler.compile_program(source, {150, 200, 250, 300, 400, 600, 800}, 10, causal=True)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified
+
+
 def test_a_sum_of_numerical_tables_is_read_in_the_units_of_its_outputs():
     """A numerical write is known only up to scale, so the search reads each table up to 1 and
     fits the sum's factors to the outputs: 53.75 and 1.2, which rounded to 53.7 (and 54, 1)

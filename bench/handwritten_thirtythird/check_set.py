@@ -32,7 +32,8 @@ ARTISTS = "Adele Bowie Cher Drake Enya Prince Queen Sting".split()
 LOAVES = "sourdough rye baguette brioche focaccia".split()
 GRAMS = [150, 200, 250, 300, 400, 600, 800]
 SHELF = {"beans": "tins", "soup": "tins", "tuna": "tins", "pasta": "dry", "rice": "dry", "cereal": "dry",
-         "nappies": "care", "soap": "care", "toothpaste": "care", "tea": "drinks", "coffee": "drinks", "juice": "drinks"}
+         "nappies": "care", "soap": "care", "toothpaste": "care", "tea": "drinks", "coffee": "drinks",
+         "juice": "drinks"}
 BIN = "bottle can paper glass foil carton food nappy".split()
 PHASES = "outrun lift fetch drive pen shed".split()
 SCORE_ORDER = "flute oboe clarinet bassoon horn trumpet violin viola cello bass".split()

@@ -6,7 +6,9 @@ the trace met them, and the line reading it as a table keyed by those labels. Bo
 a researcher learns nothing from them. Where such a table's entries fall in the classes of a small
 weighted sum (`a * x + b * y` of its two numbers: equal labels exactly where the sums are equal),
 or else of their product,
-the labels are renamed to the sums, the table written as the sum, and every table that reads it
+the labels are renamed to the sums (or, for a table over the indices whose classes are a
+flagged position's index and one label elsewhere, to `i if cond else 99`: `_index_or_sentinel`),
+the table written as the sum, and every table that reads it
 keyed by the sums (not where every pair has a label of its own: then any sum that packs the pairs
 fits, and none says more than the table): the same program up to names of values no one sees. `readable_labels` gives
 that program; the caller certifies it again before taking it (its lambda is defined where the
@@ -73,7 +75,7 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
         if (node is program.output or not isinstance(node, nodes.SequenceMap) or node.encoding != nodes.CATEGORICAL
                 or not readers[id(node)] or not all(_renamed_table(r, {}) is not None for r in readers[id(node)])):
             continue
-        found = _weighted_sum(table)
+        found = _weighted_sum(table) or _index_or_sentinel(node, table)
         if found is None:
             continue
         text, labels = found
@@ -134,6 +136,61 @@ def _weighted_sum(table: fn.Table) -> tuple[str, dict] | None:
                for (x, y), value in entries):
             return text, labels
     return None
+
+
+#: The number a flagged index is replaced by elsewhere (`i if t == "open" else 99`): no index of
+#: the lengths read, and the hand-written sets' writers' own choice.
+SENTINEL = 99
+
+
+def _index_or_sentinel(node: nodes.Node, table: fn.Table) -> tuple[str, dict] | None:
+    """`i if cond(t) else 99` over a sequence_map of the indices and one other line (`i` and `t`
+    as `x` and `y` in their order), where the table's classes are its classes: at the values of
+    the other line `cond` picks, one label per index, the same for each, and at the rest one label
+    no index has; its text and {table_key(label): index or 99}; None when the table is not so or
+    no condition of `_one_side` picks those values. Such a key, each flagged position's index and
+    99 elsewhere, is how a researcher counts flagged positions up to each one (`selector_width(
+    select(open_at, indices, LEQ))`); read off a net, it is a table of labels keying a table of
+    pairs (the thirty-third hand-written set's s07 and s04, the thirty-first's s11)."""
+    children = node.children
+    if table.arity != 2 or not isinstance(node, nodes.SequenceMap) or \
+            sum(child is nodes.INDICES for child in children) != 1:
+        return None
+    at = 0 if children[0] is nodes.INDICES else 1
+    rows: dict = defaultdict(dict)  # by the other argument's value: {index: label}
+    others: dict = {}
+    for key, value in table.entries:
+        if value is None or not _whole(key[at]) or key[at] < 0:
+            return None
+        other = key[1 - at]
+        others[table_key(other)] = other
+        rows[table_key(other)][key[at]] = table_key(value)
+    constant = {labels for row in rows.values() if len(row) > 1 and len(set(row.values())) == 1
+                for labels in row.values()}
+    if len(constant) != 1:
+        return None
+    (off,) = constant
+    by_index: dict = {}
+    picked = []
+    for other, row in rows.items():
+        if all(label == off for label in row.values()):
+            continue
+        if off in row.values():
+            return None
+        for index, label in row.items():
+            if by_index.setdefault(index, label) != label:
+                return None
+        picked.append(others[other])
+    if not picked or len(set(by_index.values())) != len(by_index) or max(by_index) >= SENTINEL:
+        return None
+    names = ("x", "y")
+    values = sorted(others.values(), key=value_sort_key)
+    cond = _one_side(names[1 - at], values, sorted(picked, key=value_sort_key))
+    if cond is None:
+        return None
+    labels = {label: index for index, label in by_index.items()}
+    labels[off] = SENTINEL
+    return f"{names[at]} if {cond} else {SENTINEL}", labels
 
 
 def _weights() -> Iterator[tuple[int, int]]:

@@ -176,3 +176,42 @@ def test_a_decompiled_share_of_one_word_reads_its_condition_and_stays_verified()
     result = interpreter.decompile(net, time_budget=30)
     assert result.verified
     assert 'lambda x: 1 if x == "ace" else 0' in result.source, result.source
+
+
+def test_flagged_indices_read_as_labels_become_the_index_or_99_and_their_select_a_comparison():
+    """A researcher's prefix count of flagged positions, `i if t == "(" else 99` against the
+    index: read off a net, the key is a table of labels in the order met and the select a table
+    of label pairs; renamed, the key is the index where the flag is on and 99 elsewhere, and the
+    select's pairs those of `LEQ` (the thirty-third hand-written set's s07 and s04)."""
+    vocab, n = ("(", ")", "x"), 6
+    labels = {}
+    key = {(t, i): labels.setdefault(i if t == "(" else "off", 40 + len(labels))
+           for t in vocab for i in range(n)}
+    pairs = {(key[(t, k)], q) for t in vocab for k in range(n) for q in range(n) if t == "(" and k <= q}
+    read = compiler.parse(f"open_at = sequence_map({_table(key)}, tokens, indices)\n"
+                          f"opened = selector_width(select(open_at, indices, {_pairs(pairs)}))\n"
+                          "return opened\n")
+    relabelled = readable_labels(read)
+    assert relabelled is not None
+    assert 'sequence_map(lambda x, y: y if x == "(" else 99, tokens, indices)' in relabelled.source
+    readable = readable_predicates(relabelled, ValueSets(list(vocab), n))
+    assert "select(v1, indices, LEQ)" in readable.source
+    assert _outputs(readable, vocab, n) == _outputs(read, vocab, n)
+    # a row holding the off label at some indices and another label at one is no flag's
+    scrambled = dict(key)
+    scrambled[(")", 0)] = 77
+    assert readable_labels(compiler.parse(f"k = sequence_map({_table(scrambled)}, tokens, indices)\n"
+                                          "return selector_width(select(k, indices, "
+                                          f"{_pairs({(v, 0) for v in scrambled.values()})}))\n")) is None
+
+
+def test_a_decompiled_count_of_flagged_positions_reads_as_the_researcher_wrote_it():
+    import interpreter
+
+    source = ('open_at = sequence_map(lambda t, i: i if t == "(" else 99, tokens, indices)\n'
+              "opened = selector_width(select(open_at, indices, LEQ))\n"
+              "return opened\n")
+    result = interpreter.decompile(compiler.compile_program(source, {"(", ")", "x"}, 6), time_budget=30)
+    assert result.verified
+    assert 'sequence_map(lambda x, y: y if x == "(" else 99, tokens, indices)' in result.source
+    assert "select(v1, indices, LEQ)" in result.source

@@ -236,7 +236,7 @@ def readable_predicates(program: prog.Program, value_sets: ValueSets) -> prog.Pr
 
 def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
     """The first of tracr's comparisons, one key's or query's values (`k == 5`, `q != 0`,
-    `k >= 3`, `k == 1 or k == 4`), shifts (`k == q - 1`) and blocks (`k // 4 == q // 4`,
+    `k >= 3`, `k == 1 or k == 4`), shifts (`k == q - 1`, `k == max(q - 1, 0)`) and blocks (`k // 4 == q // 4`,
     `k % 2 == q % 2`) that chooses exactly the pairs of
     `keys` x `queries` that `table` does; None when none does."""
     chosen = [[bool(table(k, q)) for q in queries] for k in keys]
@@ -261,7 +261,8 @@ def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
     numbers = all(_whole(v) for v in keys + queries)
     for c in range(1, len(keys) + len(queries)) if numbers else ():
         blocks = (f"k // {c} == q // {c}", f"k % {c} == q % {c}") if c > 1 else ()
-        for body in (f"k == q - {c}", f"k == q + {c}") + blocks:
+        # a shift clamped at the first position: the previous token, the first reading itself
+        for body in (f"k == q - {c}", f"k == q + {c}", f"k == max(q - {c}, 0)") + blocks:
             predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
             if chooses(predicate):
                 return predicate
@@ -332,20 +333,60 @@ def _condition(args: list[tuple], values: list, domains: list[list]) -> str | No
                 side = _one_side(name, shown, [v for v in shown if by_value[table_key(v)]])
                 if side is not None:
                     conditions.append(side)
-        for cond in conditions:
-            test = parse_lambda(f"lambda {', '.join(names)}: {cond}")
-            try:
-                if all(bool(test(*arg)) == c for arg, c in zip(args, chosen)):
-                    a = next(v for v, c in zip(values, chosen) if c)
-                    b = next(v for v, c in zip(values, chosen) if not c)
-                    if a is True and b is False:
-                        return cond
-                    if cond.startswith("not "):
-                        cond, a, b = cond[len("not "):], b, a
-                    return f"{format_value(a)} if {cond} else {format_value(b)}"
-            except (fn.EvaluationError, TypeError, ValueError, ArithmeticError):
-                continue
+        found = _first_holding(conditions, names, args, values, chosen)
+        if found is not None:
+            return found
+    if len(domains) == 2:  # one side's condition and the other's: `x == "drive" and y == 0`
+        for joined in ("and", "or"):
+            for first in (1, 0):
+                chosen = [table_key(v) == distinct[first] for v in values]
+                cond = _joined_sides(args, chosen if joined == "and" else [not c for c in chosen], joined)
+                found = _first_holding([cond] if cond else [], names, args, values, chosen)
+                if found is not None:
+                    return found
     return None
+
+
+def _first_holding(conditions: list[str], names: tuple, args: list[tuple], values: list, chosen: list[bool]
+                   ) -> str | None:
+    """`A if cond else B` for the first of `conditions` true exactly where `chosen` (cond alone
+    for True and False), A and B the values there and elsewhere; None when none is."""
+    for cond in conditions:
+        test = parse_lambda(f"lambda {', '.join(names)}: {cond}")
+        try:
+            if all(bool(test(*arg)) == c for arg, c in zip(args, chosen)):
+                a = next(v for v, c in zip(values, chosen) if c)
+                b = next(v for v, c in zip(values, chosen) if not c)
+                if a is True and b is False:
+                    return cond
+                if cond.startswith("not ") and " and " not in cond and " or " not in cond:
+                    cond, a, b = cond[len("not "):], b, a
+                return f"{format_value(a)} if {cond} else {format_value(b)}"
+        except (fn.EvaluationError, TypeError, ValueError, ArithmeticError):
+            continue
+    return None
+
+
+def _joined_sides(args: list[tuple], inside: list[bool], joined: str) -> str | None:
+    """Where the pairs `inside` are exactly those of `args` whose x lies in one set and y in
+    another: with `joined` "and", that condition (`x == "drive" and y == 0`); with "or", the one true
+    everywhere else (`x != "drive" or y != 0`); None where they are not such a product, or a side is
+    none of `_one_side`'s conditions (or takes every value: one side's condition alone says it)."""
+    xs = {table_key(arg[0]) for arg, c in zip(args, inside) if c}
+    ys = {table_key(arg[1]) for arg, c in zip(args, inside) if c}
+    if not xs or any(c != (table_key(arg[0]) in xs and table_key(arg[1]) in ys) for arg, c in zip(args, inside)):
+        return None
+    sides = []
+    for at, (name, picked) in enumerate((("x", xs), ("y", ys))):
+        shown = sorted({table_key(arg[at]): arg[at] for arg in args}.values(), key=value_sort_key)
+        chosen = [v for v in shown if (table_key(v) in picked) == (joined == "and")]
+        if len(chosen) in (0, len(shown)):
+            return None
+        side = _one_side(name, shown, chosen)
+        if side is None or " or " in side:
+            return None
+        sides.append(side)
+    return f" {joined} ".join(sides)
 
 
 def readable_tables(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:

@@ -215,3 +215,29 @@ def test_a_decompiled_count_of_flagged_positions_reads_as_the_researcher_wrote_i
     assert result.verified
     assert 'sequence_map(lambda x, y: y if x == "(" else 99, tokens, indices)' in result.source
     assert "select(v1, indices, LEQ)" in result.source
+
+
+def test_a_table_of_two_values_one_side_each_decides_becomes_their_joined_condition():
+    """A flag set where a word comes before any other (`1 if t == "drive" and n == 0 else 0`), read
+    off a net as a table of two values over (word, count), and a shift clamped at the first
+    position read as a table of pairs: written as the researcher wrote them (the thirty-third
+    hand-written set's s07)."""
+    vocab, n = ("drive", "fetch", "lift"), 5
+    early = {(t, c): 1 if t == "drive" and c == 0 else 0 for t in vocab for c in range(n + 1)}
+    either = {(t, c): "x" if t == "lift" or c == 4 else "-" for t in vocab for c in range(n + 1)}
+    back = {(max(q - 1, 0), q) for q in range(n)}
+    source = ('fetches = selector_width(select(tokens, tokens, lambda k, q: k == "fetch"))\n'
+              f"early = sequence_map({_table(early)}, tokens, fetches)\n"
+              f"either = sequence_map({_table(either)}, tokens, fetches)\n"
+              f"before = aggregate(select(indices, indices, {_pairs(back)}), tokens)\n"
+              "pair = sequence_map(lambda a, b: a == b, before, tokens)\n"
+              "joined = sequence_map(lambda a, b: a + 2 * b, early, pair)\n"
+              "return sequence_map(lambda a, b: b if a == 0 else a, joined, either)\n")
+    read = compiler.parse(source)
+    readable = readable_predicates(read, ValueSets(list(vocab), n))
+    readable = readable_functions(readable, ValueSets(list(vocab), n))
+    text = readable.source
+    assert 'lambda x, y: 1 if x == "drive" and y == 0 else 0' in text
+    assert 'lambda x, y: "-" if x != "lift" and y != 4 else "x"' in text
+    assert "lambda k, q: k == max(q - 1, 0)" in text
+    assert _outputs(readable, vocab, n) == _outputs(read, vocab, n)

@@ -76,13 +76,19 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
                 or not readers[id(node)] or not all(_renamed_table(r, {}) is not None for r in readers[id(node)])):
             continue
         found = _weighted_sum(table) or _index_or_sentinel(node, table)
+        if found is not None:
+            found = parse_lambda(f"lambda x, y: {found[0]}"), found[1]
+        elif any(isinstance(reader, nodes.Select) for reader in readers[id(node)]):
+            # a pack says no more than the table's own labels, but a select reading it may then be a
+            # comparison of its blocks
+            found = _packed_with_index(node, table)
         if found is None:
             continue
-        text, labels = found
+        function, labels = found
         if not all(_keys_known(reader, node, labels) for reader in readers[id(node)]):
             continue
         renamed[id(node)] = labels
-        changes[id(node)] = {"function": parse_lambda(f"lambda x, y: {text}")}
+        changes[id(node)] = {"function": function}
     return rebuilt(program, changes) if renamed else None
 
 
@@ -141,6 +147,8 @@ def _weighted_sum(table: fn.Table) -> tuple[str, dict] | None:
 #: The number a flagged index is replaced by elsewhere (`i if t == "open" else 99`): no index of
 #: the lengths read, and the hand-written sets' writers' own choice.
 SENTINEL = 99
+#: The least block a (value, index) pack gives each value (`x * 16 + i`), as the writers did.
+PACK_WIDTH = 16
 
 
 def _index_or_sentinel(node: nodes.Node, table: fn.Table) -> tuple[str, dict] | None:
@@ -191,6 +199,37 @@ def _index_or_sentinel(node: nodes.Node, table: fn.Table) -> tuple[str, dict] | 
     labels = {label: index for index, label in by_index.items()}
     labels[off] = SENTINEL
     return f"{names[at]} if {cond} else {SENTINEL}", labels
+
+
+def _packed_with_index(node: nodes.Node, table: fn.Table) -> tuple[fn.Lambda | fn.Table, dict] | None:
+    """A table of labels over the indices and one other line giving every pair its own label,
+    renamed to the packing `x * 16 + i` (16, or the next power of two past the largest index):
+    the lambda where the other line's values are whole numbers, else a table of the packs of each
+    value's place in order; the function and {table_key(label): pack}; None for any other table.
+    A researcher packs (word, index) so that one select compares both (`k // 16 == q // 16 and
+    k % 16 < q % 16`: an earlier copy of the same word); read off a net, the pack is a table of
+    labels in the order met and that select a table of label pairs (the thirty-second and
+    thirty-third hand-written sets' occurrence counts)."""
+    children = node.children
+    if table.arity != 2 or not isinstance(node, nodes.SequenceMap) or \
+            sum(child is nodes.INDICES for child in children) != 1:
+        return None
+    at = 0 if children[0] is nodes.INDICES else 1
+    entries = table.entries
+    if not entries or any(value is None or not _whole(key[at]) or key[at] < 0 for key, value in entries) \
+            or len({table_key(value) for _, value in entries}) != len(entries):
+        return None
+    others = sorted({table_key(key[1 - at]): key[1 - at] for key, _ in entries}.values(), key=value_sort_key)
+    width = PACK_WIDTH
+    while width <= max(key[at] for key, _ in entries):
+        width *= 2
+    whole = all(_whole(v) and v >= 0 for v in others)
+    code = {table_key(v): (v if whole else place) for place, v in enumerate(others)}
+    labels = {table_key(value): code[table_key(key[1 - at])] * width + key[at] for key, value in entries}
+    if whole:
+        names = ("x", "y")
+        return parse_lambda(f"lambda x, y: {names[1 - at]} * {width} + {names[at]}"), labels
+    return fn.Table.from_mapping(2, {key: labels[table_key(value)] for key, value in entries}), labels
 
 
 def _weights() -> Iterator[tuple[int, int]]:
@@ -259,6 +298,14 @@ def _simple_predicate(table: fn.PredicateTable, keys: list, queries: list):
             if body is not None:
                 return fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
     numbers = all(_whole(v) for v in keys + queries)
+    # a (value, index) pack's blocks: the same value at an earlier (later) index
+    packs = [PACK_WIDTH * 2 ** e for e in range(4)] if numbers and keys and max(keys + queries) >= PACK_WIDTH else []
+    for c in packs:
+        for op in ("<", "<=", ">", ">="):
+            body = f"k // {c} == q // {c} and k % {c} {op} q % {c}"
+            predicate = fn.PredicateLambda(parse_lambda(f"lambda k, q: {body}").body)
+            if chooses(predicate):
+                return predicate
     for c in range(1, len(keys) + len(queries)) if numbers else ():
         blocks = (f"k // {c} == q // {c}", f"k % {c} == q % {c}") if c > 1 else ()
         # a shift clamped at the first position: the previous token, the first reading itself

@@ -241,3 +241,28 @@ def test_a_table_of_two_values_one_side_each_decides_becomes_their_joined_condit
     assert 'lambda x, y: "-" if x != "lift" and y != 4 else "x"' in text
     assert "lambda k, q: k == max(q - 1, 0)" in text
     assert _outputs(readable, vocab, n) == _outputs(read, vocab, n)
+
+
+def test_a_table_packing_each_word_with_its_index_becomes_the_pack_and_its_select_a_block_comparison():
+    """A researcher's (word, index) pack, `code * 16 + i`, read off a net as a label per pair in
+    the order met, and the select counting earlier copies of the same word as a table of label
+    pairs: renamed to the packs (a table, the words not being numbers; a lambda where they are),
+    the select reads `k // 16 == q // 16 and k % 16 < q % 16` (the thirty-second hand-written
+    set's s10 and s15)."""
+    vocab, n = ("ann", "bob", "cy"), 5
+    order = [(t, i) for i in range(n) for t in reversed(vocab)]  # labels as a trace meets them
+    label = {pair: 7 + place for place, pair in enumerate(order)}
+    pairs = {(label[(t, k)], label[(t, q)]) for t in vocab for k in range(n) for q in range(n) if k < q}
+    read = compiler.parse(f"tagged = sequence_map({_table(label)}, tokens, indices)\n"
+                          f"earlier = selector_width(select(tagged, tagged, {_pairs(pairs)}))\n"
+                          "return earlier\n")
+    relabelled = readable_labels(read)
+    assert relabelled is not None and '("bob", 2): 18' in relabelled.source
+    readable = readable_predicates(relabelled, ValueSets(list(vocab), n))
+    assert "lambda k, q: k // 16 == q // 16 and k % 16 < q % 16" in readable.source
+    assert _outputs(readable, vocab, n) == _outputs(read, vocab, n)
+    numbers = {(c, i): 3 + 5 * c + i for c in range(3) for i in range(n)}  # a width packed with the index
+    later = {(numbers[(c, k)], numbers[(c, q)]) for c in range(3) for k in range(n) for q in range(n) if k >= q}
+    source = (f"w = selector_width(select(tokens, tokens, EQ))\np = sequence_map({_table(numbers)}, w, indices)\n"
+              f"return selector_width(select(p, p, {_pairs(later)}))\n")
+    assert "sequence_map(lambda x, y: x * 16 + y, v2, indices)" in readable_labels(compiler.parse(source)).source

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import math
+import numbers
 from typing import Callable
 
 import networkx as nx
@@ -79,7 +80,7 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int,
 
 def _largest(values) -> float:
     """The largest magnitude among a numerical S-Op's values (1 where it has none)."""
-    return max((abs(float(v)) for v in values if isinstance(v, (int, float)) and math.isfinite(v)), default=1.0)
+    return max((abs(float(v)) for v in values if isinstance(v, numbers.Real) and math.isfinite(v)), default=1.0)
 
 
 def one_hot_errors(graph: nx.DiGraph, built: dict[int, float],

@@ -94,12 +94,8 @@ class HeadLines:
             except (Invalid, compiler.SourceError):
                 continue
             if not same_partition(head.codes, codes):
-                # a numerical mean whose values lie closer than the write partition's tolerance (means of
-                # 150 .. 600 over six and seven positions, 1.2 apart in 600: the thirty-second hand-written
-                # set's s21), which the head's classes merge: the mean's split them, and the head writes
-                # each of its values, to within a numerical output's tolerance
-                if not (var.numerical and determines(codes, head.codes)
-                        and collinear_with(head.writes, values, codes, tolerance=OUTPUT_TOLERANCE)):
+                # a numerical mean whose values lie closer than the head's classes tell apart
+                if not (var.numerical and _written_finer(head, values, codes)):
                     continue
             elif var.numerical and not collinear_with(head.writes, values, codes):
                 continue
@@ -107,7 +103,7 @@ class HeadLines:
                                            source)))
         widths, codes = selector_width_values(self.trace, selected)
         if (same_partition(head.codes, codes) or refines_closely(head.writes, head.codes, codes)
-                or _widths_written(head, widths, codes)):
+                or _written_finer(head, [1.0 / (int(w) + 1) for w in widths], codes)):
             node = nodes.make_selector_width(select)
             var = make_var(node, widths, head.sublayer + 1, codes)
             options.append(dataclasses.replace(state, pending=state.pending + ((var, head, source),)))
@@ -496,15 +492,15 @@ class HeadLines:
 MAX_SELECT_PAIRS = 1_000_000
 
 
-def _widths_written(head: Head, widths: np.ndarray, codes: np.ndarray) -> bool:
-    """Whether the widths `codes` refine the head's write classes and the head writes BOS's share
-    1/(w + 1) of each, to within a numerical output's tolerance: a width head's writes are read on a
-    grid of the residual stream's scale, and a numerical line in the hundreds computed before it
-    merged 1/9 and 1/10 (the thirty-third hand-written set's s04, weights in grams up to 800)."""
-    if not len(codes) or not determines(codes, head.codes):
-        return False
-    shares = np.array([1.0 / (int(w) + 1) for w in widths])
-    return collinear_with(head.writes, shares, codes, tolerance=OUTPUT_TOLERANCE)
+def _written_finer(head: Head, values, codes: np.ndarray) -> bool:
+    """Whether the classes `codes` of `values` refine the head's write classes and the head writes
+    each value, to within a numerical output's tolerance: the write partition's tolerance merges
+    values that lie close, a mean's (150 .. 600 over six and seven positions, 1.2 apart in 600: the
+    thirty-second hand-written set's s21) or a width's BOS share 1/(w + 1) read on a grid of the
+    residual stream's scale (a numerical line of weights up to 800 computed before it merged 1/9
+    and 1/10: the thirty-third set's s04)."""
+    return bool(len(codes)) and determines(codes, head.codes) and collinear_with(
+        head.writes, np.asarray(values), codes, tolerance=OUTPUT_TOLERANCE)
 
 
 def _last_rows(codes: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:

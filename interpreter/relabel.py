@@ -151,6 +151,16 @@ SENTINEL = 99
 PACK_WIDTH = 16
 
 
+def _index_argument(node: nodes.Node, table: fn.Table) -> int | None:
+    """Which argument of a sequence_map's table of two is the indices (the other one is not); None
+    for any other node."""
+    children = node.children
+    if table.arity != 2 or not isinstance(node, nodes.SequenceMap) or \
+            sum(child is nodes.INDICES for child in children) != 1:
+        return None
+    return 0 if children[0] is nodes.INDICES else 1
+
+
 def _index_or_sentinel(node: nodes.Node, table: fn.Table) -> tuple[str, dict] | None:
     """`i if cond(t) else 99` over a sequence_map of the indices and one other line (`i` and `t`
     as `x` and `y` in their order), where the table's classes are its classes: at the values of
@@ -160,11 +170,9 @@ def _index_or_sentinel(node: nodes.Node, table: fn.Table) -> tuple[str, dict] | 
     99 elsewhere, is how a researcher counts flagged positions up to each one (`selector_width(
     select(open_at, indices, LEQ))`); read off a net, it is a table of labels keying a table of
     pairs (the thirty-third hand-written set's s07 and s04, the thirty-first's s11)."""
-    children = node.children
-    if table.arity != 2 or not isinstance(node, nodes.SequenceMap) or \
-            sum(child is nodes.INDICES for child in children) != 1:
+    at = _index_argument(node, table)
+    if at is None:
         return None
-    at = 0 if children[0] is nodes.INDICES else 1
     rows: dict = defaultdict(dict)  # by the other argument's value: {index: label}
     others: dict = {}
     for key, value in table.entries:
@@ -210,11 +218,9 @@ def _packed_with_index(node: nodes.Node, table: fn.Table) -> tuple[fn.Lambda | f
     k % 16 < q % 16`: an earlier copy of the same word); read off a net, the pack is a table of
     labels in the order met and that select a table of label pairs (the thirty-second and
     thirty-third hand-written sets' occurrence counts)."""
-    children = node.children
-    if table.arity != 2 or not isinstance(node, nodes.SequenceMap) or \
-            sum(child is nodes.INDICES for child in children) != 1:
+    at = _index_argument(node, table)
+    if at is None:
         return None
-    at = 0 if children[0] is nodes.INDICES else 1
     entries = table.entries
     if not entries or any(value is None or not _whole(key[at]) or key[at] < 0 for key, value in entries) \
             or len({table_key(value) for _, value in entries}) != len(entries):

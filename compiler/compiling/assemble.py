@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import math
-import numbers
 from typing import Callable
 
 import networkx as nx
@@ -34,7 +33,7 @@ from tracr.craft import bases, transformers
 from tracr.rasp import rasp
 
 from compiler.compiling.arguments import CATEGORICAL_LEAK, MAX_PARAMETERS, NUMERICAL_LEAK, is_encodable
-from compiler.compiling.blocks import MARGIN
+from compiler.compiling.blocks import MARGIN, largest_magnitude
 from compiler.errors import CompileError
 from compiler.nets.config import NetConfig
 from compiler.nets.net import Net
@@ -63,7 +62,7 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int,
             # a mean of 500s read 0.011 for its default 0 at tracr's margin of 12.5 where no key was
             # selected (the thirty-second hand-written set's s13): the share astray counts times
             # the values, and over every unselected key
-            largest = max(1.0, _largest(graph.nodes[expr.sop.label].get(nodes.VALUE_SET, ())))
+            largest = max(1.0, largest_magnitude(graph.nodes[expr.sop.label].get(nodes.VALUE_SET, ())))
             if always_selects(expr.selector):
                 needed = max(math.log(largest / NUMERICAL_LEAK),
                              math.log(max_seq_len * largest / NUMERICAL_LEAK) / 2)
@@ -76,11 +75,6 @@ def attention_margins(graph: nx.DiGraph, max_seq_len: int,
             margins[id(block.blocks[0])] = (_TRACR_WIDTH_MARGIN,
                                             math.log(max_seq_len / NUMERICAL_LEAK))
     return margins
-
-
-def _largest(values) -> float:
-    """The largest magnitude among a numerical S-Op's values (1 where it has none)."""
-    return max((abs(float(v)) for v in values if isinstance(v, numbers.Real) and math.isfinite(v)), default=1.0)
 
 
 def one_hot_errors(graph: nx.DiGraph, built: dict[int, float],

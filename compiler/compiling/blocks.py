@@ -39,6 +39,7 @@ import contextlib
 import contextvars
 import copy
 import math
+import numbers
 from typing import Any, Iterator
 
 import networkx as nx
@@ -163,6 +164,12 @@ FLAT_SHARE = 0.25  # of the check's absolute tolerance: a numerical line's error
 _FLOAT32_EPS = 2.0 ** -23
 
 
+def largest_magnitude(values) -> float:
+    """The largest magnitude among a numerical S-Op's finite values (numpy's too), 0 where it has
+    none: the scale its errors are measured against."""
+    return max((abs(float(v)) for v in values if isinstance(v, numbers.Real) and math.isfinite(v)), default=0.0)
+
+
 def flat_numerical_maps(facts: Facts, margined: frozenset[str], mlp_exactness: float) -> frozenset[str]:
     """The categorical->numerical Maps to build as flat lookups (`_flat_lookup_mlp`): those of a
     value that may be off its one-hot whose error could reach a numerical line past `FLAT_SHARE`
@@ -192,7 +199,7 @@ def flat_numerical_maps(facts: Facts, margined: frozenset[str], mlp_exactness: f
     sources: dict[str, set[str]] = {}  # numerical: the categorical->numerical Maps its error comes from
 
     def largest(label: str) -> float:
-        return max((abs(v) for v in facts.values.get(label, ()) if isinstance(v, (int, float))), default=0.0)
+        return largest_magnitude(facts.values.get(label, ()))
 
     for label in facts.order:
         expr = facts.exprs[label]

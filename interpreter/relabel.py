@@ -27,6 +27,8 @@ x == "C" else 0`).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import math
 from collections import defaultdict
@@ -40,12 +42,19 @@ from compiler.language import program as prog
 from compiler.language.literals import format_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
+from generator.config import MAP_FUNCTIONS
 from interpreter.certify import rebuilt
+from interpreter.piecewise import piecewise_functions
 
 #: Largest weight of a weighted sum tried (`a * x + b * y`, |a|, |b| <= it).
 MAX_WEIGHT = 9
-#: Most (key, query) value pairs a select's table is compared over when rewritten as a predicate.
-MAX_PREDICATE_PAIRS = 20_000
+#: Most (key, query) value pairs a select's table is compared over when rewritten as a predicate
+#: (a (value, index) pack of 15 tokens at length 10 meets 150 x 150: the thirty-third set's s21).
+MAX_PREDICATE_PAIRS = 65_536
+#: Most argument values (pairs, for a sequence_map) a map's table is compared over when rewritten.
+MAX_FUNCTION_ARGUMENTS = 20_000
+#: Largest |a| + |b| of a sum `a * x + b * y` a table over two numbers is read as a function of.
+MAX_SUM_WEIGHT = 3
 
 
 def line_readers(program: prog.Program) -> dict[int, list[nodes.Node]]:
@@ -345,22 +354,33 @@ def _one_side(name: str, values: list, picked: list) -> str | None:
 def readable_functions(program: prog.Program, value_sets: ValueSets) -> prog.Program | None:
     """`program` with each map's or sequence_map's table of two values written as a condition
     (`_condition`) choosing between them where one gives the table's every entry on the values
-    its inputs take (`value_sets`); None when no table is. Where the table has no entry the
-    lambda gives a value too: the caller certifies the program again before taking it."""
+    its inputs take (`value_sets`), a table over two numbers whose entries depend on a small
+    weighted sum of them as a function of that sum (`_of_sum`: `"retired" if x + y >= 4 else (x +
+    y) * 5`), and a lambda over whole numbers with its arithmetic tidied (`_tidied`: `x` for
+    `x + 0`, `15 - x` for `0 - x + 15`); None when no line changes. Where the table has no entry
+    the lambda gives a value too: the caller certifies the program again before taking it."""
     changes = {}
     for node in program.nodes:
-        if not isinstance(node, (nodes.Map, nodes.SequenceMap)) or not isinstance(node.function, fn.Table):
+        if not isinstance(node, (nodes.Map, nodes.SequenceMap)) or \
+                not isinstance(node.function, (fn.Table, fn.Lambda)):
             continue
         try:
             domains = [sorted(value_sets(child), key=value_sort_key) for child in node.children]
         except ValueSetError:
             continue
-        if math.prod(len(d) for d in domains) > MAX_PREDICATE_PAIRS:
+        if isinstance(node.function, fn.Lambda):
+            tidy = _tidied(node.function, domains)
+            if tidy is not None:
+                changes[id(node)] = {"function": tidy}
+            continue
+        if math.prod(len(d) for d in domains) > MAX_FUNCTION_ARGUMENTS:
             continue
         table = node.function
         args = [arg for arg in itertools.product(*domains) if table.covers(arg[0] if len(arg) == 1 else arg)]
         values = [table(*arg) for arg in args]
         body = _condition(args, values, domains)
+        if body is None and len(domains) == 2:
+            body = _of_sum(args, values, domains)
         if body is not None:
             params = "x" if len(domains) == 1 else "x, y"
             changes[id(node)] = {"function": parse_lambda(f"lambda {params}: {body}")}
@@ -398,6 +418,102 @@ def _condition(args: list[tuple], values: list, domains: list[list]) -> str | No
                 if found is not None:
                     return found
     return None
+
+
+def _of_sum(args: list[tuple], values: list, domains: list[list]) -> str | None:
+    """`g(a * x + b * y)` for the simplest weights (`_weights`, |a| + |b| at most `MAX_SUM_WEIGHT`)
+    whose sum decides the value of every pair `args` holds (pairs of whole numbers, some of them
+    sharing a sum: where every pair has its own, any weights would do), g a condition between two
+    values (`_condition`) or a piecewise lambda of the sum (`interpreter.piecewise`); None when
+    none fits. Hand-written programs add two counts and then threshold or scale the total
+    (`"retired" if 5 * (a + b) >= 20 else 5 * (a + b)`), which a net computes as one table of
+    the pairs: read off it, a table of 121 entries."""
+    if any(v is None for v in values) or not all(_whole(v) for d in domains for v in d):
+        return None
+    for a, b in _weights():
+        if a + abs(b) > MAX_SUM_WEIGHT:
+            break
+        by_sum: dict = {}
+        if not all(by_sum.setdefault(a * x + b * y, table_key(v)) == table_key(v) for (x, y), v in zip(args, values)):
+            continue
+        if len(by_sum) == len(args):
+            return None
+        first = {}
+        for (x, y), v in zip(args, values):
+            first.setdefault(a * x + b * y, v)
+        sums = sorted(first)
+        fitted = [first[s] for s in sums]
+        text = _condition([(s,) for s in sums], fitted, [sums])
+        if text is None:
+            found = piecewise_functions([(s,) for s in sums], fitted, _one_argument_library(),
+                                        lambda p, q: table_key(p) == table_key(q), limit=1)
+            if not found:
+                continue
+            text = found[0].body.format(("x",))
+        total = parse_lambda(f"lambda x, y: {_sum_text(a, b)}").body
+        body = fn.replace_leaves(parse_lambda(f"lambda x: {text}").body,
+                                 lambda leaf: total if leaf == fn.Param(0) else leaf)
+        return body.format(("x", "y"))
+    return None
+
+
+@functools.cache
+def _one_argument_library() -> tuple[fn.Lambda, ...]:
+    """The generator's map functions, each constant 0-9 bound: the pieces a function of a sum is
+    made of."""
+    out = []
+    for text in MAP_FUNCTIONS:
+        template = parse_lambda(text)
+        out += [template] if template.arity == 1 else [template.bind(c) for c in range(10)]
+    return tuple(out)
+
+
+def _tidied(function: fn.Lambda, domains: list[list]) -> fn.Lambda | None:
+    """`function` with its arithmetic tidied where every argument is a whole number (on floats the
+    order of a sum changes its rounding, and `True + 0` is 1): `x` for `x + 0`, `x - 0`, `x * 1`
+    and `x // 1`, `-x` for `0 - x`, `15 - x` for `-x + 15`, `x + 3` for `x + 1 + 2`; None where
+    nothing changes. A library function with a constant bound (`x + c` at 0) or a fitted number
+    added to one (`0 - x`, plus 15) reads so."""
+    if not all(_whole(v) for d in domains for v in d):
+        return None
+    body = _simplified(function.body)
+    return None if body == function.body else fn.Lambda(function.arity, body)
+
+
+def _simplified(expr):
+    """`_tidied`'s rewrites of `expr`, innermost first."""
+    if isinstance(expr, fn.Neg):
+        return fn.negate(_simplified(expr.operand))
+    if not isinstance(expr, (fn.Not, fn.Binary, fn.Compare, fn.BoolOp, fn.IfElse, fn.Call)):
+        return expr
+    changes = {}
+    for field in dataclasses.fields(expr):
+        value = getattr(expr, field.name)
+        if isinstance(value, tuple):
+            changes[field.name] = tuple(_simplified(v) for v in value)
+        elif not isinstance(value, str):
+            changes[field.name] = _simplified(value)
+    expr = dataclasses.replace(expr, **changes)
+    if not isinstance(expr, fn.Binary):
+        return expr
+    op, left, right = expr.op, expr.left, expr.right
+    number = lambda e: e.value if isinstance(e, fn.Const) and _whole(e.value) else None  # noqa: E731
+    if (op in ("+", "-") and number(right) == 0) or (op in ("*", "//") and number(right) == 1):
+        return left
+    if (op == "+" and number(left) == 0) or (op == "*" and number(left) == 1):
+        return right
+    if op == "-" and number(left) == 0:
+        return fn.negate(right)
+    if op == "+" and isinstance(left, fn.Neg) and number(right) is not None:
+        return fn.Binary("-", right, left.operand) if number(right) > 0 else \
+            fn.Binary("-", left, fn.Const(-number(right)))
+    if op in ("+", "-") and number(right) is not None and isinstance(left, fn.Binary) and \
+            left.op in ("+", "-") and number(left.right) is not None:
+        total = (number(left.right) if left.op == "+" else -number(left.right)) + \
+            (number(right) if op == "+" else -number(right))
+        inner = left.left
+        return inner if total == 0 else fn.Binary("+" if total > 0 else "-", inner, fn.Const(abs(total)))
+    return expr
 
 
 def _first_holding(conditions: list[str], names: tuple, args: list[tuple], values: list, chosen: list[bool]

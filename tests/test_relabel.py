@@ -266,3 +266,52 @@ def test_a_table_packing_each_word_with_its_index_becomes_the_pack_and_its_selec
     source = (f"w = selector_width(select(tokens, tokens, EQ))\np = sequence_map({_table(numbers)}, w, indices)\n"
               f"return selector_width(select(p, p, {_pairs(later)}))\n")
     assert "sequence_map(lambda x, y: x * 16 + y, v2, indices)" in readable_labels(compiler.parse(source)).source
+
+
+def test_a_table_over_two_counts_that_depends_on_their_sum_becomes_a_function_of_the_sum():
+    """A researcher adds two counts and thresholds or scales the total (`"retired" if 5 * (a + b)
+    >= 20 else 5 * (a + b)`, the thirty-third hand-written set's s07); read off a net, a table of
+    121 pairs. Tables whose entries are not one function of a small weighted sum stay tables."""
+    card = {(a, b): "retired" if 5 * (a + b) >= 20 else 5 * (a + b) for a in range(11) for b in range(11)}
+    gap = {(a, b): 1 if a - b >= 2 else 0 for a in range(11) for b in range(11)}
+    mixed = {(a, b): a * b for a in range(11) for b in range(11)}
+    source = ("ones = selector_width(select(tokens, tokens, EQ))\n"
+              "lows = selector_width(select(tokens, tokens, LT))\n"
+              f"card = sequence_map({_table(card)}, ones, lows)\n"
+              f"gap = sequence_map({_table(gap)}, ones, lows)\n"
+              f"mixed = sequence_map({_table(mixed)}, ones, lows)\n"
+              "both = sequence_map(lambda x, y: x if y == 1 else 0, card, gap)\n"
+              "return sequence_map(lambda x, y: x if y > 3 else 0, both, mixed)\n")
+    vocab = ("a", "b", "c")
+    read = compiler.parse(source)
+    text = readable_functions(read, ValueSets(vocab, 10)).source
+    assert 'sequence_map(lambda x, y: "retired" if x + y >= 4 else (x + y) * 5, v2, v4)' in text, text
+    assert "sequence_map(lambda x, y: 1 if x - y >= 2 else 0, v2, v4)" in text, text
+    assert "(0, 0): 0, (0, 1): 0" in text  # a product: left as read
+    assert _outputs(compiler.parse(text), vocab, 5) == _outputs(read, vocab, 5)
+
+
+def test_a_lambdas_arithmetic_is_tidied_on_whole_numbers_only():
+    """`x + 0` (the library's `x + c` at 0) reads `x`, `0 - x + 15` (a fitted number added to `0 -
+    x`) reads `15 - x`; on a mean's values, where the order of a sum changes its rounding, and on
+    booleans (`True + 0` is 1), the lambda is left as read."""
+    source = ("w = selector_width(select(tokens, tokens, EQ))\n"
+              "same = map(lambda x: x + 0, w)\n"
+              "left = map(lambda x: 0 - x + 15, same)\n"
+              "more = map(lambda x: x + 1 + 2, left)\n"
+              "flag = map(lambda x: x > 2, more)\n"
+              "as_number = map(lambda x: x + 0, flag)\n"
+              "hit = numerical map(lambda t: 1 if t == \"a\" else 0, tokens)\n"
+              "share = numerical aggregate(select(indices, indices, TRUE), hit)\n"
+              "twice = numerical map(lambda x: x * 1 + 0, share)\n"
+              "return sequence_map(lambda x, y: x * 1 - y, more, as_number)\n")
+    vocab = ("a", "b")
+    read = compiler.parse(source)
+    text = readable_functions(read, ValueSets(vocab, 6)).source
+    for line in ("map(lambda x: x, v2)", "map(lambda x: 15 - x, v3)", "map(lambda x: x + 3, v4)",
+                 "map(lambda x: x + 0, v6)", "sequence_map(lambda x, y: x - y, v5, v7)"):
+        assert line in text, (line, text)
+    twice = readable_functions(compiler.parse(source.replace("return sequence_map(lambda x, y: x * 1 - y, "
+                                                             "more, as_number)", "return twice")), ValueSets(vocab, 6))
+    assert twice is None
+    assert _outputs(compiler.parse(text), vocab, 5) == _outputs(read, vocab, 5)

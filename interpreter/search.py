@@ -72,6 +72,11 @@ class Library:
         comparisons, small linear factors; and arithmetic modulo each of `moduli`
         (`MODULAR_FUNCTIONS`: the net's own sizes, such as its token count, where a sum mod p over
         tokens 0..p-1 is the classic task)."""
+        # the identity first: of the functions giving a categorical line's classes (any one-to-one
+        # function does), the one keeping its values, as a researcher's copy `map(lambda c: c, code)`
+        # of a mean is written (`x + 0` and `x * x` fit as well, and key the tables reading them by
+        # other numbers)
+        _add(self.maps, parse_lambda("lambda x: x"), "library")
         for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
             for text in templates:
                 template = parse_lambda(text)

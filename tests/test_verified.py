@@ -3275,3 +3275,20 @@ def test_a_table_entry_no_traced_input_shows_is_checked_on_inputs_that_reach_it(
         if not shown_right:
             assert "reaching table entries read off the net's weights" in cert.reason
             assert any(xs.count(1) == 8 for xs in certify.extra_inputs)
+
+
+def test_a_categorical_lines_values_are_labels_apart_however_close():
+    """Where a block writes no traced class's write, a line must not give a value the rows show;
+    for a categorical line that is a label, and 25.875 (a mean of rings 21 .. 27 no row shows) is
+    not the 26 a row shows, though within the 0.5% a net's numerical outputs are compared to: the
+    identity copy of the mean was refused for it, and `x * x` read in its place (the thirty-fourth
+    hand-written set's s04). Numbers keep the tolerance."""
+    from interpreter.mlp_lines import _same_label, _ShownValues
+
+    shown = [0.0, 21.0, 26.0, "none"]
+    assert 25.875 in _ShownValues(shown)  # numbers: within the tolerance
+    assert 25.875 not in _ShownValues(shown, exact=True)
+    assert 26.0 in _ShownValues(shown, exact=True) and 23.999999999999996 not in _ShownValues(shown, exact=True)
+    assert 26.000000000000004 in _ShownValues(shown, exact=True)  # one number summed in another order
+    assert "none" in _ShownValues(shown, exact=True) and True not in _ShownValues([1], exact=True)
+    assert not _same_label(25.875, 26.0) and _same_label(0.1 + 0.2, 0.3) and not _same_label(True, 1)

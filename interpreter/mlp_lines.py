@@ -805,14 +805,19 @@ class MlpLines:
         by_size = sorted(before, key=lambda v: int(v.codes.max()))
         for wanted in lines:
             line = None
+            # a numerical line is its one group: the unread groups its var also determines are
+            # another line's (`query`'s -1 beside `numerical map(lambda p: p, perch)`, read as one
+            # categorical table of both, then a categorical aggregate where a mean stood: the
+            # thirty-fourth hand-written set's s01)
+            alone = len(wanted) == 1 and groups[wanted[0]].numerical
             for var in by_size:
                 if set(wanted) <= set(determined[id(var)]):
-                    mine = sorted(set(wanted) | (unread & set(determined[id(var)])))
+                    mine = sorted(set(wanted) | (set() if alone else unread & set(determined[id(var)])))
                     line = self._table_line([var], mine, groups, sublayer, writers, layer)
                     if line is not None:  # None: a var the output's line needs more than
                         break
             if line is None:
-                line = self._pair_table(by_size, wanted, unread, groups, sublayer, writers, layer)
+                line = self._pair_table(by_size, wanted, set() if alone else unread, groups, sublayer, writers, layer)
             if line is None:
                 line = self._part_table(by_size, wanted, groups, sublayer, writers, layer, determined)
             options += line or []
@@ -1709,6 +1714,14 @@ def _claims(covered: list[int], groups: list[Group], parts: dict[int, int] | Non
     sample on which one line determines some of the other's groups would let it claim them.
     `parts` (`line_parts`) tells the lines of groups with the same readers apart where it can."""
     parts = parts or {}
+    numerical = [i for i in covered if groups[i].numerical]
+    if numerical and len(covered) > 1:
+        # a numerical line writes one direction, one group: a line claiming it with others (an
+        # unread group its var also determines, `query`'s -1 beside `numerical map(lambda p: p,
+        # perch)`: the thirty-fourth hand-written set's s01) is a categorical line where a
+        # numerical one stood, and the head averaging it a categorical aggregate
+        rest = [i for i in covered if not groups[i].numerical]
+        return [([i], True) for i in numerical] + (_claims(rest, groups, parts) if rest else [])
 
     def signature(i: int) -> tuple[frozenset, int]:
         return groups[i].roles or groups[i].readers, parts.get(groups[i].index, 0)

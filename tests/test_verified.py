@@ -3292,3 +3292,22 @@ def test_a_categorical_lines_values_are_labels_apart_however_close():
     assert 26.000000000000004 in _ShownValues(shown, exact=True)  # one number summed in another order
     assert "none" in _ShownValues(shown, exact=True) and True not in _ShownValues([1], exact=True)
     assert not _same_label(25.875, 26.0) and _same_label(0.1 + 0.2, 0.3) and not _same_label(True, 1)
+
+
+def test_a_numerical_group_is_claimed_alone_however_many_groups_a_line_determines():
+    """A numerical line writes one direction, one group: a line whose var also determines an
+    unread group (`query`'s -1 beside `numerical map(lambda p: p, perch)`, one MLP) claims the
+    numerical group alone, not both as one categorical line (read so, the head averaging it was a
+    categorical aggregate, None where a mean's default 0 stood: the thirty-fourth hand-written set's
+    s01, which reads its mean as a mean since)."""
+    from types import SimpleNamespace
+
+    from interpreter.mlp_lines import _claims
+
+    def group(index, numerical, readers):
+        return SimpleNamespace(index=index, numerical=numerical, roles=frozenset(), readers=frozenset(readers))
+
+    groups = [group(0, False, []), group(1, False, [("mlp", 3)]), group(2, True, [("head", 2)])]
+    assert _claims([0, 2], groups) == [([2], True), ([0], True)]
+    assert _claims([0, 1], groups) == [([0, 1], True)]  # categorical groups: as before
+    assert _claims([2], groups) == [([2], True)]

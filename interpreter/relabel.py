@@ -494,8 +494,8 @@ def _simplified(expr):
         elif not isinstance(value, str):
             changes[field.name] = _simplified(value)
     expr = dataclasses.replace(expr, **changes)
-    if not isinstance(expr, fn.Binary):
-        return expr
+    if not isinstance(expr, fn.Binary) or not _whole_arithmetic(expr):
+        return expr  # a quotient or a float inside: regrouping its sum may change its rounding
     op, left, right = expr.op, expr.left, expr.right
     number = lambda e: e.value if isinstance(e, fn.Const) and _whole(e.value) else None  # noqa: E731
     if (op in ("+", "-") and number(right) == 0) or (op in ("*", "//") and number(right) == 1):
@@ -514,6 +514,18 @@ def _simplified(expr):
         inner = left.left
         return inner if total == 0 else fn.Binary("+" if total > 0 else "-", inner, fn.Const(abs(total)))
     return expr
+
+
+def _whole_arithmetic(expr) -> bool:
+    """Whether `expr` computes on whole numbers only, given whole arguments: no `/` and no constant
+    but a whole number (its parts may be regrouped exactly)."""
+    if isinstance(expr, fn.Const):
+        return _whole(expr.value)
+    if isinstance(expr, fn.Binary):
+        return expr.op != "/" and _whole_arithmetic(expr.left) and _whole_arithmetic(expr.right)
+    if isinstance(expr, fn.Neg):
+        return _whole_arithmetic(expr.operand)
+    return isinstance(expr, fn.Param)
 
 
 def _first_holding(conditions: list[str], names: tuple, args: list[tuple], values: list, chosen: list[bool]

@@ -315,3 +315,16 @@ def test_a_lambdas_arithmetic_is_tidied_on_whole_numbers_only():
                                                              "more, as_number)", "return twice")), ValueSets(vocab, 6))
     assert twice is None
     assert _outputs(compiler.parse(text), vocab, 5) == _outputs(read, vocab, 5)
+
+
+def test_a_quotients_sum_is_not_regrouped():
+    """`x / 3 + 1 + 2` is not `x / 3 + 3` in floats: left as read, while the whole sum beside it
+    is tidied."""
+    source = ("w = selector_width(select(tokens, tokens, EQ))\n"
+              "third = numerical map(lambda x: x / 3 + 1 + 2, w)\n"
+              "more = map(lambda x: x + 1 + 2, w)\n"
+              "return sequence_map(lambda x, y: x + y, more, w)\n")
+    text = readable_functions(compiler.parse(source), ValueSets(("a", "b"), 6)).source
+    assert "map(lambda x: x + 3, v2)" in text, text
+    third = compiler.parse(source.replace("return sequence_map(lambda x, y: x + y, more, w)", "return third"))
+    assert readable_functions(third, ValueSets(("a", "b"), 6)) is None

@@ -1192,6 +1192,63 @@ def _mean_below_1(node: nodes.Aggregate, value_sets: ValueSets, ends: tuple[_AtE
         return False
 
 
+def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
+    """Whether `select` chooses at most one position at every query: its keys can be chosen only
+    where a flag `g(a, n)` holds, n counting (a `selector_width` of a select of `h(a, i)` keys
+    against the indices) positions whose `a` the flag also reads, such that any two flagged
+    positions i < i' would have the second count both, more than its flag allows: the first
+    occurrence a researcher fetches with a mean over one position (`first = 1 if t == "queen" and
+    queens_before == 0 else 0`, the thirty-third hand-written set's s01, and `1 if s == 1 and c == 1`
+    over a running count, the thirty-fourth's s04). A mean over such a select is one value or its
+    default, not every mean compile lists; checked on the value sets, so it holds on every input."""
+    flag = select.keys
+    if not isinstance(flag, nodes.SequenceMap) or flag.encoding != nodes.CATEGORICAL:
+        return False
+    for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True)):
+        if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select):
+            continue
+        counted = count.selector
+        keys = counted.keys
+        if counted.queries is not nodes.INDICES or not isinstance(keys, nodes.SequenceMap) or \
+                {id(keys.fst), id(keys.snd)} != {id(a_node), id(nodes.INDICES)}:
+            continue
+        try:
+            return _flagged_once(select, flag, a_node, count, count_first, keys, value_sets)
+        except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+            return False
+    return False
+
+
+def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.Node, count: nodes.SelectorWidth,
+                  count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets) -> bool:
+    """`_first_flagged`'s check on the value sets: every flag value `select` can choose (`chosen`),
+    every pair (a, n) giving one, and for any a' flagged at an earlier index i, the count at i' >= the
+    later position's own and the earlier one's keys chosen, over n."""
+    queries = value_sets(select.queries)
+    chosen = {table_key(k) for k in value_sets(flag)
+              if any(_selects_or_undefined(select.predicate, k, q) for q in queries)}
+    if not chosen:
+        return True
+    a_values = sorted(value_sets(a_node), key=value_sort_key)
+    flagged = [(a, n) for a in a_values for n in value_sets(count)
+               if table_key(flag.function(*((n, a) if count_first else (a, n)))) in chosen]
+    n_positions = value_sets.max_seq_len
+    h = keys.function
+    index_first = keys.fst is nodes.INDICES
+
+    def chosen_by_count(a, i: int, query: int) -> bool:  # position i, its a, counted at query?
+        key = h(i, a) if index_first else h(a, i)
+        return bool(counted_predicate(key, query))
+    counted_predicate = count.selector.predicate
+    least: dict = {}  # (a earlier, a later): the fewest of the two positions the later count holds
+    for a in {a for a, _ in flagged}:
+        for later in {b for b, _ in flagged}:
+            least[table_key(a), table_key(later)] = min(
+                (chosen_by_count(a, i, j) + chosen_by_count(later, j, j)
+                 for j in range(1, n_positions) for i in range(j)), default=2)
+    return all(least[table_key(a), table_key(later)] > n for a, _ in flagged for later, n in flagged)
+
+
 class PositionValueSets(ValueSets):
     """Value sets a little tighter than compile's (`compiler.language.values`), for which of a
     table's missing values inputs may reach: a `selector_width` is at least 1 where its select
@@ -1213,6 +1270,8 @@ class PositionValueSets(ValueSets):
             self._ends = (_AtEnd(self, False, self.causal), _AtEnd(self, True, self.causal))
         if (isinstance(node, nodes.Aggregate) and node.encoding == nodes.NUMERICAL
                 and isinstance(node.selector, nodes.Select)):
+            if _first_flagged(node.selector, self):  # a mean of one value or of none
+                return {0} | {v / 1 for v in self._known(node.sop)}
             means = super()._compute(node)
             return {v for v in means if not (_number(v) and v >= 1)} if _mean_below_1(node, self, self._ends) else means
         if isinstance(node, nodes.SelectorWidth):

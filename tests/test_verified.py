@@ -3311,3 +3311,39 @@ def test_a_numerical_group_is_claimed_alone_however_many_groups_a_line_determine
     assert _claims([0, 2], groups) == [([2], True), ([0], True)]
     assert _claims([0, 1], groups) == [([0, 1], True)]  # categorical groups: as before
     assert _claims([2], groups) == [([2], True)]
+
+
+_FIRST_QUEEN = ('queen_at = sequence_map(lambda t, i: i if t == "q" else 99, tokens, indices)\n'
+                "before = selector_width(select(queen_at, indices, LT))\n"
+                'first = sequence_map(lambda t, b: 1 if t == "q" and b == 0 else 0, tokens, before)\n'
+                "code = numerical aggregate(select(first, first, lambda k, q: k == 1), "
+                "numerical map(lambda i: i + 1, indices))\n"
+                "return code\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_mean_over_the_one_first_flagged_position_takes_one_value_or_its_default(causal):
+    """The first occurrence a researcher fetches as a mean over one position (a flag that holds
+    where the token is "q" and no "q" came before, or where the running count of them is 1) takes
+    the fetched value or 0, not every mean compile lists: the holes a table reading it would have
+    at 1.5 or 2.25 are none (the thirty-third hand-written set's s01 and the thirty-fourth's s04
+    stopped at the unfired neuron of a mean no input makes, and verify since). A flag that may hold
+    twice, or that counts another token than it flags, keeps every mean; and the values hold on
+    every input."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = ("q", "r", "s"), 5
+    running = _FIRST_QUEEN.replace("LT", "LEQ").replace("b == 0", "b == 1")
+    for source in (_FIRST_QUEEN, running):
+        program = compiler.parse(source)
+        tight = PositionValueSets(vocab, n, causal)(program.output)
+        assert tight == {0, 1.0, 2.0, 3.0, 4.0, 5.0}, tight
+        assert len(ValueSets(vocab, n)(program.output)) > 20  # compile's: every mean
+        seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
+        assert seen <= tight
+    for loose, twice in ((_FIRST_QUEEN.replace("b == 0", "b <= 1"), ["q", "q", "s", "s", "s"]),
+                         (_FIRST_QUEEN.replace('t == "q" and', 't == "r" and'), ["r", "r", "s", "s", "s"])):
+        program = compiler.parse(loose)
+        assert 1.5 in PositionValueSets(vocab, n, causal)(program.output)
+        assert prog.evaluate(program, twice)[-1] == 1.5  # two positions flagged: a mean of two

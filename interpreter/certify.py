@@ -1221,31 +1221,25 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
 
 def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.Node, count: nodes.SelectorWidth,
                   count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets) -> bool:
-    """`_first_flagged`'s check on the value sets: every flag value `select` can choose (`chosen`),
-    every pair (a, n) giving one, and for any a' flagged at an earlier index i, the count at i' >= the
-    later position's own and the earlier one's keys chosen, over n."""
+    """`_first_flagged`'s check on the value sets: the flag values `select` can choose, the pairs
+    (a, n) giving one, and for each a flagged at an earlier index i and a' at a later i', the fewest
+    of the two positions the count at i' holds; that must exceed the n' the flag at i' needs."""
     queries = value_sets(select.queries)
     chosen = {table_key(k) for k in value_sets(flag)
               if any(_selects_or_undefined(select.predicate, k, q) for q in queries)}
     if not chosen:
         return True
-    a_values = sorted(value_sets(a_node), key=value_sort_key)
-    flagged = [(a, n) for a in a_values for n in value_sets(count)
+    flagged = [(a, n) for a in sorted(value_sets(a_node), key=value_sort_key) for n in value_sets(count)
                if table_key(flag.function(*((n, a) if count_first else (a, n)))) in chosen]
-    n_positions = value_sets.max_seq_len
-    h = keys.function
-    index_first = keys.fst is nodes.INDICES
+    a_values = {table_key(a): a for a, _ in flagged}  # by key: True and 1 are two values
+    h, predicate, index_first = keys.function, count.selector.predicate, keys.fst is nodes.INDICES
 
-    def chosen_by_count(a, i: int, query: int) -> bool:  # position i, its a, counted at query?
-        key = h(i, a) if index_first else h(a, i)
-        return bool(counted_predicate(key, query))
-    counted_predicate = count.selector.predicate
-    least: dict = {}  # (a earlier, a later): the fewest of the two positions the later count holds
-    for a in {a for a, _ in flagged}:
-        for later in {b for b, _ in flagged}:
-            least[table_key(a), table_key(later)] = min(
-                (chosen_by_count(a, i, j) + chosen_by_count(later, j, j)
-                 for j in range(1, n_positions) for i in range(j)), default=2)
+    def counted(a, i: int, query: int) -> bool:  # position i, holding a, is counted at `query`
+        return bool(predicate(h(i, a) if index_first else h(a, i), query))
+    positions = range(value_sets.max_seq_len)
+    own = {key: [counted(a, j, j) for j in positions] for key, a in a_values.items()}
+    least = {(earlier, later): min((counted(a, i, j) + own[later][j] for j in positions for i in range(j)), default=2)
+             for earlier, a in a_values.items() for later in a_values}
     return all(least[table_key(a), table_key(later)] > n for a, _ in flagged for later, n in flagged)
 
 
@@ -1270,8 +1264,9 @@ class PositionValueSets(ValueSets):
             self._ends = (_AtEnd(self, False, self.causal), _AtEnd(self, True, self.causal))
         if (isinstance(node, nodes.Aggregate) and node.encoding == nodes.NUMERICAL
                 and isinstance(node.selector, nodes.Select)):
-            if _first_flagged(node.selector, self):  # a mean of one value or of none
-                return {0} | {v / 1 for v in self._known(node.sop)}
+            values = self._known(node.sop)
+            if all(isinstance(v, (bool, int, float)) for v in values) and _first_flagged(node.selector, self):
+                return {0} | {v / 1 for v in values}  # a mean of one value or of none (non-numbers: compile's error)
             means = super()._compute(node)
             return {v for v in means if not (_number(v) and v >= 1)} if _mean_below_1(node, self, self._ends) else means
         if isinstance(node, nodes.SelectorWidth):

@@ -45,6 +45,7 @@ from compiler.language.values import ValueSetError, ValueSets
 from generator.config import MAP_FUNCTIONS
 from interpreter.certify import rebuilt
 from interpreter.piecewise import piecewise_functions
+from interpreter.search import bound_templates
 
 #: Largest weight of a weighted sum tried (`a * x + b * y`, |a|, |b| <= it).
 MAX_WEIGHT = 9
@@ -433,16 +434,13 @@ def _of_sum(args: list[tuple], values: list, domains: list[list]) -> str | None:
     for a, b in _weights():
         if a + abs(b) > MAX_SUM_WEIGHT:
             break
-        by_sum: dict = {}
-        if not all(by_sum.setdefault(a * x + b * y, table_key(v)) == table_key(v) for (x, y), v in zip(args, values)):
+        by_sum: dict = {}  # each sum's value, the first pair's
+        if not all(table_key(by_sum.setdefault(a * x + b * y, v)) == table_key(v) for (x, y), v in zip(args, values)):
             continue
         if len(by_sum) == len(args):
             return None
-        first = {}
-        for (x, y), v in zip(args, values):
-            first.setdefault(a * x + b * y, v)
-        sums = sorted(first)
-        fitted = [first[s] for s in sums]
+        sums = sorted(by_sum)
+        fitted = [by_sum[s] for s in sums]
         text = _condition([(s,) for s in sums], fitted, [sums])
         if text is None:
             found = piecewise_functions([(s,) for s in sums], fitted, _one_argument_library(),
@@ -461,11 +459,7 @@ def _of_sum(args: list[tuple], values: list, domains: list[list]) -> str | None:
 def _one_argument_library() -> tuple[fn.Lambda, ...]:
     """The generator's map functions, each constant 0-9 bound: the pieces a function of a sum is
     made of."""
-    out = []
-    for text in MAP_FUNCTIONS:
-        template = parse_lambda(text)
-        out += [template] if template.arity == 1 else [template.bind(c) for c in range(10)]
-    return tuple(out)
+    return tuple(bound_templates(MAP_FUNCTIONS, 1, range(10)))
 
 
 def _tidied(function: fn.Lambda, domains: list[list]) -> fn.Lambda | None:

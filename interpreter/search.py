@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 from tracr.rasp import rasp
@@ -78,14 +78,8 @@ class Library:
         # other numbers)
         _add(self.maps, parse_lambda("lambda x: x"), "library")
         for templates, into in ((MAP_FUNCTIONS, self.maps), (SEQUENCE_MAP_FUNCTIONS, self.sequence_maps)):
-            for text in templates:
-                template = parse_lambda(text)
-                arity = 1 if into is self.maps else 2
-                if template.arity == arity:
-                    _add(into, template, "library")
-                else:
-                    for c in constants:
-                        _add(into, template.bind(c), "library")
+            for function in bound_templates(templates, 1 if into is self.maps else 2, constants):
+                _add(into, function, "library")
         for text in EXTRA_MAP_FUNCTIONS:
             _add(self.maps, parse_lambda(text), "library")
         for text in EXTRA_SEQUENCE_MAP_FUNCTIONS:
@@ -105,6 +99,16 @@ class Library:
         for a in (1, -1, 2, -2):
             for b in (1, -1, 2, -2):
                 _add(self.factors, (a, b), "library")
+
+
+def bound_templates(templates: Sequence[str], arity: int, constants: Iterable) -> list[fn.Lambda]:
+    """The generator's templates as functions of `arity` arguments, in order: one of that arity as it
+    stands, one with a constant more (`lambda x, c: x + c`) bound to each of `constants`."""
+    out = []
+    for text in templates:
+        template = parse_lambda(text)
+        out += [template] if template.arity == arity else [template.bind(c) for c in constants]
+    return out
 
 
 def net_moduli(net) -> tuple[int, ...]:

@@ -80,7 +80,7 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.literals import format_value, is_literal, normalize_value, table_key, value_sort_key
 from compiler.language.parser import parse_lambda
-from compiler.language.values import ValueSetError, ValueSets, function_arguments, nearest_values, outputs
+from compiler.language.values import ValueSetError, ValueSets, call, function_arguments, nearest_values, outputs
 from compiler.nets.net import Net
 from interpreter.bags import bag_arguments
 from interpreter.cells import Cells, disjoint_widths, may_be_none, with_none
@@ -731,7 +731,8 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
     and of two counts of selects on the same keys and queries, one choosing a subset of the other's
     pairs, the one never exceeds the other (`_width_order`), and of two counts of selects on the
     same keys that never both choose one key, the two together never exceed the length
-    (`interpreter.cells.disjoint_widths`). Those need no input searched for."""
+    (`interpreter.cells.disjoint_widths`); and a line and a map of it take only the pairs one
+    position gives (`joint_arguments`). Those need no input searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -756,6 +757,15 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
                 # two counts at one position of positions no pair of which both count: together at
                 # most the length
                 missing = {arg for arg in missing if not _over_length(arg, value_sets.max_seq_len)}
+            if missing:  # one line and a map of it: the pairs one position gives (`joint_arguments`)
+                try:
+                    joint = joint_arguments(children[0], children[1], value_sets)
+                except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError):
+                    joint = None
+                if joint is not None:
+                    given = {(table_key(x), table_key(y)) for x, y in joint}
+                    missing = {arg for arg in missing
+                               if None in arg or (table_key(arg[0]), table_key(arg[1])) in given}
         if missing is None or missing:
             out[label] = missing
     return out
@@ -1195,12 +1205,14 @@ def _mean_below_1(node: nodes.Aggregate, value_sets: ValueSets, ends: tuple[_AtE
 def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
     """Whether `select` chooses at most one position at every query: its keys can be chosen only
     where a flag `g(a, n)` holds, n counting (a `selector_width` of a select of `h(a, i)` keys
-    against the indices) positions whose `a` the flag also reads, such that any two flagged
-    positions i < i' would have the second count both, more than its flag allows: the first
-    occurrence a researcher fetches with a mean over one position (`first = 1 if t == "queen" and
-    queens_before == 0 else 0`, the thirty-third hand-written set's s01, and `1 if s == 1 and c == 1`
-    over a running count, the thirty-fourth's s04). A mean over such a select is one value or its
-    default, not every mean compile lists; checked on the value sets, so it holds on every input."""
+    against the indices, or against the same keys) positions whose `a` the flag also reads, such
+    that any two positions i < i' one query would choose would have the second count both, more
+    than its flag allows: the first occurrence a researcher fetches with a mean over one position
+    (`first = 1 if t == "queen" and queens_before == 0 else 0`, the thirty-third hand-written set's
+    s01, and `1 if s == 1 and c == 1` over a running count, the thirty-fourth's s04), or the first
+    binding of each key, fetched by the key (`b if earlier_same == 0 else 0` against the query's
+    `b`, the thirty-fourth's s01). A mean over such a select is one value or its default, not every
+    mean compile lists; checked on the value sets, so it holds on every input."""
     flag = select.keys
     if not isinstance(flag, nodes.SequenceMap) or flag.encoding != nodes.CATEGORICAL:
         return False
@@ -1209,7 +1221,7 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
             continue
         counted = count.selector
         keys = counted.keys
-        if counted.queries is not nodes.INDICES or not isinstance(keys, nodes.SequenceMap) or \
+        if counted.queries not in (nodes.INDICES, keys) or not isinstance(keys, nodes.SequenceMap) or \
                 {id(keys.fst), id(keys.snd)} != {id(a_node), id(nodes.INDICES)}:
             continue
         try:
@@ -1221,26 +1233,39 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
 
 def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.Node, count: nodes.SelectorWidth,
                   count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets) -> bool:
-    """`_first_flagged`'s check on the value sets: the flag values `select` can choose, the pairs
-    (a, n) giving one, and for each a flagged at an earlier index i and a' at a later i', the fewest
-    of the two positions the count at i' holds; that must exceed the n' the flag at i' needs."""
-    queries = value_sets(select.queries)
-    chosen = {table_key(k) for k in value_sets(flag)
-              if any(_selects_or_undefined(select.predicate, k, q) for q in queries)}
-    if not chosen:
+    """`_first_flagged`'s check on the value sets: for each set of flag values one query value
+    chooses, the pairs (a, n) giving one, and for each a flagged at an earlier index i and a' at a
+    later i', the fewest of the two positions the count at i' holds; that must exceed the n' the
+    flag at i' needs."""
+    flags = {table_key(k): k for k in value_sets(flag)}
+    choices = {frozenset(key for key, k in flags.items() if _selects_or_undefined(select.predicate, k, q))
+               for q in value_sets(select.queries)} - {frozenset()}
+    if not choices:
         return True
-    flagged = [(a, n) for a in sorted(value_sets(a_node), key=value_sort_key) for n in value_sets(count)
-               if table_key(flag.function(*((n, a) if count_first else (a, n)))) in chosen]
-    a_values = {table_key(a): a for a, _ in flagged}  # by key: True and 1 are two values
+    gives = {}  # flag value's key -> the (a, n) giving it
+    for a in sorted(value_sets(a_node), key=value_sort_key):
+        for n in value_sets(count):
+            gives.setdefault(table_key(flag.function(*((n, a) if count_first else (a, n)))), []).append((a, n))
     h, predicate, index_first = keys.function, count.selector.predicate, keys.fst is nodes.INDICES
+    by_index = count.selector.queries is nodes.INDICES
 
-    def counted(a, i: int, query: int) -> bool:  # position i, holding a, is counted at `query`
-        return bool(predicate(h(i, a) if index_first else h(a, i), query))
+    def tag(a, i: int):
+        return h(i, a) if index_first else h(a, i)
+
+    def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
+        return bool(predicate(tag(a, i), j if by_index else tag(later, j)))
     positions = range(value_sets.max_seq_len)
-    own = {key: [counted(a, j, j) for j in positions] for key, a in a_values.items()}
-    least = {(earlier, later): min((counted(a, i, j) + own[later][j] for j in positions for i in range(j)), default=2)
-             for earlier, a in a_values.items() for later in a_values}
-    return all(least[table_key(a), table_key(later)] > n for a, _ in flagged for later, n in flagged)
+    least: dict = {}  # (a's key, a''s key) -> the fewest positions the count at i' holds
+    for chosen in choices:
+        flagged = [pair for key in chosen for pair in gives.get(key, ())]
+        for (a, _), (later, n) in itertools.product(flagged, repeat=2):
+            pair = (table_key(a), table_key(later))
+            if pair not in least:
+                least[pair] = min((counted(a, i, later, j) + counted(later, j, later, j)
+                                   for j in positions for i in range(j)), default=2)
+            if least[pair] <= n:
+                return False
+    return True
 
 
 class PositionValueSets(ValueSets):
@@ -1276,6 +1301,10 @@ class PositionValueSets(ValueSets):
             widths &= set(range(_most_count(node.selector, self) + 1))
             least = 1 if self.causal else _least_count(node.selector, self)
             return widths - set(range(1, least))
+        if isinstance(node, nodes.SequenceMap):
+            joint = self._joint(node)
+            if joint is not None:
+                return joint
         if isinstance(node, (nodes.SequenceMap, nodes.LinearSequenceMap)):
             children = [node.fst, node.snd]
             if all(isinstance(c, nodes.SelectorWidth) or c in (nodes.INDICES, nodes.LENGTH) for c in children):
@@ -1287,6 +1316,45 @@ class PositionValueSets(ValueSets):
                         if _may_occur(children, a, self.causal, own)]
                 return outputs(node, function, args)
         return super()._compute(node)
+
+    def _joint(self, node: nodes.SequenceMap) -> set | None:
+        """The values of a sequence_map of a line and a map or sequence_map of that same line
+        over the argument pairs one position can give (`joint_arguments`); None where the shape
+        differs or the pairs are too many."""
+        args = joint_arguments(node.fst, node.snd, self)
+        return None if args is None else outputs(node, node.function, args)
+
+
+def joint_arguments(fst: nodes.Node, snd: nodes.Node, value_sets: ValueSets) -> list[tuple] | None:
+    """The (fst, snd) value pairs one position can give where one of the two is a map or a
+    sequence_map of the other (with a third line): `(a, g(a, b))` over the values of a and b, not
+    every pair of a's and g's values (the thirty-fourth hand-written set's s01 reads its falcon's
+    tag as a table of the token's kind and a binding that is 0 on every bird's name: the tags of a
+    bird with a binding no input gives). None where neither is, or the pairs are too many."""
+    for shared, derived in ((fst, snd), (snd, fst)):
+        if isinstance(derived, nodes.Map) and derived.inner is shared:
+            others: Sequence = [None]
+        elif isinstance(derived, nodes.SequenceMap) and (derived.fst is shared) != (derived.snd is shared):
+            others = sorted(value_sets(derived.snd if derived.fst is shared else derived.fst), key=value_sort_key)
+        else:
+            continue
+        given = value_sets(shared)
+        if len(given) * len(others) > MAX_JOINT_ARGUMENTS:
+            return None
+        derived_values = {table_key(v) for v in value_sets(derived)}
+        args = []
+        for a in sorted(given, key=value_sort_key):
+            for b in others:
+                inner = (a,) if isinstance(derived, nodes.Map) else ((a, b) if derived.fst is shared else (b, a))
+                d = call(derived, derived.function, inner)
+                if d is not None and table_key(d) in derived_values:  # (a tighter rule may have dropped it)
+                    args.append((a, d) if fst is shared else (d, a))
+        return args
+    return None
+
+
+#: The most (shared value, other value) pairs `PositionValueSets._joint` evaluates.
+MAX_JOINT_ARGUMENTS = 20_000
 
 
 #: The fields holding each kind of node's children, in `children` order.

@@ -3347,3 +3347,63 @@ def test_a_mean_over_the_one_first_flagged_position_takes_one_value_or_its_defau
         program = compiler.parse(loose)
         assert 1.5 in PositionValueSets(vocab, n, causal)(program.output)
         assert prog.evaluate(program, twice)[-1] == 1.5  # two positions flagged: a mean of two
+
+
+_FIRST_OF_EACH = ("tagged = sequence_map(lambda t, i: t * 16 + i, tokens, indices)\n"
+                  "earlier = selector_width(select(tagged, tagged, "
+                  "lambda k, q: k // 16 == q // 16 and k % 16 < q % 16))\n"
+                  "first = sequence_map(lambda t, e: t if e == 0 else 0, tokens, earlier)\n"
+                  "code = numerical aggregate(select(first, tokens, EQ), numerical map(lambda i: i + 1, indices))\n"
+                  "return code\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_mean_over_the_first_position_of_each_key_fetched_by_the_key_takes_one_value_or_its_default(causal):
+    """The first binding of each key, fetched by the query's key (`t if earlier_same == 0 else 0`
+    against the token, the count tagging each position with its token and index): every query
+    chooses one flag value, held by one position at most, so the mean is a fetched value or 0,
+    though two keys' first positions are both flagged (the thirty-fourth hand-written set's s01,
+    its falconer's first perch per bird, stopped at the unfired neuron of a mean no input makes).
+    A select whose query chooses two flag values keeps every mean; the values hold on every input."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = (1, 2, 3), 5
+    program = compiler.parse(_FIRST_OF_EACH)
+    tight = PositionValueSets(vocab, n, causal)(program.output)
+    assert tight == {0, 1.0, 2.0, 3.0, 4.0, 5.0}, tight
+    assert len(ValueSets(vocab, n)(program.output)) > 20
+    seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
+    assert seen <= tight
+    loose = compiler.parse(_FIRST_OF_EACH.replace("tokens, EQ", "tokens, LEQ"))
+    assert 1.5 in PositionValueSets(vocab, n, causal)(loose.output)
+    assert prog.evaluate(loose, [1, 2])[1] == 1.5  # flags 1 and 2, both at most 2
+
+
+def test_a_line_and_a_map_of_it_take_only_the_pairs_one_position_gives():
+    """A sequence_map of a line and a sequence_map (or map) of that same line takes f(a, g(a, b))
+    over a's and b's values, not f over every pair of a's and g's values, in the values and in a
+    table's holes (the thirty-fourth hand-written set's s01: a tag of the token's kind and a binding
+    that is 0 on every name, whose table had no entry for a name's tag with a binding, which no
+    input gives, and stopped at the unfired-neuron guard)."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import PositionValueSets, possible_holes
+
+    source = ("kind = map(lambda t: 1 if t > 2 else 0, tokens)\n"
+              "bound = sequence_map(lambda k, t: t if k == 0 else 0, kind, tokens)\n"
+              "tag = sequence_map(lambda k, b: k * 10 + b, kind, bound)\n"
+              "same = sequence_map(lambda t, u: t - u, tokens, map(lambda t: t, tokens))\n"
+              "return sequence_map(lambda x, y: x + y, tag, same)\n")
+    vocab, n = (1, 2, 3, 4), 4
+    program = compiler.parse(source)
+    kept, canonical = program.names(keep=True), program.names(keep=False)
+    by_label = {kept[id(node)]: node for node in program.nodes if id(node) in kept}
+    value_sets = PositionValueSets(vocab, n, False)
+    assert value_sets(by_label["tag"]) == {1, 2, 10}
+    assert value_sets(by_label["same"]) == {0}
+    assert {0, 3, 11, 12} <= ValueSets(vocab, n)(by_label["tag"])  # compile's: every pair
+    seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
+    assert seen <= value_sets(program.output)
+    tag = canonical[id(by_label["tag"])]
+    holes = {tag: {(0, 0), (0, 1), (1, 0), (1, 2)}}
+    assert possible_holes(program, holes, False, value_sets) == {tag: {(0, 1), (1, 0)}}

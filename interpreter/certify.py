@@ -1055,7 +1055,8 @@ class _AtEnd:
     of that position's token and the input's length: a map of lines there is exact in them, and
     a categorical or numerical aggregate whose select of indices chooses that position alone
     copies its own value there (`select(indices, prev, EQ)` with `prev = max(i - 1, 0)` at
-    index 0, `select(indices, length, k == q - 1)` at the last). Any other line takes the values
+    index 0, `select(indices, length, k == q - 1)` at the last), and a selector_width at a causal
+    net's first position counts that position alone. Any other line takes the values
     its value set says (and None where it may be None). `values(node)` is the union over states;
     None where the analysis does not apply (too many states, or a function that fails)."""
 
@@ -1094,6 +1095,8 @@ class _AtEnd:
             result = self._mapped(node)
         elif isinstance(node, nodes.Aggregate):
             result = self._copied(node) or self._general(node)
+        elif isinstance(node, nodes.SelectorWidth) and self.causal and not self.last:
+            result = self._alone(node)
         else:
             result = self._general(node)
         if result is not None and any(len(values) > MAX_END_VALUES for values in result):
@@ -1130,6 +1133,19 @@ class _AtEnd:
                 done[given] = frozenset(out)
             result.append(done[given])
         return result
+
+    def _alone(self, node: nodes.SelectorWidth) -> list | None:
+        """A selector_width at a causal net's first position, which sees itself alone: 1 where its
+        select chooses the position, else 0 (a count of the earlier rides a ride beats is 0 at the
+        first ride, so the first ride is a record: the thirty-fifth hand-written set's t08)."""
+        select = node.selector
+        keys = self._at(select.keys) if isinstance(select, nodes.Select) else None
+        queries = self._at(select.queries) if isinstance(select, nodes.Select) else None
+        if keys is None or queries is None:
+            return self._general(node)
+        return [frozenset({0, 1}) if None in held or None in asked
+                else frozenset(int(bool(select.predicate(k, q))) for k in held for q in asked)
+                for held, asked in zip(keys, queries)]
 
     def _copied(self, node: nodes.Aggregate) -> list | None:
         """The aggregate's values where its select chooses this position alone, at every query
@@ -1211,8 +1227,10 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
     (`first = 1 if t == "queen" and queens_before == 0 else 0`, the thirty-third hand-written set's
     s01, and `1 if s == 1 and c == 1` over a running count, the thirty-fourth's s04), or the first
     binding of each key, fetched by the key (`b if earlier_same == 0 else 0` against the query's
-    `b`, the thirty-fourth's s01). A mean over such a select is one value or its default, not every
-    mean compile lists; checked on the value sets, so it holds on every input."""
+    `b`, the thirty-fourth's s01); or a running count of the flagged positions, which grows at each,
+    fetched by its number (`c if h == 0 else 0` against the record number, the thirty-fifth's t01
+    and t08). A mean over such a select is one value or its default, not every mean compile lists;
+    checked on the value sets, so it holds on every input."""
     flag = select.keys
     if not isinstance(flag, nodes.SequenceMap) or flag.encoding != nodes.CATEGORICAL:
         return False
@@ -1236,7 +1254,8 @@ def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.N
     """`_first_flagged`'s check on the value sets: for each set of flag values one query value
     chooses, the pairs (a, n) giving one, and for each a flagged at an earlier index i and a' at a
     later i', the fewest of the two positions the count at i' holds; that must exceed the n' the
-    flag at i' needs."""
+    flag at i' needs, or the count must grow from i to i' (counting against the indices, at a later
+    index whatever it counted at an earlier, and i or i' at i' but not at i) where n' is at most n."""
     flags = {table_key(k): k for k in value_sets(flag)}
     choices = {frozenset(key for key, k in flags.items() if _selects_or_undefined(select.predicate, k, q))
                for q in value_sets(select.queries)} - {frozenset()}
@@ -1255,17 +1274,75 @@ def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.N
     def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
         return bool(predicate(tag(a, i), j if by_index else tag(later, j)))
     positions = range(value_sets.max_seq_len)
+    # a running count (of keys against the indices) that counts at a later index whatever it counted
+    # at an earlier one: where a flagged position is counted from its own index on, the count at the
+    # later of two flagged positions exceeds the earlier's
+    growing = by_index and all(counted(a, k, None, i) <= counted(a, k, None, j) for a in value_sets(a_node)
+                               for k in positions for j in positions for i in range(j))
+    rises: dict = {}  # (a's key, a''s key) -> whether the count at i' counts one of i, i' the count at i does not
     least: dict = {}  # (a's key, a''s key) -> the fewest positions the count at i' holds
     for chosen in choices:
         flagged = [pair for key in chosen for pair in gives.get(key, ())]
-        for (a, _), (later, n) in itertools.product(flagged, repeat=2):
+        for (a, n), (later, n_later) in itertools.product(flagged, repeat=2):
             pair = (table_key(a), table_key(later))
+            if growing and n_later <= n:
+                if pair not in rises:
+                    rises[pair] = all(counted(later, j, None, j) and not counted(later, j, None, i)
+                                      or counted(a, i, None, j) and not counted(a, i, None, i)
+                                      for j in positions for i in range(j))
+                if rises[pair]:
+                    continue  # the later count is at least n + 1
             if pair not in least:
                 least[pair] = min((counted(a, i, later, j) + counted(later, j, later, j)
                                    for j in positions for i in range(j)), default=2)
-            if least[pair] <= n:
+            if least[pair] <= n_later:
                 return False
     return True
+
+
+def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
+    """Whether `select` chooses some position at every query: its queries are a running count of
+    flagged positions (a `selector_width` of `h(a, i)` keys against the indices that counts a
+    position from its own index on where its `a` is flagged, and never where it is not), and its
+    keys a flag `g(a, n)` of that count that each count n chooses where a is flagged: at a position
+    whose count is n >= 1 the n-th flagged position, at or before it, has count n (the record
+    fetched by its number, the thirty-fifth hand-written set's t01 and t08). With
+    `_first_flagged`, a mean over it is the one value fetched, never its default."""
+    count, flag = select.queries, select.keys
+    if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select) or \
+            not isinstance(flag, nodes.SequenceMap) or count not in (flag.fst, flag.snd):
+        return False
+    counted, a_node = count.selector, (flag.snd if flag.fst is count else flag.fst)
+    keys = counted.keys
+    if counted.queries is not nodes.INDICES or not isinstance(keys, nodes.SequenceMap) or \
+            {id(keys.fst), id(keys.snd)} != {id(a_node), id(nodes.INDICES)}:
+        return False
+    try:
+        numbers = value_sets(count)
+        if 0 in numbers:
+            return False
+        positions = range(value_sets.max_seq_len)
+        for a in value_sets(a_node):
+            tags = [keys.function(i, a) if keys.fst is nodes.INDICES else keys.function(a, i) for i in positions]
+            seen = [[bool(counted.predicate(tag, j)) for j in positions] for tag in tags]
+            if not any(map(any, seen)):
+                continue  # never counted
+            if any(seen[i][j] != (i <= j) for i in positions for j in positions):
+                return False
+            if not all(_selects(select.predicate, flag.function(*((n, a) if flag.fst is count else (a, n))), n)
+                       for n in numbers):
+                return False
+    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+        return False
+    return True
+
+
+def _selects(predicate, key, query) -> bool:
+    """Whether `predicate` chooses `key` for `query` (False where it fails)."""
+    try:
+        return key is not None and query is not None and bool(predicate(key, query))
+    except Exception:  # noqa: BLE001 - undefined there: not chosen
+        return False
 
 
 class PositionValueSets(ValueSets):
@@ -1291,7 +1368,8 @@ class PositionValueSets(ValueSets):
                 and isinstance(node.selector, nodes.Select)):
             values = self._known(node.sop)
             if all(isinstance(v, (bool, int, float)) for v in values) and _first_flagged(node.selector, self):
-                return {0} | {v / 1 for v in values}  # a mean of one value or of none (non-numbers: compile's error)
+                fetched = {v / 1 for v in values}  # a mean of one value or of none (non-numbers: compile's error)
+                return fetched if _numbered(node.selector, self) else {0} | fetched
             means = super()._compute(node)
             return {v for v in means if not (_number(v) and v >= 1)} if _mean_below_1(node, self, self._ends) else means
         if isinstance(node, nodes.SelectorWidth):

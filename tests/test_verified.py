@@ -3380,6 +3380,72 @@ def test_a_mean_over_the_first_position_of_each_key_fetched_by_the_key_takes_one
     assert prog.evaluate(loose, [1, 2])[1] == 1.5  # flags 1 and 2, both at most 2
 
 
+_LATEST_BY_NUMBER = ('at = sequence_map(lambda t, i: i if t == "q" else 99, tokens, indices)\n'
+                     "number = selector_width(select(at, indices, LEQ))\n"
+                     'key = sequence_map(lambda t, c: c if t == "q" else -1, tokens, number)\n'
+                     "code = numerical aggregate(select(key, number, EQ), numerical map(lambda i: i + 1, indices))\n"
+                     "return code\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_mean_over_the_flagged_position_a_running_count_numbers_takes_one_value_or_its_default(causal):
+    """A record fetched by its number (`c if t == "q" else -1` against the running count of the
+    flagged positions): the count grows at each flagged position, so one number is one position
+    and the mean is a fetched value or 0 (the thirty-fifth hand-written set's t01 and t08 fetch the
+    latest record so). Counted from the next index on (`LT`) it grows all the same; a flag on
+    positions the count does not count (every token but "r") keeps every mean."""
+    from compiler.language.values import ValueSets
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = ("q", "r", "s"), 5
+    for source in (_LATEST_BY_NUMBER, _LATEST_BY_NUMBER.replace("LEQ", "LT")):
+        program = compiler.parse(source)
+        tight = PositionValueSets(vocab, n, causal)(program.output)
+        assert tight == {0, 1.0, 2.0, 3.0, 4.0, 5.0}, (source, tight)
+        assert len(ValueSets(vocab, n)(program.output)) > 20
+        seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
+        assert seen <= tight
+    loose = compiler.parse(_LATEST_BY_NUMBER.replace('c if t == "q" else -1', 'c if t != "r" else -1'))
+    assert 1.5 in PositionValueSets(vocab, n, causal)(loose.output)
+    assert prog.evaluate(loose, ["q", "s"])[1] == 1.5  # the q and the s after it: one number
+
+
+_BEST_SO_FAR = ("beaten = selector_width(select(tokens, tokens, GT))\n"
+                "at = sequence_map(lambda b, i: i if b == 0 else 99, beaten, indices)\n"
+                "number = selector_width(select(at, indices, LEQ))\n"
+                "key = sequence_map(lambda b, c: c if b == 0 else 0, beaten, number)\n"
+                "best = numerical aggregate(select(key, number, EQ), numerical map(lambda t: t, tokens))\n"
+                "return best\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_latest_record_fetched_by_its_number_is_always_one_position(causal):
+    """A causal net's first position sees itself alone, so a count of the earlier greater tokens
+    is 0 there and the first token is a record: the count of records is at least 1, and the latest
+    record, fetched by that number, is always one position - the mean is the record's value, never
+    its default 0 (the thirty-fifth hand-written set's t08, a rodeo's leader so far, had a hole at
+    0 a table read no input gives). Not causal, a greater token may come later and no position be
+    a record yet (the query 0 chooses every other position); the values hold on every input either
+    way."""
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = (1, 2, 3), 5
+    program = compiler.parse(_BEST_SO_FAR)
+    by_label = {name: node for node in program.nodes
+                for node_id, name in program.names(keep=True).items() if node_id == id(node)}
+    value_sets = PositionValueSets(vocab, n, causal)
+    tight = value_sets(program.output)
+    if causal:  # position i computes the program on the prefix up to i
+        seen = {prog.evaluate(program, list(xs[:i + 1]))[-1]
+                for xs in itertools.product(vocab, repeat=n) for i in range(n)}
+        assert 0 not in value_sets(by_label["number"])
+        assert tight == {1.0, 2.0, 3.0}, tight
+    else:  # at a position before the greatest token, no record yet: the non-records average
+        seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
+        assert 0 in value_sets(by_label["number"]) and 1.5 in seen
+    assert seen <= tight
+
+
 def test_a_line_and_a_map_of_it_take_only_the_pairs_one_position_gives():
     """A sequence_map of a line and a sequence_map (or map) of that same line takes f(a, g(a, b))
     over a's and b's values, not f over every pair of a's and g's values, in the values and in a

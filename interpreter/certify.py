@@ -75,6 +75,7 @@ from compiler.compiling.check import (
     search_failing_batch,
     structured_inputs,
 )
+from compiler.compiling.flags import flagged_at_most_once, numbered_always_chosen
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -1239,8 +1240,7 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
             continue
         counted = count.selector
         keys = counted.keys
-        if counted.queries not in (nodes.INDICES, keys) or not isinstance(keys, nodes.SequenceMap) or \
-                {id(keys.fst), id(keys.snd)} != {id(a_node), id(nodes.INDICES)}:
+        if counted.queries not in (nodes.INDICES, keys) or not _tags(keys, a_node):
             continue
         try:
             return _flagged_once(select, flag, a_node, count, count_first, keys, value_sets)
@@ -1251,11 +1251,9 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
 
 def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.Node, count: nodes.SelectorWidth,
                   count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets) -> bool:
-    """`_first_flagged`'s check on the value sets: for each set of flag values one query value
-    chooses, the pairs (a, n) giving one, and for each a flagged at an earlier index i and a' at a
-    later i', the fewest of the two positions the count at i' holds; that must exceed the n' the
-    flag at i' needs, or the count must grow from i to i' (counting against the indices, at a later
-    index whatever it counted at an earlier, and i or i' at i' but not at i) where n' is at most n."""
+    """`_first_flagged`'s check on the value sets (`compiler.compiling.flags.flagged_at_most_once`,
+    which shows the same for compile's categorical fetches): the flag values each query value
+    chooses, and the pairs (a, n) giving each."""
     flags = {table_key(k): k for k in value_sets(flag)}
     choices = {frozenset(key for key, k in flags.items() if _selects_or_undefined(select.predicate, k, q))
                for q in value_sets(select.queries)} - {frozenset()}
@@ -1265,39 +1263,29 @@ def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.N
     for a in sorted(value_sets(a_node), key=value_sort_key):
         for n in value_sets(count):
             gives.setdefault(table_key(flag.function(*((n, a) if count_first else (a, n)))), []).append((a, n))
-    h, predicate, index_first = keys.function, count.selector.predicate, keys.fst is nodes.INDICES
-    by_index = count.selector.queries is nodes.INDICES
+    return flagged_at_most_once(choices, gives, value_sets(a_node), _tag_function(keys, a_node),
+                                count.selector.predicate, count.selector.queries is nodes.INDICES,
+                                value_sets.max_seq_len, _values_by_position(a_node, value_sets))
 
-    def tag(a, i: int):
-        return h(i, a) if index_first else h(a, i)
 
-    def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
-        return bool(predicate(tag(a, i), j if by_index else tag(later, j)))
-    positions = range(value_sets.max_seq_len)
-    # a running count (of keys against the indices) that counts at a later index whatever it counted
-    # at an earlier one: where a flagged position is counted from its own index on, the count at the
-    # later of two flagged positions exceeds the earlier's
-    growing = by_index and all(counted(a, k, None, i) <= counted(a, k, None, j) for a in value_sets(a_node)
-                               for k in positions for j in positions for i in range(j))
-    rises: dict = {}  # (a's key, a''s key) -> whether the count at i' counts one of i, i' the count at i does not
-    least: dict = {}  # (a's key, a''s key) -> the fewest positions the count at i' holds
-    for chosen in choices:
-        flagged = [pair for key in chosen for pair in gives.get(key, ())]
-        for (a, n), (later, n_later) in itertools.product(flagged, repeat=2):
-            pair = (table_key(a), table_key(later))
-            if growing and n_later <= n:
-                if pair not in rises:
-                    rises[pair] = all(counted(later, j, None, j) and not counted(later, j, None, i)
-                                      or counted(a, i, None, j) and not counted(a, i, None, i)
-                                      for j in positions for i in range(j))
-                if rises[pair]:
-                    continue  # the later count is at least n + 1
-            if pair not in least:
-                least[pair] = min((counted(a, i, later, j) + counted(later, j, later, j)
-                                   for j in positions for i in range(j)), default=2)
-            if least[pair] <= n_later:
-                return False
-    return True
+def _tags(keys: nodes.Node, a_node: nodes.Node) -> bool:
+    """Whether a count's keys are a line a itself (`i if start else 99` against the indices) or a
+    sequence_map of a and the indices (`i if h == 0 else 99` of a count h)."""
+    return keys is a_node or isinstance(keys, nodes.SequenceMap) and \
+        {id(keys.fst), id(keys.snd)} == {id(a_node), id(nodes.INDICES)}
+
+
+def _tag_function(keys: nodes.Node, a_node: nodes.Node):
+    """The count's key at position i holding a (`_tags`)."""
+    if keys is a_node:
+        return lambda a, i: a
+    return (lambda a, i: keys.function(i, a)) if keys.fst is nodes.INDICES else (lambda a, i: keys.function(a, i))
+
+
+def _values_by_position(node: nodes.Node, value_sets: ValueSets):
+    """The values `node` may take at each position (`_values_at`), or None where one is not known."""
+    held = [_values_at(node, i, value_sets) for i in range(value_sets.max_seq_len)]
+    return None if any(values is None for values in held) else held.__getitem__
 
 
 def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
@@ -1313,28 +1301,17 @@ def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
             not isinstance(flag, nodes.SequenceMap) or count not in (flag.fst, flag.snd):
         return False
     counted, a_node = count.selector, (flag.snd if flag.fst is count else flag.fst)
-    keys = counted.keys
-    if counted.queries is not nodes.INDICES or not isinstance(keys, nodes.SequenceMap) or \
-            {id(keys.fst), id(keys.snd)} != {id(a_node), id(nodes.INDICES)}:
+    if counted.queries is not nodes.INDICES or not _tags(counted.keys, a_node):
         return False
+
+    def chooses(a, n) -> bool:
+        return _selects(select.predicate, flag.function(*((n, a) if flag.fst is count else (a, n))), n)
     try:
-        numbers = value_sets(count)
-        if 0 in numbers:
-            return False
-        positions = range(value_sets.max_seq_len)
-        for a in value_sets(a_node):
-            tags = [keys.function(i, a) if keys.fst is nodes.INDICES else keys.function(a, i) for i in positions]
-            seen = [[bool(counted.predicate(tag, j)) for j in positions] for tag in tags]
-            if not any(map(any, seen)):
-                continue  # never counted
-            if any(seen[i][j] != (i <= j) for i in positions for j in positions):
-                return False
-            if not all(_selects(select.predicate, flag.function(*((n, a) if flag.fst is count else (a, n))), n)
-                       for n in numbers):
-                return False
+        return numbered_always_chosen(value_sets(a_node), _tag_function(counted.keys, a_node), counted.predicate,
+                                      chooses, value_sets(count), value_sets.max_seq_len,
+                                      _values_by_position(a_node, value_sets))
     except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
         return False
-    return True
 
 
 def _selects(predicate, key, query) -> bool:

@@ -16,7 +16,7 @@ from tracr.compiler import compiling, lib, test_cases
 from tracr.rasp import rasp
 
 import compiler
-from compiler.compiling.check import check_net, reference_outputs
+from compiler.compiling.check import check_net, outputs_agree, reference_outputs
 from compiler.compiling.compile import compile_sop
 from compiler.compiling.exactness import TRACR_MLP_EXACTNESS
 from compiler.errors import CompileError
@@ -400,6 +400,81 @@ def test_a_key_that_gives_the_index_back_is_one_position_though_not_one_to_one()
     inputs = inputs_up_to({"a", "b", "c"}, 8, limit=1200)
     program = compiler.parse(source)
     assert [compiler.evaluate(program, xs) for xs in inputs] == net.run(inputs)
+
+
+_LATEST_RECORD = ("packed = sequence_map(lambda t, i: t * 16 + i, tokens, indices)\n"
+                  "beaten = selector_width(select(packed, packed, "
+                  "lambda k, q: k % 16 < q % 16 and k // 16 > q // 16))\n"
+                  "record_at = sequence_map(lambda b, i: i if b == 0 else 99, beaten, indices)\n"
+                  "records = selector_width(select(record_at, indices, LEQ))\n"
+                  "record_no = sequence_map(lambda b, c: c if b == 0 else 0, beaten, records)\n"
+                  "return aggregate(select(record_no, records, EQ), tokens)\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_latest_record_fetched_by_its_number_is_one_position_and_never_none(causal):
+    """A record (no earlier greater token) numbered by the running count of records and fetched by
+    that count: the count grows at each record, so one number is one position (tracr #11), and the
+    first token is always a record (nothing is earlier), so the count is never 0 and the fetch
+    always finds its record: the prefix maximum, compiled by the argument where it was refused
+    (the thirty-fifth hand-written set's first drafts of t01 and t08). Records numbered from the
+    second on (`LT`) give the first two the same number 0 and are refused."""
+    vocab = {1, 2, 3, 4}
+    net = compiler.compile_program(_LATEST_RECORD, vocab, 6, causal=causal)
+    assert "aggregates_shown" not in net.provenance  # by the argument, not by trying inputs
+    program = compiler.parse(_LATEST_RECORD)
+    inputs = inputs_up_to(vocab, 6, limit=1500)
+    want = [[compiler.evaluate(program, xs[:i + 1])[i] for i in range(len(xs))] if causal
+            else compiler.evaluate(program, xs) for xs in inputs]
+    assert want == net.run(inputs)
+    assert net.run([[2, 1, 3, 3, 4, 1]]) == [[2, 2, 3, 3, 4, 4]]
+    with pytest.raises(CompileError, match=r"tracr issue #11"):
+        compiler.compile_program(_LATEST_RECORD.replace("indices, LEQ", "indices, LT"), set(range(1, 9)), 6,
+                                 causal=causal)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_run_start_fetched_by_the_run_number_is_one_position_and_never_none(causal):
+    """The start of the current run fetched by the run's number, the count's keys the start index
+    itself: two starts never share a number (a start at index 3 holds 3 only there) and index 0
+    always starts one, so the fetch is one position and never None, shown by the argument where it
+    was refused, even for 62 inputs (the thirty-fifth hand-written set's first drafts of t03 and
+    t24); the run lengths read off it agree with the program on every input."""
+    source = ("prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)\n"
+              "change = sequence_map(lambda t, p: 1 if t != p else 0, tokens, prev)\n"
+              "start = sequence_map(lambda c, i: i if c == 1 or i == 0 else 99, change, indices)\n"
+              "run_no = selector_width(select(start, indices, LEQ))\n"
+              "run_key = sequence_map(lambda a, r: r if a < 99 else 0, start, run_no)\n"
+              "run_from = aggregate(select(run_key, run_no, EQ), indices)\n"
+              "return numerical map(lambda f: f * 2, run_from)\n")
+    vocab = {"a", "b", "c"}
+    net = compiler.compile_program(source, vocab, 6, causal=causal)
+    assert "aggregates_shown" not in net.provenance
+    program = compiler.parse(source)
+    inputs = inputs_up_to(vocab, 6, limit=1100)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert np.allclose(net.run([list("aabbba")])[0], [0, 0, 4, 4, 4, 10], atol=1e-6)
+
+
+def test_a_sort_key_that_gives_the_index_back_in_each_branch_is_one_position():
+    """`k if seen == 1 else 200 + k % 16` of packed `t * 16 + i`: neither branch gives back the
+    pair it reads, but each value can sit at one position only (its index is `k % 16` or `v - 200`),
+    so equal sort keys are one position and the sort's fetch is shown by the argument, where it was
+    refused past the exhaustive limit (87,380 inputs: the thirty-fifth hand-written set's first
+    drafts of t12 and t13)."""
+    source = ('v = map({"a": 1, "b": 2, "c": 3, "d": 4}, tokens)\n'
+              "seen = selector_width(select(tokens, tokens, EQ))\n"
+              "packed = sequence_map(lambda x, i: x * 16 + i, v, indices)\n"
+              "order_key = sequence_map(lambda k, s: k if s == 1 else 200 + k % 16, packed, seen)\n"
+              "target = selector_width(select(order_key, order_key, LT))\n"
+              "return aggregate(select(target, indices, EQ), tokens)\n")
+    vocab = {"a", "b", "c", "d"}
+    net = compiler.compile_program(source, vocab, 8)
+    assert "aggregates_shown" not in net.provenance
+    program = compiler.parse(source)
+    inputs = inputs_up_to(vocab, 8, limit=1500)
+    assert [compiler.evaluate(program, xs) for xs in inputs] == net.run(inputs)
+    assert net.run([list("dabad")]) == [["b", "d", "a", "a", "d"]]  # the lone b, then repeats by index
 
 
 @pytest.mark.parametrize("program", [

@@ -948,7 +948,7 @@ def test_write_classes_refine_a_partition_closely_only_when_each_split_is_small_
 
 FIRST_ROOK = """rook = map(lambda p: 1 if p == "R" or p == "r" else 0, tokens)
 before = selector_width(select(indices, indices, LT))
-rook_at = sequence_map(lambda r, i: r * 16 + i, rook, indices)
+rook_at = sequence_map(lambda p, i: (16 if p == "R" or p == "r" else 0) + i, tokens, indices)
 earlier = selector_width(select(rook_at, rook_at, lambda k, q: k >= 16 and k % 16 < q % 16))
 first = sequence_map(lambda r, e: r == 1 and e == 0, rook, earlier)
 return aggregate(select(first, indices, lambda k, q: k), indices)
@@ -959,7 +959,9 @@ PIECES = ["K", "Q", "R", "B", "N", "P", "k", "q", "r", "b", "n", "p"]
 def test_compile_builds_an_aggregate_it_cannot_show_selects_one_value_only_when_asked():
     """The index of the first rook: the aggregate selects one position (the first rook) on every
     input, which compile cannot show over 12 pieces at length 8 (too many inputs to check one by
-    one). It refuses by default; `build_unproven=True` builds it as tracr does and says so."""
+    one, and the count of earlier rooks keys the tokens, not the rook line the flag reads, which
+    `compiler.compiling.flags` needs). It refuses by default; `build_unproven=True` builds it as
+    tracr does and says so."""
     with pytest.raises(compiler.CompileError, match="may select several positions"):
         compiler.compile_program(FIRST_ROOK, set(PIECES), 8)
     net = compiler.compile_program(FIRST_ROOK, set(PIECES), 8, build_unproven=True)
@@ -3443,6 +3445,30 @@ def test_the_latest_record_fetched_by_its_number_is_always_one_position(causal):
     else:  # at a position before the greatest token, no record yet: the non-records average
         seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
         assert 0 in value_sets(by_label["number"]) and 1.5 in seen
+    assert seen <= tight
+
+
+_RUN_START = ("prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)\n"
+              "change = sequence_map(lambda t, p: 1 if t != p else 0, tokens, prev)\n"
+              "start = sequence_map(lambda c, i: i if c == 1 or i == 0 else 99, change, indices)\n"
+              "run_no = selector_width(select(start, indices, LEQ))\n"
+              "run_key = sequence_map(lambda a, r: r if a < 99 else 0, start, run_no)\n"
+              "return numerical aggregate(select(run_key, run_no, EQ), numerical map(lambda i: i + 1, indices))\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_run_start_fetched_by_the_run_number_is_one_position(causal):
+    """The start of the current run fetched by the run's number, where the count's keys are the
+    start index itself (`i if change or i == 0 else 99`): a start at index 3 holds 3 only at index 3,
+    so two starts never share a number, and index 0 always starts a run, so the number is never 0
+    and the mean is the start's value (the thirty-fifth hand-written set's t03 and t24)."""
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = ("a", "b", "c"), 5
+    program = compiler.parse(_RUN_START)
+    tight = PositionValueSets(vocab, n, causal)(program.output)
+    assert tight == {1.0, 2.0, 3.0, 4.0, 5.0}, tight
+    seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
     assert seen <= tight
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts, is_number
-from compiler.language.literals import value_sort_key
+from compiler.compiling.flags import flagged_at_most_once
+from compiler.language.literals import table_key, value_sort_key
 
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
 
@@ -35,7 +36,7 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
         key_at_index = facts.index_function(select.keys.label)
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
             continue
-        if _one_position_per_length(facts, select):
+        if _one_position_per_length(facts, select) or _numbered_once(facts, select):
             continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
         determined = (_determined_by(facts, select.keys.label, memo)
@@ -99,6 +100,69 @@ def _one_position_per_length(facts: Facts, select: rasp.Select, limit: int = 4_0
                for n in lengths for q in by_length.get(n, ()))
 
 
+def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> bool:
+    """Whether `select`'s keys are a flag `g(a, n)` of a line a and a running count n of positions
+    by their a (a `selector_width` of `h(a, i)` keys against the indices, or against the same keys)
+    such that no query chooses two positions (`flagged_at_most_once`): a record fetched by its
+    number, `c if h == 0 else 0` against the count of records (the thirty-fifth hand-written set's
+    t01 and t08), or the first occurrence of each token fetched by the token."""
+    flag = select.keys
+    if not isinstance(flag, rasp.SequenceMap) or flag.label in facts.nullable:
+        return False
+    for count_at, count in enumerate(flag.children):
+        a_node = flag.children[1 - count_at]
+        if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select):
+            continue
+        counted, tag = count.selector, count.selector.keys
+        if a_node.label in facts.nullable or counted.queries.label not in (rasp.indices.label, tag.label) or \
+                not _tags(tag, a_node):
+            continue
+        flags = _taken(facts, flag.label)
+        queries = _taken(facts, select.queries.label)
+        if len(flags) * len(queries) > limit or None in flags or select.queries.label in facts.nullable:
+            return False
+        never_a = {table_key(v) for v in facts.never.get(a_node.label, ())}
+        never_n = {table_key(v) for v in facts.never.get(count.label, ())}
+        gives: dict = {}
+        for args, value in facts.tables[flag.label].items():
+            a, n = args[1 - count_at], args[count_at]
+            if table_key(a) not in never_a and table_key(n) not in never_n:
+                gives.setdefault(table_key(value), []).append((a, n))
+        tagged = _tag_function(facts, tag, a_node)
+
+        def counts(key, query) -> bool:
+            return key is not None and query is not None and facts.predicate(counted, key, query)
+        choices = [{table_key(k) for k in flags if facts.predicate(select, k, q)} for q in queries]
+        a_values = [a for a in facts.values[a_node.label] if table_key(a) not in never_a]
+        at = facts.position_values(a_node.label)
+        if flagged_at_most_once(choices, gives, a_values, tagged, counts,
+                                counted.queries.label == rasp.indices.label, facts.max_seq_len,
+                                None if at is None else at.__getitem__):
+            return True
+    return False
+
+
+def _tags(tag: rasp.SOp, a_node: rasp.SOp) -> bool:
+    """Whether a count's keys `tag` are a line a itself (`i if start else 99`, counted against the
+    indices) or a sequence_map of a and the indices (`i if h == 0 else 99` of a count h)."""
+    return tag.label == a_node.label or isinstance(tag, rasp.SequenceMap) and \
+        sorted(child.label for child in tag.children) == sorted([a_node.label, rasp.indices.label])
+
+
+def _tag_function(facts: Facts, tag: rasp.SOp, a_node: rasp.SOp):
+    """The count's key at position i holding a (`_tags`), by its table; None where it has no entry."""
+    if tag.label == a_node.label:
+        return lambda a, i: a
+    tags, index_at = facts.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
+    return lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))
+
+
+def _taken(facts: Facts, label: str) -> list:
+    """The values of `label` but those shown never taken (`Facts.never`: a count that is never 0)."""
+    never = {table_key(v) for v in facts.never.get(label, ())}
+    return [v for v in facts.values[label] if table_key(v) not in never]
+
+
 def _several(facts: Facts, select: rasp.Select, limit: int = 10_000) -> str:
     """How `select` may choose several positions, for a refusal: a query value its predicate
     pairs with two key values (`LT`: every earlier index), else that one key value may sit at
@@ -145,6 +209,8 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
     """SOps whose values are equal at two positions where `label`'s values are equal."""
     expr = facts.exprs[label]
     if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
+        if _one_position_each(facts, label):
+            return [rasp.indices.label]
         return [child.label for at, child in enumerate(expr.children) if _recovers(facts, label, at)]
     if isinstance(expr, rasp.SelectorWidth):
         select = expr.selector
@@ -154,6 +220,23 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
                 and select.predicate in _ORDER_COMPARISONS and _totally_ordered(values)):
             return [select.keys.label]
     return []
+
+
+def _one_position_each(facts: Facts, label: str) -> bool:
+    """Whether no value of `label` can sit at two positions (`Facts.position_values`, disjoint
+    position by position), so equal values are one position: a sort key `k if seen == 1 else 200 +
+    k % 16` of packed `t * 16 + i` gives the index back in both branches, though neither branch
+    gives back its arguments (the thirty-fifth hand-written set's first drafts of t12 and t13)."""
+    at = facts.position_values(label)
+    if at is None:
+        return False
+    seen: set = set()
+    for values in at:
+        keys = {table_key(v) for v in values}
+        if None in values or keys & seen:
+            return False
+        seen |= keys
+    return True
 
 
 def _recovers(facts: Facts, label: str, at: int) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 from tracr.compiler import nodes
 from tracr.rasp import rasp
 
+from compiler.compiling.flags import numbered_always_chosen
 from compiler.errors import CompileError
 from compiler.language.literals import value_sort_key
 from compiler.language.program import UNDEFINED
@@ -414,7 +415,11 @@ class Facts:
           the queries can take chooses some position (`select(indices, x, lambda k, q: k == 0)`);
         - keys are a count that is 0 at some position of every input (`some_width_is_zero`: the
           tokens larger than one's own) and every value the queries take chooses a key of 0 (the
-          largest token, `select(larger, larger, lambda k, q: k == 0)`).
+          largest token, `select(larger, larger, lambda k, q: k == 0)`);
+        - every value the queries take chooses whatever the first position's key can be
+          (`_first_always_chosen`);
+        - the queries are a running count of flagged positions, never 0, and the keys a flag of
+          it that numbers them (`_numbered_chosen`).
         What rasp computes on an input of length n is what a causal net computes at position n - 1
         of any input (it sees the positions up to there, and counts them as the length), so each
         holds causal or not."""
@@ -428,9 +433,11 @@ class Facts:
         if 0 in self.values[keys] and isinstance(self.exprs[keys], rasp.SelectorWidth) \
                 and _holds_for_all(select, 0, self.values[queries]) and self.some_width_is_zero(keys):
             return True  # the position no other one's value precedes has key 0
+        if self._numbered_chosen(select):
+            return True
         key_at = self.index_length_function(keys)
         if key_at is None:
-            return False
+            return self._first_always_chosen(select)
         query_at = self.index_length_function(queries)
         lengths = range(1, self.max_seq_len + 1)
         if query_at is not None:
@@ -450,6 +457,55 @@ class Facts:
             return False  # not worth the predicate calls
         return all(any(self.predicate(select, key_at[i, n], q) for i in range(n))
                    for n in lengths for q in values)
+
+    def _numbered_chosen(self, select: rasp.Select) -> bool:
+        """Whether `select` fetches by a running count of flagged positions, never 0, the flag
+        `g(a, n)` of that count that it numbers them by (`flags.numbered_always_chosen`: the
+        latest record fetched by its number, `c if beaten == 0 else 0` against the count of
+        records, always finds it)."""
+        count, flag = select.queries, select.keys
+        if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select) or \
+                not isinstance(flag, rasp.SequenceMap) or count.label not in [c.label for c in flag.children]:
+            return False
+        count_at = [c.label for c in flag.children].index(count.label)
+        a_node, counted = flag.children[1 - count_at], count.selector
+        tag = counted.keys
+        if counted.queries.label != rasp.indices.label or a_node.label in self.nullable:
+            return False
+        if tag.label == a_node.label:  # the count's keys are a itself (`i if start else 99`)
+            tagged = lambda a, i: a  # noqa: E731
+        elif isinstance(tag, rasp.SequenceMap) and \
+                sorted(c.label for c in tag.children) == sorted([a_node.label, rasp.indices.label]):
+            tags, index_at = self.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
+            tagged = lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))  # noqa: E731
+        else:
+            return False
+        flags = self.tables[flag.label]
+        numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
+
+        def chooses(a, n) -> bool:
+            key = flags.get((n, a) if count_at == 0 else (a, n))
+            return key is not None and self.predicate(select, key, n)
+        at = self.position_values(a_node.label)
+        return numbered_always_chosen(self.values[a_node.label], tagged,
+                                      lambda key, j: key is not None and self.predicate(counted, key, j),
+                                      chooses, numbers, self.max_seq_len, None if at is None else at.__getitem__)
+
+    def _first_always_chosen(self, select: rasp.Select) -> bool:
+        """Whether every value the queries take chooses every value the keys can hold at the first
+        position (`cell_values`; every position sees it, causal or not): a running count of the
+        positions flagged `i if start or i == 0 else 99` is never 0 (the thirty-fifth hand-written
+        set's run numbers)."""
+        keys, queries = select.keys.label, select.queries.label
+        if keys in self.nullable:
+            return False
+        cells = self.cell_values(keys)
+        if cells is None:
+            return False
+        first = [cells.get((0, n)) for n in range(1, self.max_seq_len + 1)]
+        if not all(first) or sum(map(len, first)) * len(self.values[queries]) > 1_000_000:
+            return False
+        return all(self.predicate(select, key, q) for held in first for key in held for q in self.values[queries])
 
     def some_width_is_zero(self, label: str) -> bool:
         """Whether `label` is a `selector_width` that is 0 at some position of every input: its
@@ -475,7 +531,8 @@ class Facts:
         """A superset of the values the S-Op can take at position p of an input of length n, for
         each (p, n), p < n: its one value where it depends on the index and the length alone
         (`index_length_function`), a map's or sequence_map's table applied to its inputs' values
-        at the same (p, n), else every value it takes (`values`). None where it may be None, or
+        at the same (p, n), a selector width between the positions surely and possibly chosen
+        there (`_width_cells`), else every value it takes (`values`). None where it may be None, or
         where working it out would enumerate more than `limit` combinations.
         `sequence_map(lambda f, n: n - 1 if f >= 10 else 0, first, length)` takes at length n
         only 0 and n - 1, whatever `first` is."""
@@ -497,9 +554,40 @@ class Facts:
                     # an argument the table lacks raises ArithmeticError, which rasp never meets
                     found[pair] = {table[args] for args in function_arguments([c[pair] for c in columns])
                                    if args in table}
+        elif isinstance(expr, rasp.SelectorWidth) and isinstance(expr.selector, rasp.Select):
+            found = self._width_cells(label, expr.selector, pairs, limit)
         else:
             found = dict.fromkeys(pairs, self.values[label])
         self._cell_values[label] = found
+        return found
+
+    def _width_cells(self, label: str, select: rasp.Select, pairs: list[tuple[int, int]],
+                     limit: int) -> dict[tuple[int, int], set]:
+        """A selector width's values at each (p, n): between the positions j whose every possible
+        key the query's every possible value there chooses, and those some possible pair chooses
+        (by `cell_values` of keys and queries): a count of the earlier positions is 0 at position 0
+        (`select(packed, packed, lambda k, q: k % 16 < q % 16 and ...)`, the thirty-fifth
+        hand-written set's records, of which the first position is always one). Every value where
+        the cells are not known or too many."""
+        values = self.values[label]
+        keys, queries = self.cell_values(select.keys.label, limit), self.cell_values(select.queries.label, limit)
+        if keys is None or queries is None or \
+                sum(len(queries[p, n]) * sum(len(keys[j, n]) for j in range(n)) for p, n in pairs) > limit:
+            return dict.fromkeys(pairs, values)
+
+        def chooses(key, query) -> bool | None:
+            try:
+                return bool(select.predicate(key, query))
+            except Exception:  # noqa: BLE001 - refused where the select is checked; here: may choose
+                return None
+        found = {}
+        for p, n in pairs:
+            least = most = 0
+            for j in range(n):
+                chosen = {chooses(key, query) for key in keys[j, n] for query in queries[p, n]}
+                most += bool(chosen - {False})
+                least += chosen == {True}
+            found[p, n] = {v for v in values if least <= v <= most}
         return found
 
     def index_length_function(self, label: str, limit: int = 2_000_000) -> dict[tuple[int, int], Any] | None:

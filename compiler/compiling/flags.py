@@ -1,0 +1,91 @@
+"""Selects over flagged positions counted by a running count: shown to choose at most one
+position at every query, or some position, over value sets, so on every input.
+
+Writers fetch the first occurrence of a token, the first binding of each key or the latest record
+by a flag `g(a, n)` of a line a and a count n of positions by their a (a `selector_width` of
+`h(a, i)` keys against the indices): `first = 1 if t == "queen" and before == 0 else 0`,
+`record_no = c if beaten == 0 else 0` against the number of records. Compile shows a categorical
+fetch so one position (`compiler.compiling.aggregates`, tracr #11) and that it always finds one
+(`Facts.always_selects`); the decompiler's certificate shows a mean over it one value or its
+default (`interpreter.certify.PositionValueSets`). Both give these functions their value sets.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Iterable
+
+from compiler.language.literals import table_key
+
+
+def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], a_values: Iterable,
+                         tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool], by_index: bool,
+                         max_seq_len: int, a_at: Callable[[int], Iterable] | None = None) -> bool:
+    """Whether a select whose keys are a flag `g(a, n)` chooses at most one position at every
+    query, n counting positions by their a: `counts(tag(a_j, j), query)` for each position j, the
+    query the index (`by_index`) or the same `tag(a, i)` at the counting position i. `choices`: for
+    each query value, the flag values (by `table_key`) it chooses; `gives`: each flag value's key ->
+    the (a, n) pairs that give it; `a_at(i)`: the values a may hold at position i (`a_values` at
+    every position where None: a that is the index where a run starts, 99 elsewhere, holds 3 only
+    at index 3). Two positions i < i' one query chooses, holding (a, n) and (a', n'), cannot both
+    be: the count at i' holds at least [i counted] + [i' counted], which must exceed n' (a first
+    occurrence: `1 if t == "q" and before == 0`), or the count grows from i to i' where n' is at
+    most n (a running count that counts at a later index whatever it counted at an earlier, and i
+    or i' at i' but not at i: a record fetched by its number). Over value sets, so it holds on
+    every input, causal or not (the count at i' sees i)."""
+    positions = range(max_seq_len)
+    a_values = list(a_values)
+    held = [a_values if a_at is None else list(a_at(i)) for i in positions]
+    keys_held = [{table_key(a) for a in values} for values in held]
+
+    def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
+        return bool(counts(tag(a, i), j if by_index else tag(later, j)))
+    growing = by_index and all(counted(a, k, None, i) <= counted(a, k, None, j) for k in positions for a in held[k]
+                               for j in positions for i in range(j))
+    rises: dict = {}  # (a's key, a''s key) -> whether the count at i' counts one of i, i' the count at i does not
+    least: dict = {}  # (a's key, a''s key) -> the fewest positions the count at i' holds
+    for chosen in {frozenset(chosen) for chosen in choices}:
+        flagged = [pair for key in chosen for pair in gives.get(key, ())]
+        for (a, n), (later, n_later) in itertools.product(flagged, repeat=2):
+            pair = (table_key(a), table_key(later))
+            places = [(i, j) for j in positions if pair[1] in keys_held[j] for i in range(j) if pair[0] in keys_held[i]]
+            if not places:
+                continue  # a at an earlier position than a' nowhere
+            if growing and n_later <= n:
+                if pair not in rises:
+                    rises[pair] = all(counted(later, j, None, j) and not counted(later, j, None, i)
+                                      or counted(a, i, None, j) and not counted(a, i, None, i) for i, j in places)
+                if rises[pair]:
+                    continue  # the later count is at least n + 1
+            if pair not in least:
+                least[pair] = min(counted(a, i, later, j) + counted(later, j, later, j) for i, j in places)
+            if least[pair] <= n_later:
+                return False
+    return True
+
+
+def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],
+                           chooses: Callable[[Any, Any], bool], numbers: Iterable, max_seq_len: int,
+                           a_at: Callable[[int], Iterable] | None = None) -> bool:
+    """Whether a select of flag keys `g(a, n)` by the running count n itself chooses some position
+    at every query: n is a `selector_width` of `tag(a, i)` keys against the indices (`counts(key,
+    index)`) that counts a position from its own index on where its a is flagged and never where it
+    is not, it is never 0 (`numbers`, its values, hold no 0), and `chooses(a, n)` says whether the
+    query n chooses the key `g(a, n)`, which must hold for every flagged a and every n (`a_at`: as
+    in `flagged_at_most_once`). At a position whose count is n, the n-th flagged position, at or
+    before it, has count n: the record fetched by its number (the thirty-fifth hand-written set's
+    t01 and t08)."""
+    numbers, positions = list(numbers), range(max_seq_len)
+    if 0 in numbers:
+        return False
+    a_values = list(a_values)
+    flagged: dict = {}  # a's key -> a, for the a some position is counted with
+    for i in positions:
+        for a in a_values if a_at is None else a_at(i):
+            seen = [bool(counts(tag(a, i), j)) for j in positions]
+            if not any(seen):
+                continue  # never counted
+            if any(seen[j] != (i <= j) for j in positions):
+                return False
+            flagged[table_key(a)] = a
+    return all(chooses(a, n) for a in flagged.values() for n in numbers)

@@ -75,7 +75,7 @@ from compiler.compiling.check import (
     search_failing_batch,
     structured_inputs,
 )
-from compiler.compiling.flags import flagged_at_most_once, numbered_always_chosen
+from compiler.compiling.flags import first_of_kind_chosen, flagged_at_most_once, numbered_always_chosen
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -1314,6 +1314,38 @@ def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
         return False
 
 
+def _first_of_own(select: nodes.Select, value_sets: ValueSets) -> bool:
+    """Whether `select` chooses some position at every query: its queries are a line a (or a map
+    of it) and its keys a flag `g(a, n)` of a count n of the earlier positions holding a, which the
+    query of a chooses at n = 0 (`compiler.compiling.flags.first_of_kind_chosen`: each token's
+    first position fetched by the token)."""
+    flag, query = select.keys, select.queries
+    if not isinstance(flag, nodes.SequenceMap):
+        return False
+    for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True)):
+        if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select) or \
+                count.selector.keys is not count.selector.queries or not _tags(count.selector.keys, a_node):
+            continue
+        if query is a_node:
+            asked = lambda a: a  # noqa: E731
+        elif isinstance(query, nodes.Map) and query.inner is a_node:
+            asked = query.function
+        else:
+            continue
+
+        def chooses(a) -> bool:
+            return _selects(select.predicate, flag.function(*((0, a) if count_first else (a, 0))), asked(a))
+        try:
+            values = value_sets(a_node)
+            if len(values) ** 2 * value_sets.max_seq_len ** 2 > MAX_COUNT_CALLS:
+                return False
+            return first_of_kind_chosen(values, _tag_function(count.selector.keys, a_node), count.selector.predicate,
+                                        chooses, value_sets.max_seq_len)
+        except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+            return False
+    return False
+
+
 def _selects(predicate, key, query) -> bool:
     """Whether `predicate` chooses `key` for `query` (False where it fails)."""
     try:
@@ -1346,7 +1378,8 @@ class PositionValueSets(ValueSets):
             values = self._known(node.sop)
             if all(isinstance(v, (bool, int, float)) for v in values) and _first_flagged(node.selector, self):
                 fetched = {v / 1 for v in values}  # a mean of one value or of none (non-numbers: compile's error)
-                return fetched if _numbered(node.selector, self) else {0} | fetched
+                found = _numbered(node.selector, self) or _first_of_own(node.selector, self)
+                return fetched if found else {0} | fetched
             means = super()._compute(node)
             return {v for v in means if not (_number(v) and v >= 1)} if _mean_below_1(node, self, self._ends) else means
         if isinstance(node, nodes.SelectorWidth):

@@ -456,6 +456,29 @@ def test_a_run_start_fetched_by_the_run_number_is_one_position_and_never_none(ca
     assert np.allclose(net.run([list("aabbba")])[0], [0, 0, 4, 4, 4, 10], atol=1e-6)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_first_position_of_ones_own_token_fetched_by_the_token_is_never_none(causal):
+    """Each token's first position, fetched by the token (`t if same_before == 0 else 0` against the
+    token, the count of earlier positions holding it): the first position holding one's own token
+    is at or before one's own and flagged, so the fetch is never None and a numerical map may read
+    it (the thirty-fifth hand-written set's first draft of t04, refused for a None no input gives).
+    Counting earlier positions of any token flags position 0 alone: refused."""
+    source = ("packed = sequence_map(lambda t, i: t * 16 + i, tokens, indices)\n"
+              "same_before = selector_width(select(packed, packed, "
+              "lambda k, q: k // 16 == q // 16 and k % 16 < q % 16))\n"
+              "first = sequence_map(lambda s, t: t if s == 0 else 0, same_before, tokens)\n"
+              "first_at = aggregate(select(first, tokens, EQ), indices)\n"
+              "return numerical map(lambda i: i * 2, first_at)\n")
+    vocab = {1, 2, 3, 4}
+    net = compiler.compile_program(source, vocab, 6, causal=causal)
+    program = compiler.parse(source)
+    inputs = inputs_up_to(vocab, 6, limit=1500)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert np.allclose(net.run([[3, 1, 3, 2, 1]])[0], [0, 2, 0, 6, 2], atol=1e-6)
+    with pytest.raises(CompileError, match="may be None"):
+        compiler.compile_program(source.replace("k // 16 == q // 16 and ", ""), set(range(1, 9)), 6, causal=causal)
+
+
 def test_a_sort_key_that_gives_the_index_back_in_each_branch_is_one_position():
     """`k if seen == 1 else 200 + k % 16` of packed `t * 16 + i`: neither branch gives back the
     pair it reads, but each value can sit at one position only (its index is `k % 16` or `v - 200`),

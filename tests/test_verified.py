@@ -3373,7 +3373,7 @@ def test_a_mean_over_the_first_position_of_each_key_fetched_by_the_key_takes_one
     vocab, n = (1, 2, 3), 5
     program = compiler.parse(_FIRST_OF_EACH)
     tight = PositionValueSets(vocab, n, causal)(program.output)
-    assert tight == {0, 1.0, 2.0, 3.0, 4.0, 5.0}, tight
+    assert tight == {1.0, 2.0, 3.0, 4.0, 5.0}, tight  # (never its default: below)
     assert len(ValueSets(vocab, n)(program.output)) > 20
     seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
     assert seen <= tight
@@ -3470,6 +3470,23 @@ def test_a_run_start_fetched_by_the_run_number_is_one_position(causal):
     assert tight == {1.0, 2.0, 3.0, 4.0, 5.0}, tight
     seen = {v for xs in itertools.product(vocab, repeat=n) for v in prog.evaluate(program, list(xs))}
     assert seen <= tight
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_first_position_of_ones_own_token_is_always_found(causal):
+    """Each token's first position fetched by the token: the query's own token sits at or before
+    it, and its first position is flagged, so the mean is that position's value, never its default
+    (the thirty-fifth hand-written set's t04 fetches an ordinal so). Counted against every earlier
+    position (any token), only position 0 is flagged, and a later token finds none: 0 stays."""
+    from interpreter.certify import PositionValueSets
+
+    vocab, n = (1, 2, 3), 5
+    source = _FIRST_OF_EACH
+    program = compiler.parse(source)
+    assert PositionValueSets(vocab, n, causal)(program.output) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    loose = compiler.parse(source.replace("k // 16 == q // 16 and ", ""))
+    assert 0 in PositionValueSets(vocab, n, causal)(loose.output)
+    assert prog.evaluate(loose, [1, 2])[1] == 0  # token 2's first position is not flagged
 
 
 def test_a_line_and_a_map_of_it_take_only_the_pairs_one_position_gives():

@@ -19,7 +19,7 @@ import numpy as np
 from tracr.compiler import nodes
 from tracr.rasp import rasp
 
-from compiler.compiling.flags import numbered_always_chosen
+from compiler.compiling.flags import first_of_kind_chosen, numbered_always_chosen
 from compiler.errors import CompileError
 from compiler.language.literals import value_sort_key
 from compiler.language.program import UNDEFINED
@@ -419,7 +419,8 @@ class Facts:
         - every value the queries take chooses whatever the first position's key can be
           (`_first_always_chosen`);
         - the queries are a running count of flagged positions, never 0, and the keys a flag of
-          it that numbers them (`_numbered_chosen`).
+          it that numbers them (`_numbered_chosen`), or the queries are a line (or a map of it)
+          and the keys flag the first position holding each of its values (`_first_of_kind`).
         What rasp computes on an input of length n is what a causal net computes at position n - 1
         of any input (it sees the positions up to there, and counts them as the length), so each
         holds causal or not."""
@@ -433,7 +434,7 @@ class Facts:
         if 0 in self.values[keys] and isinstance(self.exprs[keys], rasp.SelectorWidth) \
                 and _holds_for_all(select, 0, self.values[queries]) and self.some_width_is_zero(keys):
             return True  # the position no other one's value precedes has key 0
-        if self._numbered_chosen(select):
+        if self._numbered_chosen(select) or self._first_of_kind(select):
             return True
         key_at = self.index_length_function(keys)
         if key_at is None:
@@ -490,6 +491,47 @@ class Facts:
         return numbered_always_chosen(self.values[a_node.label], tagged,
                                       lambda key, j: key is not None and self.predicate(counted, key, j),
                                       chooses, numbers, self.max_seq_len, None if at is None else at.__getitem__)
+
+    def _first_of_kind(self, select: rasp.Select) -> bool:
+        """Whether `select` fetches, by a line a or a map of it, the first position holding the
+        query's a: its keys a flag `g(a, n)` of a count n of the earlier positions holding a
+        (`flags.first_of_kind_chosen`: `c if same_before == 0 else 0` against the code)."""
+        flag, query = select.keys, select.queries
+        if not isinstance(flag, rasp.SequenceMap):
+            return False
+        for count_at, count in enumerate(flag.children):
+            a_node = flag.children[1 - count_at]
+            if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select) or \
+                    a_node.label in self.nullable or count.selector.keys.label != count.selector.queries.label:
+                continue
+            if query.label == a_node.label:
+                asked = lambda a: a  # noqa: E731
+            elif isinstance(query, rasp.Map) and query.inner.label == a_node.label:
+                asked = self.tables[query.label].get  # (a missing entry: None, chosen by no key)
+            else:
+                continue
+            tag = count.selector.keys
+            if tag.label == a_node.label:
+                tagged = lambda a, i: a  # noqa: E731
+            elif isinstance(tag, rasp.SequenceMap) and \
+                    sorted(c.label for c in tag.children) == sorted([a_node.label, rasp.indices.label]):
+                tags, index_at = self.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
+                tagged = lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))  # noqa: E731
+            else:
+                continue
+            flags, values = self.tables[flag.label], self.values[a_node.label]
+            if len(values) ** 2 * self.max_seq_len ** 2 > 4_000_000:
+                return False
+
+            def chooses(a) -> bool:
+                key, q = flags.get((0, a) if count_at == 0 else (a, 0)), asked(a)
+                return key is not None and q is not None and self.predicate(select, key, q)
+
+            def counts(key, query) -> bool:
+                return key is not None and query is not None and self.predicate(count.selector, key, query)
+            if first_of_kind_chosen(values, tagged, counts, chooses, self.max_seq_len):
+                return True
+        return False
 
     def _first_always_chosen(self, select: rasp.Select) -> bool:
         """Whether every value the queries take chooses every value the keys can hold at the first

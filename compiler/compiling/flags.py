@@ -89,3 +89,22 @@ def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], c
                 return False
             flagged[table_key(a)] = a
     return all(chooses(a, n) for a in flagged.values() for n in numbers)
+
+
+def first_of_kind_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],
+                         chooses: Callable[[Any], bool], max_seq_len: int) -> bool:
+    """Whether a select of flag keys `g(a, n)` by a query that is a function of a itself chooses
+    some position at every query: n counts, at a position holding a, only the earlier positions
+    holding a (`counts(tag(b, k), tag(a, j))` only where b is a and k < j), so the earliest
+    position holding the query's own a, at or before it, has n = 0, and `chooses(a)` says the query
+    of a chooses `g(a, 0)` (the first occurrence of each token fetched by the token: `c if
+    same_before == 0 else 0` against the code, the thirty-fifth hand-written set's t04)."""
+    a_values, positions = list(a_values), range(max_seq_len)
+    for a in a_values:
+        for b in a_values:
+            same = table_key(a) == table_key(b)
+            for j in positions:
+                if any(counts(tag(b, k), tag(a, j)) and not (same and k < j) for k in positions):
+                    return False
+    return all(chooses(a) for a in a_values)
+

@@ -1318,13 +1318,15 @@ def _first_of_own(select: nodes.Select, value_sets: ValueSets) -> bool:
     """Whether `select` chooses some position at every query: its queries are a line a (or a map
     of it) and its keys a flag `g(a, n)` of a count n of the earlier positions holding a, which the
     query of a chooses at n = 0 (`compiler.compiling.flags.first_of_kind_chosen`: each token's
-    first position fetched by the token)."""
+    first position fetched by the token). Not where a or the query may be None (a table's hole:
+    the query None chooses nothing)."""
     flag, query = select.keys, select.queries
-    if not isinstance(flag, nodes.SequenceMap):
+    if not isinstance(flag, nodes.SequenceMap) or may_be_none(query):
         return False
     for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True)):
         if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select) or \
-                count.selector.keys is not count.selector.queries or not _tags(count.selector.keys, a_node):
+                count.selector.keys is not count.selector.queries or not _tags(count.selector.keys, a_node) or \
+                may_be_none(a_node):
             continue
         if query is a_node:
             asked = lambda a: a  # noqa: E731

@@ -732,8 +732,9 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
     and of two counts of selects on the same keys and queries, one choosing a subset of the other's
     pairs, the one never exceeds the other (`_width_order`), and of two counts of selects on the
     same keys that never both choose one key, the two together never exceed the length
-    (`interpreter.cells.disjoint_widths`); and a line and a map of it take only the pairs one
-    position gives (`joint_arguments`). Those need no input searched for."""
+    (`interpreter.cells.disjoint_widths`); a line and a map of it take only the pairs one
+    position gives (`joint_arguments`); and in a causal net a fetch of a running count never
+    exceeds the count (`_fetched_count`). Those need no input searched for."""
     by_label = _by_label(program)
     out: dict[str, set | None] = {}
     for label, missing in holes.items():
@@ -758,6 +759,11 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
                 # two counts at one position of positions no pair of which both count: together at
                 # most the length
                 missing = {arg for arg in missing if not _over_length(arg, value_sets.max_seq_len)}
+            if missing and causal:  # a running count and a fetch of it from an earlier position
+                order = _fetched_count(children[0], children[1], value_sets)
+                if order is not None:
+                    count_at, fetched_at = order
+                    missing = {arg for arg in missing if not _fetched_past(arg[fetched_at], arg[count_at])}
             if missing:  # one line and a map of it: the pairs one position gives (`joint_arguments`)
                 try:
                     joint = joint_arguments(children[0], children[1], value_sets)
@@ -770,6 +776,36 @@ def possible_holes(program: prog.Program, holes: dict[str, set | None], causal: 
         if missing is None or missing:
             out[label] = missing
     return out
+
+
+def _fetched_count(a: nodes.Node, b: nodes.Node, value_sets: ValueSets) -> tuple[int, int] | None:
+    """(the count's place, the fetch's place) where one of `a`, `b` is a running count (a
+    `selector_width` of keys against the indices whose predicate, at every key value, holds at a
+    later index wherever it holds at an earlier: it never falls from one position to the next) and
+    the other an aggregate of that count: in a causal net the fetch reads it at an earlier position
+    or its own, so never holds more than the count at its own (the thirty-fifth hand-written set's
+    t04: an ordinal fetched at a country's first occurrence is at most the distinct countries so
+    far). None otherwise."""
+    for count_at, (count, fetch) in enumerate(((a, b), (b, a))):
+        if not (isinstance(fetch, nodes.Aggregate) and fetch.sop is count and isinstance(count, nodes.SelectorWidth)
+                and isinstance(count.selector, nodes.Select) and count.selector.queries is nodes.INDICES):
+            continue
+        select = count.selector
+        try:
+            keys, positions = value_sets(select.keys), range(value_sets.max_seq_len)
+            if len(keys) * value_sets.max_seq_len ** 2 > MAX_COUNT_CALLS:
+                return None
+            if all(not select.predicate(k, i) or select.predicate(k, j) for k in keys
+                   for j in positions for i in range(j)):
+                return (0, 1) if count_at == 0 else (1, 0)
+        except Exception:  # noqa: BLE001 - a predicate undefined on some value: not shown
+            return None
+    return None
+
+
+def _fetched_past(fetched, count) -> bool:
+    """Whether a fetched value exceeds the count (`_fetched_count`; not numbers: not known)."""
+    return _number(fetched) and _number(count) and fetched > count
 
 
 #: The most (key value, query value) pairs `_width_order` evaluates two predicates on.

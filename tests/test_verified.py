@@ -3489,6 +3489,29 @@ def test_the_first_position_of_ones_own_token_is_always_found(causal):
     assert prog.evaluate(loose, [1, 2])[1] == 0  # token 2's first position is not flagged
 
 
+def test_a_fetch_of_a_running_count_never_exceeds_the_count_in_a_causal_net():
+    """A running count of "a" tokens and its value fetched from an earlier position (here the
+    first): in a causal net the fetch reads the count where it was no larger, so a table over the
+    two has no hole where the fetch exceeds the count (the thirty-fifth hand-written set's t04: an
+    ordinal fetched at a country's first occurrence, at most the distinct countries so far, whose
+    table stopped at the unfired-neuron guard for such pairs). Not causal, the fetch may read a later
+    position: the hole stays."""
+    from interpreter.certify import PositionValueSets, possible_holes
+
+    source = ('at = sequence_map(lambda t, i: i if t == "a" else 99, tokens, indices)\n'
+              "count = selector_width(select(at, indices, LEQ))\n"
+              "first = aggregate(select(indices, indices, lambda k, q: k == 0), count)\n"
+              "return sequence_map(lambda c, f: c * 10 + f, count, first)\n")
+    program = compiler.parse(source)
+    label = program.names(keep=False)[id(program.output)]
+    holes = {label: {(1, 2), (2, 1)}}
+    vocab, n = ("a", "b"), 5
+    assert possible_holes(program, holes, True, PositionValueSets(vocab, n, True)) == {label: {(2, 1)}}
+    assert possible_holes(program, holes, False, PositionValueSets(vocab, n, False)) == holes
+    seen = {prog.evaluate(program, list(xs[:i + 1]))[i] for xs in itertools.product(vocab, repeat=n) for i in range(n)}
+    assert 12 not in seen and 21 in seen
+
+
 def test_a_line_and_a_map_of_it_take_only_the_pairs_one_position_gives():
     """A sequence_map of a line and a sequence_map (or map) of that same line takes f(a, g(a, b))
     over a's and b's values, not f over every pair of a's and g's values, in the values and in a

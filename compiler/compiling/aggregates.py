@@ -114,8 +114,9 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
         if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select):
             continue
         counted, tag = count.selector, count.selector.keys
+        tagged = facts.count_tag(tag, a_node)
         if a_node.label in facts.nullable or counted.queries.label not in (rasp.indices.label, tag.label) or \
-                not _tags(tag, a_node):
+                tagged is None:
             continue
         flags = _taken(facts, flag.label)
         queries = _taken(facts, select.queries.label)
@@ -128,7 +129,6 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
             a, n = args[1 - count_at], args[count_at]
             if table_key(a) not in never_a and table_key(n) not in never_n:
                 gives.setdefault(table_key(value), []).append((a, n))
-        tagged = _tag_function(facts, tag, a_node)
 
         def counts(key, query) -> bool:
             return key is not None and query is not None and facts.predicate(counted, key, query)
@@ -140,21 +140,6 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
                                 None if at is None else at.__getitem__):
             return True
     return False
-
-
-def _tags(tag: rasp.SOp, a_node: rasp.SOp) -> bool:
-    """Whether a count's keys `tag` are a line a itself (`i if start else 99`, counted against the
-    indices) or a sequence_map of a and the indices (`i if h == 0 else 99` of a count h)."""
-    return tag.label == a_node.label or isinstance(tag, rasp.SequenceMap) and \
-        sorted(child.label for child in tag.children) == sorted([a_node.label, rasp.indices.label])
-
-
-def _tag_function(facts: Facts, tag: rasp.SOp, a_node: rasp.SOp):
-    """The count's key at position i holding a (`_tags`), by its table; None where it has no entry."""
-    if tag.label == a_node.label:
-        return lambda a, i: a
-    tags, index_at = facts.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
-    return lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))
 
 
 def _taken(facts: Facts, label: str) -> list:

@@ -471,15 +471,8 @@ class Facts:
         count_at = [c.label for c in flag.children].index(count.label)
         a_node, counted = flag.children[1 - count_at], count.selector
         tag = counted.keys
-        if counted.queries.label != rasp.indices.label or a_node.label in self.nullable:
-            return False
-        if tag.label == a_node.label:  # the count's keys are a itself (`i if start else 99`)
-            tagged = lambda a, i: a  # noqa: E731
-        elif isinstance(tag, rasp.SequenceMap) and \
-                sorted(c.label for c in tag.children) == sorted([a_node.label, rasp.indices.label]):
-            tags, index_at = self.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
-            tagged = lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))  # noqa: E731
-        else:
+        tagged = self.count_tag(tag, a_node)
+        if counted.queries.label != rasp.indices.label or a_node.label in self.nullable or tagged is None:
             return False
         flags = self.tables[flag.label]
         numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
@@ -510,14 +503,8 @@ class Facts:
                 asked = self.tables[query.label].get  # (a missing entry: None, chosen by no key)
             else:
                 continue
-            tag = count.selector.keys
-            if tag.label == a_node.label:
-                tagged = lambda a, i: a  # noqa: E731
-            elif isinstance(tag, rasp.SequenceMap) and \
-                    sorted(c.label for c in tag.children) == sorted([a_node.label, rasp.indices.label]):
-                tags, index_at = self.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
-                tagged = lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))  # noqa: E731
-            else:
+            tagged = self.count_tag(count.selector.keys, a_node)
+            if tagged is None:
                 continue
             flags, values = self.tables[flag.label], self.values[a_node.label]
             if len(values) ** 2 * self.max_seq_len ** 2 > 4_000_000:
@@ -532,6 +519,19 @@ class Facts:
             if first_of_kind_chosen(values, tagged, counts, chooses, self.max_seq_len):
                 return True
         return False
+
+    def count_tag(self, tag: rasp.SOp, a_node: rasp.SOp):
+        """The key a count's select holds at position i where a line a holds a, `tag(a, i)`,
+        where the keys are a itself (`i if start else 99`, against the indices) or a sequence_map of
+        a and the indices (`i if h == 0 else 99` of a count h), by its table (None where it has no
+        entry); None where they are neither (`compiler.compiling.flags`)."""
+        if tag.label == a_node.label:
+            return lambda a, i: a
+        if not isinstance(tag, rasp.SequenceMap) or \
+                sorted(c.label for c in tag.children) != sorted([a_node.label, rasp.indices.label]):
+            return None
+        tags, index_at = self.tables[tag.label], [c.label for c in tag.children].index(rasp.indices.label)
+        return lambda a, i: tags.get((i, a) if index_at == 0 else (a, i))
 
     def _first_always_chosen(self, select: rasp.Select) -> bool:
         """Whether every value the queries take chooses every value the keys can hold at the first

@@ -11,6 +11,8 @@ computed as arguments and returns what later ones need:
     facts.py       `Facts`: every S-Op's value set (the rule of `compiler.language.values`),
                    tables, what may be None, where a function may raise
     aggregates.py  categorical Aggregates that would average one-hot codes (tracr #11)
+    flags.py       fetches of positions a running count flags: one position at every query,
+                   or some position (shared with the decompiler's certificate)
     defined.py     programs undefined on some input (a raising function, None compared or
                    averaged): evaluated on every input where there are few, else refused; the
                    exhaustive net-vs-program comparison for what aggregates.py cannot clear

@@ -37,31 +37,42 @@ def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], 
     a_values = list(a_values)
     held = [a_values if a_at is None else list(a_at(i)) for i in positions]
     keys_held = [{table_key(a) for a in values} for values in held]
+    if len(set().union(*keys_held)) ** 2 * max_seq_len ** 2 > MAX_FLAG_CALLS:
+        return False  # not shown: too many pairs of values to compare position by position
 
     def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
         return bool(counts(tag(a, i), j if by_index else tag(later, j)))
     growing = by_index and all(counted(a, k, None, i) <= counted(a, k, None, j) for k in positions for a in held[k]
                                for j in positions for i in range(j))
-    rises: dict = {}  # (a's key, a''s key) -> whether the count at i' counts one of i, i' the count at i does not
-    least: dict = {}  # (a's key, a''s key) -> the fewest positions the count at i' holds
-    for chosen in {frozenset(chosen) for chosen in choices}:
-        flagged = [pair for key in chosen for pair in gives.get(key, ())]
-        for (a, n), (later, n_later) in itertools.product(flagged, repeat=2):
-            pair = (table_key(a), table_key(later))
+    known: dict = {}  # (a's key, a''s key) -> (the fewest positions the count at i' holds, whether it grows)
+
+    def pair_facts(a, later) -> tuple[int, bool] | None:
+        pair = (table_key(a), table_key(later))
+        if pair not in known:
             places = [(i, j) for j in positions if pair[1] in keys_held[j] for i in range(j) if pair[0] in keys_held[i]]
-            if not places:
+            known[pair] = None if not places else (
+                min(counted(a, i, later, j) + counted(later, j, later, j) for i, j in places),
+                growing and all(counted(later, j, None, j) and not counted(later, j, None, i)
+                                or counted(a, i, None, j) and not counted(a, i, None, i) for i, j in places))
+        return known[pair]
+    for chosen in {frozenset(chosen) for chosen in choices}:
+        by_a: dict = {}  # a's key -> (a, the n it is flagged with)
+        for key in chosen:
+            for a, n in gives.get(key, ()):
+                by_a.setdefault(table_key(a), (a, []))[1].append(n)
+        for (a, ns), (later, later_ns) in itertools.product(by_a.values(), repeat=2):
+            found = pair_facts(a, later)
+            if found is None:
                 continue  # a at an earlier position than a' nowhere
-            if growing and n_later <= n:
-                if pair not in rises:
-                    rises[pair] = all(counted(later, j, None, j) and not counted(later, j, None, i)
-                                      or counted(a, i, None, j) and not counted(a, i, None, i) for i, j in places)
-                if rises[pair]:
-                    continue  # the later count is at least n + 1
-            if pair not in least:
-                least[pair] = min(counted(a, i, later, j) + counted(later, j, later, j) for i, j in places)
-            if least[pair] <= n_later:
+            least, grows = found
+            # n' of at least `least` is possible at i'; growth rules out each n' at most an n at i
+            if any(n_later >= least and not (grows and n_later <= min(ns)) for n_later in later_ns):
                 return False
     return True
+
+
+#: The most (pairs of a's values) x (pairs of positions) `flagged_at_most_once` compares.
+MAX_FLAG_CALLS = 4_000_000
 
 
 def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],

@@ -479,6 +479,28 @@ def test_the_first_position_of_ones_own_token_fetched_by_the_token_is_never_none
         compiler.compile_program(source.replace("k // 16 == q // 16 and ", ""), set(range(1, 9)), 6, causal=causal)
 
 
+def test_a_fetch_by_sort_target_is_never_none_where_the_keys_are_one_position_each():
+    """A sort's fetch `aggregate(select(target, indices, EQ), x)`, the target the count of keys below
+    one's own by `LT`, over keys no two positions share: the targets of an input are 0 .. n - 1, one
+    each, so every index finds its position and a numerical map may read the fetch (the
+    thirty-fifth hand-written set's first draft of t13, ranked counts refused for a None no input
+    gives). Keys two positions may share (the token alone) leave an index without a position:
+    refused."""
+    source = ("count = selector_width(select(tokens, tokens, EQ))\n"
+              "key = sequence_map(lambda c, i: (9 - c) * 16 + i, count, indices)\n"
+              "target = selector_width(select(key, key, LT))\n"
+              "ranked = aggregate(select(target, indices, EQ), count)\n"
+              "return numerical map(lambda c: c * 10, ranked)\n")
+    vocab = {"a", "b", "c", "d"}  # 87,380 inputs: past the exhaustive check
+    net = compiler.compile_program(source, vocab, 8)
+    program = compiler.parse(source)
+    inputs = inputs_up_to(vocab, 8, limit=1500)
+    assert all(outputs_agree(compiler.evaluate(program, xs), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert np.allclose(net.run([list("abcab")])[0], [20, 20, 20, 20, 10], atol=1e-6)
+    with pytest.raises(CompileError, match="may be None"):
+        compiler.compile_program(source.replace("(9 - c) * 16 + i", "(9 - c) * 16"), vocab, 8)
+
+
 def test_a_sort_key_that_gives_the_index_back_in_each_branch_is_one_position():
     """`k if seen == 1 else 200 + k % 16` of packed `t * 16 + i`: neither branch gives back the
     pair it reads, but each value can sit at one position only (its index is `k % 16` or `v - 200`),

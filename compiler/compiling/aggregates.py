@@ -194,7 +194,7 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
     """SOps whose values are equal at two positions where `label`'s values are equal."""
     expr = facts.exprs[label]
     if isinstance(expr, (rasp.Map, rasp.SequenceMap)):
-        if _one_position_each(facts, label):
+        if facts.one_position_each(label):  # equal values: one position
             return [rasp.indices.label]
         return [child.label for at, child in enumerate(expr.children) if _recovers(facts, label, at)]
     if isinstance(expr, rasp.SelectorWidth):
@@ -205,23 +205,6 @@ def _implied_equal(facts: Facts, label: str) -> list[str]:
                 and select.predicate in _ORDER_COMPARISONS and _totally_ordered(values)):
             return [select.keys.label]
     return []
-
-
-def _one_position_each(facts: Facts, label: str) -> bool:
-    """Whether no value of `label` can sit at two positions (`Facts.position_values`, disjoint
-    position by position), so equal values are one position: a sort key `k if seen == 1 else 200 +
-    k % 16` of packed `t * 16 + i` gives the index back in both branches, though neither branch
-    gives back its arguments (the thirty-fifth hand-written set's first drafts of t12 and t13)."""
-    at = facts.position_values(label)
-    if at is None:
-        return False
-    seen: set = set()
-    for values in at:
-        keys = {table_key(v) for v in values}
-        if None in values or keys & seen:
-            return False
-        seen |= keys
-    return True
 
 
 def _recovers(facts: Facts, label: str, at: int) -> bool:

@@ -21,7 +21,7 @@ from tracr.rasp import rasp
 
 from compiler.compiling.flags import first_of_kind_chosen, numbered_always_chosen
 from compiler.errors import CompileError
-from compiler.language.literals import value_sort_key
+from compiler.language.literals import table_key, value_sort_key
 from compiler.language.program import UNDEFINED
 from compiler.language.values import aggregate_values, function_arguments, leaf_values, nearest_values
 
@@ -420,7 +420,9 @@ class Facts:
           (`_first_always_chosen`);
         - the queries are a running count of flagged positions, never 0, and the keys a flag of
           it that numbers them (`_numbered_chosen`), or the queries are a line (or a map of it)
-          and the keys flag the first position holding each of its values (`_first_of_kind`).
+          and the keys flag the first position holding each of its values (`_first_of_kind`);
+        - the indices fetch by a sort's target over keys one position holds each
+          (`_sort_target_chosen`).
         What rasp computes on an input of length n is what a causal net computes at position n - 1
         of any input (it sees the positions up to there, and counts them as the length), so each
         holds causal or not."""
@@ -434,7 +436,7 @@ class Facts:
         if 0 in self.values[keys] and isinstance(self.exprs[keys], rasp.SelectorWidth) \
                 and _holds_for_all(select, 0, self.values[queries]) and self.some_width_is_zero(keys):
             return True  # the position no other one's value precedes has key 0
-        if self._numbered_chosen(select) or self._first_of_kind(select):
+        if self._numbered_chosen(select) or self._first_of_kind(select) or self._sort_target_chosen(select):
             return True
         key_at = self.index_length_function(keys)
         if key_at is None:
@@ -519,6 +521,52 @@ class Facts:
             if first_of_kind_chosen(values, tagged, counts, chooses, self.max_seq_len):
                 return True
         return False
+
+    def _sort_target_chosen(self, select: rasp.Select) -> bool:
+        """Whether `select` fetches by the indices the position whose sort target is the query's
+        index: the target a count of the keys below one's own by a strict total order, of keys
+        no two positions share (`one_position_each`), so the targets of an input of length n are
+        0 .. n - 1, one each, and every index finds its position (a sort's fetch `aggregate(select(
+        target, indices, EQ), x)` is never None: the thirty-fifth hand-written set's first draft of
+        t13, ranked counts read by a numerical map)."""
+        target = select.keys
+        if select.queries.label != rasp.indices.label or not isinstance(target, rasp.SelectorWidth) or \
+                not isinstance(target.selector, rasp.Select):
+            return False
+        ranked = target.selector
+        key = ranked.keys.label
+        if ranked.queries.label != key or key in self.nullable or not self.one_position_each(key):
+            return False
+        values = sorted(self.values[key], key=value_sort_key)
+        if len(values) > 400:
+            return False  # not worth the predicate calls
+        try:  # (a predicate undefined on some pair is refused where the select is checked, not here)
+            below = np.array([[bool(ranked.predicate(a, b)) for b in values] for a in values], dtype=bool)
+        except Exception:  # noqa: BLE001 - whatever it raises, the order is not shown
+            return False
+        through = (below.astype(np.int64) @ below.astype(np.int64)) > 0  # a below b below c
+        total = below | below.T | np.eye(len(values), dtype=bool)
+        if below.diagonal().any() or (below & below.T).any() or not total.all() or (through & ~below).any():
+            return False  # not a strict total order
+        return all(self.predicate(select, t, q) == (t == q) for t in self.values[target.label]
+                   for q in self.values[rasp.indices.label])
+
+    def one_position_each(self, label: str) -> bool:
+        """Whether no value of `label` can sit at two positions (`position_values`, disjoint
+        position by position), so equal values are one position: a sort key `k if seen == 1 else
+        200 + k % 16` of packed `t * 16 + i` gives the index back in both branches, though neither
+        branch gives back its arguments (the thirty-fifth hand-written set's first drafts of t12
+        and t13)."""
+        at = self.position_values(label)
+        if at is None:
+            return False
+        seen: set = set()
+        for values in at:
+            keys = {table_key(v) for v in values}
+            if None in values or keys & seen:
+                return False
+            seen |= keys
+        return True
 
     def count_tag(self, tag: rasp.SOp, a_node: rasp.SOp):
         """The key a count's select holds at position i where a line a holds a, `tag(a, i)`,

@@ -540,14 +540,9 @@ class Facts:
         values = sorted(self.values[key], key=value_sort_key)
         if len(values) > 400:
             return False  # not worth the predicate calls
-        try:  # (a predicate undefined on some pair is refused where the select is checked, not here)
-            below = np.array([[bool(ranked.predicate(a, b)) for b in values] for a in values], dtype=bool)
-        except Exception:  # noqa: BLE001 - whatever it raises, the order is not shown
-            return False
-        through = (below.astype(np.int64) @ below.astype(np.int64)) > 0  # a below b below c
-        total = below | below.T | np.eye(len(values), dtype=bool)
-        if below.diagonal().any() or (below & below.T).any() or not total.all() or (through & ~below).any():
-            return False  # not a strict total order
+        below = _strict_order(ranked, values)
+        if below is None or not (below | below.T | np.eye(len(values), dtype=bool)).all():
+            return False  # not a strict total order (asymmetry follows from the strict order)
         return all(self.predicate(select, t, q) == (t == q) for t in self.values[target.label]
                    for q in self.values[rasp.indices.label])
 
@@ -610,12 +605,7 @@ class Facts:
         values = sorted(self.values[compared], key=repr)
         if select.queries.label != compared or compared in self.nullable or len(values) > 60:
             return False
-        try:  # (a predicate undefined on some pair is refused where the select is checked, not here)
-            holds = np.array([[bool(select.predicate(a, b)) for b in values] for a in values], dtype=bool)
-        except Exception:  # noqa: BLE001 - whatever it raises, the order is not shown
-            return False
-        through = (holds.astype(np.int64) @ holds.astype(np.int64)) > 0  # a before b before c
-        return not holds.diagonal().any() and not (through & ~holds).any()
+        return _strict_order(select, values) is not None
 
     def cell_values(self, label: str, limit: int = MAX_VALUE_SET) -> dict[tuple[int, int], set] | None:
         """A superset of the values the S-Op can take at position p of an input of length n, for
@@ -906,6 +896,18 @@ def _joint(pairs: dict[int, list[tuple]] | None) -> list[tuple] | None:
 
 def is_number(value) -> bool:
     return isinstance(value, (bool, int, float)) and math.isfinite(value)
+
+
+def _strict_order(select: rasp.Select, values: list) -> np.ndarray | None:
+    """`select`'s predicate over `values` x `values` (holds[a][b]: a before b) where it is a strict
+    order on them (irreflexive and transitive), else None (or where it raises: a predicate undefined
+    on some pair is refused where the select is checked, not here)."""
+    try:
+        holds = np.array([[bool(select.predicate(a, b)) for b in values] for a in values], dtype=bool)
+    except Exception:  # noqa: BLE001 - whatever it raises, the order is not shown
+        return None
+    through = (holds.astype(np.int64) @ holds.astype(np.int64)) > 0  # a before b before c
+    return None if holds.diagonal().any() or (through & ~holds).any() else holds
 
 
 def _holds_for_all(select: rasp.Select, key: Any, queries: Iterable) -> bool:

@@ -1271,12 +1271,9 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
     flag = select.keys
     if not isinstance(flag, nodes.SequenceMap) or flag.encoding != nodes.CATEGORICAL:
         return False
-    for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True)):
-        if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select):
-            continue
-        counted = count.selector
-        keys = counted.keys
-        if counted.queries not in (nodes.INDICES, keys) or not _tags(keys, a_node):
+    for a_node, count, count_first in _flag_counts(flag):
+        keys = count.selector.keys
+        if count.selector.queries not in (nodes.INDICES, keys):
             continue
         try:
             return _flagged_once(select, flag, a_node, count, count_first, keys, value_sets)
@@ -1302,6 +1299,20 @@ def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.N
     return flagged_at_most_once(choices, gives, value_sets(a_node), _tag_function(keys, a_node),
                                 count.selector.predicate, count.selector.queries is nodes.INDICES,
                                 value_sets.max_seq_len, _values_by_position(a_node, value_sets))
+
+
+def _flag_counts(flag: nodes.Node) -> list[tuple[nodes.Node, nodes.SelectorWidth, bool]]:
+    """The ways `flag` is a flag `g(a, n)` of a line a and a running count n of positions by their
+    a (`compiler.compiling.flags`): (a, n, whether n is the first argument) for each argument n
+    that is a `selector_width` of a select whose keys are a itself (`i if start else 99` against
+    the indices) or a sequence_map of a and the indices (`i if h == 0 else 99` of a count h). The
+    checks that read such flags add what they need of the count's queries."""
+    if not isinstance(flag, nodes.SequenceMap):
+        return []
+    return [(a_node, count, count_first)
+            for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True))
+            if isinstance(count, nodes.SelectorWidth) and isinstance(count.selector, nodes.Select)
+            and _tags(count.selector.keys, a_node)]
 
 
 def _tags(keys: nodes.Node, a_node: nodes.Node) -> bool:
@@ -1332,22 +1343,22 @@ def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
     whose count is n >= 1 the n-th flagged position, at or before it, has count n (the record
     fetched by its number, the thirty-fifth hand-written set's t01 and t08). With
     `_first_flagged`, a mean over it is the one value fetched, never its default."""
-    count, flag = select.queries, select.keys
-    if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select) or \
-            not isinstance(flag, nodes.SequenceMap) or count not in (flag.fst, flag.snd):
-        return False
-    counted, a_node = count.selector, (flag.snd if flag.fst is count else flag.fst)
-    if counted.queries is not nodes.INDICES or not _tags(counted.keys, a_node):
-        return False
+    flag = select.keys
+    for a_node, count, count_first in _flag_counts(flag):
+        counted = count.selector
+        if count is not select.queries or counted.queries is not nodes.INDICES:
+            continue
 
-    def chooses(a, n) -> bool:
-        return _selects(select.predicate, flag.function(*((n, a) if flag.fst is count else (a, n))), n)
-    try:
-        return numbered_always_chosen(value_sets(a_node), _tag_function(counted.keys, a_node), counted.predicate,
+        def chooses(a, n, count_first=count_first) -> bool:
+            return _selects(select.predicate, flag.function(*((n, a) if count_first else (a, n))), n)
+        try:
+            if numbered_always_chosen(value_sets(a_node), _tag_function(counted.keys, a_node), counted.predicate,
                                       chooses, value_sets(count), value_sets.max_seq_len,
-                                      _values_by_position(a_node, value_sets))
-    except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
-        return False
+                                      _values_by_position(a_node, value_sets)):
+                return True
+        except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
+            return False
+    return False
 
 
 def _first_of_own(select: nodes.Select, value_sets: ValueSets) -> bool:
@@ -1357,12 +1368,10 @@ def _first_of_own(select: nodes.Select, value_sets: ValueSets) -> bool:
     first position fetched by the token). Not where a or the query may be None (a table's hole:
     the query None chooses nothing)."""
     flag, query = select.keys, select.queries
-    if not isinstance(flag, nodes.SequenceMap) or may_be_none(query):
+    if may_be_none(query):
         return False
-    for a_node, count, count_first in ((flag.fst, flag.snd, False), (flag.snd, flag.fst, True)):
-        if not isinstance(count, nodes.SelectorWidth) or not isinstance(count.selector, nodes.Select) or \
-                count.selector.keys is not count.selector.queries or not _tags(count.selector.keys, a_node) or \
-                may_be_none(a_node):
+    for a_node, count, count_first in _flag_counts(flag):
+        if count.selector.keys is not count.selector.queries or may_be_none(a_node):
             continue
         if query is a_node:
             asked = lambda a: a  # noqa: E731

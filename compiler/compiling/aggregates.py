@@ -107,35 +107,30 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
     number, `c if h == 0 else 0` against the count of records (the thirty-fifth hand-written set's
     t01 and t08), or the first occurrence of each token fetched by the token."""
     flag = select.keys
-    if not isinstance(flag, rasp.SequenceMap) or flag.label in facts.nullable:
+    if flag.label in facts.nullable:
         return False
-    for count_at, count in enumerate(flag.children):
-        a_node = flag.children[1 - count_at]
-        if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select):
-            continue
-        counted, tag = count.selector, count.selector.keys
-        tagged = facts.count_tag(tag, a_node)
-        if a_node.label in facts.nullable or counted.queries.label not in (rasp.indices.label, tag.label) or \
-                tagged is None:
+    for part in facts.flag_counts(flag):
+        counted = part.count.selector
+        if counted.queries.label not in (rasp.indices.label, counted.keys.label):
             continue
         flags = _taken(facts, flag.label)
         queries = _taken(facts, select.queries.label)
         if len(flags) * len(queries) > limit or None in flags or select.queries.label in facts.nullable:
             return False
-        never_a = {table_key(v) for v in facts.never.get(a_node.label, ())}
-        never_n = {table_key(v) for v in facts.never.get(count.label, ())}
+        never_a = {table_key(v) for v in facts.never.get(part.a.label, ())}
+        never_n = {table_key(v) for v in facts.never.get(part.count.label, ())}
         gives: dict = {}
         for args, value in facts.tables[flag.label].items():
-            a, n = args[1 - count_at], args[count_at]
+            a, n = args[1 - part.count_at], args[part.count_at]
             if table_key(a) not in never_a and table_key(n) not in never_n:
                 gives.setdefault(table_key(value), []).append((a, n))
 
-        def counts(key, query) -> bool:
+        def counts(key, query, counted=counted) -> bool:
             return key is not None and query is not None and facts.predicate(counted, key, query)
         choices = [{table_key(k) for k in flags if facts.predicate(select, k, q)} for q in queries]
-        a_values = [a for a in facts.values[a_node.label] if table_key(a) not in never_a]
-        at = facts.position_values(a_node.label)
-        if flagged_at_most_once(choices, gives, a_values, tagged, counts,
+        a_values = [a for a in facts.values[part.a.label] if table_key(a) not in never_a]
+        at = facts.position_values(part.a.label)
+        if flagged_at_most_once(choices, gives, a_values, part.tag, counts,
                                 counted.queries.label == rasp.indices.label, facts.max_seq_len,
                                 None if at is None else at.__getitem__):
             return True

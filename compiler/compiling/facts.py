@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -40,6 +40,16 @@ def _from_means(expr, seen: dict | None = None) -> bool:
         seen[expr.label] = isinstance(expr, (rasp.Map, rasp.SequenceMap)) and any(
             (isinstance(c, rasp.Aggregate) and rasp.is_numerical(c)) or _from_means(c, seen) for c in expr.children)
     return seen[expr.label]
+
+
+class FlagCount(NamedTuple):
+    """A flag `g(a, n)` read as a line and a running count of positions by their a
+    (`Facts.flag_counts`)."""
+    a: rasp.SOp
+    count: rasp.SelectorWidth
+    count_at: int  # the count's place among the flag's arguments
+    tag: Callable[[Any, int], Any]  # the count's key at position i holding a
+    flag_value: Callable[[Any, Any], Any]  # g(a, n), by the flag's table (None where it has no entry)
 
 
 class Facts:
@@ -466,38 +476,32 @@ class Facts:
         `g(a, n)` of that count that it numbers them by (`flags.numbered_always_chosen`: the
         latest record fetched by its number, `c if beaten == 0 else 0` against the count of
         records, always finds it)."""
-        count, flag = select.queries, select.keys
-        if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select) or \
-                not isinstance(flag, rasp.SequenceMap) or count.label not in [c.label for c in flag.children]:
-            return False
-        count_at = [c.label for c in flag.children].index(count.label)
-        a_node, counted = flag.children[1 - count_at], count.selector
-        tag = counted.keys
-        tagged = self.count_tag(tag, a_node)
-        if counted.queries.label != rasp.indices.label or a_node.label in self.nullable or tagged is None:
-            return False
-        flags = self.tables[flag.label]
-        numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
+        for part in self.flag_counts(select.keys):
+            count, counted = part.count, part.count.selector
+            if count.label != select.queries.label or counted.queries.label != rasp.indices.label:
+                continue
+            numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
 
-        def chooses(a, n) -> bool:
-            key = flags.get((n, a) if count_at == 0 else (a, n))
-            return key is not None and self.predicate(select, key, n)
-        at = self.position_values(a_node.label)
-        return numbered_always_chosen(self.values[a_node.label], tagged,
-                                      lambda key, j: key is not None and self.predicate(counted, key, j),
-                                      chooses, numbers, self.max_seq_len, None if at is None else at.__getitem__)
+            def chooses(a, n, part=part) -> bool:
+                key = part.flag_value(a, n)
+                return key is not None and self.predicate(select, key, n)
+
+            def counts(key, j, counted=counted) -> bool:
+                return key is not None and self.predicate(counted, key, j)
+            at = self.position_values(part.a.label)
+            if numbered_always_chosen(self.values[part.a.label], part.tag, counts, chooses, numbers,
+                                      self.max_seq_len, None if at is None else at.__getitem__):
+                return True
+        return False
 
     def _first_of_kind(self, select: rasp.Select) -> bool:
         """Whether `select` fetches, by a line a or a map of it, the first position holding the
         query's a: its keys a flag `g(a, n)` of a count n of the earlier positions holding a
         (`flags.first_of_kind_chosen`: `c if same_before == 0 else 0` against the code)."""
-        flag, query = select.keys, select.queries
-        if not isinstance(flag, rasp.SequenceMap):
-            return False
-        for count_at, count in enumerate(flag.children):
-            a_node = flag.children[1 - count_at]
-            if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select) or \
-                    a_node.label in self.nullable or count.selector.keys.label != count.selector.queries.label:
+        query = select.queries
+        for part in self.flag_counts(select.keys):
+            counted, a_node = part.count.selector, part.a
+            if counted.keys.label != counted.queries.label:
                 continue
             if query.label == a_node.label:
                 asked = lambda a: a  # noqa: E731
@@ -505,20 +509,17 @@ class Facts:
                 asked = self.tables[query.label].get  # (a missing entry: None, chosen by no key)
             else:
                 continue
-            tagged = self.count_tag(count.selector.keys, a_node)
-            if tagged is None:
-                continue
-            flags, values = self.tables[flag.label], self.values[a_node.label]
+            values = self.values[a_node.label]
             if len(values) ** 2 * self.max_seq_len ** 2 > 4_000_000:
                 return False
 
-            def chooses(a) -> bool:
-                key, q = flags.get((0, a) if count_at == 0 else (a, 0)), asked(a)
+            def chooses(a, part=part, asked=asked) -> bool:
+                key, q = part.flag_value(a, 0), asked(a)
                 return key is not None and q is not None and self.predicate(select, key, q)
 
-            def counts(key, query) -> bool:
-                return key is not None and query is not None and self.predicate(count.selector, key, query)
-            if first_of_kind_chosen(values, tagged, counts, chooses, self.max_seq_len):
+            def counts(key, query, counted=counted) -> bool:
+                return key is not None and query is not None and self.predicate(counted, key, query)
+            if first_of_kind_chosen(values, part.tag, counts, chooses, self.max_seq_len):
                 return True
         return False
 
@@ -563,11 +564,31 @@ class Facts:
             seen |= keys
         return True
 
-    def count_tag(self, tag: rasp.SOp, a_node: rasp.SOp):
-        """The key a count's select holds at position i where a line a holds a, `tag(a, i)`,
-        where the keys are a itself (`i if start else 99`, against the indices) or a sequence_map of
-        a and the indices (`i if h == 0 else 99` of a count h), by its table (None where it has no
-        entry); None where they are neither (`compiler.compiling.flags`)."""
+    def flag_counts(self, flag: rasp.SOp) -> list[FlagCount]:
+        """The ways `flag` is a flag `g(a, n)` of a line a, never None, and a running count n of
+        positions by their a (`compiler.compiling.flags`): n a `selector_width` of a select whose
+        keys hold `tag(a, i)` at position i holding a, the keys a itself (`i if start else 99`,
+        against the indices) or a sequence_map of a and the indices (`i if h == 0 else 99` of a
+        count h), by its table (None where it has no entry). The fetches that read such flags
+        (`aggregates`, `always_selects`) add what they need of the count's queries."""
+        if not isinstance(flag, rasp.SequenceMap):
+            return []
+        found = []
+        for count_at, count in enumerate(flag.children):
+            a_node = flag.children[1 - count_at]
+            if not isinstance(count, rasp.SelectorWidth) or not isinstance(count.selector, rasp.Select) or \
+                    a_node.label in self.nullable:
+                continue
+            tag = self._count_tag(count.selector.keys, a_node)
+            if tag is not None:
+                flags = self.tables[flag.label]
+                found.append(FlagCount(a_node, count, count_at, tag,
+                                       lambda a, n, flags=flags, at=count_at: flags.get((n, a) if at == 0 else (a, n))))
+        return found
+
+    def _count_tag(self, tag: rasp.SOp, a_node: rasp.SOp):
+        """`tag(a, i)` of `flag_counts`, or None where the keys are neither a nor a sequence_map of a
+        and the indices."""
         if tag.label == a_node.label:
             return lambda a, i: a
         if not isinstance(tag, rasp.SequenceMap) or \

@@ -2979,6 +2979,32 @@ def test_nearest_class_of_a_write_is_the_closest_coordinate_by_coordinate_within
         assert got == want and -1 in got and sum(g >= 0 for g in got) > 10
 
 
+def test_a_blocks_write_per_pair_through_its_live_neurons_is_the_dense_product():
+    """`additive._fired_writes` (each pair through the neurons its a can fire, a chunk at a time)
+    gives relu(A[a] + B[b]) W_out: on a compiled table's layout, a neuron per (a, b) pair that fires
+    only there, on dense random parts, and where no neuron fires for some a (a write of 0)."""
+    from interpreter import additive
+
+    rng = np.random.default_rng(2)
+    na, nb = 7, 5
+    table_a = np.where(np.arange(na * nb)[None] // nb == np.arange(na)[:, None], 1.0, -2.0)
+    table_b = np.where(np.arange(na * nb)[None] % nb == np.arange(nb)[:, None], 0.5, -2.0)
+    dense_a, dense_b = rng.normal(size=(na, 40)), rng.normal(size=(nb, 40))
+    dead_a = dense_a.copy()
+    dead_a[3] = -10.0
+    for a_part, b_part in ((table_a, table_b), (dense_a, dense_b), (dead_a, dense_b)):
+        w_out = rng.normal(size=(a_part.shape[1], 4))
+        a_codes, b_codes = rng.integers(0, na, 300), rng.integers(0, nb, 300)
+        want = np.maximum(a_part[a_codes] + b_part[b_codes], 0.0) @ w_out
+        for chunk in (additive.CHUNK_ELEMENTS, 7):  # one chunk per a, and many
+            old, additive.CHUNK_ELEMENTS = additive.CHUNK_ELEMENTS, chunk
+            try:
+                assert np.allclose(additive._fired_writes(a_part, b_part, a_codes, b_codes, w_out), want)
+            finally:
+                additive.CHUNK_ELEMENTS = old
+    assert not additive._fired_writes(dead_a, dense_b, np.array([3, 3]), np.array([0, 1]), w_out).any()
+
+
 def test_value_parts_summed_side_by_side_sparse_or_dense_are_the_products_sum():
     from interpreter.mlp_lines import _summed
 

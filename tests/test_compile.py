@@ -433,6 +433,39 @@ def test_the_latest_record_fetched_by_its_number_is_one_position_and_never_none(
                                  causal=causal)
 
 
+_NUMBERED_BY_DEPTH = ("step = map({\"(\": 1, \")\": -1, \"w\": 0}, tokens)\n"
+                      "opens = selector_width(select(sequence_map(lambda s, i: i if s == 1 else 99, step, indices), "
+                      "indices, LEQ))\n"
+                      "closes = selector_width(select(sequence_map(lambda s, i: i if s == -1 else 99, step, indices), "
+                      "indices, LEQ))\n"
+                      "depth = sequence_map(lambda a, b: a - b, opens, closes)\n"
+                      "packed = sequence_map(lambda d, i: d * 16 + i, depth, indices)\n"
+                      "nth = selector_width(select(packed, packed, "
+                      "lambda k, q: k // 16 == q // 16 and k % 16 <= q % 16))\n"
+                      "key = sequence_map(lambda d, n: d * 16 + n, depth, nth)\n"
+                      "return aggregate(select(key, key, EQ), indices)\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_position_numbered_among_those_of_its_own_depth_is_one_position(causal):
+    """A key packing a bracket depth with the position's number among those of its depth up to it
+    (a count against the same keys, `d * 16 + i` packed): the count grows from one position of a
+    depth to the next, so one key is one position (tracr #11), shown by the argument where it was
+    refused past the exhaustive check (the thirty-sixth hand-written set's bracket partners, v03
+    and v15, written categorically). Counting every position of the depth, earlier or later, gives
+    them all one number: refused."""
+    vocab = {"(", ")", "w"}
+    net = compiler.compile_program(_NUMBERED_BY_DEPTH, vocab, 8, causal=causal)
+    assert "aggregates_shown" not in net.provenance  # by the argument, not by trying inputs
+    program = compiler.parse(_NUMBERED_BY_DEPTH)
+    inputs = inputs_up_to(vocab, 8, limit=1500)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert net.run([list("(w)(")]) == [[0, 1, 2, 3]]
+    with pytest.raises(CompileError, match=r"tracr issue #11"):
+        compiler.compile_program(_NUMBERED_BY_DEPTH.replace(" and k % 16 <= q % 16", ""),
+                                 vocab, 8, causal=causal)
+
+
 @pytest.mark.parametrize("causal", [False, True])
 def test_a_run_start_fetched_by_the_run_number_is_one_position_and_never_none(causal):
     """The start of the current run fetched by the run's number, the count's keys the start index

@@ -30,30 +30,45 @@ def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], 
     at index 3). Two positions i < i' one query chooses, holding (a, n) and (a', n'), cannot both
     be: the count at i' holds at least [i counted] + [i' counted], which must exceed n' (a first
     occurrence: `1 if t == "q" and before == 0`), or the count grows from i to i' where n' is at
-    most n (a running count that counts at a later index whatever it counted at an earlier, and i
-    or i' at i' but not at i: a record fetched by its number). Over value sets, so it holds on
-    every input, causal or not (the count at i' sees i)."""
+    most n: whatever position (holding whatever value) the count at i counts, the count at i'
+    counts too, and i or i' besides (a record fetched by its number; a position numbered among
+    those of its own depth, `d * 16 + n` with n counting the same depth up to here, by a count
+    against the same keys). Over value sets, so it holds on every input, causal or not (the count
+    at i' sees i)."""
     positions = range(max_seq_len)
     a_values = list(a_values)
     held = [a_values if a_at is None else list(a_at(i)) for i in positions]
     keys_held = [{table_key(a) for a in values} for values in held]
     if len(set().union(*keys_held)) ** 2 * max_seq_len ** 2 > MAX_FLAG_CALLS:
         return False  # not shown: too many pairs of values to compare position by position
+    bit = {}  # (position, a's key) -> its bit among everything a count may count
+    for k in positions:
+        for a in held[k]:
+            bit.setdefault((k, table_key(a)), len(bit))
+    counted_at: dict = {}  # (position, a's key) -> the bits of what the count there counts
 
-    def counted(a, i: int, later, j: int) -> bool:  # position i, holding a, is counted at j, holding `later`
-        return bool(counts(tag(a, i), j if by_index else tag(later, j)))
-    growing = by_index and all(counted(a, k, None, i) <= counted(a, k, None, j) for k in positions for a in held[k]
-                               for j in positions for i in range(j))
+    def counted(i: int, a) -> int:
+        """What the count at position i, holding a, counts: a bit per (position, value) pair."""
+        key = (i, None if by_index else table_key(a))
+        if key not in counted_at:
+            query = i if by_index else tag(a, i)
+            counted_at[key] = sum(1 << bit[k, table_key(b)] for k in positions for b in held[k]
+                                  if counts(tag(b, k), query))
+        return counted_at[key]
     known: dict = {}  # (a's key, a''s key) -> (the fewest positions the count at i' holds, whether it grows)
 
     def pair_facts(a, later) -> tuple[int, bool] | None:
         pair = (table_key(a), table_key(later))
         if pair not in known:
             places = [(i, j) for j in positions if pair[1] in keys_held[j] for i in range(j) if pair[0] in keys_held[i]]
-            known[pair] = None if not places else (
-                min(counted(a, i, later, j) + counted(later, j, later, j) for i, j in places),
-                growing and all(counted(later, j, None, j) and not counted(later, j, None, i)
-                                or counted(a, i, None, j) and not counted(a, i, None, i) for i, j in places))
+            least, grows = None, True
+            for i, j in places:
+                at_i, at_j = counted(i, a), counted(j, later)
+                both = (at_j >> bit[i, pair[0]] & 1) + (at_j >> bit[j, pair[1]] & 1)
+                least = both if least is None else min(least, both)
+                fresh = at_j & ~at_i  # what the count at j counts and the count at i does not
+                grows = grows and at_i & ~at_j == 0 and fresh & (1 << bit[i, pair[0]] | 1 << bit[j, pair[1]]) != 0
+            known[pair] = None if not places else (least, grows)
         return known[pair]
     for chosen in {frozenset(chosen) for chosen in choices}:
         by_a: dict = {}  # a's key -> (a, the n it is flagged with)

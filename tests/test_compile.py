@@ -708,6 +708,30 @@ def test_causal_refuses_a_select_that_looks_forward_through_keys_packing_the_ind
                      str(refused.value)), str(refused.value)
 
 
+def test_causal_compiles_a_fetch_by_a_count_that_is_at_most_its_position_plus_one():
+    """A fetch of the position before a count's value, the count that of the positions up to one's
+    own holding one's token: at position p it is at most p + 1, so the fetch looks back, though
+    the count takes every value up to the length somewhere (`Facts.cell_values`, by position and
+    length; a reading of the thirty-sixth hand-written set's v07 dropped its writer's clamp
+    `max(min(p - 1, i), 0)`, which the net never needs). Its flag, averaged over earlier positions,
+    agrees with the program on every prefix; fetching at the count itself, one past the prefix's
+    end at its last position, is refused."""
+    import compiler
+
+    source = ("packed = sequence_map(lambda t, i: t * 16 + i, tokens, indices)\n"
+              "same = selector_width(select(packed, packed, lambda k, q: k // 16 == q // 16 and k % 16 <= q % 16))\n"
+              "first = numerical aggregate(select(indices, same, lambda k, q: k == q - 1), "
+              "numerical map(lambda t: t, tokens))\n"
+              "flag = numerical map(lambda f: 1 if f > 1 else 0, first)\n"
+              "return numerical aggregate(select(indices, indices, LEQ), flag)\n")
+    net = compiler.compile_program(source, {1, 2, 3}, 6, causal=True)
+    program = compiler.parse(source)
+    inputs = inputs_up_to({1, 2, 3}, 6, limit=1100)
+    assert all(outputs_agree(reference_outputs(program, xs, True), got) for xs, got in zip(inputs, net.run(inputs)))
+    with pytest.raises(CompileError, match=r"a later position, which a causal net cannot see"):
+        compiler.compile_program(source.replace("k == q - 1", "k == q"), {1, 2, 3}, 6, causal=True)
+
+
 def test_causal_refuses_keys_that_read_the_length_naming_it_and_how_to_write_the_select():
     """A mirror `length - 1 - indices` as keys: the length a causal net counts at an earlier
     position is its prefix's. The refusal says so, not that an internal select of the length

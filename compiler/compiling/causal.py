@@ -102,8 +102,41 @@ def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) ->
             except Exception as error:  # noqa: BLE001 - the program's own function
                 return f"{name}'s predicate fails on (key {key!r}, query {query!r}) ({type(error).__name__})"
             if selected:
+                if _never_forward_by_length(facts, select, limit):
+                    return ""
                 k = next(k for k in range(q + 1, n) if key in keys[k])
                 return (f"{name} may select the key at position {k} ({key!r}) for the query at position {q} "
                         f"({query!r}), a later position, which a causal net cannot see")
             tried.add((key, query))
     return ""
+
+
+def _never_forward_by_length(facts: Facts, select: rasp.Select, limit: int) -> bool:
+    """Whether no query at position q of an input of length n selects a key at a later position
+    k < n, by the values keys and queries take at each (position, length) (`Facts.cell_values`),
+    finer than at each position: a count of the positions up to one's own among those of its
+    kind is at most p + 1 at position p, so `select(indices, count, lambda k, q: k == q - 1)`
+    fetches an earlier position, however large the count is elsewhere (a reading of the
+    thirty-sixth hand-written set's v07, whose count is a select of table codes)."""
+    keys, queries = facts.cell_values(select.keys.label), facts.cell_values(select.queries.label)
+    if keys is None or queries is None:
+        return False
+    tried: dict = {}
+    calls = 0
+    for n in range(2, facts.max_seq_len + 1):
+        for q in range(n - 1):
+            for k in range(q + 1, n):
+                for query in queries[q, n]:
+                    for key in keys[k, n]:
+                        pair = (key, query)
+                        if pair not in tried:
+                            calls += 1
+                            if calls > limit:
+                                return False
+                            try:
+                                tried[pair] = bool(select.predicate(key, query))
+                            except Exception:  # noqa: BLE001 - the program's own function: not shown
+                                return False
+                        if tried[pair]:
+                            return False
+    return True

@@ -297,6 +297,8 @@ class MlpLines:
             numerical = (len(covered) == 1 and groups[covered[0]].collinear
                          and collinear_with(groups[covered[0]].writes, values, codes)
                          and len(set(dom_codes.tolist())) > 2 - (0 in per_value.tolist()))
+            if not numerical and _conflated(per_value.tolist()):
+                return  # two of its classes would be one value to the program
             try:
                 node = node_maker(nodes.NUMERICAL if numerical else nodes.CATEGORICAL)
                 if isinstance(node, nodes.LinearSequenceMap) and not numerical and not writes_output:
@@ -792,7 +794,7 @@ class MlpLines:
         if not classes and unread:
             classes[(frozenset(), 0)] = sorted(unread)
         lines = []
-        for wanted in classes.values():
+        for wanted in _joined_by_firing(classes, groups):
             # a numerical line writes one direction, so it is one group: groups writing one
             # direction each, in more than two classes (a categorical line's groups write their
             # value's direction or nothing), are as many lines, however they are read (`s` and `m`
@@ -1668,6 +1670,16 @@ def label_key(value) -> tuple:
     return (type(value) is bool, value)
 
 
+def _conflated(values: list) -> bool:
+    """Whether a categorical line's values hold two labels that are one value to a program's
+    tables, sets and comparisons: True and 1, False and 0 (`x or y` of a flag and a line of codes
+    gives True where the flag holds and the code elsewhere; where a code is 1 the line's two classes
+    are one to every select reading it: a reading of the thirty-sixth hand-written set's v07, whose
+    select table then chose the flag's positions as the code's)."""
+    flags = {v for v in values if type(v) is bool}
+    return bool(flags) and any(type(v) is not bool and isinstance(v, (int, float)) and v in flags for v in values)
+
+
 def _relabelled_leaves(function, labels: dict):
     """`function` (a lambda whose body is a condition with constant branches, or a comparison)
     with each branch's constant, or True and False, replaced by its label; None for any other
@@ -1750,6 +1762,30 @@ def _lines_by_role(groups: list[Group], parts: dict[int, int] | None = None) -> 
         holding = [s for s in widest if g.roles and g.roles <= s] if _head_read(g.roles) else []
         out.append((holding[0] if len(holding) == 1 else g.readers, (parts or {}).get(g.index, 0)))
     return out
+
+
+def _joined_by_firing(classes: dict[tuple[frozenset, int], list[int]], groups: list[Group]) -> list[list[int]]:
+    """`_tables`' classes of groups (by `_lines_by_role`), where a class read by MLPs alone joins
+    the one class some head reads whose readers hold its own, when no row has a group of each
+    writing: a categorical line writes one value a row, two lines two, so groups that never write
+    together are one line whose values a select never chooses as its queries (`q % 2 == 0` over
+    `n * 2 + b` reads the even values only): the thirty-sixth hand-written set's v07, a name's key
+    read as two tables, one for the breaks' odd values, which no select then read whole. Two lines
+    of one block, one also read by a head, write together (the twenty-first set's i14) and stay
+    apart."""
+    def fires(members: list[int]) -> np.ndarray:
+        return np.any([np.abs(groups[i].writes).max(axis=1, initial=0.0) > 0 for i in members], axis=0)
+    joined = {key: list(members) for key, members in classes.items()}
+    for key, members in classes.items():
+        signature, part = key
+        if part or not signature or _head_read(signature) or any(groups[i].numerical for i in members):
+            continue
+        holders = [other for other in joined if other != key and not other[1] and _head_read(other[0])
+                   and signature <= other[0]
+                   and not any(groups[i].numerical for i in joined[other])]
+        if len(holders) == 1 and not (fires(members) & fires(joined[holders[0]])).any():
+            joined[holders[0]] = sorted(joined[holders[0]] + joined.pop(key))
+    return list(joined.values())
 
 
 def line_parts(groups: list[Group]) -> dict[int, int]:

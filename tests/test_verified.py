@@ -3565,3 +3565,41 @@ def test_a_line_and_a_map_of_it_take_only_the_pairs_one_position_gives():
     tag = canonical[id(by_label["tag"])]
     holes = {tag: {(0, 0), (0, 1), (1, 0), (1, 2)}}
     assert possible_holes(program, holes, False, value_sets) == {tag: {(0, 1), (1, 0)}}
+
+
+def test_groups_a_select_reads_in_part_join_the_groups_that_never_write_beside_them():
+    """`mlp_lines._joined_by_firing`: a categorical line's groups of values some select never
+    chooses as queries are read by the MLPs alone; where they never write on a row beside the
+    head-read groups they are one line with them (a key `n * 2 + b` read by `q % 2 == 0`: the
+    thirty-sixth set's v07, read as two tables, so no select was read whole). Groups writing beside
+    them are another line of the block (the twenty-first set's i14), and so are groups read by a
+    component the head-read ones are not."""
+    from interpreter.mlp_lines import _joined_by_firing
+    from interpreter.trace import Group
+
+    head = frozenset({("head", 4, 0, "query"), ("mlp", 5)})
+    mlp = frozenset({("mlp", 5)})
+
+    def group(index: int, rows) -> Group:
+        writes = np.zeros((8, 1))
+        writes[list(rows)] = 1.0
+        return Group(layer=3, index=index, neurons=(index,), writes=writes, codes=(writes[:, 0] > 0).astype(int),
+                     readers=frozenset(role[:2] for role in (head if index < 2 else mlp)),
+                     roles=head if index < 2 else mlp)
+    apart = [group(0, [0, 1]), group(1, [2, 3]), group(2, [4, 5]), group(3, [6, 7])]
+    classes = {(head, 0): [0, 1], (mlp, 0): [2, 3]}
+    assert _joined_by_firing(classes, apart) == [[0, 1, 2, 3]]
+    beside = [group(0, [0, 1]), group(1, [2, 3]), group(2, [1, 4]), group(3, [6, 7])]
+    assert sorted(_joined_by_firing(classes, beside)) == [[0, 1], [2, 3]]
+    other = frozenset({("mlp", 5), ("mlp", 6)})
+    assert sorted(_joined_by_firing({(head, 0): [0, 1], (other, 0): [2, 3]}, apart)) == [[0, 1], [2, 3]]
+
+
+def test_a_categorical_lines_labels_must_be_values_a_program_tells_apart():
+    """`mlp_lines._conflated`: True and 1, False and 0 are one value to a program's tables and
+    selects, so a categorical line giving both reads two classes as one (a reading of the
+    thirty-sixth set's v07: `x or y` of a flag and table codes, where code 1 stood beside True)."""
+    from interpreter.mlp_lines import _conflated
+
+    assert _conflated([True, 1, 5]) and _conflated([False, 0.0]) and _conflated([3, False, 0])
+    assert not _conflated([True, 2, 5]) and not _conflated([0, 1, 2]) and not _conflated([True, False, "1"])

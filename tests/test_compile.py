@@ -512,6 +512,31 @@ def test_the_first_position_of_ones_own_token_fetched_by_the_token_is_never_none
         compiler.compile_program(source.replace("k // 16 == q // 16 and ", ""), set(range(1, 9)), 6, causal=causal)
 
 
+def test_the_last_position_of_ones_group_fetched_by_two_counts_is_never_none():
+    """A group's last position, `before + size - 1` of the positions of earlier groups (`LT` over
+    group numbers) and of one's own (`EQ`), is a position of the input: no position is counted by
+    both, so the sum is at most the length, and `EQ` counts one's own, so it is at least 1
+    (`Facts.cell_values`; a reading of the thirty-sixth hand-written set's v21 without its
+    writer's clamp to `length - 1`). A numerical map may read the fetch; fetching one further is
+    None at the last group: refused."""
+    source = ("is_sep = map(lambda t: 1 if t == \"/\" else 0, tokens)\n"
+              "group = selector_width(select(sequence_map(lambda s, i: i if s == 1 else 99, is_sep, indices), "
+              "indices, LEQ))\n"
+              "before = selector_width(select(group, group, LT))\n"
+              "size = selector_width(select(group, group, EQ))\n"
+              "end = sequence_map(lambda b, s: b + s, before, size)\n"
+              "units = aggregate(select(indices, end, lambda k, q: k == q - 1), tokens)\n"
+              "return numerical map(lambda u: 0 if u == \"/\" else u, units)\n")
+    vocab = {1, 2, "/"}  # 9,840 inputs: past the exhaustive check
+    net = compiler.compile_program(source, vocab, 8)
+    program = compiler.parse(source)
+    inputs = inputs_up_to(vocab, 8, limit=1500)
+    assert all(outputs_agree(compiler.evaluate(program, xs), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert np.allclose(net.run([[1, 2, "/", 2, "/"]])[0], [2, 2, 2, 2, 0], atol=1e-3)
+    with pytest.raises(CompileError, match="may be None"):
+        compiler.compile_program(source.replace("k == q - 1", "k == q"), vocab, 8)
+
+
 def test_a_fetch_by_sort_target_is_never_none_where_the_keys_are_one_position_each():
     """A sort's fetch `aggregate(select(target, indices, EQ), x)`, the target the count of keys below
     one's own by `LT`, over keys no two positions share: the targets of an input are 0 .. n - 1, one

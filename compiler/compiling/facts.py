@@ -648,13 +648,15 @@ class Facts:
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             columns = [self.cell_values(c.label, limit) for c in expr.children]
             table = self.tables[label]
+            # two counts of positions no (key, query) pair puts in both add up to at most the length
+            apart = isinstance(expr, rasp.SequenceMap) and self._counts_apart(*expr.children)
             if all(c is not None for c in columns) and sum(math.prod(len(c[pair]) for c in columns)
                                                              for pair in pairs) <= limit:
                 found = {}
                 for pair in pairs:
                     # an argument the table lacks raises ArithmeticError, which rasp never meets
                     found[pair] = {table[args] for args in function_arguments([c[pair] for c in columns])
-                                   if args in table}
+                                   if args in table and not (apart and args[0] + args[1] > pair[1])}
         elif isinstance(expr, rasp.SelectorWidth) and isinstance(expr.selector, rasp.Select):
             found = self._width_cells(label, expr.selector, pairs, limit)
         else:
@@ -662,14 +664,35 @@ class Facts:
         self._cell_values[label] = found
         return found
 
+    def _counts_apart(self, fst: rasp.SOp, snd: rasp.SOp, limit: int = 100_000) -> bool:
+        """Whether `fst` and `snd` are selector widths of selects over the same keys and queries that
+        never both choose a (key, query) pair, so no position is counted by both and their sum is at
+        most the length: `before + size`, the positions of earlier groups and of one's own
+        (`LT` and `EQ` over group numbers), is at most n, so the last digit of one's group,
+        `before + size - 1`, is a position of the input (the thirty-sixth hand-written set's v21,
+        read without its writer's clamp to `length - 1`)."""
+        if not all(isinstance(w, rasp.SelectorWidth) and isinstance(w.selector, rasp.Select) for w in (fst, snd)):
+            return False
+        a, b = fst.selector, snd.selector
+        keys, queries = a.keys.label, a.queries.label
+        if (b.keys.label, b.queries.label) != (keys, queries) or keys in self.nullable or queries in self.nullable \
+                or len(self.values[keys]) * len(self.values[queries]) > limit:
+            return False
+        try:
+            return not any(self.predicate(a, k, q) and self.predicate(b, k, q)
+                           for k in self.values[keys] for q in self.values[queries])
+        except Exception:  # noqa: BLE001 - a predicate the program's check refuses: not shown here
+            return False
+
     def _width_cells(self, label: str, select: rasp.Select, pairs: list[tuple[int, int]],
                      limit: int) -> dict[tuple[int, int], set]:
         """A selector width's values at each (p, n): between the positions j whose every possible
         key the query's every possible value there chooses, and those some possible pair chooses
         (by `cell_values` of keys and queries): a count of the earlier positions is 0 at position 0
         (`select(packed, packed, lambda k, q: k % 16 < q % 16 and ...)`, the thirty-fifth
-        hand-written set's records, of which the first position is always one). Every value where
-        the cells are not known or too many."""
+        hand-written set's records, of which the first position is always one); a select of one
+        S-Op against itself compares a position's own value with itself (`EQ` counts it, so the
+        count is at least 1). Every value where the cells are not known or too many."""
         values = self.values[label]
         keys, queries = self.cell_values(select.keys.label, limit), self.cell_values(select.queries.label, limit)
         if keys is None or queries is None or \
@@ -681,11 +704,13 @@ class Facts:
                 return bool(select.predicate(key, query))
             except Exception:  # noqa: BLE001 - refused where the select is checked; here: may choose
                 return None
+        same = select.keys.label == select.queries.label  # at its own position a query meets its own value
         found = {}
         for p, n in pairs:
             least = most = 0
             for j in range(n):
-                chosen = {chooses(key, query) for key in keys[j, n] for query in queries[p, n]}
+                chosen = ({chooses(value, value) for value in keys[j, n]} if same and j == p else
+                          {chooses(key, query) for key in keys[j, n] for query in queries[p, n]})
                 most += bool(chosen - {False})
                 least += chosen == {True}
             found[p, n] = {v for v in values if least <= v <= most}

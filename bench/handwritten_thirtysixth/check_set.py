@@ -379,22 +379,28 @@ def number_tape(r):
     return out[:r.randint(1, 8)]
 
 
-def nested_script(r):
-    """Stage directions opened and closed in order, nested, the odd stray ")"."""
+def bracketed(r, words, opens, worded):
+    """Up to 10 tokens of brackets opened and closed in order, nested, words between and the odd
+    stray ")": below 0.4 an open bracket closes, below `opens` one opens, below `worded` a word."""
     out, depth = [], 0
     for _ in range(r.randint(1, 10)):
         x = r.random()
         if depth and x < 0.4:
             out.append(")")
             depth -= 1
-        elif x < 0.72:
+        elif x < opens:
             out.append("(")
             depth += 1
-        elif x < 0.92:
-            out.append(r.choice(["say", "pause"]))
+        elif x < worded:
+            out.append(r.choice(words))
         else:
             out.append(")")
     return out
+
+
+def nested_script(r):
+    """Stage directions opened and closed in order, nested, the odd stray ")"."""
+    return bracketed(r, ["say", "pause"], 0.72, 0.92)
 
 
 def intercept(r):
@@ -503,20 +509,7 @@ def stencil(r):
 
 def glosses(r):
     """Nearly balanced glosses, nested, a gloss left open now and then."""
-    out, depth = [], 0
-    for _ in range(r.randint(1, 10)):
-        x = r.random()
-        if depth and x < 0.4:
-            out.append(")")
-            depth -= 1
-        elif x < 0.7:
-            out.append("(")
-            depth += 1
-        elif x < 0.93:
-            out.append(r.choice(["word", "comma"]))
-        else:
-            out.append(")")
-    return out
+    return bracketed(r, ["word", "comma"], 0.7, 0.93)
 
 
 def half_pair(r, letters, n_max, how):

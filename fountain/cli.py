@@ -97,13 +97,13 @@ def _is_net(path: str) -> bool:
     return path.endswith(".safetensors")
 
 
-def _compile_or_exit(program, args):
+def _compile_or_exit(program, args, notes: list[str] | None = None):
     import compiler
 
     try:
         return compiler.compile_program(program, vocab=set(parse_input(args.vocab)), max_seq_len=args.max_seq_len,
                                         causal=getattr(args, "causal", False), compiler_bos=args.bos,
-                                        compiler_pad=args.pad)
+                                        compiler_pad=args.pad, notes=notes)
     except compiler.CompileError as error:
         raise SystemExit(f"error: cannot compile {args.program}: {error}")
 
@@ -143,11 +143,14 @@ def cmd_run(args) -> None:
 def cmd_compile(args) -> None:
     """Compiles a program to a network file."""
     output_file(args.output, args.program)
-    net = _compile_or_exit(_parse_or_exit(args.program), args)
+    notes: list[str] = []
+    net = _compile_or_exit(_parse_or_exit(args.program), args, notes)
     save_net(net, args.output)
     config = net.config
     print(f"wrote {args.output}: {config.n_layers} layers, {config.n_heads} heads, "
           f"residual width {config.d_model}, MLP width {config.d_mlp}")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def cmd_check(args) -> None:

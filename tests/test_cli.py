@@ -131,6 +131,23 @@ def test_compile_refusal_is_one_clear_error(tmp_path):
         main(["compile", str(path), "--vocab", "1 2", "--max-seq-len", "3", "-o", str(tmp_path / "x.safetensors")])
 
 
+def test_compile_notes_an_output_that_is_none_on_some_input(tmp_path, capsys):
+    """A fetch one past the end is None at the last position: the net gives None there too, so it
+    compiles, and the note names an input, the position and where the None comes from (the
+    thirty-sixth hand-written set's writer had two drafts do so unnoticed); a clamped lookback,
+    never None, has no note."""
+    path, out = tmp_path / "next.rasp", str(tmp_path / "next.safetensors")
+    path.write_text("nxt = aggregate(select(indices, indices, lambda k, q: k == q + 1), tokens)\nreturn nxt\n")
+    main(["compile", str(path), "--vocab", "a b", "--max-seq-len", "4", "-o", out])
+    err = capsys.readouterr().err
+    assert err.startswith("note: nxt (line 1, column 7): the output is None on the input ['a'] at position 0 ("), err
+    assert "a categorical aggregate, None where its select chooses no position" in err
+    path.write_text("prev = aggregate(select(indices, indices, lambda k, q: k == max(q - 1, 0)), tokens)\n"
+                    "return prev\n")
+    main(["compile", str(path), "--vocab", "a b", "--max-seq-len", "4", "-o", out])
+    assert capsys.readouterr().err == ""
+
+
 def test_a_vocabulary_holding_bos_or_pad_compiles_with_those_named_otherwise(tmp_path, capsys):
     """Boston's airport code is a token: the refusal says how to name the net's BOS token apart,
     and --bos (--pad) does (the thirtieth hand-written set's writer found no way from the command

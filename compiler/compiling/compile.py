@@ -36,6 +36,7 @@ from compiler.compiling.defined import (
     can_check,
     input_count,
     numerical_nones,
+    output_none_note,
     possibly_undefined,
     reads_no_order,
     require_defined,
@@ -82,7 +83,7 @@ class _ReversibleByView(nx.DiGraph):
 def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                 compiler_bos: str = "BOS", compiler_pad: str = "PAD", *,
                 source: str | None = None, check_inputs: bool = True, build_unproven: bool = False,
-                sorted_inputs: bool = True) -> Net:
+                sorted_inputs: bool = True, notes: list[str] | None = None) -> Net:
     """Compiles `sop` for inputs over `vocab` of length 1..`max_seq_len` into a `Net`.
 
     The arguments are tracr's `compile_rasp_to_model`'s, in its order and with its names
@@ -101,11 +102,13 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     is run on every sorted input instead (at most `defined.MULTISET_CHECK`: seconds);
     `sorted_inputs=False` does not (the decompiler, which compiles many readings and compares
     their outputs with the net's itself).
+    `notes`, when given, gets what a writer should know of a net that compiled: that its output may be
+    None on some input, and where that None comes from (the net outputs None there too).
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
     try:
         return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs,
-                            build_unproven, sorted_inputs)
+                            build_unproven, sorted_inputs, notes)
     except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
         named = _by_name(str(error), sop)
         if named == str(error):
@@ -132,7 +135,7 @@ def _replace_words(message: str, replacements: dict[str, str], before: str = r"\
 
 def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
                  compiler_pad: str, source: str | None, check_inputs: bool, build_unproven: bool = False,
-                 sorted_inputs: bool = True) -> Net:
+                 sorted_inputs: bool = True, notes: list[str] | None = None) -> Net:
     vocab = check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -213,6 +216,10 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     if problem:
         raise CompileError(f"{sop.name}: the net's weights would not be finite ({problem}); scale the "
                            "program's numbers down")
+    if notes is not None:  # an output that is None on some input: the net gives it too, which a writer may not mean
+        note = output_none_note(facts, sop, vocab, max_seq_len, causal)
+        if note:
+            notes.append(_by_name(note, sop))
     return net
 
 
@@ -332,11 +339,12 @@ def _warn_of_number_keys(program: Program, vocab: list) -> None:
 
 def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: bool = False,
                     compiler_bos: str = "BOS", compiler_pad: str = "PAD", *, check_inputs: bool = True,
-                    build_unproven: bool = False, sorted_inputs: bool = True) -> Net:
+                    build_unproven: bool = False, sorted_inputs: bool = True, notes: list[str] | None = None) -> Net:
     """Compiles a `Program`, source text or tracr SOp to a `Net` (see `compile_sop`).
 
     Source text that does not parse raises `SourceError`; the net's provenance keeps the
-    program's canonical text when there is one.
+    program's canonical text when there is one. `notes`: as `compile_sop`'s, located in the
+    source (line and column).
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
     if isinstance(program, str):
@@ -344,10 +352,14 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
     if isinstance(program, Program):
         vocab = list(vocab)
         _warn_of_number_keys(program, vocab)
+        found: list[str] = []
         try:
-            return compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
-                               source=program.source, check_inputs=check_inputs, build_unproven=build_unproven,
-                               sorted_inputs=sorted_inputs)
+            net = compile_sop(program.sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad,
+                              source=program.source, check_inputs=check_inputs, build_unproven=build_unproven,
+                              sorted_inputs=sorted_inputs, notes=found if notes is not None else None)
+            if notes is not None:
+                notes.extend(_located(note, program) for note in found)
+            return net
         except CompileError as error:  # lines written inline have no name of their own: say where they are
             located = _located(str(error), program)
             if located == str(error):
@@ -355,5 +367,5 @@ def compile_program(program, vocab: Iterable[Any], max_seq_len: int, causal: boo
             raise CompileError(located) from error
     if isinstance(program, rasp.SOp):
         return compile_sop(program, vocab, max_seq_len, causal, compiler_bos, compiler_pad, check_inputs=check_inputs,
-                           build_unproven=build_unproven, sorted_inputs=sorted_inputs)
+                           build_unproven=build_unproven, sorted_inputs=sorted_inputs, notes=notes)
     raise CompileError(f"compile_program takes a Program, source text or tracr SOp, not {type(program).__name__}")

@@ -18,11 +18,12 @@ Such a program is run on every sorted input instead where there are at most MULT
 from __future__ import annotations
 
 import itertools
+import random
 
 from tracr.rasp import rasp
 
 from compiler.compiling.aggregates import MEAN_OF_WORDS, ONE_POSITION_OR_NUMBERS, ONE_VALUE
-from compiler.compiling.check import all_inputs, all_multisets, check_net, multiset_count
+from compiler.compiling.check import all_inputs, all_multisets, check_net, multiset_count, sampled_inputs
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.language.functions import EvaluationError
@@ -256,6 +257,35 @@ def require_defined(sop: rasp.SOp, vocab: set, max_seq_len: int, risk: str, chec
         tried = (f"{too_many(vocab, max_seq_len, unordered)}; none of the {len(inputs):,} shortest and one-token "
                  "ones tried is" if probe else "not checked")
         raise CompileError(f"{risk}, so the program may be undefined on some input ({tried}); {_hint(risk)}")
+
+
+def output_none_note(facts: Facts, sop: rasp.SOp, vocab: set, max_seq_len: int, causal: bool,
+                     seed: int = 0) -> str:
+    """What a writer should know of an output that is None on some input: the first such input
+    among the shortest ones (`short_inputs`) and a few hundred drawn (`sampled_inputs`, `seed`),
+    where the value sets say it may be (`Facts.nullable`), and where its None comes from; "" where
+    none of them gives None (the value sets may list a None no input gives: a note then would
+    mislead). A categorical None is a value the net gives too, so this is no refusal: the
+    thirty-sixth hand-written set's writer fetched one past a text's end in two drafts, whose nets
+    agreed with their programs, None included, and nothing said so."""
+    if sop.label not in facts.nullable:
+        return ""
+    inputs = short_inputs(vocab, max_seq_len, limit=500) + sampled_inputs(sorted(vocab, key=value_sort_key),
+                                                                            max_seq_len, 150, random.Random(seed))
+    try:
+        outputs = evaluate_all(sop, inputs)
+    except (UndefinedError, EvaluationError, ArithmeticError):  # compile has shown it defined; not here
+        return ""
+    for xs, values in zip(inputs, outputs):
+        # a causal net's output at position i is the program's on the prefix up to i: the last one's
+        at = [len(values) - 1] if causal else range(len(values))
+        position = next((i for i in at if values[i] is None), None)
+        if position is not None:
+            return (f"{sop.label}: the output is None on the input {list(xs)} at position {position} "
+                    f"({facts.why_none(sop.label)}); the net outputs None there too. Where a value is meant, "
+                    "select a position for every query (a lookback clamped as `k == max(q - 1, 0)`) or map the "
+                    "None's source to a value")
+    return ""
 
 
 def _tried_inputs(vocab: set, max_seq_len: int, check: bool, probe: bool, unordered: bool = False) -> list[list]:

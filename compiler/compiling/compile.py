@@ -102,8 +102,9 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     is run on every sorted input instead (at most `defined.MULTISET_CHECK`: seconds);
     `sorted_inputs=False` does not (the decompiler, which compiles many readings and compares
     their outputs with the net's itself).
-    `notes`, when given, gets what a writer should know of a net that compiled: that its output may be
-    None on some input, and where that None comes from (the net outputs None there too).
+    `notes`, when given, gets what a writer should know of a net that compiled: an input on which
+    its output is None (among a few hundred tried), and where that None comes from (the net outputs
+    None there too: `defined.output_none_note`).
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
     try:

@@ -274,7 +274,7 @@ def output_none_note(facts: Facts, sop: rasp.SOp, vocab: set, max_seq_len: int, 
                                                                             max_seq_len, 150, random.Random(seed))
     try:
         outputs = evaluate_all(sop, inputs)
-    except (UndefinedError, EvaluationError, ArithmeticError):  # compile has shown it defined; not here
+    except (UndefinedError, EvaluationError, ArithmeticError):  # undefined on one of them: no note, no fault
         return ""
     for xs, values in zip(inputs, outputs):
         # a causal net's output at position i is the program's on the prefix up to i: the last one's

@@ -124,13 +124,10 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
             a, n = args[1 - part.count_at], args[part.count_at]
             if table_key(a) not in never_a and table_key(n) not in never_n:
                 gives.setdefault(table_key(value), []).append((a, n))
-
-        def counts(key, query, counted=counted) -> bool:
-            return key is not None and query is not None and facts.predicate(counted, key, query)
         choices = [{table_key(k) for k in flags if facts.predicate(select, k, q)} for q in queries]
         a_values = [a for a in facts.values[part.a.label] if table_key(a) not in never_a]
         at = facts.position_values(part.a.label)
-        if flagged_at_most_once(choices, gives, a_values, part.tag, counts,
+        if flagged_at_most_once(choices, gives, a_values, part.tag, part.counts,
                                 counted.queries.label == rasp.indices.label, facts.max_seq_len,
                                 None if at is None else at.__getitem__):
             return True

@@ -50,6 +50,7 @@ class FlagCount(NamedTuple):
     count_at: int  # the count's place among the flag's arguments
     tag: Callable[[Any, int], Any]  # the count's key at position i holding a
     flag_value: Callable[[Any, Any], Any]  # g(a, n), by the flag's table (None where it has no entry)
+    counts: Callable[[Any, Any], bool]  # whether the count's select chooses a key for a query (neither None)
 
 
 class Facts:
@@ -477,19 +478,16 @@ class Facts:
         latest record fetched by its number, `c if beaten == 0 else 0` against the count of
         records, always finds it)."""
         for part in self.flag_counts(select.keys):
-            count, counted = part.count, part.count.selector
-            if count.label != select.queries.label or counted.queries.label != rasp.indices.label:
+            count = part.count
+            if count.label != select.queries.label or count.selector.queries.label != rasp.indices.label:
                 continue
             numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
 
             def chooses(a, n, part=part) -> bool:
                 key = part.flag_value(a, n)
                 return key is not None and self.predicate(select, key, n)
-
-            def counts(key, j, counted=counted) -> bool:
-                return key is not None and self.predicate(counted, key, j)
             at = self.position_values(part.a.label)
-            if numbered_always_chosen(self.values[part.a.label], part.tag, counts, chooses, numbers,
+            if numbered_always_chosen(self.values[part.a.label], part.tag, part.counts, chooses, numbers,
                                       self.max_seq_len, None if at is None else at.__getitem__):
                 return True
         return False
@@ -516,10 +514,7 @@ class Facts:
             def chooses(a, part=part, asked=asked) -> bool:
                 key, q = part.flag_value(a, 0), asked(a)
                 return key is not None and q is not None and self.predicate(select, key, q)
-
-            def counts(key, query, counted=counted) -> bool:
-                return key is not None and query is not None and self.predicate(counted, key, query)
-            if first_of_kind_chosen(values, part.tag, counts, chooses, self.max_seq_len):
+            if first_of_kind_chosen(values, part.tag, part.counts, chooses, self.max_seq_len):
                 return True
         return False
 
@@ -582,8 +577,11 @@ class Facts:
             tag = self._count_tag(count.selector.keys, a_node)
             if tag is not None:
                 flags = self.tables[flag.label]
-                found.append(FlagCount(a_node, count, count_at, tag,
-                                       lambda a, n, flags=flags, at=count_at: flags.get((n, a) if at == 0 else (a, n))))
+                found.append(FlagCount(
+                    a_node, count, count_at, tag,
+                    lambda a, n, flags=flags, at=count_at: flags.get((n, a) if at == 0 else (a, n)),
+                    lambda key, query, counted=count.selector: (key is not None and query is not None
+                                                                and self.predicate(counted, key, query))))
         return found
 
     def _count_tag(self, tag: rasp.SOp, a_node: rasp.SOp):
@@ -648,10 +646,10 @@ class Facts:
         elif isinstance(expr, (rasp.Map, rasp.SequenceMap)):
             columns = [self.cell_values(c.label, limit) for c in expr.children]
             table = self.tables[label]
-            # two counts of positions no (key, query) pair puts in both add up to at most the length
-            apart = isinstance(expr, rasp.SequenceMap) and self._counts_apart(*expr.children)
             if all(c is not None for c in columns) and sum(math.prod(len(c[pair]) for c in columns)
                                                              for pair in pairs) <= limit:
+                # two counts of positions no (key, query) pair puts in both add up to at most the length
+                apart = isinstance(expr, rasp.SequenceMap) and self._counts_apart(*expr.children)
                 found = {}
                 for pair in pairs:
                     # an argument the table lacks raises ArithmeticError, which rasp never meets

@@ -53,7 +53,7 @@ import functools
 import itertools
 import math
 import time
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -147,11 +147,14 @@ def encode_net(net: Net, config: EncoderConfig, deadline: float | None = None) -
     if c.n_heads > config.max_heads:
         raise EncodingError(f"net has {c.n_heads} heads per layer, the encoder takes at most {config.max_heads}",
                             "raise max_heads in the encoder config")
+    mlp = functools.cache(lambda layer: _mlp(net, layer))  # the circuit encoder's checks and blocks share them
     if (config.kind == "circuit" and c.n_layers * c.d_mlp > config.max_tokens  # else it cannot be (no cost)
-            and _unembedded_neurons(net) > config.max_tokens):
+            and _unembedded_neurons(net, mlp) > config.max_tokens):
         raise _too_many_tokens(config)  # each is a W_U token: refused before the products
+    if config.kind == "circuit" and c.d_mlp > config.max_index * config.width:
+        _check_layer_widths(net, config, mlp)
     blocks = {"baseline": _baseline_blocks, "invariant": _virtual_blocks,
-              "circuit": _circuit_blocks}[config.kind](net, config)
+              "circuit": functools.partial(_circuit_blocks, mlps=mlp)}[config.kind](net, config)
     if config.interface:
         blocks = itertools.chain(_interface_blocks(net), blocks)
     values, tags = [], []
@@ -193,9 +196,21 @@ def _kind(name: str) -> int:
     return KINDS.index(name)
 
 
-def _per_layer(net: Net, layer: int) -> dict[str, np.ndarray]:
-    """Layer `layer`'s tensors under TransformerLens names, whole (heads side by side), float64."""
-    return {name: net.params[param_name(layer, name)].astype(np.float64) for name in _LAYER_TENSORS}
+def _per_layer(net: Net, layer: int, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Layer `layer`'s tensors under TransformerLens names (default: all), whole (heads side by
+    side), float64."""
+    return {name: net.params[param_name(layer, name)].astype(np.float64) for name in names or _LAYER_TENSORS}
+
+
+def _mlp(net: Net, layer: int) -> dict[str, np.ndarray]:
+    """Layer `layer`'s W_in, b_in and W_out (float64) over the neurons that read or have a bias and
+    write: the rest are never `_alive`, and a compiled net's layers are padded to its widest MLP
+    (the thirty-fifth hand-written set's t06: 29,282 neurons wide, 9 to 2,662 in the other layers),
+    so casting them all took a second."""
+    W_in, b_in, W_out = (net.params[param_name(layer, name)] for name in ("W_in", "b_in", "W_out"))
+    kept = np.flatnonzero(((W_in != 0).any(axis=0) | (b_in != 0)) & (W_out != 0).any(axis=1))
+    return {"W_in": W_in[:, kept].astype(np.float64), "b_in": b_in[kept].astype(np.float64),
+            "W_out": W_out[kept].astype(np.float64)}
 
 
 _LAYER_TENSORS = ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O", "W_in", "b_in", "W_out", "b_out")
@@ -341,8 +356,10 @@ def _rounded(block: np.ndarray) -> tuple:
     return block.shape, tuple(np.round(np.abs(block).sum(axis=-1), 3).tolist())
 
 
-def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np.ndarray]]:
-    """Tokens of the "circuit" encoder (see the module docstring), in the order of the forward pass.
+def _circuit_blocks(net: Net, config: EncoderConfig,
+                    mlps: Callable[[int], dict[str, np.ndarray]] | None = None) -> Iterator[tuple[tuple, np.ndarray]]:
+    """Tokens of the "circuit" encoder (see the module docstring), in the order of the forward pass
+    (`mlps`: `_mlp` of the net by layer, where already made).
 
     Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
     c, weights = net.config, Weights(net)
@@ -351,7 +368,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
     sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
                _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
     for layer in range(c.n_layers):
-        w = _per_layer(net, layer)
+        w = _per_layer(net, layer, ("b_O", "b_out")) | (mlps or functools.partial(_mlp, net))(layer)
         attention, mlp = 2 * layer + 1, 2 * layer + 2
         heads, bias = [], w["b_O"].copy()
         for head in range(c.n_heads):
@@ -381,7 +398,7 @@ def _circuit_blocks(net: Net, config: EncoderConfig) -> Iterator[tuple[tuple, np
         yield (*source.tag, _kind("W_U"), 0, 0, 0), _read(source, W_U, W_U_norms, unembedded)
 
 
-def _unembedded_neurons(net: Net) -> int:
+def _unembedded_neurons(net: Net, mlp: Callable[[int], dict[str, np.ndarray]] | None = None) -> int:
     """How many of the neurons `_canonical_neurons` keeps write something the unembedding reads:
     each makes at least one token of the W_U blocks, which come last. A few products of W_out with
     W_U tell a net far over max_tokens that way (the twenty-third hand-written set's k21: 2,516 such
@@ -389,9 +406,30 @@ def _unembedded_neurons(net: Net) -> int:
     W_U = net.W_U.astype(np.float64)
     count = 0
     for layer in range(net.config.n_layers):
-        w = {name: net.params[param_name(layer, name)].astype(np.float64) for name in ("W_in", "b_in", "W_out")}
+        w = (mlp or functools.partial(_mlp, net))(layer)
         count += int(np.count_nonzero(_product(w["W_out"][_alive(w)[0]], W_U).any(axis=1)))
     return count
+
+
+def _check_layer_widths(net: Net, config: EncoderConfig, mlp: Callable[[int], dict[str, np.ndarray]]) -> None:
+    """`EncodingError` where a layer has more neurons that a W_in block holds something for than
+    the pieces' indices reach: `_canonical_neurons` puts each at its own column, so one of them is
+    past the last piece, in the bias's block or an embedding's. Told from the embeddings and the
+    bias alone, before the products of every source with every W_in (the thirty-fifth hand-written
+    set's t06: 29,282 neurons in one layer, 2.8 s to reach that layer's blocks)."""
+    limit = config.max_index * config.width
+    embeddings = np.concatenate([net.params["token_embed/embeddings"], net.params["pos_embed/embeddings"]])
+    for layer in range(net.config.n_layers):
+        w = mlp(layer)
+        alive = _alive(w)[0]
+        if np.count_nonzero(alive) <= limit:
+            continue
+        W_in, b_in = w["W_in"][:, alive], w["b_in"][alive]
+        used = (b_in != 0) | (_product(embeddings.astype(np.float64), W_in) != 0).any(axis=0)
+        if np.count_nonzero(used) > limit:
+            raise EncodingError(f"layer {layer}'s MLP has {np.count_nonzero(used)} neurons that read the embeddings "
+                                f"or a bias, the encoder has indices 0-{config.max_index - 1} of {config.width} "
+                                f"neurons", "raise max_index or width")
 
 
 def _alive(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

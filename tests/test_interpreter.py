@@ -196,6 +196,44 @@ def test_a_net_whose_unembedding_reads_more_neurons_than_tokens_is_refused_befor
     assert any(_unembedded_neurons(net) for net in nets)
 
 
+def test_a_layer_wider_than_the_indices_reach_is_refused_before_its_blocks(monkeypatch):
+    """A layer with more neurons that read the embeddings or a bias than `max_index` pieces of
+    `width` hold is refused before any block is made (an expired deadline is not met), only where
+    making every block refuses it too; where it is not, the tokens are those of every block."""
+    from interpreter import encoding
+
+    program = compiler.parse("x = sequence_map(lambda a, b: a * b, tokens, indices)\nreturn x")
+    net = compiler.compile_program(program, vocab={1, 2, 3, 4, 5}, max_seq_len=8)
+
+    def encoded(config, deadline=None, early=True):
+        with monkeypatch.context() as patch:
+            if not early:  # every block made
+                patch.setattr(encoding, "_check_layer_widths", lambda *args: None)
+            try:
+                return encode_net(net, config, deadline)
+            except EncodingError as error:
+                return error
+
+    outcomes = []
+    for max_index in (1, 2, 3, 64):
+        config = EncoderConfig(width=16, max_index=max_index, max_tokens=10**6)
+        first = encoded(config, deadline=time.monotonic() - 1)
+        reference = encoded(config, early=False)
+        if isinstance(first, EncodingTimeout):  # not refused early: the same tokens as every block's
+            tokens = encoded(config)
+            if isinstance(reference, EncodingError):
+                assert str(tokens) == str(reference)
+                outcomes.append("refused later")
+                continue
+            assert (tokens.values == reference.values).all() and (tokens.tags == reference.tags).all()
+            outcomes.append("encoded")
+        else:
+            assert "neurons that read the embeddings or a bias" in str(first)
+            assert isinstance(reference, EncodingError)  # and so it is with every block made
+            outcomes.append("refused")
+    assert outcomes[0] == "refused" and outcomes[-1] == "encoded", outcomes
+
+
 def test_encodings_have_fixed_width_tags_in_range_and_refuse_nets_over_the_limits(nets):
     for kind in ("invariant", "baseline", "circuit"):
         config = EncoderConfig(kind=kind, width=16)

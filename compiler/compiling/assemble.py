@@ -38,6 +38,11 @@ from compiler.errors import CompileError
 from compiler.nets.config import NetConfig
 from compiler.nets.net import Net
 
+
+class OverLimitError(CompileError):
+    """A net over `MAX_PARAMETERS` weights (built from the value sets in the graph: compile may
+    build it again from narrower ones)."""
+
 # tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
 # an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0
@@ -207,7 +212,7 @@ def assemble(craft_model, graph, sink, vocab, max_seq_len, bos, pad, causal, mar
     weights = (len(tokens_space.basis) + max_seq_len + 1) * d_model + config.n_layers * (
         4 * d_model * width + 2 * d_model * d_mlp)
     if weights > MAX_PARAMETERS:
-        raise CompileError(f"{_widest(graph, residual)}the net would have {weights:,} weights "
+        raise OverLimitError(f"{_widest(graph, residual)}the net would have {weights:,} weights "
                            f"({config.n_layers} layers, residual width {d_model:,}, MLP width {d_mlp:,}, {n_heads} "
                            f"heads of {d_head}), over the limit of {MAX_PARAMETERS:,}; give the widest lines fewer "
                            "values (a table's output, a map's input) or use a smaller vocabulary or max_seq_len")

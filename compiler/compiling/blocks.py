@@ -60,7 +60,7 @@ def skipping_raises(facts: Facts, graph: nx.DiGraph) -> None:
     would stop on the others): `Facts` has shown each unreached, or the guards refuse the program
     or check it on every input. Functions that raise on nothing are left as they are.
 
-    A numerical function giving None on some values (`Facts.gaps`, whose table holds another of its
+    A numerical function giving None on some values (`Facts.filled`, whose table holds another of its
     values there) gives that value: tracr's numerical blocks take numbers.
 
     Works on copies in the graph (`make_functions_total` replaces them before the blocks are built)."""
@@ -68,7 +68,7 @@ def skipping_raises(facts: Facts, graph: nx.DiGraph) -> None:
         tolerant = copy.copy(expr)
         tolerant.f = _none_on_raise(expr.f)
         graph.nodes[label][nodes.EXPR] = tolerant
-    for label in facts.gaps:
+    for label in facts.filled:
         filled = copy.copy(graph.nodes[label][nodes.EXPR])
         table = facts.tables[label]
         given = next(iter(table.values()))

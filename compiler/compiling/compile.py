@@ -21,7 +21,7 @@ from tracr.rasp import rasp
 from compiler.compiling import craft_fast  # noqa: F401 - installs the direct builds of tracr's costliest blocks
 from compiler.compiling.aggregates import unproven_aggregates
 from compiler.compiling.arguments import check_arguments, check_supported, check_width, tracr_order
-from compiler.compiling.assemble import assemble, attention_margins
+from compiler.compiling.assemble import OverLimitError, assemble, attention_margins
 from compiler.compiling.blocks import (
     fix_blocks,
     flat_numerical_maps,
@@ -107,9 +107,20 @@ def compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: b
     None there too: `defined.output_none_note`).
     """
     causal, compiler_bos = tracr_order(causal, compiler_bos)
+    arguments = (sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs, build_unproven,
+                 sorted_inputs, notes)
     try:
-        return _compile_sop(sop, vocab, max_seq_len, causal, compiler_bos, compiler_pad, source, check_inputs,
-                            build_unproven, sorted_inputs, notes)
+        try:
+            return _compile_sop(*arguments)
+        except OverLimitError as error:
+            # built from tracr's value sets, which list a mean's v/w for every width w up to max_seq_len:
+            # a mean by a select choosing at most one position takes its input's values and 0 alone
+            # (`Facts.select_widths`), and a sum of three such means 13 x 13 x 13 values at length 12
+            # where it takes 8 (the thirty-seventh hand-written set's w15 draft: 621 million weights)
+            try:
+                return _compile_sop(*arguments, true_value_sets=True)
+            except CompileError:
+                raise error from None  # no smaller from the true ones: the first refusal stands
     except CompileError as error:  # tracr's labels (`y_3`) as the program's names (`y`) where they are unique
         named = _by_name(str(error), sop)
         if named == str(error):
@@ -136,7 +147,7 @@ def _replace_words(message: str, replacements: dict[str, str], before: str = r"\
 
 def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: bool, compiler_bos: str,
                  compiler_pad: str, source: str | None, check_inputs: bool, build_unproven: bool = False,
-                 sorted_inputs: bool = True, notes: list[str] | None = None) -> Net:
+                 sorted_inputs: bool = True, notes: list[str] | None = None, true_value_sets: bool = False) -> Net:
     vocab = check_arguments(sop, vocab, max_seq_len, compiler_bos, compiler_pad)
     extracted = _guarded("extracting the graph", sop, rasp_to_graph.extract_rasp_graph, sop)
     graph, sink = extracted.graph, extracted.sink
@@ -148,7 +159,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     facts = Facts(graph, vocab, max_seq_len)
     check_width(facts)
     skipping_raises(facts, graph)
-    ours = _infer_value_sets(sop, graph, sink, vocab, max_seq_len, facts)
+    ours = _infer_value_sets(sop, graph, sink, vocab, max_seq_len, facts, true_value_sets)
     # the guards run every input where there are few, or every sorted one of a program blind to order
     every = check_inputs and input_count(vocab, max_seq_len) <= EXHAUSTIVE_AGGREGATE_CHECK
     unordered = sorted_inputs and reads_no_order(facts, causal)
@@ -270,13 +281,16 @@ def _located(message: str, program: Program) -> str:
     return message
 
 
-def _infer_value_sets(sop: rasp.SOp, graph: nx.DiGraph, sink, vocab: set, max_seq_len: int, facts: Facts) -> bool:
+def _infer_value_sets(sop: rasp.SOp, graph: nx.DiGraph, sink, vocab: set, max_seq_len: int, facts: Facts,
+                      true: bool = False) -> bool:
     """tracr's value sets (its basis inference), or the true ones (`Facts.values`) where tracr gives
     up on a numerical mean of values other than 0/1 (its rule lists v/n only, which it knows is
-    wrong for them; `Facts` lists the mean of any 1..n of them): whether the true ones were used."""
+    wrong for them; `Facts` lists the mean of any 1..n of them), or with `true`: whether the true
+    ones were used."""
     try:
         _guarded("inferring value sets", sop, basis_inference.infer_bases, graph, sink, vocab, max_seq_len)
-        return False
+        if not true:
+            return False
     except CompileError as error:
         if "can currently only average binary variables" not in str(error):
             raise

@@ -84,6 +84,7 @@ class Facts:
         # numerical Map/SequenceMap -> the arguments its inputs may take where its function gives None
         # (`numerical_none`); its table holds another value of the function there (`tables`)
         self.gaps: dict[str, list[tuple]] = {}
+        self.filled: set[str] = set()  # numerical Map/SequenceMap whose table holds such values (`tables`)
         for label in self.order:
             self._infer(label, vocab)
 
@@ -131,7 +132,7 @@ class Facts:
                 passing.append(expr.name)
                 label = source.label
             elif label in self.tables:
-                args = next(a for a, v in self.tables[label].items() if v is None)
+                args = next(a for a, v in self.tables[label].items() if v is None and not self._unreached(expr, a))
                 origin = f"the function of {expr.name} gives None on {show_args(args)}"
             else:
                 break
@@ -166,15 +167,21 @@ class Facts:
                 unreached = {v for v in table.values() if v is not None} - reached
                 if unreached:
                     self.never[label] = unreached
+            # a None on arguments the inputs never take together is never given (`_unreached`:
+            # `map({0: 1, 1: 3, 2: 2}, place)` of `place = n - 1 - i`, which -4 .. -1 are not)
+            given_none = [args for args, v in table.items() if v is None and not self._unreached(expr, args)]
             if None in table.values() and rasp.is_numerical(expr):
                 # a numerical value has no None: the entries are given a value the function gives
                 # elsewhere (the line's values stay as they are), and compile shows no input reaches
                 # them, running every input where it can (`defined.require_no_gaps`), or refuses
-                self.gaps[label] = [args for args, v in table.items() if v is None]
-                if len(self.gaps[label]) == len(table):
+                if all(v is None for v in table.values()):
+                    self.gaps[label] = given_none or list(table)
                     raise CompileError(self.numerical_none(label))
+                if given_none:
+                    self.gaps[label] = given_none
+                self.filled.add(label)
                 table = _gaps_filled(table, rasp.is_numerical(children[0]) and len(children) == 1)
-            if None in table.values():
+            if given_none and label not in self.filled:
                 self.nullable.add(label)
             self.tables[label] = table
             values = {v for v in table.values() if v is not None}
@@ -795,16 +802,21 @@ class Facts:
     def _unreached(self, expr, args: tuple) -> bool:
         """Whether no position of any input gives the Map's or SequenceMap's inputs the values
         `args` (so rasp never calls its function on them), as far as `_at_cells` shows: an
-        argument its input takes at no cell, or a pair its two inputs take at no cell together."""
+        argument its input takes at no cell, or a pair its two inputs take at no cell together;
+        or, where the inputs depend on the index and the length alone (`index_length_function`),
+        values they take at no (position, length) together (`n - 1 - i` is never negative)."""
         children = tuple(child.label for child in expr.children)
         if children not in self._reached:
             columns = [self._at_cells(child) for child in children]
-            self._reached[children] = ([None if column is None else set(column) for column in columns],
-                                       set(zip(*columns)) if all(column is not None for column in columns) else None)
-        alone, together = self._reached[children]
+            at = [self.index_length_function(child) for child in children]
+            self._reached[children] = (
+                [None if column is None else set(column) for column in columns],
+                set(zip(*columns)) if all(column is not None for column in columns) else None,
+                {tuple(a[pair] for a in at) for pair in at[0]} if all(a is not None for a in at) else None)
+        alone, together, by_length = self._reached[children]
         if any(taken is not None and arg not in taken for arg, taken in zip(args, alone)):
             return True
-        return together is not None and args not in together
+        return (together is not None and args not in together) or (by_length is not None and args not in by_length)
 
     def _witness(self, expr, args: tuple) -> list | None:
         """An input on which rasp calls the function of `expr` on `args`, where its inputs are

@@ -35,8 +35,12 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
 #: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
 EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
                        "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
-#: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`).
-EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS
+#: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`),
+#: and a mean's sum: the mean times the number of positions averaged, rounded (a RASP program's way
+#: to a sum: the thirty-seventh hand-written set's check digits and digit sums, w03, w07, w09, w10,
+#: w14, by the width, the position's number or the length; `x * y` alone tells 3.0 from 2.9999...).
+EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS + ("lambda x, y: (x * y + 0.5) // 1",
+                                                "lambda x, y: (x * (y + 1) + 0.5) // 1")
 
 
 #: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first

@@ -2768,6 +2768,23 @@ return d
     assert "lambda x, y: x + 2 * y" in result.source and "{" not in result.source.split("sequence_map")[1]
 
 
+def test_a_sum_from_a_mean_and_its_width_is_read_as_written_not_as_a_table():
+    # RASP sums by a mean times the positions averaged, rounded (the thirty-seventh hand-written
+    # set's check digits: w03, w07, w09, w10, w14); read as a table over (mean, length), the
+    # pairs no sampled input gives are holes the certificate must reach
+    source = """v = numerical map(lambda t: t, tokens)
+m = numerical aggregate(select(indices, indices, TRUE), v)
+mc = map(lambda x: x, m)
+s = sequence_map(lambda x, y: (x * y + 0.5) // 1, mc, length)
+r = map(lambda x: x % 7, s)
+return r
+"""
+    net = compiler.compile_program(source, set(range(8)), 6)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and not result.exhaustive
+    assert "lambda x, y: (x * y + 0.5) // 1" in result.source, result.source
+
+
 def test_a_compiled_nets_best_reading_is_the_one_agreeing_most():
     from types import SimpleNamespace
 

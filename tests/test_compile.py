@@ -535,6 +535,23 @@ def test_the_last_position_of_ones_group_fetched_by_two_counts_is_never_none():
     assert np.allclose(net.run([[1, 2, "/", 2, "/"]])[0], [2, 2, 2, 2, 0], atol=1e-3)
     with pytest.raises(CompileError, match="may be None"):
         compiler.compile_program(source.replace("k == q - 1", "k == q"), vocab, 8)
+    # the two counts over two spellings of one key, a line of (group, is_sep) and a table of the
+    # same arguments relabelling it (as a reading of the thirty-seventh set's w22 spelled them):
+    # compared argument by argument, they still never both choose a pair
+    keyed = source.replace(
+        "before = selector_width(select(group, group, LT))\n"
+        "size = selector_width(select(group, group, EQ))\n",
+        "key = sequence_map(lambda g, s: g * 2 + s, group, is_sep)\n"
+        "code = sequence_map({" + ", ".join(f"({g}, {b}): {7 * (2 * g + b) % 19}" for g in range(9) for b in (0, 1))
+        + "}, group, is_sep)\n"
+        "before = selector_width(select(key, key, LT))\n"
+        "size = selector_width(select(code, code, EQ))\n")
+    assert keyed != source
+    net = compiler.compile_program(keyed, vocab, 8)
+    program = compiler.parse(keyed)
+    assert all(outputs_agree(compiler.evaluate(program, xs), got) for xs, got in zip(inputs, net.run(inputs)))
+    with pytest.raises(CompileError, match="may be None"):  # LEQ counts one's own position twice
+        compiler.compile_program(keyed.replace("select(key, key, LT)", "select(key, key, LEQ)"), vocab, 8)
 
 
 def test_a_fetch_by_sort_target_is_never_none_where_the_keys_are_one_position_each():

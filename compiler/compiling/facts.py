@@ -679,15 +679,35 @@ class Facts:
         if not all(isinstance(w, rasp.SelectorWidth) and isinstance(w.selector, rasp.Select) for w in (fst, snd)):
             return False
         a, b = fst.selector, snd.selector
-        keys, queries = a.keys.label, a.queries.label
-        if (b.keys.label, b.queries.label) != (keys, queries) or keys in self.nullable or queries in self.nullable \
-                or len(self.values[keys]) * len(self.values[queries]) > limit:
+        if any(sop.label in self.nullable for sop in (a.keys, a.queries, b.keys, b.queries)):
+            return False
+        # the two selects' keys as functions of one set of lines, and so their queries: the same
+        # line, or two lines of the same arguments (`g * 2 + b` and a table of (g, b) relabelling
+        # it, the two spellings a reading may give one key), compared argument by argument
+        keys, queries = self._over_same_arguments(a.keys, b.keys), self._over_same_arguments(a.queries, b.queries)
+        if keys is None or queries is None or len(keys) * len(queries) > limit:
             return False
         try:
-            return not any(self.predicate(a, k, q) and self.predicate(b, k, q)
-                           for k in self.values[keys] for q in self.values[queries])
+            return not any(self.predicate(a, ka, qa) and self.predicate(b, kb, qb)
+                           for ka, kb in keys for qa, qb in queries)
         except Exception:  # noqa: BLE001 - a predicate the program's check refuses: not shown here
             return False
+
+    def _over_same_arguments(self, fst: rasp.SOp, snd: rasp.SOp) -> list[tuple] | None:
+        """(fst's value, snd's value) for each value of their arguments, where the two are one line
+        (its every value, twice) or maps or sequence_maps of the same lines (each argument tuple
+        both tables give a value); None otherwise."""
+        if fst.label == snd.label:
+            return [(v, v) for v in self.values[fst.label]]
+        if not all(isinstance(x, (rasp.Map, rasp.SequenceMap)) and x.label in self.tables for x in (fst, snd)):
+            return None
+        if [c.label for c in fst.children] != [c.label for c in snd.children]:
+            return None
+        one, other = self.tables[fst.label], self.tables[snd.label]
+        # an argument tuple one table lacks (its function raises there) or gives None on is one no
+        # input reaches: neither line is nullable, and a raise is refused or shown unreached elsewhere
+        return [(v, other[args]) for args, v in one.items()
+                if v is not None and other.get(args) is not None]
 
     def _width_cells(self, label: str, select: rasp.Select, pairs: list[tuple[int, int]],
                      limit: int) -> dict[tuple[int, int], set]:

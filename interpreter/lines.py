@@ -145,6 +145,12 @@ def pair_codes(a: Var, b: Var) -> tuple[np.ndarray, list[tuple]]:
 WEIGHTED_SUMS = ("lambda x, y: x + 2 * y", "lambda x, y: 2 * x + y", "lambda x, y: x - 2 * y",
                  "lambda x, y: 2 * x - y", "lambda x, y: x + 3 * y", "lambda x, y: 3 * x + y")
 
+#: A mean's sum, the mean times the positions averaged (a count, the length, or the index + 1),
+#: rounded: a RASP program's way to a sum (the thirty-seventh hand-written set's check digits and
+#: digit sums; `x * y` alone tells 3.0 from 2.9999...). Tried only where the first argument takes a
+#: fraction: of a flag, `(x * (y + 1) + 0.5) // 1` is `y + 1 if x else 0`, and reads as a sum.
+MEAN_SUMS = ("lambda x, y: (x * y + 0.5) // 1", "lambda x, y: (x * (y + 1) + 0.5) // 1")
+
 
 def call(function: Callable, *args: Any) -> Any:
     """`function(*args)` as the search judges a proposed line: None where an argument is None,

@@ -32,6 +32,7 @@ from compiler.language.parser import parse_lambda
 from compiler.nets.weights import Weights
 from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
+    MEAN_SUMS,
     WEIGHTED_SUMS,
     Invalid,
     Var,
@@ -64,6 +65,7 @@ from interpreter.trace import (
 
 #: The weighted sums as parsed lambdas (`lines.WEIGHTED_SUMS`), to tell them in the library.
 _WEIGHTED_SUMS = frozenset(parse_lambda(text) for text in WEIGHTED_SUMS)
+_MEAN_SUMS = frozenset(parse_lambda(text) for text in MEAN_SUMS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,6 +389,8 @@ class MlpLines:
                     if function in _WEIGHTED_SUMS and len(set(map(label_key, table))) == len(pairs) \
                             and not any(groups[i].index in writers for i in det):
                         continue  # a packing of every pair, as a table would be (`WEIGHTED_SUMS`)
+                    if function in _MEAN_SUMS and not any(_fraction(x) for x, _ in pairs):
+                        continue  # no mean to sum (`MEAN_SUMS`)
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                              index, reps, table, det, source, (fi, ai + bi), (a, b))
                 if any(groups[i].index in writers for i in det):
@@ -1975,6 +1979,11 @@ def register_fitted(fitted: dict, make_node, shown, source_of=None) -> None:
     except compiler.SourceError:
         return
     fitted.setdefault(function_key(node, source_of), set()).update(table_key(arg) for arg in shown)
+
+
+def _fraction(value) -> bool:
+    """Whether `value` is a number with a fractional part (a mean's value, not a count's)."""
+    return isinstance(value, float) and math.isfinite(value) and not value.is_integer()
 
 
 def _runs(indices) -> str:

@@ -21,7 +21,16 @@ from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSets
 from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.head_lines import HeadLines
-from interpreter.lines import WEIGHTED_SUMS, make_var, object_array, primitives, row_mapping, table_of, value_codes
+from interpreter.lines import (
+    MEAN_SUMS,
+    WEIGHTED_SUMS,
+    make_var,
+    object_array,
+    primitives,
+    row_mapping,
+    table_of,
+    value_codes,
+)
 from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import OUTPUT_TOLERANCE, Trace, readable, same_partition
 
@@ -35,12 +44,9 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
 #: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
 EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
                        "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
-#: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`),
-#: and a mean's sum: the mean times the number of positions averaged, rounded (a RASP program's way
-#: to a sum: the thirty-seventh hand-written set's check digits and digit sums, w03, w07, w09, w10,
-#: w14, by the width, the position's number or the length; `x * y` alone tells 3.0 from 2.9999...).
-EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS + ("lambda x, y: (x * y + 0.5) // 1",
-                                                "lambda x, y: (x * (y + 1) + 0.5) // 1")
+#: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`,
+#: `lines.MEAN_SUMS`).
+EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS + MEAN_SUMS
 
 
 #: Select predicates beyond tracr's comparisons, with their constants: one fixed key (the first

@@ -2783,6 +2783,14 @@ return r
     result = decompile(net, proposals="uniform", time_budget=30)
     assert result.verified and not result.exhaustive
     assert "lambda x, y: (x * y + 0.5) // 1" in result.source, result.source
+    # of a flag, which no mean is, the same function would read as a sum: not tried there
+    flagged = """f = map(lambda t: 1 if t > 3 else 0, tokens)
+c = selector_width(select(tokens, tokens, LT))
+s = sequence_map(lambda x, y: y + 1 if x == 1 else 0, f, c)
+return map(lambda x: x % 5, s)
+"""
+    result = decompile(compiler.compile_program(flagged, set(range(8)), 6), proposals="uniform", time_budget=30)
+    assert result.verified and "0.5" not in result.source, result.source
 
 
 def test_a_compiled_nets_best_reading_is_the_one_agreeing_most():

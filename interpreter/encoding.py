@@ -427,7 +427,7 @@ def _check_layer_widths(net: Net, config: EncoderConfig, mlp: Callable[[int], di
         W_in, b_in = w["W_in"][:, alive], w["b_in"][alive]
         used = (b_in != 0) | (_product(embeddings.astype(np.float64), W_in) != 0).any(axis=0)
         if np.count_nonzero(used) > limit:
-            raise EncodingError(f"layer {layer}'s MLP has {np.count_nonzero(used)} neurons that read the embeddings "
+            raise EncodingError(f"layer {layer}'s MLP has {np.count_nonzero(used):,} neurons that read the embeddings "
                                 f"or a bias, the encoder has indices 0-{config.max_index - 1} of {config.width} "
                                 f"neurons", "raise max_index or width")
 

@@ -43,6 +43,7 @@ class OverLimitError(CompileError):
     """A net over `MAX_PARAMETERS` weights (built from the value sets in the graph: compile may
     build it again from narrower ones)."""
 
+
 # tracr's attention logits before the 1/sqrt(d_head) scaling: a selected key beats BOS by 50 in
 # an Aggregate and an unselected key by 100 in a SelectorWidth (where BOS is always attended)
 _TRACR_AGGREGATE_MARGIN, _TRACR_WIDTH_MARGIN = 50.0, 100.0

@@ -35,9 +35,10 @@ from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import OUTPUT_TOLERANCE, Trace, readable, same_partition
 
 #: Modular arithmetic the decompiler tries with moduli taken from the net (the generator draws
-#: none of these: its constants are small).
+#: none of these: its constants are small), and a digital root's 1 .. c cycle with 0 its own.
 MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "lambda x, y, c: (x + y) % c",
-                     "lambda x, y, c: (x - y) % c", "lambda x, y, c: (x * y) % c")
+                     "lambda x, y, c: (x - y) % c", "lambda x, y, c: (x * y) % c",
+                     "lambda x, c: 0 if x == 0 else 1 + (x - 1) % c")
 
 
 #: Maps the decompiler tries beyond the generator's templates (whose constants are small
@@ -123,10 +124,11 @@ def bound_templates(templates: Sequence[str], arity: int, constants: Iterable) -
 
 def net_moduli(net) -> tuple[int, ...]:
     """Moduli a program over `net`'s tokens may well use: the token count and, for integer tokens,
-    one more than the largest (tokens 0..p-1, mod p), and the longest input."""
+    one more than the largest (tokens 0..p-1, mod p) and the largest (digits' sums mod 9, casting
+    out nines), and the longest input."""
     tokens = net.vocab
     ints = [t for t in tokens if type(t) is int]
-    found = {len(tokens), net.config.max_seq_len} | ({max(ints) + 1} if ints else set())
+    found = {len(tokens), net.config.max_seq_len} | ({max(ints), max(ints) + 1} if ints else set())
     return tuple(sorted(m for m in found if m >= 2))
 
 

@@ -363,12 +363,13 @@ def _circuit_blocks(net: Net, config: EncoderConfig,
 
     Head ids: head h (in canonical order) of transformer layer l is l * max_heads + h + 1."""
     c, weights = net.config, Weights(net)
+    mlps = mlps or functools.partial(_mlp, net)
     budget = _Budget(config)
     finite = all(np.isfinite(tensor).all() for tensor in net.params.values()) and np.isfinite(net.W_U).all()
     sources = [_Source("W_E", 0, 0, 0, net.params["token_embed/embeddings"].astype(np.float64)),
                _Source("W_pos", 0, 0, 0, net.params["pos_embed/embeddings"].astype(np.float64))]
     for layer in range(c.n_layers):
-        w = _per_layer(net, layer, ("b_O", "b_out")) | (mlps or functools.partial(_mlp, net))(layer)
+        w = _per_layer(net, layer, ("b_O", "b_out")) | mlps(layer)
         attention, mlp = 2 * layer + 1, 2 * layer + 2
         heads, bias = [], w["b_O"].copy()
         for head in range(c.n_heads):
@@ -404,9 +405,10 @@ def _unembedded_neurons(net: Net, mlp: Callable[[int], dict[str, np.ndarray]] | 
     W_U tell a net far over max_tokens that way (the twenty-third hand-written set's k21: 2,516 such
     neurons, d_model 1,435) before the products of every source with every W_in, which took seconds."""
     W_U = net.W_U.astype(np.float64)
+    mlp = mlp or functools.partial(_mlp, net)
     count = 0
     for layer in range(net.config.n_layers):
-        w = (mlp or functools.partial(_mlp, net))(layer)
+        w = mlp(layer)
         count += int(np.count_nonzero(_product(w["W_out"][_alive(w)[0]], W_U).any(axis=1)))
     return count
 
@@ -418,14 +420,15 @@ def _check_layer_widths(net: Net, config: EncoderConfig, mlp: Callable[[int], di
     bias alone, before the products of every source with every W_in (the thirty-fifth hand-written
     set's t06: 29,282 neurons in one layer, 2.8 s to reach that layer's blocks)."""
     limit = config.max_index * config.width
-    embeddings = np.concatenate([net.params["token_embed/embeddings"], net.params["pos_embed/embeddings"]])
+    embeddings = np.concatenate([net.params["token_embed/embeddings"],
+                                 net.params["pos_embed/embeddings"]]).astype(np.float64)
     for layer in range(net.config.n_layers):
         w = mlp(layer)
         alive = _alive(w)[0]
         if np.count_nonzero(alive) <= limit:
             continue
         W_in, b_in = w["W_in"][:, alive], w["b_in"][alive]
-        used = (b_in != 0) | (_product(embeddings.astype(np.float64), W_in) != 0).any(axis=0)
+        used = (b_in != 0) | (_product(embeddings, W_in) != 0).any(axis=0)
         if np.count_nonzero(used) > limit:
             raise EncodingError(f"layer {layer}'s MLP has {np.count_nonzero(used):,} neurons that read the embeddings "
                                 f"or a bias, the encoder has indices 0-{config.max_index - 1} of {config.width} "

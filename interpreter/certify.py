@@ -1341,7 +1341,8 @@ def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
     position from its own index on where its `a` is flagged, and never where it is not), and its
     keys a flag `g(a, n)` of that count that each count n chooses where a is flagged: at a position
     whose count is n >= 1 the n-th flagged position, at or before it, has count n (the record
-    fetched by its number, the thirty-fifth hand-written set's t01 and t08). With
+    fetched by its number, the thirty-fifth hand-written set's t01 and t08), and one whose count is
+    0 chooses itself where each a never flagged keys `g(a, 0)` that 0 chooses. With
     `_first_flagged`, a mean over it is the one value fetched, never its default."""
     flag = select.keys
     for a_node, count, count_first in _flag_counts(flag):

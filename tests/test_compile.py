@@ -433,6 +433,49 @@ def test_the_latest_record_fetched_by_its_number_is_one_position_and_never_none(
                                  causal=causal)
 
 
+_LATEST_EVENT = ("a_at = sequence_map(lambda t, i: i if t == \"a\" else 99, tokens, indices)\n"
+                 "count = selector_width(select(a_at, indices, LEQ))\n"
+                 "r_at = sequence_map(lambda t, i: i if t == \"r\" else 99, tokens, indices)\n"
+                 "resets = selector_width(select(r_at, indices, LEQ))\n"
+                 "key = sequence_map(lambda t, c: c if t == \"r\" else 0, tokens, resets)\n"
+                 "value = sequence_map(lambda t, c: c if t == \"r\" else 0, tokens, count)\n"
+                 "then = aggregate(select(key, resets, EQ), value)\n"
+                 "since = sequence_map(lambda c, t: c - t, count, then)\n"
+                 "return selector_width(select(since, since, LT))\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_latest_events_count_fetched_by_the_events_number_is_one_value(causal):
+    """The count of a's at the latest r, fetched by the number of r's so far: each r is numbered
+    by the count of r's up to it (never 0 there, since it counts itself), every other position keyed
+    0 and holding 0, so a query chooses one r or only positions holding 0 (tracr #11), and before
+    the first r the query 0 chooses its own position: never None, and what later positions add
+    holds 0 too, so a causal select may read it as keys (tracr #19; the thirty-eighth hand-written
+    set's first drafts of x01-x07, refused six times in eight). Non-events holding anything else, or
+    a numerical mean of their indices read as keys, are refused."""
+    vocab = {"a", "r", "b"}
+    net = compiler.compile_program(_LATEST_EVENT, vocab, 6, causal=causal)
+    assert "aggregates_shown" not in net.provenance  # by the argument, not by trying inputs
+    program = compiler.parse(_LATEST_EVENT)
+    inputs = inputs_up_to(vocab, 6, limit=1100)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    wide = set("abcdefr")
+    with pytest.raises(CompileError, match=r"tracr issue #11"):
+        compiler.compile_program(_LATEST_EVENT.replace("c if t == \"r\" else 0, tokens, count",
+                                                       "c if t == \"r\" else c, tokens, count"), wide, 8, causal=causal)
+    numerical = _LATEST_EVENT.replace(
+        "then = aggregate(select(key, resets, EQ), value)\n",
+        "one = numerical map(lambda v: v, value)\n"
+        "then = map(lambda x: (x + 0.5) // 1, numerical aggregate(select(key, resets, EQ), one))\n")
+    net = compiler.compile_program(numerical, vocab, 6, causal=causal)
+    program = compiler.parse(numerical)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    if causal:  # the indices of the positions before the first r: a later one changes their mean
+        with pytest.raises(CompileError, match=r"tracr #19"):
+            compiler.compile_program(numerical.replace("lambda v: v, value", "lambda i: i, indices"), wide, 8,
+                                     causal=True)
+
+
 _NUMBERED_BY_DEPTH = ("step = map({\"(\": 1, \")\": -1, \"w\": 0}, tokens)\n"
                       "opens = selector_width(select(sequence_map(lambda s, i: i if s == 1 else 99, step, indices), "
                       "indices, LEQ))\n"

@@ -36,7 +36,7 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
         key_at_index = facts.index_function(select.keys.label)
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
             continue
-        if _one_position_per_length(facts, select) or _numbered_once(facts, select):
+        if _one_position_per_length(facts, select) or _numbered_once(facts, select, expr.sop):
             continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
         determined = (_determined_by(facts, select.keys.label, memo)
@@ -100,12 +100,22 @@ def _one_position_per_length(facts: Facts, select: rasp.Select, limit: int = 4_0
                for n in lengths for q in by_length.get(n, ()))
 
 
-def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> bool:
+def fetches_one_value(facts: Facts, aggregate: rasp.Aggregate) -> bool:
+    """Whether `aggregate`'s select, over flag keys numbering positions by a running count
+    (`_numbered_once`), chooses at every query of every input one position or positions holding one
+    number of the aggregated line, so that a mean over any of them that it chooses is the same."""
+    return isinstance(aggregate.selector, rasp.Select) and _numbered_once(facts, aggregate.selector, aggregate.sop)
+
+
+def _numbered_once(facts: Facts, select: rasp.Select, fetched: rasp.SOp | None = None,
+                   limit: int = 200_000) -> bool:
     """Whether `select`'s keys are a flag `g(a, n)` of a line a and a running count n of positions
     by their a (a `selector_width` of `h(a, i)` keys against the indices, or against the same keys)
-    such that no query chooses two positions (`flagged_at_most_once`): a record fetched by its
-    number, `c if h == 0 else 0` against the count of records (the thirty-fifth hand-written set's
-    t01 and t08), or the first occurrence of each token fetched by the token."""
+    such that no query chooses two positions (`flagged_at_most_once`), or only positions where the
+    `fetched` line holds one number (`_fetched_by_flag`): a record fetched by its number, `c if h ==
+    0 else 0` against the count of records (the thirty-fifth hand-written set's t01 and t08), the
+    first occurrence of each token fetched by the token, or a running count at the latest event
+    fetched by the event's number, other positions flagged 0 and holding 0 (the thirty-eighth's)."""
     flag = select.keys
     if flag.label in facts.nullable:
         return False
@@ -129,9 +139,54 @@ def _numbered_once(facts: Facts, select: rasp.Select, limit: int = 200_000) -> b
         at = facts.position_values(part.a.label)
         if flagged_at_most_once(choices, gives, a_values, part.tag, part.counts,
                                 counted.queries.label == rasp.indices.label, facts.max_seq_len,
-                                None if at is None else at.__getitem__):
+                                None if at is None else at.__getitem__,
+                                None if fetched is None else _fetched_by_flag(facts, fetched, part.a, a_values)):
             return True
     return False
+
+
+def _fetched_by_flag(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list) -> dict:
+    """a's key -> the one number `value` holds at every position holding a (as `(is a bool, the
+    number)`: True and 1 are two values to a categorical line), for the a where it is one
+    (`_one_at`)."""
+    return {key: (isinstance(one, bool), table_key(one))
+            for key, one in _one_at(facts, value, a_node, a_values).items() if is_number(one)}
+
+
+def _one_at(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list, depth: int = 0) -> dict:
+    """a's key -> the one value `value`, never None, holds at every position holding a, for the a
+    where it is one: `value` is a itself, a map or sequence_map of a line b that a is (or is a map
+    of) and maybe another line, or a map of such a line: `c if t == "r" else 0` is 0 wherever t is
+    not "r", and `2 if t <= 70 else (1 if t >= 90 else 0)` is 0 wherever `1 if t <= 70 or t >= 90
+    else 0` is."""
+    if value.label in facts.nullable or depth > 8:
+        return {}
+    if value.label == a_node.label:
+        return {table_key(a): a for a in a_values}
+    if not isinstance(value, (rasp.Map, rasp.SequenceMap)):
+        return {}
+    table, children = facts.tables[value.label], [child.label for child in value.children]
+    if a_node.label in children:
+        base, a_of = a_node.label, None
+    elif isinstance(a_node, rasp.Map) and a_node.inner.label in children:
+        base, a_of = a_node.inner.label, facts.tables[a_node.label]
+    elif isinstance(value, rasp.Map):  # a map of a line that holds one value at a: its image
+        inner = _one_at(facts, value.inner, a_node, a_values, depth + 1)
+        return {key: table[(one,)] for key, one in inner.items() if (one,) in table}
+    else:
+        return {}
+    at = children.index(base)
+    taken = [{table_key(v) for v in _taken(facts, label)} for label in children]
+    by_a: dict = {}
+    for args, result in table.items():
+        if any(table_key(arg) not in taken[k] for k, arg in enumerate(args) if k != at):
+            continue
+        if a_of is not None and (args[at],) not in a_of:
+            continue  # a raises there: no position holds it
+        a = args[at] if a_of is None else a_of[args[at],]
+        by_a.setdefault(table_key(a), []).append(result)
+    return {key: results[0] for key, results in by_a.items()
+            if all((type(r), table_key(r)) == (type(results[0]), table_key(results[0])) for r in results)}
 
 
 def _taken(facts: Facts, label: str) -> list:

@@ -20,10 +20,12 @@ from compiler.language.literals import table_key
 
 def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], a_values: Iterable,
                          tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool], by_index: bool,
-                         max_seq_len: int, a_at: Callable[[int], Iterable] | None = None) -> bool:
+                         max_seq_len: int, a_at: Callable[[int], Iterable] | None = None,
+                         fetched: dict | None = None) -> bool:
     """Whether a select whose keys are a flag `g(a, n)` chooses at most one position at every
-    query, n counting positions by their a: `counts(tag(a_j, j), query)` for each position j, the
-    query the index (`by_index`) or the same `tag(a, i)` at the counting position i. `choices`: for
+    query (or only positions holding one number of the fetched line), n counting positions by their
+    a: `counts(tag(a_j, j), query)` for each position j, the query the index (`by_index`) or the
+    same `tag(a, i)` at the counting position i. `choices`: for
     each query value, the flag values (by `table_key`) it chooses; `gives`: each flag value's key ->
     the (a, n) pairs that give it; `a_at(i)`: the values a may hold at position i (`a_values` at
     every position where None: a that is the index where a run starts, 99 elsewhere, holds 3 only
@@ -33,8 +35,12 @@ def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], 
     most n: whatever position (holding whatever value) the count at i counts, the count at i'
     counts too, and i or i' besides (a record fetched by its number; a position numbered among
     those of its own depth, `d * 16 + n` with n counting the same depth up to here, by a count
-    against the same keys). Over value sets, so it holds on every input, causal or not (the count
-    at i' sees i)."""
+    against the same keys). `fetched`: a's key -> the one number the fetched line holds wherever a
+    is held, for the a it is one number at; two such positions holding equal numbers may both be
+    chosen (their mean is that number: the events' numbers fetched by the latest event's, every
+    other position flagged 0 and holding 0). A count that counts its own position holding a is
+    never 0 there, so (a, 0) is no position's. Over value sets, so it holds on every input, causal
+    or not (the count at i' sees i)."""
     positions = range(max_seq_len)
     a_values = list(a_values)
     held = [a_values if a_at is None else list(a_at(i)) for i in positions]
@@ -70,12 +76,22 @@ def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], 
                 grows = grows and at_i & ~at_j == 0 and fresh & (1 << bit[i, pair[0]] | 1 << bit[j, pair[1]]) != 0
             known[pair] = None if not places else (least, grows)
         return known[pair]
+    fetched = fetched or {}
+    # the least count at a position holding a: 1 where every such position counts itself
+    a_of = {table_key(a): a for values in held for a in values}
+    least_own = {key: int(all(counted(i, a) >> bit[i, key] & 1 for i in positions if key in keys_held[i]))
+                 for key, a in a_of.items()}
     for chosen in {frozenset(chosen) for chosen in choices}:
         by_a: dict = {}  # a's key -> (a, the n it is flagged with)
         for key in chosen:
             for a, n in gives.get(key, ()):
+                if isinstance(n, int) and n < least_own.get(table_key(a), 0):
+                    continue  # a count of its own position: never n there
                 by_a.setdefault(table_key(a), (a, []))[1].append(n)
         for (a, ns), (later, later_ns) in itertools.product(by_a.values(), repeat=2):
+            if table_key(a) in fetched and table_key(later) in fetched and \
+                    fetched[table_key(a)] == fetched[table_key(later)]:
+                continue  # both hold one number: their mean is it
             found = pair_facts(a, later)
             if found is None:
                 continue  # a at an earlier position than a' nowhere
@@ -96,25 +112,28 @@ def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], c
     """Whether a select of flag keys `g(a, n)` by the running count n itself chooses some position
     at every query: n is a `selector_width` of `tag(a, i)` keys against the indices (`counts(key,
     index)`) that counts a position from its own index on where its a is flagged and never where it
-    is not, it is never 0 (`numbers`, its values, hold no 0), and `chooses(a, n)` says whether the
-    query n chooses the key `g(a, n)`, which must hold for every flagged a and every n (`a_at`: as
-    in `flagged_at_most_once`). At a position whose count is n, the n-th flagged position, at or
+    is not, and `chooses(a, n)` says whether the query n chooses the key `g(a, n)`, which must hold
+    for every flagged a and every n but 0 (`numbers`, its values; `a_at`: as in
+    `flagged_at_most_once`). At a position whose count is n >= 1, the n-th flagged position, at or
     before it, has count n: the record fetched by its number (the thirty-fifth hand-written set's
-    t01 and t08)."""
+    t01 and t08). A position whose count is 0 holds an a never flagged (a flagged one counts
+    itself), and chooses itself where `chooses(a, 0)` for each such a: before the first event, the
+    events' key 0 of every other position (the thirty-eighth's)."""
     numbers, positions = list(numbers), range(max_seq_len)
-    if 0 in numbers:
-        return False
     a_values = list(a_values)
     flagged: dict = {}  # a's key -> a, for the a some position is counted with
+    unflagged: dict = {}  # a's key -> a, for the a some position is not counted with
     for i in positions:
         for a in a_values if a_at is None else a_at(i):
             seen = [bool(counts(tag(a, i), j)) for j in positions]
             if not any(seen):
+                unflagged[table_key(a)] = a
                 continue  # never counted
             if any(seen[j] != (i <= j) for j in positions):
                 return False
             flagged[table_key(a)] = a
-    return all(chooses(a, n) for a in flagged.values() for n in numbers)
+    return (all(chooses(a, n) for a in flagged.values() for n in numbers if n != 0)
+            and (0 not in numbers or all(chooses(a, 0) for a in unflagged.values())))
 
 
 def first_of_kind_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],

@@ -23,6 +23,11 @@ sequence_map's table of two values is read where no library function fits, thoug
 does: the library's constants are small numbers, not the net's words (`numerical map({"C": 1,
 "I": 0, "INT": 0, "SACK": 0}, tokens)`, which `readable_functions` writes as `lambda x: 1 if
 x == "C" else 0`).
+
+A count fetched at the latest event by the events' number (`aggregate(select(key, resets, EQ),
+value)`, key and value `c if t == "r" else 0`) reads as codes in the order met: the key's are
+named by the counts the select pairs them with (then `EQ`), the value's by the output map renaming
+them or by the count each event passes on (`y if x == "r" else 0`, `readable_functions` writes).
 """
 
 from __future__ import annotations
@@ -71,7 +76,14 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
     """`program` with each categorical sequence_map table that only tables read (not the output)
     and whose classes are those of a weighted sum of its two numbers written as that sum, and
     the tables reading it keyed by the sums; None when no table is. In canonical order, so a
-    chain of sums (the sum of a sum and a count) is read as one sum after another."""
+    chain of sums (the sum of a sum and a count) is read as one sum after another. Labels a
+    select keys by are renamed to the query values choosing them where it pairs them one to one
+    (`_named_by_queries`), and labels one argument's values each have their own of to those values
+    (`_passed_labels`); labels a categorical aggregate fetches count as the line's own, the tables
+    reading the fetch keyed by the new names too, and an output map that only renames what is
+    fetched is dropped, its outputs the fetched line's labels (`_fetch_named_by_output`)."""
+    fetched = _fetch_named_by_output(program)
+    program = fetched or program
     readers = line_readers(program)
     renamed: dict[int, dict] = {}  # by node id: {table_key(old label): new label}
     changes: dict[int, dict] = {}
@@ -82,24 +94,149 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
         function = node.predicate if isinstance(node, nodes.Select) else node.function
         if table != function:
             changes[id(node)] = {"predicate" if isinstance(node, nodes.Select) else "function": table}
-        if (node is program.output or not isinstance(node, nodes.SequenceMap) or node.encoding != nodes.CATEGORICAL
-                or not readers[id(node)] or not all(_renamed_table(r, {}) is not None for r in readers[id(node)])):
+        if (node is program.output or not isinstance(node, (nodes.Map, nodes.SequenceMap))
+                or node.encoding != nodes.CATEGORICAL or not readers[id(node)]):
             continue
-        found = _weighted_sum(table) or _index_or_sentinel(node, table)
-        if found is not None:
-            found = parse_lambda(f"lambda x, y: {found[0]}"), found[1]
-        elif any(isinstance(reader, nodes.Select) for reader in readers[id(node)]):
-            # a pack says no more than the table's own labels, but a select reading it may then be a
-            # comparison of its blocks
-            found = _packed_with_index(node, table)
+        # the lines holding its labels: itself, and the categorical aggregates fetching them
+        holders = [node] + [r for r in readers[id(node)] if _fetches(r, node, program)]
+        reading = [r for holder in holders for r in readers[id(holder)] if r not in holders]
+        if not reading or not all(_renamed_table(r, {}) is not None for r in reading):
+            continue
+        found = None
+        if isinstance(node, nodes.SequenceMap):
+            found = _weighted_sum(table) or _index_or_sentinel(node, table)
+            if found is not None:
+                found = parse_lambda(f"lambda x, y: {found[0]}"), found[1]
+            elif any(isinstance(reader, nodes.Select) for reader in readers[id(node)]):
+                # a pack says no more than the table's own labels, but a select reading it may then be a
+                # comparison of its blocks
+                found = _packed_with_index(node, table)
+        if found is None:
+            found = _named_by_queries(table, node, reading, renamed) or _passed_labels(table)
         if found is None:
             continue
         function, labels = found
-        if not all(_keys_known(reader, node, labels) for reader in readers[id(node)]):
+        if not all(_keys_known(reader, holder, labels) for holder in holders for reader in readers[id(holder)]
+                   if reader not in holders):
             continue
-        renamed[id(node)] = labels
+        for holder in holders:
+            renamed[id(holder)] = labels
         changes[id(node)] = {"function": function}
-    return rebuilt(program, changes) if renamed else None
+    return rebuilt(program, changes) if renamed else fetched
+
+
+def _fetches(reader: nodes.Node, node: nodes.Node, program: prog.Program) -> bool:
+    """Whether `reader` is a categorical aggregate of `node` (its labels, fetched), not the output."""
+    return (isinstance(reader, nodes.Aggregate) and reader.sop is node and reader.selector.keys is not node
+            and reader.selector.queries is not node and reader.encoding == nodes.CATEGORICAL
+            and reader is not program.output)
+
+
+def _passed_labels(table: fn.Table) -> tuple[fn.Table, dict] | None:
+    """The labels of a table of two arguments renamed to one argument's values where the other's
+    values each give that argument's values their own labels, and one label at the rest (named
+    as the passed value it is also, else 0 or -1, one no passed value is): the table is then `y if
+    cond(x) else C` (`readable_functions` writes it so): the count at each miss, 0 elsewhere, read
+    off a net as codes in the order met and fetched by the latest miss's number. The renamed table
+    and {table_key(old label): new label}; None where the table is not so."""
+    if table.arity != 2:
+        return None
+    entries = table.entries
+    if not entries or any(label is None for _, label in entries):
+        return None
+    for passed in (1, 0):
+        rows: dict = defaultdict(list)
+        for key, label in entries:
+            rows[table_key(key[1 - passed])].append((key[passed], table_key(label)))
+        named: dict = {}  # label -> the passed value it names
+        names: dict = {}  # the passed value's key -> its label
+        constant = set()
+        for row in rows.values():
+            distinct = len({label for _, label in row})
+            if distinct == 1 and len(row) > 1:
+                constant.add(row[0][1])
+                continue
+            if distinct != len(row) or len(row) < 2:
+                break
+            if any(table_key(named.setdefault(label, value)) != table_key(value)
+                   or names.setdefault(table_key(value), label) != label for value, label in row):
+                break
+        else:
+            if not named or len(constant) != 1:
+                continue
+            (off,) = constant
+            if off not in named:
+                taken = {table_key(v) for v in named.values()}
+                if not all(_whole(v) for v in named.values()):
+                    continue
+                named[off] = next(n for n in itertools.chain((0,), itertools.count(-1, -1)) if n not in taken)
+            labels = {label for _, label in entries}
+            if set(named) != {table_key(label) for label in labels}:
+                continue
+            return fn.Table.from_mapping(2, {key: named[table_key(label)] for key, label in entries}), named
+    return None
+
+
+def _named_by_queries(table: fn.Table, node: nodes.Node, readers: list[nodes.Node], renamed: dict[int, dict]
+                      ) -> tuple[fn.Table, dict] | None:
+    """The labels of `node`'s table renamed to the query values a select keyed by them chooses
+    them for, where its table of pairs pairs each label with one query value and each query value
+    with one label (the others renamed -1, -2, ..., no query's): the select is then `EQ` on its
+    keys and queries (`readable_predicates` writes it so), and the table what the writer keyed by
+    (`c if t == "r" else 0` against a count of r's: each r numbered by the count, the rest 0; read
+    off a net, codes in the order met, and the select a table of code-count pairs). The renamed
+    table and {table_key(old label): new label}; None where no select reads the labels so."""
+    labels = {table_key(value) for _, value in table.entries}
+    if None in labels:
+        return None
+    for reader in readers:
+        if not isinstance(reader, nodes.Select) or reader.keys is not node or reader.queries is node:
+            continue
+        pairs = _renamed_table(reader, renamed)
+        by_key: dict = defaultdict(list)
+        by_query: dict = defaultdict(set)
+        for key, query in pairs.pairs:
+            by_key[table_key(key)].append(query)
+            by_query[(type(query), table_key(query))].add(table_key(key))
+        if not by_key or any(len(chosen) != 1 for chosen in [*by_key.values(), *by_query.values()]) \
+                or not set(by_key) <= labels:
+            continue
+        named = {key: chosen[0] for key, chosen in by_key.items()}
+        if len(named) < len(labels) and not all(_whole(query) for query in named.values()):
+            continue  # the unchosen labels need numbers no query is
+        taken = {table_key(query) for query in named.values()}
+        fresh = (n for n in itertools.count(-1, -1) if n not in taken)
+        named.update({label: next(fresh) for label in sorted(labels - set(named), key=value_sort_key)})
+        return fn.Table.from_mapping(table.arity, {key: named[table_key(value)] for key, value in table.entries}), named
+    return None
+
+
+def _fetch_named_by_output(program: prog.Program) -> prog.Program | None:
+    """`program` without its output map where that map only renames what a categorical aggregate
+    fetches, from a table line that nothing else reads: the table's labels renamed to the map's
+    outputs, and the aggregate the output (`aggregate(select(key, count, EQ), value)` of a value
+    `c if t == "r" else 0` read off a net as codes in the order met, and a map from the codes to
+    the counts at the unembedding); None where the output is not so."""
+    out = program.output
+    if not isinstance(out, nodes.Map) or not isinstance(out.function, fn.Table) or out.encoding != nodes.CATEGORICAL:
+        return None
+    fetch = out.inner
+    if not isinstance(fetch, nodes.Aggregate) or fetch.encoding != nodes.CATEGORICAL:
+        return None
+    value = fetch.sop
+    if not isinstance(value, (nodes.Map, nodes.SequenceMap)) or not isinstance(value.function, fn.Table) \
+            or value.encoding != nodes.CATEGORICAL:
+        return None
+    readers = line_readers(program)
+    if [id(r) for r in readers[id(fetch)]] != [id(out)] or [id(r) for r in readers[id(value)]] != [id(fetch)]:
+        return None
+    outputs = {table_key(key): image for key, image in out.function.entries}
+    # a label the map has no entry for is one no input fetches (compile fills its entry in)
+    entries = [(key, outputs[table_key(label)]) for key, label in value.function.entries if table_key(label) in outputs]
+    if not entries or any(image is None for _, image in entries):
+        return None
+    renamed = fn.Table.from_mapping(value.function.arity, dict(entries))
+    return prog.Program(rebuilt(program, {id(value): {"function": renamed}}).output.inner)
 
 
 def _renamed_table(node: nodes.Node, renamed: dict[int, dict]):
@@ -381,7 +518,7 @@ def readable_functions(program: prog.Program, value_sets: ValueSets) -> prog.Pro
         values = [table(*arg) for arg in args]
         body = _condition(args, values, domains)
         if body is None and len(domains) == 2:
-            body = _of_sum(args, values, domains)
+            body = _of_sum(args, values, domains) or _passed_or_constant(args, values, domains)
         if body is not None:
             params = "x" if len(domains) == 1 else "x, y"
             changes[id(node)] = {"function": parse_lambda(f"lambda {params}: {body}")}
@@ -418,6 +555,39 @@ def _condition(args: list[tuple], values: list, domains: list[list]) -> str | No
                 found = _first_holding([cond] if cond else [], names, args, values, chosen)
                 if found is not None:
                     return found
+    return None
+
+
+def _passed_or_constant(args: list[tuple], values: list, domains: list[list]) -> str | None:
+    """`y if cond(x) else C` (or `x if cond(y) else C`) giving `values` on `args`: at the values of
+    one argument that `_one_side`'s condition picks, the other argument itself, and one constant at
+    the rest (`c if t == "r" else 0`: each r numbered by a count, every other position 0; read off
+    a net as a table of pairs); None when there is none."""
+    if any(v is None for v in values):
+        return None
+    names = ("x", "y")
+    for passed in (1, 0):
+        side = 1 - passed
+        rows: dict = defaultdict(list)  # the other argument's value -> [(the passed one, the value)]
+        for arg, value in zip(args, values):
+            rows[table_key(arg[side])].append((arg[passed], value))
+        picked, constants = [], set()
+        for key, row in rows.items():
+            if len({table_key(a) for a, _ in row}) > 1 and all(
+                    type(a) is type(v) and table_key(a) == table_key(v) for a, v in row):
+                picked.append(key)
+            elif len({(type(v), table_key(v)) for _, v in row}) == 1:
+                constants.add((type(row[0][1]), table_key(row[0][1])))
+            else:
+                break
+        else:
+            if not picked or len(constants) != 1:
+                continue
+            shown = [v for v in domains[side] if table_key(v) in rows]
+            cond = _one_side(names[side], shown, [v for v in shown if table_key(v) in picked])
+            if cond is not None:
+                constant = next(v for key, row in rows.items() if key not in picked for _, v in row[:1])
+                return f"{names[passed]} if {cond} else {format_value(constant)}"
     return None
 
 

@@ -4,6 +4,7 @@ simplest predicate choosing the same pairs, a table of two values as the conditi
 between them, and the program the same on every input."""
 
 import itertools
+import re
 
 import compiler
 from compiler.language import program as prog
@@ -328,3 +329,86 @@ def test_a_quotients_sum_is_not_regrouped():
     assert "map(lambda x: x + 3, v2)" in text, text
     third = compiler.parse(source.replace("return sequence_map(lambda x, y: x + y, more, w)", "return third"))
     assert readable_functions(third, ValueSets(("a", "b"), 6)) is None
+
+
+def _latest_event_read() -> tuple[str, str]:
+    """The count of a's at the latest r, fetched by the number of r's so far, as a researcher writes
+    it and as it is read off a net: the key and the value as codes in the order met, the select a
+    table of (code, count) pairs, and the codes renamed back to the counts by the output's map."""
+    vocab, n = ("a", "r"), 6
+    counts = ('a_at = sequence_map(lambda t, i: i if t == "a" else 99, tokens, indices)\n'
+              "count = selector_width(select(a_at, indices, LEQ))\n"
+              'r_at = sequence_map(lambda t, i: i if t == "r" else 99, tokens, indices)\n'
+              "resets = selector_width(select(r_at, indices, LEQ))\n")
+    written = (counts + 'key = sequence_map(lambda t, c: c if t == "r" else 0, tokens, resets)\n'
+               'value = sequence_map(lambda t, c: c if t == "r" else 0, tokens, count)\n'
+               "return aggregate(select(key, resets, EQ), value)\n")
+    key_codes, value_codes = {}, {}
+    key = {(t, c): key_codes.setdefault(c if t == "r" else 0, 40 + len(key_codes))
+           for t in reversed(vocab) for c in range(n + 1)}
+    value = {(t, c): value_codes.setdefault(c if t == "r" else 0, 70 + len(value_codes))
+             for t in reversed(vocab) for c in range(n + 1)}
+    pairs = {(code, count) for count, code in key_codes.items()}
+    out = {code: count for count, code in value_codes.items()}
+    read = (counts + f"key = sequence_map({_table(key)}, tokens, resets)\n"
+            f"value = sequence_map({_table(value)}, tokens, count)\n"
+            f"fetched = aggregate(select(key, resets, {_pairs(pairs)}), value)\n"
+            f"return map({_table(out)}, fetched)\n")
+    return written, read
+
+
+def test_codes_fetched_by_a_count_become_the_numbers_their_select_and_output_name():
+    """Read off a net, a key numbering each r by the count of r's (0 elsewhere) is a table of
+    codes and its select a table of (code, count) pairs; the value fetched, codes the output's map
+    renames. Renamed to the counts each code is chosen by (the select then `EQ`) and to the map's
+    outputs (the map dropped), each table is `y if x == "r" else 0`, as the researcher wrote it,
+    and the program the same on every input. A select pairing a code with two counts names none."""
+    vocab, n = ("a", "r"), 6
+    written, read_source = _latest_event_read()
+    read = compiler.parse(read_source)
+    relabelled = readable_labels(read)
+    assert relabelled is not None
+    sets = ValueSets(list(vocab), n)
+    readable = readable_functions(readable_predicates(relabelled, sets) or relabelled, sets)
+    lines = readable.source.splitlines()
+    assert 'v4 = sequence_map(lambda x, y: y if x == "r" else 0, tokens, v3)' in lines  # the key
+    assert "v5 = select(v4, v3, EQ)" in lines
+    assert 'v9 = sequence_map(lambda x, y: y if x == "r" else 0, tokens, v8)' in lines  # the value
+    assert lines[-2:] == ["v10 = aggregate(v5, v9)", "return v10"]
+    assert _outputs(readable, vocab, n) == _outputs(read, vocab, n) == _outputs(compiler.parse(written), vocab, n)
+    # a code chosen by two counts: no count names it (and the output map keeps the fetch's codes)
+    code = next(iter(re.findall(r"\(4\d, 0\)", read_source)))
+    shared = read_source.replace(code, f"{code}, ({code[1:3]}, 1)")
+    again = readable_labels(compiler.parse(shared))
+    assert again is not None
+    assert any(line.startswith("v5 = select(v4, v3, {(") for line in again.source.splitlines())
+
+
+def test_a_decompiled_latest_events_count_reads_as_the_researcher_wrote_it():
+    import interpreter
+
+    written, _ = _latest_event_read()
+    net = compiler.compile_program(written, {"a", "r"}, 6, causal=True)
+    result = interpreter.decompile(net, time_budget=30)
+    assert result.verified
+    assert result.source.count('sequence_map(lambda x, y: y if x == "r" else 0, tokens, ') == 2
+    assert "EQ)" in result.source
+
+
+def test_passed_labels_name_the_rest_by_a_number_no_passed_value_is():
+    """Codes of `c + 1 if t == "r" else 0` (each r's own code, one code elsewhere) are renamed to
+    the count each r passes on and the rest to a number none of those is (0 where it is free, else
+    -1); codes no argument passes on one to one stay as read."""
+    from compiler.language import functions as fn
+    from interpreter.relabel import _passed_labels
+
+    codes: dict = {}
+    table = {(t, c): codes.setdefault(c + 1 if t == "r" else 0, 50 + len(codes)) for t in ("r", "a") for c in range(4)}
+    renamed, names = _passed_labels(fn.Table.from_mapping(2, table))
+    assert {key: renamed(*key) for key in table} == {("r", c): c for c in range(4)} | {("a", c): -1 for c in range(4)}
+    assert len(set(names.values())) == len(names) == 5
+    shifted = {(t, c + 1): v for (t, c), v in table.items()}  # the counts 1..4: 0 is free
+    renamed, _ = _passed_labels(fn.Table.from_mapping(2, shifted))
+    assert renamed("a", 1) == 0 and renamed("r", 3) == 3
+    mixed = dict(table) | {("a", 2): 99}  # the rest not one code
+    assert _passed_labels(fn.Table.from_mapping(2, mixed)) is None

@@ -1350,8 +1350,8 @@ def _numbered(select: nodes.Select, value_sets: ValueSets) -> bool:
         if count is not select.queries or counted.queries is not nodes.INDICES:
             continue
 
-        def chooses(a, n, count_first=count_first) -> bool:
-            return _selects(select.predicate, flag.function(*((n, a) if count_first else (a, n))), n)
+        def chooses(a, m, q, count_first=count_first) -> bool:
+            return _selects(select.predicate, flag.function(*((m, a) if count_first else (a, m))), q)
         try:
             if numbered_always_chosen(value_sets(a_node), _tag_function(counted.keys, a_node), counted.predicate,
                                       chooses, value_sets(count), value_sets.max_seq_len,

@@ -436,8 +436,8 @@ class Facts:
           largest token, `select(larger, larger, lambda k, q: k == 0)`);
         - every value the queries take chooses whatever the first position's key can be
           (`_first_always_chosen`);
-        - the queries are a running count of flagged positions, never 0, and the keys a flag of
-          it that numbers them (`_numbered_chosen`), or the queries are a line (or a map of it)
+        - the queries are a running count of flagged positions (or a map of it), and the keys a
+          flag of it that numbers them (`_numbered_chosen`), or the queries are a line (or a map of it)
           and the keys flag the first position holding each of its values (`_first_of_kind`);
         - the indices fetch by a sort's target over keys one position holds each
           (`_sort_target_chosen`).
@@ -480,22 +480,30 @@ class Facts:
                    for n in lengths for q in values)
 
     def _numbered_chosen(self, select: rasp.Select) -> bool:
-        """Whether `select` fetches by a running count of flagged positions, never 0, the flag
-        `g(a, n)` of that count that it numbers them by (`flags.numbered_always_chosen`: the
+        """Whether `select` fetches by a running count of flagged positions (or a map of it), the
+        flag `g(a, n)` of that count that it numbers them by (`flags.numbered_always_chosen`: the
         latest record fetched by its number, `c if beaten == 0 else 0` against the count of
-        records, always finds it)."""
+        records, always finds it; so does the one before, by `max(n - 1, 0)`, where position 0
+        is never flagged)."""
+        query = select.queries
         for part in self.flag_counts(select.keys):
             count = part.count
-            if count.label != select.queries.label or count.selector.queries.label != rasp.indices.label:
+            if count.selector.queries.label != rasp.indices.label:
+                continue
+            if query.label == count.label:
+                asked = None
+            elif isinstance(query, rasp.Map) and query.inner.label == count.label and query.label not in self.nullable:
+                asked = lambda n, table=self.tables[query.label]: table.get((n,))  # noqa: E731 - `max(n - 1, 0)`
+            else:
                 continue
             numbers = self.values[count.label] - self.never.get(count.label, set())  # (a count's values: ints)
 
-            def chooses(a, n, part=part) -> bool:
-                key = part.flag_value(a, n)
-                return key is not None and self.predicate(select, key, n)
+            def chooses(a, m, q, part=part) -> bool:
+                key = part.flag_value(a, m)
+                return key is not None and self.predicate(select, key, q)
             at = self.position_values(part.a.label)
             if numbered_always_chosen(self.values[part.a.label], part.tag, part.counts, chooses, numbers,
-                                      self.max_seq_len, None if at is None else at.__getitem__):
+                                      self.max_seq_len, None if at is None else at.__getitem__, asked):
                 return True
         return False
 

@@ -107,22 +107,27 @@ MAX_FLAG_CALLS = 4_000_000
 
 
 def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],
-                           chooses: Callable[[Any, Any], bool], numbers: Iterable, max_seq_len: int,
-                           a_at: Callable[[int], Iterable] | None = None) -> bool:
-    """Whether a select of flag keys `g(a, n)` by the running count n itself chooses some position
-    at every query: n is a `selector_width` of `tag(a, i)` keys against the indices (`counts(key,
-    index)`) that counts a position from its own index on where its a is flagged and never where it
-    is not, and `chooses(a, n)` says whether the query n chooses the key `g(a, n)`, which must hold
-    for every flagged a and every n but 0 (`numbers`, its values; `a_at`: as in
-    `flagged_at_most_once`). At a position whose count is n >= 1, the n-th flagged position, at or
-    before it, has count n: the record fetched by its number (the thirty-fifth hand-written set's
-    t01 and t08). A position whose count is 0 holds an a never flagged (a flagged one counts
-    itself), and chooses itself where `chooses(a, 0)` for each such a: before the first event, the
-    events' key 0 of every other position (the thirty-eighth's)."""
+                           chooses: Callable[[Any, Any, Any], bool], numbers: Iterable, max_seq_len: int,
+                           a_at: Callable[[int], Iterable] | None = None,
+                           asked: Callable[[Any], Any] | None = None) -> bool:
+    """Whether a select of flag keys `g(a, n)` by the running count n itself, or by a map of it
+    (`asked(n)`, None where undefined), chooses some position at every query: n is a
+    `selector_width` of `tag(a, i)` keys against the indices (`counts(key, index)`) that counts a
+    position from its own index on where its a is flagged and never where it is not, and
+    `chooses(a, m, q)` says whether the query q chooses the key `g(a, m)` (`numbers`, the count's
+    values; `a_at`: as in `flagged_at_most_once`). At a position whose count is n >= 1, the m-th
+    flagged position, for every m from 1 to n, is at or before it and has count m: the record
+    fetched by its number (the thirty-fifth hand-written set's t01 and t08), or the one before it
+    (`max(n - 1, 0)`), where the query chooses `g(a, m)` for every flagged a. A position whose
+    count is 0 holds an a never flagged (a flagged one counts itself), and chooses itself where
+    `chooses(a, 0, q)` for each such a: before the first event, the events' key 0 of every other
+    position; and where no a at position 0 is ever flagged, position 0 has count 0 in every input,
+    chosen where `chooses(a, 0, q)` for each a it may hold (the thirty-eighth's)."""
     numbers, positions = list(numbers), range(max_seq_len)
     a_values = list(a_values)
     flagged: dict = {}  # a's key -> a, for the a some position is counted with
     unflagged: dict = {}  # a's key -> a, for the a some position is not counted with
+    first_flagged = False  # whether position 0 may be counted
     for i in positions:
         for a in a_values if a_at is None else a_at(i):
             seen = [bool(counts(tag(a, i), j)) for j in positions]
@@ -132,8 +137,19 @@ def numbered_always_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], c
             if any(seen[j] != (i <= j) for j in positions):
                 return False
             flagged[table_key(a)] = a
-    return (all(chooses(a, n) for a in flagged.values() for n in numbers if n != 0)
-            and (0 not in numbers or all(chooses(a, 0) for a in unflagged.values())))
+            first_flagged = first_flagged or i == 0
+    at_first = list(a_values if a_at is None else a_at(0))
+
+    def found(n) -> bool:
+        q = n if asked is None else asked(n)
+        if q is None:
+            return False
+        if n != 0 and any(all(chooses(a, m, q) for a in flagged.values()) for m in range(1, n + 1)):
+            return True
+        if n == 0 and all(chooses(a, 0, q) for a in unflagged.values()):
+            return True
+        return not first_flagged and all(chooses(a, 0, q) for a in at_first)
+    return all(found(n) for n in numbers)
 
 
 def first_of_kind_chosen(a_values: Iterable, tag: Callable[[Any, int], Any], counts: Callable[[Any, Any], bool],

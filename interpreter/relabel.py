@@ -72,7 +72,7 @@ def line_readers(program: prog.Program) -> dict[int, list[nodes.Node]]:
     return readers
 
 
-def readable_labels(program: prog.Program) -> prog.Program | None:
+def readable_labels(program: prog.Program, value_sets: ValueSets | None = None) -> prog.Program | None:
     """`program` with each categorical sequence_map table that only tables read (not the output)
     and whose classes are those of a weighted sum of its two numbers written as that sum, and
     the tables reading it keyed by the sums; None when no table is. In canonical order, so a
@@ -81,19 +81,26 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
     (`_named_by_queries`), and labels one argument's values each have their own of to those values
     (`_passed_labels`); labels a categorical aggregate fetches count as the line's own, the tables
     reading the fetch keyed by the new names too, and an output map that only renames what is
-    fetched is dropped, its outputs the fetched line's labels (`_fetch_named_by_output`)."""
+    fetched is dropped, its outputs the fetched line's labels (`_fetch_named_by_output`). With
+    `value_sets`, a library lambda over the indices whose labels mix words and numbers (`x if y ==
+    "miss" else y`: the index at a miss, the word elsewhere) is written as the index or 99 where its
+    table over those values is one (`_index_or_sentinel`)."""
     fetched = _fetch_named_by_output(program)
     program = fetched or program
     readers = line_readers(program)
     renamed: dict[int, dict] = {}  # by node id: {table_key(old label): new label}
     changes: dict[int, dict] = {}
     for node in program.nodes:
-        table = _renamed_table(node, renamed)
+        table, tabulated = _renamed_table(node, renamed), False
+        if table is not None:
+            function = node.predicate if isinstance(node, nodes.Select) else node.function
+            if table != function:
+                changes[id(node)] = {"predicate" if isinstance(node, nodes.Select) else "function": table}
+        elif value_sets is not None:
+            table = _mixed_index_table(node, value_sets)
+            tabulated = True  # a lambda: only written again as the index or 99
         if table is None:
             continue
-        function = node.predicate if isinstance(node, nodes.Select) else node.function
-        if table != function:
-            changes[id(node)] = {"predicate" if isinstance(node, nodes.Select) else "function": table}
         if (node is program.output or not isinstance(node, (nodes.Map, nodes.SequenceMap))
                 or node.encoding != nodes.CATEGORICAL or not readers[id(node)]):
             continue
@@ -103,7 +110,10 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
         if not reading or not all(_renamed_table(r, {}) is not None for r in reading):
             continue
         found = None
-        if isinstance(node, nodes.SequenceMap):
+        if tabulated:
+            found = _index_or_sentinel(node, table)
+            found = None if found is None else (parse_lambda(f"lambda x, y: {found[0]}"), found[1])
+        elif isinstance(node, nodes.SequenceMap):
             found = _weighted_sum(table) or _index_or_sentinel(node, table)
             if found is not None:
                 found = parse_lambda(f"lambda x, y: {found[0]}"), found[1]
@@ -111,7 +121,7 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
                 # a pack says no more than the table's own labels, but a select reading it may then be a
                 # comparison of its blocks
                 found = _packed_with_index(node, table)
-        if found is None:
+        if found is None and not tabulated:
             found = _named_by_queries(table, node, reading, renamed) or _passed_labels(table)
         if found is None:
             continue
@@ -123,6 +133,30 @@ def readable_labels(program: prog.Program) -> prog.Program | None:
             renamed[id(holder)] = labels
         changes[id(node)] = {"function": function}
     return rebuilt(program, changes) if renamed else fetched
+
+
+def _mixed_index_table(node: nodes.Node, value_sets: ValueSets) -> fn.Table | None:
+    """A categorical sequence_map lambda over the indices and one other line as its table on the
+    values they take, where its labels mix words and numbers (a flagged index, the word itself
+    elsewhere: no comparison orders them, so the select reading it stays a table of pairs); None
+    for any other line."""
+    if not isinstance(node, nodes.SequenceMap) or not isinstance(node.function, fn.Lambda) or \
+            node.encoding != nodes.CATEGORICAL or sum(child is nodes.INDICES for child in node.children) != 1:
+        return None
+    try:
+        domains = [sorted(value_sets(child), key=value_sort_key) for child in node.children]
+    except ValueSetError:
+        return None
+    if math.prod(len(d) for d in domains) > MAX_FUNCTION_ARGUMENTS:
+        return None
+    mapping = {}
+    for args in itertools.product(*domains):
+        try:
+            mapping[args] = node.function(*args)
+        except (fn.EvaluationError, TypeError, ValueError, ArithmeticError):
+            continue
+    kinds = {isinstance(v, str) for v in mapping.values()}
+    return fn.Table.from_mapping(2, mapping) if kinds == {True, False} else None
 
 
 def _fetches(reader: nodes.Node, node: nodes.Node, program: prog.Program) -> bool:

@@ -390,7 +390,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, `2 * x + 3 * y` for a
     # table of labels 0, 1, 2, ... in the classes of that sum, `k == 5` for a select's table of
     # pairs and `1 if x == "C" else 0` for a map's of two values, where the net verifies them as well
-    for rewrite in (folded_scales, rounded_constants, readable_labels,
+    for rewrite in (folded_scales, rounded_constants,
+                    functools.partial(readable_labels, value_sets=certify.compile_sets),
                     functools.partial(readable_tables, value_sets=certify.compile_sets)):
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None

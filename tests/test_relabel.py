@@ -412,3 +412,21 @@ def test_passed_labels_name_the_rest_by_a_number_no_passed_value_is():
     assert renamed("a", 1) == 0 and renamed("r", 3) == 3
     mixed = dict(table) | {("a", 2): 99}  # the rest not one code
     assert _passed_labels(fn.Table.from_mapping(2, mixed)) is None
+
+
+def test_a_library_lambda_flagging_indices_with_the_word_itself_elsewhere_becomes_the_index_or_99():
+    """`x if y == "miss" else y` over (indices, tokens), a library line the search fits to a count's
+    flagged keys: the index at a miss, the word elsewhere, which no comparison orders against the
+    indices, so the select counting the misses up to each position stays a table of pairs. Given
+    the value sets, it is written `x if y == "miss" else 99` and the select `LEQ`; the same program."""
+    vocab, n = ("hit", "miss"), 6
+    pairs = {(k, q) for k in range(n) for q in range(n) if k <= q}
+    read = compiler.parse('at = sequence_map(lambda x, y: x if y == "miss" else y, indices, tokens)\n'
+                          f"return selector_width(select(at, indices, {_pairs(pairs)}))\n")
+    assert readable_labels(read) is None  # without the value sets: a lambda is left as it is
+    sets = ValueSets(list(vocab), n)
+    relabelled = readable_labels(read, sets)
+    assert 'sequence_map(lambda x, y: x if y == "miss" else 99, indices, tokens)' in relabelled.source
+    readable = readable_predicates(relabelled, sets)
+    assert "select(v1, indices, LEQ)" in readable.source
+    assert _outputs(readable, vocab, n) == _outputs(read, vocab, n)

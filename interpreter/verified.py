@@ -390,15 +390,21 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     # a sum's factors in the tables it weighs, 5 for a reading of 4.9999, `2 * x + 3 * y` for a
     # table of labels 0, 1, 2, ... in the classes of that sum, `k == 5` for a select's table of
     # pairs and `1 if x == "C" else 0` for a map's of two values, where the net verifies them as well
-    for rewrite in (folded_scales, rounded_constants,
-                    functools.partial(readable_labels, value_sets=certify.compile_sets),
-                    functools.partial(readable_tables, value_sets=certify.compile_sets)):
+    # (labels and tables are certified together first, one certificate where the budget is short,
+    # and one at a time where together they are not verified)
+    labels = functools.partial(readable_labels, value_sets=certify.compile_sets)
+    tables = functools.partial(readable_tables, value_sets=certify.compile_sets)
+    rewrites = [folded_scales, rounded_constants, lambda p: _both(p, labels, tables), labels, tables]
+    while rewrites:
+        rewrite = rewrites.pop(0)
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
         rewritten = rewrite(shown) if cert.verified and spare else None
         if rewritten is not None:
             rewritten_cert = certify(rewritten)
             if rewritten_cert.verified:
                 agreement, cert, shown = rewritten_cert.agreement, rewritten_cert, rewritten_cert.program or rewritten
+                if len(rewrites) == 2:  # both, together: done
+                    break
     if filled and cert.exhaustive and trace.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "
                      "gives; entries were filled in there (compile needs one for each)")
@@ -421,6 +427,13 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     return Decompiled(shown.source, cert.verified, cert.exhaustive, agreement, cert.inputs,
                       _line_fits(program, lines, shown), certify.compiled, time.monotonic() - start,
                       method if run_net else "weights-only", weights_only, tuple(notes))
+
+
+def _both(program: prog.Program, first, second) -> prog.Program | None:
+    """`second` applied to what `first` gives (or to `program`), where both change it; None
+    otherwise (each is then tried alone)."""
+    once = first(program)
+    return None if once is None else second(once)
 
 
 def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) -> list[list]:

@@ -20,7 +20,7 @@ from compiler.language import nodes
 from compiler.language import program as prog
 from fountain.cli import main
 from interpreter import verified
-from interpreter.certify import Certifier, whole_domain
+from interpreter.certify import Certifier, rebuilt, whole_domain
 from interpreter.checkpoint import NoDefaultCheckpoint
 from interpreter.encoding import EncoderConfig
 from interpreter.lines import covered_groups, map_values, primitives, selection
@@ -3645,3 +3645,22 @@ def test_a_categorical_lines_labels_must_be_values_a_program_tells_apart():
 
     assert _conflated([True, 1, 5]) and _conflated([False, 0.0]) and _conflated([3, False, 0])
     assert not _conflated([True, 2, 5]) and not _conflated([0, 1, 2]) and not _conflated([True, False, "1"])
+
+
+def test_a_reading_whose_text_could_not_be_read_back_is_not_verified():
+    """A select of 90,000 code pairs is over the language's 65,536 entries a table's text may hold:
+    a reading with it agrees with the net, but `compiler.parse` refuses its text, so it is no
+    answer (the thirty-ninth hand-written set's y13, a select of 117,000 pairs, was certified and
+    could not be read back). The same reading with a table under the limit verifies."""
+    source = "return selector_width(select(indices, indices, LEQ))\n"
+    net = compiler.compile_program(source, {"a", "b"}, 4)
+    small = compiler.parse("return selector_width(select(indices, indices, {(0, 0)}))\n")
+    select = next(node for node in small.nodes if isinstance(node, nodes.Select))
+    pairs = {(k, q) for k in range(4) for q in range(4) if k <= q}
+    padding = {(-k, -q) for k in range(1, 301) for q in range(1, 301)}  # pairs no value reaches
+    certify = Certifier(net, [list(xs) for n in range(1, 5) for xs in itertools.product("ab", repeat=n)], True)
+    fits = rebuilt(small, {id(select): {"predicate": fn.PredicateTable.from_pairs(pairs)}})
+    assert certify(fits).verified
+    over = rebuilt(small, {id(select): {"predicate": fn.PredicateTable.from_pairs(pairs | padding)}})
+    cert = certify(over)
+    assert not cert.verified and "could not be read back" in cert.reason

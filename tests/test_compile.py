@@ -459,7 +459,8 @@ def test_the_latest_events_count_fetched_by_the_events_number_is_one_value(causa
     inputs = inputs_up_to(vocab, 6, limit=1100)
     assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
     wide = set("abcdefr")
-    with pytest.raises(CompileError, match=r"tracr issue #11"):
+    # (causal, the later positions' values change the fetch on a prefix too: said first, tracr #19)
+    with pytest.raises(CompileError, match=r"tracr #19" if causal else r"tracr issue #11"):
         compiler.compile_program(_LATEST_EVENT.replace("c if t == \"r\" else 0, tokens, count",
                                                        "c if t == \"r\" else c, tokens, count"), wide, 8, causal=causal)
     numerical = _LATEST_EVENT.replace(
@@ -531,7 +532,7 @@ def test_a_position_numbered_among_those_of_its_own_depth_is_one_position(causal
     inputs = inputs_up_to(vocab, 8, limit=1500)
     assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
     assert net.run([list("(w)(")]) == [[0, 1, 2, 3]]
-    with pytest.raises(CompileError, match=r"tracr issue #11"):
+    with pytest.raises(CompileError, match=r"tracr #19" if causal else r"tracr issue #11"):  # (#19 said first)
         compiler.compile_program(_NUMBERED_BY_DEPTH.replace(" and k % 16 <= q % 16", ""),
                                  vocab, 8, causal=causal)
 
@@ -885,6 +886,26 @@ def test_causal_output_may_look_forward():
     program = forward_mean()
     net = compile_sop(program, {1, 2, 3}, 5, causal=True)
     assert_matches_rasp(net, program, inputs_up_to({1, 2, 3}, 5), causal=True)
+
+
+def test_a_causal_program_refused_both_ways_is_told_the_prefix_first():
+    """The running maximum fetched from the latest record, records found by a width over the
+    tokens alone: on a longer prefix a later larger token un-records a position, so the causal net
+    is not the program (tracr #19) whatever the fetch; that is said first, not the fetch's #11, which
+    sent the thirty-ninth hand-written set's writer to a numerical rewrite refused for the prefix
+    then. Packed (token, index) keys compile."""
+    source = ("higher = selector_width(select(tokens, tokens, GT))\n"
+              "record = map(lambda h: 1 if h == 0 else 0, higher)\n"
+              "record_at = sequence_map(lambda r, i: i if r == 1 else 99, record, indices)\n"
+              "records = selector_width(select(record_at, indices, LEQ))\n"
+              "record_no = sequence_map(lambda r, n: n if r == 1 else 0, record, records)\n"
+              "return aggregate(select(record_no, records, EQ), tokens)\n")
+    with pytest.raises(CompileError, match=r"tracr #19"):
+        compiler.compile_program(source, {1, 2, 3}, 6, causal=True)
+    packed = ("key = sequence_map(lambda t, i: t * 16 + i, tokens, indices)\n" + source.replace(
+        "select(tokens, tokens, GT)", "select(key, key, lambda k, q: k // 16 > q // 16 and k % 16 < q % 16)"))
+    net = compiler.compile_program(packed, {1, 2, 3}, 6, causal=True)
+    assert net.run([[2, 1, 3, 3, 1, 2]]) == [[2, 2, 3, 3, 3, 3]]
 
 
 # -- tracr #24: categorical -> numerical with negative values --------------------------------
@@ -1561,7 +1582,8 @@ def test_a_program_that_reads_no_order_is_run_on_every_sorted_input_in_place_of_
     refusal = r"categorical Aggregate may select several positions holding different values of tokens"
     with pytest.raises(CompileError, match=refusal + r".*and there are 12,093,234; a smaller vocabulary"):
         compiler.compile_program(MEDIAN, scores, 9, sorted_inputs=False)
-    with pytest.raises(CompileError, match=r"A causal program's categorical aggregates are not checked"):
+    # causal, the median's flags change as the prefix grows (tracr #19, said before the aggregate's #11)
+    with pytest.raises(CompileError, match=r"tracr #19"):
         compiler.compile_program(MEDIAN, scores, 9, causal=True)
     indexed = MEDIAN.replace("return map(lambda s:", "return sequence_map(lambda s, i:").replace(
         "score)\n", "score, indices)\n")
@@ -2315,3 +2337,4 @@ def test_means_of_any_size_over_selects_that_may_choose_nothing_agree(scale, que
     inputs = inputs_up_to(set(vocab), 4 if wide else 6, limit=400)
     for xs, got in zip(inputs, net.run(inputs)):
         assert outputs_agree(reference_outputs(program, xs), got), (xs, got)
+

@@ -1,5 +1,6 @@
-"""Checks the thirty-eighth hand-written set (x01-x24; x25, x26 are refusals): every compiled net against its program's reference
-outputs and against a plain-Python statement of each task (written from the files' comments).
+"""Checks the thirty-eighth hand-written set (x01-x24; x25, x26 are refusals):
+every compiled net against its program's reference outputs
+and against a plain-Python statement of each task (written from the files' comments).
 
     python bench/handwritten_thirtyeighth/check_set.py [--nets DIR] [x01 x05 ...]
 """

@@ -1,5 +1,6 @@
-"""Checks the thirty-ninth hand-written set (y01-y24; y25, y26 are refusals): every compiled net against its program's reference
-outputs and against a plain-Python statement of each task (written from the files' comments).
+"""Checks the thirty-ninth hand-written set (y01-y24; y25, y26 are refusals):
+every compiled net against its program's reference outputs
+and against a plain-Python statement of each task (written from the files' comments).
 
     python bench/handwritten_thirtyninth/check_set.py [--nets DIR] [y01 y05 ...]
 """

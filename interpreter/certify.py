@@ -1279,7 +1279,7 @@ def _mean_below_1(node: nodes.Aggregate, value_sets: ValueSets, ends: tuple[_AtE
         return False
 
 
-def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
+def _first_flagged(select: nodes.Select, value_sets: ValueSets, fetched: nodes.Node | None = None) -> bool:
     """Whether `select` chooses at most one position at every query: its keys can be chosen only
     where a flag `g(a, n)` holds, n counting (a `selector_width` of a select of `h(a, i)` keys
     against the indices, or against the same keys) positions whose `a` the flag also reads, such
@@ -1291,7 +1291,10 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
     `b`, the thirty-fourth's s01); or a running count of the flagged positions, which grows at each,
     fetched by its number (`c if h == 0 else 0` against the record number, the thirty-fifth's t01
     and t08). A mean over such a select is one value or its default, not every mean compile lists;
-    checked on the value sets, so it holds on every input."""
+    checked on the value sets, so it holds on every input. With the `fetched` line, positions one
+    query may choose together pass where each holds one equal number of it (`_held_numbers`: the
+    latest event's count fetched by the events' number, every other position keyed 0 and holding
+    0, the thirty-eighth's): their mean is that number."""
     flag = select.keys
     if not isinstance(flag, nodes.SequenceMap) or flag.encoding != nodes.CATEGORICAL:
         return False
@@ -1300,14 +1303,15 @@ def _first_flagged(select: nodes.Select, value_sets: ValueSets) -> bool:
         if count.selector.queries not in (nodes.INDICES, keys):
             continue
         try:
-            return _flagged_once(select, flag, a_node, count, count_first, keys, value_sets)
+            held = {} if fetched is None else _held_numbers(fetched, a_node, value_sets)
+            return _flagged_once(select, flag, a_node, count, count_first, keys, value_sets, held)
         except (ValueSetError, fn.EvaluationError, ValueError, TypeError, ArithmeticError, RecursionError, KeyError):
             return False
     return False
 
 
 def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.Node, count: nodes.SelectorWidth,
-                  count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets) -> bool:
+                  count_first: bool, keys: nodes.SequenceMap, value_sets: ValueSets, held: dict | None = None) -> bool:
     """`_first_flagged`'s check on the value sets (`compiler.compiling.flags.flagged_at_most_once`,
     which shows the same for compile's categorical fetches): the flag values each query value
     chooses, and the pairs (a, n) giving each."""
@@ -1322,7 +1326,63 @@ def _flagged_once(select: nodes.Select, flag: nodes.SequenceMap, a_node: nodes.N
             gives.setdefault(table_key(flag.function(*((n, a) if count_first else (a, n)))), []).append((a, n))
     return flagged_at_most_once(choices, gives, value_sets(a_node), _tag_function(keys, a_node),
                                 count.selector.predicate, count.selector.queries is nodes.INDICES,
-                                value_sets.max_seq_len, _values_by_position(a_node, value_sets))
+                                value_sets.max_seq_len, _values_by_position(a_node, value_sets), held)
+
+
+def _held_numbers(fetched: nodes.Node, a_node: nodes.Node, value_sets: ValueSets) -> dict:
+    """a's key -> the one number `fetched` holds at every position holding a (as `(is a bool, the
+    number)`), for the a where it is one, on the value sets: `fetched` is a, a map or sequence_map
+    of a (or of the line a is a map of) and another line, or a map of such a line (compile's
+    `aggregates._fetched_by_flag` on its tables). {} where it is none of these."""
+    one = _one_value_at(fetched, a_node, value_sets)
+    return {key: (isinstance(v, bool), table_key(v)) for key, v in one.items() if _number(v) or isinstance(v, bool)}
+
+
+def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, depth: int = 0) -> dict:
+    """a's key -> the one value `line` holds at every position holding a, for the a where it is one."""
+    if depth > 8 or None in value_sets(line):
+        return {}
+    if line is a_node:
+        return {table_key(a): a for a in value_sets(a_node)}
+    if not isinstance(line, (nodes.Map, nodes.SequenceMap)):
+        return {}
+    children = list(line.children)
+    if any(child is a_node for child in children):
+        base, a_of = a_node, None
+    elif isinstance(a_node, nodes.Map) and any(child is a_node.inner for child in children):
+        base, a_of = a_node.inner, a_node.function
+    elif isinstance(line, nodes.Map):
+        inner = _one_value_at(line.inner, a_node, value_sets, depth + 1)
+        out = {}
+        for key, value in inner.items():
+            try:
+                out[key] = line.function(value)
+            except (fn.EvaluationError, ValueError, TypeError, ArithmeticError):
+                continue
+        return out
+    else:
+        return {}
+    at = next(k for k, child in enumerate(children) if child is base)
+    domains = [sorted(value_sets(child), key=value_sort_key) for child in children]
+    if math.prod(len(d) for d in domains) > HELD_ARGUMENTS:
+        return {}
+    by_a: dict = {}
+    for args in itertools.product(*domains):
+        try:
+            a = args[at] if a_of is None else a_of(args[at])
+        except (fn.EvaluationError, ValueError, TypeError, ArithmeticError):
+            continue  # no position holds it
+        try:
+            value = line.function(*args)
+        except (fn.EvaluationError, ValueError, TypeError, ArithmeticError):
+            value = None  # undefined there: not one value
+        by_a.setdefault(table_key(a), []).append(value)
+    return {key: values[0] for key, values in by_a.items() if None not in values
+            and all((type(v), table_key(v)) == (type(values[0]), table_key(values[0])) for v in values)}
+
+
+#: Most argument tuples `_one_value_at` calls a line's function on.
+HELD_ARGUMENTS = 100_000
 
 
 def _flag_counts(flag: nodes.Node) -> list[tuple[nodes.Node, nodes.SelectorWidth, bool]]:
@@ -1448,7 +1508,7 @@ class PositionValueSets(ValueSets):
         if (isinstance(node, nodes.Aggregate) and node.encoding == nodes.NUMERICAL
                 and isinstance(node.selector, nodes.Select)):
             values = self._known(node.sop)
-            if all(isinstance(v, (bool, int, float)) for v in values) and _first_flagged(node.selector, self):
+            if all(isinstance(v, (bool, int, float)) for v in values) and _first_flagged(node.selector, self, node.sop):
                 fetched = {v / 1 for v in values}  # a mean of one value or of none (non-numbers: compile's error)
                 found = _numbered(node.selector, self) or _first_of_own(node.selector, self)
                 return fetched if found else {0} | fetched

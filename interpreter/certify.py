@@ -1335,7 +1335,7 @@ def _held_numbers(fetched: nodes.Node, a_node: nodes.Node, value_sets: ValueSets
     of a (or of the line a is a map of) and another line, or a map of such a line (compile's
     `aggregates._fetched_by_flag` on its tables). {} where it is none of these."""
     one = _one_value_at(fetched, a_node, value_sets)
-    return {key: (isinstance(v, bool), table_key(v)) for key, v in one.items() if _number(v) or isinstance(v, bool)}
+    return {key: (isinstance(v, bool), v) for key, v in one.items() if _number(v) or isinstance(v, bool)}
 
 
 def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, depth: int = 0) -> dict:
@@ -1378,7 +1378,7 @@ def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, d
             value = None  # undefined there: not one value
         by_a.setdefault(table_key(a), []).append(value)
     return {key: values[0] for key, values in by_a.items() if None not in values
-            and all((type(v), table_key(v)) == (type(values[0]), table_key(values[0])) for v in values)}
+            and all(type(v) is type(values[0]) and v == values[0] for v in values)}
 
 
 #: Most argument tuples `_one_value_at` calls a line's function on.

@@ -394,7 +394,8 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     # and one at a time where together they are not verified)
     labels = functools.partial(readable_labels, value_sets=certify.compile_sets)
     tables = functools.partial(readable_tables, value_sets=certify.compile_sets)
-    rewrites = [folded_scales, rounded_constants, lambda p: _both(p, labels, tables), labels, tables]
+    both = functools.partial(_both, first=labels, second=tables)
+    rewrites = [folded_scales, rounded_constants, both, labels, tables]
     while rewrites:
         rewrite = rewrites.pop(0)
         spare = start + time_budget - time.monotonic() > ROUNDING_SHARE * time_budget
@@ -403,7 +404,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
             rewritten_cert = certify(rewritten)
             if rewritten_cert.verified:
                 agreement, cert, shown = rewritten_cert.agreement, rewritten_cert, rewritten_cert.program or rewritten
-                if len(rewrites) == 2:  # both, together: done
+                if rewrite is both:  # labels and tables, together: done
                     break
     if filled and cert.exhaustive and trace.exhaustive:  # on a sample, the certificate's caveat or reason says it
         notes.append(f"table line(s) {', '.join(filled)} had no entry for values their inputs may take but no input "

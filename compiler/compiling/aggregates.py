@@ -149,7 +149,7 @@ def _fetched_by_flag(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: 
     """a's key -> the one number `value` holds at every position holding a (as `(is a bool, the
     number)`: True and 1 are two values to a categorical line), for the a where it is one
     (`_one_at`)."""
-    return {key: (isinstance(one, bool), table_key(one))
+    return {key: (isinstance(one, bool), one)
             for key, one in _one_at(facts, value, a_node, a_values).items() if is_number(one)}
 
 
@@ -186,7 +186,7 @@ def _one_at(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list, dep
         a = args[at] if a_of is None else a_of[args[at],]
         by_a.setdefault(table_key(a), []).append(result)
     return {key: results[0] for key, results in by_a.items()
-            if all((type(r), table_key(r)) == (type(results[0]), table_key(results[0])) for r in results)}
+            if all(type(r) is type(results[0]) and r == results[0] for r in results)}
 
 
 def _taken(facts: Facts, label: str) -> list:

@@ -167,7 +167,8 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     unproven = unproven_aggregates(facts)
     first_unproven = next(iter(unproven.values()), "")
     unshown = bool(unproven) and (causal or not exhaustive)
-    if causal and unshown:
+    causal_checked = causal and unshown
+    if causal_checked:
         # a net that is not the program on each prefix is refused whatever its aggregates: said first,
         # so a writer does not rewrite an aggregate the causal net could not compute anyway (the
         # thirty-ninth hand-written set's y22, a record fetch by a count over unpacked keys)
@@ -189,7 +190,7 @@ def _compile_sop(sop: rasp.SOp, vocab: Iterable[Any], max_seq_len: int, causal: 
     if not facts.values.get(sink[nodes.ID], True):
         raise CompileError(f"{sop.name}: the output has no value on any input (every line it could take one "
                            "from gives None), so the net would have nothing to output; check its tables' keys")
-    if causal:
+    if causal and not causal_checked:
         check_causal(facts)
     mlp_exactness, corrected = choose_mlp_exactness(facts, graph)
     corrected = corrected or ours

@@ -75,7 +75,13 @@ from compiler.compiling.check import (
     search_failing_batch,
     structured_inputs,
 )
-from compiler.compiling.flags import first_of_kind_chosen, flagged_at_most_once, numbered_always_chosen
+from compiler.compiling.flags import (
+    fetched_numbers,
+    first_of_kind_chosen,
+    flagged_at_most_once,
+    numbered_always_chosen,
+    one_value_each,
+)
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language import program as prog
@@ -1334,8 +1340,7 @@ def _held_numbers(fetched: nodes.Node, a_node: nodes.Node, value_sets: ValueSets
     number)`), for the a where it is one, on the value sets: `fetched` is a, a map or sequence_map
     of a (or of the line a is a map of) and another line, or a map of such a line (compile's
     `aggregates._fetched_by_flag` on its tables). {} where it is none of these."""
-    one = _one_value_at(fetched, a_node, value_sets)
-    return {key: (isinstance(v, bool), v) for key, v in one.items() if _number(v) or isinstance(v, bool)}
+    return fetched_numbers(_one_value_at(fetched, a_node, value_sets))
 
 
 def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, depth: int = 0) -> dict:
@@ -1366,7 +1371,7 @@ def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, d
     domains = [sorted(value_sets(child), key=value_sort_key) for child in children]
     if math.prod(len(d) for d in domains) > HELD_ARGUMENTS:
         return {}
-    by_a: dict = {}
+    held = []
     for args in itertools.product(*domains):
         try:
             a = args[at] if a_of is None else a_of(args[at])
@@ -1376,9 +1381,8 @@ def _one_value_at(line: nodes.Node, a_node: nodes.Node, value_sets: ValueSets, d
             value = line.function(*args)
         except (fn.EvaluationError, ValueError, TypeError, ArithmeticError):
             value = None  # undefined there: not one value
-        by_a.setdefault(table_key(a), []).append(value)
-    return {key: values[0] for key, values in by_a.items() if None not in values
-            and all(type(v) is type(values[0]) and v == values[0] for v in values)}
+        held.append((table_key(a), value))
+    return one_value_each(held)
 
 
 #: Most argument tuples `_one_value_at` calls a line's function on.

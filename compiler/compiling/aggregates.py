@@ -16,7 +16,7 @@ from __future__ import annotations
 from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts, is_number
-from compiler.compiling.flags import flagged_at_most_once
+from compiler.compiling.flags import fetched_numbers, flagged_at_most_once, one_value_each
 from compiler.language.literals import table_key, value_sort_key
 
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
@@ -149,8 +149,7 @@ def _fetched_by_flag(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: 
     """a's key -> the one number `value` holds at every position holding a (as `(is a bool, the
     number)`: True and 1 are two values to a categorical line), for the a where it is one
     (`_one_at`)."""
-    return {key: (isinstance(one, bool), one)
-            for key, one in _one_at(facts, value, a_node, a_values).items() if is_number(one)}
+    return fetched_numbers(_one_at(facts, value, a_node, a_values))
 
 
 def _one_at(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list, depth: int = 0) -> dict:
@@ -177,16 +176,10 @@ def _one_at(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list, dep
         return {}
     at = children.index(base)
     taken = [{table_key(v) for v in _taken(facts, label)} for label in children]
-    by_a: dict = {}
-    for args, result in table.items():
-        if any(table_key(arg) not in taken[k] for k, arg in enumerate(args) if k != at):
-            continue
-        if a_of is not None and (args[at],) not in a_of:
-            continue  # a raises there: no position holds it
-        a = args[at] if a_of is None else a_of[args[at],]
-        by_a.setdefault(table_key(a), []).append(result)
-    return {key: results[0] for key, results in by_a.items()
-            if all(type(r) is type(results[0]) and r == results[0] for r in results)}
+    return one_value_each(
+        (table_key(args[at] if a_of is None else a_of[args[at],]), result) for args, result in table.items()
+        if all(table_key(arg) in taken[k] for k, arg in enumerate(args) if k != at)
+        and (a_of is None or (args[at],) in a_of))  # (where a raises, no position holds it)
 
 
 def _taken(facts: Facts, label: str) -> list:

@@ -13,6 +13,7 @@ default (`interpreter.certify.PositionValueSets`). Both give these functions the
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Callable, Iterable
 
 from compiler.language.literals import table_key
@@ -100,6 +101,25 @@ def flagged_at_most_once(choices: Iterable[set], gives: dict[Any, list[tuple]], 
             if any(n_later >= least and not (grows and n_later <= min(ns)) for n_later in later_ns):
                 return False
     return True
+
+
+def one_value_each(held: Iterable[tuple[Any, Any]]) -> dict:
+    """{a's key: the value} from (a's key, a value a line holds at a position holding a) pairs,
+    None where the line is undefined there, for the a at which the line holds one value, type and
+    all (1 and 1.0, True and 1 are two): compile's (on its tables) and the certificate's (on value
+    sets) reading of a fetched line, `c if t == "r" else 0` one 0 wherever t is not "r"."""
+    by_a: dict = {}
+    for key, value in held:
+        by_a.setdefault(key, []).append(value)
+    return {key: values[0] for key, values in by_a.items()
+            if None not in values and all(type(v) is type(values[0]) and v == values[0] for v in values)}
+
+
+def fetched_numbers(one: dict) -> dict:
+    """`one_value_each`'s finite numbers as `flagged_at_most_once`'s `fetched`: a's key -> (whether
+    it is a bool, the number); compared exactly, as tracr's one-hot codes are."""
+    return {key: (isinstance(v, bool), v) for key, v in one.items()
+            if isinstance(v, (bool, int, float)) and math.isfinite(v)}
 
 
 #: The most (pairs of a's values) x (pairs of positions) `flagged_at_most_once` compares.

@@ -12,13 +12,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tracr.compiler import compiling, lib, test_cases
+from tracr.compiler import compiling, lib, rasp_to_graph, test_cases
 from tracr.rasp import rasp
 
 import compiler
 from compiler.compiling.check import check_net, outputs_agree, reference_outputs
 from compiler.compiling.compile import compile_sop
 from compiler.compiling.exactness import TRACR_MLP_EXACTNESS
+from compiler.compiling.facts import Facts
+from compiler.compiling.pairs import chosen_hold_one_value
 from compiler.errors import CompileError
 
 CASES = {case["testcase_name"]: case for case in test_cases.TEST_CASES}
@@ -372,15 +374,17 @@ def test_numerical_map_of_mean_uses_true_value_set():
 # -- tracr #11: categorical aggregates that average ------------------------------------------
 
 def test_an_aggregate_the_static_argument_cannot_clear_is_shown_on_every_input():
-    """Keys computed from the tokens (the index, or 9 for a token 1, which no query selects: a
-    table that does not give the index back): each query still selects one position, which only
-    the inputs show. Compiled after a check of every input, and refused where the inputs are too
-    many to check. (Keys of the index and the length alone, the mirror, are shown per length: below.)"""
-    source = ("opp = sequence_map(lambda t, i: 4 - i if t > 1 else 9, tokens, indices)\n"
-              "flip = select(opp, indices, EQ)\nout = aggregate(flip, tokens)\nreturn out\n")
+    """Keys that add the first token to each token: equal keys hold equal tokens only because the
+    first token is one at every position, which no argument sees (two positions at a time, the
+    first token fetched at each is any token), so only the inputs show that every query selects
+    one token. Compiled after a check of every input, and refused where the inputs are too many to
+    check. (Keys of the index and the length alone, the mirror, are shown per length: below.)"""
+    source = ("first = aggregate(select(indices, indices, lambda k, q: k == 0), tokens)\n"
+              "key = sequence_map(lambda f, t: f + t, first, tokens)\n"
+              "out = aggregate(select(key, key, EQ), tokens)\nreturn out\n")
     net = compiler.compile_program(source, {1, 2, 3, 4, 5}, 5)
     assert net.provenance["aggregates_shown"] == "every input checked (3905)"
-    assert net.run([[1, 2, 3, 1, 5], [3, 2]]) == [[5, None, 3, 2, None], [None, None]]
+    assert net.run([[1, 2, 3, 1, 5], [3, 2]]) == [[1, 2, 3, 1, 5], [3, 2]]
     with pytest.raises(CompileError, match=r"tracr issue #11.*Compile shows one position where the keys are a "
                                            r"function of the index.*`select\(indices, position, EQ\)`"):
         compiler.compile_program(source, set(range(1, 9)), 5)  # 37,448 inputs
@@ -502,6 +506,71 @@ def test_the_event_before_the_latest_fetched_by_its_number_is_never_none(causal)
     assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
     with pytest.raises(CompileError, match="may be None"):
         compiler.compile_program(_PREVIOUS_EVENT.replace(' and i > 0', ''), set("abcdefr"), 8, causal=causal)
+
+
+_FIRST_FLAGGED_ROW = ("row = map(lambda i: i // 4, indices)\n"
+                      'b_row = sequence_map(lambda t, r: r if t == "b" else 9, tokens, row)\n'
+                      "earlier = selector_width(select(b_row, row, LT))\n"
+                      'first_here = sequence_map(lambda t, e: 1 if t == "b" and e == 0 else 0, tokens, earlier)\n'
+                      "mark = sequence_map(lambda f, r: r if f == 1 else -1, first_here, row)\n"
+                      "return aggregate(select(mark, mark, lambda k, q: k >= 0), mark)\n")
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_first_flagged_row_fetched_from_each_of_its_cells_is_one_value(causal):
+    """Every "b" of the first row holding one, fetched together: they hold one row number, since a
+    "b" in a later row would count the earlier row's (a width of `b_row` keys below the query's row),
+    shown two positions at a time (`compiler.compiling.pairs`) where it was refused past the
+    exhaustive check (the fortieth hand-written set's first draft of g07). Flagging every "b",
+    whatever its row, fetches several rows at once: refused."""
+    vocab = {"a", "b"}
+    net = compiler.compile_program(_FIRST_FLAGGED_ROW, vocab, 12, causal=causal, check_inputs=False)
+    program = compiler.parse(_FIRST_FLAGGED_ROW)
+    inputs = inputs_up_to(vocab, 12, limit=1500)
+    assert all(outputs_agree(reference_outputs(program, xs, causal), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert net.run([list("aaaaabab")]) == [[None] * 5 + [1] * 3 if causal else [1] * 8]
+    with pytest.raises(CompileError, match=r"tracr issue #11"):
+        compiler.compile_program(_FIRST_FLAGGED_ROW.replace('t == "b" and e == 0', 't == "b"'), vocab, 12,
+                                 causal=causal, check_inputs=False)
+
+
+_MODE_FIRST_OCCURRENCE = ('code = map({"a": 0, "b": 1, "c": 2}, tokens)\n'
+                          "count = selector_width(select(tokens, tokens, EQ))\n"
+                          "key = sequence_map(lambda c, i: c * 16 + i, code, indices)\n"
+                          "earlier = selector_width(select(key, key, lambda k, q: k // 16 == q // 16 and "
+                          "k % 16 < q % 16))\n"
+                          "first_at = sequence_map(lambda e, i: i if e == 0 else 15, earlier, indices)\n"
+                          "score = sequence_map(lambda c, f: c * 16 + 15 - f, count, first_at)\n"
+                          "beaten = selector_width(select(score, score, GT))\n"
+                          "top = sequence_map(lambda b, e: 1 if b == 0 and e == 0 else 0, beaten, earlier)\n"
+                          "return aggregate(select(top, top, lambda k, q: k == 1), tokens)\n")
+
+
+def test_the_modes_first_occurrence_is_one_position():
+    """The most frequent token, ties to the earliest, fetched categorically from its first
+    occurrence: flagged where no earlier position holds its token and no score (the count packed
+    with the first position) beats its own; two such positions would hold different tokens, so
+    different first positions and different scores, and one would beat the other. Shown two
+    positions at a time where it was refused (the thirty-ninth hand-written set's m01: 88,572
+    inputs); scores that tie across tokens (the count alone) are refused, as words cannot be
+    averaged."""
+    vocab = {"a", "b", "c"}
+    net = compiler.compile_program(_MODE_FIRST_OCCURRENCE, vocab, 10, check_inputs=False)
+    program = compiler.parse(_MODE_FIRST_OCCURRENCE)
+    inputs = inputs_up_to(vocab, 10, limit=1500)
+    assert all(outputs_agree(reference_outputs(program, xs, False), got) for xs, got in zip(inputs, net.run(inputs)))
+    assert net.run([list("cabbac")]) == [["c"] * 6]
+    with pytest.raises(CompileError, match=r"tracr issue #11|several positions"):
+        compiler.compile_program(_MODE_FIRST_OCCURRENCE.replace("c * 16 + 15 - f", "c"), vocab, 10,
+                                 check_inputs=False)
+
+
+def test_the_two_position_argument_gives_up_past_its_limit():
+    """Past its state limit the argument says 'not shown', never 'shown'."""
+    sop = compiler.parse(_MODE_FIRST_OCCURRENCE).sop
+    facts = Facts(rasp_to_graph.extract_rasp_graph(sop).graph, {"a", "b", "c"}, 10)
+    assert chosen_hold_one_value(facts, sop.selector, sop.sop)
+    assert not chosen_hold_one_value(facts, sop.selector, sop.sop, limit=100)
 
 
 _NUMBERED_BY_DEPTH = ("step = map({\"(\": 1, \")\": -1, \"w\": 0}, tokens)\n"

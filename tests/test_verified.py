@@ -947,9 +947,10 @@ def test_write_classes_refine_a_partition_closely_only_when_each_split_is_small_
 
 
 FIRST_ROOK = """rook = map(lambda p: 1 if p == "R" or p == "r" else 0, tokens)
-before = selector_width(select(indices, indices, LT))
-rook_at = sequence_map(lambda p, i: (16 if p == "R" or p == "r" else 0) + i, tokens, indices)
-earlier = selector_width(select(rook_at, rook_at, lambda k, q: k >= 16 and k % 16 < q % 16))
+rook_at = sequence_map(lambda r, i: i if r == 1 else 99, rook, indices)
+upto = selector_width(select(rook_at, indices, LEQ))
+before = sequence_map(lambda u, r: u - r, upto, rook)
+earlier = aggregate(select(indices, indices, EQ), before)
 first = sequence_map(lambda r, e: r == 1 and e == 0, rook, earlier)
 return aggregate(select(first, indices, lambda k, q: k), indices)
 """
@@ -959,9 +960,9 @@ PIECES = ["K", "Q", "R", "B", "N", "P", "k", "q", "r", "b", "n", "p"]
 def test_compile_builds_an_aggregate_it_cannot_show_selects_one_value_only_when_asked():
     """The index of the first rook: the aggregate selects one position (the first rook) on every
     input, which compile cannot show over 12 pieces at length 8 (too many inputs to check one by
-    one, and the count of earlier rooks keys the tokens, not the rook line the flag reads, which
-    `compiler.compiling.flags` needs). It refuses by default; `build_unproven=True` builds it as
-    tracr does and says so."""
+    one, and the count of earlier rooks reaches the flag through a fetch of each position's own
+    value, an aggregate, whose values no argument follows). It refuses by default;
+    `build_unproven=True` builds it as tracr does and says so."""
     with pytest.raises(compiler.CompileError, match="may select several positions"):
         compiler.compile_program(FIRST_ROOK, set(PIECES), 8)
     net = compiler.compile_program(FIRST_ROOK, set(PIECES), 8, build_unproven=True)

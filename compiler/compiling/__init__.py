@@ -13,6 +13,9 @@ computed as arguments and returns what later ones need:
     aggregates.py  categorical Aggregates that would average one-hot codes (tracr #11)
     flags.py       fetches of positions a running count flags: one position at every query,
                    or some position (shared with the decompiler's certificate)
+    pairs.py       fetches shown two positions at a time: the program followed at any two
+                   positions of any input, counts bounded by what the two count of each other,
+                   no pair one query chooses holding two values (the first flagged row, a mode)
     defined.py     programs undefined on some input (a raising function, None compared or
                    averaged): evaluated on every input where there are few, else refused; the
                    exhaustive net-vs-program comparison for what aggregates.py cannot clear

@@ -17,6 +17,7 @@ from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts, is_number
 from compiler.compiling.flags import fetched_numbers, flagged_at_most_once, one_value_each
+from compiler.compiling.pairs import chosen_hold_one_value
 from compiler.language.literals import table_key, value_sort_key
 
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
@@ -37,6 +38,8 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
         if key_at_index is not None and facts.selects_at_most_one(select, key_at_index):
             continue
         if _one_position_per_length(facts, select) or _numbered_once(facts, select, expr.sop):
+            continue
+        if chosen_hold_one_value(facts, select, expr.sop):  # two positions at a time, over the counts
             continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
         determined = (_determined_by(facts, select.keys.label, memo)

@@ -209,7 +209,19 @@ class Certifier:
         # rows show (`interpreter.mlp_lines.register_fitted`), by `function_key`: the values shown
         self.fitted_functions: dict[tuple, set] = {}
 
-    def __call__(self, program: prog.Program) -> Certificate:
+    def __call__(self, program: prog.Program, unread: Sequence[str] = ()) -> Certificate:
+        """`program`'s certificate; `unread`: components of the net a reading leaves out (lines the
+        search explained them with, which the program does not read), so that on a sample it is
+        not verified: the net may use them on inputs the sample lacks."""
+        found = self._certify(program)
+        if unread and found.verified and not found.exhaustive:
+            parts = ", ".join(unread[:3]) + (f" and {len(unread) - 3} more" if len(unread) > 3 else "")
+            return dataclasses.replace(found, verified=False, caveat="", reason=(
+                f"it leaves out what the net computes at {parts}, which no sampled input shows to matter; "
+                "on inputs the sample lacks it may"))
+        return found
+
+    def _certify(self, program: prog.Program) -> Certificate:
         self.compiled += 1
         too_large = self._too_large(program) or unreadable(program)
         if too_large:

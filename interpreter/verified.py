@@ -43,6 +43,7 @@ import numpy as np
 
 import compiler
 import generator
+from compiler.language import nodes
 from compiler.language import program as prog
 from compiler.language.literals import value_sort_key
 from compiler.nets.net import Net
@@ -334,7 +335,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                                   fitted_functions=certify.fitted_functions)
             try:
                 for program, lines in searcher.programs():
-                    cert = certify(program)
+                    cert = certify(program, unread=_unread_components(program, lines))
                     if refused is None and cert.reason.startswith("it does not compile"):
                         refused = (program, cert.reason)  # the search's first whole reading, as a rule
                     if best is None or _rank(cert) > _rank(best[4]):
@@ -435,6 +436,93 @@ def _both(program: prog.Program, first, second) -> prog.Program | None:
     otherwise (each is then tried alone)."""
     once = first(program)
     return None if once is None else second(once)
+
+
+def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
+    """The components of the net the search explained with lines `program` does not read: the
+    program takes what they write to make no difference to the output, which agreeing on a sample
+    does not show (the fortieth hand-written set's g03, a Latin square's clash counts, was read
+    without its "solved" branch, whose width and flag no sampled input set: the branch was left
+    out, the reading right on every input but complete squares). Not counted: a map or
+    sequence_map of lines the program reads, where each component reading it has a line in the
+    program computed from all of those (the letters of a cipher read back as the cipher's codes
+    they relabel, the forty-first set's k22; a select's constant query `map(lambda i: 0, indices)`
+    read as a fixed key `k == 0` over the indices, its k05): what the component reads there is a
+    function of what that line reads, at the same position. (A table read off the rows is no
+    constant for holding one value there: g03's "solved" flag was read as a table of 0s.)"""
+    used = {id(node) for node in program.nodes}
+    read = {child.primitive for node in program.nodes for child in _reads(node) if isinstance(child, nodes.Primitive)}
+    by_component: dict[str, list] = {}
+    for line in lines:
+        if id(line.var.node) in used:
+            by_component.setdefault(line.component, []).append(line.var.node)
+    unread = []
+    for line in lines:
+        node = line.var.node
+        if id(node) in used or (isinstance(node, nodes.Primitive) and node.primitive in read):
+            continue
+        if not _read_through(node, line.var.readers, used, read, by_component):
+            unread.append(line.component)
+    return tuple(dict.fromkeys(unread))
+
+
+def _read_through(node: nodes.Node, readers: frozenset | None, used: set, read: set,
+                  by_component: dict[str, list]) -> bool:
+    """Whether `node`, left out, is a map or sequence_map of lines the program reads (through
+    other such maps), each component reading it (`readers`) having a program line computed from
+    all of those (through maps and sequence_maps)."""
+    sources = _pointwise_sources(node, used, read)
+    if sources is None or readers is None:
+        return False
+    for reader in readers:
+        if reader[0] == "unembed":
+            return False
+        name = f"layer {reader[1]} MLP" if reader[0] == "mlp" else f"layer {reader[1]} head {reader[2]}"
+        ours = [n for component, found in by_component.items()
+                if component == name or component.startswith(name + " ") for n in found]
+        if ours and not any(sources <= _pointwise_ancestors(n) for n in ours):
+            return False
+    return True
+
+
+def _pointwise_sources(node: nodes.Node, used: set, read: set) -> set | None:
+    """The program's lines (by id; tokens and indices by name) `node` is computed from at its own
+    position, through maps and sequence_maps; None where it reads anything else."""
+    if id(node) in used:
+        return {id(node)}
+    if isinstance(node, nodes.Primitive):
+        return {node.primitive} if node.primitive in ("tokens", "indices") or node.primitive in read else None
+    if not isinstance(node, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
+        return None
+    found: set = set()
+    for child in node.children:
+        part = _pointwise_sources(child, used, read)
+        if part is None:
+            return None
+        found |= part
+    return found
+
+
+def _pointwise_ancestors(node: nodes.Node) -> set:
+    """What `node` is computed from at its own position (ids; primitives by name): its inputs,
+    and theirs through maps and sequence_maps."""
+    found: set = set()
+    stack = [node]
+    while stack:
+        for child in _reads(stack.pop()):
+            key = child.primitive if isinstance(child, nodes.Primitive) else id(child)
+            if key in found:
+                continue
+            found.add(key)
+            if isinstance(child, (nodes.Map, nodes.SequenceMap, nodes.LinearSequenceMap)):
+                stack.append(child)
+    return found
+
+
+def _reads(node: nodes.Node) -> list[nodes.Node]:
+    """What a line reads: its children, and a select's keys and queries."""
+    return [part for child in node.children for part in (child, getattr(child, "keys", None),
+                                                          getattr(child, "queries", None)) if part is not None]
 
 
 def _affordable(net: Net, inputs: list[list], seconds: float, extra: int = 0) -> list[list]:

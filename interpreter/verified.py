@@ -57,7 +57,7 @@ from interpreter.mlp_lines import unwritten_outputs
 from interpreter.model import Interpreter
 from interpreter.relabel import readable_labels, readable_tables
 from interpreter.search import Library, LineSearch, net_moduli
-from interpreter.trace import choose_inputs, covering_inputs, trace_net
+from interpreter.trace import choose_inputs, covering_inputs, same_partition, trace_net
 from interpreter.weights_match import match, matching_encoder
 
 #: The most lines of a reading that compile refused, shown in a note when nothing verified.
@@ -448,19 +448,28 @@ def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
     program computed from all of those (the letters of a cipher read back as the cipher's codes
     they relabel, the forty-first set's k22; a select's constant query `map(lambda i: 0, indices)`
     read as a fixed key `k == 0` over the indices, its k05): what the component reads there is a
-    function of what that line reads, at the same position. (A table read off the rows is no
-    constant for holding one value there: g03's "solved" flag was read as a table of 0s.)"""
+    function of what that line reads, at the same position. Nor a line of two or more values on the
+    rows that groups them as a line the program reads does: a copy (two heads counting alike, a
+    width of `select(length, length, GEQ)` beside `length`), as far as the rows show. (A line of
+    one value on the rows is counted: g03's "solved" flag was 0 on every row, and read as a table
+    of 0s.)"""
     used = {id(node) for node in program.nodes}
     read = {child.primitive for node in program.nodes for child in _reads(node) if isinstance(child, nodes.Primitive)}
     by_component: dict[str, list] = {}
+    kept = []  # the row codes of the lines the program reads
     for line in lines:
-        if id(line.var.node) in used:
-            by_component.setdefault(line.component, []).append(line.var.node)
+        node = line.var.node
+        if id(node) in used or (isinstance(node, nodes.Primitive) and node.primitive in read):
+            by_component.setdefault(line.component, []).append(node)
+            kept.append(line.var.codes)
     unread = []
     for line in lines:
         node = line.var.node
         if id(node) in used or (isinstance(node, nodes.Primitive) and node.primitive in read):
             continue
+        codes = line.var.codes
+        if len(np.unique(codes)) > 1 and any(same_partition(codes, other) for other in kept):
+            continue  # a line the program holds another copy of (two heads counting alike, a width of length)
         if not _read_through(node, line.var.readers, used, read, by_component):
             unread.append(line.component)
     return tuple(dict.fromkeys(unread))

@@ -31,6 +31,8 @@ from compiler.language.literals import table_key
 MAX_PAIR_STATES = 200_000
 #: The most states made over all lines, as a multiple of the limit on one line's.
 WORK_SHARE = 4
+#: The most (key value, query value) pairs of one select whose predicate is called.
+MAX_PREDICATE_CALLS = 1_000_000
 
 
 def chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp,
@@ -52,6 +54,8 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
         return False
     lines = {label: _Line(facts, label) for label in cone}
     query_values = _taken(facts, queries)
+    if len(lines[keys].values) * len(query_values) > MAX_PREDICATE_CALLS:
+        return False  # not worth the predicate calls
     chosen_keys = {k for k, v in enumerate(lines[keys].values)
                    if any(facts.predicate(select, v, q) for q in query_values)}
     needed = _needed(facts, cone, lines, {keys: chosen_keys})
@@ -234,7 +238,9 @@ def _expansion(facts: Facts, label: str, lines: dict[str, _Line], at: dict[str, 
             return [] if a is None or b is None else [(a, b)]
         return sequence_mapped
     if isinstance(expr, rasp.SelectorWidth) and isinstance(expr.selector, rasp.Select) and \
-            all(isinstance(own.values[k], int) and not isinstance(own.values[k], bool) for k in allowed):
+            all(isinstance(own.values[k], int) and not isinstance(own.values[k], bool) for k in allowed) and \
+            len(lines[expr.selector.keys.label].values) * len(lines[expr.selector.queries.label].values) \
+            <= MAX_PREDICATE_CALLS:  # (past that, any two of its values: no bound is lost to soundness)
         widths = _Widths(facts, expr.selector, lines, own, allowed)
         keys, queries = at[expr.selector.keys.label], at[expr.selector.queries.label]
         return lambda state: widths(state[keys], state[keys + 1], state[queries], state[queries + 1], state[2])

@@ -126,8 +126,8 @@ def _numbered_once(facts: Facts, select: rasp.Select, fetched: rasp.SOp | None =
         counted = part.count.selector
         if counted.queries.label not in (rasp.indices.label, counted.keys.label):
             continue
-        flags = _taken(facts, flag.label)
-        queries = _taken(facts, select.queries.label)
+        flags = facts.taken(flag.label)
+        queries = facts.taken(select.queries.label)
         if len(flags) * len(queries) > limit or None in flags or select.queries.label in facts.nullable:
             return False
         never_a = {table_key(v) for v in facts.never.get(part.a.label, ())}
@@ -178,17 +178,11 @@ def _one_at(facts: Facts, value: rasp.SOp, a_node: rasp.SOp, a_values: list, dep
     else:
         return {}
     at = children.index(base)
-    taken = [{table_key(v) for v in _taken(facts, label)} for label in children]
+    taken = [{table_key(v) for v in facts.taken(label)} for label in children]
     return one_value_each(
         (table_key(args[at] if a_of is None else a_of[args[at],]), result) for args, result in table.items()
         if all(table_key(arg) in taken[k] for k, arg in enumerate(args) if k != at)
         and (a_of is None or (args[at],) in a_of))  # (where a raises, no position holds it)
-
-
-def _taken(facts: Facts, label: str) -> list:
-    """The values of `label` but those shown never taken (`Facts.never`: a count that is never 0)."""
-    never = {table_key(v) for v in facts.never.get(label, ())}
-    return [v for v in facts.values[label] if table_key(v) not in never]
 
 
 def _several(facts: Facts, select: rasp.Select, limit: int = 10_000) -> str:

@@ -626,6 +626,11 @@ class Facts:
             return False
         return all(self.predicate(select, key, q) for held in first for key in held for q in self.values[queries])
 
+    def taken(self, label: str) -> list:
+        """The values of `label` but those shown never taken (`never`: a count that is never 0)."""
+        never = {table_key(v) for v in self.never.get(label, ())}
+        return [v for v in self.values[label] if table_key(v) not in never]
+
     def some_width_is_zero(self, label: str) -> bool:
         """Whether `label` is a `selector_width` that is 0 at some position of every input: its
         select compares one S-Op, never None, with itself by a strict order (a predicate

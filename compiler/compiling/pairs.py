@@ -53,7 +53,7 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
     if cone is None or queries in facts.nullable:
         return False
     lines = {label: _Line(facts, label) for label in cone}
-    query_values = _taken(facts, queries)
+    query_values = facts.taken(queries)
     if len(lines[keys].values) * len(query_values) > MAX_PREDICATE_CALLS:
         return False  # not worth the predicate calls
     chosen_keys = {k for k, v in enumerate(lines[keys].values)
@@ -108,11 +108,6 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
 def _one_number(a, b) -> bool:
     """Whether a and b are one number, type and all (a categorical line's True and 1 are two)."""
     return isinstance(a, (bool, int, float)) and type(a) is type(b) and a == b
-
-
-def _taken(facts: Facts, label: str) -> list:
-    never = {table_key(v) for v in facts.never.get(label, ())}
-    return [v for v in facts.values[label] if table_key(v) not in never]
 
 
 def _reads(expr) -> list[str]:
@@ -189,7 +184,7 @@ class _Line:
         self._ids: dict = {}
         # an index's id is the index
         for value in range(facts.max_seq_len) if isinstance(facts.exprs[label], rasp.IndicesType) \
-                else _taken(facts, label):
+                else facts.taken(label):
             self.id(value)
 
     def id(self, value) -> int:
@@ -258,7 +253,7 @@ class _Widths:
     def __init__(self, facts: Facts, select: rasp.Select, lines: dict[str, _Line], own: _Line, allowed):
         self.facts, self.select = facts, select
         self.keys, self.queries = lines[select.keys.label], lines[select.queries.label]
-        self.taken = sum(1 << self.keys.id(k) for k in _taken(facts, select.keys.label))
+        self.taken = sum(1 << self.keys.id(k) for k in facts.taken(select.keys.label))
         self.counts = [(k, own.values[k]) for k in allowed]
         self._masks: dict = {}
         self._found: dict = {}

@@ -457,20 +457,20 @@ def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
     read = {child.primitive for node in program.nodes for child in _reads(node) if isinstance(child, nodes.Primitive)}
     by_component: dict[str, list] = {}
     kept = []  # the row codes of the lines the program reads
+    left_out = []
     for line in lines:
         node = line.var.node
         if id(node) in used or (isinstance(node, nodes.Primitive) and node.primitive in read):
             by_component.setdefault(line.component, []).append(node)
             kept.append(line.var.codes)
+        else:
+            left_out.append(line)
     unread = []
-    for line in lines:
-        node = line.var.node
-        if id(node) in used or (isinstance(node, nodes.Primitive) and node.primitive in read):
-            continue
+    for line in left_out:
         codes = line.var.codes
         if len(np.unique(codes)) > 1 and any(same_partition(codes, other) for other in kept):
             continue  # a line the program holds another copy of (two heads counting alike, a width of length)
-        if not _read_through(node, line.var.readers, used, read, by_component):
+        if not _read_through(line.var.node, line.var.readers, used, read, by_component):
             unread.append(line.component)
     return tuple(dict.fromkeys(unread))
 

@@ -25,6 +25,7 @@ import numpy as np
 from compiler.language import functions as fn
 from compiler.language import nodes
 from compiler.language.literals import normalize_value
+from compiler.language.parser import parse_lambda
 from compiler.language.values import ValueSetError, ValueSets
 from interpreter.trace import WRITE_TOLERANCE, Trace, determines, partition, same_partition
 
@@ -150,6 +151,21 @@ WEIGHTED_SUMS = ("lambda x, y: x + 2 * y", "lambda x, y: 2 * x + y", "lambda x, 
 #: digit sums; `x * y` alone tells 3.0 from 2.9999...). Tried only where the first argument takes a
 #: fraction: of a flag, `(x * (y + 1) + 0.5) // 1` is `y + 1 if x else 0`, and reads as a sum.
 MEAN_SUMS = ("lambda x, y: (x * y + 0.5) // 1", "lambda x, y: (x * (y + 1) + 0.5) // 1")
+#: A mean's sum modulo one of the net's sizes (`search.MODULAR_FUNCTIONS`): a check digit's sum
+#: mod 10 or 11 in one line (the forty-first hand-written set's Luhn, EAN-8 and ISBN-10 sums), whose
+#: classes no mean sum gives (a table of up to 1,305 (length, mean) pairs read in its place lacked
+#: the pairs no row held).
+MEAN_SUMS_MODULO = ("lambda x, y, c: (x * y + 0.5) // 1 % c", "lambda x, y, c: (x * (y + 1) + 0.5) // 1 % c")
+_MEAN_SUM_BODIES = frozenset(parse_lambda(text).body for text in MEAN_SUMS)
+
+
+def is_mean_sum(function: Any) -> bool:
+    """Whether `function` is one of `MEAN_SUMS`, or one of them modulo a constant (`MEAN_SUMS_MODULO`
+    bound): a sum of a mean, which only a mean's fractions call for."""
+    body = getattr(function, "body", None)
+    if isinstance(body, fn.Binary) and body.op == "%" and isinstance(body.right, fn.Const):
+        body = body.left
+    return body in _MEAN_SUM_BODIES
 
 
 def call(function: Callable, *args: Any) -> Any:

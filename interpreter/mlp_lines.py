@@ -32,13 +32,13 @@ from compiler.language.parser import parse_lambda
 from compiler.nets.weights import Weights
 from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
 from interpreter.lines import (
-    MEAN_SUMS,
     WEIGHTED_SUMS,
     Invalid,
     Var,
     call,
     collinear_with,
     covered_groups,
+    is_mean_sum,
     known_values,
     make_var,
     object_array,
@@ -65,7 +65,6 @@ from interpreter.trace import (
 
 #: The weighted sums as parsed lambdas (`lines.WEIGHTED_SUMS`), to tell them in the library.
 _WEIGHTED_SUMS = frozenset(parse_lambda(text) for text in WEIGHTED_SUMS)
-_MEAN_SUMS = frozenset(parse_lambda(text) for text in MEAN_SUMS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -389,7 +388,7 @@ class MlpLines:
                     if function in _WEIGHTED_SUMS and len(set(map(label_key, table))) == len(pairs) \
                             and not any(groups[i].index in writers for i in det):
                         continue  # a packing of every pair, as a table would be (`WEIGHTED_SUMS`)
-                    if function in _MEAN_SUMS and not any(_fraction(x) for x, _ in pairs):
+                    if is_mean_sum(function) and not any(_fraction(x) for x, _ in pairs):
                         continue  # no mean to sum (`MEAN_SUMS`)
                     consider(lambda enc, f=function, x=a, y=b: nodes.make_sequence_map(f, x.node, y.node),
                              index, reps, table, det, source, (fi, ai + bi), (a, b))

@@ -23,6 +23,7 @@ from generator.config import MAP_FUNCTIONS, SEQUENCE_MAP_FUNCTIONS
 from interpreter.head_lines import HeadLines
 from interpreter.lines import (
     MEAN_SUMS,
+    MEAN_SUMS_MODULO,
     WEIGHTED_SUMS,
     make_var,
     object_array,
@@ -35,10 +36,11 @@ from interpreter.mlp_lines import Line, MlpLines, State
 from interpreter.trace import OUTPUT_TOLERANCE, Trace, readable, same_partition
 
 #: Modular arithmetic the decompiler tries with moduli taken from the net (the generator draws
-#: none of these: its constants are small), and a digital root's 1 .. c cycle with 0 its own.
+#: none of these: its constants are small), a digital root's 1 .. c cycle with 0 its own, and a
+#: mean's sum modulo c (`lines.MEAN_SUMS_MODULO`).
 MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "lambda x, y, c: (x + y) % c",
                      "lambda x, y, c: (x - y) % c", "lambda x, y, c: (x * y) % c",
-                     "lambda x, c: 0 if x == 0 else 1 + (x - 1) % c")
+                     "lambda x, c: 0 if x == 0 else 1 + (x - 1) % c") + MEAN_SUMS_MODULO
 
 
 #: Maps the decompiler tries beyond the generator's templates (whose constants are small

@@ -88,6 +88,11 @@ class Facts:
         for label in self.order:
             self._infer(label, vocab)
 
+    @property
+    def vocab(self) -> set:
+        """The tokens the program is compiled for."""
+        return self._vocab
+
     def numerical_none(self, label: str, found: str = "", tried: str = "") -> str:
         """The refusal of a numerical map or sequence_map whose function gives None on some of the
         values its inputs may take (a table without an entry for them, `gaps`): which values, and

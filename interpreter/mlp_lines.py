@@ -1234,8 +1234,10 @@ class MlpLines:
         tokens = [trace.inputs[i][p] for i, p in zip(trace.row_input[rows].tolist(), trace.row_position[rows].tolist())]
         # each writer's write on the dimensions read, and those dimensions' W_in: its share of the
         # neurons' inputs is their product, found on its distinct writes (below)
-        shares = [(net.params["token_embed/embeddings"][[ids[t] for t in tokens]][:, reads].astype(np.float64), w_in),
-                  (net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64), w_in)]
+        # (with the sublayer each writes at: `Var.sublayer`)
+        embedded = net.params["token_embed/embeddings"][[ids[t] for t in tokens]][:, reads].astype(np.float64)
+        placed = net.params["pos_embed/embeddings"][trace.row_position[rows] + 1][:, reads].astype(np.float64)
+        shares = [(embedded, w_in, 0), (placed, w_in, 0)]
 
         def on_read(writer) -> tuple[np.ndarray, np.ndarray] | None:
             """A head's or group's write on the dimensions read that it writes, and their W_in."""
@@ -1248,7 +1250,7 @@ class MlpLines:
         for head in trace.heads:
             share = on_read(head) if head.layer <= layer else None
             if share is not None and share[0].any():
-                shares.append(share)
+                shares.append((*share, 2 * head.layer + 1))
         constant = np.zeros(len(neurons))
         for group in trace.groups:
             if group.layer >= layer:
@@ -1257,13 +1259,13 @@ class MlpLines:
                 return None  # a net of thousands of groups (d_mlp 10,001): past the budget, not read
             share = on_read(group)
             if share is not None:
-                shares.append(share)  # one the same on every row is one distinct write
+                shares.append((*share, 2 * group.layer + 2))  # one the same on every row is one distinct write
         na, nb = int(a.codes.max()) + 1, int(b.codes.max()) + 1
         a_codes, b_codes = a.codes[rows], b.codes[rows]
         # each value's writes and their W_in, of the writers that are functions of a (of b): the
         # parts are one product of them side by side
         a_writes, a_weights, b_writes, b_weights = [], [], [], []
-        for writes, weights in shares:
+        for writes, weights, sublayer in shares:
             if time.monotonic() > self.deadline:
                 return None
             # the share on each distinct write only: a writer takes a few patterns over the rows,
@@ -1276,6 +1278,11 @@ class MlpLines:
                 continue
             by_a = _per_code(share, classes, a_codes, na, tolerance)
             by_b = _per_code(share, classes, b_codes, nb, tolerance)
+            if by_a is not None and by_b is not None and (sublayer == a.sublayer) != (sublayer == b.sublayer):
+                # a function of either on the rows (one determines the other there: a flag `over` is 1
+                # only beside one value of `shown`, the forty-first set's k14, whose output table then
+                # read no pair the rows lack): the var written where the writer writes owns it
+                by_a, by_b = (by_a, None) if sublayer == a.sublayer else (None, by_b)
             if (by_a is None) == (by_b is None):
                 return None
             if by_a is not None:

@@ -157,6 +157,16 @@ MEAN_SUMS = ("lambda x, y: (x * y + 0.5) // 1", "lambda x, y: (x * (y + 1) + 0.5
 #: the pairs no row held).
 MEAN_SUMS_MODULO = ("lambda x, y, c: (x * y + 0.5) // 1 % c", "lambda x, y, c: (x * (y + 1) + 0.5) // 1 % c")
 _MEAN_SUM_BODIES = frozenset(parse_lambda(text).body for text in MEAN_SUMS)
+#: A number rounded to the nearest integer (halves up): a mean times a count made a sum in two
+#: lines, `m * n` and then this (the forty-second hand-written set's q08, a golf card's total,
+#: read as a table of the 822 products the rows show). Tried only where the input takes a fraction.
+ROUNDING = "lambda x: (x + 0.5) // 1"
+_ROUNDING = parse_lambda(ROUNDING)
+
+
+def is_rounding(function: Any) -> bool:
+    """Whether `function` is `ROUNDING`, which only a fraction calls for."""
+    return function == _ROUNDING
 
 
 def is_mean_sum(function: Any) -> bool:

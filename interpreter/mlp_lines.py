@@ -39,6 +39,7 @@ from interpreter.lines import (
     collinear_with,
     covered_groups,
     is_mean_sum,
+    is_rounding,
     known_values,
     make_var,
     object_array,
@@ -341,6 +342,9 @@ class MlpLines:
             reps = np.unique(var.codes, return_index=True)[1]
             distinct = [var.values[r] for r in reps]
             for fi, (function, source) in enumerate(self.library.maps):
+                if is_rounding(function) and not any(_fraction(x) for x in [*distinct, *var.fresh]):
+                    continue  # no fraction to round (`lines.ROUNDING`; the rows' sums are whole, the
+                    # values the block's weights give beside them need not be)
                 try:
                     table = [call(function, x) for x in distinct]
                 except Invalid:

@@ -24,6 +24,7 @@ from interpreter.head_lines import HeadLines
 from interpreter.lines import (
     MEAN_SUMS,
     MEAN_SUMS_MODULO,
+    ROUNDING,
     WEIGHTED_SUMS,
     make_var,
     object_array,
@@ -44,9 +45,10 @@ MODULAR_FUNCTIONS = ("lambda x, c: (x + 1) % c", "lambda x, c: (x - 1) % c", "la
 
 
 #: Maps the decompiler tries beyond the generator's templates (whose constants are small
-#: integers): a mean's thresholds at one half (a majority) and the sign of a difference.
+#: integers): a mean's thresholds at one half (a majority), the sign of a difference, and a
+#: fraction rounded (`lines.ROUNDING`).
 EXTRA_MAP_FUNCTIONS = ("lambda x: x > 0.5", "lambda x: x >= 0.5", "lambda x: x < 0.5", "lambda x: x <= 0.5",
-                       "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)")
+                       "lambda x: 1 if x > 0 else (-1 if x < 0 else 0)", ROUNDING)
 #: Sequence maps the decompiler tries beyond the generator's templates (`lines.WEIGHTED_SUMS`,
 #: `lines.MEAN_SUMS`).
 EXTRA_SEQUENCE_MAP_FUNCTIONS = WEIGHTED_SUMS + MEAN_SUMS

@@ -2886,6 +2886,22 @@ return r
     assert "(x * y + 0.5) // 1 % 10" in result.source, result.source
 
 
+def test_a_sum_rounded_in_a_line_of_its_own_is_read_as_written():
+    # the forty-second hand-written set's q08 makes a golf card's total in two lines, `m * n` and
+    # then `(x + 0.5) // 1`: read as a table of the products the rows show (822 entries there), whose
+    # holes are products no row holds; the rounding is tried where the values take a fraction
+    source = """v = numerical map(lambda t: t, tokens)
+m = numerical aggregate(select(indices, indices, TRUE), v)
+mc = map(lambda x: x, m)
+s = sequence_map(lambda x, y: x * y, mc, length)
+r = map(lambda x: (x + 0.5) // 1, s)
+return sequence_map(lambda x, t: "ok" if x % 10 == t else "fix", r, tokens)
+"""
+    net = compiler.compile_program(source, set(range(10)), 6)
+    result = decompile(net, proposals="uniform", time_budget=30)
+    assert result.verified and "map(lambda x: (x + 0.5) // 1, " in result.source, result.source
+
+
 def test_an_output_tables_unseen_pairs_are_read_where_one_of_its_inputs_determines_the_other_on_the_rows():
     # the forty-first hand-written set's k08 (run-length markers): the output reads (marker, saves),
     # and a marker's value decides `saves` on the rows, so each writer's share of the output MLP's

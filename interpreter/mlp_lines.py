@@ -1284,8 +1284,9 @@ class MlpLines:
             by_b = _per_code(share, classes, b_codes, nb, tolerance)
             if by_a is not None and by_b is not None and (sublayer == a.sublayer) != (sublayer == b.sublayer):
                 # a function of either on the rows (one determines the other there: a flag `over` is 1
-                # only beside one value of `shown`, the forty-first set's k14, whose output table then
-                # read no pair the rows lack): the var written where the writer writes owns it
+                # only beside one value of `shown`, the forty-first set's k14, as k08's `saves` beside
+                # its marker, whose output tables then read no pair the rows lack): the var written
+                # where the writer writes owns it
                 by_a, by_b = (by_a, None) if sublayer == a.sublayer else (None, by_b)
             if (by_a is None) == (by_b is None):
                 return None

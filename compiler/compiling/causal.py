@@ -64,7 +64,7 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
             continue
         else:
             select = expr.selector
-            why = _looks_forward(facts, select)
+            why, chosen = _looks_forward(facts, select)
             if why and isinstance(expr, rasp.Aggregate) and fetches_one_value(facts, expr) \
                     and facts.always_selects(select):
                 # what a longer input adds to the positions chosen holds the number those up to the
@@ -72,6 +72,8 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
                 # number, before any event every position's key 0 and value 0 (the thirty-eighth
                 # hand-written set's first drafts)
                 why = ""
+            if why and chosen:
+                why = _witness(facts, select) or why  # a real input, where one of those tried shows it
             if why:
                 unstable[label] = why
                 continue
@@ -92,8 +94,9 @@ def _is_length(expr) -> bool:
             and select.predicate is rasp.Comparison.TRUE)
 
 
-def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) -> str:
-    """Why the selector may select a key after its query on some input ("" where it never does):
+def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) -> tuple[str, bool]:
+    """Why the selector may select a key after its query on some input ("" where it never does),
+    and whether the reason is a pair of values it chooses (`_witness` may then find an input):
     for every query position q and key position k > q, no value the keys can take at k and the
     queries at q is selected (`Facts.position_values`: keys packing (token, index) take at k only
     values of index k). Each (key value, query value) pair is tried once; past `limit` pairs,
@@ -103,31 +106,28 @@ def _looks_forward(facts: Facts, select: rasp.Select, limit: int = 1_000_000) ->
     queries = facts.position_values(select.queries.label)
     if keys is None or queries is None:
         return (f"compile cannot list the values the keys and queries of {name} take at each position, so it "
-                "cannot show that it never selects a later position")
+                "cannot show that it never selects a later position"), False
     tried: set = set()
     for q in range(n):
         later = set().union(*keys[q + 1:])  # the keys of every position after q
         pairs = [(key, query) for query in queries[q] for key in later if (key, query) not in tried]
         if len(tried) + len(pairs) > limit:
             return (f"showing that {name} never selects a later position would take over {limit:,} predicate "
-                    "calls (its keys and queries take too many values): compile could not show it")
+                    "calls (its keys and queries take too many values): compile could not show it"), False
         for key, query in pairs:
             try:
                 selected = select.predicate(key, query)
             except Exception as error:  # noqa: BLE001 - the program's own function
-                return f"{name}'s predicate fails on (key {key!r}, query {query!r}) ({type(error).__name__})"
+                return f"{name}'s predicate fails on (key {key!r}, query {query!r}) ({type(error).__name__})", False
             if selected:
                 if _never_forward_by_length(facts, select, limit):
-                    return ""
-                witness = _witness(facts, select)
-                if witness is not None:
-                    return witness
+                    return "", False
                 k = next(k for k in range(q + 1, n) if key in keys[k])
                 return (f"{name} may select the key at position {k} ({key!r}) for the query at position {q} "
                         f"({query!r}), a later position, which a causal net cannot see (values its keys and queries "
-                        "may take there: no input tried shows the two together)")
+                        "may take there: no input tried shows the two together)"), True
             tried.add((key, query))
-    return ""
+    return "", False
 
 
 def _witness(facts: Facts, select: rasp.Select, seed: int = 0) -> str | None:

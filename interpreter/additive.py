@@ -90,7 +90,7 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     predicted = _fired_writes(a_part, b_part, unseen // nb, unseen % nb, w_out)
     reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
     found = {}
-    for k, (u, c) in enumerate(zip(unseen.tolist(), _nearest(predicted, class_writes, 2 * WRITE_TOLERANCE * reach))):
+    for k, (u, c) in enumerate(zip(unseen.tolist(), nearest(predicted, class_writes, 2 * WRITE_TOLERANCE * reach))):
         x, y = a_values[u // nb], b_values[u % nb]
         value = class_values[c] if c >= 0 else None if read_write is None else read_write(predicted[k])
         if x is not None and y is not None and value is not None:
@@ -103,7 +103,7 @@ def unseen_pairs(a_codes: np.ndarray, a_values: Sequence, b_codes: np.ndarray, b
     return found
 
 
-def _nearest(points: np.ndarray, centres: np.ndarray, within: float) -> list[int]:
+def nearest(points: np.ndarray, centres: np.ndarray, within: float) -> list[int]:
     """For each point [P, d], the centre [C, d] nearest in the largest coordinate difference when
     that is at most `within`, else -1. Only centres within sqrt(d) * `within` in Euclidean distance
     (found by one product per block) can be, and only they are compared coordinate by coordinate:

@@ -30,7 +30,7 @@ from compiler.language import program as prog
 from compiler.language.literals import table_key
 from compiler.language.parser import parse_lambda
 from compiler.nets.weights import Weights
-from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, unseen_pairs
+from interpreter.additive import FIT_TOLERANCE, MAX_PAIRS, nearest, unseen_pairs
 from interpreter.lines import (
     WEIGHTED_SUMS,
     Invalid,
@@ -678,14 +678,15 @@ class MlpLines:
             read = [_written_value(write, class_writes, class_values, reach, number) for write in predicted]
         else:
             # values on one side of every breakpoint write the same: each distinct write is compared with the
-            # classes once (a value set of thousands against a block of 5,523 neurons took 0.5 s a call)
+            # classes once (a value set of thousands against a block of 5,523 neurons took 0.5 s a call),
+            # and only with the classes one product says may be close (`additive.nearest`: every write
+            # against every class in every dimension was 80% of the forty-first set's k03's search)
             _, first, inverse = np.unique(np.round(predicted / reach, 9), axis=0, return_index=True,
                                           return_inverse=True)
-            distance = (np.abs(predicted[first][:, None, :] - class_writes[None]).max(axis=2, initial=0.0) / reach
-                        )[inverse.reshape(-1)]
-            read = [class_values[k] if distance[i, k] <= 2 * WRITE_TOLERANCE
-                    else None if read_write is None else read_write(predicted[i])
-                    for i, k in enumerate(distance.argmin(axis=1).tolist())]
+            near = np.asarray(nearest(predicted[first], class_writes, 2 * WRITE_TOLERANCE * reach),
+                              dtype=np.int64)[inverse.reshape(-1)]
+            read = [class_values[k] if k >= 0 else None if read_write is None else read_write(predicted[i])
+                    for i, k in enumerate(near.tolist())]
         found, unmatched = {}, []
         for x, value in zip(possible, read):
             if value is not None:

@@ -3136,11 +3136,11 @@ def test_untraced_inputs_handed_back_are_of_every_kind_of_difference_first():
 
 
 def test_nearest_class_of_a_write_is_the_closest_coordinate_by_coordinate_within_the_tolerance():
-    """`additive._nearest` (centres compared only where one product says they can be close) gives
+    """`additive.nearest` (centres compared only where one product says they can be close) gives
     what comparing every point with every centre in every dimension gives: the centre nearest in the
     largest coordinate difference when that is within the tolerance, else -1; also in many
     dimensions, where a point just inside in every coordinate is far in Euclidean distance."""
-    from interpreter.additive import _nearest
+    from interpreter.additive import nearest
 
     rng = np.random.default_rng(0)
     for d, c in ((3, 5), (729, 40)):
@@ -3151,7 +3151,7 @@ def test_nearest_class_of_a_write_is_the_closest_coordinate_by_coordinate_within
         points = np.concatenate([near, far])
         distance = np.abs(points[:, None] - centres[None]).max(axis=2)
         want = [int(row.argmin()) if row.min() <= 0.01 else -1 for row in distance]
-        got = _nearest(points, centres, 0.01)
+        got = nearest(points, centres, 0.01)
         assert got == want and -1 in got and sum(g >= 0 for g in got) > 10
 
 

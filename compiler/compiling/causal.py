@@ -42,16 +42,20 @@ def check_causal(facts: Facts) -> None:
                 # a select's keys are read through it: name it (the thirty-second hand-written set's
                 # s25 named the aggregate and the select that made place unstable, not the one reading it)
                 reader = f"{select.label} (its select) reads" if role == "keys" else "it reads"
+                why, select_at_fault = unstable[sop.label]
+                if select_at_fault is not None:  # a real input, where one of those tried shows it
+                    why = _witness(facts, select_at_fault) or why
                 raise CompileError(
                     f"{label}: with causal=True {reader} {role} {sop.label} at earlier positions, but {sop.label} "
-                    f"is not shown to stay the same as the sequence grows ({unstable[sop.label]}), so the causal "
+                    f"is not shown to stay the same as the sequence grows ({why}), so the causal "
                     f"net might not compute the program on each prefix (tracr #19){fix}")
 
 
-def _prefix_unstable(facts: Facts) -> dict[str, str]:
-    """The SOps not shown to depend only on the tokens up to their own position, each with why:
-    a select that chooses a later position (or is not shown not to), or an input that is such."""
-    unstable: dict[str, str] = {}
+def _prefix_unstable(facts: Facts) -> dict[str, tuple[str, rasp.Select | None]]:
+    """The SOps not shown to depend only on the tokens up to their own position, each with why (a
+    select that chooses a later position, or is not shown not to, or an input that is such) and
+    the select whose pair of values the reason names, if any (`_witness`, at a refusal)."""
+    unstable: dict[str, tuple[str, rasp.Select | None]] = {}
     for label in facts.order:
         expr = facts.exprs[label]
         if isinstance(expr, (rasp.TokensType, rasp.IndicesType)):
@@ -60,7 +64,7 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
             inputs = list(expr.children)
         elif _is_length(expr) and facts.max_seq_len > 1:  # the language's `length`: a width of every position
             unstable[label] = ("length, the number of tokens in the input, is counted by a causal net on each "
-                               "position's prefix: at an earlier position it is smaller")
+                               "position's prefix: at an earlier position it is smaller"), None
             continue
         else:
             select = expr.selector
@@ -72,10 +76,9 @@ def _prefix_unstable(facts: Facts) -> dict[str, str]:
                 # number, before any event every position's key 0 and value 0 (the thirty-eighth
                 # hand-written set's first drafts)
                 why = ""
-            if why and chosen:
-                why = _witness(facts, select) or why  # a real input, where one of those tried shows it
             if why:
-                unstable[label] = why
+                # with the select whose chosen pair it names: a refusal looks for an input showing it
+                unstable[label] = why, select if chosen else None
                 continue
             inputs = [select.keys, select.queries] + ([expr.sop] if isinstance(expr, rasp.Aggregate) else [])
         later = next((s.label for s in inputs if s.label in unstable), None)

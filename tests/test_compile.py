@@ -782,6 +782,35 @@ def test_equal_words_that_only_trying_inputs_shows_are_refused_for_the_mean_not_
     assert "aggregate numbers that encode the values and map them back" in message
 
 
+def test_equal_words_two_positions_at_a_time_shows_are_refused_for_the_mean_not_for_different_values():
+    """The latest event fetched by the events' number, non-events keyed 0: before the first event
+    the query 0 chooses every non-event position, which all hold "-". Past the inputs compile
+    tries one by one, following the program two positions at a time finds two chosen together
+    holding "-": the forty-third hand-written set's writer was told they may hold "different
+    values" in four drafts. A mean of words is undefined even of equal ones, and the refusal says
+    so, naming the word."""
+    import compiler
+
+    source = ("ext = map(lambda t: 1 if t >= 3 else 0, tokens)\n"
+              "ext_at = sequence_map(lambda e, i: i if e == 1 else 99, ext, indices)\n"
+              "seen = selector_width(select(ext_at, indices, LEQ))\n"
+              "rank = sequence_map(lambda e, s: s if e == 1 else 0, ext, seen)\n"
+              "kind = map(lambda t: \"hot\" if t >= 3 else \"-\", tokens)\n"
+              "latest = aggregate(select(rank, seen, EQ), kind)\n"
+              "return latest\n")
+    with pytest.raises(compiler.CompileError) as refused:
+        compiler.compile_program(source, {1, 2, 3, 4}, 7)
+    message = str(refused.value)
+    assert message.startswith("latest (line 6, column 10): categorical Aggregate may select several positions of "
+                              "kind holding '-'"), message
+    assert "a mean of anything but numbers is undefined, even of equal values" in message
+    assert "holding different values" not in message
+    # numbers in their place average to the one value: compiled, and the events' latest kind fetched
+    net = compiler.compile_program(source.replace('\"hot\" if t >= 3 else \"-\"', "1 if t >= 3 else 0"),
+                                   {1, 2, 3, 4}, 7)
+    assert net.run([[3, 1, 4]]) == [[1, 1, 1]]
+
+
 def test_a_fetch_keyed_by_the_index_and_the_length_is_one_position_on_every_length():
     """The mirror `length - 1 - indices` is a position of the input at every length, so a fetch
     keyed by it selects one position: compiled past the 5,000 inputs compile would try one by one

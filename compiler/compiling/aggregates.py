@@ -39,7 +39,8 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
             continue
         if _one_position_per_length(facts, select) or _numbered_once(facts, select, expr.sop):
             continue
-        if chosen_hold_one_value(facts, select, expr.sop):  # two positions at a time, over the counts
+        clash: list = []  # two values pairs.py found chosen together, where it did not show one number
+        if chosen_hold_one_value(facts, select, expr.sop, clash=clash):  # two positions at a time, over the counts
             continue
         # one value, or at most one key value selected where positions with equal keys hold equal values
         determined = (_determined_by(facts, select.keys.label, memo)
@@ -53,6 +54,15 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
                     f"{label}: categorical Aggregate may select several positions of {value}, whose values "
                     f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; {MEAN_OF_WORDS}. "
                     f"{ONE_POSITION_OR_NUMBERS}")
+            continue
+        if clash and all(type(a) is type(b) and a == b and not _averageable(a) for a, b in clash):
+            # equal words at two positions one query chooses: the program, not only the net, is
+            # undefined there (the forty-third hand-written set's writer read "different values" in
+            # four drafts whose chosen positions all held "-")
+            unproven[label] = (
+                f"{label}: categorical Aggregate may select several positions of {value} holding "
+                f"{clash[0][0]!r} (compile follows the program two positions at a time and finds two that one "
+                f"query chooses together); {MEAN_OF_WORDS}. {ONE_POSITION_OR_NUMBERS}")
             continue
         unproven[label] = (
             f"{label}: categorical Aggregate may select several positions holding different "

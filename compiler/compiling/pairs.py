@@ -36,18 +36,22 @@ MAX_PREDICATE_CALLS = 1_000_000
 
 
 def chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp,
-                          limit: int = MAX_PAIR_STATES) -> bool:
+                          limit: int = MAX_PAIR_STATES, clash: list | None = None) -> bool:
     """Whether no input has two positions one query of `select` chooses holding different values
     of `value`, or, where `value` may hold anything but a number, two positions chosen at all
     (rasp cannot average them). False where not shown: a line in the way may be None, or the pairs
-    to follow are more than `limit`, or a predicate raises on values no input may reach."""
+    to follow are more than `limit`, or a predicate raises on values no input may reach. `clash`,
+    when given, gets the values of two positions found chosen together that do not hold one number:
+    the first pair of one word and the first of two values, if any (where only equal words are
+    chosen together, the refusal says so)."""
     try:
-        return _chosen_hold_one_value(facts, select, value, limit)
+        return _chosen_hold_one_value(facts, select, value, limit, clash)
     except CompileError:  # a predicate raising on a pair of values: said where the select is checked
         return False
 
 
-def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, limit: int) -> bool:
+def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, limit: int,
+                           clash: list | None = None) -> bool:
     keys, queries = select.keys.label, select.queries.label
     cone = _cone(facts, [keys, value.label])
     if cone is None or queries in facts.nullable:
@@ -101,8 +105,17 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
             together[key_i, key_j] = any(facts.predicate(select, k_i, q) and facts.predicate(select, k_j, q)
                                          for q in query_values)
         if together[key_i, key_j] and not _one_number(value_line.values[got_i], value_line.values[got_j]):
-            return False
-    return True
+            if clash is None:
+                return False
+            pair = (value_line.values[got_i], value_line.values[got_j])
+            if len(clash) < 2 and all(_alike(*pair) != _alike(*c) for c in clash):
+                clash.append(pair)  # the first of equal words and the first of two values, if any
+    return not clash
+
+
+def _alike(a, b) -> bool:
+    """Whether a and b are one value, type and all."""
+    return type(a) is type(b) and a == b
 
 
 def _one_number(a, b) -> bool:

@@ -108,8 +108,10 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
             if clash is None:
                 return False
             pair = (value_line.values[got_i], value_line.values[got_j])
-            if len(clash) < 2 and all(_alike(*pair) != _alike(*c) for c in clash):
+            if all(_alike(*pair) != _alike(*c) for c in clash):
                 clash.append(pair)  # the first of equal words and the first of two values, if any
+                if len(clash) == 2:
+                    break  # both kinds found: nothing more to say
     return not clash
 
 

@@ -17,7 +17,7 @@ from tracr.rasp import rasp
 
 from compiler.compiling.facts import Facts, is_number
 from compiler.compiling.flags import fetched_numbers, flagged_at_most_once, one_value_each
-from compiler.compiling.pairs import chosen_hold_one_value
+from compiler.compiling.pairs import alike, chosen_hold_one_value
 from compiler.language.literals import table_key, value_sort_key
 
 _ORDER_COMPARISONS = (rasp.Comparison.LT, rasp.Comparison.LEQ, rasp.Comparison.GT, rasp.Comparison.GEQ)
@@ -55,7 +55,7 @@ def unproven_aggregates(facts: Facts) -> dict[str, str]:
                     f"include {', '.join(words[:3])}{' ...' if len(words) > 3 else ''}; {MEAN_OF_WORDS}. "
                     f"{ONE_POSITION_OR_NUMBERS}")
             continue
-        if clash and all(type(a) is type(b) and a == b and not _averageable(a) for a, b in clash):
+        if clash and all(alike(a, b) and not _averageable(a) for a, b in clash):
             # equal words at two positions one query chooses: the program, not only the net, is
             # undefined there (the forty-third hand-written set's writer read "different values" in
             # four drafts whose chosen positions all held "-")

@@ -10,17 +10,13 @@ possible at an earlier one); otherwise compile refuses.
 
 from __future__ import annotations
 
-import random
-
 from tracr.rasp import rasp
 
 from compiler.compiling.aggregates import fetches_one_value
-from compiler.compiling.check import sampled_inputs
-from compiler.compiling.defined import short_inputs
+from compiler.compiling.defined import probe_inputs
 from compiler.compiling.facts import Facts
 from compiler.errors import CompileError
 from compiler.language.functions import EvaluationError
-from compiler.language.literals import value_sort_key
 from compiler.language.program import UndefinedError, evaluate_all
 
 
@@ -139,9 +135,7 @@ def _witness(facts: Facts, select: rasp.Select, seed: int = 0) -> str | None:
     values the keys and queries may take at each position are a superset, so the pair they name
     may occur on no input (the forty-second hand-written set's writer was sent to the wrong line
     by a count of 0 that no input gives); a real input shows the select at fault."""
-    vocab = sorted(facts.vocab, key=value_sort_key)
-    inputs = short_inputs(facts.vocab, facts.max_seq_len, limit=500) + sampled_inputs(
-        vocab, facts.max_seq_len, 200, random.Random(seed))
+    inputs = probe_inputs(facts.vocab, facts.max_seq_len, 200, seed)
     try:
         keys, queries = evaluate_all(select.keys, inputs), evaluate_all(select.queries, inputs)
     except (UndefinedError, EvaluationError, ArithmeticError, TypeError, ValueError):

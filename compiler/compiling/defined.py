@@ -270,8 +270,7 @@ def output_none_note(facts: Facts, sop: rasp.SOp, vocab: set, max_seq_len: int, 
     agreed with their programs, None included, and nothing said so."""
     if sop.label not in facts.nullable:
         return ""
-    inputs = short_inputs(vocab, max_seq_len, limit=500) + sampled_inputs(sorted(vocab, key=value_sort_key),
-                                                                            max_seq_len, 150, random.Random(seed))
+    inputs = probe_inputs(vocab, max_seq_len, 150, seed)
     try:
         outputs = evaluate_all(sop, inputs)
     except (UndefinedError, EvaluationError, ArithmeticError):  # undefined on one of them: no note, no fault
@@ -301,6 +300,13 @@ def _tried_inputs(vocab: set, max_seq_len: int, check: bool, probe: bool, unorde
         raise ValueError(f"every input asked for, where there are too many to run "
                          f"({too_many(vocab, max_seq_len, unordered)})")
     return inputs
+
+
+def probe_inputs(vocab: set, max_seq_len: int, drawn: int, seed: int = 0) -> list[list]:
+    """Inputs a message looks for an example among: the shortest ones (`short_inputs`, up to 500)
+    and `drawn` more sampled with `seed`."""
+    return short_inputs(vocab, max_seq_len, limit=500) + sampled_inputs(sorted(vocab, key=value_sort_key),
+                                                                        max_seq_len, drawn, random.Random(seed))
 
 
 def short_inputs(vocab: set, max_seq_len: int, limit: int = 2_500) -> list[list]:

@@ -108,21 +108,21 @@ def _chosen_hold_one_value(facts: Facts, select: rasp.Select, value: rasp.SOp, l
             if clash is None:
                 return False
             pair = (value_line.values[got_i], value_line.values[got_j])
-            if all(_alike(*pair) != _alike(*c) for c in clash):
+            if all(alike(*pair) != alike(*c) for c in clash):
                 clash.append(pair)  # the first of equal words and the first of two values, if any
                 if len(clash) == 2:
                     break  # both kinds found: nothing more to say
     return not clash
 
 
-def _alike(a, b) -> bool:
+def alike(a, b) -> bool:
     """Whether a and b are one value, type and all."""
     return type(a) is type(b) and a == b
 
 
 def _one_number(a, b) -> bool:
     """Whether a and b are one number, type and all (a categorical line's True and 1 are two)."""
-    return isinstance(a, (bool, int, float)) and type(a) is type(b) and a == b
+    return isinstance(a, (bool, int, float)) and alike(a, b)
 
 
 def _reads(expr) -> list[str]:

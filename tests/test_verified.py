@@ -2794,6 +2794,28 @@ def test_a_maps_value_no_input_gives_may_give_what_an_unfired_neuron_writes():
     assert not any("finished no program" in note for note in result.notes)
 
 
+def test_an_output_an_unfired_neuron_writes_for_an_entry_no_input_reaches_blocks_no_hole():
+    """A lap count includes its own crossing, so it is never 0, and the net's neurons writing the
+    answer 0 (a lap count of 0) never fire: the reading's table reads that entry off the net, and
+    the value sets show no input reaches it, so the output is the reading's own and the holes left
+    (a place past the fourth runner) are taken, after a search, not to occur (forty-second
+    hand-written set q12; before, "the net can output 0" blocked the certificate)."""
+    source = """code = map({"a": 0, "b": 1, "c": 2, "d": 3}, tokens)
+tag = sequence_map(lambda r, i: r * 16 + i, code, indices)
+lap = selector_width(select(tag, tag, lambda k, q: k // 16 == q // 16 and k <= q))
+third_at = sequence_map(lambda l, i: i if l == 3 else 99, lap, indices)
+earlier = selector_width(select(third_at, indices, LT))
+place = map({0: "winner", 1: "2nd", 2: "3rd", 3: "4th"}, earlier)
+answer = sequence_map(lambda l, p: "cooling down" if l > 3 else (p if l == 3 else l), lap, place)
+return answer
+"""
+    net = compiler.compile_program(source, {"a", "b", "c", "d"}, 8)
+    result = decompile(net, proposals="uniform", time_budget=10)
+    assert result.verified and not result.exhaustive
+    assert any(note.startswith("taken on trust") for note in result.notes)
+    assert not any("the net can output" in note for note in result.notes)
+
+
 def test_an_output_only_a_rare_input_gives_is_one_the_net_can_write():
     """"open" needs the whole code of a lock (one input of 10^8): no sampled input gives it, and the
     neuron writing it never fires on the trace; `unwritten_outputs` names it, and while it is left

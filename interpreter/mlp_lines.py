@@ -1597,6 +1597,61 @@ def unwritten_outputs(trace) -> list:
     return list(found.values())
 
 
+#: The primitives whose every value an input may give the net's shape says (its tokens, its
+#: positions, its lengths): a left-out one an MLP reads can be shown ignored (`ignores_primitive`).
+PRIMITIVES = ("tokens", "indices", "length")
+
+
+def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> bool:
+    """Whether `layer`'s MLP writes the same on every input whatever the primitive `left_out`
+    (one of `PRIMITIVES`) is there, given the primitives `read` (what the program's lines computed
+    there read): shown on the rows alone, where (1) every combination of their values an input may
+    give (a token of the vocabulary, a position below the length) is on some row, (2) the MLP's
+    input is the same on every row of one combination (it reads nothing else), and (3) its output
+    is the same for each combination of `read` whatever `left_out` is. Any input then gives the
+    MLP an input some row gave it, and an output `read` decides (the held-out mixed net bc1d9b:
+    `sequence_map(lambda x, y: x if y == 3 else y, length, tokens)` over letters, whose MLP reads
+    the length and whose line is a map of the tokens). A line whose values the net's shape does
+    not give is not shown so: a value no row holds may be where the MLP reads it (the fortieth
+    hand-written set's g03: a "solved" flag, 0 on every row)."""
+    names = [*dict.fromkeys(name for name in read if name != left_out), left_out]
+    if not set(names) <= set(PRIMITIVES):
+        return False
+    net = trace.net
+    n = net.config.max_seq_len
+    columns = {"tokens": trace.tokens(), "indices": trace.row_position, "length": trace.row_length}
+    every = {"tokens": list(net.vocab), "indices": list(range(n)), "length": list(range(1, n + 1))}
+
+    def key(name, value):
+        return label_key(value) if name == "tokens" else int(value)
+    rows = list(zip(*[[key(name, v) for v in columns[name].tolist()] for name in names]))
+    first: dict = {}
+    for r, combination in enumerate(rows):
+        first.setdefault(combination, r)
+    for combination in itertools.product(*[[key(name, v) for v in every[name]] for name in names]):
+        at = dict(zip(names, combination))
+        if "indices" in at and "length" in at and at["indices"] >= at["length"]:
+            continue  # no input gives it
+        if combination not in first:
+            return False
+    reads = mlp_reads(trace, layer, np.arange(trace.rows))
+    reps = np.array([first[c] for c in rows])
+    scale = max(float(np.abs(reads).max(initial=0.0)), 1e-9)
+    if np.abs(reads - reads[reps]).max(initial=0.0) > FIT_TOLERANCE * scale:
+        return False  # it reads something else the rows vary
+    order = sorted(first)
+    shown = np.array([first[c] for c in order])
+    w_out = Weights(net).W_out[layer].astype(np.float64)
+    out = np.maximum(mlp_pre(trace, layer, shown), 0.0) @ w_out
+    tolerance = FIT_TOLERANCE * max(float(np.abs(out).max(initial=0.0)), 1e-9)
+    by_read: dict = {}
+    for combination, written in zip(order, out):
+        base = by_read.setdefault(combination[:len(names) - 1], written)
+        if np.abs(written - base).max(initial=0.0) > tolerance:
+            return False
+    return True
+
+
 def _unfired(trace, layer: int, w_out: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
     """The norms of `layer`'s output rows `w_out`, the neurons in some group of the trace, and the
     neurons in none that write something (no traced row made them fire)."""

@@ -53,7 +53,7 @@ from interpreter.certify import Certifier, changed_lines, folded_scales, rounded
 from interpreter.checkpoint import default_checkpoint
 from interpreter.decode import load_interpreter, log_likelihoods, one_cpu_thread, search_all
 from interpreter.encoding import EncoderConfig, EncodingError, EncodingTimeout, encode_net
-from interpreter.mlp_lines import unwritten_outputs
+from interpreter.mlp_lines import PRIMITIVES, ignores_primitive, unwritten_outputs
 from interpreter.model import Interpreter
 from interpreter.relabel import readable_labels, readable_tables
 from interpreter.search import Library, LineSearch, net_moduli
@@ -335,7 +335,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                                   fitted_functions=certify.fitted_functions)
             try:
                 for program, lines in searcher.programs():
-                    cert = certify(program, unread=_unread_components(program, lines))
+                    cert = certify(program, unread=_unread_components(program, lines, trace))
                     if refused is None and cert.reason.startswith("it does not compile"):
                         refused = (program, cert.reason)  # the search's first whole reading, as a rule
                     if best is None or _rank(cert) > _rank(best[4]):
@@ -438,7 +438,7 @@ def _both(program: prog.Program, first, second) -> prog.Program | None:
     return None if once is None else second(once)
 
 
-def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
+def _unread_components(program: prog.Program, lines: tuple, trace=None) -> tuple[str, ...]:
     """The components of the net the search explained with lines `program` does not read: the
     program takes what they write to make no difference to the output, which agreeing on a sample
     does not show (the fortieth hand-written set's g03, a Latin square's clash counts, was read
@@ -452,7 +452,8 @@ def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
     rows that groups them as a line the program reads does: a copy (two heads counting alike, a
     width of `select(length, length, GEQ)` beside `length`), as far as the rows show. (A line of
     one value on the rows is counted: g03's "solved" flag was 0 on every row, and read as a table
-    of 0s.)"""
+    of 0s.) Nor a primitive (the length a head and an MLP compute) read only by MLPs that the
+    `trace` shows ignore it (`_ignored_primitive`)."""
     used = {id(node) for node in program.nodes}
     read = {child.primitive for node in program.nodes for child in _reads(node) if isinstance(child, nodes.Primitive)}
     by_component: dict[str, list] = {}
@@ -470,9 +471,31 @@ def _unread_components(program: prog.Program, lines: tuple) -> tuple[str, ...]:
         codes = line.var.codes
         if len(np.unique(codes)) > 1 and any(same_partition(codes, other) for other in kept):
             continue  # a line the program holds another copy of (two heads counting alike, a width of length)
-        if not _read_through(line.var.node, line.var.readers, used, read, by_component):
+        if not _read_through(line.var.node, line.var.readers, used, read, by_component) \
+                and not _ignored_primitive(line, by_component, trace):
             unread.append(line.component)
     return tuple(dict.fromkeys(unread))
+
+
+def _ignored_primitive(line, by_component: dict[str, list], trace) -> bool:
+    """Whether `line`, a left-out primitive (`mlp_lines.PRIMITIVES`), is read only by MLPs each
+    computing program lines that read primitives alone, and each ignores it on every input
+    (`mlp_lines.ignores_primitive`)."""
+    node, readers = line.var.node, line.var.readers
+    if trace is None or not isinstance(node, nodes.Primitive) or node.primitive not in PRIMITIVES or not readers:
+        return False
+    for reader in readers:
+        if reader[0] != "mlp":
+            return False
+        name = f"layer {reader[1]} MLP"
+        ours = [n for component, found in by_component.items()
+                if component == name or component.startswith(name + " ") for n in found]
+        children = [child for n in ours for child in n.children]
+        if not ours or not all(isinstance(child, nodes.Primitive) for child in children):
+            return False
+        if not ignores_primitive(trace, reader[1], node.primitive, [child.primitive for child in children]):
+            return False
+    return True
 
 
 def _read_through(node: nodes.Node, readers: frozenset | None, used: set, read: set,

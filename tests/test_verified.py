@@ -1025,6 +1025,30 @@ def test_a_reading_that_leaves_out_what_the_net_computes_is_not_verified_on_a_sa
     assert certify(compiler.parse(LATIN_SQUARE), unread=()).verified
 
 
+def test_a_length_an_mlp_reads_and_ignores_is_shown_ignored_on_the_rows():
+    """tracr's MLP for `x if y == 3 else y` over (length, letters) reads the length, which no
+    letter is equal to: the reading `map(tokens)` leaves the length out, and every (letter, length)
+    pair is on the rows with the MLP writing what the letter decides, so the length is shown
+    ignored on every input (the held-out mixed net bc1d9b, not verified before); where the length
+    decides a pair's write, it is not."""
+    from interpreter.mlp_lines import ignores_primitive
+
+    tail = ('v2 = map({"u": "u", "v": 0, "w": 4, "x": "v", "y": 1}, v1)\nv3 = select(indices, v2, EQ)\n'
+            'v4 = aggregate(v3, v2)\nv5 = map({0: 3, 1: "w", 4: 2, "u": 4, "v": 8}, v4)\n'
+            'v6 = map({0: 1, 1: "y", 2: 0, 3: 2, 4: 6, 5: 3, 6: "y", 7: "v", 8: 3}, indices)\n'
+            "v7 = sequence_map(lambda x, y: x != y, v5, v6)\nreturn v7\n")
+    letters = {"u", "v", "w", "x", "y"}
+    net = compiler.compile_program("v1 = sequence_map(lambda x, y: x if y == 3 else y, length, tokens)\n" + tail,
+                                   letters, 9)
+    trace = trace_net(net, choose_inputs(net, seed=0)[0])
+    assert ignores_primitive(trace, 1, "length", ["tokens"])
+    result = decompile(net, proposals="uniform", time_budget=10)
+    assert result.verified and "length" not in result.source
+    used = compiler.compile_program('v1 = sequence_map(lambda x, y: "u" if x == 3 and y == "v" else y, length, '
+                                    "tokens)\n" + tail, letters, 9)
+    assert not ignores_primitive(trace_net(used, choose_inputs(used, seed=0)[0]), 1, "length", ["tokens"])
+
+
 CAESAR_BY_FIRST_LETTER = """code = map({"a": 0, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5, "g": 6, "h": 7}, tokens)
 zero = map(lambda i: 0, indices)
 key = aggregate(select(indices, zero, EQ), code)

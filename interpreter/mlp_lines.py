@@ -885,7 +885,7 @@ class MlpLines:
             # one value per class of the write (`_snapped`): an indicator reads as exactly 0 and 1
             codes = groups[mine[0]].codes
             means = np.bincount(codes, weights=_coordinate(groups[mine[0]])) / np.bincount(codes)
-            means = means * _integer_scale(means)
+            means = means * (_own_scale(inputs, codes, means) or _integer_scale(means))
             values = object_array([_snapped(float(v)) for v in means[codes]])
         else:
             values = object_array(joint.tolist())
@@ -1994,14 +1994,52 @@ def _snapped(value: float) -> float | int:
     return round(value, 6) + 0.0
 
 
+def _own_scale(inputs: list[Var], codes: np.ndarray, means: np.ndarray) -> float | None:
+    """The factor making a numerical map's values, `means` per class of `codes` (read up to
+    scale), its one input's own values, where they are numbers in proportion to them: a coin's
+    cents `numerical map(lambda x: x, tokens)` over 5, 10, 20 and 50 are read as themselves, not
+    as 1, 2, 4 and 10 (`_integer_scale`), which a running total's sum would need a factor of 5
+    to give (the forty-fourth hand-written set's m06 read its total as a 1,216-entry table).
+    None where there is no one such factor."""
+    if len(inputs) != 1 or not _all_numbers(inputs[0].values.tolist()):
+        return None
+    first = np.unique(codes, return_index=True)[1]
+    own = np.array([float(inputs[0].values[i]) for i in first])
+    if np.abs(own[np.abs(means) <= 1e-9]).max(initial=0.0) > 1e-9:
+        return None  # a nonzero input written as 0
+    written = np.abs(means) > 1e-9
+    if not written.any():
+        return None
+    factors = own[written] / means[written]
+    factor = float(factors[0])
+    if factor == 0.0 or np.abs(factors - factor).max() > 1e-6 * abs(factor):
+        return None
+    return factor
+
+
+#: The largest denominator of a numerical write's common measure (`_integer_scale`).
+MAX_SCALE_DENOMINATOR = 12
+
+
 def _integer_scale(values: np.ndarray) -> float:
     """A factor making every value an integer (within 1e-4), when a simple one does: one over
-    the smallest value or the smallest gap between values. A numerical write fixes its values
-    only up to scale, and integers keep sums exact where 2/3 written as a float would not."""
+    the smallest value, the smallest gap between values, or their common measure (the smallest
+    over the least common denominator of the others' ratios to it, at most `MAX_SCALE_DENOMINATOR`:
+    0.6 and 1.0, minutes of 3 and 5 written on the largest, are 3 and 5 of 0.2; the forty-fourth
+    hand-written set's m05, whose mean of 0.6s and 1.0s gave 0.19999999999999998 beside 0.2, two
+    values compile cannot tell apart, in every reading). A numerical write fixes its values only
+    up to scale, and integers keep sums exact where 2/3 written as a float would not."""
     distinct = np.unique(np.round(values, 6))
     nonzero = np.abs(distinct[np.abs(distinct) > 1e-6])
     gaps = np.diff(distinct)
-    for unit in [1.0] + ([nonzero.min()] if len(nonzero) else []) + ([gaps.min()] if len(gaps) else []):
+    units = [1.0] + ([nonzero.min()] if len(nonzero) else []) + ([gaps.min()] if len(gaps) else [])
+    if len(nonzero):
+        base = float(nonzero.min())
+        denominator = math.lcm(*(fractions.Fraction(float(v) / base).limit_denominator(MAX_SCALE_DENOMINATOR)
+                                 .denominator for v in nonzero))
+        if denominator <= MAX_SCALE_DENOMINATOR:
+            units.append(base / denominator)
+    for unit in units:
         scaled = values / unit
         if np.all(np.abs(scaled - np.round(scaled)) < 1e-4) and np.abs(scaled).max() <= 1e6:
             return 1.0 / unit

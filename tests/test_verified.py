@@ -2890,6 +2890,24 @@ return d
     assert "lambda x, y: x + 2 * y" in result.source and "{" not in result.source.split("sequence_map")[1]
 
 
+def test_a_numerical_maps_values_are_read_as_multiples_of_their_common_measure():
+    """Minutes of 0, 3 and 5 are written up to scale, and read on the largest as 0, 0.6 and 1.0: a
+    mean of them then gives 0.19999999999999998 where 1/5 gives 0.2, which compile cannot tell
+    apart (the forty-fourth hand-written set's m05 had no reading that compiled). Read as
+    multiples of 0.2, they are the minutes, and the waits their sums as written."""
+    source = """mins = map({"q": 0, "n": 3, "l": 5}, tokens)
+num = numerical map(lambda x: x, mins)
+mean = numerical aggregate(select(indices, indices, LT), num, default=0)
+share = map(lambda m: m, mean)
+wait = sequence_map(lambda m, i: (m * i + 0.5) // 1, share, indices)
+return wait
+"""
+    net = compiler.compile_program(source, {"q", "n", "l"}, 6)
+    result = decompile(net, proposals="uniform", time_budget=10)
+    assert result.verified
+    assert '{"l": 5, "n": 3, "q": 0}' in result.source and "(x * y + 0.5) // 1" in result.source
+
+
 def test_a_sum_from_a_mean_and_its_width_is_read_as_written_not_as_a_table():
     # RASP sums by a mean times the positions averaged, rounded (the thirty-seventh hand-written
     # set's check digits: w03, w07, w09, w10, w14); read as a table over (mean, length), the

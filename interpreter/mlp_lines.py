@@ -1600,6 +1600,8 @@ def unwritten_outputs(trace) -> list:
 #: The primitives whose every value an input may give the net's shape says (its tokens, its
 #: positions, its lengths): a left-out one an MLP reads can be shown ignored (`ignores_primitive`).
 PRIMITIVES = ("tokens", "indices", "length")
+#: Rows whose neurons' inputs `ignores_primitive` compares at once.
+PRE_CHUNK = 4096
 
 
 def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> bool:
@@ -1634,15 +1636,18 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
             continue  # no input gives it
         if combination not in first:
             return False
-    reads = mlp_reads(trace, layer, np.arange(trace.rows))
-    reps = np.array([first[c] for c in rows])
-    scale = max(float(np.abs(reads).max(initial=0.0)), 1e-9)
-    if np.abs(reads - reads[reps]).max(initial=0.0) > FIT_TOLERANCE * scale:
-        return False  # it reads something else the rows vary
     order = sorted(first)
     shown = np.array([first[c] for c in order])
+    pre = mlp_pre(trace, layer, shown)  # the neurons' inputs (a scrambled net's MLP reads every dimension)
+    at = {c: k for k, c in enumerate(order)}
+    reps = np.array([at[c] for c in rows])
+    tolerance = FIT_TOLERANCE * max(float(np.abs(pre).max(initial=0.0)), 1e-9)
+    for start in range(0, trace.rows, PRE_CHUNK):
+        chunk = np.arange(start, min(start + PRE_CHUNK, trace.rows))
+        if np.abs(mlp_pre(trace, layer, chunk) - pre[reps[chunk]]).max(initial=0.0) > tolerance:
+            return False  # it reads something else the rows vary
     w_out = Weights(net).W_out[layer].astype(np.float64)
-    out = np.maximum(mlp_pre(trace, layer, shown), 0.0) @ w_out
+    out = np.maximum(pre, 0.0) @ w_out
     tolerance = FIT_TOLERANCE * max(float(np.abs(out).max(initial=0.0)), 1e-9)
     by_read: dict = {}
     for combination, written in zip(order, out):

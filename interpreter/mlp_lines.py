@@ -58,6 +58,7 @@ from interpreter.trace import (
     mlp_pre,
     mlp_read_weights,
     mlp_reads,
+    mlp_write_weights,
     partition,
     readable,
     row_classes,
@@ -1586,12 +1587,15 @@ def unwritten_outputs(trace) -> list:
     w_u = net.W_U.astype(np.float64)
     seen = {label_key(v) for v in trace.outputs.tolist()}
     found: dict = {}
-    weights = Weights(net)
     for layer in range(net.config.n_layers):
-        w_out = weights.W_out[layer].astype(np.float64)
+        # on the dimensions the block writes: a wide net's whole W_out is 12 million numbers a layer
+        columns, w_out = mlp_write_weights(net, layer)
         norms, _, dead = _unfired(trace, layer, w_out)
-        for n in _in_output_space(net, w_out, norms, dead).tolist():
-            value = net.output_values[int(np.argmax(w_out[n] @ w_u))]
+        writing = _in_output_space(net, w_out, norms, dead, columns)
+        if not len(writing):
+            continue
+        for k in np.argmax(w_out[writing] @ w_u[columns], axis=1).tolist():  # one product for the layer
+            value = net.output_values[k]
             if label_key(value) not in seen:
                 found.setdefault(label_key(value), value)
     return list(found.values())
@@ -1665,16 +1669,19 @@ def _unfired(trace, layer: int, w_out: np.ndarray) -> tuple[np.ndarray, list[int
     return norms, grouped, np.setdiff1d(np.flatnonzero(norms > 0), grouped)
 
 
-def _in_output_space(net, w_out: np.ndarray, norms: np.ndarray, neurons: np.ndarray) -> np.ndarray:
+def _in_output_space(net, w_out: np.ndarray, norms: np.ndarray, neurons: np.ndarray,
+                     columns: np.ndarray | None = None) -> np.ndarray:
     """Those of `neurons` whose output rows lie in the space the unembedding reads (within float
-    rounding); its basis is kept with the net."""
+    rounding); its basis is kept with the net. `columns`: the residual dimensions `w_out`'s
+    columns are, where not all of them."""
     if not len(neurons):
         return neurons
 
     def basis() -> np.ndarray:
         u, singular, _ = np.linalg.svd(net.W_U.astype(np.float64), full_matrices=False)
         return u[:, singular > 1e-9 * max(float(singular.max(initial=0.0)), 1e-30)]
-    inside = np.linalg.norm(w_out[neurons] @ net.cached("unembedding basis", basis), axis=1)
+    space = net.cached("unembedding basis", basis)
+    inside = np.linalg.norm(w_out[neurons] @ (space if columns is None else space[columns]), axis=1)
     return neurons[inside >= (1 - 1e-6) * norms[neurons]]
 
 

@@ -844,6 +844,13 @@ def mlp_read_weights(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
     return weights["reads"], weights["W_in reads"]
 
 
+def mlp_write_weights(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The residual dimensions `layer`'s MLP writes, and its W_out on them ([d_mlp, w], float64),
+    kept with the net."""
+    weights = _float64_layers(net)[2][layer]
+    return weights["writes"], weights["W_out writes"]
+
+
 def mlp_reads(trace: Trace, layer: int, rows: np.ndarray) -> np.ndarray:
     """[len(rows), r]: the residual stream entering `layer`'s MLP on `rows`, on the r dimensions the
     MLP reads (a compiled net's reads a few of hundreds), by running the net again on the inputs

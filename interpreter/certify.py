@@ -459,7 +459,10 @@ class Certifier:
             entries = {_output_key(v) for v in self.value_sets(program.output)}
         except ValueSetError:
             entries = set()
-        unseen = [v for v in self.unwritten if _output_key(v) not in given | entries | _table_outputs(program.output)]
+        table = _table_outputs(program.output)
+        neurons = collections.Counter(_output_key(v) for v in self.unwritten)
+        unseen = [v for v in self.unwritten if _output_key(v) not in given | entries
+                  and neurons[_output_key(v)] > table[_output_key(v)]]
         if unseen:
             return (f"the net can output {unseen[0]!r} (a neuron no traced input fired writes it) and no input traced "
                     f"or found gives it, while {line(label)} has no entry for {len(missing)} value(s) no input "
@@ -2152,17 +2155,19 @@ def _distinct(inputs: list[list]) -> list[list]:
     return list(map(list, dict.fromkeys(map(tuple, inputs))))
 
 
-def _table_outputs(node: nodes.Node) -> set[tuple]:
-    """The output keys of `node`'s table entries, where it is a map or sequence map on a table:
-    the values the reading gives for arguments it read off the net, no input reaching them
-    included. An output only an unfired neuron writes that such an entry gives is the reading's
-    too, and no input the value sets allow reaches the entry (a lap count of 0 where the count
-    includes its own position: the forty-second hand-written set's q12); one no entry gives is a
-    behaviour of the net the reading lacks (seventh set u15: "open", which the reading never
-    says), and an unreached hole may be where it is."""
+def _table_outputs(node: nodes.Node) -> collections.Counter:
+    """How many of `node`'s table entries give each output (by key), where it is a map or
+    sequence map on a table: the values the reading gives for arguments it read off the net, no
+    input reaching them included. An output that unfired neurons write, as many as the entries
+    giving it, is the reading's too (tracr gives each argument its own neuron), and no input the
+    value sets allow reaches those entries (a lap count of 0 where the count includes its own
+    position: the forty-second hand-written set's q12, four neurons and four entries); one no
+    entry gives, or more neurons than entries write, is a behaviour of the net the reading lacks
+    (seventh set u15: "open", which the reading never says), and an unreached hole may be where
+    it is."""
     if isinstance(node, (nodes.Map, nodes.SequenceMap)) and isinstance(node.function, fn.Table):
-        return {_output_key(v) for _, v in node.function.entries}
-    return set()
+        return collections.Counter(_output_key(v) for _, v in node.function.entries)
+    return collections.Counter()
 
 
 def _output_key(value: Any) -> tuple:

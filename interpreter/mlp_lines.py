@@ -1577,16 +1577,18 @@ def _summed(writes: list[np.ndarray], weights: list[np.ndarray], count: int, n: 
 
 def unwritten_outputs(trace) -> list:
     """The categorical output values that a neuron no traced row made fire writes into the space
-    the unembedding reads, and no traced row outputs: values the net can give on some input, or
-    whose neuron no input fires, which the trace alone cannot tell apart. The certificate does not
-    take a table's unreached holes as never occurring while one is left (seventh set u15: "open",
-    the whole code of a lock, one input of 13^13, written by such a neuron and read as never)."""
+    the unembedding reads, and no traced row outputs, once per such neuron: values the net can give
+    on some input, or whose neuron no input fires, which the trace alone cannot tell apart. The
+    certificate does not take a table's unreached holes as never occurring while one is left that
+    the reading's output table does not give as often (seventh set u15: "open", the whole code of
+    a lock, one input of 13^13, written by such a neuron and read as never; tracr gives each
+    argument of a categorical table its own neuron)."""
     net = trace.net
     if not net.categorical_output:
         return []
     w_u = net.W_U.astype(np.float64)
     seen = {label_key(v) for v in trace.outputs.tolist()}
-    found: dict = {}
+    found: list = []
     for layer in range(net.config.n_layers):
         # on the dimensions the block writes: a wide net's whole W_out is 12 million numbers a layer
         columns, w_out = mlp_write_weights(net, layer)
@@ -1597,8 +1599,8 @@ def unwritten_outputs(trace) -> list:
         for k in np.argmax(w_out[writing] @ w_u[columns], axis=1).tolist():  # one product for the layer
             value = net.output_values[k]
             if label_key(value) not in seen:
-                found.setdefault(label_key(value), value)
-    return list(found.values())
+                found.append(value)
+    return found
 
 
 #: The primitives whose every value an input may give the net's shape says (its tokens, its

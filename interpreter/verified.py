@@ -222,6 +222,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
     notes: list[str] = []
     texts: list[str] = []
     stuck = refused = None  # where the line-by-line search stopped, and a reading compile refused
+    ignored: dict = {}  # `_ignored_primitive`'s answers, shared by the readings
     weights_only = None
     if proposals == "model":
         if checkpoint is None:
@@ -335,7 +336,7 @@ def _decompile(net: Net, checkpoint, run_net: bool, time_budget: float, beam_siz
                                   fitted_functions=certify.fitted_functions)
             try:
                 for program, lines in searcher.programs():
-                    cert = certify(program, unread=_unread_components(program, lines, trace))
+                    cert = certify(program, unread=_unread_components(program, lines, trace, ignored))
                     if refused is None and cert.reason.startswith("it does not compile"):
                         refused = (program, cert.reason)  # the search's first whole reading, as a rule
                     if best is None or _rank(cert) > _rank(best[4]):
@@ -438,7 +439,8 @@ def _both(program: prog.Program, first, second) -> prog.Program | None:
     return None if once is None else second(once)
 
 
-def _unread_components(program: prog.Program, lines: tuple, trace=None) -> tuple[str, ...]:
+def _unread_components(program: prog.Program, lines: tuple, trace=None, ignored: dict | None = None
+                       ) -> tuple[str, ...]:
     """The components of the net the search explained with lines `program` does not read: the
     program takes what they write to make no difference to the output, which agreeing on a sample
     does not show (the fortieth hand-written set's g03, a Latin square's clash counts, was read
@@ -472,15 +474,16 @@ def _unread_components(program: prog.Program, lines: tuple, trace=None) -> tuple
         if len(np.unique(codes)) > 1 and any(same_partition(codes, other) for other in kept):
             continue  # a line the program holds another copy of (two heads counting alike, a width of length)
         if not _read_through(line.var.node, line.var.readers, used, read, by_component) \
-                and not _ignored_primitive(line, by_component, trace):
+                and not _ignored_primitive(line, by_component, trace, {} if ignored is None else ignored):
             unread.append(line.component)
     return tuple(dict.fromkeys(unread))
 
 
-def _ignored_primitive(line, by_component: dict[str, list], trace) -> bool:
+def _ignored_primitive(line, by_component: dict[str, list], trace, ignored: dict) -> bool:
     """Whether `line`, a left-out primitive (`mlp_lines.PRIMITIVES`), is read only by MLPs each
     computing program lines that read primitives alone, and each ignores it on every input
-    (`mlp_lines.ignores_primitive`)."""
+    (`mlp_lines.ignores_primitive`; its answers kept in `ignored` by trace, layer and primitives,
+    with the trace, so that its id is not reused)."""
     node, readers = line.var.node, line.var.readers
     if trace is None or not isinstance(node, nodes.Primitive) or node.primitive not in PRIMITIVES or not readers:
         return False
@@ -493,7 +496,11 @@ def _ignored_primitive(line, by_component: dict[str, list], trace) -> bool:
         children = [child for n in ours for child in n.children]
         if not ours or not all(isinstance(child, nodes.Primitive) for child in children):
             return False
-        if not ignores_primitive(trace, reader[1], node.primitive, [child.primitive for child in children]):
+        read = tuple(sorted({child.primitive for child in children}))
+        key = (id(trace), reader[1], node.primitive, read)
+        if key not in ignored:
+            ignored[key] = (trace, ignores_primitive(trace, reader[1], node.primitive, read))
+        if not ignored[key][1]:
             return False
     return True
 

@@ -1614,7 +1614,8 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
     """Whether `layer`'s MLP writes the same on every input whatever the primitive `left_out`
     (one of `PRIMITIVES`) is there, given the primitives `read` (what the program's lines computed
     there read): shown on the rows alone, where (1) every combination of their values an input may
-    give (a token of the vocabulary, a position below the length) is on some row, (2) the MLP's
+    give (a token of the vocabulary, a position below the length, a causal net's length its
+    prefix's) is on some row, (2) the MLP's
     input is the same on every row of one combination (it reads nothing else), and (3) its output
     is the same for each combination of `read` whatever `left_out` is. Any input then gives the
     MLP an input some row gave it, and an output `read` decides (the held-out mixed net bc1d9b:
@@ -1627,7 +1628,9 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
         return False
     net = trace.net
     n = net.config.max_seq_len
-    columns = {"tokens": trace.tokens(), "indices": trace.row_position, "length": trace.row_length}
+    # a causal net's length at a position is its prefix's
+    lengths = trace.row_position + 1 if net.config.causal else trace.row_length
+    columns = {"tokens": trace.tokens(), "indices": trace.row_position, "length": lengths}
     every = {"tokens": list(net.vocab), "indices": list(range(n)), "length": list(range(1, n + 1))}
 
     def key(name, value):
@@ -1638,7 +1641,8 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
         first.setdefault(combination, r)
     for combination in itertools.product(*[[key(name, v) for v in every[name]] for name in names]):
         at = dict(zip(names, combination))
-        if "indices" in at and "length" in at and at["indices"] >= at["length"]:
+        if "indices" in at and "length" in at and (at["indices"] >= at["length"] or (
+                net.config.causal and at["indices"] != at["length"] - 1)):
             continue  # no input gives it
         if combination not in first:
             return False
@@ -2015,16 +2019,19 @@ def _own_scale(inputs: list[Var], codes: np.ndarray, means: np.ndarray) -> float
     as 1, 2, 4 and 10 (`_integer_scale`), which a running total's sum would need a factor of 5
     to give (the forty-fourth hand-written set's m06 read its total as a 1,216-entry table).
     None where there is no one such factor."""
-    if len(inputs) != 1 or not _all_numbers(inputs[0].values.tolist()):
+    if len(inputs) != 1:
         return None
-    first = np.unique(codes, return_index=True)[1]
-    own = np.array([float(inputs[0].values[i]) for i in first])
-    if np.abs(own[np.abs(means) <= 1e-9]).max(initial=0.0) > 1e-9:
+    first = np.unique(inputs[0].codes, return_index=True)[1]  # a row of each input value
+    if not _all_numbers(inputs[0].values[first].tolist()):
+        return None
+    own = np.array([float(v) for v in inputs[0].values[first].tolist()])
+    mine = means[codes[first]]  # the map's value there
+    if np.abs(own[np.abs(mine) <= 1e-9]).max(initial=0.0) > 1e-9:
         return None  # a nonzero input written as 0
-    written = np.abs(means) > 1e-9
+    written = np.abs(mine) > 1e-9
     if not written.any():
         return None
-    factors = own[written] / means[written]
+    factors = own[written] / mine[written]
     factor = float(factors[0])
     if factor == 0.0 or np.abs(factors - factor).max() > 1e-6 * abs(factor):
         return None

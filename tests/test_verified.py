@@ -1042,7 +1042,7 @@ def test_a_length_an_mlp_reads_and_ignores_is_shown_ignored_on_the_rows():
                                    letters, 9)
     trace = trace_net(net, choose_inputs(net, seed=0)[0])
     assert ignores_primitive(trace, 1, "length", ["tokens"])
-    result = decompile(net, proposals="uniform", time_budget=10)
+    result = decompile(net, proposals="uniform", time_budget=30)  # about 4 s alone
     assert result.verified and "length" not in result.source
     scrambled = compiler.scramble(net, seed=0)  # its MLP reads every dimension: the neurons' inputs are compared
     assert ignores_primitive(trace_net(scrambled, choose_inputs(scrambled, seed=0)[0]), 1, "length", ["tokens"])
@@ -2836,7 +2836,7 @@ answer = sequence_map(lambda l, p: "cooling down" if l > 3 else (p if l == 3 els
 return answer
 """
     net = compiler.compile_program(source, {"a", "b", "c", "d"}, 8)
-    result = decompile(net, proposals="uniform", time_budget=10)
+    result = decompile(net, proposals="uniform", time_budget=15)  # about 8 s at 10 s, alone
     assert result.verified and not result.exhaustive
     assert any(note.startswith("taken on trust") for note in result.notes)
     assert not any("the net can output" in note for note in result.notes)
@@ -2905,7 +2905,7 @@ wait = sequence_map(lambda m, i: (m * i + 0.5) // 1, share, indices)
 return wait
 """
     net = compiler.compile_program(source, {"q", "n", "l"}, 6)
-    result = decompile(net, proposals="uniform", time_budget=10)
+    result = decompile(net, proposals="uniform", time_budget=30)  # about 1 s alone
     assert result.verified
     assert '{"l": 5, "n": 3, "q": 0}' in result.source and "(x * y + 0.5) // 1" in result.source
 

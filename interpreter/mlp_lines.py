@@ -2033,8 +2033,8 @@ def _own_scale(inputs: list[Var], codes: np.ndarray, means: np.ndarray) -> float
         return None
     factors = own[written] / mine[written]
     factor = float(factors[0])
-    if factor == 0.0 or np.abs(factors - factor).max() > 1e-6 * abs(factor):
-        return None
+    if factor <= 0.0 or np.abs(factors - factor).max() > 1e-6 * factor:
+        return None  # (the values' sign is kept as `_coordinate` reads it)
     return factor
 
 

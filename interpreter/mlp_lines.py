@@ -1628,14 +1628,14 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
         return False
     net = trace.net
     n = net.config.max_seq_len
-    # a causal net's length at a position is its prefix's
-    lengths = trace.row_position + 1 if net.config.causal else trace.row_length
-    columns = {"tokens": trace.tokens(), "indices": trace.row_position, "length": lengths}
+    # each row's value of each, computed only for `names` (a causal net's length at a position is its prefix's)
+    columns = {"tokens": trace.tokens, "indices": lambda: trace.row_position,
+               "length": lambda: trace.row_position + 1 if net.config.causal else trace.row_length}
     every = {"tokens": list(net.vocab), "indices": list(range(n)), "length": list(range(1, n + 1))}
 
     def key(name, value):
         return label_key(value) if name == "tokens" else int(value)
-    rows = list(zip(*[[key(name, v) for v in columns[name].tolist()] for name in names]))
+    rows = list(zip(*[[key(name, v) for v in columns[name]().tolist()] for name in names]))
     first: dict = {}
     for r, combination in enumerate(rows):
         first.setdefault(combination, r)
@@ -1656,7 +1656,7 @@ def ignores_primitive(trace, layer: int, left_out: str, read: Sequence[str]) -> 
         chunk = np.arange(start, min(start + PRE_CHUNK, trace.rows))
         if np.abs(mlp_pre(trace, layer, chunk) - pre[reps[chunk]]).max(initial=0.0) > tolerance:
             return False  # it reads something else the rows vary
-    w_out = Weights(net).W_out[layer].astype(np.float64)
+    _, w_out = mlp_write_weights(net, layer)  # on the dimensions it writes: the rest are 0
     out = np.maximum(pre, 0.0) @ w_out
     tolerance = FIT_TOLERANCE * max(float(np.abs(out).max(initial=0.0)), 1e-9)
     by_read: dict = {}

@@ -1885,7 +1885,13 @@ def line_parts(groups: list[Group]) -> dict[int, int]:
     one writing on every row, each set is a line. Two maps of one var in one block, read by the
     same MLP (`d // 12` and `d % 12` of a sum of pence, then their two tables, the twenty-fourth
     hand-written set's l22), were read as one map of the var, whose values the output's table
-    could not give every output from. Groups not so split are absent (one line, as before)."""
+    could not give every output from. Groups not so split are absent (one line, as before).
+
+    Groups that never write beside the rest (a rare value of each of two lines: they write
+    together, and with nothing else) may swap sets with no row telling: their roles decide
+    (`_aligned`), and where roles tell nothing either the readers' groups are not split (the
+    forty-fifth hand-written set's e17: the stops 8 and 9 of a select's keys, and of its queries,
+    swapped, so neither line covered its groups and no select was read)."""
     by_readers: dict[frozenset, list[Group]] = {}
     for g in groups:
         if g.readers and not g.numerical:
@@ -1904,8 +1910,50 @@ def line_parts(groups: list[Group]) -> dict[int, int]:
         assigned = _colouring(together, k)
         if assigned is None:
             continue
+        assigned = _aligned(assigned, together, [g.roles or g.readers for g in members], k)
+        if assigned is None:
+            continue
         if all((fires[:, assigned == p].sum(axis=1) == 1).all() for p in range(k)):
             out.update({g.index: int(p) + 1 for g, p in zip(members, assigned)})
+    return out
+
+
+def _aligned(sets: np.ndarray, edges: np.ndarray, roles: list, k: int) -> np.ndarray | None:
+    """`sets` (a colouring of `edges` into k sets) with each connected component's sets permuted
+    to agree best with the larger components' by the groups' roles: a component's colouring is
+    fixed only up to a permutation of its sets, which no co-firing ties to another component's.
+    None where a component's best permutation is not unique (no role tells the sets apart)."""
+    n = len(edges)
+    component = np.full(n, -1)
+    for start in range(n):
+        if component[start] >= 0:
+            continue
+        stack, component[start] = [start], start
+        while stack:
+            i = stack.pop()
+            for j in np.flatnonzero(edges[i] & (component < 0)):
+                component[j] = start
+                stack.append(int(j))
+    order = sorted(set(component.tolist()), key=lambda c: (-int(np.sum(component == c)), c))
+    if len(order) == 1:
+        return sets
+    if k > 4:
+        return None  # too many permutations to weigh; not split
+    out = sets.copy()
+    seen: list[set] = [set() for _ in range(k)]  # the roles each set holds so far
+    for index, c in enumerate(order):
+        members = np.flatnonzero(component == c)
+        if index:
+            scores = {perm: sum(roles[i] in seen[perm[sets[i]]] for i in members)
+                      for perm in itertools.permutations(range(k))}
+            best = max(scores.values())
+            winners = [perm for perm, score in scores.items() if score == best]
+            if len(winners) > 1:
+                return None
+            for i in members:
+                out[i] = winners[0][sets[i]]
+        for i in members:
+            seen[out[i]].add(roles[i])
     return out
 
 

@@ -2511,6 +2511,41 @@ def test_two_maps_of_one_var_read_by_one_mlp_are_read_as_two_lines():
     assert Certifier(net, trace.inputs, exhaustive=False)(program).agreement == 1.0
 
 
+_RARE_KEYS_AND_QUERIES = (
+    's_at = sequence_map(lambda t, i: i if t == "s" else 99, tokens, indices)\n'
+    "stops = selector_width(select(s_at, indices, LEQ))\n"
+    'key = sequence_map(lambda t, c: c if t == "s" else 0, tokens, stops)\n'
+    'ask = sequence_map(lambda t, c: max(c - 1, 1) if t == "s" else c, tokens, stops)\n'
+    'val = sequence_map(lambda t, c: c * 2 if t == "s" else 0, tokens, stops)\n'
+    "raw = aggregate(select(key, ask, EQ), val)\n"
+    "return raw\n")
+
+
+def test_a_selects_keys_and_queries_of_one_block_are_told_apart_by_role():
+    """A select's keys, queries and values computed in one block and read by one head: every row
+    has one group of each writing, so `line_parts` splits the groups three ways by co-firing, but
+    the groups of a rare count (7 or 8 stops: a key, a query and a value of their own, which write
+    together and with nothing else) could join any of the three sets. They went where the
+    colouring put them (the forty-fifth hand-written set's e17: a key's and a query's rare groups
+    swapped, so neither line covered its own and no select was read); each set now holds the
+    groups of one role, the rare ones aligned by theirs."""
+    from interpreter.mlp_lines import line_parts
+
+    vocab = ["s", "u", "d"]
+    net = compiler.compile_program(_RARE_KEYS_AND_QUERIES, set(vocab), 8, causal=True)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [list(rng.choice(vocab, size=8).tolist()) for _ in range(300)])
+    block = [g for g in trace.groups if g.layer == 2]
+    parts = line_parts(block)
+    roles_of = collections.defaultdict(set)
+    for g in block:
+        roles_of[parts.get(g.index)].add(g.roles)
+    assert None not in roles_of and len(roles_of) == 3
+    assert all(len(roles) == 1 for roles in roles_of.values())
+    result = decompile(net, time_budget=20)
+    assert result.verified
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

@@ -264,7 +264,8 @@ def _unchecked(vocab: set, max_seq_len: int, causal: bool, check_inputs: bool, u
     if not check_inputs:
         return ". Checking every input was turned off"
     return (f". Compile checks such a categorical aggregate on every input: {too_many(vocab, max_seq_len, unordered)}; "
-            "a smaller vocabulary or max_seq_len would let it (a numerical mean needs no such check)")
+            "with a smaller vocabulary or max_seq_len it would run them, and build the net only if no input makes "
+            "this aggregate select several different values (a numerical mean needs no such check)")
 
 
 def _located(message: str, program: Program) -> str:

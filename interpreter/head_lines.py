@@ -39,6 +39,7 @@ from interpreter.trace import (
     OUTPUT_TOLERANCE,
     Head,
     determines,
+    head_ov_weights,
     head_qk_weights,
     head_vectors,
     refines_closely,
@@ -99,8 +100,10 @@ class HeadLines:
                     continue
             elif var.numerical and not collinear_with(head.writes, values, codes):
                 continue
-            options.append(state.add(Line(make_var(node, values, head.sublayer, codes, head.readers), head.name,
-                                           source)))
+            line = make_var(node, values, head.sublayer, codes, head.readers)
+            if not var.numerical and var.fresh:
+                line = self._aggregate_fresh(head, var, line) or line
+            options.append(state.add(Line(line, head.name, source)))
         widths, codes = selector_width_values(self.trace, selected)
         if (same_partition(head.codes, codes) or refines_closely(head.writes, head.codes, codes)
                 or _written_finer(head, [1.0 / (int(w) + 1) for w in widths], codes)):
@@ -115,6 +118,44 @@ class HeadLines:
                         "or positions of one value: the net averages values RASP cannot)" if several.any() else
                         "what it writes is no aggregate of a var read before it, nor a selector width")
         return options
+
+    def _aggregate_fresh(self, head: Head, var: Var, line: Var) -> Var | None:
+        """`line`, a categorical aggregate of `var`, with `var`'s values no row copies (`Var.fresh`,
+        and values `var` shows that no row's selected position held) as its own, each with its
+        write: a categorical aggregate copies the one position it attends to, so a value's write
+        is a shown value's plus the difference of `var`'s writes through the head's W_V W_O
+        (`Var.writes`). Checked first on the shown values; None where they disagree or `var` has
+        no writes. The forty-fourth hand-written set's m17: the running total at the day's start,
+        fetched by the days' number, took values of a table's fresh labels no row showed, and the
+        difference of the totals read the pairs of those as holes no input reached, while the net
+        wrote an output only they give."""
+        if var.writes is None:
+            return None
+        shown = line.distinct
+        if any(label_key(x) not in var.writes for x in shown) or head.columns is None:
+            return None
+        first = np.unique(line.codes, return_index=True)[1]
+        class_writes = head.writes[first]
+        ov = head_ov_weights(self.trace.net, head.layer, head.index, head.columns)
+        sources = np.stack([var.writes[label_key(x)] for x in shown])
+        predicted = class_writes[0] + (sources - sources[0]) @ ov
+        reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
+        if np.abs(predicted - class_writes).max(initial=0.0) > OUTPUT_TOLERANCE * reach:
+            return None
+        keys = {label_key(x) for x in shown}
+        new = [x for x in var.every_value if label_key(x) not in keys and label_key(x) in var.writes]
+        if not new:
+            return None
+        d = self.trace.net.config.d_model
+
+        def full(write: np.ndarray) -> np.ndarray:
+            out = np.zeros(d)
+            out[head.columns] = write
+            return out
+        writes = {label_key(x): full(w) for x, w in zip(shown, class_writes)}
+        for x in new:
+            writes[label_key(x)] = full(class_writes[0] + (var.writes[label_key(x)] - sources[0]) @ ov)
+        return dataclasses.replace(line, writes=writes, fresh=tuple(new))
 
     def _selector(self, head: Head, candidates: list[Var], me: tuple, state: State) -> tuple | None:
         """The best (keys, queries, predicate, source) selecting exactly what the head attends to:

@@ -922,6 +922,17 @@ def head_qk_weights(net: Net, layer: int, head: int) -> tuple[np.ndarray, np.nda
     return w_q / math.sqrt(net.config.d_head), w_k
 
 
+def head_ov_weights(net: Net, layer: int, head: int, columns: np.ndarray) -> np.ndarray:
+    """[d_model, len(columns)]: head `head` of `layer`'s W_V W_O on the residual dimensions
+    `columns` (those it writes, `Head.columns`), in float64: what a change of the residual stream
+    at the one position it attends to moves its write by."""
+    def build() -> np.ndarray:
+        weights = Weights(net)
+        return weights.W_V[layer][head].astype(np.float64) @ weights.W_O[layer][head].astype(np.float64)
+
+    return net.cached(("head ov", layer, head), build)[:, columns]
+
+
 def _head_qk(net: Net, layer: int, head: int) -> tuple[np.ndarray, ...]:
     """Head `head` of `layer`'s W_Q, b_Q, W_K and b_K in float64 (kept with the net, head by head:
     a wide net's whole W_Q and W_K in float64 are gigabytes, d_head 1,333 by d_model 2,978 a head

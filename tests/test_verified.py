@@ -2546,6 +2546,44 @@ def test_a_selects_keys_and_queries_of_one_block_are_told_apart_by_role():
     assert result.verified
 
 
+_QUEUE_SINCE_GREEN = (
+    'num = numerical map(lambda t: 0 if t == "g" else t, tokens)\n'
+    "mean = numerical aggregate(select(indices, indices, LEQ), num, default=0)\n"
+    "share = map(lambda m: m, mean)\n"
+    "cum = sequence_map(lambda m, i: (m * (i + 1) + 0.5) // 1, share, indices)\n"
+    'g_at = sequence_map(lambda t, i: i if t == "g" else 99, tokens, indices)\n'
+    "greens = selector_width(select(g_at, indices, LEQ))\n"
+    'key = sequence_map(lambda t, c: c if t == "g" else 0, tokens, greens)\n'
+    'val = sequence_map(lambda t, c: c if t == "g" else 0, tokens, cum)\n'
+    "raw = aggregate(select(key, greens, EQ), val)\n"
+    "return sequence_map(lambda c, b: c - b, cum, raw)\n")
+
+
+def test_a_categorical_aggregate_copies_the_values_no_row_holds_too():
+    """A queue since the latest green: the running total less the total at the green, fetched by
+    the greens' number. The totals at a green (`val`) stop at 15 on six positions (a green adds
+    nothing), tracr's value set at 18; the table reading `val` has the others as values no row
+    holds (`Var.fresh`), and the aggregate fetching it copies them, each write a shown value's
+    plus the difference of `val`'s writes through the head's W_V W_O. The difference then reads
+    its pairs with them off its block, where they were holes no input reached while the net has an
+    output neuron that only they give (the forty-fifth hand-written set's e20: not verified)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = [1, 2, 3, "g"]
+    net = compiler.compile_program(_QUEUE_SINCE_GREEN, set(vocab), 6, causal=True)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 4, size=6)] for _ in range(300)])
+    library = Library()
+    library.add_grammar(constants=())
+    program, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    fetched = next(line.var for line in lines
+                   if isinstance(line.var.node, nodes.Aggregate) and line.var.node.encoding == nodes.CATEGORICAL)
+    assert len(fetched.fresh) == 5  # 14 .. 18 in the table's codes
+    output = program.nodes[-1]
+    side = output.children.index(fetched.node)
+    assert {key[side] for key, _ in output.function.entries} >= set(fetched.fresh)
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

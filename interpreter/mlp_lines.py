@@ -492,7 +492,7 @@ class MlpLines:
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
             if numbers is None:  # past the deadline: agreement where no row looked is not shown
                 return None
-            read, unmatched = numbers
+            read, unmatched, writes, dims = numbers
         else:
             return None, ()
         # a categorical line's values are labels: 25.875 is not 26 however close (a copy of a mean
@@ -631,12 +631,14 @@ class MlpLines:
         return written <= given
 
     def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                        output: bool) -> tuple[dict, list] | None:
-        """({(x,): value}, [(x,), ...]): for the values a numerical var can take (its value set) that no
-        row shows, what the block that reads it writes, as `_table_pair_reads` gives for pairs: a
-        numerical var is a magnitude along one direction, so each neuron's input before the ReLU is
-        linear in it, fitted to the rows (three values at least, the fit checked on every one). None
-        past the search's deadline, when it was not read."""
+                        output: bool) -> tuple[dict, list, list, np.ndarray | None] | None:
+        """({(x,): value}, [(x,), ...], [((x,), write), ...], dims): for the values a numerical var can
+        take (its value set) that no row shows, what the block that reads it writes, as
+        `_table_pair_reads` gives for pairs: a numerical var is a magnitude along one direction, so
+        each neuron's input before the ReLU is linear in it, fitted to the rows (three values at
+        least, the fit checked on every one). The values whose write is no traced class's come with
+        that write on `dims` (a categorical map's values no row holds: `_fresh_labels`). None past
+        the search's deadline, when it was not read."""
         key = ("unseen numbers", id(var), chosen[0].layer, tuple(g.index for g in chosen), output,
                _class_labels(joint, values))
         if key not in self.cache:
@@ -646,31 +648,32 @@ class MlpLines:
         return self.cache[key]
 
     def _read_unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                             output: bool) -> tuple[dict, list]:
+                             output: bool) -> tuple[dict, list, list, np.ndarray | None]:
+        none: tuple = ({}, [], [], None)
         reps = np.unique(var.codes, return_index=True)[1]
         shown = [var.values[r] for r in reps]
         if len(reps) < 2 or not all(isinstance(x, (int, float)) for x in shown if x is not None):
-            return {}, []
+            return none
         known = {round(float(x), 9) for x in shown if x is not None}
         possible = [x for x in known_values(self.value_sets, var.node)
                     if isinstance(x, (int, float)) and round(float(x), 9) not in known]
         if not possible or len(possible) > MAX_PAIRS:
-            return {}, []
+            return none
         # up to ROWS_PER_NUMBER rows of each value: the fit is checked on rows that hold one value
         # beside other lines' values, which a block reading more than this var writes apart (two
         # values shown fit any line, so there the rows are the only check)
         rows = _rows_of_each(var.codes, [x is not None for x in shown])
         if len(known) == 2 and len(rows) < 2 * len(known) + 1:
-            return {}, []  # a line through two points, checked on no other row
+            return none  # a line through two points, checked on no other row
         xs = np.array([float(var.values[r]) for r in rows])
         design = np.stack([xs, np.ones_like(xs)], axis=1)
-        neurons, w_out, class_writes, class_values, read_write, _ = self._block_classes(chosen, joint, values,
-                                                                                        output, rows, design)
+        neurons, w_out, class_writes, class_values, read_write, dims = self._block_classes(chosen, joint, values,
+                                                                                           output, rows, design)
         pre = self._pre(chosen[0].layer, rows, neurons)
         scale = float(np.abs(pre).max(initial=0.0))
         slope, offset = np.linalg.lstsq(design, pre, rcond=None)[0]
         if scale == 0.0 or np.abs(design @ np.stack([slope, offset]) - pre).max() > FIT_TOLERANCE * scale:
-            return {}, []  # the block reads more than this var
+            return none  # the block reads more than this var
         unseen = np.array([float(x) for x in possible])
         predicted = np.maximum(np.outer(unseen, slope) + offset, 0.0) @ w_out
         reach = max(float(np.abs(class_writes).max(initial=0.0)), 1e-9)
@@ -688,13 +691,14 @@ class MlpLines:
                               dtype=np.int64)[inverse.reshape(-1)]
             read = [class_values[k] if k >= 0 else None if read_write is None else read_write(predicted[i])
                     for i, k in enumerate(near.tolist())]
-        found, unmatched = {}, []
-        for x, value in zip(possible, read):
+        found, unmatched, writes = {}, [], []
+        for x, value, write in zip(possible, read, predicted):
             if value is not None:
                 found[(x,)] = value
             else:
                 unmatched.append((x,))
-        return found, unmatched
+                writes.append(((x,), write))
+        return found, unmatched, writes, dims
 
     def _affine(self, var: Var) -> fn.Lambda | None:
         """`lambda x: p * x + q` giving the net's numerical outputs from the numerical `var` on every
@@ -901,6 +905,10 @@ class MlpLines:
                 # before its ReLU); values no read gives have no entry: the certificate fills them and checks them
                 numbers = self._unseen_numbers(var, [groups[i] for i in mine], joint, values, writes_output)
                 mapping = {**(numbers[0] if numbers else {}), **mapping}
+                if numbers and not writes_output and not numerical:
+                    # a write no traced class makes is a value of the table's own (`_fresh_labels`)
+                    writes, fresh, more = self._fresh_labels([groups[i] for i in mine], joint, values, *numbers[2:])
+                    mapping = {**more, **mapping}
             elif var.fresh:  # values no row holds (`Var.fresh`), read through the block's weights
                 read = self._fresh_map_reads(var, [groups[i] for i in mine], joint, values, writes_output)
                 mapping = {**(read[0] if read else {}), **mapping}

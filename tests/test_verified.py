@@ -2287,8 +2287,8 @@ def test_a_map_of_a_mean_the_rows_show_at_two_values_is_read_at_the_others():
     hand-written set's h01 finished no verified program)."""
     search, calls, read = _first_search_recording(_LATEST_WINNER, ["A", "B", "let"], 6, "_read_unseen_numbers")
     two = [(args, read(search, *args)) for args in calls if len(args[0].distinct) == 2]
-    assert two and all(found for _, (found, _) in two)
-    for (var, _, _, values, _), (found, unmatched) in two:
+    assert two and all(found for _, (found, *_) in two)
+    for (var, _, _, values, _), (found, unmatched, *_) in two:
         label = {float(x): values[var.codes == code][0] for code, x in enumerate(var.distinct)}
         assert all(value == label[1.0 if x > 0.5 else 0.0] for (x,), value in found.items())
         assert not unmatched
@@ -2582,6 +2582,38 @@ def test_a_categorical_aggregate_copies_the_values_no_row_holds_too():
     output = program.nodes[-1]
     side = output.children.index(fetched.node)
     assert {key[side] for key, _ in output.function.entries} >= set(fetched.fresh)
+
+
+_MEAN_READ_BACK = (
+    'fare = numerical map(lambda t: 2 if t == "t" else (1 if t == "v" else 0), tokens)\n'
+    "mean = numerical aggregate(select(indices, indices, TRUE), fare, default=0)\n"
+    "share = map(lambda m: m, mean)\n"
+    "total = sequence_map(lambda m, n: (m * n + 0.5) // 1, share, length)\n"
+    'return sequence_map(lambda t, n: "heavy" if n >= 4 else t, tokens, total)\n')
+
+
+def test_a_categorical_map_of_a_mean_takes_the_means_no_row_holds_as_values_of_its_own():
+    """Takings read back from a mean fare and the length: `share`, the mean as a categorical value,
+    is read for the means no row holds off its block (linear in the mean before the ReLU), and a
+    write there that no traced class makes is a value of its own, with its write, which the line
+    reading `share` reads through its weights. They were not (the forty-fifth hand-written set's
+    e08 and the forty-sixth's d13: the takings' pairs with them were holes no input reached, while
+    the net wrote an output only they give)."""
+    from interpreter.mlp_lines import label_key
+    from interpreter.search import Library, LineSearch
+
+    vocab = ["c", "v", "t"]
+    net = compiler.compile_program(_MEAN_READ_BACK, set(vocab), 5)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 3, size=rng.integers(1, 6))] for _ in range(200)])
+    library = Library()
+    library.add_grammar(constants=())
+    program, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    share = next(line.var for line in lines if isinstance(line.var.node, nodes.Map)
+                 and line.var.node.encoding == nodes.CATEGORICAL and line.var.node.inner.encoding == nodes.NUMERICAL)
+    shown = {round(float(x), 9) for x in share.distinct}
+    assert share.fresh and not shown & {round(float(x), 9) for x in share.fresh}
+    assert all(label_key(x) in share.writes for x in share.fresh)
 
 
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))

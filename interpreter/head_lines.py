@@ -125,10 +125,10 @@ class HeadLines:
         write: a categorical aggregate copies the one position it attends to, so a value's write
         is a shown value's plus the difference of `var`'s writes through the head's W_V W_O
         (`Var.writes`). Checked first on the shown values; None where they disagree or `var` has
-        no writes. The forty-fourth hand-written set's m17: the running total at the day's start,
-        fetched by the days' number, took values of a table's fresh labels no row showed, and the
-        difference of the totals read the pairs of those as holes no input reached, while the net
-        wrote an output only they give."""
+        no writes. The forty-fifth hand-written set's e20: the running total at the previous green,
+        fetched by the greens' number, can be a total no row's green holds (a table's new labels),
+        and the queue (the total less it) read its pairs with those as holes no input reached,
+        while the net wrote an output only they give (a queue of -24)."""
         if var.writes is None:
             return None
         shown = line.distinct

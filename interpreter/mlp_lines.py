@@ -1863,13 +1863,16 @@ def _lines_by_role(groups: list[Group], parts: dict[int, int] | None = None) -> 
 
 def _joined_by_firing(classes: dict[tuple[frozenset, int], list[int]], groups: list[Group]) -> list[list[int]]:
     """`_tables`' classes of groups (by `_lines_by_role`), where a class read by MLPs alone joins
-    the one class some head reads whose readers hold its own, when no row has a group of each
-    writing: a categorical line writes one value a row, two lines two, so groups that never write
-    together are one line whose values a select never chooses as its queries (`q % 2 == 0` over
-    `n * 2 + b` reads the even values only): the thirty-sixth hand-written set's v07, a name's key
-    read as two tables, one for the breaks' odd values, which no select then read whole. Two lines
-    of one block, one also read by a head, write together (the twenty-first set's i14) and stay
-    apart."""
+    the one class whose readers hold its own and more, when no row has a group of each writing: a
+    categorical line writes one value a row, two lines two, so groups that never write together
+    are one line whose values one reader does not read: a select never chooses them as its queries
+    (`q % 2 == 0` over `n * 2 + b` reads the even values only: the thirty-sixth hand-written set's
+    v07, a name's key read as two tables, one for the breaks' odd values, which no select then read
+    whole), or a map gives them nothing to write (a permission bit's MLP reads the symbols 1, 2, 4,
+    not the 0 and the 8 it maps to 0: the forty-sixth set's d13, read as two tables, while the
+    output's block reads every value of the line, so its pairs with values no row holds were not
+    read). Two lines of one block, one also read by a head, write together (the twenty-first set's
+    i14) and stay apart."""
     def fires(members: list[int]) -> np.ndarray:
         return np.any([np.abs(groups[i].writes).max(axis=1, initial=0.0) > 0 for i in members], axis=0)
     joined = {key: list(members) for key, members in classes.items()}
@@ -1877,8 +1880,7 @@ def _joined_by_firing(classes: dict[tuple[frozenset, int], list[int]], groups: l
         signature, part = key
         if part or not signature or _head_read(signature) or any(groups[i].numerical for i in members):
             continue
-        holders = [other for other in joined if other != key and not other[1] and _head_read(other[0])
-                   and signature <= other[0]
+        holders = [other for other in joined if other != key and not other[1] and signature < other[0]
                    and not any(groups[i].numerical for i in joined[other])]
         if len(holders) == 1 and not (fires(members) & fires(joined[holders[0]])).any():
             joined[holders[0]] = sorted(joined[holders[0]] + joined.pop(key))

@@ -2616,6 +2616,34 @@ def test_a_categorical_map_of_a_mean_takes_the_means_no_row_holds_as_values_of_i
     assert all(label_key(x) in share.writes for x in share.fresh)
 
 
+_PERMISSION_BITS = (
+    'val = sequence_map(lambda t, i: 0 if t == "-" else (8 if (t == "r") != (i % 2 == 0) else (4 if t == "r" else 1)),'
+    " tokens, indices)\n"
+    "bit = numerical map(lambda v: 0 if v == 8 else v, val)\n"
+    "mean = numerical aggregate(select(indices, indices, TRUE), bit, default=0)\n"
+    "share = map(lambda m: m, mean)\n"
+    'return sequence_map(lambda s, v: "invalid" if v == 8 else s, share, val)\n')
+
+
+def test_a_line_one_mlp_reads_only_some_values_of_is_read_whole():
+    """`bit`'s MLP reads the values of `val` it maps to a number other than 0 (1 and 4), not 0 or
+    8, while the output's block reads all four: by readers, val's groups fall into two classes,
+    and were read as two tables, whose pairs the output's block could not be read on (its neurons
+    read both). No row has a group of each writing, so they are one line (`_joined_by_firing`;
+    the forty-sixth hand-written set's d13, permission bits as an octal digit)."""
+    from interpreter.search import Library, LineSearch
+
+    vocab = ["-", "r", "w"]
+    net = compiler.compile_program(_PERMISSION_BITS, set(vocab), 6)
+    rng = np.random.default_rng(0)
+    trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 3, size=rng.integers(1, 7))] for _ in range(200)])
+    library = Library()
+    library.add_grammar(constants=())
+    _, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    first = [line for line in lines if line.component.startswith("layer 0 MLP")]
+    assert len(first) == 1 and len(first[0].var.distinct) == 4
+
+
 _RARE_PAIR = """hist = selector_width(select(tokens, tokens, EQ))
 s = select(hist, hist, lambda k, q: not (k == 5 and q == 1))
 once = numerical map(lambda x: 1 if x == 1 else 0, hist)

@@ -1882,7 +1882,8 @@ def _joined_by_firing(classes: dict[tuple[frozenset, int], list[int]], groups: l
             continue
         holders = [other for other in joined if other != key and not other[1] and signature < other[0]
                    and not any(groups[i].numerical for i in joined[other])]
-        if len(holders) == 1 and not (fires(members) & fires(joined[holders[0]])).any():
+        # (with the groups joined to it so far: none of them may write beside the holder's)
+        if len(holders) == 1 and not (fires(joined[key]) & fires(joined[holders[0]])).any():
             joined[holders[0]] = sorted(joined[holders[0]] + joined.pop(key))
     return list(joined.values())
 

@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from tracr.rasp import rasp
 
 import compiler
@@ -492,7 +493,8 @@ class MlpLines:
             numbers = self._unseen_numbers(inputs[0], chosen, joint, values, output)
             if numbers is None:  # past the deadline: agreement where no row looked is not shown
                 return None
-            read, unmatched, writes, dims = numbers
+            read, writes, dims = numbers
+            unmatched = [args for args, _ in writes]
         else:
             return None, ()
         # a categorical line's values are labels: 25.875 is not 26 however close (a copy of a mean
@@ -631,14 +633,14 @@ class MlpLines:
         return written <= given
 
     def _unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                        output: bool) -> tuple[dict, list, list, np.ndarray | None] | None:
-        """({(x,): value}, [(x,), ...], [((x,), write), ...], dims): for the values a numerical var can
-        take (its value set) that no row shows, what the block that reads it writes, as
-        `_table_pair_reads` gives for pairs: a numerical var is a magnitude along one direction, so
-        each neuron's input before the ReLU is linear in it, fitted to the rows (three values at
-        least, the fit checked on every one). The values whose write is no traced class's come with
-        that write on `dims` (a categorical map's values no row holds: `_fresh_labels`). None past
-        the search's deadline, when it was not read."""
+                        output: bool) -> tuple[dict, list, np.ndarray | None] | None:
+        """({(x,): value}, [((x,), write), ...], dims): for the values a numerical var can take (its
+        value set) that no row shows, what the block that reads it writes, as `_table_pair_reads`
+        gives for pairs: a numerical var is a magnitude along one direction, so each neuron's input
+        before the ReLU is linear in it, fitted to the rows (three values at least, the fit checked
+        on every one). The values whose write is no traced class's are left, with that write on
+        `dims` (a categorical map's values no row holds: `_fresh_labels`), as `_fresh_map_reads`
+        gives them. None past the search's deadline, when it was not read."""
         key = ("unseen numbers", id(var), chosen[0].layer, tuple(g.index for g in chosen), output,
                _class_labels(joint, values))
         if key not in self.cache:
@@ -648,8 +650,8 @@ class MlpLines:
         return self.cache[key]
 
     def _read_unseen_numbers(self, var: Var, chosen: list[Group], joint: np.ndarray, values: np.ndarray,
-                             output: bool) -> tuple[dict, list, list, np.ndarray | None]:
-        none: tuple = ({}, [], [], None)
+                             output: bool) -> tuple[dict, list, np.ndarray | None]:
+        none: tuple = ({}, [], None)
         reps = np.unique(var.codes, return_index=True)[1]
         shown = [var.values[r] for r in reps]
         if len(reps) < 2 or not all(isinstance(x, (int, float)) for x in shown if x is not None):
@@ -691,14 +693,13 @@ class MlpLines:
                               dtype=np.int64)[inverse.reshape(-1)]
             read = [class_values[k] if k >= 0 else None if read_write is None else read_write(predicted[i])
                     for i, k in enumerate(near.tolist())]
-        found, unmatched, writes = {}, [], []
+        found, unmatched = {}, []
         for x, value, write in zip(possible, read, predicted):
             if value is not None:
                 found[(x,)] = value
             else:
-                unmatched.append((x,))
-                writes.append(((x,), write))
-        return found, unmatched, writes, dims
+                unmatched.append(((x,), write))
+        return found, unmatched, dims
 
     def _affine(self, var: Var) -> fn.Lambda | None:
         """`lambda x: p * x + q` giving the net's numerical outputs from the numerical `var` on every
@@ -899,22 +900,19 @@ class MlpLines:
             values = self._output_by_value(inputs[0], values)
         mapping = row_mapping(inputs, values)
         writes, fresh = None, ()
+        chosen = [groups[i] for i in mine]
         if len(inputs) == 1:
-            var = inputs[0]
+            var, read = inputs[0], None
             if var.numerical:  # values no row shows, read off the block's weights (the block is linear in var
                 # before its ReLU); values no read gives have no entry: the certificate fills them and checks them
-                numbers = self._unseen_numbers(var, [groups[i] for i in mine], joint, values, writes_output)
-                mapping = {**(numbers[0] if numbers else {}), **mapping}
-                if numbers and not writes_output and not numerical:
-                    # a write no traced class makes is a value of the table's own (`_fresh_labels`)
-                    writes, fresh, more = self._fresh_labels([groups[i] for i in mine], joint, values, *numbers[2:])
-                    mapping = {**more, **mapping}
+                read = self._unseen_numbers(var, chosen, joint, values, writes_output)
             elif var.fresh:  # values no row holds (`Var.fresh`), read through the block's weights
-                read = self._fresh_map_reads(var, [groups[i] for i in mine], joint, values, writes_output)
-                mapping = {**(read[0] if read else {}), **mapping}
-                if read and not writes_output and not numerical:
+                read = self._fresh_map_reads(var, chosen, joint, values, writes_output)
+            if read:
+                mapping = {**read[0], **mapping}
+                if not writes_output and not numerical:
                     # a write no traced class makes is a value of the map's own (`_fresh_labels`)
-                    writes, fresh, more = self._fresh_labels([groups[i] for i in mine], joint, values, *read[1:])
+                    writes, fresh, more = self._fresh_labels(chosen, joint, values, *read[1:])
                     mapping = {**more, **mapping}
             table = table_of(1, mapping)
             make = lambda enc: nodes.make_map(table, var.node, encoding=enc)  # noqa: E731
@@ -924,7 +922,6 @@ class MlpLines:
             a, b = inputs
             # pairs no row shows, read off the block's weights where it is additive in a and b, with
             # the values of a and b no row holds; a write no traced class makes is a value of its own
-            chosen = [groups[i] for i in mine]
             found, _, unmatched, dims = self._table_pair_reads(a, b, chosen, joint, values, writes_output)
             mapping = {**found, **mapping}
             if not writes_output and not numerical:
@@ -1934,17 +1931,7 @@ def _aligned(sets: np.ndarray, edges: np.ndarray, roles: list, k: int) -> np.nda
     to agree best with the larger components' by the groups' roles: a component's colouring is
     fixed only up to a permutation of its sets, which no co-firing ties to another component's.
     None where a component's best permutation is not unique (no role tells the sets apart)."""
-    n = len(edges)
-    component = np.full(n, -1)
-    for start in range(n):
-        if component[start] >= 0:
-            continue
-        stack, component[start] = [start], start
-        while stack:
-            i = stack.pop()
-            for j in np.flatnonzero(edges[i] & (component < 0)):
-                component[j] = start
-                stack.append(int(j))
+    _, component = connected_components(csr_matrix(edges), directed=False)
     order = sorted(set(component.tolist()), key=lambda c: (-int(np.sum(component == c)), c))
     if len(order) == 1:
         return sets

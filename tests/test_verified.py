@@ -2133,6 +2133,16 @@ def _first_search_recording(source: str, vocab: list, length: int, method: str) 
     return search, calls, unwrapped
 
 
+def _first_program(trace) -> tuple:
+    """The line search's first (program, lines) on `trace`, with no constants in the library (so
+    that a line no grammar function explains is read as a table)."""
+    from interpreter.search import Library, LineSearch
+
+    library = Library()
+    library.add_grammar(constants=())
+    return next(LineSearch(trace, library, time.monotonic() + 60).programs())
+
+
 def test_reading_a_blocks_value_parts_stops_at_the_deadline():
     """`_value_parts` (each input's share of a block's neurons, for the pairs no row shows) takes a
     matrix product per neuron group written before the block: on a net of 10,001 MLP neurons it took
@@ -2149,7 +2159,6 @@ def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     """A sequence_map no library function explains is read as a table; the trace shows few of its
     144 pairs, and the block's neurons (tracr gives each pair its own) are a sum of what each input
     contributes: every other pair is read off the weights, right, and the table is complete."""
-    from interpreter.search import Library, LineSearch
 
     vocab = list(range(12))
     net = compiler.compile_program(_MOD7_OF_PAIR, set(vocab), 6)
@@ -2159,9 +2168,7 @@ def test_a_table_has_the_pairs_no_row_shows_read_off_the_mlps_weights():
     prev[trace.row_position > 0] = tokens[np.flatnonzero(trace.row_position > 0) - 1]
     shown = set(zip(tokens.tolist(), prev.tolist()))
     assert len(shown) < 70
-    library = Library()
-    library.add_grammar(constants=())  # no `% 7`: the MLP is read as a table
-    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    program, _ = _first_program(trace)  # no `% 7`: the MLP is read as a table
     table = dict(program.nodes[-1].function.entries)
     assert len(table) == 144  # every pair, 70 or more of them shown by no row
     hits = {pair for pair, value in table.items() if value == table[(0, 0)]}
@@ -2212,7 +2219,6 @@ def test_a_write_no_traced_class_makes_is_a_value_of_its_own_read_by_the_lines_a
     show has an entry, and the answer agrees with the net wherever those values meet."""
     import interpreter.mlp_lines as mlp_lines
     from interpreter.certify import nets_agree
-    from interpreter.search import Library, LineSearch
 
     vocab = ["A", "B", "c"]
     net = compiler.compile_program(_PACKED_COUNTS_OUT, set(vocab), 5)
@@ -2223,9 +2229,7 @@ def test_a_write_no_traced_class_makes_is_a_value_of_its_own_read_by_the_lines_a
               if xs.count("A") in shown and xs.count("B") in shown]
 
     def first_reading() -> float:
-        library = Library()
-        library.add_grammar(constants=())
-        program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+        program, _ = _first_program(trace)
         read = compiler.compile_program(program, set(vocab), 5)
         return sum(nets_agree(x, y) for x, y in zip(net.run(inputs), read.run(inputs))) / len(inputs)
 
@@ -2287,8 +2291,8 @@ def test_a_map_of_a_mean_the_rows_show_at_two_values_is_read_at_the_others():
     hand-written set's h01 finished no verified program)."""
     search, calls, read = _first_search_recording(_LATEST_WINNER, ["A", "B", "let"], 6, "_read_unseen_numbers")
     two = [(args, read(search, *args)) for args in calls if len(args[0].distinct) == 2]
-    assert two and all(found for _, (found, *_) in two)
-    for (var, _, _, values, _), (found, unmatched, *_) in two:
+    assert two and all(found for _, (found, _, _) in two)
+    for (var, _, _, values, _), (found, unmatched, _) in two:
         label = {float(x): values[var.codes == code][0] for code, x in enumerate(var.distinct)}
         assert all(value == label[1.0 if x > 0.5 else 0.0] for (x,), value in found.items())
         assert not unmatched
@@ -2302,17 +2306,13 @@ def _first_readings(source: str, vocab: list, length: int) -> tuple[list, list]:
     """Twelve random inputs, and the (trace, first program) of the line search on them for the
     compiled net and a scramble of it, with no constants in the library (so that a line no
     grammar function explains is read as a table)."""
-    from interpreter.search import Library, LineSearch
-
     net = compiler.compile_program(source, set(vocab), length)
     rng = np.random.default_rng(0)
     inputs = [list(rng.choice(vocab, size=length).tolist()) for _ in range(12)]
-    library = Library()
-    library.add_grammar(constants=())
     readings = []
     for variant in (net, compiler.scramble(net, seed=1)):
         trace = trace_net(variant, inputs)
-        readings.append((trace, next(LineSearch(trace, library, time.monotonic() + 60).programs())[0]))
+        readings.append((trace, _first_program(trace)[0]))
     return inputs, readings
 
 
@@ -2437,14 +2437,11 @@ def test_keys_and_queries_of_one_var_are_not_relabelled_into_an_eq_they_do_not_m
     hand-written set y04: the search read its two such heads so, finished only wrong programs, and
     found none in 90 s). Such labels are taken only where they give the head's choice on keys and
     queries alike: the search's first program is the net's."""
-    from interpreter.search import Library, LineSearch
 
     vocab = list("abcdef")
     net = compiler.compile_program(_TWO_UP, set(vocab), 5)
     trace = trace_net(net)
-    library = Library()
-    library.add_grammar(constants=())
-    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    program, _ = _first_program(trace)
     read = compiler.compile_program(program, set(vocab), 5)
     assert read.run(trace.inputs) == net.run(trace.inputs), program.source
 
@@ -2491,7 +2488,6 @@ def test_two_maps_of_one_var_read_by_one_mlp_are_read_as_two_lines():
     l22 finished no program). Each row has one group of each writing, so the groups fall into two
     lines (`line_parts`), and the output is read as a sequence_map of two maps of d."""
     from interpreter.mlp_lines import line_parts
-    from interpreter.search import Library, LineSearch
 
     vocab = [0, 1, 2, 3, 4]
     net = compiler.compile_program(_TWO_MAPS_OF_ONE_VAR, set(vocab), 6)
@@ -2501,9 +2497,7 @@ def test_two_maps_of_one_var_read_by_one_mlp_are_read_as_two_lines():
     parts = line_parts(block)
     assert sorted(collections.Counter(parts.values()).values()) == [5, 6]  # lo's 5 values, hi's 6
     assert line_parts([g for g in trace.groups if g.layer == 0]) == {}  # one line: not split
-    library = Library()
-    library.add_grammar(constants=())
-    program, _ = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    program, _ = _first_program(trace)
     output = program.nodes[-1]
     assert isinstance(output, nodes.SequenceMap)
     first, second = output.children
@@ -2567,15 +2561,12 @@ def test_a_categorical_aggregate_copies_the_values_no_row_holds_too():
     plus the difference of `val`'s writes through the head's W_V W_O. The difference then reads
     its pairs with them off its block, where they were holes no input reached while the net has an
     output neuron that only they give (the forty-fifth hand-written set's e20: not verified)."""
-    from interpreter.search import Library, LineSearch
 
     vocab = [1, 2, 3, "g"]
     net = compiler.compile_program(_QUEUE_SINCE_GREEN, set(vocab), 6, causal=True)
     rng = np.random.default_rng(0)
     trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 4, size=6)] for _ in range(300)])
-    library = Library()
-    library.add_grammar(constants=())
-    program, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    program, lines = _first_program(trace)
     fetched = next(line.var for line in lines
                    if isinstance(line.var.node, nodes.Aggregate) and line.var.node.encoding == nodes.CATEGORICAL)
     assert len(fetched.fresh) == 5  # 14 .. 18 in the table's codes
@@ -2600,15 +2591,12 @@ def test_a_categorical_map_of_a_mean_takes_the_means_no_row_holds_as_values_of_i
     e08 and the forty-sixth's d13: the takings' pairs with them were holes no input reached, while
     the net wrote an output only they give)."""
     from interpreter.mlp_lines import label_key
-    from interpreter.search import Library, LineSearch
 
     vocab = ["c", "v", "t"]
     net = compiler.compile_program(_MEAN_READ_BACK, set(vocab), 5)
     rng = np.random.default_rng(0)
     trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 3, size=rng.integers(1, 6))] for _ in range(200)])
-    library = Library()
-    library.add_grammar(constants=())
-    program, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    program, lines = _first_program(trace)
     share = next(line.var for line in lines if isinstance(line.var.node, nodes.Map)
                  and line.var.node.encoding == nodes.CATEGORICAL and line.var.node.inner.encoding == nodes.NUMERICAL)
     shown = {round(float(x), 9) for x in share.distinct}
@@ -2631,15 +2619,12 @@ def test_a_line_one_mlp_reads_only_some_values_of_is_read_whole():
     and were read as two tables, whose pairs the output's block could not be read on (its neurons
     read both). No row has a group of each writing, so they are one line (`_joined_by_firing`;
     the forty-sixth hand-written set's d13, permission bits as an octal digit)."""
-    from interpreter.search import Library, LineSearch
 
     vocab = ["-", "r", "w"]
     net = compiler.compile_program(_PERMISSION_BITS, set(vocab), 6)
     rng = np.random.default_rng(0)
     trace = trace_net(net, [[vocab[i] for i in rng.integers(0, 3, size=rng.integers(1, 7))] for _ in range(200)])
-    library = Library()
-    library.add_grammar(constants=())
-    _, lines = next(LineSearch(trace, library, time.monotonic() + 60).programs())
+    _, lines = _first_program(trace)
     first = [line for line in lines if line.component.startswith("layer 0 MLP")]
     assert len(first) == 1 and len(first[0].var.distinct) == 4
 
